@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0
+# burrow: top-level build. 'make help' lists the targets.
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+# Kernel to build the module against: KDIR wins; else the running kernel's
+# build tree when it exists; else the newest installed linux-headers.
+ifeq ($(origin KDIR), undefined)
+  ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
+    KDIR := /lib/modules/$(shell uname -r)/build
+    KDIR_REASON := the running kernel's build tree
+  else
+    KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+    KDIR_REASON := the newest installed linux-headers (the running kernel has none)
+  endif
+else
+  KDIR_REASON := KDIR given
+endif
+KVER := $(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR)/..)))
+ifeq ($(filter linux-headers-%,$(notdir $(KDIR))),$(notdir $(KDIR)))
+  KVER := $(patsubst linux-headers-%,%,$(notdir $(KDIR)))
+endif
+
+BUILD := build
+CC ?= cc
+CFLAGS ?= -O2 -g
+BURROW_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-Inetlink/uapi -Inetlink/lib -DBURROW_VERSION='"$(VERSION)"'
+MNL_CFLAGS := $(shell pkg-config --cflags libmnl 2>/dev/null)
+MNL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+LIB_SRCS := $(wildcard netlink/lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libburrow-nl.a
+TOOL_SRCS := $(wildcard tools/burrow-nl/*.c)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
+TOOL_LIB_OBJS := $(filter-out $(BUILD)/tools/burrow-nl/main.o,$(TOOL_OBJS))
+TOOL := $(BUILD)/burrow-nl
+UNIT_SRCS := $(wildcard selftests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:selftests/unit/%.c=$(BUILD)/unit/%)
+
+PREFIX ?= /usr/local
+KERNEL ?= distro
+TESTS ?=
+
+.PHONY: all help module module-clean userspace unit-test netlink-gen netlink-check \
+	deps dkms-install dkms-build vm-test vm-shell check demo install clean
+
+all: module userspace
+
+help:
+	@echo "make                 build burrow.ko (KDIR=$(KDIR)) and userspace"
+	@echo "make deps            install every Debian package the project needs"
+	@echo "make check           unit tests + VM suite on the distro and debug kernels"
+	@echo "make demo            boot a guest, create a burrow device and show it"
+	@echo "make vm-test KERNEL=distro|debug TESTS=<glob>   run VM tests"
+	@echo "make vm-shell KERNEL=distro|debug               interactive guest"
+	@echo "make dkms-install    add, build and install the module with DKMS"
+	@echo "make W=1 / make C=1  extra warnings / sparse over the module"
+
+# ---- kernel module -----------------------------------------------------------
+
+module:
+	@echo "burrow: building burrow.ko against $(KDIR) ($(KDIR_REASON))"
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+# ---- userspace ---------------------------------------------------------------
+
+userspace: $(TOOL)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(TOOL): $(TOOL_OBJS) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(MNL_LIBS)
+
+# Unit tests link the library and every burrow-nl object but its main().
+$(BUILD)/unit/%: selftests/unit/%.c $(TOOL_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -Itools/burrow-nl -o $@ $< \
+		$(TOOL_LIB_OBJS) $(LIB) $(MNL_LIBS) $(CMOCKA_LIBS)
+
+unit-test: $(UNIT_BINS)
+	bash selftests/unit/run.sh $(UNIT_BINS)
+
+netlink-gen:
+	python3 netlink/gen.py
+
+netlink-check:
+	python3 netlink/gen.py --check
+
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)
+
+# ---- packages, DKMS, install ---------------------------------------------------
+
+deps:
+	bash tools/install-deps.sh
+
+# Register this checkout with DKMS and build for $(KVER). Any earlier
+# registration of the same version (say, from another checkout) is replaced.
+dkms-build:
+	-dkms remove burrow/$(VERSION) --all >/dev/null 2>&1
+	rm -rf /usr/src/burrow-$(VERSION)
+	dkms add $(CURDIR)
+	dkms build burrow/$(VERSION) -k $(KVER)
+
+dkms-install: dkms-build
+	dkms install burrow/$(VERSION) -k $(KVER)
+
+install: userspace
+	install -D -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/sbin/burrow-nl
+
+# ---- tests -------------------------------------------------------------------
+
+vm-test: all
+	bash selftests/vm/run.sh --kernel $(KERNEL) --tests '$(TESTS)'
+
+vm-shell: all
+	bash selftests/vm/run.sh --kernel $(KERNEL) --shell
+
+check:
+	bash selftests/check.sh
+
+demo:
+	bash tools/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1

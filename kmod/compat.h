@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Everything burrow needs to build on kernels other than the one it was
+ * written against (Debian 12's 6.1) lives here. Kbuild probes the target
+ * tree's headers for each API and passes -DBURROW_HAVE_*; nothing in the
+ * module tests kernel version numbers.
+ *
+ * Known churn tracked here:
+ *  - genl_family.resv_start_op (6.1): reserved header bytes are validated
+ *    for commands below it; every burrow command is new, so validate all.
+ *  - genl_split_ops (6.2): burrow keeps using struct genl_ops, which newer
+ *    kernels still accept, so no shim is needed for it.
+ */
+#ifndef _BURROW_COMPAT_H
+#define _BURROW_COMPAT_H
+
+#ifdef BURROW_HAVE_GENL_RESV_START_OP
+#define BURROW_COMPAT_GENL_RESV_START_OP(op)	.resv_start_op = (op),
+#else
+#define BURROW_COMPAT_GENL_RESV_START_OP(op)
+#endif
+
+#endif /* _BURROW_COMPAT_H */

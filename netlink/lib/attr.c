@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT
+/*
+ * Strict attribute parsing on top of mnl_attr_parse(): each attribute is
+ * checked with mnl_attr_validate() for the type its set gives it, strings
+ * against their length limit, repeats are refused, and bytes left over
+ * after the last whole attribute (which libmnl silently ignores) are
+ * reported as a truncated attribute.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "burrow-nl-internal.h"
+
+struct attr_walk {
+	burrow_nl_attr_visit_fn visit;
+	void *arg;
+	struct burrow_nl_error *err;
+	const char *parsed_end;	/* just past the last attribute visited */
+	int code;
+};
+
+static int attr_walk_cb(const struct nlattr *attr, void *data)
+{
+	struct attr_walk *walk = data;
+
+	walk->parsed_end = (const char *)mnl_attr_next(attr);
+	walk->code = walk->visit(attr, walk->arg, walk->err);
+	return walk->code ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+/* Turn libmnl's result into ours, and catch what it skipped at the end. */
+static int attr_walk_finish(struct attr_walk *walk, int mnl_result, const char *end,
+			    const char *what)
+{
+	if (mnl_result == MNL_CB_ERROR)
+		return walk->code;
+	if (end - walk->parsed_end > 0)
+		return burrow_nl_fail(walk->err, -EBADMSG,
+				      "truncated attribute in %s (%td bytes after the last whole one)",
+				      what, end - walk->parsed_end);
+	return 0;
+}
+
+int burrow_nl_attrs_walk(const struct nlmsghdr *nlh, unsigned int offset, const char *what,
+			 burrow_nl_attr_visit_fn visit, void *arg, struct burrow_nl_error *err)
+{
+	const char *start = mnl_nlmsg_get_payload_offset(nlh, offset);
+	const char *end = mnl_nlmsg_get_payload_tail(nlh);
+	struct attr_walk walk = {
+		.visit = visit, .arg = arg, .err = err, .parsed_end = start,
+	};
+
+	if (start > end)
+		return burrow_nl_fail(err, -EBADMSG, "truncated message: no room for %s", what);
+	return attr_walk_finish(&walk, mnl_attr_parse(nlh, offset, attr_walk_cb, &walk),
+				end, what);
+}
+
+int burrow_nl_attrs_walk_nested(const struct nlattr *nest, const char *what,
+				burrow_nl_attr_visit_fn visit, void *arg,
+				struct burrow_nl_error *err)
+{
+	const char *start = mnl_attr_get_payload(nest);
+	const char *end = start + mnl_attr_get_payload_len(nest);
+	struct attr_walk walk = {
+		.visit = visit, .arg = arg, .err = err, .parsed_end = start,
+	};
+
+	return attr_walk_finish(&walk, mnl_attr_parse_nested(nest, attr_walk_cb, &walk),
+				end, what);
+}
+
+static const char *attr_type_name(enum mnl_attr_data_type type)
+{
+	switch (type) {
+	case MNL_TYPE_U8:
+		return "u8";
+	case MNL_TYPE_U16:
+		return "u16";
+	case MNL_TYPE_U32:
+		return "u32";
+	case MNL_TYPE_U64:
+		return "u64";
+	case MNL_TYPE_FLAG:
+		return "flag";
+	case MNL_TYPE_NESTED:
+		return "nest";
+	case MNL_TYPE_STRING:
+	case MNL_TYPE_NUL_STRING:
+		return "string";
+	default:
+		return "attribute";
+	}
+}
+
+struct attr_table_parse {
+	const struct burrow_nl_attr_set *set;
+	const struct nlattr **table;
+};
+
+static int attr_check_string(const struct burrow_nl_attr_set *set,
+			     const struct burrow_nl_attr_policy *policy,
+			     const struct nlattr *attr, struct burrow_nl_error *err)
+{
+	const char *text = mnl_attr_get_str(attr);
+	size_t length = strlen(text);
+
+	if (length + 1 != mnl_attr_get_payload_len(attr))
+		return burrow_nl_fail(err, -EBADMSG, "attribute %s.%s has bytes after its NUL",
+				      set->name, policy->name);
+	if (policy->max_strlen && length > policy->max_strlen)
+		return burrow_nl_fail(err, -ENAMETOOLONG,
+				      "attribute %s.%s is %zu bytes long, more than %u",
+				      set->name, policy->name, length, policy->max_strlen);
+	return 0;
+}
+
+static int attr_table_visit(const struct nlattr *attr, void *arg, struct burrow_nl_error *err)
+{
+	struct attr_table_parse *parse = arg;
+	const struct burrow_nl_attr_set *set = parse->set;
+	uint16_t type = mnl_attr_get_type(attr);
+	const struct burrow_nl_attr_policy *policy;
+
+	if (type > set->max_type || !set->policy[type].name)
+		return 0;	/* unknown to this client: newer kernel */
+	policy = &set->policy[type];
+
+	if (parse->table[type])
+		return burrow_nl_fail(err, -EBADMSG, "attribute %s.%s appears twice",
+				      set->name, policy->name);
+	if (mnl_attr_validate(attr, policy->type) < 0) {
+		if (policy->type == MNL_TYPE_NUL_STRING && errno == EINVAL)
+			return burrow_nl_fail(err, -EBADMSG,
+					      "attribute %s.%s is not NUL-terminated",
+					      set->name, policy->name);
+		return burrow_nl_fail(err, -EBADMSG,
+				      "attribute %s.%s: %u-byte payload is not a valid %s",
+				      set->name, policy->name, mnl_attr_get_payload_len(attr),
+				      attr_type_name(policy->type));
+	}
+	if (policy->type == MNL_TYPE_NUL_STRING) {
+		int ret = attr_check_string(set, policy, attr, err);
+
+		if (ret)
+			return ret;
+	}
+	parse->table[type] = attr;
+	return 0;
+}
+
+static int attr_table_check_required(const struct burrow_nl_attr_set *set,
+				     const struct nlattr **table, struct burrow_nl_error *err)
+{
+	for (uint16_t type = 0; type <= set->max_type; type++) {
+		if (set->policy[type].required && !table[type])
+			return burrow_nl_fail(err, -ENODATA, "missing attribute %s.%s",
+					      set->name, set->policy[type].name);
+	}
+	return 0;
+}
+
+int burrow_nl_attrs_parse(const struct nlmsghdr *nlh, unsigned int offset,
+			  const struct burrow_nl_attr_set *set,
+			  const struct nlattr **table, struct burrow_nl_error *err)
+{
+	struct attr_table_parse parse = { .set = set, .table = table };
+	int ret;
+
+	memset(table, 0, (set->max_type + 1) * sizeof(*table));
+	ret = burrow_nl_attrs_walk(nlh, offset, set->name, attr_table_visit, &parse, err);
+	return ret ? ret : attr_table_check_required(set, table, err);
+}
+
+int burrow_nl_attrs_parse_nested(const struct nlattr *nest, const struct burrow_nl_attr_set *set,
+				 const struct nlattr **table, struct burrow_nl_error *err)
+{
+	struct attr_table_parse parse = { .set = set, .table = table };
+	int ret;
+
+	memset(table, 0, (set->max_type + 1) * sizeof(*table));
+	ret = burrow_nl_attrs_walk_nested(nest, set->name, attr_table_visit, &parse, err);
+	return ret ? ret : attr_table_check_required(set, table, err);
+}
+
+void burrow_nl_attr_copy_string(char *dst, size_t size, const struct nlattr *attr)
+{
+	snprintf(dst, size, "%s", mnl_attr_get_str(attr));
+}

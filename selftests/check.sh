@@ -1,0 +1,78 @@
+#!/bin/bash
+# 'make check': everything, in order, with the time each phase took.
+#   deps      make deps (skipped with BURROW_NO_DEPS=1)
+#   build     module with W=1 and sparse (C=2), warning-free; userspace -Werror
+#   spec      netlink/burrow.yaml agrees with the UAPI header and policies
+#   unit      userspace unit tests (cmocka)
+#   vm-*      the VM suite on each kernel in KERNELS (default: distro debug)
+# Ends with one line 'N passed, N failed, N skipped' and exits non-zero on
+# any failure.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+kernels=${KERNELS:-distro debug}
+passed=0 failed=0 skipped=0
+summary=()
+
+phase() {
+	local name=$1 start status
+	shift
+	echo "==== phase $name"
+	start=$(date +%s)
+	"$@"
+	status=$?
+	summary+=("$(printf '%-10s %5ss  %s' "$name" $(($(date +%s) - start)) \
+		"$([ $status -eq 0 ] && echo ok || echo FAILED)")")
+	return $status
+}
+
+# A phase that is not itself a test runner counts as one test point.
+count_phase() {
+	if phase "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+build_warning_free() {
+	local output status
+	make -s userspace || return 1
+	for flags in "W=1" "C=2"; do
+		output=$(make -s module-clean >/dev/null 2>&1; make -s module $flags 2>&1)
+		status=$?
+		printf '%s\n' "$output"
+		if [ $status -ne 0 ] || grep -qE 'warning:|error:' <<<"$output"; then
+			echo "build: module build with $flags is not clean"
+			return 1
+		fi
+	done
+}
+
+if [ "${BURROW_NO_DEPS:-0}" != 1 ]; then
+	phase deps make -s deps || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
+count_phase build build_warning_free
+count_phase spec make -s netlink-check
+
+if phase unit make -s unit-test; then :; fi
+if [ -f build/unit-result ]; then
+	read -r p f <build/unit-result
+	passed=$((passed + p)); failed=$((failed + f))
+	rm -f build/unit-result
+else
+	failed=$((failed + 1))
+fi
+
+for kernel in $kernels; do
+	rm -f "build/vm-$kernel.result"
+	phase "vm-$kernel" bash selftests/vm/run.sh --kernel "$kernel" --tests "${TESTS:-}"
+	if [ -f "build/vm-$kernel.result" ]; then
+		read -r p f s <"build/vm-$kernel.result"
+		passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	else
+		echo "vm-$kernel: produced no result"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "==== time per phase"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

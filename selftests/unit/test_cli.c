@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrow-nl without a kernel: the strict number and name parsers, the
+ * argument grammar of 'dev set' with its exact error messages, and the
+ * text and JSON output of 'dev show'.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "parse.h"
+
+static void test_parse_decimal_accepts(void **state)
+{
+	uint64_t value;
+
+	(void)state;
+	assert_int_equal(parse_decimal("0", 0, &value), 0);
+	assert_int_equal(value, 0);
+	assert_int_equal(parse_decimal("65535", UINT16_MAX, &value), 0);
+	assert_int_equal(value, 65535);
+	assert_int_equal(parse_decimal("007", 10, &value), 0);
+	assert_int_equal(value, 7);
+	assert_int_equal(parse_decimal("18446744073709551615", UINT64_MAX, &value), 0);
+	assert_true(value == UINT64_MAX);
+}
+
+static void test_parse_decimal_refuses(void **state)
+{
+	static const char *const not_numbers[] = {
+		"", "-1", "+1", " 1", "1 ", "0x10", "1e3", "12a", "1.5", "\xef\xbc\x91", "-0",
+	};
+	uint64_t value = 42;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(not_numbers) / sizeof(not_numbers[0]); i++)
+		assert_int_equal(parse_decimal(not_numbers[i], UINT64_MAX, &value), -EINVAL);
+	assert_int_equal(parse_decimal("65536", UINT16_MAX, &value), -ERANGE);
+	assert_int_equal(parse_decimal("18446744073709551616", UINT64_MAX, &value), -ERANGE);
+	assert_int_equal(parse_decimal("99999999999999999999999999", UINT64_MAX, &value), -ERANGE);
+	assert_int_equal(value, 42);	/* untouched on failure */
+}
+
+static void test_parse_seconds(void **state)
+{
+	struct parse_error error;
+	uint32_t value;
+
+	(void)state;
+	assert_int_equal(parse_seconds("default-keepalive", "25", UINT16_MAX, &value, &error), 0);
+	assert_int_equal(value, 25);
+	assert_int_equal(parse_seconds("default-inactivity-timeout", "86400", 86400, &value,
+				       &error), 0);
+	assert_int_equal(value, 86400);
+
+	assert_int_equal(parse_seconds("default-keepalive", "abc", UINT16_MAX, &value, &error), -1);
+	assert_string_equal(error.message, "invalid seconds 'abc' for default-keepalive");
+	assert_int_equal(parse_seconds("default-keepalive", "", UINT16_MAX, &value, &error), -1);
+	assert_string_equal(error.message, "invalid seconds '' for default-keepalive");
+	assert_int_equal(parse_seconds("default-keepalive", "70000", UINT16_MAX, &value, &error),
+			 -1);
+	assert_string_equal(error.message, "70000 is out of range for default-keepalive (0-65535)");
+	assert_int_equal(parse_seconds("default-inactivity-timeout", "99999999999999999999", 86400,
+				       &value, &error), -1);
+	assert_string_equal(error.message, "99999999999999999999 is out of range for "
+			    "default-inactivity-timeout (0-86400)");
+}
+
+static void test_parse_ifname(void **state)
+{
+	struct parse_error error;
+
+	(void)state;
+	assert_int_equal(parse_ifname("burrow0", &error), 0);
+	assert_int_equal(parse_ifname("0123456789abcde", &error), 0);
+	assert_int_equal(parse_ifname("0123456789abcdef", &error), -1);
+	assert_string_equal(error.message, "invalid device name '0123456789abcdef' (1 to 15 bytes)");
+	assert_int_equal(parse_ifname("", &error), -1);
+	assert_string_equal(error.message, "invalid device name '' (1 to 15 bytes)");
+}
+
+/* Run dev_set_parse_args on a NULL-terminated word list. */
+static int parse_dev_set(const char *const *words, struct burrow_nl_dev_settings *settings,
+			 struct parse_error *error)
+{
+	int argc = 0;
+
+	while (words[argc])
+		argc++;
+	return dev_set_parse_args(argc, (char **)words, settings, error);
+}
+
+static void test_dev_set_args_accepted(void **state)
+{
+	const char *const both[] = { "burrow0", "default-inactivity-timeout", "0",
+				     "default-keepalive", "65535", NULL };
+	const char *const one[] = { "wg", "default-keepalive", "0", NULL };
+	struct burrow_nl_dev_settings settings;
+	struct parse_error error;
+
+	(void)state;
+	assert_int_equal(parse_dev_set(both, &settings, &error), 0);
+	assert_string_equal(settings.dev.ifname, "burrow0");
+	assert_int_equal(settings.dev.ifindex, 0);
+	assert_true(settings.default_keepalive_set);
+	assert_int_equal(settings.default_keepalive, 65535);
+	assert_true(settings.default_inactivity_timeout_set);
+	assert_int_equal(settings.default_inactivity_timeout, 0);
+
+	assert_int_equal(parse_dev_set(one, &settings, &error), 0);
+	assert_string_equal(settings.dev.ifname, "wg");
+	assert_true(settings.default_keepalive_set);
+	assert_int_equal(settings.default_keepalive, 0);
+	assert_false(settings.default_inactivity_timeout_set);
+}
+
+static void assert_dev_set_refused(const char *const *words, const char *message)
+{
+	struct burrow_nl_dev_settings settings;
+	struct parse_error error;
+
+	assert_int_equal(parse_dev_set(words, &settings, &error), -1);
+	assert_string_equal(error.message, message);
+}
+
+static void test_dev_set_args_refused(void **state)
+{
+	(void)state;
+	assert_dev_set_refused((const char *const[]){ NULL }, "missing device name for dev set");
+	assert_dev_set_refused((const char *const[]){ "default-keepalive", "5", NULL },
+			       "missing device name before 'default-keepalive' for dev set");
+	assert_dev_set_refused((const char *const[]){ "0123456789abcdef", "default-keepalive", "5",
+						      NULL },
+			       "invalid device name '0123456789abcdef' (1 to 15 bytes)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", NULL },
+			       "nothing to set for dev set "
+			       "(give default-keepalive or default-inactivity-timeout)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "keepalive", "5", NULL },
+			       "unknown keyword 'keepalive' for dev set");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "default-keepalive", NULL },
+			       "missing value for default-keepalive");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "default-keepalive", "5",
+						      "default-keepalive", "6", NULL },
+			       "duplicate option 'default-keepalive'");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "default-keepalive", "abc", NULL },
+			       "invalid seconds 'abc' for default-keepalive");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "default-keepalive", "70000", NULL },
+			       "70000 is out of range for default-keepalive (0-65535)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "default-inactivity-timeout",
+						      "86401", NULL },
+			       "86401 is out of range for default-inactivity-timeout (0-86400)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "default-inactivity-timeout", "-1",
+						      NULL },
+			       "invalid seconds '-1' for default-inactivity-timeout");
+}
+
+/* Everything fn printed, as a string to free(). */
+static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t),
+		     const struct burrow_nl_dev *devs, size_t count)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	assert_non_null(out);
+	print(out, devs, count);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+static void test_dev_sort_and_print(void **state)
+{
+	struct burrow_nl_dev devs[] = {
+		{ .ifindex = 9, .ifname = "burrow1", .default_keepalive = 25,
+		  .default_inactivity_timeout = 180 },
+		{ .ifindex = 4, .ifname = "a", .default_keepalive = 0,
+		  .default_inactivity_timeout = 86400 },
+		{ .ifindex = 5, .ifname = "burrow0", .default_keepalive = 65535,
+		  .default_inactivity_timeout = 0 },
+	};
+	char *text;
+
+	(void)state;
+	dev_sort_by_name(devs, 3);
+	text = capture(dev_print_text, devs, 3);
+	assert_string_equal(text,
+		"a: ifindex 4 default-keepalive 0 default-inactivity-timeout 86400\n"
+		"burrow0: ifindex 5 default-keepalive 65535 default-inactivity-timeout 0\n"
+		"burrow1: ifindex 9 default-keepalive 25 default-inactivity-timeout 180\n");
+	free(text);
+
+	text = capture(dev_print_json, devs, 2);
+	assert_string_equal(text,
+		"[{\"ifname\":\"a\",\"ifindex\":4,\"default_keepalive\":0,"
+		"\"default_inactivity_timeout\":86400},"
+		"{\"ifname\":\"burrow0\",\"ifindex\":5,\"default_keepalive\":65535,"
+		"\"default_inactivity_timeout\":0}]\n");
+	free(text);
+}
+
+static void test_dev_print_empty(void **state)
+{
+	char *text;
+
+	(void)state;
+	text = capture(dev_print_text, NULL, 0);
+	assert_string_equal(text, "");
+	free(text);
+	text = capture(dev_print_json, NULL, 0);
+	assert_string_equal(text, "[]\n");
+	free(text);
+}
+
+static void test_dev_print_json_escapes_names(void **state)
+{
+	const struct burrow_nl_dev dev = { .ifindex = 1, .ifname = "a\"b\\c\x01\x7f\xc3\xa9" };
+	char *text;
+
+	(void)state;
+	text = capture(dev_print_json, &dev, 1);
+	assert_string_equal(text,
+		"[{\"ifname\":\"a\\\"b\\\\c\\u0001\\u007f\xc3\xa9\",\"ifindex\":1,"
+		"\"default_keepalive\":0,\"default_inactivity_timeout\":0}]\n");
+	free(text);
+}
+
+static int run_nothing(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static void test_find_command(void **state)
+{
+	static const struct cli_command commands[] = {
+		{ "show", run_nothing },
+		{ "set", run_nothing },
+		{ NULL, NULL },
+	};
+
+	(void)state;
+	assert_ptr_equal(cli_find_command(commands, "set"), &commands[1]);
+	assert_null(cli_find_command(commands, "sho"));
+	assert_null(cli_find_command(commands, "shows"));
+	assert_null(cli_find_command(commands, ""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_decimal_accepts),
+		cmocka_unit_test(test_parse_decimal_refuses),
+		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_parse_ifname),
+		cmocka_unit_test(test_dev_set_args_accepted),
+		cmocka_unit_test(test_dev_set_args_refused),
+		cmocka_unit_test(test_dev_sort_and_print),
+		cmocka_unit_test(test_dev_print_empty),
+		cmocka_unit_test(test_dev_print_json_escapes_names),
+		cmocka_unit_test(test_find_command),
+	};
+
+	return cmocka_run_group_tests_name("burrow-nl command line", tests, NULL, NULL);
+}

@@ -1,0 +1,175 @@
+#!/bin/bash
+# Boot a kernel under qemu with burrow.ko and run tests inside it.
+#
+#   run.sh --kernel distro|debug [--tests GLOB] [--timeout SECONDS]
+#   run.sh --kernel distro|debug --shell
+#   run.sh --kernel distro|debug --script FILE   (one script, e.g. the demo)
+#
+# GLOB selects tests under selftests/kmod and selftests/net by path relative
+# to selftests/ or by file name ('net/*', 'load*'); empty means all.
+# The last line printed is 'N passed, N failed, N skipped'; the exit status
+# is non-zero if a test failed, the guest did not finish in time, or the
+# kernel log holds an oops, BUG, WARN, KASAN, UBSAN, lockdep or kmemleak
+# report. The full serial log is kept in build/vm-<kernel>.log.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${BURROW_CACHE:-$HOME/.cache/burrow}
+kernel=distro
+tests_glob=
+script=
+shell=0
+timeout_seconds=${BURROW_VM_TIMEOUT:-2400}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--tests) tests_glob=$2; shift 2 ;;
+	--timeout) timeout_seconds=$2; shift 2 ;;
+	--shell) shell=1; shift ;;
+	--script) script=$2; shift 2 ;;
+	*) echo "run.sh: unknown argument '$1'" >&2; exit 1 ;;
+	esac
+done
+
+log() { echo "vm: $*" >&2; }
+mkdir -p "$repo/build" "$cache"
+
+eval "$("$here/kernel.sh" "$kernel")"
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$repo/dkms.conf")
+
+# --- the module: DKMS for the distro kernel (what users install), a plain
+# external-module build in a private copy of the sources for the debug one.
+case "$kernel" in
+distro)
+	log "building burrow.ko with DKMS for $KERNEL_RELEASE"
+	make -s -C "$repo" dkms-build KDIR="/usr/src/linux-headers-$KERNEL_RELEASE" >&2
+	burrow_ko=/var/lib/dkms/burrow/$version/$KERNEL_RELEASE/x86_64/module/burrow.ko
+	;;
+debug)
+	kbuild=$repo/build/kmod-$kernel
+	log "building burrow.ko for $KERNEL_RELEASE in $kbuild"
+	mkdir -p "$kbuild"
+	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+		"$repo/Kbuild" "$repo/dkms.conf" "$repo/kmod" "$repo/netlink" "$kbuild/"
+	make -s -C "$KERNEL_BUILD" M="$kbuild" BURROW_SELFTEST=1 modules >&2
+	burrow_ko=$kbuild/burrow.ko
+	;;
+esac
+[ -f "$burrow_ko" ] || { log "module not built: $burrow_ko"; exit 1; }
+
+# --- tests
+if [ -n "$script" ]; then
+	selected=$script
+else
+selected=$(cd "$repo" && for test in selftests/kmod/*.sh selftests/net/*.sh; do
+	[ -f "$test" ] || continue
+	rel=${test#selftests/}
+	name=$(basename "$test")
+	# shellcheck disable=SC2053 # the glob is meant to match
+	if [ -z "$tests_glob" ] || [[ $rel == $tests_glob ]] || [[ $name == $tests_glob ]]; then
+		echo "$test"
+	fi
+done)
+fi
+if [ "$shell" -eq 0 ] && [ -z "$selected" ]; then
+	log "no test matches '$tests_glob'"
+	exit 1
+fi
+
+initramfs=$repo/build/vm-$kernel.cpio.gz
+KERNEL_RELEASE=$KERNEL_RELEASE KERNEL_MODULES=$KERNEL_MODULES BURROW_KO=$burrow_ko \
+	GUEST_TESTS=$selected GUEST_MODE=$([ "$shell" -eq 1 ] && echo shell || echo tests) \
+	GUEST_KMEMLEAK=$([ "$kernel" = debug ] && echo 1 || echo 0) KERNEL_FLAVOUR=$kernel \
+	"$here/initramfs.sh" "$initramfs"
+
+# --- accelerator: KVM only if it really boots a guest here. /dev/kvm may
+# exist yet fail to run one, so probe once per host boot and remember.
+accel=tcg
+cpu=max
+probe=$cache/kvm-probe-$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+if [ ! -f "$probe" ]; then
+	result=no
+	if [ -w /dev/kvm ]; then
+		if timeout 60 qemu-system-x86_64 -accel kvm -cpu host -m 512 -smp 1 -nodefaults \
+			-display none -no-reboot -serial stdio -kernel "$KERNEL_IMAGE" \
+			-append "console=ttyS0 panic=-1 rdinit=/no-such-init" </dev/null 2>/dev/null |
+			grep -q 'Linux version'; then
+			result=yes
+		fi
+	fi
+	echo "$result" >"$probe"
+fi
+if [ "$(cat "$probe")" = yes ]; then
+	accel=kvm
+	cpu=host
+fi
+
+memory=1024
+[ "$kernel" = debug ] && memory=3072
+smp=${BURROW_VM_CPUS:-2}
+cmdline="console=ttyS0,115200 quiet loglevel=4 log_buf_len=8M panic=-1 printk.devkmsg=on"
+qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
+	-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$memory"
+	-kernel "$KERNEL_IMAGE" -initrd "$initramfs" -append "$cmdline")
+log "booting $KERNEL_RELEASE ($accel, $smp vCPUs, ${memory} MiB)"
+
+if [ "$shell" -eq 1 ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+serial_log=$repo/build/vm-$kernel.log
+set +e
+# The whole serial stream goes to the log; the terminal gets it without the
+# end-of-run kernel log dump, which only the verdict below reads.
+timeout "$timeout_seconds" "${qemu[@]}" -serial stdio </dev/null | tee "$serial_log" |
+	awk '/^BURROW-(DMESG|KMEMLEAK)-BEGIN/ { quiet = 1 } !quiet { print; fflush() }
+	     /^BURROW-(DMESG|KMEMLEAK)-END/ { quiet = 0 }' 
+qemu_status=${PIPESTATUS[0]}
+echo "vm($kernel): serial log in $serial_log"
+set -e
+
+# --- verdict
+passed=0 failed=0 skipped=0
+while read -r _ _ p f s; do
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done < <(grep -a '^BURROW-RESULT ' "$serial_log" | tr -d '\r')
+
+problems=()
+if [ "$qemu_status" -eq 124 ]; then
+	problems+=("guest timed out after ${timeout_seconds}s")
+elif ! grep -aq '^BURROW-VM-DONE' "$serial_log"; then
+	problems+=("guest stopped before finishing (qemu status $qemu_status)")
+fi
+ran=$(grep -ac '^BURROW-RESULT ' "$serial_log" || true)
+expected=$(printf '%s\n' "$selected" | grep -c . || true)
+if [ "$ran" -ne "$expected" ]; then
+	problems+=("$ran of $expected test scripts reported a result")
+fi
+
+# Kernel reports: in the dmesg dump when the guest got that far, else
+# anywhere in the serial log.
+if grep -aq '^BURROW-DMESG-BEGIN' "$serial_log"; then
+	kernel_log=$(sed -n '/^BURROW-DMESG-BEGIN/,/^BURROW-DMESG-END/p' "$serial_log")
+else
+	kernel_log=$(cat "$serial_log")
+fi
+report_pattern='BUG:|WARNING:|UBSAN:|general protection fault|Kernel panic|Oops|kernel BUG at|INFO: task .* blocked for more than|possible recursive locking|circular locking dependency|suspicious RCU usage|KASAN|suspected memory leak'
+reports=$(printf '%s\n' "$kernel_log" | grep -aE "$report_pattern" || true)
+if [ -n "$reports" ]; then
+	problems+=("kernel log reports: $(printf '%s\n' "$reports" | head -n 5 | tr '\r' ' ')")
+fi
+leaks=$(sed -n '/^BURROW-KMEMLEAK-BEGIN/,/^BURROW-KMEMLEAK-END/p' "$serial_log" |
+	grep -a 'unreferenced object' || true)
+if [ -n "$leaks" ]; then
+	problems+=("kmemleak: $(printf '%s\n' "$leaks" | wc -l) unreferenced objects")
+fi
+
+for problem in "${problems[@]}"; do
+	echo "vm($kernel): FAIL: $problem"
+	failed=$((failed + 1))
+done
+echo "$passed $failed $skipped" >"$repo/build/vm-$kernel.result"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

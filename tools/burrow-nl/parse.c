@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/* burrow-nl: strict parsers for command-line values. */
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+int parse_fail(struct parse_error *error, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	vsnprintf(error->message, sizeof(error->message), format, args);
+	va_end(args);
+	return -1;
+}
+
+int parse_decimal(const char *text, uint64_t max, uint64_t *value)
+{
+	unsigned long long parsed;
+
+	if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text))
+		return -EINVAL;
+	/* Only digits are left, so strtoull's one failure is overflow. */
+	errno = 0;
+	parsed = strtoull(text, NULL, 10);
+	if (errno == ERANGE || parsed > max)
+		return -ERANGE;
+	*value = parsed;
+	return 0;
+}
+
+int parse_seconds(const char *keyword, const char *text, uint32_t max, uint32_t *value,
+		  struct parse_error *error)
+{
+	uint64_t parsed;
+
+	switch (parse_decimal(text, max, &parsed)) {
+	case 0:
+		*value = (uint32_t)parsed;
+		return 0;
+	case -ERANGE:
+		return parse_fail(error, "%s is out of range for %s (0-%u)", text, keyword, max);
+	default:
+		return parse_fail(error, "invalid seconds '%s' for %s", text, keyword);
+	}
+}
+
+int parse_ifname(const char *text, struct parse_error *error)
+{
+	if (text[0] == '\0' || strlen(text) >= IFNAMSIZ)
+		return parse_fail(error, "invalid device name '%s' (1 to %d bytes)", text,
+				  IFNAMSIZ - 1);
+	return 0;
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/* burrow-nl version: the versions of burrow-nl, burrow.ko and its API. */
+
+#include "cli.h"
+#include "json.h"
+
+int cli_version(struct cli *cli, int argc, char **argv)
+{
+	struct burrow_nl_version version;
+	int ret;
+
+	if (argc > 0)
+		return cli_usage_error("unexpected argument '%s' for version", argv[0]);
+	ret = cli_open(cli);
+	if (ret)
+		return ret;
+	ret = burrow_nl_version_get(cli->nl, &version);
+	if (ret)
+		return cli_report_error(cli, ret, "version");
+
+	if (cli->json) {
+		fputs("{\"burrow_nl\":", stdout);
+		json_print_string(stdout, BURROW_VERSION);
+		fputs(",\"module\":", stdout);
+		json_print_string(stdout, version.module);
+		printf(",\"api\":%u}\n", version.api);
+	} else {
+		printf("burrow-nl %s, module %s, api %u\n", BURROW_VERSION, version.module,
+		       version.api);
+	}
+	return CLI_EXIT_OK;
+}
