@@ -93,10 +93,10 @@ unit-test: $(UNIT_BINS)
 	bash selftests/unit/run.sh $(UNIT_BINS)
 
 netlink-gen:
-	python3 netlink/gen.py
+	/usr/bin/python3 netlink/gen.py
 
 netlink-check:
-	python3 netlink/gen.py --check
+	/usr/bin/python3 netlink/gen.py --check
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)
 

@@ -44,6 +44,10 @@ def load_spec():
         spec = yaml.safe_load(f)
     if spec.get("protocol") != "genetlink":
         raise SpecError("protocol must be 'genetlink'")
+    CONSTS.clear()
+    for d in spec.get("definitions", []):
+        if d["type"] == "const":
+            CONSTS[d["name"]] = d["value"]
     return spec
 
 
@@ -67,6 +71,26 @@ def attr_sets(spec):
                 raise SpecError(f"{aset['name']}.{attr['name']}: nest without nested-attributes")
         sets[aset["name"]] = aset
     return sets
+
+
+CONSTS = {}
+
+
+def resolve(value):
+    """A check's bound: a number, or the name of a 'const' definition."""
+    if isinstance(value, int):
+        return value
+    if value not in CONSTS:
+        raise SpecError(f"check refers to unknown const '{value}'")
+    return CONSTS[value]
+
+
+def bound_expr(fam, value):
+    """The C spelling of a bound: the UAPI macro for a named const."""
+    if isinstance(value, int):
+        return str(value)
+    resolve(value)
+    return f"{fam}_{c_name(value)}"
 
 
 def attr_enum(fam, set_name, attr_name):
@@ -125,7 +149,7 @@ def needs_full_range(attr):
     """nla_policy's inline min/max are s16; larger bounds need a range struct."""
     checks = attr.get("checks", {})
     return attr["type"] in INT_TYPES and any(
-        not -32768 <= checks[k] <= 32767 for k in ("min", "max") if k in checks)
+        not -32768 <= resolve(checks[k]) <= 32767 for k in ("min", "max") if k in checks)
 
 
 def range_name(fam, set_name, attr):
@@ -136,8 +160,8 @@ def range_struct(fam, set_name, attr):
     if not attr["type"].startswith("u"):
         raise SpecError(f"{set_name}.{attr['name']}: wide bounds only for unsigned types")
     checks = attr.get("checks", {})
-    lo = checks.get("min", 0)
-    hi = checks.get("max", UNSIGNED_MAX[attr["type"]])
+    lo = bound_expr(fam, checks.get("min", 0))
+    hi = bound_expr(fam, checks["max"]) if "max" in checks else UNSIGNED_MAX[attr["type"]]
     return (f"static struct netlink_range_validation {range_name(fam, set_name, attr)} = {{\n"
             f"\t.min = {lo},\n\t.max = {hi},\n}};\n")
 
@@ -147,27 +171,28 @@ def policy_entry(fam, attr, set_name=None):
     checks = attr.get("checks", {})
     if needs_full_range(attr):
         return f"NLA_POLICY_FULL_RANGE({nla}, &{range_name(fam, set_name, attr)})"
+    c = {k: bound_expr(fam, v) for k, v in checks.items()}
     if attr["type"] in INT_TYPES:
-        if "min" in checks and "max" in checks:
-            return f"NLA_POLICY_RANGE({nla}, {checks['min']}, {checks['max']})"
-        if "min" in checks:
-            return f"NLA_POLICY_MIN({nla}, {checks['min']})"
-        if "max" in checks:
-            return f"NLA_POLICY_MAX({nla}, {checks['max']})"
+        if "min" in c and "max" in c:
+            return f"NLA_POLICY_RANGE({nla}, {c['min']}, {c['max']})"
+        if "min" in c:
+            return f"NLA_POLICY_MIN({nla}, {c['min']})"
+        if "max" in c:
+            return f"NLA_POLICY_MAX({nla}, {c['max']})"
         return f"{{ .type = {nla}, }}"
     if attr["type"] == "string":
-        if "max-len" in checks:
-            return f"{{ .type = {nla}, .len = {checks['max-len']}, }}"
+        if "max-len" in c:
+            return f"{{ .type = {nla}, .len = {c['max-len']}, }}"
         return f"{{ .type = {nla}, }}"
     if attr["type"] == "binary":
-        if "exact-len" in checks:
-            return f"NLA_POLICY_EXACT_LEN({checks['exact-len']})"
-        if "min-len" in checks and "max-len" in checks:
-            return f"NLA_POLICY_RANGE(NLA_BINARY, {checks['min-len']}, {checks['max-len']})"
-        if "min-len" in checks:
-            return f"NLA_POLICY_MIN_LEN({checks['min-len']})"
-        if "max-len" in checks:
-            return f"{{ .type = NLA_BINARY, .len = {checks['max-len']}, }}"
+        if "exact-len" in c:
+            return f"NLA_POLICY_EXACT_LEN({c['exact-len']})"
+        if "min-len" in c and "max-len" in c:
+            return f"NLA_POLICY_RANGE(NLA_BINARY, {c['min-len']}, {c['max-len']})"
+        if "min-len" in c:
+            return f"NLA_POLICY_MIN_LEN({c['min-len']})"
+        if "max-len" in c:
+            return f"{{ .type = NLA_BINARY, .len = {c['max-len']}, }}"
         return "{ .type = NLA_BINARY, }"
     if attr["type"] == "nest":
         nested = attr["nested-attributes"].replace("-", "_")

@@ -44,6 +44,7 @@ run_fails "a device from another namespace is not found" 3 "" \
 	ip netns exec burrow-g1 burrow-nl dev set burrow7 default-keepalive 1
 run_fails "a non-burrow device is refused with the kernel's reason" 2 \
 	"not a burrow device" ip netns exec burrow-g1 burrow-nl dev set lo default-keepalive 1
-run_fails "an inactivity timeout above the policy maximum is refused" 2 "" \
+run_fails "burrow-nl refuses an inactivity timeout above the maximum itself" 1 \
+	"86401 is out of range for default-inactivity-timeout (0-86400)" \
 	ip netns exec burrow-g1 burrow-nl dev set burrow0 default-inactivity-timeout 86401
 done_testing

@@ -17,6 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+# mktemp makes the directory 0700; it becomes the guest's /, which
+# unprivileged test users must be able to traverse.
+chmod 0755 "$stage"
 
 # Host binaries the guest needs, with their shared libraries.
 tools=(bash ip genl tc ss iperf3 wg tcpdump kmod setpriv jq timeout)
@@ -102,6 +105,10 @@ if [ -n "$KERNEL_MODULES" ]; then
 		cp "$path" "$moddir/$rel"
 	done
 	cp "$src"/modules.order "$src"/modules.builtin* "$moddir/" 2>/dev/null || true
+elif [ -n "${KERNEL_BUILD:-}" ]; then
+	# Everything the tests use is built into the debug kernel; its
+	# modules.builtin lets 'modprobe veth' succeed as it does on the distro.
+	cp "$KERNEL_BUILD"/modules.order "$KERNEL_BUILD"/modules.builtin* "$moddir/"
 fi
 depmod -b "$stage" "$KERNEL_RELEASE"
 

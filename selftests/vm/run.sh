@@ -79,7 +79,8 @@ if [ "$shell" -eq 0 ] && [ -z "$selected" ]; then
 fi
 
 initramfs=$repo/build/vm-$kernel.cpio.gz
-KERNEL_RELEASE=$KERNEL_RELEASE KERNEL_MODULES=$KERNEL_MODULES BURROW_KO=$burrow_ko \
+KERNEL_RELEASE=$KERNEL_RELEASE KERNEL_MODULES=$KERNEL_MODULES KERNEL_BUILD=$KERNEL_BUILD \
+	BURROW_KO=$burrow_ko \
 	GUEST_TESTS=$selected GUEST_MODE=$([ "$shell" -eq 1 ] && echo shell || echo tests) \
 	GUEST_KMEMLEAK=$([ "$kernel" = debug ] && echo 1 || echo 0) KERNEL_FLAVOUR=$kernel \
 	"$here/initramfs.sh" "$initramfs"
