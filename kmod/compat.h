@@ -10,6 +10,8 @@
  *    for commands below it; every burrow command is new, so validate all.
  *  - genl_split_ops (6.2): burrow keeps using struct genl_ops, which newer
  *    kernels still accept, so no shim is needed for it.
+ *  - udp_tunnel_xmit_skb() and udp_tunnel6_xmit_skb() gained a trailing
+ *    IP control-block flags argument (6.17); burrow passes 0 there.
  */
 #ifndef _BURROW_COMPAT_H
 #define _BURROW_COMPAT_H
@@ -18,6 +20,16 @@
 #define BURROW_COMPAT_GENL_RESV_START_OP(op)	.resv_start_op = (op),
 #else
 #define BURROW_COMPAT_GENL_RESV_START_OP(op)
+#endif
+
+#include <net/udp_tunnel.h>
+
+#ifdef BURROW_HAVE_UDP_TUNNEL_IPCB_FLAGS
+#define burrow_udp_tunnel_xmit_skb(...)		udp_tunnel_xmit_skb(__VA_ARGS__, 0)
+#define burrow_udp_tunnel6_xmit_skb(...)	udp_tunnel6_xmit_skb(__VA_ARGS__, 0)
+#else
+#define burrow_udp_tunnel_xmit_skb(...)		udp_tunnel_xmit_skb(__VA_ARGS__)
+#define burrow_udp_tunnel6_xmit_skb(...)	udp_tunnel6_xmit_skb(__VA_ARGS__)
 #endif
 
 #endif /* _BURROW_COMPAT_H */

@@ -1,27 +1,86 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The burrow rtnl link kind: a layer-3 point-to-point device with no link
- * layer header and no ARP. Packets it cannot deliver are dropped and counted
- * in the device's per-CPU core stats.
+ * layer header and no ARP. Device teardown (ndo_uninit) detaches the
+ * socket and removes every peer before the netdev goes away.
  */
 
 #include <linux/if_arp.h>
 #include <linux/module.h>
+#include <linux/rhashtable.h>
 #include <net/ip.h>
 #include <net/rtnetlink.h>
 
+#include "debugfs.h"
 #include "device.h"
+#include "peer.h"
+#include "send.h"
+#include "socket.h"
+
+#define BURROW_FEATURES (NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_SG | \
+			 NETIF_F_GSO_SOFTWARE | NETIF_F_HIGHDMA)
 
 static int burrow_ndo_init(struct net_device *dev)
 {
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+	int ret;
+
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
+	bdev->stats = alloc_percpu(struct burrow_dev_stats);
+	if (!bdev->stats) {
+		ret = -ENOMEM;
+		goto err_free_tstats;
+	}
+	ret = gro_cells_init(&bdev->gro_cells, dev);
+	if (ret)
+		goto err_free_stats;
+	ret = rhashtable_init(&bdev->peers, &burrow_peer_table_params);
+	if (ret)
+		goto err_destroy_gro_cells;
+	INIT_LIST_HEAD(&bdev->peer_list);
+	burrow_allowedips_init(&bdev->allowedips);
 	return 0;
+
+err_destroy_gro_cells:
+	gro_cells_destroy(&bdev->gro_cells);
+err_free_stats:
+	free_percpu(bdev->stats);
+err_free_tstats:
+	free_percpu(dev->tstats);
+	return ret;
 }
 
+/*
+ * Runs under RTNL when the device is unregistered (deleted, its netns
+ * deleted, or the module unloaded). After dead is set no netlink change
+ * can attach anything new.
+ */
 static void burrow_ndo_uninit(struct net_device *dev)
 {
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	burrow_debugfs_device_remove(bdev);
+	mutex_lock(&bdev->config_lock);
+	bdev->dead = true;
+	burrow_socket_detach(bdev);
+	burrow_peer_remove_all(bdev);
+	burrow_allowedips_free(&bdev->allowedips, &bdev->config_lock);
+	mutex_unlock(&bdev->config_lock);
+	rhashtable_destroy(&bdev->peers);
+	gro_cells_destroy(&bdev->gro_cells);
+}
+
+/*
+ * Counters are freed with the netdev, not in ndo_uninit: sysfs and the
+ * final netlink notification may still read them while unregistering.
+ */
+static void burrow_destruct(struct net_device *dev)
+{
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	free_percpu(bdev->stats);
 	free_percpu(dev->tstats);
 }
 
@@ -37,56 +96,62 @@ static int burrow_ndo_stop(struct net_device *dev)
 	return 0;
 }
 
-/* No peer can be selected yet, so every packet is dropped and counted. */
-static netdev_tx_t burrow_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev)
-{
-	dev_core_stats_tx_dropped_inc(dev);
-	kfree_skb(skb);
-	return NETDEV_TX_OK;
-}
-
 static const struct net_device_ops burrow_netdev_ops = {
 	.ndo_init		= burrow_ndo_init,
 	.ndo_uninit		= burrow_ndo_uninit,
 	.ndo_open		= burrow_ndo_open,
 	.ndo_stop		= burrow_ndo_stop,
-	.ndo_start_xmit		= burrow_ndo_start_xmit,
+	.ndo_start_xmit		= burrow_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
 static void burrow_setup(struct net_device *dev)
 {
-	struct burrow_device *burrow = burrow_device_from_netdev(dev);
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
 
 	dev->netdev_ops = &burrow_netdev_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
-	dev->features |= NETIF_F_LLTX;
+	dev->features |= NETIF_F_LLTX | BURROW_FEATURES;
+	dev->hw_features |= BURROW_FEATURES;
+	dev->hw_enc_features |= BURROW_FEATURES;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
+	dev->needed_headroom = BURROW_HEADROOM;
+	dev->needed_tailroom = 16;
 	dev->mtu = BURROW_DEFAULT_MTU;
 	dev->min_mtu = IPV4_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - BURROW_OVERHEAD_MAX;
 	dev->needs_free_netdev = true;
+	dev->priv_destructor = burrow_destruct;
+	dev->sysfs_groups[0] = &burrow_stats_sysfs_group;
 
-	memset(burrow, 0, sizeof(*burrow));
-	burrow->dev = dev;
-	mutex_init(&burrow->config_lock);
+	memset(bdev, 0, sizeof(*bdev));
+	bdev->dev = dev;
+	mutex_init(&bdev->config_lock);
 }
 
 static int burrow_newlink(struct net *src_net, struct net_device *dev,
 			  struct nlattr *tb[], struct nlattr *data[],
 			  struct netlink_ext_ack *extack)
 {
+	/* The debugfs directory appears from the NETDEV_REGISTER notifier. */
 	return register_netdevice(dev);
 }
 
+/* One transmit queue per CPU: LLTX, so they only spread qdisc-less load. */
+static unsigned int burrow_get_num_tx_queues(void)
+{
+	return num_possible_cpus();
+}
+
 static struct rtnl_link_ops burrow_link_ops __read_mostly = {
-	.kind		= KBUILD_MODNAME,
-	.priv_size	= sizeof(struct burrow_device),
-	.setup		= burrow_setup,
-	.newlink	= burrow_newlink,
+	.kind			= KBUILD_MODNAME,
+	.priv_size		= sizeof(struct burrow_device),
+	.setup			= burrow_setup,
+	.newlink		= burrow_newlink,
+	.get_num_tx_queues	= burrow_get_num_tx_queues,
 };
 
 bool burrow_netdev_is_burrow(const struct net_device *dev)

@@ -4,34 +4,67 @@
 
 #include <linux/netdevice.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <net/gro_cells.h>
+
+#include "allowedips.h"
+#include "stats.h"
 
 /*
  * Worst-case bytes burrow adds around an inner packet: outer IPv6 header,
- * UDP header, the larger of the two encapsulation headers and the AEAD tag.
- * The default MTU leaves room for it inside a 1500-byte path.
+ * UDP header, the burrow header and the AEAD tag. The default MTU leaves
+ * room for it inside a 1500-byte path.
  */
 #define BURROW_OVERHEAD_MAX	(40 + 8 + 16 + 16)
 #define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - BURROW_OVERHEAD_MAX)
 
+struct burrow_socket;
+struct dentry;
+
 /*
- * One burrow network device. Lives in netdev_priv(); created by rtnl newlink
- * and freed with the netdev (needs_free_netdev), so its lifetime is the
- * netdev's.
+ * One burrow network device, in netdev_priv(). Created by rtnl newlink and
+ * freed with the netdev (needs_free_netdev), so its lifetime is the netdev's.
  *
- * config_lock serialises every configuration change made over generic
- * netlink; readers of single scalar settings use READ_ONCE() and do not take
- * it.
+ * Locking:
+ *  - config_lock serialises every configuration change (generic netlink,
+ *    device teardown). It protects the peer list, peer_count, generation,
+ *    the write side of the peer table, the prefix trie and the socket
+ *    pointer. It is a mutex: changes allocate and may sleep.
+ *  - The packet path takes no lock of the device: it finds peers in the
+ *    rhashtable and the prefix trie and the socket under RCU (BH).
+ *  - dead is set under config_lock in ndo_uninit; every netlink change
+ *    checks it after taking the lock, so nothing is attached to a device
+ *    that is going away.
  */
 struct burrow_device {
 	struct net_device *dev;
 	struct mutex config_lock;
+	bool dead;
 	u16 default_keepalive;
 	u32 default_inactivity_timeout;
+	u32 generation;
+	u32 peer_count;
+
+	struct burrow_socket __rcu *sock;
+	struct rhashtable peers;	/* by id */
+	struct list_head peer_list;	/* in order of creation, RCU */
+	struct burrow_allowedips allowedips;
+
+	struct burrow_dev_stats __percpu *stats;
+	struct gro_cells gro_cells;
+	struct dentry *debugfs_dir;
 };
 
 static inline struct burrow_device *burrow_device_from_netdev(struct net_device *dev)
 {
 	return netdev_priv(dev);
+}
+
+/* Count a configuration change; dumps compare generations. */
+static inline void burrow_device_changed(struct burrow_device *bdev)
+{
+	lockdep_assert_held(&bdev->config_lock);
+	bdev->generation++;
 }
 
 bool burrow_netdev_is_burrow(const struct net_device *dev);

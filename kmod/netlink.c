@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The 'burrow' generic netlink family. Attribute policies come from
- * netlink_gen.c, generated from netlink/burrow.yaml; this file holds the
- * handlers. Every rejection carries an extack message naming the problem.
+ * The 'burrow' generic netlink family: registration, device lookup and the
+ * version and dev operations. Peer, key and event handling live in
+ * netlink_peer.c, netlink_key.c and netlink_event.c. Attribute policies come
+ * from netlink_gen.c, generated from netlink/burrow.yaml. Every rejection
+ * carries an extack message naming the problem.
  */
 
 #include <linux/module.h>
@@ -13,52 +15,64 @@
 #include "device.h"
 #include "netlink.h"
 #include "netlink_gen.h"
+#include "socket.h"
 
-static struct genl_family burrow_genl_family;
-
-/*
- * Resolve the device named by ifindex or ifname in the caller's netns.
- * Returns a held reference the caller must dev_put(), or an ERR_PTR with
- * extack set.
- */
-static struct net_device *burrow_nl_lookup_device(struct genl_info *info)
+struct burrow_device *burrow_nl_device_get(struct net *net, struct nlattr **attrs,
+					   struct netlink_ext_ack *extack)
 {
-	struct nlattr *ifindex_attr = info->attrs[BURROW_A_DEV_IFINDEX];
-	struct nlattr *ifname_attr = info->attrs[BURROW_A_DEV_IFNAME];
-	struct net *net = genl_info_net(info);
+	struct nlattr *ifindex_attr = attrs[BURROW_A_DEV_IFINDEX];
+	struct nlattr *ifname_attr = attrs[BURROW_A_DEV_IFNAME];
 	struct net_device *dev;
 
 	if (ifindex_attr && ifname_attr) {
-		NL_SET_ERR_MSG_ATTR(info->extack, ifname_attr,
-				    "give ifindex or ifname, not both");
+		NL_SET_ERR_MSG_ATTR(extack, ifname_attr, "give ifindex or ifname, not both");
 		return ERR_PTR(-EINVAL);
 	}
 	if (ifindex_attr) {
 		dev = dev_get_by_index(net, nla_get_u32(ifindex_attr));
 		if (!dev) {
-			NL_SET_ERR_MSG_ATTR(info->extack, ifindex_attr,
-					    "no device with this ifindex");
+			NL_SET_ERR_MSG_ATTR(extack, ifindex_attr, "no device with this ifindex");
 			return ERR_PTR(-ENODEV);
 		}
 	} else if (ifname_attr) {
 		dev = dev_get_by_name(net, nla_data(ifname_attr));
 		if (!dev) {
-			NL_SET_ERR_MSG_ATTR(info->extack, ifname_attr,
-					    "no device with this name");
+			NL_SET_ERR_MSG_ATTR(extack, ifname_attr, "no device with this name");
 			return ERR_PTR(-ENODEV);
 		}
 	} else {
-		NL_SET_ERR_MSG(info->extack, "missing ifindex or ifname");
+		NL_SET_ERR_MSG(extack, "missing ifindex or ifname");
 		return ERR_PTR(-EINVAL);
 	}
 	if (!burrow_netdev_is_burrow(dev)) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    ifindex_attr ? ifindex_attr : ifname_attr,
+		NL_SET_ERR_MSG_ATTR(extack, ifindex_attr ?: ifname_attr,
 				    "device is not a burrow device");
 		dev_put(dev);
 		return ERR_PTR(-EOPNOTSUPP);
 	}
-	return dev;
+	return burrow_device_from_netdev(dev);
+}
+
+struct nlattr *burrow_nl_first_present(struct nlattr **attrs, const int *types,
+				       unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (attrs[types[i]])
+			return attrs[types[i]];
+	return NULL;
+}
+
+int burrow_nl_lock(struct burrow_device *bdev, struct netlink_ext_ack *extack)
+{
+	mutex_lock(&bdev->config_lock);
+	if (bdev->dead) {
+		mutex_unlock(&bdev->config_lock);
+		NL_SET_ERR_MSG(extack, "device is being deleted");
+		return -ENODEV;
+	}
+	return 0;
 }
 
 static int burrow_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -69,8 +83,7 @@ static int burrow_nl_version_get_doit(struct sk_buff *skb, struct genl_info *inf
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &burrow_genl_family, 0,
-				BURROW_CMD_VERSION_GET);
+	hdr = genlmsg_put_reply(msg, info, &burrow_genl_family, 0, BURROW_CMD_VERSION_GET);
 	if (!hdr)
 		goto err_free_msg;
 	if (nla_put_string(msg, BURROW_A_VERSION_MODULE, BURROW_VERSION) ||
@@ -86,51 +99,107 @@ err_free_msg:
 	return -EMSGSIZE;
 }
 
-static int burrow_nl_fill_dev(struct sk_buff *msg, struct net_device *dev,
+static int burrow_nl_put_dev_stats(struct sk_buff *msg, struct burrow_device *bdev)
+{
+	/* dev-stats attributes follow enum burrow_drop_reason, then the counts. */
+	static const int drop_attr[BURROW_DROP_MAX] = {
+		[BURROW_DROP_NO_PEER] = BURROW_A_DEV_STATS_DROP_NO_PEER,
+		[BURROW_DROP_NO_ENDPOINT] = BURROW_A_DEV_STATS_DROP_NO_ENDPOINT,
+		[BURROW_DROP_NO_SOCKET] = BURROW_A_DEV_STATS_DROP_NO_SOCKET,
+		[BURROW_DROP_NO_KEY] = BURROW_A_DEV_STATS_DROP_NO_KEY,
+		[BURROW_DROP_KEY_EXHAUSTED] = BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED,
+		[BURROW_DROP_BAD_INNER] = BURROW_A_DEV_STATS_DROP_BAD_INNER,
+		[BURROW_DROP_ROUTE] = BURROW_A_DEV_STATS_DROP_ROUTE,
+		[BURROW_DROP_BAD_HEADER] = BURROW_A_DEV_STATS_DROP_BAD_HEADER,
+		[BURROW_DROP_UNKNOWN_ID] = BURROW_A_DEV_STATS_DROP_UNKNOWN_ID,
+		[BURROW_DROP_DECRYPT] = BURROW_A_DEV_STATS_DROP_DECRYPT,
+		[BURROW_DROP_REPLAY] = BURROW_A_DEV_STATS_DROP_REPLAY,
+		[BURROW_DROP_SOURCE_NOT_ALLOWED] = BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED,
+		[BURROW_DROP_NOMEM] = BURROW_A_DEV_STATS_DROP_NOMEM,
+		[BURROW_DROP_QUEUE_FULL] = BURROW_A_DEV_STATS_DROP_QUEUE_FULL,
+	};
+	struct nlattr *nest;
+	int reason;
+
+	nest = nla_nest_start(msg, BURROW_A_DEV_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (reason = 0; reason < BURROW_DROP_MAX; reason++)
+		if (nla_put_u64_64bit(msg, drop_attr[reason],
+				      burrow_stats_drop_sum(bdev, reason), 0))
+			goto err_cancel;
+	if (nla_put_u64_64bit(msg, BURROW_A_DEV_STATS_RX_KEEPALIVES,
+			      burrow_stats_count_sum(bdev, BURROW_COUNT_RX_KEEPALIVES), 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_DEV_STATS_RX_TO_USERSPACE,
+			      burrow_stats_count_sum(bdev, BURROW_COUNT_RX_TO_USERSPACE), 0))
+		goto err_cancel;
+	nla_nest_end(msg, nest);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(msg, nest);
+	return -EMSGSIZE;
+}
+
+/* Caller holds config_lock. */
+static int burrow_nl_fill_dev(struct sk_buff *msg, struct burrow_device *bdev,
 			      u32 portid, u32 seq, int flags)
 {
-	struct burrow_device *burrow = burrow_device_from_netdev(dev);
+	struct net_device *dev = bdev->dev;
+	struct burrow_socket *bsock;
 	void *hdr;
 
-	hdr = genlmsg_put(msg, portid, seq, &burrow_genl_family, flags,
-			  BURROW_CMD_DEV_GET);
+	hdr = genlmsg_put(msg, portid, seq, &burrow_genl_family, flags, BURROW_CMD_DEV_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	bsock = rcu_dereference_protected(bdev->sock, lockdep_is_held(&bdev->config_lock));
 	if (nla_put_u32(msg, BURROW_A_DEV_IFINDEX, dev->ifindex) ||
 	    nla_put_string(msg, BURROW_A_DEV_IFNAME, dev->name) ||
-	    nla_put_u16(msg, BURROW_A_DEV_DEFAULT_KEEPALIVE,
-			READ_ONCE(burrow->default_keepalive)) ||
+	    nla_put_u16(msg, BURROW_A_DEV_DEFAULT_KEEPALIVE, bdev->default_keepalive) ||
 	    nla_put_u32(msg, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT,
-			READ_ONCE(burrow->default_inactivity_timeout))) {
-		genlmsg_cancel(msg, hdr);
-		return -EMSGSIZE;
-	}
+			bdev->default_inactivity_timeout) ||
+	    nla_put_u32(msg, BURROW_A_DEV_PEER_COUNT, bdev->peer_count) ||
+	    nla_put_u32(msg, BURROW_A_DEV_GENERATION, bdev->generation))
+		goto err_cancel;
+	if (bsock &&
+	    (nla_put_u16(msg, BURROW_A_DEV_SOCKET_FAMILY, bsock->sock->sk->sk_family) ||
+	     nla_put_u16(msg, BURROW_A_DEV_LISTEN_PORT,
+			 ntohs(inet_sk(bsock->sock->sk)->inet_sport))))
+		goto err_cancel;
+	if (burrow_nl_put_dev_stats(msg, bdev))
+		goto err_cancel;
 	genlmsg_end(msg, hdr);
 	return 0;
+
+err_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
 }
 
 static int burrow_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct net_device *dev;
+	struct burrow_device *bdev;
 	struct sk_buff *msg;
 	int ret;
 
-	dev = burrow_nl_lookup_device(info);
-	if (IS_ERR(dev))
-		return PTR_ERR(dev);
+	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg) {
 		ret = -ENOMEM;
 		goto out_put_dev;
 	}
-	ret = burrow_nl_fill_dev(msg, dev, info->snd_portid, info->snd_seq, 0);
+	mutex_lock(&bdev->config_lock);
+	ret = burrow_nl_fill_dev(msg, bdev, info->snd_portid, info->snd_seq, 0);
+	mutex_unlock(&bdev->config_lock);
 	if (ret) {
 		nlmsg_free(msg);
 		goto out_put_dev;
 	}
 	ret = genlmsg_reply(msg, info);
 out_put_dev:
-	dev_put(dev);
+	dev_put(bdev->dev);
 	return ret;
 }
 
@@ -144,21 +213,22 @@ static int burrow_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback
 {
 	struct net *net = sock_net(skb->sk);
 	long start_bucket = cb->args[0], start_index = cb->args[1];
+	struct burrow_device *bdev;
 	struct net_device *dev;
 	long bucket, index = 0;
 	int ret = 0;
 
-	rcu_read_lock();
-	for (bucket = start_bucket; bucket < NETDEV_HASHENTRIES;
-	     bucket++, start_index = 0) {
+	rtnl_lock();
+	for (bucket = start_bucket; bucket < NETDEV_HASHENTRIES; bucket++, start_index = 0) {
 		index = 0;
-		hlist_for_each_entry_rcu(dev, &net->dev_index_head[bucket],
-					 index_hlist) {
+		hlist_for_each_entry(dev, &net->dev_index_head[bucket], index_hlist) {
 			if (index++ < start_index || !burrow_netdev_is_burrow(dev))
 				continue;
-			ret = burrow_nl_fill_dev(skb, dev,
-						 NETLINK_CB(cb->skb).portid,
+			bdev = burrow_device_from_netdev(dev);
+			mutex_lock(&bdev->config_lock);
+			ret = burrow_nl_fill_dev(skb, bdev, NETLINK_CB(cb->skb).portid,
 						 cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			mutex_unlock(&bdev->config_lock);
 			if (ret) {
 				index--;
 				goto out_unlock;
@@ -166,7 +236,7 @@ static int burrow_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback
 		}
 	}
 out_unlock:
-	rcu_read_unlock();
+	rtnl_unlock();
 	cb->args[0] = bucket;
 	cb->args[1] = index;
 	/* A full message ends this round; the next call resumes here. */
@@ -177,53 +247,87 @@ out_unlock:
 
 static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct burrow_device *burrow;
-	struct net_device *dev;
+	struct nlattr *fd_attr = info->attrs[BURROW_A_DEV_SOCKET_FD];
+	struct nlattr *detach_attr = info->attrs[BURROW_A_DEV_SOCKET_DETACH];
+	struct burrow_device *bdev;
+	int ret;
 
-	dev = burrow_nl_lookup_device(info);
-	if (IS_ERR(dev))
-		return PTR_ERR(dev);
-	burrow = burrow_device_from_netdev(dev);
+	if (fd_attr && detach_attr) {
+		NL_SET_ERR_MSG_ATTR(info->extack, detach_attr,
+				    "give socket-fd or socket-detach, not both");
+		return -EINVAL;
+	}
+	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	ret = burrow_nl_lock(bdev, info->extack);
+	if (ret)
+		goto out_put_dev;
 
-	mutex_lock(&burrow->config_lock);
+	if (fd_attr) {
+		ret = burrow_socket_attach(bdev, nla_get_u32(fd_attr), info->extack);
+		if (ret)
+			goto out_unlock;
+	}
+	if (detach_attr)
+		burrow_socket_detach(bdev);
 	if (info->attrs[BURROW_A_DEV_DEFAULT_KEEPALIVE])
-		WRITE_ONCE(burrow->default_keepalive,
+		WRITE_ONCE(bdev->default_keepalive,
 			   nla_get_u16(info->attrs[BURROW_A_DEV_DEFAULT_KEEPALIVE]));
 	if (info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT])
-		WRITE_ONCE(burrow->default_inactivity_timeout,
+		WRITE_ONCE(bdev->default_inactivity_timeout,
 			   nla_get_u32(info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT]));
-	mutex_unlock(&burrow->config_lock);
+	burrow_device_changed(bdev);
 
-	dev_put(dev);
-	return 0;
+out_unlock:
+	mutex_unlock(&bdev->config_lock);
+out_put_dev:
+	dev_put(bdev->dev);
+	return ret;
 }
+
+#define BURROW_OP(_cmd, _doit, _dumpit, _policy, _flags)	\
+	{							\
+		.cmd		= _cmd,				\
+		.doit		= _doit,			\
+		.dumpit		= _dumpit,			\
+		.policy		= _policy,			\
+		.maxattr	= BURROW_A_DEV_MAX,		\
+		.flags		= _flags,			\
+	}
 
 static const struct genl_ops burrow_genl_ops[] = {
 	{
 		.cmd		= BURROW_CMD_VERSION_GET,
 		.doit		= burrow_nl_version_get_doit,
 	},
-	{
-		.cmd		= BURROW_CMD_DEV_GET,
-		.doit		= burrow_nl_dev_get_doit,
-		.dumpit		= burrow_nl_dev_get_dumpit,
-		.policy		= burrow_dev_get_do_nl_policy,
-		.maxattr	= BURROW_A_DEV_MAX,
-	},
-	{
-		.cmd		= BURROW_CMD_DEV_SET,
-		.doit		= burrow_nl_dev_set_doit,
-		.policy		= burrow_dev_set_do_nl_policy,
-		.maxattr	= BURROW_A_DEV_MAX,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
+	BURROW_OP(BURROW_CMD_DEV_GET, burrow_nl_dev_get_doit, burrow_nl_dev_get_dumpit,
+		  burrow_dev_get_do_nl_policy, 0),
+	BURROW_OP(BURROW_CMD_DEV_SET, burrow_nl_dev_set_doit, NULL,
+		  burrow_dev_set_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	BURROW_OP(BURROW_CMD_PEER_NEW, burrow_nl_peer_new_doit, NULL,
+		  burrow_peer_new_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	BURROW_OP(BURROW_CMD_PEER_SET, burrow_nl_peer_set_doit, NULL,
+		  burrow_peer_set_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	BURROW_OP(BURROW_CMD_PEER_GET, burrow_nl_peer_get_doit, burrow_nl_peer_get_dumpit,
+		  burrow_peer_get_do_nl_policy, 0),
+	BURROW_OP(BURROW_CMD_PEER_DEL, burrow_nl_peer_del_doit, NULL,
+		  burrow_peer_del_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	BURROW_OP(BURROW_CMD_KEY_NEW, burrow_nl_key_new_doit, NULL,
+		  burrow_key_new_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	BURROW_OP(BURROW_CMD_KEY_SWAP, burrow_nl_key_swap_doit, NULL,
+		  burrow_key_swap_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	BURROW_OP(BURROW_CMD_KEY_DEL, burrow_nl_key_del_doit, NULL,
+		  burrow_key_del_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	BURROW_OP(BURROW_CMD_KEY_GET, burrow_nl_key_get_doit, NULL,
+		  burrow_key_get_do_nl_policy, 0),
 };
 
 static const struct genl_multicast_group burrow_genl_mcgrps[] = {
 	{ .name = BURROW_MCGRP_EVENTS },
 };
 
-static struct genl_family burrow_genl_family __ro_after_init = {
+struct genl_family burrow_genl_family __ro_after_init = {
 	.name		= BURROW_FAMILY_NAME,
 	.version	= BURROW_FAMILY_VERSION,
 	.netnsok	= true,

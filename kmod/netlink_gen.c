@@ -7,7 +7,12 @@
 
 static struct netlink_range_validation burrow_dev_default_inactivity_timeout_range = {
 	.min = 0,
-	.max = 86400,
+	.max = BURROW_MAX_TIMEOUT,
+};
+
+static struct netlink_range_validation burrow_peer_inactivity_timeout_range = {
+	.min = 0,
+	.max = BURROW_MAX_TIMEOUT,
 };
 
 const struct nla_policy burrow_version_nl_policy[BURROW_A_VERSION_MAX + 1] = {
@@ -20,6 +25,81 @@ const struct nla_policy burrow_dev_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 	[BURROW_A_DEV_DEFAULT_KEEPALIVE] = { .type = NLA_U16, },
 	[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &burrow_dev_default_inactivity_timeout_range),
+	[BURROW_A_DEV_SOCKET_FD] = { .type = NLA_U32, },
+	[BURROW_A_DEV_SOCKET_DETACH] = { .type = NLA_FLAG, },
+	[BURROW_A_DEV_SOCKET_FAMILY] = { .type = NLA_U16, },
+	[BURROW_A_DEV_LISTEN_PORT] = { .type = NLA_U16, },
+	[BURROW_A_DEV_PEER_COUNT] = { .type = NLA_U32, },
+	[BURROW_A_DEV_GENERATION] = { .type = NLA_U32, },
+	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
+	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
+	[BURROW_A_DEV_STATS] = NLA_POLICY_NESTED(burrow_dev_stats_nl_policy),
+};
+
+const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] = {
+	[BURROW_A_DEV_STATS_DROP_NO_PEER] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_NO_ENDPOINT] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_NO_SOCKET] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_NO_KEY] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_BAD_INNER] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_ROUTE] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_BAD_HEADER] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_UNKNOWN_ID] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_DECRYPT] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_REPLAY] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_NOMEM] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_QUEUE_FULL] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_RX_KEEPALIVES] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_RX_TO_USERSPACE] = { .type = NLA_U64, },
+};
+
+const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
+	[BURROW_A_PEER_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_PEER_TX_ID] = { .type = NLA_U32, },
+	[BURROW_A_PEER_REMOTE_IPV4] = NLA_POLICY_EXACT_LEN(4),
+	[BURROW_A_PEER_REMOTE_IPV6] = NLA_POLICY_EXACT_LEN(16),
+	[BURROW_A_PEER_REMOTE_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[BURROW_A_PEER_REMOTE_CLEAR] = { .type = NLA_FLAG, },
+	[BURROW_A_PEER_ENDPOINT_PINNED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[BURROW_A_PEER_ENCAP] = NLA_POLICY_MAX(NLA_U8, 1),
+	[BURROW_A_PEER_KEEPALIVE] = { .type = NLA_U16, },
+	[BURROW_A_PEER_INACTIVITY_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &burrow_peer_inactivity_timeout_range),
+	[BURROW_A_PEER_ALLOWED_IPS_OP] = NLA_POLICY_MAX(NLA_U8, 2),
+	[BURROW_A_PEER_ALLOWED_IP] = NLA_POLICY_NESTED(burrow_allowed_ip_nl_policy),
+	[BURROW_A_PEER_RX_BYTES] = { .type = NLA_U64, },
+	[BURROW_A_PEER_RX_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_PEER_TX_BYTES] = { .type = NLA_U64, },
+	[BURROW_A_PEER_TX_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_PEER_LAST_RX_MS_AGO] = { .type = NLA_U64, },
+	[BURROW_A_PEER_EXPIRED] = { .type = NLA_FLAG, },
+};
+
+const struct nla_policy burrow_allowed_ip_nl_policy[BURROW_A_ALLOWED_IP_MAX + 1] = {
+	[BURROW_A_ALLOWED_IP_FAMILY] = { .type = NLA_U16, },
+	[BURROW_A_ALLOWED_IP_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[BURROW_A_ALLOWED_IP_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1] = {
+	[BURROW_A_KEYCONF_PEER_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_KEYCONF_SLOT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[BURROW_A_KEYCONF_KEY_ID] = { .type = NLA_U8, },
+	[BURROW_A_KEYCONF_CIPHER] = NLA_POLICY_MAX(NLA_U8, 2),
+	[BURROW_A_KEYCONF_ENCRYPT_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, BURROW_KEY_LEN_MAX),
+	[BURROW_A_KEYCONF_ENCRYPT_IV] = NLA_POLICY_EXACT_LEN(BURROW_IV_LEN),
+	[BURROW_A_KEYCONF_DECRYPT_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, BURROW_KEY_LEN_MAX),
+	[BURROW_A_KEYCONF_DECRYPT_IV] = NLA_POLICY_EXACT_LEN(BURROW_IV_LEN),
+	[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_KEYCONF_HARD_LIMIT_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_KEYCONF_SOFT_LIMIT_SECONDS] = { .type = NLA_U32, },
+	[BURROW_A_KEYCONF_HARD_LIMIT_SECONDS] = { .type = NLA_U32, },
+	[BURROW_A_KEYCONF_AGE_SECONDS] = { .type = NLA_U32, },
+	[BURROW_A_KEYCONF_TX_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_KEYCONF_RX_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_KEYCONF_RX_MAX_COUNTER] = { .type = NLA_U64, },
+	[BURROW_A_KEYCONF_LIMIT_REACHED] = { .type = NLA_U8, },
 };
 
 /* dev-get do */
@@ -34,4 +114,68 @@ const struct nla_policy burrow_dev_set_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 	[BURROW_A_DEV_DEFAULT_KEEPALIVE] = { .type = NLA_U16, },
 	[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &burrow_dev_default_inactivity_timeout_range),
+	[BURROW_A_DEV_SOCKET_FD] = { .type = NLA_U32, },
+	[BURROW_A_DEV_SOCKET_DETACH] = { .type = NLA_FLAG, },
+};
+
+/* peer-new do */
+const struct nla_policy burrow_peer_new_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
+};
+
+/* peer-set do */
+const struct nla_policy burrow_peer_set_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
+};
+
+/* peer-get do */
+const struct nla_policy burrow_peer_get_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
+};
+
+/* peer-get dump */
+const struct nla_policy burrow_peer_get_dump_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+};
+
+/* peer-del do */
+const struct nla_policy burrow_peer_del_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
+};
+
+/* key-new do */
+const struct nla_policy burrow_key_new_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
+};
+
+/* key-swap do */
+const struct nla_policy burrow_key_swap_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
+};
+
+/* key-del do */
+const struct nla_policy burrow_key_del_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
+};
+
+/* key-get do */
+const struct nla_policy burrow_key_get_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
 };

@@ -9,8 +9,21 @@
 
 extern const struct nla_policy burrow_version_nl_policy[BURROW_A_VERSION_MAX + 1];
 extern const struct nla_policy burrow_dev_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1];
+extern const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1];
+extern const struct nla_policy burrow_allowed_ip_nl_policy[BURROW_A_ALLOWED_IP_MAX + 1];
+extern const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1];
 
 extern const struct nla_policy burrow_dev_get_do_nl_policy[BURROW_A_DEV_MAX + 1];
 extern const struct nla_policy burrow_dev_set_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_peer_new_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_peer_set_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_peer_get_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_peer_get_dump_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_peer_del_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_key_new_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_key_swap_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_key_del_do_nl_policy[BURROW_A_DEV_MAX + 1];
+extern const struct nla_policy burrow_key_get_do_nl_policy[BURROW_A_DEV_MAX + 1];
 
 #endif /* _BURROW_NETLINK_GEN_H */

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Data keys: creation from netlink parameters, usage limits and freeing.
+ *
+ * Usage limits (../shared/BRIEF.md D3). RFC 9001 §6.6 bounds how many
+ * packets one AES-GCM key may protect (2^23 in QUIC, where packets may be
+ * up to 2^16 bytes); burrow applies that bound to both encapsulations.
+ * ChaCha20-Poly1305's confidentiality bound is far beyond any real traffic,
+ * so its cap is 2^60 packets, well short of counter exhaustion. Every key
+ * also ages out: by default it asks to be replaced after an hour and stops
+ * encrypting after two; no key may live longer than a week. Userspace may
+ * lower any limit, never raise one past its cap.
+ */
+
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+
+#include "key.h"
+#include "main.h"
+
+struct burrow_cipher_limits {
+	u64 hard_packets_cap;
+	u64 soft_packets_default;
+};
+
+static const struct burrow_cipher_limits burrow_cipher_limits[] = {
+	[BURROW_CIPHER_CHACHA20_POLY1305] = { 1ULL << 60, 1ULL << 59 },
+	[BURROW_CIPHER_AES_128_GCM] = { 1ULL << 23, (1ULL << 23) - (1ULL << 21) },
+	[BURROW_CIPHER_AES_256_GCM] = { 1ULL << 23, (1ULL << 23) - (1ULL << 21) },
+};
+
+int burrow_key_limits_resolve(u8 cipher, struct burrow_key_limits *limits, const char **why)
+{
+	const struct burrow_cipher_limits *cap;
+
+	if (cipher >= ARRAY_SIZE(burrow_cipher_limits)) {
+		*why = "unknown cipher";
+		return -EINVAL;
+	}
+	cap = &burrow_cipher_limits[cipher];
+	if (!limits->hard_packets)
+		limits->hard_packets = cap->hard_packets_cap;
+	if (!limits->soft_packets)
+		limits->soft_packets = min(cap->soft_packets_default, limits->hard_packets);
+	if (!limits->hard_seconds)
+		limits->hard_seconds = BURROW_KEY_DEFAULT_HARD_SECONDS;
+	if (!limits->soft_seconds)
+		limits->soft_seconds = min_t(u32, BURROW_KEY_DEFAULT_SOFT_SECONDS,
+					     limits->hard_seconds);
+	if (limits->hard_packets > cap->hard_packets_cap) {
+		*why = "hard packet limit above the cipher's cap";
+		return -EINVAL;
+	}
+	if (limits->hard_seconds > BURROW_KEY_MAX_SECONDS) {
+		*why = "hard time limit above the maximum key lifetime";
+		return -EINVAL;
+	}
+	if (limits->soft_packets > limits->hard_packets ||
+	    limits->soft_seconds > limits->hard_seconds) {
+		*why = "soft limit above hard limit";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct burrow_key *burrow_key_create(const struct burrow_key_params *params)
+{
+	struct burrow_key *key;
+	int ret;
+
+	key = kzalloc(sizeof(*key), GFP_KERNEL);
+	if (!key)
+		return ERR_PTR(-ENOMEM);
+	key->tx = burrow_aead_create(params->cipher, params->encrypt_key,
+				     params->key_len, params->encrypt_iv);
+	if (IS_ERR(key->tx)) {
+		ret = PTR_ERR(key->tx);
+		goto err_free_key;
+	}
+	key->rx = burrow_aead_create(params->cipher, params->decrypt_key,
+				     params->key_len, params->decrypt_iv);
+	if (IS_ERR(key->rx)) {
+		ret = PTR_ERR(key->rx);
+		goto err_destroy_tx;
+	}
+	key->key_id = params->key_id;
+	key->cipher = params->cipher;
+	key->limits = params->limits;
+	key->created = ktime_get_boottime_seconds();
+	atomic64_set(&key->tx_counter, 0);
+	atomic64_set(&key->rx_packets, 0);
+	burrow_replay_init(&key->replay);
+	return key;
+
+err_destroy_tx:
+	burrow_aead_destroy(key->tx);
+err_free_key:
+	kfree(key);
+	return ERR_PTR(ret);
+}
+
+void burrow_key_free_now(struct burrow_key *key)
+{
+	if (!key)
+		return;
+	burrow_aead_destroy(key->rx);
+	burrow_aead_destroy(key->tx);
+	kfree_sensitive(key);
+}
+
+static void burrow_key_free_work(struct work_struct *work)
+{
+	burrow_key_free_now(container_of(to_rcu_work(work), struct burrow_key, free_work));
+}
+
+void burrow_key_free_rcu(struct burrow_key *key)
+{
+	if (!key)
+		return;
+	INIT_RCU_WORK(&key->free_work, burrow_key_free_work);
+	queue_rcu_work(burrow_wq, &key->free_work);
+}
+
+u32 burrow_key_age(const struct burrow_key *key)
+{
+	return ktime_get_boottime_seconds() - key->created;
+}
+
+int burrow_key_next_counter(struct burrow_key *key, u64 *counter)
+{
+	u32 age = burrow_key_age(key);
+
+	*counter = atomic64_fetch_inc(&key->tx_counter);
+	if (*counter >= key->limits.hard_packets || age >= key->limits.hard_seconds)
+		return BURROW_KEY_LIMIT_HARD;
+	if (*counter >= key->limits.soft_packets || age >= key->limits.soft_seconds)
+		return BURROW_KEY_LIMIT_SOFT;
+	return BURROW_KEY_LIMIT_NONE;
+}

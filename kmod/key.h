@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BURROW_KEY_H
+#define _BURROW_KEY_H
+
+#include <linux/atomic.h>
+#include <linux/workqueue.h>
+
+#include "crypto.h"
+#include "replay.h"
+
+struct burrow_peer;
+
+enum burrow_key_slot_index {
+	BURROW_KEY_PRIMARY = 0,
+	BURROW_KEY_SECONDARY = 1,
+	BURROW_KEY_SLOTS = 2,
+};
+
+/* limit_reached values, as reported over netlink. */
+enum {
+	BURROW_KEY_LIMIT_NONE = 0,
+	BURROW_KEY_LIMIT_SOFT = 1,
+	BURROW_KEY_LIMIT_HARD = 2,
+};
+
+/* Longest lifetime a key may be given, whatever the cipher. */
+#define BURROW_KEY_MAX_SECONDS		(7 * 24 * 3600)
+#define BURROW_KEY_DEFAULT_SOFT_SECONDS	3600
+#define BURROW_KEY_DEFAULT_HARD_SECONDS	7200
+
+struct burrow_key_limits {
+	u64 soft_packets;
+	u64 hard_packets;
+	u32 soft_seconds;
+	u32 hard_seconds;
+};
+
+/*
+ * One key slot's contents: both directions of one key generation.
+ *
+ * Lifetime: published in peer->keys[] with rcu_assign_pointer() under the
+ * device's config_lock; the packet path uses it only inside an RCU-BH read
+ * section. Replacing or deleting it unpublishes it and frees it after a
+ * grace period from process context (rcu_work), where the AEAD state is
+ * wiped and released.
+ *
+ * tx_counter is the next counter to encrypt with; a fetch-and-increment
+ * gives every packet a unique nonce without a lock. The limit flags are
+ * set once (test_and_set_bit) so each event is sent once per key.
+ */
+struct burrow_key {
+	struct burrow_aead *tx;
+	struct burrow_aead *rx;
+	u8 key_id;
+	u8 cipher;
+	struct burrow_key_limits limits;
+	u64 created;			/* ktime_get_boottime_seconds() */
+	atomic64_t tx_counter;
+	atomic64_t rx_packets;
+	unsigned long flags;
+#define BURROW_KEY_SOFT_NOTIFIED	0
+#define BURROW_KEY_HARD_NOTIFIED	1
+	struct burrow_replay replay;
+	struct rcu_work free_work;
+};
+
+struct burrow_key_params {
+	u8 key_id;
+	u8 cipher;
+	const u8 *encrypt_key;
+	const u8 *encrypt_iv;
+	const u8 *decrypt_key;
+	const u8 *decrypt_iv;
+	unsigned int key_len;
+	struct burrow_key_limits limits;	/* 0 fields take the default */
+};
+
+/* Fill in per-cipher defaults and check caps; -EINVAL with *why set. */
+int burrow_key_limits_resolve(u8 cipher, struct burrow_key_limits *limits, const char **why);
+struct burrow_key *burrow_key_create(const struct burrow_key_params *params);
+/* Unpublished key: free after a grace period. */
+void burrow_key_free_rcu(struct burrow_key *key);
+/* Never published: free now. */
+void burrow_key_free_now(struct burrow_key *key);
+u32 burrow_key_age(const struct burrow_key *key);
+
+/*
+ * Take the next transmit counter. Returns the limit state the key is in
+ * after this packet: NONE, SOFT (encrypt, and the caller notifies once) or
+ * HARD (refuse to encrypt).
+ */
+int burrow_key_next_counter(struct burrow_key *key, u64 *counter);
+
+#endif /* _BURROW_KEY_H */

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * key-new, key-swap, key-del and key-get.
+ *
+ * Key material is write-only: no reply ever carries it, and the request's
+ * copy is wiped from the netlink message once the key is installed (or
+ * refused), so it does not linger in freed socket buffers.
+ */
+
+#include <net/genetlink.h>
+
+#include "device.h"
+#include "key.h"
+#include "netlink.h"
+#include "netlink_gen.h"
+#include "peer.h"
+
+static const int burrow_key_secret_attrs[] = {
+	BURROW_A_KEYCONF_ENCRYPT_KEY, BURROW_A_KEYCONF_ENCRYPT_IV,
+	BURROW_A_KEYCONF_DECRYPT_KEY, BURROW_A_KEYCONF_DECRYPT_IV,
+};
+
+static const int burrow_key_read_only[] = {
+	BURROW_A_KEYCONF_AGE_SECONDS, BURROW_A_KEYCONF_TX_PACKETS,
+	BURROW_A_KEYCONF_RX_PACKETS, BURROW_A_KEYCONF_RX_MAX_COUNTER,
+	BURROW_A_KEYCONF_LIMIT_REACHED,
+};
+
+static void burrow_nl_wipe_secrets(struct nlattr **attrs)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(burrow_key_secret_attrs); i++)
+		if (attrs[burrow_key_secret_attrs[i]])
+			memzero_explicit(nla_data(attrs[burrow_key_secret_attrs[i]]),
+					 nla_len(attrs[burrow_key_secret_attrs[i]]));
+}
+
+/*
+ * Parse keyconf: no read-only attributes, key material only for key-new,
+ * peer-id always and slot when need_slot.
+ */
+static int burrow_nl_key_parse(struct genl_info *info, struct nlattr **attrs,
+			       bool need_slot, bool new_key)
+{
+	struct nlattr *nest = info->attrs[BURROW_A_DEV_KEYCONF];
+	struct nlattr *refused;
+	int ret;
+
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "missing keyconf");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(attrs, BURROW_A_KEYCONF_MAX, nest, burrow_keyconf_nl_policy,
+			       info->extack);
+	if (ret)
+		return ret;
+	refused = burrow_nl_first_present(attrs, burrow_key_read_only,
+					  ARRAY_SIZE(burrow_key_read_only));
+	if (refused) {
+		NL_SET_ERR_MSG_ATTR(info->extack, refused, "attribute is read-only");
+		return -EINVAL;
+	}
+	refused = new_key ? NULL :
+		burrow_nl_first_present(attrs, burrow_key_secret_attrs,
+					ARRAY_SIZE(burrow_key_secret_attrs));
+	if (refused) {
+		NL_SET_ERR_MSG_ATTR(info->extack, refused, "key material belongs only in key-new");
+		return -EINVAL;
+	}
+	if (!attrs[BURROW_A_KEYCONF_PEER_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "missing keyconf peer-id");
+		return -EINVAL;
+	}
+	if (need_slot && !attrs[BURROW_A_KEYCONF_SLOT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "missing keyconf slot");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Resolve the device, parse keyconf and find the peer. On success the device
+ * is returned locked (config_lock) and referenced, with the peer.
+ */
+static int burrow_nl_key_begin(struct genl_info *info, struct nlattr **attrs,
+			       bool need_slot, struct burrow_device **bdev_out,
+			       struct burrow_peer **peer_out)
+{
+	bool new_key = info->genlhdr->cmd == BURROW_CMD_KEY_NEW;
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	int ret;
+
+	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	ret = burrow_nl_key_parse(info, attrs, need_slot, new_key);
+	if (ret)
+		goto err_put_dev;
+	ret = burrow_nl_lock(bdev, info->extack);
+	if (ret)
+		goto err_put_dev;
+	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_KEYCONF_PEER_ID]));
+	if (!peer) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_PEER_ID],
+				    "no peer with this id");
+		ret = -ENOENT;
+		goto err_unlock;
+	}
+	*bdev_out = bdev;
+	*peer_out = peer;
+	return 0;
+
+err_unlock:
+	mutex_unlock(&bdev->config_lock);
+err_put_dev:
+	dev_put(bdev->dev);
+	return ret;
+}
+
+static void burrow_nl_key_end(struct burrow_device *bdev)
+{
+	mutex_unlock(&bdev->config_lock);
+	dev_put(bdev->dev);
+}
+
+static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params *params,
+				struct netlink_ext_ack *extack)
+{
+	static const int required[] = {
+		BURROW_A_KEYCONF_KEY_ID, BURROW_A_KEYCONF_CIPHER,
+		BURROW_A_KEYCONF_ENCRYPT_KEY, BURROW_A_KEYCONF_ENCRYPT_IV,
+		BURROW_A_KEYCONF_DECRYPT_KEY, BURROW_A_KEYCONF_DECRYPT_IV,
+	};
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(required); i++) {
+		if (!attrs[required[i]]) {
+			NL_SET_ERR_MSG(extack,
+				       "key-new needs key-id, cipher and both directions' key and iv");
+			return -EINVAL;
+		}
+	}
+	memset(params, 0, sizeof(*params));
+	params->key_id = nla_get_u8(attrs[BURROW_A_KEYCONF_KEY_ID]);
+	params->cipher = nla_get_u8(attrs[BURROW_A_KEYCONF_CIPHER]);
+	params->key_len = burrow_cipher_key_len(params->cipher);
+	if (nla_len(attrs[BURROW_A_KEYCONF_ENCRYPT_KEY]) != params->key_len ||
+	    nla_len(attrs[BURROW_A_KEYCONF_DECRYPT_KEY]) != params->key_len) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_ENCRYPT_KEY],
+				    "key length does not match the cipher");
+		return -EINVAL;
+	}
+	params->encrypt_key = nla_data(attrs[BURROW_A_KEYCONF_ENCRYPT_KEY]);
+	params->encrypt_iv = nla_data(attrs[BURROW_A_KEYCONF_ENCRYPT_IV]);
+	params->decrypt_key = nla_data(attrs[BURROW_A_KEYCONF_DECRYPT_KEY]);
+	params->decrypt_iv = nla_data(attrs[BURROW_A_KEYCONF_DECRYPT_IV]);
+	if (attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS])
+		params->limits.soft_packets = nla_get_u64(attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS]);
+	if (attrs[BURROW_A_KEYCONF_HARD_LIMIT_PACKETS])
+		params->limits.hard_packets = nla_get_u64(attrs[BURROW_A_KEYCONF_HARD_LIMIT_PACKETS]);
+	if (attrs[BURROW_A_KEYCONF_SOFT_LIMIT_SECONDS])
+		params->limits.soft_seconds = nla_get_u32(attrs[BURROW_A_KEYCONF_SOFT_LIMIT_SECONDS]);
+	if (attrs[BURROW_A_KEYCONF_HARD_LIMIT_SECONDS])
+		params->limits.hard_seconds = nla_get_u32(attrs[BURROW_A_KEYCONF_HARD_LIMIT_SECONDS]);
+	if (burrow_key_limits_resolve(params->cipher, &params->limits, &why)) {
+		/* why is a string literal, as NL_SET_ERR_MSG requires. */
+		if (extack)
+			extack->_msg = why;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
+	struct burrow_key_params params;
+	struct burrow_key *key, *other, *old;
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	int slot, ret;
+
+	ret = burrow_nl_key_begin(info, attrs, true, &bdev, &peer);
+	if (ret)
+		goto out_wipe;
+	ret = burrow_nl_key_params(attrs, &params, info->extack);
+	if (ret)
+		goto out_end;
+	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);
+	other = rcu_dereference_protected(peer->keys[!slot], lockdep_is_held(&bdev->config_lock));
+	/* The receiver picks the key by id: two slots must differ. */
+	if (other && other->key_id == params.key_id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_KEY_ID],
+				    "key id is in use by the peer's other slot");
+		ret = -EEXIST;
+		goto out_end;
+	}
+	key = burrow_key_create(&params);
+	if (IS_ERR(key)) {
+		ret = PTR_ERR(key);
+		NL_SET_ERR_MSG(info->extack, "cannot set up the cipher");
+		goto out_end;
+	}
+	old = rcu_replace_pointer(peer->keys[slot], key, lockdep_is_held(&bdev->config_lock));
+	burrow_key_free_rcu(old);
+	burrow_device_changed(bdev);
+out_end:
+	burrow_nl_key_end(bdev);
+out_wipe:
+	burrow_nl_wipe_secrets(attrs);
+	memzero_explicit(&params, sizeof(params));
+	return ret;
+}
+
+int burrow_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
+	struct burrow_key *primary, *secondary;
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	int ret;
+
+	ret = burrow_nl_key_begin(info, attrs, false, &bdev, &peer);
+	if (ret)
+		return ret;
+	primary = rcu_dereference_protected(peer->keys[BURROW_KEY_PRIMARY],
+					    lockdep_is_held(&bdev->config_lock));
+	secondary = rcu_dereference_protected(peer->keys[BURROW_KEY_SECONDARY],
+					      lockdep_is_held(&bdev->config_lock));
+	if (!secondary) {
+		NL_SET_ERR_MSG(info->extack, "no secondary key to swap in");
+		ret = -ENOENT;
+		goto out_end;
+	}
+	rcu_assign_pointer(peer->keys[BURROW_KEY_PRIMARY], secondary);
+	rcu_assign_pointer(peer->keys[BURROW_KEY_SECONDARY], primary);
+	burrow_device_changed(bdev);
+out_end:
+	burrow_nl_key_end(bdev);
+	return ret;
+}
+
+int burrow_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	struct burrow_key *key;
+	int slot, ret;
+
+	ret = burrow_nl_key_begin(info, attrs, true, &bdev, &peer);
+	if (ret)
+		return ret;
+	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);
+	key = rcu_replace_pointer(peer->keys[slot], NULL, lockdep_is_held(&bdev->config_lock));
+	if (!key) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_SLOT],
+				    "no key in this slot");
+		ret = -ENOENT;
+		goto out_end;
+	}
+	burrow_key_free_rcu(key);
+	burrow_device_changed(bdev);
+out_end:
+	burrow_nl_key_end(bdev);
+	return ret;
+}
+
+int burrow_nl_put_key_metadata(struct sk_buff *msg, struct burrow_peer *peer, int slot,
+			       struct burrow_key *key, bool with_usage)
+{
+	int limit = BURROW_KEY_LIMIT_NONE;
+
+	if (test_bit(BURROW_KEY_HARD_NOTIFIED, &key->flags))
+		limit = BURROW_KEY_LIMIT_HARD;
+	else if (test_bit(BURROW_KEY_SOFT_NOTIFIED, &key->flags))
+		limit = BURROW_KEY_LIMIT_SOFT;
+	if (nla_put_u32(msg, BURROW_A_KEYCONF_PEER_ID, peer->id) ||
+	    nla_put_u8(msg, BURROW_A_KEYCONF_SLOT, slot) ||
+	    nla_put_u8(msg, BURROW_A_KEYCONF_KEY_ID, key->key_id) ||
+	    nla_put_u8(msg, BURROW_A_KEYCONF_CIPHER, key->cipher) ||
+	    nla_put_u8(msg, BURROW_A_KEYCONF_LIMIT_REACHED, limit))
+		return -EMSGSIZE;
+	if (!with_usage)
+		return 0;
+	if (nla_put_u64_64bit(msg, BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS,
+			      key->limits.soft_packets, 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_HARD_LIMIT_PACKETS,
+			      key->limits.hard_packets, 0) ||
+	    nla_put_u32(msg, BURROW_A_KEYCONF_SOFT_LIMIT_SECONDS, key->limits.soft_seconds) ||
+	    nla_put_u32(msg, BURROW_A_KEYCONF_HARD_LIMIT_SECONDS, key->limits.hard_seconds) ||
+	    nla_put_u32(msg, BURROW_A_KEYCONF_AGE_SECONDS, burrow_key_age(key)) ||
+	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_TX_PACKETS,
+			      min_t(u64, atomic64_read(&key->tx_counter),
+				    key->limits.hard_packets), 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_RX_PACKETS,
+			      atomic64_read(&key->rx_packets), 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_RX_MAX_COUNTER,
+			      burrow_replay_max(&key->replay), 0))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int burrow_nl_key_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	struct burrow_key *key;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int slot, ret;
+
+	ret = burrow_nl_key_begin(info, attrs, true, &bdev, &peer);
+	if (ret)
+		return ret;
+	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);
+	key = rcu_dereference_protected(peer->keys[slot], lockdep_is_held(&bdev->config_lock));
+	if (!key) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_SLOT],
+				    "no key in this slot");
+		ret = -ENOENT;
+		goto out_end;
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out_end;
+	}
+	hdr = genlmsg_put_reply(msg, info, &burrow_genl_family, 0, BURROW_CMD_KEY_GET);
+	if (!hdr)
+		goto err_free_msg;
+	if (nla_put_u32(msg, BURROW_A_DEV_IFINDEX, bdev->dev->ifindex))
+		goto err_free_msg;
+	nest = nla_nest_start(msg, BURROW_A_DEV_KEYCONF);
+	if (!nest || burrow_nl_put_key_metadata(msg, peer, slot, key, true))
+		goto err_free_msg;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	burrow_nl_key_end(bdev);
+	return genlmsg_reply(msg, info);
+
+err_free_msg:
+	nlmsg_free(msg);
+	ret = -EMSGSIZE;
+out_end:
+	burrow_nl_key_end(bdev);
+	return ret;
+}

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * peer-new, peer-set, peer-get (do and dump) and peer-del.
+ *
+ * Requests are validated completely before anything changes: a request
+ * with one bad allowed-ip changes nothing. Then the change is applied
+ * under the device's config_lock and the device generation is bumped, so
+ * dumps in progress see NLM_F_DUMP_INTR.
+ */
+
+#include <linux/inet.h>
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+
+#include "device.h"
+#include "netlink.h"
+#include "netlink_gen.h"
+#include "peer.h"
+#include "timers.h"
+
+/* Attributes that only appear in replies. */
+static const int burrow_peer_read_only[] = {
+	BURROW_A_PEER_RX_BYTES, BURROW_A_PEER_RX_PACKETS, BURROW_A_PEER_TX_BYTES,
+	BURROW_A_PEER_TX_PACKETS, BURROW_A_PEER_LAST_RX_MS_AGO, BURROW_A_PEER_EXPIRED,
+};
+
+struct burrow_nl_prefix {
+	int family;
+	u8 addr[16];
+	u8 cidr;
+};
+
+static int burrow_nl_parse_peer(struct genl_info *info, struct nlattr **peer_attrs)
+{
+	struct nlattr *nest = info->attrs[BURROW_A_DEV_PEER];
+	struct nlattr *read_only;
+	int ret;
+
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "missing peer");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(peer_attrs, BURROW_A_PEER_MAX, nest, burrow_peer_nl_policy,
+			       info->extack);
+	if (ret)
+		return ret;
+	if (!peer_attrs[BURROW_A_PEER_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "missing peer id");
+		return -EINVAL;
+	}
+	read_only = burrow_nl_first_present(peer_attrs, burrow_peer_read_only,
+					    ARRAY_SIZE(burrow_peer_read_only));
+	if (read_only) {
+		NL_SET_ERR_MSG_ATTR(info->extack, read_only, "attribute is read-only");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Validate one allowed-ip nest into *prefix. */
+static int burrow_nl_parse_prefix(struct nlattr *nest, struct burrow_nl_prefix *prefix,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *attrs[BURROW_A_ALLOWED_IP_MAX + 1];
+	unsigned int addr_len, max_cidr, i;
+	u8 mask;
+	int ret;
+
+	ret = nla_parse_nested(attrs, BURROW_A_ALLOWED_IP_MAX, nest,
+			       burrow_allowed_ip_nl_policy, extack);
+	if (ret)
+		return ret;
+	if (!attrs[BURROW_A_ALLOWED_IP_FAMILY] || !attrs[BURROW_A_ALLOWED_IP_ADDRESS] ||
+	    !attrs[BURROW_A_ALLOWED_IP_PREFIX_LEN]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "allowed-ip needs family, address and prefix-len");
+		return -EINVAL;
+	}
+	prefix->family = nla_get_u16(attrs[BURROW_A_ALLOWED_IP_FAMILY]);
+	switch (prefix->family) {
+	case AF_INET:
+		addr_len = 4;
+		max_cidr = 32;
+		break;
+	case AF_INET6:
+		addr_len = 16;
+		max_cidr = 128;
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_ALLOWED_IP_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	if (nla_len(attrs[BURROW_A_ALLOWED_IP_ADDRESS]) != addr_len) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_ALLOWED_IP_ADDRESS],
+				    "address length does not match family");
+		return -EINVAL;
+	}
+	prefix->cidr = nla_get_u8(attrs[BURROW_A_ALLOWED_IP_PREFIX_LEN]);
+	if (prefix->cidr > max_cidr) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_ALLOWED_IP_PREFIX_LEN],
+				    "prefix-len longer than the address");
+		return -EINVAL;
+	}
+	memset(prefix->addr, 0, sizeof(prefix->addr));
+	nla_memcpy(prefix->addr, attrs[BURROW_A_ALLOWED_IP_ADDRESS], addr_len);
+	/* Host bits must be zero: a prefix means exactly what it says. */
+	for (i = 0; i < addr_len; i++) {
+		if (prefix->cidr >= (i + 1) * 8)
+			continue;
+		mask = prefix->cidr > i * 8 ? 0xff >> (prefix->cidr - i * 8) : 0xff;
+		if (prefix->addr[i] & mask) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_ALLOWED_IP_ADDRESS],
+					    "address has bits set beyond prefix-len");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* First pass: every allowed-ip of the request is valid. */
+static int burrow_nl_validate_prefixes(struct nlattr *peer_nest, struct netlink_ext_ack *extack)
+{
+	struct burrow_nl_prefix prefix;
+	struct nlattr *attr;
+	int rem, ret;
+
+	nla_for_each_nested(attr, peer_nest, rem) {
+		if (nla_type(attr) != BURROW_A_PEER_ALLOWED_IP)
+			continue;
+		ret = burrow_nl_parse_prefix(attr, &prefix, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int burrow_nl_parse_endpoint(struct nlattr **attrs, struct burrow_endpoint *endpoint,
+				    bool *given, struct netlink_ext_ack *extack)
+{
+	struct nlattr *v4 = attrs[BURROW_A_PEER_REMOTE_IPV4];
+	struct nlattr *v6 = attrs[BURROW_A_PEER_REMOTE_IPV6];
+	struct nlattr *port = attrs[BURROW_A_PEER_REMOTE_PORT];
+
+	*given = false;
+	memset(endpoint, 0, sizeof(*endpoint));
+	if (attrs[BURROW_A_PEER_REMOTE_CLEAR]) {
+		if (v4 || v6 || port) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_PEER_REMOTE_CLEAR],
+					    "remote-clear with a remote address");
+			return -EINVAL;
+		}
+		endpoint->addr.sa_family = AF_UNSPEC;
+		*given = true;
+		return 0;
+	}
+	if (!v4 && !v6 && !port)
+		return 0;
+	if (v4 && v6) {
+		NL_SET_ERR_MSG_ATTR(extack, v6, "give remote-ipv4 or remote-ipv6, not both");
+		return -EINVAL;
+	}
+	if (!port || (!v4 && !v6)) {
+		NL_SET_ERR_MSG_ATTR(extack, port ?: (v4 ?: v6),
+				    "a remote endpoint needs an address and a port");
+		return -EINVAL;
+	}
+	if (v4) {
+		endpoint->addr4.sin_family = AF_INET;
+		nla_memcpy(&endpoint->addr4.sin_addr, v4, sizeof(endpoint->addr4.sin_addr));
+		endpoint->addr4.sin_port = htons(nla_get_u16(port));
+	} else {
+		endpoint->addr6.sin6_family = AF_INET6;
+		nla_memcpy(&endpoint->addr6.sin6_addr, v6, sizeof(endpoint->addr6.sin6_addr));
+		endpoint->addr6.sin6_port = htons(nla_get_u16(port));
+	}
+	*given = true;
+	return 0;
+}
+
+/* Second pass: apply the allowed-ips with op. Caller holds config_lock. */
+static int burrow_nl_apply_prefixes(struct burrow_peer *peer, struct nlattr *peer_nest,
+				    u8 op, struct netlink_ext_ack *extack)
+{
+	struct burrow_device *bdev = peer->bdev;
+	struct burrow_nl_prefix prefix;
+	struct nlattr *attr;
+	int rem, ret, first_error = 0;
+
+	if (op == BURROW_ALLOWED_IPS_OP_REPLACE)
+		burrow_allowedips_remove_by_owner(&bdev->allowedips, &peer->allowedips,
+						  &bdev->config_lock);
+	nla_for_each_nested(attr, peer_nest, rem) {
+		if (nla_type(attr) != BURROW_A_PEER_ALLOWED_IP)
+			continue;
+		/* Validated in the first pass. */
+		if (burrow_nl_parse_prefix(attr, &prefix, NULL))
+			continue;
+		if (op == BURROW_ALLOWED_IPS_OP_REMOVE) {
+			ret = burrow_allowedips_remove(&bdev->allowedips, prefix.family,
+						       prefix.addr, prefix.cidr,
+						       &peer->allowedips, &bdev->config_lock);
+			if (ret && !first_error) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "prefix is not an allowed-ip of this peer");
+				first_error = ret;
+			}
+			continue;
+		}
+		ret = burrow_allowedips_insert(&bdev->allowedips, prefix.family, prefix.addr,
+					       prefix.cidr, &peer->allowedips,
+					       &bdev->config_lock);
+		if (ret)
+			return ret;
+	}
+	return first_error;
+}
+
+/* Apply every settable attribute but the allowed-ips. */
+static void burrow_nl_apply_settings(struct burrow_peer *peer, struct nlattr **attrs,
+				     const struct burrow_endpoint *endpoint, bool endpoint_given)
+{
+	if (attrs[BURROW_A_PEER_TX_ID])
+		WRITE_ONCE(peer->tx_id, nla_get_u32(attrs[BURROW_A_PEER_TX_ID]));
+	if (endpoint_given)
+		burrow_peer_set_endpoint(peer, endpoint);
+	if (attrs[BURROW_A_PEER_ENDPOINT_PINNED])
+		WRITE_ONCE(peer->endpoint_pinned,
+			   nla_get_u8(attrs[BURROW_A_PEER_ENDPOINT_PINNED]));
+	if (attrs[BURROW_A_PEER_KEEPALIVE]) {
+		WRITE_ONCE(peer->keepalive, nla_get_u16(attrs[BURROW_A_PEER_KEEPALIVE]));
+		WRITE_ONCE(peer->keepalive_set, true);
+	}
+	if (attrs[BURROW_A_PEER_INACTIVITY_TIMEOUT]) {
+		WRITE_ONCE(peer->inactivity_timeout,
+			   nla_get_u32(attrs[BURROW_A_PEER_INACTIVITY_TIMEOUT]));
+		WRITE_ONCE(peer->inactivity_timeout_set, true);
+	}
+	burrow_timers_update(peer);
+}
+
+static int burrow_nl_check_encap(struct nlattr **attrs, struct netlink_ext_ack *extack)
+{
+	if (attrs[BURROW_A_PEER_ENCAP] &&
+	    nla_get_u8(attrs[BURROW_A_PEER_ENCAP]) != BURROW_ENCAP_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_PEER_ENCAP],
+				    "quic encapsulation is not available in this version");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int burrow_nl_peer_change(struct genl_info *info, bool create)
+{
+	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
+	struct burrow_endpoint endpoint;
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	bool endpoint_given;
+	u8 op;
+	u32 id;
+	int ret;
+
+	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	ret = burrow_nl_parse_peer(info, attrs);
+	if (ret)
+		goto out_put_dev;
+	id = nla_get_u32(attrs[BURROW_A_PEER_ID]);
+	ret = burrow_nl_parse_endpoint(attrs, &endpoint, &endpoint_given, info->extack);
+	if (ret)
+		goto out_put_dev;
+	ret = burrow_nl_check_encap(attrs, info->extack);
+	if (ret)
+		goto out_put_dev;
+	ret = burrow_nl_validate_prefixes(info->attrs[BURROW_A_DEV_PEER], info->extack);
+	if (ret)
+		goto out_put_dev;
+	op = attrs[BURROW_A_PEER_ALLOWED_IPS_OP] ?
+		nla_get_u8(attrs[BURROW_A_PEER_ALLOWED_IPS_OP]) : BURROW_ALLOWED_IPS_OP_ADD;
+	if (create && op != BURROW_ALLOWED_IPS_OP_ADD) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ALLOWED_IPS_OP],
+				    "a new peer's allowed-ips can only be added");
+		ret = -EINVAL;
+		goto out_put_dev;
+	}
+
+	ret = burrow_nl_lock(bdev, info->extack);
+	if (ret)
+		goto out_put_dev;
+	if (create) {
+		peer = burrow_peer_create(bdev, id);
+		if (IS_ERR(peer)) {
+			ret = PTR_ERR(peer);
+			if (ret == -EEXIST)
+				NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID],
+						    "a peer with this id exists");
+			goto out_unlock;
+		}
+		/* Unless told otherwise, both ends use the same id. */
+		peer->tx_id = id;
+		peer->encap = BURROW_ENCAP_UDP;
+	} else {
+		peer = burrow_peer_lookup(bdev, id);
+		if (!peer) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID],
+					    "no peer with this id");
+			ret = -ENOENT;
+			goto out_unlock;
+		}
+	}
+	ret = burrow_nl_apply_prefixes(peer, info->attrs[BURROW_A_DEV_PEER], op, info->extack);
+	if (ret) {
+		if (create)
+			burrow_peer_remove(peer);
+		goto out_changed;
+	}
+	burrow_nl_apply_settings(peer, attrs, &endpoint, endpoint_given);
+out_changed:
+	burrow_device_changed(bdev);
+out_unlock:
+	mutex_unlock(&bdev->config_lock);
+out_put_dev:
+	dev_put(bdev->dev);
+	return ret;
+}
+
+int burrow_nl_peer_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return burrow_nl_peer_change(info, true);
+}
+
+int burrow_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return burrow_nl_peer_change(info, false);
+}
+
+int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	int ret;
+
+	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	ret = burrow_nl_parse_peer(info, attrs);
+	if (ret)
+		goto out_put_dev;
+	ret = burrow_nl_lock(bdev, info->extack);
+	if (ret)
+		goto out_put_dev;
+	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
+	if (!peer) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	burrow_peer_remove(peer);
+	burrow_device_changed(bdev);
+out_unlock:
+	mutex_unlock(&bdev->config_lock);
+out_put_dev:
+	dev_put(bdev->dev);
+	return ret;
+}
+
+int burrow_nl_put_endpoint(struct sk_buff *msg, const struct burrow_endpoint *endpoint)
+{
+	switch (endpoint->addr.sa_family) {
+	case AF_INET:
+		if (nla_put_in_addr(msg, BURROW_A_PEER_REMOTE_IPV4,
+				    endpoint->addr4.sin_addr.s_addr) ||
+		    nla_put_u16(msg, BURROW_A_PEER_REMOTE_PORT, ntohs(endpoint->addr4.sin_port)))
+			return -EMSGSIZE;
+		break;
+	case AF_INET6:
+		if (nla_put_in6_addr(msg, BURROW_A_PEER_REMOTE_IPV6, &endpoint->addr6.sin6_addr) ||
+		    nla_put_u16(msg, BURROW_A_PEER_REMOTE_PORT, ntohs(endpoint->addr6.sin6_port)))
+			return -EMSGSIZE;
+		break;
+	}
+	return 0;
+}
+
+static int burrow_nl_put_peer_fields(struct sk_buff *msg, struct burrow_peer *peer)
+{
+	struct burrow_endpoint endpoint;
+	struct burrow_peer_stats stats;
+
+	burrow_peer_get_endpoint(peer, &endpoint);
+	burrow_peer_stats_read(peer, &stats);
+	if (nla_put_u32(msg, BURROW_A_PEER_ID, peer->id) ||
+	    nla_put_u32(msg, BURROW_A_PEER_TX_ID, READ_ONCE(peer->tx_id)) ||
+	    burrow_nl_put_endpoint(msg, &endpoint) ||
+	    nla_put_u8(msg, BURROW_A_PEER_ENDPOINT_PINNED, READ_ONCE(peer->endpoint_pinned)) ||
+	    nla_put_u8(msg, BURROW_A_PEER_ENCAP, peer->encap) ||
+	    (peer->keepalive_set &&
+	     nla_put_u16(msg, BURROW_A_PEER_KEEPALIVE, peer->keepalive)) ||
+	    (peer->inactivity_timeout_set &&
+	     nla_put_u32(msg, BURROW_A_PEER_INACTIVITY_TIMEOUT, peer->inactivity_timeout)) ||
+	    nla_put_u64_64bit(msg, BURROW_A_PEER_RX_BYTES, stats.rx_bytes, 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_PEER_RX_PACKETS, stats.rx_packets, 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_PEER_TX_BYTES, stats.tx_bytes, 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_PEER_TX_PACKETS, stats.tx_packets, 0) ||
+	    (READ_ONCE(peer->received) &&
+	     nla_put_u64_64bit(msg, BURROW_A_PEER_LAST_RX_MS_AGO,
+			       jiffies_to_msecs(jiffies - READ_ONCE(peer->last_rx)), 0)) ||
+	    (READ_ONCE(peer->expired) && nla_put_flag(msg, BURROW_A_PEER_EXPIRED)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int burrow_nl_put_prefix(struct sk_buff *msg, struct burrow_allowedips_node *node)
+{
+	struct nlattr *nest;
+	u8 addr[16];
+	int family;
+	u8 cidr;
+
+	burrow_allowedips_read_node(node, &family, addr, &cidr);
+	nest = nla_nest_start(msg, BURROW_A_PEER_ALLOWED_IP);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(msg, BURROW_A_ALLOWED_IP_FAMILY, family) ||
+	    nla_put(msg, BURROW_A_ALLOWED_IP_ADDRESS, family == AF_INET ? 4 : 16, addr) ||
+	    nla_put_u8(msg, BURROW_A_ALLOWED_IP_PREFIX_LEN, cidr)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/*
+ * Fill one message for peer, with its prefixes from *cursor on (NULL: from
+ * the first). Returns 0 when every remaining prefix fitted, 1 when the
+ * message is full and *cursor is where the next message continues, or
+ * -EMSGSIZE when not even the peer's fields fitted. Caller holds
+ * config_lock.
+ */
+static int burrow_nl_fill_peer(struct sk_buff *msg, struct burrow_peer *peer, u32 portid,
+			       u32 seq, int flags, struct netlink_callback *cb,
+			       struct burrow_allowedips_node **cursor)
+{
+	struct burrow_device *bdev = peer->bdev;
+	struct burrow_allowedips_node *node;
+	struct nlattr *nest;
+	void *hdr;
+	int ret = 0;
+
+	hdr = genlmsg_put(msg, portid, seq, &burrow_genl_family, flags, BURROW_CMD_PEER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(msg, BURROW_A_DEV_IFINDEX, bdev->dev->ifindex))
+		goto err_cancel;
+	nest = nla_nest_start(msg, BURROW_A_DEV_PEER);
+	if (!nest)
+		goto err_cancel;
+	if (burrow_nl_put_peer_fields(msg, peer))
+		goto err_cancel;
+
+	node = *cursor ?: list_first_entry_or_null(&peer->allowedips.nodes,
+						   struct burrow_allowedips_node, owner_link);
+	if (node) {
+		burrow_allowedips_for_each_from(node, &peer->allowedips) {
+			if (burrow_nl_put_prefix(msg, node)) {
+				*cursor = node;
+				ret = 1;
+				break;
+			}
+		}
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return ret;
+
+err_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
+	struct burrow_allowedips_node *cursor = NULL;
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	struct sk_buff *msg;
+	size_t size;
+	int ret;
+
+	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	ret = burrow_nl_parse_peer(info, attrs);
+	if (ret) {
+		dev_put(bdev->dev);
+		return ret;
+	}
+	mutex_lock(&bdev->config_lock);
+	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
+	if (!peer) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	/* Room for every prefix: a single reply cannot be continued. */
+	size = NLMSG_DEFAULT_SIZE + (size_t)burrow_allowedips_count(&peer->allowedips) *
+		nla_total_size(nla_total_size(2) + nla_total_size(16) + nla_total_size(1));
+	if (size > (1 << 24)) {
+		NL_SET_ERR_MSG(info->extack, "peer too large for one reply; use a dump");
+		ret = -EMSGSIZE;
+		goto out_unlock;
+	}
+	msg = genlmsg_new(size, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	ret = burrow_nl_fill_peer(msg, peer, info->snd_portid, info->snd_seq, 0, NULL, &cursor);
+	if (ret) {
+		nlmsg_free(msg);
+		ret = -EMSGSIZE;
+		goto out_unlock;
+	}
+	mutex_unlock(&bdev->config_lock);
+	dev_put(bdev->dev);
+	return genlmsg_reply(msg, info);
+
+out_unlock:
+	mutex_unlock(&bdev->config_lock);
+	dev_put(bdev->dev);
+	return ret;
+}
+
+/*
+ * Dump cursor in cb->args:
+ *   [0] id of the peer to continue with (0: start at the first)
+ *   [1] prefix node to continue from within it (NULL: its first)
+ *   [2] device generation when the cursor was saved
+ *   [3] nonzero once the dump is complete
+ * The node pointer is only followed if the generation is unchanged: every
+ * change to peers or prefixes bumps it under config_lock, so an unchanged
+ * generation means the node still exists. A changed one ends the dump,
+ * flagged NLM_F_DUMP_INTR, and the client retries.
+ */
+int burrow_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *dump_info = genl_dumpit_info(cb);
+	struct burrow_allowedips_node *cursor;
+	struct burrow_device *bdev;
+	struct burrow_peer *peer;
+	int ret = 0, filled = 0;
+
+	if (cb->args[3])
+		return 0;
+	bdev = burrow_nl_device_get(sock_net(skb->sk), dump_info->attrs, cb->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	mutex_lock(&bdev->config_lock);
+	cb->seq = bdev->generation;
+	if (cb->args[0] && cb->args[2] != bdev->generation) {
+		cb->args[3] = 1;
+		goto out_unlock;
+	}
+	peer = cb->args[0] ? burrow_peer_lookup(bdev, cb->args[0]) :
+		list_first_entry_or_null(&bdev->peer_list, struct burrow_peer, list);
+	cursor = (struct burrow_allowedips_node *)cb->args[1];
+	for (; peer && !list_entry_is_head(peer, &bdev->peer_list, list);
+	     peer = list_next_entry(peer, list), cursor = NULL) {
+		ret = burrow_nl_fill_peer(skb, peer, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI, cb, &cursor);
+		if (ret) {
+			cb->args[0] = peer->id;
+			cb->args[1] = (long)cursor;
+			cb->args[2] = bdev->generation;
+			if (ret == 1)
+				filled++;
+			break;
+		}
+		filled++;
+	}
+	if (!ret)
+		cb->args[3] = 1;
+out_unlock:
+	mutex_unlock(&bdev->config_lock);
+	dev_put(bdev->dev);
+	if (ret < 0 && !filled && !skb->len)
+		return ret;
+	return skb->len;
+}

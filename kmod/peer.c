@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The peer table of a device: creation, lookup by id, removal, endpoints.
+ * See peer.h for the lifetime and locking rules.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+#include "device.h"
+#include "main.h"
+#include "peer.h"
+#include "timers.h"
+
+const struct rhashtable_params burrow_peer_table_params = {
+	.key_len		= sizeof(u32),
+	.key_offset		= offsetof(struct burrow_peer, id),
+	.head_offset		= offsetof(struct burrow_peer, table_node),
+	.automatic_shrinking	= true,
+};
+
+struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
+{
+	struct burrow_peer *peer;
+	int ret;
+
+	lockdep_assert_held(&bdev->config_lock);
+
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return ERR_PTR(-ENOMEM);
+	peer->stats = netdev_alloc_pcpu_stats(struct burrow_peer_stats);
+	if (!peer->stats) {
+		ret = -ENOMEM;
+		goto err_free_peer;
+	}
+	ret = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
+	if (ret)
+		goto err_free_stats;
+
+	peer->bdev = bdev;
+	peer->id = id;
+	peer->endpoint.addr.sa_family = AF_UNSPEC;
+	rwlock_init(&peer->endpoint_lock);
+	burrow_allowedips_owner_init(&peer->allowedips);
+	burrow_timers_init(peer);
+
+	ret = rhashtable_lookup_insert_fast(&bdev->peers, &peer->table_node,
+					    burrow_peer_table_params);
+	if (ret)
+		goto err_destroy_dst_cache;
+	list_add_tail_rcu(&peer->list, &bdev->peer_list);
+	bdev->peer_count++;
+	return peer;
+
+err_destroy_dst_cache:
+	dst_cache_destroy(&peer->dst_cache);
+err_free_stats:
+	free_percpu(peer->stats);
+err_free_peer:
+	kfree(peer);
+	return ERR_PTR(ret);
+}
+
+struct burrow_peer *burrow_peer_lookup(struct burrow_device *bdev, u32 id)
+{
+	return rhashtable_lookup_fast(&bdev->peers, &id, burrow_peer_table_params);
+}
+
+struct burrow_peer *burrow_peer_from_allowedips(struct burrow_allowedips_owner *owner)
+{
+	return owner ? container_of(owner, struct burrow_peer, allowedips) : NULL;
+}
+
+/* Runs after a grace period: nothing in the packet path can see the peer. */
+static void burrow_peer_free_work(struct work_struct *work)
+{
+	struct burrow_peer *peer = container_of(to_rcu_work(work), struct burrow_peer,
+						free_work);
+	int slot;
+
+	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++)
+		burrow_key_free_now(rcu_dereference_protected(peer->keys[slot], true));
+	dst_cache_destroy(&peer->dst_cache);
+	free_percpu(peer->stats);
+	kfree_sensitive(peer);
+}
+
+/*
+ * Removal is two steps around one grace period. Unpublishing takes the peer
+ * out of every table and marks it dead; anything that re-arms a timer does
+ * so inside an RCU-BH section after checking dead, so once synchronize_net()
+ * returns nobody can re-arm them and stopping the timers is final.
+ */
+static void burrow_peer_unpublish(struct burrow_peer *peer)
+{
+	struct burrow_device *bdev = peer->bdev;
+
+	lockdep_assert_held(&bdev->config_lock);
+	rhashtable_remove_fast(&bdev->peers, &peer->table_node, burrow_peer_table_params);
+	list_del_rcu(&peer->list);
+	burrow_allowedips_remove_by_owner(&bdev->allowedips, &peer->allowedips,
+					  &bdev->config_lock);
+	bdev->peer_count--;
+	WRITE_ONCE(peer->dead, true);
+}
+
+static void burrow_peer_finish(struct burrow_peer *peer)
+{
+	burrow_timers_stop(peer);
+	INIT_RCU_WORK(&peer->free_work, burrow_peer_free_work);
+	queue_rcu_work(burrow_wq, &peer->free_work);
+}
+
+void burrow_peer_remove(struct burrow_peer *peer)
+{
+	burrow_peer_unpublish(peer);
+	synchronize_net();
+	burrow_peer_finish(peer);
+}
+
+/* One grace period for all peers, however many there are. */
+void burrow_peer_remove_all(struct burrow_device *bdev)
+{
+	struct burrow_peer *peer, *next;
+	LIST_HEAD(removed);
+
+	lockdep_assert_held(&bdev->config_lock);
+	list_for_each_entry_safe(peer, next, &bdev->peer_list, list) {
+		burrow_peer_unpublish(peer);
+		/*
+		 * Not peer->list: RCU readers may still be walking through
+		 * it, and must find their way back to the device's list head.
+		 */
+		list_add_tail(&peer->remove_link, &removed);
+	}
+	if (list_empty(&removed))
+		return;
+	synchronize_net();
+	list_for_each_entry_safe(peer, next, &removed, remove_link)
+		burrow_peer_finish(peer);
+}
+
+void burrow_peer_get_endpoint(struct burrow_peer *peer, struct burrow_endpoint *endpoint)
+{
+	read_lock_bh(&peer->endpoint_lock);
+	*endpoint = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+}
+
+void burrow_peer_set_endpoint(struct burrow_peer *peer, const struct burrow_endpoint *endpoint)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	peer->endpoint = *endpoint;
+	dst_cache_reset(&peer->dst_cache);
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+bool burrow_endpoint_equal(const struct burrow_endpoint *a, const struct burrow_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	switch (a->addr.sa_family) {
+	case AF_INET:
+		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
+		       a->addr4.sin_port == b->addr4.sin_port;
+	case AF_INET6:
+		return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_port == b->addr6.sin6_port;
+	default:
+		return true;
+	}
+}
+
+u16 burrow_peer_keepalive(const struct burrow_peer *peer)
+{
+	return READ_ONCE(peer->keepalive_set) ? READ_ONCE(peer->keepalive) :
+		READ_ONCE(peer->bdev->default_keepalive);
+}
+
+u32 burrow_peer_inactivity_timeout(const struct burrow_peer *peer)
+{
+	return READ_ONCE(peer->inactivity_timeout_set) ? READ_ONCE(peer->inactivity_timeout) :
+		READ_ONCE(peer->bdev->default_inactivity_timeout);
+}
+
+void burrow_peer_stats_read(struct burrow_peer *peer, struct burrow_peer_stats *sum)
+{
+	unsigned int start;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct burrow_peer_stats *stats = per_cpu_ptr(peer->stats, cpu);
+		u64 rx_bytes, rx_packets, tx_bytes, tx_packets;
+
+		do {
+			start = u64_stats_fetch_begin(&stats->syncp);
+			rx_bytes = stats->rx_bytes;
+			rx_packets = stats->rx_packets;
+			tx_bytes = stats->tx_bytes;
+			tx_packets = stats->tx_packets;
+		} while (u64_stats_fetch_retry(&stats->syncp, start));
+		sum->rx_bytes += rx_bytes;
+		sum->rx_packets += rx_packets;
+		sum->tx_bytes += tx_bytes;
+		sum->tx_packets += tx_packets;
+	}
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BURROW_PEER_H
+#define _BURROW_PEER_H
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/u64_stats_sync.h>
+#include <net/dst_cache.h>
+
+#include "allowedips.h"
+#include "key.h"
+
+struct burrow_device;
+
+/* A remote UDP endpoint; family AF_UNSPEC when there is none. */
+struct burrow_endpoint {
+	union {
+		struct sockaddr addr;
+		struct sockaddr_in addr4;
+		struct sockaddr_in6 addr6;
+	};
+};
+
+struct burrow_peer_stats {
+	u64 rx_bytes;
+	u64 rx_packets;
+	u64 tx_bytes;
+	u64 tx_packets;
+	struct u64_stats_sync syncp;
+};
+
+/*
+ * A peer of one device.
+ *
+ * Lifetime: created and published (peer table, peer list, prefix trie) by
+ * netlink under the device's config_lock; the packet path and timers find
+ * it under RCU and never hold it beyond their RCU-BH section. Removal
+ * unpublishes it under config_lock, marks it dead (so timers stop re-arming
+ * themselves), stops its timers, and frees it after a grace period from
+ * process context together with its keys.
+ *
+ * endpoint is read by every transmit and written by roaming in softirq and
+ * by netlink: endpoint_lock (a rwlock, BH-safe) keeps the copy consistent.
+ * dst_cache is reset whenever the endpoint changes.
+ */
+struct burrow_peer {
+	struct burrow_device *bdev;
+	u32 id;
+	u32 tx_id;
+	struct rhash_head table_node;
+	struct list_head list;			/* bdev->peer_list */
+	struct list_head remove_link;		/* private, during removal */
+	struct burrow_allowedips_owner allowedips;
+
+	rwlock_t endpoint_lock;
+	struct burrow_endpoint endpoint;
+	struct dst_cache dst_cache;
+	bool endpoint_pinned;
+	u8 encap;
+
+	/* 0 = use the device default (read at expiry time). */
+	u16 keepalive;
+	u32 inactivity_timeout;
+	bool keepalive_set;
+	bool inactivity_timeout_set;
+
+	struct burrow_key __rcu *keys[BURROW_KEY_SLOTS];
+
+	struct burrow_peer_stats __percpu *stats;
+	unsigned long last_rx;		/* jiffies */
+	bool received;			/* last_rx is a real receive */
+	unsigned long last_tx;		/* jiffies */
+	bool expired;
+	bool dead;
+
+	struct timer_list keepalive_timer;
+	struct timer_list inactivity_timer;
+	struct rcu_work free_work;
+};
+
+extern const struct rhashtable_params burrow_peer_table_params;
+
+struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id);
+/* Unpublish and free after a grace period. Caller holds config_lock. */
+void burrow_peer_remove(struct burrow_peer *peer);
+void burrow_peer_remove_all(struct burrow_device *bdev);
+struct burrow_peer *burrow_peer_lookup(struct burrow_device *bdev, u32 id);
+struct burrow_peer *burrow_peer_from_allowedips(struct burrow_allowedips_owner *owner);
+
+void burrow_peer_get_endpoint(struct burrow_peer *peer, struct burrow_endpoint *endpoint);
+void burrow_peer_set_endpoint(struct burrow_peer *peer, const struct burrow_endpoint *endpoint);
+bool burrow_endpoint_equal(const struct burrow_endpoint *a, const struct burrow_endpoint *b);
+
+u16 burrow_peer_keepalive(const struct burrow_peer *peer);
+u32 burrow_peer_inactivity_timeout(const struct burrow_peer *peer);
+/* (Re)arm both timers after a configuration change. */
+void burrow_peer_timers_update(struct burrow_peer *peer);
+void burrow_peer_stats_read(struct burrow_peer *peer, struct burrow_peer_stats *sum);
+
+#endif /* _BURROW_PEER_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The transmit path of the udp encapsulation, inline in ndo_start_xmit:
+ * pick the peer by longest-prefix match on the inner destination, segment
+ * GSO packets, then for each segment take a counter from the primary key,
+ * encrypt in place behind a burrow header and send it as a UDP datagram
+ * from the attached socket to the peer's endpoint.
+ *
+ * Everything runs inside one RCU-BH read section: the peer, its key and
+ * the socket attachment stay valid until it ends (see peer.h, key.h,
+ * socket.c for how they are freed).
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/dst_cache.h>
+#include <net/icmp.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
+#include <net/udp_tunnel.h>
+
+#include "compat.h"
+#include "device.h"
+#include "netlink.h"
+#include "peer.h"
+#include "send.h"
+#include "socket.h"
+#include "timers.h"
+#include "wire.h"
+
+static int burrow_send4(struct burrow_device *bdev, struct burrow_peer *peer,
+			struct sock *sk, struct sk_buff *skb,
+			const struct burrow_endpoint *endpoint)
+{
+	struct flowi4 fl4 = {
+		.daddr = endpoint->addr4.sin_addr.s_addr,
+		.saddr = inet_sk(sk)->inet_saddr,
+		.fl4_dport = endpoint->addr4.sin_port,
+		.fl4_sport = inet_sk(sk)->inet_sport,
+		.flowi4_mark = READ_ONCE(sk->sk_mark),
+		.flowi4_proto = IPPROTO_UDP,
+		.flowi4_oif = READ_ONCE(sk->sk_bound_dev_if),
+	};
+	struct rtable *rt;
+
+	if (sk->sk_family == AF_INET6 && sk->sk_ipv6only)
+		return -EAFNOSUPPORT;
+	rt = dst_cache_get_ip4(&peer->dst_cache, &fl4.saddr);
+	if (!rt) {
+		rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
+		/* A route to the endpoint through ourselves is a loop. */
+		if (rt->dst.dev == bdev->dev) {
+			ip_rt_put(rt);
+			return -ELOOP;
+		}
+		dst_cache_set_ip4(&peer->dst_cache, &rt->dst, fl4.saddr);
+	}
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) + rt->dst.header_len +
+			 sizeof(struct iphdr) + sizeof(struct udphdr))) {
+		ip_rt_put(rt);
+		return -ENOMEM;
+	}
+	burrow_udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0,
+				   ip4_dst_hoplimit(&rt->dst), 0, fl4.fl4_sport,
+				   fl4.fl4_dport, !net_eq(sock_net(sk), dev_net(bdev->dev)),
+				   false);
+	return 0;
+}
+
+static int burrow_send6(struct burrow_device *bdev, struct burrow_peer *peer,
+			struct sock *sk, struct sk_buff *skb,
+			const struct burrow_endpoint *endpoint)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct flowi6 fl6 = {
+		.daddr = endpoint->addr6.sin6_addr,
+		.fl6_dport = endpoint->addr6.sin6_port,
+		.fl6_sport = inet_sk(sk)->inet_sport,
+		.flowi6_mark = READ_ONCE(sk->sk_mark),
+		.flowi6_proto = IPPROTO_UDP,
+		.flowi6_oif = endpoint->addr6.sin6_scope_id ?: READ_ONCE(sk->sk_bound_dev_if),
+	};
+	struct dst_entry *dst;
+
+	if (sk->sk_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+		fl6.saddr = sk->sk_v6_rcv_saddr;
+	dst = dst_cache_get_ip6(&peer->dst_cache, &fl6.saddr);
+	if (!dst) {
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
+		if (IS_ERR(dst))
+			return PTR_ERR(dst);
+		if (dst->dev == bdev->dev) {
+			dst_release(dst);
+			return -ELOOP;
+		}
+		dst_cache_set_ip6(&peer->dst_cache, dst, &fl6.saddr);
+	}
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
+			 sizeof(struct ipv6hdr) + sizeof(struct udphdr))) {
+		dst_release(dst);
+		return -ENOMEM;
+	}
+	burrow_udp_tunnel6_xmit_skb(dst, sk, skb, bdev->dev, &fl6.saddr, &fl6.daddr, 0,
+				    ip6_dst_hoplimit(dst), 0, fl6.fl6_sport,
+				    fl6.fl6_dport, false);
+	return 0;
+#else
+	return -EAFNOSUPPORT;
+#endif
+}
+
+/* Encrypt skb in place behind a burrow header. */
+static int burrow_send_seal(struct burrow_peer *peer, struct burrow_key *key,
+			    struct sk_buff *skb, u64 counter)
+{
+	struct burrow_wire_header *header;
+	unsigned int len = skb->len;
+	struct sk_buff *trailer;
+
+	if (skb_cow_data(skb, BURROW_AEAD_TAG_LEN, &trailer) < 0)
+		return -ENOMEM;
+	pskb_put(skb, trailer, BURROW_AEAD_TAG_LEN);
+	if (skb_cow_head(skb, sizeof(*header)))
+		return -ENOMEM;
+	header = skb_push(skb, sizeof(*header));
+	burrow_wire_header_build(header, key->key_id, READ_ONCE(peer->tx_id), counter);
+	return burrow_aead_seal(key->tx, skb, sizeof(*header), len, (const u8 *)header,
+				sizeof(*header), counter);
+}
+
+/*
+ * Encrypt and send one packet (not GSO) to the peer; consumes skb. Returns
+ * the drop reason, or BURROW_DROP_MAX when it was sent.
+ */
+static enum burrow_drop_reason burrow_send_one(struct burrow_device *bdev,
+					       struct burrow_peer *peer,
+					       struct burrow_key *key, struct sock *sk,
+					       const struct burrow_endpoint *endpoint,
+					       struct sk_buff *skb)
+{
+	struct burrow_peer_stats *stats;
+	unsigned int inner_len = skb->len;
+	u64 counter;
+	int limit, err;
+
+	limit = burrow_key_next_counter(key, &counter);
+	if (unlikely(limit != BURROW_KEY_LIMIT_NONE)) {
+		burrow_event_key_limit(peer, key, limit);
+		if (limit == BURROW_KEY_LIMIT_HARD) {
+			kfree_skb(skb);
+			return BURROW_DROP_KEY_EXHAUSTED;
+		}
+	}
+	if (burrow_send_seal(peer, key, skb, counter)) {
+		kfree_skb(skb);
+		return BURROW_DROP_NOMEM;
+	}
+	skb->dev = bdev->dev;
+	skb->ip_summed = CHECKSUM_NONE;
+	if (endpoint->addr.sa_family == AF_INET)
+		err = burrow_send4(bdev, peer, sk, skb, endpoint);
+	else
+		err = burrow_send6(bdev, peer, sk, skb, endpoint);
+	if (err) {
+		kfree_skb(skb);
+		return BURROW_DROP_ROUTE;
+	}
+	/* The tunnel layer counts the device's tx; the peer counts inner bytes. */
+	stats = this_cpu_ptr(peer->stats);
+	u64_stats_update_begin(&stats->syncp);
+	stats->tx_bytes += inner_len;
+	stats->tx_packets++;
+	u64_stats_update_end(&stats->syncp);
+	burrow_timers_tx(peer);
+	return BURROW_DROP_MAX;
+}
+
+static void burrow_xmit_unreachable(struct sk_buff *skb, int family)
+{
+	if (family == AF_INET)
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+}
+
+netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+	enum burrow_drop_reason reason;
+	struct burrow_endpoint endpoint;
+	struct burrow_socket *bsock;
+	struct burrow_peer *peer;
+	struct burrow_key *key;
+	struct sk_buff *segs, *next;
+	const void *daddr;
+	int family;
+
+	if (skb->protocol == htons(ETH_P_IP) &&
+	    pskb_network_may_pull(skb, sizeof(struct iphdr))) {
+		family = AF_INET;
+		daddr = &ip_hdr(skb)->daddr;
+	} else if (skb->protocol == htons(ETH_P_IPV6) &&
+		   pskb_network_may_pull(skb, sizeof(struct ipv6hdr))) {
+		family = AF_INET6;
+		daddr = &ipv6_hdr(skb)->daddr;
+	} else {
+		burrow_stats_drop(bdev, BURROW_DROP_BAD_INNER, false);
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
+
+	rcu_read_lock_bh();
+	peer = burrow_peer_from_allowedips(burrow_allowedips_lookup(&bdev->allowedips,
+								    family, daddr));
+	if (unlikely(!peer)) {
+		reason = BURROW_DROP_NO_PEER;
+		burrow_xmit_unreachable(skb, family);
+		goto drop;
+	}
+	bsock = rcu_dereference_bh(bdev->sock);
+	if (unlikely(!bsock)) {
+		reason = BURROW_DROP_NO_SOCKET;
+		goto drop;
+	}
+	burrow_peer_get_endpoint(peer, &endpoint);
+	if (unlikely(endpoint.addr.sa_family == AF_UNSPEC)) {
+		reason = BURROW_DROP_NO_ENDPOINT;
+		burrow_xmit_unreachable(skb, family);
+		goto drop;
+	}
+	key = rcu_dereference_bh(peer->keys[BURROW_KEY_PRIMARY]);
+	if (unlikely(!key)) {
+		reason = BURROW_DROP_NO_KEY;
+		goto drop;
+	}
+
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			reason = BURROW_DROP_NOMEM;
+			goto drop;
+		}
+		consume_skb(skb);
+	} else {
+		segs = skb;
+		skb_mark_not_on_list(segs);
+	}
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+			burrow_stats_drop(bdev, BURROW_DROP_BAD_INNER, false);
+			kfree_skb(skb);
+			continue;
+		}
+		reason = burrow_send_one(bdev, peer, key, bsock->sock->sk, &endpoint, skb);
+		if (reason != BURROW_DROP_MAX)
+			burrow_stats_drop(bdev, reason, false);
+	}
+	rcu_read_unlock_bh();
+	return NETDEV_TX_OK;
+
+drop:
+	rcu_read_unlock_bh();
+	burrow_stats_drop(bdev, reason, false);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+void burrow_send_keepalive(struct burrow_peer *peer)
+{
+	struct burrow_device *bdev = peer->bdev;
+	enum burrow_drop_reason reason;
+	struct burrow_endpoint endpoint;
+	struct burrow_socket *bsock;
+	struct burrow_key *key;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(BURROW_HEADROOM + BURROW_AEAD_TAG_LEN, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, BURROW_HEADROOM);
+
+	rcu_read_lock_bh();
+	bsock = rcu_dereference_bh(bdev->sock);
+	key = rcu_dereference_bh(peer->keys[BURROW_KEY_PRIMARY]);
+	burrow_peer_get_endpoint(peer, &endpoint);
+	if (!bsock || !key || endpoint.addr.sa_family == AF_UNSPEC) {
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		return;
+	}
+	reason = burrow_send_one(bdev, peer, key, bsock->sock->sk, &endpoint, skb);
+	rcu_read_unlock_bh();
+	if (reason != BURROW_DROP_MAX)
+		burrow_stats_drop(bdev, reason, false);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BURROW_SEND_H
+#define _BURROW_SEND_H
+
+#include <linux/netdevice.h>
+
+struct burrow_peer;
+
+/* Room in front of an inner packet for everything burrow and UDP add. */
+#define BURROW_HEADROOM		(LL_MAX_HEADER + 40 + 8 + 16)
+
+netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev);
+/* From the keepalive timer (softirq). Silent if the peer cannot send. */
+void burrow_send_keepalive(struct burrow_peer *peer);
+
+#endif /* _BURROW_SEND_H */
