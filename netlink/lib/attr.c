@@ -90,6 +90,8 @@ static const char *attr_type_name(enum mnl_attr_data_type type)
 	case MNL_TYPE_STRING:
 	case MNL_TYPE_NUL_STRING:
 		return "string";
+	case MNL_TYPE_BINARY:
+		return "binary";
 	default:
 		return "attribute";
 	}
@@ -128,7 +130,7 @@ static int attr_table_visit(const struct nlattr *attr, void *arg, struct burrow_
 		return 0;	/* unknown to this client: newer kernel */
 	policy = &set->policy[type];
 
-	if (parse->table[type])
+	if (parse->table[type] && !policy->multi)
 		return burrow_nl_fail(err, -EBADMSG, "attribute %s.%s appears twice",
 				      set->name, policy->name);
 	if (mnl_attr_validate(attr, policy->type) < 0) {
@@ -147,7 +149,14 @@ static int attr_table_visit(const struct nlattr *attr, void *arg, struct burrow_
 		if (ret)
 			return ret;
 	}
-	parse->table[type] = attr;
+	if (policy->type == MNL_TYPE_BINARY && policy->len &&
+	    mnl_attr_get_payload_len(attr) != policy->len)
+		return burrow_nl_fail(err, -EBADMSG,
+				      "attribute %s.%s: %u-byte payload, expected %u bytes",
+				      set->name, policy->name, mnl_attr_get_payload_len(attr),
+				      policy->len);
+	if (!parse->table[type])
+		parse->table[type] = attr;
 	return 0;
 }
 
@@ -188,4 +197,17 @@ int burrow_nl_attrs_parse_nested(const struct nlattr *nest, const struct burrow_
 void burrow_nl_attr_copy_string(char *dst, size_t size, const struct nlattr *attr)
 {
 	snprintf(dst, size, "%s", mnl_attr_get_str(attr));
+}
+
+int burrow_nl_attr_get_enum(const struct nlattr *attr, const char *set_name,
+			    const char *attr_name, unsigned int count, uint8_t *value,
+			    struct burrow_nl_error *err)
+{
+	uint8_t raw = mnl_attr_get_u8(attr);
+
+	if (raw >= count)
+		return burrow_nl_fail(err, -EBADMSG, "attribute %s.%s has unknown value %u (0-%u)",
+				      set_name, attr_name, raw, count - 1);
+	*value = raw;
+	return 0;
 }

@@ -19,6 +19,9 @@ struct burrow_nl {
 	uint32_t seq;
 	struct burrow_nl_family family;
 	struct burrow_nl_error last_error;
+	bool events;		/* subscribed: receives events, sends no requests */
+	size_t event_offset;	/* events: next message in reply[] */
+	size_t event_len;	/* events: bytes of the datagram in reply[] */
 	alignas(struct nlmsghdr) char request[BURROW_NL_REQUEST_SIZE];
 	alignas(struct nlmsghdr) char reply[BURROW_NL_RECEIVE_SIZE];
 };
@@ -30,6 +33,10 @@ struct burrow_nl {
  * has read the reply to its end and is ready for the next request.
  */
 int burrow_nl_transact(struct burrow_nl *nl, burrow_nl_parse_fn parse, void *arg);
+
+/* burrow_nl_transact() for a request built elsewhere (its seq is set here). */
+int burrow_nl_transact_msg(struct burrow_nl *nl, struct nlmsghdr *request,
+			   burrow_nl_parse_fn parse, void *arg);
 
 /* burrow_nl_transact() for a do whose reply is exactly one message. */
 int burrow_nl_transact_single(struct burrow_nl *nl, const char *op_name,
@@ -54,6 +61,21 @@ struct nlmsghdr *burrow_nl_genl_request_start(void *buf, size_t size, uint16_t f
 /* The error for an attribute that does not fit the request buffer. */
 int burrow_nl_request_too_big(struct burrow_nl_error *err, const char *attr_name);
 
+/* Put the attribute that names the device: ifindex or ifname, exactly one. */
+int burrow_nl_dev_put_ref(struct nlmsghdr *nlh, size_t size,
+			  const struct burrow_nl_dev_ref *ref, struct burrow_nl_error *err);
+
+/* Address lengths; 0 for a family that is neither AF_INET nor AF_INET6. */
+size_t burrow_nl_addr_len(uint16_t family);
+
+/* Check a prefix's family and length, naming it 'what' in the message. */
+int burrow_nl_prefix_check(const struct burrow_nl_prefix *prefix, const char *what,
+			   struct burrow_nl_error *err);
+
+/* Put a prefix as an allowed-ip nest of type; false when it does not fit. */
+bool burrow_nl_prefix_put(struct nlmsghdr *nlh, size_t size, uint16_t type,
+			  const struct burrow_nl_prefix *prefix);
+
 /* ---- replies -------------------------------------------------------------- */
 
 /* Check that nlh carries a whole genetlink header with command cmd. */
@@ -65,6 +87,8 @@ struct burrow_nl_attr_policy {
 	const char *name;		/* NULL: not expected; skipped if present */
 	enum mnl_attr_data_type type;	/* checked with mnl_attr_validate() */
 	uint16_t max_strlen;		/* MNL_TYPE_NUL_STRING: longest string, 0 = any */
+	uint16_t len;			/* MNL_TYPE_BINARY: exact length, 0 = any */
+	bool multi;			/* may repeat; table keeps the first */
 	bool required;
 };
 
@@ -100,5 +124,35 @@ int burrow_nl_attrs_walk_nested(const struct nlattr *nest, const char *what,
 
 /* Copy a string attribute that burrow_nl_attrs_parse() accepted. */
 void burrow_nl_attr_copy_string(char *dst, size_t size, const struct nlattr *attr);
+
+/*
+ * The value of a u8 attribute that holds an enum of names[0..count-1]:
+ * -EBADMSG when it is past the end. set_name.attr_name name it.
+ */
+int burrow_nl_attr_get_enum(const struct nlattr *attr, const char *set_name,
+			    const char *attr_name, unsigned int count, uint8_t *value,
+			    struct burrow_nl_error *err);
+
+/*
+ * Parse an allowed-ip nest into *prefix: family, address and prefix-len
+ * all required, the address as long as the family's, the length within it.
+ */
+int burrow_nl_prefix_parse(const struct nlattr *nest, struct burrow_nl_prefix *prefix,
+			   struct burrow_nl_error *err);
+
+/*
+ * The remote endpoint of a peer nest's table (remote-ipv4 or remote-ipv6
+ * with remote-port, or none of them) into *endpoint. required: refuse
+ * its absence with -ENODATA.
+ */
+int burrow_nl_endpoint_parse(const struct nlattr *const *peer_attrs,
+			     struct burrow_nl_endpoint *endpoint, bool required,
+			     struct burrow_nl_error *err);
+
+/* The peer attribute set (nested in dev.peer), for peer.c and event.c. */
+extern const struct burrow_nl_attr_set burrow_nl_peer_attrs;
+
+/* A buffer must be whole messages, each with its padding. */
+int burrow_nl_reply_check_framing(const void *buf, size_t len, struct burrow_nl_error *err);
 
 #endif /* BURROW_NL_INTERNAL_H */

@@ -32,8 +32,12 @@
 
 #include "burrow-nl.h"
 
-/* Big enough for every request this library builds. */
-#define BURROW_NL_REQUEST_SIZE 4096
+/*
+ * The request buffer: at least MNL_SOCKET_BUFFER_SIZE (the page size, at
+ * most 8192). Every request fits but a peer's long allowed-ips list, which
+ * burrow_nl_peer_request() splits.
+ */
+#define BURROW_NL_REQUEST_SIZE 8192
 
 /* What went wrong, for people: filled by every function that takes one. */
 struct burrow_nl_error {
@@ -69,6 +73,53 @@ int burrow_nl_dev_dump_request(void *buf, size_t size, uint16_t family_id,
 int burrow_nl_dev_set_request(void *buf, size_t size, uint16_t family_id,
 			      const struct burrow_nl_dev_settings *settings,
 			      struct burrow_nl_error *err);
+
+/*
+ * One request of a peer-new or peer-set (cmd BURROW_CMD_PEER_NEW or
+ * BURROW_CMD_PEER_SET) and as much of config's allowed-ips list as fits,
+ * starting with the prefix *next_ip; *next_ip is moved past the last one
+ * put. With *next_ip == 0 it is the first request: cmd with every
+ * attribute. Otherwise a continuation: a peer-set carrying the peer's id,
+ * allowed-ips-op add (remove when config's op is remove) and the next
+ * prefixes. The sender loops: build with *next_ip = 0, send, and while
+ * *next_ip < config->allowed_ips_count build the next part and send it.
+ * -EMSGSIZE when not even one prefix fits.
+ */
+int burrow_nl_peer_request(void *buf, size_t size, uint16_t family_id, uint8_t cmd,
+			   const struct burrow_nl_peer_config *config, size_t *next_ip,
+			   struct burrow_nl_error *err);
+
+/* peer-del, and peer-get (do): the device and a nested peer id. */
+int burrow_nl_peer_del_request(void *buf, size_t size, uint16_t family_id,
+			       const struct burrow_nl_dev_ref *dev, uint32_t id,
+			       struct burrow_nl_error *err);
+int burrow_nl_peer_get_request(void *buf, size_t size, uint16_t family_id,
+			       const struct burrow_nl_dev_ref *dev, uint32_t id,
+			       struct burrow_nl_error *err);
+
+/* peer-get (dump) of one device. */
+int burrow_nl_peer_dump_request(void *buf, size_t size, uint16_t family_id,
+				const struct burrow_nl_dev_ref *dev,
+				struct burrow_nl_error *err);
+
+/*
+ * key-new. On failure the part of buf written is wiped; on success buf
+ * holds key material, which the sender wipes after sending.
+ */
+int burrow_nl_key_new_request(void *buf, size_t size, uint16_t family_id,
+			      const struct burrow_nl_key_config *config,
+			      struct burrow_nl_error *err);
+
+/* key-swap (no slot), key-del and key-get. */
+int burrow_nl_key_swap_request(void *buf, size_t size, uint16_t family_id,
+			       const struct burrow_nl_dev_ref *dev, uint32_t peer_id,
+			       struct burrow_nl_error *err);
+int burrow_nl_key_del_request(void *buf, size_t size, uint16_t family_id,
+			      const struct burrow_nl_dev_ref *dev, uint32_t peer_id,
+			      uint8_t slot, struct burrow_nl_error *err);
+int burrow_nl_key_get_request(void *buf, size_t size, uint16_t family_id,
+			      const struct burrow_nl_dev_ref *dev, uint32_t peer_id,
+			      uint8_t slot, struct burrow_nl_error *err);
 
 /* ---- replies -------------------------------------------------------------- */
 
@@ -112,8 +163,53 @@ int burrow_nl_family_parse(const struct nlmsghdr *nlh, const char *family_name,
 int burrow_nl_version_parse(const struct nlmsghdr *nlh, struct burrow_nl_version *version,
 			    struct burrow_nl_error *err);
 
-/* dev-get reply, do or one dump part. */
+/*
+ * dev-get reply, do or one dump part. Required: ifindex, ifname,
+ * default-keepalive, default-inactivity-timeout, peer-count, generation and
+ * stats with every counter; socket-family and listen-port come together or
+ * not at all.
+ */
 int burrow_nl_dev_parse(const struct nlmsghdr *nlh, struct burrow_nl_dev *dev,
 			struct burrow_nl_error *err);
+
+/*
+ * peer-get replies, collected. The kernel may continue a peer with a long
+ * allowed-ips list in the next message(s) carrying the same peer id: a
+ * message whose peer id is the one of the message before it adds its
+ * allowed-ips to that peer (its other attributes are ignored); any other
+ * message starts a peer and must carry ifindex and the peer's id, tx-id,
+ * endpoint-pinned, encap and rx/tx bytes and packets.
+ *
+ * burrow_nl_peer_list_add() takes one message; burrow_nl_peer_list_finish()
+ * sorts the peers by id and refuses a peer that came back twice apart
+ * (-EPROTO); burrow_nl_peer_list_release() frees everything. A list starts
+ * zeroed.
+ */
+struct burrow_nl_peer_list {
+	struct burrow_nl_peer *peers;
+	size_t count;
+	size_t capacity;
+};
+
+int burrow_nl_peer_list_add(struct burrow_nl_peer_list *list, const struct nlmsghdr *nlh,
+			    struct burrow_nl_error *err);
+int burrow_nl_peer_list_finish(struct burrow_nl_peer_list *list, struct burrow_nl_error *err);
+void burrow_nl_peer_list_release(struct burrow_nl_peer_list *list);
+
+/*
+ * key-get reply. Required: keyconf with peer-id, slot, key-id, cipher,
+ * age-seconds, tx-packets, rx-packets, rx-max-counter, all four limits and
+ * limit-reached.
+ */
+int burrow_nl_key_parse(const struct nlmsghdr *nlh, struct burrow_nl_key *key,
+			struct burrow_nl_error *err);
+
+/*
+ * An event (a *-ntf command; see struct burrow_nl_event for what each
+ * carries). -EOPNOTSUPP with a message for a command that is no
+ * notification this library knows.
+ */
+int burrow_nl_event_parse(const struct nlmsghdr *nlh, struct burrow_nl_event *event,
+			  struct burrow_nl_error *err);
 
 #endif /* BURROW_NL_MSG_H */

@@ -16,34 +16,51 @@
  * extack message when the kernel refused the request (and sent one), or the
  * library's own description of a local failure. See "Error codes" below.
  *
- * A context is not thread-safe; use one per thread.
+ * Integers are in host byte order everywhere, ports included, as on the
+ * wire of this family.
+ *
+ * A context is not thread-safe; use one per thread. A context that has
+ * subscribed to events (burrow_nl_events_subscribe()) receives events only;
+ * open a second one for requests.
  */
 
 #ifndef BURROW_NL_H
 #define BURROW_NL_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "linux/burrow.h"
+
 /*
  * Error codes returned by the library itself (the kernel's own codes, such
- * as -ENODEV, -EPERM or -EINVAL, are passed through unchanged):
+ * as -ENODEV, -ENOENT, -EPERM or -EINVAL, are passed through unchanged):
  *   -EBADMSG       malformed reply: truncated message, header or attribute,
  *                  an attribute whose payload does not fit its type, a
- *                  string without its NUL, an attribute given twice
+ *                  string without its NUL, an attribute given twice, a value
+ *                  outside its enum, an address that does not fit its family
  *   -ENODATA       a reply lacks an attribute the operation requires
  *   -ENAMETOOLONG  a string is longer than the family allows (in a reply,
  *                  or an ifname given to a request)
  *   -EPROTO        a reply that does not belong to the request (message
- *                  type, command, sequence number, count of replies)
+ *                  type, command, sequence number, count of replies, a peer
+ *                  or key other than the one asked for)
  *   -EINVAL        a request the library refuses to send (say, a device
- *                  selected by both ifindex and ifname)
+ *                  selected by both ifindex and ifname, a key whose length
+ *                  does not match its cipher); also any request on a context
+ *                  that receives events
  *   -EMSGSIZE      a request that does not fit the request buffer
  *   -EINTR         a dump the kernel marked NLM_F_DUMP_INTR on every attempt
  *   -ENOENT        (burrow_nl_open) the 'burrow' family is not registered:
- *                  burrow.ko is not loaded
+ *                  burrow.ko is not loaded; (burrow_nl_events_subscribe) the
+ *                  family has no "events" group
+ *   -ENOBUFS       (burrow_nl_event_receive) events were lost: the socket's
+ *                  receive buffer overflowed
+ *   -EAGAIN        (burrow_nl_event_receive) no event pending on a
+ *                  non-blocking socket
  *   -ENOMEM, and the errno of a failed socket call
  */
 
@@ -73,22 +90,209 @@ struct burrow_nl_dev_ref {
 	const char *ifname;
 };
 
+/* An IPv4 or IPv6 address, in network byte order as in_addr/in6_addr are. */
+union burrow_nl_addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+	uint8_t bytes[16];
+};
+
+/* A UDP endpoint. family AF_INET or AF_INET6; AF_UNSPEC (0) means none. */
+struct burrow_nl_endpoint {
+	uint16_t family;
+	union burrow_nl_addr addr;
+	uint16_t port;		/* host byte order, 1-65535 */
+};
+
+/* An allowed-ip prefix: family AF_INET (len 0-32) or AF_INET6 (len 0-128). */
+struct burrow_nl_prefix {
+	uint16_t family;
+	union burrow_nl_addr addr;
+	uint8_t len;
+};
+
+/* dev-get's nested dev-stats: drop counters by reason, summed over CPUs. */
+struct burrow_nl_dev_stats {
+	uint64_t drop_no_peer;
+	uint64_t drop_no_endpoint;
+	uint64_t drop_no_socket;
+	uint64_t drop_no_key;
+	uint64_t drop_key_exhausted;
+	uint64_t drop_bad_inner;
+	uint64_t drop_route;
+	uint64_t drop_bad_header;
+	uint64_t drop_unknown_id;
+	uint64_t drop_decrypt;
+	uint64_t drop_replay;
+	uint64_t drop_source_not_allowed;
+	uint64_t drop_nomem;
+	uint64_t drop_queue_full;
+	uint64_t rx_keepalives;
+	uint64_t rx_to_userspace;
+};
+
 /* dev-get reply: one burrow device. */
 struct burrow_nl_dev {
 	uint32_t ifindex;
 	char ifname[IFNAMSIZ];
 	uint16_t default_keepalive;		/* seconds, 0 = off */
 	uint32_t default_inactivity_timeout;	/* seconds, 0 = off */
+	uint16_t socket_family;			/* AF_INET, AF_INET6; 0: no socket */
+	uint16_t listen_port;			/* the socket's port; 0: no socket */
+	uint32_t peer_count;
+	uint32_t generation;			/* bumped by every change */
+	struct burrow_nl_dev_stats stats;
 };
 
-/* dev-set request: the device, and each setting with its "is set" flag. */
+/*
+ * dev-set request: the device, and each setting with its "is set" flag.
+ * socket_fd: a bound UDP socket of the caller's for the device to use; the
+ * kernel takes its own reference, so the caller may close it afterwards.
+ * socket_detach: let go of the attached socket. Not both.
+ */
 struct burrow_nl_dev_settings {
 	struct burrow_nl_dev_ref dev;
 	bool default_keepalive_set;
 	uint16_t default_keepalive;
 	bool default_inactivity_timeout_set;
 	uint32_t default_inactivity_timeout;
+	bool socket_fd_set;
+	int socket_fd;
+	bool socket_detach;
 };
+
+/*
+ * peer-new / peer-set request. Every field but dev and id is sent only when
+ * it is set (its _set flag, endpoint.family != AF_UNSPEC, endpoint_clear,
+ * allowed_ips_count > 0 or allowed_ips_op_set).
+ *
+ * allowed_ips_op (enum burrow_allowed_ips_op) says how peer-set applies
+ * allowed_ips: add, remove, or replace the peer's whole list (replace with
+ * an empty list clears it). peer-new does not send it unless it is set.
+ */
+struct burrow_nl_peer_config {
+	struct burrow_nl_dev_ref dev;
+	uint32_t id;				/* 1 and up */
+	bool tx_id_set;
+	uint32_t tx_id;
+	struct burrow_nl_endpoint endpoint;	/* AF_UNSPEC: not sent */
+	bool endpoint_clear;			/* peer-set: forget the endpoint */
+	bool endpoint_pinned_set;
+	bool endpoint_pinned;
+	bool encap_set;
+	uint8_t encap;				/* enum burrow_encap */
+	bool keepalive_set;
+	uint16_t keepalive;			/* seconds, 0 = off */
+	bool inactivity_timeout_set;
+	uint32_t inactivity_timeout;		/* seconds, 0 = off */
+	bool allowed_ips_op_set;
+	uint8_t allowed_ips_op;			/* enum burrow_allowed_ips_op */
+	const struct burrow_nl_prefix *allowed_ips;
+	size_t allowed_ips_count;
+};
+
+/*
+ * peer-get reply: one peer, its allowed-ips merged from every message the
+ * kernel split them over. allowed_ips is malloc()ed: release a peer with
+ * burrow_nl_peer_release(), an array with burrow_nl_peers_free().
+ */
+struct burrow_nl_peer {
+	uint32_t id;
+	uint32_t tx_id;
+	struct burrow_nl_endpoint endpoint;	/* AF_UNSPEC: none */
+	bool endpoint_pinned;
+	uint8_t encap;				/* enum burrow_encap */
+	bool keepalive_set;			/* false: the device's default */
+	uint16_t keepalive;
+	bool inactivity_timeout_set;		/* false: the device's default */
+	uint32_t inactivity_timeout;
+	struct burrow_nl_prefix *allowed_ips;
+	size_t allowed_ips_count;
+	uint64_t rx_bytes;
+	uint64_t rx_packets;
+	uint64_t tx_bytes;
+	uint64_t tx_packets;
+	bool last_rx_set;			/* false: nothing received yet */
+	uint64_t last_rx_ms_ago;
+	bool expired;
+};
+
+void burrow_nl_peer_release(struct burrow_nl_peer *peer);
+void burrow_nl_peers_free(struct burrow_nl_peer *peers, size_t count);
+
+/*
+ * key-new request. The key lengths follow the cipher: 32 bytes for
+ * chacha20-poly1305 and aes-256-gcm, 16 for aes-128-gcm (the first bytes of
+ * the arrays). Limits left unset take the kernel's per-cipher defaults.
+ * The library wipes its copies of the key material (explicit_bzero) once
+ * the request is sent; the caller wipes this struct.
+ */
+struct burrow_nl_key_config {
+	struct burrow_nl_dev_ref dev;
+	uint32_t peer_id;
+	uint8_t slot;				/* enum burrow_key_slot */
+	uint8_t key_id;
+	uint8_t cipher;				/* enum burrow_cipher */
+	uint8_t encrypt_key[BURROW_KEY_LEN_MAX];
+	uint8_t encrypt_iv[BURROW_IV_LEN];
+	uint8_t decrypt_key[BURROW_KEY_LEN_MAX];
+	uint8_t decrypt_iv[BURROW_IV_LEN];
+	bool soft_limit_packets_set;
+	uint64_t soft_limit_packets;
+	bool hard_limit_packets_set;
+	uint64_t hard_limit_packets;
+	bool soft_limit_seconds_set;
+	uint32_t soft_limit_seconds;
+	bool hard_limit_seconds_set;
+	uint32_t hard_limit_seconds;
+};
+
+/* key-get reply: a key's metadata; the kernel never returns key material. */
+struct burrow_nl_key {
+	uint32_t peer_id;
+	uint8_t slot;				/* enum burrow_key_slot */
+	uint8_t key_id;
+	uint8_t cipher;				/* enum burrow_cipher */
+	uint32_t age_seconds;
+	uint64_t tx_packets;
+	uint64_t rx_packets;
+	uint64_t rx_max_counter;
+	uint64_t soft_limit_packets;
+	uint64_t hard_limit_packets;
+	uint32_t soft_limit_seconds;
+	uint32_t hard_limit_seconds;
+	uint8_t limit_reached;			/* 0 none, 1 soft, 2 hard */
+};
+
+/* limit_reached values. */
+#define BURROW_NL_LIMIT_NONE 0
+#define BURROW_NL_LIMIT_SOFT 1
+#define BURROW_NL_LIMIT_HARD 2
+
+/* Key length of a cipher, 0 for an unknown one. */
+size_t burrow_nl_cipher_key_len(uint8_t cipher);
+
+/*
+ * An event of the "events" multicast group: type is the notification's
+ * command (BURROW_CMD_*_NTF). Fields by type:
+ *   PEER_EXPIRED_NTF       ifindex, peer_id
+ *   ENDPOINT_CHANGED_NTF   ifindex, peer_id, endpoint
+ *   KEY_SOFT_LIMIT_NTF,
+ *   KEY_HARD_LIMIT_NTF     ifindex, peer_id, slot, key_id, limit_reached
+ * Fields a type does not carry are 0.
+ */
+struct burrow_nl_event {
+	uint8_t type;
+	uint32_t ifindex;
+	uint32_t peer_id;
+	struct burrow_nl_endpoint endpoint;
+	uint8_t slot;
+	uint8_t key_id;
+	uint8_t limit_reached;
+};
+
+/* "peer-expired", "endpoint-changed", "key-soft-limit", "key-hard-limit"; NULL otherwise. */
+const char *burrow_nl_event_name(uint8_t type);
 
 /*
  * Open a generic netlink socket with extended acks, and resolve the
@@ -119,6 +323,8 @@ uint32_t burrow_nl_events_group(const struct burrow_nl *nl);
 /* version-get. */
 int burrow_nl_version_get(struct burrow_nl *nl, struct burrow_nl_version *version);
 
+/* ---- devices ---------------------------------------------------------------- */
+
 /* dev-get (do): one device, by ifindex or by name. */
 int burrow_nl_dev_get(struct burrow_nl *nl, const struct burrow_nl_dev_ref *ref,
 		      struct burrow_nl_dev *dev);
@@ -137,5 +343,107 @@ int burrow_nl_dev_dump(struct burrow_nl *nl, struct burrow_nl_dev **devs, size_t
 
 /* dev-set: change the settings whose _set flag is true. Needs CAP_NET_ADMIN. */
 int burrow_nl_dev_set(struct burrow_nl *nl, const struct burrow_nl_dev_settings *settings);
+
+/* ---- peers ------------------------------------------------------------------ */
+
+/*
+ * peer-new / peer-set. Needs CAP_NET_ADMIN.
+ *
+ * An allowed-ips list that does not fit one request (BURROW_NL_REQUEST_SIZE,
+ * some 200 IPv6 or 290 IPv4 prefixes) is sent in several: the first is the
+ * operation asked for with every other attribute and as many prefixes as
+ * fit; each further request is a peer-set of the peer's id carrying the
+ * next prefixes with allowed-ips-op add (remove when the operation is a
+ * remove). So a replace of a long list is "replace with the first part, add
+ * the rest", and a peer-new is "create with the first part, add the rest".
+ * The requests are not one transaction: when a later one fails the peer
+ * keeps what the earlier ones did, and the error message says which part
+ * failed ("part N of M: ...").
+ */
+int burrow_nl_peer_new(struct burrow_nl *nl, const struct burrow_nl_peer_config *config);
+int burrow_nl_peer_set(struct burrow_nl *nl, const struct burrow_nl_peer_config *config);
+
+/* peer-del: remove a peer, its prefixes and keys. Needs CAP_NET_ADMIN. */
+int burrow_nl_peer_del(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev, uint32_t id);
+
+/*
+ * peer-get (do): one peer into *peer (release it with
+ * burrow_nl_peer_release()). -ENOENT from the kernel: no such peer.
+ */
+int burrow_nl_peer_get(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev, uint32_t id,
+		       struct burrow_nl_peer *peer);
+
+/*
+ * peer-get (dump): every peer of a device, sorted by id, as an array the
+ * caller releases with burrow_nl_peers_free(). A peer the kernel split over
+ * several messages comes back as one. Retried on NLM_F_DUMP_INTR like
+ * burrow_nl_dev_dump().
+ */
+int burrow_nl_peer_dump(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+			struct burrow_nl_peer **peers, size_t *count);
+
+/* ---- keys ------------------------------------------------------------------- */
+
+/* key-new: install a key into a peer's slot. Needs CAP_NET_ADMIN. */
+int burrow_nl_key_new(struct burrow_nl *nl, const struct burrow_nl_key_config *config);
+
+/* key-swap: exchange a peer's primary and secondary keys. Needs CAP_NET_ADMIN. */
+int burrow_nl_key_swap(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+		       uint32_t peer_id);
+
+/* key-del: delete the key in a peer's slot. Needs CAP_NET_ADMIN. */
+int burrow_nl_key_del(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+		      uint32_t peer_id, uint8_t slot);
+
+/* key-get: metadata of the key in a peer's slot. */
+int burrow_nl_key_get(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+		      uint32_t peer_id, uint8_t slot, struct burrow_nl_key *key);
+
+/* ---- events ----------------------------------------------------------------- */
+
+/*
+ * Join the "events" multicast group. From then on the context receives
+ * events and refuses requests (-EINVAL): use another context for those.
+ */
+int burrow_nl_events_subscribe(struct burrow_nl *nl);
+
+/*
+ * The context's socket, for poll(). It may be made non-blocking
+ * (O_NONBLOCK); burrow_nl_event_receive() then returns -EAGAIN when no
+ * event is pending.
+ */
+int burrow_nl_events_fd(const struct burrow_nl *nl);
+
+/*
+ * The next event. One datagram may carry several events, and the ones not
+ * returned yet stay in the context, where poll() cannot see them: after
+ * poll() reports the socket readable, call this until it returns -EAGAIN
+ * (non-blocking socket), or until burrow_nl_event_pending() is false.
+ *
+ * Notifications of commands this library does not know (a newer kernel)
+ * are skipped, and so are datagrams that do not come from the kernel.
+ * -EINTR: a signal interrupted the wait. -ENOBUFS: events were lost
+ * because the socket's receive buffer overflowed; receiving goes on, but
+ * the caller should re-read the state it tracks (dumps). A malformed event
+ * fails with the parser's code and is dropped; the next call goes on with
+ * the one after it.
+ */
+int burrow_nl_event_receive(struct burrow_nl *nl, struct burrow_nl_event *event);
+
+/* Whether events of the last datagram are still waiting in the context. */
+bool burrow_nl_event_pending(const struct burrow_nl *nl);
+
+/* ---- raw requests (tests) --------------------------------------------------- */
+
+/*
+ * Send a request someone else built, for tests of the kernel's validation
+ * (tools/burrow-nl-raw): msg is one netlink message of len bytes (len ==
+ * nlmsg_len) with a genetlink header. The library sets its type to the
+ * family id, its sequence number and NLM_F_REQUEST, and NLM_F_ACK unless it
+ * is a dump (NLM_F_DUMP). Reply messages are counted into *replies, not
+ * parsed. Returns 0 or the kernel's error, its extack message in
+ * burrow_nl_last_error().
+ */
+int burrow_nl_request_raw(struct burrow_nl *nl, void *msg, size_t len, unsigned int *replies);
 
 #endif /* BURROW_NL_H */

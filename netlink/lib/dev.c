@@ -2,15 +2,16 @@
 /* libburrow-nl: the dev-get (do and dump) and dev-set operations. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "burrow-nl-internal.h"
 #include "linux/burrow.h"
 
-/* Put the attribute that names the device: ifindex or ifname, exactly one. */
-static int dev_put_ref(struct nlmsghdr *nlh, size_t size, const struct burrow_nl_dev_ref *ref,
-		       struct burrow_nl_error *err)
+int burrow_nl_dev_put_ref(struct nlmsghdr *nlh, size_t size,
+			  const struct burrow_nl_dev_ref *ref, struct burrow_nl_error *err)
 {
 	if (ref->ifindex && ref->ifname)
 		return burrow_nl_fail(err, -EINVAL, "give ifindex or ifname, not both");
@@ -41,7 +42,7 @@ int burrow_nl_dev_get_request(void *buf, size_t size, uint16_t family_id,
 					   BURROW_FAMILY_VERSION, NLM_F_REQUEST | NLM_F_ACK, err);
 	if (!nlh)
 		return -EMSGSIZE;
-	return dev_put_ref(nlh, size, ref, err);
+	return burrow_nl_dev_put_ref(nlh, size, ref, err);
 }
 
 int burrow_nl_dev_dump_request(void *buf, size_t size, uint16_t family_id,
@@ -60,11 +61,16 @@ int burrow_nl_dev_set_request(void *buf, size_t size, uint16_t family_id,
 	struct nlmsghdr *nlh;
 	int ret;
 
+	if (settings->socket_fd_set && settings->socket_detach)
+		return burrow_nl_fail(err, -EINVAL, "give socket-fd or socket-detach, not both");
+	if (settings->socket_fd_set && settings->socket_fd < 0)
+		return burrow_nl_fail(err, -EINVAL, "socket fd %d is not a file descriptor",
+				      settings->socket_fd);
 	nlh = burrow_nl_genl_request_start(buf, size, family_id, BURROW_CMD_DEV_SET,
 					   BURROW_FAMILY_VERSION, NLM_F_REQUEST | NLM_F_ACK, err);
 	if (!nlh)
 		return -EMSGSIZE;
-	ret = dev_put_ref(nlh, size, &settings->dev, err);
+	ret = burrow_nl_dev_put_ref(nlh, size, &settings->dev, err);
 	if (ret)
 		return ret;
 	if (settings->default_keepalive_set &&
@@ -75,6 +81,13 @@ int burrow_nl_dev_set_request(void *buf, size_t size, uint16_t family_id,
 	    !mnl_attr_put_u32_check(nlh, size, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT,
 				    settings->default_inactivity_timeout))
 		return burrow_nl_request_too_big(err, "dev.default-inactivity-timeout");
+	if (settings->socket_fd_set &&
+	    !mnl_attr_put_u32_check(nlh, size, BURROW_A_DEV_SOCKET_FD,
+				    (uint32_t)settings->socket_fd))
+		return burrow_nl_request_too_big(err, "dev.socket-fd");
+	if (settings->socket_detach &&
+	    !mnl_attr_put_check(nlh, size, BURROW_A_DEV_SOCKET_DETACH, 0, NULL))
+		return burrow_nl_request_too_big(err, "dev.socket-detach");
 	return 0;
 }
 
@@ -92,7 +105,118 @@ static const struct burrow_nl_attr_policy dev_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT] = {
 		.name = "default-inactivity-timeout", .type = MNL_TYPE_U32, .required = true,
 	},
+	[BURROW_A_DEV_SOCKET_FAMILY] = { .name = "socket-family", .type = MNL_TYPE_U16 },
+	[BURROW_A_DEV_LISTEN_PORT] = { .name = "listen-port", .type = MNL_TYPE_U16 },
+	[BURROW_A_DEV_PEER_COUNT] = {
+		.name = "peer-count", .type = MNL_TYPE_U32, .required = true,
+	},
+	[BURROW_A_DEV_GENERATION] = {
+		.name = "generation", .type = MNL_TYPE_U32, .required = true,
+	},
+	[BURROW_A_DEV_STATS] = { .name = "stats", .type = MNL_TYPE_NESTED, .required = true },
 };
+
+#define STAT(attr, attr_name) \
+	[BURROW_A_DEV_STATS_##attr] = { \
+		.name = attr_name, .type = MNL_TYPE_U64, .required = true, \
+	}
+
+static const struct burrow_nl_attr_policy dev_stats_policy[BURROW_A_DEV_STATS_MAX + 1] = {
+	STAT(DROP_NO_PEER, "drop-no-peer"),
+	STAT(DROP_NO_ENDPOINT, "drop-no-endpoint"),
+	STAT(DROP_NO_SOCKET, "drop-no-socket"),
+	STAT(DROP_NO_KEY, "drop-no-key"),
+	STAT(DROP_KEY_EXHAUSTED, "drop-key-exhausted"),
+	STAT(DROP_BAD_INNER, "drop-bad-inner"),
+	STAT(DROP_ROUTE, "drop-route"),
+	STAT(DROP_BAD_HEADER, "drop-bad-header"),
+	STAT(DROP_UNKNOWN_ID, "drop-unknown-id"),
+	STAT(DROP_DECRYPT, "drop-decrypt"),
+	STAT(DROP_REPLAY, "drop-replay"),
+	STAT(DROP_SOURCE_NOT_ALLOWED, "drop-source-not-allowed"),
+	STAT(DROP_NOMEM, "drop-nomem"),
+	STAT(DROP_QUEUE_FULL, "drop-queue-full"),
+	STAT(RX_KEEPALIVES, "rx-keepalives"),
+	STAT(RX_TO_USERSPACE, "rx-to-userspace"),
+};
+
+#undef STAT
+
+/* Where each counter goes in struct burrow_nl_dev_stats. */
+static const size_t dev_stats_offset[BURROW_A_DEV_STATS_MAX + 1] = {
+	[BURROW_A_DEV_STATS_DROP_NO_PEER] = offsetof(struct burrow_nl_dev_stats, drop_no_peer),
+	[BURROW_A_DEV_STATS_DROP_NO_ENDPOINT] =
+		offsetof(struct burrow_nl_dev_stats, drop_no_endpoint),
+	[BURROW_A_DEV_STATS_DROP_NO_SOCKET] = offsetof(struct burrow_nl_dev_stats, drop_no_socket),
+	[BURROW_A_DEV_STATS_DROP_NO_KEY] = offsetof(struct burrow_nl_dev_stats, drop_no_key),
+	[BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED] =
+		offsetof(struct burrow_nl_dev_stats, drop_key_exhausted),
+	[BURROW_A_DEV_STATS_DROP_BAD_INNER] = offsetof(struct burrow_nl_dev_stats, drop_bad_inner),
+	[BURROW_A_DEV_STATS_DROP_ROUTE] = offsetof(struct burrow_nl_dev_stats, drop_route),
+	[BURROW_A_DEV_STATS_DROP_BAD_HEADER] =
+		offsetof(struct burrow_nl_dev_stats, drop_bad_header),
+	[BURROW_A_DEV_STATS_DROP_UNKNOWN_ID] =
+		offsetof(struct burrow_nl_dev_stats, drop_unknown_id),
+	[BURROW_A_DEV_STATS_DROP_DECRYPT] = offsetof(struct burrow_nl_dev_stats, drop_decrypt),
+	[BURROW_A_DEV_STATS_DROP_REPLAY] = offsetof(struct burrow_nl_dev_stats, drop_replay),
+	[BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED] =
+		offsetof(struct burrow_nl_dev_stats, drop_source_not_allowed),
+	[BURROW_A_DEV_STATS_DROP_NOMEM] = offsetof(struct burrow_nl_dev_stats, drop_nomem),
+	[BURROW_A_DEV_STATS_DROP_QUEUE_FULL] =
+		offsetof(struct burrow_nl_dev_stats, drop_queue_full),
+	[BURROW_A_DEV_STATS_RX_KEEPALIVES] = offsetof(struct burrow_nl_dev_stats, rx_keepalives),
+	[BURROW_A_DEV_STATS_RX_TO_USERSPACE] =
+		offsetof(struct burrow_nl_dev_stats, rx_to_userspace),
+};
+
+static const struct burrow_nl_attr_set dev_stats_set = {
+	.name = "dev-stats",
+	.max_type = BURROW_A_DEV_STATS_MAX,
+	.policy = dev_stats_policy,
+};
+
+static int dev_stats_parse(const struct nlattr *nest, struct burrow_nl_dev_stats *stats,
+			   struct burrow_nl_error *err)
+{
+	const struct nlattr *attrs[BURROW_A_DEV_STATS_MAX + 1];
+	int ret;
+
+	ret = burrow_nl_attrs_parse_nested(nest, &dev_stats_set, attrs, err);
+	if (ret)
+		return ret;
+	for (uint16_t type = 1; type <= BURROW_A_DEV_STATS_MAX; type++) {
+		uint64_t value = mnl_attr_get_u64(attrs[type]);
+
+		memcpy((char *)stats + dev_stats_offset[type], &value, sizeof(value));
+	}
+	return 0;
+}
+
+/* socket-family and listen-port: both (a socket is attached) or neither. */
+static int dev_socket_parse(const struct nlattr *const *attrs, struct burrow_nl_dev *dev,
+			    struct burrow_nl_error *err)
+{
+	const struct nlattr *family = attrs[BURROW_A_DEV_SOCKET_FAMILY];
+	const struct nlattr *port = attrs[BURROW_A_DEV_LISTEN_PORT];
+
+	dev->socket_family = 0;
+	dev->listen_port = 0;
+	if (!family && !port)
+		return 0;
+	if (!family)
+		return burrow_nl_fail(err, -ENODATA,
+				      "missing attribute dev.socket-family (listen-port is present)");
+	if (!port)
+		return burrow_nl_fail(err, -ENODATA,
+				      "missing attribute dev.listen-port (socket-family is present)");
+	dev->socket_family = mnl_attr_get_u16(family);
+	if (dev->socket_family != AF_INET && dev->socket_family != AF_INET6)
+		return burrow_nl_fail(err, -EBADMSG,
+				      "attribute dev.socket-family has unknown family %u",
+				      dev->socket_family);
+	dev->listen_port = mnl_attr_get_u16(port);
+	return 0;
+}
 
 static const struct burrow_nl_attr_set dev_set = {
 	.name = "dev",
@@ -124,6 +248,14 @@ int burrow_nl_dev_parse(const struct nlmsghdr *nlh, struct burrow_nl_dev *dev,
 	parsed.default_keepalive = mnl_attr_get_u16(attrs[BURROW_A_DEV_DEFAULT_KEEPALIVE]);
 	parsed.default_inactivity_timeout =
 		mnl_attr_get_u32(attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT]);
+	ret = dev_socket_parse(attrs, &parsed, err);
+	if (ret)
+		return ret;
+	parsed.peer_count = mnl_attr_get_u32(attrs[BURROW_A_DEV_PEER_COUNT]);
+	parsed.generation = mnl_attr_get_u32(attrs[BURROW_A_DEV_GENERATION]);
+	ret = dev_stats_parse(attrs[BURROW_A_DEV_STATS], &parsed.stats, err);
+	if (ret)
+		return ret;
 	*dev = parsed;
 	return 0;
 }

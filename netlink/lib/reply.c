@@ -142,8 +142,7 @@ static size_t reply_message_size(const void *buf, size_t len, size_t offset)
 	return size <= remaining ? size : 0;
 }
 
-/* A buffer must be whole messages, each with its padding. */
-static int reply_check_framing(const void *buf, size_t len, struct burrow_nl_error *err)
+int burrow_nl_reply_check_framing(const void *buf, size_t len, struct burrow_nl_error *err)
 {
 	size_t offset = 0;
 
@@ -174,7 +173,7 @@ int burrow_nl_reply_process(const void *buf, size_t len, uint32_t seq, uint32_t 
 	int ret;
 
 	err = ctx.err;
-	ret = reply_check_framing(buf, len, err);
+	ret = burrow_nl_reply_check_framing(buf, len, err);
 	if (ret)
 		return ret;
 	ret = mnl_cb_run2(buf, len, seq, portid, reply_data_cb, &ctx,

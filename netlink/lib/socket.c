@@ -37,9 +37,18 @@ static int socket_fail(struct burrow_nl *nl, const char *what)
 
 int burrow_nl_transact(struct burrow_nl *nl, burrow_nl_parse_fn parse, void *arg)
 {
-	struct nlmsghdr *request = (struct nlmsghdr *)nl->request;
+	return burrow_nl_transact_msg(nl, (struct nlmsghdr *)nl->request, parse, arg);
+}
+
+int burrow_nl_transact_msg(struct burrow_nl *nl, struct nlmsghdr *request,
+			   burrow_nl_parse_fn parse, void *arg)
+{
 	int result = 0;
 
+	/* Its replies would be mixed with events, which have no sequence number. */
+	if (nl->events)
+		return burrow_nl_fail(&nl->last_error, -EINVAL,
+				      "this context receives events; open another for requests");
 	/* Sequence number 0 would switch off libmnl's sequence check. */
 	if (++nl->seq == 0)
 		++nl->seq;

@@ -57,7 +57,24 @@ static inline struct nlmsghdr *test_put_genl(void *buf, uint16_t type, uint8_t c
 	return nlh;
 }
 
-/* A dev-get reply as burrow_nl_fill_dev() in kmod/netlink.c makes it. */
+/*
+ * A dev-stats nest whose counter of attribute type t holds base + t, so
+ * that a test sees each counter land in its own field.
+ */
+static inline void test_put_dev_stats(struct nlmsghdr *nlh, uint64_t base)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, BURROW_A_DEV_STATS);
+
+	for (uint16_t type = 1; type <= BURROW_A_DEV_STATS_MAX; type++)
+		mnl_attr_put_u64(nlh, type, base + type);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/*
+ * A complete dev-get reply without a socket: peer-count 0, generation 1,
+ * stats from base 0. default-inactivity-timeout (8 bytes) comes last, for
+ * tests that cut it.
+ */
 static inline struct nlmsghdr *test_put_dev_reply(void *buf, uint16_t flags, uint32_t ifindex,
 						  const char *ifname, uint16_t keepalive,
 						  uint32_t inactivity_timeout)
@@ -66,9 +83,100 @@ static inline struct nlmsghdr *test_put_dev_reply(void *buf, uint16_t flags, uin
 
 	mnl_attr_put_u32(nlh, BURROW_A_DEV_IFINDEX, ifindex);
 	mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, ifname);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_PEER_COUNT, 0);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_GENERATION, 1);
+	test_put_dev_stats(nlh, 0);
 	mnl_attr_put_u16(nlh, BURROW_A_DEV_DEFAULT_KEEPALIVE, keepalive);
 	mnl_attr_put_u32(nlh, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT, inactivity_timeout);
 	return nlh;
+}
+
+/* An allowed-ip nest of type (BURROW_A_PEER_ALLOWED_IP): any family, address, length. */
+static inline void test_put_allowed_ip(struct nlmsghdr *nlh, uint16_t family, const void *addr,
+				       size_t addr_len, uint8_t prefix_len)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, BURROW_A_PEER_ALLOWED_IP);
+
+	mnl_attr_put_u16(nlh, BURROW_A_ALLOWED_IP_FAMILY, family);
+	mnl_attr_put(nlh, BURROW_A_ALLOWED_IP_ADDRESS, addr_len, addr);
+	mnl_attr_put_u8(nlh, BURROW_A_ALLOWED_IP_PREFIX_LEN, prefix_len);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* An IPv4 allowed-ip a.b.c.d/len. */
+static inline void test_put_allowed_ipv4(struct nlmsghdr *nlh, uint8_t a, uint8_t b, uint8_t c,
+					 uint8_t d, uint8_t len)
+{
+	const uint8_t addr[4] = { a, b, c, d };
+
+	test_put_allowed_ip(nlh, 2 /* AF_INET */, addr, 4, len);
+}
+
+/*
+ * Start a peer-get reply for peer id: ifindex 7, and the peer nest open
+ * with its id, which the caller fills and closes with mnl_attr_nest_end().
+ */
+static inline struct nlmsghdr *test_put_peer_start(void *buf, uint16_t flags, uint32_t id,
+						   struct nlattr **nest)
+{
+	struct nlmsghdr *nlh = test_put_genl(buf, TEST_FAMILY_ID, BURROW_CMD_PEER_GET, flags);
+
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_IFINDEX, 7);
+	*nest = mnl_attr_nest_start(nlh, BURROW_A_DEV_PEER);
+	mnl_attr_put_u32(nlh, BURROW_A_PEER_ID, id);
+	return nlh;
+}
+
+/* The attributes the first message of a peer must carry, with these values. */
+static inline void test_put_peer_header(struct nlmsghdr *nlh, uint32_t tx_id, uint8_t pinned,
+					uint8_t encap, uint64_t counter_base)
+{
+	mnl_attr_put_u32(nlh, BURROW_A_PEER_TX_ID, tx_id);
+	mnl_attr_put_u8(nlh, BURROW_A_PEER_ENDPOINT_PINNED, pinned);
+	mnl_attr_put_u8(nlh, BURROW_A_PEER_ENCAP, encap);
+	mnl_attr_put_u64(nlh, BURROW_A_PEER_RX_BYTES, counter_base + 1);
+	mnl_attr_put_u64(nlh, BURROW_A_PEER_RX_PACKETS, counter_base + 2);
+	mnl_attr_put_u64(nlh, BURROW_A_PEER_TX_BYTES, counter_base + 3);
+	mnl_attr_put_u64(nlh, BURROW_A_PEER_TX_PACKETS, counter_base + 4);
+}
+
+/* A whole minimal peer message: id, header, n IPv4 allowed-ips 10.<id>.<i>.0/24. */
+static inline struct nlmsghdr *test_put_peer_reply(void *buf, uint16_t flags, uint32_t id,
+						   bool header, unsigned int first_ip,
+						   unsigned int n_ips)
+{
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = test_put_peer_start(buf, flags, id, &nest);
+
+	if (header)
+		test_put_peer_header(nlh, id + 100, 0, BURROW_ENCAP_UDP, 0);
+	for (unsigned int i = first_ip; i < first_ip + n_ips; i++)
+		test_put_allowed_ipv4(nlh, 10, (uint8_t)id, (uint8_t)i, 0, 24);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+/* The first attribute of type in a nest, or NULL. */
+static inline const struct nlattr *test_find_nested(const struct nlattr *nest, uint16_t type)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) == type)
+			return attr;
+	}
+	return NULL;
+}
+
+/* How many attributes of type a nest holds. */
+static inline unsigned int test_count_nested(const struct nlattr *nest, uint16_t type)
+{
+	const struct nlattr *attr;
+	unsigned int count = 0;
+
+	mnl_attr_for_each_nested(attr, nest)
+		count += mnl_attr_get_type(attr) == type;
+	return count;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "cli.h"
@@ -85,15 +86,20 @@ static void test_parse_ifname(void **state)
 	assert_string_equal(error.message, "invalid device name '' (1 to 15 bytes)");
 }
 
-/* Run dev_set_parse_args on a NULL-terminated word list. */
-static int parse_dev_set(const char *const *words, struct burrow_nl_dev_settings *settings,
-			 struct parse_error *error)
+static int count_words(const char *const *words)
 {
 	int argc = 0;
 
 	while (words[argc])
 		argc++;
-	return dev_set_parse_args(argc, (char **)words, settings, error);
+	return argc;
+}
+
+/* Run dev_set_parse_args on a NULL-terminated word list. */
+static int parse_dev_set(const char *const *words, struct dev_set_args *args,
+			 struct parse_error *error)
+{
+	return dev_set_parse_args(count_words(words), (char **)words, args, error);
 }
 
 static void test_dev_set_args_accepted(void **state)
@@ -101,31 +107,74 @@ static void test_dev_set_args_accepted(void **state)
 	const char *const both[] = { "burrow0", "default-inactivity-timeout", "0",
 				     "default-keepalive", "65535", NULL };
 	const char *const one[] = { "wg", "default-keepalive", "0", NULL };
-	struct burrow_nl_dev_settings settings;
+	struct burrow_nl_dev_settings *settings;
+	struct dev_set_args args;
 	struct parse_error error;
 
 	(void)state;
-	assert_int_equal(parse_dev_set(both, &settings, &error), 0);
-	assert_string_equal(settings.dev.ifname, "burrow0");
-	assert_int_equal(settings.dev.ifindex, 0);
-	assert_true(settings.default_keepalive_set);
-	assert_int_equal(settings.default_keepalive, 65535);
-	assert_true(settings.default_inactivity_timeout_set);
-	assert_int_equal(settings.default_inactivity_timeout, 0);
+	settings = &args.settings;
+	assert_int_equal(parse_dev_set(both, &args, &error), 0);
+	assert_string_equal(settings->dev.ifname, "burrow0");
+	assert_int_equal(settings->dev.ifindex, 0);
+	assert_true(settings->default_keepalive_set);
+	assert_int_equal(settings->default_keepalive, 65535);
+	assert_true(settings->default_inactivity_timeout_set);
+	assert_int_equal(settings->default_inactivity_timeout, 0);
+	assert_false(args.listen);
+	assert_false(settings->socket_detach);
+	assert_false(settings->socket_fd_set);
 
-	assert_int_equal(parse_dev_set(one, &settings, &error), 0);
-	assert_string_equal(settings.dev.ifname, "wg");
-	assert_true(settings.default_keepalive_set);
-	assert_int_equal(settings.default_keepalive, 0);
-	assert_false(settings.default_inactivity_timeout_set);
+	assert_int_equal(parse_dev_set(one, &args, &error), 0);
+	assert_string_equal(settings->dev.ifname, "wg");
+	assert_true(settings->default_keepalive_set);
+	assert_int_equal(settings->default_keepalive, 0);
+	assert_false(settings->default_inactivity_timeout_set);
+}
+
+static void test_dev_set_args_listen_and_detach(void **state)
+{
+	struct dev_set_args args;
+	struct parse_error error;
+
+	(void)state;
+	assert_int_equal(parse_dev_set((const char *const[]){ "b0", "listen", "51820", NULL },
+				       &args, &error), 0);
+	assert_true(args.listen);
+	assert_int_equal(args.listen_on.family, AF_UNSPEC);
+	assert_int_equal(args.listen_on.port, 51820);
+	/* burrow-nl opens the socket later: no fd yet. */
+	assert_false(args.settings.socket_fd_set);
+
+	assert_int_equal(parse_dev_set((const char *const[]){ "b0", "listen", "0", NULL },
+				       &args, &error), 0);
+	assert_int_equal(args.listen_on.port, 0);
+
+	assert_int_equal(parse_dev_set((const char *const[]){ "b0", "default-keepalive", "5",
+							      "listen", "192.0.2.1:7", NULL },
+				       &args, &error), 0);
+	assert_int_equal(args.listen_on.family, AF_INET);
+	assert_memory_equal(args.listen_on.addr.bytes, "\xc0\x00\x02\x01", 4);
+	assert_int_equal(args.listen_on.port, 7);
+	assert_true(args.settings.default_keepalive_set);
+
+	assert_int_equal(parse_dev_set((const char *const[]){ "b0", "listen", "[::1]:0", NULL },
+				       &args, &error), 0);
+	assert_int_equal(args.listen_on.family, AF_INET6);
+	assert_int_equal(args.listen_on.addr.bytes[15], 1);
+
+	assert_int_equal(parse_dev_set((const char *const[]){ "b0", "detach", "default-keepalive",
+							      "3", NULL }, &args, &error), 0);
+	assert_true(args.settings.socket_detach);
+	assert_false(args.listen);
+	assert_int_equal(args.settings.default_keepalive, 3);
 }
 
 static void assert_dev_set_refused(const char *const *words, const char *message)
 {
-	struct burrow_nl_dev_settings settings;
+	struct dev_set_args args;
 	struct parse_error error;
 
-	assert_int_equal(parse_dev_set(words, &settings, &error), -1);
+	assert_int_equal(parse_dev_set(words, &args, &error), -1);
 	assert_string_equal(error.message, message);
 }
 
@@ -139,8 +188,23 @@ static void test_dev_set_args_refused(void **state)
 						      NULL },
 			       "invalid device name '0123456789abcdef' (1 to 15 bytes)");
 	assert_dev_set_refused((const char *const[]){ "burrow0", NULL },
-			       "nothing to set for dev set "
-			       "(give default-keepalive or default-inactivity-timeout)");
+			       "nothing to set for dev set (give default-keepalive, "
+			       "default-inactivity-timeout, listen or detach)");
+	assert_dev_set_refused((const char *const[]){ "listen", "5", NULL },
+			       "missing device name before 'listen' for dev set");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "listen", "5", "detach", NULL },
+			       "give listen or detach, not both");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "listen", NULL },
+			       "missing value for listen");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "listen", "70000", NULL },
+			       "invalid port '70000' (0-65535)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "listen", "::1:5", NULL },
+			       "invalid endpoint '::1:5' (IPV4:PORT or [IPV6]:PORT)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "listen", "1", "listen", "2",
+						      NULL },
+			       "duplicate option 'listen'");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "detach", "detach", NULL },
+			       "duplicate option 'detach'");
 	assert_dev_set_refused((const char *const[]){ "burrow0", "keepalive", "5", NULL },
 			       "unknown keyword 'keepalive' for dev set");
 	assert_dev_set_refused((const char *const[]){ "burrow0", "default-keepalive", NULL },
@@ -160,7 +224,12 @@ static void test_dev_set_args_refused(void **state)
 			       "invalid seconds '-1' for default-inactivity-timeout");
 }
 
-/* Everything fn printed, as a string to free(). */
+static void print_text_without_stats(FILE *out, const struct burrow_nl_dev *devs, size_t count)
+{
+	dev_print_text(out, devs, count, false);
+}
+
+/* Everything print printed, as a string to free(). */
 static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t),
 		     const struct burrow_nl_dev *devs, size_t count)
 {
@@ -174,33 +243,47 @@ static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t)
 	return text;
 }
 
+/* The JSON stats object of a device whose counters are all 0. */
+#define ZERO_STATS \
+	"\"stats\":{\"drop_no_peer\":0,\"drop_no_endpoint\":0,\"drop_no_socket\":0," \
+	"\"drop_no_key\":0,\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0," \
+	"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,\"drop_replay\":0," \
+	"\"drop_source_not_allowed\":0,\"drop_nomem\":0,\"drop_queue_full\":0," \
+	"\"rx_keepalives\":0,\"rx_to_userspace\":0}"
+
 static void test_dev_sort_and_print(void **state)
 {
 	struct burrow_nl_dev devs[] = {
 		{ .ifindex = 9, .ifname = "burrow1", .default_keepalive = 25,
-		  .default_inactivity_timeout = 180 },
+		  .default_inactivity_timeout = 180, .socket_family = AF_INET, .listen_port = 1 },
 		{ .ifindex = 4, .ifname = "a", .default_keepalive = 0,
 		  .default_inactivity_timeout = 86400 },
 		{ .ifindex = 5, .ifname = "burrow0", .default_keepalive = 65535,
-		  .default_inactivity_timeout = 0 },
+		  .default_inactivity_timeout = 0, .socket_family = AF_INET6,
+		  .listen_port = 51820, .peer_count = 2, .generation = 7 },
 	};
 	char *text;
 
 	(void)state;
 	dev_sort_by_name(devs, 3);
-	text = capture(dev_print_text, devs, 3);
+	text = capture(print_text_without_stats, devs, 3);
 	assert_string_equal(text,
-		"a: ifindex 4 default-keepalive 0 default-inactivity-timeout 86400\n"
-		"burrow0: ifindex 5 default-keepalive 65535 default-inactivity-timeout 0\n"
-		"burrow1: ifindex 9 default-keepalive 25 default-inactivity-timeout 180\n");
+		"a: ifindex 4 default-keepalive 0 default-inactivity-timeout 86400 socket none "
+		"peers 0 generation 0\n"
+		"burrow0: ifindex 5 default-keepalive 65535 default-inactivity-timeout 0 "
+		"socket inet6 listen-port 51820 peers 2 generation 7\n"
+		"burrow1: ifindex 9 default-keepalive 25 default-inactivity-timeout 180 "
+		"socket inet listen-port 1 peers 0 generation 0\n");
 	free(text);
 
 	text = capture(dev_print_json, devs, 2);
 	assert_string_equal(text,
 		"[{\"ifname\":\"a\",\"ifindex\":4,\"default_keepalive\":0,"
-		"\"default_inactivity_timeout\":86400},"
+		"\"default_inactivity_timeout\":86400,\"socket_family\":null,\"listen_port\":null,"
+		"\"peer_count\":0,\"generation\":0," ZERO_STATS "},"
 		"{\"ifname\":\"burrow0\",\"ifindex\":5,\"default_keepalive\":65535,"
-		"\"default_inactivity_timeout\":0}]\n");
+		"\"default_inactivity_timeout\":0,\"socket_family\":\"inet6\","
+		"\"listen_port\":51820,\"peer_count\":2,\"generation\":7," ZERO_STATS "}]\n");
 	free(text);
 }
 
@@ -209,7 +292,7 @@ static void test_dev_print_empty(void **state)
 	char *text;
 
 	(void)state;
-	text = capture(dev_print_text, NULL, 0);
+	text = capture(print_text_without_stats, NULL, 0);
 	assert_string_equal(text, "");
 	free(text);
 	text = capture(dev_print_json, NULL, 0);
@@ -226,7 +309,59 @@ static void test_dev_print_json_escapes_names(void **state)
 	text = capture(dev_print_json, &dev, 1);
 	assert_string_equal(text,
 		"[{\"ifname\":\"a\\\"b\\\\c\\u0001\\u007f\xc3\xa9\",\"ifindex\":1,"
-		"\"default_keepalive\":0,\"default_inactivity_timeout\":0}]\n");
+		"\"default_keepalive\":0,\"default_inactivity_timeout\":0,\"socket_family\":null,"
+		"\"listen_port\":null,\"peer_count\":0,\"generation\":0," ZERO_STATS "}]\n");
+	free(text);
+}
+
+static void test_dev_print_stats(void **state)
+{
+	struct burrow_nl_dev dev = { .ifindex = 3, .ifname = "b0", .peer_count = 1 };
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out;
+
+	(void)state;
+	dev.stats.drop_no_peer = 1;
+	dev.stats.drop_replay = 11;
+	dev.stats.rx_to_userspace = UINT64_MAX;
+	out = open_memstream(&text, &size);
+	dev_print_text(out, &dev, 1, true);
+	fclose(out);
+	assert_string_equal(text,
+		"b0: ifindex 3 default-keepalive 0 default-inactivity-timeout 0 socket none "
+		"peers 1 generation 0\n"
+		"    drop-no-peer 1\n"
+		"    drop-no-endpoint 0\n"
+		"    drop-no-socket 0\n"
+		"    drop-no-key 0\n"
+		"    drop-key-exhausted 0\n"
+		"    drop-bad-inner 0\n"
+		"    drop-route 0\n"
+		"    drop-bad-header 0\n"
+		"    drop-unknown-id 0\n"
+		"    drop-decrypt 0\n"
+		"    drop-replay 11\n"
+		"    drop-source-not-allowed 0\n"
+		"    drop-nomem 0\n"
+		"    drop-queue-full 0\n"
+		"    rx-keepalives 0\n"
+		"    rx-to-userspace 18446744073709551615\n");
+	free(text);
+
+	out = open_memstream(&text, &size);
+	dev_print_json(out, &dev, 1);
+	fclose(out);
+	assert_string_equal(text,
+		"[{\"ifname\":\"b0\",\"ifindex\":3,\"default_keepalive\":0,"
+		"\"default_inactivity_timeout\":0,\"socket_family\":null,\"listen_port\":null,"
+		"\"peer_count\":1,\"generation\":0,\"stats\":{\"drop_no_peer\":1,"
+		"\"drop_no_endpoint\":0,\"drop_no_socket\":0,\"drop_no_key\":0,"
+		"\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0,"
+		"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,"
+		"\"drop_replay\":11,\"drop_source_not_allowed\":0,\"drop_nomem\":0,"
+		"\"drop_queue_full\":0,\"rx_keepalives\":0,"
+		"\"rx_to_userspace\":18446744073709551615}}]\n");
 	free(text);
 }
 
@@ -261,9 +396,11 @@ int main(void)
 		cmocka_unit_test(test_parse_seconds),
 		cmocka_unit_test(test_parse_ifname),
 		cmocka_unit_test(test_dev_set_args_accepted),
+		cmocka_unit_test(test_dev_set_args_listen_and_detach),
 		cmocka_unit_test(test_dev_set_args_refused),
 		cmocka_unit_test(test_dev_sort_and_print),
 		cmocka_unit_test(test_dev_print_empty),
+		cmocka_unit_test(test_dev_print_stats),
 		cmocka_unit_test(test_dev_print_json_escapes_names),
 		cmocka_unit_test(test_find_command),
 	};

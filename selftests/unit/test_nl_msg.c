@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "nl_builders.h"
@@ -194,7 +195,7 @@ static void test_request_buffer_too_small(void **state)
 
 static void test_dev_parse(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
 	struct burrow_nl_error err;
 	struct burrow_nl_dev dev;
@@ -209,7 +210,7 @@ static void test_dev_parse(void **state)
 
 static void test_dev_parse_longest_name_and_largest_values(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, 0, UINT32_MAX, "0123456789abcde",
 						  UINT16_MAX, UINT32_MAX);
 	struct burrow_nl_error err;
@@ -225,7 +226,7 @@ static void test_dev_parse_longest_name_and_largest_values(void **state)
 
 static void test_dev_parse_skips_unknown_attributes(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_genl(buf, TEST_FAMILY_ID, BURROW_CMD_DEV_GET, 0);
 	struct burrow_nl_error err;
 	struct burrow_nl_dev dev;
@@ -237,6 +238,9 @@ static void test_dev_parse_skips_unknown_attributes(void **state)
 	mnl_attr_put(nlh, 0, 3, "abc");			/* type 0 is unused */
 	mnl_attr_put_u16(nlh, BURROW_A_DEV_DEFAULT_KEEPALIVE, 1);
 	mnl_attr_put_u32(nlh, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT, 2);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_PEER_COUNT, 0);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_GENERATION, 0);
+	test_put_dev_stats(nlh, 0);
 	mnl_attr_put_strz(nlh, 999, "future");
 	assert_int_equal(burrow_nl_dev_parse(nlh, &dev, &err), 0);
 	assert_int_equal(dev.ifindex, 4);
@@ -257,7 +261,7 @@ static void assert_dev_refused(const struct nlmsghdr *nlh, int code, const char 
 
 static void test_dev_parse_truncated_genl_header(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_header(buf, TEST_FAMILY_ID, 0, TEST_SEQ);
 
 	(void)state;
@@ -271,7 +275,7 @@ static void test_dev_parse_truncated_genl_header(void **state)
 
 static void test_dev_parse_wrong_command(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
 	struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
 
@@ -282,7 +286,7 @@ static void test_dev_parse_wrong_command(void **state)
 
 static void test_dev_parse_truncated_attribute(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
 
 	(void)state;
@@ -298,22 +302,23 @@ static void test_dev_parse_truncated_attribute(void **state)
 
 static void test_dev_parse_attribute_longer_than_message(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
 	struct nlattr *first = mnl_nlmsg_get_payload_offset(nlh, GENL_HDRLEN);
 
 	(void)state;
-	first->nla_len = 200;
+	/* ifindex 8, ifname 12, peer-count 8, generation 8, stats 196, 8, 8 */
+	first->nla_len = 400;
 	assert_dev_refused(nlh, -EBADMSG,
-			   "truncated attribute in dev (36 bytes after the last whole one)");
+			   "truncated attribute in dev (248 bytes after the last whole one)");
 	first->nla_len = 2;	/* shorter than an attribute header */
 	assert_dev_refused(nlh, -EBADMSG,
-			   "truncated attribute in dev (36 bytes after the last whole one)");
+			   "truncated attribute in dev (248 bytes after the last whole one)");
 }
 
 static void test_dev_parse_wrong_lengths(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -338,7 +343,7 @@ static void test_dev_parse_wrong_lengths(void **state)
 
 static void test_dev_parse_bad_strings(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -377,7 +382,7 @@ static void test_dev_parse_missing_attributes(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TEST_BUFFER(buf, 256);
+		TEST_BUFFER(buf, 1024);
 		struct nlmsghdr *nlh = test_put_genl(buf, TEST_FAMILY_ID, BURROW_CMD_DEV_GET, 0);
 
 		if (cases[i].type != BURROW_A_DEV_IFINDEX)
@@ -398,7 +403,7 @@ static void test_dev_parse_missing_attributes(void **state)
 
 static void test_dev_parse_duplicate_attribute(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
 
 	(void)state;
@@ -408,11 +413,219 @@ static void test_dev_parse_duplicate_attribute(void **state)
 
 static void test_dev_parse_zero_ifindex(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 
 	(void)state;
 	assert_dev_refused(test_put_dev_reply(buf, 0, 0, "burrow0", 25, 180), -EBADMSG,
 			   "attribute dev.ifindex is 0");
+}
+
+/* ---- dev-set sockets and dev-get's socket, counts and stats ----------------- */
+
+static void test_dev_set_request_socket(void **state)
+{
+	TEST_BUFFER(buf, BURROW_NL_REQUEST_SIZE);
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct burrow_nl_dev_settings settings = {
+		.dev = { .ifname = "burrow0" }, .socket_fd_set = true, .socket_fd = 0,
+	};
+	struct burrow_nl_error err;
+	const struct nlattr *attr;
+
+	(void)state;
+	/* fd 0 is a descriptor like any other. */
+	assert_int_equal(burrow_nl_dev_set_request(buf, sizeof(buf), TEST_FAMILY_ID, &settings,
+						   &err), 0);
+	assert_int_equal(test_count_attrs(nlh), 2);
+	attr = test_find_attr(nlh, BURROW_A_DEV_SOCKET_FD);
+	assert_non_null(attr);
+	assert_int_equal(mnl_attr_get_payload_len(attr), 4);
+	assert_int_equal(mnl_attr_get_u32(attr), 0);
+	assert_null(test_find_attr(nlh, BURROW_A_DEV_SOCKET_DETACH));
+
+	settings.socket_fd = 17;
+	assert_int_equal(burrow_nl_dev_set_request(buf, sizeof(buf), TEST_FAMILY_ID, &settings,
+						   &err), 0);
+	assert_int_equal(mnl_attr_get_u32(test_find_attr(nlh, BURROW_A_DEV_SOCKET_FD)), 17);
+
+	settings = (struct burrow_nl_dev_settings){
+		.dev = { .ifindex = 3 }, .socket_detach = true,
+	};
+	assert_int_equal(burrow_nl_dev_set_request(buf, sizeof(buf), TEST_FAMILY_ID, &settings,
+						   &err), 0);
+	attr = test_find_attr(nlh, BURROW_A_DEV_SOCKET_DETACH);
+	assert_non_null(attr);
+	assert_int_equal(mnl_attr_get_payload_len(attr), 0);	/* a flag */
+	assert_null(test_find_attr(nlh, BURROW_A_DEV_SOCKET_FD));
+}
+
+static void test_dev_set_request_socket_refused(void **state)
+{
+	TEST_BUFFER(buf, BURROW_NL_REQUEST_SIZE);
+	struct burrow_nl_dev_settings settings = {
+		.dev = { .ifname = "burrow0" }, .socket_fd_set = true, .socket_fd = 4,
+		.socket_detach = true,
+	};
+	struct burrow_nl_error err;
+
+	(void)state;
+	assert_int_equal(burrow_nl_dev_set_request(buf, sizeof(buf), TEST_FAMILY_ID, &settings,
+						   &err), -EINVAL);
+	assert_string_equal(err.message, "give socket-fd or socket-detach, not both");
+	settings.socket_detach = false;
+	settings.socket_fd = -1;
+	assert_int_equal(burrow_nl_dev_set_request(buf, sizeof(buf), TEST_FAMILY_ID, &settings,
+						   &err), -EINVAL);
+	assert_string_equal(err.message, "socket fd -1 is not a file descriptor");
+}
+
+static void test_dev_parse_socket_counts_and_stats(void **state)
+{
+	TEST_BUFFER(buf, 1024);
+	struct nlmsghdr *nlh = test_put_genl(buf, TEST_FAMILY_ID, BURROW_CMD_DEV_GET, 0);
+	struct burrow_nl_error err;
+	struct burrow_nl_dev dev;
+
+	(void)state;
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_IFINDEX, 5);
+	mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, "burrow0");
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_DEFAULT_KEEPALIVE, 25);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT, 180);
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_SOCKET_FAMILY, AF_INET6);
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_LISTEN_PORT, 51820);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_PEER_COUNT, 3);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_GENERATION, 0xdeadbeef);
+	test_put_dev_stats(nlh, 1000);
+	assert_int_equal(burrow_nl_dev_parse(nlh, &dev, &err), 0);
+	assert_int_equal(dev.socket_family, AF_INET6);
+	assert_int_equal(dev.listen_port, 51820);
+	assert_int_equal(dev.peer_count, 3);
+	assert_int_equal(dev.generation, 0xdeadbeef);
+	/* Each counter in its own field: base 1000 + its attribute type. */
+	assert_int_equal(dev.stats.drop_no_peer, 1001);
+	assert_int_equal(dev.stats.drop_no_endpoint, 1002);
+	assert_int_equal(dev.stats.drop_no_socket, 1003);
+	assert_int_equal(dev.stats.drop_no_key, 1004);
+	assert_int_equal(dev.stats.drop_key_exhausted, 1005);
+	assert_int_equal(dev.stats.drop_bad_inner, 1006);
+	assert_int_equal(dev.stats.drop_route, 1007);
+	assert_int_equal(dev.stats.drop_bad_header, 1008);
+	assert_int_equal(dev.stats.drop_unknown_id, 1009);
+	assert_int_equal(dev.stats.drop_decrypt, 1010);
+	assert_int_equal(dev.stats.drop_replay, 1011);
+	assert_int_equal(dev.stats.drop_source_not_allowed, 1012);
+	assert_int_equal(dev.stats.drop_nomem, 1013);
+	assert_int_equal(dev.stats.drop_queue_full, 1014);
+	assert_int_equal(dev.stats.rx_keepalives, 1015);
+	assert_int_equal(dev.stats.rx_to_userspace, 1016);
+
+	/* Without a socket: neither attribute, both fields 0. */
+	nlh = test_put_dev_reply(buf, 0, 9, "burrow1", 0, 0);
+	dev.socket_family = 99;
+	dev.listen_port = 99;
+	assert_int_equal(burrow_nl_dev_parse(nlh, &dev, &err), 0);
+	assert_int_equal(dev.socket_family, 0);
+	assert_int_equal(dev.listen_port, 0);
+	assert_int_equal(dev.generation, 1);
+}
+
+static void test_dev_parse_socket_refused(void **state)
+{
+	TEST_BUFFER(buf, 1024);
+	struct nlmsghdr *nlh;
+
+	(void)state;
+	nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_SOCKET_FAMILY, AF_INET);
+	assert_dev_refused(nlh, -ENODATA,
+			   "missing attribute dev.listen-port (socket-family is present)");
+
+	nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_LISTEN_PORT, 1);
+	assert_dev_refused(nlh, -ENODATA,
+			   "missing attribute dev.socket-family (listen-port is present)");
+
+	nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_SOCKET_FAMILY, 7);
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_LISTEN_PORT, 1);
+	assert_dev_refused(nlh, -EBADMSG, "attribute dev.socket-family has unknown family 7");
+
+	nlh = test_put_dev_reply(buf, 0, 9, "burrow0", 25, 180);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_LISTEN_PORT, 1);
+	assert_dev_refused(nlh, -EBADMSG,
+			   "attribute dev.listen-port: 4-byte payload is not a valid u16");
+}
+
+/* A dev-get reply with every required attribute but the one of type missing. */
+static struct nlmsghdr *put_dev_reply_without(void *buf, uint16_t missing)
+{
+	struct nlmsghdr *nlh = test_put_genl(buf, TEST_FAMILY_ID, BURROW_CMD_DEV_GET, 0);
+
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_IFINDEX, 9);
+	mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, "burrow0");
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_DEFAULT_KEEPALIVE, 25);
+	mnl_attr_put_u32(nlh, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT, 180);
+	if (missing != BURROW_A_DEV_PEER_COUNT)
+		mnl_attr_put_u32(nlh, BURROW_A_DEV_PEER_COUNT, 1);
+	if (missing != BURROW_A_DEV_GENERATION)
+		mnl_attr_put_u32(nlh, BURROW_A_DEV_GENERATION, 1);
+	if (missing != BURROW_A_DEV_STATS)
+		test_put_dev_stats(nlh, 0);
+	return nlh;
+}
+
+static void test_dev_parse_counts_and_stats_refused(void **state)
+{
+	TEST_BUFFER(buf, 1024);
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	(void)state;
+	assert_dev_refused(put_dev_reply_without(buf, BURROW_A_DEV_PEER_COUNT), -ENODATA,
+			   "missing attribute dev.peer-count");
+	assert_dev_refused(put_dev_reply_without(buf, BURROW_A_DEV_GENERATION), -ENODATA,
+			   "missing attribute dev.generation");
+	assert_dev_refused(put_dev_reply_without(buf, BURROW_A_DEV_STATS), -ENODATA,
+			   "missing attribute dev.stats");
+
+	/* A stats nest lacking one counter. */
+	nlh = put_dev_reply_without(buf, BURROW_A_DEV_STATS);
+	nest = mnl_attr_nest_start(nlh, BURROW_A_DEV_STATS);
+	for (uint16_t type = 1; type <= BURROW_A_DEV_STATS_MAX; type++) {
+		if (type != BURROW_A_DEV_STATS_DROP_REPLAY)
+			mnl_attr_put_u64(nlh, type, 0);
+	}
+	mnl_attr_nest_end(nlh, nest);
+	assert_dev_refused(nlh, -ENODATA, "missing attribute dev-stats.drop-replay");
+
+	/* A counter that is not a u64. */
+	nlh = put_dev_reply_without(buf, BURROW_A_DEV_STATS);
+	nest = mnl_attr_nest_start(nlh, BURROW_A_DEV_STATS);
+	for (uint16_t type = 1; type <= BURROW_A_DEV_STATS_MAX; type++) {
+		if (type == BURROW_A_DEV_STATS_DROP_DECRYPT)
+			mnl_attr_put_u32(nlh, type, 0);
+		else
+			mnl_attr_put_u64(nlh, type, 0);
+	}
+	mnl_attr_nest_end(nlh, nest);
+	assert_dev_refused(nlh, -EBADMSG,
+			   "attribute dev-stats.drop-decrypt: 4-byte payload is not a valid u64");
+
+	/* stats that is not a nest. */
+	nlh = put_dev_reply_without(buf, BURROW_A_DEV_STATS);
+	mnl_attr_put_u16(nlh, BURROW_A_DEV_STATS, 0);
+	assert_dev_refused(nlh, -EBADMSG, "attribute dev.stats: 2-byte payload is not a valid nest");
+
+	/* A stats nest cut short: its last counter claims 8 bytes more. */
+	nlh = put_dev_reply_without(buf, BURROW_A_DEV_STATS);
+	nest = mnl_attr_nest_start(nlh, BURROW_A_DEV_STATS);
+	for (uint16_t type = 1; type <= BURROW_A_DEV_STATS_MAX; type++)
+		mnl_attr_put_u64(nlh, type, 0);
+	mnl_attr_nest_end(nlh, nest);
+	nest->nla_len -= 8;
+	nlh->nlmsg_len -= 8;	/* the nest is the last attribute */
+	assert_dev_refused(nlh, -EBADMSG,
+			   "truncated attribute in dev-stats (4 bytes after the last whole one)");
 }
 
 /* ---- version-get replies ------------------------------------------------------ */
@@ -429,7 +642,7 @@ static struct nlmsghdr *put_version_reply(void *buf, const char *module, uint32_
 
 static void test_version_parse(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	char longest[BURROW_NL_MODULE_VERSION_SIZE];
 	struct burrow_nl_version version;
 	struct burrow_nl_error err;
@@ -449,7 +662,7 @@ static void test_version_parse(void **state)
 
 static void test_version_parse_refused(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	char too_long[BURROW_NL_MODULE_VERSION_SIZE + 1];
 	struct burrow_nl_version version;
 	struct burrow_nl_error err;
@@ -505,7 +718,7 @@ static struct nlmsghdr *put_family_reply(void *buf, const char *name, uint16_t i
 
 static void test_family_parse(void **state)
 {
-	TEST_BUFFER(buf, 512);
+	TEST_BUFFER(buf, 2048);
 	struct nlmsghdr *nlh = put_family_reply(buf, "burrow", 0x22);
 	struct burrow_nl_family family;
 	struct burrow_nl_error err;
@@ -530,7 +743,7 @@ static void test_family_parse(void **state)
 
 static void test_family_parse_refused(void **state)
 {
-	TEST_BUFFER(buf, 512);
+	TEST_BUFFER(buf, 2048);
 	struct burrow_nl_family family;
 	struct burrow_nl_error err;
 	struct nlmsghdr *nlh;
@@ -595,6 +808,11 @@ int main(void)
 		cmocka_unit_test(test_dev_parse_missing_attributes),
 		cmocka_unit_test(test_dev_parse_duplicate_attribute),
 		cmocka_unit_test(test_dev_parse_zero_ifindex),
+		cmocka_unit_test(test_dev_set_request_socket),
+		cmocka_unit_test(test_dev_set_request_socket_refused),
+		cmocka_unit_test(test_dev_parse_socket_counts_and_stats),
+		cmocka_unit_test(test_dev_parse_socket_refused),
+		cmocka_unit_test(test_dev_parse_counts_and_stats_refused),
 		cmocka_unit_test(test_version_parse),
 		cmocka_unit_test(test_version_parse_refused),
 		cmocka_unit_test(test_family_parse),

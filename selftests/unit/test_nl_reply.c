@@ -38,7 +38,7 @@ static int process(const void *buf, size_t len, struct collected_devs *collected
 
 static void test_ack_completes(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_error(buf, 0, TEST_SEQ, true, 0, NULL);
 	struct collected_devs collected = { 0 };
 	struct burrow_nl_error err;
@@ -50,7 +50,7 @@ static void test_ack_completes(void **state)
 
 static void test_reply_then_ack(void **state)
 {
-	TEST_BUFFER(buf, 512);
+	TEST_BUFFER(buf, 2048);
 	struct nlmsghdr *reply = test_put_dev_reply(buf, 0, 3, "burrow0", 25, 180);
 	struct nlmsghdr *ack = test_put_error(test_after(reply), 0, TEST_SEQ, true, 0, NULL);
 	struct collected_devs collected = { 0 };
@@ -69,8 +69,8 @@ static void test_reply_then_ack(void **state)
 
 static void test_multi_part_dump(void **state)
 {
-	TEST_BUFFER(first, 512);
-	TEST_BUFFER(second, 512);
+	TEST_BUFFER(first, 2048);
+	TEST_BUFFER(second, 2048);
 	struct nlmsghdr *nlh;
 	struct collected_devs collected = { 0 };
 	struct burrow_nl_error err;
@@ -115,7 +115,7 @@ static void assert_kernel_error(const void *buf, size_t len, int code, const cha
 
 static void test_kernel_error_with_extack(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -138,7 +138,7 @@ static void test_kernel_error_with_extack(void **state)
 
 static void test_kernel_error_without_extack(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_error(buf, -EPERM, TEST_SEQ, true, 0, NULL);
 
 	(void)state;
@@ -147,7 +147,7 @@ static void test_kernel_error_without_extack(void **state)
 
 static void test_kernel_error_with_damaged_extack(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh;
 	struct nlattr *msg;
 
@@ -172,7 +172,7 @@ static void test_kernel_error_with_damaged_extack(void **state)
 
 static void test_dump_ended_by_kernel_error(void **state)
 {
-	TEST_BUFFER(buf, 512);
+	TEST_BUFFER(buf, 2048);
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -196,7 +196,7 @@ static void assert_refused(const void *buf, size_t len, int code, const char *me
 
 static void test_dump_interrupted(void **state)
 {
-	TEST_BUFFER(buf, 512);
+	TEST_BUFFER(buf, 2048);
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -213,7 +213,7 @@ static void test_dump_interrupted(void **state)
 
 static void test_reply_to_another_request(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -233,7 +233,7 @@ static void test_reply_to_another_request(void **state)
 
 static void test_data_reply_to_request_without_one(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, 0, 3, "burrow0", 1, 2);
 	struct burrow_nl_error err;
 
@@ -245,7 +245,7 @@ static void test_data_reply_to_request_without_one(void **state)
 
 static void test_parser_error_is_passed_on(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh = test_put_dev_reply(buf, NLM_F_MULTI, 3, "burrow0", 1, 2);
 
 	(void)state;
@@ -255,7 +255,7 @@ static void test_parser_error_is_passed_on(void **state)
 
 static void test_truncated_buffers(void **state)
 {
-	TEST_BUFFER(buf, 512);
+	TEST_BUFFER(buf, 2048);
 	struct nlmsghdr *first, *second;
 	size_t len;
 
@@ -266,24 +266,24 @@ static void test_truncated_buffers(void **state)
 	second = test_put_done(test_after(first), 0, TEST_SEQ, NULL);
 	len = test_length(buf, second);
 	assert_refused(buf, len - 1, -EBADMSG,
-		       "truncated netlink message at offset 56 of a 75-byte reply");
+		       "truncated netlink message at offset 268 of a 287-byte reply");
 	assert_refused(buf, 10, -EBADMSG,
 		       "truncated netlink message at offset 0 of a 10-byte reply");
 	/* Trailing bytes that are not a message. */
 	assert_refused(buf, len + 4, -EBADMSG,
-		       "truncated netlink message at offset 76 of a 80-byte reply");
+		       "truncated netlink message at offset 288 of a 292-byte reply");
 	/* A message claiming more than the buffer holds. */
 	first->nlmsg_len = 400;
 	assert_refused(buf, len, -EBADMSG,
-		       "truncated netlink message at offset 0 of a 76-byte reply");
+		       "truncated netlink message at offset 0 of a 288-byte reply");
 	/* ... by 2 GiB or more, which mnl_nlmsg_ok() would let through. */
 	first->nlmsg_len = 0x80000010;
 	assert_refused(buf, len, -EBADMSG,
-		       "truncated netlink message at offset 0 of a 76-byte reply");
+		       "truncated netlink message at offset 0 of a 288-byte reply");
 	assert_false(burrow_nl_reply_is_final(buf, len, TEST_SEQ));
 	first->nlmsg_len = UINT32_MAX;
 	assert_refused(buf, len, -EBADMSG,
-		       "truncated netlink message at offset 0 of a 76-byte reply");
+		       "truncated netlink message at offset 0 of a 288-byte reply");
 	/* The last message without its padding. */
 	first->nlmsg_len = 55;
 	assert_refused(buf, 55, -EBADMSG,
@@ -292,7 +292,7 @@ static void test_truncated_buffers(void **state)
 
 static void test_truncated_control_messages(void **state)
 {
-	TEST_BUFFER(buf, 256);
+	TEST_BUFFER(buf, 1024);
 	struct nlmsghdr *nlh;
 
 	(void)state;
@@ -310,7 +310,7 @@ static void test_truncated_control_messages(void **state)
 
 static void test_reply_is_final(void **state)
 {
-	TEST_BUFFER(buf, 512);
+	TEST_BUFFER(buf, 2048);
 	struct nlmsghdr *nlh;
 
 	(void)state;

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* burrow-nl dev: show and change burrow devices. */
+/* burrow-nl dev: show and change burrow devices, and attach their sockets. */
 
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
-
-#define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
 
 /* ---- dev show ------------------------------------------------------------- */
 
@@ -25,24 +29,96 @@ void dev_sort_by_name(struct burrow_nl_dev *devs, size_t count)
 		qsort(devs, count, sizeof(*devs), dev_compare_names);
 }
 
-void dev_print_text(FILE *out, const struct burrow_nl_dev *devs, size_t count)
+/* The counters of dev-stats, by their names in burrow.yaml. */
+static const struct {
+	const char *name;
+	size_t offset;
+} dev_counters[] = {
+#define COUNTER(field, name) { name, offsetof(struct burrow_nl_dev_stats, field) }
+	COUNTER(drop_no_peer, "drop-no-peer"),
+	COUNTER(drop_no_endpoint, "drop-no-endpoint"),
+	COUNTER(drop_no_socket, "drop-no-socket"),
+	COUNTER(drop_no_key, "drop-no-key"),
+	COUNTER(drop_key_exhausted, "drop-key-exhausted"),
+	COUNTER(drop_bad_inner, "drop-bad-inner"),
+	COUNTER(drop_route, "drop-route"),
+	COUNTER(drop_bad_header, "drop-bad-header"),
+	COUNTER(drop_unknown_id, "drop-unknown-id"),
+	COUNTER(drop_decrypt, "drop-decrypt"),
+	COUNTER(drop_replay, "drop-replay"),
+	COUNTER(drop_source_not_allowed, "drop-source-not-allowed"),
+	COUNTER(drop_nomem, "drop-nomem"),
+	COUNTER(drop_queue_full, "drop-queue-full"),
+	COUNTER(rx_keepalives, "rx-keepalives"),
+	COUNTER(rx_to_userspace, "rx-to-userspace"),
+#undef COUNTER
+};
+
+static uint64_t dev_counter(const struct burrow_nl_dev_stats *stats, size_t i)
 {
-	for (size_t i = 0; i < count; i++)
-		fprintf(out, "%s: ifindex %u default-keepalive %u default-inactivity-timeout %u\n",
-			devs[i].ifname, devs[i].ifindex, devs[i].default_keepalive,
-			devs[i].default_inactivity_timeout);
+	uint64_t value;
+
+	memcpy(&value, (const char *)stats + dev_counters[i].offset, sizeof(value));
+	return value;
+}
+
+void dev_print_text(FILE *out, const struct burrow_nl_dev *devs, size_t count, bool stats)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct burrow_nl_dev *dev = &devs[i];
+
+		fprintf(out, "%s: ifindex %u default-keepalive %u default-inactivity-timeout %u",
+			dev->ifname, dev->ifindex, dev->default_keepalive,
+			dev->default_inactivity_timeout);
+		if (dev->socket_family)
+			fprintf(out, " socket %s listen-port %u", format_family(dev->socket_family),
+				dev->listen_port);
+		else
+			fputs(" socket none", out);
+		fprintf(out, " peers %u generation %u\n", dev->peer_count, dev->generation);
+		if (!stats)
+			continue;
+		for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++)
+			fprintf(out, "    %s %" PRIu64 "\n", dev_counters[c].name,
+				dev_counter(&dev->stats, c));
+	}
+}
+
+/* A counter's JSON key: its name with '_' for '-'. */
+static void dev_print_json_key(FILE *out, const char *name)
+{
+	fputc('"', out);
+	for (const char *c = name; *c; c++)
+		fputc(*c == '-' ? '_' : *c, out);
+	fputs("\":", out);
 }
 
 void dev_print_json(FILE *out, const struct burrow_nl_dev *devs, size_t count)
 {
 	fputc('[', out);
 	for (size_t i = 0; i < count; i++) {
+		const struct burrow_nl_dev *dev = &devs[i];
+
 		fputs(i ? ",{\"ifname\":" : "{\"ifname\":", out);
-		json_print_string(out, devs[i].ifname);
+		json_print_string(out, dev->ifname);
 		fprintf(out, ",\"ifindex\":%u,\"default_keepalive\":%u,"
-			"\"default_inactivity_timeout\":%u}",
-			devs[i].ifindex, devs[i].default_keepalive,
-			devs[i].default_inactivity_timeout);
+			"\"default_inactivity_timeout\":%u",
+			dev->ifindex, dev->default_keepalive, dev->default_inactivity_timeout);
+		if (dev->socket_family)
+			fprintf(out, ",\"socket_family\":\"%s\",\"listen_port\":%u",
+				format_family(dev->socket_family), dev->listen_port);
+		else
+			fputs(",\"socket_family\":null,\"listen_port\":null", out);
+		fprintf(out, ",\"peer_count\":%u,\"generation\":%u", dev->peer_count,
+			dev->generation);
+		fputs(",\"stats\":{", out);
+		for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++) {
+			if (c)
+				fputc(',', out);
+			dev_print_json_key(out, dev_counters[c].name);
+			fprintf(out, "%" PRIu64, dev_counter(&dev->stats, c));
+		}
+		fputs("}}", out);
 	}
 	fputs("]\n", out);
 }
@@ -52,7 +128,7 @@ static void dev_print(const struct cli *cli, const struct burrow_nl_dev *devs, s
 	if (cli->json)
 		dev_print_json(stdout, devs, count);
 	else
-		dev_print_text(stdout, devs, count);
+		dev_print_text(stdout, devs, count, cli->stats);
 }
 
 /* dev show [DEV] */
@@ -129,16 +205,23 @@ static const struct dev_setting *dev_find_setting(const char *keyword)
 	return NULL;
 }
 
-int dev_set_parse_args(int argc, char **argv, struct burrow_nl_dev_settings *settings,
+static bool dev_is_keyword(const char *word)
+{
+	return dev_find_setting(word) || strcmp(word, "listen") == 0 ||
+	       strcmp(word, "detach") == 0;
+}
+
+int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 		       struct parse_error *error)
 {
 	bool given[ARRAY_SIZE(dev_settings)] = { false };
+	struct burrow_nl_dev_settings *settings = &args->settings;
 	bool any_given = false;
 
-	*settings = (struct burrow_nl_dev_settings){ 0 };
+	*args = (struct dev_set_args){ 0 };
 	if (argc == 0)
 		return parse_fail(error, "missing device name for dev set");
-	if (dev_find_setting(argv[0]))
+	if (dev_is_keyword(argv[0]))
 		return parse_fail(error, "missing device name before '%s' for dev set", argv[0]);
 	if (parse_ifname(argv[0], error))
 		return -1;
@@ -148,6 +231,25 @@ int dev_set_parse_args(int argc, char **argv, struct burrow_nl_dev_settings *set
 		const struct dev_setting *setting = dev_find_setting(argv[i]);
 		uint32_t seconds;
 
+		if (strcmp(argv[i], "detach") == 0) {
+			if (settings->socket_detach)
+				return parse_fail(error, "duplicate option 'detach'");
+			settings->socket_detach = true;
+			any_given = true;
+			i--;	/* a flag: no value */
+			continue;
+		}
+		if (strcmp(argv[i], "listen") == 0) {
+			if (args->listen)
+				return parse_fail(error, "duplicate option 'listen'");
+			if (i + 1 == argc)
+				return parse_fail(error, "missing value for listen");
+			if (parse_listen(argv[i + 1], &args->listen_on, error))
+				return -1;
+			args->listen = true;
+			any_given = true;
+			continue;
+		}
 		if (!setting)
 			return parse_fail(error, "unknown keyword '%s' for dev set", argv[i]);
 		if (given[setting - dev_settings])
@@ -160,25 +262,108 @@ int dev_set_parse_args(int argc, char **argv, struct burrow_nl_dev_settings *set
 		given[setting - dev_settings] = true;
 		any_given = true;
 	}
+	if (args->listen && settings->socket_detach)
+		return parse_fail(error, "give listen or detach, not both");
 	if (!any_given)
-		return parse_fail(error, "nothing to set for dev set "
-				  "(give default-keepalive or default-inactivity-timeout)");
+		return parse_fail(error, "nothing to set for dev set (give default-keepalive, "
+				  "default-inactivity-timeout, listen or detach)");
 	return 0;
 }
 
-/* dev set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS] */
+/* The sockaddr to bind for listen_on in family. */
+static socklen_t dev_listen_sockaddr(const struct burrow_nl_endpoint *listen_on, int family,
+				     struct sockaddr_storage *storage)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)storage;
+	struct sockaddr_in *sin = (struct sockaddr_in *)storage;
+
+	memset(storage, 0, sizeof(*storage));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(listen_on->port);
+		if (listen_on->family == AF_INET)
+			sin->sin_addr = listen_on->addr.v4;
+		else
+			sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(listen_on->port);
+	if (listen_on->family == AF_INET6)
+		sin6->sin6_addr = listen_on->addr.v6;
+	else
+		sin6->sin6_addr = in6addr_any;
+	return sizeof(*sin6);
+}
+
+int dev_open_socket(const struct burrow_nl_endpoint *listen_on, char *why, size_t why_size)
+{
+	int family = listen_on->family == AF_INET ? AF_INET : AF_INET6;
+	char where[FORMAT_ENDPOINT_SIZE];
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	int fd, off = 0;
+
+	if (listen_on->family == AF_UNSPEC)
+		snprintf(where, sizeof(where), "port %u", listen_on->port);
+	else
+		format_endpoint(listen_on, where);
+
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0 && errno == EAFNOSUPPORT && listen_on->family == AF_UNSPEC) {
+		family = AF_INET;	/* a kernel without IPv6 */
+		fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	}
+	if (fd < 0) {
+		snprintf(why, why_size, "cannot open a UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0) {
+		snprintf(why, why_size, "cannot make the socket dual-stack (IPV6_V6ONLY): %s",
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	addr_len = dev_listen_sockaddr(listen_on, family, &addr);
+	if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
+		snprintf(why, why_size, "cannot listen on %s: %s", where, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * dev set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS]
+ *             [listen PORT|ADDR:PORT|[ADDR6]:PORT] [detach]
+ */
 static int dev_set(struct cli *cli, int argc, char **argv)
 {
-	struct burrow_nl_dev_settings settings;
+	struct dev_set_args args;
 	struct parse_error error;
-	int ret;
+	int ret, fd = -1;
 
-	if (dev_set_parse_args(argc, argv, &settings, &error))
+	if (dev_set_parse_args(argc, argv, &args, &error))
 		return cli_usage_error("%s", error.message);
 	ret = cli_open(cli);
 	if (ret)
 		return ret;
-	ret = burrow_nl_dev_set(cli->nl, &settings);
+	if (args.listen) {
+		char why[256];
+
+		fd = dev_open_socket(&args.listen_on, why, sizeof(why));
+		if (fd < 0) {
+			fprintf(stderr, "burrow-nl: dev set: %s\n", why);
+			return CLI_EXIT_REFUSED;
+		}
+		args.settings.socket_fd_set = true;
+		args.settings.socket_fd = fd;
+	}
+	ret = burrow_nl_dev_set(cli->nl, &args.settings);
+	/* The kernel holds its own reference to the socket now. */
+	if (fd >= 0)
+		close(fd);
 	if (ret)
 		return cli_report_error(cli, ret, "dev set");
 	return CLI_EXIT_OK;

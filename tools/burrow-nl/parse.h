@@ -8,7 +8,11 @@
 #ifndef BURROW_NL_TOOL_PARSE_H
 #define BURROW_NL_TOOL_PARSE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "burrow-nl.h"
 
 struct parse_error {
 	char message[256];
@@ -35,5 +39,68 @@ int parse_seconds(const char *keyword, const char *text, uint32_t max, uint32_t 
 
 /* A network device name: 1 to IFNAMSIZ - 1 bytes. */
 int parse_ifname(const char *text, struct parse_error *error);
+
+/*
+ * The decimal value of keyword, min to max. Errors read
+ *   invalid id 'abc'
+ *   0 is out of range for id (1-4294967295)
+ */
+int parse_number(const char *keyword, const char *text, uint64_t min, uint64_t max,
+		 uint64_t *value, struct parse_error *error);
+
+/*
+ * One of names[0..count-1], its index in *value. Error:
+ *   invalid value 'tcp' for encap (udp or quic)
+ */
+int parse_choice(const char *keyword, const char *text, const char *const *names,
+		 unsigned int count, unsigned int *value, struct parse_error *error);
+
+/* A UDP port, 1-65535 (0-65535 with allow_zero). Error: invalid port '70000' (1-65535) */
+int parse_port(const char *text, bool allow_zero, uint16_t *port, struct parse_error *error);
+
+/*
+ * A prefix: an IPv4 or IPv6 address, optionally /LEN (without it, a host
+ * prefix: /32 or /128). Strict: inet_pton() forms only, a decimal length
+ * within the family's, no host bits. Errors:
+ *   invalid prefix '10.0.0.300/24'
+ *   invalid prefix '10.0.0.0/33' (prefix length 0-32)
+ *   prefix '10.0.0.1/24' has host bits set (did you mean 10.0.0.0/24?)
+ */
+int parse_prefix(const char *text, struct burrow_nl_prefix *prefix, struct parse_error *error);
+
+/*
+ * PREFIX[,PREFIX...] into a malloc()ed array (free() it); at least one.
+ * Error, besides parse_prefix()'s: empty prefix in '10.0.0.0/8,'
+ */
+int parse_prefix_list(const char *text, struct burrow_nl_prefix **prefixes, size_t *count,
+		      struct parse_error *error);
+
+/*
+ * An endpoint: IPV4:PORT or [IPV6]:PORT, port 1-65535. Errors:
+ *   invalid endpoint 'host' (IPV4:PORT or [IPV6]:PORT)
+ *   invalid port '70000' (1-65535)
+ */
+int parse_endpoint(const char *text, struct burrow_nl_endpoint *endpoint,
+		   struct parse_error *error);
+
+/*
+ * Where to listen: PORT (family AF_UNSPEC: every address), IPV4:PORT or
+ * [IPV6]:PORT; port 0-65535, 0 = the kernel picks one.
+ */
+int parse_listen(const char *text, struct burrow_nl_endpoint *listen, struct parse_error *error);
+
+/* Text forms: "10.0.0.0/24", "192.0.2.1:51820", "[2001:db8::1]:51820". */
+#define FORMAT_ADDR_SIZE 46	/* INET6_ADDRSTRLEN */
+#define FORMAT_PREFIX_SIZE (FORMAT_ADDR_SIZE + 4)
+#define FORMAT_ENDPOINT_SIZE (FORMAT_ADDR_SIZE + 8)
+
+const char *format_addr(uint16_t family, const union burrow_nl_addr *addr,
+			char buf[FORMAT_ADDR_SIZE]);
+const char *format_prefix(const struct burrow_nl_prefix *prefix, char buf[FORMAT_PREFIX_SIZE]);
+const char *format_endpoint(const struct burrow_nl_endpoint *endpoint,
+			    char buf[FORMAT_ENDPOINT_SIZE]);
+
+/* "inet", "inet6", or "none" for anything else. */
+const char *format_family(uint16_t family);
 
 #endif /* BURROW_NL_TOOL_PARSE_H */

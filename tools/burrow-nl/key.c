@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrow-nl key: install, swap, delete and show a peer's keys. Key
+ * material is read from key files (keyfile.c), never from the command
+ * line, and wiped from memory once sent.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "keyfile.h"
+
+/* ---- key add ---------------------------------------------------------------- */
+
+enum key_keyword {
+	KEY_PEER,
+	KEY_SLOT,
+	KEY_KEY_ID,
+	KEY_CIPHER,
+	KEY_TX,
+	KEY_RX,
+	KEY_SOFT_PACKETS,
+	KEY_HARD_PACKETS,
+	KEY_SOFT_SECONDS,
+	KEY_HARD_SECONDS,
+};
+
+static const char *const key_keywords[] = {
+	[KEY_PEER] = "peer",
+	[KEY_SLOT] = "slot",
+	[KEY_KEY_ID] = "key-id",
+	[KEY_CIPHER] = "cipher",
+	[KEY_TX] = "tx",
+	[KEY_RX] = "rx",
+	[KEY_SOFT_PACKETS] = "soft-packets",
+	[KEY_HARD_PACKETS] = "hard-packets",
+	[KEY_SOFT_SECONDS] = "soft-seconds",
+	[KEY_HARD_SECONDS] = "hard-seconds",
+};
+
+/* What key add cannot do without. */
+static const enum key_keyword key_add_required[] = {
+	KEY_PEER, KEY_SLOT, KEY_KEY_ID, KEY_CIPHER, KEY_TX, KEY_RX,
+};
+
+static bool key_is_keyword(const char *word)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(key_keywords); i++) {
+		if (strcmp(word, key_keywords[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "DEV" first: not a keyword, a valid name. */
+static int key_parse_dev(int argc, char **argv, const char *command, const char **ifname,
+			 struct parse_error *error)
+{
+	if (argc == 0)
+		return parse_fail(error, "missing device name for %s", command);
+	if (key_is_keyword(argv[0]))
+		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
+	if (parse_ifname(argv[0], error))
+		return -1;
+	*ifname = argv[0];
+	return 0;
+}
+
+static int key_parse_peer(const char *text, uint32_t *peer_id, struct parse_error *error)
+{
+	uint64_t number;
+
+	if (parse_number("peer", text, 1, UINT32_MAX, &number, error))
+		return -1;
+	*peer_id = (uint32_t)number;
+	return 0;
+}
+
+static int key_parse_slot(const char *text, uint8_t *slot, struct parse_error *error)
+{
+	unsigned int choice;
+
+	if (parse_choice("slot", text, cli_slot_names, ARRAY_SIZE(cli_slot_names), &choice, error))
+		return -1;
+	*slot = (uint8_t)choice;
+	return 0;
+}
+
+static int key_add_parse_value(enum key_keyword keyword, const char *text,
+			       struct key_add_args *args, struct parse_error *error)
+{
+	struct burrow_nl_key_config *config = &args->config;
+	const char *name = key_keywords[keyword];
+	unsigned int choice;
+	uint64_t number;
+
+	switch (keyword) {
+	case KEY_PEER:
+		return key_parse_peer(text, &config->peer_id, error);
+	case KEY_SLOT:
+		return key_parse_slot(text, &config->slot, error);
+	case KEY_KEY_ID:
+		if (parse_number(name, text, 0, UINT8_MAX, &number, error))
+			return -1;
+		config->key_id = (uint8_t)number;
+		return 0;
+	case KEY_CIPHER:
+		if (parse_choice(name, text, cli_cipher_names, ARRAY_SIZE(cli_cipher_names),
+				 &choice, error))
+			return -1;
+		config->cipher = (uint8_t)choice;
+		return 0;
+	case KEY_TX:
+		args->tx_path = text;
+		return 0;
+	case KEY_RX:
+		args->rx_path = text;
+		return 0;
+	case KEY_SOFT_PACKETS:
+	case KEY_HARD_PACKETS:
+		if (parse_number(name, text, 0, UINT64_MAX, &number, error))
+			return -1;
+		if (keyword == KEY_SOFT_PACKETS) {
+			config->soft_limit_packets = number;
+			config->soft_limit_packets_set = true;
+		} else {
+			config->hard_limit_packets = number;
+			config->hard_limit_packets_set = true;
+		}
+		return 0;
+	case KEY_SOFT_SECONDS:
+	case KEY_HARD_SECONDS:
+		if (parse_number(name, text, 0, UINT32_MAX, &number, error))
+			return -1;
+		if (keyword == KEY_SOFT_SECONDS) {
+			config->soft_limit_seconds = (uint32_t)number;
+			config->soft_limit_seconds_set = true;
+		} else {
+			config->hard_limit_seconds = (uint32_t)number;
+			config->hard_limit_seconds_set = true;
+		}
+		return 0;
+	}
+	return parse_fail(error, "unhandled keyword '%s'", name);
+}
+
+int key_add_parse_args(int argc, char **argv, struct key_add_args *args,
+		       struct parse_error *error)
+{
+	bool given[ARRAY_SIZE(key_keywords)] = { false };
+
+	*args = (struct key_add_args){ 0 };
+	if (key_parse_dev(argc, argv, "key add", &args->config.dev.ifname, error))
+		return -1;
+	for (int i = 1; i < argc; i += 2) {
+		int keyword = cli_keyword(argc, argv, i, key_keywords, given,
+					  ARRAY_SIZE(key_keywords), "key add", error);
+
+		if (keyword < 0)
+			return -1;
+		if (key_add_parse_value((enum key_keyword)keyword, argv[i + 1], args, error))
+			return -1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(key_add_required); i++) {
+		if (!given[key_add_required[i]])
+			return parse_fail(error, "missing %s for key add",
+					  key_keywords[key_add_required[i]]);
+	}
+	if (strcmp(args->tx_path, "-") == 0 && strcmp(args->rx_path, "-") == 0)
+		return parse_fail(error, "at most one of tx and rx may be '-' (standard input)");
+	return 0;
+}
+
+/* key add DEV peer N slot S key-id N cipher C tx FILE rx FILE [limits] */
+static int key_add(struct cli *cli, int argc, char **argv)
+{
+	struct key_add_args args;
+	struct parse_error error;
+	const char *cipher_name;
+	size_t key_len;
+	int ret;
+
+	if (key_add_parse_args(argc, argv, &args, &error))
+		return cli_usage_error("%s", error.message);
+	cipher_name = cli_cipher_name(args.config.cipher);
+	key_len = burrow_nl_cipher_key_len(args.config.cipher);
+	if (keyfile_read(args.tx_path, cipher_name, key_len, args.config.encrypt_key,
+			 args.config.encrypt_iv, stderr, &error) ||
+	    keyfile_read(args.rx_path, cipher_name, key_len, args.config.decrypt_key,
+			 args.config.decrypt_iv, stderr, &error)) {
+		explicit_bzero(&args.config, sizeof(args.config));
+		return cli_usage_error("%s", error.message);
+	}
+	ret = cli_open(cli);
+	if (ret == CLI_EXIT_OK) {
+		ret = burrow_nl_key_new(cli->nl, &args.config);
+		ret = ret ? cli_report_error(cli, ret, "key add") : CLI_EXIT_OK;
+	}
+	explicit_bzero(&args.config, sizeof(args.config));
+	return ret;
+}
+
+/* ---- key swap / key del / key show ------------------------------------------ */
+
+int key_parse_ref(int argc, char **argv, const char *command, int slot_wanted,
+		  const char **ifname, uint32_t *peer_id, int *slot, struct parse_error *error)
+{
+	/* peer, slot: the first two key keywords. */
+	unsigned int keywords = slot_wanted < 0 ? 1 : 2;
+	bool given[2] = { false };
+
+	*slot = -1;
+	if (key_parse_dev(argc, argv, command, ifname, error))
+		return -1;
+	for (int i = 1; i < argc; i += 2) {
+		int keyword = cli_keyword(argc, argv, i, key_keywords, given, keywords, command,
+					  error);
+		uint8_t parsed;
+
+		if (keyword < 0)
+			return -1;
+		if (keyword == KEY_PEER) {
+			if (key_parse_peer(argv[i + 1], peer_id, error))
+				return -1;
+		} else {
+			if (key_parse_slot(argv[i + 1], &parsed, error))
+				return -1;
+			*slot = parsed;
+		}
+	}
+	if (!given[KEY_PEER])
+		return parse_fail(error, "missing peer for %s", command);
+	if (slot_wanted > 0 && !given[KEY_SLOT])
+		return parse_fail(error, "missing slot for %s", command);
+	return 0;
+}
+
+/* key swap DEV peer N */
+static int key_swap(struct cli *cli, int argc, char **argv)
+{
+	struct burrow_nl_dev_ref dev = { 0 };
+	struct parse_error error;
+	uint32_t peer_id;
+	int ret, slot;
+
+	if (key_parse_ref(argc, argv, "key swap", -1, &dev.ifname, &peer_id, &slot, &error))
+		return cli_usage_error("%s", error.message);
+	ret = cli_open(cli);
+	if (ret)
+		return ret;
+	ret = burrow_nl_key_swap(cli->nl, &dev, peer_id);
+	if (ret)
+		return cli_report_error(cli, ret, "key swap");
+	return CLI_EXIT_OK;
+}
+
+/* key del DEV peer N slot S */
+static int key_del(struct cli *cli, int argc, char **argv)
+{
+	struct burrow_nl_dev_ref dev = { 0 };
+	struct parse_error error;
+	uint32_t peer_id;
+	int ret, slot;
+
+	if (key_parse_ref(argc, argv, "key del", 1, &dev.ifname, &peer_id, &slot, &error))
+		return cli_usage_error("%s", error.message);
+	ret = cli_open(cli);
+	if (ret)
+		return ret;
+	ret = burrow_nl_key_del(cli->nl, &dev, peer_id, (uint8_t)slot);
+	if (ret)
+		return cli_report_error(cli, ret, "key del");
+	return CLI_EXIT_OK;
+}
+
+void key_print_text(FILE *out, const struct burrow_nl_key *keys, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct burrow_nl_key *key = &keys[i];
+
+		if (i)
+			fputc('\n', out);
+		fprintf(out, "peer %u key %s\n", key->peer_id, cli_slot_name(key->slot));
+		fprintf(out, "  key-id %u\n", key->key_id);
+		fprintf(out, "  cipher %s\n", cli_cipher_name(key->cipher));
+		fprintf(out, "  age %us\n", key->age_seconds);
+		fprintf(out, "  tx-packets %" PRIu64 "\n", key->tx_packets);
+		fprintf(out, "  rx-packets %" PRIu64 "\n", key->rx_packets);
+		fprintf(out, "  rx-max-counter %" PRIu64 "\n", key->rx_max_counter);
+		fprintf(out, "  soft-limit %" PRIu64 " packets %us\n", key->soft_limit_packets,
+			key->soft_limit_seconds);
+		fprintf(out, "  hard-limit %" PRIu64 " packets %us\n", key->hard_limit_packets,
+			key->hard_limit_seconds);
+		fprintf(out, "  limit-reached %s\n", cli_limit_name(key->limit_reached));
+	}
+}
+
+void key_print_json(FILE *out, const struct burrow_nl_key *keys, size_t count)
+{
+	fputc('[', out);
+	for (size_t i = 0; i < count; i++) {
+		const struct burrow_nl_key *key = &keys[i];
+
+		fprintf(out, "%s{\"peer_id\":%u,\"slot\":\"%s\",\"key_id\":%u,\"cipher\":\"%s\","
+			"\"age_seconds\":%u,\"tx_packets\":%" PRIu64 ",\"rx_packets\":%" PRIu64
+			",\"rx_max_counter\":%" PRIu64 ",\"soft_limit_packets\":%" PRIu64
+			",\"hard_limit_packets\":%" PRIu64 ",\"soft_limit_seconds\":%u"
+			",\"hard_limit_seconds\":%u,\"limit_reached\":\"%s\"}",
+			i ? "," : "", key->peer_id, cli_slot_name(key->slot), key->key_id,
+			cli_cipher_name(key->cipher), key->age_seconds, key->tx_packets,
+			key->rx_packets, key->rx_max_counter, key->soft_limit_packets,
+			key->hard_limit_packets, key->soft_limit_seconds, key->hard_limit_seconds,
+			cli_limit_name(key->limit_reached));
+	}
+	fputs("]\n", out);
+}
+
+/*
+ * key show DEV peer N [slot S]. Without a slot, both; an empty slot is
+ * left out, and when both are empty a peer-get tells "no keys" (exit 0)
+ * from "no such peer" (exit 3).
+ */
+static int key_show(struct cli *cli, int argc, char **argv)
+{
+	struct burrow_nl_dev_ref dev = { 0 };
+	struct burrow_nl_key keys[2];
+	struct parse_error error;
+	size_t count = 0;
+	uint32_t peer_id;
+	int ret, slot;
+
+	if (key_parse_ref(argc, argv, "key show", 0, &dev.ifname, &peer_id, &slot, &error))
+		return cli_usage_error("%s", error.message);
+	ret = cli_open(cli);
+	if (ret)
+		return ret;
+	for (int s = BURROW_KEY_SLOT_PRIMARY; s <= BURROW_KEY_SLOT_SECONDARY; s++) {
+		if (slot >= 0 && s != slot)
+			continue;
+		ret = burrow_nl_key_get(cli->nl, &dev, peer_id, (uint8_t)s, &keys[count]);
+		if (ret == 0)
+			count++;
+		else if (ret != -ENOENT || slot >= 0 || !burrow_nl_last_error_from_kernel(cli->nl))
+			return cli_report_error(cli, ret, "key show");
+	}
+	if (count == 0 && slot < 0) {
+		struct burrow_nl_peer peer;
+
+		ret = burrow_nl_peer_get(cli->nl, &dev, peer_id, &peer);
+		if (ret)
+			return cli_report_error(cli, ret, "key show");
+		burrow_nl_peer_release(&peer);
+	}
+	if (cli->json)
+		key_print_json(stdout, keys, count);
+	else
+		key_print_text(stdout, keys, count);
+	return CLI_EXIT_OK;
+}
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+static const struct cli_command key_commands[] = {
+	{ "add", key_add },
+	{ "swap", key_swap },
+	{ "del", key_del },
+	{ "show", key_show },
+	{ NULL, NULL },
+};
+
+/* key add|swap|del|show ... */
+int cli_key(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_command *command;
+
+	if (argc == 0)
+		return cli_usage_error("missing command for key (add, swap, del or show)");
+	command = cli_find_command(key_commands, argv[0]);
+	if (!command)
+		return cli_usage_error("unknown command '%s' for key (try 'burrow-nl help')",
+				       argv[0]);
+	return command->run(cli, argc - 1, argv + 1);
+}

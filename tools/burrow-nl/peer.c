@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/* burrow-nl peer: add, change, remove and show a device's peers. */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "json.h"
+
+/* ---- peer add / peer set ---------------------------------------------------- */
+
+enum peer_keyword {
+	PEER_ID,
+	PEER_TX_ID,
+	PEER_ENDPOINT,
+	PEER_ALLOWED_IPS,
+	PEER_KEEPALIVE,
+	PEER_INACTIVITY_TIMEOUT,
+	PEER_PINNED,
+	PEER_ENCAP,
+	PEER_ALLOWED_IPS_OP,	/* peer set only: keep last */
+};
+
+static const char *const peer_keywords[] = {
+	[PEER_ID] = "id",
+	[PEER_TX_ID] = "tx-id",
+	[PEER_ENDPOINT] = "endpoint",
+	[PEER_ALLOWED_IPS] = "allowed-ips",
+	[PEER_KEEPALIVE] = "keepalive",
+	[PEER_INACTIVITY_TIMEOUT] = "inactivity-timeout",
+	[PEER_PINNED] = "pinned",
+	[PEER_ENCAP] = "encap",
+	[PEER_ALLOWED_IPS_OP] = "allowed-ips-op",
+};
+
+static const char *const on_off[] = { "off", "on" };
+static const char *const allowed_ips_ops[] = {
+	[BURROW_ALLOWED_IPS_OP_ADD] = "add",
+	[BURROW_ALLOWED_IPS_OP_REMOVE] = "remove",
+	[BURROW_ALLOWED_IPS_OP_REPLACE] = "replace",
+};
+
+static bool peer_is_keyword(const char *word)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(peer_keywords); i++) {
+		if (strcmp(word, peer_keywords[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The value of one keyword into args. */
+static int peer_parse_value(enum peer_keyword keyword, const char *text, bool set,
+			    struct peer_args *args, struct parse_error *error)
+{
+	struct burrow_nl_peer_config *config = &args->config;
+	const char *name = peer_keywords[keyword];
+	unsigned int choice;
+	uint64_t number;
+	uint32_t seconds;
+
+	switch (keyword) {
+	case PEER_ID:
+		if (parse_number(name, text, 1, UINT32_MAX, &number, error))
+			return -1;
+		config->id = (uint32_t)number;
+		return 0;
+	case PEER_TX_ID:
+		if (parse_number(name, text, 0, UINT32_MAX, &number, error))
+			return -1;
+		config->tx_id = (uint32_t)number;
+		config->tx_id_set = true;
+		return 0;
+	case PEER_ENDPOINT:
+		if (set && strcmp(text, "none") == 0) {
+			config->endpoint_clear = true;
+			return 0;
+		}
+		return parse_endpoint(text, &config->endpoint, error);
+	case PEER_ALLOWED_IPS:
+		if (parse_prefix_list(text, &args->allowed_ips, &config->allowed_ips_count, error))
+			return -1;
+		config->allowed_ips = args->allowed_ips;
+		return 0;
+	case PEER_KEEPALIVE:
+		if (parse_seconds(name, text, UINT16_MAX, &seconds, error))
+			return -1;
+		config->keepalive = (uint16_t)seconds;
+		config->keepalive_set = true;
+		return 0;
+	case PEER_INACTIVITY_TIMEOUT:
+		if (parse_seconds(name, text, PEER_INACTIVITY_TIMEOUT_MAX, &seconds, error))
+			return -1;
+		config->inactivity_timeout = seconds;
+		config->inactivity_timeout_set = true;
+		return 0;
+	case PEER_PINNED:
+		if (parse_choice(name, text, on_off, ARRAY_SIZE(on_off), &choice, error))
+			return -1;
+		config->endpoint_pinned = choice == 1;
+		config->endpoint_pinned_set = true;
+		return 0;
+	case PEER_ENCAP:
+		if (parse_choice(name, text, cli_encap_names, ARRAY_SIZE(cli_encap_names), &choice,
+				 error))
+			return -1;
+		config->encap = (uint8_t)choice;
+		config->encap_set = true;
+		return 0;
+	case PEER_ALLOWED_IPS_OP:
+		if (parse_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops), &choice,
+				 error))
+			return -1;
+		config->allowed_ips_op = (uint8_t)choice;
+		config->allowed_ips_op_set = true;
+		return 0;
+	}
+	return parse_fail(error, "unhandled keyword '%s'", name);
+}
+
+int peer_parse_args(int argc, char **argv, bool set, struct peer_args *args,
+		    struct parse_error *error)
+{
+	const char *command = set ? "peer set" : "peer add";
+	unsigned int keywords = set ? ARRAY_SIZE(peer_keywords) : PEER_ALLOWED_IPS_OP;
+	bool given[ARRAY_SIZE(peer_keywords)] = { false };
+	struct burrow_nl_peer_config *config = &args->config;
+	bool any_setting = false;
+
+	*args = (struct peer_args){ 0 };
+	if (argc == 0)
+		return parse_fail(error, "missing device name for %s", command);
+	if (peer_is_keyword(argv[0]))
+		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
+	if (parse_ifname(argv[0], error))
+		return -1;
+	config->dev.ifname = argv[0];
+
+	for (int i = 1; i < argc; i += 2) {
+		int keyword = cli_keyword(argc, argv, i, peer_keywords, given, keywords, command,
+					  error);
+
+		if (keyword < 0)
+			return -1;
+		if (peer_parse_value((enum peer_keyword)keyword, argv[i + 1], set, args, error))
+			return -1;
+		any_setting = any_setting || keyword != PEER_ID;
+	}
+	if (!given[PEER_ID])
+		return parse_fail(error, "missing id for %s", command);
+	if (set && !any_setting)
+		return parse_fail(error, "nothing to set for peer set");
+	if (set && config->allowed_ips_count && !config->allowed_ips_op_set) {
+		config->allowed_ips_op = BURROW_ALLOWED_IPS_OP_ADD;
+		config->allowed_ips_op_set = true;
+	}
+	if (set && config->allowed_ips_op_set && !config->allowed_ips_count &&
+	    config->allowed_ips_op != BURROW_ALLOWED_IPS_OP_REPLACE)
+		return parse_fail(error, "allowed-ips-op %s needs allowed-ips",
+				  allowed_ips_ops[config->allowed_ips_op]);
+	return 0;
+}
+
+void peer_args_release(struct peer_args *args)
+{
+	free(args->allowed_ips);
+	args->allowed_ips = NULL;
+	args->config.allowed_ips = NULL;
+	args->config.allowed_ips_count = 0;
+}
+
+/* peer add DEV id N ... / peer set DEV id N ... */
+static int peer_change(struct cli *cli, int argc, char **argv, bool set)
+{
+	struct peer_args args;
+	struct parse_error error;
+	int ret;
+
+	if (peer_parse_args(argc, argv, set, &args, &error)) {
+		peer_args_release(&args);
+		return cli_usage_error("%s", error.message);
+	}
+	ret = cli_open(cli);
+	if (ret == CLI_EXIT_OK) {
+		ret = set ? burrow_nl_peer_set(cli->nl, &args.config)
+			  : burrow_nl_peer_new(cli->nl, &args.config);
+		ret = ret ? cli_report_error(cli, ret, set ? "peer set" : "peer add") : CLI_EXIT_OK;
+	}
+	peer_args_release(&args);
+	return ret;
+}
+
+static int peer_add(struct cli *cli, int argc, char **argv)
+{
+	return peer_change(cli, argc, argv, false);
+}
+
+static int peer_set(struct cli *cli, int argc, char **argv)
+{
+	return peer_change(cli, argc, argv, true);
+}
+
+/* ---- peer del / peer show --------------------------------------------------- */
+
+int peer_parse_ref(int argc, char **argv, const char *command, bool id_optional,
+		   const char **ifname, uint32_t *id, struct parse_error *error)
+{
+	bool given = false;
+	uint64_t number;
+
+	*id = 0;
+	if (argc == 0)
+		return parse_fail(error, "missing device name for %s", command);
+	if (peer_is_keyword(argv[0]))
+		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
+	if (parse_ifname(argv[0], error))
+		return -1;
+	*ifname = argv[0];
+	for (int i = 1; i < argc; i += 2) {
+		if (cli_keyword(argc, argv, i, peer_keywords, &given, 1, command, error) < 0)
+			return -1;
+		if (parse_number("id", argv[i + 1], 1, UINT32_MAX, &number, error))
+			return -1;
+		*id = (uint32_t)number;
+	}
+	if (!given && !id_optional)
+		return parse_fail(error, "missing id for %s", command);
+	return 0;
+}
+
+/* peer del DEV id N */
+static int peer_del(struct cli *cli, int argc, char **argv)
+{
+	struct parse_error error;
+	struct burrow_nl_dev_ref dev = { 0 };
+	uint32_t id;
+	int ret;
+
+	if (peer_parse_ref(argc, argv, "peer del", false, &dev.ifname, &id, &error))
+		return cli_usage_error("%s", error.message);
+	ret = cli_open(cli);
+	if (ret)
+		return ret;
+	ret = burrow_nl_peer_del(cli->nl, &dev, id);
+	if (ret)
+		return cli_report_error(cli, ret, "peer del");
+	return CLI_EXIT_OK;
+}
+
+static void peer_print_allowed_ips(FILE *out, const struct burrow_nl_peer *peer)
+{
+	char buf[FORMAT_PREFIX_SIZE];
+
+	if (peer->allowed_ips_count == 0) {
+		fputs("none", out);
+		return;
+	}
+	for (size_t i = 0; i < peer->allowed_ips_count; i++) {
+		if (i)
+			fputc(',', out);
+		fputs(format_prefix(&peer->allowed_ips[i], buf), out);
+	}
+}
+
+/* "25", or "default" when the peer takes the device's. */
+static void peer_print_seconds(FILE *out, const char *name, bool set, uint32_t seconds)
+{
+	if (set)
+		fprintf(out, "  %s %u\n", name, seconds);
+	else
+		fprintf(out, "  %s default\n", name);
+}
+
+void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct burrow_nl_peer *peer = &peers[i];
+		char endpoint[FORMAT_ENDPOINT_SIZE];
+
+		if (i)
+			fputc('\n', out);
+		fprintf(out, "peer %u\n", peer->id);
+		fprintf(out, "  tx-id %u\n", peer->tx_id);
+		fprintf(out, "  endpoint %s\n", format_endpoint(&peer->endpoint, endpoint));
+		fprintf(out, "  pinned %s\n", peer->endpoint_pinned ? "on" : "off");
+		fprintf(out, "  encap %s\n", cli_encap_name(peer->encap));
+		peer_print_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
+		peer_print_seconds(out, "inactivity-timeout", peer->inactivity_timeout_set,
+				   peer->inactivity_timeout);
+		fputs("  allowed-ips ", out);
+		peer_print_allowed_ips(out, peer);
+		fputc('\n', out);
+		fprintf(out, "  rx %" PRIu64 " bytes %" PRIu64 " packets\n", peer->rx_bytes,
+			peer->rx_packets);
+		fprintf(out, "  tx %" PRIu64 " bytes %" PRIu64 " packets\n", peer->tx_bytes,
+			peer->tx_packets);
+		if (peer->last_rx_set)
+			fprintf(out, "  last-receive %" PRIu64 "s ago\n",
+				peer->last_rx_ms_ago / 1000);
+		else
+			fputs("  last-receive never\n", out);
+		fprintf(out, "  expired %s\n", peer->expired ? "yes" : "no");
+	}
+}
+
+static void peer_print_json_seconds(FILE *out, const char *key, bool set, uint32_t seconds)
+{
+	if (set)
+		fprintf(out, ",\"%s\":%u", key, seconds);
+	else
+		fprintf(out, ",\"%s\":null", key);
+}
+
+void peer_print_json(FILE *out, const struct burrow_nl_peer *peers, size_t count)
+{
+	fputc('[', out);
+	for (size_t i = 0; i < count; i++) {
+		const struct burrow_nl_peer *peer = &peers[i];
+		char prefix[FORMAT_PREFIX_SIZE];
+
+		fprintf(out, "%s{\"id\":%u,\"tx_id\":%u,\"endpoint\":", i ? "," : "", peer->id,
+			peer->tx_id);
+		json_print_endpoint(out, &peer->endpoint);
+		fprintf(out, ",\"pinned\":%s,\"encap\":\"%s\"",
+			peer->endpoint_pinned ? "true" : "false", cli_encap_name(peer->encap));
+		peer_print_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
+		peer_print_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
+					peer->inactivity_timeout);
+		fputs(",\"allowed_ips\":[", out);
+		for (size_t a = 0; a < peer->allowed_ips_count; a++)
+			fprintf(out, "%s\"%s\"", a ? "," : "",
+				format_prefix(&peer->allowed_ips[a], prefix));
+		fprintf(out, "],\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
+			",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64, peer->rx_bytes,
+			peer->rx_packets, peer->tx_bytes, peer->tx_packets);
+		if (peer->last_rx_set)
+			fprintf(out, ",\"last_rx_ms_ago\":%" PRIu64, peer->last_rx_ms_ago);
+		else
+			fputs(",\"last_rx_ms_ago\":null", out);
+		fprintf(out, ",\"expired\":%s}", peer->expired ? "true" : "false");
+	}
+	fputs("]\n", out);
+}
+
+/* peer show DEV [id N] */
+static int peer_show(struct cli *cli, int argc, char **argv)
+{
+	struct parse_error error;
+	struct burrow_nl_dev_ref dev = { 0 };
+	struct burrow_nl_peer *peers, one;
+	size_t count;
+	uint32_t id;
+	int ret;
+
+	if (peer_parse_ref(argc, argv, "peer show", true, &dev.ifname, &id, &error))
+		return cli_usage_error("%s", error.message);
+	ret = cli_open(cli);
+	if (ret)
+		return ret;
+	if (id) {
+		ret = burrow_nl_peer_get(cli->nl, &dev, id, &one);
+		peers = &one;
+		count = 1;
+	} else {
+		ret = burrow_nl_peer_dump(cli->nl, &dev, &peers, &count);
+	}
+	if (ret)
+		return cli_report_error(cli, ret, "peer show");
+	if (cli->json)
+		peer_print_json(stdout, peers, count);
+	else
+		peer_print_text(stdout, peers, count);
+	if (id)
+		burrow_nl_peer_release(&one);
+	else
+		burrow_nl_peers_free(peers, count);
+	return CLI_EXIT_OK;
+}
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+static const struct cli_command peer_commands[] = {
+	{ "add", peer_add },
+	{ "set", peer_set },
+	{ "del", peer_del },
+	{ "show", peer_show },
+	{ NULL, NULL },
+};
+
+/* peer add|set|del|show ... */
+int cli_peer(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_command *command;
+
+	if (argc == 0)
+		return cli_usage_error("missing command for peer (add, set, del or show)");
+	command = cli_find_command(peer_commands, argv[0]);
+	if (!command)
+		return cli_usage_error("unknown command '%s' for peer (try 'burrow-nl help')",
+				       argv[0]);
+	return command->run(cli, argc - 1, argv + 1);
+}
