@@ -28,7 +28,7 @@ for tool in "${tools[@]}"; do
 	path=$(command -v "$tool") || { echo "initramfs: '$tool' not installed (run 'make deps')" >&2; exit 1; }
 	binaries+=("$(readlink -f "$path")")
 done
-burrow_binaries=("$repo/build/burrow-nl")
+burrow_binaries=("$repo/build/burrow-nl" "$repo/build/burrow-nl-raw")
 
 mkdir -p "$stage"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/libexec/busybox,etc,proc,sys,dev,tmp,run,root,var}
 ln -s usr/bin "$stage/bin"
@@ -74,10 +74,12 @@ done
 
 cat >"$stage/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/bash
+tcpdump:x:104:104:tcpdump:/nonexistent:/usr/sbin/nologin
 nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
 PASSWD
 cat >"$stage/etc/group" <<'GROUP'
 root:x:0:
+tcpdump:x:104:
 nogroup:x:65534:
 GROUP
 echo "127.0.0.1 localhost" >"$stage/etc/hosts"
@@ -99,11 +101,17 @@ if [ -n "$KERNEL_MODULES" ]; then
 		# Built-in ones print no insmod line and are simply skipped.
 		modprobe -d "$KERNEL_MODULES" -S "$KERNEL_RELEASE" --show-depends "$mod" 2>/dev/null |
 			awk '$1 == "insmod" { print $2 }' || true
-	done | sort -u | while read -r path; do
+	done | sort -u >"$stage/modules.wanted"
+	# Ciphers are requested by name when keys are installed (crypto-*
+	# aliases), so ship every crypto module rather than guess the set.
+	find "$src/kernel/crypto" "$src/kernel/arch/x86/crypto" "$src/kernel/lib/crypto" \
+		-name '*.ko*' >>"$stage/modules.wanted"
+	sort -u "$stage/modules.wanted" | while read -r path; do
 		rel=${path#"$src"/}
 		mkdir -p "$moddir/$(dirname "$rel")"
 		cp "$path" "$moddir/$rel"
 	done
+	rm -f "$stage/modules.wanted"
 	cp "$src"/modules.order "$src"/modules.builtin* "$moddir/" 2>/dev/null || true
 elif [ -n "${KERNEL_BUILD:-}" ]; then
 	# Everything the tests use is built into the debug kernel; its

@@ -108,7 +108,7 @@ if [ "$(cat "$probe")" = yes ]; then
 fi
 
 memory=1024
-[ "$kernel" = debug ] && memory=3072
+[ "$kernel" = debug ] && memory=1536
 smp=${BURROW_VM_CPUS:-2}
 cmdline="console=ttyS0,115200 quiet loglevel=4 log_buf_len=8M panic=-1 printk.devkmsg=on"
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Every drop reason has its sysfs counter; netlink reports the same
+# numbers; the debugfs tree shows per-peer state and never key material.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/burrow.sh"
+
+reasons="drop_no_peer drop_no_endpoint drop_no_socket drop_no_key drop_key_exhausted
+	drop_bad_inner drop_route drop_bad_header drop_unknown_id drop_decrypt drop_replay
+	drop_source_not_allowed drop_nomem drop_queue_full rx_keepalives rx_to_userspace"
+plan 9
+
+two_nodes 4
+status=0
+for reason in $reasons; do
+	[[ $(counter $n1 $reason) =~ ^[0-9]+$ ]] || { diag "missing $reason"; status=1; }
+done
+ok $status "a sysfs counter for every drop reason"
+is "$(ls /sys/class/net/lo/ | grep -c burrow)" 0 "only burrow devices have the group"
+
+# No route for 10.10.5.5 in the peer's prefixes: counted as no peer.
+ip -n $n1 route add 10.10.5.0/24 dev burrow0
+before=$(counter $n1 drop_no_peer)
+in_ns $n1 ping -c 2 -W 1 10.10.5.5 >/dev/null 2>&1
+# At least the two pings; IPv6 on the device may add its own solicitations.
+delta=$(($(counter $n1 drop_no_peer) - before))
+[ "$delta" -ge 2 ]
+ok $? "drop_no_peer counts unroutable packets ($delta)"
+is "$(in_ns $n1 burrow-nl -j dev show burrow0 | jq '.[0].stats.drop_no_peer')" \
+	"$(counter $n1 drop_no_peer)" "netlink reports the same number as sysfs"
+dropped=$(ip -n $n1 -j -s link show burrow0 | jq '.[0].stats64.tx.dropped')
+[ "$dropped" -ge 2 ]
+ok $? "and so do the device's tx_dropped ($dropped)"
+
+dir=$(ls -d /sys/kernel/debug/burrow/burrow0@* | head -n1)
+[ -n "$dir" ] && [ -r "$dir/peers" ] && [ -r "$dir/device" ]
+ok $? "debugfs directory for the device ($dir)"
+grep -q "^peer 1 " "$dir/peers"
+ok $? "debugfs lists the peer"
+grep -q "key primary: id 1" "$dir/peers"
+ok $? "debugfs shows key metadata"
+key=$(head -c 64 "$keydir/k12")
+! grep -rqi "$key" /sys/kernel/debug/burrow/
+ok $? "no key material anywhere in debugfs"
+done_testing

@@ -1,0 +1,130 @@
+#!/bin/bash
+# The netlink API refuses bad requests with the right errno and an extack
+# message that names the problem, and refuses changes without privilege.
+# burrow-nl-raw sends exactly the attributes given, bypassing burrow-nl's
+# own checks, so these reach the kernel's policies and handlers.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/burrow.sh"
+
+# refuse DESCRIPTION ERRNO EXTACK ARGS...: the request fails with exactly
+# that errno name and an extack containing EXTACK.
+refuse() {
+	local description=$1 errno=$2 extack=$3
+	shift 3
+	run_fails "$description" 2 "error $errno " in_ns $n1 burrow-nl-raw "$@"
+	[ -z "$extack" ] || run_fails "$description: extack" 2 "$extack" in_ns $n1 burrow-nl-raw "$@"
+}
+as_nobody() {
+	in_ns $n1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$@"
+}
+
+plan 101
+
+two_nodes 4
+dev=ifname:str:burrow0
+peer1="peer:nest-begin id:u32:1 peer:nest-end"
+
+# --- device selection, every op
+for cmd in dev-set peer-new peer-set peer-get peer-del key-new key-swap key-del key-get; do
+	refuse "$cmd without a device" EINVAL "missing ifindex or ifname" $cmd
+done
+refuse "both ifindex and ifname" EINVAL "give ifindex or ifname, not both" \
+	dev-set ifindex:u32:1 $dev
+refuse "a device that does not exist" ENODEV "no device with this name" \
+	dev-set ifname:str:nothing0
+refuse "a device that is not burrow" EOPNOTSUPP "device is not a burrow device" \
+	dev-set ifname:str:lo
+
+# --- policy: wrong types, oversized values, unknown and foreign attributes
+refuse "an ifname longer than 15 bytes" EINVAL "Attribute failed policy validation" dev-set ifname:str:burrow0burrow0burrow0
+refuse "a u16 attribute sent as u32" EINVAL "invalid attribute length" dev-set $dev default-keepalive:u32:5
+refuse "inactivity timeout above 86400" ERANGE "" dev-set $dev default-inactivity-timeout:u32:86401
+refuse "an attribute unknown to the family" EINVAL "Unknown attribute type" dev-set $dev 60:u32:1
+refuse "a read-only attribute in a request" EINVAL "Unsupported attribute" dev-set $dev peer-count:u32:1
+refuse "a remote-ipv4 of 5 bytes" ERANGE "binary attribute size out of range" \
+	peer-set $dev peer:nest-begin id:u32:1 remote-ipv4:hex:0a00000101 remote-port:u16:1 peer:nest-end
+refuse "an encrypt-key of 33 bytes" ERANGE "binary attribute size out of range" key-new $dev keyconf:nest-begin peer-id:u32:1 \
+	slot:u8:1 encrypt-key:hex:$(printf '00%.0s' $(seq 33)) keyconf:nest-end
+
+# --- peer requests
+refuse "peer-new without a peer" EINVAL "missing peer" peer-new $dev
+refuse "peer-new without an id" EINVAL "missing peer id" peer-new $dev peer:nest-begin tx-id:u32:3 peer:nest-end
+refuse "peer id 0" ERANGE "" peer-new $dev peer:nest-begin id:u32:0 peer:nest-end
+refuse "a duplicate peer id" EEXIST "a peer with this id exists" peer-new $dev $peer1
+refuse "peer-set of an unknown peer" ENOENT "no peer with this id" \
+	peer-set $dev peer:nest-begin id:u32:77 peer:nest-end
+refuse "peer-del of an unknown peer" ENOENT "no peer with this id" \
+	peer-del $dev peer:nest-begin id:u32:77 peer:nest-end
+refuse "read-only counters in peer-set" EINVAL "attribute is read-only" \
+	peer-set $dev peer:nest-begin id:u32:1 rx-bytes:u64:1 peer:nest-end
+refuse "an endpoint without a port" EINVAL "a remote endpoint needs an address and a port" \
+	peer-set $dev peer:nest-begin id:u32:1 remote-ipv4:hex:c0000201 peer:nest-end
+refuse "an endpoint in both families" EINVAL "give remote-ipv4 or remote-ipv6, not both" \
+	peer-set $dev peer:nest-begin id:u32:1 remote-ipv4:hex:c0000201 \
+	remote-ipv6:hex:fd000002000000000000000000000001 remote-port:u16:9 peer:nest-end
+refuse "quic encapsulation" EOPNOTSUPP "quic encapsulation is not available" \
+	peer-set $dev peer:nest-begin id:u32:1 encap:u8:1 peer:nest-end
+prefix() { echo "allowed-ip:nest-begin family:u16:$1 address:hex:$2 prefix-len:u8:$3 allowed-ip:nest-end"; }
+refuse "an allowed-ip with host bits set" EINVAL "address has bits set beyond prefix-len" \
+	peer-set $dev peer:nest-begin id:u32:1 $(prefix 2 0a000001 24) peer:nest-end
+refuse "an IPv4 prefix longer than 32" EINVAL "prefix-len longer than the address" \
+	peer-set $dev peer:nest-begin id:u32:1 $(prefix 2 0a000000 33) peer:nest-end
+refuse "a family/address length mismatch" EINVAL "address length does not match family" \
+	peer-set $dev peer:nest-begin id:u32:1 $(prefix 10 0a000000 8) peer:nest-end
+refuse "an unknown address family" EAFNOSUPPORT "family must be AF_INET or AF_INET6" \
+	peer-set $dev peer:nest-begin id:u32:1 $(prefix 7 0a000000 8) peer:nest-end
+refuse "an allowed-ip without a prefix length" EINVAL "allowed-ip needs family, address and prefix-len" \
+	peer-set $dev peer:nest-begin id:u32:1 allowed-ip:nest-begin family:u16:2 \
+	address:hex:0a000000 allowed-ip:nest-end peer:nest-end
+before=$(peer_json $n1 1 | jq -c .allowed_ips)
+in_ns $n1 burrow-nl-raw peer-set $dev peer:nest-begin id:u32:1 $(prefix 2 0a0b0000 16) \
+	$(prefix 2 0a0c0001 16) peer:nest-end >/dev/null 2>&1
+is "$(peer_json $n1 1 | jq -c .allowed_ips)" "$before" "a request with one bad prefix changes nothing"
+refuse "replace on peer-new" EINVAL "a new peer's allowed-ips can only be added" \
+	peer-new $dev peer:nest-begin id:u32:9 allowed-ips-op:u8:2 peer:nest-end
+refuse "removing a prefix the peer does not hold" ENOENT "not an allowed-ip of this peer" \
+	peer-set $dev peer:nest-begin id:u32:1 allowed-ips-op:u8:1 $(prefix 2 0a630000 16) peer:nest-end
+
+# --- key requests
+key32=$(printf '11%.0s' $(seq 32))
+iv=$(printf '22%.0s' $(seq 12))
+keyconf() { echo "keyconf:nest-begin peer-id:u32:1 $* keyconf:nest-end"; }
+refuse "key-new without keyconf" EINVAL "missing keyconf" key-new $dev
+refuse "key-new without a slot" EINVAL "missing keyconf slot" key-new $dev $(keyconf)
+refuse "key-new without key material" EINVAL "needs key-id, cipher and both directions" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0)
+refuse "a key length that does not fit the cipher" EINVAL "key length does not match the cipher" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:1 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
+refuse "a hard limit above the cipher's cap" EINVAL "hard packet limit above the cipher's cap" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:2 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv hard-limit-packets:u64:9000000)
+refuse "a soft limit above the hard one" EINVAL "soft limit above hard limit" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv soft-limit-seconds:u32:100 \
+	hard-limit-seconds:u32:50)
+refuse "the other slot's key id" EEXIST "key id is in use by the peer's other slot" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:1 cipher:u8:0 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
+refuse "key-swap without a secondary" ENOENT "no secondary key to swap in" key-swap $dev $(keyconf)
+refuse "key-get of an empty slot" ENOENT "no key in this slot" key-get $dev $(keyconf slot:u8:1)
+refuse "key-del of an empty slot" ENOENT "no key in this slot" key-del $dev $(keyconf slot:u8:1)
+refuse "a slot that does not exist" ERANGE "" key-get $dev $(keyconf slot:u8:2)
+refuse "key material in key-get" EINVAL "key material belongs only in key-new" key-get $dev $(keyconf slot:u8:0 encrypt-iv:hex:$iv) 
+
+# --- socket attach
+refuse "attaching a descriptor that is not open" EBADF "socket-fd is not a socket" \
+	dev-set $dev socket-fd:u32:999
+
+# --- privilege
+run_fails "peer-new without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-raw peer-new $dev \
+	peer:nest-begin id:u32:50 peer:nest-end
+run_fails "key-new without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-raw key-new $dev \
+	$(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 encrypt-iv:hex:$iv \
+	decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
+run_ok "peer-get without privileges" as_nobody burrow-nl peer show burrow0
+run_fails "key show never prints key material" 0 "key-id" in_ns $n1 burrow-nl key show burrow0 peer 1
+! in_ns $n1 burrow-nl -j key show burrow0 peer 1 | grep -qi "$(head -c 64 "$keydir/k12")"
+ok $? "no key bytes in key show's JSON"
+done_testing
