@@ -38,7 +38,11 @@ echo
 echo "== counters"
 step $n2 burrow-nl -s dev show burrow0
 step $n2 ip -s link show burrow0
-step $n2 cat /sys/kernel/debug/burrow/burrow0@*/peers
+# debugfs is read from outside the namespace ('ip netns exec' remounts /sys);
+# a device outside the initial namespace is named <dev>@<netns inode>.
+debugfs=/sys/kernel/debug/burrow/burrow0@$(stat -L -c %i /run/netns/$n2)
+echo; echo "\$ cat $debugfs/peers"
+cat "$debugfs/peers"
 [ "$(counter $n2 drop_decrypt)" = 0 ]
 ok $? "no decryption failures"
 done_testing
