@@ -491,7 +491,6 @@ int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct burrow_device *bdev;
 	struct burrow_peer *peer;
 	struct sk_buff *msg;
-	size_t size;
 	int ret;
 
 	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
@@ -509,15 +508,12 @@ int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	/* Room for every prefix: a single reply cannot be continued. */
-	size = NLMSG_DEFAULT_SIZE + (size_t)burrow_allowedips_count(&peer->allowedips) *
-		nla_total_size(nla_total_size(2) + nla_total_size(16) + nla_total_size(1));
-	if (size > (1 << 24)) {
-		NL_SET_ERR_MSG(info->extack, "peer too large for one reply; use a dump");
-		ret = -EMSGSIZE;
-		goto out_unlock;
-	}
-	msg = genlmsg_new(size, GFP_KERNEL);
+	/*
+	 * A reply to a do request is one message, sized so that any client's
+	 * receive buffer holds it; a peer that does not fit must be read with
+	 * a dump, which continues it over several messages.
+	 */
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg) {
 		ret = -ENOMEM;
 		goto out_unlock;
@@ -525,6 +521,7 @@ int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = burrow_nl_fill_peer(msg, peer, info->snd_portid, info->snd_seq, 0, NULL, &cursor);
 	if (ret) {
 		nlmsg_free(msg);
+		NL_SET_ERR_MSG(info->extack, "peer too large for one reply; use a dump");
 		ret = -EMSGSIZE;
 		goto out_unlock;
 	}

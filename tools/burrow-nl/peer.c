@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* burrow-nl peer: add, change, remove and show a device's peers. */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,34 @@ void peer_print_json(FILE *out, const struct burrow_nl_peer *peers, size_t count
 	fputs("]\n", out);
 }
 
+static void peer_print(struct cli *cli, const struct burrow_nl_peer *peers, size_t count)
+{
+	if (cli->json)
+		peer_print_json(stdout, peers, count);
+	else
+		peer_print_text(stdout, peers, count);
+}
+
+/* One peer, picked out of a dump of the device. */
+static int peer_show_from_dump(struct cli *cli, const struct burrow_nl_dev_ref *dev, uint32_t id)
+{
+	struct burrow_nl_peer *peers;
+	size_t count, i;
+	int ret;
+
+	ret = burrow_nl_peer_dump(cli->nl, dev, &peers, &count);
+	if (ret)
+		return cli_report_error(cli, ret, "peer show");
+	for (i = 0; i < count && peers[i].id != id; i++)
+		;
+	if (i < count)
+		peer_print(cli, &peers[i], 1);
+	burrow_nl_peers_free(peers, count);
+	if (i == count)
+		return cli_report_error(cli, -ENOENT, "peer show");
+	return CLI_EXIT_OK;
+}
+
 /* peer show DEV [id N] */
 static int peer_show(struct cli *cli, int argc, char **argv)
 {
@@ -363,15 +392,15 @@ static int peer_show(struct cli *cli, int argc, char **argv)
 		ret = burrow_nl_peer_get(cli->nl, &dev, id, &one);
 		peers = &one;
 		count = 1;
+		/* Too large for one reply: the kernel wants a dump for it. */
+		if (ret == -EMSGSIZE)
+			return peer_show_from_dump(cli, &dev, id);
 	} else {
 		ret = burrow_nl_peer_dump(cli->nl, &dev, &peers, &count);
 	}
 	if (ret)
 		return cli_report_error(cli, ret, "peer show");
-	if (cli->json)
-		peer_print_json(stdout, peers, count);
-	else
-		peer_print_text(stdout, peers, count);
+	peer_print(cli, peers, count);
 	if (id)
 		burrow_nl_peer_release(&one);
 	else
