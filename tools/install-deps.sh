@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	# module build (DKMS, Debian's headers, sparse) and the debug kernel build
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio
-	xz-utils zstd kmod rsync dkms sparse
+	xz-utils zstd kmod rsync dkms sparse openssl
 	linux-headers-amd64 linux-source-6.1
 	# qemu harness and the guest's userland
 	qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools tcpdump

@@ -9,10 +9,19 @@
 # refuse DESCRIPTION ERRNO EXTACK ARGS...: the request fails with exactly
 # that errno name and an extack containing EXTACK.
 refuse() {
-	local description=$1 errno=$2 extack=$3
+	local description=$1 errno=$2 extack=$3 output status
 	shift 3
-	run_fails "$description" 2 "error $errno " in_ns $n1 burrow-nl-raw "$@"
-	[ -z "$extack" ] || run_fails "$description: extack" 2 "$extack" in_ns $n1 burrow-nl-raw "$@"
+	output=$(in_ns $n1 burrow-nl-raw "$@" 2>&1)
+	status=$?
+	[ $status -eq 2 ] && [[ $output == *"error $errno "* ]]
+	ok $? "$description"
+	[ $status -eq 2 ] && [[ $output == *"error $errno "* ]] ||
+		diag "burrow-nl-raw $*" "exit status $status, output: $output"
+	if [ -n "$extack" ]; then
+		[[ $output == *"$extack"* ]]
+		ok $? "$description: extack"
+		[[ $output == *"$extack"* ]] || diag "expected extack: $extack" "output: $output"
+	fi
 }
 as_nobody() {
 	in_ns $n1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \

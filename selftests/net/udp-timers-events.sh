@@ -8,14 +8,16 @@ plan 10
 two_nodes 4 aes-128-gcm
 tunnel_ping $n1 10.10.0.2 >/dev/null
 ok $? "tunnel is up"
+# Started early: it subscribes asynchronously, and the expiry below must
+# find it listening.
+in_ns $n2 burrow-nl monitor >"$keydir/events" 2>&1 &
+monitor=$!
 
 keepalives_arrive() { [ "$(counter $n2 rx_keepalives)" -ge 2 ]; }
 run_ok "n1 sends a keepalive every second" in_ns $n1 burrow-nl peer set burrow0 id 1 keepalive 1
 wait_for 10 keepalives_arrive
 ok $? "n2 counts the keepalives ($(counter $n2 rx_keepalives))"
 
-in_ns $n2 burrow-nl monitor >"$keydir/events" 2>&1 &
-monitor=$!
 in_ns $n1 burrow-nl peer set burrow0 id 1 keepalive 0
 in_ns $n2 burrow-nl peer set burrow0 id 1 inactivity-timeout 2
 expired() { peer_json $n2 1 | jq -e '.expired == true' >/dev/null; }
@@ -44,14 +46,21 @@ is "$(in_ns $n1 burrow-nl -j key show burrow0 peer 1 slot primary | jq -r '.[0].
 kill $monitor
 in_ns $n1 burrow-nl monitor >"$keydir/events1" 2>&1 &
 monitor=$!
-# The limit events were sent before this monitor started; the next key's
-# are not: install one with tiny limits and use it.
+# The monitor subscribes asynchronously: keep installing fresh keys with
+# tiny limits and using them until its output shows both limit events.
 make_key aes-128-gcm "$keydir/tiny.tx"
-in_ns $n1 burrow-nl key add burrow0 peer 1 slot primary key-id 8 cipher aes-128-gcm \
-	tx "$keydir/tiny.tx" rx "$keydir/small.rx" soft-packets 1 hard-packets 2
-in_ns $n1 ping -c 4 -i 0.1 -W 1 10.10.0.2 >/dev/null 2>&1
-limit_events() { grep -qi "soft" "$keydir/events1" && grep -qi "hard" "$keydir/events1"; }
-wait_for 5 limit_events
+tiny_key_id=8
+limits_until_reported() {
+	grep -qi "key-soft-limit" "$keydir/events1" && grep -qi "key-hard-limit" "$keydir/events1" &&
+		return 0
+	in_ns $n1 burrow-nl key add burrow0 peer 1 slot primary key-id $tiny_key_id \
+		cipher aes-128-gcm tx "$keydir/tiny.tx" rx "$keydir/small.rx" \
+		soft-packets 1 hard-packets 2
+	tiny_key_id=$((tiny_key_id + 1))
+	in_ns $n1 ping -c 4 -i 0.1 -W 1 10.10.0.2 >/dev/null 2>&1
+	grep -qi "key-soft-limit" "$keydir/events1" && grep -qi "key-hard-limit" "$keydir/events1"
+}
+wait_for 30 limits_until_reported
 ok $? "soft-limit and hard-limit events were sent ($(tr '\n' ' ' <"$keydir/events1"))"
 kill $monitor
 is "$(counter $n2 drop_decrypt)" 0 "no decryption failures"
