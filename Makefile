@@ -128,11 +128,18 @@ deps:
 
 # Register this checkout with DKMS and build for $(KVER). Any earlier
 # registration of the same version (say, from another checkout) is replaced.
+# DKMS_TREE=DIR keeps the whole registration (sources and build) under DIR,
+# so several checkouts can build at once without touching /usr/src or
+# /var/lib/dkms; the VM harness uses it.
+DKMS_TREE ?=
+DKMS_OPTS := $(if $(DKMS_TREE),--dkmstree $(abspath $(DKMS_TREE))/var --sourcetree $(abspath $(DKMS_TREE))/src)
+DKMS_SRC := $(if $(DKMS_TREE),$(abspath $(DKMS_TREE))/src,/usr/src)
 dkms-build:
-	-dkms remove burrow/$(VERSION) --all >/dev/null 2>&1
-	rm -rf /usr/src/burrow-$(VERSION)
-	dkms add $(CURDIR)
-	dkms build burrow/$(VERSION) -k $(KVER)
+	-dkms remove $(DKMS_OPTS) burrow/$(VERSION) --all >/dev/null 2>&1
+	rm -rf $(DKMS_SRC)/burrow-$(VERSION)
+	$(if $(DKMS_TREE),mkdir -p $(abspath $(DKMS_TREE))/var $(abspath $(DKMS_TREE))/src)
+	dkms add $(DKMS_OPTS) $(CURDIR)
+	dkms build $(DKMS_OPTS) burrow/$(VERSION) -k $(KVER)
 
 dkms-install: dkms-build
 	dkms install burrow/$(VERSION) -k $(KVER)

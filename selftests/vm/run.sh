@@ -44,8 +44,9 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$repo/dkms.conf")
 case "$kernel" in
 distro)
 	log "building burrow.ko with DKMS for $KERNEL_RELEASE"
-	make -s -C "$repo" dkms-build KDIR="/usr/src/linux-headers-$KERNEL_RELEASE" >&2
-	burrow_ko=/var/lib/dkms/burrow/$version/$KERNEL_RELEASE/x86_64/module/burrow.ko
+	make -s -C "$repo" dkms-build KDIR="/usr/src/linux-headers-$KERNEL_RELEASE" \
+		DKMS_TREE="$repo/build/dkms" >&2
+	burrow_ko=$repo/build/dkms/var/burrow/$version/$KERNEL_RELEASE/x86_64/module/burrow.ko
 	;;
 debug)
 	kbuild=$repo/build/kmod-$kernel
