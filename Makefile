@@ -121,6 +121,17 @@ $(BUILD)/unit/test_raw: selftests/unit/test_raw.c $(RAW_LIB_OBJS) $(LIB)
 
 -include $(RAW_OBJS:.o=.d)
 
+# link_burrow.so: iproute2 plugin so "ip -d link show" prints burrow details.
+# Its undefined print_* symbols resolve against the ip binary at dlopen().
+IP_PLUGIN := $(BUILD)/link_burrow.so
+IP_LIB_DIR ?= /usr/lib/$(shell $(CC) -print-multiarch)/ip
+
+userspace: $(IP_PLUGIN)
+
+$(IP_PLUGIN): tools/iproute2/link_burrow.c netlink/uapi/linux/burrow_link.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra -Werror -Inetlink/uapi -fPIC -shared -o $@ $<
+
 # ---- packages, DKMS, install ---------------------------------------------------
 
 deps:
@@ -146,6 +157,7 @@ dkms-install: dkms-build
 
 install: userspace
 	install -D -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/sbin/burrow-nl
+	install -D -m 0644 $(IP_PLUGIN) $(DESTDIR)$(IP_LIB_DIR)/link_burrow.so
 
 # ---- tests -------------------------------------------------------------------
 

@@ -10,6 +10,8 @@
 #include <linux/rhashtable.h>
 #include <net/ip.h>
 #include <net/rtnetlink.h>
+#include <net/sock.h>
+#include <linux/burrow_link.h>
 
 #include "debugfs.h"
 #include "device.h"
@@ -140,6 +142,43 @@ static int burrow_newlink(struct net *src_net, struct net_device *dev,
 	return register_netdevice(dev);
 }
 
+static size_t burrow_get_size(const struct net_device *dev)
+{
+	return nla_total_size(sizeof(u16)) +	/* IFLA_BURROW_LISTEN_PORT */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_BURROW_PEERS */
+	       nla_total_size(sizeof(u16)) +	/* IFLA_BURROW_DEFAULT_KEEPALIVE */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_BURROW_DEFAULT_INACTIVITY_TIMEOUT */
+	       nla_total_size(sizeof(u32));	/* IFLA_BURROW_GENERATION */
+}
+
+/*
+ * Called under RTNL, not config_lock: the scalar fields are read once each
+ * and may be a change apart from one another, which is fine for a report.
+ * The socket is pinned by RCU for as long as we look at it.
+ */
+static int burrow_fill_info(struct sk_buff *skb, const struct net_device *dev)
+{
+	struct burrow_device *bdev = netdev_priv(dev);
+	struct burrow_socket *bsock;
+	int ret = 0;
+
+	rcu_read_lock();
+	bsock = rcu_dereference(bdev->sock);
+	if (bsock)
+		ret = nla_put_u16(skb, IFLA_BURROW_LISTEN_PORT,
+				  ntohs(inet_sk(bsock->sock->sk)->inet_sport));
+	rcu_read_unlock();
+	if (ret ||
+	    nla_put_u32(skb, IFLA_BURROW_PEERS, READ_ONCE(bdev->peer_count)) ||
+	    nla_put_u16(skb, IFLA_BURROW_DEFAULT_KEEPALIVE,
+			READ_ONCE(bdev->default_keepalive)) ||
+	    nla_put_u32(skb, IFLA_BURROW_DEFAULT_INACTIVITY_TIMEOUT,
+			READ_ONCE(bdev->default_inactivity_timeout)) ||
+	    nla_put_u32(skb, IFLA_BURROW_GENERATION, READ_ONCE(bdev->generation)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* One transmit queue per CPU: LLTX, so they only spread qdisc-less load. */
 static unsigned int burrow_get_num_tx_queues(void)
 {
@@ -152,6 +191,8 @@ static struct rtnl_link_ops burrow_link_ops __read_mostly = {
 	.setup			= burrow_setup,
 	.newlink		= burrow_newlink,
 	.get_num_tx_queues	= burrow_get_num_tx_queues,
+	.get_size		= burrow_get_size,
+	.fill_info		= burrow_fill_info,
 };
 
 bool burrow_netdev_is_burrow(const struct net_device *dev)

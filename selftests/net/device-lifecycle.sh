@@ -2,7 +2,7 @@
 # burrow devices are created, configured, brought up and down and deleted in
 # two namespaces independently; they are layer-3 point-to-point devices.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 16
+plan 22
 
 ns_add burrow-a
 ns_add burrow-b
@@ -15,6 +15,18 @@ details=$(ip -n burrow-a -d -j link show burrow0)
 is "$(jq -r '.[0].linkinfo.info_kind' <<<"$details")" burrow "device kind is burrow"
 is "$(jq -r '.[0].mtu' <<<"$details")" 1420 "default MTU leaves room for the worst-case overhead"
 is "$(jq -r '.[0].link_type' <<<"$details")" none "no link-layer header"
+is "$(jq -r '.[0].linkinfo.info_data.peers' <<<"$details")" 0 \
+	"ip -d -j link show: info_data reports 0 peers"
+is "$(jq -r '.[0].linkinfo.info_data.listen_port // "none"' <<<"$details")" none \
+	"ip -d -j link show: no listen port without a socket"
+text=$(ip -n burrow-a -d link show burrow0)
+[[ $text == *"burrow no-socket peers 0 keepalive 0 inactivity-timeout"* ]]
+ok $? "ip -d link show prints the burrow details (got: $(grep -o 'burrow .*' <<<"$text" | head -1))"
+run_ok "attach a socket on port 41000" ip netns exec burrow-a burrow-nl dev set burrow0 listen 41000
+run_ok "add a peer" ip netns exec burrow-a burrow-nl peer add burrow0 id 7
+details=$(ip -n burrow-a -d -j link show burrow0)
+is "$(jq -c '.[0].linkinfo.info_data | {listen_port, peers}' <<<"$details")" \
+	'{"listen_port":41000,"peers":1}' "ip -d -j link show follows the socket and the peer table"
 flags=$(jq -r '.[0].flags | join(",")' <<<"$details")
 [[ $flags == *POINTOPOINT* && $flags == *NOARP* ]]
 ok $? "point-to-point and NOARP (flags: $flags)"

@@ -71,6 +71,12 @@ done
 for bin in "${burrow_binaries[@]}"; do
 	if [ -x "$bin" ]; then copy_with_libs "$bin" /usr/sbin/; fi
 done
+# iproute2 plugin for "ip -d link show" (the guest runs the host's ip, so it
+# looks in the host's IP_LIB_DIR).
+if [ -f "$repo/build/link_burrow.so" ]; then
+	ip_lib_dir=/usr/lib/$(gcc -print-multiarch)/ip
+	install -D -m 0644 "$repo/build/link_burrow.so" "$stage$ip_lib_dir/link_burrow.so"
+fi
 
 cat >"$stage/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/bash
