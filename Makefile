@@ -47,7 +47,7 @@ KERNEL ?= distro
 TESTS ?=
 
 .PHONY: all help module module-clean userspace unit-test netlink-gen netlink-check \
-	deps dkms-install dkms-build vm-test vm-shell check demo install clean
+	deps dkms-install dkms-build vm-test vm-shell check bench demo install clean
 
 all: module userspace
 
@@ -55,6 +55,7 @@ help:
 	@echo "make                 build burrow.ko (KDIR=$(KDIR)) and userspace"
 	@echo "make deps            install every Debian package the project needs"
 	@echo "make check           unit tests + VM suite on the distro and debug kernels"
+	@echo "make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
 	@echo "make demo            boot a guest, create a burrow device and show it"
 	@echo "make vm-test KERNEL=distro|debug TESTS=<glob>   run VM tests"
 	@echo "make vm-shell KERNEL=distro|debug               interactive guest"
@@ -169,6 +170,9 @@ vm-shell: all
 
 check:
 	bash selftests/check.sh
+
+bench: all
+	bash selftests/bench/run.sh
 
 demo:
 	bash tools/demo.sh

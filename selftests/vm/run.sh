@@ -111,7 +111,10 @@ fi
 memory=1024
 [ "$kernel" = debug ] && memory=1536
 smp=${BURROW_VM_CPUS:-2}
+# BURROW_VM_APPEND adds to the kernel command line; NAME=value words there
+# that the kernel does not know reach the guest's init as environment.
 cmdline="console=ttyS0,115200 quiet loglevel=4 log_buf_len=8M panic=-1 printk.devkmsg=on"
+cmdline="$cmdline${BURROW_VM_APPEND:+ $BURROW_VM_APPEND}"
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
 	-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$memory"
 	-kernel "$KERNEL_IMAGE" -initrd "$initramfs" -append "$cmdline")

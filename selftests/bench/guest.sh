@@ -1,0 +1,143 @@
+#!/bin/bash
+# 'make bench', guest side. One boot, two namespaces over one veth pair, and
+# every system side by side on that pair:
+#   veth                  the ceiling: no tunnel at all
+#   wireguard             the kernel's own wireguard module
+#   burrow-udp-<cipher>   one burrow device per cipher
+# Workloads per system: iperf3 TCP with 1 and with 4 flows (BENCH_RUNS runs
+# each), iperf3 UDP with 1400-byte datagrams (received packets per second),
+# and ping RTT while one TCP flow runs. Each measurement is printed as one
+# 'BENCH {json}' line; selftests/bench/run.sh turns them into the table.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/burrow.sh"
+
+duration=${BENCH_DURATION:-10}
+runs=${BENCH_RUNS:-3}
+ciphers="chacha20-poly1305 aes-128-gcm aes-256-gcm"
+a=bench-a
+b=bench-b
+systems="veth wireguard"
+for cipher in $ciphers; do systems="$systems burrow-udp-$cipher"; done
+count=$(wc -w <<<"$systems")
+plan $((count * 4 + 1))
+
+ns_add $a
+ns_add $b
+ip -n $a link add veth0 type veth peer name veth0 netns $b
+ip -n $a addr add 192.0.2.1/24 dev veth0
+ip -n $b addr add 192.0.2.2/24 dev veth0
+ip -n $a link set veth0 up
+ip -n $b link set veth0 up
+
+# target address of each system, on the b side
+declare -A target=([veth]=192.0.2.2)
+
+setup_wireguard() {
+	local dir
+	dir=$(mktemp -d)
+	wg genkey >"$dir/a.key"
+	wg genkey >"$dir/b.key"
+	wg pubkey <"$dir/a.key" >"$dir/a.pub"
+	wg pubkey <"$dir/b.key" >"$dir/b.pub"
+	for side in a b; do
+		local ns=bench-$side other own_ip other_ip port other_port
+		[ $side = a ] && other=b own_ip=1 other_ip=2 port=51900 other_port=51901
+		[ $side = b ] && other=a own_ip=2 other_ip=1 port=51901 other_port=51900
+		ip -n $ns link add wg0 type wireguard
+		in_ns $ns wg set wg0 listen-port $port private-key "$dir/$side.key" \
+			peer "$(cat "$dir/$other.pub")" allowed-ips 10.20.0.$other_ip/32 \
+			endpoint 192.0.2.$other_ip:$other_port
+		ip -n $ns addr add 10.20.0.$own_ip/24 dev wg0
+		ip -n $ns link set wg0 up
+	done
+	target[wireguard]=10.20.0.2
+}
+
+# One burrow device per cipher: burrowN with 10.3N.0.0/24, ports 5200N/5210N.
+setup_burrow() {
+	local cipher=$1 index=$2 dir
+	dir=$(mktemp -d)
+	make_key "$cipher" "$dir/ab"
+	make_key "$cipher" "$dir/ba"
+	for side in a b; do
+		local ns=bench-$side own_ip other_ip port other_port tx rx
+		[ $side = a ] && own_ip=1 other_ip=2 port=5200$index other_port=5210$index tx=ab rx=ba
+		[ $side = b ] && own_ip=2 other_ip=1 port=5210$index other_port=5200$index tx=ba rx=ab
+		ip -n $ns link add burrow$index type burrow
+		ip -n $ns addr add 10.3$index.0.$own_ip/24 dev burrow$index
+		ip -n $ns link set burrow$index up
+		in_ns $ns burrow-nl dev set burrow$index listen $port
+		in_ns $ns burrow-nl peer add burrow$index id 1 \
+			endpoint 192.0.2.$other_ip:$other_port allowed-ips 10.3$index.0.$other_ip/32
+		in_ns $ns burrow-nl key add burrow$index peer 1 slot primary key-id 1 \
+			cipher "$cipher" tx "$dir/$tx" rx "$dir/$rx"
+	done
+	target[burrow-udp-$cipher]=10.3$index.0.2
+}
+
+setup_wireguard
+index=0
+for cipher in $ciphers; do
+	setup_burrow "$cipher" $index
+	index=$((index + 1))
+done
+status=0
+for system in $systems; do
+	wait_for 20 in_ns $a ping -c 1 -W 1 "${target[$system]}" >/dev/null || status=1
+done
+ok $status "every system passes a ping"
+
+# emit SYSTEM WORKLOAD UNIT VALUE... : the median of the values, and all runs
+emit() {
+	local system=$1 workload=$2 unit=$3
+	shift 3
+	local median
+	median=$(printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	echo "BENCH $(jq -nc --arg s "$system" --arg w "$workload" --arg u "$unit" \
+		--argjson v "$median" --argjson r "$(printf '%s\n' "$@" | jq -s -c .)" \
+		'{system: $s, workload: $w, value: $v, unit: $u, runs: $r}')"
+}
+
+iperf_tcp() {
+	local address=$1 streams=$2
+	in_ns $a iperf3 -c "$address" -t "$duration" -P "$streams" -J |
+		jq '.end.sum_received.bits_per_second / 1e6'
+}
+
+for system in $systems; do
+	address=${target[$system]}
+	pidfile=/tmp/iperf3-$system.pid
+	in_ns $b iperf3 -s -D -B "$address" -I "$pidfile" >/dev/null
+	wait_for 10 in_ns $a iperf3 -c "$address" -t 1 >/dev/null
+
+	for streams in 1 4; do
+		values=()
+		for run in $(seq "$runs"); do
+			values+=("$(iperf_tcp "$address" $streams)")
+		done
+		[[ ${values[*]} =~ ^[0-9.\ ]+$ ]]
+		ok $? "$system: TCP $streams flow(s): ${values[*]} Mbit/s"
+		emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
+	done
+
+	# 1372 bytes of payload + UDP 8 + IPv4 20 = 1400-byte packets, which fit
+	# every tunnel's MTU, so nothing is fragmented.
+	pps=$(in_ns $a iperf3 -c "$address" -u -l 1372 -b 0 -t "$duration" -J |
+		jq '.end.sum as $s | (($s.packets - $s.lost_packets) / $s.seconds) | floor')
+	[[ $pps =~ ^[0-9]+$ ]]
+	ok $? "$system: UDP 1400-byte datagrams: $pps packets/s received"
+	emit "$system" udp-1400-pps packets/s "$pps"
+
+	in_ns $a iperf3 -c "$address" -t $((duration + 4)) >/dev/null 2>&1 &
+	load=$!
+	sleep 2 # let the TCP flow reach steady state: a warm-up, not synchronisation
+	rtt=$(in_ns $a ping -c $((duration * 2)) -i 0.5 -q "$address" |
+		sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
+	wait $load
+	[[ $rtt =~ ^[0-9.]+$ ]]
+	ok $? "$system: ping RTT under a TCP flow: $rtt ms"
+	emit "$system" rtt-under-load ms "$rtt"
+
+	kill "$(cat "$pidfile")"
+done
+done_testing

@@ -1,0 +1,30 @@
+#!/bin/bash
+# 'make bench': one boot of the distro kernel under qemu, every system side by
+# side in it (selftests/bench/guest.sh), then
+#   build/bench.json   one object per measurement (system, workload, value, unit, runs)
+#   build/bench.txt    the aligned table, also printed
+#   docs/performance.md  its generated section replaced by the new table
+# BENCH_DURATION (seconds per iperf3 run, default 10) and BENCH_RUNS (TCP
+# repeats, default 3) are passed to the guest. The guest gets as many vCPUs
+# as the host has cores, at least 2 (BURROW_VM_CPUS overrides).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+duration=${BENCH_DURATION:-10}
+runs=${BENCH_RUNS:-3}
+cpus=${BURROW_VM_CPUS:-$(nproc)}
+[ "$cpus" -ge 2 ] || cpus=2
+
+BURROW_VM_CPUS=$cpus BURROW_VM_APPEND="BENCH_DURATION=$duration BENCH_RUNS=$runs BURROW_TEST_TIMEOUT=$((300 + duration * 200))" \
+	bash selftests/vm/run.sh --kernel distro --script selftests/bench/guest.sh \
+	--timeout $((600 + duration * 200))
+grep -a '^BENCH ' build/vm-distro.log | tr -d '\r' | cut -d' ' -f2- | jq -s . >build/bench.json
+
+host="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
+accel=tcg
+[ "$(cat ~/.cache/burrow/kvm-probe-"$(cat /proc/sys/kernel/random/boot_id)" 2>/dev/null)" = yes ] && accel=kvm
+kernel=$(sed -n 's/^BURROW-VM-BOOTED \([^ ]*\).*/\1/p' build/vm-distro.log | tr -d '\r' | head -n1)
+/usr/bin/python3 selftests/bench/table.py build/bench.json \
+	--command "make bench BENCH_DURATION=$duration BENCH_RUNS=$runs" \
+	--setup "host: $host, $(. /etc/os-release && echo "$PRETTY_NAME"); guest: $kernel under qemu ($accel), $cpus vCPUs, 1 GiB; $(date -u +%Y-%m-%d)" \
+	--doc docs/performance.md | tee build/bench.txt
