@@ -28,7 +28,9 @@ def table(results):
     by_key = {(r["system"], r["workload"]): r for r in results}
     systems = list(dict.fromkeys(r["system"] for r in results))
     rows = [["workload", "system", "value", "unit", "runs (min–max)", "vs wg", "vs veth"]]
-    for workload in WORKLOADS:
+    workloads = WORKLOADS + [w for w in dict.fromkeys(r["workload"] for r in results)
+                             if w not in WORKLOADS]
+    for workload in workloads:
         for system in systems:
             r = by_key.get((system, workload))
             if not r:

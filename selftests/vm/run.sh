@@ -3,7 +3,8 @@
 #
 #   run.sh --kernel distro|debug [--tests GLOB] [--timeout SECONDS]
 #   run.sh --kernel distro|debug --shell
-#   run.sh --kernel distro|debug --script FILE   (one script, e.g. the demo)
+#   run.sh --kernel distro|debug --script FILE [--script FILE...]
+#                                   (given scripts, e.g. the demo or the bench)
 #
 # GLOB selects tests under selftests/kmod and selftests/net by path relative
 # to selftests/ or by file name ('net/*', 'load*'); empty means all.
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests_glob=$2; shift 2 ;;
 	--timeout) timeout_seconds=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
-	--script) script=$2; shift 2 ;;
+	--script) script=${script:+$script$'\n'}$2; shift 2 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 1 ;;
 	esac
 done

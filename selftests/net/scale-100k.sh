@@ -1,0 +1,89 @@
+#!/bin/bash
+# Scale: 100,000 peers holding 1,000,000 /32 prefixes on one device, loaded
+# with one 'burrow-nl -batch' run (one netlink socket for every line), then
+# dumped, looked up and torn down. Prints the time each step took and the
+# kernel memory per peer (slab + vmalloc + percpu, before/after).
+#
+# Runs on the distro kernel only: the KASAN/lockdep kernel under TCG makes
+# it far slower than the whole rest of the suite, and the trie and peer
+# code it exercises is covered there by netlink-scale.sh at smaller size.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/burrow.sh"
+peers=${BURROW_SCALE_PEERS:-100000}
+per_peer=10
+plan 9
+
+if [[ $(uname -r) == *burrow-debug* ]]; then
+	for n in $(seq 9); do skip "full-size scale runs on the distro kernel only"; done
+	exit 0
+fi
+
+ns=burrow-scale
+ns_add $ns
+nl() { in_ns $ns burrow-nl "$@"; }
+kernel_memory_kb() { awk '/^(Slab|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
+elapsed() { echo $(($(date +%s%N) / 1000000 - $1)); }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+ip -n $ns link add burrow0 type burrow
+ip -n $ns addr add 10.255.255.254/8 dev burrow0
+ip -n $ns link set burrow0 up
+
+# Peer i holds prefixes (i-1)*10 .. (i-1)*10+9, numbered into 10.0.0.0/8.
+awk -v peers="$peers" -v per_peer=$per_peer 'BEGIN {
+	for (i = 1; i <= peers; i++) {
+		line = "peer add burrow0 id " i " allowed-ips "
+		for (j = 0; j < per_peer; j++) {
+			p = (i - 1) * per_peer + j
+			line = line (j ? "," : "") "10." int(p / 65536) "." int(p / 256) % 256 "." p % 256 "/32"
+		}
+		print line
+	}
+}' >/tmp/scale.batch
+
+before=$(kernel_memory_kb)
+start=$(now_ms)
+run_ok "$peers peers with $((peers * per_peer)) prefixes in one batch" nl -batch /tmp/scale.batch
+load_ms=$(elapsed "$start")
+after=$(kernel_memory_kb)
+diag "batch load: ${load_ms} ms; kernel memory +$((after - before)) KiB," \
+	"$(((after - before) * 1024 / peers)) bytes per peer (with its $per_peer prefixes)"
+
+is "$(ip -n $ns -d -j link show burrow0 | jq '.[0].linkinfo.info_data.peers')" "$peers" \
+	"the device holds $peers peers"
+
+start=$(now_ms)
+nl -j peer show burrow0 >/tmp/scale.json
+dump_status=$?
+dump_ms=$(elapsed "$start")
+ok $dump_status "dump of every peer (${dump_ms} ms, $(($(stat -c %s /tmp/scale.json) / 1024)) KiB of JSON)"
+is "$(jq '[length, ([.[].allowed_ips | length] | add)] | join(" ")' -r /tmp/scale.json)" \
+	"$peers $((peers * per_peer))" "the dump has every peer and every prefix"
+rm -f /tmp/scale.json
+
+# Longest-prefix match at size: the last peer's last prefix reaches a peer
+# (no socket yet, so it is dropped as no-socket), an address outside every
+# prefix finds none.
+last=$((peers * per_peer - 1))
+last_address="10.$((last / 65536)).$((last / 256 % 256)).$((last % 256))"
+no_socket=$(counter $ns drop_no_socket)
+no_peer=$(counter $ns drop_no_peer)
+in_ns $ns ping -c 1 -W 1 "$last_address" >/dev/null 2>&1
+is "$(($(counter $ns drop_no_socket) - no_socket)) $(($(counter $ns drop_no_peer) - no_peer))" \
+	"1 0" "a packet to $last_address finds the last peer"
+in_ns $ns ping -c 1 -W 1 10.254.0.1 >/dev/null 2>&1
+is "$(($(counter $ns drop_no_peer) - no_peer))" 1 "a packet to 10.254.0.1 finds no peer"
+
+start=$(now_ms)
+run_ok "peer $((peers / 2)) deleted from the middle" nl peer del burrow0 id $((peers / 2))
+diag "single delete at size: $(elapsed "$start") ms"
+
+start=$(now_ms)
+run_ok "device with $peers peers deleted" ip -n $ns link del burrow0
+diag "device delete: $(elapsed "$start") ms"
+# Peers and trie nodes are freed after RCU grace periods: poll until the
+# memory is back within 2 MiB of where it started.
+memory_returned() { [ $(($(kernel_memory_kb) - before)) -lt 2048 ]; }
+wait_for 60 memory_returned
+ok $? "kernel memory returns after the delete (now +$(($(kernel_memory_kb) - before)) KiB)"
+done_testing
