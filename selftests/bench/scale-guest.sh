@@ -16,7 +16,7 @@ plan 6
 
 ns=bench-scale
 ns_add $ns
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 kernel_memory_kb() { awk '/^(Slab|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
 emit() {
 	echo "BENCH $(jq -nc --arg s "$1" --arg w "$2" --arg u "$3" --argjson v "$4" \
@@ -45,12 +45,13 @@ awk -v peers="$peers" -v per_peer=$per_peer -v private_key="$(wg genkey)" 'BEGIN
 }'
 
 measure() {
-	local system=$1 load_command=$2 dump_command=$3 before start load_ms after dump_ms
+	local system=$1 load_command=$2 dump_command=$3 before start status load_ms after dump_ms
 	before=$(kernel_memory_kb)
 	start=$(now_ms)
 	eval "$load_command"
-	ok $? "$system: $peers peers x $per_peer prefixes loaded ($(($(now_ms) - start)) ms)"
+	status=$?
 	load_ms=$(($(now_ms) - start))
+	ok $status "$system: $peers peers x $per_peer prefixes loaded ($load_ms ms)"
 	after=$(kernel_memory_kb)
 	start=$(now_ms)
 	eval "$dump_command" >/tmp/scale.dump

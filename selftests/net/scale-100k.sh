@@ -22,8 +22,8 @@ ns=burrow-scale
 ns_add $ns
 nl() { in_ns $ns burrow-nl "$@"; }
 kernel_memory_kb() { awk '/^(Slab|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
-elapsed() { echo $(($(date +%s%N) / 1000000 - $1)); }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+elapsed() { echo $(($(now_ms) - $1)); }
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
 ip -n $ns link add burrow0 type burrow
 ip -n $ns addr add 10.255.255.254/8 dev burrow0
