@@ -3,7 +3,7 @@
 # BENCH_PEERS peers (default 100,000) with 10 /32 prefixes each loaded into
 # burrow with 'burrow-nl -batch' and into WireGuard with 'wg setconf', then
 # dumped with 'burrow-nl -j peer show' and 'wg show dump'. Reports the time
-# of each and the kernel memory per peer (slab + vmalloc + percpu delta).
+# of each and the kernel memory per peer (unreclaimable slab + vmalloc + percpu delta).
 #
 # WireGuard gets a private key, as every real interface has one; it then
 # computes one static-static Curve25519 product per peer while loading,
@@ -17,7 +17,7 @@ plan 6
 ns=bench-scale
 ns_add $ns
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
-kernel_memory_kb() { awk '/^(Slab|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
+kernel_memory_kb() { awk '/^(SUnreclaim|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
 emit() {
 	echo "BENCH $(jq -nc --arg s "$1" --arg w "$2" --arg u "$3" --argjson v "$4" \
 		'{system: $s, workload: $w, value: $v, unit: $u, runs: [$v]}')"
