@@ -33,9 +33,10 @@ hexbytes() { sed 's/../\\x&/g' <<<"$1"; }
 cid=$(hexbytes $cid2)
 zeros16='\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
 expect_drop drop_quic_short "a short header with no room for the sample" \
-	"$(packet short "\x40$cid\x00\x00\x00\x00$zeros16")"
+	"$(packet short "\x40$cid\x00\x00\x00\x00\x00\x00")"
 # 1 + 8 + 4 + 15 bytes: one byte short of the sample.
-head -c 28 "$keydir/short" >"$keydir/short28"
+packet short29 "\x40$cid\x00\x00\x00\x00$zeros16" >/dev/null
+head -c 28 "$keydir/short29" >"$keydir/short28"
 expect_drop drop_quic_short "a short header one byte short of the sample" "$keydir/short28"
 # Header protection turns the forged bytes into some key phase and packet
 # number: the AEAD refuses it, unless that number was seen already.

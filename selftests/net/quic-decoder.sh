@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib/quic.sh"
 plan 18
 
+captured() { [ "$(tcpdump -r "$keydir/quic.pcap" 2>/dev/null | wc -l)" -ge "$1" ]; }
 capture_ready() { [ "$(in_ns $n2 ss -a -0 | wc -l)" -gt 1 ]; }
 primary_key_used() {
 	in_ns "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
@@ -19,8 +20,10 @@ line="dcid=$cid2 frame=0x30 qsid=0 ctx=0 inner=ipv4 src=10.10.0.1 dst=10.10.0.2 
 for cipher in chacha20-poly1305 aes-128-gcm aes-256-gcm; do
 	quic_nodes 4 $cipher
 	tunnel_ping $n1 10.10.0.2 >/dev/null
-	in_ns $n2 tcpdump -Z root -i veth0 -U -w "$keydir/quic.pcap" "udp dst port $port2" \
-		2>"$keydir/tcpdump.log" &
+	# Not through a shell function: $! must be tcpdump itself, which ends
+	# on SIGTERM (a background job ignores SIGINT).
+	ip netns exec $n2 tcpdump -Z root -i veth0 -U --immediate-mode -w "$keydir/quic.pcap" \
+		"udp dst port $port2" 2>"$keydir/tcpdump.log" &
 	capture=$!
 	wait_for 10 capture_ready
 	in_ns $n1 ping -c 3 -i 0.2 10.10.0.2 >/dev/null
@@ -33,7 +36,9 @@ for cipher in chacha20-poly1305 aes-128-gcm aes-256-gcm; do
 	in_ns $n2 burrow-nl key swap burrow0 peer 1
 	wait_for 10 primary_key_used $n2 10.10.0.1
 	in_ns $n1 ping -c 3 -i 0.2 10.10.0.2 >/dev/null
-	kill -INT $capture
+	# 3 requests, at least one reply to n2's ping, 3 requests.
+	wait_for 10 captured 7
+	kill $capture
 	wait $capture
 
 	# n2 receives with k12 (key id 1, phase 1) and k12.2 (key id 2, phase 0).

@@ -7,10 +7,13 @@
 . "$(dirname "$0")/../lib/quic.sh"
 
 ciphers="chacha20-poly1305 aes-128-gcm aes-256-gcm"
-plan 48
+outers="4 6"
+# The debug kernel is several times slower: IPv4 outside only there.
+[[ $(uname -r) == *burrow-debug* ]] && outers=4
+plan $((3 * (7 * $(wc -w <<<"$outers") + 2)))
 
 for cipher in $ciphers; do
-	for outer in 4 6; do
+	for outer in $outers; do
 		quic_nodes $outer $cipher
 		is "$(peer_json $n1 1 | jq -r '.encap + " " + .local_cid + " " + .remote_cid')" \
 			"quic $cid1 $cid2" "$cipher/v$outer: n1's peer is quic with its CIDs"
