@@ -47,7 +47,8 @@ KERNEL ?= distro
 TESTS ?=
 
 .PHONY: all help module module-clean userspace unit-test netlink-gen netlink-check \
-	deps dkms-install dkms-build vm-test vm-shell check demo install clean
+	deps dkms-install dkms-build vm-test vm-shell check demo install clean \
+	quic-tshark-check
 
 all: module userspace
 
@@ -180,3 +181,8 @@ $(QUIC_DECODE): selftests/quic-decoder/quic-decode.c
 $(QUIC_READER): selftests/quic-decoder/quic-reader.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(LIB) $(MNL_LIBS)
+
+# tshark on the host over the captures quic-decoder.sh printed into the
+# serial log of the last vm-test run (tshark is too big for the guest).
+quic-tshark-check:
+	bash selftests/quic-decoder/tshark-check.sh $(BUILD)/vm-$(KERNEL).log
