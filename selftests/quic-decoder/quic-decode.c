@@ -19,6 +19,16 @@
  * (one line; "frame=padding" for a keepalive). The packet number is decoded
  * against the largest so far per key phase (RFC 9000 A.3). Exit 0 if every
  * packet decoded, 1 if any failed (named on stderr), 2 on bad arguments.
+ *
+ *   quic-decode forge CIPHER KEYFILE:PHASE DCID PN KIND OUT
+ *
+ * Writes one protected packet with a 4-byte packet number PN to OUT, with
+ * the send key of KEYFILE, for the tests of what a receiver must refuse
+ * after authentication. KIND: keepalive (PADDING only, valid), reserved
+ * (valid DATAGRAM but reserved bits set), ping (a PING frame), context
+ * (context ID 1), stream (quarter stream ID 1), truncated (0x31 DATAGRAM
+ * whose length runs past the packet), second (a 0x31 DATAGRAM followed by
+ * another DATAGRAM).
  */
 
 #include <arpa/inet.h>
@@ -269,6 +279,92 @@ static int decode_packet(uint8_t *pkt, size_t len, unsigned int cid_len, struct 
 	return 0;
 }
 
+static int forge(int argc, char **argv)
+{
+	static const struct {
+		const char *kind;
+		uint8_t first_extra;
+		uint8_t frames[16];
+		size_t len;
+	} kinds[] = {
+		{ "keepalive", 0, { 0, 0, 0 }, 3 },
+		{ "reserved", 0x18, { 0x30, 0, 0, 0x45 }, 4 },
+		{ "ping", 0, { 0x01, 0, 0 }, 3 },
+		{ "context", 0, { 0x30, 0, 1, 0x45 }, 4 },
+		{ "stream", 0, { 0x30, 1, 0, 0x45 }, 4 },
+		{ "truncated", 0, { 0x31, 0x20, 0, 0, 0x45 }, 5 },
+		{ "second", 0, { 0x31, 0x03, 0, 0, 0x45, 0x30, 0, 0, 0x45 }, 9 },
+	};
+	struct phase_key keys[2] = { 0 };
+	uint8_t pkt[128], mask[5], nonce[12];
+	unsigned int dcid_len = 0, phase, kind;
+	size_t hdr_len, out_len;
+	unsigned long long pn;
+	gnutls_aead_cipher_hd_t aead;
+	gnutls_datum_t key;
+	FILE *out;
+
+	/* argv: quic-decode forge CIPHER KEYFILE:PHASE DCID PN KIND OUT */
+	if (argc != 8 || sscanf(argv[5], "%llu", &pn) != 1)
+		return 2;
+	for (kind = 0; kind < sizeof(kinds) / sizeof(kinds[0]); kind++)
+		if (!strcmp(argv[6], kinds[kind].kind))
+			break;
+	if (kind == sizeof(kinds) / sizeof(kinds[0]) || load_key(argv[3], keys))
+		return 2;
+	phase = keys[1].present;
+	pkt[0] = (uint8_t)(0x40 | kinds[kind].first_extra | phase << 2 | 3);
+	for (const char *h = argv[4]; h[0] && h[1] && dcid_len < 20; h += 2) {
+		if (hex_nibble(h[0]) < 0 || hex_nibble(h[1]) < 0)
+			return 2;
+		pkt[1 + dcid_len++] = (uint8_t)(hex_nibble(h[0]) << 4 | hex_nibble(h[1]));
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		pkt[1 + dcid_len + i] = (uint8_t)(pn >> (8 * (3 - i)));
+	hdr_len = 1 + dcid_len + 4;
+	memcpy(nonce, keys[phase].iv, 12);
+	for (unsigned int i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
+	key.data = keys[phase].key;
+	key.size = suite.key_len;
+	out_len = sizeof(pkt) - hdr_len;
+	if (gnutls_aead_cipher_init(&aead, suite.aead, &key) < 0 ||
+	    gnutls_aead_cipher_encrypt(aead, nonce, 12, pkt, hdr_len, 16, kinds[kind].frames,
+				       kinds[kind].len, pkt + hdr_len, &out_len) < 0)
+		return 2;
+	gnutls_aead_cipher_deinit(aead);
+	if (hp_mask(keys[phase].hp, pkt + 1 + dcid_len + 4, mask) < 0)
+		return 2;
+	pkt[0] ^= mask[0] & 0x1f;
+	for (unsigned int i = 0; i < 4; i++)
+		pkt[1 + dcid_len + i] ^= mask[1 + i];
+	out = fopen(argv[7], "wb");
+	if (!out || fwrite(pkt, 1, hdr_len + out_len, out) != hdr_len + out_len || fclose(out))
+		return 2;
+	return 0;
+}
+
+static int set_suite(const char *name)
+{
+	if (!strcmp(name, "chacha20-poly1305")) {
+		suite.aead = GNUTLS_CIPHER_CHACHA20_POLY1305;
+		suite.hp = GNUTLS_CIPHER_CHACHA20_32;
+		suite.key_len = 32;
+	} else if (!strcmp(name, "aes-128-gcm")) {
+		suite.aead = GNUTLS_CIPHER_AES_128_GCM;
+		suite.hp = GNUTLS_CIPHER_AES_128_CBC;
+		suite.key_len = 16;
+	} else if (!strcmp(name, "aes-256-gcm")) {
+		suite.aead = GNUTLS_CIPHER_AES_256_GCM;
+		suite.hp = GNUTLS_CIPHER_AES_256_CBC;
+		suite.key_len = 32;
+	} else {
+		fprintf(stderr, "quic-decode: unknown cipher '%s'\n", name);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t frame[65536 + 64];
@@ -278,27 +374,20 @@ int main(int argc, char **argv)
 	uint8_t global[24], rec[16];
 	FILE *pcap;
 
+	if (argc > 2 && !strcmp(argv[1], "forge")) {
+		if (argc != 8 || set_suite(argv[2])) {
+			fprintf(stderr, "usage: quic-decode forge CIPHER KEYFILE:PHASE DCID PN KIND OUT\n");
+			return 2;
+		}
+		return forge(argc, argv) ? 2 : 0;
+	}
 	if (argc < 6 || sscanf(argv[2], "%u", &cid_len) != 1 || cid_len > 20 ||
 	    sscanf(argv[3], "%u", &port) != 1) {
 		fprintf(stderr, "usage: quic-decode CIPHER CID_LEN PORT PCAP KEYFILE:PHASE...\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "chacha20-poly1305")) {
-		suite.aead = GNUTLS_CIPHER_CHACHA20_POLY1305;
-		suite.hp = GNUTLS_CIPHER_CHACHA20_32;
-		suite.key_len = 32;
-	} else if (!strcmp(argv[1], "aes-128-gcm")) {
-		suite.aead = GNUTLS_CIPHER_AES_128_GCM;
-		suite.hp = GNUTLS_CIPHER_AES_128_CBC;
-		suite.key_len = 16;
-	} else if (!strcmp(argv[1], "aes-256-gcm")) {
-		suite.aead = GNUTLS_CIPHER_AES_256_GCM;
-		suite.hp = GNUTLS_CIPHER_AES_256_CBC;
-		suite.key_len = 32;
-	} else {
-		fprintf(stderr, "quic-decode: unknown cipher '%s'\n", argv[1]);
+	if (set_suite(argv[1]))
 		return 2;
-	}
 	for (int i = 5; i < argc; i++)
 		if (load_key(argv[i], keys))
 			return 2;

@@ -3,13 +3,13 @@
  * quic-reader: the userspace end of a burrow device's socket, for the VM
  * tests that check which packets the kernel leaves to userspace.
  *
- *   quic-reader DEV PORT SECONDS
+ *   quic-reader DEV PORT SECONDS [COUNT]
  *
  * Detaches DEV's socket, binds a dual-stack UDP socket to PORT, attaches it
  * to DEV (so the kernel keeps handling burrow data on it), prints "ready"
  * and then prints every datagram that reaches the socket as one line of hex
- * until SECONDS pass without one. Exit 0 if at least one arrived, 1 if
- * none, 2 on a setup error.
+ * until SECONDS pass without one, or COUNT have arrived. Exit 0 if at
+ * least one arrived, 1 if none, 2 on a setup error.
  */
 
 #include <errno.h>
@@ -53,12 +53,13 @@ int main(int argc, char **argv)
 	struct burrow_nl_dev_settings settings = { 0 };
 	unsigned char buf[65536];
 	struct burrow_nl *nl;
-	unsigned int port, seconds, received = 0;
+	unsigned int port, seconds, received = 0, count = 0;
 	int fd;
 
-	if (argc != 4 || sscanf(argv[2], "%u", &port) != 1 || !port || port > 65535 ||
-	    sscanf(argv[3], "%u", &seconds) != 1) {
-		fprintf(stderr, "usage: quic-reader DEV PORT SECONDS\n");
+	if (argc < 4 || argc > 5 || sscanf(argv[2], "%u", &port) != 1 || !port || port > 65535 ||
+	    sscanf(argv[3], "%u", &seconds) != 1 ||
+	    (argc == 5 && sscanf(argv[4], "%u", &count) != 1)) {
+		fprintf(stderr, "usage: quic-reader DEV PORT SECONDS [COUNT]\n");
 		return 2;
 	}
 	if (burrow_nl_open(&nl)) {
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 
-	for (;;) {
+	while (!count || received < count) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t len;
 		int ready = poll(&pfd, 1, (int)seconds * 1000);
