@@ -67,20 +67,23 @@ expect_drop drop_quic_short "a captured packet cut before the end of the sample"
 # Authentic packets (forged with n1's send key by the independent encoder in
 # quic-decode) whose contents a receiver must refuse after authentication,
 # and a valid keepalive as the control that the encoder is right.
-pn=1000
+# forged KIND PN: the file of an encoded packet. Each needs its own PN (the
+# replay window would count a repeated one as a replay), a little ahead of
+# n1's own (about 10 by now): an authentic packet far ahead would move the
+# receiver's largest packet number so far that n1's 1-byte packet numbers
+# no longer decode (RFC 9000 A.3), as with any QUIC sender.
 forged() {
-	pn=$((pn + 1))
-	quic-decode forge chacha20-poly1305 "$keydir/k12:1" $cid2 $pn "$1" "$keydir/forged-$1"
+	quic-decode forge chacha20-poly1305 "$keydir/k12:1" $cid2 "$2" "$1" "$keydir/forged-$1"
 	echo "$keydir/forged-$1"
 }
 expect_count rx_keepalives "control: an encoded PADDING-only packet is accepted as a keepalive" \
-	"$(forged keepalive)"
-expect_drop drop_quic_reserved "an authentic packet with reserved bits set" "$(forged reserved)"
-expect_drop drop_quic_frame "a PING frame" "$(forged ping)"
-expect_drop drop_quic_frame "a DATAGRAM whose length runs past the packet" "$(forged truncated)"
-expect_drop drop_quic_frame "a second DATAGRAM after a DATAGRAM with a length" "$(forged second)"
-expect_drop drop_quic_datagram_id "context ID 1" "$(forged context)"
-expect_drop drop_quic_datagram_id "quarter stream ID 1" "$(forged stream)"
+	"$(forged keepalive 90)"
+expect_drop drop_quic_reserved "an authentic packet with reserved bits set" "$(forged reserved 91)"
+expect_drop drop_quic_frame "a PING frame" "$(forged ping 92)"
+expect_drop drop_quic_frame "a DATAGRAM whose length runs past the packet" "$(forged truncated 93)"
+expect_drop drop_quic_frame "a second DATAGRAM after a DATAGRAM with a length" "$(forged second 94)"
+expect_drop drop_quic_datagram_id "context ID 1" "$(forged context 95)"
+expect_drop drop_quic_datagram_id "quarter stream ID 1" "$(forged stream 96)"
 
 # Random datagrams for the kernel's CID: each one dropped under some reason.
 rx_drops() {
