@@ -47,7 +47,8 @@ KERNEL ?= distro
 TESTS ?=
 
 .PHONY: all help module module-clean userspace unit-test netlink-gen netlink-check \
-	deps dkms-install dkms-build vm-test vm-shell check bench demo install clean
+	deps dkms-install dkms-build vm-test vm-shell check bench demo install clean \
+	quic-tshark-check
 
 all: module userspace
 
@@ -180,3 +181,24 @@ demo:
 clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+
+# quic-decode and quic-reader: the quic tests' independent decoder (GnuTLS
+# only, no code shared with the module) and the socket reader that shows
+# what the kernel leaves to userspace. Both go into the VM image.
+QUIC_DECODE := $(BUILD)/quic-decode
+QUIC_READER := $(BUILD)/quic-reader
+
+userspace: $(QUIC_DECODE) $(QUIC_READER)
+
+$(QUIC_DECODE): selftests/quic-decoder/quic-decode.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(GNUTLS_CFLAGS) -o $@ $< $(GNUTLS_LIBS)
+
+$(QUIC_READER): selftests/quic-decoder/quic-reader.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(LIB) $(MNL_LIBS)
+
+# tshark on the host over the captures quic-decoder.sh printed into the
+# serial log of the last vm-test run (tshark is too big for the guest).
+quic-tshark-check:
+	bash selftests/quic-decoder/tshark-check.sh $(BUILD)/vm-$(KERNEL).log

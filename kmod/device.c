@@ -41,10 +41,16 @@ static int burrow_ndo_init(struct net_device *dev)
 	ret = rhashtable_init(&bdev->peers, &burrow_peer_table_params);
 	if (ret)
 		goto err_destroy_gro_cells;
+	ret = rhashtable_init(&bdev->cids, &burrow_cid_table_params);
+	if (ret)
+		goto err_destroy_peers;
+	bdev->quic_cid_len = BURROW_QUIC_CID_LEN_DEFAULT;
 	INIT_LIST_HEAD(&bdev->peer_list);
 	burrow_allowedips_init(&bdev->allowedips);
 	return 0;
 
+err_destroy_peers:
+	rhashtable_destroy(&bdev->peers);
 err_destroy_gro_cells:
 	gro_cells_destroy(&bdev->gro_cells);
 err_free_stats:
@@ -70,6 +76,7 @@ static void burrow_ndo_uninit(struct net_device *dev)
 	burrow_peer_remove_all(bdev);
 	burrow_allowedips_free(&bdev->allowedips, &bdev->config_lock);
 	mutex_unlock(&bdev->config_lock);
+	rhashtable_destroy(&bdev->cids);
 	rhashtable_destroy(&bdev->peers);
 	gro_cells_destroy(&bdev->gro_cells);
 }

@@ -47,6 +47,9 @@ struct burrow_device {
 
 	struct burrow_socket __rcu *sock;
 	struct rhashtable peers;	/* by id */
+	struct rhashtable cids;		/* quic peers by local CID */
+	u32 cid_count;			/* peers in cids */
+	u8 quic_cid_len;		/* changes only while cid_count is 0 */
 	struct list_head peer_list;	/* in order of creation, RCU */
 	struct burrow_allowedips allowedips;
 

@@ -85,6 +85,20 @@ struct burrow_key *burrow_key_create(const struct burrow_key_params *params)
 		ret = PTR_ERR(key->rx);
 		goto err_destroy_tx;
 	}
+	if (params->encrypt_hp_key && params->decrypt_hp_key) {
+		key->hp = kzalloc(sizeof(*key->hp), GFP_KERNEL);
+		if (!key->hp) {
+			ret = -ENOMEM;
+			goto err_destroy_rx;
+		}
+		ret = burrow_quic_hp_init(&key->hp->tx, params->cipher,
+					  params->encrypt_hp_key, params->key_len);
+		if (!ret)
+			ret = burrow_quic_hp_init(&key->hp->rx, params->cipher,
+						  params->decrypt_hp_key, params->key_len);
+		if (ret)
+			goto err_free_hp;
+	}
 	key->key_id = params->key_id;
 	key->cipher = params->cipher;
 	key->limits = params->limits;
@@ -94,6 +108,10 @@ struct burrow_key *burrow_key_create(const struct burrow_key_params *params)
 	burrow_replay_init(&key->replay);
 	return key;
 
+err_free_hp:
+	kfree_sensitive(key->hp);
+err_destroy_rx:
+	burrow_aead_destroy(key->rx);
 err_destroy_tx:
 	burrow_aead_destroy(key->tx);
 err_free_key:
@@ -105,6 +123,7 @@ void burrow_key_free_now(struct burrow_key *key)
 {
 	if (!key)
 		return;
+	kfree_sensitive(key->hp);
 	burrow_aead_destroy(key->rx);
 	burrow_aead_destroy(key->tx);
 	kfree_sensitive(key);

@@ -6,6 +6,7 @@
 #include <linux/workqueue.h>
 
 #include "crypto.h"
+#include "quic.h"
 #include "replay.h"
 
 struct burrow_peer;
@@ -48,9 +49,16 @@ struct burrow_key_limits {
  * gives every packet a unique nonce without a lock. The limit flags are
  * set once (test_and_set_bit) so each event is sent once per key.
  */
+/* Header-protection keys of both directions (quic); see quic.h. */
+struct burrow_key_hp {
+	struct burrow_quic_hp tx;
+	struct burrow_quic_hp rx;
+};
+
 struct burrow_key {
 	struct burrow_aead *tx;
 	struct burrow_aead *rx;
+	struct burrow_key_hp *hp;	/* NULL: no hp keys given (udp only) */
 	u8 key_id;
 	u8 cipher;
 	struct burrow_key_limits limits;
@@ -71,6 +79,8 @@ struct burrow_key_params {
 	const u8 *encrypt_iv;
 	const u8 *decrypt_key;
 	const u8 *decrypt_iv;
+	const u8 *encrypt_hp_key;	/* both or neither; key_len bytes */
+	const u8 *decrypt_hp_key;
 	unsigned int key_len;
 	struct burrow_key_limits limits;	/* 0 fields take the default */
 };
@@ -83,6 +93,12 @@ void burrow_key_free_rcu(struct burrow_key *key);
 /* Never published: free now. */
 void burrow_key_free_now(struct burrow_key *key);
 u32 burrow_key_age(const struct burrow_key *key);
+
+/* The quic key-phase bit a key sends and is selected by: key id's low bit. */
+static inline bool burrow_key_phase(const struct burrow_key *key)
+{
+	return key->key_id & 1;
+}
 
 /*
  * Take the next transmit counter. Returns the limit state the key is in

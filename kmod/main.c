@@ -34,6 +34,7 @@ static bool __init burrow_selftests(void)
 	ok &= burrow_allowedips_selftest();
 	ok &= burrow_crypto_selftest();
 	ok &= burrow_wire_selftest();
+	ok &= burrow_quic_selftest();
 	return ok;
 }
 #else

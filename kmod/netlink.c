@@ -117,6 +117,10 @@ static int burrow_nl_put_dev_stats(struct sk_buff *msg, struct burrow_device *bd
 		[BURROW_DROP_SOURCE_NOT_ALLOWED] = BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED,
 		[BURROW_DROP_NOMEM] = BURROW_A_DEV_STATS_DROP_NOMEM,
 		[BURROW_DROP_QUEUE_FULL] = BURROW_A_DEV_STATS_DROP_QUEUE_FULL,
+		[BURROW_DROP_QUIC_SHORT] = BURROW_A_DEV_STATS_DROP_QUIC_SHORT,
+		[BURROW_DROP_QUIC_RESERVED] = BURROW_A_DEV_STATS_DROP_QUIC_RESERVED,
+		[BURROW_DROP_QUIC_FRAME] = BURROW_A_DEV_STATS_DROP_QUIC_FRAME,
+		[BURROW_DROP_QUIC_DATAGRAM_ID] = BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID,
 	};
 	struct nlattr *nest;
 	int reason;
@@ -159,7 +163,8 @@ static int burrow_nl_fill_dev(struct sk_buff *msg, struct burrow_device *bdev,
 	    nla_put_u32(msg, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT,
 			bdev->default_inactivity_timeout) ||
 	    nla_put_u32(msg, BURROW_A_DEV_PEER_COUNT, bdev->peer_count) ||
-	    nla_put_u32(msg, BURROW_A_DEV_GENERATION, bdev->generation))
+	    nla_put_u32(msg, BURROW_A_DEV_GENERATION, bdev->generation) ||
+	    nla_put_u8(msg, BURROW_A_DEV_QUIC_CID_LEN, bdev->quic_cid_len))
 		goto err_cancel;
 	if (bsock &&
 	    (nla_put_u16(msg, BURROW_A_DEV_SOCKET_FAMILY, bsock->sock->sk->sk_family) ||
@@ -249,6 +254,7 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *fd_attr = info->attrs[BURROW_A_DEV_SOCKET_FD];
 	struct nlattr *detach_attr = info->attrs[BURROW_A_DEV_SOCKET_DETACH];
+	struct nlattr *cid_len_attr;
 	struct burrow_device *bdev;
 	int ret;
 
@@ -264,6 +270,14 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto out_put_dev;
 
+	cid_len_attr = info->attrs[BURROW_A_DEV_QUIC_CID_LEN];
+	if (cid_len_attr && nla_get_u8(cid_len_attr) != bdev->quic_cid_len &&
+	    bdev->cid_count) {
+		NL_SET_ERR_MSG_ATTR(info->extack, cid_len_attr,
+				    "quic-cid-len cannot change while peers have a local-cid");
+		ret = -EBUSY;
+		goto out_unlock;
+	}
 	if (fd_attr) {
 		ret = burrow_socket_attach(bdev, nla_get_u32(fd_attr), info->extack);
 		if (ret)
@@ -277,6 +291,8 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT])
 		WRITE_ONCE(bdev->default_inactivity_timeout,
 			   nla_get_u32(info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT]));
+	if (cid_len_attr)
+		WRITE_ONCE(bdev->quic_cid_len, nla_get_u8(cid_len_attr));
 	burrow_device_changed(bdev);
 
 out_unlock:

@@ -34,6 +34,7 @@ const struct nla_policy burrow_dev_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
 	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
 	[BURROW_A_DEV_STATS] = NLA_POLICY_NESTED(burrow_dev_stats_nl_policy),
+	[BURROW_A_DEV_QUIC_CID_LEN] = NLA_POLICY_RANGE(NLA_U8, 1, BURROW_CID_LEN_MAX),
 };
 
 const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] = {
@@ -53,6 +54,10 @@ const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] =
 	[BURROW_A_DEV_STATS_DROP_QUEUE_FULL] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_RX_KEEPALIVES] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_RX_TO_USERSPACE] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_QUIC_SHORT] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_QUIC_RESERVED] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_QUIC_FRAME] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
@@ -74,6 +79,8 @@ const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_TX_PACKETS] = { .type = NLA_U64, },
 	[BURROW_A_PEER_LAST_RX_MS_AGO] = { .type = NLA_U64, },
 	[BURROW_A_PEER_EXPIRED] = { .type = NLA_FLAG, },
+	[BURROW_A_PEER_LOCAL_CID] = NLA_POLICY_RANGE(NLA_BINARY, 1, BURROW_CID_LEN_MAX),
+	[BURROW_A_PEER_REMOTE_CID] = NLA_POLICY_RANGE(NLA_BINARY, 1, BURROW_CID_LEN_MAX),
 };
 
 const struct nla_policy burrow_allowed_ip_nl_policy[BURROW_A_ALLOWED_IP_MAX + 1] = {
@@ -100,6 +107,9 @@ const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1] = {
 	[BURROW_A_KEYCONF_RX_PACKETS] = { .type = NLA_U64, },
 	[BURROW_A_KEYCONF_RX_MAX_COUNTER] = { .type = NLA_U64, },
 	[BURROW_A_KEYCONF_LIMIT_REACHED] = { .type = NLA_U8, },
+	[BURROW_A_KEYCONF_ENCRYPT_HP_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, BURROW_KEY_LEN_MAX),
+	[BURROW_A_KEYCONF_DECRYPT_HP_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, BURROW_KEY_LEN_MAX),
+	[BURROW_A_KEYCONF_KEY_PHASE] = { .type = NLA_U8, },
 };
 
 /* dev-get do */
@@ -116,6 +126,7 @@ const struct nla_policy burrow_dev_set_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &burrow_dev_default_inactivity_timeout_range),
 	[BURROW_A_DEV_SOCKET_FD] = { .type = NLA_U32, },
 	[BURROW_A_DEV_SOCKET_DETACH] = { .type = NLA_FLAG, },
+	[BURROW_A_DEV_QUIC_CID_LEN] = NLA_POLICY_RANGE(NLA_U8, 1, BURROW_CID_LEN_MAX),
 };
 
 /* peer-new do */

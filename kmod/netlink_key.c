@@ -8,6 +8,7 @@
  */
 
 #include <net/genetlink.h>
+#include <crypto/algapi.h>
 
 #include "device.h"
 #include "key.h"
@@ -18,12 +19,13 @@
 static const int burrow_key_secret_attrs[] = {
 	BURROW_A_KEYCONF_ENCRYPT_KEY, BURROW_A_KEYCONF_ENCRYPT_IV,
 	BURROW_A_KEYCONF_DECRYPT_KEY, BURROW_A_KEYCONF_DECRYPT_IV,
+	BURROW_A_KEYCONF_ENCRYPT_HP_KEY, BURROW_A_KEYCONF_DECRYPT_HP_KEY,
 };
 
 static const int burrow_key_read_only[] = {
 	BURROW_A_KEYCONF_AGE_SECONDS, BURROW_A_KEYCONF_TX_PACKETS,
 	BURROW_A_KEYCONF_RX_PACKETS, BURROW_A_KEYCONF_RX_MAX_COUNTER,
-	BURROW_A_KEYCONF_LIMIT_REACHED,
+	BURROW_A_KEYCONF_LIMIT_REACHED, BURROW_A_KEYCONF_KEY_PHASE,
 };
 
 static void burrow_nl_wipe_secrets(struct nlattr **attrs)
@@ -157,6 +159,22 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 	params->encrypt_iv = nla_data(attrs[BURROW_A_KEYCONF_ENCRYPT_IV]);
 	params->decrypt_key = nla_data(attrs[BURROW_A_KEYCONF_DECRYPT_KEY]);
 	params->decrypt_iv = nla_data(attrs[BURROW_A_KEYCONF_DECRYPT_IV]);
+	if (!attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY] != !attrs[BURROW_A_KEYCONF_DECRYPT_HP_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY] ?:
+				    attrs[BURROW_A_KEYCONF_DECRYPT_HP_KEY],
+				    "give both header-protection keys or neither");
+		return -EINVAL;
+	}
+	if (attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY]) {
+		if (nla_len(attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY]) != params->key_len ||
+		    nla_len(attrs[BURROW_A_KEYCONF_DECRYPT_HP_KEY]) != params->key_len) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY],
+					    "header-protection key length does not match the cipher");
+			return -EINVAL;
+		}
+		params->encrypt_hp_key = nla_data(attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY]);
+		params->decrypt_hp_key = nla_data(attrs[BURROW_A_KEYCONF_DECRYPT_HP_KEY]);
+	}
 	if (attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS])
 		params->limits.soft_packets = nla_get_u64(attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS]);
 	if (attrs[BURROW_A_KEYCONF_HARD_LIMIT_PACKETS])
@@ -169,6 +187,40 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 		/* why is a string literal, as NL_SET_ERR_MSG requires. */
 		if (extack)
 			extack->_msg = why;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A quic peer's keys carry header-protection keys, the two slots differ in
+ * key phase (the low bit of the key id), and share the header-protection
+ * keys, which RFC 9001 §6 keeps across key updates: the receiver removes
+ * header protection before it can read the key phase.
+ */
+static int burrow_nl_key_check_quic(struct burrow_peer *peer, struct burrow_key *other,
+				    const struct burrow_key_params *params, struct nlattr **attrs,
+				    struct netlink_ext_ack *extack)
+{
+	if (peer->encap != BURROW_ENCAP_QUIC)
+		return 0;
+	if (!params->encrypt_hp_key) {
+		NL_SET_ERR_MSG(extack, "a quic peer's key needs encrypt-hp-key and decrypt-hp-key");
+		return -EINVAL;
+	}
+	if (!other)
+		return 0;
+	if ((other->key_id & 1) == (params->key_id & 1)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_KEY_ID],
+				    "key id has the key phase of the peer's other slot");
+		return -EINVAL;
+	}
+	if (!other->hp || other->cipher != params->cipher ||
+	    other->hp->tx.key_len != params->key_len ||
+	    crypto_memneq(other->hp->tx.key, params->encrypt_hp_key, params->key_len) ||
+	    crypto_memneq(other->hp->rx.key, params->decrypt_hp_key, params->key_len)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY],
+				    "header-protection keys differ from the peer's other slot");
 		return -EINVAL;
 	}
 	return 0;
@@ -198,6 +250,9 @@ int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -EEXIST;
 		goto out_end;
 	}
+	ret = burrow_nl_key_check_quic(peer, other, &params, attrs, info->extack);
+	if (ret)
+		goto out_end;
 	key = burrow_key_create(&params);
 	if (IS_ERR(key)) {
 		ret = PTR_ERR(key);
@@ -282,7 +337,8 @@ int burrow_nl_put_key_metadata(struct sk_buff *msg, struct burrow_peer *peer, in
 	    nla_put_u8(msg, BURROW_A_KEYCONF_SLOT, slot) ||
 	    nla_put_u8(msg, BURROW_A_KEYCONF_KEY_ID, key->key_id) ||
 	    nla_put_u8(msg, BURROW_A_KEYCONF_CIPHER, key->cipher) ||
-	    nla_put_u8(msg, BURROW_A_KEYCONF_LIMIT_REACHED, limit))
+	    nla_put_u8(msg, BURROW_A_KEYCONF_LIMIT_REACHED, limit) ||
+	    nla_put_u8(msg, BURROW_A_KEYCONF_KEY_PHASE, burrow_key_phase(key)))
 		return -EMSGSIZE;
 	if (!with_usage)
 		return 0;

@@ -239,14 +239,91 @@ static void burrow_nl_apply_settings(struct burrow_peer *peer, struct nlattr **a
 	burrow_timers_update(peer);
 }
 
-static int burrow_nl_check_encap(struct nlattr **attrs, struct netlink_ext_ack *extack)
+/*
+ * The quic settings of a request against the peer's state (a new peer is
+ * udp with no CIDs): a local-cid has the device's CID length and is no
+ * other peer's; a quic peer ends up with both CIDs, and keys it already
+ * has carry header-protection keys, equal in both slots, in slots of
+ * different key phase. Caller holds config_lock.
+ */
+static int burrow_nl_check_quic(struct burrow_device *bdev, struct burrow_peer *peer,
+				struct nlattr **attrs, struct netlink_ext_ack *extack)
 {
-	if (attrs[BURROW_A_PEER_ENCAP] &&
-	    nla_get_u8(attrs[BURROW_A_PEER_ENCAP]) != BURROW_ENCAP_UDP) {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_PEER_ENCAP],
-				    "quic encapsulation is not available in this version");
-		return -EOPNOTSUPP;
+	struct nlattr *local = attrs[BURROW_A_PEER_LOCAL_CID];
+	struct nlattr *remote = attrs[BURROW_A_PEER_REMOTE_CID];
+	struct nlattr *encap_attr = attrs[BURROW_A_PEER_ENCAP];
+	struct burrow_key *keys[BURROW_KEY_SLOTS];
+	struct burrow_peer *owner;
+	u8 encap;
+	int slot;
+
+	if (local && nla_len(local) != bdev->quic_cid_len) {
+		NL_SET_ERR_MSG_ATTR(extack, local,
+				    "local-cid length differs from the device's quic-cid-len");
+		return -EINVAL;
 	}
+	if (local) {
+		owner = burrow_peer_lookup_cid(bdev, nla_data(local));
+		if (owner && owner != peer) {
+			NL_SET_ERR_MSG_ATTR(extack, local, "local-cid is in use by another peer");
+			return -EEXIST;
+		}
+	}
+	encap = encap_attr ? nla_get_u8(encap_attr) : (peer ? peer->encap : BURROW_ENCAP_UDP);
+	if (encap != BURROW_ENCAP_QUIC)
+		return 0;
+	if ((!local && !(peer && peer->local_cid_len)) ||
+	    (!remote && !(peer && peer->remote_cid_len))) {
+		NL_SET_ERR_MSG_ATTR(extack, encap_attr ?: (local ?: remote),
+				    "quic encapsulation needs a local-cid and a remote-cid");
+		return -EINVAL;
+	}
+	if (!peer)
+		return 0;
+	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++) {
+		keys[slot] = rcu_dereference_protected(peer->keys[slot],
+						       lockdep_is_held(&bdev->config_lock));
+		if (keys[slot] && !keys[slot]->hp) {
+			NL_SET_ERR_MSG_ATTR(extack, encap_attr ?: local ?: remote,
+					    "quic encapsulation needs keys with header-protection keys");
+			return -EINVAL;
+		}
+	}
+	if (keys[0] && keys[1]) {
+		if (burrow_key_phase(keys[0]) == burrow_key_phase(keys[1])) {
+			NL_SET_ERR_MSG_ATTR(extack, encap_attr ?: local ?: remote,
+					    "quic encapsulation needs the two keys in different key phases");
+			return -EINVAL;
+		}
+		if (!burrow_quic_hp_equal(&keys[0]->hp->tx, &keys[1]->hp->tx) ||
+		    !burrow_quic_hp_equal(&keys[0]->hp->rx, &keys[1]->hp->rx)) {
+			NL_SET_ERR_MSG_ATTR(extack, encap_attr ?: local ?: remote,
+					    "quic encapsulation needs the same header-protection keys in both slots");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* CIDs, then the encapsulation that uses them. Checked by burrow_nl_check_quic(). */
+static int burrow_nl_apply_quic(struct burrow_peer *peer, struct nlattr **attrs,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr *local = attrs[BURROW_A_PEER_LOCAL_CID];
+	struct nlattr *remote = attrs[BURROW_A_PEER_REMOTE_CID];
+	int ret;
+
+	if (local) {
+		ret = burrow_peer_set_local_cid(peer, nla_data(local), nla_len(local));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, local, "local-cid is in use by another peer");
+			return ret;
+		}
+	}
+	if (remote)
+		burrow_peer_set_remote_cid(peer, nla_data(remote), nla_len(remote));
+	if (attrs[BURROW_A_PEER_ENCAP])
+		WRITE_ONCE(peer->encap, nla_get_u8(attrs[BURROW_A_PEER_ENCAP]));
 	return 0;
 }
 
@@ -271,9 +348,6 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 	ret = burrow_nl_parse_endpoint(attrs, &endpoint, &endpoint_given, info->extack);
 	if (ret)
 		goto out_put_dev;
-	ret = burrow_nl_check_encap(attrs, info->extack);
-	if (ret)
-		goto out_put_dev;
 	ret = burrow_nl_validate_prefixes(info->attrs[BURROW_A_DEV_PEER], info->extack);
 	if (ret)
 		goto out_put_dev;
@@ -289,6 +363,10 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 	ret = burrow_nl_lock(bdev, info->extack);
 	if (ret)
 		goto out_put_dev;
+	ret = burrow_nl_check_quic(bdev, create ? NULL : burrow_peer_lookup(bdev, id), attrs,
+				   info->extack);
+	if (ret)
+		goto out_unlock;
 	if (create) {
 		peer = burrow_peer_create(bdev, id);
 		if (IS_ERR(peer)) {
@@ -311,6 +389,8 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 		}
 	}
 	ret = burrow_nl_apply_prefixes(peer, info->attrs[BURROW_A_DEV_PEER], op, info->extack);
+	if (!ret)
+		ret = burrow_nl_apply_quic(peer, attrs, info->extack);
 	if (ret) {
 		if (create)
 			burrow_peer_remove(peer);
@@ -387,16 +467,22 @@ int burrow_nl_put_endpoint(struct sk_buff *msg, const struct burrow_endpoint *en
 
 static int burrow_nl_put_peer_fields(struct sk_buff *msg, struct burrow_peer *peer)
 {
+	u8 remote_cid[BURROW_QUIC_CID_LEN_MAX];
+	unsigned int remote_cid_len;
 	struct burrow_endpoint endpoint;
 	struct burrow_peer_stats stats;
 
 	burrow_peer_get_endpoint(peer, &endpoint);
+	remote_cid_len = burrow_peer_get_remote_cid(peer, remote_cid);
 	burrow_peer_stats_read(peer, &stats);
 	if (nla_put_u32(msg, BURROW_A_PEER_ID, peer->id) ||
 	    nla_put_u32(msg, BURROW_A_PEER_TX_ID, READ_ONCE(peer->tx_id)) ||
 	    burrow_nl_put_endpoint(msg, &endpoint) ||
 	    nla_put_u8(msg, BURROW_A_PEER_ENDPOINT_PINNED, READ_ONCE(peer->endpoint_pinned)) ||
 	    nla_put_u8(msg, BURROW_A_PEER_ENCAP, peer->encap) ||
+	    (peer->local_cid_len &&
+	     nla_put(msg, BURROW_A_PEER_LOCAL_CID, peer->local_cid_len, peer->local_cid)) ||
+	    (remote_cid_len && nla_put(msg, BURROW_A_PEER_REMOTE_CID, remote_cid_len, remote_cid)) ||
 	    (peer->keepalive_set &&
 	     nla_put_u16(msg, BURROW_A_PEER_KEEPALIVE, peer->keepalive)) ||
 	    (peer->inactivity_timeout_set &&

@@ -20,6 +20,13 @@ const struct rhashtable_params burrow_peer_table_params = {
 	.automatic_shrinking	= true,
 };
 
+const struct rhashtable_params burrow_cid_table_params = {
+	.key_len		= BURROW_QUIC_CID_LEN_MAX,
+	.key_offset		= offsetof(struct burrow_peer, local_cid),
+	.head_offset		= offsetof(struct burrow_peer, cid_node),
+	.automatic_shrinking	= true,
+};
+
 struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 {
 	struct burrow_peer *peer;
@@ -68,6 +75,74 @@ struct burrow_peer *burrow_peer_lookup(struct burrow_device *bdev, u32 id)
 	return rhashtable_lookup_fast(&bdev->peers, &id, burrow_peer_table_params);
 }
 
+struct burrow_peer *burrow_peer_lookup_cid(struct burrow_device *bdev, const u8 *cid)
+{
+	u8 key[BURROW_QUIC_CID_LEN_MAX] = {};
+
+	memcpy(key, cid, min_t(unsigned int, READ_ONCE(bdev->quic_cid_len), sizeof(key)));
+	return rhashtable_lookup_fast(&bdev->cids, key, burrow_cid_table_params);
+}
+
+int burrow_peer_set_local_cid(struct burrow_peer *peer, const u8 *cid, unsigned int len)
+{
+	struct burrow_device *bdev = peer->bdev;
+	u8 old[BURROW_QUIC_CID_LEN_MAX];
+	unsigned int old_len = peer->local_cid_len;
+	int ret = 0;
+
+	lockdep_assert_held(&bdev->config_lock);
+	if (old_len == len && !memcmp(peer->local_cid, cid, len))
+		return 0;
+	memcpy(old, peer->local_cid, sizeof(old));
+	if (old_len) {
+		rhashtable_remove_fast(&bdev->cids, &peer->cid_node, burrow_cid_table_params);
+		bdev->cid_count--;
+		/* Lookups in flight may still compare the old bytes. */
+		synchronize_net();
+	}
+	memset(peer->local_cid, 0, sizeof(peer->local_cid));
+	peer->local_cid_len = 0;
+	if (!len)
+		return 0;
+	memcpy(peer->local_cid, cid, len);
+	ret = rhashtable_lookup_insert_fast(&bdev->cids, &peer->cid_node,
+					    burrow_cid_table_params);
+	if (!ret) {
+		peer->local_cid_len = len;
+		bdev->cid_count++;
+		return 0;
+	}
+	/* Put the old one back; it was ours a moment ago, so it fits. */
+	memcpy(peer->local_cid, old, sizeof(old));
+	if (old_len && !rhashtable_lookup_insert_fast(&bdev->cids, &peer->cid_node,
+						      burrow_cid_table_params)) {
+		peer->local_cid_len = old_len;
+		bdev->cid_count++;
+	} else {
+		memset(peer->local_cid, 0, sizeof(peer->local_cid));
+	}
+	return ret;
+}
+
+unsigned int burrow_peer_get_remote_cid(struct burrow_peer *peer, u8 *cid)
+{
+	unsigned int len;
+
+	read_lock_bh(&peer->endpoint_lock);
+	len = peer->remote_cid_len;
+	memcpy(cid, peer->remote_cid, len);
+	read_unlock_bh(&peer->endpoint_lock);
+	return len;
+}
+
+void burrow_peer_set_remote_cid(struct burrow_peer *peer, const u8 *cid, unsigned int len)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	memcpy(peer->remote_cid, cid, len);
+	peer->remote_cid_len = len;
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
 struct burrow_peer *burrow_peer_from_allowedips(struct burrow_allowedips_owner *owner)
 {
 	return owner ? container_of(owner, struct burrow_peer, allowedips) : NULL;
@@ -99,6 +174,10 @@ static void burrow_peer_unpublish(struct burrow_peer *peer)
 
 	lockdep_assert_held(&bdev->config_lock);
 	rhashtable_remove_fast(&bdev->peers, &peer->table_node, burrow_peer_table_params);
+	if (peer->local_cid_len) {
+		rhashtable_remove_fast(&bdev->cids, &peer->cid_node, burrow_cid_table_params);
+		bdev->cid_count--;
+	}
 	list_del_rcu(&peer->list);
 	burrow_allowedips_remove_by_owner(&bdev->allowedips, &peer->allowedips,
 					  &bdev->config_lock);

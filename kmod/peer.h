@@ -12,6 +12,7 @@
 
 #include "allowedips.h"
 #include "key.h"
+#include "quic.h"
 
 struct burrow_device;
 
@@ -44,13 +45,25 @@ struct burrow_peer_stats {
  *
  * endpoint is read by every transmit and written by roaming in softirq and
  * by netlink: endpoint_lock (a rwlock, BH-safe) keeps the copy consistent.
- * dst_cache is reset whenever the endpoint changes.
+ * dst_cache is reset whenever the endpoint changes. endpoint_lock also
+ * covers remote_cid, which every quic transmit copies.
+ *
+ * local_cid (quic) is the key of the device's CID table, zero-padded to
+ * BURROW_QUIC_CID_LEN_MAX so every key has one length; local_cid_len 0
+ * means none. It changes only under config_lock, with the peer out of the
+ * table for a grace period around the change (burrow_peer_set_local_cid),
+ * so lockless lookups never compare against bytes being rewritten.
  */
 struct burrow_peer {
 	struct burrow_device *bdev;
 	u32 id;
 	u32 tx_id;
 	struct rhash_head table_node;
+	struct rhash_head cid_node;		/* bdev->cids, if local_cid_len */
+	u8 local_cid[BURROW_QUIC_CID_LEN_MAX];
+	u8 local_cid_len;
+	u8 remote_cid_len;			/* 0 = none; endpoint_lock */
+	u8 remote_cid[BURROW_QUIC_CID_LEN_MAX];
 	struct list_head list;			/* bdev->peer_list */
 	struct list_head remove_link;		/* private, during removal */
 	struct burrow_allowedips_owner allowedips;
@@ -82,12 +95,20 @@ struct burrow_peer {
 };
 
 extern const struct rhashtable_params burrow_peer_table_params;
+extern const struct rhashtable_params burrow_cid_table_params;
 
 struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id);
 /* Unpublish and free after a grace period. Caller holds config_lock. */
 void burrow_peer_remove(struct burrow_peer *peer);
 void burrow_peer_remove_all(struct burrow_device *bdev);
 struct burrow_peer *burrow_peer_lookup(struct burrow_device *bdev, u32 id);
+/* The peer whose local CID is @cid (bdev->quic_cid_len bytes). RCU. */
+struct burrow_peer *burrow_peer_lookup_cid(struct burrow_device *bdev, const u8 *cid);
+/* Caller holds config_lock; @len 0 removes. -EEXIST if another peer has it. */
+int burrow_peer_set_local_cid(struct burrow_peer *peer, const u8 *cid, unsigned int len);
+/* Copies the remote CID into @cid; returns its length, 0 if none. */
+unsigned int burrow_peer_get_remote_cid(struct burrow_peer *peer, u8 *cid);
+void burrow_peer_set_remote_cid(struct burrow_peer *peer, const u8 *cid, unsigned int len);
 struct burrow_peer *burrow_peer_from_allowedips(struct burrow_allowedips_owner *owner);
 
 void burrow_peer_get_endpoint(struct burrow_peer *peer, struct burrow_endpoint *endpoint);

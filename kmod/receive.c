@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receive path of the udp encapsulation: from the UDP tunnel hook to
- * gro_cells, in the softirq that received the datagram.
+ * The receive path: from the UDP tunnel hook to gro_cells, in the softirq
+ * that received the datagram.
  *
- * Order of checks, each with its own drop counter: header shape, receiver
- * id, key id, replay (early, lockless), authentication, replay (final,
- * atomic), inner packet shape, inner source within the peer's prefixes.
- * Only then does an authenticated packet move the endpoint (roaming) and
- * reach the stack; a forged packet changes nothing.
+ * Demux on the first byte: bit 0x40 clear is the udp encapsulation; set is
+ * QUIC. QUIC long headers, and short headers whose DCID is no peer's local
+ * CID, stay on the socket for userspace untouched.
+ *
+ * Order of checks, each with its own drop counter. udp: header shape,
+ * receiver id, key id, replay (early, lockless), authentication, replay
+ * (final, atomic). quic: room for the header-protection sample, key for
+ * the key phase, replay (early) on the decoded packet number,
+ * authentication, replay (final), reserved bits, frames, quarter stream and
+ * context ID. Both then: inner packet shape, inner source within the peer's
+ * prefixes. Only an authenticated packet moves the endpoint (roaming) and
+ * reaches the stack; a forged packet changes nothing.
  */
 
 #include <linux/ip.h>
@@ -22,6 +29,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "quic.h"
 #include "receive.h"
 #include "socket.h"
 #include "timers.h"
@@ -112,19 +120,21 @@ static void burrow_receive_roam(struct burrow_peer *peer, const struct burrow_en
 	burrow_event_endpoint_changed(peer, source);
 }
 
+static void burrow_receive_authenticated(struct burrow_device *bdev, struct burrow_peer *peer,
+					 struct burrow_key *key, struct sk_buff *skb,
+					 const struct burrow_endpoint *source, bool xnet);
+
 static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb, bool xnet)
 {
 	struct burrow_wire_header header;
 	struct burrow_endpoint source;
 	struct burrow_wire_fields fields;
-	struct burrow_peer_stats *stats;
 	struct burrow_peer *peer;
 	struct burrow_key *key;
 	struct sk_buff *trailer;
 	enum burrow_drop_reason reason;
-	unsigned int offset, inner_len;
-	const void *inner_saddr;
-	int family, err;
+	unsigned int offset;
+	int err;
 
 	offset = skb_transport_offset(skb) + sizeof(struct udphdr);
 	if (skb_copy_bits(skb, offset, &header, sizeof(header))) {
@@ -174,11 +184,32 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 		reason = BURROW_DROP_NOMEM;
 		goto drop;
 	}
+	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet);
+	return;
+
+drop:
+	burrow_stats_drop(bdev, reason, true);
+	kfree_skb(skb);
+}
+
+/*
+ * An authenticated packet of @peer: skb holds the inner packet (empty for a
+ * keepalive). Consumes skb.
+ */
+static void burrow_receive_authenticated(struct burrow_device *bdev, struct burrow_peer *peer,
+					 struct burrow_key *key, struct sk_buff *skb,
+					 const struct burrow_endpoint *source, bool xnet)
+{
+	struct burrow_peer_stats *stats;
+	enum burrow_drop_reason reason;
+	unsigned int inner_len;
+	const void *inner_saddr;
+	int family;
 
 	/* Authenticated: the peer is alive and may have moved. */
 	atomic64_inc(&key->rx_packets);
 	burrow_timers_rx(peer);
-	burrow_receive_roam(peer, &source);
+	burrow_receive_roam(peer, source);
 
 	if (!skb->len) {
 		burrow_stats_count(bdev, BURROW_COUNT_RX_KEEPALIVES);
@@ -221,11 +252,194 @@ drop:
 	kfree_skb(skb);
 }
 
+/* The key of @peer for a quic key phase, with header-protection keys. */
+static struct burrow_key *burrow_receive_quic_key(struct burrow_peer *peer, bool phase)
+{
+	struct burrow_key *key;
+	int slot;
+
+	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++) {
+		key = rcu_dereference_bh(peer->keys[slot]);
+		if (key && key->hp && burrow_key_phase(key) == phase)
+			return key;
+	}
+	return NULL;
+}
+
+/* Any key of @peer with header-protection keys (netlink keeps them equal). */
+static struct burrow_key *burrow_receive_quic_hp_key(struct burrow_peer *peer)
+{
+	struct burrow_key *key;
+	int slot;
+
+	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++) {
+		key = rcu_dereference_bh(peer->keys[slot]);
+		if (key && key->hp)
+			return key;
+	}
+	return NULL;
+}
+
+/*
+ * The decrypted frames of a quic packet are at skb->data. Accepts PADDING
+ * frames, then at most one DATAGRAM frame (0x30 to the end, or 0x31 with a
+ * length and only PADDING after it) with quarter stream ID 0 and context
+ * ID 0. Leaves the IP packet alone in skb (nothing for PADDING only) and
+ * returns BURROW_DROP_MAX, or the drop reason.
+ */
+static enum burrow_drop_reason burrow_receive_quic_frames(struct sk_buff *skb)
+{
+	u8 buf[1 + 3 * 8], type = BURROW_QUIC_FRAME_PADDING;
+	unsigned int pos, end, used, n, avail;
+	u64 length, stream, context;
+
+	for (pos = 0; pos < skb->len; pos++) {
+		if (skb_copy_bits(skb, pos, &type, 1))
+			return BURROW_DROP_QUIC_FRAME;
+		if (type != BURROW_QUIC_FRAME_PADDING)
+			break;
+	}
+	if (pos == skb->len)
+		return pskb_trim(skb, 0) ? BURROW_DROP_NOMEM : BURROW_DROP_MAX;
+	if (type != BURROW_QUIC_FRAME_DATAGRAM && type != BURROW_QUIC_FRAME_DATAGRAM_LEN)
+		return BURROW_DROP_QUIC_FRAME;
+	avail = min_t(unsigned int, sizeof(buf), skb->len - pos);
+	if (skb_copy_bits(skb, pos, buf, avail))
+		return BURROW_DROP_QUIC_FRAME;
+	used = 1;
+	end = skb->len;
+	if (type == BURROW_QUIC_FRAME_DATAGRAM_LEN) {
+		n = burrow_quic_varint(buf + used, avail - used, &length);
+		if (!n || length > skb->len - pos - used - n)
+			return BURROW_DROP_QUIC_FRAME;
+		used += n;
+		end = pos + used + length;
+	}
+	n = burrow_quic_varint(buf + used, avail - used, &stream);
+	if (!n || pos + used + n > end)
+		return BURROW_DROP_QUIC_FRAME;
+	used += n;
+	n = burrow_quic_varint(buf + used, avail - used, &context);
+	if (!n || pos + used + n > end)
+		return BURROW_DROP_QUIC_FRAME;
+	used += n;
+	if (stream || context)
+		return BURROW_DROP_QUIC_DATAGRAM_ID;
+	/* After a DATAGRAM with a length only PADDING may follow. */
+	for (n = end; n < skb->len; n++) {
+		if (skb_copy_bits(skb, n, &type, 1) || type != BURROW_QUIC_FRAME_PADDING)
+			return BURROW_DROP_QUIC_FRAME;
+	}
+	if (pskb_trim(skb, end) || !pskb_pull(skb, pos + used))
+		return BURROW_DROP_NOMEM;
+	return BURROW_DROP_MAX;
+}
+
+/*
+ * A QUIC short-header packet at @offset. Returns false, touching nothing,
+ * when its DCID is not a local CID of this device (userspace's then);
+ * otherwise consumes skb and returns true.
+ */
+static bool burrow_receive_quic(struct burrow_device *bdev, struct sk_buff *skb,
+				unsigned int offset, bool xnet)
+{
+	unsigned int cid_len = READ_ONCE(bdev->quic_cid_len);
+	unsigned int len = skb->len - offset, pn_offset, pn_len, hdr_len, i;
+	u8 hdr[BURROW_QUIC_HEADER_MAX], sample[BURROW_QUIC_SAMPLE_LEN];
+	enum burrow_drop_reason reason;
+	struct burrow_endpoint source;
+	struct burrow_key *key;
+	struct burrow_peer *peer;
+	struct sk_buff *trailer;
+	u32 truncated = 0;
+	u64 pn;
+	int err;
+
+	pn_offset = 1 + cid_len;
+	if (len < pn_offset || skb_copy_bits(skb, offset, hdr, pn_offset))
+		return false;
+	peer = burrow_peer_lookup_cid(bdev, hdr + 1);
+	if (!peer)
+		return false;
+
+	if (len < pn_offset + BURROW_QUIC_PN_LEN_MAX + BURROW_QUIC_SAMPLE_LEN) {
+		reason = BURROW_DROP_QUIC_SHORT;
+		goto drop;
+	}
+	key = burrow_receive_quic_hp_key(peer);
+	if (!key) {
+		reason = BURROW_DROP_NO_KEY;
+		goto drop;
+	}
+	if (skb_copy_bits(skb, offset + pn_offset, hdr + pn_offset, BURROW_QUIC_PN_LEN_MAX) ||
+	    skb_copy_bits(skb, offset + pn_offset + BURROW_QUIC_PN_LEN_MAX, sample,
+			  sizeof(sample))) {
+		reason = BURROW_DROP_QUIC_SHORT;
+		goto drop;
+	}
+	burrow_quic_hp_remove(&key->hp->rx, hdr, pn_offset, sample);
+	pn_len = (hdr[0] & BURROW_QUIC_PN_LEN_MASK) + 1;
+	hdr_len = pn_offset + pn_len;
+	for (i = 0; i < pn_len; i++)
+		truncated = truncated << 8 | hdr[pn_offset + i];
+
+	key = burrow_receive_quic_key(peer, hdr[0] & BURROW_QUIC_KEY_PHASE_BIT);
+	if (!key) {
+		reason = BURROW_DROP_NO_KEY;
+		goto drop;
+	}
+	pn = burrow_quic_pn_decode(burrow_replay_max(&key->replay),
+				   READ_ONCE(key->replay.any_seen), truncated, pn_len);
+	if (!burrow_replay_check(&key->replay, pn)) {
+		reason = BURROW_DROP_REPLAY;
+		goto drop;
+	}
+	burrow_receive_source(skb, &source);
+
+	/* Strip outer IP, UDP and the short header; the unprotected header is the AAD. */
+	if (!pskb_pull(skb, offset + hdr_len)) {
+		reason = BURROW_DROP_QUIC_SHORT;
+		goto drop;
+	}
+	if (skb_cow_data(skb, 0, &trailer) < 0) {
+		reason = BURROW_DROP_NOMEM;
+		goto drop;
+	}
+	err = burrow_aead_open(key->rx, skb, 0, skb->len, hdr, hdr_len, pn);
+	if (err) {
+		reason = err == -EBADMSG ? BURROW_DROP_DECRYPT : BURROW_DROP_NOMEM;
+		goto drop;
+	}
+	if (!burrow_replay_update(&key->replay, pn)) {
+		reason = BURROW_DROP_REPLAY;
+		goto drop;
+	}
+	if (hdr[0] & BURROW_QUIC_RESERVED_BITS) {
+		reason = BURROW_DROP_QUIC_RESERVED;
+		goto drop;
+	}
+	if (pskb_trim(skb, skb->len - BURROW_AEAD_TAG_LEN)) {
+		reason = BURROW_DROP_NOMEM;
+		goto drop;
+	}
+	reason = burrow_receive_quic_frames(skb);
+	if (reason != BURROW_DROP_MAX)
+		goto drop;
+	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet);
+	return true;
+
+drop:
+	burrow_stats_drop(bdev, reason, true);
+	kfree_skb(skb);
+	return true;
+}
+
 int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct burrow_socket *bsock;
 	struct burrow_device *bdev;
 	unsigned int offset = skb_transport_offset(skb) + sizeof(struct udphdr);
+	bool xnet;
 	u8 first;
 
 	bsock = rcu_dereference_sk_user_data(sk);
@@ -233,12 +447,24 @@ int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		return 1;
 	bdev = bsock->bdev;
 
-	/* Empty datagrams and QUIC packets belong to userspace, untouched. */
-	if (skb->len <= offset || skb_copy_bits(skb, offset, &first, 1) ||
-	    burrow_wire_is_quic(first)) {
-		burrow_stats_count(bdev, BURROW_COUNT_RX_TO_USERSPACE);
-		return 1;
+	xnet = !net_eq(sock_net(sk), dev_net(bdev->dev));
+
+	/*
+	 * Empty datagrams, QUIC long headers and short headers for CIDs that
+	 * are not ours belong to userspace, untouched.
+	 */
+	if (skb->len <= offset || skb_copy_bits(skb, offset, &first, 1))
+		goto to_userspace;
+	if (burrow_wire_is_quic(first)) {
+		if (!(first & BURROW_QUIC_LONG_BIT) &&
+		    burrow_receive_quic(bdev, skb, offset, xnet))
+			return 0;
+		goto to_userspace;
 	}
-	burrow_receive_data(bdev, skb, !net_eq(sock_net(sk), dev_net(bdev->dev)));
+	burrow_receive_data(bdev, skb, xnet);
 	return 0;
+
+to_userspace:
+	burrow_stats_count(bdev, BURROW_COUNT_RX_TO_USERSPACE);
+	return 1;
 }

@@ -16,6 +16,7 @@ bool burrow_replay_selftest(void);
 bool burrow_allowedips_selftest(void);
 bool burrow_crypto_selftest(void);
 bool burrow_wire_selftest(void);
+bool burrow_quic_selftest(void);
 #endif
 
 #endif /* _BURROW_SELFTEST_H */

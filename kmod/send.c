@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The transmit path of the udp encapsulation, inline in ndo_start_xmit:
+ * The transmit path, inline in ndo_start_xmit:
  * pick the peer by longest-prefix match on the inner destination, segment
  * GSO packets, then for each segment take a counter from the primary key,
- * encrypt in place behind a burrow header and send it as a UDP datagram
- * from the attached socket to the peer's endpoint.
+ * encrypt in place behind a burrow header (udp encapsulation) or as a QUIC
+ * short-header packet (quic, see quic.h) and send it as a UDP datagram from
+ * the attached socket to the peer's endpoint.
  *
  * Everything runs inside one RCU-BH read section: the peer, its key and
  * the socket attachment stay valid until it ends (see peer.h, key.h,
@@ -27,6 +28,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "quic.h"
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
@@ -137,6 +139,70 @@ static int burrow_send_seal(struct burrow_peer *peer, struct burrow_key *key,
 }
 
 /*
+ * Encrypt skb (the inner packet, or nothing for a keepalive) in place as a
+ * QUIC 1-RTT packet: short header with the peer's remote CID, packet
+ * number = the key's counter, PADDING only for a keepalive or else one
+ * DATAGRAM frame (type, quarter stream ID 0, context ID 0, packet); AEAD,
+ * then header protection over the finished ciphertext.
+ */
+static int burrow_send_seal_quic(struct burrow_peer *peer, struct burrow_key *key,
+				 struct sk_buff *skb, u64 pn)
+{
+	u8 hdr[BURROW_QUIC_HEADER_MAX], dcid[BURROW_QUIC_CID_LEN_MAX];
+	u8 sample[BURROW_QUIC_SAMPLE_LEN];
+	unsigned int dcid_len, pn_len, hdr_len, frames_len, pad;
+	unsigned int inner_len = skb->len;
+	struct sk_buff *trailer;
+	u8 *prefix;
+	int err;
+
+	if (unlikely(!key->hp))
+		return -ENOKEY;
+	dcid_len = burrow_peer_get_remote_cid(peer, dcid);
+	if (unlikely(!dcid_len))
+		return -EDESTADDRREQ;
+	pn_len = burrow_quic_pn_len(pn);
+	frames_len = inner_len ? BURROW_QUIC_DATAGRAM_PREFIX_LEN + inner_len : 0;
+	/* The HP sample starts 4 bytes after the PN and is 16 long (RFC 9001 §5.4.2). */
+	pad = pn_len + frames_len < 4 ? 4 - pn_len - frames_len : 0;
+	hdr_len = burrow_quic_header_build(hdr, dcid, dcid_len, burrow_key_phase(key), pn,
+					   pn_len);
+
+	if (skb_cow_data(skb, BURROW_AEAD_TAG_LEN, &trailer) < 0)
+		return -ENOMEM;
+	pskb_put(skb, trailer, BURROW_AEAD_TAG_LEN);
+	if (skb_cow_head(skb, hdr_len + pad + BURROW_QUIC_DATAGRAM_PREFIX_LEN))
+		return -ENOMEM;
+	if (inner_len) {
+		prefix = skb_push(skb, BURROW_QUIC_DATAGRAM_PREFIX_LEN);
+		prefix[0] = BURROW_QUIC_FRAME_DATAGRAM;
+		prefix[1] = 0;	/* quarter stream ID */
+		prefix[2] = 0;	/* context ID: a full IP packet */
+	}
+	memset(skb_push(skb, pad), BURROW_QUIC_FRAME_PADDING, pad);
+	memcpy(skb_push(skb, hdr_len), hdr, hdr_len);
+	err = burrow_aead_seal(key->tx, skb, hdr_len, pad + frames_len, hdr, hdr_len, pn);
+	if (err)
+		return err;
+	if (skb_copy_bits(skb, 1 + dcid_len + 4, sample, sizeof(sample)))
+		return -EINVAL;
+	burrow_quic_hp_apply(&key->hp->tx, skb->data, 1 + dcid_len, sample);
+	return 0;
+}
+
+static enum burrow_drop_reason burrow_send_error_reason(int err)
+{
+	switch (err) {
+	case -ENOKEY:
+		return BURROW_DROP_NO_KEY;
+	case -EDESTADDRREQ:
+		return BURROW_DROP_NO_ENDPOINT;
+	default:
+		return BURROW_DROP_NOMEM;
+	}
+}
+
+/*
  * Encrypt and send one packet (not GSO) to the peer; consumes skb. Returns
  * the drop reason, or BURROW_DROP_MAX when it was sent.
  */
@@ -159,9 +225,13 @@ static enum burrow_drop_reason burrow_send_one(struct burrow_device *bdev,
 			return BURROW_DROP_KEY_EXHAUSTED;
 		}
 	}
-	if (burrow_send_seal(peer, key, skb, counter)) {
+	if (READ_ONCE(peer->encap) == BURROW_ENCAP_QUIC)
+		err = burrow_send_seal_quic(peer, key, skb, counter);
+	else
+		err = burrow_send_seal(peer, key, skb, counter);
+	if (err) {
 		kfree_skb(skb);
-		return BURROW_DROP_NOMEM;
+		return burrow_send_error_reason(err);
 	}
 	skb->dev = bdev->dev;
 	skb->ip_summed = CHECKSUM_NONE;

@@ -25,6 +25,10 @@ static const char *const burrow_drop_names[BURROW_DROP_MAX] = {
 	[BURROW_DROP_SOURCE_NOT_ALLOWED]	= "drop_source_not_allowed",
 	[BURROW_DROP_NOMEM]			= "drop_nomem",
 	[BURROW_DROP_QUEUE_FULL]		= "drop_queue_full",
+	[BURROW_DROP_QUIC_SHORT]		= "drop_quic_short",
+	[BURROW_DROP_QUIC_RESERVED]		= "drop_quic_reserved",
+	[BURROW_DROP_QUIC_FRAME]		= "drop_quic_frame",
+	[BURROW_DROP_QUIC_DATAGRAM_ID]		= "drop_quic_datagram_id",
 };
 
 const char *burrow_drop_reason_name(enum burrow_drop_reason reason)
@@ -112,6 +116,10 @@ BURROW_DROP_ATTR(drop_replay, BURROW_DROP_REPLAY);
 BURROW_DROP_ATTR(drop_source_not_allowed, BURROW_DROP_SOURCE_NOT_ALLOWED);
 BURROW_DROP_ATTR(drop_nomem, BURROW_DROP_NOMEM);
 BURROW_DROP_ATTR(drop_queue_full, BURROW_DROP_QUEUE_FULL);
+BURROW_DROP_ATTR(drop_quic_short, BURROW_DROP_QUIC_SHORT);
+BURROW_DROP_ATTR(drop_quic_reserved, BURROW_DROP_QUIC_RESERVED);
+BURROW_DROP_ATTR(drop_quic_frame, BURROW_DROP_QUIC_FRAME);
+BURROW_DROP_ATTR(drop_quic_datagram_id, BURROW_DROP_QUIC_DATAGRAM_ID);
 BURROW_COUNT_ATTR(rx_keepalives, BURROW_COUNT_RX_KEEPALIVES);
 BURROW_COUNT_ATTR(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE);
 
@@ -130,6 +138,10 @@ static struct attribute *burrow_stats_attrs[] = {
 	&burrow_attr_drop_source_not_allowed.attr.attr,
 	&burrow_attr_drop_nomem.attr.attr,
 	&burrow_attr_drop_queue_full.attr.attr,
+	&burrow_attr_drop_quic_short.attr.attr,
+	&burrow_attr_drop_quic_reserved.attr.attr,
+	&burrow_attr_drop_quic_frame.attr.attr,
+	&burrow_attr_drop_quic_datagram_id.attr.attr,
 	&burrow_attr_rx_keepalives.attr.attr,
 	&burrow_attr_rx_to_userspace.attr.attr,
 	NULL

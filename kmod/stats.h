@@ -30,6 +30,10 @@ enum burrow_drop_reason {
 	BURROW_DROP_SOURCE_NOT_ALLOWED,
 	BURROW_DROP_NOMEM,
 	BURROW_DROP_QUEUE_FULL,
+	BURROW_DROP_QUIC_SHORT,		/* no room for the HP sample */
+	BURROW_DROP_QUIC_RESERVED,	/* reserved bits set after unprotect */
+	BURROW_DROP_QUIC_FRAME,		/* not PADDING* + one DATAGRAM */
+	BURROW_DROP_QUIC_DATAGRAM_ID,	/* quarter stream or context ID not 0 */
 	BURROW_DROP_MAX
 };
 

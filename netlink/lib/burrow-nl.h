@@ -129,6 +129,10 @@ struct burrow_nl_dev_stats {
 	uint64_t drop_queue_full;
 	uint64_t rx_keepalives;
 	uint64_t rx_to_userspace;
+	uint64_t drop_quic_short;
+	uint64_t drop_quic_reserved;
+	uint64_t drop_quic_frame;
+	uint64_t drop_quic_datagram_id;
 };
 
 /* dev-get reply: one burrow device. */
@@ -181,6 +185,10 @@ struct burrow_nl_peer_config {
 	bool endpoint_pinned;
 	bool encap_set;
 	uint8_t encap;				/* enum burrow_encap */
+	uint8_t local_cid_len;			/* quic CIDs; 0: not sent */
+	uint8_t local_cid[BURROW_CID_LEN_MAX];
+	uint8_t remote_cid_len;
+	uint8_t remote_cid[BURROW_CID_LEN_MAX];
 	bool keepalive_set;
 	uint16_t keepalive;			/* seconds, 0 = off */
 	bool inactivity_timeout_set;
@@ -202,6 +210,10 @@ struct burrow_nl_peer {
 	struct burrow_nl_endpoint endpoint;	/* AF_UNSPEC: none */
 	bool endpoint_pinned;
 	uint8_t encap;				/* enum burrow_encap */
+	uint8_t local_cid_len;			/* 0: none */
+	uint8_t local_cid[BURROW_CID_LEN_MAX];
+	uint8_t remote_cid_len;			/* 0: none */
+	uint8_t remote_cid[BURROW_CID_LEN_MAX];
 	bool keepalive_set;			/* false: the device's default */
 	uint16_t keepalive;
 	bool inactivity_timeout_set;		/* false: the device's default */
@@ -237,6 +249,9 @@ struct burrow_nl_key_config {
 	uint8_t encrypt_iv[BURROW_IV_LEN];
 	uint8_t decrypt_key[BURROW_KEY_LEN_MAX];
 	uint8_t decrypt_iv[BURROW_IV_LEN];
+	bool hp_keys_set;			/* quic: send both hp keys (key length) */
+	uint8_t encrypt_hp_key[BURROW_KEY_LEN_MAX];
+	uint8_t decrypt_hp_key[BURROW_KEY_LEN_MAX];
 	bool soft_limit_packets_set;
 	uint64_t soft_limit_packets;
 	bool hard_limit_packets_set;

@@ -138,6 +138,10 @@ static const struct burrow_nl_attr_policy dev_stats_policy[BURROW_A_DEV_STATS_MA
 	STAT(DROP_QUEUE_FULL, "drop-queue-full"),
 	STAT(RX_KEEPALIVES, "rx-keepalives"),
 	STAT(RX_TO_USERSPACE, "rx-to-userspace"),
+	STAT(DROP_QUIC_SHORT, "drop-quic-short"),
+	STAT(DROP_QUIC_RESERVED, "drop-quic-reserved"),
+	STAT(DROP_QUIC_FRAME, "drop-quic-frame"),
+	STAT(DROP_QUIC_DATAGRAM_ID, "drop-quic-datagram-id"),
 };
 
 #undef STAT
@@ -167,6 +171,14 @@ static const size_t dev_stats_offset[BURROW_A_DEV_STATS_MAX + 1] = {
 	[BURROW_A_DEV_STATS_RX_KEEPALIVES] = offsetof(struct burrow_nl_dev_stats, rx_keepalives),
 	[BURROW_A_DEV_STATS_RX_TO_USERSPACE] =
 		offsetof(struct burrow_nl_dev_stats, rx_to_userspace),
+	[BURROW_A_DEV_STATS_DROP_QUIC_SHORT] =
+		offsetof(struct burrow_nl_dev_stats, drop_quic_short),
+	[BURROW_A_DEV_STATS_DROP_QUIC_RESERVED] =
+		offsetof(struct burrow_nl_dev_stats, drop_quic_reserved),
+	[BURROW_A_DEV_STATS_DROP_QUIC_FRAME] =
+		offsetof(struct burrow_nl_dev_stats, drop_quic_frame),
+	[BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID] =
+		offsetof(struct burrow_nl_dev_stats, drop_quic_datagram_id),
 };
 
 static const struct burrow_nl_attr_set dev_stats_set = {

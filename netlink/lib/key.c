@@ -122,6 +122,12 @@ static int key_put_config(struct nlmsghdr *nlh, size_t size,
 	    !mnl_attr_put_check(nlh, size, BURROW_A_KEYCONF_DECRYPT_IV, BURROW_IV_LEN,
 				config->decrypt_iv))
 		return burrow_nl_request_too_big(err, "keyconf key material");
+	if (config->hp_keys_set &&
+	    (!mnl_attr_put_check(nlh, size, BURROW_A_KEYCONF_ENCRYPT_HP_KEY, key_len,
+				 config->encrypt_hp_key) ||
+	     !mnl_attr_put_check(nlh, size, BURROW_A_KEYCONF_DECRYPT_HP_KEY, key_len,
+				 config->decrypt_hp_key)))
+		return burrow_nl_request_too_big(err, "keyconf header-protection keys");
 	if (config->soft_limit_packets_set &&
 	    !mnl_attr_put_u64_check(nlh, size, BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS,
 				    config->soft_limit_packets))

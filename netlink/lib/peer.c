@@ -35,6 +35,9 @@ static int peer_config_check(const struct burrow_nl_peer_config *config,
 			return burrow_nl_fail(err, -EINVAL,
 					      "give an endpoint or endpoint-clear, not both");
 	}
+	if (config->local_cid_len > BURROW_CID_LEN_MAX || config->remote_cid_len > BURROW_CID_LEN_MAX)
+		return burrow_nl_fail(err, -EINVAL, "connection ID longer than %d bytes",
+				      BURROW_CID_LEN_MAX);
 	if (config->encap_set && config->encap > BURROW_ENCAP_QUIC)
 		return burrow_nl_fail(err, -EINVAL, "unknown encap %u", config->encap);
 	if (config->allowed_ips_op_set && config->allowed_ips_op > BURROW_ALLOWED_IPS_OP_REPLACE)
@@ -75,6 +78,14 @@ static int peer_put_settings(struct nlmsghdr *nlh, size_t size,
 	if (config->encap_set &&
 	    !mnl_attr_put_u8_check(nlh, size, BURROW_A_PEER_ENCAP, config->encap))
 		return burrow_nl_request_too_big(err, "peer.encap");
+	if (config->local_cid_len &&
+	    !mnl_attr_put_check(nlh, size, BURROW_A_PEER_LOCAL_CID, config->local_cid_len,
+				config->local_cid))
+		return burrow_nl_request_too_big(err, "peer.local-cid");
+	if (config->remote_cid_len &&
+	    !mnl_attr_put_check(nlh, size, BURROW_A_PEER_REMOTE_CID, config->remote_cid_len,
+				config->remote_cid))
+		return burrow_nl_request_too_big(err, "peer.remote-cid");
 	if (config->keepalive_set &&
 	    !mnl_attr_put_u16_check(nlh, size, BURROW_A_PEER_KEEPALIVE, config->keepalive))
 		return burrow_nl_request_too_big(err, "peer.keepalive");
@@ -248,6 +259,8 @@ static const struct burrow_nl_attr_policy peer_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_TX_PACKETS] = { .name = "tx-packets", .type = MNL_TYPE_U64 },
 	[BURROW_A_PEER_LAST_RX_MS_AGO] = { .name = "last-rx-ms-ago", .type = MNL_TYPE_U64 },
 	[BURROW_A_PEER_EXPIRED] = { .name = "expired", .type = MNL_TYPE_FLAG },
+	[BURROW_A_PEER_LOCAL_CID] = { .name = "local-cid", .type = MNL_TYPE_BINARY },
+	[BURROW_A_PEER_REMOTE_CID] = { .name = "remote-cid", .type = MNL_TYPE_BINARY },
 };
 
 const struct burrow_nl_attr_set burrow_nl_peer_attrs = {
@@ -326,6 +339,23 @@ static int peer_append_allowed_ips(const struct nlattr *nest, struct burrow_nl_p
 	return burrow_nl_attrs_walk_nested(nest, "peer", peer_visit_allowed_ip, &walk, err);
 }
 
+static int peer_parse_cid(const struct nlattr *attr, const char *name, uint8_t *cid,
+			  uint8_t *len, struct burrow_nl_error *err)
+{
+	uint16_t got;
+
+	*len = 0;
+	if (!attr)
+		return 0;
+	got = mnl_attr_get_payload_len(attr);
+	if (got < 1 || got > BURROW_CID_LEN_MAX)
+		return burrow_nl_fail(err, -EBADMSG, "attribute peer.%s has length %u (1-%d)",
+				      name, got, BURROW_CID_LEN_MAX);
+	memcpy(cid, mnl_attr_get_payload(attr), got);
+	*len = (uint8_t)got;
+	return 0;
+}
+
 /* Everything but the allowed-ips of the first message of a peer. */
 static int peer_parse_first(const struct nlattr *const *attrs, struct burrow_nl_peer *peer,
 			    struct burrow_nl_error *err)
@@ -367,7 +397,12 @@ static int peer_parse_first(const struct nlattr *const *attrs, struct burrow_nl_
 		peer->last_rx_ms_ago = mnl_attr_get_u64(attrs[BURROW_A_PEER_LAST_RX_MS_AGO]);
 	}
 	peer->expired = attrs[BURROW_A_PEER_EXPIRED] != NULL;
-	return 0;
+	ret = peer_parse_cid(attrs[BURROW_A_PEER_LOCAL_CID], "local-cid", peer->local_cid,
+			     &peer->local_cid_len, err);
+	if (ret)
+		return ret;
+	return peer_parse_cid(attrs[BURROW_A_PEER_REMOTE_CID], "remote-cid", peer->remote_cid,
+			      &peer->remote_cid_len, err);
 }
 
 static int peer_list_grow(struct burrow_nl_peer_list *list, struct burrow_nl_error *err)

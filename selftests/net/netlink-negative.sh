@@ -28,7 +28,7 @@ as_nobody() {
 		--bounding-set=-all "$@"
 }
 
-plan 101
+plan 129
 
 two_nodes 4
 dev=ifname:str:burrow0
@@ -72,8 +72,37 @@ refuse "an endpoint without a port" EINVAL "a remote endpoint needs an address a
 refuse "an endpoint in both families" EINVAL "give remote-ipv4 or remote-ipv6, not both" \
 	peer-set $dev peer:nest-begin id:u32:1 remote-ipv4:hex:c0000201 \
 	remote-ipv6:hex:fd000002000000000000000000000001 remote-port:u16:9 peer:nest-end
-refuse "quic encapsulation" EOPNOTSUPP "quic encapsulation is not available" \
+# --- quic settings of a peer
+cid8=c1c1c1c1c1c1c1c1
+refuse "quic encapsulation without connection IDs" EINVAL \
+	"quic encapsulation needs a local-cid and a remote-cid" \
 	peer-set $dev peer:nest-begin id:u32:1 encap:u8:1 peer:nest-end
+refuse "quic encapsulation without a remote-cid" EINVAL \
+	"quic encapsulation needs a local-cid and a remote-cid" \
+	peer-set $dev peer:nest-begin id:u32:1 encap:u8:1 local-cid:hex:$cid8 peer:nest-end
+refuse "quic encapsulation over a key without header-protection keys" EINVAL \
+	"quic encapsulation needs keys with header-protection keys" \
+	peer-set $dev peer:nest-begin id:u32:1 encap:u8:1 local-cid:hex:$cid8 \
+	remote-cid:hex:$cid8 peer:nest-end
+refuse "an unknown encapsulation" ERANGE "" \
+	peer-set $dev peer:nest-begin id:u32:1 encap:u8:2 peer:nest-end
+refuse "a local-cid of 21 bytes" ERANGE "binary attribute size out of range" \
+	peer-set $dev peer:nest-begin id:u32:1 local-cid:hex:$(printf 'aa%.0s' $(seq 21)) peer:nest-end
+refuse "an empty remote-cid" ERANGE "binary attribute size out of range" \
+	peer-set $dev peer:nest-begin id:u32:1 remote-cid:hex: peer:nest-end
+refuse "a local-cid that is not the device's CID length" EINVAL \
+	"local-cid length differs from the device's quic-cid-len" \
+	peer-set $dev peer:nest-begin id:u32:1 local-cid:hex:c1c1c1c1 peer:nest-end
+in_ns $n1 burrow-nl-raw peer-new $dev peer:nest-begin id:u32:9 local-cid:hex:$cid8 peer:nest-end >/dev/null
+refuse "a local-cid another peer holds" EEXIST "local-cid is in use by another peer" \
+	peer-set $dev peer:nest-begin id:u32:1 local-cid:hex:$cid8 peer:nest-end
+refuse "a CID length change while peers hold local-cids" EBUSY \
+	"quic-cid-len cannot change while peers have a local-cid" dev-set $dev quic-cid-len:u8:4
+refuse "a quic-cid-len of 21" ERANGE "" dev-set $dev quic-cid-len:u8:21
+refuse "a quic-cid-len of 0" ERANGE "" dev-set $dev quic-cid-len:u8:0
+in_ns $n1 burrow-nl-raw peer-del $dev peer:nest-begin id:u32:9 peer:nest-end >/dev/null
+run_ok "the CID length may change once no peer holds a local-cid" \
+	in_ns $n1 burrow-nl-raw dev-set $dev quic-cid-len:u8:8
 prefix() { echo "allowed-ip:nest-begin family:u16:$1 address:hex:$2 prefix-len:u8:$3 allowed-ip:nest-end"; }
 refuse "an allowed-ip with host bits set" EINVAL "address has bits set beyond prefix-len" \
 	peer-set $dev peer:nest-begin id:u32:1 $(prefix 2 0a000001 24) peer:nest-end
@@ -116,11 +145,25 @@ refuse "a soft limit above the hard one" EINVAL "soft limit above hard limit" \
 refuse "the other slot's key id" EEXIST "key id is in use by the peer's other slot" \
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:1 cipher:u8:0 encrypt-key:hex:$key32 \
 	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
+refuse "only one header-protection key" EINVAL "give both header-protection keys or neither" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv encrypt-hp-key:hex:$key32)
+refuse "a header-protection key length that does not fit the cipher" EINVAL \
+	"header-protection key length does not match the cipher" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv \
+	encrypt-hp-key:hex:${key32:0:32} decrypt-hp-key:hex:${key32:0:32})
+refuse "a header-protection key of 33 bytes" ERANGE "binary attribute size out of range" \
+	key-new $dev $(keyconf slot:u8:1 decrypt-hp-key:hex:${key32}00)
+refuse "key-phase in key-new" EINVAL "attribute is read-only" \
+	key-new $dev $(keyconf slot:u8:1 key-phase:u8:1)
 refuse "key-swap without a secondary" ENOENT "no secondary key to swap in" key-swap $dev $(keyconf)
 refuse "key-get of an empty slot" ENOENT "no key in this slot" key-get $dev $(keyconf slot:u8:1)
 refuse "key-del of an empty slot" ENOENT "no key in this slot" key-del $dev $(keyconf slot:u8:1)
 refuse "a slot that does not exist" ERANGE "" key-get $dev $(keyconf slot:u8:2)
 refuse "key material in key-get" EINVAL "key material belongs only in key-new" key-get $dev $(keyconf slot:u8:0 encrypt-iv:hex:$iv) 
+refuse "a header-protection key in key-get" EINVAL "key material belongs only in key-new" \
+	key-get $dev $(keyconf slot:u8:0 decrypt-hp-key:hex:$key32)
 
 # --- socket attach
 refuse "attaching a descriptor that is not open" EBADF "socket-fd is not a socket" \

@@ -74,6 +74,59 @@ static void test_decode_accepted(void **state)
 	assert_key_bytes(key, 16, iv);
 }
 
+/* quic key files: key || IV || hp key; the hp key is 0xc0.. as long as the key. */
+#define HP16_HEX "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+#define HP32_HEX HP16_HEX "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+
+static int decode_hp(const char *text, size_t key_len, uint8_t *key, uint8_t *iv, uint8_t *hp,
+		     bool *has_hp, struct parse_error *error)
+{
+	return keyfile_decode_hp(text, strlen(text), "k.key",
+				 key_len == 16 ? "aes-128-gcm" : "aes-256-gcm", key_len, key, iv,
+				 hp, has_hp, error);
+}
+
+static void test_decode_hp(void **state)
+{
+	uint8_t key[32], iv[BURROW_IV_LEN], hp[32];
+	struct parse_error error;
+	bool has_hp = true;
+
+	(void)state;
+	/* Without an hp key: still the two-part form, has_hp false. */
+	assert_int_equal(decode_hp(KEY32_HEX, 32, key, iv, hp, &has_hp, &error), 0);
+	assert_false(has_hp);
+	assert_key_bytes(key, 32, iv);
+
+	memset(hp, 0xee, sizeof(hp));
+	assert_int_equal(decode_hp(KEY32_HEX HP32_HEX "\n", 32, key, iv, hp, &has_hp, &error), 0);
+	assert_true(has_hp);
+	assert_key_bytes(key, 32, iv);
+	for (size_t i = 0; i < 32; i++)
+		assert_int_equal(hp[i], 0xc0 + i);
+
+	memset(hp, 0xee, sizeof(hp));
+	assert_int_equal(decode_hp(KEY16_HEX HP16_HEX, 16, key, iv, hp, &has_hp, &error), 0);
+	assert_true(has_hp);
+	for (size_t i = 0; i < 16; i++)
+		assert_int_equal(hp[i], 0xc0 + i);
+	assert_int_equal(hp[16], 0xee);
+
+	/* A 16-byte hp key for a 32-byte cipher, one byte short or long: refused. */
+	assert_int_equal(decode_hp(KEY32_HEX HP16_HEX, 32, key, iv, hp, &has_hp, &error), -1);
+	assert_string_equal(error.message,
+			    "key file 'k.key' holds 60 bytes; aes-256-gcm needs 44 (a 32-byte key and a 12-byte IV) or 76 (and a 32-byte header-protection key)");
+	assert_int_equal(decode_hp(KEY16_HEX HP16_HEX "00", 16, key, iv, hp, &has_hp, &error), -1);
+	assert_string_equal(error.message,
+			    "key file 'k.key' holds 45 bytes; aes-128-gcm needs 28 (a 16-byte key and a 12-byte IV) or 44 (and a 16-byte header-protection key)");
+	assert_int_equal(decode_hp(KEY16_HEX "c0c1c2c3c4c5c6c7c8c9cacbcccdce", 16, key, iv, hp,
+				   &has_hp, &error), -1);
+	/* The plain decoder does not take the three-part form. */
+	assert_int_equal(decode(KEY32_HEX HP32_HEX, 32, key, iv, &error), -1);
+	assert_string_equal(error.message,
+			    "key file 'k.key' holds 76 bytes; aes-256-gcm needs 44 (a 32-byte key and a 12-byte IV)");
+}
+
 static void assert_decode_refused(const char *text, size_t key_len, const char *message)
 {
 	struct parse_error error;
@@ -249,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_accepted),
 		cmocka_unit_test(test_decode_refused),
+		cmocka_unit_test(test_decode_hp),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_read_file_refused),
 		cmocka_unit_test(test_read_stdin),

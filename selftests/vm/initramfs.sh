@@ -28,7 +28,8 @@ for tool in "${tools[@]}"; do
 	path=$(command -v "$tool") || { echo "initramfs: '$tool' not installed (run 'make deps')" >&2; exit 1; }
 	binaries+=("$(readlink -f "$path")")
 done
-burrow_binaries=("$repo/build/burrow-nl" "$repo/build/burrow-nl-raw")
+burrow_binaries=("$repo/build/burrow-nl" "$repo/build/burrow-nl-raw"
+	"$repo/build/quic-decode" "$repo/build/quic-reader")
 
 mkdir -p "$stage"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/libexec/busybox,etc,proc,sys,dev,tmp,run,root,var}
 ln -s usr/bin "$stage/bin"

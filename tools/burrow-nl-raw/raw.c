@@ -57,6 +57,10 @@ static const struct raw_attr dev_stats_attrs[] = {
 	{ "drop-queue-full", BURROW_A_DEV_STATS_DROP_QUEUE_FULL, NULL },
 	{ "rx-keepalives", BURROW_A_DEV_STATS_RX_KEEPALIVES, NULL },
 	{ "rx-to-userspace", BURROW_A_DEV_STATS_RX_TO_USERSPACE, NULL },
+	{ "drop-quic-short", BURROW_A_DEV_STATS_DROP_QUIC_SHORT, NULL },
+	{ "drop-quic-reserved", BURROW_A_DEV_STATS_DROP_QUIC_RESERVED, NULL },
+	{ "drop-quic-frame", BURROW_A_DEV_STATS_DROP_QUIC_FRAME, NULL },
+	{ "drop-quic-datagram-id", BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, NULL },
 };
 
 static const struct raw_attr allowed_ip_attrs[] = {
@@ -86,6 +90,8 @@ static const struct raw_attr peer_attrs[] = {
 	{ "tx-packets", BURROW_A_PEER_TX_PACKETS, NULL },
 	{ "last-rx-ms-ago", BURROW_A_PEER_LAST_RX_MS_AGO, NULL },
 	{ "expired", BURROW_A_PEER_EXPIRED, NULL },
+	{ "local-cid", BURROW_A_PEER_LOCAL_CID, NULL },
+	{ "remote-cid", BURROW_A_PEER_REMOTE_CID, NULL },
 };
 
 static const struct raw_attr keyconf_attrs[] = {
@@ -106,6 +112,9 @@ static const struct raw_attr keyconf_attrs[] = {
 	{ "rx-packets", BURROW_A_KEYCONF_RX_PACKETS, NULL },
 	{ "rx-max-counter", BURROW_A_KEYCONF_RX_MAX_COUNTER, NULL },
 	{ "limit-reached", BURROW_A_KEYCONF_LIMIT_REACHED, NULL },
+	{ "encrypt-hp-key", BURROW_A_KEYCONF_ENCRYPT_HP_KEY, NULL },
+	{ "decrypt-hp-key", BURROW_A_KEYCONF_DECRYPT_HP_KEY, NULL },
+	{ "key-phase", BURROW_A_KEYCONF_KEY_PHASE, NULL },
 };
 
 static const struct raw_set dev_stats_set = RAW_SET("dev-stats", dev_stats_attrs);
@@ -126,6 +135,7 @@ static const struct raw_attr dev_attrs[] = {
 	{ "peer", BURROW_A_DEV_PEER, &peer_set },
 	{ "keyconf", BURROW_A_DEV_KEYCONF, &keyconf_set },
 	{ "stats", BURROW_A_DEV_STATS, &dev_stats_set },
+	{ "quic-cid-len", BURROW_A_DEV_QUIC_CID_LEN, NULL },
 };
 
 static const struct raw_set version_set = RAW_SET("version", version_attrs);

@@ -187,13 +187,24 @@ static int key_add(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("%s", error.message);
 	cipher_name = cli_cipher_name(args.config.cipher);
 	key_len = burrow_nl_cipher_key_len(args.config.cipher);
-	if (keyfile_read(args.tx_path, cipher_name, key_len, args.config.encrypt_key,
-			 args.config.encrypt_iv, stderr, &error) ||
-	    keyfile_read(args.rx_path, cipher_name, key_len, args.config.decrypt_key,
-			 args.config.decrypt_iv, stderr, &error)) {
+	bool tx_hp = false, rx_hp = false;
+
+	if (keyfile_read_hp(args.tx_path, cipher_name, key_len, args.config.encrypt_key,
+			    args.config.encrypt_iv, args.config.encrypt_hp_key, &tx_hp, stderr,
+			    &error) ||
+	    keyfile_read_hp(args.rx_path, cipher_name, key_len, args.config.decrypt_key,
+			    args.config.decrypt_iv, args.config.decrypt_hp_key, &rx_hp, stderr,
+			    &error)) {
 		explicit_bzero(&args.config, sizeof(args.config));
 		return cli_usage_error("%s", error.message);
 	}
+	if (tx_hp != rx_hp) {
+		explicit_bzero(&args.config, sizeof(args.config));
+		return cli_usage_error("key file '%s' has a header-protection key and '%s' has none; give both or neither",
+				       tx_hp ? args.tx_path : args.rx_path,
+				       tx_hp ? args.rx_path : args.tx_path);
+	}
+	args.config.hp_keys_set = tx_hp;
 	ret = cli_open(cli);
 	if (ret == CLI_EXIT_OK) {
 		ret = burrow_nl_key_new(cli->nl, &args.config);

@@ -39,8 +39,17 @@ static bool all_of(const char *text, size_t len, bool (*test)(char))
 int keyfile_decode(const char *text, size_t len, const char *name, const char *cipher_name,
 		   size_t key_len, uint8_t *key, uint8_t *iv, struct parse_error *error)
 {
+	return keyfile_decode_hp(text, len, name, cipher_name, key_len, key, iv, NULL, NULL,
+				 error);
+}
+
+int keyfile_decode_hp(const char *text, size_t len, const char *name, const char *cipher_name,
+		      size_t key_len, uint8_t *key, uint8_t *iv, uint8_t *hp, bool *has_hp,
+		      struct parse_error *error)
+{
 	gnutls_datum_t in, out = { NULL, 0 };
 	size_t want = key_len + BURROW_IV_LEN;
+	size_t want_hp = want + key_len;
 	bool hex;
 	int ret;
 
@@ -64,13 +73,24 @@ int keyfile_decode(const char *text, size_t len, const char *name, const char *c
 	ret = hex ? gnutls_hex_decode2(&in, &out) : gnutls_base64_decode2(&in, &out);
 	if (ret < 0) {
 		ret = parse_fail(error, "key file '%s' has invalid %s", name, hex ? "hex" : "base64");
-	} else if (out.size != want) {
-		ret = parse_fail(error,
-				 "key file '%s' holds %u bytes; %s needs %zu (a %zu-byte key and a %d-byte IV)",
-				 name, out.size, cipher_name, want, key_len, BURROW_IV_LEN);
+	} else if (out.size != want && !(hp && out.size == want_hp)) {
+		if (hp)
+			ret = parse_fail(error,
+					 "key file '%s' holds %u bytes; %s needs %zu (a %zu-byte key and a %d-byte IV) or %zu (and a %zu-byte header-protection key)",
+					 name, out.size, cipher_name, want, key_len, BURROW_IV_LEN,
+					 want_hp, key_len);
+		else
+			ret = parse_fail(error,
+					 "key file '%s' holds %u bytes; %s needs %zu (a %zu-byte key and a %d-byte IV)",
+					 name, out.size, cipher_name, want, key_len, BURROW_IV_LEN);
 	} else {
 		memcpy(key, out.data, key_len);
 		memcpy(iv, out.data + key_len, BURROW_IV_LEN);
+		if (hp) {
+			*has_hp = out.size == want_hp;
+			if (*has_hp)
+				memcpy(hp, out.data + want, key_len);
+		}
 		ret = 0;
 	}
 	if (out.data) {
@@ -105,6 +125,13 @@ static int keyfile_read_fd(int fd, const char *name, char *buf, size_t *len,
 int keyfile_read(const char *path, const char *cipher_name, size_t key_len, uint8_t *key,
 		 uint8_t *iv, FILE *warnings, struct parse_error *error)
 {
+	return keyfile_read_hp(path, cipher_name, key_len, key, iv, NULL, NULL, warnings, error);
+}
+
+int keyfile_read_hp(const char *path, const char *cipher_name, size_t key_len, uint8_t *key,
+		    uint8_t *iv, uint8_t *hp, bool *has_hp, FILE *warnings,
+		    struct parse_error *error)
+{
 	bool from_stdin = strcmp(path, "-") == 0;
 	const char *name = from_stdin ? "(stdin)" : path;
 	char buf[KEYFILE_MAX_SIZE + 1];
@@ -129,7 +156,8 @@ int keyfile_read(const char *path, const char *cipher_name, size_t key_len, uint
 			"(mode %04o); chmod 600 it\n", name, (unsigned int)(st.st_mode & 07777));
 	ret = keyfile_read_fd(fd, name, buf, &len, error);
 	if (ret == 0)
-		ret = keyfile_decode(buf, len, name, cipher_name, key_len, key, iv, error);
+		ret = keyfile_decode_hp(buf, len, name, cipher_name, key_len, key, iv, hp, has_hp,
+					error);
 out:
 	explicit_bzero(buf, sizeof(buf));
 	if (!from_stdin)

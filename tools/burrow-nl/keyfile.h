@@ -7,11 +7,16 @@
  * Surrounding whitespace and the final newline are ignored. Decoding is GnuTLS's
  * (gnutls_hex_decode2(), gnutls_base64_decode2()); every buffer that held
  * key material is wiped with explicit_bzero().
+ *
+ * For quic peers a key file may also hold the direction's header-protection
+ * key after the IV (key || IV || hp key, the hp key as long as the key):
+ * the _hp variants accept both forms and say which one they read.
  */
 
 #ifndef BURROW_NL_TOOL_KEYFILE_H
 #define BURROW_NL_TOOL_KEYFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,11 +41,25 @@ int keyfile_decode(const char *text, size_t len, const char *name, const char *c
 		   size_t key_len, uint8_t *key, uint8_t *iv, struct parse_error *error);
 
 /*
+ * Like keyfile_decode(), and also accepts key || IV || hp key (key_len
+ * bytes into hp, *has_hp true). hp NULL: only key || IV, as
+ * keyfile_decode(). The length error then names both forms:
+ *   key file 'tx.key' holds 40 bytes; aes-256-gcm needs 44 (a 32-byte key
+ *   and a 12-byte IV) or 76 (and a 32-byte header-protection key)
+ */
+int keyfile_decode_hp(const char *text, size_t len, const char *name, const char *cipher_name,
+		      size_t key_len, uint8_t *key, uint8_t *iv, uint8_t *hp, bool *has_hp,
+		      struct parse_error *error);
+
+/*
  * Read and decode the key file at path ("-": standard input). A regular
  * file that group or others may read gets a warning on warnings (NULL:
  * none); it is still used.
  */
 int keyfile_read(const char *path, const char *cipher_name, size_t key_len, uint8_t *key,
 		 uint8_t *iv, FILE *warnings, struct parse_error *error);
+int keyfile_read_hp(const char *path, const char *cipher_name, size_t key_len, uint8_t *key,
+		    uint8_t *iv, uint8_t *hp, bool *has_hp, FILE *warnings,
+		    struct parse_error *error);
 
 #endif /* BURROW_NL_TOOL_KEYFILE_H */

@@ -25,6 +25,7 @@ static void print_help(FILE *out)
 	      "  peer add DEV id N [tx-id N] [endpoint ADDR:PORT | endpoint [ADDR6]:PORT]\n"
 	      "              [allowed-ips PREFIX[,PREFIX...]] [keepalive SECONDS]\n"
 	      "              [inactivity-timeout SECONDS] [pinned on|off] [encap udp|quic]\n"
+	      "              [local-cid HEX] [remote-cid HEX]\n"
 	      "  peer set DEV id N [the same options] [endpoint none]\n"
 	      "              [allowed-ips-op add|remove|replace]\n"
 	      "                            allowed-ips-op says what allowed-ips does to the\n"

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* burrow-nl peer: add, change, remove and show a device's peers. */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,6 +23,8 @@ enum peer_keyword {
 	PEER_INACTIVITY_TIMEOUT,
 	PEER_PINNED,
 	PEER_ENCAP,
+	PEER_LOCAL_CID,
+	PEER_REMOTE_CID,
 	PEER_ALLOWED_IPS_OP,	/* peer set only: keep last */
 };
 
@@ -33,6 +37,8 @@ static const char *const peer_keywords[] = {
 	[PEER_INACTIVITY_TIMEOUT] = "inactivity-timeout",
 	[PEER_PINNED] = "pinned",
 	[PEER_ENCAP] = "encap",
+	[PEER_LOCAL_CID] = "local-cid",
+	[PEER_REMOTE_CID] = "remote-cid",
 	[PEER_ALLOWED_IPS_OP] = "allowed-ips-op",
 };
 
@@ -50,6 +56,29 @@ static bool peer_is_keyword(const char *word)
 			return true;
 	}
 	return false;
+}
+
+/* A connection ID: 1 to BURROW_CID_LEN_MAX bytes as an even number of hex digits. */
+static int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *len,
+			  struct parse_error *error)
+{
+	size_t digits = strlen(text);
+
+	if (digits == 0 || digits % 2 || digits > 2 * BURROW_CID_LEN_MAX)
+		return parse_fail(error, "invalid %s '%s' (1 to %d bytes in hex)", name, text,
+				  BURROW_CID_LEN_MAX);
+	for (size_t i = 0; i < digits / 2; i++) {
+		unsigned int byte;
+		char pair[3] = { text[2 * i], text[2 * i + 1], 0 };
+
+		if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]) ||
+		    sscanf(pair, "%2x", &byte) != 1)
+			return parse_fail(error, "invalid %s '%s' (1 to %d bytes in hex)", name,
+					  text, BURROW_CID_LEN_MAX);
+		cid[i] = (uint8_t)byte;
+	}
+	*len = (uint8_t)(digits / 2);
+	return 0;
 }
 
 /* The value of one keyword into args. */
@@ -110,6 +139,11 @@ static int peer_parse_value(enum peer_keyword keyword, const char *text, bool se
 		config->encap = (uint8_t)choice;
 		config->encap_set = true;
 		return 0;
+	case PEER_LOCAL_CID:
+		return peer_parse_cid(name, text, config->local_cid, &config->local_cid_len, error);
+	case PEER_REMOTE_CID:
+		return peer_parse_cid(name, text, config->remote_cid, &config->remote_cid_len,
+				      error);
 	case PEER_ALLOWED_IPS_OP:
 		if (parse_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops), &choice,
 				 error))
@@ -274,6 +308,22 @@ static void peer_print_seconds(FILE *out, const char *name, bool set, uint32_t s
 		fprintf(out, "  %s default\n", name);
 }
 
+static void peer_print_hex(FILE *out, const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fprintf(out, "%02x", bytes[i]);
+}
+
+/* ,"key":"hex"; nothing when len is 0 (udp peers keep their old JSON) */
+static void peer_print_json_hex(FILE *out, const char *key, const uint8_t *bytes, size_t len)
+{
+	if (!len)
+		return;
+	fprintf(out, ",\"%s\":\"", key);
+	peer_print_hex(out, bytes, len);
+	fputc('"', out);
+}
+
 void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
@@ -287,6 +337,16 @@ void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count
 		fprintf(out, "  endpoint %s\n", format_endpoint(&peer->endpoint, endpoint));
 		fprintf(out, "  pinned %s\n", peer->endpoint_pinned ? "on" : "off");
 		fprintf(out, "  encap %s\n", cli_encap_name(peer->encap));
+		if (peer->local_cid_len) {
+			fputs("  local-cid ", out);
+			peer_print_hex(out, peer->local_cid, peer->local_cid_len);
+			fputc('\n', out);
+		}
+		if (peer->remote_cid_len) {
+			fputs("  remote-cid ", out);
+			peer_print_hex(out, peer->remote_cid, peer->remote_cid_len);
+			fputc('\n', out);
+		}
 		peer_print_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
 		peer_print_seconds(out, "inactivity-timeout", peer->inactivity_timeout_set,
 				   peer->inactivity_timeout);
@@ -326,6 +386,8 @@ void peer_print_json(FILE *out, const struct burrow_nl_peer *peers, size_t count
 		json_print_endpoint(out, &peer->endpoint);
 		fprintf(out, ",\"pinned\":%s,\"encap\":\"%s\"",
 			peer->endpoint_pinned ? "true" : "false", cli_encap_name(peer->encap));
+		peer_print_json_hex(out, "local_cid", peer->local_cid, peer->local_cid_len);
+		peer_print_json_hex(out, "remote_cid", peer->remote_cid, peer->remote_cid_len);
 		peer_print_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
 		peer_print_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
 					peer->inactivity_timeout);
