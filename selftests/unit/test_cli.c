@@ -376,15 +376,21 @@ static int run_nothing(struct cli *cli, int argc, char **argv)
 static void test_find_command(void **state)
 {
 	static const struct cli_command commands[] = {
-		{ "show", run_nothing },
-		{ "set", run_nothing },
-		{ NULL, NULL },
+		{ "show", run_nothing, NULL },
+		{ "set", run_nothing, NULL },
+		{ "del", run_nothing, NULL },
+		{ NULL, NULL, NULL },
 	};
 
 	(void)state;
 	assert_ptr_equal(cli_find_command(commands, "set"), &commands[1]);
-	assert_null(cli_find_command(commands, "sho"));
+	/* Prefixes: the first command in table order, like ip(8). */
+	assert_ptr_equal(cli_find_command(commands, "sho"), &commands[0]);
+	assert_ptr_equal(cli_find_command(commands, "s"), &commands[0]);
+	assert_ptr_equal(cli_find_command(commands, "se"), &commands[1]);
+	assert_ptr_equal(cli_find_command(commands, "d"), &commands[2]);
 	assert_null(cli_find_command(commands, "shows"));
+	assert_null(cli_find_command(commands, "x"));
 	assert_null(cli_find_command(commands, ""));
 }
 

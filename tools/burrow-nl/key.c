@@ -280,13 +280,14 @@ void key_print_text(FILE *out, const struct burrow_nl_key *keys, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct burrow_nl_key *key = &keys[i];
+		char age[48];
 
 		if (i)
 			fputc('\n', out);
 		fprintf(out, "peer %u key %s\n", key->peer_id, cli_slot_name(key->slot));
 		fprintf(out, "  key-id %u\n", key->key_id);
 		fprintf(out, "  cipher %s\n", cli_cipher_name(key->cipher));
-		fprintf(out, "  age %us\n", key->age_seconds);
+		fprintf(out, "  age %s\n", cli_format_duration(key->age_seconds, age));
 		fprintf(out, "  tx-packets %" PRIu64 "\n", key->tx_packets);
 		fprintf(out, "  rx-packets %" PRIu64 "\n", key->rx_packets);
 		fprintf(out, "  rx-max-counter %" PRIu64 "\n", key->rx_max_counter);
@@ -298,22 +299,27 @@ void key_print_text(FILE *out, const struct burrow_nl_key *keys, size_t count)
 	}
 }
 
+void key_print_json_fields(FILE *out, const struct burrow_nl_key *key)
+{
+	fprintf(out, "\"peer_id\":%u,\"slot\":\"%s\",\"key_id\":%u,\"cipher\":\"%s\","
+		"\"age_seconds\":%u,\"tx_packets\":%" PRIu64 ",\"rx_packets\":%" PRIu64
+		",\"rx_max_counter\":%" PRIu64 ",\"soft_limit_packets\":%" PRIu64
+		",\"hard_limit_packets\":%" PRIu64 ",\"soft_limit_seconds\":%u"
+		",\"hard_limit_seconds\":%u,\"limit_reached\":\"%s\"",
+		key->peer_id, cli_slot_name(key->slot), key->key_id,
+		cli_cipher_name(key->cipher), key->age_seconds, key->tx_packets,
+		key->rx_packets, key->rx_max_counter, key->soft_limit_packets,
+		key->hard_limit_packets, key->soft_limit_seconds, key->hard_limit_seconds,
+		cli_limit_name(key->limit_reached));
+}
+
 void key_print_json(FILE *out, const struct burrow_nl_key *keys, size_t count)
 {
 	fputc('[', out);
 	for (size_t i = 0; i < count; i++) {
-		const struct burrow_nl_key *key = &keys[i];
-
-		fprintf(out, "%s{\"peer_id\":%u,\"slot\":\"%s\",\"key_id\":%u,\"cipher\":\"%s\","
-			"\"age_seconds\":%u,\"tx_packets\":%" PRIu64 ",\"rx_packets\":%" PRIu64
-			",\"rx_max_counter\":%" PRIu64 ",\"soft_limit_packets\":%" PRIu64
-			",\"hard_limit_packets\":%" PRIu64 ",\"soft_limit_seconds\":%u"
-			",\"hard_limit_seconds\":%u,\"limit_reached\":\"%s\"}",
-			i ? "," : "", key->peer_id, cli_slot_name(key->slot), key->key_id,
-			cli_cipher_name(key->cipher), key->age_seconds, key->tx_packets,
-			key->rx_packets, key->rx_max_counter, key->soft_limit_packets,
-			key->hard_limit_packets, key->soft_limit_seconds, key->hard_limit_seconds,
-			cli_limit_name(key->limit_reached));
+		fputs(i ? ",{" : "{", out);
+		key_print_json_fields(out, &keys[i]);
+		fputc('}', out);
 	}
 	fputs("]\n", out);
 }
@@ -354,33 +360,30 @@ static int key_show(struct cli *cli, int argc, char **argv)
 			return cli_report_error(cli, ret, "key show");
 		burrow_nl_peer_release(&peer);
 	}
-	if (cli->json)
-		key_print_json(stdout, keys, count);
-	else
-		key_print_text(stdout, keys, count);
+	if (cli->json) {
+		FILE *out = cli_json_begin(cli);
+
+		key_print_json(out, keys, count);
+		return cli_json_end(cli, out);
+	}
+	key_print_text(stdout, keys, count);
 	return CLI_EXIT_OK;
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
 
-static const struct cli_command key_commands[] = {
-	{ "add", key_add },
-	{ "swap", key_swap },
-	{ "del", key_del },
-	{ "show", key_show },
-	{ NULL, NULL },
+const struct cli_command cli_key_commands[] = {
+	{ "show", key_show, "show DEV peer N [slot primary|secondary]" },
+	{ "add", key_add, "add DEV peer N slot primary|secondary key-id N\n"
+	  "                  cipher chacha20-poly1305|aes-128-gcm|aes-256-gcm tx FILE rx FILE\n"
+	  "                  [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]" },
+	{ "swap", key_swap, "swap DEV peer N" },
+	{ "del", key_del, "del DEV peer N slot primary|secondary" },
+	{ NULL, NULL, NULL },
 };
 
 /* key add|swap|del|show ... */
 int cli_key(struct cli *cli, int argc, char **argv)
 {
-	const struct cli_command *command;
-
-	if (argc == 0)
-		return cli_usage_error("missing command for key (add, swap, del or show)");
-	command = cli_find_command(key_commands, argv[0]);
-	if (!command)
-		return cli_usage_error("unknown command '%s' for key (try 'burrow-nl help')",
-				       argv[0]);
-	return command->run(cli, argc - 1, argv + 1);
+	return cli_dispatch(cli, "key", cli_key_commands, argc, argv);
 }

@@ -106,7 +106,7 @@ int cli_monitor(struct cli *cli, int argc, char **argv)
 			continue;
 		if (ret == -ENOBUFS || ret == -EBADMSG || ret == -ENODATA) {
 			/* Lost or malformed events do not end monitoring. */
-			fprintf(stderr, "burrow-nl: monitor: %s\n", burrow_nl_last_error(cli->nl));
+			cli_error("monitor: %s", burrow_nl_last_error(cli->nl));
 			continue;
 		}
 		if (ret)
