@@ -147,6 +147,9 @@ dkms-install: dkms-build
 
 install: userspace
 	install -D -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/sbin/burrow-nl
+	install -D -m 0644 tools/burrow-nl/burrow-nl.8 $(DESTDIR)$(PREFIX)/share/man/man8/burrow-nl.8
+	install -D -m 0644 tools/burrow-nl/burrow-nl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/burrow-nl
 
 # ---- tests -------------------------------------------------------------------
 

@@ -249,11 +249,15 @@ struct key_add_args {
 	struct burrow_nl_key_config config;
 	const char *tx_path;
 	const char *rx_path;
+	const char *tx_text;	/* tx-key TEXT (needs -force), instead of tx FILE */
+	const char *rx_text;
 };
 
 /*
  * Parse "DEV peer N slot primary|secondary key-id N cipher CIPHER tx FILE rx
- * FILE [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]".
+ * FILE [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]";
+ * "tx-key TEXT" / "rx-key TEXT" (the key file's one line, given as an
+ * argument) instead of tx / rx, which key add refuses without -force.
  */
 int key_add_parse_args(int argc, char **argv, struct key_add_args *args,
 		       struct parse_error *error);

@@ -26,6 +26,8 @@ enum key_keyword {
 	KEY_HARD_PACKETS,
 	KEY_SOFT_SECONDS,
 	KEY_HARD_SECONDS,
+	KEY_TX_KEY,
+	KEY_RX_KEY,
 };
 
 static const char *const key_keywords[] = {
@@ -39,11 +41,13 @@ static const char *const key_keywords[] = {
 	[KEY_HARD_PACKETS] = "hard-packets",
 	[KEY_SOFT_SECONDS] = "soft-seconds",
 	[KEY_HARD_SECONDS] = "hard-seconds",
+	[KEY_TX_KEY] = "tx-key",
+	[KEY_RX_KEY] = "rx-key",
 };
 
-/* What key add cannot do without. */
+/* What key add cannot do without (tx and rx: a file, or tx-key/rx-key). */
 static const enum key_keyword key_add_required[] = {
-	KEY_PEER, KEY_SLOT, KEY_KEY_ID, KEY_CIPHER, KEY_TX, KEY_RX,
+	KEY_PEER, KEY_SLOT, KEY_KEY_ID, KEY_CIPHER,
 };
 
 static bool key_is_keyword(const char *word)
@@ -119,6 +123,12 @@ static int key_add_parse_value(enum key_keyword keyword, const char *text,
 	case KEY_RX:
 		args->rx_path = text;
 		return 0;
+	case KEY_TX_KEY:
+		args->tx_text = text;
+		return 0;
+	case KEY_RX_KEY:
+		args->rx_text = text;
+		return 0;
 	case KEY_SOFT_PACKETS:
 	case KEY_HARD_PACKETS:
 		if (parse_number(name, text, 0, UINT64_MAX, &number, error))
@@ -169,9 +179,33 @@ int key_add_parse_args(int argc, char **argv, struct key_add_args *args,
 			return parse_fail(error, "missing %s for key add",
 					  key_keywords[key_add_required[i]]);
 	}
-	if (strcmp(args->tx_path, "-") == 0 && strcmp(args->rx_path, "-") == 0)
+	if (given[KEY_TX] && given[KEY_TX_KEY])
+		return parse_fail(error, "give tx or tx-key, not both");
+	if (given[KEY_RX] && given[KEY_RX_KEY])
+		return parse_fail(error, "give rx or rx-key, not both");
+	if (!given[KEY_TX] && !given[KEY_TX_KEY])
+		return parse_fail(error, "missing tx for key add");
+	if (!given[KEY_RX] && !given[KEY_RX_KEY])
+		return parse_fail(error, "missing rx for key add");
+	if (args->tx_path && args->rx_path && strcmp(args->tx_path, "-") == 0 &&
+	    strcmp(args->rx_path, "-") == 0)
 		return parse_fail(error, "at most one of tx and rx may be '-' (standard input)");
 	return 0;
+}
+
+/* One direction's key and IV: from its file, or (tx-key/rx-key) the argument. */
+static int key_material(struct key_add_args *args, bool tx, const char *cipher_name,
+			size_t key_len, struct parse_error *error)
+{
+	const char *text = tx ? args->tx_text : args->rx_text;
+	uint8_t *key = tx ? args->config.encrypt_key : args->config.decrypt_key;
+	uint8_t *iv = tx ? args->config.encrypt_iv : args->config.decrypt_iv;
+
+	if (text)
+		return keyfile_decode(text, strlen(text), tx ? "tx-key" : "rx-key", cipher_name,
+				      key_len, key, iv, error);
+	return keyfile_read(tx ? args->tx_path : args->rx_path, cipher_name, key_len, key, iv,
+			    stderr, error);
 }
 
 /* key add DEV peer N slot S key-id N cipher C tx FILE rx FILE [limits] */
@@ -185,12 +219,15 @@ static int key_add(struct cli *cli, int argc, char **argv)
 
 	if (key_add_parse_args(argc, argv, &args, &error))
 		return cli_usage_error("%s", error.message);
+	if ((args.tx_text || args.rx_text) && !cli->force)
+		return cli_usage_error("refusing key material on the command line (%s): other "
+				       "users see it in ps, and it stays in shell history; use a "
+				       "key file or '-' for standard input, or -force",
+				       args.tx_text ? "tx-key" : "rx-key");
 	cipher_name = cli_cipher_name(args.config.cipher);
 	key_len = burrow_nl_cipher_key_len(args.config.cipher);
-	if (keyfile_read(args.tx_path, cipher_name, key_len, args.config.encrypt_key,
-			 args.config.encrypt_iv, stderr, &error) ||
-	    keyfile_read(args.rx_path, cipher_name, key_len, args.config.decrypt_key,
-			 args.config.decrypt_iv, stderr, &error)) {
+	if (key_material(&args, true, cipher_name, key_len, &error) ||
+	    key_material(&args, false, cipher_name, key_len, &error)) {
 		explicit_bzero(&args.config, sizeof(args.config));
 		return cli_usage_error("%s", error.message);
 	}
@@ -376,7 +413,8 @@ const struct cli_command cli_key_commands[] = {
 	{ "show", key_show, "show DEV peer N [slot primary|secondary]" },
 	{ "add", key_add, "add DEV peer N slot primary|secondary key-id N\n"
 	  "                  cipher chacha20-poly1305|aes-128-gcm|aes-256-gcm tx FILE rx FILE\n"
-	  "                  [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]" },
+	  "                  [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]\n"
+	  "                  (-force: tx-key HEX|BASE64, rx-key HEX|BASE64 instead of files)" },
 	{ "swap", key_swap, "swap DEV peer N" },
 	{ "del", key_del, "del DEV peer N slot primary|secondary" },
 	{ NULL, NULL, NULL },
