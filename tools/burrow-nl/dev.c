@@ -517,7 +517,8 @@ const struct cli_command cli_dev_commands[] = {
 	{ "add", dev_add, "add DEV [mtu N] [default-keepalive SECONDS]\n"
 	  "                  [default-inactivity-timeout SECONDS] [listen PORT|ADDR:PORT]" },
 	{ "del", dev_del, "del DEV" },
-	{ "restore", dev_restore, "restore DEV FILE   (FILE: 'burrow-nl -j show DEV' output; '-': stdin)" },
+	{ "restore", dev_restore, "restore DEV FILE [listen PORT|ADDR:PORT|none]\n"
+	  "                  FILE: 'burrow-nl -j show DEV' output ('-': stdin)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -4,7 +4,8 @@
  * DEV, so a configuration survives a reboot or moves to a fresh device:
  *   - the device's default-keepalive and default-inactivity-timeout;
  *   - a listen socket on listen_port when the dump has one (socket_family
- *     "inet": 0.0.0.0:PORT; "inet6": every address, both families);
+ *     "inet": 0.0.0.0:PORT; "inet6": every address, both families), or
+ *     where "listen ..." says ("listen none": no socket);
  *   - every peer with peer add: id, tx_id, endpoint, pinned, encap,
  *     keepalive, inactivity_timeout, allowed_ips.
  * Counters, times, ifindex, generation and keys' metadata are ignored: a
@@ -28,6 +29,9 @@ struct restore_ctx {
 	struct cli *cli;
 	const char *file;
 	const char *ifname;
+	bool listen_override;		/* "listen ..." given: not the dump's */
+	bool listen_none;		/* "listen none": no socket at all */
+	struct burrow_nl_endpoint listen_on;
 };
 
 static int restore_fail(const struct restore_ctx *ctx, const char *where, size_t index,
@@ -89,7 +93,10 @@ static int restore_dev(const struct restore_ctx *ctx, json_t *dev)
 		return ret;
 	args.settings.default_inactivity_timeout_set = set;
 	args.settings.default_inactivity_timeout = (uint32_t)value;
-	if (family && !json_is_null(family)) {
+	if (ctx->listen_override) {
+		args.listen = !ctx->listen_none;
+		args.listen_on = ctx->listen_on;
+	} else if (family && !json_is_null(family)) {
 		const char *name = json_is_string(family) ? json_string_value(family) : "";
 
 		ret = restore_uint(ctx, dev, NULL, 0, "listen_port", UINT16_MAX, false, &set,
@@ -213,7 +220,7 @@ static int restore_peer(const struct restore_ctx *ctx, json_t *peer, size_t inde
 	return CLI_EXIT_OK;
 }
 
-/* dev restore DEV FILE */
+/* dev restore DEV FILE [listen PORT|ADDR:PORT|[ADDR6]:PORT|none] */
 int dev_restore(struct cli *cli, int argc, char **argv)
 {
 	struct restore_ctx ctx = { .cli = cli };
@@ -226,10 +233,20 @@ int dev_restore(struct cli *cli, int argc, char **argv)
 
 	if (argc < 2)
 		return cli_usage_error("missing %s for dev restore", argc ? "FILE" : "device name");
-	if (argc > 2)
-		return cli_usage_error("unexpected argument '%s' for dev restore", argv[2]);
+	if (argc > 2 && strcmp(argv[2], "listen") != 0)
+		return cli_usage_error("unknown keyword '%s' for dev restore", argv[2]);
+	if (argc == 3)
+		return cli_usage_error("missing value for listen");
+	if (argc > 4)
+		return cli_usage_error("unexpected argument '%s' for dev restore", argv[4]);
 	if (parse_ifname(argv[0], &error))
 		return cli_usage_error("%s", error.message);
+	if (argc == 4) {
+		ctx.listen_override = true;
+		ctx.listen_none = strcmp(argv[3], "none") == 0;
+		if (!ctx.listen_none && parse_listen(argv[3], &ctx.listen_on, &error))
+			return cli_usage_error("%s", error.message);
+	}
 	ctx.ifname = argv[0];
 	ctx.file = argv[1];
 	if (strcmp(argv[1], "-") == 0)

@@ -45,17 +45,19 @@ static void show_add(struct show_block *block, const char *label, const char *fo
 	va_end(args);
 }
 
-/* "title: name" then the lines, labels padded to one width. */
-static void show_flush(FILE *out, const char *title, const char *name, struct show_block *block)
+/*
+ * Values start in one column for every block of a kind: after the longest
+ * label devices ("default inactivity timeout") or peers ("inactivity
+ * timeout", "latest receive") can print.
+ */
+#define SHOW_DEV_LABEL_WIDTH 26
+#define SHOW_PEER_LABEL_WIDTH 18
+
+/* "title: name" then the lines, labels padded to width. */
+static void show_flush(FILE *out, const char *title, const char *name, size_t width,
+		       struct show_block *block)
 {
-	size_t width = 0;
-
 	fprintf(out, "%s: %s\n", title, name);
-	for (size_t i = 0; i < block->count; i++) {
-		size_t len = strlen(block->lines[i].label);
-
-		width = len > width ? len : width;
-	}
 	for (size_t i = 0; i < block->count; i++)
 		fprintf(out, "  %s:%*s %s\n", block->lines[i].label,
 			(int)(width - strlen(block->lines[i].label)), "", block->lines[i].value);
@@ -117,7 +119,7 @@ static void show_print_peer(FILE *out, const struct show_dev *sdev, size_t p, in
 
 		if (!sdev->has_key[p][s]) {
 			used += snprintf(keys + used, sizeof(keys) - used, "%s%s none",
-					 s ? ", " : "", cli_slot_name((uint8_t)s));
+					 s ? "; " : "", cli_slot_name((uint8_t)s));
 			continue;
 		}
 		used += snprintf(keys + used, sizeof(keys) - used, "%s%s key-id %u %s, %s old",
@@ -131,7 +133,7 @@ static void show_print_peer(FILE *out, const struct show_dev *sdev, size_t p, in
 	}
 	show_add(&block, "keys", "%s", keys);
 	snprintf(id, sizeof(id), "%u", peer->id);
-	show_flush(out, "peer", id, &block);
+	show_flush(out, "peer", id, SHOW_PEER_LABEL_WIDTH, &block);
 }
 
 void show_print_text(FILE *out, const struct show_dev *devs, size_t count, int stats,
@@ -154,7 +156,7 @@ void show_print_text(FILE *out, const struct show_dev *devs, size_t count, int s
 		show_add(&block, "default inactivity timeout", "%s",
 			 show_seconds(dev->default_inactivity_timeout, seconds));
 		show_add(&block, "peers", "%u", dev->peer_count);
-		show_flush(out, "device", dev->ifname, &block);
+		show_flush(out, "device", dev->ifname, SHOW_DEV_LABEL_WIDTH, &block);
 		if (stats)
 			dev_print_counters_text(out, dev, "  ", stats < 2);
 		for (size_t p = 0; p < devs[i].peer_count; p++) {
