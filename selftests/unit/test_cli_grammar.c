@@ -210,7 +210,8 @@ static void test_batch_line_numbers(void **state)
 			   "peer add b0 id 1 keepalive 70000\n"
 			   "\n"
 			   "peer add b0 id 1 id 2\n"
-			   "peer add b0 id 1 endpoint\n";
+			   "peer add b0 id 1 endpoint\n"
+			   "monitor\n";
 	struct cli cli = { .json = false };
 	char err[1024];
 	int fd = mkstemp(path), saved_err, ret;
@@ -242,7 +243,8 @@ static void test_batch_line_numbers(void **state)
 		"--\n"
 		"burrow-nl: line 2: 70000 is out of range for keepalive (0-65535)\n"
 		"burrow-nl: line 4: duplicate option 'id'\n"
-		"burrow-nl: line 5: missing value for endpoint\n");
+		"burrow-nl: line 5: missing value for endpoint\n"
+		"burrow-nl: line 6: monitor cannot run in a batch\n");
 	assert_int_equal(cli_batch_line, 0);
 	assert_int_equal(cli_batch(&cli, "/nonexistent/batch"), CLI_EXIT_NOT_FOUND);
 }
