@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/cli.sh"
-plan 39
+plan 49
 
 ns=burrow-cli1
 ns_add $ns
@@ -54,6 +54,20 @@ golden version.json nl -j version
 golden help-peer.txt nl peer help
 golden help-peer-add.txt nl peer add help
 golden help-dev.txt nl d help
+run_ok "peer set through abbreviations (p se)" nl p se burrow0 id 3 \
+	endpoint 192.0.2.3:51823 allowed-ips 10.30.0.0/24 pinned on
+golden peer-set.txt nl peer show burrow0 id 3
+run_ok "peer set allowed-ips-op replace" nl peer set burrow0 id 3 allowed-ips-op replace \
+	allowed-ips 10.31.0.0/24 endpoint none
+is "$(nl -j peer show burrow0 id 3 | jq -c '.[0] | [.endpoint, .allowed_ips]')" \
+	'[null,["10.31.0.0/24"]]' "replace and endpoint none took effect"
+run_ok "key swap" nl key swap burrow0 peer 1
+is "$(nl -j key show burrow0 peer 1 | jq -c '[.[] | [.slot, .key_id]]')" \
+	'[["primary",5],["secondary",4]]' "the slots traded keys"
+run_ok "key del" nl key del burrow0 peer 1 slot secondary
+is "$(nl -j key show burrow0 peer 1 | jq -c '[.[].key_id]')" '[5]' "one key left"
+run_ok "dev set detach" nl dev set burrow0 detach
+is "$(nl -j dev show burrow0 | jq -c '.[0].socket_family')" null "the socket is gone"
 is "$(nl -h peer show burrow0 id 1 | grep '^  rx')" "  rx 0 B 0 packets" "-h prints bytes with units"
 run_fails "key show of an empty peer's slot: not found" 3 "kernel refused" \
 	nl key show burrow0 peer 3 slot primary
