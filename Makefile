@@ -31,6 +31,7 @@ MNL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 GNUTLS_CFLAGS := $(shell pkg-config --cflags gnutls 2>/dev/null)
 GNUTLS_LIBS := $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 LIB_SRCS := $(wildcard netlink/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -85,13 +86,13 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(TOOL): $(TOOL_OBJS) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(MNL_LIBS) $(GNUTLS_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(MNL_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS)
 
 # Unit tests link the library and every burrow-nl object but its main().
 $(BUILD)/unit/%: selftests/unit/%.c $(TOOL_LIB_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -Itools/burrow-nl -o $@ $< \
-		$(TOOL_LIB_OBJS) $(LIB) $(MNL_LIBS) $(GNUTLS_LIBS) $(CMOCKA_LIBS)
+		$(TOOL_LIB_OBJS) $(LIB) $(MNL_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
 
 unit-test: $(UNIT_BINS)
 	bash selftests/unit/run.sh $(UNIT_BINS)
@@ -160,6 +161,9 @@ dkms-install: dkms-build
 install: userspace
 	install -D -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/sbin/burrow-nl
 	install -D -m 0644 $(IP_PLUGIN) $(DESTDIR)$(IP_LIB_DIR)/link_burrow.so
+	install -D -m 0644 tools/burrow-nl/burrow-nl.8 $(DESTDIR)$(PREFIX)/share/man/man8/burrow-nl.8
+	install -D -m 0644 tools/burrow-nl/burrow-nl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/burrow-nl
 
 # ---- tests -------------------------------------------------------------------
 

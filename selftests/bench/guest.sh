@@ -3,7 +3,8 @@
 # every system side by side on that pair:
 #   veth                  the ceiling: no tunnel at all
 #   wireguard             the kernel's own wireguard module
-#   burrow-udp-<cipher>   one burrow device per cipher
+#   burrow-udp-<cipher>   one burrow device per cipher, udp encapsulation
+#   burrow-quic-<cipher>  the same with the quic encapsulation
 # Workloads per system: iperf3 TCP with 1 and with 4 flows (BENCH_RUNS runs
 # each), iperf3 UDP with 1400-byte datagrams (received packets per second),
 # and ping RTT while one TCP flow runs. Each measurement is printed as one
@@ -17,7 +18,9 @@ ciphers="chacha20-poly1305 aes-128-gcm aes-256-gcm"
 a=bench-a
 b=bench-b
 systems="veth wireguard"
-for cipher in $ciphers; do systems="$systems burrow-udp-$cipher"; done
+for encap in udp quic; do
+	for cipher in $ciphers; do systems="$systems burrow-$encap-$cipher"; done
+done
 count=$(wc -w <<<"$systems")
 plan $((count * 4 + 1))
 
@@ -53,12 +56,22 @@ setup_wireguard() {
 	target[wireguard]=10.20.0.2
 }
 
-# One burrow device per cipher: burrowN with 10.3N.0.0/24, ports 5200N/5210N.
+# One burrow device per encapsulation and cipher: burrowN with 10.3N.0.0/24,
+# ports 5200N/5210N. quic keys carry a header-protection key (key||IV||hp)
+# and each side receives on its own data CID.
 setup_burrow() {
-	local cipher=$1 index=$2 dir
+	local encap=$1 cipher=$2 index=$3 dir
 	dir=$(mktemp -d)
 	make_key "$cipher" "$dir/ab"
 	make_key "$cipher" "$dir/ba"
+	if [ "$encap" = quic ]; then
+		local file hp
+		for file in ab ba; do
+			hp=$(head -c "$(key_len "$cipher")" /dev/urandom | od -An -tx1 | tr -d ' \n')
+			printf '%s%s\n' "$(tr -d '\n' <"$dir/$file")" "$hp" >"$dir/$file.quic"
+			mv "$dir/$file.quic" "$dir/$file"
+		done
+	fi
 	for side in a b; do
 		local ns=bench-$side own_ip other_ip port other_port tx rx
 		[ $side = a ] && own_ip=1 other_ip=2 port=5200$index other_port=5210$index tx=ab rx=ba
@@ -71,15 +84,24 @@ setup_burrow() {
 			endpoint 192.0.2.$other_ip:$other_port allowed-ips 10.3$index.0.$other_ip/32
 		in_ns $ns burrow-nl key add burrow$index peer 1 slot primary key-id 1 \
 			cipher "$cipher" tx "$dir/$tx" rx "$dir/$rx"
+		if [ "$encap" = quic ]; then
+			local own_cid other_cid
+			printf -v own_cid 'c%d%014d' $own_ip $index
+			printf -v other_cid 'c%d%014d' $other_ip $index
+			in_ns $ns burrow-nl peer set burrow$index id 1 encap quic \
+				local-cid $own_cid remote-cid $other_cid
+		fi
 	done
-	target[burrow-udp-$cipher]=10.3$index.0.2
+	target[burrow-$encap-$cipher]=10.3$index.0.2
 }
 
 setup_wireguard
 index=0
-for cipher in $ciphers; do
-	setup_burrow "$cipher" $index
-	index=$((index + 1))
+for encap in udp quic; do
+	for cipher in $ciphers; do
+		setup_burrow $encap "$cipher" $index
+		index=$((index + 1))
+	done
 done
 status=0
 for system in $systems; do

@@ -249,7 +249,8 @@ static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t)
 	"\"drop_no_key\":0,\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0," \
 	"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,\"drop_replay\":0," \
 	"\"drop_source_not_allowed\":0,\"drop_nomem\":0,\"drop_queue_full\":0," \
-	"\"rx_keepalives\":0,\"rx_to_userspace\":0}"
+	"\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
+	"\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,\"rx_to_userspace\":0}"
 
 static void test_dev_sort_and_print(void **state)
 {
@@ -345,6 +346,10 @@ static void test_dev_print_stats(void **state)
 		"    drop-source-not-allowed 0\n"
 		"    drop-nomem 0\n"
 		"    drop-queue-full 0\n"
+		"    drop-quic-short 0\n"
+		"    drop-quic-reserved 0\n"
+		"    drop-quic-frame 0\n"
+		"    drop-quic-datagram-id 0\n"
 		"    rx-keepalives 0\n"
 		"    rx-to-userspace 18446744073709551615\n");
 	free(text);
@@ -360,7 +365,8 @@ static void test_dev_print_stats(void **state)
 		"\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0,"
 		"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,"
 		"\"drop_replay\":11,\"drop_source_not_allowed\":0,\"drop_nomem\":0,"
-		"\"drop_queue_full\":0,\"rx_keepalives\":0,"
+		"\"drop_queue_full\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
+		"\"drop_quic_frame\":0,\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,"
 		"\"rx_to_userspace\":18446744073709551615}}]\n");
 	free(text);
 }
@@ -376,15 +382,21 @@ static int run_nothing(struct cli *cli, int argc, char **argv)
 static void test_find_command(void **state)
 {
 	static const struct cli_command commands[] = {
-		{ "show", run_nothing },
-		{ "set", run_nothing },
-		{ NULL, NULL },
+		{ "show", run_nothing, NULL },
+		{ "set", run_nothing, NULL },
+		{ "del", run_nothing, NULL },
+		{ NULL, NULL, NULL },
 	};
 
 	(void)state;
 	assert_ptr_equal(cli_find_command(commands, "set"), &commands[1]);
-	assert_null(cli_find_command(commands, "sho"));
+	/* Prefixes: the first command in table order, like ip(8). */
+	assert_ptr_equal(cli_find_command(commands, "sho"), &commands[0]);
+	assert_ptr_equal(cli_find_command(commands, "s"), &commands[0]);
+	assert_ptr_equal(cli_find_command(commands, "se"), &commands[1]);
+	assert_ptr_equal(cli_find_command(commands, "d"), &commands[2]);
 	assert_null(cli_find_command(commands, "shows"));
+	assert_null(cli_find_command(commands, "x"));
 	assert_null(cli_find_command(commands, ""));
 }
 

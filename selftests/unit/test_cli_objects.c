@@ -466,7 +466,7 @@ static void test_key_print(void **state)
 		"peer 3 key primary\n"
 		"  key-id 1\n"
 		"  cipher aes-256-gcm\n"
-		"  age 120s\n"
+		"  age 2m\n"
 		"  tx-packets 10\n"
 		"  rx-packets 8\n"
 		"  rx-max-counter 9\n"

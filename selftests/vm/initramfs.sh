@@ -130,6 +130,11 @@ depmod -b "$stage" "$KERNEL_RELEASE"
 # Tests, their shared library and the guest-side runner.
 mkdir -p "$stage/burrow/selftests"
 cp -r "$repo/selftests/lib" "$stage/burrow/selftests/"
+# Expected outputs of the burrow-nl tests (selftests/net/cli-*.sh).
+if [ -d "$repo/selftests/net/golden" ]; then
+	mkdir -p "$stage/burrow/selftests/net"
+	cp -r "$repo/selftests/net/golden" "$stage/burrow/selftests/net/"
+fi
 printf '%s\n' "${GUEST_TESTS:-}" | while read -r test; do
 	[ -n "$test" ] || continue
 	mkdir -p "$stage/burrow/$(dirname "$test")" "$stage/burrow/selftests/lib"

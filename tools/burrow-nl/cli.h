@@ -26,25 +26,71 @@ enum cli_exit {
 	CLI_EXIT_NOT_FOUND = 3,	/* no such device, peer or key */
 };
 
-/* One run of the command: global options, and the netlink context. */
+struct mnl_socket;
+
+/*
+ * One run of the command: global options, and the netlink sockets. In
+ * batch mode one struct cli serves every line, so the sockets (and the
+ * family id resolved by burrow_nl_open()) are opened once.
+ */
 struct cli {
-	bool json;
-	bool stats;		/* -s: counters too */
+	bool json;		/* -j */
+	bool pretty;		/* -p: indented JSON */
+	bool human;		/* -h: bytes as KiB, MiB... */
+	bool force;		/* -force: batch goes on after errors; key material as argument */
+	int stats;		/* -s, repeatable: more counters */
 	struct burrow_nl *nl;	/* opened by cli_open() on first use */
+	struct mnl_socket *rtnl;	/* rtnetlink, opened by link.c on first use */
+	uint32_t rtnl_seq;
 };
 
 /* An object's or a command's entry: argv starts after its own name. */
 struct cli_command {
 	const char *name;
 	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *usage;	/* for 'help': lines after "burrow-nl OBJECT " */
 };
 
-/* The command called name in a table ending with { NULL }, or NULL. */
+/*
+ * The command called name in a table ending with { NULL }: an exact match,
+ * else the first command (in table order, which is help's) that name is a
+ * prefix of, like ip(8): "p s" is "peer show", "p se" "peer set". NULL
+ * when none matches or name is empty.
+ */
 const struct cli_command *cli_find_command(const struct cli_command *commands,
 					   const char *name);
 
-/* Print "burrow-nl: <message>" to stderr and return CLI_EXIT_USAGE. */
+/*
+ * Run argv[0] of commands for object (argv starts at the command). Also
+ * answers "OBJECT help" (every command's usage) and "OBJECT COMMAND help".
+ * Error: unknown command 'x' for peer (try 'burrow-nl peer help').
+ */
+int cli_dispatch(struct cli *cli, const char *object, const struct cli_command *commands,
+		 int argc, char **argv);
+
+/* The usage of every command of object, as 'help' prints it. */
+void cli_print_usage(FILE *out, const char *object, const struct cli_command *commands);
+
+/* Batch mode: the line being run (0 outside a batch), quoted in every error. */
+extern unsigned long cli_batch_line;
+
+/* Print "burrow-nl: [line N: ]<message>" to stderr. */
+void cli_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_error(), and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Where JSON output goes: stdout, or with -p a memory buffer that
+ * cli_json_end() indents (jansson) and writes to stdout. Returns
+ * CLI_EXIT_OK, or CLI_EXIT_REFUSED when the JSON cannot be reformatted.
+ */
+FILE *cli_json_begin(struct cli *cli);
+int cli_json_end(struct cli *cli, FILE *out);
+
+/* Human forms: "1.50 KiB" (or "1536 B" below 1 KiB), and "1h 2m 3s" / "0s". */
+const char *cli_format_bytes(uint64_t bytes, bool human, char buf[32]);
+const char *cli_format_duration(uint64_t seconds, char buf[48]);
 
 /*
  * Open cli->nl if it is not open yet. Returns CLI_EXIT_OK, or prints why
@@ -78,6 +124,47 @@ int cli_dev(struct cli *cli, int argc, char **argv);
 int cli_peer(struct cli *cli, int argc, char **argv);
 int cli_key(struct cli *cli, int argc, char **argv);
 int cli_monitor(struct cli *cli, int argc, char **argv);
+int cli_show(struct cli *cli, int argc, char **argv);
+
+/* Usage tables of the objects, for 'help'. */
+extern const struct cli_command cli_dev_commands[];
+extern const struct cli_command cli_peer_commands[];
+extern const struct cli_command cli_key_commands[];
+
+/*
+ * Run "OBJECT [COMMAND [ARGUMENTS]]" (objects and commands may be unique
+ * prefixes). Returns its exit code.
+ */
+int cli_run(struct cli *cli, int argc, char **argv);
+
+/* The whole 'burrow-nl help'. */
+void cli_print_help(FILE *out);
+
+/*
+ * -batch: run every line of path ("-": standard input) as a command line
+ * on cli. Stops at the first failing line unless cli->force. Returns the
+ * exit code of the first failing line, CLI_EXIT_OK when none failed.
+ */
+int cli_batch(struct cli *cli, const char *path);
+
+/*
+ * Split line into words, in place: blanks separate words, '#' outside
+ * quotes starts a comment, "..." and '...' quote, backslash escapes the
+ * next character. At most max words. Returns the count, or -1 with error
+ * set (unterminated quote, too many words).
+ */
+int cli_split_line(char *line, char **words, int max, struct parse_error *error);
+
+/* Enter the network namespace /var/run/netns/NAME (ip netns's). */
+int cli_enter_netns(const char *name);
+
+/* ---- rtnetlink (link.c) ---------------------------------------------------- */
+
+/* Create link ifname of kind "burrow" (mtu when mtu_set). Exit code. */
+int link_create(struct cli *cli, const char *ifname, bool mtu_set, uint32_t mtu);
+/* Delete link ifname. Exit code. */
+int link_delete(struct cli *cli, const char *ifname);
+void link_close(struct cli *cli);
 
 /* ---- the pieces that need no kernel, for unit tests ---------------------------- */
 
@@ -98,10 +185,28 @@ struct dev_set_args {
  */
 int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 		       struct parse_error *error);
+
+/*
+ * Parse "NAME [mtu N] [dev set's keywords]" (dev add): like dev set, but
+ * needing no setting. mtu 68-65535.
+ */
+int dev_add_parse_args(int argc, char **argv, struct dev_set_args *args, bool *mtu_set,
+		       uint32_t *mtu, struct parse_error *error);
 void dev_sort_by_name(struct burrow_nl_dev *devs, size_t count);
+
+/* Apply parsed dev set/add settings, opening the listen socket. Exit code. */
+int dev_apply_settings(struct cli *cli, struct dev_set_args *args, const char *what);
+
+/* dev restore DEV FILE (restore.c). */
+int dev_restore(struct cli *cli, int argc, char **argv);
 /* Text lists the counters with stats (-s) only; JSON always has them. */
 void dev_print_text(FILE *out, const struct burrow_nl_dev *devs, size_t count, bool stats);
 void dev_print_json(FILE *out, const struct burrow_nl_dev *devs, size_t count);
+/* One device's JSON members, without the braces (show nests peers in it). */
+void dev_print_json_fields(FILE *out, const struct burrow_nl_dev *dev);
+/* "<indent>drop-no-peer 3" lines; nonzero_only skips zeros. */
+void dev_print_counters_text(FILE *out, const struct burrow_nl_dev *dev, const char *indent,
+			     bool nonzero_only);
 
 /*
  * Open the UDP socket 'listen' asks for and bind it: AF_INET for an IPv4
@@ -133,18 +238,29 @@ int peer_parse_ref(int argc, char **argv, const char *command, bool id_optional,
 		   const char **ifname, uint32_t *id, struct parse_error *error);
 
 void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count);
+/* With human, bytes as "1.21 KiB". */
+void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t count,
+			   bool human);
 void peer_print_json(FILE *out, const struct burrow_nl_peer *peers, size_t count);
+void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer);
+/* A quic connection ID in hex (1 to BURROW_CID_LEN_MAX bytes); NAME is for messages. */
+int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *len,
+		   struct parse_error *error);
 
 /* key add: the config without key material, and the key files. */
 struct key_add_args {
 	struct burrow_nl_key_config config;
 	const char *tx_path;
 	const char *rx_path;
+	const char *tx_text;	/* tx-key TEXT (needs -force), instead of tx FILE */
+	const char *rx_text;
 };
 
 /*
  * Parse "DEV peer N slot primary|secondary key-id N cipher CIPHER tx FILE rx
- * FILE [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]".
+ * FILE [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]";
+ * "tx-key TEXT" / "rx-key TEXT" (the key file's one line, given as an
+ * argument) instead of tx / rx, which key add refuses without -force.
  */
 int key_add_parse_args(int argc, char **argv, struct key_add_args *args,
 		       struct parse_error *error);
@@ -159,6 +275,19 @@ int key_parse_ref(int argc, char **argv, const char *command, int slot_wanted,
 
 void key_print_text(FILE *out, const struct burrow_nl_key *keys, size_t count);
 void key_print_json(FILE *out, const struct burrow_nl_key *keys, size_t count);
+void key_print_json_fields(FILE *out, const struct burrow_nl_key *key);
+
+/* show (show.c): the overview of devs (sorted), their peers and key metadata. */
+struct show_dev {
+	struct burrow_nl_dev dev;
+	struct burrow_nl_peer *peers;
+	size_t peer_count;
+	struct burrow_nl_key (*keys)[2];	/* per peer: primary, secondary */
+	bool (*has_key)[2];
+};
+void show_print_text(FILE *out, const struct show_dev *devs, size_t count, int stats,
+		     bool human);
+void show_print_json(FILE *out, const struct show_dev *devs, size_t count);
 
 /* Names of enum values, NULL-safe ("?" for unknown values). */
 const char *cli_cipher_name(uint8_t cipher);

@@ -49,6 +49,10 @@ static const struct {
 	COUNTER(drop_source_not_allowed, "drop-source-not-allowed"),
 	COUNTER(drop_nomem, "drop-nomem"),
 	COUNTER(drop_queue_full, "drop-queue-full"),
+	COUNTER(drop_quic_short, "drop-quic-short"),
+	COUNTER(drop_quic_reserved, "drop-quic-reserved"),
+	COUNTER(drop_quic_frame, "drop-quic-frame"),
+	COUNTER(drop_quic_datagram_id, "drop-quic-datagram-id"),
 	COUNTER(rx_keepalives, "rx-keepalives"),
 	COUNTER(rx_to_userspace, "rx-to-userspace"),
 #undef COUNTER
@@ -93,42 +97,62 @@ static void dev_print_json_key(FILE *out, const char *name)
 	fputs("\":", out);
 }
 
+void dev_print_json_fields(FILE *out, const struct burrow_nl_dev *dev)
+{
+	fputs("\"ifname\":", out);
+	json_print_string(out, dev->ifname);
+	fprintf(out, ",\"ifindex\":%u,\"default_keepalive\":%u,"
+		"\"default_inactivity_timeout\":%u",
+		dev->ifindex, dev->default_keepalive, dev->default_inactivity_timeout);
+	if (dev->socket_family)
+		fprintf(out, ",\"socket_family\":\"%s\",\"listen_port\":%u",
+			format_family(dev->socket_family), dev->listen_port);
+	else
+		fputs(",\"socket_family\":null,\"listen_port\":null", out);
+	fprintf(out, ",\"peer_count\":%u,\"generation\":%u", dev->peer_count, dev->generation);
+	fputs(",\"stats\":{", out);
+	for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++) {
+		if (c)
+			fputc(',', out);
+		dev_print_json_key(out, dev_counters[c].name);
+		fprintf(out, "%" PRIu64, dev_counter(&dev->stats, c));
+	}
+	fputc('}', out);
+}
+
 void dev_print_json(FILE *out, const struct burrow_nl_dev *devs, size_t count)
 {
 	fputc('[', out);
 	for (size_t i = 0; i < count; i++) {
-		const struct burrow_nl_dev *dev = &devs[i];
-
-		fputs(i ? ",{\"ifname\":" : "{\"ifname\":", out);
-		json_print_string(out, dev->ifname);
-		fprintf(out, ",\"ifindex\":%u,\"default_keepalive\":%u,"
-			"\"default_inactivity_timeout\":%u",
-			dev->ifindex, dev->default_keepalive, dev->default_inactivity_timeout);
-		if (dev->socket_family)
-			fprintf(out, ",\"socket_family\":\"%s\",\"listen_port\":%u",
-				format_family(dev->socket_family), dev->listen_port);
-		else
-			fputs(",\"socket_family\":null,\"listen_port\":null", out);
-		fprintf(out, ",\"peer_count\":%u,\"generation\":%u", dev->peer_count,
-			dev->generation);
-		fputs(",\"stats\":{", out);
-		for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++) {
-			if (c)
-				fputc(',', out);
-			dev_print_json_key(out, dev_counters[c].name);
-			fprintf(out, "%" PRIu64, dev_counter(&dev->stats, c));
-		}
-		fputs("}}", out);
+		fputs(i ? ",{" : "{", out);
+		dev_print_json_fields(out, &devs[i]);
+		fputc('}', out);
 	}
 	fputs("]\n", out);
 }
 
-static void dev_print(const struct cli *cli, const struct burrow_nl_dev *devs, size_t count)
+void dev_print_counters_text(FILE *out, const struct burrow_nl_dev *dev, const char *indent,
+			     bool nonzero_only)
 {
-	if (cli->json)
-		dev_print_json(stdout, devs, count);
-	else
-		dev_print_text(stdout, devs, count, cli->stats);
+	for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++) {
+		uint64_t value = dev_counter(&dev->stats, c);
+
+		if (!nonzero_only || value)
+			fprintf(out, "%s%s %" PRIu64 "\n", indent, dev_counters[c].name, value);
+	}
+}
+
+static int dev_print(struct cli *cli, const struct burrow_nl_dev *devs, size_t count)
+{
+	FILE *out;
+
+	if (!cli->json) {
+		dev_print_text(stdout, devs, count, cli->stats > 0);
+		return CLI_EXIT_OK;
+	}
+	out = cli_json_begin(cli);
+	dev_print_json(out, devs, count);
+	return cli_json_end(cli, out);
 }
 
 /* dev show [DEV] */
@@ -154,17 +178,16 @@ static int dev_show(struct cli *cli, int argc, char **argv)
 		ret = burrow_nl_dev_get(cli->nl, &ref, &dev);
 		if (ret)
 			return cli_report_error(cli, ret, "dev show");
-		dev_print(cli, &dev, 1);
-		return CLI_EXIT_OK;
+		return dev_print(cli, &dev, 1);
 	}
 
 	ret = burrow_nl_dev_dump(cli->nl, &devs, &count);
 	if (ret)
 		return cli_report_error(cli, ret, "dev show");
 	dev_sort_by_name(devs, count);
-	dev_print(cli, devs, count);
+	ret = dev_print(cli, devs, count);
 	free(devs);
-	return CLI_EXIT_OK;
+	return ret;
 }
 
 /* ---- dev set -------------------------------------------------------------- */
@@ -211,11 +234,13 @@ static bool dev_is_keyword(const char *word)
 	       strcmp(word, "detach") == 0;
 }
 
+/* dev set's keywords from argv[first]; command names the command in errors. */
+static int dev_parse_settings(int argc, char **argv, int first, const char *command,
+			      struct dev_set_args *args, bool *any, struct parse_error *error);
+
 int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 		       struct parse_error *error)
 {
-	bool given[ARRAY_SIZE(dev_settings)] = { false };
-	struct burrow_nl_dev_settings *settings = &args->settings;
 	bool any_given = false;
 
 	*args = (struct dev_set_args){ 0 };
@@ -225,9 +250,75 @@ int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 		return parse_fail(error, "missing device name before '%s' for dev set", argv[0]);
 	if (parse_ifname(argv[0], error))
 		return -1;
-	settings->dev.ifname = argv[0];
+	args->settings.dev.ifname = argv[0];
+	if (dev_parse_settings(argc, argv, 1, "dev set", args, &any_given, error))
+		return -1;
+	if (!any_given)
+		return parse_fail(error, "nothing to set for dev set (give default-keepalive, "
+				  "default-inactivity-timeout, listen or detach)");
+	return 0;
+}
 
-	for (int i = 1; i < argc; i += 2) {
+int dev_add_parse_args(int argc, char **argv, struct dev_set_args *args, bool *mtu_set,
+		       uint32_t *mtu, struct parse_error *error)
+{
+	char **rest = NULL;
+	int rest_count = 0, ret;
+	bool any_given = false;
+	uint64_t number;
+
+	*args = (struct dev_set_args){ 0 };
+	*mtu_set = false;
+	if (argc == 0)
+		return parse_fail(error, "missing device name for dev add");
+	if (dev_is_keyword(argv[0]) || strcmp(argv[0], "mtu") == 0)
+		return parse_fail(error, "missing device name before '%s' for dev add", argv[0]);
+	if (parse_ifname(argv[0], error))
+		return -1;
+	args->settings.dev.ifname = argv[0];
+	/* mtu is dev add's own; the rest are dev set's. */
+	rest = calloc((size_t)argc, sizeof(*rest));
+	if (!rest)
+		return parse_fail(error, "out of memory");
+	rest[rest_count++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "mtu") != 0 || (i > 1 && strcmp(argv[i - 1], "listen") == 0)) {
+			rest[rest_count++] = argv[i];
+			continue;
+		}
+		if (*mtu_set) {
+			free(rest);
+			return parse_fail(error, "duplicate option 'mtu'");
+		}
+		if (i + 1 == argc) {
+			free(rest);
+			return parse_fail(error, "missing value for mtu");
+		}
+		if (parse_number("mtu", argv[i + 1], 68, 65535, &number, error)) {
+			free(rest);
+			return -1;
+		}
+		*mtu = (uint32_t)number;
+		*mtu_set = true;
+		i++;
+	}
+	ret = dev_parse_settings(rest_count, rest, 1, "dev add", args, &any_given, error);
+	free(rest);
+	if (ret)
+		return -1;
+	if (args->settings.socket_detach)
+		return parse_fail(error, "unknown keyword 'detach' for dev add");
+	return 0;
+}
+
+static int dev_parse_settings(int argc, char **argv, int first, const char *command,
+			      struct dev_set_args *args, bool *any, struct parse_error *error)
+{
+	bool given[ARRAY_SIZE(dev_settings)] = { false };
+	struct burrow_nl_dev_settings *settings = &args->settings;
+	bool any_given = false;
+
+	for (int i = first; i < argc; i += 2) {
 		const struct dev_setting *setting = dev_find_setting(argv[i]);
 		uint32_t seconds;
 
@@ -251,7 +342,7 @@ int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 			continue;
 		}
 		if (!setting)
-			return parse_fail(error, "unknown keyword '%s' for dev set", argv[i]);
+			return parse_fail(error, "unknown keyword '%s' for %s", argv[i], command);
 		if (given[setting - dev_settings])
 			return parse_fail(error, "duplicate option '%s'", argv[i]);
 		if (i + 1 == argc)
@@ -264,9 +355,7 @@ int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 	}
 	if (args->listen && settings->socket_detach)
 		return parse_fail(error, "give listen or detach, not both");
-	if (!any_given)
-		return parse_fail(error, "nothing to set for dev set (give default-keepalive, "
-				  "default-inactivity-timeout, listen or detach)");
+	*any = any_given;
 	return 0;
 }
 
@@ -338,55 +427,109 @@ int dev_open_socket(const struct burrow_nl_endpoint *listen_on, char *why, size_
  * dev set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS]
  *             [listen PORT|ADDR:PORT|[ADDR6]:PORT] [detach]
  */
-static int dev_set(struct cli *cli, int argc, char **argv)
+/* Send args (opening its listen socket first); what names the command in errors. */
+int dev_apply_settings(struct cli *cli, struct dev_set_args *args, const char *what)
 {
-	struct dev_set_args args;
-	struct parse_error error;
 	int ret, fd = -1;
 
-	if (dev_set_parse_args(argc, argv, &args, &error))
-		return cli_usage_error("%s", error.message);
 	ret = cli_open(cli);
 	if (ret)
 		return ret;
-	if (args.listen) {
+	if (args->listen) {
 		char why[256];
 
-		fd = dev_open_socket(&args.listen_on, why, sizeof(why));
+		fd = dev_open_socket(&args->listen_on, why, sizeof(why));
 		if (fd < 0) {
-			fprintf(stderr, "burrow-nl: dev set: %s\n", why);
+			cli_error("%s: %s", what, why);
 			return CLI_EXIT_REFUSED;
 		}
-		args.settings.socket_fd_set = true;
-		args.settings.socket_fd = fd;
+		args->settings.socket_fd_set = true;
+		args->settings.socket_fd = fd;
 	}
-	ret = burrow_nl_dev_set(cli->nl, &args.settings);
+	ret = burrow_nl_dev_set(cli->nl, &args->settings);
 	/* The kernel holds its own reference to the socket now. */
 	if (fd >= 0)
 		close(fd);
 	if (ret)
-		return cli_report_error(cli, ret, "dev set");
+		return cli_report_error(cli, ret, what);
 	return CLI_EXIT_OK;
+}
+
+static int dev_set(struct cli *cli, int argc, char **argv)
+{
+	struct dev_set_args args;
+	struct parse_error error;
+
+	if (dev_set_parse_args(argc, argv, &args, &error))
+		return cli_usage_error("%s", error.message);
+	return dev_apply_settings(cli, &args, "dev set");
+}
+
+/* dev add NAME [mtu N] [default-keepalive S] [default-inactivity-timeout S] [listen L] */
+static int dev_add(struct cli *cli, int argc, char **argv)
+{
+	struct dev_set_args args;
+	struct parse_error error;
+	bool mtu_set;
+	uint32_t mtu;
+	int ret;
+
+	if (dev_add_parse_args(argc, argv, &args, &mtu_set, &mtu, &error))
+		return cli_usage_error("%s", error.message);
+	ret = link_create(cli, argv[0], mtu_set, mtu);
+	if (ret)
+		return ret;
+	if (!args.listen && !args.settings.default_keepalive_set &&
+	    !args.settings.default_inactivity_timeout_set)
+		return CLI_EXIT_OK;
+	ret = dev_apply_settings(cli, &args, "dev add");
+	/* All or nothing: a device whose settings failed is removed again. */
+	if (ret)
+		link_delete(cli, argv[0]);
+	return ret;
+}
+
+/* dev del NAME: only a burrow device (dev-get finds it), never another kind. */
+static int dev_del(struct cli *cli, int argc, char **argv)
+{
+	const struct burrow_nl_dev_ref ref = { .ifname = argc ? argv[0] : NULL };
+	struct parse_error error;
+	struct burrow_nl_dev dev;
+	int ret;
+
+	if (argc == 0)
+		return cli_usage_error("missing device name for dev del");
+	if (argc > 1)
+		return cli_usage_error("unexpected argument '%s' for dev del", argv[1]);
+	if (parse_ifname(argv[0], &error))
+		return cli_usage_error("%s", error.message);
+	ret = cli_open(cli);
+	if (ret)
+		return ret;
+	ret = burrow_nl_dev_get(cli->nl, &ref, &dev);
+	if (ret)
+		return cli_report_error(cli, ret, "dev del");
+	return link_delete(cli, argv[0]);
 }
 
 /* ---- dispatch ------------------------------------------------------------- */
 
-static const struct cli_command dev_commands[] = {
-	{ "show", dev_show },
-	{ "set", dev_set },
-	{ NULL, NULL },
+const struct cli_command cli_dev_commands[] = {
+	{ "show", dev_show, "show [DEV]" },
+	{ "set", dev_set, "set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS]\n"
+	  "                  [listen PORT | listen ADDR:PORT | listen [ADDR6]:PORT] [detach]" },
+	{ "add", dev_add, "add DEV [mtu N] [default-keepalive SECONDS]\n"
+	  "                  [default-inactivity-timeout SECONDS] [listen PORT|ADDR:PORT]" },
+	{ "del", dev_del, "del DEV" },
+	{ "restore", dev_restore, "restore DEV FILE [listen PORT|ADDR:PORT|none]\n"
+	  "                  FILE: 'burrow-nl -j show DEV' output ('-': stdin)" },
+	{ NULL, NULL, NULL },
 };
 
-/* dev [show [DEV] | set DEV ...]; plain "dev" is "dev show". */
+/* dev [show [DEV] | set DEV ... | add | del | restore]; plain "dev" is "dev show". */
 int cli_dev(struct cli *cli, int argc, char **argv)
 {
-	const struct cli_command *command;
-
 	if (argc == 0)
 		return dev_show(cli, 0, argv);
-	command = cli_find_command(dev_commands, argv[0]);
-	if (!command)
-		return cli_usage_error("unknown command '%s' for dev (try 'burrow-nl help')",
-				       argv[0]);
-	return command->run(cli, argc - 1, argv + 1);
+	return cli_dispatch(cli, "dev", cli_dev_commands, argc, argv);
 }

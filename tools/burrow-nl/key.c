@@ -26,6 +26,8 @@ enum key_keyword {
 	KEY_HARD_PACKETS,
 	KEY_SOFT_SECONDS,
 	KEY_HARD_SECONDS,
+	KEY_TX_KEY,
+	KEY_RX_KEY,
 };
 
 static const char *const key_keywords[] = {
@@ -39,11 +41,13 @@ static const char *const key_keywords[] = {
 	[KEY_HARD_PACKETS] = "hard-packets",
 	[KEY_SOFT_SECONDS] = "soft-seconds",
 	[KEY_HARD_SECONDS] = "hard-seconds",
+	[KEY_TX_KEY] = "tx-key",
+	[KEY_RX_KEY] = "rx-key",
 };
 
-/* What key add cannot do without. */
+/* What key add cannot do without (tx and rx: a file, or tx-key/rx-key). */
 static const enum key_keyword key_add_required[] = {
-	KEY_PEER, KEY_SLOT, KEY_KEY_ID, KEY_CIPHER, KEY_TX, KEY_RX,
+	KEY_PEER, KEY_SLOT, KEY_KEY_ID, KEY_CIPHER,
 };
 
 static bool key_is_keyword(const char *word)
@@ -119,6 +123,12 @@ static int key_add_parse_value(enum key_keyword keyword, const char *text,
 	case KEY_RX:
 		args->rx_path = text;
 		return 0;
+	case KEY_TX_KEY:
+		args->tx_text = text;
+		return 0;
+	case KEY_RX_KEY:
+		args->rx_text = text;
+		return 0;
 	case KEY_SOFT_PACKETS:
 	case KEY_HARD_PACKETS:
 		if (parse_number(name, text, 0, UINT64_MAX, &number, error))
@@ -169,9 +179,42 @@ int key_add_parse_args(int argc, char **argv, struct key_add_args *args,
 			return parse_fail(error, "missing %s for key add",
 					  key_keywords[key_add_required[i]]);
 	}
-	if (strcmp(args->tx_path, "-") == 0 && strcmp(args->rx_path, "-") == 0)
+	if (given[KEY_TX] && given[KEY_TX_KEY])
+		return parse_fail(error, "give tx or tx-key, not both");
+	if (given[KEY_RX] && given[KEY_RX_KEY])
+		return parse_fail(error, "give rx or rx-key, not both");
+	if (!given[KEY_TX] && !given[KEY_TX_KEY])
+		return parse_fail(error, "missing tx for key add");
+	if (!given[KEY_RX] && !given[KEY_RX_KEY])
+		return parse_fail(error, "missing rx for key add");
+	if (args->tx_path && args->rx_path && strcmp(args->tx_path, "-") == 0 &&
+	    strcmp(args->rx_path, "-") == 0)
 		return parse_fail(error, "at most one of tx and rx may be '-' (standard input)");
 	return 0;
+}
+
+/* One direction's key and IV: from its file, or (tx-key/rx-key) the argument. */
+static int key_material(struct key_add_args *args, bool tx, const char *cipher_name,
+			size_t key_len, bool *has_hp, struct parse_error *error)
+{
+	const char *text = tx ? args->tx_text : args->rx_text;
+	uint8_t *key = tx ? args->config.encrypt_key : args->config.decrypt_key;
+	uint8_t *iv = tx ? args->config.encrypt_iv : args->config.decrypt_iv;
+	uint8_t *hp = tx ? args->config.encrypt_hp_key : args->config.decrypt_hp_key;
+
+	if (text)
+		return keyfile_decode_hp(text, strlen(text), tx ? "tx-key" : "rx-key",
+					 cipher_name, key_len, key, iv, hp, has_hp, error);
+	return keyfile_read_hp(tx ? args->tx_path : args->rx_path, cipher_name, key_len, key,
+			       iv, hp, has_hp, stderr, error);
+}
+
+/* Where a direction's key came from, for messages: its file or its keyword. */
+static const char *key_source(const struct key_add_args *args, bool tx)
+{
+	if (tx)
+		return args->tx_text ? "tx-key" : args->tx_path;
+	return args->rx_text ? "rx-key" : args->rx_path;
 }
 
 /* key add DEV peer N slot S key-id N cipher C tx FILE rx FILE [limits] */
@@ -185,24 +228,25 @@ static int key_add(struct cli *cli, int argc, char **argv)
 
 	if (key_add_parse_args(argc, argv, &args, &error))
 		return cli_usage_error("%s", error.message);
+	if ((args.tx_text || args.rx_text) && !cli->force)
+		return cli_usage_error("refusing key material on the command line (%s): other "
+				       "users see it in ps, and it stays in shell history; use a "
+				       "key file or '-' for standard input, or -force",
+				       args.tx_text ? "tx-key" : "rx-key");
 	cipher_name = cli_cipher_name(args.config.cipher);
 	key_len = burrow_nl_cipher_key_len(args.config.cipher);
 	bool tx_hp = false, rx_hp = false;
 
-	if (keyfile_read_hp(args.tx_path, cipher_name, key_len, args.config.encrypt_key,
-			    args.config.encrypt_iv, args.config.encrypt_hp_key, &tx_hp, stderr,
-			    &error) ||
-	    keyfile_read_hp(args.rx_path, cipher_name, key_len, args.config.decrypt_key,
-			    args.config.decrypt_iv, args.config.decrypt_hp_key, &rx_hp, stderr,
-			    &error)) {
+	if (key_material(&args, true, cipher_name, key_len, &tx_hp, &error) ||
+	    key_material(&args, false, cipher_name, key_len, &rx_hp, &error)) {
 		explicit_bzero(&args.config, sizeof(args.config));
 		return cli_usage_error("%s", error.message);
 	}
 	if (tx_hp != rx_hp) {
 		explicit_bzero(&args.config, sizeof(args.config));
-		return cli_usage_error("key file '%s' has a header-protection key and '%s' has none; give both or neither",
-				       tx_hp ? args.tx_path : args.rx_path,
-				       tx_hp ? args.rx_path : args.tx_path);
+		return cli_usage_error("'%s' has a header-protection key and '%s' has none; "
+				       "give both or neither", key_source(&args, tx_hp),
+				       key_source(&args, !tx_hp));
 	}
 	args.config.hp_keys_set = tx_hp;
 	ret = cli_open(cli);
@@ -291,13 +335,14 @@ void key_print_text(FILE *out, const struct burrow_nl_key *keys, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct burrow_nl_key *key = &keys[i];
+		char age[48];
 
 		if (i)
 			fputc('\n', out);
 		fprintf(out, "peer %u key %s\n", key->peer_id, cli_slot_name(key->slot));
 		fprintf(out, "  key-id %u\n", key->key_id);
 		fprintf(out, "  cipher %s\n", cli_cipher_name(key->cipher));
-		fprintf(out, "  age %us\n", key->age_seconds);
+		fprintf(out, "  age %s\n", cli_format_duration(key->age_seconds, age));
 		fprintf(out, "  tx-packets %" PRIu64 "\n", key->tx_packets);
 		fprintf(out, "  rx-packets %" PRIu64 "\n", key->rx_packets);
 		fprintf(out, "  rx-max-counter %" PRIu64 "\n", key->rx_max_counter);
@@ -309,22 +354,27 @@ void key_print_text(FILE *out, const struct burrow_nl_key *keys, size_t count)
 	}
 }
 
+void key_print_json_fields(FILE *out, const struct burrow_nl_key *key)
+{
+	fprintf(out, "\"peer_id\":%u,\"slot\":\"%s\",\"key_id\":%u,\"cipher\":\"%s\","
+		"\"age_seconds\":%u,\"tx_packets\":%" PRIu64 ",\"rx_packets\":%" PRIu64
+		",\"rx_max_counter\":%" PRIu64 ",\"soft_limit_packets\":%" PRIu64
+		",\"hard_limit_packets\":%" PRIu64 ",\"soft_limit_seconds\":%u"
+		",\"hard_limit_seconds\":%u,\"limit_reached\":\"%s\"",
+		key->peer_id, cli_slot_name(key->slot), key->key_id,
+		cli_cipher_name(key->cipher), key->age_seconds, key->tx_packets,
+		key->rx_packets, key->rx_max_counter, key->soft_limit_packets,
+		key->hard_limit_packets, key->soft_limit_seconds, key->hard_limit_seconds,
+		cli_limit_name(key->limit_reached));
+}
+
 void key_print_json(FILE *out, const struct burrow_nl_key *keys, size_t count)
 {
 	fputc('[', out);
 	for (size_t i = 0; i < count; i++) {
-		const struct burrow_nl_key *key = &keys[i];
-
-		fprintf(out, "%s{\"peer_id\":%u,\"slot\":\"%s\",\"key_id\":%u,\"cipher\":\"%s\","
-			"\"age_seconds\":%u,\"tx_packets\":%" PRIu64 ",\"rx_packets\":%" PRIu64
-			",\"rx_max_counter\":%" PRIu64 ",\"soft_limit_packets\":%" PRIu64
-			",\"hard_limit_packets\":%" PRIu64 ",\"soft_limit_seconds\":%u"
-			",\"hard_limit_seconds\":%u,\"limit_reached\":\"%s\"}",
-			i ? "," : "", key->peer_id, cli_slot_name(key->slot), key->key_id,
-			cli_cipher_name(key->cipher), key->age_seconds, key->tx_packets,
-			key->rx_packets, key->rx_max_counter, key->soft_limit_packets,
-			key->hard_limit_packets, key->soft_limit_seconds, key->hard_limit_seconds,
-			cli_limit_name(key->limit_reached));
+		fputs(i ? ",{" : "{", out);
+		key_print_json_fields(out, &keys[i]);
+		fputc('}', out);
 	}
 	fputs("]\n", out);
 }
@@ -365,33 +415,31 @@ static int key_show(struct cli *cli, int argc, char **argv)
 			return cli_report_error(cli, ret, "key show");
 		burrow_nl_peer_release(&peer);
 	}
-	if (cli->json)
-		key_print_json(stdout, keys, count);
-	else
-		key_print_text(stdout, keys, count);
+	if (cli->json) {
+		FILE *out = cli_json_begin(cli);
+
+		key_print_json(out, keys, count);
+		return cli_json_end(cli, out);
+	}
+	key_print_text(stdout, keys, count);
 	return CLI_EXIT_OK;
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
 
-static const struct cli_command key_commands[] = {
-	{ "add", key_add },
-	{ "swap", key_swap },
-	{ "del", key_del },
-	{ "show", key_show },
-	{ NULL, NULL },
+const struct cli_command cli_key_commands[] = {
+	{ "show", key_show, "show DEV peer N [slot primary|secondary]" },
+	{ "add", key_add, "add DEV peer N slot primary|secondary key-id N\n"
+	  "                  cipher chacha20-poly1305|aes-128-gcm|aes-256-gcm tx FILE rx FILE\n"
+	  "                  [soft-packets N] [hard-packets N] [soft-seconds N] [hard-seconds N]\n"
+	  "                  (-force: tx-key HEX|BASE64, rx-key HEX|BASE64 instead of files)" },
+	{ "swap", key_swap, "swap DEV peer N" },
+	{ "del", key_del, "del DEV peer N slot primary|secondary" },
+	{ NULL, NULL, NULL },
 };
 
 /* key add|swap|del|show ... */
 int cli_key(struct cli *cli, int argc, char **argv)
 {
-	const struct cli_command *command;
-
-	if (argc == 0)
-		return cli_usage_error("missing command for key (add, swap, del or show)");
-	command = cli_find_command(key_commands, argv[0]);
-	if (!command)
-		return cli_usage_error("unknown command '%s' for key (try 'burrow-nl help')",
-				       argv[0]);
-	return command->run(cli, argc - 1, argv + 1);
+	return cli_dispatch(cli, "key", cli_key_commands, argc, argv);
 }

@@ -89,6 +89,9 @@ int cli_monitor(struct cli *cli, int argc, char **argv)
 
 	if (argc > 0)
 		return cli_usage_error("unexpected argument '%s' for monitor", argv[0]);
+	/* It never ends, and its socket would receive events only. */
+	if (cli_batch_line)
+		return cli_usage_error("monitor cannot run in a batch");
 	ret = cli_open(cli);
 	if (ret)
 		return ret;
@@ -106,7 +109,7 @@ int cli_monitor(struct cli *cli, int argc, char **argv)
 			continue;
 		if (ret == -ENOBUFS || ret == -EBADMSG || ret == -ENODATA) {
 			/* Lost or malformed events do not end monitoring. */
-			fprintf(stderr, "burrow-nl: monitor: %s\n", burrow_nl_last_error(cli->nl));
+			cli_error("monitor: %s", burrow_nl_last_error(cli->nl));
 			continue;
 		}
 		if (ret)

@@ -59,7 +59,7 @@ static bool peer_is_keyword(const char *word)
 }
 
 /* A connection ID: 1 to BURROW_CID_LEN_MAX bytes as an even number of hex digits. */
-static int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *len,
+int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *len,
 			  struct parse_error *error)
 {
 	size_t digits = strlen(text);
@@ -324,7 +324,24 @@ static void peer_print_json_hex(FILE *out, const char *key, const uint8_t *bytes
 	fputc('"', out);
 }
 
+/* Bytes as "N bytes", or with human "1.21 KiB". */
+static void peer_print_bytes(FILE *out, uint64_t bytes, bool human)
+{
+	char buf[32];
+
+	if (human)
+		fputs(cli_format_bytes(bytes, true, buf), out);
+	else
+		fprintf(out, "%" PRIu64 " bytes", bytes);
+}
+
 void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count)
+{
+	peer_print_text_human(out, peers, count, false);
+}
+
+void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t count,
+			   bool human)
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct burrow_nl_peer *peer = &peers[i];
@@ -353,15 +370,20 @@ void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count
 		fputs("  allowed-ips ", out);
 		peer_print_allowed_ips(out, peer);
 		fputc('\n', out);
-		fprintf(out, "  rx %" PRIu64 " bytes %" PRIu64 " packets\n", peer->rx_bytes,
-			peer->rx_packets);
-		fprintf(out, "  tx %" PRIu64 " bytes %" PRIu64 " packets\n", peer->tx_bytes,
-			peer->tx_packets);
-		if (peer->last_rx_set)
-			fprintf(out, "  last-receive %" PRIu64 "s ago\n",
-				peer->last_rx_ms_ago / 1000);
-		else
+		fputs("  rx ", out);
+		peer_print_bytes(out, peer->rx_bytes, human);
+		fprintf(out, " %" PRIu64 " packets\n", peer->rx_packets);
+		fputs("  tx ", out);
+		peer_print_bytes(out, peer->tx_bytes, human);
+		fprintf(out, " %" PRIu64 " packets\n", peer->tx_packets);
+		if (peer->last_rx_set) {
+			char ago[48];
+
+			fprintf(out, "  last-receive %s ago\n",
+				cli_format_duration(peer->last_rx_ms_ago / 1000, ago));
+		} else {
 			fputs("  last-receive never\n", out);
+		}
 		fprintf(out, "  expired %s\n", peer->expired ? "yes" : "no");
 	}
 }
@@ -374,45 +396,54 @@ static void peer_print_json_seconds(FILE *out, const char *key, bool set, uint32
 		fprintf(out, ",\"%s\":null", key);
 }
 
+void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer)
+{
+	char prefix[FORMAT_PREFIX_SIZE];
+
+	fprintf(out, "\"id\":%u,\"tx_id\":%u,\"endpoint\":", peer->id, peer->tx_id);
+	json_print_endpoint(out, &peer->endpoint);
+	fprintf(out, ",\"pinned\":%s,\"encap\":\"%s\"",
+		peer->endpoint_pinned ? "true" : "false", cli_encap_name(peer->encap));
+	peer_print_json_hex(out, "local_cid", peer->local_cid, peer->local_cid_len);
+	peer_print_json_hex(out, "remote_cid", peer->remote_cid, peer->remote_cid_len);
+	peer_print_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
+	peer_print_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
+				peer->inactivity_timeout);
+	fputs(",\"allowed_ips\":[", out);
+	for (size_t a = 0; a < peer->allowed_ips_count; a++)
+		fprintf(out, "%s\"%s\"", a ? "," : "", format_prefix(&peer->allowed_ips[a], prefix));
+	fprintf(out, "],\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
+		",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64, peer->rx_bytes,
+		peer->rx_packets, peer->tx_bytes, peer->tx_packets);
+	if (peer->last_rx_set)
+		fprintf(out, ",\"last_rx_ms_ago\":%" PRIu64, peer->last_rx_ms_ago);
+	else
+		fputs(",\"last_rx_ms_ago\":null", out);
+	fprintf(out, ",\"expired\":%s", peer->expired ? "true" : "false");
+}
+
 void peer_print_json(FILE *out, const struct burrow_nl_peer *peers, size_t count)
 {
 	fputc('[', out);
 	for (size_t i = 0; i < count; i++) {
-		const struct burrow_nl_peer *peer = &peers[i];
-		char prefix[FORMAT_PREFIX_SIZE];
-
-		fprintf(out, "%s{\"id\":%u,\"tx_id\":%u,\"endpoint\":", i ? "," : "", peer->id,
-			peer->tx_id);
-		json_print_endpoint(out, &peer->endpoint);
-		fprintf(out, ",\"pinned\":%s,\"encap\":\"%s\"",
-			peer->endpoint_pinned ? "true" : "false", cli_encap_name(peer->encap));
-		peer_print_json_hex(out, "local_cid", peer->local_cid, peer->local_cid_len);
-		peer_print_json_hex(out, "remote_cid", peer->remote_cid, peer->remote_cid_len);
-		peer_print_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
-		peer_print_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
-					peer->inactivity_timeout);
-		fputs(",\"allowed_ips\":[", out);
-		for (size_t a = 0; a < peer->allowed_ips_count; a++)
-			fprintf(out, "%s\"%s\"", a ? "," : "",
-				format_prefix(&peer->allowed_ips[a], prefix));
-		fprintf(out, "],\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
-			",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64, peer->rx_bytes,
-			peer->rx_packets, peer->tx_bytes, peer->tx_packets);
-		if (peer->last_rx_set)
-			fprintf(out, ",\"last_rx_ms_ago\":%" PRIu64, peer->last_rx_ms_ago);
-		else
-			fputs(",\"last_rx_ms_ago\":null", out);
-		fprintf(out, ",\"expired\":%s}", peer->expired ? "true" : "false");
+		fputs(i ? ",{" : "{", out);
+		peer_print_json_fields(out, &peers[i]);
+		fputc('}', out);
 	}
 	fputs("]\n", out);
 }
 
-static void peer_print(struct cli *cli, const struct burrow_nl_peer *peers, size_t count)
+static int peer_print(struct cli *cli, const struct burrow_nl_peer *peers, size_t count)
 {
-	if (cli->json)
-		peer_print_json(stdout, peers, count);
-	else
-		peer_print_text(stdout, peers, count);
+	FILE *out;
+
+	if (!cli->json) {
+		peer_print_text_human(stdout, peers, count, cli->human);
+		return CLI_EXIT_OK;
+	}
+	out = cli_json_begin(cli);
+	peer_print_json(out, peers, count);
+	return cli_json_end(cli, out);
 }
 
 /* One peer, picked out of a dump of the device. */
@@ -428,11 +459,11 @@ static int peer_show_from_dump(struct cli *cli, const struct burrow_nl_dev_ref *
 	for (i = 0; i < count && peers[i].id != id; i++)
 		;
 	if (i < count)
-		peer_print(cli, &peers[i], 1);
+		ret = peer_print(cli, &peers[i], 1);
 	burrow_nl_peers_free(peers, count);
 	if (i == count)
 		return cli_report_error(cli, -ENOENT, "peer show");
-	return CLI_EXIT_OK;
+	return ret;
 }
 
 /* peer show DEV [id N] */
@@ -462,34 +493,30 @@ static int peer_show(struct cli *cli, int argc, char **argv)
 	}
 	if (ret)
 		return cli_report_error(cli, ret, "peer show");
-	peer_print(cli, peers, count);
+	ret = peer_print(cli, peers, count);
 	if (id)
 		burrow_nl_peer_release(&one);
 	else
 		burrow_nl_peers_free(peers, count);
-	return CLI_EXIT_OK;
+	return ret;
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
 
-static const struct cli_command peer_commands[] = {
-	{ "add", peer_add },
-	{ "set", peer_set },
-	{ "del", peer_del },
-	{ "show", peer_show },
-	{ NULL, NULL },
+const struct cli_command cli_peer_commands[] = {
+	{ "show", peer_show, "show DEV [id N]" },
+	{ "add", peer_add, "add DEV id N [tx-id N] [endpoint ADDR:PORT | endpoint [ADDR6]:PORT]\n"
+	  "                  [allowed-ips PREFIX[,PREFIX...]] [keepalive SECONDS]\n"
+	  "                  [inactivity-timeout SECONDS] [pinned on|off] [encap udp|quic]\n"
+	  "                  [local-cid HEX] [remote-cid HEX]" },
+	{ "set", peer_set, "set DEV id N [peer add's options] [endpoint none]\n"
+	  "                  [allowed-ips-op add|remove|replace]" },
+	{ "del", peer_del, "del DEV id N" },
+	{ NULL, NULL, NULL },
 };
 
 /* peer add|set|del|show ... */
 int cli_peer(struct cli *cli, int argc, char **argv)
 {
-	const struct cli_command *command;
-
-	if (argc == 0)
-		return cli_usage_error("missing command for peer (add, set, del or show)");
-	command = cli_find_command(peer_commands, argv[0]);
-	if (!command)
-		return cli_usage_error("unknown command '%s' for peer (try 'burrow-nl help')",
-				       argv[0]);
-	return command->run(cli, argc - 1, argv + 1);
+	return cli_dispatch(cli, "peer", cli_peer_commands, argc, argv);
 }

@@ -19,11 +19,14 @@ int cli_version(struct cli *cli, int argc, char **argv)
 		return cli_report_error(cli, ret, "version");
 
 	if (cli->json) {
-		fputs("{\"burrow_nl\":", stdout);
-		json_print_string(stdout, BURROW_VERSION);
-		fputs(",\"module\":", stdout);
-		json_print_string(stdout, version.module);
-		printf(",\"api\":%u}\n", version.api);
+		FILE *out = cli_json_begin(cli);
+
+		fputs("{\"burrow_nl\":", out);
+		json_print_string(out, BURROW_VERSION);
+		fputs(",\"module\":", out);
+		json_print_string(out, version.module);
+		fprintf(out, ",\"api\":%u}\n", version.api);
+		return cli_json_end(cli, out);
 	} else {
 		printf("burrow-nl %s, module %s, api %u\n", BURROW_VERSION, version.module,
 		       version.api);
