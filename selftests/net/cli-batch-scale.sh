@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (burrow-nl output and parsing; the kernel paths it drives are covered on the debug kernel by genl-basics, netlink-* and udp-*)
 # -batch speed: 10,000 peers with 10 prefixes each in one batch file, on one
 # netlink socket. The time is reported (docs/operations.md quotes it) and
 # must stay within a generous bound so a per-line regression (a process or

@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (burrow-nl output and parsing; the kernel paths it drives are covered on the debug kernel by genl-basics, netlink-* and udp-*)
 # burrow-nl's refusals: every parse error with its exact message and exit
 # code, kernel refusals (exit 2, extack), not found (exit 3), and -batch
 # with an error in the middle, with and without -force.

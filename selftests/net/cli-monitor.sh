@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (burrow-nl output and parsing; the kernel paths it drives are covered on the debug kernel by genl-basics, netlink-* and udp-*)
 # burrow-nl monitor: text lines and JSON lines with timestamps, against
 # golden files, for a key-soft-limit event.
 . "$(dirname "$0")/../lib/tap.sh"

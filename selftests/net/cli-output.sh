@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (burrow-nl output and parsing; the kernel paths it drives are covered on the debug kernel by genl-basics, netlink-* and udp-*)
 # burrow-nl's output, text and JSON, for every show command, against golden
 # files (selftests/net/golden/) with volatile fields normalised; dev add/del
 # over rtnetlink; -n NETNS; abbreviations; help at every level; key

@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (burrow-nl output and parsing; the kernel paths it drives are covered on the debug kernel by genl-basics, netlink-* and udp-*)
 # Round trip: configure a device, dump it with 'burrow-nl -j show', apply
 # the dump to a fresh device in another namespace with 'dev restore', and
 # the two dumps are identical but for ifindex and generation (keys are

@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (wire conformance of what quic-matrix already runs on the debug kernel)
 # The independent decoder (selftests/quic-decoder/quic-decode.c: GnuTLS,
 # no code shared with the module) decrypts what tcpdump captured of a quic
 # tunnel with the keys the test installed, across a key-phase flip, for
