@@ -58,6 +58,10 @@ struct burrow_quic_settings {
 	/* Added beyond plan. TESTS ONLY: ALPN to offer/accept instead of
 	 * "burrow/1". NULL (always in burrowd) = BURROW_QUIC_ALPN. */
 	const char *alpn_override;
+	/* Added beyond plan. Send a PING after this long without traffic so an
+	 * idle control connection stays up (keep it below idle_timeout_ms).
+	 * 0 = no keep-alive. */
+	uint64_t keepalive_ms;
 };
 
 struct burrow_quic_callbacks {
