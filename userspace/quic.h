@@ -72,8 +72,9 @@ struct burrow_quic_callbacks {
 	 * *conn_user then starts as the value given to connect). */
 	int  (*authorize)(const uint8_t public_key[32], const struct sockaddr *remote,
 			  void **conn_user, void *endpoint_user);
-	/* Handshake complete and confirmed-enough to send 1-RTT data; the
-	 * exporter is usable from here on. */
+	/* TLS handshake complete: 1-RTT streams and the exporter are usable.
+	 * On a client this comes when the client has sent its Finished; the
+	 * server may still refuse the client's key, so closed() can follow. */
 	void (*established)(struct burrow_quic_conn *conn, void *conn_user);
 	/* In-order stream bytes. The endpoint gives flow-control credit back as
 	 * soon as this returns (the data is considered consumed). len may be 0
@@ -113,8 +114,11 @@ int  burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr 
  * reached or the handshake is not complete yet. */
 int  burrow_quic_open_stream(struct burrow_quic_conn *conn, int64_t *stream_id);
 /* Buffered (copied), flow-controlled, flushed by the endpoint. fin closes
- * the sending side after data. -EPIPE after fin was sent, -ENOTCONN if the
- * connection is closing. */
+ * the sending side after data. stream_id: one from open_stream, or a peer's
+ * stream seen in stream_data. -ENOENT for any other (or finished) stream,
+ * -EPIPE after fin was queued, -ENOTCONN if the connection is closing.
+ * There is no backpressure: check burrow_quic_stream_unacked() before
+ * queueing bulk data. */
 int  burrow_quic_send(struct burrow_quic_conn *conn, int64_t stream_id, const uint8_t *data,
 	size_t len, bool fin);
 /* RFC 5705 / RFC 8446 exporter (gnutls_prf_rfc5705). context may be NULL
@@ -141,6 +145,9 @@ const char *burrow_quic_endpoint_last_error(const struct burrow_quic_endpoint *e
 /* Current remote address of the connection (*len set to its length). */
 const struct sockaddr *burrow_quic_remote_addr(const struct burrow_quic_conn *conn,
 	socklen_t *len);
+/* Bytes queued on the stream and not yet acknowledged by the peer (0 for
+ * unknown or finished streams). */
+size_t burrow_quic_stream_unacked(const struct burrow_quic_conn *conn, int64_t stream_id);
 /* Replace the conn_user pointer passed to later callbacks. */
 void burrow_quic_set_user(struct burrow_quic_conn *conn, void *conn_user);
 /* The endpoint's own raw public key (32 bytes), derived from the private key. */

@@ -23,6 +23,23 @@ static struct quic_stream *quic_stream_find(struct burrow_quic_conn *c, int64_t 
 	return NULL;
 }
 
+/* Streams are tracked from open_stream (ours) or their first byte (the
+ * peer's) until ngtcp2's stream_close, so send() can refuse unknown ones. */
+static struct quic_stream *quic_stream_add(struct burrow_quic_conn *c, int64_t id)
+{
+	struct quic_stream *s = quic_stream_find(c, id);
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->id = id;
+	s->next = c->streams;
+	c->streams = s;
+	return s;
+}
+
 void quic_stream_free(struct quic_stream *s)
 {
 	struct quic_chunk *ch, *next;
@@ -155,6 +172,8 @@ int quic_cb_recv_stream_data(ngtcp2_conn *conn, uint32_t flags, int64_t stream_i
 
 	(void)offset;
 	(void)stream_user_data;
+	if (!quic_stream_add(c, stream_id))
+		return NGTCP2_ERR_CALLBACK_FAILURE;
 	if (!c->dead && ep->cb.stream_data && c->app_known)
 		ep->cb.stream_data(c, stream_id, data, datalen,
 				   flags & NGTCP2_STREAM_DATA_FLAG_FIN, c->user);
@@ -231,6 +250,20 @@ int burrow_quic_open_stream(struct burrow_quic_conn *c, int64_t *stream_id)
 		quic_set_error(c->ep, "cannot open stream: %s", ngtcp2_strerror(rv));
 		return -EIO;
 	}
+	if (!quic_stream_add(c, *stream_id)) {
+		burrow_ngtcp2_conn_shutdown_stream(c->conn, *stream_id, 0);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+size_t burrow_quic_stream_unacked(const struct burrow_quic_conn *c, int64_t stream_id)
+{
+	const struct quic_stream *s;
+
+	for (s = c->streams; s; s = s->next)
+		if (s->id == stream_id)
+			return (size_t)(s->queued - s->acked);
 	return 0;
 }
 
@@ -245,14 +278,8 @@ int burrow_quic_send(struct burrow_quic_conn *c, int64_t stream_id, const uint8_
 	if (c->dead || c->close_requested)
 		return -ENOTCONN;
 	s = quic_stream_find(c, stream_id);
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		s->id = stream_id;
-		s->next = c->streams;
-		c->streams = s;
-	}
+	if (!s)
+		return -ENOENT;
 	if (s->fin_queued)
 		return -EPIPE;
 	if (len) {

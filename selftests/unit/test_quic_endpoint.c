@@ -5,7 +5,8 @@
  * generous deadline (no sleeps; every wait is for an event).
  *
  * BURROW_QUIC_TEST_KEYLOG=<file> writes the TLS key log of every endpoint
- * (for decoding a capture with tshark).
+ * (for decoding a capture with tshark); BURROW_QUIC_TEST_FILTER=<glob> runs
+ * only the matching tests; BURROW_QUIC_TEST_VERBOSE=1 prints close reasons.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,7 +36,9 @@
 struct side {
 	const char *name;
 	int fd;
+	bool ipv6;                  /* bind ::1 instead of 127.0.0.1 */
 	struct sockaddr_in addr;
+	struct sockaddr_in6 addr6;
 	struct burrow_quic_endpoint *ep;
 	char *key_pem;
 	uint8_t pub[32];
@@ -49,8 +52,9 @@ struct side {
 	int closed;
 	char closed_reason[256];
 	bool echo;                  /* server: send every byte back, fin too */
+	uint64_t keepalive_ms;
 	uint8_t *rx;
-	size_t rx_len;
+	size_t rx_len, rx_cap;
 	bool rx_fin;
 	int64_t rx_stream;
 };
@@ -84,6 +88,20 @@ static void make_key(struct side *s)
 	gnutls_pubkey_deinit(pub);
 	gnutls_x509_privkey_deinit(x509);
 	gnutls_privkey_deinit(priv);
+}
+
+static int udp_socket6(struct sockaddr_in6 *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(addr, 0, sizeof(*addr));
+	addr->sin6_family = AF_INET6;
+	addr->sin6_addr = in6addr_loopback;
+	assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
 }
 
 static int udp_socket(struct sockaddr_in *addr)
@@ -131,8 +149,11 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 {
 	struct side *s = conn_user;
 
-	s->rx = realloc(s->rx, s->rx_len + len + 1);
-	assert_non_null(s->rx);
+	if (s->rx_len + len > s->rx_cap) {
+		s->rx_cap = 2 * (s->rx_len + len);
+		s->rx = realloc(s->rx, s->rx_cap);
+		assert_non_null(s->rx);
+	}
 	if (len)
 		memcpy(s->rx + s->rx_len, data, len);
 	s->rx_len += len;
@@ -170,12 +191,13 @@ static void side_start(struct side *s, const char *name, uint64_t idle_ms, const
 	struct burrow_quic_settings settings = {
 		.private_key_pem = s->key_pem,
 		.idle_timeout_ms = idle_ms,
+		.keepalive_ms = s->keepalive_ms,
 		.keylog_path = getenv("BURROW_QUIC_TEST_KEYLOG"),
 		.alpn_override = alpn,
 	};
 
 	s->name = name;
-	s->fd = udp_socket(&s->addr);
+	s->fd = s->ipv6 ? udp_socket6(&s->addr6) : udp_socket(&s->addr);
 	s->ep = burrow_quic_endpoint_new(s->fd, &settings, &callbacks, s);
 	if (!s->ep)
 		fail_msg("%s endpoint: %s", name, burrow_quic_setup_error());
@@ -270,6 +292,13 @@ static bool server_closed(void)
 	return server_side.closed > 0;
 }
 
+static int64_t last_stream;
+
+static bool client_stream_done(void)
+{
+	return burrow_quic_stream_unacked(client_side.conn, last_stream) == 0;
+}
+
 static bool echo_complete(void)
 {
 	return client_side.rx_fin;
@@ -279,10 +308,16 @@ static struct burrow_quic_conn *connect_client(const uint8_t *expected)
 {
 	struct burrow_quic_conn *conn = NULL;
 
-	assert_int_equal(burrow_quic_connect(client_side.ep,
-					     (struct sockaddr *)&server_side.addr,
-					     sizeof(server_side.addr), expected, &client_side,
-					     &conn), 0);
+	if (server_side.ipv6)
+		assert_int_equal(burrow_quic_connect(client_side.ep,
+						     (struct sockaddr *)&server_side.addr6,
+						     sizeof(server_side.addr6), expected,
+						     &client_side, &conn), 0);
+	else
+		assert_int_equal(burrow_quic_connect(client_side.ep,
+						     (struct sockaddr *)&server_side.addr,
+						     sizeof(server_side.addr), expected,
+						     &client_side, &conn), 0);
 	assert_non_null(conn);
 	assert_true(burrow_quic_is_client(conn));
 	return conn;
@@ -359,12 +394,15 @@ static void test_stream_echo_large(void **state)
 	handshake();
 	server_side.echo = true;
 	assert_int_equal(burrow_quic_open_stream(client_side.conn, &sid), 0);
+	last_stream = sid;
 	/* Several sends, the last one with fin. */
 	assert_int_equal(burrow_quic_send(client_side.conn, sid, big, 1000, false), 0);
 	assert_int_equal(burrow_quic_send(client_side.conn, sid, big + 1000, BIG_LEN - 1000 - 7,
 					  false), 0);
 	assert_int_equal(burrow_quic_send(client_side.conn, sid, big + BIG_LEN - 7, 7, true), 0);
 	assert_int_equal(burrow_quic_send(client_side.conn, sid, big, 1, false), -EPIPE);
+	assert_int_equal(burrow_quic_send(client_side.conn, sid + 4, big, 1, false), -ENOENT);
+	assert_true(burrow_quic_stream_unacked(client_side.conn, sid) > 0);
 	if (!run_until(echo_complete))
 		fail_msg("echo incomplete: server got %zu, client got %zu of %d",
 			 server_side.rx_len, client_side.rx_len, BIG_LEN);
@@ -374,6 +412,9 @@ static void test_stream_echo_large(void **state)
 	assert_int_equal(client_side.rx_stream, sid);
 	assert_memory_equal(server_side.rx, big, BIG_LEN);
 	assert_memory_equal(client_side.rx, big, BIG_LEN);
+	/* Everything acknowledged, both directions finished: stream gone. */
+	assert_true(run_until(client_stream_done));
+	assert_int_equal(burrow_quic_send(client_side.conn, sid, big, 1, false), -ENOENT);
 	assert_int_equal(client_side.closed + server_side.closed, 0);
 	free(big);
 }
@@ -389,6 +430,28 @@ static void test_server_stream_to_client(void **state)
 	assert_int_equal(burrow_quic_send(server_side.conn, sid, msg, sizeof(msg), true), 0);
 	assert_true(run_until(echo_complete));
 	assert_int_equal(client_side.rx_stream, sid);
+	assert_int_equal(client_side.rx_len, sizeof(msg));
+	assert_memory_equal(client_side.rx, msg, sizeof(msg));
+}
+
+static void test_ipv6_echo(void **state)
+{
+	static const uint8_t msg[] = "over ::1";
+	const struct sockaddr_in6 *remote;
+	socklen_t len;
+	int64_t sid;
+
+	(void)state;
+	server_side.ipv6 = client_side.ipv6 = true;
+	server_side.echo = true;
+	handshake();
+	remote = (const struct sockaddr_in6 *)burrow_quic_remote_addr(server_side.conn, &len);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(remote->sin6_family, AF_INET6);
+	assert_int_equal(remote->sin6_port, client_side.addr6.sin6_port);
+	assert_int_equal(burrow_quic_open_stream(client_side.conn, &sid), 0);
+	assert_int_equal(burrow_quic_send(client_side.conn, sid, msg, sizeof(msg), true), 0);
+	assert_true(run_until(echo_complete));
 	assert_int_equal(client_side.rx_len, sizeof(msg));
 	assert_memory_equal(client_side.rx, msg, sizeof(msg));
 }
@@ -470,6 +533,27 @@ static void test_idle_timeout(void **state)
 	assert_true(run_until(both_closed));
 	assert_string_equal(client_side.closed_reason, "idle timeout");
 	assert_string_equal(server_side.closed_reason, "idle timeout");
+}
+
+static uint64_t wait_until_ns;
+
+static bool time_passed_or_closed(void)
+{
+	return burrow_quic_now() >= wait_until_ns || client_side.closed || server_side.closed;
+}
+
+static void test_keepalive(void **state)
+{
+	(void)state;
+	/* The client pings; it outlives three idle timeouts with no data. */
+	client_side.keepalive_ms = 150;
+	side_start(&server_side, "server", 600, NULL);
+	side_start(&client_side, "client", 600, NULL);
+	connect_client(server_side.pub);
+	assert_true(run_until(both_established));
+	wait_until_ns = burrow_quic_now() + 1800ull * 1000000ull;
+	assert_true(run_until(time_passed_or_closed));
+	assert_int_equal(client_side.closed + server_side.closed, 0);
 }
 
 static void test_close_with_reason(void **state)
@@ -607,15 +691,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handshake_and_exporter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_echo_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_stream_to_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_pinned_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_refuses_client_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_authorize_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alpn_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_with_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};
 
+	/* BURROW_QUIC_TEST_FILTER=<glob>: run only matching tests (for captures). */
+	if (getenv("BURROW_QUIC_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("BURROW_QUIC_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
