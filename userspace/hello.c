@@ -251,6 +251,7 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 	char a[128], b[128];
 	size_t i;
 
+	memset(params, 0, sizeof(*params));
 	params->version = client->version < server->version ? client->version : server->version;
 	if (params->version != BURROW_PROTOCOL_VERSION) {
 		WHY("no common protocol version: client speaks up to %llu, server up to %llu",
