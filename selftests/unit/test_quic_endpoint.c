@@ -61,6 +61,17 @@ struct side {
 
 static struct side client_side, server_side;
 
+/*
+ * Optional lossy relay between the two: the client talks to the relay's
+ * address, the relay forwards to the server and back, and drops every
+ * drop_every-th datagram (deterministic, no clocks involved).
+ */
+static struct relay {
+	int fd;
+	struct sockaddr_in addr, client;
+	unsigned drop_every, count, dropped;
+} relay = { .fd = -1 };
+
 /* ---- keys ---------------------------------------------------------------- */
 
 static void make_key(struct side *s)
@@ -222,6 +233,7 @@ static int setup(void **state)
 	memset(&client_side, 0, sizeof(client_side));
 	memset(&server_side, 0, sizeof(server_side));
 	client_side.fd = server_side.fd = -1;
+	relay.fd = -1;
 	make_key(&client_side);
 	make_key(&server_side);
 	server_side.allowed_key = client_side.pub;
@@ -232,6 +244,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	if (relay.fd >= 0)
+		close(relay.fd);
+	memset(&relay, 0, sizeof(relay));
+	relay.fd = -1;
 	side_stop(&client_side);
 	side_stop(&server_side);
 	return 0;
@@ -240,13 +256,39 @@ static int teardown(void **state)
 typedef bool (*done_fn)(void);
 
 /* Drive both endpoints until done() or the deadline; true if done(). */
+static void relay_pump(void)
+{
+	uint8_t buf[65536];
+	struct sockaddr_in from;
+	socklen_t len = sizeof(from);
+	const struct sockaddr_in *to;
+	ssize_t n;
+
+	while ((n = recvfrom(relay.fd, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &len)) >= 0) {
+		len = sizeof(from);
+		if (from.sin_port == server_side.addr.sin_port) {
+			to = &relay.client;
+		} else {
+			relay.client = from;
+			to = &server_side.addr;
+		}
+		if (++relay.count % relay.drop_every == 0) {
+			relay.dropped++;
+			continue;
+		}
+		(void)!sendto(relay.fd, buf, (size_t)n, 0, (const struct sockaddr *)to,
+			      sizeof(*to));
+	}
+}
+
 static bool run_until(done_fn done)
 {
 	uint64_t deadline = burrow_quic_now() + DEADLINE_NS;
 	struct side *sides[2] = { &client_side, &server_side };
 
 	while (!done()) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3] = { [2] = { .fd = relay.fd, .events = POLLIN } };
 		uint64_t now = burrow_quic_now(), next = deadline;
 		int i, timeout_ms;
 
@@ -261,7 +303,9 @@ static bool run_until(done_fn done)
 			pfd[i].events = POLLIN;
 		}
 		timeout_ms = next <= now ? 0 : (int)((next - now + 999999) / 1000000);
-		assert_true(poll(pfd, 2, timeout_ms) >= 0);
+		assert_true(poll(pfd, 3, timeout_ms) >= 0);
+		if (pfd[2].revents & POLLIN)
+			relay_pump();
 		for (i = 0; i < 2; i++) {
 			if (pfd[i].revents & POLLIN)
 				assert_int_equal(burrow_quic_endpoint_read(sides[i]->ep), 0);
@@ -454,6 +498,77 @@ static void test_ipv6_echo(void **state)
 	assert_true(run_until(echo_complete));
 	assert_int_equal(client_side.rx_len, sizeof(msg));
 	assert_memory_equal(client_side.rx, msg, sizeof(msg));
+}
+
+static bool both_twice_established(void)
+{
+	return client_side.established == 2 && server_side.established == 2;
+}
+
+/* Both endpoints dial each other at once: each is client and server on one
+ * socket, with two connections demultiplexed by connection ID. */
+static void test_simultaneous_open(void **state)
+{
+	struct burrow_quic_conn *a = NULL, *b = NULL;
+	uint8_t ka[32], kb[32];
+
+	(void)state;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&server_side.addr,
+					     sizeof(server_side.addr), server_side.pub,
+					     &client_side, &a), 0);
+	assert_int_equal(burrow_quic_connect(server_side.ep, (struct sockaddr *)&client_side.addr,
+					     sizeof(client_side.addr), client_side.pub,
+					     &server_side, &b), 0);
+	assert_true(run_until(both_twice_established));
+	assert_int_equal(client_side.authorize_calls, 2);
+	assert_int_equal(server_side.authorize_calls, 2);
+	/* Two distinct sessions: their exporters differ. */
+	assert_int_equal(burrow_quic_export(a, "EXPORTER-burrow-test", NULL, 0, ka, 32), 0);
+	assert_int_equal(burrow_quic_export(b, "EXPORTER-burrow-test", NULL, 0, kb, 32), 0);
+	assert_memory_not_equal(ka, kb, 32);
+	/* Closing one leaves the other. */
+	burrow_quic_close(a, 0, "simultaneous open: keep the other one");
+	assert_true(run_until(both_closed));
+	assert_int_equal(client_side.closed, 1);
+	assert_int_equal(server_side.closed, 1);
+	assert_non_null(strstr(server_side.closed_reason, "keep the other one"));
+	assert_int_equal(burrow_quic_export(b, "EXPORTER-burrow-test", NULL, 0, kb, 32), 0);
+}
+
+/* Every 6th datagram lost in each direction: handshake and a stream
+ * still complete through retransmission timers. */
+static void test_lossy_path(void **state)
+{
+	enum { LEN = 200 * 1024 };
+	uint8_t *data = malloc(LEN);
+	struct burrow_quic_conn *conn = NULL;
+	int64_t sid;
+	size_t i;
+
+	(void)state;
+	assert_non_null(data);
+	for (i = 0; i < LEN; i++)
+		data[i] = (uint8_t)(i * 13);
+	relay.fd = udp_socket(&relay.addr);
+	relay.drop_every = 6;
+	server_side.echo = true;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&relay.addr,
+					     sizeof(relay.addr), server_side.pub, &client_side,
+					     &conn), 0);
+	assert_true(run_until(both_established));
+	assert_int_equal(burrow_quic_open_stream(conn, &sid), 0);
+	assert_int_equal(burrow_quic_send(conn, sid, data, LEN, true), 0);
+	if (!run_until(echo_complete))
+		fail_msg("lossy echo incomplete: %zu of %d back, %u dropped", client_side.rx_len,
+			 LEN, relay.dropped);
+	assert_int_equal(client_side.rx_len, LEN);
+	assert_memory_equal(client_side.rx, data, LEN);
+	assert_true(relay.dropped > 10);
+	free(data);
 }
 
 static void test_wrong_pinned_key(void **state)
@@ -692,6 +807,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_echo_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_stream_to_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_simultaneous_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lossy_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_pinned_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_refuses_client_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_authorize_refuses, setup, teardown),
