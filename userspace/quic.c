@@ -212,29 +212,34 @@ static void quic_conn_free(struct burrow_quic_conn *c)
 static void quic_reap(struct burrow_quic_endpoint *ep)
 {
 	struct burrow_quic_conn **pp, *c;
+	bool reported;
 
-	for (c = ep->conns; c; c = c->next) {
-		if (c->close_requested)
-			quic_conn_do_close(c);
-		if (!c->dead)
-			quic_conn_flush(c);
-	}
-	pp = &ep->conns;
-	while ((c = *pp)) {
-		if (!c->dead) {
-			pp = &c->next;
-			continue;
+	/* closed() may queue work (a reconnect, a close, a send elsewhere):
+	 * repeat until a pass reports nothing, so that work goes out now. */
+	do {
+		reported = false;
+		for (c = ep->conns; c; c = c->next) {
+			if (c->close_requested)
+				quic_conn_do_close(c);
+			if (!c->dead)
+				quic_conn_flush(c);
 		}
-		*pp = c->next;
-		if (c->app_known && ep->cb.closed) {
-			ep->busy++;
-			ep->cb.closed(c, c->dead_reason, c->user);
-			ep->busy--;
-		}
-		quic_conn_free(c);
-		/* closed() may have queued work on other connections. */
 		pp = &ep->conns;
-	}
+		while ((c = *pp)) {
+			if (!c->dead) {
+				pp = &c->next;
+				continue;
+			}
+			*pp = c->next;
+			if (c->app_known && ep->cb.closed) {
+				ep->busy++;
+				ep->cb.closed(c, c->dead_reason, c->user);
+				ep->busy--;
+				reported = true;
+			}
+			quic_conn_free(c);
+		}
+	} while (reported);
 }
 
 static bool quic_conn_owns_cid(const struct burrow_quic_conn *c, const uint8_t *cid, size_t len)
@@ -355,7 +360,7 @@ static void quic_fill_settings(struct burrow_quic_endpoint *ep, ngtcp2_settings 
 	params->initial_max_streams_bidi = QUIC_MAX_STREAMS_BIDI;
 	params->initial_max_streams_uni = 0;
 	params->max_idle_timeout = ep->idle_timeout_ns;
-	params->active_connection_id_limit = QUIC_MAX_SCIDS / 2;
+	params->active_connection_id_limit = QUIC_ACTIVE_CID_LIMIT;
 }
 
 static struct burrow_quic_conn *quic_conn_alloc(struct burrow_quic_endpoint *ep, bool client,

@@ -14,7 +14,11 @@
 #include "quic.h"
 
 #define QUIC_SCID_LEN 16           /* our connection IDs; short-header demux length */
-#define QUIC_MAX_SCIDS 8           /* per connection, incl. the client's original DCID */
+#define QUIC_ACTIVE_CID_LIMIT 4    /* transport parameter active_connection_id_limit */
+/* CIDs we track per connection: the peer's limit (ngtcp2 caps what it issues
+ * at 8 when the peer allows more), the client's original DCID, and slack for
+ * retired ones ngtcp2 has not removed yet. */
+#define QUIC_MAX_SCIDS 16
 #define QUIC_REASON_LEN 256
 #define QUIC_PKT_BUF 1500          /* >= max_tx_udp_payload_size */
 

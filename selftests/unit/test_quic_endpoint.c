@@ -53,6 +53,7 @@ struct side {
 	char closed_reason[256];
 	bool echo;                  /* server: send every byte back, fin too */
 	uint64_t keepalive_ms;
+	bool reconnect_once;        /* client: dial again from closed() */
 	uint8_t *rx;
 	size_t rx_len, rx_cap;
 	bool rx_fin;
@@ -184,6 +185,15 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 		s->conn = NULL;
 	s->closed++;
 	snprintf(s->closed_reason, sizeof(s->closed_reason), "%s", reason);
+	if (s->reconnect_once) {
+		struct burrow_quic_conn *again = NULL;
+
+		s->reconnect_once = false;
+		/* Called from inside the endpoint: must still go out at once. */
+		assert_int_equal(burrow_quic_connect(s->ep, (struct sockaddr *)&server_side.addr,
+						     sizeof(server_side.addr), server_side.pub,
+						     s, &again), 0);
+	}
 	if (getenv("BURROW_QUIC_TEST_VERBOSE"))
 		print_message("# %s closed: %s\n", s->name, reason);
 }
@@ -689,6 +699,25 @@ static void test_close_with_reason(void **state)
 	assert_int_equal(server_side.closed, 1);
 }
 
+static bool client_reestablished(void)
+{
+	return client_side.established == 2 && server_side.established == 2;
+}
+
+/* The server closes; the client redials from its closed() callback. */
+static void test_reconnect_from_closed(void **state)
+{
+	(void)state;
+	handshake();
+	client_side.reconnect_once = true;
+	burrow_quic_close(server_side.conn, 1, "restarting");
+	assert_true(run_until(client_reestablished));
+	assert_int_equal(client_side.closed, 1);
+	assert_int_equal(server_side.closed, 1);
+	assert_non_null(strstr(client_side.closed_reason, "restarting"));
+	assert_int_equal(server_side.authorize_calls, 2);
+}
+
 static void send_raw(int fd, const struct sockaddr_in *to, const uint8_t *buf, size_t len)
 {
 	assert_int_equal(sendto(fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to)),
@@ -816,6 +845,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_with_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_from_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};
