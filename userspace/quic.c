@@ -420,6 +420,29 @@ static struct burrow_quic_conn *quic_find_conn(struct burrow_quic_endpoint *ep,
 	return NULL;
 }
 
+/*
+ * The table of unauthenticated server connections is full: drop the oldest.
+ * Refusing new ones instead would let 64 spoofed Initials lock real peers
+ * out for a whole handshake timeout; a real handshake takes one round trip,
+ * so evicting the oldest lets it through a flood of junk.
+ */
+static void quic_evict_oldest_pending(struct burrow_quic_endpoint *ep)
+{
+	struct burrow_quic_conn **pp, **oldest = NULL;
+
+	/* New connections are pushed at the head: the last match is oldest. */
+	for (pp = &ep->conns; *pp; pp = &(*pp)->next)
+		if (!(*pp)->is_client && !(*pp)->app_known)
+			oldest = pp;
+	if (oldest) {
+		struct burrow_quic_conn *victim = *oldest;
+
+		*oldest = victim->next;
+		quic_set_error(ep, "too many handshakes in progress; dropped the oldest");
+		quic_conn_free(victim);    /* never reported: nobody knew it */
+	}
+}
+
 /* A datagram with no connection: a client Initial starts one, the rest is
  * dropped (no version negotiation, no stateless reset). */
 static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, size_t len,
@@ -436,10 +459,8 @@ static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, siz
 
 	if (ngtcp2_accept(&hd, pkt, len) != 0)
 		return;
-	if (ep->n_pending_server >= QUIC_MAX_PENDING_SERVER) {
-		quic_set_error(ep, "too many handshakes in progress; Initial dropped");
-		return;
-	}
+	if (ep->n_pending_server >= QUIC_MAX_PENDING_SERVER)
+		quic_evict_oldest_pending(ep);
 	c = quic_conn_alloc(ep, false, from, from_len);
 	if (!c)
 		return;

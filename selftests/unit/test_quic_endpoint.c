@@ -791,6 +791,52 @@ static void test_garbage_ignored(void **state)
 	close(sink);
 }
 
+/*
+ * A flood of valid-looking client Initials (replayed from 80 real ones the
+ * server never hears the rest of) fills the table of pending handshakes;
+ * a real client must still get through.
+ */
+static void test_initial_flood(void **state)
+{
+	enum { FLOOD = 80 };
+	struct sockaddr_in sink_addr;
+	int sink = udp_socket(&sink_addr);
+	int raw = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct pollfd pfd = { .fd = sink, .events = POLLIN };
+	uint8_t initial[2048];
+	struct burrow_quic_conn *conn;
+	int i, sent = 0;
+
+	(void)state;
+	assert_true(raw >= 0);
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	for (i = 0; i < FLOOD; i++)
+		assert_int_equal(burrow_quic_connect(client_side.ep,
+						     (struct sockaddr *)&sink_addr,
+						     sizeof(sink_addr), server_side.pub,
+						     &client_side, &conn), 0);
+	/* Each connection's first datagram is its Initial (new DCID each). */
+	while (sent < FLOOD && poll(&pfd, 1, 5000) == 1) {
+		ssize_t n = recv(sink, initial, sizeof(initial), 0);
+
+		assert_true(n >= 1200);
+		send_raw(raw, &server_side.addr, initial, (size_t)n);
+		sent++;
+	}
+	assert_int_equal(sent, FLOOD);
+	assert_true(run_until(server_drained));
+	assert_non_null(strstr(burrow_quic_endpoint_last_error(server_side.ep),
+			       "too many handshakes"));
+	assert_int_equal(server_side.authorize_calls, 0);
+
+	connect_client(server_side.pub);
+	assert_true(run_until(both_established));
+	assert_int_equal(server_side.authorize_calls, 1);
+	close(raw);
+	close(sink);
+}
+
 static void test_bad_settings(void **state)
 {
 	struct burrow_quic_settings settings = { .private_key_pem = "not a key" };
@@ -847,6 +893,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_with_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_from_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initial_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};
 
