@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,34 +81,14 @@ int burrow_kernel_socket_detach(struct burrow_kernel *k)
 	return ret ? fail(k, ret, "socket detach") : 0;
 }
 
-int burrow_kernel_socket(struct burrow_kernel *k, const char *listen_address, uint16_t port)
+int burrow_kernel_socket(struct burrow_kernel *k, const struct sockaddr *listen_on,
+			 socklen_t listen_len)
 {
 	struct burrow_nl_dev_settings settings = { .dev = dev_ref(k) };
-	struct sockaddr_storage storage;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&storage;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&storage;
-	socklen_t len;
-	int family = AF_INET6, fd, off = 0, ret;
+	int family = listen_on->sa_family, fd, off = 0, ret;
+	char where[80];
 
-	memset(&storage, 0, sizeof(storage));
-	if (listen_address && *listen_address &&
-	    inet_pton(AF_INET, listen_address, &sin->sin_addr) == 1) {
-		family = AF_INET;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		len = sizeof(*sin);
-	} else {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		sin6->sin6_addr = in6addr_any;
-		if (listen_address && *listen_address &&
-		    inet_pton(AF_INET6, listen_address, &sin6->sin6_addr) != 1) {
-			snprintf(k->why, sizeof(k->why), "invalid listen address '%s'",
-				 listen_address);
-			return -EINVAL;
-		}
-		len = sizeof(*sin6);
-	}
+	burrow_kernel_format_addr(listen_on, where, sizeof(where));
 	/* A previous daemon killed with -9 left its socket attached, holding the port. */
 	burrow_nl_dev_set(k->nl, &(struct burrow_nl_dev_settings){ .dev = dev_ref(k),
 								     .socket_detach = true });
@@ -120,6 +99,7 @@ int burrow_kernel_socket(struct burrow_kernel *k, const char *listen_address, ui
 		snprintf(k->why, sizeof(k->why), "cannot open a UDP socket: %s", strerror(errno));
 		return ret;
 	}
+	/* An IPv6 socket also serves IPv4 peers (as v4-mapped addresses). */
 	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0) {
 		ret = -errno;
@@ -128,11 +108,9 @@ int burrow_kernel_socket(struct burrow_kernel *k, const char *listen_address, ui
 		close(fd);
 		return ret;
 	}
-	if (bind(fd, (struct sockaddr *)&storage, len) < 0) {
+	if (bind(fd, listen_on, listen_len) < 0) {
 		ret = -errno;
-		snprintf(k->why, sizeof(k->why), "cannot listen on %s port %u: %s",
-			 listen_address && *listen_address ? listen_address : "*", port,
-			 strerror(errno));
+		snprintf(k->why, sizeof(k->why), "cannot listen on %s: %s", where, strerror(errno));
 		close(fd);
 		return ret;
 	}
@@ -145,6 +123,49 @@ int burrow_kernel_socket(struct burrow_kernel *k, const char *listen_address, ui
 		return ret;
 	}
 	return fd;
+}
+
+void burrow_kernel_format_addr(const struct sockaddr *sa, char *out, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(out, size, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host, sizeof(host));
+			snprintf(out, size, "%s:%u", host, ntohs(sin6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+			snprintf(out, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
+		}
+	} else {
+		snprintf(out, size, "?");
+	}
+}
+
+socklen_t burrow_kernel_v4_mapped(const struct sockaddr *sa, socklen_t len,
+				  struct sockaddr_storage *out)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family != AF_INET) {
+		memcpy(out, sa, len);
+		return len;
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = sin->sin_port;
+	sin6->sin6_addr.s6_addr[10] = 0xff;
+	sin6->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&sin6->sin6_addr.s6_addr[12], &sin->sin_addr, 4);
+	return sizeof(*sin6);
 }
 
 /* The kernel wants IPv4 endpoints as AF_INET, not v4-mapped IPv6. */
@@ -289,84 +310,4 @@ int burrow_kernel_event_next(struct burrow_kernel *k, struct burrow_nl_event *ev
 	if (ret < 0)
 		return ret;
 	return 1;
-}
-
-int burrow_kernel_parse_prefix(const char *text, struct burrow_nl_prefix *prefix)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long len;
-	int max;
-
-	memset(prefix, 0, sizeof(*prefix));
-	if (strlen(text) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, text);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	if (inet_pton(AF_INET, buf, &prefix->addr.v4) == 1) {
-		prefix->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, &prefix->addr.v6) == 1) {
-		prefix->family = AF_INET6;
-		max = 128;
-	} else {
-		return -EINVAL;
-	}
-	if (!slash) {
-		prefix->len = (uint8_t)max;
-		return 0;
-	}
-	errno = 0;
-	len = strtoul(slash + 1, &end, 10);
-	if (errno || end == slash + 1 || *end || len > (unsigned long)max)
-		return -EINVAL;
-	prefix->len = (uint8_t)len;
-	/* The kernel refuses host bits beyond the prefix; so do we, early. */
-	for (int bit = (int)len; bit < max; bit++)
-		if (prefix->addr.bytes[bit / 8] & (0x80 >> (bit % 8)))
-			return -EINVAL;
-	return 0;
-}
-
-int burrow_kernel_parse_endpoint(const char *text, struct sockaddr_storage *addr,
-				 socklen_t *len)
-{
-	char host[256];
-	const char *port;
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res;
-	size_t host_len;
-
-	if (text[0] == '[') {
-		const char *close = strchr(text, ']');
-
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		host_len = (size_t)(close - text - 1);
-		port = close + 2;
-		if (host_len >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text + 1, host_len);
-	} else {
-		const char *colon = strrchr(text, ':');
-
-		if (!colon || strchr(text, ':') != colon)
-			return -EINVAL;
-		host_len = (size_t)(colon - text);
-		port = colon + 1;
-		if (host_len >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text, host_len);
-	}
-	host[host_len] = '\0';
-	if (!*host || !*port || strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 ||
-	    atoi(port) > 65535)
-		return -EINVAL;
-	if (getaddrinfo(host, port, &hints, &res))
-		return -EINVAL;
-	memcpy(addr, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
 }

@@ -34,13 +34,14 @@ int burrow_kernel_open(struct burrow_kernel *k, const char *ifname);
 void burrow_kernel_close(struct burrow_kernel *k);
 
 /*
- * Create and bind the UDP socket (dual-stack when addr is NULL or an IPv6
- * wildcard), detach whatever socket the device still holds (a previous
+ * Create and bind the UDP socket at listen_on (an IPv6 socket is made
+ * dual-stack), detach whatever socket the device still holds (a previous
  * daemon killed with -9 leaves it attached, holding the port), and attach
- * the new one. Returns the fd (>= 0; the caller keeps and closes it) or a
- * negative errno.
+ * the new one. Returns the fd (>= 0, non-blocking; the caller keeps and
+ * closes it) or a negative errno.
  */
-int burrow_kernel_socket(struct burrow_kernel *k, const char *listen_address, uint16_t port);
+int burrow_kernel_socket(struct burrow_kernel *k, const struct sockaddr *listen_on,
+			 socklen_t listen_len);
 /* Let the device drop its socket (clean shutdown). */
 int burrow_kernel_socket_detach(struct burrow_kernel *k);
 
@@ -75,10 +76,10 @@ int burrow_kernel_dev_get(struct burrow_kernel *k, struct burrow_nl_dev *dev);
 int burrow_kernel_events_fd(const struct burrow_kernel *k);
 int burrow_kernel_event_next(struct burrow_kernel *k, struct burrow_nl_event *event);
 
-/* Parse "1.2.3.4/24" or "fd00::/64" into a prefix; -EINVAL. */
-int burrow_kernel_parse_prefix(const char *text, struct burrow_nl_prefix *prefix);
-/* Parse "1.2.3.4:51820", "[fd00::1]:51820" or "name:port" (resolved). */
-int burrow_kernel_parse_endpoint(const char *text, struct sockaddr_storage *addr,
-				 socklen_t *len);
+/* "192.0.2.1:51820" / "[fd00::1]:51820" (v4-mapped shown as IPv4). */
+void burrow_kernel_format_addr(const struct sockaddr *sa, char *out, size_t size);
+/* An IPv4 address as v4-mapped IPv6 (for a dual-stack socket); others copied. */
+socklen_t burrow_kernel_v4_mapped(const struct sockaddr *sa, socklen_t len,
+				  struct sockaddr_storage *out);
 
 #endif /* BURROW_KERNEL_H */

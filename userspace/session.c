@@ -75,29 +75,7 @@ static struct burrowd_peer *peer_by_kernel_id(struct burrowd *d, uint32_t id)
 
 static void format_addr(const struct sockaddr *sa, char *out, size_t size)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned int port = 0;
-
-	if (sa && sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		port = ntohs(sin->sin_port);
-		snprintf(out, size, "%s:%u", host, port);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-
-		port = ntohs(sin6->sin6_port);
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host, sizeof(host));
-			snprintf(out, size, "%s:%u", host, port);
-		} else {
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-			snprintf(out, size, "[%s]:%u", host, port);
-		}
-	} else {
-		snprintf(out, size, "?");
-	}
+	burrow_kernel_format_addr(sa, out, size);
 }
 
 void burrowd_quic_rearm(struct burrowd *d)
@@ -850,9 +828,14 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	bool current = peer->session == s;
 
 	(void)conn;
-	if (current || !s->closing)
-		burrowd_event(s->d, peer, "down", "session with %s %s: %s", peer->name,
-			      s->state == BURROWD_UP ? "down" : "failed", reason);
+	if (current || !s->closing) {
+		if (s->state == BURROWD_UP)
+			burrowd_event(s->d, peer, "down", "session with %s down: %s", peer->name,
+				      reason);
+		else
+			burrowd_event(s->d, peer, "failed", "session with %s failed: %s",
+				      peer->name, reason);
+	}
 	if (current) {
 		snprintf(peer->last_error, sizeof(peer->last_error), "%s", reason);
 		session_detach(s);

@@ -116,6 +116,7 @@ struct burrowd {
 	int udp_fd;
 	int udp_family;
 	struct burrowd_settings settings;
+	char public_key_text[64];		/* our own, for status */
 	struct burrowd_peer *peers;
 	size_t n_peers;
 	struct burrow_timer quic_timer;
