@@ -27,6 +27,7 @@
 
 #define QUIC_DEFAULT_IDLE_MS 30000
 #define QUIC_MAX_PENDING_SERVER 64        /* unauthenticated server conns */
+#define QUIC_READ_BATCH 256               /* datagrams per endpoint_read call */
 #define QUIC_STREAM_WINDOW (256 * 1024)   /* initial per-stream credit */
 #define QUIC_CONN_WINDOW (1024 * 1024)    /* initial connection credit */
 #define QUIC_MAX_STREAMS_BIDI 16
@@ -545,10 +546,10 @@ int burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep)
 	struct sockaddr_storage from;
 	socklen_t from_len;
 	ssize_t n;
-	int ret = 0;
+	int ret = 0, count;
 
 	ep->busy++;
-	for (;;) {
+	for (count = 0; count < QUIC_READ_BATCH; count++) {
 		from_len = sizeof(from);
 		n = recvfrom(ep->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
 			     &from_len);

@@ -9,9 +9,9 @@
  * "added beyond plan" and are optional to use.
  *
  * Driving it from an event loop (single thread, nothing here is thread-safe):
- *   - epoll the UDP fd for EPOLLIN; on readiness call
- *     burrow_quic_endpoint_read(), which drains the socket (non-blocking
- *     reads until EAGAIN) and flushes whatever became sendable.
+ *   - epoll the UDP fd for EPOLLIN (level-triggered); on readiness call
+ *     burrow_quic_endpoint_read(), which reads the socket (non-blocking,
+ *     until EAGAIN or a batch of 256) and flushes whatever became sendable.
  *   - after every call into this API (read, handle_expiry, connect, send,
  *     close) re-arm one timerfd (CLOCK_MONOTONIC, TFD_TIMER_ABSTIME) to
  *     burrow_quic_endpoint_next_expiry(); 0 means "now", UINT64_MAX means
@@ -29,6 +29,12 @@
  *     the burrow_quic_conn is freed; do not use the pointer again.
  *     Server connections that fail before (or at) authorize are dropped
  *     silently (the reason is logged through burrow_quic_endpoint_last_error).
+ *   - closed() may call connect (a reconnect), send or close on other
+ *     connections; that work goes out before the endpoint call returns.
+ *   - Never call burrow_quic_endpoint_free() from inside a callback.
+ *   - A connection is freed as soon as it is closed (locally, by the peer,
+ *     by idle timeout): there is no closing/draining period, so a lost
+ *     CONNECTION_CLOSE leaves the peer to find out by its idle timeout.
  *   - The UDP socket is shared with the kernel data plane; the endpoint never
  *     closes it (burrow_quic_endpoint_free leaves the fd open).
  *
@@ -96,8 +102,13 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 	void *endpoint_user);
 /* Closes every connection silently (no callbacks), frees everything. */
 void burrow_quic_endpoint_free(struct burrow_quic_endpoint *ep);
-/* Drain the fd. Returns 0, or negative errno on a socket error other than
- * EAGAIN. Malformed/unknown datagrams are ignored. */
+/* Read the fd until EAGAIN, at most 256 datagrams per call so a flood
+ * cannot starve timers (the fd stays readable: use level-triggered epoll).
+ * Returns 0, or negative errno on a socket error other than EAGAIN.
+ * Malformed/unknown datagrams are ignored; datagrams that are not a client
+ * Initial and match no connection are dropped (no version negotiation, no
+ * stateless reset). At most 64 unauthenticated server handshakes are kept;
+ * a new Initial beyond that evicts the oldest. */
 int  burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep);
 /* CLOCK_MONOTONIC ns of the earliest timer, 0 = due now, UINT64_MAX = none. */
 uint64_t burrow_quic_endpoint_next_expiry(struct burrow_quic_endpoint *ep);
