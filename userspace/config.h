@@ -6,7 +6,7 @@
  *   [node]
  *   name = a                       (required)
  *   private_key = /etc/burrow/a.key
- *   listen_address = ::
+ *   listen_address = 0.0.0.0
  *   listen_port = 51820
  *   ...
  *   [peer b]                       (repeated, one per peer; NAME is the peer's name)
@@ -24,9 +24,10 @@
  *   ... cfg.node.listen_port, cfg.peers[i].public_key ...
  *   burrow_config_free(&cfg);
  *
- * Validation is strict: unknown sections or keys, a key given twice,
- * bad values, duplicate peer names or public keys, a peer whose key is
- * the node's own, and missing required keys are all errors; the message
+ * Validation is strict: unknown sections or keys, a key given twice
+ * (except allowed_ips, which adds), bad values, duplicate peer names,
+ * public keys or allowed_ips, and missing required keys are all errors
+ * (the node's own key is not known here: the caller compares); the message
  * starts with "FILE:LINE: " and quotes the offending key or value.
  * Defaults derived from the instance name (the file's base name without
  * ".conf") fill every optional key.
