@@ -108,7 +108,7 @@ static void quic_conn_send_close(struct burrow_quic_conn *c, const burrow_ngtcp2
 
 /* An ngtcp2 call failed with liberr: tell the peer why (if that is still
  * possible) and mark the connection dead with the reason. */
-static void quic_conn_error(struct burrow_quic_conn *c, int liberr)
+void quic_conn_error(struct burrow_quic_conn *c, int liberr)
 {
 	burrow_ngtcp2_ccerr ccerr;
 	const char *why = c->fail_reason[0] ? c->fail_reason : ngtcp2_strerror(liberr);

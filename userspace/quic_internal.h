@@ -98,6 +98,9 @@ void quic_conn_fail_reason(struct burrow_quic_conn *c, const char *fmt, ...)
 /* Mark finished; closed(reason) is reported by the next reap. */
 void quic_conn_mark_dead(struct burrow_quic_conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* An ngtcp2 call failed with liberr: send CONNECTION_CLOSE if still
+ * possible and mark dead with the reason (peer's reason when draining). */
+void quic_conn_error(struct burrow_quic_conn *c, int liberr);
 void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		 const uint8_t *buf, size_t len);
 

@@ -132,7 +132,7 @@ int quic_conn_flush(struct burrow_quic_conn *c)
 
 		n = burrow_ngtcp2_conn_writev_stream(c->conn, &ps.path, NULL, buf, max, &ndatalen,
 						     flags, sid, vec, nvec, ts);
-		if (n < 0) {
+		if (n < 0 && s) {
 			switch (n) {
 			case NGTCP2_ERR_WRITE_MORE:
 				quic_stream_advance(s, (size_t)ndatalen);
@@ -148,9 +148,12 @@ int quic_conn_flush(struct burrow_quic_conn *c)
 				quic_stream_remove(c, sid);
 				continue;
 			default:
-				quic_conn_mark_dead(c, "sending failed: %s", ngtcp2_strerror((int)n));
-				return (int)n;
+				break;
 			}
+		}
+		if (n < 0) {
+			quic_conn_error(c, (int)n);
+			return (int)n;
 		}
 		if (s && ndatalen >= 0) {
 			quic_stream_advance(s, (size_t)ndatalen);

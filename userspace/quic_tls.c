@@ -153,7 +153,7 @@ int quic_tls_endpoint_init(struct burrow_quic_endpoint *ep, const char *private_
 		return -EINVAL;
 	}
 	key_pem.data = (unsigned char *)private_key_pem;
-	key_pem.size = strlen(private_key_pem);
+	key_pem.size = (unsigned int)strlen(private_key_pem);
 
 	ret = gnutls_privkey_init(&priv);
 	if (ret < 0)
@@ -224,7 +224,7 @@ int quic_tls_session_new(struct burrow_quic_conn *c)
 {
 	struct burrow_quic_endpoint *ep = c->ep;
 	unsigned int flags = GNUTLS_ENABLE_RAWPK | GNUTLS_NO_END_OF_EARLY_DATA;
-	gnutls_datum_t alpn = { (unsigned char *)ep->alpn, strlen(ep->alpn) };
+	gnutls_datum_t alpn = { (unsigned char *)ep->alpn, (unsigned int)strlen(ep->alpn) };
 	int ret;
 
 	flags |= c->is_client ? GNUTLS_CLIENT | GNUTLS_NO_TICKETS : GNUTLS_SERVER;
