@@ -342,6 +342,7 @@ static void quic_fill_callbacks(ngtcp2_callbacks *cb, bool client)
 	cb->acked_stream_data_offset = quic_cb_acked_stream_data_offset;
 	cb->stream_close = quic_cb_stream_close;
 	cb->extend_max_stream_data = quic_cb_extend_max_stream_data;
+	cb->stream_reset = quic_cb_stream_reset;
 }
 
 static void quic_fill_settings(struct burrow_quic_endpoint *ep, ngtcp2_settings *settings,

@@ -91,6 +91,11 @@ struct burrow_quic_callbacks {
 	 * phrase, prefixed "peer closed"), idle timeout ("idle timeout"),
 	 * handshake failure (e.g. "server public key mismatch ..."). */
 	void (*closed)(struct burrow_quic_conn *conn, const char *reason, void *conn_user);
+	/* Added beyond plan; optional (NULL = not told). The peer aborted its
+	 * sending side of the stream (RESET_STREAM) with app_error: no more
+	 * stream_data will come for it. */
+	void (*stream_reset)(struct burrow_quic_conn *conn, int64_t stream_id,
+			     uint64_t app_error, void *conn_user);
 };
 
 /* udp_fd: a bound UDP socket (IPv4 or IPv6); the endpoint makes it
@@ -156,6 +161,11 @@ const char *burrow_quic_endpoint_last_error(const struct burrow_quic_endpoint *e
 /* Current remote address of the connection (*len set to its length). */
 const struct sockaddr *burrow_quic_remote_addr(const struct burrow_quic_conn *conn,
 	socklen_t *len);
+/* Abort a stream both ways (RESET_STREAM + STOP_SENDING with app_error):
+ * queued data is dropped, later send() on it fails with -EPIPE. For a
+ * malformed control stream. -ENOENT for an unknown stream. */
+int burrow_quic_stream_abort(struct burrow_quic_conn *conn, int64_t stream_id,
+			     uint64_t app_error);
 /* Bytes queued on the stream and not yet acknowledged by the peer (0 for
  * unknown or finished streams). */
 size_t burrow_quic_stream_unacked(const struct burrow_quic_conn *conn, int64_t stream_id);

@@ -41,6 +41,7 @@ struct quic_stream {
 	uint64_t queued;            /* total bytes ever queued */
 	uint64_t acked;             /* contiguous acknowledged prefix */
 	bool fin_queued, fin_sent;
+	bool aborted;               /* burrow_quic_stream_abort(): send nothing more */
 	bool blocked;               /* flow-control blocked during this flush */
 };
 
@@ -113,6 +114,8 @@ int quic_cb_recv_stream_data(ngtcp2_conn *conn, uint32_t flags, int64_t stream_i
 int quic_cb_acked_stream_data_offset(ngtcp2_conn *conn, int64_t stream_id, uint64_t offset,
 				     uint64_t datalen, void *user_data, void *stream_user_data);
 int quic_cb_stream_close(ngtcp2_conn *conn, uint32_t flags, int64_t stream_id,
+			 uint64_t app_error_code, void *user_data, void *stream_user_data);
+int quic_cb_stream_reset(ngtcp2_conn *conn, int64_t stream_id, uint64_t final_size,
 			 uint64_t app_error_code, void *user_data, void *stream_user_data);
 int quic_cb_extend_max_stream_data(ngtcp2_conn *conn, int64_t stream_id, uint64_t max_data,
 				   void *user_data, void *stream_user_data);

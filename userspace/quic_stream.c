@@ -66,7 +66,7 @@ static void quic_stream_remove(struct burrow_quic_conn *c, int64_t id)
 
 static bool quic_stream_pending(const struct quic_stream *s)
 {
-	return !s->blocked && (s->unsent || (s->fin_queued && !s->fin_sent));
+	return !s->blocked && !s->aborted && (s->unsent || (s->fin_queued && !s->fin_sent));
 }
 
 /* Hand ngtcp2 accepted bytes: move the unsent cursor forward. */
@@ -260,13 +260,51 @@ int burrow_quic_open_stream(struct burrow_quic_conn *c, int64_t *stream_id)
 	return 0;
 }
 
+int quic_cb_stream_reset(ngtcp2_conn *conn, int64_t stream_id, uint64_t final_size,
+			 uint64_t app_error_code, void *user_data, void *stream_user_data)
+{
+	struct burrow_quic_conn *c = user_data;
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	(void)conn;
+	(void)final_size;
+	(void)stream_user_data;
+	if (!c->dead && c->app_known && ep->cb.stream_reset)
+		ep->cb.stream_reset(c, stream_id, app_error_code, c->user);
+	return 0;
+}
+
+int burrow_quic_stream_abort(struct burrow_quic_conn *c, int64_t stream_id, uint64_t app_error)
+{
+	struct quic_stream *s = quic_stream_find(c, stream_id);
+	int rv;
+
+	if (c->dead || c->close_requested)
+		return -ENOTCONN;
+	if (!s)
+		return -ENOENT;
+	if (s->aborted)
+		return 0;
+	/* Chunks stay until stream_close: packets in flight may point at them. */
+	s->aborted = true;
+	rv = burrow_ngtcp2_conn_shutdown_stream(c->conn, stream_id, app_error);
+	if (rv != 0) {
+		quic_set_error(c->ep, "cannot abort stream %lld: %s", (long long)stream_id,
+			       ngtcp2_strerror(rv));
+		return -EIO;
+	}
+	if (!c->ep->busy)
+		quic_conn_flush(c);
+	return 0;
+}
+
 size_t burrow_quic_stream_unacked(const struct burrow_quic_conn *c, int64_t stream_id)
 {
 	const struct quic_stream *s;
 
 	for (s = c->streams; s; s = s->next)
 		if (s->id == stream_id)
-			return (size_t)(s->queued - s->acked);
+			return s->aborted ? 0 : (size_t)(s->queued - s->acked);
 	return 0;
 }
 
@@ -283,7 +321,7 @@ int burrow_quic_send(struct burrow_quic_conn *c, int64_t stream_id, const uint8_
 	s = quic_stream_find(c, stream_id);
 	if (!s)
 		return -ENOENT;
-	if (s->fin_queued)
+	if (s->fin_queued || s->aborted)
 		return -EPIPE;
 	if (len) {
 		ch = malloc(sizeof(*ch) + len);

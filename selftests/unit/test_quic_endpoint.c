@@ -54,6 +54,10 @@ struct side {
 	bool echo;                  /* server: send every byte back, fin too */
 	uint64_t keepalive_ms;
 	bool reconnect_once;        /* client: dial again from closed() */
+	bool abort_on_data;         /* abort the stream (code 77) on its first bytes */
+	int resets;
+	uint64_t reset_code;
+	int64_t reset_stream;
 	uint8_t *rx;
 	size_t rx_len, rx_cap;
 	bool rx_fin;
@@ -174,6 +178,11 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 		s->rx_fin = true;
 	if (s->echo)
 		assert_int_equal(burrow_quic_send(conn, stream_id, data, len, fin), 0);
+	if (s->abort_on_data) {
+		s->abort_on_data = false;
+		assert_int_equal(burrow_quic_stream_abort(conn, stream_id, 77), 0);
+		assert_int_equal(burrow_quic_send(conn, stream_id, data, 1, false), -EPIPE);
+	}
 }
 
 static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
@@ -198,7 +207,19 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 		print_message("# %s closed: %s\n", s->name, reason);
 }
 
+static void cb_stream_reset(struct burrow_quic_conn *conn, int64_t stream_id,
+			    uint64_t app_error, void *conn_user)
+{
+	struct side *s = conn_user;
+
+	assert_non_null(conn);
+	s->resets++;
+	s->reset_code = app_error;
+	s->reset_stream = stream_id;
+}
+
 static const struct burrow_quic_callbacks callbacks = {
+	.stream_reset = cb_stream_reset,
 	.authorize = cb_authorize,
 	.established = cb_established,
 	.stream_data = cb_stream_data,
@@ -581,6 +602,46 @@ static void test_lossy_path(void **state)
 	free(data);
 }
 
+static bool client_saw_reset(void)
+{
+	return client_side.resets > 0;
+}
+
+/* The server aborts the client's stream on its first bytes (as burrowd does
+ * with a malformed control stream): the client hears RESET_STREAM, its own
+ * queued data is dropped, and the connection stays up. */
+static void test_stream_abort(void **state)
+{
+	static uint8_t chunk[64 * 1024];
+	int64_t sid, sid2;
+	int i, ret;
+
+	(void)state;
+	handshake();
+	server_side.abort_on_data = true;
+	assert_int_equal(burrow_quic_open_stream(client_side.conn, &sid), 0);
+	/* More than the stream window: some is still queued at the reset. */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(burrow_quic_send(client_side.conn, sid, chunk, sizeof(chunk),
+						  false), 0);
+	assert_true(run_until(client_saw_reset));
+	assert_int_equal(client_side.reset_stream, sid);
+	assert_int_equal(client_side.reset_code, 77);
+	assert_true(server_side.rx_len < 8 * sizeof(chunk));
+	assert_int_equal(burrow_quic_stream_abort(client_side.conn, sid + 4, 1), -ENOENT);
+	/* The client gives up on its side too (ngtcp2 may already have closed
+	 * the stream after the peer's STOP_SENDING); a new stream works. */
+	ret = burrow_quic_stream_abort(client_side.conn, sid, 78);
+	assert_true(ret == 0 || ret == -ENOENT);
+	server_side.echo = true;
+	server_side.rx_len = 0;
+	assert_int_equal(burrow_quic_open_stream(client_side.conn, &sid2), 0);
+	assert_int_equal(burrow_quic_send(client_side.conn, sid2, (const uint8_t *)"ok", 2, true), 0);
+	assert_true(run_until(echo_complete));
+	assert_int_equal(client_side.rx_len, 2);
+	assert_int_equal(client_side.closed + server_side.closed, 0);
+}
+
 static void test_wrong_pinned_key(void **state)
 {
 	uint8_t other[32];
@@ -884,6 +945,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_simultaneous_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lossy_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_pinned_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_refuses_client_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_authorize_refuses, setup, teardown),
