@@ -14,12 +14,14 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -37,6 +39,7 @@ struct burrow_store {
 	sqlite3 *db;
 	char *path;
 	bool readonly;
+	bool opening;		/* open's caller reports failures: do not log them */
 	unsigned int appends;
 	char err[BURROW_STORE_ERR_MAX];
 };
@@ -91,7 +94,7 @@ static int store_fail(struct burrow_store *st, int ret, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(st->err, sizeof(st->err), fmt, ap);
 	va_end(ap);
-	if (ret != -ENOENT && ret != -EEXIST)
+	if (ret != -ENOENT && ret != -EEXIST && !st->opening)
 		burrow_log(BURROW_LOG_ERROR, "state '%s': %s", st->path, st->err);
 	return ret;
 }
@@ -240,8 +243,12 @@ static int check_identity(struct burrow_store *st, int64_t *version)
 
 	/* The first read of a non-SQLite file fails with "file is not a database". */
 	ret = pragma_int(st, "PRAGMA application_id", &app_id);
-	if (ret < 0)
-		return store_fail(st, -EINVAL, "not a burrowd database: %s", st->err);
+	if (ret < 0) {
+		char why[BURROW_STORE_ERR_MAX];
+
+		snprintf(why, sizeof(why), "%s", st->err);
+		return store_fail(st, -EINVAL, "not a burrowd database: %.400s", why);
+	}
 	ret = pragma_int(st, "PRAGMA user_version", version);
 	if (ret < 0)
 		return ret;
@@ -276,6 +283,21 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 		return -ENOMEM;
 	}
 	st->readonly = flags & BURROW_STORE_READONLY;
+	st->opening = true;
+	if (!st->readonly) {
+		/*
+		 * Create a new database 0600 ourselves: SQLite gives the -wal and
+		 * -shm files the database file's mode, so this covers all three.
+		 */
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(st->err, sizeof(st->err), "cannot open: %s", strerror(errno));
+			goto fail;
+		}
+		close(fd);
+	}
 	open_flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
 		     (st->readonly ? SQLITE_OPEN_READONLY :
 				     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -329,12 +351,13 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 		if (ret < 0)
 			goto fail;
 	}
+	st->opening = false;
 	*out = st;
 	return 0;
 
 fail:
 	snprintf(err, err_size, "state '%s': %s", path, st->err);
-	sqlite3_close(st->db);
+	sqlite3_close(st->db);	/* NULL is fine */
 	free(st->path);
 	free(st);
 	return ret;
