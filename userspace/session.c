@@ -112,12 +112,14 @@ static int send_capsule(struct burrowd_session *s, uint64_t type, const uint8_t 
 	uint8_t buf[BURROW_CAPSULE_VALUE_MAX + 16];
 	int n, ret;
 
-	if (s->stream_id < 0 || s->closing)
+	if (s->stream_id < 0 || s->closing || !s->conn)
 		return -ENOTCONN;
 	n = burrow_capsule_encode(type, value, len, buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	ret = burrow_quic_send(s->conn, s->stream_id, buf, (size_t)n, false);
+	/* Outside endpoint callbacks the send went out now: timers moved. */
+	burrowd_quic_rearm(s->d);
 	if (ret)
 		burrowd_event(s->d, s->peer, "error", "cannot send %s to %s: %s",
 			      burrow_capsule_type_name(type), s->peer->name, strerror(-ret));
@@ -197,7 +199,12 @@ static void session_close(struct burrowd_session *s, uint64_t app_error, const c
 	s->closing = true;
 	snprintf(s->peer->last_error, sizeof(s->peer->last_error), "%s", reason);
 	session_detach(s);
-	burrow_quic_close(s->conn, app_error, reason);
+	/*
+	 * A server session learns its conn only at established (authorize has
+	 * none); until then the close waits for cb_established.
+	 */
+	if (s->conn)
+		burrow_quic_close(s->conn, app_error, reason);
 	burrowd_quic_rearm(s->d);
 }
 
@@ -379,8 +386,11 @@ static void cb_established(struct burrow_quic_conn *conn, void *conn_user)
 	int ret;
 
 	s->conn = conn;
-	if (s->closing)
+	if (s->closing) {
+		/* Closed before the transport told us its conn (see session_close). */
+		burrow_quic_close(conn, APP_ERROR_REPLACED, s->peer->last_error);
 		return;
+	}
 	s->state = BURROWD_HELLO;
 	if (!s->is_client)
 		return;		/* the client opens the control stream */
@@ -791,7 +801,7 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 	char reason[160];
 	int ret;
 
-	(void)conn;
+	s->conn = conn;
 	if (s->closing)
 		return;
 	if (s->stream_id < 0 && !s->is_client && (stream_id & 3) == 0)
