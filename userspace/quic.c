@@ -446,7 +446,7 @@ static void quic_evict_oldest_pending(struct burrow_quic_endpoint *ep)
 }
 
 /* A datagram with no connection: a client Initial starts one, the rest is
- * dropped (no version negotiation, no stateless reset). */
+ * dropped (no stateless reset). */
 static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, size_t len,
 			const struct sockaddr *from, socklen_t from_len)
 {
@@ -512,6 +512,26 @@ static void quic_deliver_established(struct burrow_quic_conn *c)
 		ep->cb.established(c, c->user);
 }
 
+/* RFC 9000 §6.1: a long-header packet of an unknown version, at least as
+ * big as an Initial (so the reply cannot amplify), gets a Version
+ * Negotiation packet listing QUIC v1. */
+static void quic_send_version_negotiation(struct burrow_quic_endpoint *ep,
+					  const ngtcp2_version_cid *vc, size_t len,
+					  const struct sockaddr *from, socklen_t from_len)
+{
+	static const uint32_t versions[] = { NGTCP2_PROTO_VER_V1 };
+	uint8_t buf[QUIC_PKT_BUF], unused;
+	ngtcp2_ssize n;
+
+	if (len < NGTCP2_MAX_UDP_PAYLOAD_SIZE)
+		return;
+	(void)gnutls_rnd(GNUTLS_RND_NONCE, &unused, 1);
+	n = ngtcp2_pkt_write_version_negotiation(buf, sizeof(buf), unused, vc->scid, vc->scidlen,
+						 vc->dcid, vc->dcidlen, versions, 1);
+	if (n > 0)
+		(void)!sendto(ep->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL, from, from_len);
+}
+
 static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, size_t len,
 			  const struct sockaddr *from, socklen_t from_len)
 {
@@ -523,8 +543,12 @@ static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, s
 	if (len == 0)
 		return;    /* ngtcp2_pkt_decode_version_cid asserts datalen > 0 */
 	rv = ngtcp2_pkt_decode_version_cid(&vc, pkt, len, QUIC_SCID_LEN);
+	if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
+		quic_send_version_negotiation(ep, &vc, len, from, from_len);
+		return;
+	}
 	if (rv != 0)
-		return;    /* garbage or unsupported version: ignore */
+		return;    /* garbage: ignore */
 	c = quic_find_conn(ep, vc.dcid, vc.dcidlen);
 	if (!c) {
 		quic_accept(ep, pkt, len, from, from_len);

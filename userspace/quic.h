@@ -111,8 +111,9 @@ void burrow_quic_endpoint_free(struct burrow_quic_endpoint *ep);
  * cannot starve timers (the fd stays readable: use level-triggered epoll).
  * Returns 0, or negative errno on a socket error other than EAGAIN.
  * Malformed/unknown datagrams are ignored; datagrams that are not a client
- * Initial and match no connection are dropped (no version negotiation, no
- * stateless reset). At most 64 unauthenticated server handshakes are kept;
+ * Initial and match no connection are dropped (no stateless reset); a
+ * full-size long-header packet of another QUIC version gets a Version
+ * Negotiation reply listing v1. At most 64 unauthenticated server handshakes are kept;
  * a new Initial beyond that evicts the oldest. */
 int  burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep);
 /* CLOCK_MONOTONIC ns of the earliest timer, 0 = due now, UINT64_MAX = none. */

@@ -900,6 +900,42 @@ static void test_initial_flood(void **state)
 	close(sink);
 }
 
+/* An unknown version in a full-size long header gets Version Negotiation
+ * listing v1 with the CIDs mirrored; a short one gets nothing. */
+static void test_version_negotiation(void **state)
+{
+	struct sockaddr_in me;
+	int fd = udp_socket(&me);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint8_t pkt[1200] = { 0xc0, 0x1a, 0x2a, 0x3a, 0x4a,
+			      8, 1, 2, 3, 4, 5, 6, 7, 8,        /* DCID */
+			      4, 0xa, 0xb, 0xc, 0xd };          /* SCID */
+	uint8_t reply[256];
+	ssize_t n;
+
+	(void)state;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);    /* run_until drives both */
+	send_raw(fd, &server_side.addr, pkt, 1199);     /* too small: no reply */
+	send_raw(fd, &server_side.addr, pkt, sizeof(pkt));
+	assert_true(run_until(server_drained));
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	n = recv(fd, reply, sizeof(reply), 0);
+	/* header(1) version(4) dcidlen dcid(4) scidlen scid(8) versions(4) */
+	assert_int_equal(n, 1 + 4 + 1 + 4 + 1 + 8 + 4);
+	assert_true(reply[0] & 0x80);
+	assert_memory_equal(reply + 1, "\0\0\0\0", 4);
+	assert_int_equal(reply[5], 4);
+	assert_memory_equal(reply + 6, pkt + 15, 4);    /* their SCID is our DCID */
+	assert_int_equal(reply[10], 8);
+	assert_memory_equal(reply + 11, pkt + 6, 8);
+	assert_memory_equal(reply + 19, "\0\0\0\1", 4);
+	/* Exactly one reply: the 1199-byte packet got none. */
+	assert_int_equal(recv(fd, reply, sizeof(reply), MSG_DONTWAIT), -1);
+	assert_int_equal(server_side.authorize_calls, 0);
+	close(fd);
+}
+
 static void test_bad_settings(void **state)
 {
 	struct burrow_quic_settings settings = { .private_key_pem = "not a key" };
@@ -958,6 +994,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reconnect_from_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};
 
