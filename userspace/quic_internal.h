@@ -105,6 +105,11 @@ void quic_conn_error(struct burrow_quic_conn *c, int liberr);
 void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		 const uint8_t *buf, size_t len);
 
+/* quic_close.c */
+/* Flush, send CONNECTION_CLOSE with the application's code and reason, and
+ * mark dead ("local close: <reason>"). */
+void quic_conn_do_close(struct burrow_quic_conn *c);
+
 /* quic_stream.c */
 void quic_stream_free(struct quic_stream *s);
 int quic_conn_flush(struct burrow_quic_conn *c);
