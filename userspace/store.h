@@ -3,11 +3,12 @@
  * burrowd state in SQLite: known nodes, the current session per node and
  * an event log. Schema and migrations are in docs/burrowd.md.
  *
- * One writer: burrowd holds the only read-write connection (opened once
- * at start, used from its single thread). Other processes (`burrowd
- * status`, sqlite3 for inspection) may open the file read-only; WAL lets
- * them read while the daemon writes. busy_timeout covers the short
- * moments a checkpoint holds a lock.
+ * One writer: `burrowd run` holds one read-write connection (opened once
+ * at start, used from its single thread). Short-lived commands (`burrowd
+ * peer add`) may open another for a single transaction; SQLite's write
+ * lock serialises them and busy_timeout (5 s) makes the loser wait rather
+ * than fail. Readers open with BURROW_STORE_READONLY; WAL lets them read
+ * while the daemon writes. A connection is not thread-safe (NOMUTEX).
  *
  * Usage:
  *   struct burrow_store *st;
