@@ -182,6 +182,11 @@ static int pragma_int(struct burrow_store *st, const char *sql, int64_t *value)
 	return ret;
 }
 
+void burrow_store_set_busy_timeout(struct burrow_store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
 int burrow_store_schema_version(struct burrow_store *st)
 {
 	int64_t v;

@@ -76,6 +76,9 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 void burrow_store_close(struct burrow_store *st);
 /* Message of the latest failure on st. */
 const char *burrow_store_error(const struct burrow_store *st);
+/* How long a write waits for another connection's lock (default 5000 ms)
+ * before failing with -EBUSY. */
+void burrow_store_set_busy_timeout(struct burrow_store *st, int ms);
 /* PRAGMA user_version of the open database. */
 int burrow_store_schema_version(struct burrow_store *st);
 

@@ -366,6 +366,38 @@ static void test_readonly(void **state)
 	burrow_store_close(st);
 }
 
+static void test_second_writer(void **state)
+{
+	struct burrow_store *daemon_conn, *command_conn;
+	struct burrow_node *list;
+	sqlite3 *holder;
+	size_t n;
+
+	(void)state;
+	daemon_conn = open_ok(db_path);
+	command_conn = open_ok(db_path);
+	/* interleaved one-transaction writers both land */
+	add_node(daemon_conn, 0x10, "one");
+	add_node(command_conn, 0x30, "two");
+	assert_int_equal(burrow_store_event_append(daemon_conn, NULL, "a", "b"), 0);
+	assert_int_equal(burrow_store_node_list(daemon_conn, &list, &n), 0);
+	assert_int_equal(n, 2);
+	burrow_store_nodes_free(list, n);
+
+	/* while a write lock is held elsewhere, a writer waits and then fails
+	 * cleanly with -EBUSY instead of corrupting anything */
+	assert_int_equal(sqlite3_open(db_path, &holder), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	burrow_store_set_busy_timeout(command_conn, 100);
+	assert_int_equal(burrow_store_event_append(command_conn, NULL, "c", "d"), -EBUSY);
+	assert_int_equal(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(holder);
+	assert_int_equal(burrow_store_event_append(command_conn, NULL, "c", "d"), 0);
+	assert_int_equal(burrow_store_integrity_check(daemon_conn), 0);
+	burrow_store_close(command_conn);
+	burrow_store_close(daemon_conn);
+}
+
 /* ---- migrations and refusals ------------------------------------------------------ */
 
 static void test_migrate_from_every_version(void **state)
@@ -650,6 +682,7 @@ int main(void)
 		T(test_sessions),
 		T(test_events),
 		T(test_readonly),
+		T(test_second_writer),
 		T(test_migrate_from_every_version),
 		T(test_failed_migration_changes_nothing),
 		T(test_newer_version_refused),
