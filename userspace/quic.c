@@ -26,6 +26,7 @@
 #include "quic_internal.h"
 
 #define QUIC_DEFAULT_IDLE_MS 30000
+#define QUIC_DEFAULT_HANDSHAKE_MS 10000
 #define QUIC_MAX_PENDING_SERVER 64        /* unauthenticated server conns */
 #define QUIC_READ_BATCH 256               /* datagrams per endpoint_read call */
 #define QUIC_STREAM_WINDOW (256 * 1024)   /* initial per-stream credit */
@@ -253,7 +254,7 @@ static void quic_fill_settings(struct burrow_quic_endpoint *ep, ngtcp2_settings 
 {
 	ngtcp2_settings_default(settings);
 	settings->initial_ts = burrow_quic_now();
-	settings->handshake_timeout = ep->idle_timeout_ns;
+	settings->handshake_timeout = ep->handshake_timeout_ns;
 	settings->max_stream_window = 8 * QUIC_STREAM_WINDOW;
 	settings->max_window = 8 * QUIC_CONN_WINDOW;
 
@@ -567,6 +568,12 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 	ep->idle_timeout_ns = (settings->idle_timeout_ms ? settings->idle_timeout_ms
 				: QUIC_DEFAULT_IDLE_MS) * NGTCP2_MILLISECONDS;
 	ep->keepalive_ns = settings->keepalive_ms * NGTCP2_MILLISECONDS;
+	ep->handshake_timeout_ns = settings->handshake_timeout_ms * NGTCP2_MILLISECONDS;
+	if (!ep->handshake_timeout_ns) {
+		ep->handshake_timeout_ns = QUIC_DEFAULT_HANDSHAKE_MS * NGTCP2_MILLISECONDS;
+		if (ep->idle_timeout_ns < ep->handshake_timeout_ns)
+			ep->handshake_timeout_ns = ep->idle_timeout_ns;
+	}
 	alpn = settings->alpn_override ? settings->alpn_override : BURROW_QUIC_ALPN;
 	if (!alpn[0] || strlen(alpn) >= sizeof(ep->alpn)) {
 		quic_set_error(ep, "invalid ALPN '%s'", alpn);

@@ -68,6 +68,10 @@ struct burrow_quic_settings {
 	 * idle control connection stays up (keep it below idle_timeout_ms).
 	 * 0 = no keep-alive. */
 	uint64_t keepalive_ms;
+	/* Added beyond plan. A handshake not done after this long fails with
+	 * "handshake timeout" (client: closed(); server: dropped silently).
+	 * 0 = the smaller of 10000 and the idle timeout. */
+	uint64_t handshake_timeout_ms;
 };
 
 struct burrow_quic_callbacks {

@@ -78,6 +78,7 @@ struct burrow_quic_endpoint {
 	void *user;
 	uint64_t idle_timeout_ns;
 	uint64_t keepalive_ns;
+	uint64_t handshake_timeout_ns;
 	char alpn[64];
 	char *keylog_path;
 	gnutls_certificate_credentials_t cred;

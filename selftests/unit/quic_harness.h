@@ -59,6 +59,7 @@ struct side {
 	char closed_reason[256];
 	bool echo;                  /* server: send every byte back, fin too */
 	uint64_t keepalive_ms;
+	uint64_t handshake_timeout_ms;
 	bool reconnect_once;        /* client: dial again from closed() */
 	bool abort_on_data;         /* abort the stream (code 77) on its first bytes */
 	int resets;
@@ -240,6 +241,7 @@ static void side_start(struct side *s, const char *name, uint64_t idle_ms, const
 		.private_key_pem = s->key_pem,
 		.idle_timeout_ms = idle_ms,
 		.keepalive_ms = s->keepalive_ms,
+		.handshake_timeout_ms = s->handshake_timeout_ms,
 		.keylog_path = getenv("BURROW_QUIC_TEST_KEYLOG"),
 		.alpn_override = alpn,
 	};

@@ -236,6 +236,27 @@ static void test_version_negotiation(void **state)
 	close(fd);
 }
 
+/* Nobody answers: the client gives up after its handshake timeout, long
+ * before the (default, 30 s) idle timeout. */
+static void test_handshake_timeout(void **state)
+{
+	struct sockaddr_in sink_addr;
+	int sink = udp_socket(&sink_addr);
+	struct burrow_quic_conn *conn = NULL;
+
+	(void)state;
+	client_side.handshake_timeout_ms = 500;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&sink_addr,
+					     sizeof(sink_addr), server_side.pub, &client_side,
+					     &conn), 0);
+	assert_true(run_until(client_closed));
+	assert_string_equal(client_side.closed_reason, "handshake timeout");
+	assert_int_equal(client_side.established, 0);
+	close(sink);
+}
+
 static void test_bad_settings(void **state)
 {
 	struct burrow_quic_settings settings = { .private_key_pem = "not a key" };
@@ -284,6 +305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
 	};
 
