@@ -91,9 +91,15 @@ struct burrow_quic_callbacks {
 	 * when only fin is signalled. */
 	void (*stream_data)(struct burrow_quic_conn *conn, int64_t stream_id,
 			    const uint8_t *data, size_t len, bool fin, void *conn_user);
-	/* Connection gone: local close, peer close (reason = peer's reason
-	 * phrase, prefixed "peer closed"), idle timeout ("idle timeout"),
-	 * handshake failure (e.g. "server public key mismatch ..."). */
+	/* Connection gone. reason is one of
+	 *   "local close: <your reason>"
+	 *   "peer closed (application error N): <their reason>"
+	 *   "peer closed (TLS alert N, <name>): <their reason>"  (they refused us)
+	 *   "peer closed (transport error 0xN): <their reason>"
+	 *   "TLS handshake failed (alert N): <why>"  (we refused them, e.g.
+	 *       "server public key mismatch: expected <b64>, got <b64>" or
+	 *       "peer public key <b64> refused")
+	 *   "idle timeout", "handshake timeout", or an ngtcp2 error text. */
 	void (*closed)(struct burrow_quic_conn *conn, const char *reason, void *conn_user);
 	/* Added beyond plan; optional (NULL = not told). The peer aborted its
 	 * sending side of the stream (RESET_STREAM) with app_error: no more
@@ -117,8 +123,8 @@ void burrow_quic_endpoint_free(struct burrow_quic_endpoint *ep);
  * Malformed/unknown datagrams are ignored; datagrams that are not a client
  * Initial and match no connection are dropped (no stateless reset); a
  * full-size long-header packet of another QUIC version gets a Version
- * Negotiation reply listing v1. At most 64 unauthenticated server handshakes are kept;
- * a new Initial beyond that evicts the oldest. */
+ * Negotiation reply listing v1. At most 64 unauthenticated server
+ * handshakes are kept; a new Initial beyond that evicts the oldest. */
 int  burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep);
 /* CLOCK_MONOTONIC ns of the earliest timer, 0 = due now, UINT64_MAX = none. */
 uint64_t burrow_quic_endpoint_next_expiry(struct burrow_quic_endpoint *ep);
@@ -147,10 +153,10 @@ int  burrow_quic_send(struct burrow_quic_conn *conn, int64_t stream_id, const ui
  * established. */
 int  burrow_quic_export(struct burrow_quic_conn *conn, const char *label,
 	const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
-/* Send CONNECTION_CLOSE (application error app_error, reason phrase) and
- * tear down; closed(conn, "local close: <reason>") is called from the next
- * endpoint read/handle_expiry (next_expiry returns 0 meanwhile). Calling it
- * twice is harmless. */
+/* Flush what can be sent now, send CONNECTION_CLOSE (application error
+ * app_error, reason phrase) and tear down; closed(conn, "local close:
+ * <reason>") is called from the next endpoint read/handle_expiry
+ * (next_expiry returns 0 meanwhile). Calling it twice is harmless. */
 void burrow_quic_close(struct burrow_quic_conn *conn, uint64_t app_error, const char *reason);
 bool burrow_quic_is_client(const struct burrow_quic_conn *conn);
 /* 32 bytes; for clients the pinned key, for servers the authorized key;
