@@ -24,6 +24,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "config_internal.h"
 #include "hello.h"
 #include "linux/burrow.h"
 
@@ -70,183 +71,8 @@ static void fail(struct parse_state *ps, unsigned int line, const char *fmt, ...
 		snprintf(ps->err, ps->err_size, "%s: %s", ps->cfg->path, msg);
 }
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !err_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
-
-bool burrow_config_name_valid(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len < 1 || len > BURROW_CONFIG_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-/* ---- value parsers ----------------------------------------------------------- */
-
-static int parse_uint(const char *text, unsigned long long min, unsigned long long max,
-		      unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*text || *text < '0' || *text > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int burrow_prefix_parse(const char *text, struct burrow_prefix *prefix, char *err,
-			size_t err_size)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(text, '/');
-	unsigned long long len;
-	size_t addr_len, bytes;
-
-	memset(prefix, 0, sizeof(*prefix));
-	if (!slash) {
-		set_err(err, err_size, "invalid prefix '%s': expected ADDRESS/LENGTH", text);
-		return -EINVAL;
-	}
-	addr_len = (size_t)(slash - text);
-	if (addr_len == 0 || addr_len >= sizeof(addr)) {
-		set_err(err, err_size, "invalid prefix '%s': bad address", text);
-		return -EINVAL;
-	}
-	memcpy(addr, text, addr_len);
-	addr[addr_len] = '\0';
-	if (inet_pton(AF_INET, addr, prefix->addr) == 1) {
-		prefix->family = AF_INET;
-		bytes = 4;
-	} else if (inet_pton(AF_INET6, addr, prefix->addr) == 1) {
-		prefix->family = AF_INET6;
-		bytes = 16;
-	} else {
-		set_err(err, err_size, "invalid prefix '%s': '%s' is not an IPv4 or IPv6 address",
-			text, addr);
-		return -EINVAL;
-	}
-	if (parse_uint(slash + 1, 0, bytes * 8, &len) < 0) {
-		set_err(err, err_size, "invalid prefix '%s': length must be 0-%zu", text, bytes * 8);
-		return -EINVAL;
-	}
-	prefix->len = (uint8_t)len;
-	for (size_t bit = len; bit < bytes * 8; bit++) {
-		if (prefix->addr[bit / 8] & (0x80 >> (bit % 8))) {
-			struct burrow_prefix masked = *prefix;
-			char suggestion[64];
-
-			for (size_t b = len; b < bytes * 8; b++)
-				masked.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
-			burrow_prefix_format(&masked, suggestion, sizeof(suggestion));
-			set_err(err, err_size, "invalid prefix '%s': host bits set (did you mean '%s'?)",
-				text, suggestion);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-void burrow_prefix_format(const struct burrow_prefix *prefix, char *buf, size_t size)
-{
-	char addr[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(prefix->family, prefix->addr, addr, sizeof(addr)))
-		snprintf(addr, sizeof(addr), "?");
-	snprintf(buf, size, "%s/%u", addr, prefix->len);
-}
-
-int burrow_endpoint_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len,
-			  char *err, size_t err_size)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port_text, *host_start = text;
-	unsigned long long port;
-	size_t host_len;
-	bool v6 = false;
-
-	memset(addr, 0, sizeof(*addr));
-	if (*text == '[') {
-		const char *close = strchr(text, ']');
-
-		if (!close || close[1] != ':') {
-			set_err(err, err_size, "invalid endpoint '%s': expected [IPV6]:PORT", text);
-			return -EINVAL;
-		}
-		host_start = text + 1;
-		host_len = (size_t)(close - host_start);
-		port_text = close + 2;
-		v6 = true;
-	} else {
-		const char *colon = strrchr(text, ':');
-
-		if (!colon || strchr(text, ':') != colon) {
-			set_err(err, err_size,
-				"invalid endpoint '%s': expected IPV4:PORT or [IPV6]:PORT", text);
-			return -EINVAL;
-		}
-		host_len = (size_t)(colon - text);
-		port_text = colon + 1;
-	}
-	if (host_len == 0 || host_len >= sizeof(host)) {
-		set_err(err, err_size, "invalid endpoint '%s': bad address", text);
-		return -EINVAL;
-	}
-	memcpy(host, host_start, host_len);
-	host[host_len] = '\0';
-	if (parse_uint(port_text, 1, 65535, &port) < 0) {
-		set_err(err, err_size, "invalid endpoint '%s': port '%s' is not 1-65535", text,
-			port_text);
-		return -EINVAL;
-	}
-	if (v6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
-
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
-			set_err(err, err_size, "invalid endpoint '%s': '%s' is not an IPv6 address",
-				text, host);
-			return -EINVAL;
-		}
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*sin6);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)addr;
-
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-			set_err(err, err_size, "invalid endpoint '%s': '%s' is not an IPv4 address",
-				text, host);
-			return -EINVAL;
-		}
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		*len = sizeof(*sin);
-	}
-	return 0;
-}
+/* ---- value lists ------------------------------------------------------------- */
 
 /* Split a comma list into trimmed items; calls item() for each. Empty items are errors. */
 static int for_each_item(struct parse_state *ps, const char *key, const char *value,
@@ -471,7 +297,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		break;
 	}
 	case NK_LISTEN_PORT:
-		if (parse_uint(value, 1, 65535, &v) < 0) {
+		if (burrow_config_parse_uint(value, 1, 65535, &v) < 0) {
 			fail(ps, ps->line, "listen_port: invalid port '%s' (1-65535)", value);
 			return;
 		}
@@ -480,7 +306,8 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 	case NK_DEVICE:
 		if (!*value || strlen(value) >= sizeof(node->device) || strpbrk(value, "/: \t") ||
 		    !strcmp(value, ".") || !strcmp(value, "..")) {
-			fail(ps, ps->line, "device: invalid interface name '%s' (1-15 characters, no '/', ':' or spaces)",
+			fail(ps, ps->line,
+			     "device: invalid interface name '%s' (1-15 characters, no '/', ':' or spaces)",
 			     value);
 			return;
 		}
@@ -499,7 +326,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 			     "log_level: unknown level '%s' (error, warning, info, debug)", value);
 		break;
 	case NK_ROTATION_INTERVAL:
-		if (parse_uint(value, 0, ROTATION_MAX_S, &v) < 0 || (v && v < ROTATION_MIN_S)) {
+		if (burrow_config_parse_uint(value, 0, ROTATION_MAX_S, &v) < 0 || (v && v < ROTATION_MIN_S)) {
 			fail(ps, ps->line,
 			     "rotation_interval: invalid '%s' (seconds: 0 for none, or %d-%d)",
 			     value, ROTATION_MIN_S, ROTATION_MAX_S);
@@ -525,7 +352,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		break;
 	}
 	case NK_MTU:
-		if (parse_uint(value, MTU_MIN, MTU_MAX, &v) < 0) {
+		if (burrow_config_parse_uint(value, MTU_MIN, MTU_MAX, &v) < 0) {
 			fail(ps, ps->line, "mtu: invalid '%s' (%d-%d)", value, MTU_MIN, MTU_MAX);
 			return;
 		}
@@ -775,7 +602,7 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
 	if (!cfg->path) {
-		set_err(err, err_size, "out of memory");
+		burrow_config_set_err(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	set_instance(cfg, path);
@@ -825,25 +652,26 @@ int burrow_config_load(const char *path, struct burrow_config *cfg, char *err, s
 	memset(cfg, 0, sizeof(*cfg));
 	if (!f) {
 		ret = -errno;
-		set_err(err, err_size, "cannot open config '%s': %s", path, strerror(errno));
+		burrow_config_set_err(err, err_size, "cannot open config '%s': %s", path, strerror(errno));
 		return ret;
 	}
 	text = malloc(CONFIG_FILE_MAX + 1);
 	if (!text) {
 		fclose(f);
-		set_err(err, err_size, "out of memory");
+		burrow_config_set_err(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
 	if (ferror(f)) {
 		ret = -EIO;
-		set_err(err, err_size, "cannot read config '%s': %s", path, strerror(errno));
+		burrow_config_set_err(err, err_size, "cannot read config '%s': %s", path, strerror(errno));
 	} else if (len > CONFIG_FILE_MAX) {
 		ret = -EFBIG;
-		set_err(err, err_size, "config '%s' is larger than %d bytes", path, CONFIG_FILE_MAX);
+		burrow_config_set_err(err, err_size, "config '%s' is larger than %d bytes", path,
+				      CONFIG_FILE_MAX);
 	} else if (memchr(text, '\0', len)) {
 		ret = -EINVAL;
-		set_err(err, err_size, "config '%s' contains a NUL byte; not a text file", path);
+		burrow_config_set_err(err, err_size, "config '%s' contains a NUL byte; not a text file", path);
 	} else {
 		text[len] = '\0';
 		ret = burrow_config_parse_string(text, path, cfg, err, err_size);

@@ -141,7 +141,8 @@ int burrow_store_exec(struct burrow_store *st, const char *sql)
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
-		int ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", msg ? msg : sqlite3_errstr(rc));
+		int ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s",
+					    msg ? msg : sqlite3_errstr(rc));
 
 		sqlite3_free(msg);
 		return ret;
@@ -212,7 +213,7 @@ static int migrate(struct burrow_store *st)
 
 			snprintf(why, sizeof(why), "%s", st->err);
 			burrow_store_fail(st, ret, "migration to schema version %lld failed: %.400s",
-				   (long long)version + 1, why);
+					  (long long)version + 1, why);
 			return burrow_store_rollback(st, ret);
 		}
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)version + 1);
@@ -251,12 +252,12 @@ static int check_identity(struct burrow_store *st, int64_t *version)
 		return 0;	/* empty: a new database */
 	if (app_id != BURROW_STORE_APP_ID)
 		return burrow_store_fail(st, -EINVAL,
-				  "not a burrowd database: SQLite file with application_id %#llx and %lld schema objects",
-				  (unsigned long long)app_id, (long long)tables);
+					 "not a burrowd database: SQLite file with application_id %#llx and %lld schema objects",
+					 (unsigned long long)app_id, (long long)tables);
 	if (*version > BURROW_STORE_SCHEMA_VERSION)
 		return burrow_store_fail(st, -EPROTO,
-				  "schema version %lld is newer than this burrowd understands (%d); use a newer burrowd",
-				  (long long)*version, BURROW_STORE_SCHEMA_VERSION);
+					 "schema version %lld is newer than this burrowd understands (%d); use a newer burrowd",
+					 (long long)*version, BURROW_STORE_SCHEMA_VERSION);
 	return 0;
 }
 
@@ -378,7 +379,8 @@ int burrow_store_integrity_check(struct burrow_store *st)
 		return ret;
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW) {
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "integrity_check: %s", sqlite3_errmsg(st->db));
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "integrity_check: %s",
+					sqlite3_errmsg(st->db));
 	} else {
 		result = (const char *)sqlite3_column_text(stmt, 0);
 		if (result && !strcmp(result, "ok"))
@@ -395,11 +397,11 @@ int burrow_store_integrity_check(struct burrow_store *st)
 		rc = sqlite3_step(stmt);
 		if (rc == SQLITE_ROW)
 			ret = burrow_store_fail(st, -EIO, "foreign_key_check: row %lld of %s violates a foreign key",
-					 (long long)sqlite3_column_int64(stmt, 1),
-					 (const char *)sqlite3_column_text(stmt, 0));
+						(long long)sqlite3_column_int64(stmt, 1),
+						(const char *)sqlite3_column_text(stmt, 0));
 		else if (rc != SQLITE_DONE)
 			ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "foreign_key_check: %s",
-					 sqlite3_errmsg(st->db));
+						sqlite3_errmsg(st->db));
 		sqlite3_finalize(stmt);
 	}
 	return ret;

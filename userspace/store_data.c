@@ -52,7 +52,7 @@ static int node_from_row(struct burrow_store *st, sqlite3_stmt *stmt, struct bur
 	node->id = sqlite3_column_int64(stmt, 0);
 	if (!key || sqlite3_column_bytes(stmt, 1) != 32)
 		return burrow_store_fail(st, -EIO, "node %lld has a malformed public key",
-				  (long long)node->id);
+					 (long long)node->id);
 	memcpy(node->public_key, key, 32);
 	node->name = dup_column(stmt, 2);
 	node->endpoint = dup_column(stmt, 3);
@@ -76,11 +76,11 @@ int burrow_store_node_upsert(struct burrow_store *st, const struct burrow_node *
 	if (!node->name || !node->name[0])
 		return burrow_store_fail(st, -EINVAL, "node without a name");
 	ret = burrow_store_prepare(st,
-		      "INSERT INTO nodes (public_key, name, endpoint, allowed_prefixes, created_ms, updated_ms)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
-		      " ON CONFLICT (public_key) DO UPDATE SET name = excluded.name,"
-		      " endpoint = excluded.endpoint, allowed_prefixes = excluded.allowed_prefixes,"
-		      " updated_ms = excluded.updated_ms", &stmt);
+		"INSERT INTO nodes (public_key, name, endpoint, allowed_prefixes, created_ms, updated_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+		" ON CONFLICT (public_key) DO UPDATE SET name = excluded.name,"
+		" endpoint = excluded.endpoint, allowed_prefixes = excluded.allowed_prefixes,"
+		" updated_ms = excluded.updated_ms", &stmt);
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_blob(stmt, 1, node->public_key, 32, SQLITE_STATIC);
@@ -95,10 +95,10 @@ int burrow_store_node_upsert(struct burrow_store *st, const struct burrow_node *
 		ret = 0;
 	else if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		ret = burrow_store_fail(st, -EEXIST, "node name '%s' is already used by another public key",
-				 node->name);
+					node->name);
 	else
 		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "saving node '%s': %s", node->name,
-				 sqlite3_errmsg(st->db));
+					sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
 	return ret;
 }
@@ -251,7 +251,7 @@ int burrow_store_session_generation(struct burrow_store *st, const uint8_t publi
 
 	if (generation > INT64_MAX)
 		return burrow_store_fail(st, -ERANGE, "generation %llu out of range",
-				  (unsigned long long)generation);
+					 (unsigned long long)generation);
 	ret = burrow_store_exec(st, "BEGIN IMMEDIATE");
 	if (ret < 0)
 		return ret;
@@ -263,16 +263,16 @@ int burrow_store_session_generation(struct burrow_store *st, const uint8_t publi
 	 * anything else (no row, or numbering restarted) is a new session.
 	 */
 	ret = burrow_store_prepare(st,
-		      "INSERT INTO sessions (node_id, generation, established_ms, last_rotation_ms,"
-		      " rx_bytes, tx_bytes, cipher, encap) VALUES (?1, ?2, ?3, ?3, 0, 0, ?4, ?5)"
-		      " ON CONFLICT (node_id) DO UPDATE SET"
-		      " established_ms = CASE WHEN excluded.generation > generation"
-		      "   THEN established_ms ELSE excluded.established_ms END,"
-		      " rx_bytes = CASE WHEN excluded.generation > generation THEN rx_bytes ELSE 0 END,"
-		      " tx_bytes = CASE WHEN excluded.generation > generation THEN tx_bytes ELSE 0 END,"
-		      " generation = excluded.generation,"
-		      " last_rotation_ms = excluded.last_rotation_ms,"
-		      " cipher = excluded.cipher, encap = excluded.encap", &stmt);
+		"INSERT INTO sessions (node_id, generation, established_ms, last_rotation_ms,"
+		" rx_bytes, tx_bytes, cipher, encap) VALUES (?1, ?2, ?3, ?3, 0, 0, ?4, ?5)"
+		" ON CONFLICT (node_id) DO UPDATE SET"
+		" established_ms = CASE WHEN excluded.generation > generation"
+		"   THEN established_ms ELSE excluded.established_ms END,"
+		" rx_bytes = CASE WHEN excluded.generation > generation THEN rx_bytes ELSE 0 END,"
+		" tx_bytes = CASE WHEN excluded.generation > generation THEN tx_bytes ELSE 0 END,"
+		" generation = excluded.generation,"
+		" last_rotation_ms = excluded.last_rotation_ms,"
+		" cipher = excluded.cipher, encap = excluded.encap", &stmt);
 	if (ret < 0)
 		return burrow_store_rollback(st, ret);
 	sqlite3_bind_int64(stmt, 1, node_id);
@@ -282,9 +282,11 @@ int burrow_store_session_generation(struct burrow_store *st, const uint8_t publi
 	sqlite3_bind_text(stmt, 5, encap ? encap : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		return burrow_store_rollback(st, burrow_store_fail(st, burrow_store_sqlite_errno(rc), "recording generation: %s",
-					       sqlite3_errmsg(st->db)));
+	if (rc != SQLITE_DONE) {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "recording generation: %s",
+					sqlite3_errmsg(st->db));
+		return burrow_store_rollback(st, ret);
+	}
 	ret = burrow_store_exec(st, "COMMIT");
 	if (ret < 0)
 		return burrow_store_rollback(st, ret);
@@ -298,8 +300,8 @@ int burrow_store_session_counters(struct burrow_store *st, const uint8_t public_
 	int rc, ret;
 
 	ret = burrow_store_prepare(st,
-		      "UPDATE sessions SET rx_bytes = ?2, tx_bytes = ?3"
-		      " WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)", &stmt);
+		"UPDATE sessions SET rx_bytes = ?2, tx_bytes = ?3"
+		" WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)", &stmt);
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_blob(stmt, 1, public_key, 32, SQLITE_STATIC);
@@ -335,9 +337,9 @@ int burrow_store_session_get(struct burrow_store *st, const uint8_t public_key[3
 
 	memset(out, 0, sizeof(*out));
 	ret = burrow_store_prepare(st,
-		      "SELECT generation, established_ms, last_rotation_ms, rx_bytes, tx_bytes,"
-		      " cipher, encap FROM sessions JOIN nodes ON nodes.id = sessions.node_id"
-		      " WHERE nodes.public_key = ?1", &stmt);
+		"SELECT generation, established_ms, last_rotation_ms, rx_bytes, tx_bytes,"
+		" cipher, encap FROM sessions JOIN nodes ON nodes.id = sessions.node_id"
+		" WHERE nodes.public_key = ?1", &stmt);
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_blob(stmt, 1, public_key, 32, SQLITE_STATIC);
@@ -371,8 +373,8 @@ int burrow_store_event_append(struct burrow_store *st, const uint8_t *public_key
 	int rc, ret;
 
 	ret = burrow_store_prepare(st,
-		      "INSERT INTO events (time_ms, node_id, kind, detail) VALUES"
-		      " (?1, (SELECT id FROM nodes WHERE public_key = ?2), ?3, ?4)", &stmt);
+		"INSERT INTO events (time_ms, node_id, kind, detail) VALUES"
+		" (?1, (SELECT id FROM nodes WHERE public_key = ?2), ?3, ?4)", &stmt);
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(stmt, 1, burrow_store_now_ms());
@@ -385,7 +387,7 @@ int burrow_store_event_append(struct burrow_store *st, const uint8_t *public_key
 		ret = 0;
 	else
 		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "appending event: %s",
-				 sqlite3_errmsg(st->db));
+					sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
 	if (ret == 0 && ++st->appends % EVENTS_PRUNE_EVERY == 0)
 		burrow_store_event_prune(st, EVENTS_KEEP);
@@ -413,9 +415,9 @@ int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burr
 	*events = NULL;
 	*n = 0;
 	ret = burrow_store_prepare(st,
-		      "SELECT events.id, time_ms, nodes.name, kind, detail FROM events"
-		      " LEFT JOIN nodes ON nodes.id = events.node_id"
-		      " ORDER BY events.id DESC LIMIT ?1", &stmt);
+		"SELECT events.id, time_ms, nodes.name, kind, detail FROM events"
+		" LEFT JOIN nodes ON nodes.id = events.node_id"
+		" ORDER BY events.id DESC LIMIT ?1", &stmt);
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(stmt, 1, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
@@ -459,14 +461,17 @@ int burrow_store_event_prune(struct burrow_store *st, size_t keep)
 	int rc, ret;
 
 	ret = burrow_store_prepare(st,
-		      "DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC"
-		      " LIMIT 1 OFFSET ?1)", &stmt);
+		"DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC"
+		" LIMIT 1 OFFSET ?1)", &stmt);
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(stmt, 1, keep > INT64_MAX ? INT64_MAX : (int64_t)keep);
 	rc = sqlite3_step(stmt);
-	ret = rc == SQLITE_DONE ? 0 : burrow_store_fail(st, burrow_store_sqlite_errno(rc), "pruning events: %s",
-						 sqlite3_errmsg(st->db));
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "pruning events: %s",
+					sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
 	return ret;
 }
