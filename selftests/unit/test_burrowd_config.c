@@ -283,6 +283,27 @@ static void test_bad_configs(void **state)
 	}
 }
 
+static void test_comments(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	/* ';' after a blank starts an inline comment; '#' only at line start */
+	if (burrow_config_parse_string("# c\n; c\n[node] ; c\nname = a ; c\nlisten_port = 4000 ; c\n",
+				       "t.conf", &cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.node.name, "a");
+	assert_int_equal(cfg.node.listen_port, 4000);
+	burrow_config_free(&cfg);
+	assert_int_equal(burrow_config_parse_string("[node]\nname = a # c\n", "t.conf", &cfg, err,
+						    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:2: name: invalid name 'a # c' (1-63 of A-Z a-z 0-9 . _ -)");
+	assert_int_equal(burrow_config_parse_string("[node]\nname = a\nmtu = 1400;c\n", "t.conf",
+						    &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:3: mtu: invalid '1400;c' (576-65535)");
+}
+
 static void test_long_line(void **state)
 {
 	struct burrow_config cfg;
@@ -360,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_example_file),
