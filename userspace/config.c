@@ -496,7 +496,11 @@ static char *read_line(char *buf, int size, void *stream)
 	buf[len] = '\0';
 	ps->text += len;
 
-	for (p = buf; *p == ' ' || *p == '\t'; p++)
+	p = buf;
+	/* inih skips a UTF-8 byte order mark at the start; so must we */
+	if (ps->line == 1 && !strncmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;
+	for (; *p == ' ' || *p == '\t'; p++)
 		;
 	if (*p == '[') {
 		const char *close = strchr(p, ']');

@@ -304,6 +304,23 @@ static void test_comments(void **state)
 	assert_string_equal(err, "t.conf:3: mtu: invalid '1400;c' (576-65535)");
 }
 
+static void test_bom_and_crlf(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	/* Files saved by Windows editors: a byte order mark and CRLF line ends. */
+	if (burrow_config_parse_string("\xEF\xBB\xBF[node]\r\nname = a\r\n[peer b]\r\npublic_key = "
+				       KEY_B "\r\nallowed_ips = 10.0.0.0/8\r\n", "t.conf", &cfg,
+				       err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.node.name, "a");
+	assert_int_equal(cfg.n_peers, 1);
+	assert_int_equal(cfg.peers[0].n_allowed_ips, 1);
+	burrow_config_free(&cfg);
+}
+
 static void test_long_line(void **state)
 {
 	struct burrow_config cfg;
@@ -382,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_comments),
+		cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_example_file),
