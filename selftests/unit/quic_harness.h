@@ -10,6 +10,15 @@
  * endpoint (to decode a capture with tshark); BURROW_QUIC_TEST_FILTER=<glob>
  * runs only the matching tests; BURROW_QUIC_TEST_VERBOSE=1 prints close
  * reasons.
+ *
+ * Decoding the handshake with tshark (loopback only):
+ *   tcpdump -i lo -U -w /tmp/q.pcap 'udp and host 127.0.0.1' &
+ *   BURROW_QUIC_TEST_FILTER=test_stream_echo_large \
+ *   BURROW_QUIC_TEST_KEYLOG=/tmp/q.keys build/unit/test_quic_endpoint
+ *   tshark -r /tmp/q.pcap -o tls.keylog_file:/tmp/q.keys -Y quic
+ * (test_simultaneous_open runs two connections over one 4-tuple, and
+ * test_lossy_path shows each connection on two flows; tshark's QUIC
+ * dissector cannot decrypt all of those, without reporting them malformed.)
  */
 #ifndef BURROW_QUIC_HARNESS_H
 #define BURROW_QUIC_HARNESS_H
