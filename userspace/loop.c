@@ -29,6 +29,7 @@ struct burrow_loop {
 	struct fd_watch *watches;
 	struct burrow_timer *timers;	/* armed timers, unsorted */
 	uint64_t armed_deadline;	/* what timer_fd is set to; 0 = disarmed */
+	uint64_t round;			/* timerfd expirations handled so far */
 };
 
 /* epoll data for the loop's own descriptors. */
@@ -196,7 +197,13 @@ static void rearm_timerfd(struct burrow_loop *loop)
 	timerfd_settime(loop->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* Run every timer that is due; each is disarmed before its callback. */
+/*
+ * Run every timer that was due when the timerfd fired, each disarmed
+ * before its callback. A callback that re-arms a timer for a time already
+ * past (the QUIC timer does, "due now") does not run it again in this
+ * round: the round mark keeps this loop finite, and the timerfd fires at
+ * once for the next round.
+ */
 static void run_timers(struct burrow_loop *loop)
 {
 	uint64_t expirations, now = burrow_now_ns();
@@ -205,11 +212,13 @@ static void run_timers(struct burrow_loop *loop)
 	if (read(loop->timer_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
 	loop->armed_deadline = 0;
+	loop->round++;
 	while (again && !loop->stop) {
 		again = false;
 		for (struct burrow_timer *t = loop->timers; t; t = t->next) {
-			if (t->deadline <= now) {
+			if (t->deadline <= now && t->round != loop->round) {
 				burrow_timer_cancel(loop, t);
+				t->round = loop->round;
 				t->fn(t->arg);
 				again = true;	/* the list may have changed */
 				break;

@@ -30,6 +30,7 @@ struct burrow_timer {
 	burrow_timer_fn fn;
 	void *arg;
 	struct burrow_timer *next;	/* loop's list of armed timers */
+	uint64_t round;			/* loop round it last ran in */
 };
 
 /* Blocks SIGTERM/SIGINT/SIGHUP and routes them to on_signal. NULL + errno on failure. */

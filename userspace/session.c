@@ -5,9 +5,12 @@
  * Connection choice (one control connection per peer pair):
  *   - a peer whose session is UP and opens another connection has lost its
  *     state (restart): the new connection replaces the old one;
- *   - two connections still being set up (a simultaneous open) resolve to
- *     the one whose QUIC client has the lower public key (memcmp), on both
- *     nodes alike.
+ *   - two connections still being set up (a simultaneous open) both run
+ *     their handshake; when one completes while the other is pending, the
+ *     one whose QUIC client has the lower public key (memcmp) is kept and
+ *     the other closed, on both nodes alike (resolve_simultaneous). Until
+ *     then an incoming second connection is a candidate that
+ *     peer->session does not point at.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -310,31 +313,70 @@ static int cb_authorize(const uint8_t public_key[32], const struct sockaddr *rem
 		return -1;
 	}
 	existing = peer->session;
-	if (existing && existing->state != BURROWD_UP && existing->is_client &&
-	    memcmp(public_key, burrow_quic_endpoint_public_key(d->quic), 32) > 0) {
-		/*
-		 * Simultaneous open: our own connection's client (us) has the
-		 * lower key, so it wins and this one is refused. The peer
-		 * drops its outgoing one by the same rule.
-		 */
-		burrowd_event(d, peer, "duplicate",
-			      "refusing second connection from %s at %s: ours wins (lower client key)",
-			      peer->name, where);
-		return -1;
-	}
 	s = session_new(peer, false);
 	if (!s)
 		return -1;
+	*conn_user = s;
+	if (existing && existing->state != BURROWD_UP) {
+		/*
+		 * Simultaneous open: both connections run their handshake;
+		 * cb_established keeps the one whose client has the lower key.
+		 * Until then this one is a candidate, not the peer's session.
+		 */
+		burrowd_event(d, peer, "duplicate", "second connection from %s at %s while ours is pending",
+			      peer->name, where);
+		return 0;
+	}
 	if (existing) {
-		burrowd_event(d, peer, "duplicate", "new connection from %s at %s replaces the %s one",
-			      peer->name, where, existing->state == BURROWD_UP ? "established" :
-			      "pending");
+		burrowd_event(d, peer, "duplicate", "new connection from %s at %s replaces the established one",
+			      peer->name, where);
 		session_close(existing, APP_ERROR_REPLACED, "replaced by a newer connection");
 	}
 	burrow_timer_cancel(d->loop, &peer->reconnect_timer);
 	peer->session = s;
-	*conn_user = s;
 	return 0;
+}
+
+/* The public key of a session's QUIC client. */
+static const uint8_t *client_key(const struct burrowd_session *s)
+{
+	return s->is_client ? burrow_quic_endpoint_public_key(s->d->quic) : s->peer->public_key;
+}
+
+/*
+ * s finished its handshake. If another connection to the same peer is
+ * still pending, keep the one whose client key is lower (both nodes decide
+ * alike) and close the other. Returns whether s goes on.
+ */
+static bool resolve_simultaneous(struct burrowd_session *s)
+{
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_session *other = peer->session;
+
+	if (!other || other == s) {
+		peer->session = s;
+		return true;
+	}
+	if (other->state == BURROWD_UP) {
+		/* A pending candidate lost against an established session. */
+		session_close(s, APP_ERROR_REPLACED, "simultaneous open: keeping the established one");
+		return false;
+	}
+	if (memcmp(client_key(s), client_key(other), 32) < 0) {
+		burrowd_event(s->d, peer, "duplicate",
+			      "simultaneous open with %s: keeping the connection where this node is %s",
+			      peer->name, s->is_client ? "client" : "server");
+		session_close(other, APP_ERROR_REPLACED, "simultaneous open: keeping the other one");
+		peer->session = s;
+		return true;
+	}
+	burrowd_event(s->d, peer, "duplicate",
+		      "simultaneous open with %s: keeping the connection where this node is %s",
+		      peer->name, other->is_client ? "client" : "server");
+	/* session_close would detach the peer's session: this one is not it. */
+	s->closing = true;
+	burrow_quic_close(s->conn, APP_ERROR_REPLACED, "simultaneous open: keeping the other one");
+	return false;
 }
 
 static void fill_local_hello(struct burrowd_session *s)
@@ -391,6 +433,8 @@ static void cb_established(struct burrow_quic_conn *conn, void *conn_user)
 		burrow_quic_close(conn, APP_ERROR_REPLACED, s->peer->last_error);
 		return;
 	}
+	if (!resolve_simultaneous(s))
+		return;
 	s->state = BURROWD_HELLO;
 	if (!s->is_client)
 		return;		/* the client opens the control stream */
@@ -802,7 +846,7 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 	int ret;
 
 	s->conn = conn;
-	if (s->closing)
+	if (s->closing || s->peer->session != s)
 		return;
 	if (s->stream_id < 0 && !s->is_client && (stream_id & 3) == 0)
 		s->stream_id = stream_id;	/* the client's first bidi stream */
