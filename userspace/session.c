@@ -30,6 +30,7 @@
 
 static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason);
 static void rotation_start(struct burrowd_session *s);
+static void process_capsules(struct burrowd_session *s);
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -436,8 +437,10 @@ static void cb_established(struct burrow_quic_conn *conn, void *conn_user)
 	if (!resolve_simultaneous(s))
 		return;
 	s->state = BURROWD_HELLO;
-	if (!s->is_client)
+	if (!s->is_client) {
+		process_capsules(s);	/* a HELLO may have come first */
 		return;		/* the client opens the control stream */
+	}
 	ret = burrow_quic_open_stream(conn, &s->stream_id);
 	if (ret) {
 		burrowd_event(s->d, s->peer, "error", "cannot open control stream to %s: %s",
@@ -526,7 +529,7 @@ static void handle_hello(struct burrowd_session *s, const struct burrow_capsule 
 	char why[200];
 	int ret;
 
-	if (s->hello_received || s->state == BURROWD_UP) {
+	if (s->hello_received) {
 		session_close(s, APP_ERROR_MALFORMED, "second HELLO");
 		return;
 	}
@@ -837,26 +840,22 @@ static void handle_capsule(struct burrowd_session *s, const struct burrow_capsul
 	}
 }
 
-static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
-			   const uint8_t *data, size_t len, bool fin, void *conn_user)
+/*
+ * Handle every complete capsule buffered for s. Capsules wait while the
+ * handshake is still running (a server can see the client's first stream
+ * bytes before the transport reports the connection established, and the
+ * exporter works only after that).
+ */
+static void process_capsules(struct burrowd_session *s)
 {
-	struct burrowd_session *s = conn_user;
 	struct burrow_capsule c;
 	char reason[160];
 	int ret;
 
-	s->conn = conn;
-	if (s->closing || s->peer->session != s)
+	if (s->state == BURROWD_HANDSHAKE)
 		return;
-	if (s->stream_id < 0 && !s->is_client && (stream_id & 3) == 0)
-		s->stream_id = stream_id;	/* the client's first bidi stream */
-	if (stream_id != s->stream_id)
-		return;	/* not ours to read */
-	ret = burrow_capsule_reader_push(&s->reader, data, len);
-	while (ret == 0 && !s->closing && (ret = burrow_capsule_reader_next(&s->reader, &c)) == 1) {
+	while (!s->closing && (ret = burrow_capsule_reader_next(&s->reader, &c)) == 1)
 		handle_capsule(s, &c);
-		ret = 0;
-	}
 	if (s->closing)
 		return;
 	if (ret < 0) {
@@ -867,12 +866,34 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 		session_close(s, APP_ERROR_MALFORMED, reason);
 		return;
 	}
-	if (fin) {
+	if (s->fin_received) {
 		snprintf(reason, sizeof(reason), "control stream ended%s",
 			 burrow_capsule_reader_partial(&s->reader) ? " inside a capsule" : "");
 		burrowd_event(s->d, s->peer, "malformed", "%s by %s", reason, s->peer->name);
 		session_close(s, APP_ERROR_MALFORMED, reason);
 	}
+}
+
+static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
+			   const uint8_t *data, size_t len, bool fin, void *conn_user)
+{
+	struct burrowd_session *s = conn_user;
+	int ret;
+
+	s->conn = conn;
+	if (s->closing || s->peer->session != s)
+		return;
+	if (s->stream_id < 0 && !s->is_client && (stream_id & 3) == 0)
+		s->stream_id = stream_id;	/* the client's first bidi stream */
+	if (stream_id != s->stream_id)
+		return;	/* not ours to read */
+	ret = burrow_capsule_reader_push(&s->reader, data, len);
+	if (ret == -ENOMEM) {
+		session_close(s, APP_ERROR_MALFORMED, "out of memory");
+		return;
+	}
+	s->fin_received |= fin;
+	process_capsules(s);
 }
 
 static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)

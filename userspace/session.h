@@ -74,6 +74,7 @@ struct burrowd_session {
 	struct burrow_capsule_reader reader;
 	bool hello_sent;
 	bool hello_received;
+	bool fin_received;			/* the peer ended the control stream */
 	struct burrow_hello local_hello;
 	struct burrow_hello remote_hello;
 	struct burrow_session_params params;
