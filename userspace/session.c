@@ -852,7 +852,7 @@ static void process_capsules(struct burrowd_session *s)
 	char reason[160];
 	int ret;
 
-	if (s->state == BURROWD_HANDSHAKE)
+	if (s->state == BURROWD_HANDSHAKE || s->peer->session != s)
 		return;
 	while (!s->closing && (ret = burrow_capsule_reader_next(&s->reader, &c)) == 1)
 		handle_capsule(s, &c);
@@ -881,8 +881,13 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 	int ret;
 
 	s->conn = conn;
-	if (s->closing || s->peer->session != s)
+	if (s->closing)
 		return;
+	/*
+	 * A candidate (simultaneous open) buffers too: the client's HELLO can
+	 * come in the same datagram as its Finished, before cb_established
+	 * decides which connection stays.
+	 */
 	if (s->stream_id < 0 && !s->is_client && (stream_id & 3) == 0)
 		s->stream_id = stream_id;	/* the client's first bidi stream */
 	if (stream_id != s->stream_id)
