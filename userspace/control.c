@@ -89,10 +89,11 @@ int burrow_control_fd(const struct burrow_control *ctl)
 	return ctl->fd;
 }
 
+/* send(), not write(): a peer that went away must not raise SIGPIPE. */
 static void write_all(int fd, const char *data, size_t len)
 {
 	while (len) {
-		ssize_t n = write(fd, data, len);
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
 
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
