@@ -262,11 +262,27 @@ void burrowd_peer_connect(struct burrowd_peer *peer)
 	burrowd_quic_rearm(d);
 }
 
+/*
+ * When both nodes know each other's endpoint they would dial at once after
+ * a common start; the node with the higher key dials a little later, so
+ * that usually one connection is made and no simultaneous open has to be
+ * resolved (it still can be, see resolve_simultaneous).
+ */
+#define HIGHER_KEY_DIAL_DELAY_MS 3000
+
 void burrowd_sessions_start(struct burrowd *d)
 {
+	const uint8_t *own = burrow_quic_endpoint_public_key(d->quic);
+
 	for (size_t i = 0; i < d->n_peers; i++) {
-		burrow_timer_init(&d->peers[i].reconnect_timer, reconnect_timer_fired, &d->peers[i]);
-		burrowd_peer_connect(&d->peers[i]);
+		struct burrowd_peer *peer = &d->peers[i];
+
+		burrow_timer_init(&peer->reconnect_timer, reconnect_timer_fired, peer);
+		if (memcmp(own, peer->public_key, 32) > 0 && peer->has_endpoint)
+			burrow_timer_arm_in(d->loop, &peer->reconnect_timer,
+					    HIGHER_KEY_DIAL_DELAY_MS * BURROW_NSEC_PER_MSEC);
+		else
+			burrowd_peer_connect(peer);
 	}
 }
 
