@@ -135,6 +135,41 @@ $(IP_PLUGIN): tools/iproute2/link_burrow.c netlink/uapi/linux/burrow_link.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra -Werror -Inetlink/uapi -fPIC -shared -o $@ $<
 
+# ---- burrowd ------------------------------------------------------------------
+# Every userspace/*.c is part of the daemon; burrowd.c holds main(). Unit
+# tests named test_burrowd_* or test_quic_* link the daemon's other objects.
+DAEMON_SRCS := $(wildcard userspace/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_LIB_OBJS := $(filter-out $(BUILD)/userspace/burrowd.o,$(DAEMON_OBJS))
+DAEMON := $(BUILD)/burrowd
+DAEMON_PKGS := libngtcp2 libngtcp2_crypto_gnutls gnutls nettle hogweed sqlite3 inih
+DAEMON_CFLAGS := $(shell pkg-config --cflags $(DAEMON_PKGS) 2>/dev/null) -Iuserspace
+DAEMON_LIBS := $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null || \
+	echo -lngtcp2_crypto_gnutls -lngtcp2 -lgnutls -lhogweed -lnettle -lsqlite3 -linih)
+
+$(BUILD)/userspace/%.o: userspace/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -MMD -MP -c -o $@ $<
+
+ifneq ($(wildcard userspace/burrowd.c),)
+userspace: $(DAEMON)
+endif
+
+$(DAEMON): $(DAEMON_OBJS) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(DAEMON_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS)
+
+$(BUILD)/unit/test_burrowd_%: selftests/unit/test_burrowd_%.c $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -o $@ $< \
+		$(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/unit/test_quic_%: selftests/unit/test_quic_%.c $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -o $@ $< \
+		$(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(CMOCKA_LIBS)
+
+-include $(DAEMON_OBJS:.o=.d)
+
 # ---- packages, DKMS, install ---------------------------------------------------
 
 deps:
@@ -164,6 +199,7 @@ install: userspace
 	install -D -m 0644 tools/burrow-nl/burrow-nl.8 $(DESTDIR)$(PREFIX)/share/man/man8/burrow-nl.8
 	install -D -m 0644 tools/burrow-nl/burrow-nl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/burrow-nl
+	if [ -f $(DAEMON) ]; then install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/burrowd; fi
 
 # ---- tests -------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ packages=(
 	# userspace libraries (D7) and unit tests
 	pkg-config libmnl-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 	libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
-	libsqlite3-dev sqlite3 libinih-dev libcmocka-dev libjansson-dev
+	libsqlite3-dev sqlite3 libinih-dev libcmocka-dev libjansson-dev nettle-dev
 	clang llvm libclang-rt-14-dev
 	python3 python3-yaml python3-pyroute2 python3-scapy jq
 )

@@ -22,13 +22,14 @@ trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 
 # Host binaries the guest needs, with their shared libraries.
-tools=(bash ip genl tc ss iperf3 wg tcpdump kmod setpriv jq timeout)
+tools=(bash ip genl tc ss iperf3 wg tcpdump kmod setpriv jq timeout sqlite3)
 binaries=()
 for tool in "${tools[@]}"; do
 	path=$(command -v "$tool") || { echo "initramfs: '$tool' not installed (run 'make deps')" >&2; exit 1; }
 	binaries+=("$(readlink -f "$path")")
 done
-burrow_binaries=("$repo/build/burrow-nl" "$repo/build/burrow-nl-raw"
+# burrowd brings GnuTLS, nettle, ngtcp2, SQLite and libinih along (ldd).
+burrow_binaries=("$repo/build/burrow-nl" "$repo/build/burrow-nl-raw" "$repo/build/burrowd"
 	"$repo/build/quic-decode" "$repo/build/quic-reader")
 
 mkdir -p "$stage"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/libexec/busybox,etc,proc,sys,dev,tmp,run,root,var}

@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# Two namespaces running burrowd, for the burrowd-*.sh VM tests. Source
+# after tap.sh and burrow.sh.
+#
+#   bd_nodes [CIPHERS1] [CIPHERS2]
+#     burrow-n1 and burrow-n2 joined by a veth pair (192.0.2.1/.2), each
+#     with an empty burrow0 (10.10.0.1/.2) and a state directory
+#     $bd_dir/nN with a fresh key, a config naming the other node (public
+#     key, endpoint, allowed-ips 10.10.0.other/32) and nothing else.
+#   bd_start N / bd_stop N / bd_kill9 N    run, SIGTERM, SIGKILL a daemon
+#   bd_json N                              'burrowd status -j' of node N
+#   bd_state N, bd_generation N            jq over that
+
+bd_dir=$(mktemp -d)
+declare -A bd_pid
+
+# Kill daemons before the namespaces go (tap.sh's trap deletes them).
+bd_cleanup() {
+	local n
+	for n in "${!bd_pid[@]}"; do
+		kill -9 "${bd_pid[$n]}" 2>/dev/null
+	done
+	wait 2>/dev/null
+	tap_cleanup
+}
+trap bd_cleanup EXIT
+
+bd_ns() { echo "burrow-n$1"; }
+bd_conf() { echo "$bd_dir/n$1/burrowd.conf"; }
+
+# bd_write_conf N CIPHERS PEER_KEY
+bd_write_conf() {
+	local n=$1 ciphers=$2 peer_key=$3 other=$((3 - $1))
+	cat >"$(bd_conf "$n")" <<EOF
+[node]
+name = n$n
+private_key = $bd_dir/n$n/node.key
+listen_port = 5182$n
+device = burrow0
+state = $bd_dir/n$n/state.db
+control_socket = $bd_dir/n$n/control.sock
+log_level = debug
+ciphers = $ciphers
+encapsulations = udp, quic
+
+[peer n$other]
+public_key = $peer_key
+endpoint = 192.0.2.$other:5182$other
+allowed_ips = 10.10.0.$other/32
+EOF
+}
+
+bd_nodes() {
+	local ciphers1=${1:-chacha20-poly1305, aes-256-gcm} ciphers2=${2:-chacha20-poly1305, aes-256-gcm} n
+	ns_add burrow-n1
+	ns_add burrow-n2
+	ip -n burrow-n1 link add veth0 type veth peer name veth0 netns burrow-n2
+	for n in 1 2; do
+		ip -n "burrow-n$n" addr add "192.0.2.$n/24" dev veth0
+		ip -n "burrow-n$n" link set veth0 up
+		ip -n "burrow-n$n" link add burrow0 type burrow
+		ip -n "burrow-n$n" addr add "10.10.0.$n/24" dev burrow0
+		ip -n "burrow-n$n" link set burrow0 up
+		mkdir -p "$bd_dir/n$n"
+		bd_key[$n]=$(burrowd genkey "$bd_dir/n$n/node.key")
+	done
+	bd_write_conf 1 "$ciphers1" "${bd_key[2]}"
+	bd_write_conf 2 "$ciphers2" "${bd_key[1]}"
+}
+declare -A bd_key
+
+# bd_start N: run node N's daemon and wait until it listens (control socket
+# answers), so a peer dialling it right after does not lose its first packets.
+bd_start() {
+	local n=$1
+	# Not through the in_ns function: a backgrounded function is a
+	# subshell, and its pid is not the daemon's. ip netns exec execs.
+	ip netns exec "$(bd_ns "$n")" burrowd run -c "$(bd_conf "$n")" >>"$bd_dir/n$n/log" 2>&1 &
+	bd_pid[$n]=$!
+	wait_for 20 bd_json "$n"
+}
+
+bd_stop() {
+	kill -TERM "${bd_pid[$1]}" 2>/dev/null
+	wait "${bd_pid[$1]}" 2>/dev/null
+	local status=$?
+	unset "bd_pid[$1]"
+	return $status
+}
+
+bd_kill9() {
+	kill -9 "${bd_pid[$1]}" 2>/dev/null
+	wait "${bd_pid[$1]}" 2>/dev/null
+	unset "bd_pid[$1]"
+	return 0
+}
+
+bd_json() { in_ns "$(bd_ns "$1")" burrowd status -j -c "$(bd_conf "$1")"; }
+bd_state() { bd_json "$1" | jq -r '.peers[0].state'; }
+bd_generation() { bd_json "$1" | jq -r '.peers[0].generation'; }
+bd_up() { [ "$(bd_state "$1")" = up ]; }
+bd_both_up() { bd_up 1 && bd_up 2; }
+# bd_log_has N TEXT: the daemon's log contains TEXT
+bd_log_has() { grep -qF -- "$2" "$bd_dir/n$1/log"; }
+# Show both logs as TAP diagnostics (on failure).
+bd_diag_logs() {
+	local n
+	diag "--- n1 log" "$(tail -n 40 "$bd_dir/n1/log")" "--- n2 log" "$(tail -n 40 "$bd_dir/n2/log")"
+	for n in 1 2; do
+		diag "--- n$n: rx_to_userspace $(counter "burrow-n$n" rx_to_userspace)" \
+			"$(in_ns "burrow-n$n" burrow-nl -j dev show burrow0 | jq -c '.[0] | del(.ifname)')" \
+			"$(in_ns "burrow-n$n" ss -uamn)"
+	done
+}
+
+# ok_or_logs STATUS DESCRIPTION: ok, and both daemons' logs when it failed.
+ok_or_logs() {
+	ok "$1" "$2"
+	[ "$1" -eq 0 ] || bd_diag_logs
+}

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrowd config: a full file parsed into every field, defaults for an
+ * almost empty one, and one negative case per rule, each checking the
+ * exact message (file:line and the quoted key or value).
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "linux/burrow.h"
+
+#define KEY_A "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="	/* bytes 0..31 */
+#define KEY_B "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="	/* bytes 32..63 */
+#define KEY_C "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8="	/* bytes 64..95 */
+
+static const char full_config[] =
+	"# a comment\n"
+	"[node]\n"
+	"name = alpha\n"
+	"private_key = /srv/alpha.key\n"
+	"listen_address = fd00::1\n"
+	"listen_port = 4000\n"
+	"device = bw1\n"
+	"state = /srv/alpha.db\n"
+	"control_socket = /srv/alpha.sock\n"
+	"log_level = debug\n"
+	"rotation_interval = 30\n"
+	"ciphers = chacha20-poly1305 , aes-128-gcm\n"
+	"encapsulations = quic\n"
+	"mtu = 1380\n"
+	"\n"
+	"[peer beta]\n"
+	"public_key = " KEY_B "\n"
+	"endpoint = 192.0.2.2:4001\n"
+	"allowed_ips = 10.0.0.2/32, fd00:10::/64\n"
+	"allowed_ips = 10.1.0.0/16\n"
+	"\n"
+	"; another comment\n"
+	"[peer gamma]\n"
+	"public_key = " KEY_C "\n"
+	"endpoint = [2001:db8::7]:65535\n";
+
+static void test_full_file(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "", buf[64];
+	const struct burrow_config_peer *beta, *gamma;
+	const struct sockaddr_in6 *listen6;
+	const struct sockaddr_in *ep4;
+	const struct sockaddr_in6 *ep6;
+	uint8_t key_c[32];
+
+	(void)state;
+	if (burrow_config_parse_string(full_config, "/etc/burrow/alpha.conf", &cfg, err,
+				       sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.instance, "alpha");
+	assert_string_equal(cfg.node.name, "alpha");
+	assert_string_equal(cfg.node.private_key, "/srv/alpha.key");
+	listen6 = (const struct sockaddr_in6 *)&cfg.node.listen;
+	assert_int_equal(listen6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(listen6->sin6_port), 4000);
+	assert_int_equal(cfg.node.listen_len, sizeof(struct sockaddr_in6));
+	inet_ntop(AF_INET6, &listen6->sin6_addr, buf, sizeof(buf));
+	assert_string_equal(buf, "fd00::1");
+	assert_int_equal(cfg.node.listen_port, 4000);
+	assert_string_equal(cfg.node.device, "bw1");
+	assert_string_equal(cfg.node.state, "/srv/alpha.db");
+	assert_string_equal(cfg.node.control_socket, "/srv/alpha.sock");
+	assert_int_equal(cfg.node.log_level, BURROW_LOG_DEBUG);
+	assert_int_equal(cfg.node.rotation_interval_s, 30);
+	assert_int_equal(cfg.node.n_ciphers, 2);
+	assert_int_equal(cfg.node.ciphers[0], BURROW_CIPHER_CHACHA20_POLY1305);
+	assert_int_equal(cfg.node.ciphers[1], BURROW_CIPHER_AES_128_GCM);
+	assert_int_equal(cfg.node.n_encaps, 1);
+	assert_int_equal(cfg.node.encaps[0], BURROW_ENCAP_QUIC);
+	assert_int_equal(cfg.node.mtu, 1380);
+
+	assert_int_equal(cfg.n_peers, 2);
+	beta = burrow_config_peer_by_name(&cfg, "beta");
+	assert_ptr_equal(beta, &cfg.peers[0]);
+	assert_int_equal(beta->line, 16);
+	assert_true(beta->has_endpoint);
+	assert_string_equal(beta->endpoint_text, "192.0.2.2:4001");
+	ep4 = (const struct sockaddr_in *)&beta->endpoint;
+	assert_int_equal(ep4->sin_family, AF_INET);
+	assert_int_equal(ntohs(ep4->sin_port), 4001);
+	assert_int_equal(ntohl(ep4->sin_addr.s_addr), 0xc0000202);
+	assert_int_equal(beta->n_allowed_ips, 3);
+	burrow_prefix_format(&beta->allowed_ips[0], buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.2/32");
+	burrow_prefix_format(&beta->allowed_ips[1], buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:10::/64");
+	burrow_prefix_format(&beta->allowed_ips[2], buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.0.0/16");
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(beta->public_key[i], 32 + i);
+
+	for (int i = 0; i < 32; i++)
+		key_c[i] = (uint8_t)(64 + i);
+	gamma = burrow_config_peer_by_key(&cfg, key_c);
+	assert_ptr_equal(gamma, &cfg.peers[1]);
+	assert_string_equal(gamma->name, "gamma");
+	ep6 = (const struct sockaddr_in6 *)&gamma->endpoint;
+	assert_int_equal(ep6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(ep6->sin6_port), 65535);
+	assert_int_equal(gamma->n_allowed_ips, 0);
+	assert_null(burrow_config_peer_by_name(&cfg, "delta"));
+	burrow_config_free(&cfg);
+}
+
+static void test_defaults(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+	const struct sockaddr_in *listen4;
+
+	(void)state;
+	if (burrow_config_parse_string("[node]\nname = n1\n", "/etc/burrow/site1.conf", &cfg, err,
+				       sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.instance, "site1");
+	assert_string_equal(cfg.node.private_key, "/etc/burrow/site1.key");
+	assert_string_equal(cfg.node.state, "/var/lib/burrow/site1.db");
+	assert_string_equal(cfg.node.control_socket, "/run/burrow/site1.sock");
+	listen4 = (const struct sockaddr_in *)&cfg.node.listen;
+	assert_int_equal(listen4->sin_family, AF_INET);
+	assert_int_equal(listen4->sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(ntohs(listen4->sin_port), BURROW_CONFIG_DEFAULT_PORT);
+	assert_int_equal(cfg.node.listen_port, 51820);
+	assert_string_equal(cfg.node.device, "burrow0");
+	assert_int_equal(cfg.node.log_level, BURROW_LOG_INFO);
+	assert_int_equal(cfg.node.rotation_interval_s, 600);
+	assert_int_equal(cfg.node.n_ciphers, 3);
+	assert_int_equal(cfg.node.ciphers[0], BURROW_CIPHER_AES_256_GCM);
+	assert_int_equal(cfg.node.ciphers[1], BURROW_CIPHER_AES_128_GCM);
+	assert_int_equal(cfg.node.ciphers[2], BURROW_CIPHER_CHACHA20_POLY1305);
+	assert_int_equal(cfg.node.n_encaps, 2);
+	assert_int_equal(cfg.node.encaps[0], BURROW_ENCAP_UDP);
+	assert_int_equal(cfg.node.encaps[1], BURROW_ENCAP_QUIC);
+	assert_int_equal(cfg.node.mtu, 1420);
+	assert_int_equal(cfg.n_peers, 0);
+	burrow_config_free(&cfg);
+}
+
+struct bad_case {
+	const char *text;
+	const char *error;
+};
+
+#define NODE "[node]\nname = a\n"			/* lines 1-2 */
+#define PEER_B "[peer b]\npublic_key = " KEY_B "\n"	/* 2 lines */
+
+static const struct bad_case bad_cases[] = {
+	/* structure */
+	{ "", "t.conf: no [node] section (it must give at least 'name')" },
+	{ "[node]\n", "t.conf:1: [node] has no name (required)" },
+	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node] or [peer NAME])" },
+	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node] or [peer NAME])" },
+	{ NODE "[node]\n", "t.conf:3: second [node] section (first at line 1)" },
+	{ "name = a\n[node]\n", "t.conf:1: key 'name' outside a section" },
+	{ NODE "lsten_port = 1\n", "t.conf:3: unknown key 'lsten_port' in [node]" },
+	{ NODE "name = b\n", "t.conf:3: key 'name' given twice in [node]" },
+	{ NODE "this is not ini\n",
+	  "t.conf:3: syntax error (expected '[section]' or 'key = value')" },
+	{ NODE "[peer b\n", "t.conf:3: section header without ']'" },
+	{ NODE "  continued = x\n  more\n",
+	  "t.conf:3: unknown key 'continued' in [node]" },
+	/* node values */
+	{ "[node]\nname = bad name\n",
+	  "t.conf:2: name: invalid name 'bad name' (1-63 of A-Z a-z 0-9 . _ -)" },
+	{ "[node]\nname =\n", "t.conf:2: name: invalid name '' (1-63 of A-Z a-z 0-9 . _ -)" },
+	{ NODE "listen_port = 0\n", "t.conf:3: listen_port: invalid port '0' (1-65535)" },
+	{ NODE "listen_port = 65536\n", "t.conf:3: listen_port: invalid port '65536' (1-65535)" },
+	{ NODE "listen_port = 80x\n", "t.conf:3: listen_port: invalid port '80x' (1-65535)" },
+	{ NODE "listen_port = -1\n", "t.conf:3: listen_port: invalid port '-1' (1-65535)" },
+	{ NODE "listen_address = localhost\n",
+	  "t.conf:3: listen_address: 'localhost' is not a numeric IPv4 or IPv6 address" },
+	{ NODE "private_key = keys/a.key\n",
+	  "t.conf:3: private_key: 'keys/a.key' is not an absolute path" },
+	{ NODE "state = a.db\n", "t.conf:3: state: 'a.db' is not an absolute path" },
+	{ NODE "control_socket = /" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	  "t.conf:3: control_socket: '/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is longer than 107 characters" },
+	{ NODE "device = a/b\n",
+	  "t.conf:3: device: invalid interface name 'a/b' (1-15 characters, no '/', ':' or spaces)" },
+	{ NODE "device = sixteen-chars-xy\n",
+	  "t.conf:3: device: invalid interface name 'sixteen-chars-xy' (1-15 characters, no '/', ':' or spaces)" },
+	{ NODE "log_level = loud\n",
+	  "t.conf:3: log_level: unknown level 'loud' (error, warning, info, debug)" },
+	{ NODE "rotation_interval = 5\n",
+	  "t.conf:3: rotation_interval: invalid '5' (seconds: 0 for none, or 10-604800)" },
+	{ NODE "rotation_interval = 10m\n",
+	  "t.conf:3: rotation_interval: invalid '10m' (seconds: 0 for none, or 10-604800)" },
+	{ NODE "ciphers = aes-512-gcm\n",
+	  "t.conf:3: ciphers: unknown value 'aes-512-gcm' (known: chacha20-poly1305, aes-128-gcm, aes-256-gcm)" },
+	{ NODE "ciphers = aes-128-gcm, aes-128-gcm\n",
+	  "t.conf:3: ciphers: 'aes-128-gcm' listed twice" },
+	{ NODE "ciphers = aes-128-gcm,,aes-256-gcm\n",
+	  "t.conf:3: ciphers: invalid list 'aes-128-gcm,,aes-256-gcm': empty item" },
+	{ NODE "ciphers =\n", "t.conf:3: ciphers: invalid list '': empty item" },
+	{ NODE "encapsulations = tcp\n",
+	  "t.conf:3: encapsulations: unknown value 'tcp' (known: udp, quic)" },
+	{ NODE "mtu = 100\n", "t.conf:3: mtu: invalid '100' (576-65535)" },
+	{ NODE "mtu = 70000\n", "t.conf:3: mtu: invalid '70000' (576-65535)" },
+	/* peers */
+	{ NODE "[peer b]\nendpoint = 192.0.2.1:1\n", "t.conf:3: [peer b] has no public_key (required)" },
+	{ NODE "[peer b]\n", "t.conf:3: [peer b] has no public_key (required)" },
+	{ NODE "[peer b]\n[peer c]\npublic_key = " KEY_C "\n",
+	  "t.conf:3: [peer b] has no public_key (required)" },
+	{ NODE "[peer b c]\n",
+	  "t.conf:3: invalid peer name 'b c' in [peer b c] (1-63 of A-Z a-z 0-9 . _ -)" },
+	{ NODE PEER_B PEER_B, "t.conf:5: duplicate peer name 'b' (first at line 3)" },
+	{ NODE PEER_B "[peer c]\npublic_key = " KEY_B "\n",
+	  "t.conf:6: public_key: '" KEY_B "' is already the key of peer 'b' (line 3)" },
+	{ NODE PEER_B "public_key = " KEY_C "\n", "t.conf:5: key 'public_key' given twice in [peer b]" },
+	{ NODE PEER_B "allowedips = 10.0.0.1/32\n", "t.conf:5: unknown key 'allowedips' in [peer b]" },
+	{ NODE "[peer b]\npublic_key = abc\n",
+	  "t.conf:4: public_key: invalid public key 'abc': 3 characters, expected 44 (base64 of 32 bytes)" },
+	{ NODE PEER_B "allowed_ips = 10.0.0.300/24\n",
+	  "t.conf:5: allowed_ips: invalid prefix '10.0.0.300/24': '10.0.0.300' is not an IPv4 or IPv6 address" },
+	{ NODE PEER_B "allowed_ips = 10.0.0.0/33\n",
+	  "t.conf:5: allowed_ips: invalid prefix '10.0.0.0/33': length must be 0-32" },
+	{ NODE PEER_B "allowed_ips = fd00::/129\n",
+	  "t.conf:5: allowed_ips: invalid prefix 'fd00::/129': length must be 0-128" },
+	{ NODE PEER_B "allowed_ips = 10.0.0.0\n",
+	  "t.conf:5: allowed_ips: invalid prefix '10.0.0.0': expected ADDRESS/LENGTH" },
+	{ NODE PEER_B "allowed_ips = 10.0.0.0/\n",
+	  "t.conf:5: allowed_ips: invalid prefix '10.0.0.0/': length must be 0-32" },
+	{ NODE PEER_B "allowed_ips = 10.0.0.1/24\n",
+	  "t.conf:5: allowed_ips: invalid prefix '10.0.0.1/24': host bits set (did you mean '10.0.0.0/24'?)" },
+	{ NODE PEER_B "allowed_ips = 10.0.0.0/24, 10.0.0.0/24\n",
+	  "t.conf:5: allowed_ips: '10.0.0.0/24' listed twice" },
+	{ NODE PEER_B "allowed_ips = 10.0.0.0/24\n[peer c]\npublic_key = " KEY_C "\nallowed_ips = 10.0.0.0/24\n",
+	  "t.conf:8: allowed_ips: '10.0.0.0/24' already belongs to peer 'b'" },
+	{ NODE PEER_B "endpoint = 192.0.2.1\n",
+	  "t.conf:5: endpoint: invalid endpoint '192.0.2.1': expected IPV4:PORT or [IPV6]:PORT" },
+	{ NODE PEER_B "endpoint = 192.0.2.1:0\n",
+	  "t.conf:5: endpoint: invalid endpoint '192.0.2.1:0': port '0' is not 1-65535" },
+	{ NODE PEER_B "endpoint = 192.0.2.1:70000\n",
+	  "t.conf:5: endpoint: invalid endpoint '192.0.2.1:70000': port '70000' is not 1-65535" },
+	{ NODE PEER_B "endpoint = example.org:51820\n",
+	  "t.conf:5: endpoint: invalid endpoint 'example.org:51820': 'example.org' is not an IPv4 address" },
+	{ NODE PEER_B "endpoint = 2001:db8::1:51820\n",
+	  "t.conf:5: endpoint: invalid endpoint '2001:db8::1:51820': expected IPV4:PORT or [IPV6]:PORT" },
+	{ NODE PEER_B "endpoint = [2001:db8::zz]:1\n",
+	  "t.conf:5: endpoint: invalid endpoint '[2001:db8::zz]:1': '2001:db8::zz' is not an IPv6 address" },
+	{ NODE PEER_B "endpoint = [2001:db8::1]\n",
+	  "t.conf:5: endpoint: invalid endpoint '[2001:db8::1]': expected [IPV6]:PORT" },
+};
+
+static void test_bad_configs(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		int ret;
+
+		memset(err, 0, sizeof(err));
+		ret = burrow_config_parse_string(bad_cases[i].text, "t.conf", &cfg, err,
+						 sizeof(err));
+		if (ret != -EINVAL || strcmp(err, bad_cases[i].error))
+			fail_msg("case %zu: returned %d with\n  '%s'\nexpected\n  '%s'\nfor:\n%s", i,
+				 ret, err, bad_cases[i].error, bad_cases[i].text);
+		/* a failed parse leaves nothing to free */
+		assert_null(cfg.peers);
+		assert_null(cfg.path);
+	}
+}
+
+static void test_comments(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	/* ';' after a blank starts an inline comment; '#' only at line start */
+	if (burrow_config_parse_string("# c\n; c\n[node] ; c\nname = a ; c\nlisten_port = 4000 ; c\n",
+				       "t.conf", &cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.node.name, "a");
+	assert_int_equal(cfg.node.listen_port, 4000);
+	burrow_config_free(&cfg);
+	assert_int_equal(burrow_config_parse_string("[node]\nname = a # c\n", "t.conf", &cfg, err,
+						    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:2: name: invalid name 'a # c' (1-63 of A-Z a-z 0-9 . _ -)");
+	assert_int_equal(burrow_config_parse_string("[node]\nname = a\nmtu = 1400;c\n", "t.conf",
+						    &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:3: mtu: invalid '1400;c' (576-65535)");
+}
+
+static void test_bom_and_crlf(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	/* Files saved by Windows editors: a byte order mark and CRLF line ends. */
+	if (burrow_config_parse_string("\xEF\xBB\xBF[node]\r\nname = a\r\n[peer b]\r\npublic_key = "
+				       KEY_B "\r\nallowed_ips = 10.0.0.0/8\r\n", "t.conf", &cfg,
+				       err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.node.name, "a");
+	assert_int_equal(cfg.n_peers, 1);
+	assert_int_equal(cfg.peers[0].n_allowed_ips, 1);
+	burrow_config_free(&cfg);
+}
+
+static void test_long_line(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX], text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text), NODE PEER_B "allowed_ips = ");
+	while (strlen(text) < 600)
+		strcat(text, "10.0.0.1/32,");
+	strcat(text, "10.0.0.2/32\n");
+	assert_int_equal(burrow_config_parse_string(text, "t.conf", &cfg, err, sizeof(err)), -EINVAL);
+	/* Whatever the limit, the message says which line and why; no silent split. */
+	assert_non_null(strstr(err, "t.conf:5: line longer than"));
+}
+
+static void test_load_file(void **state)
+{
+	char dir[] = "/tmp/burrowd-config-XXXXXX", path[64], err[BURROW_CONFIG_ERR_MAX];
+	struct burrow_config cfg;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/nope.conf", dir);
+	assert_int_equal(burrow_config_load(path, &cfg, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, path));
+
+	snprintf(path, sizeof(path), "%s/edge.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(NODE PEER_B "endpoint = [2001:db8::1]:7\n", f);
+	fclose(f);
+	assert_int_equal(burrow_config_load(path, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.instance, "edge");
+	assert_string_equal(cfg.path, path);
+	assert_int_equal(cfg.n_peers, 1);
+	burrow_config_free(&cfg);
+
+	f = fopen(path, "w");
+	fputs(NODE "bogus = 1\n", f);
+	fclose(f);
+	assert_int_equal(burrow_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	{
+		char expect[160];
+
+		snprintf(expect, sizeof(expect), "%s:3: unknown key 'bogus' in [node]", path);
+		assert_string_equal(err, expect);
+	}
+
+	f = fopen(path, "w");
+	fwrite(NODE "\0x\n", 1, sizeof(NODE "\0x\n") - 1, f);
+	fclose(f);
+	assert_int_equal(burrow_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "NUL byte"));
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_example_file(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	/* The shipped example must always parse. */
+	if (burrow_config_load("userspace/burrowd.conf.example", &cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_true(cfg.n_peers >= 1);
+	burrow_config_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_comments),
+		cmocka_unit_test(test_bom_and_crlf),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_example_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HELLO capsule: exact encoding, round trip, every malformed field, the
+ * skipping of unknown capabilities, and the deterministic choice of session
+ * parameters (same answer on both sides, refusal reasons).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "capsule.h"
+#include "hello.h"
+
+static struct burrow_hello sample(void)
+{
+	struct burrow_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.version = 1;
+	strcpy(h.name, "n1");
+	h.peer_id = 7;
+	h.ciphers[0] = 0;
+	h.ciphers[1] = 2;
+	h.n_ciphers = 2;
+	h.encaps[0] = 0;
+	h.encaps[1] = 1;
+	h.n_encaps = 2;
+	h.mtu = 1420;
+	h.cids[0].len = 2;
+	h.cids[0].id[0] = 0xaa;
+	h.cids[0].id[1] = 0xbb;
+	h.n_cids = 1;
+	return h;
+}
+
+/* The bytes of sample(), field by field. */
+static const uint8_t sample_bytes[] = {
+	0x01,			/* version 1 */
+	0x02, 'n', '1',		/* name */
+	0x07,			/* peer id */
+	0x02, 0x00, 0x02,	/* ciphers chacha20-poly1305, aes-256-gcm */
+	0x02, 0x00, 0x01,	/* encaps udp, quic */
+	0x45, 0x8c,		/* mtu 1420 */
+	0x01, 0x02, 0xaa, 0xbb,	/* one cid */
+};
+
+static void test_encode_exact_and_round_trip(void **state)
+{
+	struct burrow_hello h = sample(), back;
+	uint8_t buf[256];
+	char why[128];
+	int n;
+
+	(void)state;
+	n = burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why));
+	assert_int_equal(n, sizeof(sample_bytes));
+	assert_memory_equal(buf, sample_bytes, sizeof(sample_bytes));
+	assert_int_equal(burrow_hello_decode(buf, (size_t)n, &back, why, sizeof(why)), 0);
+	assert_memory_equal(&back, &h, sizeof(h));
+	/* Too small an output buffer. */
+	assert_int_equal(burrow_hello_encode(&h, buf, 5, why, sizeof(why)), -EMSGSIZE);
+}
+
+static void test_encode_refuses_bad_hello(void **state)
+{
+	struct burrow_hello h;
+	uint8_t buf[256];
+	char why[128];
+
+	(void)state;
+	h = sample();
+	strcpy(h.name, "bad name");
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "invalid node name 'bad name'");
+	h = sample();
+	h.name[0] = '\0';
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	h = sample();
+	h.mtu = 100;
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "mtu 100 outside 576-65535");
+	h = sample();
+	h.peer_id = 0;
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	h = sample();
+	h.cids[0].len = 21;
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+}
+
+/* Decode sample_bytes with one byte replaced; expect failure naming field. */
+static void expect_malformed(const uint8_t *bytes, size_t len, const char *field)
+{
+	struct burrow_hello h;
+	char why[128] = "";
+
+	assert_int_equal(burrow_hello_decode(bytes, len, &h, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, field));
+}
+
+static void test_decode_malformed(void **state)
+{
+	uint8_t b[sizeof(sample_bytes) + 1];
+
+	(void)state;
+	/* Every truncation of a valid HELLO is malformed. */
+	for (size_t cut = 0; cut < sizeof(sample_bytes); cut++) {
+		struct burrow_hello h;
+		char why[128];
+
+		assert_int_equal(burrow_hello_decode(sample_bytes, cut, &h, why, sizeof(why)),
+				 -EBADMSG);
+	}
+	memcpy(b, sample_bytes, sizeof(sample_bytes));
+	b[sizeof(sample_bytes)] = 0;
+	expect_malformed(b, sizeof(b), "trailing");
+
+#define MUTATE(offset, value, field) do { \
+		memcpy(b, sample_bytes, sizeof(sample_bytes)); \
+		b[offset] = value; \
+		expect_malformed(b, sizeof(sample_bytes), field); \
+	} while (0)
+	MUTATE(0, 0x00, "version 0");
+	MUTATE(1, 0x00, "name length");
+	MUTATE(1, 0x3f, "truncated node name");	/* 63 bytes claimed, 15 there */
+	MUTATE(2, ' ', "characters");
+	MUTATE(3, 0x00, "characters");	/* an embedded NUL */
+	MUTATE(4, 0x00, "peer id");
+	MUTATE(5, 0x11, "cipher list");	/* 17 > list maximum */
+	MUTATE(5, 0x03, "mtu");	/* eats the encap count; the mtu becomes 1 */
+	MUTATE(8, 0x11, "encapsulation list");
+	MUTATE(11, 0x40, "mtu");		/* mtu 0x008c < 576: also non-minimal */
+	MUTATE(11, 0x80, "mtu");		/* 4-byte varint 0x8c0102 */
+	MUTATE(13, 0x05, "connection id count");
+	MUTATE(14, 0x00, "connection id length");
+	MUTATE(14, 0x15, "connection id length");
+	MUTATE(14, 0x03, "truncated connection id");
+#undef MUTATE
+}
+
+static void test_decode_skips_unknown_and_duplicates(void **state)
+{
+	static const uint8_t bytes[] = {
+		0x02,			/* version 2: decodable, refused by select */
+		0x01, 'x',
+		0x01,
+		0x04, 0x09, 0x01, 0x01, 0x25,	/* unknown 9, aes-128 twice, unknown 37 */
+		0x01, 0x00,
+		0x44, 0x00,		/* mtu 1024 */
+		0x00,
+	};
+	struct burrow_hello h;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(burrow_hello_decode(bytes, sizeof(bytes), &h, why, sizeof(why)), 0);
+	assert_true(h.version == 2);
+	assert_int_equal(h.n_ciphers, 1);
+	assert_int_equal(h.ciphers[0], 1);
+	assert_int_equal(h.mtu, 1024);
+	assert_int_equal(h.n_cids, 0);
+}
+
+static void test_select_deterministic(void **state)
+{
+	struct burrow_hello client = sample(), server = sample();
+	struct burrow_session_params p1, p2;
+	char why[160];
+
+	(void)state;
+	/* The client's preference wins: aes-256-gcm first at the client. */
+	client.ciphers[0] = 2;
+	client.ciphers[1] = 0;
+	server.mtu = 1300;
+	assert_int_equal(burrow_hello_select(&client, &server, &p1, why, sizeof(why)), 0);
+	assert_int_equal(p1.cipher, 2);
+	assert_int_equal(p1.encap, 0);
+	assert_int_equal(p1.mtu, 1300);
+	assert_true(p1.version == 1);
+	/* The other node computes with the same argument order: same result. */
+	assert_int_equal(burrow_hello_select(&client, &server, &p2, why, sizeof(why)), 0);
+	assert_memory_equal(&p1, &p2, sizeof(p1));
+
+	/* quic first at the client but no CIDs at the server: udp. */
+	client.encaps[0] = 1;
+	client.encaps[1] = 0;
+	server.n_cids = 0;
+	assert_int_equal(burrow_hello_select(&client, &server, &p1, why, sizeof(why)), 0);
+	assert_int_equal(p1.encap, 0);
+	server.n_cids = 1;
+	assert_int_equal(burrow_hello_select(&client, &server, &p1, why, sizeof(why)), 0);
+	assert_int_equal(p1.encap, 1);
+}
+
+static void test_select_refusals(void **state)
+{
+	struct burrow_hello client = sample(), server = sample();
+	struct burrow_session_params p;
+	char why[160];
+
+	(void)state;
+	client.ciphers[0] = 1;
+	client.n_ciphers = 1;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no common cipher: client offers [aes-128-gcm], "
+			    "server offers [chacha20-poly1305,aes-256-gcm]");
+
+	client = sample();
+	client.encaps[0] = 1;
+	client.n_encaps = 1;
+	server.encaps[0] = 0;
+	server.n_encaps = 1;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no common encapsulation: client offers [quic], server offers [udp]");
+
+	client = sample();
+	server = sample();
+	client.n_ciphers = 0;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no common cipher: client offers [], "
+			    "server offers [chacha20-poly1305,aes-256-gcm]");
+
+	client = sample();
+	client.version = 2;
+	server.version = 2;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no common protocol version: client speaks up to 2, server up to 2");
+	/* A newer peer talking to a version-1 node settles on 1. */
+	server.version = 1;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), 0);
+	assert_true(p.version == 1);
+}
+
+static void test_names(void **state)
+{
+	uint8_t v;
+
+	(void)state;
+	assert_int_equal(burrow_cipher_from_name("aes-256-gcm", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(burrow_cipher_from_name("rot13", &v), -EINVAL);
+	assert_int_equal(burrow_encap_from_name("quic", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(burrow_encap_from_name("tcp", &v), -EINVAL);
+	assert_null(burrow_cipher_name(3));
+	assert_string_equal(burrow_encap_name(0), "udp");
+	assert_true(burrow_hello_name_valid("node-1.example_x"));
+	assert_false(burrow_hello_name_valid(""));
+	assert_false(burrow_hello_name_valid("a/b"));
+	assert_false(burrow_hello_name_valid(
+		"0123456789012345678901234567890123456789012345678901234567890123"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encode_exact_and_round_trip),
+		cmocka_unit_test(test_encode_refuses_bad_hello),
+		cmocka_unit_test(test_decode_malformed),
+		cmocka_unit_test(test_decode_skips_unknown_and_duplicates),
+		cmocka_unit_test(test_select_deterministic),
+		cmocka_unit_test(test_select_refusals),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests_name("burrowd HELLO", tests, NULL, NULL);
+}

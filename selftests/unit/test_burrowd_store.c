@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrowd store: nodes, sessions and events through the API; migrations
+ * from every older schema version (databases built here by hand with the
+ * historic SQL, not with the code under test); refusal of newer, foreign
+ * and corrupt files; a failing migration leaves the old version intact;
+ * and crash safety: a child writing in a loop is killed with SIGKILL
+ * while the parent counts what it reported as committed, then the
+ * database must pass integrity_check and hold every reported row.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+/* ---- the historic schemas, frozen here on purpose ----------------------------- */
+
+static const char schema_v1[] =
+	"PRAGMA application_id = 1112692548;"
+	"CREATE TABLE nodes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  public_key BLOB NOT NULL UNIQUE CHECK (length(public_key) = 32),"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),"
+	"  endpoint TEXT,"
+	"  allowed_prefixes TEXT NOT NULL DEFAULT '',"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	"  node_id INTEGER PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  generation INTEGER NOT NULL,"
+	"  established_ms INTEGER NOT NULL,"
+	"  last_rotation_ms INTEGER NOT NULL);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time_ms INTEGER NOT NULL,"
+	"  node_id INTEGER REFERENCES nodes(id) ON DELETE SET NULL,"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL);"
+	"PRAGMA user_version = 1;";
+
+/* Data a v1 burrowd could have written (node key = bytes 1..32). */
+static const char data_v1[] =
+	"INSERT INTO nodes VALUES (7, x'0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20',"
+	" 'old', '192.0.2.9:51820', '10.0.0.9/32', 1000, 2000);"
+	"INSERT INTO sessions VALUES (7, 5, 3000, 4000);"
+	"INSERT INTO events VALUES (1, 3000, 7, 'up', 'session with old up');"
+	"INSERT INTO events VALUES (2, 3500, NULL, 'start', 'burrowd started');";
+
+/* schemas[v] builds version v from nothing; [0] is an empty file. */
+static const char *const schemas[] = { "", schema_v1 };
+_Static_assert(sizeof(schemas) / sizeof(schemas[0]) == BURROW_STORE_SCHEMA_VERSION,
+	       "add the frozen SQL of every released schema version to this test");
+
+static char dir[64];
+static char db_path[128];
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/burrowd-store-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	/* The store logs its failures; tests provoke many on purpose. */
+	burrow_log_set_level(BURROW_LOG_ERROR);
+	burrow_log_set_fd(open("/dev/null", O_WRONLY | O_CLOEXEC));
+	return 0;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Each test gets a fresh database path. */
+static int fresh_path(void **state)
+{
+	static int n;
+
+	(void)state;
+	snprintf(db_path, sizeof(db_path), "%s/t%d.db", dir, n++);
+	return 0;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("raw sql failed: %s", msg);
+	sqlite3_close(db);
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fail_msg("prepare '%s': %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return v;
+}
+
+static void key_of(uint8_t key[32], uint8_t first)
+{
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)(first + i);
+}
+
+static struct burrow_store *open_ok(const char *path)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX] = "";
+
+	if (burrow_store_open(path, 0, &st, err, sizeof(err)) < 0)
+		fail_msg("open: %s", err);
+	return st;
+}
+
+static void add_node(struct burrow_store *st, uint8_t first, const char *name)
+{
+	struct burrow_node node = { .name = (char *)name, .allowed_prefixes = "10.0.0.1/32" };
+
+	key_of(node.public_key, first);
+	if (burrow_store_node_upsert(st, &node) < 0)
+		fail_msg("upsert %s: %s", name, burrow_store_error(st));
+}
+
+/* ---- API ------------------------------------------------------------------------ */
+
+static void test_new_database(void **state)
+{
+	struct burrow_store *st;
+	struct stat sb;
+
+	(void)state;
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_schema_version(st), BURROW_STORE_SCHEMA_VERSION);
+	assert_int_equal(burrow_store_integrity_check(st), 0);
+	burrow_store_close(st);
+	assert_int_equal(stat(db_path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(raw_int(db_path, "PRAGMA application_id"), 0x42525744);
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+	/* Opening again is a no-op for the schema. */
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_schema_version(st), BURROW_STORE_SCHEMA_VERSION);
+	burrow_store_close(st);
+}
+
+static void test_nodes(void **state)
+{
+	struct burrow_node node = { 0 }, got, *list;
+	struct burrow_store *st;
+	uint8_t key_b[32], key_c[32];
+	int64_t id, created;
+	size_t n;
+
+	(void)state;
+	st = open_ok(db_path);
+	key_of(key_b, 0x10);
+	key_of(key_c, 0x40);
+	node.name = "beta";
+	node.endpoint = "192.0.2.2:51820";
+	node.allowed_prefixes = "10.0.0.2/32,fd00::2/128";
+	memcpy(node.public_key, key_b, 32);
+	assert_int_equal(burrow_store_node_upsert(st, &node), 0);
+	assert_int_equal(burrow_store_node_get(st, key_b, &got), 0);
+	assert_string_equal(got.name, "beta");
+	assert_string_equal(got.endpoint, "192.0.2.2:51820");
+	assert_string_equal(got.allowed_prefixes, "10.0.0.2/32,fd00::2/128");
+	assert_true(got.created_ms > 1600000000000LL);
+	id = got.id;
+	created = got.created_ms;
+	burrow_store_node_clear(&got);
+
+	/* Update by key: same row, new values, endpoint cleared. */
+	node.name = "beta2";
+	node.endpoint = NULL;
+	node.allowed_prefixes = NULL;
+	assert_int_equal(burrow_store_node_upsert(st, &node), 0);
+	assert_int_equal(burrow_store_node_get_by_name(st, "beta2", &got), 0);
+	assert_int_equal(got.id, id);
+	assert_int_equal(got.created_ms, created);
+	assert_true(got.updated_ms >= created);
+	assert_null(got.endpoint);
+	assert_string_equal(got.allowed_prefixes, "");
+	burrow_store_node_clear(&got);
+	assert_int_equal(burrow_store_node_get_by_name(st, "beta", &got), -ENOENT);
+	assert_non_null(strstr(burrow_store_error(st), "no node named 'beta'"));
+
+	/* A second key may not take the name. */
+	memcpy(node.public_key, key_c, 32);
+	assert_int_equal(burrow_store_node_upsert(st, &node), -EEXIST);
+	assert_string_equal(burrow_store_error(st),
+			    "node name 'beta2' is already used by another public key");
+	node.name = "";
+	assert_int_equal(burrow_store_node_upsert(st, &node), -EINVAL);
+	node.name = "alpha";
+	assert_int_equal(burrow_store_node_upsert(st, &node), 0);
+
+	assert_int_equal(burrow_store_node_list(st, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "alpha");
+	assert_memory_equal(list[0].public_key, key_c, 32);
+	assert_string_equal(list[1].name, "beta2");
+	burrow_store_nodes_free(list, n);
+
+	assert_int_equal(burrow_store_node_remove(st, key_c), 0);
+	assert_int_equal(burrow_store_node_remove(st, key_c), -ENOENT);
+	assert_int_equal(burrow_store_node_get(st, key_c, &got), -ENOENT);
+	assert_int_equal(burrow_store_node_list(st, &list, &n), 0);
+	assert_int_equal(n, 1);
+	burrow_store_nodes_free(list, n);
+	burrow_store_close(st);
+}
+
+static void test_sessions(void **state)
+{
+	struct burrow_session_record s, before;
+	struct burrow_store *st;
+	uint8_t key[32], unknown[32];
+
+	(void)state;
+	st = open_ok(db_path);
+	add_node(st, 0x10, "beta");
+	key_of(key, 0x10);
+	key_of(unknown, 0x99);
+
+	assert_int_equal(burrow_store_session_get(st, key, &s), -ENOENT);
+	assert_int_equal(burrow_store_session_generation(st, unknown, 1, NULL, NULL), -ENOENT);
+	assert_int_equal(burrow_store_session_counters(st, key, 1, 2), -ENOENT);
+
+	assert_int_equal(burrow_store_session_generation(st, key, 1, "aes-256-gcm", "udp"), 0);
+	assert_int_equal(burrow_store_session_get(st, key, &s), 0);
+	assert_int_equal(s.generation, 1);
+	assert_int_equal(s.established_ms, s.last_rotation_ms);
+	assert_string_equal(s.cipher, "aes-256-gcm");
+	assert_string_equal(s.encap, "udp");
+	assert_int_equal(s.rx_bytes, 0);
+
+	/* counters survive a rotation; the top bit survives the signed column */
+	assert_int_equal(burrow_store_session_counters(st, key, 1000, UINT64_MAX - 1), 0);
+	before = s;
+	assert_int_equal(burrow_store_session_generation(st, key, 2, "aes-256-gcm", "udp"), 0);
+	assert_int_equal(burrow_store_session_get(st, key, &s), 0);
+	assert_int_equal(s.generation, 2);
+	assert_int_equal(s.established_ms, before.established_ms);
+	assert_true(s.last_rotation_ms >= before.last_rotation_ms);
+	assert_int_equal(s.rx_bytes, 1000);
+	assert_true(s.tx_bytes == UINT64_MAX - 1);
+
+	/* numbering restarts: a new session, counters back to 0 */
+	assert_int_equal(burrow_store_session_generation(st, key, 1, "chacha20-poly1305", "quic"), 0);
+	assert_int_equal(burrow_store_session_get(st, key, &s), 0);
+	assert_int_equal(s.generation, 1);
+	assert_int_equal(s.rx_bytes, 0);
+	assert_int_equal(s.tx_bytes, 0);
+	assert_string_equal(s.cipher, "chacha20-poly1305");
+	assert_string_equal(s.encap, "quic");
+
+	assert_int_equal(burrow_store_session_generation(st, key, (uint64_t)INT64_MAX + 1, NULL,
+							 NULL), -ERANGE);
+	assert_int_equal(burrow_store_session_end(st, key), 0);
+	assert_int_equal(burrow_store_session_end(st, key), -ENOENT);
+	assert_int_equal(burrow_store_session_get(st, key, &s), -ENOENT);
+
+	/* Removing the node removes its session (foreign key cascade). */
+	assert_int_equal(burrow_store_session_generation(st, key, 3, NULL, NULL), 0);
+	assert_int_equal(burrow_store_node_remove(st, key), 0);
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(burrow_store_integrity_check(st), 0);
+	burrow_store_close(st);
+}
+
+static void test_events(void **state)
+{
+	struct burrow_event *events;
+	struct burrow_store *st;
+	uint8_t key[32], unknown[32];
+	size_t n;
+
+	(void)state;
+	st = open_ok(db_path);
+	add_node(st, 0x10, "beta");
+	key_of(key, 0x10);
+	key_of(unknown, 0x99);
+	assert_int_equal(burrow_store_event_append(st, NULL, "start", "burrowd started"), 0);
+	assert_int_equal(burrow_store_event_append(st, key, "up", "session with beta up"), 0);
+	assert_int_equal(burrow_store_event_append(st, unknown, "refused", "unknown key"), 0);
+
+	assert_int_equal(burrow_store_event_recent(st, 2, &events, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(events[0].kind, "refused");
+	assert_null(events[0].node_name);
+	assert_string_equal(events[1].kind, "up");
+	assert_string_equal(events[1].node_name, "beta");
+	assert_string_equal(events[1].detail, "session with beta up");
+	assert_true(events[0].id > events[1].id);
+	burrow_store_events_free(events, n);
+
+	/* A removed node's events stay, without the node. */
+	assert_int_equal(burrow_store_node_remove(st, key), 0);
+	assert_int_equal(burrow_store_event_recent(st, 10, &events, &n), 0);
+	assert_int_equal(n, 3);
+	assert_null(events[1].node_name);
+	assert_string_equal(events[2].kind, "start");
+	burrow_store_events_free(events, n);
+
+	assert_int_equal(burrow_store_event_prune(st, 1), 0);
+	assert_int_equal(burrow_store_event_recent(st, 10, &events, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(events[0].kind, "refused");
+	burrow_store_events_free(events, n);
+	burrow_store_close(st);
+}
+
+static void test_readonly(void **state)
+{
+	struct burrow_store *st, *ro;
+	struct burrow_node *list;
+	char err[BURROW_STORE_ERR_MAX];
+	size_t n;
+
+	(void)state;
+	/* read-only never creates */
+	assert_true(burrow_store_open(db_path, BURROW_STORE_READONLY, &ro, err, sizeof(err)) < 0);
+	assert_int_equal(access(db_path, F_OK), -1);
+
+	st = open_ok(db_path);
+	add_node(st, 0x10, "beta");
+	/* a reader next to the writer sees committed data (WAL) */
+	assert_int_equal(burrow_store_open(db_path, BURROW_STORE_READONLY, &ro, err, sizeof(err)), 0);
+	assert_int_equal(burrow_store_node_list(ro, &list, &n), 0);
+	assert_int_equal(n, 1);
+	burrow_store_nodes_free(list, n);
+	assert_int_equal(burrow_store_event_append(ro, NULL, "x", "y"), -EACCES);
+	burrow_store_close(ro);
+	burrow_store_close(st);
+}
+
+static void test_second_writer(void **state)
+{
+	struct burrow_store *daemon_conn, *command_conn;
+	struct burrow_node *list;
+	sqlite3 *holder;
+	size_t n;
+
+	(void)state;
+	daemon_conn = open_ok(db_path);
+	command_conn = open_ok(db_path);
+	/* interleaved one-transaction writers both land */
+	add_node(daemon_conn, 0x10, "one");
+	add_node(command_conn, 0x30, "two");
+	assert_int_equal(burrow_store_event_append(daemon_conn, NULL, "a", "b"), 0);
+	assert_int_equal(burrow_store_node_list(daemon_conn, &list, &n), 0);
+	assert_int_equal(n, 2);
+	burrow_store_nodes_free(list, n);
+
+	/* while a write lock is held elsewhere, a writer waits and then fails
+	 * cleanly with -EBUSY instead of corrupting anything */
+	assert_int_equal(sqlite3_open(db_path, &holder), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	burrow_store_set_busy_timeout(command_conn, 100);
+	assert_int_equal(burrow_store_event_append(command_conn, NULL, "c", "d"), -EBUSY);
+	assert_int_equal(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(holder);
+	assert_int_equal(burrow_store_event_append(command_conn, NULL, "c", "d"), 0);
+	assert_int_equal(burrow_store_integrity_check(daemon_conn), 0);
+	burrow_store_close(command_conn);
+	burrow_store_close(daemon_conn);
+}
+
+/* ---- migrations and refusals ------------------------------------------------------ */
+
+static void test_migrate_from_every_version(void **state)
+{
+	(void)state;
+	for (size_t v = 0; v < BURROW_STORE_SCHEMA_VERSION; v++) {
+		struct burrow_session_record s;
+		struct burrow_event *events;
+		struct burrow_node node;
+		struct burrow_store *st;
+		uint8_t key[32];
+		char path[160];
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/from-v%zu.db", dir, v);
+		raw_exec(path, schemas[v]);
+		if (v >= 1)
+			raw_exec(path, data_v1);
+		assert_int_equal(raw_int(path, "PRAGMA user_version"), v);
+
+		st = open_ok(path);
+		assert_int_equal(burrow_store_schema_version(st), BURROW_STORE_SCHEMA_VERSION);
+		assert_int_equal(burrow_store_integrity_check(st), 0);
+		key_of(key, 1);
+		if (v >= 1) {
+			/* v1 rows come through intact; v2 columns have their defaults */
+			assert_int_equal(burrow_store_node_get(st, key, &node), 0);
+			assert_int_equal(node.id, 7);
+			assert_string_equal(node.name, "old");
+			assert_string_equal(node.endpoint, "192.0.2.9:51820");
+			assert_int_equal(node.created_ms, 1000);
+			burrow_store_node_clear(&node);
+			assert_int_equal(burrow_store_session_get(st, key, &s), 0);
+			assert_int_equal(s.generation, 5);
+			assert_int_equal(s.established_ms, 3000);
+			assert_int_equal(s.rx_bytes, 0);
+			assert_string_equal(s.cipher, "");
+			assert_int_equal(burrow_store_event_recent(st, 10, &events, &n), 0);
+			assert_int_equal(n, 2);
+			assert_string_equal(events[1].node_name, "old");
+			burrow_store_events_free(events, n);
+			/* and v2 features work on them */
+			assert_int_equal(burrow_store_session_counters(st, key, 5, 6), 0);
+			assert_int_equal(burrow_store_session_generation(st, key, 6, "aes-128-gcm", "udp"), 0);
+			assert_int_equal(burrow_store_session_get(st, key, &s), 0);
+			assert_int_equal(s.rx_bytes, 5);
+			assert_int_equal(s.established_ms, 3000);
+		}
+		burrow_store_close(st);
+		assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+					       " AND name IN ('events_by_time', 'events_by_node')"), 2);
+		assert_int_equal(raw_int(path, "PRAGMA user_version"), BURROW_STORE_SCHEMA_VERSION);
+	}
+}
+
+static void test_failed_migration_changes_nothing(void **state)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX];
+
+	(void)state;
+	/* A v1 database where v2's index name is already taken: v2 must fail whole. */
+	raw_exec(db_path, schema_v1);
+	raw_exec(db_path, "CREATE INDEX events_by_node ON events(kind);");
+	assert_int_equal(burrow_store_open(db_path, 0, &st, err, sizeof(err)), -EIO);
+	assert_non_null(strstr(err, "migration to schema version 2 failed"));
+	assert_non_null(strstr(err, "events_by_node"));
+	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), 1);
+	/* the ALTERs that ran before the failing statement were rolled back */
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM pragma_table_info('sessions')"
+					  " WHERE name = 'rx_bytes'"), 0);
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_time'"), 0);
+}
+
+static void test_newer_version_refused(void **state)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX], expect[300];
+
+	(void)state;
+	raw_exec(db_path, schema_v1);
+	raw_exec(db_path, "PRAGMA user_version = 3;");
+	assert_int_equal(burrow_store_open(db_path, 0, &st, err, sizeof(err)), -EPROTO);
+	snprintf(expect, sizeof(expect),
+		 "state '%s': schema version 3 is newer than this burrowd understands (2); use a newer burrowd",
+		 db_path);
+	assert_string_equal(err, expect);
+	assert_null(st);
+	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), 3);
+}
+
+static void test_foreign_sqlite_refused(void **state)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX];
+
+	(void)state;
+	raw_exec(db_path, "CREATE TABLE photos (id INTEGER PRIMARY KEY);");
+	assert_int_equal(burrow_store_open(db_path, 0, &st, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, db_path));
+	assert_non_null(strstr(err, "not a burrowd database: SQLite file with application_id 0 and 1 schema objects"));
+	/* untouched: not switched to WAL, no tables added */
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'"), 1);
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM sqlite_schema"), 1);
+}
+
+static void test_not_sqlite_refused(void **state)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX];
+	char junk[8192];
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 7 + 3);
+	fd = open(db_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	assert_int_equal(burrow_store_open(db_path, 0, &st, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, db_path));
+	assert_non_null(strstr(err, "not a burrowd database: file is not a database"));
+}
+
+static void test_corruption_detected(void **state)
+{
+	struct burrow_store *st;
+	char junk[4096];
+	int fd;
+
+	(void)state;
+	st = open_ok(db_path);
+	for (int i = 0; i < 50; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "node%d", i);
+		add_node(st, (uint8_t)i, name);
+	}
+	burrow_store_close(st);		/* checkpoints everything into the main file */
+	/* Scribble over the third page (a table or index b-tree page). */
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(db_path, O_WRONLY);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), 2 * 4096), (ssize_t)sizeof(junk));
+	close(fd);
+
+	{
+		char err[BURROW_STORE_ERR_MAX];
+		int ret = burrow_store_open(db_path, 0, &st, err, sizeof(err));
+
+		/* Either the open notices, or integrity_check does; never "ok". */
+		if (ret == 0) {
+			assert_int_equal(burrow_store_integrity_check(st), -EIO);
+			assert_non_null(strstr(burrow_store_error(st), "integrity_check: "));
+			burrow_store_close(st);
+		}
+	}
+}
+
+/* ---- crash safety ----------------------------------------------------------------- */
+
+/*
+ * Child: append event "row N" and record generation N + 1, each its own
+ * transaction, then report N on the pipe. Runs until killed.
+ */
+static void crash_child(const char *path, int64_t start, int report_fd, unsigned int seed)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX], detail[1200];
+	uint8_t key[32];
+
+	key_of(key, 0x20);
+	if (burrow_store_open(path, 0, &st, err, sizeof(err)) < 0)
+		_exit(2);
+	add_node(st, 0x20, "crash");
+	for (int64_t i = start;; i++) {
+		/* rows of varied size so pages fill and split at different points */
+		int pad = (int)(rand_r(&seed) % 1000);
+
+		snprintf(detail, sizeof(detail), "row %lld %.*s", (long long)i, pad,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		if (burrow_store_event_append(st, key, "crash", detail) < 0)
+			_exit(3);
+		if (burrow_store_session_generation(st, key, (uint64_t)i + 1, "aes-256-gcm", "udp") < 0)
+			_exit(4);
+		if (write(report_fd, &i, sizeof(i)) != sizeof(i))
+			_exit(5);
+	}
+}
+
+/* Check the database after a kill; returns the highest row present. */
+static int64_t check_after_crash(const char *path, int64_t start, int64_t reported)
+{
+	struct burrow_session_record s;
+	struct burrow_event *events;
+	struct burrow_store *st;
+	uint8_t key[32];
+	int64_t highest = start - 1, expect;
+	size_t n;
+
+	st = open_ok(path);
+	if (burrow_store_integrity_check(st) < 0)
+		fail_msg("after kill: %s", burrow_store_error(st));
+	assert_int_equal(burrow_store_schema_version(st), BURROW_STORE_SCHEMA_VERSION);
+	assert_int_equal(burrow_store_event_recent(st, SIZE_MAX, &events, &n), 0);
+	/* events are newest first: rows ..., 2, 1, 0 with no gap */
+	expect = -1;
+	for (size_t i = n; i-- > 0;) {
+		long long row;
+
+		assert_int_equal(sscanf(events[i].detail, "row %lld", &row), 1);
+		assert_int_equal(row, expect + 1);
+		expect = row;
+	}
+	highest = expect;
+	burrow_store_events_free(events, n);
+	/* every reported row; at most the one being written past it */
+	if (highest < reported || highest > reported + 1)
+		fail_msg("rows up to %lld present, child reported %lld committed", (long long)highest,
+			 (long long)reported);
+	key_of(key, 0x20);
+	if (highest >= 0) {
+		assert_int_equal(burrow_store_session_get(st, key, &s), 0);
+		/* generation is written after its row: equal, or one behind the last row */
+		assert_true(s.generation == (uint64_t)highest + 1 || s.generation == (uint64_t)highest);
+		assert_true(s.generation >= (uint64_t)reported + 1);
+	}
+	burrow_store_close(st);
+	return highest;
+}
+
+static void test_kill_during_writes(void **state)
+{
+	unsigned int seed = (unsigned int)getpid();
+	int64_t next = 0;
+
+	(void)state;
+	/* Round 0 kills at once: often inside creation and migration. */
+	for (int round = 0; round < 5; round++) {
+		int64_t reported = next - 1, value;
+		int pipefd[2], status;
+		unsigned int wanted = round == 0 ? 0 : 1 + rand_r(&seed) % 40, got = 0;
+		unsigned int child_seed = rand_r(&seed);
+		pid_t pid;
+
+		assert_int_equal(pipe(pipefd), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(pipefd[0]);
+			crash_child(db_path, next, pipefd[1], child_seed);
+			_exit(6);
+		}
+		close(pipefd[1]);
+		while (got < wanted && read(pipefd[0], &value, sizeof(value)) == sizeof(value)) {
+			reported = value;
+			got++;
+		}
+		kill(pid, SIGKILL);
+		/* reports already in the pipe were committed before they were written */
+		while (read(pipefd[0], &value, sizeof(value)) == sizeof(value))
+			reported = value;
+		close(pipefd[0]);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+			fail_msg("round %d: child ended with status %#x before the kill", round, status);
+
+		if (access(db_path, F_OK) < 0) {
+			assert_int_equal(round, 0);	/* killed before even creating it */
+			continue;
+		}
+		next = check_after_crash(db_path, next, reported) + 1;
+	}
+	assert_true(next > 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup(f, fresh_path)
+	const struct CMUnitTest tests[] = {
+		T(test_new_database),
+		T(test_nodes),
+		T(test_sessions),
+		T(test_events),
+		T(test_readonly),
+		T(test_second_writer),
+		T(test_migrate_from_every_version),
+		T(test_failed_migration_changes_nothing),
+		T(test_newer_version_refused),
+		T(test_foreign_sqlite_refused),
+		T(test_not_sqlite_refused),
+		T(test_corruption_detected),
+		T(test_kill_during_writes),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrowd QUIC endpoint, everything it must refuse or survive (harness in
+ * quic_harness.h): a wrong pinned server key, authorize refusing on either
+ * side, an ALPN other than burrow/1, garbage and truncated Initials, a flood
+ * of Initials, unknown QUIC versions, bad settings.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "quic.h"
+#include "quic_harness.h"
+
+static void test_wrong_pinned_key(void **state)
+{
+	uint8_t other[32];
+
+	(void)state;
+	memcpy(other, server_side.pub, 32);
+	other[0] ^= 1;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	connect_client(other);
+	assert_true(run_until(client_closed));
+	assert_non_null(strstr(client_side.closed_reason, "server public key mismatch"));
+	assert_int_equal(client_side.established, 0);
+	assert_int_equal(client_side.authorize_calls, 0);
+	assert_int_equal(server_side.established, 0);
+	assert_int_equal(server_side.authorize_calls, 0);
+	assert_int_equal(server_side.closed, 0);   /* never authorized: silent */
+}
+
+static void test_server_refuses_client_key(void **state)
+{
+	(void)state;
+	server_side.refuse_all = true;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	connect_client(server_side.pub);
+	assert_true(run_until(client_closed));
+	assert_int_equal(server_side.authorize_calls, 1);
+	assert_int_equal(server_side.established, 0);
+	assert_int_equal(server_side.closed, 0);
+	/* The server's reason travels in its CONNECTION_CLOSE. */
+	assert_non_null(strstr(client_side.closed_reason, "peer closed"));
+	assert_non_null(strstr(client_side.closed_reason, "refused"));
+}
+
+static void test_client_authorize_refuses(void **state)
+{
+	(void)state;
+	client_side.refuse_all = true;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	connect_client(server_side.pub);
+	assert_true(run_until(client_closed));
+	assert_int_equal(client_side.authorize_calls, 1);
+	assert_int_equal(client_side.established, 0);
+	assert_non_null(strstr(client_side.closed_reason, "refused"));
+	assert_int_equal(server_side.authorize_calls, 0);
+}
+
+static void test_alpn_mismatch(void **state)
+{
+	(void)state;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, "burrow/0");
+	connect_client(server_side.pub);
+	if (!run_until(client_closed))
+		fail_msg("client not closed; established %d/%d, server last error '%s'",
+			 client_side.established, server_side.established,
+			 burrow_quic_endpoint_last_error(server_side.ep));
+	/* no_application_protocol, with GnuTLS's description as the phrase */
+	if (!strstr(client_side.closed_reason, "TLS alert 120") ||
+	    !strstr(client_side.closed_reason, "application protocol"))
+		fail_msg("client reason: %s", client_side.closed_reason);
+	assert_int_equal(client_side.established + server_side.established, 0);
+	assert_int_equal(server_side.authorize_calls, 0);
+}
+
+static void test_garbage_ignored(void **state)
+{
+	struct sockaddr_in sink_addr;
+	int sink = udp_socket(&sink_addr);
+	int raw = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct burrow_quic_conn *conn = NULL;
+	uint8_t initial[2048], junk[1500];
+	struct pollfd pfd = { .fd = sink, .events = POLLIN };
+	ssize_t ilen;
+	size_t i;
+	int round;
+
+	(void)state;
+	assert_true(raw >= 0);
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+
+	/* A real client Initial, caught by a sink socket. */
+	assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&sink_addr,
+					     sizeof(sink_addr), server_side.pub, &client_side,
+					     &conn), 0);
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	ilen = recv(sink, initial, sizeof(initial), 0);
+	assert_true(ilen >= 1200);
+
+	for (round = 0; round < 50; round++) {
+		size_t len = 1 + (size_t)round * 29 % sizeof(junk);
+
+		assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, junk, len), 0);
+		if (round % 5 == 0)
+			junk[0] = 0xc0 | (junk[0] & 0x0f);   /* long header bit set */
+		if (round % 5 == 1 && len > 5)
+			memcpy(junk + 1, "\0\0\0\1", 4);      /* QUIC v1 long header */
+		send_raw(raw, &server_side.addr, junk, len);
+		send_raw(raw, &client_side.addr, junk, len);
+	}
+	/* Truncated Initials and one with a corrupted payload. */
+	send_raw(raw, &server_side.addr, initial, 1);
+	send_raw(raw, &server_side.addr, initial, 7);
+	send_raw(raw, &server_side.addr, initial, 60);
+	send_raw(raw, &server_side.addr, initial, 1199);
+	send_raw(raw, &server_side.addr, initial, (size_t)ilen - 1);
+	for (i = 200; i < 260; i++)
+		initial[i] ^= 0x5a;
+	send_raw(raw, &server_side.addr, initial, (size_t)ilen);
+	send_raw(raw, &server_side.addr, initial, 0);
+	assert_true(run_until(server_drained));
+	assert_int_equal(server_side.authorize_calls + server_side.established, 0);
+	assert_int_equal(server_side.closed + client_side.closed, 0);
+
+	/* Both endpoints still work. */
+	burrow_quic_close(conn, 0, "test done");
+	connect_client(server_side.pub);
+	assert_true(run_until(both_established));
+	assert_int_equal(server_side.authorize_calls, 1);
+	close(raw);
+	close(sink);
+}
+
+/*
+ * A flood of valid-looking client Initials (replayed from 80 real ones the
+ * server never hears the rest of) fills the table of pending handshakes;
+ * a real client must still get through.
+ */
+static void test_initial_flood(void **state)
+{
+	enum { FLOOD = 80 };
+	struct sockaddr_in sink_addr;
+	int sink = udp_socket(&sink_addr);
+	int raw = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct pollfd pfd = { .fd = sink, .events = POLLIN };
+	uint8_t initial[2048];
+	struct burrow_quic_conn *conn;
+	int i, sent = 0;
+
+	(void)state;
+	assert_true(raw >= 0);
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	for (i = 0; i < FLOOD; i++)
+		assert_int_equal(burrow_quic_connect(client_side.ep,
+						     (struct sockaddr *)&sink_addr,
+						     sizeof(sink_addr), server_side.pub,
+						     &client_side, &conn), 0);
+	/* Each connection's first datagram is its Initial (new DCID each). */
+	while (sent < FLOOD && poll(&pfd, 1, 5000) == 1) {
+		ssize_t n = recv(sink, initial, sizeof(initial), 0);
+
+		assert_true(n >= 1200);
+		send_raw(raw, &server_side.addr, initial, (size_t)n);
+		sent++;
+	}
+	assert_int_equal(sent, FLOOD);
+	assert_true(run_until(server_drained));
+	assert_non_null(strstr(burrow_quic_endpoint_last_error(server_side.ep),
+			       "too many handshakes"));
+	assert_int_equal(server_side.authorize_calls, 0);
+
+	connect_client(server_side.pub);
+	assert_true(run_until(both_established));
+	assert_int_equal(server_side.authorize_calls, 1);
+	close(raw);
+	close(sink);
+}
+
+/* An unknown version in a full-size long header gets Version Negotiation
+ * listing v1 with the CIDs mirrored; a short one gets nothing. */
+static void test_version_negotiation(void **state)
+{
+	struct sockaddr_in me;
+	int fd = udp_socket(&me);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint8_t pkt[1200] = { 0xc0, 0x1a, 0x2a, 0x3a, 0x4a,
+			      8, 1, 2, 3, 4, 5, 6, 7, 8,        /* DCID */
+			      4, 0xa, 0xb, 0xc, 0xd };          /* SCID */
+	uint8_t reply[256];
+	ssize_t n;
+
+	(void)state;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);    /* run_until drives both */
+	send_raw(fd, &server_side.addr, pkt, 1199);     /* too small: no reply */
+	send_raw(fd, &server_side.addr, pkt, sizeof(pkt));
+	assert_true(run_until(server_drained));
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	n = recv(fd, reply, sizeof(reply), 0);
+	/* header(1) version(4) dcidlen dcid(4) scidlen scid(8) versions(4) */
+	assert_int_equal(n, 1 + 4 + 1 + 4 + 1 + 8 + 4);
+	assert_true(reply[0] & 0x80);
+	assert_memory_equal(reply + 1, "\0\0\0\0", 4);
+	assert_int_equal(reply[5], 4);
+	assert_memory_equal(reply + 6, pkt + 15, 4);    /* their SCID is our DCID */
+	assert_int_equal(reply[10], 8);
+	assert_memory_equal(reply + 11, pkt + 6, 8);
+	assert_memory_equal(reply + 19, "\0\0\0\1", 4);
+	/* Exactly one reply: the 1199-byte packet got none. */
+	assert_int_equal(recv(fd, reply, sizeof(reply), MSG_DONTWAIT), -1);
+	assert_int_equal(server_side.authorize_calls, 0);
+	close(fd);
+}
+
+/* Nobody answers: the client gives up after its handshake timeout, long
+ * before the (default, 30 s) idle timeout. */
+static void test_handshake_timeout(void **state)
+{
+	struct sockaddr_in sink_addr;
+	int sink = udp_socket(&sink_addr);
+	struct burrow_quic_conn *conn = NULL;
+
+	(void)state;
+	client_side.handshake_timeout_ms = 500;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&sink_addr,
+					     sizeof(sink_addr), server_side.pub, &client_side,
+					     &conn), 0);
+	assert_true(run_until(client_closed));
+	assert_string_equal(client_side.closed_reason, "handshake timeout");
+	assert_int_equal(client_side.established, 0);
+	close(sink);
+}
+
+static void test_bad_settings(void **state)
+{
+	struct burrow_quic_settings settings = { .private_key_pem = "not a key" };
+	struct sockaddr_in addr;
+	int fd = udp_socket(&addr);
+	gnutls_x509_privkey_t rsa;
+	gnutls_datum_t pem;
+
+	(void)state;
+	assert_null(burrow_quic_endpoint_new(fd, &settings, &callbacks, NULL));
+	assert_non_null(strstr(burrow_quic_setup_error(), "private key"));
+	settings.private_key_pem = NULL;
+	assert_null(burrow_quic_endpoint_new(fd, &settings, &callbacks, NULL));
+	assert_non_null(strstr(burrow_quic_setup_error(), "no private key"));
+
+	/* A valid PKCS#8 key of the wrong type. */
+	assert_int_equal(gnutls_x509_privkey_init(&rsa), 0);
+	assert_int_equal(gnutls_x509_privkey_generate2(rsa, GNUTLS_PK_ECDSA,
+						       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+						       0, NULL, 0), 0);
+	assert_int_equal(gnutls_x509_privkey_export2_pkcs8(rsa, GNUTLS_X509_FMT_PEM, NULL,
+							   GNUTLS_PKCS_PLAIN, &pem), 0);
+	settings.private_key_pem = (const char *)pem.data;
+	assert_null(burrow_quic_endpoint_new(fd, &settings, &callbacks, NULL));
+	assert_non_null(strstr(burrow_quic_setup_error(), "not Ed25519"));
+	gnutls_free(pem.data);
+	gnutls_x509_privkey_deinit(rsa);
+
+	settings.private_key_pem = client_side.key_pem;
+	settings.alpn_override = "";
+	assert_null(burrow_quic_endpoint_new(fd, &settings, &callbacks, NULL));
+	assert_non_null(strstr(burrow_quic_setup_error(), "ALPN"));
+	assert_null(burrow_quic_endpoint_new(-1, &(struct burrow_quic_settings){
+		.private_key_pem = client_side.key_pem }, &callbacks, NULL));
+	assert_non_null(strstr(burrow_quic_setup_error(), "UDP socket -1"));
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_wrong_pinned_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_refuses_client_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_authorize_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alpn_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initial_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
+	};
+
+	return quic_run_tests("quic", tests, sizeof(tests) / sizeof(tests[0]));
+}

@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrowd: the burrow controller. Subcommands:
+ *   burrowd init -c FILE            make the node key named by the config
+ *   burrowd genkey PATH             make an Ed25519 key file (0600)
+ *   burrowd pubkey (-c FILE | PATH) print the public key for pinning
+ *   burrowd run -c FILE             run the daemon
+ *   burrowd status [-j] -c FILE     ask a running daemon (control socket)
+ *   burrowd rotate [PEER] -c FILE   force a key rotation now
+ *   burrowd peer add|remove|list -c FILE ...   edit the node store
+ *
+ * Exit codes: 0 ok, 1 runtime failure (daemon unreachable, kernel refused,
+ * a refusal from the daemon), 2 usage or configuration error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "control.h"
+#include "hello.h"
+#include "identity.h"
+#include "kernel.h"
+#include "log.h"
+#include "loop.h"
+#include "quic.h"
+#include "session.h"
+#include "store.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+	fputs("usage: burrowd init -c FILE\n"
+	      "       burrowd genkey PATH\n"
+	      "       burrowd pubkey (-c FILE | PATH)\n"
+	      "       burrowd run -c FILE\n"
+	      "       burrowd status [-j] -c FILE\n"
+	      "       burrowd rotate [PEER] -c FILE\n"
+	      "       burrowd peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST] -c FILE\n"
+	      "       burrowd peer remove NAME -c FILE\n"
+	      "       burrowd peer list [-j] -c FILE\n", out);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("burrowd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* ---- the running daemon -------------------------------------------------------- */
+
+static struct burrowd daemon_state;
+static struct burrow_control *control;
+static const char *config_path;
+
+static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, const char *kind,
+			    const char *text)
+{
+	int level = BURROW_LOG_INFO;
+
+	if (!strcmp(kind, "error") || !strcmp(kind, "malformed") || !strcmp(kind, "refused") ||
+	    !strcmp(kind, "failed") || !strcmp(kind, "down"))
+		level = BURROW_LOG_WARNING;
+	else if (!strcmp(kind, "retry") || !strcmp(kind, "duplicate") || !strcmp(kind, "connect"))
+		level = BURROW_LOG_DEBUG;
+	burrow_log(level, "%s", text);
+	if (d->store) {
+		burrow_store_event_append(d->store, peer ? peer->public_key : NULL, kind, text);
+		if (peer && !strcmp(kind, "down"))
+			burrow_store_session_end(d->store, peer->public_key);
+	}
+}
+
+static void daemon_on_generation(struct burrowd *d, const struct burrowd_peer *peer,
+				 const struct burrowd_session *s)
+{
+	burrow_log(s->generation > 1 ? BURROW_LOG_INFO : BURROW_LOG_DEBUG,
+		   "%s: generation %" PRIu64 " (key id %u) in use", peer->name, s->generation,
+		   burrow_keysched_key_id(s->generation));
+	if (d->store)
+		burrow_store_session_generation(d->store, peer->public_key, s->generation,
+						burrow_cipher_name(s->params.cipher),
+						burrow_encap_name(s->params.encap));
+}
+
+static const char *session_state_name(const struct burrowd_peer *peer)
+{
+	if (!peer->session)
+		return peer->has_endpoint ? "connecting" : "waiting";
+	switch (peer->session->state) {
+	case BURROWD_HANDSHAKE: return "handshake";
+	case BURROWD_HELLO: return "hello";
+	case BURROWD_UP: return "up";
+	}
+	return "?";
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/* status / status -j: one entry per configured peer, with kernel counters. */
+static void write_status(struct burrowd *d, FILE *out, bool json)
+{
+	uint64_t now = burrow_now_ns();
+	struct burrow_nl_dev dev;
+	bool have_dev = burrow_kernel_dev_get(&d->kernel, &dev) == 0;
+
+	if (json) {
+		fprintf(out, "{\"node\":");
+		json_string(out, d->settings.name);
+		fprintf(out, ",\"public_key\":");
+		json_string(out, d->public_key_text);
+		fprintf(out, ",\"device\":");
+		json_string(out, d->kernel.ifname);
+		fprintf(out, ",\"uptime_seconds\":%" PRIu64, (now - d->started_ns) / BURROW_NSEC_PER_SEC);
+		if (have_dev)
+			fprintf(out, ",\"drop_decrypt\":%" PRIu64 ",\"drop_replay\":%" PRIu64,
+				dev.stats.drop_decrypt, dev.stats.drop_replay);
+		fprintf(out, ",\"peers\":[");
+	} else {
+		fprintf(out, "node %s public-key %s device %s\n", d->settings.name,
+			d->public_key_text, d->kernel.ifname);
+		if (have_dev)
+			fprintf(out, "  drop-decrypt %" PRIu64 " drop-replay %" PRIu64 "\n",
+				dev.stats.drop_decrypt, dev.stats.drop_replay);
+	}
+	for (size_t i = 0; i < d->n_peers; i++) {
+		struct burrowd_peer *peer = &d->peers[i];
+		struct burrowd_session *s = peer->session;
+		bool up = s && s->state == BURROWD_UP;
+		struct burrow_nl_peer kp;
+		struct burrow_nl_key key;
+		bool have_peer = up && burrow_kernel_peer_get(&d->kernel, peer->kernel_id, &kp) == 0;
+		bool have_key = up && burrow_kernel_key_get(&d->kernel, peer->kernel_id,
+							      BURROW_KEY_SLOT_PRIMARY, &key) == 0;
+
+		if (json) {
+			fprintf(out, "%s{\"name\":", i ? "," : "");
+			json_string(out, peer->name);
+			fprintf(out, ",\"public_key\":");
+			json_string(out, peer->public_key_text);
+			fprintf(out, ",\"state\":\"%s\",\"peer_id\":%u", session_state_name(peer),
+				peer->kernel_id);
+			fprintf(out, ",\"endpoint\":");
+			if (peer->has_endpoint)
+				json_string(out, peer->endpoint_text);
+			else
+				fputs("null", out);
+			fprintf(out, ",\"sessions_established\":%" PRIu64, peer->sessions_established);
+			if (up) {
+				fprintf(out, ",\"role\":\"%s\",\"cipher\":\"%s\",\"encapsulation\":\"%s\","
+					"\"mtu\":%u,\"generation\":%" PRIu64 ",\"key_id\":%u,"
+					"\"rotations\":%" PRIu64 ",\"rotating\":%s,"
+					"\"session_age_seconds\":%" PRIu64 ",\"key_age_seconds\":%" PRIu64,
+					s->is_client ? "client" : "server",
+					burrow_cipher_name(s->params.cipher),
+					burrow_encap_name(s->params.encap), s->params.mtu, s->generation,
+					burrow_keysched_key_id(s->generation), s->rotations,
+					s->rot != BURROWD_ROT_IDLE ? "true" : "false",
+					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
+					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC);
+			}
+			if (have_peer)
+				fprintf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+					",\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64,
+					kp.rx_bytes, kp.tx_bytes, kp.rx_packets, kp.tx_packets);
+			if (have_key)
+				fprintf(out, ",\"kernel_key_age_seconds\":%u,\"kernel_key_id\":%u",
+					key.age_seconds, key.key_id);
+			if (peer->last_error[0]) {
+				fprintf(out, ",\"last_error\":");
+				json_string(out, peer->last_error);
+			}
+			fputc('}', out);
+		} else {
+			fprintf(out, "peer %s %s (id %u)", peer->name, session_state_name(peer),
+				peer->kernel_id);
+			if (peer->has_endpoint)
+				fprintf(out, " endpoint %s", peer->endpoint_text);
+			fputc('\n', out);
+			fprintf(out, "  public-key %s\n", peer->public_key_text);
+			if (up)
+				fprintf(out, "  %s, cipher %s, encapsulation %s, mtu %u\n"
+					"  generation %" PRIu64 " (key id %u), %" PRIu64 " rotations, "
+					"session %" PRIu64 "s, key %" PRIu64 "s old%s\n",
+					s->is_client ? "client" : "server",
+					burrow_cipher_name(s->params.cipher),
+					burrow_encap_name(s->params.encap), s->params.mtu, s->generation,
+					burrow_keysched_key_id(s->generation), s->rotations,
+					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
+					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC,
+					s->rot != BURROWD_ROT_IDLE ? ", rotating" : "");
+			if (have_peer)
+				fprintf(out, "  rx %" PRIu64 " bytes, tx %" PRIu64 " bytes\n",
+					kp.rx_bytes, kp.tx_bytes);
+			if (peer->last_error[0])
+				fprintf(out, "  last error: %s\n", peer->last_error);
+		}
+		if (have_peer)
+			burrow_nl_peer_release(&kp);
+	}
+	if (json)
+		fputs("]}\n", out);
+}
+
+static void control_command(const char *command, FILE *out, void *arg)
+{
+	struct burrowd *d = arg;
+
+	if (!strcmp(command, "status")) {
+		write_status(d, out, false);
+	} else if (!strcmp(command, "status -j")) {
+		write_status(d, out, true);
+	} else if (!strncmp(command, "rotate", 6) && (command[6] == '\0' || command[6] == ' ')) {
+		const char *name = command[6] ? command + 7 : NULL;
+		size_t started = 0;
+
+		for (size_t i = 0; i < d->n_peers; i++) {
+			struct burrowd_peer *peer = &d->peers[i];
+
+			if (name && strcmp(name, peer->name))
+				continue;
+			if (peer->session && burrowd_session_rotate(peer->session) == 0) {
+				fprintf(out, "rotation of %s started\n", peer->name);
+				started++;
+			} else if (name) {
+				fprintf(out, "error: no session with %s\n", name);
+				return;
+			}
+		}
+		if (name && !burrowd_peer_by_name(d, name))
+			fprintf(out, "error: no peer named '%s'\n", name);
+		else if (!started)
+			fprintf(out, "error: no session to rotate\n");
+	} else {
+		fprintf(out, "error: unknown command '%s'\n", command);
+	}
+}
+
+static void daemon_on_signal(int signo, void *arg)
+{
+	struct burrowd *d = arg;
+
+	if (signo == SIGHUP) {
+		burrow_log(BURROW_LOG_INFO, "SIGHUP ignored: restart burrowd to apply a new config");
+		return;
+	}
+	burrow_log(BURROW_LOG_INFO, "%s: shutting down", strsignal(signo));
+	burrowd_sessions_stop(d);
+	burrow_loop_stop(d->loop);
+}
+
+/* Old key kept after a swap, and the rotation step retry interval. */
+#define OLD_KEY_GRACE_MS 1000
+#define ROTATION_RETRY_MS 3000
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 60000
+/* Events the store keeps (older ones pruned at start). */
+#define EVENTS_KEPT 10000
+
+static void to_nl_prefix(const struct burrow_prefix *in, struct burrow_nl_prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = (uint16_t)in->family;
+	memcpy(out->addr.bytes, in->addr, in->family == AF_INET ? 4 : 16);
+	out->len = in->len;
+}
+
+static void peer_set_endpoint(struct burrowd *d, struct burrowd_peer *p,
+			      const struct sockaddr_storage *addr, socklen_t len, const char *text)
+{
+	p->has_endpoint = true;
+	if (d->udp_family == AF_INET6) {
+		p->endpoint_len = burrow_kernel_v4_mapped((const struct sockaddr *)addr, len,
+							  &p->endpoint);
+	} else {
+		memcpy(&p->endpoint, addr, len);
+		p->endpoint_len = len;
+	}
+	snprintf(p->endpoint_text, sizeof(p->endpoint_text), "%s", text);
+}
+
+/* A node added with 'burrowd peer add' (the config's peers come first). */
+static int peer_from_node(struct burrowd *d, struct burrowd_peer *p, const struct burrow_node *node)
+{
+	char err[512], *list, *save = NULL;
+	size_t cap = 0;
+
+	snprintf(p->name, sizeof(p->name), "%s", node->name);
+	memcpy(p->public_key, node->public_key, 32);
+	if (node->endpoint) {
+		struct sockaddr_storage addr;
+		socklen_t len;
+
+		if (burrow_endpoint_parse(node->endpoint, &addr, &len, err, sizeof(err)) == 0)
+			peer_set_endpoint(d, p, &addr, len, node->endpoint);
+		else
+			burrow_log(BURROW_LOG_WARNING, "stored peer %s: %s", node->name, err);
+	}
+	list = strdup(node->allowed_prefixes ? node->allowed_prefixes : "");
+	if (!list)
+		return -ENOMEM;
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		struct burrow_prefix prefix;
+
+		while (*t == ' ')
+			t++;
+		if (burrow_prefix_parse(t, &prefix, err, sizeof(err)) < 0) {
+			burrow_log(BURROW_LOG_WARNING, "stored peer %s: %s", node->name, err);
+			continue;
+		}
+		if (p->n_prefixes == cap) {
+			struct burrow_nl_prefix *grown;
+
+			cap = cap ? 2 * cap : 4;
+			grown = realloc(p->prefixes, cap * sizeof(*grown));
+			if (!grown) {
+				free(list);
+				return -ENOMEM;
+			}
+			p->prefixes = grown;
+		}
+		to_nl_prefix(&prefix, &p->prefixes[p->n_prefixes++]);
+	}
+	free(list);
+	return 0;
+}
+
+/*
+ * The daemon's peers: every [peer] of the config (recorded in the store as
+ * nodes), then the store's other nodes (burrowd peer add). Kernel peer ids
+ * follow that order.
+ */
+static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
+			     struct burrow_store *st)
+{
+	struct burrow_node *nodes = NULL;
+	size_t n_nodes = 0, n = 0;
+	int ret = 0;
+
+	if (st) {
+		for (size_t i = 0; i < cfg->n_peers; i++) {
+			const struct burrow_config_peer *cp = &cfg->peers[i];
+			struct burrow_node node = { 0 };
+			char prefixes[2048] = "";
+			size_t used = 0;
+
+			memcpy(node.public_key, cp->public_key, 32);
+			node.name = (char *)cp->name;
+			node.endpoint = cp->has_endpoint ? (char *)cp->endpoint_text : NULL;
+			for (size_t j = 0; j < cp->n_allowed_ips && used < sizeof(prefixes) - 60; j++) {
+				char one[64];
+
+				burrow_prefix_format(&cp->allowed_ips[j], one, sizeof(one));
+				used += (size_t)snprintf(prefixes + used, sizeof(prefixes) - used,
+							 "%s%s", j ? "," : "", one);
+			}
+			node.allowed_prefixes = prefixes;
+			if (burrow_store_node_upsert(st, &node) < 0)
+				burrow_log(BURROW_LOG_WARNING, "store: peer %s: %s", cp->name,
+					   burrow_store_error(st));
+		}
+		if (burrow_store_node_list(st, &nodes, &n_nodes) < 0)
+			burrow_log(BURROW_LOG_WARNING, "store: %s", burrow_store_error(st));
+	}
+	d->peers = calloc(cfg->n_peers + n_nodes + 1, sizeof(*d->peers));
+	if (!d->peers) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		const struct burrow_config_peer *cp = &cfg->peers[i];
+		struct burrowd_peer *p = &d->peers[n++];
+
+		snprintf(p->name, sizeof(p->name), "%s", cp->name);
+		memcpy(p->public_key, cp->public_key, 32);
+		if (cp->has_endpoint)
+			peer_set_endpoint(d, p, &cp->endpoint, cp->endpoint_len, cp->endpoint_text);
+		if (cp->n_allowed_ips) {
+			p->prefixes = calloc(cp->n_allowed_ips, sizeof(*p->prefixes));
+			if (!p->prefixes) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			for (size_t j = 0; j < cp->n_allowed_ips; j++)
+				to_nl_prefix(&cp->allowed_ips[j], &p->prefixes[j]);
+			p->n_prefixes = cp->n_allowed_ips;
+		}
+	}
+	for (size_t i = 0; i < n_nodes; i++) {
+		if (burrow_config_peer_by_key(cfg, nodes[i].public_key) ||
+		    burrow_config_peer_by_name(cfg, nodes[i].name))
+			continue;
+		ret = peer_from_node(d, &d->peers[n++], &nodes[i]);
+		if (ret)
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		d->peers[i].d = d;
+		d->peers[i].kernel_id = (uint32_t)i + 1;
+		burrow_public_key_to_text(d->peers[i].public_key, d->peers[i].public_key_text);
+	}
+	d->n_peers = n;
+out:
+	if (nodes)
+		burrow_store_nodes_free(nodes, n_nodes);
+	return ret;
+}
+
+static int load_config(const char *path, struct burrow_config *cfg)
+{
+	char err[BURROW_CONFIG_ERR_MAX];
+
+	if (!path) {
+		fprintf(stderr, "burrowd: no configuration given (-c FILE)\n");
+		return EXIT_USAGE;
+	}
+	if (burrow_config_load(path, cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "burrowd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_run(void)
+{
+	struct burrowd *d = &daemon_state;
+	struct burrow_quic_settings qs = { 0 };
+	struct burrow_identity id = { 0 };
+	struct burrow_store *store = NULL;
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX];
+	int ret, status = EXIT_RUNTIME;
+
+	ret = load_config(config_path, &cfg);
+	if (ret)
+		return ret;
+	burrow_log_set_level(cfg.node.log_level);
+	if (burrow_identity_load(cfg.node.private_key, &id, err, sizeof(err)) < 0) {
+		burrow_log(BURROW_LOG_ERROR, "%s", err);
+		burrow_config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	memset(d, 0, sizeof(*d));
+	d->udp_fd = -1;
+	d->started_ns = burrow_now_ns();
+	d->on_event = daemon_on_event;
+	d->on_generation = daemon_on_generation;
+	burrow_public_key_to_text(id.public_key, d->public_key_text);
+	snprintf(d->settings.name, sizeof(d->settings.name), "%s", cfg.node.name);
+	memcpy(d->settings.ciphers, cfg.node.ciphers, cfg.node.n_ciphers);
+	d->settings.n_ciphers = cfg.node.n_ciphers;
+	memcpy(d->settings.encaps, cfg.node.encaps, cfg.node.n_encaps);
+	d->settings.n_encaps = cfg.node.n_encaps;
+	d->settings.mtu = cfg.node.mtu;
+	d->settings.rotation_interval_s = cfg.node.rotation_interval_s;
+	d->settings.old_key_grace_ms = OLD_KEY_GRACE_MS;
+	d->settings.retry_ms = ROTATION_RETRY_MS;
+	d->settings.backoff_min_ms = BACKOFF_MIN_MS;
+	d->settings.backoff_max_ms = BACKOFF_MAX_MS;
+
+	d->loop = burrow_loop_new(daemon_on_signal, d);
+	if (!d->loop) {
+		burrow_log(BURROW_LOG_ERROR, "cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (burrow_kernel_open(&d->kernel, cfg.node.device)) {
+		burrow_log(BURROW_LOG_ERROR, "%s", d->kernel.why);
+		goto out;
+	}
+	d->udp_family = cfg.node.listen.ss_family;
+	if (burrow_store_open(cfg.node.state, 0, &store, err, sizeof(err)) < 0) {
+		burrow_log(BURROW_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	d->store = store;
+	burrow_store_event_prune(store, EVENTS_KEPT);
+	if (daemon_peers_load(d, &cfg, store)) {
+		burrow_log(BURROW_LOG_ERROR, "out of memory");
+		goto out;
+	}
+	/* Peers a previous run left behind (kill -9) go before anything starts. */
+	for (size_t i = 0; i < d->n_peers; i++)
+		burrow_kernel_peer_delete(&d->kernel, d->peers[i].kernel_id);
+	d->udp_fd = burrow_kernel_socket(&d->kernel, (const struct sockaddr *)&cfg.node.listen,
+					 cfg.node.listen_len);
+	if (d->udp_fd < 0) {
+		burrow_log(BURROW_LOG_ERROR, "%s", d->kernel.why);
+		goto out;
+	}
+	qs.private_key_pem = id.private_key_pem;
+	qs.keylog_path = getenv("BURROWD_KEYLOG");	/* debugging only: see docs/operations.md */
+	d->quic = burrow_quic_endpoint_new(d->udp_fd, &qs, &burrowd_quic_callbacks, d);
+	if (!d->quic) {
+		burrow_log(BURROW_LOG_ERROR, "QUIC endpoint: %s", burrow_quic_setup_error());
+		goto out;
+	}
+	burrow_identity_clear(&id);
+	control = burrow_control_open(cfg.node.control_socket, control_command, d, err, sizeof(err));
+	if (!control) {
+		burrow_log(BURROW_LOG_ERROR, "%s", err);
+		goto out;
+	}
+	burrow_timer_init(&d->quic_timer, burrowd_on_quic_timer, d);
+	if (burrow_loop_add_fd(d->loop, d->udp_fd, burrowd_on_udp, d) ||
+	    burrow_loop_add_fd(d->loop, burrow_kernel_events_fd(&d->kernel), burrowd_on_kernel_event, d) ||
+	    burrow_loop_add_fd(d->loop, burrow_control_fd(control), burrow_control_serve, control)) {
+		burrow_log(BURROW_LOG_ERROR, "cannot watch descriptors: %s", strerror(errno));
+		goto out;
+	}
+	burrow_log(BURROW_LOG_INFO, "node %s (%s) on %s port %u, %zu peers", d->settings.name,
+		   d->public_key_text, d->kernel.ifname, cfg.node.listen_port, d->n_peers);
+	burrowd_sessions_start(d);
+	ret = burrow_loop_run(d->loop);
+	if (ret) {
+		burrow_log(BURROW_LOG_ERROR, "event loop: %s", strerror(-ret));
+		burrowd_sessions_stop(d);
+	} else {
+		status = 0;
+	}
+	/* Let the CONNECTION_CLOSE frames go out before the endpoint goes. */
+	burrow_quic_endpoint_handle_expiry(d->quic);
+out:
+	burrow_identity_clear(&id);
+	if (control)
+		burrow_control_close(control);
+	if (d->quic)
+		burrow_quic_endpoint_free(d->quic);
+	if (d->kernel.nl) {
+		for (size_t i = 0; i < d->n_peers; i++)
+			if (d->peers[i].kernel_peer)
+				burrow_kernel_peer_delete(&d->kernel, d->peers[i].kernel_id);
+		if (d->udp_fd >= 0)
+			burrow_kernel_socket_detach(&d->kernel);
+		burrow_kernel_close(&d->kernel);
+	}
+	if (d->udp_fd >= 0)
+		close(d->udp_fd);
+	for (size_t i = 0; i < d->n_peers; i++)
+		free(d->peers[i].prefixes);
+	free(d->peers);
+	burrow_loop_free(d->loop);
+	if (store)
+		burrow_store_close(store);
+	burrow_config_free(&cfg);
+	if (!status)
+		burrow_log(BURROW_LOG_INFO, "stopped");
+	return status;
+}
+
+static int cmd_genkey(const char *path)
+{
+	struct burrow_identity id = { 0 };
+	char err[BURROW_IDENTITY_ERR_MAX], text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+
+	if (burrow_identity_generate(path, &id, err, sizeof(err)) < 0) {
+		fprintf(stderr, "burrowd: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	burrow_public_key_to_text(id.public_key, text);
+	burrow_identity_clear(&id);
+	printf("%s\n", text);
+	return 0;
+}
+
+static int cmd_init(void)
+{
+	struct burrow_config cfg;
+	int ret = load_config(config_path, &cfg);
+
+	if (ret)
+		return ret;
+	ret = cmd_genkey(cfg.node.private_key);
+	burrow_config_free(&cfg);
+	return ret;
+}
+
+static int cmd_pubkey(const char *path)
+{
+	struct burrow_identity id = { 0 };
+	struct burrow_config cfg;
+	char err[BURROW_IDENTITY_ERR_MAX], text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	bool have_cfg = false;
+	int ret;
+
+	if (!path) {
+		ret = load_config(config_path, &cfg);
+		if (ret)
+			return ret;
+		have_cfg = true;
+		path = cfg.node.private_key;
+	}
+	ret = burrow_identity_load(path, &id, err, sizeof(err));
+	if (have_cfg)
+		burrow_config_free(&cfg);
+	if (ret < 0) {
+		fprintf(stderr, "burrowd: %s\n", err);
+		return ret == -EPERM || ret == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	burrow_public_key_to_text(id.public_key, text);
+	burrow_identity_clear(&id);
+	printf("%s\n", text);
+	return 0;
+}
+
+/* status and rotate: ask the running daemon over its control socket. */
+static int cmd_control(const char *command)
+{
+	struct burrow_config cfg;
+	char why[512];
+	int ret = load_config(config_path, &cfg);
+
+	if (ret)
+		return ret;
+	ret = burrow_control_request(cfg.node.control_socket, command, stdout, why, sizeof(why));
+	burrow_config_free(&cfg);
+	if (ret < 0) {
+		fprintf(stderr, "burrowd: %s\n", why);
+		return EXIT_RUNTIME;
+	}
+	return ret ? EXIT_RUNTIME : 0;
+}
+
+/* ---- peer add|remove|list: the node store ---------------------------------------- */
+
+static int open_store(struct burrow_config *cfg, unsigned int flags, struct burrow_store **st)
+{
+	char err[BURROW_STORE_ERR_MAX];
+
+	if (burrow_store_open(cfg->node.state, flags, st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "burrowd: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST] */
+static int peer_add(struct burrow_store *st, char **w, int n)
+{
+	struct burrow_node node = { 0 };
+	char err[512];
+	int ret;
+
+	if (n < 3 || n % 2 == 0)
+		return usage_error("peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST]");
+	if (!burrow_config_name_valid(w[1]))
+		return usage_error("invalid peer name '%s'", w[1]);
+	if (burrow_public_key_from_text(w[2], node.public_key, err, sizeof(err)) < 0)
+		return usage_error("%s", err);
+	node.name = w[1];
+	node.allowed_prefixes = "";
+	for (int i = 3; i + 1 < n; i += 2) {
+		if (!strcmp(w[i], "endpoint")) {
+			struct sockaddr_storage addr;
+			socklen_t len;
+
+			if (burrow_endpoint_parse(w[i + 1], &addr, &len, err, sizeof(err)) < 0)
+				return usage_error("%s", err);
+			node.endpoint = w[i + 1];
+		} else if (!strcmp(w[i], "allowed-ips")) {
+			char *list = strdup(w[i + 1]), *save = NULL;
+
+			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				struct burrow_prefix prefix;
+
+				while (*t == ' ')
+					t++;
+				if (burrow_prefix_parse(t, &prefix, err, sizeof(err)) < 0) {
+					free(list);
+					return usage_error("%s", err);
+				}
+			}
+			free(list);
+			node.allowed_prefixes = w[i + 1];
+		} else {
+			return usage_error("unknown peer attribute '%s'", w[i]);
+		}
+	}
+	ret = burrow_store_node_upsert(st, &node);
+	if (ret < 0) {
+		fprintf(stderr, "burrowd: peer add '%s': %s\n", w[1], burrow_store_error(st));
+		return EXIT_RUNTIME;
+	}
+	burrow_store_event_append(st, node.public_key, "peer-add", "added with burrowd peer add");
+	return 0;
+}
+
+static int peer_list(struct burrow_store *st, bool json)
+{
+	struct burrow_node *nodes;
+	size_t n;
+
+	if (burrow_store_node_list(st, &nodes, &n) < 0) {
+		fprintf(stderr, "burrowd: %s\n", burrow_store_error(st));
+		return EXIT_RUNTIME;
+	}
+	if (json)
+		fputc('[', stdout);
+	for (size_t i = 0; i < n; i++) {
+		char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+		struct burrow_session_record rec;
+		bool has_session = burrow_store_session_get(st, nodes[i].public_key, &rec) == 0;
+
+		burrow_public_key_to_text(nodes[i].public_key, key);
+		if (json) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_string(stdout, nodes[i].name);
+			printf(",\"public_key\":\"%s\",\"endpoint\":", key);
+			if (nodes[i].endpoint)
+				json_string(stdout, nodes[i].endpoint);
+			else
+				fputs("null", stdout);
+			printf(",\"allowed_ips\":");
+			json_string(stdout, nodes[i].allowed_prefixes ? nodes[i].allowed_prefixes : "");
+			if (has_session)
+				printf(",\"generation\":%" PRIu64 ",\"cipher\":\"%s\"", rec.generation,
+				       rec.cipher);
+			fputc('}', stdout);
+		} else {
+			printf("%s %s", nodes[i].name, key);
+			if (nodes[i].endpoint)
+				printf(" endpoint %s", nodes[i].endpoint);
+			if (nodes[i].allowed_prefixes && *nodes[i].allowed_prefixes)
+				printf(" allowed-ips %s", nodes[i].allowed_prefixes);
+			if (has_session)
+				printf(" generation %" PRIu64, rec.generation);
+			fputc('\n', stdout);
+		}
+	}
+	if (json)
+		puts("]");
+	burrow_store_nodes_free(nodes, n);
+	return 0;
+}
+
+static int cmd_peer(char **w, int n, bool json)
+{
+	struct burrow_config cfg;
+	struct burrow_store *st;
+	int ret;
+
+	if (n < 1)
+		return usage_error("peer add|remove|list");
+	if (strcmp(w[0], "add") && strcmp(w[0], "remove") && strcmp(w[0], "list"))
+		return usage_error("unknown peer command '%s'", w[0]);
+	ret = load_config(config_path, &cfg);
+	if (ret)
+		return ret;
+	ret = open_store(&cfg, !strcmp(w[0], "list") ? BURROW_STORE_READONLY : 0, &st);
+	if (ret)
+		goto out;
+	if (!strcmp(w[0], "add")) {
+		ret = peer_add(st, w, n);
+	} else if (!strcmp(w[0], "remove")) {
+		struct burrow_node node;
+
+		if (n != 2) {
+			ret = usage_error("peer remove NAME");
+		} else if (burrow_store_node_get_by_name(st, w[1], &node) < 0) {
+			fprintf(stderr, "burrowd: no peer named '%s'\n", w[1]);
+			ret = EXIT_RUNTIME;
+		} else {
+			ret = burrow_store_node_remove(st, node.public_key) < 0 ? EXIT_RUNTIME : 0;
+			if (ret)
+				fprintf(stderr, "burrowd: %s\n", burrow_store_error(st));
+			burrow_store_node_clear(&node);
+		}
+	} else {
+		ret = n == 1 ? peer_list(st, json) : usage_error("peer list [-j]");
+	}
+	burrow_store_close(st);
+out:
+	burrow_config_free(&cfg);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *command;
+	bool json = false;
+	int opt;
+
+	/* Options may come anywhere: "burrowd status -j -c FILE". */
+	while ((opt = getopt_long(argc, argv, "+c:jhV", options, NULL)) != -1 || optind < argc) {
+		if (opt == -1) {
+			/* A non-option: keep it, carry on after it. */
+			optind++;
+			continue;
+		}
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("burrowd %s\n", BURROW_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	/* Collect the positional words (getopt left them in place, in order). */
+	char *words[8];
+	int n_words = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1])
+			continue;
+		if (n_words == 8)
+			return usage_error("too many arguments");
+		words[n_words++] = argv[i];
+	}
+	if (n_words == 0)
+		return usage_error("no command given");
+	command = words[0];
+	if (!strcmp(command, "run") && n_words == 1)
+		return cmd_run();
+	if (!strcmp(command, "init") && n_words == 1)
+		return cmd_init();
+	if (!strcmp(command, "genkey") && n_words == 2)
+		return cmd_genkey(words[1]);
+	if (!strcmp(command, "pubkey") && n_words <= 2)
+		return cmd_pubkey(n_words == 2 ? words[1] : NULL);
+	if (!strcmp(command, "status") && n_words == 1)
+		return cmd_control(json ? "status -j" : "status");
+	if (!strcmp(command, "rotate") && n_words <= 2) {
+		char line[96];
+
+		if (n_words == 2 && !burrow_config_name_valid(words[1]))
+			return usage_error("invalid peer name '%s'", words[1]);
+		snprintf(line, sizeof(line), "rotate%s%s", n_words == 2 ? " " : "",
+			 n_words == 2 ? words[1] : "");
+		return cmd_control(line);
+	}
+	if (!strcmp(command, "peer"))
+		return cmd_peer(words + 1, n_words - 1, json);
+	return usage_error("unknown command or wrong arguments: '%s'", command);
+}

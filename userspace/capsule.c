@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/* QUIC varints and RFC 9297 capsules: see capsule.h for the policy. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsule.h"
+
+size_t burrow_varint_len(uint64_t v)
+{
+	if (v < (UINT64_C(1) << 6))
+		return 1;
+	if (v < (UINT64_C(1) << 14))
+		return 2;
+	if (v < (UINT64_C(1) << 30))
+		return 4;
+	if (v <= BURROW_VARINT_MAX)
+		return 8;
+	return 0;
+}
+
+size_t burrow_varint_encode(uint64_t v, uint8_t *out, size_t out_size)
+{
+	size_t n = burrow_varint_len(v), i;
+	static const uint8_t prefix[9] = { [1] = 0x00, [2] = 0x40, [4] = 0x80, [8] = 0xc0 };
+
+	if (n == 0 || n > out_size)
+		return 0;
+	for (i = 0; i < n; i++)
+		out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+	out[0] |= prefix[n];
+	return n;
+}
+
+int burrow_varint_decode(const uint8_t *in, size_t len, uint64_t *v)
+{
+	size_t n, i;
+	uint64_t value;
+
+	if (len == 0)
+		return -EAGAIN;
+	n = (size_t)1 << (in[0] >> 6);
+	if (len < n)
+		return -EAGAIN;
+	value = in[0] & 0x3f;
+	for (i = 1; i < n; i++)
+		value = (value << 8) | in[i];
+	if (burrow_varint_len(value) != n)
+		return -EBADMSG;	/* not the shortest encoding */
+	*v = value;
+	return (int)n;
+}
+
+int burrow_capsule_parse(const uint8_t *in, size_t len, struct burrow_capsule *capsule)
+{
+	uint64_t type, length;
+	int n_type, n_len;
+	size_t header;
+
+	n_type = burrow_varint_decode(in, len, &type);
+	if (n_type < 0)
+		return n_type;
+	n_len = burrow_varint_decode(in + n_type, len - (size_t)n_type, &length);
+	if (n_len < 0)
+		return n_len;
+	if (length > BURROW_CAPSULE_VALUE_MAX)
+		return -EMSGSIZE;
+	header = (size_t)n_type + (size_t)n_len;
+	if (len - header < length)
+		return -EAGAIN;
+	capsule->type = type;
+	capsule->value = in + header;
+	capsule->length = (size_t)length;
+	return (int)(header + length);
+}
+
+int burrow_capsule_encode(uint64_t type, const uint8_t *value, size_t length,
+			  uint8_t *out, size_t out_size)
+{
+	size_t n_type, n_len;
+
+	if (burrow_varint_len(type) == 0)
+		return -EINVAL;
+	if (length > BURROW_CAPSULE_VALUE_MAX)
+		return -EMSGSIZE;
+	n_type = burrow_varint_encode(type, out, out_size);
+	if (n_type == 0)
+		return -EMSGSIZE;
+	n_len = burrow_varint_encode(length, out + n_type, out_size - n_type);
+	if (n_len == 0 || out_size - n_type - n_len < length)
+		return -EMSGSIZE;
+	if (length)
+		memcpy(out + n_type + n_len, value, length);
+	return (int)(n_type + n_len + length);
+}
+
+const char *burrow_capsule_type_name(uint64_t type)
+{
+	switch (type) {
+	case BURROW_CAPSULE_HELLO: return "HELLO";
+	case BURROW_CAPSULE_REFUSE: return "REFUSE";
+	case BURROW_CAPSULE_ROTATE_REQUEST: return "ROTATE_REQUEST";
+	case BURROW_CAPSULE_ROTATE_OFFER: return "ROTATE_OFFER";
+	case BURROW_CAPSULE_ROTATE_ACCEPT: return "ROTATE_ACCEPT";
+	case BURROW_CAPSULE_ROTATE_CONFIRM: return "ROTATE_CONFIRM";
+	case BURROW_CAPSULE_ROTATE_DONE: return "ROTATE_DONE";
+	default: return "unknown";
+	}
+}
+
+/* ---- value cursor ----------------------------------------------------------- */
+
+void burrow_cursor_init(struct burrow_cursor *c, const uint8_t *data, size_t len)
+{
+	c->pos = data;
+	c->left = len;
+	c->error = 0;
+}
+
+uint64_t burrow_cursor_varint(struct burrow_cursor *c)
+{
+	uint64_t v;
+	int n;
+
+	if (c->error)
+		return 0;
+	n = burrow_varint_decode(c->pos, c->left, &v);
+	if (n < 0) {
+		c->error = -EBADMSG;	/* truncated inside a value is malformed too */
+		return 0;
+	}
+	c->pos += n;
+	c->left -= (size_t)n;
+	return v;
+}
+
+const uint8_t *burrow_cursor_bytes(struct burrow_cursor *c, size_t n)
+{
+	const uint8_t *p;
+
+	if (c->error)
+		return NULL;
+	if (n > c->left) {
+		c->error = -EBADMSG;
+		return NULL;
+	}
+	p = c->pos;
+	c->pos += n;
+	c->left -= n;
+	return p;
+}
+
+int burrow_cursor_finish(const struct burrow_cursor *c)
+{
+	if (c->error)
+		return c->error;
+	return c->left ? -EBADMSG : 0;
+}
+
+/* ---- writer ----------------------------------------------------------------- */
+
+void burrow_writer_init(struct burrow_writer *w, uint8_t *buf, size_t size)
+{
+	w->buf = buf;
+	w->size = size;
+	w->len = 0;
+	w->error = 0;
+}
+
+void burrow_writer_varint(struct burrow_writer *w, uint64_t v)
+{
+	size_t n;
+
+	if (w->error)
+		return;
+	n = burrow_varint_encode(v, w->buf + w->len, w->size - w->len);
+	if (n == 0)
+		w->error = -EMSGSIZE;
+	w->len += n;
+}
+
+void burrow_writer_bytes(struct burrow_writer *w, const uint8_t *data, size_t n)
+{
+	if (w->error)
+		return;
+	if (n > w->size - w->len) {
+		w->error = -EMSGSIZE;
+		return;
+	}
+	if (n)
+		memcpy(w->buf + w->len, data, n);
+	w->len += n;
+}
+
+/* ---- stream reassembly ------------------------------------------------------ */
+
+void burrow_capsule_reader_init(struct burrow_capsule_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void burrow_capsule_reader_free(struct burrow_capsule_reader *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+int burrow_capsule_reader_push(struct burrow_capsule_reader *r, const uint8_t *data, size_t len)
+{
+	if (r->error)
+		return r->error;
+	if (len == 0)
+		return 0;
+	/* Drop what was consumed before growing. */
+	if (r->start) {
+		memmove(r->buf, r->buf + r->start, r->len - r->start);
+		r->len -= r->start;
+		r->start = 0;
+	}
+	if (len > r->cap - r->len) {
+		size_t want = r->len + len;
+		uint8_t *grown = realloc(r->buf, want);
+
+		if (!grown)
+			return -ENOMEM;
+		r->buf = grown;
+		r->cap = want;
+	}
+	memcpy(r->buf + r->len, data, len);
+	r->len += len;
+	return 0;
+}
+
+int burrow_capsule_reader_next(struct burrow_capsule_reader *r, struct burrow_capsule *capsule)
+{
+	int n;
+
+	if (r->error)
+		return r->error;
+	if (r->start == r->len)
+		return 0;
+	n = burrow_capsule_parse(r->buf + r->start, r->len - r->start, capsule);
+	if (n == -EAGAIN)
+		return 0;
+	if (n < 0) {
+		r->error = n;
+		return n;
+	}
+	r->start += (size_t)n;
+	return 1;
+}
+
+bool burrow_capsule_reader_partial(const struct burrow_capsule_reader *r)
+{
+	return r->start < r->len;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * burrowd configuration file (INI, parsed by libinih). Every key, its
+ * default and its rules are in docs/burrowd.md. Shape:
+ *
+ *   [node]
+ *   name = a                       (required)
+ *   private_key = /etc/burrow/a.key
+ *   listen_address = 0.0.0.0
+ *   listen_port = 51820
+ *   ...
+ *   [peer b]                       (repeated, one per peer; NAME is the peer's name)
+ *   public_key = <44-char base64>  (required)
+ *   endpoint = 192.0.2.2:51820     (optional; numeric address, [v6]:port for IPv6)
+ *   allowed_ips = 10.0.0.2/32, fd00::2/128
+ *
+ * Usage:
+ *   struct burrow_config cfg;
+ *   char err[BURROW_CONFIG_ERR_MAX];
+ *   if (burrow_config_load("/etc/burrow/a.conf", &cfg, err, sizeof(err)) < 0) {
+ *           fprintf(stderr, "burrowd: %s\n", err);  // "a.conf:7: unknown key 'lsten_port' in [node]"
+ *           ...
+ *   }
+ *   ... cfg.node.listen_port, cfg.peers[i].public_key ...
+ *   burrow_config_free(&cfg);
+ *
+ * Validation is strict: unknown sections or keys, a key given twice
+ * (except allowed_ips, which adds), bad values, duplicate peer names,
+ * public keys or allowed_ips, and missing required keys are all errors
+ * (the node's own key is not known here: the caller compares); the message
+ * starts with "FILE:LINE: " and quotes the offending key or value.
+ * Defaults derived from the instance name (the file's base name without
+ * ".conf") fill every optional key.
+ */
+#ifndef BURROW_CONFIG_H
+#define BURROW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "identity.h"
+#include "log.h"
+
+#define BURROW_CONFIG_ERR_MAX 512
+#define BURROW_CONFIG_NAME_MAX 63		/* node and peer names: 1-63 of [A-Za-z0-9._-] */
+#define BURROW_CONFIG_LIST_MAX 16		/* ciphers / encapsulations */
+
+#define BURROW_CONFIG_DEFAULT_PORT 51820
+#define BURROW_CONFIG_DEFAULT_MTU 1420
+#define BURROW_CONFIG_DEFAULT_ROTATION_S 600
+
+struct burrow_prefix {
+	int family;				/* AF_INET or AF_INET6 */
+	uint8_t addr[16];			/* network byte order; host bits are zero */
+	uint8_t len;				/* prefix length */
+};
+
+struct burrow_config_peer {
+	char name[BURROW_CONFIG_NAME_MAX + 1];
+	uint8_t public_key[BURROW_PUBLIC_KEY_LEN];
+	bool has_endpoint;
+	struct sockaddr_storage endpoint;
+	socklen_t endpoint_len;
+	char endpoint_text[64];			/* as written in the file */
+	struct burrow_prefix *allowed_ips;	/* heap */
+	size_t n_allowed_ips;
+	unsigned int line;			/* of the [peer NAME] header */
+};
+
+struct burrow_config_node {
+	char name[BURROW_CONFIG_NAME_MAX + 1];
+	char *private_key;			/* absolute path */
+	struct sockaddr_storage listen;		/* listen_address + listen_port */
+	socklen_t listen_len;
+	uint16_t listen_port;
+	char device[16];			/* IFNAMSIZ incl. NUL */
+	char *state;				/* database path, absolute */
+	char *control_socket;			/* absolute path */
+	enum burrow_log_level log_level;
+	uint64_t rotation_interval_s;		/* 0: only on kernel events / command */
+	uint8_t ciphers[BURROW_CONFIG_LIST_MAX];/* enum burrow_cipher, preference order */
+	size_t n_ciphers;
+	uint8_t encaps[BURROW_CONFIG_LIST_MAX];	/* enum burrow_encap, preference order */
+	size_t n_encaps;
+	uint32_t mtu;
+};
+
+struct burrow_config {
+	char *path;				/* the file read */
+	char instance[BURROW_CONFIG_NAME_MAX + 1];	/* base name without .conf */
+	struct burrow_config_node node;
+	struct burrow_config_peer *peers;	/* heap, in file order */
+	size_t n_peers;
+};
+
+/* Read path. 0, -ENOENT/-EACCES (cannot open), -EINVAL (content). */
+int burrow_config_load(const char *path, struct burrow_config *cfg, char *err, size_t err_size);
+
+/* Parse text as if it were the file named path (for messages and the
+ * instance name). Same results as burrow_config_load. */
+int burrow_config_parse_string(const char *text, const char *path, struct burrow_config *cfg,
+			       char *err, size_t err_size);
+
+void burrow_config_free(struct burrow_config *cfg);
+
+/* Find a peer by public key or by name; NULL when absent. */
+const struct burrow_config_peer *burrow_config_peer_by_key(const struct burrow_config *cfg,
+							   const uint8_t key[BURROW_PUBLIC_KEY_LEN]);
+const struct burrow_config_peer *burrow_config_peer_by_name(const struct burrow_config *cfg,
+							    const char *name);
+
+/* Parsers the config uses, also for `burrowd peer add` arguments.
+ * Each returns 0 or -EINVAL with err quoting the text. */
+int burrow_prefix_parse(const char *text, struct burrow_prefix *prefix, char *err,
+			size_t err_size);
+/* "10.0.0.0/24", "fd00::/64"; buf of at least 50 bytes. */
+void burrow_prefix_format(const struct burrow_prefix *prefix, char *buf, size_t size);
+/* Numeric "ADDR:PORT" or "[V6ADDR]:PORT"; port 1-65535. */
+int burrow_endpoint_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len,
+			  char *err, size_t err_size);
+/* 1-63 of [A-Za-z0-9._-] */
+bool burrow_config_name_valid(const char *name);
+
+#endif /* BURROW_CONFIG_H */

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/* HELLO capsule codec and parameter selection: see hello.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capsule.h"
+#include "hello.h"
+
+static const char *const cipher_names[BURROW_HELLO_CIPHER_COUNT] = {
+	"chacha20-poly1305", "aes-128-gcm", "aes-256-gcm",
+};
+static const char *const encap_names[BURROW_HELLO_ENCAP_COUNT] = { "udp", "quic" };
+
+const char *burrow_cipher_name(uint8_t cipher)
+{
+	return cipher < BURROW_HELLO_CIPHER_COUNT ? cipher_names[cipher] : NULL;
+}
+
+const char *burrow_encap_name(uint8_t encap)
+{
+	return encap < BURROW_HELLO_ENCAP_COUNT ? encap_names[encap] : NULL;
+}
+
+int burrow_cipher_from_name(const char *name, uint8_t *cipher)
+{
+	for (uint8_t i = 0; i < BURROW_HELLO_CIPHER_COUNT; i++) {
+		if (!strcmp(name, cipher_names[i])) {
+			*cipher = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int burrow_encap_from_name(const char *name, uint8_t *encap)
+{
+	for (uint8_t i = 0; i < BURROW_HELLO_ENCAP_COUNT; i++) {
+		if (!strcmp(name, encap_names[i])) {
+			*encap = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+bool burrow_hello_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > BURROW_HELLO_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+#define WHY(...) do { if (why_size) snprintf(why, why_size, __VA_ARGS__); } while (0)
+
+int burrow_hello_encode(const struct burrow_hello *hello, uint8_t *out, size_t out_size,
+			char *why, size_t why_size)
+{
+	struct burrow_writer w;
+	size_t i;
+
+	if (!burrow_hello_name_valid(hello->name)) {
+		WHY("invalid node name '%s'", hello->name);
+		return -EINVAL;
+	}
+	if (hello->peer_id == 0) {
+		WHY("peer id 0");
+		return -EINVAL;
+	}
+	if (hello->n_ciphers > BURROW_HELLO_LIST_MAX || hello->n_encaps > BURROW_HELLO_LIST_MAX ||
+	    hello->n_cids > BURROW_HELLO_CID_MAX) {
+		WHY("list too long");
+		return -EINVAL;
+	}
+	if (hello->mtu < BURROW_HELLO_MTU_MIN || hello->mtu > BURROW_HELLO_MTU_MAX) {
+		WHY("mtu %u outside %u-%u", hello->mtu, BURROW_HELLO_MTU_MIN, BURROW_HELLO_MTU_MAX);
+		return -EINVAL;
+	}
+	burrow_writer_init(&w, out, out_size);
+	burrow_writer_varint(&w, hello->version);
+	burrow_writer_varint(&w, strlen(hello->name));
+	burrow_writer_bytes(&w, (const uint8_t *)hello->name, strlen(hello->name));
+	burrow_writer_varint(&w, hello->peer_id);
+	burrow_writer_varint(&w, hello->n_ciphers);
+	for (i = 0; i < hello->n_ciphers; i++)
+		burrow_writer_varint(&w, hello->ciphers[i]);
+	burrow_writer_varint(&w, hello->n_encaps);
+	for (i = 0; i < hello->n_encaps; i++)
+		burrow_writer_varint(&w, hello->encaps[i]);
+	burrow_writer_varint(&w, hello->mtu);
+	burrow_writer_varint(&w, hello->n_cids);
+	for (i = 0; i < hello->n_cids; i++) {
+		const struct burrow_hello_cid *cid = &hello->cids[i];
+
+		if (cid->len == 0 || cid->len > BURROW_HELLO_CID_LEN_MAX) {
+			WHY("connection id %zu has length %u", i, cid->len);
+			return -EINVAL;
+		}
+		burrow_writer_varint(&w, cid->len);
+		burrow_writer_bytes(&w, cid->id, cid->len);
+	}
+	if (w.error) {
+		WHY("HELLO does not fit %zu bytes", out_size);
+		return w.error;
+	}
+	return (int)w.len;
+}
+
+/* Read a list of small enum values; unknown ones and duplicates are skipped. */
+static int decode_enum_list(struct burrow_cursor *c, uint64_t known, uint8_t *list,
+			    size_t *count)
+{
+	uint64_t n = burrow_cursor_varint(c);
+
+	*count = 0;
+	if (c->error || n > BURROW_HELLO_LIST_MAX)
+		return -EBADMSG;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t v = burrow_cursor_varint(c);
+		bool seen = false;
+
+		if (c->error)
+			return -EBADMSG;
+		if (v >= known)
+			continue;
+		for (size_t j = 0; j < *count; j++)
+			seen |= list[j] == v;
+		if (!seen)
+			list[(*count)++] = (uint8_t)v;
+	}
+	return 0;
+}
+
+int burrow_hello_decode(const uint8_t *value, size_t len, struct burrow_hello *hello,
+			char *why, size_t why_size)
+{
+	struct burrow_cursor c;
+	const uint8_t *p;
+	uint64_t n, v;
+
+	memset(hello, 0, sizeof(*hello));
+	burrow_cursor_init(&c, value, len);
+
+	hello->version = burrow_cursor_varint(&c);
+	if (c.error) {
+		WHY("truncated version");
+		return -EBADMSG;
+	}
+	if (hello->version == 0) {
+		WHY("version 0");
+		return -EBADMSG;
+	}
+	n = burrow_cursor_varint(&c);
+	if (c.error || n == 0 || n > BURROW_HELLO_NAME_MAX) {
+		WHY("bad node name length");
+		return -EBADMSG;
+	}
+	p = burrow_cursor_bytes(&c, (size_t)n);
+	if (!p) {
+		WHY("truncated node name");
+		return -EBADMSG;
+	}
+	memcpy(hello->name, p, (size_t)n);
+	hello->name[n] = '\0';
+	if (strlen(hello->name) != n || !burrow_hello_name_valid(hello->name)) {
+		WHY("node name has characters outside [A-Za-z0-9._-]");
+		return -EBADMSG;
+	}
+	v = burrow_cursor_varint(&c);
+	if (c.error || v == 0 || v > UINT32_MAX) {
+		WHY("bad peer id");
+		return -EBADMSG;
+	}
+	hello->peer_id = (uint32_t)v;
+	if (decode_enum_list(&c, BURROW_HELLO_CIPHER_COUNT, hello->ciphers, &hello->n_ciphers)) {
+		WHY("bad cipher list");
+		return -EBADMSG;
+	}
+	if (decode_enum_list(&c, BURROW_HELLO_ENCAP_COUNT, hello->encaps, &hello->n_encaps)) {
+		WHY("bad encapsulation list");
+		return -EBADMSG;
+	}
+	v = burrow_cursor_varint(&c);
+	if (c.error || v < BURROW_HELLO_MTU_MIN || v > BURROW_HELLO_MTU_MAX) {
+		WHY("bad mtu");
+		return -EBADMSG;
+	}
+	hello->mtu = (uint32_t)v;
+	n = burrow_cursor_varint(&c);
+	if (c.error || n > BURROW_HELLO_CID_MAX) {
+		WHY("bad connection id count");
+		return -EBADMSG;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		struct burrow_hello_cid *cid = &hello->cids[i];
+
+		v = burrow_cursor_varint(&c);
+		if (c.error || v == 0 || v > BURROW_HELLO_CID_LEN_MAX) {
+			WHY("bad connection id length");
+			return -EBADMSG;
+		}
+		p = burrow_cursor_bytes(&c, (size_t)v);
+		if (!p) {
+			WHY("truncated connection id");
+			return -EBADMSG;
+		}
+		cid->len = (uint8_t)v;
+		memcpy(cid->id, p, cid->len);
+	}
+	hello->n_cids = (size_t)n;
+	if (burrow_cursor_finish(&c)) {
+		WHY("%zu trailing bytes", c.left);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static void format_list(char *out, size_t size, const uint8_t *list, size_t n,
+			const char *(*name)(uint8_t))
+{
+	size_t used = 0;
+
+	used += (size_t)snprintf(out, size, "[");
+	for (size_t i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? "," : "",
+					 name(list[i]));
+	if (used < size)
+		snprintf(out + used, size - used, "]");
+}
+
+static bool list_has(const uint8_t *list, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+int burrow_hello_select(const struct burrow_hello *client, const struct burrow_hello *server,
+			struct burrow_session_params *params, char *why, size_t why_size)
+{
+	char a[128], b[128];
+	size_t i;
+
+	memset(params, 0, sizeof(*params));
+	params->version = client->version < server->version ? client->version : server->version;
+	if (params->version != BURROW_PROTOCOL_VERSION) {
+		WHY("no common protocol version: client speaks up to %llu, server up to %llu",
+		    (unsigned long long)client->version, (unsigned long long)server->version);
+		return -ENOENT;
+	}
+	for (i = 0; i < client->n_ciphers; i++)
+		if (list_has(server->ciphers, server->n_ciphers, client->ciphers[i]))
+			break;
+	if (i == client->n_ciphers) {
+		format_list(a, sizeof(a), client->ciphers, client->n_ciphers, burrow_cipher_name);
+		format_list(b, sizeof(b), server->ciphers, server->n_ciphers, burrow_cipher_name);
+		WHY("no common cipher: client offers %s, server offers %s", a, b);
+		return -ENOENT;
+	}
+	params->cipher = client->ciphers[i];
+	for (i = 0; i < client->n_encaps; i++) {
+		uint8_t e = client->encaps[i];
+
+		if (!list_has(server->encaps, server->n_encaps, e))
+			continue;
+		if (e == 1 /* quic */ && (client->n_cids == 0 || server->n_cids == 0))
+			continue;
+		break;
+	}
+	if (i == client->n_encaps) {
+		format_list(a, sizeof(a), client->encaps, client->n_encaps, burrow_encap_name);
+		format_list(b, sizeof(b), server->encaps, server->n_encaps, burrow_encap_name);
+		WHY("no common encapsulation: client offers %s, server offers %s", a, b);
+		return -ENOENT;
+	}
+	params->encap = client->encaps[i];
+	params->mtu = client->mtu < server->mtu ? client->mtu : server->mtu;
+	return 0;
+}

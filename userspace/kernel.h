@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * burrowd's use of the kernel data plane through libburrow-nl: the shared
+ * UDP socket, peers, keys and the events group.
+ *
+ * Owner: CORE engineer.
+ *
+ * Two netlink contexts: one for requests, one subscribed to events
+ * (libburrow-nl refuses requests on an events context). Every function
+ * returns 0 or a negative errno and leaves a message naming the operation
+ * and the kernel's reason in k->why.
+ */
+#ifndef BURROW_KERNEL_H
+#define BURROW_KERNEL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "burrow-nl.h"
+#include "keysched.h"
+
+struct burrow_kernel {
+	struct burrow_nl *nl;
+	struct burrow_nl *events;
+	char ifname[IFNAMSIZ];
+	uint32_t ifindex;
+	char why[320];
+};
+
+/* Open both contexts and look the device up (it must exist). */
+int burrow_kernel_open(struct burrow_kernel *k, const char *ifname);
+void burrow_kernel_close(struct burrow_kernel *k);
+
+/*
+ * Create and bind the UDP socket at listen_on (an IPv6 socket is made
+ * dual-stack), detach whatever socket the device still holds (a previous
+ * daemon killed with -9 leaves it attached, holding the port), and attach
+ * the new one. Returns the fd (>= 0, non-blocking; the caller keeps and
+ * closes it) or a negative errno.
+ */
+int burrow_kernel_socket(struct burrow_kernel *k, const struct sockaddr *listen_on,
+			 socklen_t listen_len);
+/* Let the device drop its socket (clean shutdown). */
+int burrow_kernel_socket_detach(struct burrow_kernel *k);
+
+/*
+ * Replace peer id with a fresh one: delete it if it exists, then create it
+ * with tx-id, an endpoint (may be NULL) and allowed prefixes.
+ */
+int burrow_kernel_peer_create(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
+			      const struct sockaddr *endpoint,
+			      const struct burrow_nl_prefix *prefixes, size_t n_prefixes);
+/* Delete a peer; a missing one is not an error. */
+int burrow_kernel_peer_delete(struct burrow_kernel *k, uint32_t id);
+/* Counters and endpoint of a peer (release with burrow_nl_peer_release). */
+int burrow_kernel_peer_get(struct burrow_kernel *k, uint32_t id, struct burrow_nl_peer *peer);
+
+/*
+ * Install one generation into a slot. is_client picks the direction:
+ * the QUIC client encrypts with client_to_server and decrypts with
+ * server_to_client, the server the other way round.
+ */
+int burrow_kernel_key_install(struct burrow_kernel *k, uint32_t peer_id, uint8_t slot,
+			      const struct burrow_generation_keys *keys, bool is_client);
+int burrow_kernel_key_swap(struct burrow_kernel *k, uint32_t peer_id);
+/* Delete a slot's key; an empty slot is not an error. */
+int burrow_kernel_key_delete(struct burrow_kernel *k, uint32_t peer_id, uint8_t slot);
+int burrow_kernel_key_get(struct burrow_kernel *k, uint32_t peer_id, uint8_t slot,
+			  struct burrow_nl_key *key);
+/* Device counters (decrypt failures etc.). */
+int burrow_kernel_dev_get(struct burrow_kernel *k, struct burrow_nl_dev *dev);
+
+/* The events socket (non-blocking) and its next event: 1, 0 (none), <0. */
+int burrow_kernel_events_fd(const struct burrow_kernel *k);
+int burrow_kernel_event_next(struct burrow_kernel *k, struct burrow_nl_event *event);
+
+/* "192.0.2.1:51820" / "[fd00::1]:51820" (v4-mapped shown as IPv4). */
+void burrow_kernel_format_addr(const struct sockaddr *sa, char *out, size_t size);
+/* An IPv4 address as v4-mapped IPv6 (for a dual-stack socket); others copied. */
+socklen_t burrow_kernel_v4_mapped(const struct sockaddr *sa, socklen_t len,
+				  struct sockaddr_storage *out);
+
+#endif /* BURROW_KERNEL_H */

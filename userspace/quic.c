@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrowd's QUIC endpoint on one UDP socket: datagram demultiplexing by
+ * destination connection ID, accepting Initials, connection lifetime and
+ * closing, timers. Streams and the write loop live in quic_stream.c,
+ * closing and error reasons in quic_close.c, TLS in quic_tls.c.
+ *
+ * Lifetimes: an endpoint owns its connections (a singly linked list); a
+ * connection owns its ngtcp2_conn, its gnutls session and its streams' send
+ * buffers. A connection that finishes is only marked dead; quic_reap() runs
+ * at the end of every endpoint entry point, reports closed() and frees it,
+ * so no callback ever sees a freed connection and ngtcp2 is never re-entered
+ * from its own callbacks (while ep->busy, send/close only record work).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+
+#include "quic_internal.h"
+
+#define QUIC_DEFAULT_IDLE_MS 30000
+#define QUIC_DEFAULT_HANDSHAKE_MS 10000
+#define QUIC_MAX_PENDING_SERVER 64        /* unauthenticated server conns */
+#define QUIC_READ_BATCH 256               /* datagrams per endpoint_read call */
+#define QUIC_STREAM_WINDOW (256 * 1024)   /* initial per-stream credit */
+#define QUIC_CONN_WINDOW (1024 * 1024)    /* initial connection credit */
+#define QUIC_MAX_STREAMS_BIDI 16
+
+static char quic_setup_error[QUIC_REASON_LEN];
+
+uint64_t burrow_quic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void quic_set_error(struct burrow_quic_endpoint *ep, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ep->last_error, sizeof(ep->last_error), fmt, ap);
+	va_end(ap);
+}
+
+/* First reason wins: it is the cause, later ones are consequences. */
+void quic_conn_fail_reason(struct burrow_quic_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->fail_reason[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->fail_reason, sizeof(c->fail_reason), fmt, ap);
+	va_end(ap);
+}
+
+void quic_conn_mark_dead(struct burrow_quic_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	va_start(ap, fmt);
+	vsnprintf(c->dead_reason, sizeof(c->dead_reason), fmt, ap);
+	va_end(ap);
+	quic_set_error(c->ep, "%s", c->dead_reason);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
+		 const uint8_t *buf, size_t len)
+{
+	const struct sockaddr *to = path->remote.addrlen ?
+		(const struct sockaddr *)path->remote.addr : (const struct sockaddr *)&c->remote;
+	socklen_t to_len = path->remote.addrlen ? path->remote.addrlen : c->remote_len;
+
+	/* A full socket buffer loses the packet; QUIC recovers it like any loss. */
+	(void)!sendto(c->ep->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, to, to_len);
+}
+
+/* ---- connection objects -------------------------------------------------- */
+
+static ngtcp2_conn *quic_get_conn(ngtcp2_crypto_conn_ref *ref)
+{
+	return ((struct burrow_quic_conn *)ref->user_data)->conn;
+}
+
+static void quic_conn_free(struct burrow_quic_conn *c)
+{
+	struct quic_stream *s, *next;
+
+	for (s = c->streams; s; s = next) {
+		next = s->next;
+		quic_stream_free(s);
+	}
+	if (!c->is_client && !c->app_known)
+		c->ep->n_pending_server--;
+	if (c->conn)
+		ngtcp2_conn_del(c->conn);
+	quic_tls_session_free(c);
+	free(c);
+}
+
+/* Report and free dead connections; run deferred closes and flushes. */
+static void quic_reap(struct burrow_quic_endpoint *ep)
+{
+	struct burrow_quic_conn **pp, *c;
+	bool reported;
+
+	/* closed() may queue work (a reconnect, a close, a send elsewhere):
+	 * repeat until a pass reports nothing, so that work goes out now. */
+	do {
+		reported = false;
+		for (c = ep->conns; c; c = c->next) {
+			if (c->close_requested)
+				quic_conn_do_close(c);
+			if (!c->dead)
+				quic_conn_flush(c);
+		}
+		pp = &ep->conns;
+		while ((c = *pp)) {
+			if (!c->dead) {
+				pp = &c->next;
+				continue;
+			}
+			*pp = c->next;
+			if (c->app_known && ep->cb.closed) {
+				ep->busy++;
+				ep->cb.closed(c, c->dead_reason, c->user);
+				ep->busy--;
+				reported = true;
+			}
+			quic_conn_free(c);
+		}
+	} while (reported);
+}
+
+static bool quic_conn_owns_cid(const struct burrow_quic_conn *c, const uint8_t *cid, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_scids; i++)
+		if (c->scids[i].datalen == len && memcmp(c->scids[i].data, cid, len) == 0)
+			return true;
+	return false;
+}
+
+static void quic_conn_add_cid(struct burrow_quic_conn *c, const ngtcp2_cid *cid)
+{
+	if (c->n_scids < QUIC_MAX_SCIDS)
+		c->scids[c->n_scids++] = *cid;
+}
+
+/* ---- ngtcp2 callbacks ---------------------------------------------------- */
+
+static void cb_rand(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
+{
+	(void)ctx;
+	(void)gnutls_rnd(GNUTLS_RND_RANDOM, dest, len);
+}
+
+static int cb_get_new_connection_id(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token,
+				    size_t cidlen, void *user_data)
+{
+	struct burrow_quic_conn *c = user_data;
+
+	(void)conn;
+	if (c->n_scids >= QUIC_MAX_SCIDS)
+		return NGTCP2_ERR_CALLBACK_FAILURE;
+	cid->datalen = cidlen;
+	if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) < 0 ||
+	    gnutls_rnd(GNUTLS_RND_RANDOM, token, NGTCP2_STATELESS_RESET_TOKENLEN) < 0)
+		return NGTCP2_ERR_CALLBACK_FAILURE;
+	quic_conn_add_cid(c, cid);
+	return 0;
+}
+
+static int cb_remove_connection_id(ngtcp2_conn *conn, const ngtcp2_cid *cid, void *user_data)
+{
+	struct burrow_quic_conn *c = user_data;
+	size_t i;
+
+	(void)conn;
+	for (i = 0; i < c->n_scids; i++) {
+		if (ngtcp2_cid_eq(&c->scids[i], cid)) {
+			c->scids[i] = c->scids[--c->n_scids];
+			break;
+		}
+	}
+	return 0;
+}
+
+static int cb_handshake_completed(ngtcp2_conn *conn, void *user_data)
+{
+	struct burrow_quic_conn *c = user_data;
+
+	(void)conn;
+	if (!quic_tls_alpn_ok(c)) {
+		quic_conn_fail_reason(c, "ALPN %s not negotiated", c->ep->alpn);
+		return NGTCP2_ERR_CALLBACK_FAILURE;
+	}
+	if (!c->have_peer_key) {
+		/* Cannot happen with GNUTLS_CERT_REQUIRE; refuse rather than trust. */
+		quic_conn_fail_reason(c, "handshake completed without a verified peer key");
+		return NGTCP2_ERR_CALLBACK_FAILURE;
+	}
+	c->established_pending = true;
+	return 0;
+}
+
+static void quic_fill_callbacks(ngtcp2_callbacks *cb, bool client)
+{
+	memset(cb, 0, sizeof(*cb));
+	if (client) {
+		cb->client_initial = ngtcp2_crypto_client_initial_cb;
+		cb->recv_retry = ngtcp2_crypto_recv_retry_cb;
+	} else {
+		cb->recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
+	}
+	cb->recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
+	cb->encrypt = ngtcp2_crypto_encrypt_cb;
+	cb->decrypt = ngtcp2_crypto_decrypt_cb;
+	cb->hp_mask = ngtcp2_crypto_hp_mask_cb;
+	cb->update_key = ngtcp2_crypto_update_key_cb;
+	cb->delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb;
+	cb->delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb;
+	cb->get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb;
+	cb->version_negotiation = ngtcp2_crypto_version_negotiation_cb;
+	cb->rand = cb_rand;
+	cb->get_new_connection_id = cb_get_new_connection_id;
+	cb->remove_connection_id = cb_remove_connection_id;
+	cb->handshake_completed = cb_handshake_completed;
+	cb->recv_stream_data = quic_cb_recv_stream_data;
+	cb->acked_stream_data_offset = quic_cb_acked_stream_data_offset;
+	cb->stream_close = quic_cb_stream_close;
+	cb->extend_max_stream_data = quic_cb_extend_max_stream_data;
+	cb->stream_reset = quic_cb_stream_reset;
+}
+
+static void quic_fill_settings(struct burrow_quic_endpoint *ep, ngtcp2_settings *settings,
+			       ngtcp2_transport_params *params)
+{
+	ngtcp2_settings_default(settings);
+	settings->initial_ts = burrow_quic_now();
+	settings->handshake_timeout = ep->handshake_timeout_ns;
+	settings->max_stream_window = 8 * QUIC_STREAM_WINDOW;
+	settings->max_window = 8 * QUIC_CONN_WINDOW;
+
+	ngtcp2_transport_params_default(params);
+	params->initial_max_stream_data_bidi_local = QUIC_STREAM_WINDOW;
+	params->initial_max_stream_data_bidi_remote = QUIC_STREAM_WINDOW;
+	params->initial_max_stream_data_uni = 0;
+	params->initial_max_data = QUIC_CONN_WINDOW;
+	params->initial_max_streams_bidi = QUIC_MAX_STREAMS_BIDI;
+	params->initial_max_streams_uni = 0;
+	params->max_idle_timeout = ep->idle_timeout_ns;
+	params->active_connection_id_limit = QUIC_ACTIVE_CID_LIMIT;
+}
+
+static struct burrow_quic_conn *quic_conn_alloc(struct burrow_quic_endpoint *ep, bool client,
+						const struct sockaddr *remote, socklen_t remote_len)
+{
+	struct burrow_quic_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ep = ep;
+	c->is_client = client;
+	c->conn_ref.get_conn = quic_get_conn;
+	c->conn_ref.user_data = c;
+	memcpy(&c->local, &ep->local, ep->local_len);
+	c->local_len = ep->local_len;
+	memcpy(&c->remote, remote, remote_len);
+	c->remote_len = remote_len;
+	return c;
+}
+
+/* Finish a connection's setup shared by both roles; on failure the
+ * connection is freed. */
+static int quic_conn_attach(struct burrow_quic_conn *c)
+{
+	if (quic_tls_session_new(c) < 0) {
+		quic_conn_free(c);
+		return -EIO;
+	}
+	ngtcp2_conn_set_tls_native_handle(c->conn, c->tls);
+	if (c->ep->keepalive_ns)
+		ngtcp2_conn_set_keep_alive_timeout(c->conn, c->ep->keepalive_ns);
+	c->next = c->ep->conns;
+	c->ep->conns = c;
+	return 0;
+}
+
+static void quic_path_of(const struct burrow_quic_conn *c, ngtcp2_path *path,
+			 const struct sockaddr *remote, socklen_t remote_len)
+{
+	memset(path, 0, sizeof(*path));
+	path->local.addr = (ngtcp2_sockaddr *)&c->local;
+	path->local.addrlen = c->local_len;
+	path->remote.addr = (ngtcp2_sockaddr *)remote;
+	path->remote.addrlen = remote_len;
+}
+
+/* ---- receiving ----------------------------------------------------------- */
+
+static struct burrow_quic_conn *quic_find_conn(struct burrow_quic_endpoint *ep,
+					       const uint8_t *dcid, size_t len)
+{
+	struct burrow_quic_conn *c;
+
+	for (c = ep->conns; c; c = c->next)
+		if (!c->dead && quic_conn_owns_cid(c, dcid, len))
+			return c;
+	return NULL;
+}
+
+/*
+ * The table of unauthenticated server connections is full: drop the oldest.
+ * Refusing new ones instead would let 64 spoofed Initials lock real peers
+ * out for a whole handshake timeout; a real handshake takes one round trip,
+ * so evicting the oldest lets it through a flood of junk.
+ */
+static void quic_evict_oldest_pending(struct burrow_quic_endpoint *ep)
+{
+	struct burrow_quic_conn **pp, **oldest = NULL;
+
+	/* New connections are pushed at the head: the last match is oldest. */
+	for (pp = &ep->conns; *pp; pp = &(*pp)->next)
+		if (!(*pp)->is_client && !(*pp)->app_known)
+			oldest = pp;
+	if (oldest) {
+		struct burrow_quic_conn *victim = *oldest;
+
+		*oldest = victim->next;
+		quic_set_error(ep, "too many handshakes in progress; dropped the oldest");
+		quic_conn_free(victim);    /* never reported: nobody knew it */
+	}
+}
+
+/* A datagram with no connection: a client Initial starts one, the rest is
+ * dropped (no stateless reset). */
+static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, size_t len,
+			const struct sockaddr *from, socklen_t from_len)
+{
+	ngtcp2_pkt_hd hd;
+	ngtcp2_callbacks callbacks;
+	ngtcp2_settings settings;
+	ngtcp2_transport_params params;
+	ngtcp2_cid scid;
+	ngtcp2_path path;
+	struct burrow_quic_conn *c;
+	int rv;
+
+	if (ngtcp2_accept(&hd, pkt, len) != 0)
+		return;
+	if (ep->n_pending_server >= QUIC_MAX_PENDING_SERVER)
+		quic_evict_oldest_pending(ep);
+	c = quic_conn_alloc(ep, false, from, from_len);
+	if (!c)
+		return;
+	ep->n_pending_server++;
+	scid.datalen = QUIC_SCID_LEN;
+	if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) < 0) {
+		quic_conn_free(c);
+		return;
+	}
+	quic_conn_add_cid(c, &scid);
+	quic_conn_add_cid(c, &hd.dcid);    /* the client keeps using it for a while */
+
+	quic_fill_callbacks(&callbacks, false);
+	quic_fill_settings(ep, &settings, &params);
+	burrow_ngtcp2_set_original_dcid(&params, &hd.dcid);
+	quic_path_of(c, &path, from, from_len);
+	rv = ngtcp2_conn_server_new(&c->conn, &hd.scid, &scid, &path, hd.version, &callbacks,
+				    &settings, &params, NULL, c);
+	if (rv != 0) {
+		quic_set_error(ep, "cannot create server connection: %s", ngtcp2_strerror(rv));
+		quic_conn_free(c);
+		return;
+	}
+	burrow_ngtcp2_keep_fixed_bit(c->conn);
+	if (quic_conn_attach(c) < 0)
+		return;
+	rv = ngtcp2_conn_read_pkt(c->conn, &path, NULL, pkt, len, burrow_quic_now());
+	if (rv == NGTCP2_ERR_CRYPTO) {
+		/* TLS refused the ClientHello (e.g. no common ALPN): tell the
+		 * client with the alert; the application never knew this conn. */
+		quic_conn_error(c, rv);
+	} else if (rv != 0) {
+		/* Undecryptable or malformed first packet: drop silently. */
+		quic_set_error(ep, "first Initial refused: %s", ngtcp2_strerror(rv));
+		c->dead = true;
+	}
+}
+
+static void quic_deliver_established(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	if (!c->established_pending || c->dead)
+		return;
+	c->established_pending = false;
+	c->established = true;
+	if (ep->cb.established && c->app_known)
+		ep->cb.established(c, c->user);
+}
+
+/* RFC 9000 §6.1: a long-header packet of an unknown version, at least as
+ * big as an Initial (so the reply cannot amplify), gets a Version
+ * Negotiation packet listing QUIC v1. */
+static void quic_send_version_negotiation(struct burrow_quic_endpoint *ep,
+					  const ngtcp2_version_cid *vc, size_t len,
+					  const struct sockaddr *from, socklen_t from_len)
+{
+	static const uint32_t versions[] = { NGTCP2_PROTO_VER_V1 };
+	uint8_t buf[QUIC_PKT_BUF], unused;
+	ngtcp2_ssize n;
+
+	if (len < NGTCP2_MAX_UDP_PAYLOAD_SIZE)
+		return;
+	(void)gnutls_rnd(GNUTLS_RND_NONCE, &unused, 1);
+	n = ngtcp2_pkt_write_version_negotiation(buf, sizeof(buf), unused, vc->scid, vc->scidlen,
+						 vc->dcid, vc->dcidlen, versions, 1);
+	if (n > 0)
+		(void)!sendto(ep->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL, from, from_len);
+}
+
+static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, size_t len,
+			  const struct sockaddr *from, socklen_t from_len)
+{
+	ngtcp2_version_cid vc;
+	struct burrow_quic_conn *c;
+	ngtcp2_path path;
+	int rv;
+
+	if (len == 0)
+		return;    /* ngtcp2_pkt_decode_version_cid asserts datalen > 0 */
+	rv = ngtcp2_pkt_decode_version_cid(&vc, pkt, len, QUIC_SCID_LEN);
+	if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
+		quic_send_version_negotiation(ep, &vc, len, from, from_len);
+		return;
+	}
+	if (rv != 0)
+		return;    /* garbage: ignore */
+	c = quic_find_conn(ep, vc.dcid, vc.dcidlen);
+	if (!c) {
+		quic_accept(ep, pkt, len, from, from_len);
+		return;
+	}
+	quic_path_of(c, &path, from, from_len);
+	rv = ngtcp2_conn_read_pkt(c->conn, &path, NULL, pkt, len, burrow_quic_now());
+	if (rv != 0) {
+		if (rv == NGTCP2_ERR_DISCARD_PKT)
+			return;
+		quic_conn_error(c, rv);
+		return;
+	}
+	quic_deliver_established(c);
+}
+
+int burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep)
+{
+	uint8_t buf[65536];
+	struct sockaddr_storage from;
+	socklen_t from_len;
+	ssize_t n;
+	int ret = 0, count;
+
+	ep->busy++;
+	for (count = 0; count < QUIC_READ_BATCH; count++) {
+		from_len = sizeof(from);
+		n = recvfrom(ep->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &from_len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNREFUSED) {
+				ret = -errno;
+				quic_set_error(ep, "UDP receive failed: %s", strerror(errno));
+			}
+			break;
+		}
+		quic_datagram(ep, buf, (size_t)n, (struct sockaddr *)&from, from_len);
+	}
+	quic_reap(ep);
+	ep->busy--;
+	return ret;
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+uint64_t burrow_quic_endpoint_next_expiry(struct burrow_quic_endpoint *ep)
+{
+	struct burrow_quic_conn *c;
+	uint64_t next = UINT64_MAX;
+
+	for (c = ep->conns; c; c = c->next) {
+		uint64_t t;
+
+		if (c->dead || c->close_requested)
+			return 0;
+		t = ngtcp2_conn_get_expiry(c->conn);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+void burrow_quic_endpoint_handle_expiry(struct burrow_quic_endpoint *ep)
+{
+	struct burrow_quic_conn *c;
+	uint64_t now = burrow_quic_now();
+	int rv;
+
+	ep->busy++;
+	for (c = ep->conns; c; c = c->next) {
+		if (c->dead || ngtcp2_conn_get_expiry(c->conn) > now)
+			continue;
+		rv = ngtcp2_conn_handle_expiry(c->conn, now);
+		if (rv != 0)
+			quic_conn_error(c, rv);
+	}
+	quic_reap(ep);
+	ep->busy--;
+}
+
+/* ---- endpoint ------------------------------------------------------------ */
+
+const char *burrow_quic_setup_error(void)
+{
+	return quic_setup_error;
+}
+
+struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
+	const struct burrow_quic_settings *settings,
+	const struct burrow_quic_callbacks *callbacks, void *endpoint_user)
+{
+	struct burrow_quic_endpoint *ep;
+	const char *alpn;
+	int flags, ret;
+
+	quic_setup_error[0] = '\0';
+	if (!settings || !callbacks) {
+		snprintf(quic_setup_error, sizeof(quic_setup_error), "no settings or callbacks");
+		errno = EINVAL;
+		return NULL;
+	}
+	ep = calloc(1, sizeof(*ep));
+	if (!ep) {
+		snprintf(quic_setup_error, sizeof(quic_setup_error), "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	ep->fd = udp_fd;
+	ep->cb = *callbacks;
+	ep->user = endpoint_user;
+	ep->idle_timeout_ns = (settings->idle_timeout_ms ? settings->idle_timeout_ms
+				: QUIC_DEFAULT_IDLE_MS) * NGTCP2_MILLISECONDS;
+	ep->keepalive_ns = settings->keepalive_ms * NGTCP2_MILLISECONDS;
+	ep->handshake_timeout_ns = settings->handshake_timeout_ms * NGTCP2_MILLISECONDS;
+	if (!ep->handshake_timeout_ns) {
+		ep->handshake_timeout_ns = QUIC_DEFAULT_HANDSHAKE_MS * NGTCP2_MILLISECONDS;
+		if (ep->idle_timeout_ns < ep->handshake_timeout_ns)
+			ep->handshake_timeout_ns = ep->idle_timeout_ns;
+	}
+	alpn = settings->alpn_override ? settings->alpn_override : BURROW_QUIC_ALPN;
+	if (!alpn[0] || strlen(alpn) >= sizeof(ep->alpn)) {
+		quic_set_error(ep, "invalid ALPN '%s'", alpn);
+		ret = -EINVAL;
+		goto fail;
+	}
+	strcpy(ep->alpn, alpn);
+	if (settings->keylog_path) {
+		ep->keylog_path = strdup(settings->keylog_path);
+		if (!ep->keylog_path) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
+	ep->local_len = sizeof(ep->local);
+	if (getsockname(udp_fd, (struct sockaddr *)&ep->local, &ep->local_len) < 0) {
+		quic_set_error(ep, "UDP socket %d: %s", udp_fd, strerror(errno));
+		ret = -errno;
+		goto fail;
+	}
+	flags = fcntl(udp_fd, F_GETFL);
+	if (flags < 0 || fcntl(udp_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		quic_set_error(ep, "UDP socket %d: %s", udp_fd, strerror(errno));
+		ret = -errno;
+		goto fail;
+	}
+	ret = quic_tls_endpoint_init(ep, settings->private_key_pem);
+	if (ret < 0)
+		goto fail;
+	return ep;
+
+fail:
+	snprintf(quic_setup_error, sizeof(quic_setup_error), "%s",
+		 ep->last_error[0] ? ep->last_error : strerror(-ret));
+	quic_tls_endpoint_free(ep);
+	free(ep->keylog_path);
+	free(ep);
+	errno = -ret;
+	return NULL;
+}
+
+void burrow_quic_endpoint_free(struct burrow_quic_endpoint *ep)
+{
+	struct burrow_quic_conn *c, *next;
+
+	if (!ep)
+		return;
+	for (c = ep->conns; c; c = next) {
+		next = c->next;
+		quic_conn_free(c);
+	}
+	quic_tls_endpoint_free(ep);
+	free(ep->keylog_path);
+	free(ep);
+}
+
+const char *burrow_quic_endpoint_last_error(const struct burrow_quic_endpoint *ep)
+{
+	return ep->last_error;
+}
+
+const uint8_t *burrow_quic_endpoint_public_key(const struct burrow_quic_endpoint *ep)
+{
+	return ep->public_key;
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+int burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *remote,
+			socklen_t remote_len, const uint8_t expected_public_key[32],
+			void *conn_user, struct burrow_quic_conn **out)
+{
+	ngtcp2_callbacks callbacks;
+	ngtcp2_settings settings;
+	ngtcp2_transport_params params;
+	ngtcp2_cid scid, dcid;
+	ngtcp2_path path;
+	struct burrow_quic_conn *c;
+	int rv;
+
+	if (!remote || remote_len > sizeof(struct sockaddr_storage) || !expected_public_key)
+		return -EINVAL;
+	c = quic_conn_alloc(ep, true, remote, remote_len);
+	if (!c)
+		return -ENOMEM;
+	memcpy(c->expected_key, expected_public_key, BURROW_QUIC_PUBLIC_KEY_LEN);
+	c->user = conn_user;
+	scid.datalen = QUIC_SCID_LEN;
+	dcid.datalen = QUIC_SCID_LEN;
+	if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) < 0 ||
+	    gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen) < 0) {
+		quic_conn_free(c);
+		return -EIO;
+	}
+	quic_conn_add_cid(c, &scid);
+	quic_fill_callbacks(&callbacks, true);
+	quic_fill_settings(ep, &settings, &params);
+	quic_path_of(c, &path, (const struct sockaddr *)&c->remote, c->remote_len);
+	rv = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1,
+				    &callbacks, &settings, &params, NULL, c);
+	if (rv != 0) {
+		quic_set_error(ep, "cannot create client connection: %s", ngtcp2_strerror(rv));
+		quic_conn_free(c);
+		return -ENOMEM;
+	}
+	burrow_ngtcp2_keep_fixed_bit(c->conn);
+	if (quic_conn_attach(c) < 0)
+		return -EIO;
+	c->app_known = true;
+	if (!ep->busy && quic_conn_flush(c) < 0) {
+		/* Nothing went out; report synchronously and forget it. */
+		ep->conns = c->next;
+		quic_set_error(ep, "%s", c->dead_reason);
+		quic_conn_free(c);
+		return -EIO;
+	}
+	*out = c;
+	return 0;
+}
+
+bool burrow_quic_is_client(const struct burrow_quic_conn *c)
+{
+	return c->is_client;
+}
+
+const uint8_t *burrow_quic_peer_public_key(const struct burrow_quic_conn *c)
+{
+	if (c->is_client)
+		return c->expected_key;
+	return c->have_peer_key ? c->peer_key : NULL;
+}
+
+const struct sockaddr *burrow_quic_remote_addr(const struct burrow_quic_conn *c, socklen_t *len)
+{
+	const ngtcp2_path *path = ngtcp2_conn_get_path(c->conn);
+
+	if (path && path->remote.addrlen) {
+		*len = path->remote.addrlen;
+		return (const struct sockaddr *)path->remote.addr;
+	}
+	*len = c->remote_len;
+	return (const struct sockaddr *)&c->remote;
+}
+
+void burrow_quic_set_user(struct burrow_quic_conn *c, void *conn_user)
+{
+	c->user = conn_user;
+}

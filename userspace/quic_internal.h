@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to quic.c (endpoint, connections, packets, streams) and quic_tls.c
+ * (GnuTLS: keys, credentials, per-connection sessions, peer verification,
+ * key log, exporter). Nothing outside quic*.c includes this.
+ */
+#ifndef BURROW_QUIC_INTERNAL_H
+#define BURROW_QUIC_INTERNAL_H
+
+#include <gnutls/gnutls.h>
+#include <netinet/in.h>
+
+#include "ngtcp2_compat.h"
+#include "quic.h"
+
+#define QUIC_SCID_LEN 16           /* our connection IDs; short-header demux length */
+#define QUIC_ACTIVE_CID_LIMIT 4    /* transport parameter active_connection_id_limit */
+/* CIDs we track per connection: the peer's limit (ngtcp2 caps what it issues
+ * at 8 when the peer allows more), the client's original DCID, and slack for
+ * retired ones ngtcp2 has not removed yet. */
+#define QUIC_MAX_SCIDS 16
+#define QUIC_REASON_LEN 256
+#define QUIC_PKT_BUF 1500          /* >= max_tx_udp_payload_size */
+
+/* One burrow_quic_send() call's bytes. Chunks never move: ngtcp2 keeps
+ * pointers into unacknowledged stream data until it is acknowledged. */
+struct quic_chunk {
+	struct quic_chunk *next;
+	uint64_t offset;           /* stream offset of data[0] */
+	size_t len;
+	uint8_t data[];
+};
+
+/* Send side of one stream: chunks from the oldest unacknowledged byte on. */
+struct quic_stream {
+	struct quic_stream *next;
+	int64_t id;
+	struct quic_chunk *head, *tail;
+	struct quic_chunk *unsent;  /* first chunk with bytes not yet handed to ngtcp2 */
+	size_t unsent_off;          /* offset into *unsent */
+	uint64_t queued;            /* total bytes ever queued */
+	uint64_t acked;             /* contiguous acknowledged prefix */
+	bool fin_queued, fin_sent;
+	bool aborted;               /* burrow_quic_stream_abort(): send nothing more */
+	bool blocked;               /* flow-control blocked during this flush */
+};
+
+struct burrow_quic_conn {
+	ngtcp2_crypto_conn_ref conn_ref;   /* gnutls_session_get_ptr() points here */
+	struct burrow_quic_endpoint *ep;
+	struct burrow_quic_conn *next;
+	ngtcp2_conn *conn;
+	gnutls_session_t tls;
+	bool is_client;
+	bool app_known;            /* closed must be reported (client, or authorized) */
+	bool established;          /* established callback delivered */
+	bool established_pending;  /* handshake done inside read_pkt; report after */
+	bool dead;                 /* finished; closed callback + free pending */
+	bool close_requested;      /* burrow_quic_close() inside a callback */
+	uint64_t close_app_error;
+	char close_reason[QUIC_REASON_LEN];   /* local close reason phrase */
+	char fail_reason[QUIC_REASON_LEN];    /* why a callback refused (TLS verify, ALPN) */
+	char dead_reason[QUIC_REASON_LEN];    /* what closed() reports */
+	bool have_peer_key;
+	uint8_t peer_key[BURROW_QUIC_PUBLIC_KEY_LEN];
+	uint8_t expected_key[BURROW_QUIC_PUBLIC_KEY_LEN];   /* client only */
+	void *user;
+	struct sockaddr_storage local, remote;
+	socklen_t local_len, remote_len;
+	ngtcp2_cid scids[QUIC_MAX_SCIDS];     /* CIDs that route packets to us */
+	size_t n_scids;
+	struct quic_stream *streams;
+};
+
+struct burrow_quic_endpoint {
+	int fd;
+	struct burrow_quic_callbacks cb;
+	void *user;
+	uint64_t idle_timeout_ns;
+	uint64_t keepalive_ns;
+	uint64_t handshake_timeout_ns;
+	char alpn[64];
+	char *keylog_path;
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;
+	uint8_t public_key[BURROW_QUIC_PUBLIC_KEY_LEN];
+	struct sockaddr_storage local;
+	socklen_t local_len;
+	struct burrow_quic_conn *conns;
+	unsigned n_pending_server;   /* server conns not yet authorized */
+	int busy;                    /* inside read/handle_expiry: defer writes */
+	char last_error[QUIC_REASON_LEN];
+};
+
+/* quic.c */
+void quic_set_error(struct burrow_quic_endpoint *ep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void quic_conn_fail_reason(struct burrow_quic_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Mark finished; closed(reason) is reported by the next reap. */
+void quic_conn_mark_dead(struct burrow_quic_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* An ngtcp2 call failed with liberr: send CONNECTION_CLOSE if still
+ * possible and mark dead with the reason (peer's reason when draining). */
+void quic_conn_error(struct burrow_quic_conn *c, int liberr);
+void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
+		 const uint8_t *buf, size_t len);
+
+/* quic_close.c */
+/* Flush, send CONNECTION_CLOSE with the application's code and reason, and
+ * mark dead ("local close: <reason>"). */
+void quic_conn_do_close(struct burrow_quic_conn *c);
+
+/* quic_stream.c */
+void quic_stream_free(struct quic_stream *s);
+int quic_conn_flush(struct burrow_quic_conn *c);
+int quic_cb_recv_stream_data(ngtcp2_conn *conn, uint32_t flags, int64_t stream_id,
+			     uint64_t offset, const uint8_t *data, size_t datalen,
+			     void *user_data, void *stream_user_data);
+int quic_cb_acked_stream_data_offset(ngtcp2_conn *conn, int64_t stream_id, uint64_t offset,
+				     uint64_t datalen, void *user_data, void *stream_user_data);
+int quic_cb_stream_close(ngtcp2_conn *conn, uint32_t flags, int64_t stream_id,
+			 uint64_t app_error_code, void *user_data, void *stream_user_data);
+int quic_cb_stream_reset(ngtcp2_conn *conn, int64_t stream_id, uint64_t final_size,
+			 uint64_t app_error_code, void *user_data, void *stream_user_data);
+int quic_cb_extend_max_stream_data(ngtcp2_conn *conn, int64_t stream_id, uint64_t max_data,
+				   void *user_data, void *stream_user_data);
+
+/* quic_tls.c */
+int quic_tls_endpoint_init(struct burrow_quic_endpoint *ep, const char *private_key_pem);
+void quic_tls_endpoint_free(struct burrow_quic_endpoint *ep);
+int quic_tls_session_new(struct burrow_quic_conn *c);
+void quic_tls_session_free(struct burrow_quic_conn *c);
+bool quic_tls_alpn_ok(struct burrow_quic_conn *c);
+void quic_key_to_text(const uint8_t key[BURROW_QUIC_PUBLIC_KEY_LEN], char out[48]);
+
+#endif /* BURROW_QUIC_INTERNAL_H */

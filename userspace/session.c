@@ -1,0 +1,982 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-peer sessions: see session.h, and docs/security.md for the protocol.
+ *
+ * Connection choice (one control connection per peer pair):
+ *   - a peer whose session is UP and opens another connection has lost its
+ *     state (restart): the new connection replaces the old one;
+ *   - two connections still being set up (a simultaneous open) both run
+ *     their handshake; when one completes while the other is pending, the
+ *     one whose QUIC client has the lower public key (memcmp) is kept and
+ *     the other closed, on both nodes alike (resolve_simultaneous). Until
+ *     then an incoming second connection is a candidate that
+ *     peer->session does not point at.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <gnutls/crypto.h>
+
+#include "session.h"
+
+#define APP_ERROR_REFUSED 1
+#define APP_ERROR_MALFORMED 2
+#define APP_ERROR_REPLACED 3
+#define APP_ERROR_SHUTDOWN 4
+#define ROTATION_RETRIES_MAX 5
+
+static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason);
+static void rotation_start(struct burrowd_session *s);
+static void process_capsules(struct burrowd_session *s);
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+void burrowd_event(struct burrowd *d, const struct burrowd_peer *peer, const char *kind,
+		   const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (d->on_event)
+		d->on_event(d, peer, kind, text);
+}
+
+static void note_generation(struct burrowd_session *s)
+{
+	if (s->d->on_generation)
+		s->d->on_generation(s->d, s->peer, s);
+}
+
+struct burrowd_peer *burrowd_peer_by_key(struct burrowd *d, const uint8_t key[32])
+{
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (!memcmp(d->peers[i].public_key, key, 32))
+			return &d->peers[i];
+	return NULL;
+}
+
+struct burrowd_peer *burrowd_peer_by_name(struct burrowd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (!strcmp(d->peers[i].name, name))
+			return &d->peers[i];
+	return NULL;
+}
+
+static struct burrowd_peer *peer_by_kernel_id(struct burrowd *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (d->peers[i].kernel_id == id)
+			return &d->peers[i];
+	return NULL;
+}
+
+static void format_addr(const struct sockaddr *sa, char *out, size_t size)
+{
+	burrow_kernel_format_addr(sa, out, size);
+}
+
+void burrowd_quic_rearm(struct burrowd *d)
+{
+	uint64_t next = burrow_quic_endpoint_next_expiry(d->quic);
+
+	if (next == UINT64_MAX)
+		burrow_timer_cancel(d->loop, &d->quic_timer);
+	else
+		burrow_timer_arm(d->loop, &d->quic_timer, next ? next : 1);
+}
+
+void burrowd_on_udp(void *arg)
+{
+	struct burrowd *d = arg;
+
+	burrow_quic_endpoint_read(d->quic);
+	burrowd_quic_rearm(d);
+}
+
+void burrowd_on_quic_timer(void *arg)
+{
+	struct burrowd *d = arg;
+
+	burrow_quic_endpoint_handle_expiry(d->quic);
+	burrowd_quic_rearm(d);
+}
+
+/* ---- capsule output --------------------------------------------------------- */
+
+static int send_capsule(struct burrowd_session *s, uint64_t type, const uint8_t *value,
+			size_t len)
+{
+	uint8_t buf[BURROW_CAPSULE_VALUE_MAX + 16];
+	int n, ret;
+
+	if (s->stream_id < 0 || s->closing || !s->conn)
+		return -ENOTCONN;
+	n = burrow_capsule_encode(type, value, len, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	ret = burrow_quic_send(s->conn, s->stream_id, buf, (size_t)n, false);
+	/* Outside endpoint callbacks the send went out now: timers moved. */
+	burrowd_quic_rearm(s->d);
+	if (ret)
+		burrowd_event(s->d, s->peer, "error", "cannot send %s to %s: %s",
+			      burrow_capsule_type_name(type), s->peer->name, strerror(-ret));
+	return ret;
+}
+
+static void send_rotate(struct burrowd_session *s, uint64_t type, uint64_t generation,
+			const uint8_t *share)
+{
+	struct burrow_rotate_msg msg = { .generation = generation };
+	uint8_t buf[64];
+	int n;
+
+	if (share)
+		memcpy(msg.share, share, BURROW_X25519_LEN);
+	n = burrow_rotate_encode(&msg, share != NULL, buf, sizeof(buf));
+	if (n > 0)
+		send_capsule(s, type, buf, (size_t)n);
+}
+
+/* ---- session lifetime ------------------------------------------------------- */
+
+static void session_timer_rotate(void *arg);
+static void session_timer_retry(void *arg);
+static void session_timer_old_key(void *arg);
+
+static struct burrowd_session *session_new(struct burrowd_peer *peer, bool is_client)
+{
+	struct burrowd_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->d = peer->d;
+	s->peer = peer;
+	s->is_client = is_client;
+	s->stream_id = -1;
+	s->state = BURROWD_HANDSHAKE;
+	burrow_capsule_reader_init(&s->reader);
+	burrow_timer_init(&s->rotate_timer, session_timer_rotate, s);
+	burrow_timer_init(&s->retry_timer, session_timer_retry, s);
+	burrow_timer_init(&s->old_key_timer, session_timer_old_key, s);
+	return s;
+}
+
+/* Remove the kernel peer this session put there. */
+static void kernel_peer_remove(struct burrowd_peer *peer)
+{
+	struct burrowd *d = peer->d;
+
+	if (!peer->kernel_peer)
+		return;
+	if (burrow_kernel_peer_delete(&d->kernel, peer->kernel_id))
+		burrowd_event(d, peer, "error", "cannot remove kernel peer %u (%s): %s",
+			      peer->kernel_id, peer->name, d->kernel.why);
+	peer->kernel_peer = false;
+}
+
+/* The session stops being the peer's current one (kernel state goes too). */
+static void session_detach(struct burrowd_session *s)
+{
+	struct burrowd *d = s->d;
+
+	burrow_timer_cancel(d->loop, &s->rotate_timer);
+	burrow_timer_cancel(d->loop, &s->retry_timer);
+	burrow_timer_cancel(d->loop, &s->old_key_timer);
+	burrow_x25519_wipe(&s->ephemeral);
+	if (s->peer->session == s) {
+		s->peer->session = NULL;
+		kernel_peer_remove(s->peer);
+	}
+}
+
+static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason)
+{
+	if (s->closing)
+		return;
+	s->closing = true;
+	snprintf(s->peer->last_error, sizeof(s->peer->last_error), "%s", reason);
+	session_detach(s);
+	/*
+	 * A server session learns its conn only at established (authorize has
+	 * none); until then the close waits for cb_established.
+	 */
+	if (s->conn)
+		burrow_quic_close(s->conn, app_error, reason);
+	burrowd_quic_rearm(s->d);
+}
+
+static void reconnect_timer_fired(void *arg)
+{
+	burrowd_peer_connect(arg);
+}
+
+static void schedule_reconnect(struct burrowd_peer *peer)
+{
+	struct burrowd *d = peer->d;
+	uint64_t delay = peer->backoff_ms, jitter = 0;
+
+	if (!peer->has_endpoint)
+		return;
+	if (!delay)
+		delay = d->settings.backoff_min_ms;
+	/* Up to 25% jitter keeps two nodes from redialling in lockstep. */
+	gnutls_rnd(GNUTLS_RND_NONCE, &jitter, sizeof(jitter));
+	jitter %= delay / 4 + 1;
+	burrow_timer_arm_in(d->loop, &peer->reconnect_timer, (delay + jitter) * BURROW_NSEC_PER_MSEC);
+	peer->backoff_ms = delay * 2 > d->settings.backoff_max_ms ? d->settings.backoff_max_ms
+								  : delay * 2;
+}
+
+void burrowd_peer_connect(struct burrowd_peer *peer)
+{
+	struct burrowd *d = peer->d;
+	struct burrowd_session *s;
+	struct burrow_quic_conn *conn;
+	int ret;
+
+	if (!peer->has_endpoint || peer->session)
+		return;
+	s = session_new(peer, true);
+	if (!s)
+		return;
+	ret = burrow_quic_connect(d->quic, (struct sockaddr *)&peer->endpoint, peer->endpoint_len,
+				  peer->public_key, s, &conn);
+	if (ret) {
+		burrowd_event(d, peer, "error", "cannot connect to %s at %s: %s", peer->name,
+			      peer->endpoint_text, burrow_quic_endpoint_last_error(d->quic));
+		burrow_capsule_reader_free(&s->reader);
+		free(s);
+		schedule_reconnect(peer);
+		return;
+	}
+	s->conn = conn;
+	peer->session = s;
+	burrowd_event(d, peer, "connect", "connecting to %s at %s", peer->name, peer->endpoint_text);
+	burrowd_quic_rearm(d);
+}
+
+/*
+ * When both nodes know each other's endpoint they would dial at once after
+ * a common start; the node with the higher key dials a little later, so
+ * that usually one connection is made and no simultaneous open has to be
+ * resolved (it still can be, see resolve_simultaneous).
+ */
+#define HIGHER_KEY_DIAL_DELAY_MS 3000
+
+void burrowd_sessions_start(struct burrowd *d)
+{
+	const uint8_t *own = burrow_quic_endpoint_public_key(d->quic);
+
+	for (size_t i = 0; i < d->n_peers; i++) {
+		struct burrowd_peer *peer = &d->peers[i];
+
+		burrow_timer_init(&peer->reconnect_timer, reconnect_timer_fired, peer);
+		if (memcmp(own, peer->public_key, 32) > 0 && peer->has_endpoint)
+			burrow_timer_arm_in(d->loop, &peer->reconnect_timer,
+					    HIGHER_KEY_DIAL_DELAY_MS * BURROW_NSEC_PER_MSEC);
+		else
+			burrowd_peer_connect(peer);
+	}
+}
+
+void burrowd_sessions_stop(struct burrowd *d)
+{
+	d->stopping = true;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		struct burrowd_peer *peer = &d->peers[i];
+
+		burrow_timer_cancel(d->loop, &peer->reconnect_timer);
+		if (peer->session)
+			session_close(peer->session, APP_ERROR_SHUTDOWN, "shutting down");
+		kernel_peer_remove(peer);
+	}
+}
+
+/* ---- QUIC callbacks --------------------------------------------------------- */
+
+static int cb_authorize(const uint8_t public_key[32], const struct sockaddr *remote,
+			void **conn_user, void *endpoint_user)
+{
+	struct burrowd *d = endpoint_user;
+	struct burrowd_peer *peer;
+	struct burrowd_session *existing, *s;
+	char where[80];
+
+	if (*conn_user)
+		return 0;	/* our own client connection: the key was pinned at connect */
+	format_addr(remote, where, sizeof(where));
+	peer = burrowd_peer_by_key(d, public_key);
+	if (!peer) {
+		char text[64];
+
+		gnutls_datum_t raw = { (unsigned char *)public_key, 32 }, b64;
+
+		if (gnutls_base64_encode2(&raw, &b64) == 0) {
+			snprintf(text, sizeof(text), "%s", b64.data);
+			gnutls_free(b64.data);
+		} else {
+			snprintf(text, sizeof(text), "?");
+		}
+		burrowd_event(d, NULL, "refused",
+			      "refusing connection from %s: public key %s is not a configured peer",
+			      where, text);
+		return -1;
+	}
+	existing = peer->session;
+	s = session_new(peer, false);
+	if (!s)
+		return -1;
+	*conn_user = s;
+	if (existing && existing->state != BURROWD_UP) {
+		/*
+		 * Simultaneous open: both connections run their handshake;
+		 * cb_established keeps the one whose client has the lower key.
+		 * Until then this one is a candidate, not the peer's session.
+		 */
+		burrowd_event(d, peer, "duplicate", "second connection from %s at %s while ours is pending",
+			      peer->name, where);
+		return 0;
+	}
+	if (existing) {
+		burrowd_event(d, peer, "duplicate", "new connection from %s at %s replaces the established one",
+			      peer->name, where);
+		session_close(existing, APP_ERROR_REPLACED, "replaced by a newer connection");
+	}
+	burrow_timer_cancel(d->loop, &peer->reconnect_timer);
+	peer->session = s;
+	return 0;
+}
+
+/* The public key of a session's QUIC client. */
+static const uint8_t *client_key(const struct burrowd_session *s)
+{
+	return s->is_client ? burrow_quic_endpoint_public_key(s->d->quic) : s->peer->public_key;
+}
+
+/*
+ * s finished its handshake. If another connection to the same peer is
+ * still pending, keep the one whose client key is lower (both nodes decide
+ * alike) and close the other. Returns whether s goes on.
+ */
+static bool resolve_simultaneous(struct burrowd_session *s)
+{
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_session *other = peer->session;
+
+	if (!other || other == s) {
+		peer->session = s;
+		return true;
+	}
+	if (other->state == BURROWD_UP) {
+		/* A pending candidate lost against an established session. */
+		session_close(s, APP_ERROR_REPLACED, "simultaneous open: keeping the established one");
+		return false;
+	}
+	if (memcmp(client_key(s), client_key(other), 32) < 0) {
+		burrowd_event(s->d, peer, "duplicate",
+			      "simultaneous open with %s: keeping the connection where this node is %s",
+			      peer->name, s->is_client ? "client" : "server");
+		session_close(other, APP_ERROR_REPLACED, "simultaneous open: keeping the other one");
+		peer->session = s;
+		return true;
+	}
+	burrowd_event(s->d, peer, "duplicate",
+		      "simultaneous open with %s: keeping the connection where this node is %s",
+		      peer->name, other->is_client ? "client" : "server");
+	/* session_close would detach the peer's session: this one is not it. */
+	s->closing = true;
+	burrow_quic_close(s->conn, APP_ERROR_REPLACED, "simultaneous open: keeping the other one");
+	return false;
+}
+
+static void fill_local_hello(struct burrowd_session *s)
+{
+	struct burrowd *d = s->d;
+	struct burrow_hello *h = &s->local_hello;
+
+	memset(h, 0, sizeof(*h));
+	h->version = BURROW_PROTOCOL_VERSION;
+	snprintf(h->name, sizeof(h->name), "%s", d->settings.name);
+	h->peer_id = s->peer->kernel_id;
+	memcpy(h->ciphers, d->settings.ciphers, d->settings.n_ciphers);
+	h->n_ciphers = d->settings.n_ciphers;
+	memcpy(h->encaps, d->settings.encaps, d->settings.n_encaps);
+	h->n_encaps = d->settings.n_encaps;
+	h->mtu = d->settings.mtu;
+	/* Data connection ids for quic encapsulation, when offered. */
+	for (size_t i = 0; i < h->n_encaps; i++) {
+		if (h->encaps[i] != 1)
+			continue;
+		h->n_cids = 2;
+		for (size_t c = 0; c < h->n_cids; c++) {
+			h->cids[c].len = 8;
+			gnutls_rnd(GNUTLS_RND_NONCE, h->cids[c].id, 8);
+		}
+	}
+}
+
+static void send_hello(struct burrowd_session *s)
+{
+	uint8_t value[512];
+	char why[160];
+	int n;
+
+	fill_local_hello(s);
+	n = burrow_hello_encode(&s->local_hello, value, sizeof(value), why, sizeof(why));
+	if (n < 0) {
+		burrowd_event(s->d, s->peer, "error", "cannot build HELLO: %s", why);
+		session_close(s, APP_ERROR_REFUSED, why);
+		return;
+	}
+	if (send_capsule(s, BURROW_CAPSULE_HELLO, value, (size_t)n) == 0)
+		s->hello_sent = true;
+}
+
+static void cb_established(struct burrow_quic_conn *conn, void *conn_user)
+{
+	struct burrowd_session *s = conn_user;
+	int ret;
+
+	s->conn = conn;
+	if (s->closing) {
+		/* Closed before the transport told us its conn (see session_close). */
+		burrow_quic_close(conn, APP_ERROR_REPLACED, s->peer->last_error);
+		return;
+	}
+	if (!resolve_simultaneous(s))
+		return;
+	s->state = BURROWD_HELLO;
+	if (!s->is_client) {
+		process_capsules(s);	/* a HELLO may have come first */
+		return;		/* the client opens the control stream */
+	}
+	ret = burrow_quic_open_stream(conn, &s->stream_id);
+	if (ret) {
+		burrowd_event(s->d, s->peer, "error", "cannot open control stream to %s: %s",
+			      s->peer->name, strerror(-ret));
+		session_close(s, APP_ERROR_REFUSED, "cannot open control stream");
+		return;
+	}
+	send_hello(s);
+}
+
+/* Generation 1: exporter only (the TLS handshake was the ephemeral exchange). */
+static int install_generation(struct burrowd_session *s, uint64_t generation, uint8_t slot,
+			      const uint8_t *dh, const uint8_t *client_share,
+			      const uint8_t *server_share)
+{
+	struct burrowd *d = s->d;
+	uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN], context[BURROW_KEYSCHED_CONTEXT_LEN];
+	struct burrow_generation_keys keys;
+	int ret;
+
+	burrow_keysched_context(generation, context);
+	ret = burrow_quic_export(s->conn, BURROW_KEYSCHED_EXPORTER_LABEL, context, sizeof(context),
+				 exporter, sizeof(exporter));
+	if (ret) {
+		burrowd_event(d, s->peer, "error", "TLS exporter failed for %s: %s", s->peer->name,
+			      strerror(-ret));
+		return ret;
+	}
+	ret = burrow_keysched_derive(exporter, generation, s->params.cipher, dh, client_share,
+				     server_share, &keys);
+	explicit_bzero(exporter, sizeof(exporter));
+	if (ret)
+		return ret;
+	ret = burrow_kernel_key_install(&d->kernel, s->peer->kernel_id, slot, &keys, s->is_client);
+	burrow_keysched_wipe(&keys);
+	if (ret)
+		burrowd_event(d, s->peer, "error", "generation %llu for %s: %s",
+			      (unsigned long long)generation, s->peer->name, d->kernel.why);
+	return ret;
+}
+
+static void session_up(struct burrowd_session *s)
+{
+	struct burrowd *d = s->d;
+	struct burrowd_peer *peer = s->peer;
+	const struct sockaddr *endpoint;
+	socklen_t len;
+	char where[80];
+
+	endpoint = peer->has_endpoint ? (struct sockaddr *)&peer->endpoint
+				      : burrow_quic_remote_addr(s->conn, &len);
+	if (burrow_kernel_peer_create(&d->kernel, peer->kernel_id, s->remote_hello.peer_id, endpoint,
+				      peer->prefixes, peer->n_prefixes)) {
+		burrowd_event(d, peer, "error", "cannot create kernel peer for %s: %s", peer->name,
+			      d->kernel.why);
+		session_close(s, APP_ERROR_REFUSED, "kernel refused the peer");
+		return;
+	}
+	peer->kernel_peer = true;
+	if (install_generation(s, 1, BURROW_KEY_SLOT_PRIMARY, NULL, NULL, NULL)) {
+		session_close(s, APP_ERROR_REFUSED, "cannot install keys");
+		return;
+	}
+	s->generation = 1;
+	s->state = BURROWD_UP;
+	s->established_ns = burrow_now_ns();
+	s->last_rotation_ns = s->established_ns;
+	peer->backoff_ms = 0;
+	peer->last_error[0] = '\0';
+	peer->sessions_established++;
+	format_addr(burrow_quic_remote_addr(s->conn, &len), where, sizeof(where));
+	burrowd_event(d, peer, "up",
+		      "session with %s (%s) up as %s: cipher %s, encapsulation %s, mtu %u, peer id %u, tx id %u",
+		      peer->name, where, s->is_client ? "client" : "server",
+		      burrow_cipher_name(s->params.cipher), burrow_encap_name(s->params.encap),
+		      s->params.mtu, peer->kernel_id, s->remote_hello.peer_id);
+	note_generation(s);
+	if (s->is_client && d->settings.rotation_interval_s)
+		burrow_timer_arm_in(d->loop, &s->rotate_timer,
+				    d->settings.rotation_interval_s * BURROW_NSEC_PER_SEC);
+}
+
+static void handle_hello(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	struct burrowd_peer *peer = s->peer;
+	char why[200];
+	int ret;
+
+	if (s->hello_received) {
+		session_close(s, APP_ERROR_MALFORMED, "second HELLO");
+		return;
+	}
+	s->hello_received = true;
+	if (burrow_hello_decode(c->value, c->length, &s->remote_hello, why, sizeof(why))) {
+		char reason[240];
+
+		snprintf(reason, sizeof(reason), "malformed HELLO: %s", why);
+		burrowd_event(s->d, peer, "malformed", "%s from %s", reason, peer->name);
+		session_close(s, APP_ERROR_MALFORMED, reason);
+		return;
+	}
+	if (!s->is_client)
+		send_hello(s);	/* the server answers; both then choose alike */
+	ret = s->is_client ? burrow_hello_select(&s->local_hello, &s->remote_hello, &s->params,
+						  why, sizeof(why))
+			   : burrow_hello_select(&s->remote_hello, &s->local_hello, &s->params,
+						  why, sizeof(why));
+	if (ret) {
+		burrowd_event(s->d, peer, "refused", "session with %s refused: %s", peer->name, why);
+		send_capsule(s, BURROW_CAPSULE_REFUSE, (const uint8_t *)why, strlen(why));
+		session_close(s, APP_ERROR_REFUSED, why);
+		return;
+	}
+	if (strcmp(s->remote_hello.name, peer->name))
+		burrowd_event(s->d, peer, "name", "peer %s calls itself '%s'", peer->name,
+			      s->remote_hello.name);
+	session_up(s);
+}
+
+/* ---- rotation ------------------------------------------------------------------ */
+
+static void old_key_drop(struct burrowd_session *s)
+{
+	struct burrowd *d = s->d;
+
+	burrow_timer_cancel(d->loop, &s->old_key_timer);
+	if (!s->old_key_pending)
+		return;
+	if (burrow_kernel_key_delete(&d->kernel, s->peer->kernel_id, BURROW_KEY_SLOT_SECONDARY))
+		burrowd_event(d, s->peer, "error", "cannot delete old key of %s: %s", s->peer->name,
+			      d->kernel.why);
+	s->old_key_pending = false;
+}
+
+static void session_timer_old_key(void *arg)
+{
+	struct burrowd_session *s = arg;
+
+	old_key_drop(s);
+	if (s->rotation_wanted && s->is_client) {
+		s->rotation_wanted = false;
+		rotation_start(s);
+	}
+}
+
+static void arm_retry(struct burrowd_session *s)
+{
+	s->rot_retries = 0;
+	burrow_timer_arm_in(s->d->loop, &s->retry_timer, s->d->settings.retry_ms * BURROW_NSEC_PER_MSEC);
+}
+
+/* Client: generation g+1 begins with an OFFER carrying a fresh X25519 share. */
+static void rotation_start(struct burrowd_session *s)
+{
+	if (s->state != BURROWD_UP || s->closing)
+		return;
+	if (s->rot != BURROWD_ROT_IDLE)
+		return;		/* one at a time; the running one will do */
+	if (s->old_key_pending) {
+		s->rotation_wanted = true;	/* the secondary slot is still busy */
+		return;
+	}
+	if (burrow_x25519_generate(&s->ephemeral)) {
+		burrowd_event(s->d, s->peer, "error", "no randomness for a rotation");
+		return;
+	}
+	s->rot_generation = s->generation + 1;
+	s->rot = BURROWD_ROT_OFFERED;
+	send_rotate(s, BURROW_CAPSULE_ROTATE_OFFER, s->rot_generation, s->ephemeral.share);
+	arm_retry(s);
+}
+
+int burrowd_session_rotate(struct burrowd_session *s)
+{
+	if (s->state != BURROWD_UP || s->closing)
+		return -EAGAIN;
+	if (s->is_client)
+		rotation_start(s);
+	else
+		send_capsule(s, BURROW_CAPSULE_ROTATE_REQUEST, NULL, 0);
+	return 0;
+}
+
+static void session_timer_rotate(void *arg)
+{
+	struct burrowd_session *s = arg;
+
+	rotation_start(s);
+	burrow_timer_arm_in(s->d->loop, &s->rotate_timer,
+			    s->d->settings.rotation_interval_s * BURROW_NSEC_PER_SEC);
+}
+
+/* An unanswered step is sent again; the other side answers duplicates alike. */
+static void session_timer_retry(void *arg)
+{
+	struct burrowd_session *s = arg;
+
+	if (s->rot == BURROWD_ROT_IDLE || s->rot == BURROWD_ROT_INSTALLED)
+		return;
+	if (++s->rot_retries > ROTATION_RETRIES_MAX) {
+		burrowd_event(s->d, s->peer, "error", "rotation to generation %llu with %s unanswered",
+			      (unsigned long long)s->rot_generation, s->peer->name);
+		session_close(s, APP_ERROR_REFUSED, "rotation unanswered");
+		return;
+	}
+	burrowd_event(s->d, s->peer, "retry", "resending %s for generation %llu to %s",
+		      s->rot == BURROWD_ROT_OFFERED ? "ROTATE_OFFER" : "ROTATE_CONFIRM",
+		      (unsigned long long)s->rot_generation, s->peer->name);
+	if (s->rot == BURROWD_ROT_OFFERED)
+		send_rotate(s, BURROW_CAPSULE_ROTATE_OFFER, s->rot_generation, s->ephemeral.share);
+	else
+		send_rotate(s, BURROW_CAPSULE_ROTATE_CONFIRM, s->rot_generation, NULL);
+	burrow_timer_arm_in(s->d->loop, &s->retry_timer,
+			    s->d->settings.retry_ms * BURROW_NSEC_PER_MSEC);
+}
+
+static void rotation_done(struct burrowd_session *s, uint64_t generation)
+{
+	s->generation = generation;
+	s->last_rotation_ns = burrow_now_ns();
+	s->rotations++;
+	s->old_key_pending = true;
+	burrow_timer_arm_in(s->d->loop, &s->old_key_timer,
+			    s->d->settings.old_key_grace_ms * BURROW_NSEC_PER_MSEC);
+	note_generation(s);
+}
+
+/* Server: install generation g in the secondary slot and answer. */
+static void handle_offer(struct burrowd_session *s, const struct burrow_rotate_msg *m)
+{
+	struct burrow_x25519 mine;
+	uint8_t shared[BURROW_X25519_LEN];
+
+	if (s->rot == BURROWD_ROT_INSTALLED && m->generation == s->rot_generation) {
+		send_rotate(s, BURROW_CAPSULE_ROTATE_ACCEPT, s->rot_generation, s->server_share);
+		return;		/* a retried OFFER */
+	}
+	if (s->rot != BURROWD_ROT_IDLE || m->generation != s->generation + 1) {
+		char reason[120];
+
+		snprintf(reason, sizeof(reason), "ROTATE_OFFER for generation %llu at generation %llu",
+			 (unsigned long long)m->generation, (unsigned long long)s->generation);
+		burrowd_event(s->d, s->peer, "malformed", "%s from %s", reason, s->peer->name);
+		session_close(s, APP_ERROR_MALFORMED, reason);
+		return;
+	}
+	/* The client waited out its grace period: our old key is no longer needed. */
+	old_key_drop(s);
+	if (burrow_x25519_generate(&mine) ||
+	    burrow_x25519_shared(mine.secret, m->share, shared)) {
+		burrow_x25519_wipe(&mine);
+		session_close(s, APP_ERROR_MALFORMED, "bad X25519 share in ROTATE_OFFER");
+		return;
+	}
+	if (install_generation(s, m->generation, BURROW_KEY_SLOT_SECONDARY, shared, m->share,
+			       mine.share)) {
+		explicit_bzero(shared, sizeof(shared));
+		burrow_x25519_wipe(&mine);
+		session_close(s, APP_ERROR_REFUSED, "cannot install rotated key");
+		return;
+	}
+	explicit_bzero(shared, sizeof(shared));
+	memcpy(s->server_share, mine.share, BURROW_X25519_LEN);
+	burrow_x25519_wipe(&mine);	/* forward secrecy: the secret is gone */
+	s->rot = BURROWD_ROT_INSTALLED;
+	s->rot_generation = m->generation;
+	send_rotate(s, BURROW_CAPSULE_ROTATE_ACCEPT, s->rot_generation, s->server_share);
+}
+
+/* Client: the server holds g in its secondary slot; install, swap, confirm. */
+static void handle_accept(struct burrowd_session *s, const struct burrow_rotate_msg *m)
+{
+	struct burrowd *d = s->d;
+	uint8_t shared[BURROW_X25519_LEN];
+
+	if (s->rot == BURROWD_ROT_CONFIRMING && m->generation == s->generation) {
+		send_rotate(s, BURROW_CAPSULE_ROTATE_CONFIRM, s->generation, NULL);
+		return;		/* a duplicate ACCEPT */
+	}
+	if (s->rot != BURROWD_ROT_OFFERED || m->generation != s->rot_generation) {
+		session_close(s, APP_ERROR_MALFORMED, "unexpected ROTATE_ACCEPT");
+		return;
+	}
+	if (burrow_x25519_shared(s->ephemeral.secret, m->share, shared)) {
+		session_close(s, APP_ERROR_MALFORMED, "bad X25519 share in ROTATE_ACCEPT");
+		return;
+	}
+	if (install_generation(s, m->generation, BURROW_KEY_SLOT_SECONDARY, shared,
+			       s->ephemeral.share, m->share)) {
+		explicit_bzero(shared, sizeof(shared));
+		session_close(s, APP_ERROR_REFUSED, "cannot install rotated key");
+		return;
+	}
+	explicit_bzero(shared, sizeof(shared));
+	burrow_x25519_wipe(&s->ephemeral);
+	if (burrow_kernel_key_swap(&d->kernel, s->peer->kernel_id)) {
+		burrowd_event(d, s->peer, "error", "key swap for %s: %s", s->peer->name,
+			      d->kernel.why);
+		session_close(s, APP_ERROR_REFUSED, "key swap failed");
+		return;
+	}
+	s->rot = BURROWD_ROT_CONFIRMING;
+	send_rotate(s, BURROW_CAPSULE_ROTATE_CONFIRM, m->generation, NULL);
+	arm_retry(s);
+	s->generation = m->generation;
+}
+
+/* Server: the client encrypts with g; swap, tell it, drop the old key later. */
+static void handle_confirm(struct burrowd_session *s, const struct burrow_rotate_msg *m)
+{
+	struct burrowd *d = s->d;
+
+	if (s->rot == BURROWD_ROT_IDLE && m->generation == s->generation) {
+		send_rotate(s, BURROW_CAPSULE_ROTATE_DONE, s->generation, NULL);
+		return;		/* a retried CONFIRM */
+	}
+	if (s->rot != BURROWD_ROT_INSTALLED || m->generation != s->rot_generation) {
+		session_close(s, APP_ERROR_MALFORMED, "unexpected ROTATE_CONFIRM");
+		return;
+	}
+	if (burrow_kernel_key_swap(&d->kernel, s->peer->kernel_id)) {
+		burrowd_event(d, s->peer, "error", "key swap for %s: %s", s->peer->name,
+			      d->kernel.why);
+		session_close(s, APP_ERROR_REFUSED, "key swap failed");
+		return;
+	}
+	s->rot = BURROWD_ROT_IDLE;
+	send_rotate(s, BURROW_CAPSULE_ROTATE_DONE, m->generation, NULL);
+	rotation_done(s, m->generation);
+}
+
+/* Client: both sides encrypt with g now. */
+static void handle_done(struct burrowd_session *s, const struct burrow_rotate_msg *m)
+{
+	if (s->rot != BURROWD_ROT_CONFIRMING || m->generation != s->generation)
+		return;		/* a duplicate DONE after a retried CONFIRM */
+	burrow_timer_cancel(s->d->loop, &s->retry_timer);
+	s->rot = BURROWD_ROT_IDLE;
+	rotation_done(s, m->generation);
+}
+
+static void handle_rotation(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	bool with_share = c->type == BURROW_CAPSULE_ROTATE_OFFER ||
+			  c->type == BURROW_CAPSULE_ROTATE_ACCEPT;
+	bool for_server = c->type == BURROW_CAPSULE_ROTATE_OFFER ||
+			  c->type == BURROW_CAPSULE_ROTATE_CONFIRM;
+	struct burrow_rotate_msg m;
+	char reason[120];
+
+	if (s->state != BURROWD_UP || for_server == s->is_client) {
+		snprintf(reason, sizeof(reason), "%s out of place", burrow_capsule_type_name(c->type));
+		goto malformed;
+	}
+	if (burrow_rotate_decode(c->value, c->length, with_share, &m)) {
+		snprintf(reason, sizeof(reason), "malformed %s", burrow_capsule_type_name(c->type));
+		goto malformed;
+	}
+	switch (c->type) {
+	case BURROW_CAPSULE_ROTATE_OFFER: handle_offer(s, &m); break;
+	case BURROW_CAPSULE_ROTATE_ACCEPT: handle_accept(s, &m); break;
+	case BURROW_CAPSULE_ROTATE_CONFIRM: handle_confirm(s, &m); break;
+	case BURROW_CAPSULE_ROTATE_DONE: handle_done(s, &m); break;
+	}
+	return;
+malformed:
+	burrowd_event(s->d, s->peer, "malformed", "%s from %s", reason, s->peer->name);
+	session_close(s, APP_ERROR_MALFORMED, reason);
+}
+
+static void handle_capsule(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	char reason[BURROW_CAPSULE_VALUE_MAX / 16];
+
+	switch (c->type) {
+	case BURROW_CAPSULE_HELLO:
+		handle_hello(s, c);
+		break;
+	case BURROW_CAPSULE_REFUSE:
+		snprintf(reason, sizeof(reason), "%.*s", (int)c->length, (const char *)c->value);
+		burrowd_event(s->d, s->peer, "refused", "%s refused the session: %s", s->peer->name,
+			      reason);
+		session_close(s, APP_ERROR_REFUSED, reason);
+		break;
+	case BURROW_CAPSULE_ROTATE_REQUEST:
+		if (s->state == BURROWD_UP && s->is_client)
+			rotation_start(s);
+		break;
+	case BURROW_CAPSULE_ROTATE_OFFER:
+	case BURROW_CAPSULE_ROTATE_ACCEPT:
+	case BURROW_CAPSULE_ROTATE_CONFIRM:
+	case BURROW_CAPSULE_ROTATE_DONE:
+		handle_rotation(s, c);
+		break;
+	default:
+		break;	/* RFC 9297 §3.2: unknown capsule types are skipped */
+	}
+}
+
+/*
+ * Handle every complete capsule buffered for s. Capsules wait while the
+ * handshake is still running (a server can see the client's first stream
+ * bytes before the transport reports the connection established, and the
+ * exporter works only after that).
+ */
+static void process_capsules(struct burrowd_session *s)
+{
+	struct burrow_capsule c;
+	char reason[160];
+	int ret;
+
+	if (s->state == BURROWD_HANDSHAKE || s->peer->session != s)
+		return;
+	while (!s->closing && (ret = burrow_capsule_reader_next(&s->reader, &c)) == 1)
+		handle_capsule(s, &c);
+	if (s->closing)
+		return;
+	if (ret < 0) {
+		snprintf(reason, sizeof(reason), "malformed capsule stream: %s",
+			 ret == -EMSGSIZE ? "capsule longer than 4096 bytes" :
+			 ret == -EBADMSG ? "non-minimal varint" : strerror(-ret));
+		burrowd_event(s->d, s->peer, "malformed", "%s from %s", reason, s->peer->name);
+		session_close(s, APP_ERROR_MALFORMED, reason);
+		return;
+	}
+	if (s->fin_received) {
+		snprintf(reason, sizeof(reason), "control stream ended%s",
+			 burrow_capsule_reader_partial(&s->reader) ? " inside a capsule" : "");
+		burrowd_event(s->d, s->peer, "malformed", "%s by %s", reason, s->peer->name);
+		session_close(s, APP_ERROR_MALFORMED, reason);
+	}
+}
+
+static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
+			   const uint8_t *data, size_t len, bool fin, void *conn_user)
+{
+	struct burrowd_session *s = conn_user;
+	int ret;
+
+	s->conn = conn;
+	if (s->closing)
+		return;
+	/*
+	 * A candidate (simultaneous open) buffers too: the client's HELLO can
+	 * come in the same datagram as its Finished, before cb_established
+	 * decides which connection stays.
+	 */
+	if (s->stream_id < 0 && !s->is_client && (stream_id & 3) == 0)
+		s->stream_id = stream_id;	/* the client's first bidi stream */
+	if (stream_id != s->stream_id)
+		return;	/* not ours to read */
+	ret = burrow_capsule_reader_push(&s->reader, data, len);
+	if (ret == -ENOMEM) {
+		session_close(s, APP_ERROR_MALFORMED, "out of memory");
+		return;
+	}
+	s->fin_received |= fin;
+	process_capsules(s);
+}
+
+static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
+{
+	struct burrowd_session *s = conn_user;
+	struct burrowd_peer *peer = s->peer;
+	bool current = peer->session == s;
+
+	(void)conn;
+	if (current || !s->closing) {
+		if (s->state == BURROWD_UP)
+			burrowd_event(s->d, peer, "down", "session with %s down: %s", peer->name,
+				      reason);
+		else
+			burrowd_event(s->d, peer, "failed", "session with %s failed: %s",
+				      peer->name, reason);
+	}
+	if (current) {
+		snprintf(peer->last_error, sizeof(peer->last_error), "%s", reason);
+		session_detach(s);
+	}
+	/* Whatever ended it, a peer we can dial is dialled again, with backoff. */
+	if (!peer->session && !s->d->stopping)
+		schedule_reconnect(peer);
+	burrow_capsule_reader_free(&s->reader);
+	burrow_x25519_wipe(&s->ephemeral);
+	free(s);
+}
+
+const struct burrow_quic_callbacks burrowd_quic_callbacks = {
+	.authorize = cb_authorize,
+	.established = cb_established,
+	.stream_data = cb_stream_data,
+	.closed = cb_closed,
+};
+
+/* ---- kernel events ------------------------------------------------------------ */
+
+void burrowd_on_kernel_event(void *arg)
+{
+	struct burrowd *d = arg;
+	struct burrow_nl_event ev;
+	int ret;
+
+	while ((ret = burrow_kernel_event_next(&d->kernel, &ev)) != 0) {
+		struct burrowd_peer *peer;
+
+		if (ret == -ENOBUFS) {
+			burrowd_event(d, NULL, "error", "kernel events were lost (receive buffer full)");
+			continue;
+		}
+		if (ret < 0)
+			break;
+		if (ev.ifindex != d->kernel.ifindex)
+			continue;
+		peer = peer_by_kernel_id(d, ev.peer_id);
+		if (!peer || !peer->session)
+			continue;
+		if (ev.type == BURROW_CMD_KEY_SOFT_LIMIT_NTF || ev.type == BURROW_CMD_KEY_HARD_LIMIT_NTF) {
+			burrowd_event(d, peer, "key-limit", "%s of key %u (%s): rotating",
+				      burrow_nl_event_name(ev.type), ev.key_id, peer->name);
+			burrowd_session_rotate(peer->session);
+		}
+	}
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * burrowd's per-peer state machine: one QUIC control connection per peer,
+ * the HELLO exchange on one bidirectional capsule stream, kernel peer and
+ * keys, rotation with forward secrecy, reconnect with backoff.
+ *
+ * Owner: CORE engineer. Protocol written down in docs/security.md.
+ *
+ * Lifetimes: a struct burrowd_peer lives as long as the daemon (config
+ * peers). A struct burrowd_session lives from connect/authorize until the
+ * transport's closed callback; peer->session points at the one session that
+ * owns the kernel peer (the "current" one). Single-threaded.
+ */
+#ifndef BURROW_SESSION_H
+#define BURROW_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "burrow-nl.h"
+#include "capsule.h"
+#include "hello.h"
+#include "kernel.h"
+#include "keysched.h"
+#include "loop.h"
+#include "quic.h"
+
+struct burrowd;
+struct burrowd_session;
+
+enum burrowd_session_state {
+	BURROWD_HANDSHAKE,	/* QUIC handshake running */
+	BURROWD_HELLO,		/* established; HELLOs being exchanged */
+	BURROWD_UP,		/* keys in the kernel */
+};
+
+enum burrowd_rotation_state {
+	BURROWD_ROT_IDLE,
+	BURROWD_ROT_OFFERED,	/* client: OFFER sent, waiting for ACCEPT */
+	BURROWD_ROT_CONFIRMING,	/* client: swapped, CONFIRM sent, waiting for DONE */
+	BURROWD_ROT_INSTALLED,	/* server: new key in secondary, waiting for CONFIRM */
+};
+
+struct burrowd_peer {
+	struct burrowd *d;
+	char name[BURROW_HELLO_NAME_MAX + 1];
+	uint8_t public_key[32];
+	char public_key_text[64];
+	bool has_endpoint;
+	struct sockaddr_storage endpoint;	/* as QUIC dials it (v4-mapped on a v6 socket) */
+	socklen_t endpoint_len;
+	char endpoint_text[80];
+	struct burrow_nl_prefix *prefixes;
+	size_t n_prefixes;
+	uint32_t kernel_id;			/* our kernel's id for this peer */
+	bool kernel_peer;			/* we created it and it exists */
+
+	struct burrowd_session *session;	/* current session or NULL */
+	struct burrow_timer reconnect_timer;
+	uint64_t backoff_ms;			/* next reconnect delay */
+	char last_error[200];			/* why the last session ended or failed */
+	uint64_t sessions_established;
+};
+
+struct burrowd_session {
+	struct burrowd *d;
+	struct burrowd_peer *peer;
+	struct burrow_quic_conn *conn;
+	bool is_client;
+	bool closing;
+	enum burrowd_session_state state;
+	int64_t stream_id;			/* -1 until opened / first received */
+	struct burrow_capsule_reader reader;
+	bool hello_sent;
+	bool hello_received;
+	bool fin_received;			/* the peer ended the control stream */
+	struct burrow_hello local_hello;
+	struct burrow_hello remote_hello;
+	struct burrow_session_params params;
+	uint64_t established_ns;		/* when keys went in */
+
+	/* keys */
+	uint64_t generation;			/* in the primary slot */
+	uint64_t last_rotation_ns;
+	uint64_t rotations;
+	bool old_key_pending;			/* secondary holds the previous generation */
+	bool rotation_wanted;			/* start once the old key is gone */
+	enum burrowd_rotation_state rot;
+	uint64_t rot_generation;		/* generation being rotated in */
+	struct burrow_x25519 ephemeral;		/* client's, until ACCEPT */
+	uint8_t server_share[BURROW_X25519_LEN];/* server's, to answer a retried OFFER */
+	unsigned int rot_retries;
+	struct burrow_timer rotate_timer;	/* periodic rotation (client) */
+	struct burrow_timer retry_timer;	/* resend OFFER / CONFIRM */
+	struct burrow_timer old_key_timer;	/* delete the previous generation */
+};
+
+/* Node-wide settings the session layer needs (filled by burrowd.c). */
+struct burrowd_settings {
+	char name[BURROW_HELLO_NAME_MAX + 1];
+	uint8_t ciphers[BURROW_HELLO_LIST_MAX];
+	size_t n_ciphers;
+	uint8_t encaps[BURROW_HELLO_LIST_MAX];
+	size_t n_encaps;
+	uint32_t mtu;
+	uint64_t rotation_interval_s;		/* 0 = only on kernel events / command */
+	uint64_t old_key_grace_ms;		/* keep the previous key this long */
+	uint64_t retry_ms;			/* resend an unanswered rotation step */
+	uint64_t backoff_min_ms, backoff_max_ms;
+};
+
+struct burrowd {
+	struct burrow_loop *loop;
+	struct burrow_kernel kernel;
+	struct burrow_quic_endpoint *quic;
+	int udp_fd;
+	int udp_family;
+	struct burrowd_settings settings;
+	char public_key_text[64];		/* our own, for status */
+	struct burrowd_peer *peers;
+	size_t n_peers;
+	struct burrow_timer quic_timer;
+	void *store;				/* struct burrow_store *, owned by burrowd.c */
+	uint64_t started_ns;
+	bool stopping;				/* shutting down: no reconnects */
+	/* Hooks set by burrowd.c: log + store an event; a generation went in. */
+	void (*on_event)(struct burrowd *d, const struct burrowd_peer *peer, const char *kind,
+			 const char *text);
+	void (*on_generation)(struct burrowd *d, const struct burrowd_peer *peer,
+			      const struct burrowd_session *s);
+};
+
+/* QUIC callbacks to give burrow_quic_endpoint_new (endpoint_user = d). */
+extern const struct burrow_quic_callbacks burrowd_quic_callbacks;
+
+/* Start connecting to every peer that has an endpoint. */
+void burrowd_sessions_start(struct burrowd *d);
+/* Dial one peer now (no-op when it has a session or no endpoint). */
+void burrowd_peer_connect(struct burrowd_peer *peer);
+/* Re-arm the QUIC timer after any call into the endpoint. */
+void burrowd_quic_rearm(struct burrowd *d);
+/* Loop callbacks. */
+void burrowd_on_udp(void *d);
+void burrowd_on_quic_timer(void *d);
+void burrowd_on_kernel_event(void *d);
+/* Rotate now (client) or ask the client to (server). -EAGAIN when not up. */
+int burrowd_session_rotate(struct burrowd_session *s);
+/* Close everything: sessions, kernel peers we created (clean shutdown). */
+void burrowd_sessions_stop(struct burrowd *d);
+
+/* Lookups. */
+struct burrowd_peer *burrowd_peer_by_key(struct burrowd *d, const uint8_t key[32]);
+struct burrowd_peer *burrowd_peer_by_name(struct burrowd *d, const char *name);
+
+/*
+ * Record-keeping: an event line for a peer (peer may be NULL), formatted
+ * and handed to d->on_event (burrowd.c logs and stores it).
+ */
+void burrowd_event(struct burrowd *d, const struct burrowd_peer *peer, const char *kind,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif /* BURROW_SESSION_H */

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrowd state in SQLite: opening (identification, pragmas, migrations),
+ * closing and checks. The queries are in store_data.c.
+ *
+ * Invariants:
+ *  - One connection per process, used from one thread (SQLITE_OPEN_NOMUTEX);
+ *    the daemon keeps one read-write connection, `burrowd peer` commands
+ *    open another for one transaction. Every write is one transaction.
+ *  - The file is identified by PRAGMA application_id (BURROW_STORE_APP_ID)
+ *    and versioned by PRAGMA user_version. Version N's migration runs in a
+ *    single BEGIN IMMEDIATE transaction that also sets user_version = N, so
+ *    a crash leaves the database at N-1 or N, never in between.
+ *  - WAL with synchronous=FULL: a transaction whose COMMIT returned is on
+ *    disk, so kill -9 (or power loss) at any point loses nothing committed.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_internal.h"
+
+#define BURROW_STORE_APP_ID 0x42525744	/* "BRWD" */
+#define BUSY_TIMEOUT_MS 5000
+
+/*
+ * migrations[i] brings a database from version i to version i + 1. Never
+ * edit a released entry: add a new one and bump BURROW_STORE_SCHEMA_VERSION.
+ */
+static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
+	/* v1: nodes, their current session, the event log */
+	"PRAGMA application_id = 1112692548;"	/* BURROW_STORE_APP_ID */
+	"CREATE TABLE nodes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  public_key BLOB NOT NULL UNIQUE CHECK (length(public_key) = 32),"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),"
+	"  endpoint TEXT,"
+	"  allowed_prefixes TEXT NOT NULL DEFAULT '',"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	"  node_id INTEGER PRIMARY KEY REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  generation INTEGER NOT NULL,"
+	"  established_ms INTEGER NOT NULL,"
+	"  last_rotation_ms INTEGER NOT NULL);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time_ms INTEGER NOT NULL,"
+	"  node_id INTEGER REFERENCES nodes(id) ON DELETE SET NULL,"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL);",
+
+	/* v2: per-session traffic counters and the negotiated parameters;
+	 * indexes for "recent events" and for ON DELETE SET NULL on node removal */
+	"ALTER TABLE sessions ADD COLUMN rx_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN tx_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN cipher TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE sessions ADD COLUMN encap TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX events_by_time ON events(time_ms);"
+	"CREATE INDEX events_by_node ON events(node_id);",
+};
+
+_Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");
+
+/* Record why an operation failed; log it unless it is an expected answer. */
+int burrow_store_fail(struct burrow_store *st, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+	if (ret != -ENOENT && ret != -EEXIST && !st->opening)
+		burrow_log(BURROW_LOG_ERROR, "state '%s': %s", st->path, st->err);
+	return ret;
+}
+
+int burrow_store_sqlite_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EINVAL;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	default:
+		return -EIO;
+	}
+}
+
+int64_t burrow_store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *burrow_store_error(const struct burrow_store *st)
+{
+	return st->err;
+}
+
+int burrow_store_prepare(struct burrow_store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+
+	if (rc != SQLITE_OK)
+		return burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+	return 0;
+}
+
+/* Run statements that return no rows. */
+int burrow_store_exec(struct burrow_store *st, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		int ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s",
+					    msg ? msg : sqlite3_errstr(rc));
+
+		sqlite3_free(msg);
+		return ret;
+	}
+	return 0;
+}
+
+/* A pragma's integer value, or its text copied into text when given. */
+static int pragma_int(struct burrow_store *st, const char *sql, int64_t *value)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st, sql, &stmt);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(stmt, 0);
+		ret = 0;
+	} else {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+void burrow_store_set_busy_timeout(struct burrow_store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
+int burrow_store_schema_version(struct burrow_store *st)
+{
+	int64_t v;
+
+	if (pragma_int(st, "PRAGMA user_version", &v) < 0)
+		return -EIO;
+	return (int)v;
+}
+
+int burrow_store_rollback(struct burrow_store *st, int ret)
+{
+	/* Keep the first error message: ROLLBACK failures are secondary. */
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+static int migrate(struct burrow_store *st)
+{
+	for (;;) {
+		char sql[64];
+		int64_t version;
+		int ret;
+
+		ret = burrow_store_exec(st, "BEGIN IMMEDIATE");
+		if (ret < 0)
+			return ret;
+		/* Read inside the write transaction: no one else can migrate meanwhile. */
+		ret = pragma_int(st, "PRAGMA user_version", &version);
+		if (ret < 0)
+			return burrow_store_rollback(st, ret);
+		if (version >= BURROW_STORE_SCHEMA_VERSION)
+			return burrow_store_exec(st, "COMMIT");
+		ret = burrow_store_exec(st, migrations[version]);
+		if (ret < 0) {
+			char why[BURROW_STORE_ERR_MAX];
+
+			snprintf(why, sizeof(why), "%s", st->err);
+			burrow_store_fail(st, ret, "migration to schema version %lld failed: %.400s",
+					  (long long)version + 1, why);
+			return burrow_store_rollback(st, ret);
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)version + 1);
+		ret = burrow_store_exec(st, sql);
+		if (ret < 0)
+			return burrow_store_rollback(st, ret);
+		ret = burrow_store_exec(st, "COMMIT");
+		if (ret < 0)
+			return burrow_store_rollback(st, ret);
+		burrow_log(BURROW_LOG_INFO, "state '%s': schema migrated to version %lld", st->path,
+			   (long long)version + 1);
+	}
+}
+
+/* Decide whether the file is ours (any version), new, or something else. */
+static int check_identity(struct burrow_store *st, int64_t *version)
+{
+	int64_t app_id, tables;
+	int ret;
+
+	/* The first read of a non-SQLite file fails with "file is not a database". */
+	ret = pragma_int(st, "PRAGMA application_id", &app_id);
+	if (ret < 0) {
+		char why[BURROW_STORE_ERR_MAX];
+
+		snprintf(why, sizeof(why), "%s", st->err);
+		return burrow_store_fail(st, -EINVAL, "not a burrowd database: %.400s", why);
+	}
+	ret = pragma_int(st, "PRAGMA user_version", version);
+	if (ret < 0)
+		return ret;
+	ret = pragma_int(st, "SELECT count(*) FROM sqlite_schema", &tables);
+	if (ret < 0)
+		return ret;
+	if (app_id == 0 && *version == 0 && tables == 0)
+		return 0;	/* empty: a new database */
+	if (app_id != BURROW_STORE_APP_ID)
+		return burrow_store_fail(st, -EINVAL,
+					 "not a burrowd database: SQLite file with application_id %#llx and %lld schema objects",
+					 (unsigned long long)app_id, (long long)tables);
+	if (*version > BURROW_STORE_SCHEMA_VERSION)
+		return burrow_store_fail(st, -EPROTO,
+					 "schema version %lld is newer than this burrowd understands (%d); use a newer burrowd",
+					 (long long)*version, BURROW_STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+int burrow_store_open(const char *path, unsigned int flags, struct burrow_store **out,
+		      char *err, size_t err_size)
+{
+	struct burrow_store *st;
+	int64_t version;
+	int open_flags, rc, ret;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	st->readonly = flags & BURROW_STORE_READONLY;
+	st->opening = true;
+	if (!st->readonly) {
+		/*
+		 * Create a new database 0600 ourselves: SQLite gives the -wal and
+		 * -shm files the database file's mode, so this covers all three.
+		 */
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(st->err, sizeof(st->err), "cannot open: %s", strerror(errno));
+			goto fail;
+		}
+		close(fd);
+	}
+	open_flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+		     (st->readonly ? SQLITE_OPEN_READONLY :
+				     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	rc = sqlite3_open_v2(path, &st->db, open_flags, NULL);
+	if (rc != SQLITE_OK) {
+		ret = burrow_store_sqlite_errno(rc);
+		snprintf(st->err, sizeof(st->err), "cannot open: %s",
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+
+	ret = check_identity(st, &version);
+	if (ret < 0)
+		goto fail;
+	if (st->readonly) {
+		if (version != BURROW_STORE_SCHEMA_VERSION) {
+			ret = -EPROTO;
+			snprintf(st->err, sizeof(st->err),
+				 "schema version %lld, expected %d (start burrowd once to migrate)",
+				 (long long)version, BURROW_STORE_SCHEMA_VERSION);
+			goto fail;
+		}
+	} else {
+		/* journal_mode answers with the mode now in effect. */
+		sqlite3_stmt *stmt;
+
+		ret = burrow_store_prepare(st, "PRAGMA journal_mode = WAL", &stmt);
+		if (ret < 0)
+			goto fail;
+		rc = sqlite3_step(stmt);
+		if (rc != SQLITE_ROW ||
+		    strcmp((const char *)sqlite3_column_text(stmt, 0), "wal")) {
+			ret = rc == SQLITE_ROW ? -EIO : burrow_store_sqlite_errno(rc);
+			snprintf(st->err, sizeof(st->err), "cannot switch to WAL: %s",
+				 rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) :
+						    sqlite3_errmsg(st->db));
+			sqlite3_finalize(stmt);
+			goto fail;
+		}
+		sqlite3_finalize(stmt);
+		ret = burrow_store_exec(st, "PRAGMA synchronous = FULL");
+		if (ret < 0)
+			goto fail;
+	}
+	ret = burrow_store_exec(st, "PRAGMA foreign_keys = ON");
+	if (ret < 0)
+		goto fail;
+	if (!st->readonly) {
+		ret = migrate(st);
+		if (ret < 0)
+			goto fail;
+	}
+	st->opening = false;
+	*out = st;
+	return 0;
+
+fail:
+	snprintf(err, err_size, "state '%s': %s", path, st->err);
+	sqlite3_close(st->db);	/* NULL is fine */
+	free(st->path);
+	free(st);
+	return ret;
+}
+
+void burrow_store_close(struct burrow_store *st)
+{
+	if (!st)
+		return;
+	/* Closing the last connection checkpoints the WAL into the database. */
+	if (sqlite3_close(st->db) != SQLITE_OK)
+		burrow_log(BURROW_LOG_WARNING, "state '%s': close: %s", st->path,
+			   sqlite3_errmsg(st->db));
+	free(st->path);
+	free(st);
+}
+
+int burrow_store_integrity_check(struct burrow_store *st)
+{
+	sqlite3_stmt *stmt;
+	const char *result;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st, "PRAGMA integrity_check", &stmt);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "integrity_check: %s",
+					sqlite3_errmsg(st->db));
+	} else {
+		result = (const char *)sqlite3_column_text(stmt, 0);
+		if (result && !strcmp(result, "ok"))
+			ret = 0;
+		else
+			ret = burrow_store_fail(st, -EIO, "integrity_check: %s", result ? result : "(null)");
+	}
+	sqlite3_finalize(stmt);
+	if (ret == 0) {
+		/* integrity_check does not look at foreign keys */
+		ret = burrow_store_prepare(st, "PRAGMA foreign_key_check", &stmt);
+		if (ret < 0)
+			return ret;
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW)
+			ret = burrow_store_fail(st, -EIO, "foreign_key_check: row %lld of %s violates a foreign key",
+						(long long)sqlite3_column_int64(stmt, 1),
+						(const char *)sqlite3_column_text(stmt, 0));
+		else if (rc != SQLITE_DONE)
+			ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "foreign_key_check: %s",
+						sqlite3_errmsg(st->db));
+		sqlite3_finalize(stmt);
+	}
+	return ret;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * burrowd state in SQLite: known nodes, the current session per node and
+ * an event log. Schema and migrations are in docs/burrowd.md.
+ *
+ * One writer: `burrowd run` holds one read-write connection (opened once
+ * at start, used from its single thread). Short-lived commands (`burrowd
+ * peer add`) may open another for a single transaction; SQLite's write
+ * lock serialises them and busy_timeout (5 s) makes the loser wait rather
+ * than fail. Readers open with BURROW_STORE_READONLY; WAL lets them read
+ * while the daemon writes. A connection is not thread-safe (NOMUTEX).
+ *
+ * Usage:
+ *   struct burrow_store *st;
+ *   char err[BURROW_STORE_ERR_MAX];
+ *   if (burrow_store_open("/var/lib/burrow/a.db", 0, &st, err, sizeof(err)) < 0) ...
+ *   burrow_store_node_upsert(st, &node);
+ *   burrow_store_session_generation(st, key, 1, "aes-256-gcm", "udp");
+ *   burrow_store_event_append(st, key, "up", "session with b up");
+ *   burrow_store_close(st);
+ *
+ * Opening runs every pending migration (each in its own transaction, the
+ * version in PRAGMA user_version), so a database from any older burrowd
+ * is upgraded; a database written by a newer burrowd (-EPROTO), a file
+ * that is not SQLite or is SQLite but not burrowd's (-EINVAL) are refused
+ * with a message naming the file.
+ *
+ * All functions return 0 or a negative errno. On failure the reason is in
+ * burrow_store_error(st), and write failures are also logged at error
+ * level (callers may ignore the return of event_append etc.).
+ * Times are wall-clock Unix milliseconds, taken by the store.
+ */
+#ifndef BURROW_STORE_H
+#define BURROW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BURROW_STORE_ERR_MAX 512
+/* Version this code writes; older ones are migrated on open. */
+#define BURROW_STORE_SCHEMA_VERSION 2
+
+/* burrow_store_open flags */
+#define BURROW_STORE_READONLY 0x1	/* no writes, no migrations: schema must be current */
+
+struct burrow_store;
+
+struct burrow_node {
+	int64_t id;				/* row id, assigned by the store */
+	uint8_t public_key[32];
+	char *name;				/* unique */
+	char *endpoint;				/* "192.0.2.1:51820" or NULL */
+	char *allowed_prefixes;			/* "10.0.0.2/32,fd00::2/128" or "" */
+	int64_t created_ms, updated_ms;
+};
+
+struct burrow_session_record {
+	uint64_t generation;			/* key generation in use */
+	int64_t established_ms;			/* session (generation restart) began */
+	int64_t last_rotation_ms;		/* latest generation went in */
+	uint64_t rx_bytes, tx_bytes;		/* latest counters reported */
+	char cipher[24];			/* "aes-256-gcm", "" when unknown */
+	char encap[8];				/* "udp" / "quic", "" when unknown */
+};
+
+struct burrow_event {
+	int64_t id;
+	int64_t time_ms;
+	char *node_name;			/* NULL: not about a node (or node removed) */
+	char *kind;				/* short word: "up", "down", "rotated", "refused", ... */
+	char *detail;
+};
+
+int burrow_store_open(const char *path, unsigned int flags, struct burrow_store **out,
+		      char *err, size_t err_size);
+void burrow_store_close(struct burrow_store *st);
+/* Message of the latest failure on st. */
+const char *burrow_store_error(const struct burrow_store *st);
+/* How long a write waits for another connection's lock (default 5000 ms)
+ * before failing with -EBUSY. */
+void burrow_store_set_busy_timeout(struct burrow_store *st, int ms);
+/* PRAGMA user_version of the open database. */
+int burrow_store_schema_version(struct burrow_store *st);
+
+/*
+ * Nodes, keyed by public key. upsert inserts or updates name, endpoint and
+ * allowed prefixes (id and created_ms kept); -EEXIST when another node has
+ * that name. get: 0 or -ENOENT. remove: deletes the node and its session;
+ * its events stay with node NULL; -ENOENT when absent.
+ */
+int burrow_store_node_upsert(struct burrow_store *st, const struct burrow_node *node);
+int burrow_store_node_get(struct burrow_store *st, const uint8_t public_key[32],
+			  struct burrow_node *out);
+int burrow_store_node_get_by_name(struct burrow_store *st, const char *name,
+				  struct burrow_node *out);
+/* All nodes ordered by name; free with burrow_store_nodes_free. */
+int burrow_store_node_list(struct burrow_store *st, struct burrow_node **nodes, size_t *n);
+int burrow_store_node_remove(struct burrow_store *st, const uint8_t public_key[32]);
+void burrow_store_node_clear(struct burrow_node *node);
+void burrow_store_nodes_free(struct burrow_node *nodes, size_t n);
+
+/*
+ * Sessions: one current session per node (the node must exist: -ENOENT).
+ * session_generation records that generation is now in use: if the node
+ * has no session or generation is not above the stored one (a new
+ * session restarted the numbering), a new session begins (established
+ * and last rotation = now, counters 0); otherwise it is a rotation
+ * (generation and last rotation updated). cipher/encap may be NULL.
+ */
+int burrow_store_session_generation(struct burrow_store *st, const uint8_t public_key[32],
+				    uint64_t generation, const char *cipher, const char *encap);
+int burrow_store_session_counters(struct burrow_store *st, const uint8_t public_key[32],
+				  uint64_t rx_bytes, uint64_t tx_bytes);
+/* Forget the node's session (it went down); -ENOENT when none. */
+int burrow_store_session_end(struct burrow_store *st, const uint8_t public_key[32]);
+/* 0, or -ENOENT when the node has no session. */
+int burrow_store_session_get(struct burrow_store *st, const uint8_t public_key[32],
+			     struct burrow_session_record *out);
+
+/* Append an event; public_key NULL for node-less events (or unknown key). */
+int burrow_store_event_append(struct burrow_store *st, const uint8_t *public_key,
+			      const char *kind, const char *detail);
+/* The newest `limit` events, newest first; free with burrow_store_events_free. */
+int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burrow_event **events,
+			      size_t *n);
+void burrow_store_events_free(struct burrow_event *events, size_t n);
+/* Delete all but the newest `keep` events. */
+int burrow_store_event_prune(struct burrow_store *st, size_t keep);
+
+/* PRAGMA integrity_check: 0 when "ok"; -EIO with the first problem in
+ * burrow_store_error otherwise. */
+int burrow_store_integrity_check(struct burrow_store *st);
+
+#endif /* BURROW_STORE_H */

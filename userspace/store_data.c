@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrowd store: nodes, sessions and the event log. Every function is one
+ * statement or one explicit transaction on the single connection; see
+ * store.c for the connection rules and the schema's migrations.
+ */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+/* ---- nodes ------------------------------------------------------------------ */
+
+static char *dup_column(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *text = sqlite3_column_text(stmt, col);
+
+	return text ? strdup((const char *)text) : NULL;
+}
+
+void burrow_store_node_clear(struct burrow_node *node)
+{
+	if (!node)
+		return;
+	free(node->name);
+	free(node->endpoint);
+	free(node->allowed_prefixes);
+	memset(node, 0, sizeof(*node));
+}
+
+void burrow_store_nodes_free(struct burrow_node *nodes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		burrow_store_node_clear(&nodes[i]);
+	free(nodes);
+}
+
+#define NODE_COLUMNS "id, public_key, name, endpoint, allowed_prefixes, created_ms, updated_ms"
+
+static int node_from_row(struct burrow_store *st, sqlite3_stmt *stmt, struct burrow_node *node)
+{
+	const void *key = sqlite3_column_blob(stmt, 1);
+
+	memset(node, 0, sizeof(*node));
+	node->id = sqlite3_column_int64(stmt, 0);
+	if (!key || sqlite3_column_bytes(stmt, 1) != 32)
+		return burrow_store_fail(st, -EIO, "node %lld has a malformed public key",
+					 (long long)node->id);
+	memcpy(node->public_key, key, 32);
+	node->name = dup_column(stmt, 2);
+	node->endpoint = dup_column(stmt, 3);
+	node->allowed_prefixes = dup_column(stmt, 4);
+	node->created_ms = sqlite3_column_int64(stmt, 5);
+	node->updated_ms = sqlite3_column_int64(stmt, 6);
+	if (!node->name || !node->allowed_prefixes ||
+	    (!node->endpoint && sqlite3_column_type(stmt, 3) != SQLITE_NULL)) {
+		burrow_store_node_clear(node);
+		return burrow_store_fail(st, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int burrow_store_node_upsert(struct burrow_store *st, const struct burrow_node *node)
+{
+	sqlite3_stmt *stmt;
+	int64_t now = burrow_store_now_ms();
+	int rc, ret;
+
+	if (!node->name || !node->name[0])
+		return burrow_store_fail(st, -EINVAL, "node without a name");
+	ret = burrow_store_prepare(st,
+		"INSERT INTO nodes (public_key, name, endpoint, allowed_prefixes, created_ms, updated_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+		" ON CONFLICT (public_key) DO UPDATE SET name = excluded.name,"
+		" endpoint = excluded.endpoint, allowed_prefixes = excluded.allowed_prefixes,"
+		" updated_ms = excluded.updated_ms", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_blob(stmt, 1, node->public_key, 32, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, node->name, -1, SQLITE_STATIC);
+	if (node->endpoint)
+		sqlite3_bind_text(stmt, 3, node->endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, node->allowed_prefixes ? node->allowed_prefixes : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		ret = burrow_store_fail(st, -EEXIST, "node name '%s' is already used by another public key",
+					node->name);
+	else
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "saving node '%s': %s", node->name,
+					sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+static int node_get(struct burrow_store *st, const char *where, const void *key, int key_len,
+		    const char *what, struct burrow_node *out)
+{
+	char sql[256];
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	snprintf(sql, sizeof(sql), "SELECT " NODE_COLUMNS " FROM nodes WHERE %s = ?1", where);
+	ret = burrow_store_prepare(st, sql, &stmt);
+	if (ret < 0)
+		return ret;
+	if (key_len < 0)
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(stmt, 1, key, key_len, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		ret = node_from_row(st, stmt, out);
+	else if (rc == SQLITE_DONE)
+		ret = burrow_store_fail(st, -ENOENT, "no node %s", what);
+	else
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int burrow_store_node_get(struct burrow_store *st, const uint8_t public_key[32],
+			  struct burrow_node *out)
+{
+	return node_get(st, "public_key", public_key, 32, "with that public key", out);
+}
+
+int burrow_store_node_get_by_name(struct burrow_store *st, const char *name,
+				  struct burrow_node *out)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "named '%.64s'", name);
+	return node_get(st, "name", name, -1, what, out);
+}
+
+int burrow_store_node_list(struct burrow_store *st, struct burrow_node **nodes, size_t *n)
+{
+	struct burrow_node *list = NULL;
+	size_t count = 0;
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	*nodes = NULL;
+	*n = 0;
+	ret = burrow_store_prepare(st, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY name", &stmt);
+	if (ret < 0)
+		return ret;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct burrow_node *grown = realloc(list, (count + 1) * sizeof(*list));
+
+		if (!grown) {
+			ret = burrow_store_fail(st, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		list = grown;
+		ret = node_from_row(st, stmt, &list[count]);
+		if (ret < 0)
+			goto fail;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
+	*nodes = list;
+	*n = count;
+	return 0;
+fail:
+	sqlite3_finalize(stmt);
+	burrow_store_nodes_free(list, count);
+	return ret;
+}
+
+/* Run a one-statement write bound to a public key; *changes gets the row count. */
+static int write_by_key(struct burrow_store *st, const char *sql, const uint8_t key[32],
+			int *changes)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st, sql, &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_blob(stmt, 1, key, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		*changes = sqlite3_changes(st->db);
+		ret = 0;
+	} else {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int burrow_store_node_remove(struct burrow_store *st, const uint8_t public_key[32])
+{
+	int changes, ret;
+
+	/* foreign keys: the session goes with it, events keep node_id NULL */
+	ret = write_by_key(st, "DELETE FROM nodes WHERE public_key = ?1", public_key, &changes);
+	if (ret < 0)
+		return ret;
+	if (!changes)
+		return burrow_store_fail(st, -ENOENT, "no node with that public key");
+	return 0;
+}
+
+/* ---- sessions ---------------------------------------------------------------- */
+
+static int node_id_of(struct burrow_store *st, const uint8_t key[32], int64_t *id)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st, "SELECT id FROM nodes WHERE public_key = ?1", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_blob(stmt, 1, key, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = burrow_store_fail(st, -ENOENT, "no node with that public key");
+	} else {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int burrow_store_session_generation(struct burrow_store *st, const uint8_t public_key[32],
+				    uint64_t generation, const char *cipher, const char *encap)
+{
+	sqlite3_stmt *stmt;
+	int64_t node_id = 0, now = burrow_store_now_ms();
+	int rc, ret;
+
+	if (generation > INT64_MAX)
+		return burrow_store_fail(st, -ERANGE, "generation %llu out of range",
+					 (unsigned long long)generation);
+	ret = burrow_store_exec(st, "BEGIN IMMEDIATE");
+	if (ret < 0)
+		return ret;
+	ret = node_id_of(st, public_key, &node_id);
+	if (ret < 0)
+		return burrow_store_rollback(st, ret);
+	/*
+	 * A generation above the stored one is a rotation of the same session;
+	 * anything else (no row, or numbering restarted) is a new session.
+	 */
+	ret = burrow_store_prepare(st,
+		"INSERT INTO sessions (node_id, generation, established_ms, last_rotation_ms,"
+		" rx_bytes, tx_bytes, cipher, encap) VALUES (?1, ?2, ?3, ?3, 0, 0, ?4, ?5)"
+		" ON CONFLICT (node_id) DO UPDATE SET"
+		" established_ms = CASE WHEN excluded.generation > generation"
+		"   THEN established_ms ELSE excluded.established_ms END,"
+		" rx_bytes = CASE WHEN excluded.generation > generation THEN rx_bytes ELSE 0 END,"
+		" tx_bytes = CASE WHEN excluded.generation > generation THEN tx_bytes ELSE 0 END,"
+		" generation = excluded.generation,"
+		" last_rotation_ms = excluded.last_rotation_ms,"
+		" cipher = excluded.cipher, encap = excluded.encap", &stmt);
+	if (ret < 0)
+		return burrow_store_rollback(st, ret);
+	sqlite3_bind_int64(stmt, 1, node_id);
+	sqlite3_bind_int64(stmt, 2, (int64_t)generation);
+	sqlite3_bind_int64(stmt, 3, now);
+	sqlite3_bind_text(stmt, 4, cipher ? cipher : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, encap ? encap : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "recording generation: %s",
+					sqlite3_errmsg(st->db));
+		return burrow_store_rollback(st, ret);
+	}
+	ret = burrow_store_exec(st, "COMMIT");
+	if (ret < 0)
+		return burrow_store_rollback(st, ret);
+	return 0;
+}
+
+int burrow_store_session_counters(struct burrow_store *st, const uint8_t public_key[32],
+				  uint64_t rx_bytes, uint64_t tx_bytes)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st,
+		"UPDATE sessions SET rx_bytes = ?2, tx_bytes = ?3"
+		" WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_blob(stmt, 1, public_key, 32, SQLITE_STATIC);
+	/* SQLite integers are signed: counters wrap into the sign bit, read back as-is. */
+	sqlite3_bind_int64(stmt, 2, (int64_t)rx_bytes);
+	sqlite3_bind_int64(stmt, 3, (int64_t)tx_bytes);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		ret = sqlite3_changes(st->db) ? 0 : burrow_store_fail(st, -ENOENT, "no session for that node");
+	else
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int burrow_store_session_end(struct burrow_store *st, const uint8_t public_key[32])
+{
+	int changes, ret;
+
+	ret = write_by_key(st,
+			   "DELETE FROM sessions WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)",
+			   public_key, &changes);
+	if (ret < 0)
+		return ret;
+	return changes ? 0 : burrow_store_fail(st, -ENOENT, "no session for that node");
+}
+
+int burrow_store_session_get(struct burrow_store *st, const uint8_t public_key[32],
+			     struct burrow_session_record *out)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = burrow_store_prepare(st,
+		"SELECT generation, established_ms, last_rotation_ms, rx_bytes, tx_bytes,"
+		" cipher, encap FROM sessions JOIN nodes ON nodes.id = sessions.node_id"
+		" WHERE nodes.public_key = ?1", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_blob(stmt, 1, public_key, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->generation = (uint64_t)sqlite3_column_int64(stmt, 0);
+		out->established_ms = sqlite3_column_int64(stmt, 1);
+		out->last_rotation_ms = sqlite3_column_int64(stmt, 2);
+		out->rx_bytes = (uint64_t)sqlite3_column_int64(stmt, 3);
+		out->tx_bytes = (uint64_t)sqlite3_column_int64(stmt, 4);
+		snprintf(out->cipher, sizeof(out->cipher), "%s",
+			 (const char *)sqlite3_column_text(stmt, 5));
+		snprintf(out->encap, sizeof(out->encap), "%s",
+			 (const char *)sqlite3_column_text(stmt, 6));
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = burrow_store_fail(st, -ENOENT, "no session for that node");
+	} else {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+int burrow_store_event_append(struct burrow_store *st, const uint8_t *public_key,
+			      const char *kind, const char *detail)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st,
+		"INSERT INTO events (time_ms, node_id, kind, detail) VALUES"
+		" (?1, (SELECT id FROM nodes WHERE public_key = ?2), ?3, ?4)", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(stmt, 1, burrow_store_now_ms());
+	if (public_key)
+		sqlite3_bind_blob(stmt, 2, public_key, 32, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, kind ? kind : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, detail ? detail : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "appending event: %s",
+					sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	if (ret == 0 && ++st->appends % EVENTS_PRUNE_EVERY == 0)
+		burrow_store_event_prune(st, EVENTS_KEEP);
+	return ret;
+}
+
+void burrow_store_events_free(struct burrow_event *events, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(events[i].node_name);
+		free(events[i].kind);
+		free(events[i].detail);
+	}
+	free(events);
+}
+
+int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burrow_event **events,
+			      size_t *n)
+{
+	struct burrow_event *list = NULL;
+	size_t count = 0;
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	*events = NULL;
+	*n = 0;
+	ret = burrow_store_prepare(st,
+		"SELECT events.id, time_ms, nodes.name, kind, detail FROM events"
+		" LEFT JOIN nodes ON nodes.id = events.node_id"
+		" ORDER BY events.id DESC LIMIT ?1", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(stmt, 1, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct burrow_event *grown = realloc(list, (count + 1) * sizeof(*list)), *e;
+
+		if (!grown) {
+			ret = burrow_store_fail(st, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		list = grown;
+		e = &list[count++];
+		e->id = sqlite3_column_int64(stmt, 0);
+		e->time_ms = sqlite3_column_int64(stmt, 1);
+		e->node_name = dup_column(stmt, 2);
+		e->kind = dup_column(stmt, 3);
+		e->detail = dup_column(stmt, 4);
+		if (!e->kind || !e->detail ||
+		    (!e->node_name && sqlite3_column_type(stmt, 2) != SQLITE_NULL)) {
+			ret = burrow_store_fail(st, -ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
+	*events = list;
+	*n = count;
+	return 0;
+fail:
+	sqlite3_finalize(stmt);
+	burrow_store_events_free(list, count);
+	return ret;
+}
+
+int burrow_store_event_prune(struct burrow_store *st, size_t keep)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st,
+		"DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC"
+		" LIMIT 1 OFFSET ?1)", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(stmt, 1, keep > INT64_MAX ? INT64_MAX : (int64_t)keep);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "pruning events: %s",
+					sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
