@@ -48,7 +48,7 @@ KERNEL ?= distro
 TESTS ?=
 
 .PHONY: all help module module-clean userspace unit-test netlink-gen netlink-check \
-	deps dkms-install dkms-build vm-test vm-shell check bench demo install clean \
+	deps dkms-install dkms-build vm-test vm-shell check bench fuzz demo install clean \
 	quic-tshark-check
 
 all: module userspace
@@ -57,6 +57,7 @@ help:
 	@echo "make                 build burrow.ko (KDIR=$(KDIR)) and userspace"
 	@echo "make deps            install every Debian package the project needs"
 	@echo "make check           unit tests + VM suite on the distro and debug kernels"
+	@echo "make fuzz            run the libFuzzer targets of burrowd's parsers"
 	@echo "make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
 	@echo "make demo            boot a guest, create a burrow device and show it"
 	@echo "make vm-test KERNEL=distro|debug TESTS=<glob>   run VM tests"
@@ -214,6 +215,10 @@ check:
 
 bench: all
 	bash selftests/bench/run.sh
+
+# libFuzzer targets for burrowd's capsule and HELLO parsers (not in 'make check').
+fuzz:
+	$(MAKE) -C selftests/fuzz
 
 demo:
 	bash tools/demo.sh
