@@ -243,6 +243,8 @@ void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t
 			   bool human);
 void peer_print_json(FILE *out, const struct burrow_nl_peer *peers, size_t count);
 void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer);
+int dev_fetch(struct cli *cli, int argc, char **argv, const char *command,
+	      struct burrow_nl_dev **devs, size_t *count);
 /* A quic connection ID in hex (1 to BURROW_CID_LEN_MAX bytes); NAME is for messages. */
 int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *len,
 		   struct parse_error *error);

@@ -155,36 +155,57 @@ static int dev_print(struct cli *cli, const struct burrow_nl_dev *devs, size_t c
 	return cli_json_end(cli, out);
 }
 
-/* dev show [DEV] */
-static int dev_show(struct cli *cli, int argc, char **argv)
+/*
+ * The devices "COMMAND [DEV]" names: DEV alone, or every burrow device,
+ * sorted by name, in *devs (free() it). Returns a CLI exit code; on failure
+ * the error has been reported and *devs is NULL.
+ */
+int dev_fetch(struct cli *cli, int argc, char **argv, const char *command,
+	      struct burrow_nl_dev **devs, size_t *count)
 {
 	struct parse_error error;
-	struct burrow_nl_dev *devs;
-	size_t count;
 	int ret;
 
+	*devs = NULL;
+	*count = 0;
 	if (argc > 1)
-		return cli_usage_error("unexpected argument '%s' for dev show", argv[1]);
+		return cli_usage_error("unexpected argument '%s' for %s", argv[1], command);
 	if (argc == 1 && parse_ifname(argv[0], &error))
 		return cli_usage_error("%s", error.message);
 	ret = cli_open(cli);
 	if (ret)
 		return ret;
-
 	if (argc == 1) {
 		const struct burrow_nl_dev_ref ref = { .ifname = argv[0] };
-		struct burrow_nl_dev dev;
 
-		ret = burrow_nl_dev_get(cli->nl, &ref, &dev);
-		if (ret)
-			return cli_report_error(cli, ret, "dev show");
-		return dev_print(cli, &dev, 1);
+		*devs = calloc(1, sizeof(**devs));
+		if (!*devs)
+			return CLI_EXIT_REFUSED;
+		ret = burrow_nl_dev_get(cli->nl, &ref, *devs);
+		*count = 1;
+	} else {
+		ret = burrow_nl_dev_dump(cli->nl, devs, count);
 	}
+	if (ret) {
+		free(*devs);
+		*devs = NULL;
+		*count = 0;
+		return cli_report_error(cli, ret, command);
+	}
+	dev_sort_by_name(*devs, *count);
+	return CLI_EXIT_OK;
+}
 
-	ret = burrow_nl_dev_dump(cli->nl, &devs, &count);
+/* dev show [DEV] */
+static int dev_show(struct cli *cli, int argc, char **argv)
+{
+	struct burrow_nl_dev *devs;
+	size_t count;
+	int ret;
+
+	ret = dev_fetch(cli, argc, argv, "dev show", &devs, &count);
 	if (ret)
-		return cli_report_error(cli, ret, "dev show");
-	dev_sort_by_name(devs, count);
+		return ret;
 	ret = dev_print(cli, devs, count);
 	free(devs);
 	return ret;

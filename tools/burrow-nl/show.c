@@ -235,33 +235,12 @@ int cli_show(struct cli *cli, int argc, char **argv)
 {
 	struct burrow_nl_dev *devs = NULL;
 	struct show_dev *sdevs = NULL;
-	struct parse_error error;
 	size_t count = 0;
 	int ret;
 
-	if (argc > 1)
-		return cli_usage_error("unexpected argument '%s' for show", argv[1]);
-	if (argc == 1 && parse_ifname(argv[0], &error))
-		return cli_usage_error("%s", error.message);
-	ret = cli_open(cli);
+	ret = dev_fetch(cli, argc, argv, "show", &devs, &count);
 	if (ret)
 		return ret;
-	if (argc == 1) {
-		const struct burrow_nl_dev_ref ref = { .ifname = argv[0] };
-
-		devs = calloc(1, sizeof(*devs));
-		if (!devs)
-			return CLI_EXIT_REFUSED;
-		ret = burrow_nl_dev_get(cli->nl, &ref, devs);
-		count = 1;
-	} else {
-		ret = burrow_nl_dev_dump(cli->nl, &devs, &count);
-	}
-	if (ret) {
-		free(devs);
-		return cli_report_error(cli, ret, "show");
-	}
-	dev_sort_by_name(devs, count);
 	sdevs = calloc(count + 1, sizeof(*sdevs));
 	if (!sdevs) {
 		free(devs);
