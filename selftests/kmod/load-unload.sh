@@ -9,14 +9,14 @@ modprobe -r burrow 2>/dev/null
 loaded() { grep -q '^burrow ' /proc/modules; }
 
 status=0
-for i in $(seq 20); do
+for i in $(seq 10); do
 	if ! modprobe burrow || ! loaded || ! modprobe -r burrow || loaded; then
 		diag "cycle $i failed"
 		status=1
 		break
 	fi
 done
-ok $status "load and unload 20 times"
+ok $status "load and unload 10 times"
 
 aliases=$(modinfo -F alias burrow)
 [[ $aliases == *rtnl-link-burrow* ]]
