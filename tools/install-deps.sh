@@ -10,7 +10,7 @@ packages=(
 	linux-headers-amd64 linux-source-6.1
 	# qemu harness and the guest's userland
 	qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools tcpdump
-	tshark procps
+	tshark procps mawk
 	# userspace libraries (D7) and unit tests
 	pkg-config libmnl-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 	libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev

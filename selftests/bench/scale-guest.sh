@@ -26,7 +26,7 @@ emit() {
 # Prefix p of the table is 10.(p>>16).(p>>8 & 255).(p & 255)/32; peer i has
 # p = (i-1)*10 .. (i-1)*10+9. WireGuard public keys: the peer number in six
 # base64 digits, padded; any 32 bytes are a key WireGuard accepts.
-awk -v peers="$peers" -v per_peer=$per_peer -v private_key="$(wg genkey)" 'BEGIN {
+mawk -v peers="$peers" -v per_peer=$per_peer -v private_key="$(wg genkey)" 'BEGIN {
 	b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 	print "[Interface]\nPrivateKey = " private_key "\nListenPort = 51999" >"/tmp/scale.wg"
 	for (i = 1; i <= peers; i++) {

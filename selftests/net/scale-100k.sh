@@ -28,7 +28,7 @@ ip -n $ns link set burrow0 up
 
 start=$(now_ms)
 # Peer i holds prefixes (i-1)*10 .. (i-1)*10+9, numbered into 10.0.0.0/8.
-awk -v peers="$peers" -v per_peer=$per_peer 'BEGIN {
+mawk -v peers="$peers" -v per_peer=$per_peer 'BEGIN {
 	for (i = 1; i <= peers; i++) {
 		line = "peer add burrow0 id " i " allowed-ips "
 		for (j = 0; j < per_peer; j++) {

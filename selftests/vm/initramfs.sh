@@ -22,7 +22,7 @@ trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 
 # Host binaries the guest needs, with their shared libraries.
-tools=(bash ip genl tc ss iperf3 wg tcpdump kmod setpriv jq timeout sqlite3)
+tools=(bash ip genl tc ss iperf3 wg tcpdump kmod setpriv jq timeout sqlite3 mawk)
 binaries=()
 for tool in "${tools[@]}"; do
 	path=$(command -v "$tool") || { echo "initramfs: '$tool' not installed (run 'make deps')" >&2; exit 1; }
