@@ -34,8 +34,12 @@ key1=$(in_ns burrow-n1 burrow-nl -j key show burrow0 peer 1 slot primary)
 is "$(jq -r '.[0].key_id' <<<"$key1")" 1 "n1: generation 1 key (id 1) in the primary slot"
 is "$(jq -r '.[0].cipher' <<<"$key1")" "$(jq -r '.peers[0].cipher' <<<"$json1")" \
 	"n1: the kernel key has the chosen cipher"
-is "$(peer_json burrow-n2 1 | jq -r '.allowed_ips | join(",")')" "10.10.0.1/32" \
-	"n2: the kernel peer has the configured allowed-ips"
+# A slow handshake (debug kernel) can make both nodes dial; the connection
+# that loses the tie-break takes its kernel peer along and the winner puts
+# it back, so wait for the peer to settle rather than read it once.
+n2_peer_allowed() { [ "$(peer_json burrow-n2 1 | jq -r '.allowed_ips | join(",")')" = "10.10.0.1/32" ]; }
+wait_for 30 n2_peer_allowed
+ok $? "n2: the kernel peer has the configured allowed-ips ($(peer_json burrow-n2 1 2>&1 | jq -c .allowed_ips 2>&1))"
 
 run_ok "ping through the tunnel" tunnel_ping burrow-n1 10.10.0.2
 in_ns burrow-n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
