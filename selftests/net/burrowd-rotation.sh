@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (burrowd's rotation protocol; the kernel key install/swap/delete it drives runs on the debug kernel in udp-rotation and quic-rotation)
 # burrowd key rotation under load: 20 rotations forced with 'burrowd
 # rotate' (alternating between the two nodes, so the server's
 # ROTATE_REQUEST path runs too) while iperf3 TCP runs through the tunnel.
