@@ -7,10 +7,14 @@
 . "$(dirname "$0")/../lib/burrow.sh"
 plan 10
 
+# The client runs under 'ip netns exec' directly (which execs iperf3), so
+# $iperf is iperf3 itself and stop_load really stops it; the server writes
+# its pid. (Killing a backgrounded shell function would leave iperf3 running
+# out its 30 s.)
 load() {
-	in_ns $n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
+	in_ns $n2 iperf3 -s -1 -D -B 10.10.0.2 -I /tmp/teardown-iperf3.pid >/dev/null
 	wait_for 10 in_ns $n2 ss -ltn sport = :5201
-	in_ns $n1 iperf3 -c 10.10.0.2 -t 30 >/dev/null 2>&1 &
+	ip netns exec $n1 iperf3 -c 10.10.0.2 -t 30 >/dev/null 2>&1 &
 	iperf=$!
 	# Wait for the flow to carry data before breaking things.
 	wait_for 10 flowing
@@ -19,7 +23,8 @@ flowing() { [ "$(peer_json $n2 1 | jq .rx_packets)" -gt 20 ]; }
 stop_load() {
 	kill $iperf 2>/dev/null
 	wait $iperf 2>/dev/null
-	in_ns $n2 pkill iperf3 2>/dev/null
+	[ -f /tmp/teardown-iperf3.pid ] && kill "$(cat /tmp/teardown-iperf3.pid)" 2>/dev/null
+	rm -f /tmp/teardown-iperf3.pid
 }
 
 two_nodes 4
