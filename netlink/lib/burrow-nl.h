@@ -145,6 +145,7 @@ struct burrow_nl_dev {
 	uint16_t listen_port;			/* the socket's port; 0: no socket */
 	uint32_t peer_count;
 	uint32_t generation;			/* bumped by every change */
+	uint8_t quic_cid_len;			/* quic local-cid length; 0: not reported */
 	struct burrow_nl_dev_stats stats;
 };
 
@@ -163,6 +164,8 @@ struct burrow_nl_dev_settings {
 	bool socket_fd_set;
 	int socket_fd;
 	bool socket_detach;
+	bool quic_cid_len_set;
+	uint8_t quic_cid_len;
 };
 
 /*

@@ -88,6 +88,9 @@ int burrow_nl_dev_set_request(void *buf, size_t size, uint16_t family_id,
 	if (settings->socket_detach &&
 	    !mnl_attr_put_check(nlh, size, BURROW_A_DEV_SOCKET_DETACH, 0, NULL))
 		return burrow_nl_request_too_big(err, "dev.socket-detach");
+	if (settings->quic_cid_len_set &&
+	    !mnl_attr_put_u8_check(nlh, size, BURROW_A_DEV_QUIC_CID_LEN, settings->quic_cid_len))
+		return burrow_nl_request_too_big(err, "dev.quic-cid-len");
 	return 0;
 }
 
@@ -114,6 +117,7 @@ static const struct burrow_nl_attr_policy dev_policy[BURROW_A_DEV_MAX + 1] = {
 		.name = "generation", .type = MNL_TYPE_U32, .required = true,
 	},
 	[BURROW_A_DEV_STATS] = { .name = "stats", .type = MNL_TYPE_NESTED, .required = true },
+	[BURROW_A_DEV_QUIC_CID_LEN] = { .name = "quic-cid-len", .type = MNL_TYPE_U8 },
 };
 
 #define STAT(attr, attr_name) \
@@ -265,6 +269,8 @@ int burrow_nl_dev_parse(const struct nlmsghdr *nlh, struct burrow_nl_dev *dev,
 		return ret;
 	parsed.peer_count = mnl_attr_get_u32(attrs[BURROW_A_DEV_PEER_COUNT]);
 	parsed.generation = mnl_attr_get_u32(attrs[BURROW_A_DEV_GENERATION]);
+	parsed.quic_cid_len = attrs[BURROW_A_DEV_QUIC_CID_LEN] ?
+			      mnl_attr_get_u8(attrs[BURROW_A_DEV_QUIC_CID_LEN]) : 0;
 	ret = dev_stats_parse(attrs[BURROW_A_DEV_STATS], &parsed.stats, err);
 	if (ret)
 		return ret;

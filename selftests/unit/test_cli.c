@@ -189,7 +189,16 @@ static void test_dev_set_args_refused(void **state)
 			       "invalid device name '0123456789abcdef' (1 to 15 bytes)");
 	assert_dev_set_refused((const char *const[]){ "burrow0", NULL },
 			       "nothing to set for dev set (give default-keepalive, "
-			       "default-inactivity-timeout, listen or detach)");
+			       "default-inactivity-timeout, quic-cid-len, listen or detach)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "quic-cid-len", "0", NULL },
+			       "0 is out of range for quic-cid-len (1-20)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "quic-cid-len", "21", NULL },
+			       "21 is out of range for quic-cid-len (1-20)");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "quic-cid-len", NULL },
+			       "missing value for quic-cid-len");
+	assert_dev_set_refused((const char *const[]){ "burrow0", "quic-cid-len", "8",
+						      "quic-cid-len", "9", NULL },
+			       "duplicate option 'quic-cid-len'");
 	assert_dev_set_refused((const char *const[]){ "listen", "5", NULL },
 			       "missing device name before 'listen' for dev set");
 	assert_dev_set_refused((const char *const[]){ "burrow0", "listen", "5", "detach", NULL },
@@ -261,7 +270,7 @@ static void test_dev_sort_and_print(void **state)
 		  .default_inactivity_timeout = 86400 },
 		{ .ifindex = 5, .ifname = "burrow0", .default_keepalive = 65535,
 		  .default_inactivity_timeout = 0, .socket_family = AF_INET6,
-		  .listen_port = 51820, .peer_count = 2, .generation = 7 },
+		  .listen_port = 51820, .peer_count = 2, .generation = 7, .quic_cid_len = 8 },
 	};
 	char *text;
 
@@ -272,7 +281,7 @@ static void test_dev_sort_and_print(void **state)
 		"a: ifindex 4 default-keepalive 0 default-inactivity-timeout 86400 socket none "
 		"peers 0 generation 0\n"
 		"burrow0: ifindex 5 default-keepalive 65535 default-inactivity-timeout 0 "
-		"socket inet6 listen-port 51820 peers 2 generation 7\n"
+		"quic-cid-len 8 socket inet6 listen-port 51820 peers 2 generation 7\n"
 		"burrow1: ifindex 9 default-keepalive 25 default-inactivity-timeout 180 "
 		"socket inet listen-port 1 peers 0 generation 0\n");
 	free(text);
@@ -280,10 +289,11 @@ static void test_dev_sort_and_print(void **state)
 	text = capture(dev_print_json, devs, 2);
 	assert_string_equal(text,
 		"[{\"ifname\":\"a\",\"ifindex\":4,\"default_keepalive\":0,"
-		"\"default_inactivity_timeout\":86400,\"socket_family\":null,\"listen_port\":null,"
+		"\"default_inactivity_timeout\":86400,\"quic_cid_len\":null,"
+		"\"socket_family\":null,\"listen_port\":null,"
 		"\"peer_count\":0,\"generation\":0," ZERO_STATS "},"
 		"{\"ifname\":\"burrow0\",\"ifindex\":5,\"default_keepalive\":65535,"
-		"\"default_inactivity_timeout\":0,\"socket_family\":\"inet6\","
+		"\"default_inactivity_timeout\":0,\"quic_cid_len\":8,\"socket_family\":\"inet6\","
 		"\"listen_port\":51820,\"peer_count\":2,\"generation\":7," ZERO_STATS "}]\n");
 	free(text);
 }
@@ -310,7 +320,8 @@ static void test_dev_print_json_escapes_names(void **state)
 	text = capture(dev_print_json, &dev, 1);
 	assert_string_equal(text,
 		"[{\"ifname\":\"a\\\"b\\\\c\\u0001\\u007f\xc3\xa9\",\"ifindex\":1,"
-		"\"default_keepalive\":0,\"default_inactivity_timeout\":0,\"socket_family\":null,"
+		"\"default_keepalive\":0,\"default_inactivity_timeout\":0,\"quic_cid_len\":null,"
+		"\"socket_family\":null,"
 		"\"listen_port\":null,\"peer_count\":0,\"generation\":0," ZERO_STATS "}]\n");
 	free(text);
 }
@@ -359,7 +370,8 @@ static void test_dev_print_stats(void **state)
 	fclose(out);
 	assert_string_equal(text,
 		"[{\"ifname\":\"b0\",\"ifindex\":3,\"default_keepalive\":0,"
-		"\"default_inactivity_timeout\":0,\"socket_family\":null,\"listen_port\":null,"
+		"\"default_inactivity_timeout\":0,\"quic_cid_len\":null,\"socket_family\":null,"
+		"\"listen_port\":null,"
 		"\"peer_count\":1,\"generation\":0,\"stats\":{\"drop_no_peer\":1,"
 		"\"drop_no_endpoint\":0,\"drop_no_socket\":0,\"drop_no_key\":0,"
 		"\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0,"

@@ -74,6 +74,8 @@ void dev_print_text(FILE *out, const struct burrow_nl_dev *devs, size_t count, b
 		fprintf(out, "%s: ifindex %u default-keepalive %u default-inactivity-timeout %u",
 			dev->ifname, dev->ifindex, dev->default_keepalive,
 			dev->default_inactivity_timeout);
+		if (dev->quic_cid_len)
+			fprintf(out, " quic-cid-len %u", dev->quic_cid_len);
 		if (dev->socket_family)
 			fprintf(out, " socket %s listen-port %u", format_family(dev->socket_family),
 				dev->listen_port);
@@ -104,6 +106,10 @@ void dev_print_json_fields(FILE *out, const struct burrow_nl_dev *dev)
 	fprintf(out, ",\"ifindex\":%u,\"default_keepalive\":%u,"
 		"\"default_inactivity_timeout\":%u",
 		dev->ifindex, dev->default_keepalive, dev->default_inactivity_timeout);
+	if (dev->quic_cid_len)
+		fprintf(out, ",\"quic_cid_len\":%u", dev->quic_cid_len);
+	else
+		fputs(",\"quic_cid_len\":null", out);
 	if (dev->socket_family)
 		fprintf(out, ",\"socket_family\":\"%s\",\"listen_port\":%u",
 			format_family(dev->socket_family), dev->listen_port);
@@ -252,7 +258,7 @@ static const struct dev_setting *dev_find_setting(const char *keyword)
 static bool dev_is_keyword(const char *word)
 {
 	return dev_find_setting(word) || strcmp(word, "listen") == 0 ||
-	       strcmp(word, "detach") == 0;
+	       strcmp(word, "detach") == 0 || strcmp(word, "quic-cid-len") == 0;
 }
 
 /* dev set's keywords from argv[first]; command names the command in errors. */
@@ -276,7 +282,7 @@ int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 		return -1;
 	if (!any_given)
 		return parse_fail(error, "nothing to set for dev set (give default-keepalive, "
-				  "default-inactivity-timeout, listen or detach)");
+				  "default-inactivity-timeout, quic-cid-len, listen or detach)");
 	return 0;
 }
 
@@ -359,6 +365,21 @@ static int dev_parse_settings(int argc, char **argv, int first, const char *comm
 			if (parse_listen(argv[i + 1], &args->listen_on, error))
 				return -1;
 			args->listen = true;
+			any_given = true;
+			continue;
+		}
+		if (strcmp(argv[i], "quic-cid-len") == 0) {
+			uint64_t length;
+
+			if (settings->quic_cid_len_set)
+				return parse_fail(error, "duplicate option 'quic-cid-len'");
+			if (i + 1 == argc)
+				return parse_fail(error, "missing value for quic-cid-len");
+			if (parse_number("quic-cid-len", argv[i + 1], 1, BURROW_CID_LEN_MAX, &length,
+					 error))
+				return -1;
+			settings->quic_cid_len = (uint8_t)length;
+			settings->quic_cid_len_set = true;
 			any_given = true;
 			continue;
 		}
@@ -445,7 +466,7 @@ int dev_open_socket(const struct burrow_nl_endpoint *listen_on, char *why, size_
 }
 
 /*
- * dev set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS]
+ * dev set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS] [quic-cid-len N]
  *             [listen PORT|ADDR:PORT|[ADDR6]:PORT] [detach]
  */
 /* Send args (opening its listen socket first); what names the command in errors. */
@@ -486,7 +507,10 @@ static int dev_set(struct cli *cli, int argc, char **argv)
 	return dev_apply_settings(cli, &args, "dev set");
 }
 
-/* dev add NAME [mtu N] [default-keepalive S] [default-inactivity-timeout S] [listen L] */
+/*
+ * dev add NAME [mtu N] [default-keepalive S] [default-inactivity-timeout S]
+ *              [quic-cid-len N] [listen L]
+ */
 static int dev_add(struct cli *cli, int argc, char **argv)
 {
 	struct dev_set_args args;
@@ -501,7 +525,7 @@ static int dev_add(struct cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (!args.listen && !args.settings.default_keepalive_set &&
-	    !args.settings.default_inactivity_timeout_set)
+	    !args.settings.default_inactivity_timeout_set && !args.settings.quic_cid_len_set)
 		return CLI_EXIT_OK;
 	ret = dev_apply_settings(cli, &args, "dev add");
 	/* All or nothing: a device whose settings failed is removed again. */
@@ -538,9 +562,11 @@ static int dev_del(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_dev_commands[] = {
 	{ "show", dev_show, "show [DEV]" },
 	{ "set", dev_set, "set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS]\n"
-	  "                  [listen PORT | listen ADDR:PORT | listen [ADDR6]:PORT] [detach]" },
+	  "                  [quic-cid-len N] [listen PORT | listen ADDR:PORT | listen [ADDR6]:PORT]\n"
+	  "                  [detach]" },
 	{ "add", dev_add, "add DEV [mtu N] [default-keepalive SECONDS]\n"
-	  "                  [default-inactivity-timeout SECONDS] [listen PORT|ADDR:PORT]" },
+	  "                  [default-inactivity-timeout SECONDS] [quic-cid-len N]\n"
+	  "                  [listen PORT|ADDR:PORT]" },
 	{ "del", dev_del, "del DEV" },
 	{ "restore", dev_restore, "restore DEV FILE [listen PORT|ADDR:PORT|none]\n"
 	  "                  FILE: 'burrow-nl -j show DEV' output ('-': stdin)" },

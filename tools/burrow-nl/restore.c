@@ -2,7 +2,9 @@
 /*
  * burrow-nl dev restore DEV FILE: apply a 'burrow-nl -j show SRC' dump to
  * DEV, so a configuration survives a reboot or moves to a fresh device:
- *   - the device's default-keepalive and default-inactivity-timeout;
+ *   - the device's default-keepalive, default-inactivity-timeout and
+ *     quic-cid-len (before any peer: the kernel fixes it once a peer has a
+ *     local-cid);
  *   - a listen socket on listen_port when the dump has one (socket_family
  *     "inet": 0.0.0.0:PORT; "inet6": every address, both families), or
  *     where "listen ..." says ("listen none": no socket);
@@ -93,6 +95,13 @@ static int restore_dev(const struct restore_ctx *ctx, json_t *dev)
 		return ret;
 	args.settings.default_inactivity_timeout_set = set;
 	args.settings.default_inactivity_timeout = (uint32_t)value;
+	/* Optional: dumps from before quic-cid-len was shown have none. */
+	ret = restore_uint(ctx, dev, NULL, 0, "quic_cid_len", BURROW_CID_LEN_MAX, true, &set,
+			   &value);
+	if (ret)
+		return ret;
+	args.settings.quic_cid_len_set = set;
+	args.settings.quic_cid_len = (uint8_t)value;
 	if (ctx->listen_override) {
 		args.listen = !ctx->listen_none;
 		args.listen_on = ctx->listen_on;
@@ -114,7 +123,7 @@ static int restore_dev(const struct restore_ctx *ctx, json_t *dev)
 		args.listen = true;
 	}
 	if (!args.listen && !args.settings.default_keepalive_set &&
-	    !args.settings.default_inactivity_timeout_set)
+	    !args.settings.default_inactivity_timeout_set && !args.settings.quic_cid_len_set)
 		return CLI_EXIT_OK;
 	return dev_apply_settings(ctx->cli, &args, "dev restore");
 }
