@@ -20,7 +20,7 @@ void burrow_keysched_context(uint64_t generation, uint8_t context[BURROW_KEYSCHE
 
 uint8_t burrow_keysched_key_id(uint64_t generation)
 {
-	return (uint8_t)((generation - 1) % 255 + 1);
+	return (uint8_t)((generation - 1) % 254 + 1);
 }
 
 size_t burrow_keysched_key_len(uint8_t cipher)
@@ -50,6 +50,19 @@ static void expand(const uint8_t prk[SHA256_DIGEST_SIZE], const char *what, uint
 	explicit_bzero(&ctx, sizeof(ctx));
 }
 
+/* PRK = HKDF-Extract(salt, ikm) */
+static void extract(const uint8_t salt[BURROW_KEYSCHED_SECRET_LEN], const uint8_t *ikm,
+		    size_t ikm_len, uint8_t prk[SHA256_DIGEST_SIZE])
+{
+	struct hmac_sha256_ctx ctx;
+
+	hmac_sha256_set_key(&ctx, BURROW_KEYSCHED_SECRET_LEN, salt);
+	hkdf_extract(&ctx, (nettle_hash_update_func *)hmac_sha256_update,
+		     (nettle_hash_digest_func *)hmac_sha256_digest, SHA256_DIGEST_SIZE,
+		     ikm_len, ikm, prk);
+	explicit_bzero(&ctx, sizeof(ctx));
+}
+
 int burrow_keysched_derive(const uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN],
 			   uint64_t generation, uint8_t cipher,
 			   const uint8_t *dh_shared, const uint8_t *client_share,
@@ -57,7 +70,6 @@ int burrow_keysched_derive(const uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN],
 {
 	uint8_t ikm[3 * BURROW_X25519_LEN], prk[SHA256_DIGEST_SIZE];
 	size_t key_len = burrow_keysched_key_len(cipher), ikm_len = 0;
-	struct hmac_sha256_ctx ctx;
 	bool with_dh = dh_shared || client_share || server_share;
 
 	if (generation == 0 || key_len == 0)
@@ -72,10 +84,7 @@ int burrow_keysched_derive(const uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN],
 		memcpy(ikm + 2 * BURROW_X25519_LEN, server_share, BURROW_X25519_LEN);
 		ikm_len = sizeof(ikm);
 	}
-	hmac_sha256_set_key(&ctx, BURROW_KEYSCHED_SECRET_LEN, exporter);
-	hkdf_extract(&ctx, (nettle_hash_update_func *)hmac_sha256_update,
-		     (nettle_hash_digest_func *)hmac_sha256_digest, SHA256_DIGEST_SIZE,
-		     ikm_len, ikm, prk);
+	extract(exporter, ikm, ikm_len, prk);
 
 	memset(out, 0, sizeof(*out));
 	out->generation = generation;
@@ -88,8 +97,23 @@ int burrow_keysched_derive(const uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN],
 	expand(prk, "burrow/1 s2c key", cipher, out->server_to_client.key, key_len);
 	expand(prk, "burrow/1 s2c iv", cipher, out->server_to_client.iv, BURROW_KEYSCHED_IV_LEN);
 
-	explicit_bzero(&ctx, sizeof(ctx));
 	explicit_bzero(ikm, sizeof(ikm));
+	explicit_bzero(prk, sizeof(prk));
+	return 0;
+}
+
+int burrow_keysched_derive_hp(const uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN],
+			      struct burrow_generation_keys *keys)
+{
+	size_t key_len = burrow_keysched_key_len(keys->cipher);
+	uint8_t prk[SHA256_DIGEST_SIZE], empty = 0;
+
+	if (key_len == 0)
+		return -EINVAL;
+	extract(exporter, &empty, 0, prk);
+	expand(prk, "burrow/1 c2s hp", keys->cipher, keys->client_to_server.hp_key, key_len);
+	expand(prk, "burrow/1 s2c hp", keys->cipher, keys->server_to_client.hp_key, key_len);
+	keys->has_hp = true;
 	explicit_bzero(prk, sizeof(prk));
 	return 0;
 }

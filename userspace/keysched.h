@@ -17,15 +17,29 @@
  *   for dir in "c2s", "s2c":
  *     key = HKDF-Expand(PRK_g, "burrow/1 " dir " key" || cipher, key_len)
  *     iv  = HKDF-Expand(PRK_g, "burrow/1 " dir " iv"  || cipher, 12)
- *   key_id(g) = (g - 1) mod 255 + 1     (1..255; consecutive ids differ)
+ *   key_id(g) = (g - 1) mod 254 + 1     (1..254; consecutive ids differ,
+ *                                         and so does their low bit, which
+ *                                         quic encapsulation sends as the
+ *                                         key phase)
+ *
+ * Header-protection keys (quic encapsulation only) are the same for every
+ * generation of a session, as QUIC keeps its header-protection key across
+ * key updates (RFC 9001 §6); the kernel requires both slots to share them:
+ *
+ *   E_hp   = TLS-Exporter("EXPORTER-burrow/1 header protection",
+ *            context = "", 32 bytes)
+ *   PRK_hp = HKDF-Extract(salt = E_hp, "")
+ *   hp_dir = HKDF-Expand(PRK_hp, "burrow/1 " dir " hp" || cipher, key_len)
  */
 #ifndef BURROW_KEYSCHED_H
 #define BURROW_KEYSCHED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define BURROW_KEYSCHED_EXPORTER_LABEL "EXPORTER-burrow/1 data keys"
+#define BURROW_KEYSCHED_HP_EXPORTER_LABEL "EXPORTER-burrow/1 header protection"
 #define BURROW_KEYSCHED_SECRET_LEN 32
 #define BURROW_KEYSCHED_CONTEXT_LEN 8
 #define BURROW_KEYSCHED_KEY_MAX 32
@@ -36,12 +50,14 @@ struct burrow_direction_keys {
 	uint8_t key[BURROW_KEYSCHED_KEY_MAX];
 	size_t key_len;
 	uint8_t iv[BURROW_KEYSCHED_IV_LEN];
+	uint8_t hp_key[BURROW_KEYSCHED_KEY_MAX];	/* key_len bytes when has_hp */
 };
 
 struct burrow_generation_keys {
 	uint64_t generation;
 	uint8_t key_id;
 	uint8_t cipher;
+	bool has_hp;			/* burrow_keysched_derive_hp() ran */
 	struct burrow_direction_keys client_to_server;
 	struct burrow_direction_keys server_to_client;
 };
@@ -65,6 +81,14 @@ int burrow_keysched_derive(const uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN],
 			   uint64_t generation, uint8_t cipher,
 			   const uint8_t *dh_shared, const uint8_t *client_share,
 			   const uint8_t *server_share, struct burrow_generation_keys *out);
+
+/*
+ * Add the session's header-protection keys to keys (from
+ * burrow_keysched_derive; its cipher is used). exporter: E_hp. Returns 0
+ * or -EINVAL (unknown cipher).
+ */
+int burrow_keysched_derive_hp(const uint8_t exporter[BURROW_KEYSCHED_SECRET_LEN],
+			      struct burrow_generation_keys *keys);
 
 /* Wipe key material (explicit_bzero). */
 void burrow_keysched_wipe(struct burrow_generation_keys *keys);

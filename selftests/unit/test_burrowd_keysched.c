@@ -115,6 +115,35 @@ static void test_known_answer_generation2_aes128(void **state)
 	assert_int_equal(k.client_to_server.key[0] | k.server_to_client.iv[11], 0);
 }
 
+static void test_known_answer_header_protection(void **state)
+{
+	struct burrow_generation_keys k, later;
+	uint8_t exporter[32], hp_exporter[32];
+
+	(void)state;
+	exporter_sample(exporter);
+	exporter_sample(hp_exporter);
+	assert_int_equal(burrow_keysched_derive(exporter, 1, 0, NULL, NULL, NULL, &k), 0);
+	assert_false(k.has_hp);
+	assert_int_equal(burrow_keysched_derive_hp(hp_exporter, &k), 0);
+	assert_true(k.has_hp);
+	assert_hex(k.client_to_server.hp_key, 32,
+		   "e8a08a511fa2c185da4829129e2032c051d7b67e8b8634f94c79f530f6b676fd");
+	assert_hex(k.server_to_client.hp_key, 32,
+		   "b602b5e157035edbe916fcb4147a9fc22010b819a8462fc13e49db996b1eb30b");
+
+	/* Another generation, another cipher length: hp follows the cipher only. */
+	exporter[0] ^= 1;
+	assert_int_equal(burrow_keysched_derive(exporter, 3, 1, (uint8_t[32]){ 9 },
+						(uint8_t[32]){ 1 }, (uint8_t[32]){ 2 }, &later), 0);
+	assert_int_equal(burrow_keysched_derive_hp(hp_exporter, &later), 0);
+	assert_hex(later.client_to_server.hp_key, 16, "55a5cdcc63e598da4de27741880f5476");
+	assert_hex(later.server_to_client.hp_key, 16, "af51b3315c92f37fe5a4724cc9e387f4");
+
+	later.cipher = 3;
+	assert_int_equal(burrow_keysched_derive_hp(hp_exporter, &later), -EINVAL);
+}
+
 /* A rotation as the two daemons run it, each with only its own secret. */
 static void test_both_sides_derive_identical_keys(void **state)
 {
@@ -180,11 +209,12 @@ static void test_refusals_and_key_ids(void **state)
 	assert_int_equal(burrow_keysched_derive(exporter, 2, 0, x, x, NULL, &k), -EINVAL);
 
 	assert_int_equal(burrow_keysched_key_id(1), 1);
-	assert_int_equal(burrow_keysched_key_id(255), 255);
-	assert_int_equal(burrow_keysched_key_id(256), 1);
+	assert_int_equal(burrow_keysched_key_id(254), 254);
+	assert_int_equal(burrow_keysched_key_id(255), 1);
+	/* Consecutive ids differ in the low bit too: it is quic's key phase. */
 	for (uint64_t g = 1; g < 1000; g++) {
 		assert_int_not_equal(burrow_keysched_key_id(g), 0);
-		assert_int_not_equal(burrow_keysched_key_id(g), burrow_keysched_key_id(g + 1));
+		assert_int_not_equal(burrow_keysched_key_id(g) & 1, burrow_keysched_key_id(g + 1) & 1);
 	}
 	assert_int_equal(burrow_keysched_key_len(1), 16);
 	assert_int_equal(burrow_keysched_key_len(7), 0);
@@ -227,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_x25519_small_order_refused),
 		cmocka_unit_test(test_known_answer_generation1),
 		cmocka_unit_test(test_known_answer_generation2_aes128),
+		cmocka_unit_test(test_known_answer_header_protection),
 		cmocka_unit_test(test_both_sides_derive_identical_keys),
 		cmocka_unit_test(test_cipher_and_exporter_separate_keys),
 		cmocka_unit_test(test_refusals_and_key_ids),
