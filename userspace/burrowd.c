@@ -86,6 +86,33 @@ static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, 
 	}
 }
 
+/*
+ * The sessions row carries the kernel's byte counters of the session: at
+ * every new generation and every COUNTERS_INTERVAL_S, so a crash loses at
+ * most that much of the history an operator reads from the database.
+ */
+#define COUNTERS_INTERVAL_S 60
+
+static void store_counters(struct burrowd *d, const struct burrowd_peer *peer)
+{
+	struct burrow_nl_peer kp;
+
+	if (!d->store || !peer->kernel_peer ||
+	    burrow_kernel_peer_get(&d->kernel, peer->kernel_id, &kp))
+		return;
+	burrow_store_session_counters(d->store, peer->public_key, kp.rx_bytes, kp.tx_bytes);
+	burrow_nl_peer_release(&kp);
+}
+
+static void daemon_on_counters_timer(void *arg)
+{
+	struct burrowd *d = arg;
+
+	for (size_t i = 0; i < d->n_peers; i++)
+		store_counters(d, &d->peers[i]);
+	burrow_timer_arm_in(d->loop, &d->counters_timer, COUNTERS_INTERVAL_S * BURROW_NSEC_PER_SEC);
+}
+
 static void daemon_on_generation(struct burrowd *d, const struct burrowd_peer *peer,
 				 const struct burrowd_session *s)
 {
@@ -96,6 +123,7 @@ static void daemon_on_generation(struct burrowd *d, const struct burrowd_peer *p
 		burrow_store_session_generation(d->store, peer->public_key, s->generation,
 						burrow_cipher_name(s->params.cipher),
 						burrow_encap_name(s->params.encap));
+	store_counters(d, peer);
 }
 
 static const char *session_state_name(const struct burrowd_peer *peer)
@@ -515,6 +543,13 @@ static int cmd_run(void)
 		goto out;
 	}
 	qs.private_key_pem = id.private_key_pem;
+	/*
+	 * The control connection carries nothing between rotations: without
+	 * PINGs it would idle out and take the session with it. Two may be
+	 * lost before the timeout hits.
+	 */
+	qs.idle_timeout_ms = (uint64_t)cfg.node.idle_timeout_s * 1000;
+	qs.keepalive_ms = qs.idle_timeout_ms / 3;
 	qs.keylog_path = getenv("BURROWD_KEYLOG");	/* debugging only: see docs/operations.md */
 	d->quic = burrow_quic_endpoint_new(d->udp_fd, &qs, &burrowd_quic_callbacks, d);
 	if (!d->quic) {
@@ -528,6 +563,8 @@ static int cmd_run(void)
 		goto out;
 	}
 	burrow_timer_init(&d->quic_timer, burrowd_on_quic_timer, d);
+	burrow_timer_init(&d->counters_timer, daemon_on_counters_timer, d);
+	burrow_timer_arm_in(d->loop, &d->counters_timer, COUNTERS_INTERVAL_S * BURROW_NSEC_PER_SEC);
 	if (burrow_loop_add_fd(d->loop, d->udp_fd, burrowd_on_udp, d) ||
 	    burrow_loop_add_fd(d->loop, burrow_kernel_events_fd(&d->kernel), burrowd_on_kernel_event, d) ||
 	    burrow_loop_add_fd(d->loop, burrow_control_fd(control), burrow_control_serve, control)) {

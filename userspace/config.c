@@ -31,6 +31,8 @@
 #define CONFIG_FILE_MAX (1 << 20)
 #define ROTATION_MIN_S 10
 #define ROTATION_MAX_S 604800
+#define IDLE_TIMEOUT_MIN_S 3
+#define IDLE_TIMEOUT_MAX_S 3600
 #define MTU_MIN 576
 #define MTU_MAX 65535
 
@@ -210,7 +212,7 @@ static int set_path(struct parse_state *ps, const char *key, const char *value, 
 
 enum node_key {
 	NK_NAME, NK_PRIVATE_KEY, NK_LISTEN_ADDRESS, NK_LISTEN_PORT, NK_DEVICE, NK_STATE,
-	NK_CONTROL_SOCKET, NK_LOG_LEVEL, NK_ROTATION_INTERVAL, NK_CIPHERS, NK_ENCAPSULATIONS,
+	NK_CONTROL_SOCKET, NK_LOG_LEVEL, NK_ROTATION_INTERVAL, NK_IDLE_TIMEOUT, NK_CIPHERS, NK_ENCAPSULATIONS,
 	NK_MTU, NK_COUNT
 };
 
@@ -224,6 +226,7 @@ static const char *const node_key_names[NK_COUNT] = {
 	[NK_CONTROL_SOCKET] = "control_socket",
 	[NK_LOG_LEVEL] = "log_level",
 	[NK_ROTATION_INTERVAL] = "rotation_interval",
+	[NK_IDLE_TIMEOUT] = "idle_timeout",
 	[NK_CIPHERS] = "ciphers",
 	[NK_ENCAPSULATIONS] = "encapsulations",
 	[NK_MTU] = "mtu",
@@ -333,6 +336,14 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 			return;
 		}
 		node->rotation_interval_s = v;
+		break;
+	case NK_IDLE_TIMEOUT:
+		if (burrow_config_parse_uint(value, IDLE_TIMEOUT_MIN_S, IDLE_TIMEOUT_MAX_S, &v) < 0) {
+			fail(ps, ps->line, "idle_timeout: invalid '%s' (seconds: %d-%d)", value,
+			     IDLE_TIMEOUT_MIN_S, IDLE_TIMEOUT_MAX_S);
+			return;
+		}
+		node->idle_timeout_s = (uint32_t)v;
 		break;
 	case NK_CIPHERS: {
 		struct enum_list list = { "ciphers", node->ciphers, &node->n_ciphers,
@@ -618,6 +629,7 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 	snprintf(cfg->node.device, sizeof(cfg->node.device), "burrow0");
 	cfg->node.log_level = BURROW_LOG_INFO;
 	cfg->node.rotation_interval_s = BURROW_CONFIG_DEFAULT_ROTATION_S;
+	cfg->node.idle_timeout_s = BURROW_CONFIG_DEFAULT_IDLE_TIMEOUT_S;
 	memcpy(cfg->node.ciphers, default_ciphers, sizeof(default_ciphers));
 	cfg->node.n_ciphers = sizeof(default_ciphers);
 	memcpy(cfg->node.encaps, default_encaps, sizeof(default_encaps));

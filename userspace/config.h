@@ -50,6 +50,7 @@
 #define BURROW_CONFIG_DEFAULT_PORT 51820
 #define BURROW_CONFIG_DEFAULT_MTU 1420
 #define BURROW_CONFIG_DEFAULT_ROTATION_S 600
+#define BURROW_CONFIG_DEFAULT_IDLE_TIMEOUT_S 30
 
 struct burrow_prefix {
 	int family;				/* AF_INET or AF_INET6 */
@@ -80,6 +81,7 @@ struct burrow_config_node {
 	char *control_socket;			/* absolute path */
 	enum burrow_log_level log_level;
 	uint64_t rotation_interval_s;		/* 0: only on kernel events / command */
+	uint32_t idle_timeout_s;		/* control connection; pinged at a third */
 	uint8_t ciphers[BURROW_CONFIG_LIST_MAX];/* enum burrow_cipher, preference order */
 	size_t n_ciphers;
 	uint8_t encaps[BURROW_CONFIG_LIST_MAX];	/* enum burrow_encap, preference order */

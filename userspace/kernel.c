@@ -49,6 +49,8 @@ int burrow_kernel_open(struct burrow_kernel *k, const char *ifname)
 		return ret;
 	}
 	k->ifindex = dev.ifindex;
+	/* A module that does not report it has only the default length. */
+	k->quic_cid_len = dev.quic_cid_len ? dev.quic_cid_len : 8;
 	ret = burrow_nl_open(&k->events);
 	if (!ret)
 		ret = burrow_nl_events_subscribe(k->events);
@@ -204,9 +206,10 @@ int burrow_kernel_peer_delete(struct burrow_kernel *k, uint32_t id)
 	return ret ? fail(k, ret, "peer delete") : 0;
 }
 
-int burrow_kernel_peer_create(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
-			      const struct sockaddr *endpoint,
-			      const struct burrow_nl_prefix *prefixes, size_t n_prefixes)
+int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
+			       const struct sockaddr *endpoint,
+			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,
+			       const struct burrow_kernel_quic *quic, bool exists)
 {
 	struct burrow_nl_peer_config config = {
 		.dev = dev_ref(k),
@@ -214,16 +217,45 @@ int burrow_kernel_peer_create(struct burrow_kernel *k, uint32_t id, uint32_t tx_
 		.tx_id_set = true,
 		.tx_id = tx_id,
 		.encap_set = true,
-		.encap = BURROW_ENCAP_UDP,
+		.encap = quic ? BURROW_ENCAP_QUIC : BURROW_ENCAP_UDP,
 		.allowed_ips = prefixes,
 		.allowed_ips_count = n_prefixes,
 	};
 	int ret;
 
+	if (quic) {
+		if (quic->remote_cid_len == 0 || quic->remote_cid_len > sizeof(config.remote_cid)) {
+			snprintf(k->why, sizeof(k->why),
+				 "peer add: a remote connection id of %zu bytes", quic->remote_cid_len);
+			return -EINVAL;
+		}
+		config.local_cid_len = k->quic_cid_len;
+		memcpy(config.local_cid, quic->local_cid, k->quic_cid_len);
+		config.remote_cid_len = (uint8_t)quic->remote_cid_len;
+		memcpy(config.remote_cid, quic->remote_cid, quic->remote_cid_len);
+	}
 	to_nl_endpoint(endpoint, &config.endpoint);
-	ret = burrow_kernel_peer_delete(k, id);
-	if (ret)
-		return ret;
+	if (exists) {
+		/*
+		 * The old session's keys go first: the kernel checks a quic
+		 * peer's keys against its encapsulation. The peer itself stays,
+		 * and with it its counters and prefixes' place in the trie.
+		 */
+		config.allowed_ips_op_set = true;
+		config.allowed_ips_op = BURROW_ALLOWED_IPS_OP_REPLACE;
+		ret = burrow_kernel_key_delete(k, id, BURROW_KEY_SLOT_SECONDARY);
+		if (!ret)
+			ret = burrow_kernel_key_delete(k, id, BURROW_KEY_SLOT_PRIMARY);
+		if (!ret)
+			ret = burrow_nl_peer_set(k->nl, &config);
+		if (ret != -ENOENT)
+			return ret ? fail(k, ret, "peer set") : 0;
+		config.allowed_ips_op_set = false;	/* someone deleted it: create it */
+	} else {
+		ret = burrow_kernel_peer_delete(k, id);
+		if (ret)
+			return ret;
+	}
 	ret = burrow_nl_peer_new(k->nl, &config);
 	return ret ? fail(k, ret, "peer add") : 0;
 }
@@ -256,6 +288,11 @@ int burrow_kernel_key_install(struct burrow_kernel *k, uint32_t peer_id, uint8_t
 	memcpy(config.encrypt_iv, tx->iv, sizeof(tx->iv));
 	memcpy(config.decrypt_key, rx->key, rx->key_len);
 	memcpy(config.decrypt_iv, rx->iv, sizeof(rx->iv));
+	if (keys->has_hp) {
+		config.hp_keys_set = true;
+		memcpy(config.encrypt_hp_key, tx->hp_key, tx->key_len);
+		memcpy(config.decrypt_hp_key, rx->hp_key, rx->key_len);
+	}
 	ret = burrow_nl_key_new(k->nl, &config);
 	explicit_bzero(&config, sizeof(config));
 	return ret ? fail(k, ret, "key install") : 0;

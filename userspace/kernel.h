@@ -26,6 +26,7 @@ struct burrow_kernel {
 	struct burrow_nl *events;
 	char ifname[IFNAMSIZ];
 	uint32_t ifindex;
+	uint8_t quic_cid_len;	/* the device's local-cid length (quic encapsulation) */
 	char why[320];
 };
 
@@ -45,13 +46,25 @@ int burrow_kernel_socket(struct burrow_kernel *k, const struct sockaddr *listen_
 /* Let the device drop its socket (clean shutdown). */
 int burrow_kernel_socket_detach(struct burrow_kernel *k);
 
+/* quic encapsulation of a kernel peer: the data connection ids. */
+struct burrow_kernel_quic {
+	const uint8_t *local_cid;	/* k->quic_cid_len bytes: DCID of packets from the peer */
+	const uint8_t *remote_cid;	/* DCID of packets to the peer */
+	size_t remote_cid_len;
+};
+
 /*
- * Replace peer id with a fresh one: delete it if it exists, then create it
- * with tx-id, an endpoint (may be NULL) and allowed prefixes.
+ * Program peer id for a new session: tx-id, an endpoint (may be NULL),
+ * allowed prefixes, and udp encapsulation when quic is NULL, quic with its
+ * connection ids otherwise; no keys. exists: the peer is there from the
+ * session this one replaces; it is changed in place (keys deleted, the rest
+ * set), so its counters carry on. Otherwise a leftover peer of that id is
+ * deleted and a fresh one created.
  */
-int burrow_kernel_peer_create(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
-			      const struct sockaddr *endpoint,
-			      const struct burrow_nl_prefix *prefixes, size_t n_prefixes);
+int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
+			       const struct sockaddr *endpoint,
+			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,
+			       const struct burrow_kernel_quic *quic, bool exists);
 /* Delete a peer; a missing one is not an error. */
 int burrow_kernel_peer_delete(struct burrow_kernel *k, uint32_t id);
 /* Counters and endpoint of a peer (release with burrow_nl_peer_release). */
@@ -60,7 +73,8 @@ int burrow_kernel_peer_get(struct burrow_kernel *k, uint32_t id, struct burrow_n
 /*
  * Install one generation into a slot. is_client picks the direction:
  * the QUIC client encrypts with client_to_server and decrypts with
- * server_to_client, the server the other way round.
+ * server_to_client, the server the other way round. Header-protection keys
+ * go along when keys->has_hp (a quic peer needs them).
  */
 int burrow_kernel_key_install(struct burrow_kernel *k, uint32_t peer_id, uint8_t slot,
 			      const struct burrow_generation_keys *keys, bool is_client);

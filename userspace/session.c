@@ -3,14 +3,17 @@
  * Per-peer sessions: see session.h, and docs/security.md for the protocol.
  *
  * Connection choice (one control connection per peer pair):
- *   - a peer whose session is UP and opens another connection has lost its
- *     state (restart): the new connection replaces the old one;
- *   - two connections still being set up (a simultaneous open) both run
- *     their handshake; when one completes while the other is pending, the
- *     one whose QUIC client has the lower public key (memcmp) is kept and
- *     the other closed, on both nodes alike (resolve_simultaneous). Until
- *     then an incoming second connection is a candidate that
- *     peer->session does not point at.
+ *   - a peer whose session has been UP for a while (SIMULTANEOUS_WINDOW_NS)
+ *     and opens another connection has lost its state (restart): the new
+ *     connection replaces the old one;
+ *   - a connection that arrives while ours is still being set up or just
+ *     came up (a simultaneous open) is a candidate that peer->session does not point
+ *     at. Both run their handshake; when the candidate completes, the one
+ *     whose QUIC client has the lower public key (memcmp) is kept and the
+ *     other closed, on both nodes alike (resolve_simultaneous), even if
+ *     ours went UP meanwhile.
+ * A replaced session leaves the kernel peer to its successor
+ * (session_replaced), so the peer's counters survive a reconnect.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,6 +30,14 @@
 #define APP_ERROR_REPLACED 3
 #define APP_ERROR_SHUTDOWN 4
 #define ROTATION_RETRIES_MAX 5
+/*
+ * authorize runs late in a handshake (when the client's key is checked),
+ * so a connection the peer dialled before it knew of ours can be
+ * authorized here after ours came up. Within the QUIC handshake timeout
+ * of our session coming up, a new connection is therefore a simultaneous
+ * open, decided by key like any other, and not a restarted peer.
+ */
+#define SIMULTANEOUS_WINDOW_NS (10 * BURROW_NSEC_PER_SEC)
 
 static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason);
 static void rotation_start(struct burrowd_session *s);
@@ -212,6 +223,16 @@ static void session_close(struct burrowd_session *s, uint64_t app_error, const c
 	burrowd_quic_rearm(s->d);
 }
 
+/*
+ * old gives way to the peer's new session (already peer->session): it is
+ * closed, but the kernel peer stays, with its counters, until the new
+ * session's session_up reprograms it, or its failure removes it.
+ */
+static void session_replaced(struct burrowd_session *old, const char *reason)
+{
+	session_close(old, APP_ERROR_REPLACED, reason);
+}
+
 static void reconnect_timer_fired(void *arg)
 {
 	burrowd_peer_connect(arg);
@@ -334,7 +355,8 @@ static int cb_authorize(const uint8_t public_key[32], const struct sockaddr *rem
 	if (!s)
 		return -1;
 	*conn_user = s;
-	if (existing && existing->state != BURROWD_UP) {
+	if (existing && (existing->state != BURROWD_UP ||
+			 burrow_now_ns() - existing->established_ns < SIMULTANEOUS_WINDOW_NS)) {
 		/*
 		 * Simultaneous open: both connections run their handshake;
 		 * cb_established keeps the one whose client has the lower key.
@@ -344,13 +366,13 @@ static int cb_authorize(const uint8_t public_key[32], const struct sockaddr *rem
 			      peer->name, where);
 		return 0;
 	}
+	burrow_timer_cancel(d->loop, &peer->reconnect_timer);
+	peer->session = s;
 	if (existing) {
 		burrowd_event(d, peer, "duplicate", "new connection from %s at %s replaces the established one",
 			      peer->name, where);
-		session_close(existing, APP_ERROR_REPLACED, "replaced by a newer connection");
+		session_replaced(existing, "replaced by a newer connection");
 	}
-	burrow_timer_cancel(d->loop, &peer->reconnect_timer);
-	peer->session = s;
 	return 0;
 }
 
@@ -374,17 +396,18 @@ static bool resolve_simultaneous(struct burrowd_session *s)
 		peer->session = s;
 		return true;
 	}
-	if (other->state == BURROWD_UP) {
-		/* A pending candidate lost against an established session. */
-		session_close(s, APP_ERROR_REPLACED, "simultaneous open: keeping the established one");
-		return false;
-	}
+	/*
+	 * s arrived while other was pending, but other may be UP by now (a
+	 * slow handshake). The key decides all the same: the peer saw the two
+	 * connections overlap too, and decides by the same rule, where
+	 * "keep the established one" would let each node keep its own.
+	 */
 	if (memcmp(client_key(s), client_key(other), 32) < 0) {
 		burrowd_event(s->d, peer, "duplicate",
 			      "simultaneous open with %s: keeping the connection where this node is %s",
 			      peer->name, s->is_client ? "client" : "server");
-		session_close(other, APP_ERROR_REPLACED, "simultaneous open: keeping the other one");
 		peer->session = s;
+		session_replaced(other, "simultaneous open: keeping the other one");
 		return true;
 	}
 	burrowd_event(s->d, peer, "duplicate",
@@ -416,8 +439,9 @@ static void fill_local_hello(struct burrowd_session *s)
 			continue;
 		h->n_cids = 2;
 		for (size_t c = 0; c < h->n_cids; c++) {
-			h->cids[c].len = 8;
-			gnutls_rnd(GNUTLS_RND_NONCE, h->cids[c].id, 8);
+			/* The kernel reads a local-cid of the device's length. */
+			h->cids[c].len = d->kernel.quic_cid_len;
+			gnutls_rnd(GNUTLS_RND_NONCE, h->cids[c].id, h->cids[c].len);
 		}
 	}
 }
@@ -490,6 +514,20 @@ static int install_generation(struct burrowd_session *s, uint64_t generation, ui
 	explicit_bzero(exporter, sizeof(exporter));
 	if (ret)
 		return ret;
+	if (s->params.encap == BURROW_ENCAP_QUIC) {
+		/* Header protection: one key pair for the session's life. */
+		ret = burrow_quic_export(s->conn, BURROW_KEYSCHED_HP_EXPORTER_LABEL, context, 0,
+					 exporter, sizeof(exporter));
+		if (!ret)
+			ret = burrow_keysched_derive_hp(exporter, &keys);
+		explicit_bzero(exporter, sizeof(exporter));
+		if (ret) {
+			burrowd_event(d, s->peer, "error", "header-protection keys for %s: %s",
+				      s->peer->name, strerror(-ret));
+			burrow_keysched_wipe(&keys);
+			return ret;
+		}
+	}
 	ret = burrow_kernel_key_install(&d->kernel, s->peer->kernel_id, slot, &keys, s->is_client);
 	burrow_keysched_wipe(&keys);
 	if (ret)
@@ -502,14 +540,25 @@ static void session_up(struct burrowd_session *s)
 {
 	struct burrowd *d = s->d;
 	struct burrowd_peer *peer = s->peer;
+	const struct burrow_kernel_quic quic = {
+		.local_cid = s->local_hello.cids[0].id,
+		.remote_cid = s->remote_hello.cids[0].id,
+		.remote_cid_len = s->remote_hello.cids[0].len,
+	};
 	const struct sockaddr *endpoint;
 	socklen_t len;
 	char where[80];
 
 	endpoint = peer->has_endpoint ? (struct sockaddr *)&peer->endpoint
 				      : burrow_quic_remote_addr(s->conn, &len);
-	if (burrow_kernel_peer_create(&d->kernel, peer->kernel_id, s->remote_hello.peer_id, endpoint,
-				      peer->prefixes, peer->n_prefixes)) {
+	/*
+	 * burrow_hello_select chose quic only where both sent connection ids.
+	 * A session that replaced another finds its kernel peer still there.
+	 */
+	if (burrow_kernel_peer_program(&d->kernel, peer->kernel_id, s->remote_hello.peer_id, endpoint,
+				       peer->prefixes, peer->n_prefixes,
+				       s->params.encap == BURROW_ENCAP_QUIC ? &quic : NULL,
+				       peer->kernel_peer)) {
 		burrowd_event(d, peer, "error", "cannot create kernel peer for %s: %s", peer->name,
 			      d->kernel.why);
 		session_close(s, APP_ERROR_REFUSED, "kernel refused the peer");

@@ -121,6 +121,7 @@ struct burrowd {
 	struct burrowd_peer *peers;
 	size_t n_peers;
 	struct burrow_timer quic_timer;
+	struct burrow_timer counters_timer;	/* copies kernel counters to the store */
 	void *store;				/* struct burrow_store *, owned by burrowd.c */
 	uint64_t started_ns;
 	bool stopping;				/* shutting down: no reconnects */

@@ -7,6 +7,9 @@
 #     with an empty burrow0 (10.10.0.1/.2) and a state directory
 #     $bd_dir/nN with a fresh key, a config naming the other node (public
 #     key, endpoint, allowed-ips 10.10.0.other/32) and nothing else.
+#     Both offer the encapsulations in $bd_encaps (default "udp, quic");
+#     $bd_idle_timeout, when set, is their idle_timeout; node $bd_passive,
+#     when set, has no endpoint for its peer (it only answers).
 #   bd_start N / bd_stop N / bd_kill9 N    run, SIGTERM, SIGKILL a daemon
 #   bd_json N                              'burrowd status -j' of node N
 #   bd_state N, bd_generation N            jq over that
@@ -41,11 +44,12 @@ state = $bd_dir/n$n/state.db
 control_socket = $bd_dir/n$n/control.sock
 log_level = debug
 ciphers = $ciphers
-encapsulations = udp, quic
+encapsulations = ${bd_encaps:-udp, quic}
+${bd_idle_timeout:+idle_timeout = $bd_idle_timeout}
 
 [peer n$other]
 public_key = $peer_key
-endpoint = 192.0.2.$other:5182$other
+$([ "${bd_passive:-}" = "$n" ] || echo "endpoint = 192.0.2.$other:5182$other")
 allowed_ips = 10.10.0.$other/32
 EOF
 }

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
-plan 11
+plan 12
 
 bd_nodes
 bd_start 1
@@ -42,6 +42,7 @@ wait $iperf 2>/dev/null
 for _ in 1 2 3; do
 	in_ns burrow-n1 burrowd rotate -c "$(bd_conf 1)" >/dev/null 2>&1
 done
+n2_rx_before=$(peer_json burrow-n2 1 | jq .rx_bytes)
 bd_kill9 1
 is "$(sqlite3 "$bd_dir/n1/state.db" 'PRAGMA integrity_check')" ok \
 	"n1's database is intact after SIGKILL"
@@ -56,5 +57,9 @@ ok_or_logs $? "after n1's restart a new session is up on both sides"
 run_ok "ping through the tunnel again" tunnel_ping burrow-n1 10.10.0.2
 bd_log_has 2 "replaces the established one"
 ok_or_logs $? "n2 logged that the new connection replaced the dead one"
+n2_rx_after=$(peer_json burrow-n2 1 | jq .rx_bytes)
+[ "$n2_rx_after" -gt "$n2_rx_before" ]
+ok $? "n2's kernel peer carried its counters into the new session" ||
+	diag "rx_bytes before the restart $n2_rx_before, after $n2_rx_after"
 is "$(counter burrow-n2 drop_decrypt)" 0 "n2: no decryption failures"
 done_testing

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
-plan 10
+plan 11
 
 rotations=20
 case "$(uname -r)" in *burrow-debug*) rotations=8 ;; esac
@@ -67,7 +67,7 @@ wait $iperf 2>/dev/null
 
 is "$(counter burrow-n1 drop_decrypt)" 0 "n1: no decryption failures"
 is "$(counter burrow-n2 drop_decrypt)" 0 "n2: no decryption failures"
-want_id=$(((rotations + 1 - 1) % 255 + 1))
+want_id=$(((rotations + 1 - 1) % 254 + 1))
 is "$(in_ns burrow-n1 burrow-nl -j key show burrow0 peer 1 slot primary | jq '.[0].key_id')" \
 	"$want_id" "n1's kernel encrypts with the last generation's key id"
 is "$(in_ns burrow-n2 burrow-nl -j key show burrow0 peer 1 slot primary | jq '.[0].key_id')" \
@@ -75,4 +75,8 @@ is "$(in_ns burrow-n2 burrow-nl -j key show burrow0 peer 1 slot primary | jq '.[
 is "$(bd_json 1 | jq '.peers[0].rotations')" "$rotations" "n1 counted $rotations rotations"
 bd_log_has 1 "generation $((rotations + 1))"
 ok $? "the log records the generations"
+# burrowd copies the kernel counters into the sessions row at each generation.
+stored=$(sqlite3 "$bd_dir/n1/state.db" "SELECT generation || ' ' || tx_bytes FROM sessions")
+[ "${stored% *}" = $((rotations + 1)) ] && [ "${stored#* }" -gt 100000 ]
+ok $? "n1's store holds the last generation and the kernel's tx bytes" || diag "sessions row: '$stored'"
 done_testing

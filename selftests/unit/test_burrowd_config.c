@@ -37,6 +37,7 @@ static const char full_config[] =
 	"control_socket = /srv/alpha.sock\n"
 	"log_level = debug\n"
 	"rotation_interval = 30\n"
+	"idle_timeout = 12\n"
 	"ciphers = chacha20-poly1305 , aes-128-gcm\n"
 	"encapsulations = quic\n"
 	"mtu = 1380\n"
@@ -81,6 +82,7 @@ static void test_full_file(void **state)
 	assert_string_equal(cfg.node.control_socket, "/srv/alpha.sock");
 	assert_int_equal(cfg.node.log_level, BURROW_LOG_DEBUG);
 	assert_int_equal(cfg.node.rotation_interval_s, 30);
+	assert_int_equal(cfg.node.idle_timeout_s, 12);
 	assert_int_equal(cfg.node.n_ciphers, 2);
 	assert_int_equal(cfg.node.ciphers[0], BURROW_CIPHER_CHACHA20_POLY1305);
 	assert_int_equal(cfg.node.ciphers[1], BURROW_CIPHER_AES_128_GCM);
@@ -91,7 +93,7 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.n_peers, 2);
 	beta = burrow_config_peer_by_name(&cfg, "beta");
 	assert_ptr_equal(beta, &cfg.peers[0]);
-	assert_int_equal(beta->line, 16);
+	assert_int_equal(beta->line, 17);
 	assert_true(beta->has_endpoint);
 	assert_string_equal(beta->endpoint_text, "192.0.2.2:4001");
 	ep4 = (const struct sockaddr_in *)&beta->endpoint;
@@ -143,6 +145,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.node.device, "burrow0");
 	assert_int_equal(cfg.node.log_level, BURROW_LOG_INFO);
 	assert_int_equal(cfg.node.rotation_interval_s, 600);
+	assert_int_equal(cfg.node.idle_timeout_s, 30);
 	assert_int_equal(cfg.node.n_ciphers, 3);
 	assert_int_equal(cfg.node.ciphers[0], BURROW_CIPHER_AES_256_GCM);
 	assert_int_equal(cfg.node.ciphers[1], BURROW_CIPHER_AES_128_GCM);
@@ -205,6 +208,12 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:3: rotation_interval: invalid '5' (seconds: 0 for none, or 10-604800)" },
 	{ NODE "rotation_interval = 10m\n",
 	  "t.conf:3: rotation_interval: invalid '10m' (seconds: 0 for none, or 10-604800)" },
+	{ NODE "idle_timeout = 2\n",
+	  "t.conf:3: idle_timeout: invalid '2' (seconds: 3-3600)" },
+	{ NODE "idle_timeout = 3601\n",
+	  "t.conf:3: idle_timeout: invalid '3601' (seconds: 3-3600)" },
+	{ NODE "idle_timeout = 0\n",
+	  "t.conf:3: idle_timeout: invalid '0' (seconds: 3-3600)" },
 	{ NODE "ciphers = aes-512-gcm\n",
 	  "t.conf:3: ciphers: unknown value 'aes-512-gcm' (known: chacha20-poly1305, aes-128-gcm, aes-256-gcm)" },
 	{ NODE "ciphers = aes-128-gcm, aes-128-gcm\n",
