@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boot a kernel under qemu with burrow.ko and run tests inside it.
 #
-#   run.sh --kernel distro|debug [--tests GLOB] [--timeout SECONDS]
+#   run.sh --kernel distro|debug [--tests 'GLOB...'] [--timeout SECONDS]
 #   run.sh --kernel distro|debug --shell
 #   run.sh --kernel distro|debug --script FILE [--script FILE...]
 #                                   (given scripts, e.g. the demo or the bench)
@@ -65,14 +65,20 @@ esac
 if [ -n "$script" ]; then
 	selected=$script
 else
+# Several globs, separated by blanks, select the union.
+read -ra globs <<<"$tests_glob"
 selected=$(cd "$repo" && for test in selftests/kmod/*.sh selftests/net/*.sh; do
 	[ -f "$test" ] || continue
 	rel=${test#selftests/}
 	name=$(basename "$test")
-	# shellcheck disable=SC2053 # the glob is meant to match
-	if [ -z "$tests_glob" ] || [[ $rel == $tests_glob ]] || [[ $name == $tests_glob ]]; then
-		echo "$test"
-	fi
+	[ ${#globs[@]} -eq 0 ] && echo "$test"
+	for glob in "${globs[@]}"; do
+		# shellcheck disable=SC2053 # the glob is meant to match
+		if [[ $rel == $glob ]] || [[ $name == $glob ]]; then
+			echo "$test"
+			break
+		fi
+	done
 done)
 fi
 # A script marked '# burrow-vm: distro-only' exercises no kernel path the
