@@ -662,10 +662,13 @@ static void rotation_start(struct burrowd_session *s)
 {
 	if (s->state != BURROWD_UP || s->closing)
 		return;
-	if (s->rot != BURROWD_ROT_IDLE)
-		return;		/* one at a time; the running one will do */
-	if (s->old_key_pending) {
-		s->rotation_wanted = true;	/* the secondary slot is still busy */
+	/*
+	 * One at a time. A request during a rotation (a ROTATE_REQUEST, a
+	 * 'burrowd rotate') asks for a generation newer than the request, so
+	 * it is remembered and runs once the secondary slot is free again.
+	 */
+	if (s->rot != BURROWD_ROT_IDLE || s->old_key_pending) {
+		s->rotation_wanted = true;
 		return;
 	}
 	if (burrow_x25519_generate(&s->ephemeral)) {
