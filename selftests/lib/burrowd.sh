@@ -13,6 +13,7 @@
 #   bd_start N / bd_stop N / bd_kill9 N    run, SIGTERM, SIGKILL a daemon
 #   bd_json N                              'burrowd status -j' of node N
 #   bd_state N, bd_generation N            jq over that
+#   bd_generation_is G, bd_old_key_gone    rotation progress on both nodes
 
 bd_dir=$(mktemp -d)
 declare -A bd_pid
@@ -103,6 +104,19 @@ bd_json() { in_ns "$(bd_ns "$1")" burrowd status -j -c "$(bd_conf "$1")"; }
 bd_state() { bd_json "$1" | jq -r '.peers[0].state'; }
 bd_generation() { bd_json "$1" | jq -r '.peers[0].generation'; }
 bd_up() { [ "$(bd_state "$1")" = up ]; }
+# bd_generation_is G: both nodes use generation G and neither is mid-rotation.
+bd_generation_is() {
+	local j1 j2
+	j1=$(bd_json 1) && j2=$(bd_json 2) || return 1
+	[ "$(jq -r '.peers[0] | "\(.generation) \(.rotating)"' <<<"$j1")" = "$1 false" ] &&
+		[ "$(jq -r '.peers[0] | "\(.generation) \(.rotating)"' <<<"$j2")" = "$1 false" ]
+}
+# bd_old_key_gone: neither kernel holds a key in peer 1's secondary slot
+# (the rotation's grace period ended).
+bd_old_key_gone() {
+	! in_ns burrow-n1 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1 &&
+		! in_ns burrow-n2 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1
+}
 bd_both_up() { bd_up 1 && bd_up 2; }
 # bd_log_has N TEXT: the daemon's log contains TEXT
 bd_log_has() { grep -qF -- "$2" "$bd_dir/n$1/log"; }

@@ -41,26 +41,14 @@ wait_for 10 in_ns burrow-n2 ss -ltn sport = :5201
 in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 -b 20M >"$bd_dir/iperf.log" 2>&1 &
 iperf=$!
 
-# generation_is G: both nodes report generation G and are not mid-rotation
-generation_is() {
-	local j1 j2
-	j1=$(bd_json 1) && j2=$(bd_json 2) || return 1
-	[ "$(jq -r '.peers[0].generation' <<<"$j1")" = "$1" ] &&
-		[ "$(jq -r '.peers[0].generation' <<<"$j2")" = "$1" ] &&
-		[ "$(jq -r '.peers[0].rotating' <<<"$j1")" = false ]
-}
-old_key_gone() {
-	! in_ns burrow-n1 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1 &&
-		! in_ns burrow-n2 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1
-}
 status=0
 phases=""
 for generation in 2 3 4; do
 	out=$(in_ns burrow-n1 burrowd rotate n2 -c "$(bd_conf 1)" 2>&1) ||
 		{ diag "generation $generation: burrowd rotate: $out"; status=1; break; }
-	wait_for 30 generation_is $generation ||
+	wait_for 30 bd_generation_is $generation ||
 		{ diag "generation $generation not reached"; status=1; break; }
-	wait_for 10 old_key_gone || { diag "generation $generation: old key still installed"; status=1; break; }
+	wait_for 10 bd_old_key_gone || { diag "generation $generation: old key still installed"; status=1; break; }
 	phases+="$(($(in_ns burrow-n2 burrow-nl -j key show burrow0 peer 1 slot primary | jq '.[0].key_id') & 1))"
 done
 ok_or_logs $status "three rotations in quic mode, each reaching both nodes"

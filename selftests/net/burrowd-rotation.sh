@@ -29,29 +29,15 @@ wait_for 10 in_ns burrow-n2 ss -ltn sport = :5201
 in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 -b 20M >"$bd_dir/iperf.log" 2>&1 &
 iperf=$!
 
-# generation_is N G: both nodes report generation G and are not mid-rotation
-generation_is() {
-	local j1 j2
-	j1=$(bd_json 1) && j2=$(bd_json 2) || return 1
-	[ "$(jq -r '.peers[0].generation' <<<"$j1")" = "$2" ] &&
-		[ "$(jq -r '.peers[0].generation' <<<"$j2")" = "$2" ] &&
-		[ "$(jq -r '.peers[0].rotating' <<<"$j1")" = false ]
-}
-# The old key is gone on both sides (the grace period ended).
-old_key_gone() {
-	! in_ns burrow-n1 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1 &&
-		! in_ns burrow-n2 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1
-}
-
 status=0
 start=$(date +%s)
 for i in $(seq 1 "$rotations"); do
 	node=$((i % 2 + 1))
 	out=$(in_ns "$(bd_ns $node)" burrowd rotate n$((3 - node)) -c "$(bd_conf $node)" 2>&1) ||
 		{ diag "rotation $i: burrowd rotate on n$node: $out"; status=1; break; }
-	wait_for 20 generation_is $node $((i + 1)) ||
+	wait_for 20 bd_generation_is $((i + 1)) ||
 		{ diag "rotation $i: generation $((i + 1)) not reached"; status=1; break; }
-	wait_for 10 old_key_gone || { diag "rotation $i: old key still installed"; status=1; break; }
+	wait_for 10 bd_old_key_gone || { diag "rotation $i: old key still installed"; status=1; break; }
 done
 ok_or_logs $status "$rotations rotations, each reaching both nodes"
 diag "$rotations rotations took $(($(date +%s) - start)) s"
