@@ -243,7 +243,9 @@ $(QUIC_READER): selftests/quic-decoder/quic-reader.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(LIB) $(MNL_LIBS)
 
-# tshark on the host over the captures quic-decoder.sh printed into the
-# serial log of the last vm-test run (tshark is too big for the guest).
+# tshark on the host over the captures quic-decoder.sh and burrowd-capture.sh
+# printed into the serial log of the last vm-test run (tshark is too big for
+# the guest).
 quic-tshark-check:
 	bash selftests/quic-decoder/tshark-check.sh $(BUILD)/vm-$(KERNEL).log
+	bash selftests/quic-decoder/tshark-control-check.sh $(BUILD)/vm-$(KERNEL).log

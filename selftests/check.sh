@@ -5,7 +5,8 @@
 #   spec      netlink/burrow.yaml agrees with the UAPI header and policies
 #   unit      userspace unit tests (cmocka)
 #   vm-*      the VM suite on each kernel in KERNELS (default: distro debug)
-#   tshark    tshark on the host dissects the distro run's quic captures
+#   tshark    tshark on the host dissects the distro run's quic captures and
+#             burrowd's control connection
 # Ends with one line 'N passed, N failed, N skipped' and exits non-zero on
 # any failure.
 set -uo pipefail
@@ -74,10 +75,16 @@ for kernel in $kernels; do
 done
 
 # tshark (on the host: too big for the guest image) must classify the quic
-# packets the distro run captured (net/quic-decoder.sh) as QUIC.
+# packets the distro run captured (net/quic-decoder.sh) as QUIC, and decode
+# burrowd's control connection (net/burrowd-capture.sh) without a fault.
+tshark_checks() {
+	local status=0
+	bash selftests/quic-decoder/tshark-check.sh build/vm-distro.log || status=1
+	bash selftests/quic-decoder/tshark-control-check.sh build/vm-distro.log || status=1
+	return $status
+}
 if [[ " $kernels " == *" distro "* ]] && grep -aq '^# quic-pcap ' build/vm-distro.log 2>/dev/null; then
-	if phase tshark bash selftests/quic-decoder/tshark-check.sh build/vm-distro.log \
-		>build/tshark.tap; then :; fi
+	if phase tshark tshark_checks >build/tshark.tap; then :; fi
 	cat build/tshark.tap
 	passed=$((passed + $(grep -c '^ok ' build/tshark.tap)))
 	failed=$((failed + $(grep -c '^not ok ' build/tshark.tap)))
