@@ -184,8 +184,10 @@ deps:
 DKMS_TREE ?=
 DKMS_OPTS := $(if $(DKMS_TREE),--dkmstree $(abspath $(DKMS_TREE))/var --sourcetree $(abspath $(DKMS_TREE))/src)
 DKMS_SRC := $(if $(DKMS_TREE),$(abspath $(DKMS_TREE))/src,/usr/src)
+# A private tree (DKMS_TREE) is wiped whole: 'dkms remove' cannot clean one
+# that an interrupted build left half made, and 'dkms add' then refuses.
 dkms-build:
-	-dkms remove $(DKMS_OPTS) burrow/$(VERSION) --all >/dev/null 2>&1
+	$(if $(DKMS_TREE),rm -rf $(abspath $(DKMS_TREE)),-dkms remove burrow/$(VERSION) --all >/dev/null 2>&1)
 	rm -rf $(DKMS_SRC)/burrow-$(VERSION)
 	$(if $(DKMS_TREE),mkdir -p $(abspath $(DKMS_TREE))/var $(abspath $(DKMS_TREE))/src)
 	dkms add $(DKMS_OPTS) $(CURDIR)
