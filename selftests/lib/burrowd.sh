@@ -14,6 +14,7 @@
 #   bd_json N                              'burrowd status -j' of node N
 #   bd_state N, bd_generation N            jq over that
 #   bd_generation_is G, bd_old_key_gone    rotation progress on both nodes
+#   bd_iperf_survived PID                  the load outlived the rotations
 
 bd_dir=$(mktemp -d)
 declare -A bd_pid
@@ -120,6 +121,22 @@ bd_old_key_gone() {
 bd_both_up() { bd_up 1 && bd_up 2; }
 # bd_log_has N TEXT: the daemon's log contains TEXT
 bd_log_has() { grep -qF -- "$2" "$bd_dir/n$1/log"; }
+# bd_iperf_survived PID: two test points after rotations under load: the
+# iperf3 client PID (output in $bd_dir/iperf.log) still runs, and n2 still
+# receives on peer 1. Then stops the client.
+bd_iperf_survived() {
+	local pid=$1 received
+	kill -0 "$pid" 2>/dev/null
+	ok $? "the iperf3 TCP stream survived the rotations" || diag "$(cat "$bd_dir/iperf.log")"
+	received=$(peer_json burrow-n2 1 | jq .rx_bytes)
+	# shellcheck disable=SC2317 # called through wait_for
+	more_received() { [ "$(peer_json burrow-n2 1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
+	wait_for 20 more_received
+	ok $? "and still moves data on the last key"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+}
+
 # Show both logs as TAP diagnostics (on failure).
 bd_diag_logs() {
 	local n

@@ -54,14 +54,7 @@ done
 ok_or_logs $status "three rotations in quic mode, each reaching both nodes"
 is "$phases" "010" "each generation flipped the key phase (low bit of the key id)"
 
-kill -0 $iperf 2>/dev/null
-ok $? "the iperf3 TCP stream survived the rotations" || diag "$(cat "$bd_dir/iperf.log")"
-received=$(peer_json burrow-n2 1 | jq .rx_bytes)
-more_received() { [ "$(peer_json burrow-n2 1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
-wait_for 20 more_received
-ok $? "and still moves data on the last key"
-kill $iperf
-wait $iperf 2>/dev/null
+bd_iperf_survived $iperf
 
 drops() {
 	local n c out=""

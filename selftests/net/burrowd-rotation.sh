@@ -42,14 +42,7 @@ done
 ok_or_logs $status "$rotations rotations, each reaching both nodes"
 diag "$rotations rotations took $(($(date +%s) - start)) s"
 
-kill -0 $iperf 2>/dev/null
-ok $? "the iperf3 TCP stream survived the rotations" || diag "$(cat "$bd_dir/iperf.log")"
-received=$(peer_json burrow-n2 1 | jq .rx_bytes)
-more_received() { [ "$(peer_json burrow-n2 1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
-wait_for 20 more_received
-ok $? "and still moves data on the last key"
-kill $iperf
-wait $iperf 2>/dev/null
+bd_iperf_survived $iperf
 
 is "$(counter burrow-n1 drop_decrypt)" 0 "n1: no decryption failures"
 is "$(counter burrow-n2 drop_decrypt)" 0 "n2: no decryption failures"
