@@ -31,7 +31,10 @@ dropped=$(ip -n $n1 -j -s link show burrow0 | jq '.[0].stats64.tx.dropped')
 [ "$dropped" -ge 2 ]
 ok $? "and so do the device's tx_dropped ($dropped)"
 
-dir=$(ls -d /sys/kernel/debug/burrow/burrow0@* | head -n1)
+# The directory is named after the device and its netns inode: another
+# test's burrow0, in a namespace the kernel is still tearing down, may
+# have one too.
+dir=/sys/kernel/debug/burrow/burrow0@$(in_ns $n1 stat -L -c %i /proc/self/ns/net)
 [ -n "$dir" ] && [ -r "$dir/peers" ] && [ -r "$dir/device" ]
 ok $? "debugfs directory for the device ($dir)"
 grep -q "^peer 1 " "$dir/peers"
