@@ -181,7 +181,7 @@ struct dev_set_args {
 
 /*
  * Parse "DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS]
- * [listen PORT|ADDR:PORT|[ADDR6]:PORT] [detach]".
+ * [quic-cid-len N] [listen PORT|ADDR:PORT|[ADDR6]:PORT] [detach]".
  */
 int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 		       struct parse_error *error);
@@ -194,7 +194,7 @@ int dev_add_parse_args(int argc, char **argv, struct dev_set_args *args, bool *m
 		       uint32_t *mtu, struct parse_error *error);
 void dev_sort_by_name(struct burrow_nl_dev *devs, size_t count);
 
-/* Apply parsed dev set/add settings, opening the listen socket. Exit code. */
+/* Apply parsed dev set/add settings, opening the listen socket; none is done. Exit code. */
 int dev_apply_settings(struct cli *cli, struct dev_set_args *args, const char *what);
 
 /* dev restore DEV FILE (restore.c). */

@@ -469,11 +469,19 @@ int dev_open_socket(const struct burrow_nl_endpoint *listen_on, char *why, size_
  * dev set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS] [quic-cid-len N]
  *             [listen PORT|ADDR:PORT|[ADDR6]:PORT] [detach]
  */
-/* Send args (opening its listen socket first); what names the command in errors. */
+/*
+ * Send args (opening its listen socket first); what names the command in
+ * errors. Nothing to send (dev add, dev restore without settings) is done.
+ */
 int dev_apply_settings(struct cli *cli, struct dev_set_args *args, const char *what)
 {
+	const struct burrow_nl_dev_settings *settings = &args->settings;
 	int ret, fd = -1;
 
+	if (!args->listen && !settings->default_keepalive_set &&
+	    !settings->default_inactivity_timeout_set && !settings->quic_cid_len_set &&
+	    !settings->socket_detach)
+		return CLI_EXIT_OK;
 	ret = cli_open(cli);
 	if (ret)
 		return ret;
@@ -524,9 +532,6 @@ static int dev_add(struct cli *cli, int argc, char **argv)
 	ret = link_create(cli, argv[0], mtu_set, mtu);
 	if (ret)
 		return ret;
-	if (!args.listen && !args.settings.default_keepalive_set &&
-	    !args.settings.default_inactivity_timeout_set && !args.settings.quic_cid_len_set)
-		return CLI_EXIT_OK;
 	ret = dev_apply_settings(cli, &args, "dev add");
 	/* All or nothing: a device whose settings failed is removed again. */
 	if (ret)

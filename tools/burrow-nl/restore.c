@@ -122,9 +122,6 @@ static int restore_dev(const struct restore_ctx *ctx, json_t *dev)
 		args.listen_on.port = (uint16_t)value;
 		args.listen = true;
 	}
-	if (!args.listen && !args.settings.default_keepalive_set &&
-	    !args.settings.default_inactivity_timeout_set && !args.settings.quic_cid_len_set)
-		return CLI_EXIT_OK;
 	return dev_apply_settings(ctx->cli, &args, "dev restore");
 }
 
