@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/cli.sh"
-plan 16
+plan 17
 
 a=burrow-rt1
 b=burrow-rt2
@@ -30,6 +30,8 @@ run_ok "configure the original by batch" burrow-nl -n $a -batch "$dir/setup"
 make_key aes-256-gcm "$dir/k"
 run_ok "and give peer 1 a key" burrow-nl -n $a key add burrow0 peer 1 slot primary key-id 3 \
 	cipher aes-256-gcm tx "$dir/k" rx "$dir/k"
+is "$(burrow-nl -n $a key show burrow0 peer 4 2>&1; echo "exit $?")" "exit 0" \
+	"key show of a keyless peer too large for one reply prints nothing"
 run_ok "dump it" sh -c "burrow-nl -n $a -j show burrow0 >$dir/dump.json"
 is "$(jq '.[0].peers[0].keys | length' "$dir/dump.json")" 1 "the dump has the key's metadata"
 key_hex=$(cut -c1-64 "$dir/k")

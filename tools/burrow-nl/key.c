@@ -382,7 +382,7 @@ void key_print_json(FILE *out, const struct burrow_nl_key *keys, size_t count)
 /*
  * key show DEV peer N [slot S]. Without a slot, both; an empty slot is
  * left out, and when both are empty a peer-get tells "no keys" (exit 0)
- * from "no such peer" (exit 3).
+ * from "no such peer" (exit 3), also for a peer too large for one reply.
  */
 static int key_show(struct cli *cli, int argc, char **argv)
 {
@@ -410,10 +410,15 @@ static int key_show(struct cli *cli, int argc, char **argv)
 	if (count == 0 && slot < 0) {
 		struct burrow_nl_peer peer;
 
+		/*
+		 * EMSGSIZE: the kernel found the peer but its prefixes do not
+		 * fit one reply; it exists, which is all this asks.
+		 */
 		ret = burrow_nl_peer_get(cli->nl, &dev, peer_id, &peer);
-		if (ret)
+		if (ret && ret != -EMSGSIZE)
 			return cli_report_error(cli, ret, "key show");
-		burrow_nl_peer_release(&peer);
+		if (!ret)
+			burrow_nl_peer_release(&peer);
 	}
 	if (cli->json) {
 		FILE *out = cli_json_begin(cli);
