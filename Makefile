@@ -186,11 +186,18 @@ DKMS_OPTS := $(if $(DKMS_TREE),--dkmstree $(abspath $(DKMS_TREE))/var --sourcetr
 DKMS_SRC := $(if $(DKMS_TREE),$(abspath $(DKMS_TREE))/src,/usr/src)
 # A private tree (DKMS_TREE) is wiped whole: 'dkms remove' cannot clean one
 # that an interrupted build left half made, and 'dkms add' then refuses.
+# DKMS gets a copy of the module's sources only, not the checkout: the
+# checkout holds objects built for another kernel and build/, which may be
+# the private tree itself.
+DKMS_SOURCES := Kbuild Makefile dkms.conf COPYING LICENSE \
+	$(wildcard kmod/*.c kmod/*.h netlink/uapi/linux/*.h)
 dkms-build:
 	$(if $(DKMS_TREE),rm -rf $(abspath $(DKMS_TREE)),-dkms remove burrow/$(VERSION) --all >/dev/null 2>&1)
 	rm -rf $(DKMS_SRC)/burrow-$(VERSION)
-	$(if $(DKMS_TREE),mkdir -p $(abspath $(DKMS_TREE))/var $(abspath $(DKMS_TREE))/src)
-	dkms add $(DKMS_OPTS) $(CURDIR)
+	$(if $(DKMS_TREE),mkdir -p $(abspath $(DKMS_TREE))/var)
+	mkdir -p $(DKMS_SRC)/burrow-$(VERSION)
+	cp --parents $(DKMS_SOURCES) $(DKMS_SRC)/burrow-$(VERSION)/
+	dkms add $(DKMS_OPTS) burrow/$(VERSION)
 	dkms build $(DKMS_OPTS) burrow/$(VERSION) -k $(KVER)
 
 dkms-install: dkms-build
