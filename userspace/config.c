@@ -184,6 +184,95 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 	return 0;
 }
 
+/* A list key of prefixes; "auto"/"auto6" too where allow_auto. */
+struct prefix_list_key {
+	const char *key;
+	struct burrow_prefix_list *list;
+	bool allow_auto;
+	unsigned int min_host_bits;	/* pools need room for hosts */
+};
+
+static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
+{
+	struct prefix_list_key *k = ctx;
+	char why[BURROW_CONFIG_ERR_MAX];
+	struct burrow_prefix prefix, *grown;
+	unsigned int bits;
+
+	if (k->allow_auto && (!strcmp(text, "auto") || !strcmp(text, "auto6"))) {
+		memset(&prefix, 0, sizeof(prefix));
+		prefix.family = text[4] ? AF_INET6 : AF_INET;
+		prefix.len = text[4] ? 128 : 32;
+	} else if (burrow_prefix_parse(text, &prefix, why, sizeof(why)) < 0) {
+		fail(ps, ps->line, "%s: %s", k->key, why);
+		return -EINVAL;
+	}
+	bits = prefix.family == AF_INET ? 32 : 128;
+	if (bits - prefix.len < k->min_host_bits) {
+		fail(ps, ps->line, "%s: prefix '%s' is too small (at most /%u)", k->key, text,
+		     bits - k->min_host_bits);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < k->list->n; i++) {
+		if (same_prefix(&k->list->items[i], &prefix)) {
+			fail(ps, ps->line, "%s: '%s' listed twice", k->key, text);
+			return -EINVAL;
+		}
+	}
+	grown = realloc(k->list->items, (k->list->n + 1) * sizeof(*grown));
+	if (!grown) {
+		fail(ps, ps->line, "out of memory");
+		return -ENOMEM;
+	}
+	k->list->items = grown;
+	k->list->items[k->list->n++] = prefix;
+	return 0;
+}
+
+/*
+ * An interface address, "10.99.0.1/24" as for 'ip addr add': host bits
+ * are the point here, so the address is parsed as a host prefix and the
+ * length separately.
+ */
+static int address_item(struct parse_state *ps, const char *text, void *ctx)
+{
+	struct burrow_prefix_list *list = ctx;
+	char host[INET6_ADDRSTRLEN + 8], why[BURROW_CONFIG_ERR_MAX];
+	const char *slash = strchr(text, '/');
+	struct burrow_prefix prefix, *grown;
+	unsigned long long len;
+
+	if (!slash || (size_t)(slash - text) >= INET6_ADDRSTRLEN) {
+		fail(ps, ps->line, "address: invalid address '%s': expected ADDRESS/LENGTH", text);
+		return -EINVAL;
+	}
+	snprintf(host, sizeof(host), "%.*s/%d", (int)(slash - text), text,
+		 memchr(text, ':', (size_t)(slash - text)) ? 128 : 32);
+	if (burrow_prefix_parse(host, &prefix, why, sizeof(why)) < 0 ||
+	    burrow_config_parse_uint(slash + 1, 0, prefix.len, &len) < 0) {
+		fail(ps, ps->line, "address: invalid address '%s'", text);
+		return -EINVAL;
+	}
+	prefix.len = (uint8_t)len;
+	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
+	if (!grown) {
+		fail(ps, ps->line, "out of memory");
+		return -ENOMEM;
+	}
+	list->items = grown;
+	list->items[list->n++] = prefix;
+	return 0;
+}
+
+static void prefix_list_key(struct parse_state *ps, const char *key, const char *value,
+			    struct burrow_prefix_list *list, bool allow_auto,
+			    unsigned int min_host_bits)
+{
+	struct prefix_list_key k = { key, list, allow_auto, min_host_bits };
+
+	for_each_item(ps, key, value, prefix_list_item, &k);
+}
+
 static int set_path(struct parse_state *ps, const char *key, const char *value, char **slot,
 		    size_t max_len)
 {
@@ -213,7 +302,7 @@ static int set_path(struct parse_state *ps, const char *key, const char *value, 
 enum node_key {
 	NK_NAME, NK_PRIVATE_KEY, NK_LISTEN_ADDRESS, NK_LISTEN_PORT, NK_DEVICE, NK_STATE,
 	NK_CONTROL_SOCKET, NK_LOG_LEVEL, NK_ROTATION_INTERVAL, NK_IDLE_TIMEOUT, NK_CIPHERS, NK_ENCAPSULATIONS,
-	NK_MTU, NK_COUNT
+	NK_MTU, NK_ADDRESS, NK_ADDRESS_POOL, NK_ADVERTISE_ROUTES, NK_COUNT
 };
 
 static const char *const node_key_names[NK_COUNT] = {
@@ -230,14 +319,23 @@ static const char *const node_key_names[NK_COUNT] = {
 	[NK_CIPHERS] = "ciphers",
 	[NK_ENCAPSULATIONS] = "encapsulations",
 	[NK_MTU] = "mtu",
+	[NK_ADDRESS] = "address",
+	[NK_ADDRESS_POOL] = "address_pool",
+	[NK_ADVERTISE_ROUTES] = "advertise_routes",
 };
 
-enum peer_key { PK_PUBLIC_KEY, PK_ENDPOINT, PK_ALLOWED_IPS, PK_COUNT };
+enum peer_key {
+	PK_PUBLIC_KEY, PK_ENDPOINT, PK_ALLOWED_IPS, PK_REQUEST_ADDRESS, PK_MAY_ANNOUNCE,
+	PK_MAY_REACH, PK_COUNT
+};
 
 static const char *const peer_key_names[PK_COUNT] = {
 	[PK_PUBLIC_KEY] = "public_key",
 	[PK_ENDPOINT] = "endpoint",
 	[PK_ALLOWED_IPS] = "allowed_ips",
+	[PK_REQUEST_ADDRESS] = "request_address",
+	[PK_MAY_ANNOUNCE] = "may_announce",
+	[PK_MAY_REACH] = "may_reach",
 };
 
 static int lookup(const char *const *names, int count, const char *name)
@@ -369,6 +467,15 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		}
 		node->mtu = (uint32_t)v;
 		break;
+	case NK_ADDRESS:
+		for_each_item(ps, name, value, address_item, &node->addresses);
+		break;
+	case NK_ADDRESS_POOL:
+		prefix_list_key(ps, name, value, &node->address_pool, false, 2);
+		break;
+	case NK_ADVERTISE_ROUTES:
+		prefix_list_key(ps, name, value, &node->advertise_routes, false, 0);
+		break;
 	case NK_COUNT:
 		break;
 	}
@@ -419,6 +526,16 @@ static void peer_key(struct parse_state *ps, const char *name, const char *value
 		break;
 	case PK_ALLOWED_IPS:
 		for_each_item(ps, name, value, prefix_item, peer);
+		break;
+	case PK_REQUEST_ADDRESS:
+		prefix_list_key(ps, name, value, &peer->request_address, true, 0);
+		break;
+	case PK_MAY_ANNOUNCE:
+		prefix_list_key(ps, name, value, &peer->may_announce, false, 0);
+		break;
+	case PK_MAY_REACH:
+		prefix_list_key(ps, name, value, &peer->may_reach, false, 0);
+		peer->has_may_reach = true;
 		break;
 	case PK_COUNT:
 		break;
@@ -701,9 +818,16 @@ void burrow_config_free(struct burrow_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->n_peers; i++)
+	for (size_t i = 0; i < cfg->n_peers; i++) {
 		free(cfg->peers[i].allowed_ips);
+		free(cfg->peers[i].request_address.items);
+		free(cfg->peers[i].may_announce.items);
+		free(cfg->peers[i].may_reach.items);
+	}
 	free(cfg->peers);
+	free(cfg->node.addresses.items);
+	free(cfg->node.address_pool.items);
+	free(cfg->node.advertise_routes.items);
 	free(cfg->node.private_key);
 	free(cfg->node.state);
 	free(cfg->node.control_socket);
