@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "config_internal.h"
+#include "connectip.h"
 #include "hello.h"
 #include "linux/burrow.h"
 
@@ -190,6 +191,7 @@ struct prefix_list_key {
 	struct burrow_prefix_list *list;
 	bool allow_auto;
 	unsigned int min_host_bits;	/* pools need room for hosts */
+	bool disjoint;			/* no prefix may lie inside another */
 };
 
 static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
@@ -214,8 +216,17 @@ static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < k->list->n; i++) {
-		if (same_prefix(&k->list->items[i], &prefix)) {
+		const struct burrow_prefix *other = &k->list->items[i];
+		char other_text[64];
+
+		if (same_prefix(other, &prefix)) {
 			fail(ps, ps->line, "%s: '%s' listed twice", k->key, text);
+			return -EINVAL;
+		}
+		if (k->disjoint && (burrow_prefix_contains(other, &prefix) ||
+				    burrow_prefix_contains(&prefix, other))) {
+			burrow_prefix_format(other, other_text, sizeof(other_text));
+			fail(ps, ps->line, "%s: '%s' overlaps '%s'", k->key, text, other_text);
 			return -EINVAL;
 		}
 	}
@@ -268,7 +279,9 @@ static void prefix_list_key(struct parse_state *ps, const char *key, const char 
 			    struct burrow_prefix_list *list, bool allow_auto,
 			    unsigned int min_host_bits)
 {
-	struct prefix_list_key k = { key, list, allow_auto, min_host_bits };
+	/* Pools and advertised routes must not overlap (RFC 9484 ranges may not). */
+	struct prefix_list_key k = { key, list, allow_auto, min_host_bits,
+				     !strcmp(key, "address_pool") || !strcmp(key, "advertise_routes") };
 
 	for_each_item(ps, key, value, prefix_list_item, &k);
 }

@@ -280,6 +280,8 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:3: address_pool: prefix '10.99.0.0/31' is too small (at most /30)" },
 	{ NODE "advertise_routes = 10.20.0.0/16, 10.20.0.0/16\n",
 	  "t.conf:3: advertise_routes: '10.20.0.0/16' listed twice" },
+	{ NODE "advertise_routes = 10.0.0.0/8, 10.20.0.0/16\n",
+	  "t.conf:3: advertise_routes: '10.20.0.0/16' overlaps '10.0.0.0/8'" },
 	{ NODE PEER_B "request_address = any\n",
 	  "t.conf:5: request_address: invalid prefix 'any': expected ADDRESS/LENGTH" },
 	{ NODE PEER_B "may_announce = 10.0.0.0/8,\n",
