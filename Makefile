@@ -173,6 +173,19 @@ $(BUILD)/unit/test_quic_%: selftests/unit/test_quic_%.c $(DAEMON_LIB_OBJS) $(LIB
 
 -include $(DAEMON_OBJS:.o=.d)
 
+# burrowd-capsule-client: a test peer (real QUIC handshake, then crafted
+# capsules) for the VM tests; it links burrowd's own objects.
+CAPSULE_CLIENT := $(BUILD)/burrowd-capsule-client
+
+ifneq ($(wildcard userspace/burrowd.c),)
+userspace: $(CAPSULE_CLIENT)
+endif
+
+$(CAPSULE_CLIENT): selftests/burrowd-client/capsule-client.c $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -o $@ $< \
+		$(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS)
+
 # ---- packages, DKMS, install ---------------------------------------------------
 
 deps:
