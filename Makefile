@@ -59,7 +59,7 @@ help:
 	@echo "make check           unit tests + VM suite on the distro and debug kernels"
 	@echo "make fuzz            run the libFuzzer targets of burrowd's parsers"
 	@echo "make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
-	@echo "make demo            boot a guest, create a burrow device and show it"
+	@echo "make demo            boot a guest: a hub and two members joined by burrowd"
 	@echo "make vm-test KERNEL=distro|debug TESTS=<glob>   run VM tests"
 	@echo "make vm-shell KERNEL=distro|debug               interactive guest"
 	@echo "make dkms-install    add, build and install the module with DKMS"
