@@ -76,7 +76,8 @@ static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, 
 	int level = BURROW_LOG_INFO;
 
 	if (!strcmp(kind, "error") || !strcmp(kind, "malformed") || !strcmp(kind, "refused") ||
-	    !strcmp(kind, "failed") || !strcmp(kind, "down"))
+	    !strcmp(kind, "failed") || !strcmp(kind, "down") || !strcmp(kind, "route-refused") ||
+	    !strcmp(kind, "address-refused"))
 		level = BURROW_LOG_WARNING;
 	else if (!strcmp(kind, "retry") || !strcmp(kind, "duplicate") || !strcmp(kind, "connect"))
 		level = BURROW_LOG_DEBUG;

@@ -13,6 +13,9 @@
 #include "session.h"
 #include "store.h"
 
+/* Request IDs a peer may use on one control stream (each is kept to refuse reuse). */
+#define REQUEST_IDS_MAX 1024
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 static const char *prefix_text(const struct burrow_prefix *p, char *buf, size_t size)
@@ -238,6 +241,7 @@ void burrowd_negotiate_start(struct burrowd_session *s)
 void burrowd_negotiate_end(struct burrowd_peer *peer)
 {
 	forget(peer);
+	device_mtu_update(peer->d);
 }
 
 bool burrowd_negotiate_handles(uint64_t type)
@@ -286,6 +290,13 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 
 	if (burrow_address_request_decode(c->value, c->length, req, &n_req, why, sizeof(why))) {
 		burrowd_session_abort(s, why);
+		return;
+	}
+	/* Each ID is remembered for the stream's life: bound what a peer can make us keep. */
+	if (s->seen_request_ids.n + n_req > REQUEST_IDS_MAX) {
+		snprintf(reason, sizeof(reason), "more than %d address requests on one control stream",
+			 REQUEST_IDS_MAX);
+		burrowd_session_abort(s, reason);
 		return;
 	}
 	for (size_t i = 0; i < n_req; i++) {
