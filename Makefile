@@ -59,7 +59,7 @@ help:
 	@echo "make check           unit tests + VM suite on the distro and debug kernels"
 	@echo "make fuzz            run the libFuzzer targets of burrowd's parsers"
 	@echo "make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
-	@echo "make demo            boot a guest, create a burrow device and show it"
+	@echo "make demo            boot a guest: a hub and two members joined by burrowd"
 	@echo "make vm-test KERNEL=distro|debug TESTS=<glob>   run VM tests"
 	@echo "make vm-shell KERNEL=distro|debug               interactive guest"
 	@echo "make dkms-install    add, build and install the module with DKMS"
@@ -143,10 +143,12 @@ DAEMON_SRCS := $(wildcard userspace/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/userspace/burrowd.o,$(DAEMON_OBJS))
 DAEMON := $(BUILD)/burrowd
-DAEMON_PKGS := libngtcp2 libngtcp2_crypto_gnutls gnutls nettle hogweed sqlite3 inih
+DAEMON_PKGS := libngtcp2 libngtcp2_crypto_gnutls gnutls nettle hogweed sqlite3 inih \
+	libnl-route-3.0 libnl-3.0
 DAEMON_CFLAGS := $(shell pkg-config --cflags $(DAEMON_PKGS) 2>/dev/null) -Iuserspace
 DAEMON_LIBS := $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null || \
-	echo -lngtcp2_crypto_gnutls -lngtcp2 -lgnutls -lhogweed -lnettle -lsqlite3 -linih)
+	echo -lngtcp2_crypto_gnutls -lngtcp2 -lgnutls -lhogweed -lnettle -lsqlite3 -linih \
+	-lnl-route-3 -lnl-3)
 
 $(BUILD)/userspace/%.o: userspace/%.c
 	@mkdir -p $(dir $@)
@@ -170,6 +172,19 @@ $(BUILD)/unit/test_quic_%: selftests/unit/test_quic_%.c $(DAEMON_LIB_OBJS) $(LIB
 		$(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(CMOCKA_LIBS)
 
 -include $(DAEMON_OBJS:.o=.d)
+
+# burrowd-capsule-client: a test peer (real QUIC handshake, then crafted
+# capsules) for the VM tests; it links burrowd's own objects.
+CAPSULE_CLIENT := $(BUILD)/burrowd-capsule-client
+
+ifneq ($(wildcard userspace/burrowd.c),)
+userspace: $(CAPSULE_CLIENT)
+endif
+
+$(CAPSULE_CLIENT): selftests/burrowd-client/capsule-client.c $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -o $@ $< \
+		$(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS)
 
 # ---- packages, DKMS, install ---------------------------------------------------
 

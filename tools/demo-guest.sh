@@ -1,48 +1,74 @@
 #!/bin/bash
-# Runs inside the demo guest: two nodes in network namespaces joined by a
-# veth "wire", a burrow tunnel between them configured by hand with
-# burrow-nl (burrowd will do this part itself), then traffic and counters.
+# Runs inside the demo guest: three nodes in network namespaces, a hub with
+# an address pool and two members, each running burrowd from a generated
+# config (selftests/lib/burrowd-hub.sh). Step by step: the handshakes, the
+# addresses the hub assigns, a route it accepts and one it refuses, the
+# kernel's view (burrow-nl show), traffic from member to member through the
+# hub, and the counters.
 . "$(dirname "$0")/../selftests/lib/tap.sh"
 . "$(dirname "$0")/../selftests/lib/burrow.sh"
-plan 4
+. "$(dirname "$0")/../selftests/lib/burrowd.sh"
+. "$(dirname "$0")/../selftests/lib/burrowd-hub.sh"
+plan 7
 step() { echo; echo "[$1] \$ ${*:2}"; in_ns "$@"; }
+title() { echo; echo "== $*"; }
 
-echo "== two nodes, $n1 (192.0.2.1) and $n2 (192.0.2.2), one burrow0 each"
-two_nodes 4 chacha20-poly1305
-ok $? "tunnel configured"
+title "three nodes: hub (burrow-n1), m2 (burrow-n2, 192.0.2.2), m3 (burrow-n3, 198.51.100.3)"
+bd_hub_nodes
+ip -n burrow-n2 addr add 10.20.2.1/32 dev lo	# something behind m2's advertised 10.20.2.0/24
+for n in 1 2 3; do
+	echo; echo "--- $(bd_conf "$n" | sed "s|$bd_dir/||")"
+	grep -v '^\(private_key\|state\|control_socket\|public_key\|log_level\)' "$(bd_conf "$n")"
+done
 
-step $n1 ip -d addr show dev burrow0
-step $n1 burrow-nl dev show
-step $n1 burrow-nl peer show burrow0
-step $n1 burrow-nl key show burrow0 peer 1
+title "handshake: each member dials the hub over QUIC (TLS 1.3, pinned Ed25519 keys)"
+bd_start 1
+bd_start 2
+bd_start 3
+members_up() { bd_up 2 && bd_up 3; }
+wait_for 90 members_up
+ok $? "both members have a session with the hub"
+for n in 1 2 3; do
+	grep -h 'session with .* up as' "$bd_dir/n$n/log" | sed "s/^/[$(bd_ns "$n")] /"
+done
 
-echo
-echo "== traffic through the tunnel"
-step $n1 ping -c 3 10.10.0.2
-ok $? "ping across the tunnel"
-step $n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
-wait_for 10 in_ns $n2 ss -ltn sport = :5201
-step $n1 iperf3 -c 10.10.0.2 -t 3
-ok $? "iperf3 across the tunnel"
+title "assigned addresses: ADDRESS_REQUEST -> ADDRESS_ASSIGN from the hub's pool"
+assigned() { [ -n "$(bd_assigned 2)" ] && [ -n "$(bd_assigned 3)" ]; }
+wait_for 30 assigned
+ok $? "the hub assigned an address to each member"
+# Whichever member asked first got .2: read what m3 was given.
+m3_address=$(bd_assigned 3); m3_address=${m3_address%/*}
+step burrow-n1 burrowd addresses -c "$(bd_conf 1)"
+step burrow-n2 ip -br addr show dev burrow0
+step burrow-n3 ip -br addr show dev burrow0
 
-echo
-echo "== what the wire carries: UDP to port $port2, never the inner ICMP"
-in_ns $n2 timeout 5 tcpdump -Z root -n -c 2 -i veth0 udp 2>/dev/null &
-capture=$!
-capture_ready() { [ "$(in_ns $n2 ss -a -0 | wc -l)" -gt 1 ]; }
-wait_for 5 capture_ready
-in_ns $n1 ping -c 2 -i 0.2 10.10.0.2 >/dev/null
-wait $capture
+title "routes: ROUTE_ADVERTISEMENT checked against the hub's policy (may_announce = 10.20.0.0/16)"
+refused() { bd_routes_json 3 | jq -e '.peers[0].refused_by_peer | length == 1'; }
+wait_for 30 refused
+ok $? "the hub accepted 10.20.3.0/24 and refused 192.168.30.0/24"
+step burrow-n1 burrowd routes -c "$(bd_conf 1)"
+step burrow-n3 burrowd routes -c "$(bd_conf 3)"
+grep -h 'refused' "$bd_dir/n1/log" "$bd_dir/n3/log" | grep route | sed 's/^/  log: /'
+step burrow-n1 ip route show dev burrow0
 
-echo
-echo "== counters"
-step $n2 burrow-nl -s dev show burrow0
-step $n2 ip -s link show burrow0
-# debugfs is read from outside the namespace ('ip netns exec' remounts /sys);
-# a device outside the initial namespace is named <dev>@<netns inode>.
-debugfs=/sys/kernel/debug/burrow/burrow0@$(stat -L -c %i /run/netns/$n2)
-echo; echo "\$ cat $debugfs/peers"
-cat "$debugfs/peers"
-[ "$(counter $n2 drop_decrypt)" = 0 ]
-ok $? "no decryption failures"
+title "the kernel's view"
+step burrow-n1 burrow-nl show
+
+title "traffic: m2 -> m3 through the hub, and the hub -> 10.20.2.1 behind m2"
+step burrow-n2 ping -c 3 "$m3_address"
+ok $? "m2 pings m3's assigned address through the hub"
+step burrow-n1 ping -c 2 10.20.2.1
+ok $? "the hub reaches the route m2 advertised"
+in_ns burrow-n3 iperf3 -s -1 -D -B "$m3_address" >/dev/null
+wait_for 10 in_ns burrow-n3 ss -ltn sport = :5201
+step burrow-n2 iperf3 -c "$m3_address" -t 3
+ok $? "iperf3 from m2 to m3 through the hub"
+
+title "counters"
+step burrow-n1 burrow-nl -s dev show burrow0
+step burrow-n1 burrow-nl peer show burrow0
+step burrow-n1 burrowd status -c "$(bd_conf 1)"
+drops=$(( $(counter burrow-n1 drop_decrypt) + $(counter burrow-n2 drop_decrypt) + $(counter burrow-n3 drop_decrypt) ))
+[ "$drops" = 0 ]
+ok $? "no decryption failures on any node"
 done_testing

@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	      "       burrowd run -c FILE\n"
 	      "       burrowd status [-j] -c FILE\n"
 	      "       burrowd rotate [PEER] -c FILE\n"
+	      "       burrowd routes [-j] -c FILE\n"
+	      "       burrowd addresses [-j] -c FILE\n"
 	      "       burrowd peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST] -c FILE\n"
 	      "       burrowd peer remove NAME -c FILE\n"
 	      "       burrowd peer list [-j] -c FILE\n", out);
@@ -74,7 +76,8 @@ static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, 
 	int level = BURROW_LOG_INFO;
 
 	if (!strcmp(kind, "error") || !strcmp(kind, "malformed") || !strcmp(kind, "refused") ||
-	    !strcmp(kind, "failed") || !strcmp(kind, "down"))
+	    !strcmp(kind, "failed") || !strcmp(kind, "down") || !strcmp(kind, "route-refused") ||
+	    !strcmp(kind, "address-refused"))
 		level = BURROW_LOG_WARNING;
 	else if (!strcmp(kind, "retry") || !strcmp(kind, "duplicate") || !strcmp(kind, "connect"))
 		level = BURROW_LOG_DEBUG;
@@ -265,6 +268,10 @@ static void control_command(const char *command, FILE *out, void *arg)
 		write_status(d, out, false);
 	} else if (!strcmp(command, "status -j")) {
 		write_status(d, out, true);
+	} else if (!strcmp(command, "routes") || !strcmp(command, "routes -j")) {
+		burrowd_negotiate_write_routes(d, out, command[6] != '\0');
+	} else if (!strcmp(command, "addresses") || !strcmp(command, "addresses -j")) {
+		burrowd_negotiate_write_addresses(d, out, command[9] != '\0');
 	} else if (!strncmp(command, "rotate", 6) && (command[6] == '\0' || command[6] == ' ')) {
 		const char *name = command[6] ? command + 7 : NULL;
 		size_t started = 0;
@@ -428,6 +435,7 @@ static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
 
 		snprintf(p->name, sizeof(p->name), "%s", cp->name);
 		memcpy(p->public_key, cp->public_key, 32);
+		p->policy = cp;
 		if (cp->has_endpoint)
 			peer_set_endpoint(d, p, &cp->endpoint, cp->endpoint_len, cp->endpoint_text);
 		if (cp->n_allowed_ips) {
@@ -533,6 +541,9 @@ static int cmd_run(void)
 		burrow_log(BURROW_LOG_ERROR, "out of memory");
 		goto out;
 	}
+	d->config = &cfg;
+	if (burrowd_negotiate_init(d))
+		goto out;
 	/* Peers a previous run left behind (kill -9) go before anything starts. */
 	for (size_t i = 0; i < d->n_peers; i++)
 		burrow_kernel_peer_delete(&d->kernel, d->peers[i].kernel_id);
@@ -589,6 +600,7 @@ out:
 		burrow_control_close(control);
 	if (d->quic)
 		burrow_quic_endpoint_free(d->quic);
+	burrowd_negotiate_fini(d);
 	if (d->kernel.nl) {
 		for (size_t i = 0; i < d->n_peers; i++)
 			if (d->peers[i].kernel_peer)
@@ -893,6 +905,10 @@ int main(int argc, char **argv)
 		return cmd_pubkey(n_words == 2 ? words[1] : NULL);
 	if (!strcmp(command, "status") && n_words == 1)
 		return cmd_control(json ? "status -j" : "status");
+	if (!strcmp(command, "routes") && n_words == 1)
+		return cmd_control(json ? "routes -j" : "routes");
+	if (!strcmp(command, "addresses") && n_words == 1)
+		return cmd_control(json ? "addresses -j" : "addresses");
 	if (!strcmp(command, "rotate") && n_words <= 2) {
 		char line[96];
 

@@ -45,6 +45,14 @@
 #define BURROW_CAPSULE_ROTATE_ACCEPT	0x2b0b05	/* server: generation + X25519 share */
 #define BURROW_CAPSULE_ROTATE_CONFIRM	0x2b0b06	/* client: swapped to generation */
 #define BURROW_CAPSULE_ROTATE_DONE	0x2b0b07	/* server: swapped to generation */
+#define BURROW_CAPSULE_ROUTE_REFUSED	0x2b0b08	/* routes of the peer's advertisement refused */
+/*
+ * RFC 9484 (CONNECT-IP) capsules, with their registered code points;
+ * layouts and rules in connectip.h.
+ */
+#define BURROW_CAPSULE_ADDRESS_ASSIGN		0x01
+#define BURROW_CAPSULE_ADDRESS_REQUEST		0x02
+#define BURROW_CAPSULE_ROUTE_ADVERTISEMENT	0x03
 
 /* Encoded length of v (1, 2, 4 or 8); 0 if v > BURROW_VARINT_MAX. */
 size_t burrow_varint_len(uint64_t v);

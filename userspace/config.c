@@ -36,27 +36,8 @@
 #define MTU_MIN 576
 #define MTU_MAX 65535
 
-struct parse_state {
-	struct burrow_config *cfg;
-	const char *text;		/* remaining input */
-	unsigned int line;		/* of the line last handed to inih */
-	char *err;
-	size_t err_size;
-	bool failed;
-	/* current section: the node, a peer (index), or neither */
-	enum { SEC_NONE, SEC_NODE, SEC_PEER } section;
-	size_t peer;
-	bool seen_node;
-	unsigned int node_line;
-	/* which [node] keys were given (for duplicates) */
-	unsigned int node_keys;
-	unsigned int peer_keys;
-};
 
-static void fail(struct parse_state *ps, unsigned int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fail(struct parse_state *ps, unsigned int line, const char *fmt, ...)
+void burrow_config_fail(struct parse_state *ps, unsigned int line, const char *fmt, ...)
 {
 	char msg[BURROW_CONFIG_ERR_MAX];
 	va_list ap;
@@ -77,18 +58,18 @@ static void fail(struct parse_state *ps, unsigned int line, const char *fmt, ...
 /* ---- value lists ------------------------------------------------------------- */
 
 /* Split a comma list into trimmed items; calls item() for each. Empty items are errors. */
-static int for_each_item(struct parse_state *ps, const char *key, const char *value,
+int burrow_config_for_each_item(struct parse_state *ps, const char *key, const char *value,
 			 int (*item)(struct parse_state *ps, const char *text, void *ctx), void *ctx)
 {
 	char *copy = strdup(value), *save = NULL, *tok;
 	int ret = 0;
 
 	if (!copy) {
-		fail(ps, ps->line, "out of memory");
+		burrow_config_fail(ps, ps->line, "out of memory");
 		return -ENOMEM;
 	}
 	if (!*value || value[strlen(value) - 1] == ',' || *value == ',' || strstr(value, ",,")) {
-		fail(ps, ps->line, "%s: invalid list '%s': empty item", key, value);
+		burrow_config_fail(ps, ps->line, "%s: invalid list '%s': empty item", key, value);
 		free(copy);
 		return -EINVAL;
 	}
@@ -101,7 +82,7 @@ static int for_each_item(struct parse_state *ps, const char *key, const char *va
 		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
 		if (!*tok) {
-			fail(ps, ps->line, "%s: invalid list '%s': empty item", key, value);
+			burrow_config_fail(ps, ps->line, "%s: invalid list '%s': empty item", key, value);
 			ret = -EINVAL;
 			break;
 		}
@@ -127,18 +108,18 @@ static int enum_item(struct parse_state *ps, const char *text, void *ctx)
 	uint8_t v;
 
 	if (list->from_name(text, &v) < 0) {
-		fail(ps, ps->line, "%s: unknown value '%s' (known: %s)", list->key, text,
+		burrow_config_fail(ps, ps->line, "%s: unknown value '%s' (known: %s)", list->key, text,
 		     list->known);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < *list->n; i++) {
 		if (list->values[i] == v) {
-			fail(ps, ps->line, "%s: '%s' listed twice", list->key, text);
+			burrow_config_fail(ps, ps->line, "%s: '%s' listed twice", list->key, text);
 			return -EINVAL;
 		}
 	}
 	if (*list->n == BURROW_CONFIG_LIST_MAX) {
-		fail(ps, ps->line, "%s: too many entries", list->key);
+		burrow_config_fail(ps, ps->line, "%s: too many entries", list->key);
 		return -EINVAL;
 	}
 	list->values[(*list->n)++] = v;
@@ -159,7 +140,7 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 	struct burrow_prefix prefix, *grown;
 
 	if (burrow_prefix_parse(text, &prefix, why, sizeof(why)) < 0) {
-		fail(ps, ps->line, "allowed_ips: %s", why);
+		burrow_config_fail(ps, ps->line, "allowed_ips: %s", why);
 		return -EINVAL;
 	}
 	for (size_t p = 0; p < cfg->n_peers; p++) {
@@ -167,16 +148,16 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 			if (!same_prefix(&cfg->peers[p].allowed_ips[i], &prefix))
 				continue;
 			if (&cfg->peers[p] == peer)
-				fail(ps, ps->line, "allowed_ips: '%s' listed twice", text);
+				burrow_config_fail(ps, ps->line, "allowed_ips: '%s' listed twice", text);
 			else
-				fail(ps, ps->line, "allowed_ips: '%s' already belongs to peer '%s'",
+				burrow_config_fail(ps, ps->line, "allowed_ips: '%s' already belongs to peer '%s'",
 				     text, cfg->peers[p].name);
 			return -EINVAL;
 		}
 	}
 	grown = realloc(peer->allowed_ips, (peer->n_allowed_ips + 1) * sizeof(*grown));
 	if (!grown) {
-		fail(ps, ps->line, "out of memory");
+		burrow_config_fail(ps, ps->line, "out of memory");
 		return -ENOMEM;
 	}
 	peer->allowed_ips = grown;
@@ -190,17 +171,17 @@ static int set_path(struct parse_state *ps, const char *key, const char *value, 
 	char *copy;
 
 	if (value[0] != '/') {
-		fail(ps, ps->line, "%s: '%s' is not an absolute path", key, value);
+		burrow_config_fail(ps, ps->line, "%s: '%s' is not an absolute path", key, value);
 		return -EINVAL;
 	}
 	if (strlen(value) >= max_len) {
-		fail(ps, ps->line, "%s: '%s' is longer than %zu characters", key, value,
+		burrow_config_fail(ps, ps->line, "%s: '%s' is longer than %zu characters", key, value,
 		     max_len - 1);
 		return -EINVAL;
 	}
 	copy = strdup(value);
 	if (!copy) {
-		fail(ps, ps->line, "out of memory");
+		burrow_config_fail(ps, ps->line, "out of memory");
 		return -ENOMEM;
 	}
 	free(*slot);
@@ -213,7 +194,7 @@ static int set_path(struct parse_state *ps, const char *key, const char *value, 
 enum node_key {
 	NK_NAME, NK_PRIVATE_KEY, NK_LISTEN_ADDRESS, NK_LISTEN_PORT, NK_DEVICE, NK_STATE,
 	NK_CONTROL_SOCKET, NK_LOG_LEVEL, NK_ROTATION_INTERVAL, NK_IDLE_TIMEOUT, NK_CIPHERS, NK_ENCAPSULATIONS,
-	NK_MTU, NK_COUNT
+	NK_MTU, NK_ADDRESS, NK_ADDRESS_POOL, NK_ADVERTISE_ROUTES, NK_COUNT
 };
 
 static const char *const node_key_names[NK_COUNT] = {
@@ -230,14 +211,23 @@ static const char *const node_key_names[NK_COUNT] = {
 	[NK_CIPHERS] = "ciphers",
 	[NK_ENCAPSULATIONS] = "encapsulations",
 	[NK_MTU] = "mtu",
+	[NK_ADDRESS] = "address",
+	[NK_ADDRESS_POOL] = "address_pool",
+	[NK_ADVERTISE_ROUTES] = "advertise_routes",
 };
 
-enum peer_key { PK_PUBLIC_KEY, PK_ENDPOINT, PK_ALLOWED_IPS, PK_COUNT };
+enum peer_key {
+	PK_PUBLIC_KEY, PK_ENDPOINT, PK_ALLOWED_IPS, PK_REQUEST_ADDRESS, PK_MAY_ANNOUNCE,
+	PK_MAY_REACH, PK_COUNT
+};
 
 static const char *const peer_key_names[PK_COUNT] = {
 	[PK_PUBLIC_KEY] = "public_key",
 	[PK_ENDPOINT] = "endpoint",
 	[PK_ALLOWED_IPS] = "allowed_ips",
+	[PK_REQUEST_ADDRESS] = "request_address",
+	[PK_MAY_ANNOUNCE] = "may_announce",
+	[PK_MAY_REACH] = "may_reach",
 };
 
 static int lookup(const char *const *names, int count, const char *name)
@@ -256,11 +246,11 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 	int key = lookup(node_key_names, NK_COUNT, name);
 
 	if (key < 0) {
-		fail(ps, ps->line, "unknown key '%s' in [node]", name);
+		burrow_config_fail(ps, ps->line, "unknown key '%s' in [node]", name);
 		return;
 	}
 	if (ps->node_keys & (1u << key)) {
-		fail(ps, ps->line, "key '%s' given twice in [node]", name);
+		burrow_config_fail(ps, ps->line, "key '%s' given twice in [node]", name);
 		return;
 	}
 	ps->node_keys |= 1u << key;
@@ -268,7 +258,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 	switch ((enum node_key)key) {
 	case NK_NAME:
 		if (!burrow_config_name_valid(value)) {
-			fail(ps, ps->line, "name: invalid name '%s' (1-%d of A-Z a-z 0-9 . _ -)",
+			burrow_config_fail(ps, ps->line, "name: invalid name '%s' (1-%d of A-Z a-z 0-9 . _ -)",
 			     value, BURROW_CONFIG_NAME_MAX);
 			return;
 		}
@@ -294,14 +284,14 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 			sin6->sin6_addr = a6;
 			node->listen_len = sizeof(*sin6);
 		} else {
-			fail(ps, ps->line,
+			burrow_config_fail(ps, ps->line,
 			     "listen_address: '%s' is not a numeric IPv4 or IPv6 address", value);
 		}
 		break;
 	}
 	case NK_LISTEN_PORT:
 		if (burrow_config_parse_uint(value, 1, 65535, &v) < 0) {
-			fail(ps, ps->line, "listen_port: invalid port '%s' (1-65535)", value);
+			burrow_config_fail(ps, ps->line, "listen_port: invalid port '%s' (1-65535)", value);
 			return;
 		}
 		node->listen_port = (uint16_t)v;
@@ -309,7 +299,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 	case NK_DEVICE:
 		if (!*value || strlen(value) >= sizeof(node->device) || strpbrk(value, "/: \t") ||
 		    !strcmp(value, ".") || !strcmp(value, "..")) {
-			fail(ps, ps->line,
+			burrow_config_fail(ps, ps->line,
 			     "device: invalid interface name '%s' (1-15 characters, no '/', ':' or spaces)",
 			     value);
 			return;
@@ -325,12 +315,12 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		break;
 	case NK_LOG_LEVEL:
 		if (burrow_log_level_from_name(value, &node->log_level) < 0)
-			fail(ps, ps->line,
+			burrow_config_fail(ps, ps->line,
 			     "log_level: unknown level '%s' (error, warning, info, debug)", value);
 		break;
 	case NK_ROTATION_INTERVAL:
 		if (burrow_config_parse_uint(value, 0, ROTATION_MAX_S, &v) < 0 || (v && v < ROTATION_MIN_S)) {
-			fail(ps, ps->line,
+			burrow_config_fail(ps, ps->line,
 			     "rotation_interval: invalid '%s' (seconds: 0 for none, or %d-%d)",
 			     value, ROTATION_MIN_S, ROTATION_MAX_S);
 			return;
@@ -339,7 +329,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		break;
 	case NK_IDLE_TIMEOUT:
 		if (burrow_config_parse_uint(value, IDLE_TIMEOUT_MIN_S, IDLE_TIMEOUT_MAX_S, &v) < 0) {
-			fail(ps, ps->line, "idle_timeout: invalid '%s' (seconds: %d-%d)", value,
+			burrow_config_fail(ps, ps->line, "idle_timeout: invalid '%s' (seconds: %d-%d)", value,
 			     IDLE_TIMEOUT_MIN_S, IDLE_TIMEOUT_MAX_S);
 			return;
 		}
@@ -351,7 +341,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 					  "chacha20-poly1305, aes-128-gcm, aes-256-gcm" };
 
 		node->n_ciphers = 0;
-		for_each_item(ps, name, value, enum_item, &list);
+		burrow_config_for_each_item(ps, name, value, enum_item, &list);
 		break;
 	}
 	case NK_ENCAPSULATIONS: {
@@ -359,15 +349,24 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 					  burrow_encap_from_name, "udp, quic" };
 
 		node->n_encaps = 0;
-		for_each_item(ps, name, value, enum_item, &list);
+		burrow_config_for_each_item(ps, name, value, enum_item, &list);
 		break;
 	}
 	case NK_MTU:
 		if (burrow_config_parse_uint(value, MTU_MIN, MTU_MAX, &v) < 0) {
-			fail(ps, ps->line, "mtu: invalid '%s' (%d-%d)", value, MTU_MIN, MTU_MAX);
+			burrow_config_fail(ps, ps->line, "mtu: invalid '%s' (%d-%d)", value, MTU_MIN, MTU_MAX);
 			return;
 		}
 		node->mtu = (uint32_t)v;
+		break;
+	case NK_ADDRESS:
+		burrow_config_for_each_item(ps, name, value, burrow_config_address_item, &node->addresses);
+		break;
+	case NK_ADDRESS_POOL:
+		burrow_config_prefix_list_key(ps, name, value, &node->address_pool, false, 2);
+		break;
+	case NK_ADVERTISE_ROUTES:
+		burrow_config_prefix_list_key(ps, name, value, &node->advertise_routes, false, 0);
 		break;
 	case NK_COUNT:
 		break;
@@ -382,12 +381,12 @@ static void peer_key(struct parse_state *ps, const char *name, const char *value
 	int key = lookup(peer_key_names, PK_COUNT, name);
 
 	if (key < 0) {
-		fail(ps, ps->line, "unknown key '%s' in [peer %s]", name, peer->name);
+		burrow_config_fail(ps, ps->line, "unknown key '%s' in [peer %s]", name, peer->name);
 		return;
 	}
 	/* allowed_ips may repeat (each adds prefixes), so long lists fit lines */
 	if (key != PK_ALLOWED_IPS && (ps->peer_keys & (1u << key))) {
-		fail(ps, ps->line, "key '%s' given twice in [peer %s]", name, peer->name);
+		burrow_config_fail(ps, ps->line, "key '%s' given twice in [peer %s]", name, peer->name);
 		return;
 	}
 	ps->peer_keys |= 1u << key;
@@ -395,13 +394,13 @@ static void peer_key(struct parse_state *ps, const char *name, const char *value
 	switch ((enum peer_key)key) {
 	case PK_PUBLIC_KEY:
 		if (burrow_public_key_from_text(value, peer->public_key, why, sizeof(why)) < 0) {
-			fail(ps, ps->line, "public_key: %s", why);
+			burrow_config_fail(ps, ps->line, "public_key: %s", why);
 			return;
 		}
 		for (size_t i = 0; i < ps->peer; i++) {
 			if (!memcmp(ps->cfg->peers[i].public_key, peer->public_key,
 				    BURROW_PUBLIC_KEY_LEN)) {
-				fail(ps, ps->line,
+				burrow_config_fail(ps, ps->line,
 				     "public_key: '%s' is already the key of peer '%s' (line %u)",
 				     value, ps->cfg->peers[i].name, ps->cfg->peers[i].line);
 				return;
@@ -411,14 +410,24 @@ static void peer_key(struct parse_state *ps, const char *name, const char *value
 	case PK_ENDPOINT:
 		if (burrow_endpoint_parse(value, &peer->endpoint, &peer->endpoint_len, why,
 					  sizeof(why)) < 0) {
-			fail(ps, ps->line, "endpoint: %s", why);
+			burrow_config_fail(ps, ps->line, "endpoint: %s", why);
 			return;
 		}
 		peer->has_endpoint = true;
 		snprintf(peer->endpoint_text, sizeof(peer->endpoint_text), "%s", value);
 		break;
 	case PK_ALLOWED_IPS:
-		for_each_item(ps, name, value, prefix_item, peer);
+		burrow_config_for_each_item(ps, name, value, prefix_item, peer);
+		break;
+	case PK_REQUEST_ADDRESS:
+		burrow_config_prefix_list_key(ps, name, value, &peer->request_address, true, 0);
+		break;
+	case PK_MAY_ANNOUNCE:
+		burrow_config_prefix_list_key(ps, name, value, &peer->may_announce, false, 0);
+		break;
+	case PK_MAY_REACH:
+		burrow_config_prefix_list_key(ps, name, value, &peer->may_reach, false, 0);
+		peer->has_may_reach = true;
 		break;
 	case PK_COUNT:
 		break;
@@ -429,7 +438,7 @@ static void peer_key(struct parse_state *ps, const char *name, const char *value
 static void section_done(struct parse_state *ps)
 {
 	if (ps->section == SEC_PEER && !(ps->peer_keys & (1u << PK_PUBLIC_KEY)))
-		fail(ps, ps->cfg->peers[ps->peer].line, "[peer %s] has no public_key (required)",
+		burrow_config_fail(ps, ps->cfg->peers[ps->peer].line, "[peer %s] has no public_key (required)",
 		     ps->cfg->peers[ps->peer].name);
 	ps->section = SEC_NONE;
 }
@@ -443,7 +452,7 @@ static void section_start(struct parse_state *ps, const char *section)
 		return;
 	if (!strcmp(section, "node")) {
 		if (ps->seen_node) {
-			fail(ps, ps->line, "second [node] section (first at line %u)", ps->node_line);
+			burrow_config_fail(ps, ps->line, "second [node] section (first at line %u)", ps->node_line);
 			return;
 		}
 		ps->seen_node = true;
@@ -456,20 +465,20 @@ static void section_start(struct parse_state *ps, const char *section)
 		struct burrow_config_peer *grown;
 
 		if (!burrow_config_name_valid(name)) {
-			fail(ps, ps->line, "invalid peer name '%s' in [%s] (1-%d of A-Z a-z 0-9 . _ -)",
+			burrow_config_fail(ps, ps->line, "invalid peer name '%s' in [%s] (1-%d of A-Z a-z 0-9 . _ -)",
 			     name, section, BURROW_CONFIG_NAME_MAX);
 			return;
 		}
 		for (size_t i = 0; i < cfg->n_peers; i++) {
 			if (!strcmp(cfg->peers[i].name, name)) {
-				fail(ps, ps->line, "duplicate peer name '%s' (first at line %u)", name,
+				burrow_config_fail(ps, ps->line, "duplicate peer name '%s' (first at line %u)", name,
 				     cfg->peers[i].line);
 				return;
 			}
 		}
 		grown = realloc(cfg->peers, (cfg->n_peers + 1) * sizeof(*grown));
 		if (!grown) {
-			fail(ps, ps->line, "out of memory");
+			burrow_config_fail(ps, ps->line, "out of memory");
 			return;
 		}
 		cfg->peers = grown;
@@ -481,7 +490,7 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->section = SEC_PEER;
 		return;
 	}
-	fail(ps, ps->line, "unknown section '[%s]' (expected [node] or [peer NAME])", section);
+	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node] or [peer NAME])", section);
 }
 
 /*
@@ -500,7 +509,7 @@ static char *read_line(char *buf, int size, void *stream)
 	len = nl ? (size_t)(nl - ps->text) + 1 : strlen(ps->text);
 	ps->line++;
 	if (len >= (size_t)size) {
-		fail(ps, ps->line, "line longer than %d characters", size - 2);
+		burrow_config_fail(ps, ps->line, "line longer than %d characters", size - 2);
 		return NULL;
 	}
 	memcpy(buf, ps->text, len);
@@ -519,7 +528,7 @@ static char *read_line(char *buf, int size, void *stream)
 		size_t n;
 
 		if (!close) {
-			fail(ps, ps->line, "section header without ']'");
+			burrow_config_fail(ps, ps->line, "section header without ']'");
 			return NULL;
 		}
 		n = (size_t)(close - p - 1);
@@ -549,7 +558,7 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		peer_key(ps, name, value);
 		break;
 	case SEC_NONE:
-		fail(ps, ps->line, "key '%s' outside a section", name);
+		burrow_config_fail(ps, ps->line, "key '%s' outside a section", name);
 		break;
 	}
 	return 1;
@@ -576,7 +585,7 @@ static int fill_defaults(struct parse_state *ps)
 		node->control_socket = strdup(path);
 	}
 	if (!node->private_key || !node->state || !node->control_socket) {
-		fail(ps, 0, "out of memory");
+		burrow_config_fail(ps, 0, "out of memory");
 		return -ENOMEM;
 	}
 	if (node->listen.ss_family == AF_INET)
@@ -640,15 +649,15 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 	ini_allow_multiline = false;
 	ret = ini_parse_stream(read_line, &ps, handle_key, &ps);
 	if (!ps.failed && ret > 0)
-		fail(&ps, (unsigned int)ret, "syntax error (expected '[section]' or 'key = value')");
+		burrow_config_fail(&ps, (unsigned int)ret, "syntax error (expected '[section]' or 'key = value')");
 	else if (!ps.failed && ret < 0)
-		fail(&ps, 0, "cannot parse: out of memory");
+		burrow_config_fail(&ps, 0, "cannot parse: out of memory");
 	if (!ps.failed)
 		section_done(&ps);
 	if (!ps.failed && !ps.seen_node)
-		fail(&ps, 0, "no [node] section (it must give at least 'name')");
+		burrow_config_fail(&ps, 0, "no [node] section (it must give at least 'name')");
 	if (!ps.failed && !cfg->node.name[0])
-		fail(&ps, ps.node_line, "[node] has no name (required)");
+		burrow_config_fail(&ps, ps.node_line, "[node] has no name (required)");
 	if (!ps.failed)
 		fill_defaults(&ps);
 	if (ps.failed) {
@@ -701,9 +710,16 @@ void burrow_config_free(struct burrow_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->n_peers; i++)
+	for (size_t i = 0; i < cfg->n_peers; i++) {
 		free(cfg->peers[i].allowed_ips);
+		free(cfg->peers[i].request_address.items);
+		free(cfg->peers[i].may_announce.items);
+		free(cfg->peers[i].may_reach.items);
+	}
 	free(cfg->peers);
+	free(cfg->node.addresses.items);
+	free(cfg->node.address_pool.items);
+	free(cfg->node.advertise_routes.items);
 	free(cfg->node.private_key);
 	free(cfg->node.state);
 	free(cfg->node.control_socket);

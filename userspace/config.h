@@ -13,6 +13,9 @@
  *   public_key = <44-char base64>  (required)
  *   endpoint = 192.0.2.2:51820     (optional; numeric address, [v6]:port for IPv6)
  *   allowed_ips = 10.0.0.2/32, fd00::2/128
+ *   request_address = auto         (negotiation keys: see struct burrow_config_peer)
+ *   may_announce = 10.20.0.0/16
+ *   may_reach = 10.99.0.0/24
  *
  * Usage:
  *   struct burrow_config cfg;
@@ -58,6 +61,12 @@ struct burrow_prefix {
 	uint8_t len;				/* prefix length */
 };
 
+/* A heap array of prefixes (config lists). */
+struct burrow_prefix_list {
+	struct burrow_prefix *items;
+	size_t n;
+};
+
 struct burrow_config_peer {
 	char name[BURROW_CONFIG_NAME_MAX + 1];
 	uint8_t public_key[BURROW_PUBLIC_KEY_LEN];
@@ -67,6 +76,19 @@ struct burrow_config_peer {
 	char endpoint_text[64];			/* as written in the file */
 	struct burrow_prefix *allowed_ips;	/* heap */
 	size_t n_allowed_ips;
+	/*
+	 * Negotiation (docs/operations.md, "Addresses and routes"):
+	 * request_address: addresses asked of this peer; "auto" is 0.0.0.0/32
+	 *   and "auto6" ::/128, the all-zero "no preference" of RFC 9484.
+	 * may_announce: routes the peer may advertise (each accepted one lies
+	 *   inside one of these); empty: none.
+	 * may_reach: our advertised routes the peer is told about (those
+	 *   inside one of these); has_may_reach false: all of them.
+	 */
+	struct burrow_prefix_list request_address;
+	struct burrow_prefix_list may_announce;
+	struct burrow_prefix_list may_reach;
+	bool has_may_reach;
 	unsigned int line;			/* of the [peer NAME] header */
 };
 
@@ -87,6 +109,9 @@ struct burrow_config_node {
 	uint8_t encaps[BURROW_CONFIG_LIST_MAX];	/* enum burrow_encap, preference order */
 	size_t n_encaps;
 	uint32_t mtu;
+	struct burrow_prefix_list addresses;	/* put on the device while burrowd runs */
+	struct burrow_prefix_list address_pool;	/* handed to peers that ask */
+	struct burrow_prefix_list advertise_routes;	/* prefixes this node reaches */
 };
 
 struct burrow_config {

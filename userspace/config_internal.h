@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Private to config.c and config_values.c. */
+/* Private to config.c, config_values.c and config_prefixes.c. */
 #ifndef BURROW_CONFIG_INTERNAL_H
 #define BURROW_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "config.h"
 
 /* snprintf into err when err is not NULL. */
 void burrow_config_set_err(char *err, size_t err_size, const char *fmt, ...)
@@ -11,5 +14,42 @@ void burrow_config_set_err(char *err, size_t err_size, const char *fmt, ...)
 /* Decimal digits only (no sign, no blanks), min <= value <= max; else -EINVAL. */
 int burrow_config_parse_uint(const char *text, unsigned long long min, unsigned long long max,
 			     unsigned long long *out);
+
+/* The parser's state while it reads one file (config.c). */
+struct parse_state {
+	struct burrow_config *cfg;
+	const char *text;		/* remaining input */
+	unsigned int line;		/* of the line last handed to inih */
+	char *err;
+	size_t err_size;
+	bool failed;
+	/* current section: the node, a peer (index), or neither */
+	enum { SEC_NONE, SEC_NODE, SEC_PEER } section;
+	size_t peer;
+	bool seen_node;
+	unsigned int node_line;
+	/* which [node] keys were given (for duplicates) */
+	unsigned int node_keys;
+	unsigned int peer_keys;
+};
+
+/* Record the first error as "FILE:LINE: message"; later ones are dropped. */
+void burrow_config_fail(struct parse_state *ps, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Split a comma list into trimmed items and call item() for each; empty items are errors. */
+int burrow_config_for_each_item(struct parse_state *ps, const char *key, const char *value,
+				int (*item)(struct parse_state *ps, const char *text, void *ctx),
+				void *ctx);
+
+/* config_prefixes.c: a list item of 'address' (ctx: struct burrow_prefix_list *). */
+int burrow_config_address_item(struct parse_state *ps, const char *text, void *ctx);
+/*
+ * A prefix-list key into list: "auto"/"auto6" allowed where allow_auto, at
+ * least min_host_bits host bits per prefix; address_pool and
+ * advertise_routes may not overlap themselves.
+ */
+void burrow_config_prefix_list_key(struct parse_state *ps, const char *key, const char *value,
+				   struct burrow_prefix_list *list, bool allow_auto,
+				   unsigned int min_host_bits);
 
 #endif /* BURROW_CONFIG_INTERNAL_H */

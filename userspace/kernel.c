@@ -260,6 +260,22 @@ int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx
 	return ret ? fail(k, ret, "peer add") : 0;
 }
 
+int burrow_kernel_peer_set_prefixes(struct burrow_kernel *k, uint32_t id,
+				    const struct burrow_nl_prefix *prefixes, size_t n_prefixes)
+{
+	struct burrow_nl_peer_config config = {
+		.dev = dev_ref(k),
+		.id = id,
+		.allowed_ips_op_set = true,
+		.allowed_ips_op = BURROW_ALLOWED_IPS_OP_REPLACE,
+		.allowed_ips = prefixes,
+		.allowed_ips_count = n_prefixes,
+	};
+	int ret = burrow_nl_peer_set(k->nl, &config);
+
+	return ret ? fail(k, ret, "peer set allowed-ips") : 0;
+}
+
 int burrow_kernel_peer_get(struct burrow_kernel *k, uint32_t id, struct burrow_nl_peer *peer)
 {
 	struct burrow_nl_dev_ref ref = dev_ref(k);

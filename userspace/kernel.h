@@ -65,6 +65,9 @@ int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx
 			       const struct sockaddr *endpoint,
 			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,
 			       const struct burrow_kernel_quic *quic, bool exists);
+/* Replace a peer's allowed prefixes (negotiated routes and leases changed). */
+int burrow_kernel_peer_set_prefixes(struct burrow_kernel *k, uint32_t id,
+				    const struct burrow_nl_prefix *prefixes, size_t n_prefixes);
 /* Delete a peer; a missing one is not an error. */
 int burrow_kernel_peer_delete(struct burrow_kernel *k, uint32_t id);
 /* Counters and endpoint of a peer (release with burrow_nl_peer_release). */

@@ -141,6 +141,12 @@ static int send_capsule(struct burrowd_session *s, uint64_t type, const uint8_t 
 	return ret;
 }
 
+int burrowd_session_send(struct burrowd_session *s, uint64_t type, const uint8_t *value,
+			 size_t len)
+{
+	return send_capsule(s, type, value, len);
+}
+
 static void send_rotate(struct burrowd_session *s, uint64_t type, uint64_t generation,
 			const uint8_t *share)
 {
@@ -203,8 +209,15 @@ static void session_detach(struct burrowd_session *s)
 	burrow_x25519_wipe(&s->ephemeral);
 	if (s->peer->session == s) {
 		s->peer->session = NULL;
+		burrowd_negotiate_end(s->peer);
 		kernel_peer_remove(s->peer);
 	}
+}
+
+void burrowd_session_abort(struct burrowd_session *s, const char *reason)
+{
+	burrowd_event(s->d, s->peer, "malformed", "%s from %s", reason, s->peer->name);
+	session_close(s, APP_ERROR_MALFORMED, reason);
 }
 
 static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason)
@@ -586,6 +599,7 @@ static void session_up(struct burrowd_session *s)
 	if (s->is_client && d->settings.rotation_interval_s)
 		burrow_timer_arm_in(d->loop, &s->rotate_timer,
 				    d->settings.rotation_interval_s * BURROW_NSEC_PER_SEC);
+	burrowd_negotiate_start(s);
 }
 
 static void handle_hello(struct burrowd_session *s, const struct burrow_capsule *c)
@@ -904,7 +918,16 @@ static void handle_capsule(struct burrowd_session *s, const struct burrow_capsul
 		handle_rotation(s, c);
 		break;
 	default:
-		break;	/* RFC 9297 §3.2: unknown capsule types are skipped */
+		if (!burrowd_negotiate_handles(c->type))
+			break;	/* RFC 9297 §3.2: unknown capsule types are skipped */
+		if (s->state != BURROWD_UP) {
+			snprintf(reason, sizeof(reason), "%s before the session is up",
+				 burrow_capsule_type_name(c->type));
+			burrowd_session_abort(s, reason);
+			break;
+		}
+		burrowd_negotiate_capsule(s, c);
+		break;
 	}
 }
 
@@ -992,6 +1015,7 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	if (!peer->session && !s->d->stopping)
 		schedule_reconnect(peer);
 	burrow_capsule_reader_free(&s->reader);
+	burrow_request_ids_free(&s->seen_request_ids);
 	burrow_x25519_wipe(&s->ephemeral);
 	free(s);
 }

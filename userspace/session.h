@@ -24,6 +24,9 @@
 #include "kernel.h"
 #include "keysched.h"
 #include "loop.h"
+#include "negotiate.h"
+#include "netconf.h"
+#include "pool.h"
 #include "quic.h"
 
 struct burrowd;
@@ -55,6 +58,8 @@ struct burrowd_peer {
 	size_t n_prefixes;
 	uint32_t kernel_id;			/* our kernel's id for this peer */
 	bool kernel_peer;			/* we created it and it exists */
+	const struct burrow_config_peer *policy;	/* negotiation keys; NULL: none */
+	struct burrowd_negotiation nego;	/* addresses and routes agreed with it */
 
 	struct burrowd_session *session;	/* current session or NULL */
 	struct burrow_timer reconnect_timer;
@@ -72,6 +77,8 @@ struct burrowd_session {
 	enum burrowd_session_state state;
 	int64_t stream_id;			/* -1 until opened / first received */
 	struct burrow_capsule_reader reader;
+	uint64_t next_request_id;		/* last ADDRESS_REQUEST ID we used */
+	struct burrow_request_ids seen_request_ids;	/* the peer's, never reused */
 	bool hello_sent;
 	bool hello_received;
 	bool fin_received;			/* the peer ended the control stream */
@@ -117,6 +124,9 @@ struct burrowd {
 	int udp_fd;
 	int udp_family;
 	struct burrowd_settings settings;
+	const struct burrow_config *config;	/* the file read at start */
+	struct burrow_pool pool;		/* address_pool and its leases */
+	struct burrow_netconf netconf;		/* what burrowd put on the device */
 	char public_key_text[64];		/* our own, for status */
 	struct burrowd_peer *peers;
 	size_t n_peers;
@@ -149,6 +159,12 @@ void burrowd_on_kernel_event(void *d);
 int burrowd_session_rotate(struct burrowd_session *s);
 /* Close everything: sessions, kernel peers we created (clean shutdown). */
 void burrowd_sessions_stop(struct burrowd *d);
+
+/* Send a capsule on s's control stream: 0 or -errno (logged). */
+int burrowd_session_send(struct burrowd_session *s, uint64_t type, const uint8_t *value,
+			 size_t len);
+/* The peer broke the protocol (reason names how): abort the control stream. */
+void burrowd_session_abort(struct burrowd_session *s, const char *reason);
 
 /* Lookups. */
 struct burrowd_peer *burrowd_peer_by_key(struct burrowd *d, const uint8_t key[32]);

@@ -69,6 +69,15 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE sessions ADD COLUMN encap TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX events_by_time ON events(time_ms);"
 	"CREATE INDEX events_by_node ON events(node_id);",
+
+	/* v3: addresses this node's pool handed out, one per node and family,
+	 * so a peer gets the same one after either side restarts */
+	"CREATE TABLE address_leases ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  family INTEGER NOT NULL CHECK (family IN (4, 6)),"
+	"  address TEXT NOT NULL UNIQUE,"
+	"  assigned_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (node_id, family));",
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");

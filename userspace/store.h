@@ -38,7 +38,7 @@
 
 #define BURROW_STORE_ERR_MAX 512
 /* Version this code writes; older ones are migrated on open. */
-#define BURROW_STORE_SCHEMA_VERSION 2
+#define BURROW_STORE_SCHEMA_VERSION 3
 
 /* burrow_store_open flags */
 #define BURROW_STORE_READONLY 0x1	/* no writes, no migrations: schema must be current */
@@ -126,6 +126,26 @@ int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burr
 void burrow_store_events_free(struct burrow_event *events, size_t n);
 /* Delete all but the newest `keep` events. */
 int burrow_store_event_prune(struct burrow_store *st, size_t keep);
+
+/*
+ * Address leases (store_lease.c): the address a node's pool gave a peer,
+ * one per node and IP version (4 or 6), as "10.99.0.2/32". set replaces
+ * that node's lease of that version; -EEXIST when another node holds the
+ * address, -ENOENT when the node is unknown. list: every lease, ordered by
+ * address text; free with burrow_store_leases_free.
+ */
+struct burrow_lease {
+	uint8_t public_key[32];
+	char node_name[64];
+	int version;				/* 4 or 6 */
+	char address[64];
+	int64_t assigned_ms;
+};
+
+int burrow_store_lease_set(struct burrow_store *st, const uint8_t public_key[32], int version,
+			   const char *address);
+int burrow_store_lease_list(struct burrow_store *st, struct burrow_lease **leases, size_t *n);
+void burrow_store_leases_free(struct burrow_lease *leases);
 
 /* PRAGMA integrity_check: 0 when "ok"; -EIO with the first problem in
  * burrow_store_error otherwise. */

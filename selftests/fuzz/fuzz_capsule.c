@@ -5,7 +5,10 @@
  * its first byte, so partial varints and values cross chunk boundaries.
  * Invariants checked: a parsed capsule lies inside the buffer, re-encoding
  * it gives the same bytes (minimal encodings only), and decoded rotation
- * messages re-encode to their input.
+ * messages re-encode to their input; a value that decodes as an RFC 9484
+ * capsule (or ROUTE_REFUSED) re-encodes to its input, and what the
+ * decoders accept obeys the rules they enforce (non-zero request IDs,
+ * host bits zero, ranges sorted and start <= end).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "capsule.h"
+#include "connectip.h"
 #include "keysched.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +33,57 @@ static void check_rotate(const struct burrow_capsule *c)
 			if (n < 0 || (size_t)n != c->length || memcmp(out, c->value, c->length))
 				abort();
 		}
+	}
+}
+
+static void check_connectip(const struct burrow_capsule *c)
+{
+	struct burrow_address_entry addrs[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_ip_range ranges[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_refused_range refused[BURROW_CONNECTIP_LIST_MAX];
+	uint8_t out[BURROW_CAPSULE_VALUE_MAX];
+	char why[200];
+	size_t n;
+	int len;
+
+	if (burrow_address_request_decode(c->value, c->length, addrs, &n, why, sizeof(why)) == 0) {
+		if (n == 0)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			if (addrs[i].request_id == 0)
+				abort();
+		len = burrow_address_list_encode(BURROW_CAPSULE_ADDRESS_REQUEST, addrs, n, out,
+						 sizeof(out), why, sizeof(why));
+		if (len < 0 || (size_t)len != c->length || memcmp(out, c->value, c->length))
+			abort();
+	}
+	if (burrow_address_assign_decode(c->value, c->length, addrs, &n, why, sizeof(why)) == 0) {
+		len = burrow_address_list_encode(BURROW_CAPSULE_ADDRESS_ASSIGN, addrs, n, out,
+						 sizeof(out), why, sizeof(why));
+		if (len < 0 || (size_t)len != c->length || memcmp(out, c->value, c->length))
+			abort();
+	}
+	if (burrow_route_advertisement_decode(c->value, c->length, ranges, &n, why, sizeof(why)) == 0) {
+		/* The encoder re-checks order, overlap and start <= end. */
+		len = burrow_route_advertisement_encode(ranges, n, out, sizeof(out), why, sizeof(why));
+		if (len < 0 || (size_t)len != c->length || memcmp(out, c->value, c->length))
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			struct burrow_prefix p;
+			struct burrow_ip_range back;
+
+			if (burrow_range_to_prefix(&ranges[i], &p) == 0) {
+				burrow_prefix_to_range(&p, &back);
+				if (memcmp(back.start, ranges[i].start, 16) ||
+				    memcmp(back.end, ranges[i].end, 16))
+					abort();
+			}
+		}
+	}
+	if (burrow_route_refused_decode(c->value, c->length, refused, &n, why, sizeof(why)) == 0) {
+		len = burrow_route_refused_encode(refused, n, out, sizeof(out));
+		if (len < 0 || (size_t)len != c->length || memcmp(out, c->value, c->length))
+			abort();
 	}
 }
 
@@ -56,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    memcmp(again, data, (size_t)n))
 				abort();
 			check_rotate(&c);
+			check_connectip(&c);
 		}
 	}
 

@@ -269,6 +269,25 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:5: endpoint: invalid endpoint '[2001:db8::zz]:1': '2001:db8::zz' is not an IPv6 address" },
 	{ NODE PEER_B "endpoint = [2001:db8::1]\n",
 	  "t.conf:5: endpoint: invalid endpoint '[2001:db8::1]': expected [IPV6]:PORT" },
+	/* negotiation keys */
+	{ NODE "address = 10.0.0.300/24\n", "t.conf:3: address: invalid address '10.0.0.300/24'" },
+	{ NODE "address = 10.0.0.1/33\n", "t.conf:3: address: invalid address '10.0.0.1/33'" },
+	{ NODE "address = 10.0.0.1\n",
+	  "t.conf:3: address: invalid address '10.0.0.1': expected ADDRESS/LENGTH" },
+	{ NODE "address_pool = 10.99.0.1/24\n",
+	  "t.conf:3: address_pool: invalid prefix '10.99.0.1/24': host bits set (did you mean '10.99.0.0/24'?)" },
+	{ NODE "address_pool = 10.99.0.0/31\n",
+	  "t.conf:3: address_pool: prefix '10.99.0.0/31' is too small (at most /30)" },
+	{ NODE "advertise_routes = 10.20.0.0/16, 10.20.0.0/16\n",
+	  "t.conf:3: advertise_routes: '10.20.0.0/16' listed twice" },
+	{ NODE "advertise_routes = 10.0.0.0/8, 10.20.0.0/16\n",
+	  "t.conf:3: advertise_routes: '10.20.0.0/16' overlaps '10.0.0.0/8'" },
+	{ NODE PEER_B "request_address = any\n",
+	  "t.conf:5: request_address: invalid prefix 'any': expected ADDRESS/LENGTH" },
+	{ NODE PEER_B "may_announce = 10.0.0.0/8,\n",
+	  "t.conf:5: may_announce: invalid list '10.0.0.0/8,': empty item" },
+	{ NODE PEER_B "may_reach = auto\n",
+	  "t.conf:5: may_reach: invalid prefix 'auto': expected ADDRESS/LENGTH" },
 };
 
 static void test_bad_configs(void **state)
@@ -388,6 +407,44 @@ static void test_load_file(void **state)
 	rmdir(dir);
 }
 
+static void test_negotiation_keys(void **state)
+{
+	static const char text[] =
+		NODE
+		"address = 10.99.0.1/24, fd99::1/64\n"
+		"address_pool = 10.99.0.0/24\n"
+		"advertise_routes = 10.99.0.0/24, 10.50.0.0/16\n"
+		PEER_B
+		"request_address = auto, auto6, 10.99.0.7/32\n"
+		"may_announce = 10.20.0.0/16\n";
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "", buf[64];
+	const struct burrow_config_peer *b;
+
+	(void)state;
+	if (burrow_config_parse_string(text, "t.conf", &cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	/* An interface address keeps its host bits. */
+	assert_int_equal(cfg.node.addresses.n, 2);
+	assert_int_equal(cfg.node.addresses.items[0].len, 24);
+	assert_int_equal(cfg.node.addresses.items[0].addr[3], 1);
+	assert_int_equal(cfg.node.addresses.items[1].family, AF_INET6);
+	assert_int_equal(cfg.node.address_pool.n, 1);
+	assert_int_equal(cfg.node.advertise_routes.n, 2);
+	b = burrow_config_peer_by_name(&cfg, "b");
+	assert_non_null(b);
+	/* auto and auto6: the all-zero "no preference" of RFC 9484. */
+	assert_int_equal(b->request_address.n, 3);
+	burrow_prefix_format(&b->request_address.items[0], buf, sizeof(buf));
+	assert_string_equal(buf, "0.0.0.0/32");
+	burrow_prefix_format(&b->request_address.items[1], buf, sizeof(buf));
+	assert_string_equal(buf, "::/128");
+	assert_int_equal(b->may_announce.n, 1);
+	/* Without may_reach the peer hears of every advertised route. */
+	assert_false(b->has_may_reach);
+	burrow_config_free(&cfg);
+}
+
 static void test_example_file(void **state)
 {
 	struct burrow_config cfg;
@@ -411,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_negotiation_keys),
 		cmocka_unit_test(test_example_file),
 	};
 

@@ -54,6 +54,16 @@ static const char schema_v1[] =
 	"  detail TEXT NOT NULL);"
 	"PRAGMA user_version = 1;";
 
+/* v2 = v1 + its migration, as released. */
+static const char schema_v2[] =
+	"ALTER TABLE sessions ADD COLUMN rx_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN tx_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN cipher TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE sessions ADD COLUMN encap TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX events_by_time ON events(time_ms);"
+	"CREATE INDEX events_by_node ON events(node_id);"
+	"PRAGMA user_version = 2;";
+
 /* Data a v1 burrowd could have written (node key = bytes 1..32). */
 static const char data_v1[] =
 	"INSERT INTO nodes VALUES (7, x'0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20',"
@@ -63,7 +73,7 @@ static const char data_v1[] =
 	"INSERT INTO events VALUES (2, 3500, NULL, 'start', 'burrowd started');";
 
 /* schemas[v] builds version v from nothing; [0] is an empty file. */
-static const char *const schemas[] = { "", schema_v1 };
+static const char *const schemas[] = { "", schema_v1, NULL /* v1 + schema_v2 */ };
 _Static_assert(sizeof(schemas) / sizeof(schemas[0]) == BURROW_STORE_SCHEMA_VERSION,
 	       "add the frozen SQL of every released schema version to this test");
 
@@ -413,9 +423,11 @@ static void test_migrate_from_every_version(void **state)
 		size_t n;
 
 		snprintf(path, sizeof(path), "%s/from-v%zu.db", dir, v);
-		raw_exec(path, schemas[v]);
+		raw_exec(path, v == 2 ? schema_v1 : schemas[v]);
 		if (v >= 1)
 			raw_exec(path, data_v1);
+		if (v == 2)
+			raw_exec(path, schema_v2);
 		assert_int_equal(raw_int(path, "PRAGMA user_version"), v);
 
 		st = open_ok(path);
@@ -475,18 +487,20 @@ static void test_failed_migration_changes_nothing(void **state)
 static void test_newer_version_refused(void **state)
 {
 	struct burrow_store *st;
-	char err[BURROW_STORE_ERR_MAX], expect[300];
+	char err[BURROW_STORE_ERR_MAX], expect[300], sql[64];
+	int newer = BURROW_STORE_SCHEMA_VERSION + 1;
 
 	(void)state;
 	raw_exec(db_path, schema_v1);
-	raw_exec(db_path, "PRAGMA user_version = 3;");
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", newer);
+	raw_exec(db_path, sql);
 	assert_int_equal(burrow_store_open(db_path, 0, &st, err, sizeof(err)), -EPROTO);
 	snprintf(expect, sizeof(expect),
-		 "state '%s': schema version 3 is newer than this burrowd understands (2); use a newer burrowd",
-		 db_path);
+		 "state '%s': schema version %d is newer than this burrowd understands (%d); use a newer burrowd",
+		 db_path, newer, BURROW_STORE_SCHEMA_VERSION);
 	assert_string_equal(err, expect);
 	assert_null(st);
-	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), newer);
 }
 
 static void test_foreign_sqlite_refused(void **state)
@@ -673,6 +687,48 @@ static void test_kill_during_writes(void **state)
 	assert_true(next > 0);
 }
 
+/* Leases: one per node and version, unique addresses, survive reopening, go with the node. */
+static void test_leases(void **state)
+{
+	struct burrow_lease *leases;
+	struct burrow_store *st;
+	uint8_t k1[32], k2[32], unknown[32];
+	size_t n;
+
+	(void)state;
+	st = open_ok(db_path);
+	add_node(st, 1, "m1");
+	add_node(st, 50, "m2");
+	key_of(k1, 1);
+	key_of(k2, 50);
+	key_of(unknown, 100);
+	assert_int_equal(burrow_store_lease_set(st, k1, 4, "10.99.0.2/32"), 0);
+	assert_int_equal(burrow_store_lease_set(st, k2, 4, "10.99.0.3/32"), 0);
+	assert_int_equal(burrow_store_lease_set(st, k1, 6, "fd99::2/128"), 0);
+	/* Another node's address. */
+	assert_int_equal(burrow_store_lease_set(st, k2, 4, "10.99.0.2/32"), -EEXIST);
+	assert_string_equal(burrow_store_error(st), "address '10.99.0.2/32' is leased to another node");
+	assert_int_equal(burrow_store_lease_set(st, unknown, 4, "10.99.0.9/32"), -ENOENT);
+	/* A new address for the same node and version replaces the old one. */
+	assert_int_equal(burrow_store_lease_set(st, k2, 4, "10.99.0.4/32"), 0);
+	burrow_store_close(st);
+
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_lease_list(st, &leases, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(leases[0].address, "10.99.0.2/32");
+	assert_string_equal(leases[0].node_name, "m1");
+	assert_memory_equal(leases[0].public_key, k1, 32);
+	assert_string_equal(leases[1].address, "10.99.0.4/32");
+	assert_int_equal(leases[2].version, 6);
+	burrow_store_leases_free(leases);
+	assert_int_equal(burrow_store_node_remove(st, k1), 0);
+	assert_int_equal(burrow_store_lease_list(st, &leases, &n), 0);
+	assert_int_equal(n, 1);
+	burrow_store_leases_free(leases);
+	burrow_store_close(st);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_path)
@@ -681,6 +737,7 @@ int main(void)
 		T(test_nodes),
 		T(test_sessions),
 		T(test_events),
+		T(test_leases),
 		T(test_readonly),
 		T(test_second_writer),
 		T(test_migrate_from_every_version),

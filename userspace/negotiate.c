@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Address and route negotiation: see negotiate.h. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "negotiate.h"
+#include "policy.h"
+#include "pool.h"
+#include "session.h"
+#include "store.h"
+
+/* Request IDs a peer may use on one control stream (each is kept to refuse reuse). */
+#define REQUEST_IDS_MAX 1024
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static const char *prefix_text(const struct burrow_prefix *p, char *buf, size_t size)
+{
+	burrow_prefix_format(p, buf, size);
+	return buf;
+}
+
+/* A range as a prefix when it is one, else as start-end. */
+static const char *range_text(const struct burrow_ip_range *r, char *buf, size_t size)
+{
+	struct burrow_prefix p;
+
+	if (r->protocol == 0 && burrow_range_to_prefix(r, &p) == 0)
+		burrow_prefix_format(&p, buf, size);
+	else
+		burrow_ip_range_format(r, buf, size);
+	return buf;
+}
+
+static void to_nl_prefix(const struct burrow_prefix *in, struct burrow_nl_prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = (uint16_t)in->family;
+	memcpy(out->addr.bytes, in->addr, in->family == AF_INET ? 4 : 16);
+	out->len = in->len;
+}
+
+static void from_nl_prefix(const struct burrow_nl_prefix *in, struct burrow_prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = in->family;
+	memcpy(out->addr, in->addr.bytes, in->family == AF_INET ? 4 : 16);
+	out->len = in->len;
+}
+
+static const struct burrow_prefix_list no_prefixes;
+
+static const struct burrow_prefix_list *may_announce_of(const struct burrowd_peer *peer)
+{
+	return peer->policy ? &peer->policy->may_announce : &no_prefixes;
+}
+
+unsigned int burrowd_negotiate_mtu(unsigned int mtu_wanted, int outer_family, uint8_t encap,
+				   size_t remote_cid_len)
+{
+	unsigned int overhead = (outer_family == AF_INET6 ? 40 : 20) + 8;
+
+	overhead += encap == BURROW_ENCAP_QUIC ? (unsigned int)(1 + remote_cid_len + 4 + 3 + 16) : 32;
+	return mtu_wanted < 1500 - overhead ? mtu_wanted : 1500 - overhead;
+}
+
+/* ---- kernel and device ------------------------------------------------------ */
+
+/*
+ * The kernel peer's allowed prefixes: the configured allowed_ips, the
+ * routes accepted from the peer and the addresses our pool gave it.
+ */
+static int kernel_prefixes_update(struct burrowd_peer *peer)
+{
+	struct burrowd *d = peer->d;
+	struct burrowd_negotiation *n = &peer->nego;
+	size_t count = peer->n_prefixes + n->n_accepted + n->n_granted, used = 0;
+	struct burrow_nl_prefix *all;
+	int ret;
+
+	if (!peer->kernel_peer)
+		return 0;
+	all = calloc(count ? count : 1, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; i < peer->n_prefixes; i++)
+		all[used++] = peer->prefixes[i];
+	for (size_t i = 0; i < n->n_accepted; i++)
+		to_nl_prefix(&n->accepted[i], &all[used++]);
+	for (size_t i = 0; i < n->n_granted; i++)
+		to_nl_prefix(&n->granted[i].prefix, &all[used++]);
+	ret = burrow_kernel_peer_set_prefixes(&d->kernel, peer->kernel_id, all, used);
+	free(all);
+	if (ret)
+		burrowd_event(d, peer, "error", "cannot set allowed prefixes of %s: %s", peer->name,
+			      d->kernel.why);
+	return ret;
+}
+
+static void route_add(struct burrowd_peer *peer, const struct burrow_prefix *p)
+{
+	struct burrowd *d = peer->d;
+	char text[64];
+
+	if (d->netconf.sock && burrow_netconf_route_add(&d->netconf, p))
+		burrowd_event(d, peer, "error", "cannot add route %s via %s: %s",
+			      prefix_text(p, text, sizeof(text)), peer->name, d->netconf.why);
+}
+
+static void route_del(struct burrowd_peer *peer, const struct burrow_prefix *p)
+{
+	struct burrowd *d = peer->d;
+	char text[64];
+
+	if (d->netconf.sock && burrow_netconf_route_del(&d->netconf, p))
+		burrowd_event(d, peer, "error", "cannot remove route %s via %s: %s",
+			      prefix_text(p, text, sizeof(text)), peer->name, d->netconf.why);
+}
+
+static bool prefix_in(const struct burrow_prefix *p, const struct burrow_prefix *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (burrow_prefix_equal(&list[i], p))
+			return true;
+	return false;
+}
+
+/* The device MTU: the smallest any up session needs. */
+static void device_mtu_update(struct burrowd *d)
+{
+	unsigned int mtu = 0;
+
+	for (size_t i = 0; i < d->n_peers; i++) {
+		unsigned int m = d->peers[i].nego.mtu;
+
+		if (m && (!mtu || m < mtu))
+			mtu = m;
+	}
+	if (mtu && d->netconf.sock && burrow_netconf_set_mtu(&d->netconf, mtu))
+		burrowd_event(d, NULL, "error", "cannot set the MTU of %s: %s", d->kernel.ifname,
+			      d->netconf.why);
+}
+
+/* ---- sending ---------------------------------------------------------------- */
+
+static void send_advertisement(struct burrowd_session *s)
+{
+	struct burrowd *d = s->d;
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_negotiation *n = &peer->nego;
+	const struct burrow_config_node *node = &d->config->node;
+	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
+	char why[200];
+	int len;
+
+	n->n_advertised = burrow_policy_advertisement(&node->advertise_routes,
+						      peer->policy ? &peer->policy->may_reach : &no_prefixes,
+						      peer->policy ? peer->policy->has_may_reach : false,
+						      n->advertised);
+	len = burrow_route_advertisement_encode(n->advertised, n->n_advertised, value,
+						sizeof(value), why, sizeof(why));
+	if (len < 0) {
+		burrowd_event(d, peer, "error", "cannot build ROUTE_ADVERTISEMENT for %s: %s",
+			      peer->name, why);
+		return;
+	}
+	burrowd_session_send(s, BURROW_CAPSULE_ROUTE_ADVERTISEMENT, value, (size_t)len);
+}
+
+static void send_address_request(struct burrowd_session *s)
+{
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_negotiation *n = &peer->nego;
+	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
+	char why[200];
+	int len;
+
+	if (!peer->policy || !peer->policy->request_address.n)
+		return;
+	n->n_requested = 0;
+	for (size_t i = 0; i < peer->policy->request_address.n &&
+			   n->n_requested < BURROW_CONNECTIP_LIST_MAX; i++) {
+		/* IDs count up per control stream and are never reused on it. */
+		n->requested[n->n_requested].request_id = ++s->next_request_id;
+		n->requested[n->n_requested++].prefix = peer->policy->request_address.items[i];
+	}
+	len = burrow_address_list_encode(BURROW_CAPSULE_ADDRESS_REQUEST, n->requested,
+					 n->n_requested, value, sizeof(value), why, sizeof(why));
+	if (len < 0) {
+		burrowd_event(s->d, peer, "error", "cannot build ADDRESS_REQUEST for %s: %s",
+			      peer->name, why);
+		return;
+	}
+	burrowd_session_send(s, BURROW_CAPSULE_ADDRESS_REQUEST, value, (size_t)len);
+}
+
+/* ---- session start and end --------------------------------------------------- */
+
+static void forget(struct burrowd_peer *peer)
+{
+	struct burrowd *d = peer->d;
+	struct burrowd_negotiation *n = &peer->nego;
+
+	for (size_t i = 0; i < n->n_accepted; i++)
+		route_del(peer, &n->accepted[i]);
+	for (size_t i = 0; i < n->n_granted; i++)
+		route_del(peer, &n->granted[i].prefix);
+	for (size_t i = 0; i < n->n_assigned; i++) {
+		char text[64];
+
+		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+			burrowd_event(d, peer, "error", "cannot remove address %s: %s",
+				      prefix_text(&n->assigned[i], text, sizeof(text)), d->netconf.why);
+	}
+	memset(n, 0, sizeof(*n));
+}
+
+void burrowd_negotiate_start(struct burrowd_session *s)
+{
+	struct burrowd_peer *peer = s->peer;
+	socklen_t len;
+	const struct sockaddr *remote = burrow_quic_remote_addr(s->conn, &len);
+	int family = remote->sa_family;
+
+	/* A session that replaced another starts over: its kernel peer did too. */
+	forget(peer);
+	if (family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)remote)->sin6_addr))
+		family = AF_INET;
+	peer->nego.mtu = burrowd_negotiate_mtu(s->params.mtu, family, s->params.encap,
+					       s->remote_hello.cids[0].len);
+	device_mtu_update(s->d);
+	send_advertisement(s);
+	send_address_request(s);
+}
+
+void burrowd_negotiate_end(struct burrowd_peer *peer)
+{
+	forget(peer);
+	device_mtu_update(peer->d);
+}
+
+bool burrowd_negotiate_handles(uint64_t type)
+{
+	return type == BURROW_CAPSULE_ADDRESS_REQUEST || type == BURROW_CAPSULE_ADDRESS_ASSIGN ||
+	       type == BURROW_CAPSULE_ROUTE_ADVERTISEMENT || type == BURROW_CAPSULE_ROUTE_REFUSED;
+}
+
+/* ---- receiving: addresses ---------------------------------------------------- */
+
+/* Put entry into the granted list, replacing the one of the same family. */
+static void granted_set(struct burrowd_negotiation *n, uint64_t request_id,
+			const struct burrow_prefix *address, struct burrow_prefix *replaced,
+			bool *did_replace)
+{
+	*did_replace = false;
+	for (size_t i = 0; i < n->n_granted; i++) {
+		if (n->granted[i].prefix.family != address->family)
+			continue;
+		if (!burrow_prefix_equal(&n->granted[i].prefix, address)) {
+			*replaced = n->granted[i].prefix;
+			*did_replace = true;
+		}
+		n->granted[i].request_id = request_id;
+		n->granted[i].prefix = *address;
+		return;
+	}
+	if (n->n_granted < BURROW_CONNECTIP_LIST_MAX) {
+		n->granted[n->n_granted].request_id = request_id;
+		n->granted[n->n_granted++].prefix = *address;
+	}
+}
+
+static void handle_address_request(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	struct burrowd *d = s->d;
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_negotiation *n = &peer->nego;
+	struct burrow_address_entry req[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_address_entry reply[2 * BURROW_CONNECTIP_LIST_MAX];
+	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
+	struct burrow_prefix fresh[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_req, n_reply, n_rejected = 0, n_fresh = 0;
+	char why[240], reason[300], text[64];
+	int len;
+
+	if (burrow_address_request_decode(c->value, c->length, req, &n_req, why, sizeof(why))) {
+		burrowd_session_abort(s, why);
+		return;
+	}
+	/* Each ID is remembered for the stream's life: bound what a peer can make us keep. */
+	if (s->seen_request_ids.n + n_req > REQUEST_IDS_MAX) {
+		snprintf(reason, sizeof(reason), "more than %d address requests on one control stream",
+			 REQUEST_IDS_MAX);
+		burrowd_session_abort(s, reason);
+		return;
+	}
+	for (size_t i = 0; i < n_req; i++) {
+		if (burrow_request_ids_note(&s->seen_request_ids, req[i].request_id)) {
+			snprintf(reason, sizeof(reason),
+				 "ADDRESS_REQUEST reuses request ID %" PRIu64, req[i].request_id);
+			burrowd_session_abort(s, reason);
+			return;
+		}
+	}
+	for (size_t i = 0; i < n_req; i++) {
+		struct burrow_prefix out, old;
+		bool changed = false, replaced, is_new;
+		int ret = -EAFNOSUPPORT;
+
+		snprintf(why, sizeof(why), "this node has no address pool");
+		if (d->config->node.address_pool.n)
+			ret = burrow_pool_assign(&d->pool, peer->public_key, &req[i].prefix, &out,
+						 &changed, why, sizeof(why));
+		if (ret) {
+			burrowd_event(d, peer, "address-refused",
+				      "address request %" PRIu64 " from %s for %s refused: %s",
+				      req[i].request_id, peer->name,
+				      prefix_text(&req[i].prefix, text, sizeof(text)), why);
+			req[n_rejected].request_id = req[i].request_id;
+			burrow_address_rejection(req[i].prefix.family, &req[n_rejected++].prefix);
+			continue;
+		}
+		if (changed && d->store) {
+			prefix_text(&out, text, sizeof(text));
+			if (burrow_store_lease_set(d->store, peer->public_key,
+						   out.family == AF_INET ? 4 : 6, text))
+				burrowd_event(d, peer, "error", "cannot store the lease of %s: %s",
+					      text, burrow_store_error(d->store));
+		}
+		is_new = true;
+		for (size_t j = 0; j < n->n_granted; j++)
+			is_new &= !burrow_prefix_equal(&n->granted[j].prefix, &out);
+		granted_set(n, req[i].request_id, &out, &old, &replaced);
+		if (replaced)
+			route_del(peer, &old);
+		if (is_new)
+			fresh[n_fresh++] = out;
+		burrowd_event(d, peer, "address", "assigned %s to %s (request %" PRIu64 ")",
+			      prefix_text(&out, text, sizeof(text)), peer->name, req[i].request_id);
+	}
+	/* The full current list, then a rejection for each ID not served. */
+	memcpy(reply, n->granted, n->n_granted * sizeof(reply[0]));
+	memcpy(reply + n->n_granted, req, n_rejected * sizeof(reply[0]));
+	n_reply = n->n_granted + n_rejected;
+	if (n_reply > BURROW_CONNECTIP_LIST_MAX)
+		n_reply = BURROW_CONNECTIP_LIST_MAX;
+	len = burrow_address_list_encode(BURROW_CAPSULE_ADDRESS_ASSIGN, reply, n_reply, value,
+					 sizeof(value), why, sizeof(why));
+	if (len < 0) {
+		burrowd_event(d, peer, "error", "cannot build ADDRESS_ASSIGN for %s: %s", peer->name,
+			      why);
+		return;
+	}
+	kernel_prefixes_update(peer);
+	for (size_t i = 0; i < n_fresh; i++)
+		route_add(peer, &fresh[i]);
+	burrowd_session_send(s, BURROW_CAPSULE_ADDRESS_ASSIGN, value, (size_t)len);
+}
+
+static void handle_address_assign(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	struct burrowd *d = s->d;
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_negotiation *n = &peer->nego;
+	struct burrow_address_entry got[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_prefix now[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_got, n_now = 0;
+	char why[240], reason[300], text[64];
+
+	if (burrow_address_assign_decode(c->value, c->length, got, &n_got, why, sizeof(why))) {
+		burrowd_session_abort(s, why);
+		return;
+	}
+	for (size_t i = 0; i < n_got; i++) {
+		bool ours = got[i].request_id == 0;
+
+		for (size_t j = 0; j < n->n_requested && !ours; j++)
+			ours = n->requested[j].request_id == got[i].request_id;
+		if (!ours) {
+			snprintf(reason, sizeof(reason),
+				 "ADDRESS_ASSIGN answers request ID %" PRIu64 ", which was never sent",
+				 got[i].request_id);
+			burrowd_session_abort(s, reason);
+			return;
+		}
+		if (burrow_address_is_unspecified(&got[i].prefix)) {
+			burrowd_event(d, peer, "address-refused",
+				      "%s refused address request %" PRIu64, peer->name,
+				      got[i].request_id);
+			n->n_rejected++;
+			continue;
+		}
+		if (!prefix_in(&got[i].prefix, now, n_now))
+			now[n_now++] = got[i].prefix;
+	}
+	/* Full-list replacement: what is missing now was withdrawn. */
+	for (size_t i = 0; i < n->n_assigned; i++) {
+		if (prefix_in(&n->assigned[i], now, n_now))
+			continue;
+		burrowd_event(d, peer, "address", "%s withdrew address %s", peer->name,
+			      prefix_text(&n->assigned[i], text, sizeof(text)));
+		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+			burrowd_event(d, peer, "error", "cannot remove address %s: %s", text,
+				      d->netconf.why);
+	}
+	for (size_t i = 0; i < n_now; i++) {
+		if (prefix_in(&now[i], n->assigned, n->n_assigned))
+			continue;
+		burrowd_event(d, peer, "address", "%s assigned address %s", peer->name,
+			      prefix_text(&now[i], text, sizeof(text)));
+		if (d->netconf.sock && burrow_netconf_address_add(&d->netconf, &now[i]))
+			burrowd_event(d, peer, "error", "cannot add address %s: %s", text,
+				      d->netconf.why);
+	}
+	memcpy(n->assigned, now, n_now * sizeof(now[0]));
+	n->n_assigned = n_now;
+}
+
+/* ---- receiving: routes -------------------------------------------------------- */
+
+/* Prefixes other peers hold: their allowed_ips, accepted routes and leases. */
+static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_prefix **out)
+{
+	const struct burrowd *d = peer->d;
+	size_t n = 0, cap = 0;
+	struct burrow_prefix *all = NULL;
+
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct burrowd_peer *o = &d->peers[i];
+		size_t need;
+
+		if (o == peer)
+			continue;
+		need = n + o->n_prefixes + o->nego.n_accepted + o->nego.n_granted;
+		if (need > cap) {
+			struct burrow_prefix *grown = realloc(all, (need + 16) * sizeof(*grown));
+
+			if (!grown)
+				break;
+			all = grown;
+			cap = need + 16;
+		}
+		for (size_t j = 0; j < o->n_prefixes; j++)
+			from_nl_prefix(&o->prefixes[j], &all[n++]);
+		for (size_t j = 0; j < o->nego.n_accepted; j++)
+			all[n++] = o->nego.accepted[j];
+		for (size_t j = 0; j < o->nego.n_granted; j++)
+			all[n++] = o->nego.granted[j].prefix;
+	}
+	*out = all;
+	return n;
+}
+
+static void handle_route_advertisement(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	struct burrowd *d = s->d;
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_negotiation *n = &peer->nego;
+	struct burrow_ip_range ranges[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_prefix accepted[BURROW_CONNECTIP_LIST_MAX], *taken;
+	struct burrow_prefix fresh[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_refused_range refused[BURROW_CONNECTIP_LIST_MAX];
+	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
+	size_t n_ranges, n_accepted, n_refused, n_taken, n_fresh = 0;
+	char why[240], text[100], name[32];
+	int len;
+
+	if (burrow_route_advertisement_decode(c->value, c->length, ranges, &n_ranges, why,
+					      sizeof(why))) {
+		burrowd_session_abort(s, why);
+		return;
+	}
+	n_taken = taken_by_others(peer, &taken);
+	burrow_policy_routes(may_announce_of(peer), taken, n_taken, ranges, n_ranges, accepted,
+			     &n_accepted, refused, &n_refused);
+	free(taken);
+	/* Withdrawn (or no longer allowed) routes go first, from device and kernel. */
+	for (size_t i = 0; i < n->n_accepted; i++) {
+		if (prefix_in(&n->accepted[i], accepted, n_accepted))
+			continue;
+		burrowd_event(d, peer, "route", "route %s from %s withdrawn",
+			      prefix_text(&n->accepted[i], text, sizeof(text)), peer->name);
+		route_del(peer, &n->accepted[i]);
+	}
+	for (size_t i = 0; i < n_accepted; i++) {
+		if (prefix_in(&accepted[i], n->accepted, n->n_accepted))
+			continue;
+		burrowd_event(d, peer, "route", "route %s from %s accepted",
+			      prefix_text(&accepted[i], text, sizeof(text)), peer->name);
+		fresh[n_fresh++] = accepted[i];
+	}
+	for (size_t i = 0; i < n_refused; i++)
+		burrowd_event(d, peer, "route-refused", "route %s from %s refused: %s",
+			      range_text(&refused[i].range, text, sizeof(text)), peer->name,
+			      burrow_route_refusal_name(refused[i].reason, name, sizeof(name)));
+	memcpy(n->accepted, accepted, n_accepted * sizeof(accepted[0]));
+	n->n_accepted = n_accepted;
+	memcpy(n->refused, refused, n_refused * sizeof(refused[0]));
+	n->n_refused = n_refused;
+	/* The kernel takes the prefixes before the device routes point there. */
+	kernel_prefixes_update(peer);
+	for (size_t i = 0; i < n_fresh; i++)
+		route_add(peer, &fresh[i]);
+	/* Every advertisement is answered, an empty ROUTE_REFUSED meaning "all taken". */
+	len = burrow_route_refused_encode(refused, n_refused, value, sizeof(value));
+	if (len >= 0)
+		burrowd_session_send(s, BURROW_CAPSULE_ROUTE_REFUSED, value, (size_t)len);
+}
+
+static void handle_route_refused(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_negotiation *n = &peer->nego;
+	struct burrow_refused_range refused[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_refused;
+	char why[240], text[100], name[32];
+
+	if (burrow_route_refused_decode(c->value, c->length, refused, &n_refused, why, sizeof(why))) {
+		burrowd_session_abort(s, why);
+		return;
+	}
+	for (size_t i = 0; i < n_refused; i++)
+		burrowd_event(s->d, peer, "route-refused", "%s refused our route %s: %s", peer->name,
+			      range_text(&refused[i].range, text, sizeof(text)),
+			      burrow_route_refusal_name(refused[i].reason, name, sizeof(name)));
+	memcpy(n->refused_by_peer, refused, n_refused * sizeof(refused[0]));
+	n->n_refused_by_peer = n_refused;
+	n->refusals_received = true;
+}
+
+void burrowd_negotiate_capsule(struct burrowd_session *s, const struct burrow_capsule *c)
+{
+	switch (c->type) {
+	case BURROW_CAPSULE_ADDRESS_REQUEST: handle_address_request(s, c); break;
+	case BURROW_CAPSULE_ADDRESS_ASSIGN: handle_address_assign(s, c); break;
+	case BURROW_CAPSULE_ROUTE_ADVERTISEMENT: handle_route_advertisement(s, c); break;
+	case BURROW_CAPSULE_ROUTE_REFUSED: handle_route_refused(s, c); break;
+	}
+}
+
+/* ---- node-wide ---------------------------------------------------------------- */
+
+int burrowd_negotiate_init(struct burrowd *d)
+{
+	const struct burrow_config_node *node = &d->config->node;
+	struct burrow_lease *leases = NULL;
+	size_t n_leases = 0;
+	char text[64], why[200];
+	int ret;
+
+	burrow_pool_init(&d->pool, &node->address_pool, &node->addresses);
+	ret = burrow_netconf_open(&d->netconf, (int)d->kernel.ifindex);
+	if (ret) {
+		burrow_log(BURROW_LOG_ERROR, "%s", d->netconf.why);
+		return ret;
+	}
+	for (size_t i = 0; i < node->addresses.n; i++) {
+		ret = burrow_netconf_address_add(&d->netconf, &node->addresses.items[i]);
+		if (ret) {
+			burrow_log(BURROW_LOG_ERROR, "%s", d->netconf.why);
+			return ret;
+		}
+	}
+	if (!node->address_pool.n || !d->store)
+		return 0;
+	if (burrow_store_lease_list(d->store, &leases, &n_leases)) {
+		burrow_log(BURROW_LOG_WARNING, "leases: %s", burrow_store_error(d->store));
+		return 0;
+	}
+	for (size_t i = 0; i < n_leases; i++) {
+		struct burrow_prefix address;
+
+		if (burrow_prefix_parse(leases[i].address, &address, why, sizeof(why)) ||
+		    burrow_pool_restore(&d->pool, leases[i].public_key, &address, why, sizeof(why)))
+			burrow_log(BURROW_LOG_WARNING, "lease of %s not restored: %s",
+				   leases[i].node_name, why);
+		else
+			burrow_log(BURROW_LOG_DEBUG, "lease %s of %s restored",
+				   prefix_text(&address, text, sizeof(text)), leases[i].node_name);
+	}
+	burrow_store_leases_free(leases);
+	return 0;
+}
+
+void burrowd_negotiate_fini(struct burrowd *d)
+{
+	for (size_t i = 0; i < d->n_peers; i++)
+		forget(&d->peers[i]);
+	burrow_netconf_close(&d->netconf);
+	burrow_pool_free(&d->pool);
+}
+
+/* ---- operator output ------------------------------------------------------------ */
+
+static void json_prefixes(FILE *out, const char *key, const struct burrow_prefix *p, size_t n)
+{
+	char text[64];
+
+	fprintf(out, ",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s\"%s\"", i ? "," : "", prefix_text(&p[i], text, sizeof(text)));
+	fputc(']', out);
+}
+
+static void json_refused(FILE *out, const char *key, const struct burrow_refused_range *r,
+			 size_t n)
+{
+	char text[100], name[32];
+
+	fprintf(out, ",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s{\"route\":\"%s\",\"reason\":\"%s\"}", i ? "," : "",
+			range_text(&r[i].range, text, sizeof(text)),
+			burrow_route_refusal_name(r[i].reason, name, sizeof(name)));
+	fputc(']', out);
+}
+
+void burrowd_negotiate_write_routes(struct burrowd *d, FILE *out, bool json)
+{
+	char text[100], name[32];
+
+	if (json)
+		fputs("{\"peers\":[", out);
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct burrowd_peer *peer = &d->peers[i];
+		const struct burrowd_negotiation *n = &peer->nego;
+
+		if (json) {
+			fprintf(out, "%s{\"name\":\"%s\"", i ? "," : "", peer->name);
+			json_prefixes(out, "accepted", n->accepted, n->n_accepted);
+			json_refused(out, "refused", n->refused, n->n_refused);
+			fputs(",\"advertised\":[", out);
+			for (size_t j = 0; j < n->n_advertised; j++)
+				fprintf(out, "%s\"%s\"", j ? "," : "",
+					range_text(&n->advertised[j], text, sizeof(text)));
+			fputc(']', out);
+			json_refused(out, "refused_by_peer", n->refused_by_peer, n->n_refused_by_peer);
+			fputc('}', out);
+			continue;
+		}
+		fprintf(out, "peer %s\n", peer->name);
+		for (size_t j = 0; j < n->n_accepted; j++)
+			fprintf(out, "  accepted %s\n", prefix_text(&n->accepted[j], text, sizeof(text)));
+		for (size_t j = 0; j < n->n_refused; j++)
+			fprintf(out, "  refused %s (%s)\n",
+				range_text(&n->refused[j].range, text, sizeof(text)),
+				burrow_route_refusal_name(n->refused[j].reason, name, sizeof(name)));
+		for (size_t j = 0; j < n->n_advertised; j++)
+			fprintf(out, "  advertised %s\n",
+				range_text(&n->advertised[j], text, sizeof(text)));
+		for (size_t j = 0; j < n->n_refused_by_peer; j++)
+			fprintf(out, "  refused by peer %s (%s)\n",
+				range_text(&n->refused_by_peer[j].range, text, sizeof(text)),
+				burrow_route_refusal_name(n->refused_by_peer[j].reason, name,
+							  sizeof(name)));
+	}
+	if (json)
+		fputs("]}\n", out);
+}
+
+void burrowd_negotiate_write_addresses(struct burrowd *d, FILE *out, bool json)
+{
+	const struct burrow_config_node *node = &d->config->node;
+	char text[64];
+
+	if (json) {
+		fprintf(out, "{\"device\":\"%s\"", d->kernel.ifname);
+		json_prefixes(out, "configured", node->addresses.items, node->addresses.n);
+		json_prefixes(out, "pool", node->address_pool.items, node->address_pool.n);
+		fputs(",\"leases\":[", out);
+		for (size_t i = 0; i < d->pool.n_leases; i++) {
+			const struct burrowd_peer *holder = burrowd_peer_by_key(d,
+							d->pool.leases[i].public_key);
+
+			fprintf(out, "%s{\"peer\":\"%s\",\"address\":\"%s\"}", i ? "," : "",
+				holder ? holder->name : "",
+				prefix_text(&d->pool.leases[i].address, text, sizeof(text)));
+		}
+		fputs("],\"peers\":[", out);
+	} else {
+		fprintf(out, "device %s\n", d->kernel.ifname);
+		for (size_t i = 0; i < node->addresses.n; i++)
+			fprintf(out, "  address %s (configured)\n",
+				prefix_text(&node->addresses.items[i], text, sizeof(text)));
+		for (size_t i = 0; i < node->address_pool.n; i++)
+			fprintf(out, "  pool %s\n",
+				prefix_text(&node->address_pool.items[i], text, sizeof(text)));
+		for (size_t i = 0; i < d->pool.n_leases; i++) {
+			const struct burrowd_peer *holder = burrowd_peer_by_key(d,
+							d->pool.leases[i].public_key);
+
+			fprintf(out, "  lease %s to %s\n",
+				prefix_text(&d->pool.leases[i].address, text, sizeof(text)),
+				holder ? holder->name : "(unknown node)");
+		}
+	}
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct burrowd_peer *peer = &d->peers[i];
+		const struct burrowd_negotiation *n = &peer->nego;
+		struct burrow_prefix granted[BURROW_CONNECTIP_LIST_MAX];
+
+		for (size_t j = 0; j < n->n_granted; j++)
+			granted[j] = n->granted[j].prefix;
+		if (json) {
+			fprintf(out, "%s{\"name\":\"%s\"", i ? "," : "", peer->name);
+			json_prefixes(out, "assigned_by_peer", n->assigned, n->n_assigned);
+			json_prefixes(out, "assigned_to_peer", granted, n->n_granted);
+			fprintf(out, ",\"requests_refused\":%zu}", n->n_rejected);
+			continue;
+		}
+		fprintf(out, "peer %s\n", peer->name);
+		for (size_t j = 0; j < n->n_assigned; j++)
+			fprintf(out, "  assigned by peer %s\n",
+				prefix_text(&n->assigned[j], text, sizeof(text)));
+		for (size_t j = 0; j < n->n_granted; j++)
+			fprintf(out, "  assigned to peer %s\n",
+				prefix_text(&granted[j], text, sizeof(text)));
+		if (n->n_rejected)
+			fprintf(out, "  %zu address requests refused by peer\n", n->n_rejected);
+	}
+	if (json)
+		fputs("]}\n", out);
+}

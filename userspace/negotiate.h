@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Address and route negotiation on an authenticated control stream, after
+ * HELLO (docs/wire-format.md "Negotiation capsules", docs/operations.md
+ * "Addresses and routes"):
+ *
+ *   - when a session comes up each side sends ROUTE_ADVERTISEMENT (its
+ *     advertise_routes filtered by the peer's may_reach) and, when the
+ *     peer's config has request_address, an ADDRESS_REQUEST;
+ *   - a node with an address_pool answers a request with ADDRESS_ASSIGN
+ *     (the full list it gave that peer, plus a rejection for each ID it
+ *     could not serve); the lease is stored and becomes one of the peer's
+ *     allowed prefixes in the kernel and a route on the device;
+ *   - the receiver of an ADDRESS_ASSIGN puts the addresses on its device
+ *     and removes the ones missing from it (withdrawn);
+ *   - the receiver of a ROUTE_ADVERTISEMENT accepts what policy allows
+ *     (the kernel peer's allowed prefixes and device routes follow) and
+ *     answers with ROUTE_REFUSED listing every range it did not take.
+ * A capsule that breaks RFC 9484 aborts the control stream (the session
+ * closes as malformed); the daemon and other sessions carry on.
+ */
+#ifndef BURROW_NEGOTIATE_H
+#define BURROW_NEGOTIATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capsule.h"
+#include "config.h"
+#include "connectip.h"
+
+struct burrowd;
+struct burrowd_peer;
+struct burrowd_session;
+
+/* Per peer; cleared when its session ends. */
+struct burrowd_negotiation {
+	/* Routes: what the peer advertised and we took or refused. */
+	struct burrow_prefix accepted[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_accepted;
+	struct burrow_refused_range refused[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_refused;
+	/* Routes: what we advertised, and what the peer refused of it. */
+	struct burrow_ip_range advertised[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_advertised;
+	struct burrow_refused_range refused_by_peer[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_refused_by_peer;
+	bool refusals_received;		/* the peer answered our advertisement */
+	/* Addresses the peer assigned to this node (on our device). */
+	struct burrow_prefix assigned[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_assigned;
+	/* Our ADDRESS_REQUEST entries and how many were rejected. */
+	struct burrow_address_entry requested[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_requested;
+	size_t n_rejected;
+	/* Addresses our pool gave the peer on this session (the full list). */
+	struct burrow_address_entry granted[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_granted;
+	unsigned int mtu;		/* device MTU this session needs; 0: none */
+};
+
+/* The session is UP (keys in): start negotiating. */
+void burrowd_negotiate_start(struct burrowd_session *s);
+/* A negotiation capsule arrived on s (type is one of the four). */
+void burrowd_negotiate_capsule(struct burrowd_session *s, const struct burrow_capsule *c);
+/* The peer's session ended: its routes and addresses leave the device. */
+void burrowd_negotiate_end(struct burrowd_peer *peer);
+/* Whether a capsule type is handled here. */
+bool burrowd_negotiate_handles(uint64_t type);
+
+/*
+ * Node-wide: open the interface handle, add the configured addresses,
+ * load the pool's leases from the store. 0 or -errno (logged).
+ */
+int burrowd_negotiate_init(struct burrowd *d);
+/* Undo everything burrowd put on the device; forget the pool. */
+void burrowd_negotiate_fini(struct burrowd *d);
+
+/* Control socket answers: 'routes' and 'addresses', text or JSON. */
+void burrowd_negotiate_write_routes(struct burrowd *d, FILE *out, bool json);
+void burrowd_negotiate_write_addresses(struct burrowd *d, FILE *out, bool json);
+
+/*
+ * Device MTU a session needs: mtu_wanted (HELLO's choice), and no more
+ * than a 1500-byte path leaves after the outer IP header (20 or 40), UDP
+ * (8) and the encapsulation (udp: 32; quic: 1 + the peer's CID length +
+ * 4 + 3 + 16).
+ */
+unsigned int burrowd_negotiate_mtu(unsigned int mtu_wanted, int outer_family, uint8_t encap,
+				   size_t remote_cid_len);
+
+#endif /* BURROW_NEGOTIATE_H */

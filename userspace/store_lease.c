@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Address leases of this node's pool: see store.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+int burrow_store_lease_set(struct burrow_store *st, const uint8_t public_key[32], int version,
+			   const char *address)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st,
+		"INSERT INTO address_leases (node_id, family, address, assigned_ms)"
+		" SELECT id, ?2, ?3, ?4 FROM nodes WHERE public_key = ?1"
+		" ON CONFLICT (node_id, family) DO UPDATE SET address = excluded.address,"
+		" assigned_ms = excluded.assigned_ms", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_blob(stmt, 1, public_key, 32, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, version);
+	sqlite3_bind_text(stmt, 3, address, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, burrow_store_now_ms());
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		ret = sqlite3_changes(st->db) ? 0 :
+		      burrow_store_fail(st, -ENOENT, "lease of '%s': no such node", address);
+	else if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		ret = burrow_store_fail(st, -EEXIST, "address '%s' is leased to another node", address);
+	else
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "lease of '%s': %s",
+					address, sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int burrow_store_lease_list(struct burrow_store *st, struct burrow_lease **leases, size_t *n)
+{
+	struct burrow_lease *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	*leases = NULL;
+	*n = 0;
+	ret = burrow_store_prepare(st,
+		"SELECT nodes.public_key, nodes.name, family, address, assigned_ms"
+		" FROM address_leases JOIN nodes ON nodes.id = address_leases.node_id"
+		" ORDER BY address", &stmt);
+	if (ret < 0)
+		return ret;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct burrow_lease *l;
+		const void *key = sqlite3_column_blob(stmt, 0);
+		const char *name = (const char *)sqlite3_column_text(stmt, 1);
+		const char *address = (const char *)sqlite3_column_text(stmt, 3);
+
+		if (count == cap) {
+			struct burrow_lease *grown;
+
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(list, cap * sizeof(*grown));
+			if (!grown) {
+				ret = burrow_store_fail(st, -ENOMEM, "out of memory");
+				goto fail;
+			}
+			list = grown;
+		}
+		l = &list[count++];
+		memset(l, 0, sizeof(*l));
+		if (key && sqlite3_column_bytes(stmt, 0) == 32)
+			memcpy(l->public_key, key, 32);
+		snprintf(l->node_name, sizeof(l->node_name), "%s", name ? name : "");
+		l->version = sqlite3_column_int(stmt, 2);
+		snprintf(l->address, sizeof(l->address), "%s", address ? address : "");
+		l->assigned_ms = sqlite3_column_int64(stmt, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
+	*leases = list;
+	*n = count;
+	return 0;
+fail:
+	sqlite3_finalize(stmt);
+	free(list);
+	return ret;
+}
+
+void burrow_store_leases_free(struct burrow_lease *leases)
+{
+	free(leases);
+}
