@@ -10,10 +10,7 @@
 #include "capsule.h"
 #include "connectip.h"
 
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
+void burrow_set_why(char *why, size_t why_size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -107,12 +104,12 @@ static int address_entry_read(struct burrow_cursor *c, const char *capsule, size
 	e->request_id = burrow_cursor_varint(c);
 	version = burrow_cursor_bytes(c, 1);
 	if (!version) {
-		set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	e->prefix.family = family_from_version(*version);
 	if (!e->prefix.family) {
-		set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)",
+		burrow_set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)",
 			capsule, i + 1, *version);
 		return -EBADMSG;
 	}
@@ -120,19 +117,19 @@ static int address_entry_read(struct burrow_cursor *c, const char *capsule, size
 	addr = burrow_cursor_bytes(c, bytes);
 	len = burrow_cursor_bytes(c, 1);
 	if (!addr || !len) {
-		set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	memcpy(e->prefix.addr, addr, bytes);
 	format_addr(e->prefix.family, e->prefix.addr, text, sizeof(text));
 	if (*len > bytes * 8) {
-		set_why(why, why_size, "%s entry %zu: prefix length %u is longer than an IPv%u address (%s/%u)",
+		burrow_set_why(why, why_size, "%s entry %zu: prefix length %u is longer than an IPv%u address (%s/%u)",
 			capsule, i + 1, *len, version_of(e->prefix.family), text, *len);
 		return -EBADMSG;
 	}
 	e->prefix.len = *len;
 	if (bits_set_from(e->prefix.addr, bytes, *len)) {
-		set_why(why, why_size, "%s entry %zu: host bits set in %s/%u", capsule, i + 1, text,
+		burrow_set_why(why, why_size, "%s entry %zu: host bits set in %s/%u", capsule, i + 1, text,
 			*len);
 		return -EBADMSG;
 	}
@@ -149,7 +146,7 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 
 	*n = 0;
 	if (request && len == 0) {
-		set_why(why, why_size, "ADDRESS_REQUEST with no addresses");
+		burrow_set_why(why, why_size, "ADDRESS_REQUEST with no addresses");
 		return -EBADMSG;
 	}
 	burrow_cursor_init(&c, value, len);
@@ -157,7 +154,7 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 		struct burrow_address_entry *e = &out[*n];
 
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			set_why(why, why_size, "%s with more than %d entries", capsule,
+			burrow_set_why(why, why_size, "%s with more than %d entries", capsule,
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -165,12 +162,12 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 		if (ret)
 			return ret;
 		if (request && e->request_id == 0) {
-			set_why(why, why_size, "ADDRESS_REQUEST entry %zu: request ID 0", *n + 1);
+			burrow_set_why(why, why_size, "ADDRESS_REQUEST entry %zu: request ID 0", *n + 1);
 			return -EBADMSG;
 		}
 		for (size_t j = 0; request && j < *n; j++) {
 			if (out[j].request_id == e->request_id) {
-				set_why(why, why_size,
+				burrow_set_why(why, why_size,
 					"ADDRESS_REQUEST entry %zu: request ID %llu reused (entry %zu)",
 					*n + 1, (unsigned long long)e->request_id, j + 1);
 				return -EBADMSG;
@@ -203,11 +200,11 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 	struct burrow_writer w;
 
 	if (request && n == 0) {
-		set_why(why, why_size, "an ADDRESS_REQUEST needs at least one address");
+		burrow_set_why(why, why_size, "an ADDRESS_REQUEST needs at least one address");
 		return -EINVAL;
 	}
 	if (n > BURROW_CONNECTIP_LIST_MAX) {
-		set_why(why, why_size, "%zu addresses (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
+		burrow_set_why(why, why_size, "%zu addresses (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
 		return -EINVAL;
 	}
 	burrow_writer_init(&w, out, out_size);
@@ -223,7 +220,7 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 				format_prefix(p, text, sizeof(text));
 			else
 				snprintf(text, sizeof(text), "family %d", p->family);
-			set_why(why, why_size, "invalid address entry '%s' (request ID %llu)", text,
+			burrow_set_why(why, why_size, "invalid address entry '%s' (request ID %llu)", text,
 				(unsigned long long)entries[i].request_id);
 			return -EINVAL;
 		}
@@ -247,12 +244,12 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 	memset(r, 0, sizeof(*r));
 	version = burrow_cursor_bytes(c, 1);
 	if (!version) {
-		set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	r->family = family_from_version(*version);
 	if (!r->family) {
-		set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
+		burrow_set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
 			i + 1, *version);
 		return -EBADMSG;
 	}
@@ -261,7 +258,7 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 	end = burrow_cursor_bytes(c, bytes);
 	proto = burrow_cursor_bytes(c, 1);
 	if (!start || !end || !proto) {
-		set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	memcpy(r->start, start, bytes);
@@ -271,7 +268,7 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 		char text[100];
 
 		burrow_ip_range_format(r, text, sizeof(text));
-		set_why(why, why_size, "%s entry %zu: start after end (%s)", capsule, i + 1, text);
+		burrow_set_why(why, why_size, "%s entry %zu: start after end (%s)", capsule, i + 1, text);
 		return -EBADMSG;
 	}
 	return 0;
@@ -303,12 +300,12 @@ static int ranges_check_order(const struct burrow_ip_range *r, size_t n, const c
 		burrow_ip_range_format(prev, a, sizeof(a));
 		burrow_ip_range_format(cur, b, sizeof(b));
 		if (vp > vc || prev->protocol > cur->protocol) {
-			set_why(why, why_size, "%s entry %zu (%s) is not sorted after entry %zu (%s)",
+			burrow_set_why(why, why_size, "%s entry %zu (%s) is not sorted after entry %zu (%s)",
 				capsule, i + 1, b, i, a);
 			return -EBADMSG;
 		}
 		if (memcmp(prev->end, cur->start, family_bytes(cur->family)) >= 0) {
-			set_why(why, why_size,
+			burrow_set_why(why, why_size,
 				"%s entry %zu (%s) overlaps or precedes entry %zu (%s)", capsule,
 				i + 1, b, i, a);
 			return -EBADMSG;
@@ -321,7 +318,7 @@ static int ranges_check_order(const struct burrow_ip_range *r, size_t n, const c
 				continue;
 			burrow_ip_range_format(&r[i], a, sizeof(a));
 			burrow_ip_range_format(&r[j], b, sizeof(b));
-			set_why(why, why_size, "%s entry %zu (%s) overlaps entry %zu (%s) of protocol 0",
+			burrow_set_why(why, why_size, "%s entry %zu (%s) overlaps entry %zu (%s) of protocol 0",
 				capsule, j + 1, b, i + 1, a);
 			return -EBADMSG;
 		}
@@ -340,7 +337,7 @@ int burrow_route_advertisement_decode(const uint8_t *value, size_t len,
 	burrow_cursor_init(&c, value, len);
 	while (c.left) {
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			set_why(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
+			burrow_set_why(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -377,12 +374,12 @@ int burrow_route_advertisement_encode(const struct burrow_ip_range *ranges, size
 	int ret;
 
 	if (n > BURROW_CONNECTIP_LIST_MAX) {
-		set_why(why, why_size, "%zu ranges (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
+		burrow_set_why(why, why_size, "%zu ranges (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!range_valid(&ranges[i])) {
-			set_why(why, why_size, "range %zu: unknown family or start after end", i + 1);
+			burrow_set_why(why, why_size, "range %zu: unknown family or start after end", i + 1);
 			return -EINVAL;
 		}
 	}
@@ -426,7 +423,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 		const uint8_t *reason;
 
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			set_why(why, why_size, "ROUTE_REFUSED with more than %d ranges",
+			burrow_set_why(why, why_size, "ROUTE_REFUSED with more than %d ranges",
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -435,7 +432,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 			return ret;
 		reason = burrow_cursor_bytes(&c, 1);
 		if (!reason) {
-			set_why(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
+			burrow_set_why(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
 			return -EBADMSG;
 		}
 		out[*n].reason = *reason;

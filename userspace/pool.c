@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Sequential, sticky address pool: see pool.h. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +8,6 @@
 
 #include "connectip.h"
 #include "pool.h"
-
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !why_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-}
 
 void burrow_pool_init(struct burrow_pool *pool, const struct burrow_prefix_list *ranges,
 		      const struct burrow_prefix_list *reserved)
@@ -140,11 +125,11 @@ int burrow_pool_restore(struct burrow_pool *pool, const uint8_t public_key[32],
 	host_prefix(address->family, address->addr, &host);
 	burrow_prefix_format(&host, text, sizeof(text));
 	if (address->len != host.len || !usable(pool, &host)) {
-		set_why(why, why_size, "lease '%s' is not an address of the pool", text);
+		burrow_set_why(why, why_size, "lease '%s' is not an address of the pool", text);
 		return -EINVAL;
 	}
 	if (holder(pool, &host)) {
-		set_why(why, why_size, "lease '%s' is held twice", text);
+		burrow_set_why(why, why_size, "lease '%s' is held twice", text);
 		return -EADDRINUSE;
 	}
 	return lease_set(pool, public_key, &host);
@@ -172,7 +157,7 @@ int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
 
 	*changed = false;
 	if (!burrow_pool_serves(pool, wanted->family)) {
-		set_why(why, why_size, "no IPv%d address pool", wanted->family == AF_INET ? 4 : 6);
+		burrow_set_why(why, why_size, "no IPv%d address pool", wanted->family == AF_INET ? 4 : 6);
 		return -EAFNOSUPPORT;
 	}
 	if (burrow_address_is_unspecified(wanted)) {
@@ -200,19 +185,19 @@ int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
 				return 0;
 			}
 		}
-		set_why(why, why_size, "the IPv%d address pool is exhausted",
+		burrow_set_why(why, why_size, "the IPv%d address pool is exhausted",
 			wanted->family == AF_INET ? 4 : 6);
 		return -ENOSPC;
 	}
 	host_prefix(wanted->family, wanted->addr, &host);
 	burrow_prefix_format(wanted, text, sizeof(text));
 	if (!usable(pool, &host)) {
-		set_why(why, why_size, "'%s' is not an address of the pool", text);
+		burrow_set_why(why, why_size, "'%s' is not an address of the pool", text);
 		return -EADDRNOTAVAIL;
 	}
 	other = holder(pool, &host);
 	if (other && memcmp(other->public_key, public_key, 32)) {
-		set_why(why, why_size, "'%s' is leased to another peer", text);
+		burrow_set_why(why, why_size, "'%s' is leased to another peer", text);
 		return -EADDRINUSE;
 	}
 	*changed = !mine || !burrow_prefix_equal(&mine->address, &host);
