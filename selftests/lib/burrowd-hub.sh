@@ -18,15 +18,7 @@
 
 bd_hub_write_member() {
 	local n=$1 hub_ip=$2 routes=$3
-	cat >"$(bd_conf "$n")" <<EOC
-[node]
-name = m$n
-private_key = $bd_dir/n$n/node.key
-listen_port = 5182$n
-device = burrow0
-state = $bd_dir/n$n/state.db
-control_socket = $bd_dir/n$n/control.sock
-log_level = debug
+	{ bd_node_section "$n" "m$n"; cat <<EOC; } >"$(bd_conf "$n")"
 advertise_routes = $routes
 
 [peer hub]
@@ -58,15 +50,7 @@ bd_hub_nodes() {
 		ip -n "burrow-n$n" link set burrow0 up
 		bd_key[$n]=$(burrowd genkey "$bd_dir/n$n/node.key")
 	done
-	cat >"$(bd_conf 1)" <<EOC
-[node]
-name = hub
-private_key = $bd_dir/n1/node.key
-listen_port = 51821
-device = burrow0
-state = $bd_dir/n1/state.db
-control_socket = $bd_dir/n1/control.sock
-log_level = debug
+	{ bd_node_section 1 hub; cat <<EOC; } >"$(bd_conf 1)"
 address = 10.99.0.1/24
 address_pool = 10.99.0.0/24
 advertise_routes = 10.99.0.0/24

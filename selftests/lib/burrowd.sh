@@ -33,18 +33,27 @@ trap bd_cleanup EXIT
 bd_ns() { echo "burrow-n$1"; }
 bd_conf() { echo "$bd_dir/n$1/burrowd.conf"; }
 
-# bd_write_conf N CIPHERS PEER_KEY
-bd_write_conf() {
-	local n=$1 ciphers=$2 peer_key=$3 other=$((3 - $1))
-	cat >"$(bd_conf "$n")" <<EOF
+# bd_node_section N NAME: the [node] lines every test node has (its key,
+# port 5182N, burrow0, state and control socket under $bd_dir/nN); the
+# caller appends its own [node] keys and peers.
+bd_node_section() {
+	local n=$1 name=$2
+	cat <<EOF
 [node]
-name = n$n
+name = $name
 private_key = $bd_dir/n$n/node.key
 listen_port = 5182$n
 device = burrow0
 state = $bd_dir/n$n/state.db
 control_socket = $bd_dir/n$n/control.sock
 log_level = debug
+EOF
+}
+
+# bd_write_conf N CIPHERS PEER_KEY
+bd_write_conf() {
+	local n=$1 ciphers=$2 peer_key=$3 other=$((3 - $1))
+	{ bd_node_section "$n" "n$n"; cat <<EOF; } >"$(bd_conf "$n")"
 ciphers = $ciphers
 encapsulations = ${bd_encaps:-udp, quic}
 ${bd_idle_timeout:+idle_timeout = $bd_idle_timeout}
