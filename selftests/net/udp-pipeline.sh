@@ -54,7 +54,9 @@ run_ok "iperf3 UDP, 4 streams, unlimited rate" \
 wait_for 20 jq -e .end.sum "$tmp/server.json"
 packets=$(jq '[.end.streams[].udp.packets] | add' "$tmp/server.json")
 ooo=$(jq '[.end.streams[].udp.out_of_order] | add' "$tmp/server.json")
-[ "$packets" -gt 1000 ] 2>/dev/null
+# Enough datagrams that "none out of order" says something; the debug
+# kernel under TCG manages a few hundred in the 3 s.
+[ "$packets" -gt 100 ] 2>/dev/null
 ok $? "the receiver counted datagrams ($packets)"
 is "$ooo" 0 "no datagram arrived out of order"
 crypt_counts "$d1" "$tmp/after1"
