@@ -2,10 +2,12 @@
 /*
  * /sys/kernel/debug/burrow/<dev>/: human-readable state for debugging.
  *
- *   device   socket, generation, peer count, every counter
- *   peers    per peer: endpoint, timers, traffic, and per key slot its id,
- *            cipher and AEAD driver, age, usage against its limits, and
- *            the replay window
+ *   device   socket, generation, peer count, every counter, crypt ring
+ *            depths, and per CPU how many packets its crypt workers
+ *            encrypted and decrypted ("cpu N encrypted X decrypted Y")
+ *   peers    per peer: endpoint, timers, traffic, pipeline queue depths,
+ *            and per key slot its id, cipher and AEAD driver, age, usage
+ *            against its limits, and the replay window
  *
  * Directory names are the device name, suffixed with '@<netns inode>' for
  * devices outside the initial namespace so that equal names in different
@@ -74,6 +76,17 @@ static int burrow_debugfs_device_show(struct seq_file *m, void *unused)
 	seq_printf(m, "rx_keepalives: %llu\nrx_to_userspace: %llu\n",
 		   burrow_stats_count_sum(bdev, BURROW_COUNT_RX_KEEPALIVES),
 		   burrow_stats_count_sum(bdev, BURROW_COUNT_RX_TO_USERSPACE));
+	/* Lockless snapshots of the ring depths: a hint, not a count. */
+	seq_printf(m, "encrypt ring: %s\ndecrypt ring: %s\n",
+		   __ptr_ring_empty(&bdev->encrypt_queue.ring) ? "empty" : "busy",
+		   __ptr_ring_empty(&bdev->decrypt_queue.ring) ? "empty" : "busy");
+	for_each_possible_cpu(i) {
+		const struct burrow_dev_stats *stats = per_cpu_ptr(bdev->stats, i);
+
+		seq_printf(m, "cpu %d encrypted %llu decrypted %llu\n", i,
+			   READ_ONCE(stats->crypt[BURROW_CRYPT_ENCRYPT]),
+			   READ_ONCE(stats->crypt[BURROW_CRYPT_DECRYPT]));
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(burrow_debugfs_device);
@@ -117,6 +130,10 @@ static int burrow_debugfs_peers_show(struct seq_file *m, void *unused)
 			   jiffies_to_msecs(jiffies - READ_ONCE(peer->last_tx)));
 		seq_printf(m, "  rx %llu bytes %llu packets, tx %llu bytes %llu packets\n",
 			   stats.rx_bytes, stats.rx_packets, stats.tx_bytes, stats.tx_packets);
+		seq_printf(m, "  queued tx %u rx %u (limit %u) tx-cpu %d\n",
+			   skb_queue_len_lockless(&peer->tx_queue),
+			   skb_queue_len_lockless(&peer->rx_queue),
+			   READ_ONCE(burrow_peer_queue_len), peer->tx_cpu);
 		burrow_debugfs_key(m, "primary", rcu_dereference_protected(
 			peer->keys[BURROW_KEY_PRIMARY], lockdep_is_held(&bdev->config_lock)));
 		burrow_debugfs_key(m, "secondary", rcu_dereference_protected(

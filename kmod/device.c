@@ -2,7 +2,8 @@
 /*
  * The burrow rtnl link kind: a layer-3 point-to-point device with no link
  * layer header and no ARP. Device teardown (ndo_uninit) detaches the
- * socket and removes every peer before the netdev goes away.
+ * socket and removes every peer (which drains the peer's packets out of
+ * the pipeline) before it stops the crypt workers and the netdev goes away.
  */
 
 #include <linux/if_arp.h>
@@ -16,6 +17,7 @@
 #include "debugfs.h"
 #include "device.h"
 #include "peer.h"
+#include "receive.h"
 #include "send.h"
 #include "socket.h"
 
@@ -35,12 +37,17 @@ static int burrow_ndo_init(struct net_device *dev)
 		ret = -ENOMEM;
 		goto err_free_tstats;
 	}
-	ret = gro_cells_init(&bdev->gro_cells, dev);
+	ret = burrow_crypt_queue_init(&bdev->encrypt_queue, bdev, BURROW_CRYPT_ENCRYPT,
+				      burrow_send_encrypt);
 	if (ret)
 		goto err_free_stats;
+	ret = burrow_crypt_queue_init(&bdev->decrypt_queue, bdev, BURROW_CRYPT_DECRYPT,
+				      burrow_receive_decrypt);
+	if (ret)
+		goto err_destroy_encrypt_queue;
 	ret = rhashtable_init(&bdev->peers, &burrow_peer_table_params);
 	if (ret)
-		goto err_destroy_gro_cells;
+		goto err_destroy_decrypt_queue;
 	ret = rhashtable_init(&bdev->cids, &burrow_cid_table_params);
 	if (ret)
 		goto err_destroy_peers;
@@ -51,8 +58,10 @@ static int burrow_ndo_init(struct net_device *dev)
 
 err_destroy_peers:
 	rhashtable_destroy(&bdev->peers);
-err_destroy_gro_cells:
-	gro_cells_destroy(&bdev->gro_cells);
+err_destroy_decrypt_queue:
+	burrow_crypt_queue_destroy(&bdev->decrypt_queue);
+err_destroy_encrypt_queue:
+	burrow_crypt_queue_destroy(&bdev->encrypt_queue);
 err_free_stats:
 	free_percpu(bdev->stats);
 err_free_tstats:
@@ -78,7 +87,9 @@ static void burrow_ndo_uninit(struct net_device *dev)
 	mutex_unlock(&bdev->config_lock);
 	rhashtable_destroy(&bdev->cids);
 	rhashtable_destroy(&bdev->peers);
-	gro_cells_destroy(&bdev->gro_cells);
+	/* Every peer drained its queues on removal: the rings are empty. */
+	burrow_crypt_queue_destroy(&bdev->decrypt_queue);
+	burrow_crypt_queue_destroy(&bdev->encrypt_queue);
 }
 
 /*

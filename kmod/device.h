@@ -5,9 +5,9 @@
 #include <linux/netdevice.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
-#include <net/gro_cells.h>
 
 #include "allowedips.h"
+#include "queue.h"
 #include "stats.h"
 
 /*
@@ -31,7 +31,9 @@ struct dentry;
  *    the write side of the peer table, the prefix trie and the socket
  *    pointer. It is a mutex: changes allocate and may sleep.
  *  - The packet path takes no lock of the device: it finds peers in the
- *    rhashtable and the prefix trie and the socket under RCU (BH).
+ *    rhashtable and the prefix trie and the socket under RCU (BH). The
+ *    crypt rings' own producer and consumer locks are the only shared
+ *    locks a packet takes (queue.h).
  *  - dead is set under config_lock in ndo_uninit; every netlink change
  *    checks it after taking the lock, so nothing is attached to a device
  *    that is going away.
@@ -54,7 +56,8 @@ struct burrow_device {
 	struct burrow_allowedips allowedips;
 
 	struct burrow_dev_stats __percpu *stats;
-	struct gro_cells gro_cells;
+	struct burrow_crypt_queue encrypt_queue;
+	struct burrow_crypt_queue decrypt_queue;
 	struct dentry *debugfs_dir;
 };
 

@@ -106,6 +106,7 @@ struct burrow_key *burrow_key_create(const struct burrow_key_params *params)
 	atomic64_set(&key->tx_counter, 0);
 	atomic64_set(&key->rx_packets, 0);
 	burrow_replay_init(&key->replay);
+	refcount_set(&key->refcount, 1);
 	return key;
 
 err_free_hp:
@@ -119,19 +120,23 @@ err_free_key:
 	return ERR_PTR(ret);
 }
 
-void burrow_key_free_now(struct burrow_key *key)
+static void burrow_key_free(struct burrow_key *key)
 {
-	if (!key)
-		return;
 	kfree_sensitive(key->hp);
 	burrow_aead_destroy(key->rx);
 	burrow_aead_destroy(key->tx);
 	kfree_sensitive(key);
 }
 
+void burrow_key_put(struct burrow_key *key)
+{
+	if (key && refcount_dec_and_test(&key->refcount))
+		burrow_key_free(key);
+}
+
 static void burrow_key_free_work(struct work_struct *work)
 {
-	burrow_key_free_now(container_of(to_rcu_work(work), struct burrow_key, free_work));
+	burrow_key_put(container_of(to_rcu_work(work), struct burrow_key, free_work));
 }
 
 void burrow_key_free_rcu(struct burrow_key *key)

@@ -3,6 +3,7 @@
 #define _BURROW_KEY_H
 
 #include <linux/atomic.h>
+#include <linux/refcount.h>
 #include <linux/workqueue.h>
 
 #include "crypto.h"
@@ -40,10 +41,19 @@ struct burrow_key_limits {
  * One key slot's contents: both directions of one key generation.
  *
  * Lifetime: published in peer->keys[] with rcu_assign_pointer() under the
- * device's config_lock; the packet path uses it only inside an RCU-BH read
- * section. Replacing or deleting it unpublishes it and frees it after a
- * grace period from process context (rcu_work), where the AEAD state is
- * wiped and released.
+ * device's config_lock; the packet path finds it only inside an RCU-BH read
+ * section. refcount counts the slot (one reference while published and
+ * for a grace period after) plus one per packet queued for encryption or
+ * decryption (queue.h): a packet takes its reference inside the RCU-BH
+ * section that found the key, where the slot's reference is certain to be
+ * held, and drops it when it leaves the peer's ordered queue. Replacing or
+ * deleting a key unpublishes it and drops the slot's reference after a
+ * grace period (rcu_work); whoever drops the last reference wipes and
+ * frees it, in any context (burrow_aead_destroy() does not sleep).
+ *
+ * peer is the peer whose slot the key was installed in. It is set before
+ * the key is published and never changes; packets holding the key rely on
+ * the peer outliving them (peer removal drains its queues, see peer.c).
  *
  * tx_counter is the next counter to encrypt with; a fetch-and-increment
  * gives every packet a unique nonce without a lock. The limit flags are
@@ -69,6 +79,8 @@ struct burrow_key {
 #define BURROW_KEY_SOFT_NOTIFIED	0
 #define BURROW_KEY_HARD_NOTIFIED	1
 	struct burrow_replay replay;
+	refcount_t refcount;
+	struct burrow_peer *peer;
 	struct rcu_work free_work;
 };
 
@@ -88,10 +100,20 @@ struct burrow_key_params {
 /* Fill in per-cipher defaults and check caps; -EINVAL with *why set. */
 int burrow_key_limits_resolve(u8 cipher, struct burrow_key_limits *limits, const char **why);
 struct burrow_key *burrow_key_create(const struct burrow_key_params *params);
-/* Unpublished key: free after a grace period. */
+/* Unpublished key: drop the slot's reference after a grace period. */
 void burrow_key_free_rcu(struct burrow_key *key);
-/* Never published: free now. */
-void burrow_key_free_now(struct burrow_key *key);
+/*
+ * Drop a reference now; the last one frees the key. For the slot's
+ * reference of a key that was never published or whose grace period has
+ * passed, and for packets leaving the pipeline. NULL is a no-op.
+ */
+void burrow_key_put(struct burrow_key *key);
+
+/* A packet's reference; the caller is in the RCU-BH section that found @key. */
+static inline void burrow_key_get(struct burrow_key *key)
+{
+	refcount_inc(&key->refcount);
+}
 u32 burrow_key_age(const struct burrow_key *key);
 
 /* The quic key-phase bit a key sends and is selected by: key id's low bit. */

@@ -4,7 +4,7 @@
  * the 'burrow' generic netlink family.
  *
  * Init order: selftests (when built in), then everything the devices need
- * (crypto buffers, the prefix-node cache, the workqueue, debugfs), then the
+ * (crypto buffers, the prefix-node cache, the workqueues, debugfs), then the
  * link kind and the netlink family, which expose it. Exit undoes it in
  * reverse; deleting the devices queues deferred frees, so exit waits for
  * RCU callbacks and drains the workqueue before freeing what they use.
@@ -21,6 +21,7 @@
 #include "device.h"
 #include "main.h"
 #include "netlink.h"
+#include "queue.h"
 #include "selftest.h"
 
 struct workqueue_struct *burrow_wq;
@@ -63,6 +64,9 @@ static int __init burrow_mod_init(void)
 		ret = -ENOMEM;
 		goto err_selftests;
 	}
+	ret = burrow_queue_init();
+	if (ret)
+		goto err_queue;
 	burrow_debugfs_init();
 	ret = burrow_device_init();
 	if (ret)
@@ -77,6 +81,8 @@ err_genl:
 	burrow_device_uninit();
 err_device:
 	burrow_debugfs_uninit();
+	burrow_queue_uninit();
+err_queue:
 	destroy_workqueue(burrow_wq);
 err_selftests:
 	burrow_allowedips_slab_uninit();
@@ -93,6 +99,7 @@ static void __exit burrow_mod_exit(void)
 	burrow_debugfs_uninit();
 	/* Frees queued by call_rcu reach the workqueue only after a barrier. */
 	rcu_barrier();
+	burrow_queue_uninit();
 	destroy_workqueue(burrow_wq);
 	burrow_allowedips_slab_uninit();
 	burrow_crypto_uninit();

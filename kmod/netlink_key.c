@@ -259,6 +259,7 @@ int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "cannot set up the cipher");
 		goto out_end;
 	}
+	key->peer = peer;
 	old = rcu_replace_pointer(peer->keys[slot], key, lockdep_is_held(&bdev->config_lock));
 	burrow_key_free_rcu(old);
 	burrow_device_changed(bdev);

@@ -11,6 +11,9 @@
 #include "device.h"
 #include "main.h"
 #include "peer.h"
+#include "queue.h"
+#include "receive.h"
+#include "send.h"
 #include "timers.h"
 
 const struct rhashtable_params burrow_peer_table_params = {
@@ -52,16 +55,26 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 	rwlock_init(&peer->endpoint_lock);
 	burrow_allowedips_owner_init(&peer->allowedips);
 	burrow_timers_init(peer);
+	skb_queue_head_init(&peer->tx_queue);
+	skb_queue_head_init(&peer->rx_queue);
+	INIT_WORK(&peer->tx_work, burrow_send_tx_work);
+	/* Peers spread their transmit steps over the CPUs by id. */
+	peer->tx_cpu = cpumask_local_spread(id, NUMA_NO_NODE);
+	/* Ready before the peer is published: a packet may arrive at once. */
+	netif_napi_add(bdev->dev, &peer->napi, burrow_receive_poll);
+	napi_enable(&peer->napi);
 
 	ret = rhashtable_lookup_insert_fast(&bdev->peers, &peer->table_node,
 					    burrow_peer_table_params);
 	if (ret)
-		goto err_destroy_dst_cache;
+		goto err_del_napi;
 	list_add_tail_rcu(&peer->list, &bdev->peer_list);
 	bdev->peer_count++;
 	return peer;
 
-err_destroy_dst_cache:
+err_del_napi:
+	napi_disable(&peer->napi);
+	netif_napi_del(&peer->napi);
 	dst_cache_destroy(&peer->dst_cache);
 err_free_stats:
 	free_percpu(peer->stats);
@@ -148,7 +161,10 @@ struct burrow_peer *burrow_peer_from_allowedips(struct burrow_allowedips_owner *
 	return owner ? container_of(owner, struct burrow_peer, allowedips) : NULL;
 }
 
-/* Runs after a grace period: nothing in the packet path can see the peer. */
+/*
+ * Runs after a grace period: nothing in the packet path can see the peer,
+ * and no packet holds its keys (its queues drained first).
+ */
 static void burrow_peer_free_work(struct work_struct *work)
 {
 	struct burrow_peer *peer = container_of(to_rcu_work(work), struct burrow_peer,
@@ -156,17 +172,29 @@ static void burrow_peer_free_work(struct work_struct *work)
 	int slot;
 
 	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++)
-		burrow_key_free_now(rcu_dereference_protected(peer->keys[slot], true));
+		burrow_key_put(rcu_dereference_protected(peer->keys[slot], true));
 	dst_cache_destroy(&peer->dst_cache);
 	free_percpu(peer->stats);
 	kfree_sensitive(peer);
 }
 
 /*
- * Removal is two steps around one grace period. Unpublishing takes the peer
- * out of every table and marks it dead; anything that re-arms a timer does
- * so inside an RCU-BH section after checking dead, so once synchronize_net()
- * returns nobody can re-arm them and stopping the timers is final.
+ * Removal, in steps separated by grace periods:
+ *
+ * 1. Unpublish: take the peer out of every table and mark it dead.
+ *    Anything that re-arms a timer does so inside an RCU-BH section after
+ *    checking dead, and every packet joins the peer's queues inside the
+ *    RCU-BH section that found the peer, so after a grace period nothing
+ *    can re-arm a timer or queue a packet for the peer.
+ * 2. Drain: stop the timers, then wait until both ordered queues are empty.
+ *    Workers finish every queued packet and the serial steps (still
+ *    running) pop them in turn, sending or delivering or dropping them;
+ *    burrow_peer_dequeued() wakes us.
+ * 3. After another grace period no worker is still kicking the peer (a
+ *    worker holds rcu_read_lock_bh from taking a packet until after its
+ *    kick), so stopping the serial steps is final: cancel the transmit work,
+ *    disable and delete the NAPI context, and free the peer after a last
+ *    grace period (rcu_work), which also covers netif_napi_del().
  */
 static void burrow_peer_unpublish(struct burrow_peer *peer)
 {
@@ -185,9 +213,24 @@ static void burrow_peer_unpublish(struct burrow_peer *peer)
 	WRITE_ONCE(peer->dead, true);
 }
 
-static void burrow_peer_finish(struct burrow_peer *peer)
+static bool burrow_peer_drained(struct burrow_peer *peer)
+{
+	return !skb_queue_len_lockless(&peer->tx_queue) &&
+	       !skb_queue_len_lockless(&peer->rx_queue);
+}
+
+static void burrow_peer_drain(struct burrow_peer *peer)
 {
 	burrow_timers_stop(peer);
+	wait_var_event(&peer->tx_queue, burrow_peer_drained(peer));
+}
+
+static void burrow_peer_finish(struct burrow_peer *peer)
+{
+	cancel_work_sync(&peer->tx_work);
+	napi_disable(&peer->napi);
+	/* The grace period before the free stands in for netif_napi_del()'s. */
+	__netif_napi_del(&peer->napi);
 	INIT_RCU_WORK(&peer->free_work, burrow_peer_free_work);
 	queue_rcu_work(burrow_wq, &peer->free_work);
 }
@@ -196,10 +239,12 @@ void burrow_peer_remove(struct burrow_peer *peer)
 {
 	burrow_peer_unpublish(peer);
 	synchronize_net();
+	burrow_peer_drain(peer);
+	synchronize_net();
 	burrow_peer_finish(peer);
 }
 
-/* One grace period for all peers, however many there are. */
+/* The same steps, with each grace period shared by all peers. */
 void burrow_peer_remove_all(struct burrow_device *bdev)
 {
 	struct burrow_peer *peer, *next;
@@ -216,6 +261,9 @@ void burrow_peer_remove_all(struct burrow_device *bdev)
 	}
 	if (list_empty(&removed))
 		return;
+	synchronize_net();
+	list_for_each_entry(peer, &removed, remove_link)
+		burrow_peer_drain(peer);
 	synchronize_net();
 	list_for_each_entry_safe(peer, next, &removed, remove_link)
 		burrow_peer_finish(peer);

@@ -4,7 +4,9 @@
 
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/netdevice.h>
 #include <linux/rhashtable-types.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/u64_stats_sync.h>
@@ -53,6 +55,14 @@ struct burrow_peer_stats {
  * means none. It changes only under config_lock, with the peer out of the
  * table for a grace period around the change (burrow_peer_set_local_cid),
  * so lockless lookups never compare against bytes being rewritten.
+ *
+ * The packet pipeline (queue.h): tx_queue and rx_queue are the ordered
+ * queues, each under its own spinlock (taken with BH disabled). tx_work is
+ * the transmit serial step, always queued on tx_cpu so that one peer's
+ * datagrams leave from one CPU (and so one NIC queue) in order; napi is
+ * the receive serial step. Both are non-reentrant by construction (a work
+ * item, a NAPI context), which is what makes them serial. Removal waits
+ * for both queues to drain before it stops them (peer.c).
  */
 struct burrow_peer {
 	struct burrow_device *bdev;
@@ -92,6 +102,12 @@ struct burrow_peer {
 	struct timer_list keepalive_timer;
 	struct timer_list inactivity_timer;
 	struct rcu_work free_work;
+
+	struct sk_buff_head tx_queue;
+	struct sk_buff_head rx_queue;
+	struct work_struct tx_work;
+	int tx_cpu;
+	struct napi_struct napi;
 };
 
 extern const struct rhashtable_params burrow_peer_table_params;
@@ -120,5 +136,18 @@ u32 burrow_peer_inactivity_timeout(const struct burrow_peer *peer);
 /* (Re)arm both timers after a configuration change. */
 void burrow_peer_timers_update(struct burrow_peer *peer);
 void burrow_peer_stats_read(struct burrow_peer *peer, struct burrow_peer_stats *sum);
+
+/*
+ * After a serial step popped packets from one of the peer's ordered queues,
+ * inside the same RCU-BH section as the pops: wakes a removal waiting for
+ * the queues to drain. No barrier is needed: removal sets dead and then
+ * waits a grace period, so a section that could miss dead ended before the
+ * removal started waiting, and its pops are visible to it.
+ */
+static inline void burrow_peer_dequeued(struct burrow_peer *peer)
+{
+	if (unlikely(READ_ONCE(peer->dead)))
+		wake_up_var(&peer->tx_queue);
+}
 
 #endif /* _BURROW_PEER_H */

@@ -1,7 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receive path: from the UDP tunnel hook to gro_cells, in the softirq
- * that received the datagram.
+ * The receive path, in three stages (queue.h has the pipeline's rules):
+ *
+ * 1. The UDP tunnel hook, in the softirq that received the datagram:
+ *    demux, parse the header, find the peer and key, remove QUIC header
+ *    protection, early replay check; then under the peer's rx_queue lock
+ *    append the packet (holding a key reference) to the peer's ordered
+ *    queue and to the device's decrypt ring, and wake a crypt worker.
+ * 2. A crypt worker (any CPU): authenticate and decrypt in place, mark the
+ *    packet done, schedule the peer's NAPI context.
+ * 3. The peer's NAPI poll (one at a time): pop finished packets in arrival
+ *    order, then final replay check, QUIC frame checks, roaming, timers,
+ *    source check against the peer's prefixes, counters, and hand the inner
+ *    packet to GRO (napi_gro_receive).
  *
  * Demux on the first byte: bit 0x40 clear is the udp encapsulation; set is
  * QUIC. QUIC long headers, and short headers whose DCID is no peer's local
@@ -29,6 +40,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "queue.h"
 #include "quic.h"
 #include "receive.h"
 #include "socket.h"
@@ -120,9 +132,50 @@ static void burrow_receive_roam(struct burrow_peer *peer, const struct burrow_en
 	burrow_event_endpoint_changed(peer, source);
 }
 
-static void burrow_receive_authenticated(struct burrow_device *bdev, struct burrow_peer *peer,
-					 struct burrow_key *key, struct sk_buff *skb,
-					 const struct burrow_endpoint *source, bool xnet);
+/*
+ * Stage 1's end, in the softirq's RCU-BH section that found @peer and @key:
+ * skb->data is the packet's header (@hdr_len bytes, linear, unprotected),
+ * followed by the ciphertext and tag. Consumes skb.
+ */
+static void burrow_receive_queue(struct burrow_device *bdev, struct burrow_peer *peer,
+				 struct burrow_key *key, struct sk_buff *skb, u64 counter,
+				 unsigned int hdr_len, u8 flags,
+				 const struct burrow_endpoint *source)
+{
+	struct ptr_ring *ring = &bdev->decrypt_queue.ring;
+	struct burrow_pkt_cb *cb;
+	bool produced;
+
+	spin_lock(&peer->rx_queue.lock);
+	if (unlikely(skb_queue_len(&peer->rx_queue) >= READ_ONCE(burrow_peer_queue_len))) {
+		spin_unlock(&peer->rx_queue.lock);
+		burrow_stats_drop(bdev, BURROW_DROP_QUEUE_FULL, true);
+		kfree_skb(skb);
+		return;
+	}
+	burrow_key_get(key);
+	burrow_pkt_init(skb, key, counter);
+	cb = BURROW_PKT_CB(skb);
+	cb->hdr_len = hdr_len;
+	cb->flags = flags;
+	cb->family = source->addr.sa_family;
+	if (cb->family == AF_INET) {
+		cb->source.port = source->addr4.sin_port;
+		cb->source.addr4 = source->addr4.sin_addr.s_addr;
+	} else {
+		cb->source.port = source->addr6.sin6_port;
+		cb->source.addr6 = source->addr6.sin6_addr;
+	}
+	__skb_queue_tail(&peer->rx_queue, skb);
+	produced = !ptr_ring_produce(ring, skb);
+	if (unlikely(!produced))
+		burrow_pkt_finish(skb, BURROW_PKT_DROPPED, BURROW_DROP_QUEUE_FULL);
+	spin_unlock(&peer->rx_queue.lock);
+	if (likely(produced))
+		burrow_crypt_queue_kick(&bdev->decrypt_queue, 1);
+	else
+		napi_schedule(&peer->napi);
+}
 
 static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb, bool xnet)
 {
@@ -131,10 +184,8 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 	struct burrow_wire_fields fields;
 	struct burrow_peer *peer;
 	struct burrow_key *key;
-	struct sk_buff *trailer;
 	enum burrow_drop_reason reason;
 	unsigned int offset;
-	int err;
 
 	offset = skb_transport_offset(skb) + sizeof(struct udphdr);
 	if (skb_copy_bits(skb, offset, &header, sizeof(header))) {
@@ -161,30 +212,13 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 	}
 	burrow_receive_source(skb, &source);
 
-	/* Strip outer IP, UDP and burrow headers; the header is the AAD. */
-	if (!pskb_pull(skb, offset + sizeof(header))) {
+	/* Strip outer IP and UDP; the burrow header (the AAD) stays, linear. */
+	if (!pskb_pull(skb, offset) || !pskb_may_pull(skb, sizeof(header))) {
 		reason = BURROW_DROP_BAD_HEADER;
 		goto drop;
 	}
-	if (skb_cow_data(skb, 0, &trailer) < 0) {
-		reason = BURROW_DROP_NOMEM;
-		goto drop;
-	}
-	err = burrow_aead_open(key->rx, skb, 0, skb->len, (const u8 *)&header,
-			       sizeof(header), fields.counter);
-	if (err) {
-		reason = err == -EBADMSG ? BURROW_DROP_DECRYPT : BURROW_DROP_NOMEM;
-		goto drop;
-	}
-	if (!burrow_replay_update(&key->replay, fields.counter)) {
-		reason = BURROW_DROP_REPLAY;
-		goto drop;
-	}
-	if (pskb_trim(skb, skb->len - BURROW_WIRE_TAG_LEN)) {
-		reason = BURROW_DROP_NOMEM;
-		goto drop;
-	}
-	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet);
+	burrow_receive_queue(bdev, peer, key, skb, fields.counter, sizeof(header),
+			     xnet ? BURROW_PKT_XNET : 0, &source);
 	return;
 
 drop:
@@ -244,7 +278,7 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 	u64_stats_update_end(&stats->syncp);
 	dev_sw_netstats_rx_add(bdev->dev, inner_len);
 
-	gro_cells_receive(&bdev->gro_cells, skb);
+	napi_gro_receive(&peer->napi, skb);
 	return;
 
 drop:
@@ -350,10 +384,8 @@ static bool burrow_receive_quic(struct burrow_device *bdev, struct sk_buff *skb,
 	struct burrow_endpoint source;
 	struct burrow_key *key;
 	struct burrow_peer *peer;
-	struct sk_buff *trailer;
 	u32 truncated = 0;
 	u64 pn;
-	int err;
 
 	pn_offset = 1 + cid_len;
 	if (len < pn_offset || skb_copy_bits(skb, offset, hdr, pn_offset))
@@ -396,42 +428,124 @@ static bool burrow_receive_quic(struct burrow_device *bdev, struct sk_buff *skb,
 	}
 	burrow_receive_source(skb, &source);
 
-	/* Strip outer IP, UDP and the short header; the unprotected header is the AAD. */
-	if (!pskb_pull(skb, offset + hdr_len)) {
+	/*
+	 * Strip outer IP and UDP, and write the unprotected first byte and
+	 * packet number back: the header in the skb is then the AAD.
+	 */
+	if (!pskb_pull(skb, offset) || skb_ensure_writable(skb, hdr_len)) {
 		reason = BURROW_DROP_QUIC_SHORT;
 		goto drop;
 	}
-	if (skb_cow_data(skb, 0, &trailer) < 0) {
-		reason = BURROW_DROP_NOMEM;
-		goto drop;
-	}
-	err = burrow_aead_open(key->rx, skb, 0, skb->len, hdr, hdr_len, pn);
-	if (err) {
-		reason = err == -EBADMSG ? BURROW_DROP_DECRYPT : BURROW_DROP_NOMEM;
-		goto drop;
-	}
-	if (!burrow_replay_update(&key->replay, pn)) {
-		reason = BURROW_DROP_REPLAY;
-		goto drop;
-	}
-	if (hdr[0] & BURROW_QUIC_RESERVED_BITS) {
-		reason = BURROW_DROP_QUIC_RESERVED;
-		goto drop;
-	}
-	if (pskb_trim(skb, skb->len - BURROW_AEAD_TAG_LEN)) {
-		reason = BURROW_DROP_NOMEM;
-		goto drop;
-	}
-	reason = burrow_receive_quic_frames(skb);
-	if (reason != BURROW_DROP_MAX)
-		goto drop;
-	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet);
+	memcpy(skb->data, hdr, hdr_len);
+	burrow_receive_queue(bdev, peer, key, skb, pn, hdr_len,
+			     BURROW_PKT_QUIC | (xnet ? BURROW_PKT_XNET : 0) |
+			     (hdr[0] & BURROW_QUIC_RESERVED_BITS ? BURROW_PKT_QUIC_RESERVED : 0),
+			     &source);
 	return true;
 
 drop:
 	burrow_stats_drop(bdev, reason, true);
 	kfree_skb(skb);
 	return true;
+}
+
+/*
+ * Stage 2, from a crypt worker inside rcu_read_lock_bh(). The packet holds
+ * its key; its peer outlives the RCU-BH section (queue.h).
+ */
+void burrow_receive_decrypt(struct sk_buff *skb)
+{
+	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
+	struct burrow_key *key = cb->key;
+	struct burrow_peer *peer = key->peer;
+	enum burrow_drop_reason reason = BURROW_DROP_MAX;
+	struct sk_buff *trailer;
+	int err;
+
+	if (skb_cow_data(skb, 0, &trailer) < 0) {
+		reason = BURROW_DROP_NOMEM;
+	} else {
+		/* skb_cow_data() keeps the header linear at skb->data. */
+		err = burrow_aead_open(key->rx, skb, cb->hdr_len, skb->len - cb->hdr_len,
+				       skb->data, cb->hdr_len, cb->counter);
+		if (err)
+			reason = err == -EBADMSG ? BURROW_DROP_DECRYPT : BURROW_DROP_NOMEM;
+	}
+	burrow_pkt_finish(skb, reason == BURROW_DROP_MAX ? BURROW_PKT_DONE :
+			  BURROW_PKT_DROPPED, reason);
+	napi_schedule(&peer->napi);
+}
+
+/* Stage 3 for one popped packet. Consumes skb and its key reference. */
+static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer *peer,
+				  struct sk_buff *skb)
+{
+	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
+	struct burrow_key *key = cb->key;
+	struct burrow_endpoint source = {};
+	enum burrow_drop_reason reason;
+	u8 flags = cb->flags;
+
+	if (burrow_pkt_state(skb) == BURROW_PKT_DROPPED) {
+		reason = cb->reason;
+		goto drop;
+	}
+	if (!burrow_replay_update(&key->replay, cb->counter)) {
+		reason = BURROW_DROP_REPLAY;
+		goto drop;
+	}
+	if ((flags & BURROW_PKT_QUIC_RESERVED)) {
+		reason = BURROW_DROP_QUIC_RESERVED;
+		goto drop;
+	}
+	if (!pskb_pull(skb, cb->hdr_len) ||
+	    pskb_trim(skb, skb->len - BURROW_AEAD_TAG_LEN)) {
+		reason = BURROW_DROP_NOMEM;
+		goto drop;
+	}
+	if (flags & BURROW_PKT_QUIC) {
+		reason = burrow_receive_quic_frames(skb);
+		if (reason != BURROW_DROP_MAX)
+			goto drop;
+	}
+	if (cb->family == AF_INET) {
+		source.addr4.sin_family = AF_INET;
+		source.addr4.sin_port = cb->source.port;
+		source.addr4.sin_addr.s_addr = cb->source.addr4;
+	} else {
+		source.addr6.sin6_family = AF_INET6;
+		source.addr6.sin6_port = cb->source.port;
+		source.addr6.sin6_addr = cb->source.addr6;
+	}
+	/* The stack owns skb->cb from here: nothing below reads cb. */
+	burrow_receive_authenticated(bdev, peer, key, skb, &source, flags & BURROW_PKT_XNET);
+	burrow_key_put(key);
+	return;
+
+drop:
+	burrow_stats_drop(bdev, reason, true);
+	kfree_skb(skb);
+	burrow_key_put(key);
+}
+
+/* Stage 3: the peer's NAPI poll. */
+int burrow_receive_poll(struct napi_struct *napi, int budget)
+{
+	struct burrow_peer *peer = container_of(napi, struct burrow_peer, napi);
+	struct burrow_device *bdev = peer->bdev;
+	struct sk_buff *skb;
+	int done = 0;
+
+	rcu_read_lock_bh();
+	while (done < budget && (skb = burrow_pkt_dequeue(&peer->rx_queue))) {
+		burrow_receive_finish(bdev, peer, skb);
+		done++;
+	}
+	burrow_peer_dequeued(peer);
+	rcu_read_unlock_bh();
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
 }
 
 int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)

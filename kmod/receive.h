@@ -2,9 +2,14 @@
 #ifndef _BURROW_RECEIVE_H
 #define _BURROW_RECEIVE_H
 
+struct napi_struct;
 struct sock;
 struct sk_buff;
 
 int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb);
+/* Crypt worker: decrypt one queued packet (queue.h). */
+void burrow_receive_decrypt(struct sk_buff *skb);
+/* The peer's receive serial step (peer->napi). */
+int burrow_receive_poll(struct napi_struct *napi, int budget);
 
 #endif /* _BURROW_RECEIVE_H */

@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The transmit path, inline in ndo_start_xmit:
- * pick the peer by longest-prefix match on the inner destination, segment
- * GSO packets, then for each segment take a counter from the primary key,
- * encrypt in place behind a burrow header (udp encapsulation) or as a QUIC
- * short-header packet (quic, see quic.h) and send it as a UDP datagram from
- * the attached socket to the peer's endpoint.
+ * The transmit path, in three stages (queue.h has the pipeline's rules):
  *
- * Everything runs inside one RCU-BH read section: the peer, its key and
- * the socket attachment stay valid until it ends (see peer.h, key.h,
- * socket.c for how they are freed).
+ * 1. ndo_start_xmit (any CPU, BH off): pick the peer by longest-prefix
+ *    match on the inner destination, segment GSO packets, and under the
+ *    peer's tx_queue lock give each segment the next counter of the
+ *    primary key and a reference to it, append it to the peer's ordered
+ *    queue and to the device's encrypt ring; then wake crypt workers.
+ * 2. A crypt worker (any CPU): finish the inner checksum, encrypt in place
+ *    behind a burrow header (udp encapsulation) or as a QUIC short-header
+ *    packet (quic, see quic.h), mark the packet done and kick the peer's
+ *    transmit work.
+ * 3. The peer's transmit work (one at a time, on the peer's tx_cpu): pop
+ *    finished packets in counter order and send each as a UDP datagram from
+ *    the attached socket to the peer's current endpoint.
+ *
+ * Stage 1 runs inside the RCU-BH section that found the peer and key; the
+ * later stages rely on the queue's guarantees instead (key reference, peer
+ * drained before it is freed) and look the socket and endpoint up afresh.
+ * Keepalives take the same path, so they keep their place in counter order.
+ * UDP GSO on transmit is not used: each datagram is sent on its own.
  */
 
 #include <linux/icmp.h>
@@ -28,6 +38,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "queue.h"
 #include "quic.h"
 #include "send.h"
 #include "socket.h"
@@ -203,45 +214,65 @@ static enum burrow_drop_reason burrow_send_error_reason(int err)
 }
 
 /*
- * Encrypt and send one packet (not GSO) to the peer; consumes skb. Returns
- * the drop reason, or BURROW_DROP_MAX when it was sent.
+ * Stage 2, from a crypt worker inside rcu_read_lock_bh(). The packet holds
+ * its key; its peer outlives the RCU-BH section (queue.h).
  */
-static enum burrow_drop_reason burrow_send_one(struct burrow_device *bdev,
-					       struct burrow_peer *peer,
-					       struct burrow_key *key, struct sock *sk,
-					       const struct burrow_endpoint *endpoint,
-					       struct sk_buff *skb)
+void burrow_send_encrypt(struct sk_buff *skb)
 {
-	struct burrow_peer_stats *stats;
-	unsigned int inner_len = skb->len;
-	u64 counter;
-	int limit, err;
+	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
+	struct burrow_key *key = cb->key;
+	struct burrow_peer *peer = key->peer;
+	enum burrow_drop_reason reason = BURROW_DROP_MAX;
+	int err;
 
-	limit = burrow_key_next_counter(key, &counter);
-	if (unlikely(limit != BURROW_KEY_LIMIT_NONE)) {
-		burrow_event_key_limit(peer, key, limit);
-		if (limit == BURROW_KEY_LIMIT_HARD) {
-			kfree_skb(skb);
-			return BURROW_DROP_KEY_EXHAUSTED;
-		}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
+		reason = BURROW_DROP_BAD_INNER;
+	} else {
+		if (READ_ONCE(peer->encap) == BURROW_ENCAP_QUIC)
+			err = burrow_send_seal_quic(peer, key, skb, cb->counter);
+		else
+			err = burrow_send_seal(peer, key, skb, cb->counter);
+		if (err)
+			reason = burrow_send_error_reason(err);
 	}
-	if (READ_ONCE(peer->encap) == BURROW_ENCAP_QUIC)
-		err = burrow_send_seal_quic(peer, key, skb, counter);
-	else
-		err = burrow_send_seal(peer, key, skb, counter);
-	if (err) {
-		kfree_skb(skb);
-		return burrow_send_error_reason(err);
+	burrow_pkt_finish(skb, reason == BURROW_DROP_MAX ? BURROW_PKT_DONE :
+			  BURROW_PKT_DROPPED, reason);
+	queue_work_on(peer->tx_cpu, burrow_crypt_wq, &peer->tx_work);
+}
+
+/* Stage 3 for one popped packet: send or drop it. Consumes skb and its key. */
+static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer *peer,
+				 struct burrow_socket *bsock,
+				 const struct burrow_endpoint *endpoint, struct sk_buff *skb)
+{
+	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
+	struct burrow_key *key = cb->key;
+	unsigned int inner_len = cb->inner_len;
+	struct burrow_peer_stats *stats;
+	enum burrow_drop_reason reason;
+	int err;
+
+	if (burrow_pkt_state(skb) == BURROW_PKT_DROPPED) {
+		reason = cb->reason;
+		goto drop;
+	}
+	if (unlikely(!bsock)) {
+		reason = BURROW_DROP_NO_SOCKET;
+		goto drop;
+	}
+	if (unlikely(endpoint->addr.sa_family == AF_UNSPEC)) {
+		reason = BURROW_DROP_NO_ENDPOINT;
+		goto drop;
 	}
 	skb->dev = bdev->dev;
 	skb->ip_summed = CHECKSUM_NONE;
 	if (endpoint->addr.sa_family == AF_INET)
-		err = burrow_send4(bdev, peer, sk, skb, endpoint);
+		err = burrow_send4(bdev, peer, bsock->sock->sk, skb, endpoint);
 	else
-		err = burrow_send6(bdev, peer, sk, skb, endpoint);
+		err = burrow_send6(bdev, peer, bsock->sock->sk, skb, endpoint);
 	if (err) {
-		kfree_skb(skb);
-		return BURROW_DROP_ROUTE;
+		reason = BURROW_DROP_ROUTE;
+		goto drop;
 	}
 	/* The tunnel layer counts the device's tx; the peer counts inner bytes. */
 	stats = this_cpu_ptr(peer->stats);
@@ -250,7 +281,106 @@ static enum burrow_drop_reason burrow_send_one(struct burrow_device *bdev,
 	stats->tx_packets++;
 	u64_stats_update_end(&stats->syncp);
 	burrow_timers_tx(peer);
-	return BURROW_DROP_MAX;
+	burrow_key_put(key);
+	return;
+
+drop:
+	burrow_stats_drop(bdev, reason, false);
+	kfree_skb(skb);
+	burrow_key_put(key);
+}
+
+/* Packets one run of the transmit work sends before it yields. */
+#define BURROW_SEND_BUDGET	128
+
+/* Stage 3: the peer's transmit work, never running twice at once. */
+void burrow_send_tx_work(struct work_struct *work)
+{
+	struct burrow_peer *peer = container_of(work, struct burrow_peer, tx_work);
+	struct burrow_device *bdev = peer->bdev;
+	struct burrow_endpoint endpoint;
+	struct burrow_socket *bsock;
+	struct sk_buff *skb;
+	unsigned int sent = 0;
+
+	rcu_read_lock_bh();
+	bsock = rcu_dereference_bh(bdev->sock);
+	burrow_peer_get_endpoint(peer, &endpoint);
+	while ((skb = burrow_pkt_dequeue(&peer->tx_queue))) {
+		burrow_send_transmit(bdev, peer, bsock, &endpoint, skb);
+		if (++sent == BURROW_SEND_BUDGET) {
+			/* Let softirqs and other work run; carry on later. */
+			queue_work_on(peer->tx_cpu, burrow_crypt_wq, &peer->tx_work);
+			break;
+		}
+	}
+	burrow_peer_dequeued(peer);
+	rcu_read_unlock_bh();
+}
+
+/*
+ * Stage 1 for a list of packets (not GSO) of @peer, in the RCU-BH section
+ * that found @peer and @key. Consumes the list.
+ *
+ * Under the peer's queue lock, so that queue order is counter order: each
+ * packet gets its counter and a key reference and joins the ordered queue,
+ * then the ring (its producer lock nests inside). A packet over the peer's
+ * bound is dropped before it takes a counter; one the full ring refuses
+ * stays queued, finished as dropped, and is freed in turn by stage 3.
+ */
+static void burrow_send_queue(struct burrow_device *bdev, struct burrow_peer *peer,
+			      struct burrow_key *key, struct sk_buff *segs)
+{
+	unsigned int limit = READ_ONCE(burrow_peer_queue_len);
+	struct ptr_ring *ring = &bdev->encrypt_queue.ring;
+	unsigned int queued = 0, refused = 0, full = 0, exhausted = 0;
+	struct sk_buff *skb, *next;
+	int limit_state = BURROW_KEY_LIMIT_NONE;
+	u64 counter;
+	int state;
+
+	spin_lock(&peer->tx_queue.lock);
+	spin_lock(&ring->producer_lock);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (unlikely(skb_queue_len(&peer->tx_queue) >= limit)) {
+			full++;
+			kfree_skb(skb);
+			continue;
+		}
+		state = burrow_key_next_counter(key, &counter);
+		if (unlikely(state != BURROW_KEY_LIMIT_NONE)) {
+			limit_state = max(limit_state, state);
+			if (state == BURROW_KEY_LIMIT_HARD) {
+				exhausted++;
+				kfree_skb(skb);
+				continue;
+			}
+		}
+		burrow_key_get(key);
+		burrow_pkt_init(skb, key, counter);
+		BURROW_PKT_CB(skb)->inner_len = skb->len;
+		__skb_queue_tail(&peer->tx_queue, skb);
+		if (likely(!__ptr_ring_produce(ring, skb))) {
+			queued++;
+		} else {
+			burrow_pkt_finish(skb, BURROW_PKT_DROPPED, BURROW_DROP_QUEUE_FULL);
+			refused++;
+		}
+	}
+	spin_unlock(&ring->producer_lock);
+	spin_unlock(&peer->tx_queue.lock);
+
+	if (queued)
+		burrow_crypt_queue_kick(&bdev->encrypt_queue, queued);
+	if (refused)
+		queue_work_on(peer->tx_cpu, burrow_crypt_wq, &peer->tx_work);
+	while (full--)
+		burrow_stats_drop(bdev, BURROW_DROP_QUEUE_FULL, false);
+	while (exhausted--)
+		burrow_stats_drop(bdev, BURROW_DROP_KEY_EXHAUSTED, false);
+	if (limit_state != BURROW_KEY_LIMIT_NONE)
+		burrow_event_key_limit(peer, key, limit_state);
 }
 
 static void burrow_xmit_unreachable(struct sk_buff *skb, int family)
@@ -266,10 +396,9 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct burrow_device *bdev = burrow_device_from_netdev(dev);
 	enum burrow_drop_reason reason;
 	struct burrow_endpoint endpoint;
-	struct burrow_socket *bsock;
 	struct burrow_peer *peer;
 	struct burrow_key *key;
-	struct sk_buff *segs, *next;
+	struct sk_buff *segs;
 	const void *daddr;
 	int family;
 
@@ -295,8 +424,8 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 		burrow_xmit_unreachable(skb, family);
 		goto drop;
 	}
-	bsock = rcu_dereference_bh(bdev->sock);
-	if (unlikely(!bsock)) {
+	/* Checked again at send time; early here so a dead end costs no crypto. */
+	if (unlikely(!rcu_access_pointer(bdev->sock))) {
 		reason = BURROW_DROP_NO_SOCKET;
 		goto drop;
 	}
@@ -323,17 +452,7 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 		segs = skb;
 		skb_mark_not_on_list(segs);
 	}
-	skb_list_walk_safe(segs, skb, next) {
-		skb_mark_not_on_list(skb);
-		if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
-			burrow_stats_drop(bdev, BURROW_DROP_BAD_INNER, false);
-			kfree_skb(skb);
-			continue;
-		}
-		reason = burrow_send_one(bdev, peer, key, bsock->sock->sk, &endpoint, skb);
-		if (reason != BURROW_DROP_MAX)
-			burrow_stats_drop(bdev, reason, false);
-	}
+	burrow_send_queue(bdev, peer, key, segs);
 	rcu_read_unlock_bh();
 	return NETDEV_TX_OK;
 
@@ -347,9 +466,7 @@ drop:
 void burrow_send_keepalive(struct burrow_peer *peer)
 {
 	struct burrow_device *bdev = peer->bdev;
-	enum burrow_drop_reason reason;
 	struct burrow_endpoint endpoint;
-	struct burrow_socket *bsock;
 	struct burrow_key *key;
 	struct sk_buff *skb;
 
@@ -359,16 +476,14 @@ void burrow_send_keepalive(struct burrow_peer *peer)
 	skb_reserve(skb, BURROW_HEADROOM);
 
 	rcu_read_lock_bh();
-	bsock = rcu_dereference_bh(bdev->sock);
 	key = rcu_dereference_bh(peer->keys[BURROW_KEY_PRIMARY]);
 	burrow_peer_get_endpoint(peer, &endpoint);
-	if (!bsock || !key || endpoint.addr.sa_family == AF_UNSPEC) {
+	if (!rcu_access_pointer(bdev->sock) || !key ||
+	    endpoint.addr.sa_family == AF_UNSPEC || READ_ONCE(peer->dead)) {
 		rcu_read_unlock_bh();
 		kfree_skb(skb);
 		return;
 	}
-	reason = burrow_send_one(bdev, peer, key, bsock->sock->sk, &endpoint, skb);
+	burrow_send_queue(bdev, peer, key, skb);
 	rcu_read_unlock_bh();
-	if (reason != BURROW_DROP_MAX)
-		burrow_stats_drop(bdev, reason, false);
 }

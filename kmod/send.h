@@ -3,6 +3,7 @@
 #define _BURROW_SEND_H
 
 #include <linux/netdevice.h>
+#include <linux/workqueue.h>
 
 struct burrow_peer;
 
@@ -13,6 +14,10 @@ struct burrow_peer;
 #define BURROW_HEADROOM		(LL_MAX_HEADER + 40 + 8 + 32)
 
 netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev);
+/* Crypt worker: encrypt one queued packet (queue.h). */
+void burrow_send_encrypt(struct sk_buff *skb);
+/* The peer's transmit serial step (peer->tx_work). */
+void burrow_send_tx_work(struct work_struct *work);
 /* From the keepalive timer (softirq). Silent if the peer cannot send. */
 void burrow_send_keepalive(struct burrow_peer *peer);
 

@@ -48,6 +48,11 @@ enum burrow_count {
 struct burrow_dev_stats {
 	u64 drops[BURROW_DROP_MAX];
 	u64 counts[BURROW_COUNT_MAX];
+	/*
+	 * Packets this CPU's crypt workers encrypted [0] and decrypted [1]
+	 * (enum burrow_crypt_direction); debugfs shows them per CPU.
+	 */
+	u64 crypt[2];
 };
 
 /*

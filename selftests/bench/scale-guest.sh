@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../lib/burrow.sh"
 peers=${BENCH_PEERS:-100000}
 per_peer=10
-plan 6
+plan 5
 
 ns=bench-scale
 ns_add $ns
