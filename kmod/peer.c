@@ -8,6 +8,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 
+#include "aqm.h"
 #include "device.h"
 #include "main.h"
 #include "peer.h"
@@ -57,6 +58,8 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 	burrow_timers_init(peer);
 	skb_queue_head_init(&peer->tx_queue);
 	skb_queue_head_init(&peer->rx_queue);
+	burrow_aqm_init(&peer->tx_aqm);
+	burrow_aqm_init(&peer->rx_aqm);
 	INIT_WORK(&peer->tx_work, burrow_send_tx_work);
 	/* Peers spread their transmit steps over the CPUs by id. */
 	peer->tx_cpu = cpumask_local_spread(id, NUMA_NO_NODE);

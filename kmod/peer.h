@@ -13,6 +13,7 @@
 #include <net/dst_cache.h>
 
 #include "allowedips.h"
+#include "aqm.h"
 #include "key.h"
 #include "quic.h"
 
@@ -62,7 +63,9 @@ struct burrow_peer_stats {
  * datagrams leave from one CPU (and so one NIC queue) in order; napi is
  * the receive serial step. Both are non-reentrant by construction (a work
  * item, a NAPI context), which is what makes them serial. Removal waits
- * for both queues to drain before it stops them (peer.c).
+ * for both queues to drain before it stops them (peer.c). tx_aqm and
+ * rx_aqm are each queue's CoDel state (aqm.h), touched by its serial step
+ * alone.
  */
 struct burrow_peer {
 	struct burrow_device *bdev;
@@ -105,6 +108,8 @@ struct burrow_peer {
 
 	struct sk_buff_head tx_queue;
 	struct sk_buff_head rx_queue;
+	struct burrow_aqm tx_aqm;
+	struct burrow_aqm rx_aqm;
 	struct work_struct tx_work;
 	int tx_cpu;
 	struct napi_struct napi;

@@ -26,6 +26,8 @@
  * BURROW_DROP_QUEUE_FULL so the serial step frees it in turn. Both count
  * drop_queue_full. The per-peer bound below the ring size is the fairness
  * rule: one busy peer holds at most a quarter of the ring by default.
+ * Within the bound, the serial step pops through CoDel (aqm.h), which drops
+ * at the head when packets wait too long.
  *
  * Lifetimes: a queued packet holds a reference on its key (key.h). Its
  * peer is not referenced per packet: peer removal first makes the peer
@@ -43,6 +45,7 @@
 #include <linux/ptr_ring.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
+#include <net/codel.h>
 
 struct burrow_device;
 struct burrow_key;
@@ -67,6 +70,7 @@ struct burrow_pkt_cb {
 	u8 hdr_len;			/* rx: header (the AAD) at skb->data */
 	u8 flags;			/* rx: BURROW_PKT_* */
 	u8 family;			/* rx: outer source for roaming */
+	codel_time_t enqueue_time;	/* when it joined its ordered queue (aqm.h) */
 	union {
 		u32 inner_len;		/* tx: bytes the peer counts */
 		struct {
@@ -90,6 +94,7 @@ static inline void burrow_pkt_init(struct sk_buff *skb, struct burrow_key *key, 
 	atomic_set(&cb->state, BURROW_PKT_QUEUED);
 	cb->reason = 0;
 	cb->flags = 0;
+	cb->enqueue_time = codel_get_time();
 }
 
 /* Publish a worker's outcome; the skb belongs to the serial step after it. */

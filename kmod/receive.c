@@ -528,6 +528,27 @@ drop:
 	burrow_key_put(key);
 }
 
+/*
+ * Stage 3, for a packet CoDel drops at the head of the peer's queue (aqm.h).
+ * Consumes skb and its key reference.
+ */
+static void burrow_receive_drop_delayed(struct sk_buff *skb, void *ctx)
+{
+	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
+	struct burrow_peer *peer = ctx;
+	struct burrow_key *key = cb->key;
+	enum burrow_drop_reason reason = BURROW_DROP_QUEUE_DELAY;
+
+	if (burrow_pkt_state(skb) == BURROW_PKT_DROPPED)
+		reason = cb->reason;
+	else
+		/* Authentic but never delivered: a later copy is still a replay. */
+		burrow_replay_update(&key->replay, cb->counter);
+	burrow_stats_drop(peer->bdev, reason, true);
+	kfree_skb(skb);
+	burrow_key_put(key);
+}
+
 /* Stage 3: the peer's NAPI poll. */
 int burrow_receive_poll(struct napi_struct *napi, int budget)
 {
@@ -537,7 +558,9 @@ int burrow_receive_poll(struct napi_struct *napi, int budget)
 	int done = 0;
 
 	rcu_read_lock_bh();
-	while (done < budget && (skb = burrow_pkt_dequeue(&peer->rx_queue))) {
+	while (done < budget &&
+	       (skb = burrow_aqm_dequeue(&peer->rx_aqm, &peer->rx_queue,
+					 burrow_receive_drop_delayed, peer))) {
 		burrow_receive_finish(bdev, peer, skb);
 		done++;
 	}

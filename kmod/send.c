@@ -290,6 +290,22 @@ drop:
 	burrow_key_put(key);
 }
 
+/*
+ * Stage 3, for a packet CoDel drops at the head of the peer's queue (aqm.h).
+ * Consumes skb and its key reference.
+ */
+static void burrow_send_drop_delayed(struct sk_buff *skb, void *ctx)
+{
+	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
+	struct burrow_peer *peer = ctx;
+	struct burrow_key *key = cb->key;
+
+	burrow_stats_drop(peer->bdev, burrow_pkt_state(skb) == BURROW_PKT_DROPPED ?
+			  cb->reason : BURROW_DROP_QUEUE_DELAY, false);
+	kfree_skb(skb);
+	burrow_key_put(key);
+}
+
 /* Packets one run of the transmit work sends before it yields. */
 #define BURROW_SEND_BUDGET	128
 
@@ -306,7 +322,8 @@ void burrow_send_tx_work(struct work_struct *work)
 	rcu_read_lock_bh();
 	bsock = rcu_dereference_bh(bdev->sock);
 	burrow_peer_get_endpoint(peer, &endpoint);
-	while ((skb = burrow_pkt_dequeue(&peer->tx_queue))) {
+	while ((skb = burrow_aqm_dequeue(&peer->tx_aqm, &peer->tx_queue,
+					 burrow_send_drop_delayed, peer))) {
 		burrow_send_transmit(bdev, peer, bsock, &endpoint, skb);
 		if (++sent == BURROW_SEND_BUDGET) {
 			/* Let softirqs and other work run; carry on later. */

@@ -29,6 +29,7 @@ static const char *const burrow_drop_names[BURROW_DROP_MAX] = {
 	[BURROW_DROP_QUIC_RESERVED]		= "drop_quic_reserved",
 	[BURROW_DROP_QUIC_FRAME]		= "drop_quic_frame",
 	[BURROW_DROP_QUIC_DATAGRAM_ID]		= "drop_quic_datagram_id",
+	[BURROW_DROP_QUEUE_DELAY]		= "drop_queue_delay",
 };
 
 const char *burrow_drop_reason_name(enum burrow_drop_reason reason)
@@ -120,6 +121,7 @@ BURROW_DROP_ATTR(drop_quic_short, BURROW_DROP_QUIC_SHORT);
 BURROW_DROP_ATTR(drop_quic_reserved, BURROW_DROP_QUIC_RESERVED);
 BURROW_DROP_ATTR(drop_quic_frame, BURROW_DROP_QUIC_FRAME);
 BURROW_DROP_ATTR(drop_quic_datagram_id, BURROW_DROP_QUIC_DATAGRAM_ID);
+BURROW_DROP_ATTR(drop_queue_delay, BURROW_DROP_QUEUE_DELAY);
 BURROW_COUNT_ATTR(rx_keepalives, BURROW_COUNT_RX_KEEPALIVES);
 BURROW_COUNT_ATTR(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE);
 
@@ -142,6 +144,7 @@ static struct attribute *burrow_stats_attrs[] = {
 	&burrow_attr_drop_quic_reserved.attr.attr,
 	&burrow_attr_drop_quic_frame.attr.attr,
 	&burrow_attr_drop_quic_datagram_id.attr.attr,
+	&burrow_attr_drop_queue_delay.attr.attr,
 	&burrow_attr_rx_keepalives.attr.attr,
 	&burrow_attr_rx_to_userspace.attr.attr,
 	NULL

@@ -133,6 +133,7 @@ struct burrow_nl_dev_stats {
 	uint64_t drop_quic_reserved;
 	uint64_t drop_quic_frame;
 	uint64_t drop_quic_datagram_id;
+	uint64_t drop_queue_delay;
 };
 
 /* dev-get reply: one burrow device. */

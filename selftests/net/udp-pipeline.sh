@@ -1,17 +1,23 @@
 #!/bin/bash
 # The parallel crypto pipeline (docs/architecture.md): one peer's traffic
 # is encrypted and decrypted on more than one CPU, comes out in order, a
-# full per-peer queue drops and counts drop_queue_full, and tearing the
+# full per-peer queue drops and counts drop_queue_full, CoDel drops at the
+# head of a queue whose packets wait too long and counts drop_queue_delay
+# (and stays out of the way when turned off), and tearing the
 # peer, device or namespace down with packets in flight leaves no splat
 # (the debug kernel's KASAN, lockdep and kmemleak watch the teardown).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
-plan 15
+plan 17
 
+# The parameters exist once the module is in; this may be the first test.
+modprobe burrow
 param=/sys/module/burrow/parameters/peer_queue_len
 saved_limit=$(cat $param)
+target=/sys/module/burrow/parameters/queue_delay_target_us
+saved_target=$(cat $target)
 tmp=$(mktemp -d)
-restore() { echo "$saved_limit" >$param; rm -rf "$tmp"; tap_cleanup; }
+restore() { echo "$saved_limit" >$param; echo "$saved_target" >$target; rm -rf "$tmp"; tap_cleanup; }
 trap restore EXIT
 
 # debugfs directory of burrow0 in a namespace
@@ -92,6 +98,28 @@ ok $? "a full peer queue drops and counts drop_queue_full ($grown)"
 echo "$saved_limit" >$param
 tunnel_ping $n1 10.10.0.2 >/dev/null
 ok $? "traffic flows again at the default limit"
+
+# CoDel: four TCP flows keep a standing queue in front of the decryption
+# (the sender's TCP fills whatever the tunnel leaves), and a 1 us target is
+# one no standing queue meets, so once the head's wait has stayed above it
+# for CoDel's 100 ms interval, packets are dropped at the queue head. Turned
+# off (0), the same load leaves drop_queue_delay alone.
+delay_drops() { echo $(($(counter $n1 drop_queue_delay) + $(counter $n2 drop_queue_delay))); }
+tcp_load_3s() {
+	server 10.10.0.2
+	in_ns $n1 iperf3 -c 10.10.0.2 -P 4 -t 3 >/dev/null 2>&1
+}
+echo 1 >$target
+before=$(delay_drops)
+tcp_load_3s
+grown=$(($(delay_drops) - before))
+[ "$grown" -gt 0 ]
+ok $? "CoDel drops at the queue head and counts drop_queue_delay ($grown)"
+echo 0 >$target
+before=$(delay_drops)
+tcp_load_3s
+is "$(($(delay_drops) - before))" 0 "with the target 0, CoDel drops nothing"
+echo "$saved_target" >$target
 
 # Teardown with the pipelines full in both directions: a UDP flood each way.
 flood() {
