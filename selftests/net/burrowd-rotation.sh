@@ -26,7 +26,9 @@ in_ns burrow-n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
 wait_for 10 in_ns burrow-n2 ss -ltn sport = :5201
 # Paced: a saturated TCG guest would delay the control stream behind the
 # data and the test would measure the emulator, not the rotation.
-in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 -b 20M >"$bd_dir/iperf.log" 2>&1 &
+# It runs longer than the loop below can (each rotation waits at most 30 s),
+# so only a broken stream ends it before bd_iperf_survived looks.
+in_ns burrow-n1 iperf3 -c 10.10.0.2 -t $((rotations * 30 + 60)) -b 20M >"$bd_dir/iperf.log" 2>&1 &
 iperf=$!
 
 status=0
