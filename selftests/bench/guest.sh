@@ -7,8 +7,9 @@
 #   burrow-quic-<cipher>  the same with the quic encapsulation
 # Workloads per system: iperf3 TCP with 1 and with 4 flows (BENCH_RUNS runs
 # each), iperf3 UDP with 1400-byte datagrams (received packets per second),
-# and ping RTT while one TCP flow runs. Each measurement is printed as one
-# 'BENCH {json}' line; selftests/bench/run.sh turns them into the table.
+# and the mean ping RTT while one TCP flow runs (BENCH_RUNS runs). Each
+# measurement is printed as one 'BENCH {json}' line; selftests/bench/run.sh
+# turns them into the table.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 
@@ -150,15 +151,20 @@ for system in $systems; do
 	ok $? "$system: UDP 1400-byte datagrams: $pps packets/s received"
 	emit "$system" udp-1400-pps packets/s "$pps"
 
-	in_ns $a iperf3 -c "$address" -t $((duration + 4)) >/dev/null 2>&1 &
-	load=$!
-	sleep 2 # let the TCP flow reach steady state: a warm-up, not synchronisation
-	rtt=$(in_ns $a ping -c $((duration * 2)) -i 0.5 -q "$address" |
-		sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
-	wait $load
-	[[ $rtt =~ ^[0-9.]+$ ]]
-	ok $? "$system: ping RTT under a TCP flow: $rtt ms"
-	emit "$system" rtt-under-load ms "$rtt"
+	# RTT under load swings more between runs than throughput does (it is
+	# whatever queue the flow builds), so it is repeated like TCP.
+	values=()
+	for run in $(seq "$runs"); do
+		in_ns $a iperf3 -c "$address" -t $((duration + 4)) >/dev/null 2>&1 &
+		load=$!
+		sleep 2 # let the TCP flow reach steady state: a warm-up, not synchronisation
+		values+=("$(in_ns $a ping -c $((duration * 2)) -i 0.5 -q "$address" |
+			sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')")
+		wait $load
+	done
+	[[ ${values[*]} =~ ^[0-9.\ ]+$ ]]
+	ok $? "$system: mean ping RTT under a TCP flow: ${values[*]} ms"
+	emit "$system" rtt-under-load ms "${values[@]}"
 
 	kill "$(cat "$pidfile")"
 done
