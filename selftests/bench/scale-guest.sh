@@ -2,7 +2,8 @@
 # 'make bench', guest side, the table-size half: the same table of
 # BENCH_PEERS peers (default 100,000) with 10 /32 prefixes each loaded into
 # burrow with 'burrow-nl -batch' and into WireGuard with 'wg setconf', then
-# dumped with 'burrow-nl -j peer show' and 'wg show dump'. Reports the time
+# dumped with 'burrow-nl -j peer show' (and, once more, in text form) and
+# 'wg show dump'. Reports the time
 # of each and the kernel memory per peer (unreclaimable slab + vmalloc + percpu delta).
 #
 # WireGuard gets a private key, as every real interface has one; it then
@@ -12,7 +13,7 @@
 . "$(dirname "$0")/../lib/burrow.sh"
 peers=${BENCH_PEERS:-100000}
 per_peer=10
-plan 5
+plan 6
 
 ns=bench-scale
 ns_add $ns
@@ -66,6 +67,14 @@ measure() {
 
 ip -n $ns link add burrow0 type burrow
 measure burrow "in_ns $ns burrow-nl -batch /tmp/scale.batch" "in_ns $ns burrow-nl -j peer show burrow0"
+# The same table in burrow-nl's text form: how much of the dump is JSON.
+start=$(now_ms)
+in_ns $ns burrow-nl peer show burrow0 >/tmp/scale.dump
+status=$?
+dump_ms=$(($(now_ms) - start))
+ok $status "burrow-text: dumped ($dump_ms ms, $(($(stat -c %s /tmp/scale.dump) / 1024)) KiB)"
+emit burrow-text "dump-${peers}-peers" ms $dump_ms
+rm -f /tmp/scale.dump
 ip -n $ns link del burrow0
 ip -n $ns link add wg0 type wireguard
 measure wireguard "in_ns $ns wg setconf wg0 /tmp/scale.wg" "in_ns $ns wg show wg0 dump"
