@@ -82,6 +82,8 @@ const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_EXPIRED] = { .type = NLA_FLAG, },
 	[BURROW_A_PEER_LOCAL_CID] = NLA_POLICY_RANGE(NLA_BINARY, 1, BURROW_CID_LEN_MAX),
 	[BURROW_A_PEER_REMOTE_CID] = NLA_POLICY_RANGE(NLA_BINARY, 1, BURROW_CID_LEN_MAX),
+	[BURROW_A_PEER_TX_QUEUE_DROPS] = { .type = NLA_U64, },
+	[BURROW_A_PEER_RX_QUEUE_DROPS] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_allowed_ip_nl_policy[BURROW_A_ALLOWED_IP_MAX + 1] = {

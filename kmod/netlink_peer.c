@@ -22,6 +22,7 @@
 static const int burrow_peer_read_only[] = {
 	BURROW_A_PEER_RX_BYTES, BURROW_A_PEER_RX_PACKETS, BURROW_A_PEER_TX_BYTES,
 	BURROW_A_PEER_TX_PACKETS, BURROW_A_PEER_LAST_RX_MS_AGO, BURROW_A_PEER_EXPIRED,
+	BURROW_A_PEER_TX_QUEUE_DROPS, BURROW_A_PEER_RX_QUEUE_DROPS,
 };
 
 struct burrow_nl_prefix {
@@ -491,6 +492,8 @@ static int burrow_nl_put_peer_fields(struct sk_buff *msg, struct burrow_peer *pe
 	    nla_put_u64_64bit(msg, BURROW_A_PEER_RX_PACKETS, stats.rx_packets, 0) ||
 	    nla_put_u64_64bit(msg, BURROW_A_PEER_TX_BYTES, stats.tx_bytes, 0) ||
 	    nla_put_u64_64bit(msg, BURROW_A_PEER_TX_PACKETS, stats.tx_packets, 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_PEER_TX_QUEUE_DROPS, stats.tx_queue_drops, 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_PEER_RX_QUEUE_DROPS, stats.rx_queue_drops, 0) ||
 	    (READ_ONCE(peer->received) &&
 	     nla_put_u64_64bit(msg, BURROW_A_PEER_LAST_RX_MS_AGO,
 			       jiffies_to_msecs(jiffies - READ_ONCE(peer->last_rx)), 0)) ||

@@ -323,7 +323,7 @@ void burrow_peer_stats_read(struct burrow_peer *peer, struct burrow_peer_stats *
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct burrow_peer_stats *stats = per_cpu_ptr(peer->stats, cpu);
-		u64 rx_bytes, rx_packets, tx_bytes, tx_packets;
+		u64 rx_bytes, rx_packets, tx_bytes, tx_packets, tx_queue_drops, rx_queue_drops;
 
 		do {
 			start = u64_stats_fetch_begin(&stats->syncp);
@@ -331,10 +331,30 @@ void burrow_peer_stats_read(struct burrow_peer *peer, struct burrow_peer_stats *
 			rx_packets = stats->rx_packets;
 			tx_bytes = stats->tx_bytes;
 			tx_packets = stats->tx_packets;
+			tx_queue_drops = stats->tx_queue_drops;
+			rx_queue_drops = stats->rx_queue_drops;
 		} while (u64_stats_fetch_retry(&stats->syncp, start));
 		sum->rx_bytes += rx_bytes;
 		sum->rx_packets += rx_packets;
 		sum->tx_bytes += tx_bytes;
 		sum->tx_packets += tx_packets;
+		sum->tx_queue_drops += tx_queue_drops;
+		sum->rx_queue_drops += rx_queue_drops;
 	}
+}
+
+void burrow_peer_stats_drop(struct burrow_peer *peer, enum burrow_drop_reason reason, bool rx)
+{
+	struct burrow_peer_stats *stats;
+
+	burrow_stats_drop(peer->bdev, reason, rx);
+	if (reason != BURROW_DROP_QUEUE_FULL && reason != BURROW_DROP_QUEUE_DELAY)
+		return;
+	stats = this_cpu_ptr(peer->stats);
+	u64_stats_update_begin(&stats->syncp);
+	if (rx)
+		stats->rx_queue_drops++;
+	else
+		stats->tx_queue_drops++;
+	u64_stats_update_end(&stats->syncp);
 }

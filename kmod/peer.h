@@ -16,6 +16,7 @@
 #include "aqm.h"
 #include "key.h"
 #include "quic.h"
+#include "stats.h"
 
 struct burrow_device;
 
@@ -33,6 +34,8 @@ struct burrow_peer_stats {
 	u64 rx_packets;
 	u64 tx_bytes;
 	u64 tx_packets;
+	u64 tx_queue_drops;	/* drop_queue_full or drop_queue_delay, per direction */
+	u64 rx_queue_drops;
 	struct u64_stats_sync syncp;
 };
 
@@ -141,6 +144,11 @@ u32 burrow_peer_inactivity_timeout(const struct burrow_peer *peer);
 /* (Re)arm both timers after a configuration change. */
 void burrow_peer_timers_update(struct burrow_peer *peer);
 void burrow_peer_stats_read(struct burrow_peer *peer, struct burrow_peer_stats *sum);
+/*
+ * Count a drop of one of @peer's packets on the device, and, for a queue
+ * drop, on the peer. BH disabled (the per-CPU counters have no other guard).
+ */
+void burrow_peer_stats_drop(struct burrow_peer *peer, enum burrow_drop_reason reason, bool rx);
 
 /*
  * After a serial step popped packets from one of the peer's ordered queues,

@@ -149,7 +149,7 @@ static void burrow_receive_queue(struct burrow_device *bdev, struct burrow_peer 
 	spin_lock(&peer->rx_queue.lock);
 	if (unlikely(skb_queue_len(&peer->rx_queue) >= READ_ONCE(burrow_peer_queue_len))) {
 		spin_unlock(&peer->rx_queue.lock);
-		burrow_stats_drop(bdev, BURROW_DROP_QUEUE_FULL, true);
+		burrow_peer_stats_drop(peer, BURROW_DROP_QUEUE_FULL, true);
 		kfree_skb(skb);
 		return;
 	}
@@ -523,7 +523,7 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 	return;
 
 drop:
-	burrow_stats_drop(bdev, reason, true);
+	burrow_peer_stats_drop(peer, reason, true);
 	kfree_skb(skb);
 	burrow_key_put(key);
 }
@@ -544,7 +544,7 @@ static void burrow_receive_drop_delayed(struct sk_buff *skb, void *ctx)
 	else
 		/* Authentic but never delivered: a later copy is still a replay. */
 		burrow_replay_update(&key->replay, cb->counter);
-	burrow_stats_drop(peer->bdev, reason, true);
+	burrow_peer_stats_drop(peer, reason, true);
 	kfree_skb(skb);
 	burrow_key_put(key);
 }

@@ -285,7 +285,7 @@ static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer 
 	return;
 
 drop:
-	burrow_stats_drop(bdev, reason, false);
+	burrow_peer_stats_drop(peer, reason, false);
 	kfree_skb(skb);
 	burrow_key_put(key);
 }
@@ -300,8 +300,8 @@ static void burrow_send_drop_delayed(struct sk_buff *skb, void *ctx)
 	struct burrow_peer *peer = ctx;
 	struct burrow_key *key = cb->key;
 
-	burrow_stats_drop(peer->bdev, burrow_pkt_state(skb) == BURROW_PKT_DROPPED ?
-			  cb->reason : BURROW_DROP_QUEUE_DELAY, false);
+	burrow_peer_stats_drop(peer, burrow_pkt_state(skb) == BURROW_PKT_DROPPED ?
+			       cb->reason : BURROW_DROP_QUEUE_DELAY, false);
 	kfree_skb(skb);
 	burrow_key_put(key);
 }
@@ -393,7 +393,7 @@ static void burrow_send_queue(struct burrow_device *bdev, struct burrow_peer *pe
 	if (refused)
 		queue_work_on(peer->tx_cpu, burrow_crypt_wq, &peer->tx_work);
 	while (full--)
-		burrow_stats_drop(bdev, BURROW_DROP_QUEUE_FULL, false);
+		burrow_peer_stats_drop(peer, BURROW_DROP_QUEUE_FULL, false);
 	while (exhausted--)
 		burrow_stats_drop(bdev, BURROW_DROP_KEY_EXHAUSTED, false);
 	if (limit_state != BURROW_KEY_LIMIT_NONE)

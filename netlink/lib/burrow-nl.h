@@ -228,6 +228,8 @@ struct burrow_nl_peer {
 	uint64_t rx_packets;
 	uint64_t tx_bytes;
 	uint64_t tx_packets;
+	uint64_t tx_queue_drops;		/* full or CoDel, per direction */
+	uint64_t rx_queue_drops;
 	bool last_rx_set;			/* false: nothing received yet */
 	uint64_t last_rx_ms_ago;
 	bool expired;

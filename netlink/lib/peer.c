@@ -261,6 +261,8 @@ static const struct burrow_nl_attr_policy peer_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_EXPIRED] = { .name = "expired", .type = MNL_TYPE_FLAG },
 	[BURROW_A_PEER_LOCAL_CID] = { .name = "local-cid", .type = MNL_TYPE_BINARY },
 	[BURROW_A_PEER_REMOTE_CID] = { .name = "remote-cid", .type = MNL_TYPE_BINARY },
+	[BURROW_A_PEER_TX_QUEUE_DROPS] = { .name = "tx-queue-drops", .type = MNL_TYPE_U64 },
+	[BURROW_A_PEER_RX_QUEUE_DROPS] = { .name = "rx-queue-drops", .type = MNL_TYPE_U64 },
 };
 
 const struct burrow_nl_attr_set burrow_nl_peer_attrs = {
@@ -392,6 +394,11 @@ static int peer_parse_first(const struct nlattr *const *attrs, struct burrow_nl_
 	peer->rx_packets = mnl_attr_get_u64(attrs[BURROW_A_PEER_RX_PACKETS]);
 	peer->tx_bytes = mnl_attr_get_u64(attrs[BURROW_A_PEER_TX_BYTES]);
 	peer->tx_packets = mnl_attr_get_u64(attrs[BURROW_A_PEER_TX_PACKETS]);
+	/* Optional: a module from before the pipeline's queues has none. */
+	if (attrs[BURROW_A_PEER_TX_QUEUE_DROPS])
+		peer->tx_queue_drops = mnl_attr_get_u64(attrs[BURROW_A_PEER_TX_QUEUE_DROPS]);
+	if (attrs[BURROW_A_PEER_RX_QUEUE_DROPS])
+		peer->rx_queue_drops = mnl_attr_get_u64(attrs[BURROW_A_PEER_RX_QUEUE_DROPS]);
 	if (attrs[BURROW_A_PEER_LAST_RX_MS_AGO]) {
 		peer->last_rx_set = true;
 		peer->last_rx_ms_ago = mnl_attr_get_u64(attrs[BURROW_A_PEER_LAST_RX_MS_AGO]);

@@ -28,7 +28,7 @@ as_nobody() {
 		--bounding-set=-all "$@"
 }
 
-plan 129
+plan 131
 
 two_nodes 4
 dev=ifname:str:burrow0
@@ -67,6 +67,8 @@ refuse "peer-del of an unknown peer" ENOENT "no peer with this id" \
 	peer-del $dev peer:nest-begin id:u32:77 peer:nest-end
 refuse "read-only counters in peer-set" EINVAL "attribute is read-only" \
 	peer-set $dev peer:nest-begin id:u32:1 rx-bytes:u64:1 peer:nest-end
+refuse "a read-only queue-drop counter in peer-new" EINVAL "attribute is read-only" \
+	peer-new $dev peer:nest-begin id:u32:9 rx-queue-drops:u64:1 peer:nest-end
 refuse "an endpoint without a port" EINVAL "a remote endpoint needs an address and a port" \
 	peer-set $dev peer:nest-begin id:u32:1 remote-ipv4:hex:c0000201 peer:nest-end
 refuse "an endpoint in both families" EINVAL "give remote-ipv4 or remote-ipv6, not both" \

@@ -1,14 +1,15 @@
 #!/bin/bash
 # The parallel crypto pipeline (docs/architecture.md): one peer's traffic
 # is encrypted and decrypted on more than one CPU, comes out in order, a
-# full per-peer queue drops and counts drop_queue_full, CoDel drops at the
+# full per-peer queue drops and counts drop_queue_full (on the device and
+# on the peer), CoDel drops at the
 # head of a queue whose packets wait too long and counts drop_queue_delay
 # (and stays out of the way when turned off), and tearing the
 # peer, device or namespace down with packets in flight leaves no splat
 # (the debug kernel's KASAN, lockdep and kmemleak watch the teardown).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
-plan 17
+plan 18
 
 # The parameters exist once the module is in; this may be the first test.
 modprobe burrow
@@ -88,13 +89,29 @@ is "$(counter $n2 drop_decrypt)$(counter $n2 drop_replay)$(counter $n1 drop_decr
 
 # A one-packet queue: every TCP super-packet segments into many packets for
 # one peer, and all but the first find the queue full.
+# The device's queue-drop counters (full and CoDel, both directions) and
+# the peer's own (its only peer here) must grow by the same amount.
+peer_queue_drops() { peer_json $n1 1 | jq '.tx_queue_drops + .rx_queue_drops'; }
+device_queue_drops() { echo $(($(counter $n1 drop_queue_full) + $(counter $n1 drop_queue_delay))); }
+peer_accounts_for_all() {
+	local peer=$(($(peer_queue_drops) - peer_before)) device=$(($(device_queue_drops) - device_before))
+	[ "$peer" -gt 0 ] && [ "$peer" -eq "$device" ]
+}
 echo 1 >$param
 before=$(counter $n1 drop_queue_full)
+peer_before=$(peer_queue_drops)
+device_before=$(device_queue_drops)
 server 10.10.0.2
 in_ns $n1 iperf3 -c 10.10.0.2 -t 2 >/dev/null 2>&1
 grown=$(($(counter $n1 drop_queue_full) - before))
 [ "$grown" -gt 0 ]
 ok $? "a full peer queue drops and counts drop_queue_full ($grown)"
+# Polled: the flow's last packets may still be on their way.
+wait_for 10 peer_accounts_for_all
+ok $? "the peer's tx/rx queue-drop counters account for every one of them" ||
+	diag "peer: $(peer_json $n1 1 | jq -c '{tx_queue_drops, rx_queue_drops}')" \
+		"device: full $(counter $n1 drop_queue_full) delay $(counter $n1 drop_queue_delay)" \
+		"before: peer $peer_before device $device_before"
 echo "$saved_limit" >$param
 tunnel_ping $n1 10.10.0.2 >/dev/null
 ok $? "traffic flows again at the default limit"

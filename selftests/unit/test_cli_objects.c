@@ -252,6 +252,8 @@ static void sample_peers(struct burrow_nl_peer peers[2], struct burrow_nl_prefix
 	peers[0].rx_packets = 10;
 	peers[0].tx_bytes = 5678;
 	peers[0].tx_packets = 12;
+	peers[0].tx_queue_drops = 3;
+	peers[0].rx_queue_drops = 4;
 	peers[0].last_rx_set = true;
 	peers[0].last_rx_ms_ago = 3999;
 	peers[0].expired = true;
@@ -281,6 +283,7 @@ static void test_peer_print_text(void **state)
 		"  allowed-ips 10.0.0.0/24,fd00::/64\n"
 		"  rx 1234 bytes 10 packets\n"
 		"  tx 5678 bytes 12 packets\n"
+		"  queue-drops tx 3 rx 4\n"
 		"  last-receive 3s ago\n"
 		"  expired yes\n"
 		"\n"
@@ -294,6 +297,7 @@ static void test_peer_print_text(void **state)
 		"  allowed-ips none\n"
 		"  rx 0 bytes 0 packets\n"
 		"  tx 0 bytes 0 packets\n"
+		"  queue-drops tx 0 rx 0\n"
 		"  last-receive never\n"
 		"  expired no\n");
 	free(text);
@@ -316,11 +320,13 @@ static void test_peer_print_json(void **state)
 		"\"address\":\"2001:db8::1\",\"port\":51820},\"pinned\":true,\"encap\":\"quic\","
 		"\"keepalive\":25,\"inactivity_timeout\":null,"
 		"\"allowed_ips\":[\"10.0.0.0/24\",\"fd00::/64\"],\"rx_bytes\":1234,"
-		"\"rx_packets\":10,\"tx_bytes\":5678,\"tx_packets\":12,\"last_rx_ms_ago\":3999,"
+		"\"rx_packets\":10,\"tx_bytes\":5678,\"tx_packets\":12,\"tx_queue_drops\":3,"
+		"\"rx_queue_drops\":4,\"last_rx_ms_ago\":3999,"
 		"\"expired\":true},"
 		"{\"id\":6,\"tx_id\":0,\"endpoint\":null,\"pinned\":false,\"encap\":\"udp\","
 		"\"keepalive\":null,\"inactivity_timeout\":0,\"allowed_ips\":[],\"rx_bytes\":0,"
-		"\"rx_packets\":0,\"tx_bytes\":0,\"tx_packets\":0,\"last_rx_ms_ago\":null,"
+		"\"rx_packets\":0,\"tx_bytes\":0,\"tx_packets\":0,\"tx_queue_drops\":0,"
+		"\"rx_queue_drops\":0,\"last_rx_ms_ago\":null,"
 		"\"expired\":false}]\n");
 	free(text);
 	text = capture_peers(peer_print_json, NULL, 0);

@@ -169,13 +169,14 @@ static void test_peer_show(void **state)
 	assert_string_equal(output.out,
 		"[{\"id\":2,\"tx_id\":102,\"endpoint\":null,\"pinned\":false,\"encap\":\"udp\","
 		"\"keepalive\":null,\"inactivity_timeout\":null,\"allowed_ips\":[],\"rx_bytes\":1,"
-		"\"rx_packets\":2,\"tx_bytes\":3,\"tx_packets\":4,\"last_rx_ms_ago\":null,"
+		"\"rx_packets\":2,\"tx_bytes\":3,\"tx_packets\":4,\"tx_queue_drops\":0,"
+		"\"rx_queue_drops\":0,\"last_rx_ms_ago\":null,"
 		"\"expired\":false},"
 		"{\"id\":9,\"tx_id\":3,\"endpoint\":{\"family\":\"inet\",\"address\":\"192.0.2.1\","
 		"\"port\":51820},\"pinned\":true,\"encap\":\"udp\",\"keepalive\":null,"
 		"\"inactivity_timeout\":null,\"allowed_ips\":[\"10.9.0.0/16\",\"10.9.5.0/24\"],"
 		"\"rx_bytes\":1,\"rx_packets\":2,\"tx_bytes\":3,\"tx_packets\":4,"
-		"\"last_rx_ms_ago\":null,\"expired\":false}]\n");
+		"\"tx_queue_drops\":0,\"rx_queue_drops\":0,\"last_rx_ms_ago\":null,\"expired\":false}]\n");
 	assert_int_equal(request_at(1)->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
 }
 

@@ -439,6 +439,8 @@ static void test_peer_parse_everything(void **state)
 	mnl_attr_put_u32(nlh, BURROW_A_PEER_INACTIVITY_TIMEOUT, 300);
 	mnl_attr_put_u64(nlh, BURROW_A_PEER_LAST_RX_MS_AGO, 1500);
 	mnl_attr_put(nlh, BURROW_A_PEER_EXPIRED, 0, NULL);
+	mnl_attr_put_u64(nlh, BURROW_A_PEER_TX_QUEUE_DROPS, 21);
+	mnl_attr_put_u64(nlh, BURROW_A_PEER_RX_QUEUE_DROPS, 22);
 	test_put_allowed_ipv4(nlh, 10, 9, 0, 0, 16);
 	test_put_allowed_ip(nlh, AF_INET6, v6, 16, 8);
 	mnl_attr_put_u32(nlh, BURROW_A_PEER_MAX + 5, 1);	/* newer kernel */
@@ -464,6 +466,8 @@ static void test_peer_parse_everything(void **state)
 	assert_int_equal(peer->rx_packets, 1002);
 	assert_int_equal(peer->tx_bytes, 1003);
 	assert_int_equal(peer->tx_packets, 1004);
+	assert_int_equal(peer->tx_queue_drops, 21);
+	assert_int_equal(peer->rx_queue_drops, 22);
 	assert_true(peer->last_rx_set);
 	assert_int_equal(peer->last_rx_ms_ago, 1500);
 	assert_true(peer->expired);
@@ -494,6 +498,9 @@ static void test_peer_parse_minimal(void **state)
 	assert_false(peer->keepalive_set);
 	assert_false(peer->inactivity_timeout_set);
 	assert_false(peer->last_rx_set);
+	/* From a module without the pipeline's per-peer counters. */
+	assert_int_equal(peer->tx_queue_drops, 0);
+	assert_int_equal(peer->rx_queue_drops, 0);
 	assert_false(peer->expired);
 	assert_false(peer->endpoint_pinned);
 	assert_int_equal(peer->allowed_ips_count, 0);

@@ -93,6 +93,8 @@ static const struct raw_attr peer_attrs[] = {
 	{ "expired", BURROW_A_PEER_EXPIRED, NULL },
 	{ "local-cid", BURROW_A_PEER_LOCAL_CID, NULL },
 	{ "remote-cid", BURROW_A_PEER_REMOTE_CID, NULL },
+	{ "tx-queue-drops", BURROW_A_PEER_TX_QUEUE_DROPS, NULL },
+	{ "rx-queue-drops", BURROW_A_PEER_RX_QUEUE_DROPS, NULL },
 };
 
 static const struct raw_attr keyconf_attrs[] = {

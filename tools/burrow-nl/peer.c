@@ -376,6 +376,8 @@ void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t
 		fputs("  tx ", out);
 		peer_print_bytes(out, peer->tx_bytes, human);
 		fprintf(out, " %" PRIu64 " packets\n", peer->tx_packets);
+		fprintf(out, "  queue-drops tx %" PRIu64 " rx %" PRIu64 "\n", peer->tx_queue_drops,
+			peer->rx_queue_drops);
 		if (peer->last_rx_set) {
 			char ago[48];
 
@@ -413,8 +415,10 @@ void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer)
 	for (size_t a = 0; a < peer->allowed_ips_count; a++)
 		fprintf(out, "%s\"%s\"", a ? "," : "", format_prefix(&peer->allowed_ips[a], prefix));
 	fprintf(out, "],\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
-		",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64, peer->rx_bytes,
-		peer->rx_packets, peer->tx_bytes, peer->tx_packets);
+		",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+		",\"tx_queue_drops\":%" PRIu64 ",\"rx_queue_drops\":%" PRIu64, peer->rx_bytes,
+		peer->rx_packets, peer->tx_bytes, peer->tx_packets, peer->tx_queue_drops,
+		peer->rx_queue_drops);
 	if (peer->last_rx_set)
 		fprintf(out, ",\"last_rx_ms_ago\":%" PRIu64, peer->last_rx_ms_ago);
 	else

@@ -108,9 +108,12 @@ static void show_print_peer(FILE *out, const struct show_dev *sdev, size_t p, in
 	show_add(&block, "transfer", "%s received, %s sent",
 		 cli_format_bytes(peer->rx_bytes, human, rx),
 		 cli_format_bytes(peer->tx_bytes, human, tx));
-	if (stats)
+	if (stats) {
 		show_add(&block, "packets", "%" PRIu64 " received, %" PRIu64 " sent",
 			 peer->rx_packets, peer->tx_packets);
+		show_add(&block, "queue drops", "%" PRIu64 " received, %" PRIu64 " sent",
+			 peer->rx_queue_drops, peer->tx_queue_drops);
+	}
 	if (peer->expired)
 		show_add(&block, "expired", "yes");
 	used = 0;
