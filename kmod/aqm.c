@@ -86,8 +86,9 @@ struct sk_buff *burrow_aqm_dequeue(struct burrow_aqm *aqm, struct sk_buff_head *
 	codel_params_init(&params);
 	params.target = ((u64)target_us * NSEC_PER_USEC) >> CODEL_SHIFT;
 	params.mtu = 1;
-	/* CoDel's own statistics live for this call only: drops are counted
-	 * by the drop callback as drop_queue_delay.
+	/*
+	 * CoDel's own statistics live for this call only: the drop callback
+	 * counts drops as drop_queue_delay.
 	 */
 	codel_stats_init(&stats);
 	return codel_dequeue(&aqm_ctx, &backlog, &params, &aqm->vars, &stats,
