@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (burrowd's idle pings are userspace; the kernel carries no data in this test)
 # An idle tunnel keeps its session: the control connection carries nothing
 # between rotations, so burrowd pings it at a third of idle_timeout. With
 # idle_timeout 9 s and no traffic at all for 25 s (almost three timeouts),

@@ -38,7 +38,7 @@ in_ns burrow-n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
 wait_for 10 in_ns burrow-n2 ss -ltn sport = :5201
 # Paced, as in burrowd-rotation: the control stream must not queue behind
 # a saturated emulated link.
-in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 -b 20M >"$bd_dir/iperf.log" 2>&1 &
+in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 -b $background_rate >"$bd_dir/iperf.log" 2>&1 &
 iperf=$!
 
 status=0

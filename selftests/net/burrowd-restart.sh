@@ -18,7 +18,7 @@ tunnel_ping burrow-n1 10.10.0.2 >/dev/null
 
 in_ns burrow-n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
 wait_for 10 in_ns burrow-n2 ss -ltn sport = :5201
-in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 >"$bd_dir/iperf.log" 2>&1 &
+in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 -b $background_rate >"$bd_dir/iperf.log" 2>&1 &
 iperf=$!
 received=0
 more_received() { [ "$(peer_json burrow-n2 1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }

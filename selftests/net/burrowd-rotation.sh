@@ -30,7 +30,7 @@ wait_for 10 in_ns burrow-n2 ss -ltn sport = :5201
 # data and the test would measure the emulator, not the rotation.
 # It runs longer than the loop below can (each rotation waits at most 30 s),
 # so only a broken stream ends it before bd_iperf_survived looks.
-in_ns burrow-n1 iperf3 -c 10.10.0.2 -t $((rotations * 30 + 60)) -b 20M >"$bd_dir/iperf.log" 2>&1 &
+in_ns burrow-n1 iperf3 -c 10.10.0.2 -t $((rotations * 30 + 60)) -b $background_rate >"$bd_dir/iperf.log" 2>&1 &
 iperf=$!
 
 status=0

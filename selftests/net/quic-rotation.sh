@@ -15,7 +15,7 @@ ok $? "quic tunnel is up"
 
 in_ns $n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
 wait_for 10 in_ns $n2 ss -ltn sport = :5201
-in_ns $n1 iperf3 -c 10.10.0.2 -t 300 >/dev/null 2>&1 &
+in_ns $n1 iperf3 -c 10.10.0.2 -t 300 -b $background_rate >/dev/null 2>&1 &
 iperf=$!
 
 primary_key_used() {
