@@ -125,6 +125,15 @@ $(BUILD)/unit/test_raw: selftests/unit/test_raw.c $(RAW_LIB_OBJS) $(LIB)
 
 -include $(RAW_OBJS:.o=.d)
 
+# burrow-harden: reproducers for the kernel hardening tests (selftests/net/harden-*.sh).
+HARDEN := $(BUILD)/burrow-harden
+
+userspace: $(HARDEN)
+
+$(HARDEN): tools/burrow-harden/burrow-harden.c netlink/uapi/linux/burrow.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(MNL_LIBS) -lpthread
+
 # link_burrow.so: iproute2 plugin so "ip -d link show" prints burrow details.
 # Its undefined print_* symbols resolve against the ip binary at dlopen().
 IP_PLUGIN := $(BUILD)/link_burrow.so
