@@ -312,6 +312,28 @@ static struct burrow_allowedips_node *find_exact(struct burrow_allowedips_node _
 	return NULL;
 }
 
+struct burrow_allowedips_node *burrow_allowedips_find(struct burrow_allowedips *table,
+						      int family, const void *addr, u8 cidr,
+						      struct burrow_allowedips_owner *owner,
+						      struct mutex *lock)
+{
+	struct burrow_allowedips_node __rcu **root;
+	struct burrow_allowedips_node *node;
+	struct trie_path path;
+	u64 key[2];
+	u8 bits;
+
+	lockdep_assert_held(lock);
+	root = family_root(table, family, &bits);
+	if (!root || cidr > bits)
+		return NULL;
+	make_key(key, bits, addr, cidr);
+	node = find_exact(root, key, cidr, &path, lock);
+	if (!node || locked(node->owner, lock) != owner)
+		return NULL;
+	return node;
+}
+
 /*
  * Drops the owner of the node at path->slot and restores the invariants: an
  * unowned node with two children stays as a branch; with one child it is

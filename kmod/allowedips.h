@@ -90,6 +90,15 @@ int burrow_allowedips_insert(struct burrow_allowedips *table, int family, const 
 int burrow_allowedips_remove(struct burrow_allowedips *table, int family, const void *addr,
 			     u8 cidr, struct burrow_allowedips_owner *owner, struct mutex *lock);
 
+/*
+ * The node of exactly this prefix if @owner owns it, else NULL; under @lock.
+ * Lets a netlink dump resume at a prefix it saved by value.
+ */
+struct burrow_allowedips_node *burrow_allowedips_find(struct burrow_allowedips *table,
+						      int family, const void *addr, u8 cidr,
+						      struct burrow_allowedips_owner *owner,
+						      struct mutex *lock);
+
 /* O(prefixes owned x address bits); may sleep to let others run. */
 void burrow_allowedips_remove_by_owner(struct burrow_allowedips *table,
 				       struct burrow_allowedips_owner *owner, struct mutex *lock);
@@ -106,10 +115,9 @@ struct burrow_allowedips_owner *burrow_allowedips_lookup(struct burrow_allowedip
  * Walks @owner's prefixes in insertion order, under @lock or inside an RCU
  * read-side section (pass the lock either way; lockdep accepts both).
  *
- * A netlink dump that stops part-way can remember the node it stopped at and
- * the table's seq, and resume with burrow_allowedips_for_each_from() from
- * that node in a later call, under the lock, if seq has not changed: every
- * removal bumps seq, so an unchanged seq proves the node is still listed.
+ * A netlink dump that stops part-way remembers the prefix it stopped at by
+ * value, finds its node again with burrow_allowedips_find() in a later call,
+ * under the lock, and resumes with burrow_allowedips_for_each_from() from it.
  */
 #define burrow_allowedips_for_each(node, owner, lock)				\
 	list_for_each_entry_rcu(node, &(owner)->nodes, owner_link,		\

@@ -32,4 +32,26 @@
 #define burrow_udp_tunnel6_xmit_skb(...)	udp_tunnel6_xmit_skb(__VA_ARGS__)
 #endif
 
+/*
+ * Socket flags that setup_udp_tunnel_sock() changes and detach restores:
+ * bit fields in 6.1, atomic flag words from 6.5 (udp) and 6.6 (inet).
+ */
+#include <linux/udp.h>
+#include <net/inet_sock.h>
+
+#ifdef udp_test_bit
+#define burrow_udp_gro_enabled(sk)	(udp_test_bit(GRO_ENABLED, sk) || \
+					 udp_test_bit(ACCEPT_L4, sk))
+#else
+#define burrow_udp_gro_enabled(sk)	(udp_sk(sk)->gro_enabled || udp_sk(sk)->accept_udp_l4)
+#endif
+
+#ifdef inet_test_bit
+#define burrow_sk_mc_loop(sk)		inet_test_bit(MC_LOOP, sk)
+#define burrow_sk_set_mc_loop(sk, v)	inet_assign_bit(MC_LOOP, sk, v)
+#else
+#define burrow_sk_mc_loop(sk)		(inet_sk(sk)->mc_loop)
+#define burrow_sk_set_mc_loop(sk, v)	(inet_sk(sk)->mc_loop = (v))
+#endif
+
 #endif /* _BURROW_COMPAT_H */

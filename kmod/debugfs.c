@@ -62,11 +62,11 @@ static int burrow_debugfs_device_show(struct seq_file *m, void *unused)
 	bsock = rcu_dereference_protected(bdev->sock, lockdep_is_held(&bdev->config_lock));
 	if (bsock)
 		seq_printf(m, "socket: family %s port %u\n",
-			   bsock->sock->sk->sk_family == AF_INET ? "inet" : "inet6",
-			   ntohs(inet_sk(bsock->sock->sk)->inet_sport));
+			   bsock->sk->sk_family == AF_INET ? "inet" : "inet6",
+			   ntohs(inet_sk(bsock->sk)->inet_sport));
 	else
 		seq_puts(m, "socket: (none)\n");
-	seq_printf(m, "generation: %u\npeers: %u\n", bdev->generation, bdev->peer_count);
+	seq_printf(m, "generation: %llu\npeers: %u\n", bdev->generation, bdev->peer_count);
 	seq_printf(m, "default keepalive: %u\ndefault inactivity timeout: %u\n",
 		   bdev->default_keepalive, bdev->default_inactivity_timeout);
 	mutex_unlock(&bdev->config_lock);
@@ -181,6 +181,12 @@ static int burrow_debugfs_netdev_event(struct notifier_block *nb, unsigned long 
 
 	if (!burrow_netdev_is_burrow(dev))
 		return NOTIFY_DONE;
+	/*
+	 * A namespace move unregisters the device from the old netns while it
+	 * stays registered; a kernel socket lives in the old one and goes.
+	 */
+	if (event == NETDEV_UNREGISTER && dev->reg_state == NETREG_REGISTERED)
+		burrow_socket_netns_leave(burrow_device_from_netdev(dev));
 	/* A namespace move re-registers the device under its new netns. */
 	if (event == NETDEV_CHANGENAME || event == NETDEV_REGISTER)
 		burrow_debugfs_device_rename(burrow_device_from_netdev(dev));

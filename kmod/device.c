@@ -85,8 +85,6 @@ static void burrow_ndo_uninit(struct net_device *dev)
 	burrow_peer_remove_all(bdev);
 	burrow_allowedips_free(&bdev->allowedips, &bdev->config_lock);
 	mutex_unlock(&bdev->config_lock);
-	rhashtable_destroy(&bdev->cids);
-	rhashtable_destroy(&bdev->peers);
 	/* Every peer drained its queues on removal: the rings are empty. */
 	burrow_crypt_queue_destroy(&bdev->decrypt_queue);
 	burrow_crypt_queue_destroy(&bdev->encrypt_queue);
@@ -95,10 +93,17 @@ static void burrow_ndo_uninit(struct net_device *dev)
 /*
  * Counters are freed with the netdev, not in ndo_uninit: sysfs and the
  * final netlink notification may still read them while unregistering.
+ * The (empty) peer and CID tables go here too, once the last netdev
+ * reference is gone: a netlink request that resolved the device before it
+ * was unlisted may still take config_lock after ndo_uninit, and must find
+ * dead set and valid tables, never freed bucket arrays.
  */
 static void burrow_destruct(struct net_device *dev)
 {
 	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	rhashtable_destroy(&bdev->cids);
+	rhashtable_destroy(&bdev->peers);
 
 	free_percpu(bdev->stats);
 	free_percpu(dev->tstats);
@@ -132,7 +137,8 @@ static void burrow_setup(struct net_device *dev)
 	dev->netdev_ops = &burrow_netdev_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
-	dev->priv_flags |= IFF_NO_QUEUE;
+	/* netpoll would call burrow_xmit with IRQs off, which it cannot take. */
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_DISABLE_NETPOLL;
 	dev->features |= NETIF_F_LLTX | BURROW_FEATURES;
 	dev->hw_features |= BURROW_FEATURES;
 	dev->hw_enc_features |= BURROW_FEATURES;
@@ -184,7 +190,7 @@ static int burrow_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	bsock = rcu_dereference(bdev->sock);
 	if (bsock)
 		ret = nla_put_u16(skb, IFLA_BURROW_LISTEN_PORT,
-				  ntohs(inet_sk(bsock->sock->sk)->inet_sport));
+				  ntohs(inet_sk(bsock->sk)->inet_sport));
 	rcu_read_unlock();
 	if (ret ||
 	    nla_put_u32(skb, IFLA_BURROW_PEERS, READ_ONCE(bdev->peer_count)) ||
@@ -192,7 +198,7 @@ static int burrow_fill_info(struct sk_buff *skb, const struct net_device *dev)
 			READ_ONCE(bdev->default_keepalive)) ||
 	    nla_put_u32(skb, IFLA_BURROW_DEFAULT_INACTIVITY_TIMEOUT,
 			READ_ONCE(bdev->default_inactivity_timeout)) ||
-	    nla_put_u32(skb, IFLA_BURROW_GENERATION, READ_ONCE(bdev->generation)))
+	    nla_put_u32(skb, IFLA_BURROW_GENERATION, (u32)READ_ONCE(bdev->generation)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -44,7 +44,7 @@ struct burrow_device {
 	bool dead;
 	u16 default_keepalive;
 	u32 default_inactivity_timeout;
-	u32 generation;
+	u64 generation;		/* 64-bit: never wraps back to a saved value */
 	u32 peer_count;
 
 	struct burrow_socket __rcu *sock;

@@ -164,13 +164,13 @@ static int burrow_nl_fill_dev(struct sk_buff *msg, struct burrow_device *bdev,
 	    nla_put_u32(msg, BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT,
 			bdev->default_inactivity_timeout) ||
 	    nla_put_u32(msg, BURROW_A_DEV_PEER_COUNT, bdev->peer_count) ||
-	    nla_put_u32(msg, BURROW_A_DEV_GENERATION, bdev->generation) ||
+	    nla_put_u32(msg, BURROW_A_DEV_GENERATION, (u32)bdev->generation) ||
 	    nla_put_u8(msg, BURROW_A_DEV_QUIC_CID_LEN, bdev->quic_cid_len))
 		goto err_cancel;
 	if (bsock &&
-	    (nla_put_u16(msg, BURROW_A_DEV_SOCKET_FAMILY, bsock->sock->sk->sk_family) ||
+	    (nla_put_u16(msg, BURROW_A_DEV_SOCKET_FAMILY, bsock->sk->sk_family) ||
 	     nla_put_u16(msg, BURROW_A_DEV_LISTEN_PORT,
-			 ntohs(inet_sk(bsock->sock->sk)->inet_sport))))
+			 ntohs(inet_sk(bsock->sk)->inet_sport))))
 		goto err_cancel;
 	if (burrow_nl_put_dev_stats(msg, bdev))
 		goto err_cancel;
@@ -196,9 +196,14 @@ static int burrow_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOMEM;
 		goto out_put_dev;
 	}
-	mutex_lock(&bdev->config_lock);
-	ret = burrow_nl_fill_dev(msg, bdev, info->snd_portid, info->snd_seq, 0);
-	mutex_unlock(&bdev->config_lock);
+	/* RTNL keeps dev->name stable while it is copied (lock order: RTNL, config_lock). */
+	rtnl_lock();
+	ret = burrow_nl_lock(bdev, info->extack);
+	if (!ret) {
+		ret = burrow_nl_fill_dev(msg, bdev, info->snd_portid, info->snd_seq, 0);
+		mutex_unlock(&bdev->config_lock);
+	}
+	rtnl_unlock();
 	if (ret) {
 		nlmsg_free(msg);
 		goto out_put_dev;
@@ -255,13 +260,19 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *fd_attr = info->attrs[BURROW_A_DEV_SOCKET_FD];
 	struct nlattr *detach_attr = info->attrs[BURROW_A_DEV_SOCKET_DETACH];
+	struct nlattr *port_attr = info->attrs[BURROW_A_DEV_LISTEN_PORT];
+	struct nlattr *addr_attr = info->attrs[BURROW_A_DEV_LISTEN_ADDRESS];
 	struct nlattr *cid_len_attr;
 	struct burrow_device *bdev;
 	int ret;
 
-	if (fd_attr && detach_attr) {
-		NL_SET_ERR_MSG_ATTR(info->extack, detach_attr,
-				    "give socket-fd or socket-detach, not both");
+	if (!!fd_attr + !!detach_attr + !!port_attr > 1) {
+		NL_SET_ERR_MSG_ATTR(info->extack, detach_attr ?: port_attr,
+				    "give one of socket-fd, listen-port and socket-detach");
+		return -EINVAL;
+	}
+	if (addr_attr && !port_attr) {
+		NL_SET_ERR_MSG_ATTR(info->extack, addr_attr, "listen-address needs listen-port");
 		return -EINVAL;
 	}
 	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
@@ -281,6 +292,11 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (fd_attr) {
 		ret = burrow_socket_attach(bdev, nla_get_u32(fd_attr), info->extack);
+		if (ret)
+			goto out_unlock;
+	}
+	if (port_attr) {
+		ret = burrow_socket_listen(bdev, nla_get_u16(port_attr), addr_attr, info->extack);
 		if (ret)
 			goto out_unlock;
 	}
@@ -326,8 +342,17 @@ static const struct genl_ops burrow_genl_ops[] = {
 		  burrow_peer_new_do_nl_policy, GENL_UNS_ADMIN_PERM),
 	BURROW_OP(BURROW_CMD_PEER_SET, burrow_nl_peer_set_doit, NULL,
 		  burrow_peer_set_do_nl_policy, GENL_UNS_ADMIN_PERM),
-	BURROW_OP(BURROW_CMD_PEER_GET, burrow_nl_peer_get_doit, burrow_nl_peer_get_dumpit,
-		  burrow_peer_get_do_nl_policy, 0),
+	/* Peers and keys reveal endpoints, CIDs and counters: admins only. */
+	{
+		.cmd		= BURROW_CMD_PEER_GET,
+		.start		= burrow_nl_peer_get_dump_start,
+		.doit		= burrow_nl_peer_get_doit,
+		.dumpit		= burrow_nl_peer_get_dumpit,
+		.done		= burrow_nl_peer_get_dump_done,
+		.policy		= burrow_peer_get_do_nl_policy,
+		.maxattr	= BURROW_A_DEV_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
 	BURROW_OP(BURROW_CMD_PEER_DEL, burrow_nl_peer_del_doit, NULL,
 		  burrow_peer_del_do_nl_policy, GENL_UNS_ADMIN_PERM),
 	BURROW_OP(BURROW_CMD_KEY_NEW, burrow_nl_key_new_doit, NULL,
@@ -337,12 +362,33 @@ static const struct genl_ops burrow_genl_ops[] = {
 	BURROW_OP(BURROW_CMD_KEY_DEL, burrow_nl_key_del_doit, NULL,
 		  burrow_key_del_do_nl_policy, GENL_UNS_ADMIN_PERM),
 	BURROW_OP(BURROW_CMD_KEY_GET, burrow_nl_key_get_doit, NULL,
-		  burrow_key_get_do_nl_policy, 0),
+		  burrow_key_get_do_nl_policy, GENL_UNS_ADMIN_PERM),
 };
 
+/*
+ * Events name peers' endpoints: joining the group needs CAP_NET_ADMIN in
+ * the netns's user namespace, as the reads do. Kernels with
+ * GENL_MCAST_CAP_NET_ADMIN (6.7+) check it themselves; older ones call
+ * mcast_bind in the context of the task that joins.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+static const struct genl_multicast_group burrow_genl_mcgrps[] = {
+	{ .name = BURROW_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+#define BURROW_MCAST_BIND
+#else
 static const struct genl_multicast_group burrow_genl_mcgrps[] = {
 	{ .name = BURROW_MCGRP_EVENTS },
 };
+
+static int burrow_nl_mcast_bind(struct net *net, int group)
+{
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	return 0;
+}
+#define BURROW_MCAST_BIND	.mcast_bind = burrow_nl_mcast_bind,
+#endif
 
 struct genl_family burrow_genl_family __ro_after_init = {
 	.name		= BURROW_FAMILY_NAME,
@@ -353,6 +399,7 @@ struct genl_family burrow_genl_family __ro_after_init = {
 	.n_ops		= ARRAY_SIZE(burrow_genl_ops),
 	.mcgrps		= burrow_genl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(burrow_genl_mcgrps),
+	BURROW_MCAST_BIND
 	BURROW_COMPAT_GENL_RESV_START_OP(BURROW_CMD_MAX + 1)
 };
 

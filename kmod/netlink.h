@@ -35,7 +35,9 @@ struct nlattr *burrow_nl_first_present(struct nlattr **attrs, const int *types,
 int burrow_nl_peer_new_doit(struct sk_buff *skb, struct genl_info *info);
 int burrow_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info);
 int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_peer_get_dump_start(struct netlink_callback *cb);
 int burrow_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int burrow_nl_peer_get_dump_done(struct netlink_callback *cb);
 int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info);
 int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info);
 int burrow_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info);

@@ -35,6 +35,7 @@ const struct nla_policy burrow_dev_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
 	[BURROW_A_DEV_STATS] = NLA_POLICY_NESTED(burrow_dev_stats_nl_policy),
 	[BURROW_A_DEV_QUIC_CID_LEN] = NLA_POLICY_RANGE(NLA_U8, 1, BURROW_CID_LEN_MAX),
+	[BURROW_A_DEV_LISTEN_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 };
 
 const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] = {
@@ -130,6 +131,8 @@ const struct nla_policy burrow_dev_set_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_SOCKET_FD] = { .type = NLA_U32, },
 	[BURROW_A_DEV_SOCKET_DETACH] = { .type = NLA_FLAG, },
 	[BURROW_A_DEV_QUIC_CID_LEN] = NLA_POLICY_RANGE(NLA_U8, 1, BURROW_CID_LEN_MAX),
+	[BURROW_A_DEV_LISTEN_PORT] = { .type = NLA_U16, },
+	[BURROW_A_DEV_LISTEN_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 };
 
 /* peer-new do */

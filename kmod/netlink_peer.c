@@ -9,6 +9,7 @@
  */
 
 #include <linux/inet.h>
+#include <linux/rtnetlink.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 
@@ -361,9 +362,17 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 		goto out_put_dev;
 	}
 
+	/*
+	 * Creating a peer adds its NAPI to dev->napi_list (and a failed
+	 * create deletes it), which RTNL protects: dev_set_threaded() walks
+	 * the list under RTNL and sleeps while it does. Lock order: RTNL,
+	 * then config_lock.
+	 */
+	if (create)
+		rtnl_lock();
 	ret = burrow_nl_lock(bdev, info->extack);
 	if (ret)
-		goto out_put_dev;
+		goto out_unlock_rtnl;
 	ret = burrow_nl_check_quic(bdev, create ? NULL : burrow_peer_lookup(bdev, id), attrs,
 				   info->extack);
 	if (ret)
@@ -402,6 +411,9 @@ out_changed:
 	burrow_device_changed(bdev);
 out_unlock:
 	mutex_unlock(&bdev->config_lock);
+out_unlock_rtnl:
+	if (create)
+		rtnl_unlock();
 out_put_dev:
 	dev_put(bdev->dev);
 	return ret;
@@ -430,9 +442,11 @@ int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = burrow_nl_parse_peer(info, attrs);
 	if (ret)
 		goto out_put_dev;
+	/* Removing the peer deletes its NAPI: under RTNL, as in peer-new. */
+	rtnl_lock();
 	ret = burrow_nl_lock(bdev, info->extack);
 	if (ret)
-		goto out_put_dev;
+		goto out_unlock_rtnl;
 	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
 	if (!peer) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
@@ -443,6 +457,8 @@ int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
 	burrow_device_changed(bdev);
 out_unlock:
 	mutex_unlock(&bdev->config_lock);
+out_unlock_rtnl:
+	rtnl_unlock();
 out_put_dev:
 	dev_put(bdev->dev);
 	return ret;
@@ -590,7 +606,12 @@ int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 		dev_put(bdev->dev);
 		return ret;
 	}
-	mutex_lock(&bdev->config_lock);
+	/* A dead device's tables are being torn down: never look into them. */
+	ret = burrow_nl_lock(bdev, info->extack);
+	if (ret) {
+		dev_put(bdev->dev);
+		return ret;
+	}
 	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
 	if (!peer) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
@@ -625,57 +646,130 @@ out_unlock:
 }
 
 /*
- * Dump cursor in cb->args:
- *   [0] id of the peer to continue with (0: start at the first)
- *   [1] prefix node to continue from within it (NULL: its first)
- *   [2] device generation when the cursor was saved
- *   [3] nonzero once the dump is complete
- * The node pointer is only followed if the generation is unchanged: every
- * change to peers or prefixes bumps it under config_lock, so an unchanged
- * generation means the node still exists. A changed one ends the dump,
- * flagged NLM_F_DUMP_INTR, and the client retries.
+ * Dump state, allocated in .start and freed in .done, pointed to by
+ * cb->args[0]. No kernel pointer into the device's peers or prefixes is
+ * kept between rounds: the next round finds the peer again by id and the
+ * prefix by value (family, address, length), so a prefix freed in between
+ * is simply not found.
+ *
+ * The device is resolved once, in .start, and held (dev_hold) until .done:
+ * every round works on the same device even if another one takes its name
+ * or ifindex meanwhile, and a device deleted mid-dump is seen as dead
+ * (burrow_nl_lock() refuses it) instead of being looked up in freed tables.
+ * The generation is 64-bit and compared whole, so it cannot wrap back to a
+ * saved value; a change ends the dump flagged NLM_F_DUMP_INTR and the
+ * client retries.
  */
-int burrow_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+struct burrow_nl_peer_dump {
+	struct burrow_device *bdev;	/* holds a reference on bdev->dev */
+	u64 generation;			/* when the first round ran */
+	u32 peer_id;			/* peer to continue with, 0: the first */
+	bool started;
+	bool done;
+	bool have_prefix;		/* continue the peer at this prefix: */
+	u8 cidr;
+	int family;
+	u8 addr[16];
+};
+
+int burrow_nl_peer_get_dump_start(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *dump_info = genl_dumpit_info(cb);
-	struct burrow_allowedips_node *cursor;
+	struct burrow_nl_peer_dump *state;
 	struct burrow_device *bdev;
+
+	bdev = burrow_nl_device_get(sock_net(cb->skb->sk), dump_info->attrs, cb->extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	state = kzalloc(sizeof(*state), GFP_KERNEL);
+	if (!state) {
+		dev_put(bdev->dev);
+		return -ENOMEM;
+	}
+	state->bdev = bdev;
+	cb->args[0] = (long)state;
+	return 0;
+}
+
+int burrow_nl_peer_get_dump_done(struct netlink_callback *cb)
+{
+	struct burrow_nl_peer_dump *state = (struct burrow_nl_peer_dump *)cb->args[0];
+
+	if (state) {
+		dev_put(state->bdev->dev);
+		kfree(state);
+		cb->args[0] = 0;
+	}
+	return 0;
+}
+
+int burrow_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct burrow_nl_peer_dump *state = (struct burrow_nl_peer_dump *)cb->args[0];
+	struct burrow_allowedips_node *cursor = NULL;
+	struct burrow_device *bdev = state->bdev;
 	struct burrow_peer *peer;
 	int ret = 0, filled = 0;
 
-	if (cb->args[3])
+	if (state->done)
 		return 0;
-	bdev = burrow_nl_device_get(sock_net(skb->sk), dump_info->attrs, cb->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
-	mutex_lock(&bdev->config_lock);
-	cb->seq = bdev->generation;
-	if (cb->args[0] && cb->args[2] != bdev->generation) {
-		cb->args[3] = 1;
+	ret = burrow_nl_lock(bdev, cb->extack);
+	if (ret) {
+		state->done = true;
+		return ret;
+	}
+	/*
+	 * cb->seq only feeds NLM_F_DUMP_INTR: 1 while the generation is the
+	 * one the dump started with, 2 once it changed (a change of cb->seq
+	 * between messages sets the flag).
+	 */
+	if (!state->started) {
+		state->started = true;
+		state->generation = bdev->generation;
+		cb->seq = 1;
+	} else if (state->generation != bdev->generation) {
+		cb->seq = 2;
+		state->done = true;
 		goto out_unlock;
 	}
-	peer = cb->args[0] ? burrow_peer_lookup(bdev, cb->args[0]) :
-		list_first_entry_or_null(&bdev->peer_list, struct burrow_peer, list);
-	cursor = (struct burrow_allowedips_node *)cb->args[1];
+	if (state->peer_id) {
+		peer = burrow_peer_lookup(bdev, state->peer_id);
+		if (peer && state->have_prefix) {
+			cursor = burrow_allowedips_find(&bdev->allowedips, state->family,
+							state->addr, state->cidr,
+							&peer->allowedips, &bdev->config_lock);
+			if (!cursor)
+				peer = NULL;
+		}
+		if (!peer) {
+			/* Unchanged generation, so this cannot happen; end cleanly. */
+			cb->seq = 2;
+			state->done = true;
+			goto out_unlock;
+		}
+	} else {
+		peer = list_first_entry_or_null(&bdev->peer_list, struct burrow_peer, list);
+	}
 	for (; peer && !list_entry_is_head(peer, &bdev->peer_list, list);
 	     peer = list_next_entry(peer, list), cursor = NULL) {
 		ret = burrow_nl_fill_peer(skb, peer, NETLINK_CB(cb->skb).portid,
 					  cb->nlh->nlmsg_seq, NLM_F_MULTI, cb, &cursor);
 		if (ret) {
-			cb->args[0] = peer->id;
-			cb->args[1] = (long)cursor;
-			cb->args[2] = bdev->generation;
-			if (ret == 1)
+			state->peer_id = peer->id;
+			state->have_prefix = ret == 1;
+			if (ret == 1) {
+				burrow_allowedips_read_node(cursor, &state->family, state->addr,
+							    &state->cidr);
 				filled++;
+			}
 			break;
 		}
 		filled++;
 	}
 	if (!ret)
-		cb->args[3] = 1;
+		state->done = true;
 out_unlock:
 	mutex_unlock(&bdev->config_lock);
-	dev_put(bdev->dev);
 	if (ret < 0 && !filled && !skb->len)
 		return ret;
 	return skb->len;

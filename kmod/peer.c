@@ -63,7 +63,11 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 	INIT_WORK(&peer->tx_work, burrow_send_tx_work);
 	/* Peers spread their transmit steps over the CPUs by id. */
 	peer->tx_cpu = cpumask_local_spread(id, NUMA_NO_NODE);
-	/* Ready before the peer is published: a packet may arrive at once. */
+	/*
+	 * Ready before the peer is published: a packet may arrive at once.
+	 * dev->napi_list is RTNL's: the netlink caller holds it.
+	 */
+	ASSERT_RTNL();
 	netif_napi_add(bdev->dev, &peer->napi, burrow_receive_poll);
 	napi_enable(&peer->napi);
 
@@ -231,6 +235,7 @@ static void burrow_peer_drain(struct burrow_peer *peer)
 static void burrow_peer_finish(struct burrow_peer *peer)
 {
 	cancel_work_sync(&peer->tx_work);
+	ASSERT_RTNL();	/* dev->napi_list, as in burrow_peer_create() */
 	napi_disable(&peer->napi);
 	/* The grace period before the free stands in for netif_napi_del()'s. */
 	__netif_napi_del(&peer->napi);

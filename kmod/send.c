@@ -267,9 +267,9 @@ static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer 
 	skb->dev = bdev->dev;
 	skb->ip_summed = CHECKSUM_NONE;
 	if (endpoint->addr.sa_family == AF_INET)
-		err = burrow_send4(bdev, peer, bsock->sock->sk, skb, endpoint);
+		err = burrow_send4(bdev, peer, bsock->sk, skb, endpoint);
 	else
-		err = burrow_send6(bdev, peer, bsock->sock->sk, skb, endpoint);
+		err = burrow_send6(bdev, peer, bsock->sk, skb, endpoint);
 	if (err) {
 		reason = BURROW_DROP_ROUTE;
 		goto drop;

@@ -152,9 +152,13 @@ struct burrow_nl_dev {
 
 /*
  * dev-set request: the device, and each setting with its "is set" flag.
- * socket_fd: a bound UDP socket of the caller's for the device to use; the
- * kernel takes its own reference, so the caller may close it afterwards.
- * socket_detach: let go of the attached socket. Not both.
+ * socket_fd: a bound UDP socket of the caller's for the device to use. The
+ * attachment lasts while the socket does: closing its last descriptor
+ * detaches it, so the caller keeps it open (burrowd does).
+ * listen: have the kernel open a socket of its own on listen.port (on
+ * listen.addr unless listen.family is AF_UNSPEC), which stays attached
+ * after the caller exits (static setups; burrow-nl dev set listen).
+ * socket_detach: let go of the attached socket. At most one of the three.
  */
 struct burrow_nl_dev_settings {
 	struct burrow_nl_dev_ref dev;
@@ -165,6 +169,8 @@ struct burrow_nl_dev_settings {
 	bool socket_fd_set;
 	int socket_fd;
 	bool socket_detach;
+	bool listen_set;
+	struct burrow_nl_endpoint listen;	/* port 0: any free port */
 	bool quic_cid_len_set;
 	uint8_t quic_cid_len;
 };

@@ -61,8 +61,9 @@ int burrow_nl_dev_set_request(void *buf, size_t size, uint16_t family_id,
 	struct nlmsghdr *nlh;
 	int ret;
 
-	if (settings->socket_fd_set && settings->socket_detach)
-		return burrow_nl_fail(err, -EINVAL, "give socket-fd or socket-detach, not both");
+	if (settings->socket_fd_set + settings->socket_detach + settings->listen_set > 1)
+		return burrow_nl_fail(err, -EINVAL,
+				      "give one of socket-fd, listen and socket-detach");
 	if (settings->socket_fd_set && settings->socket_fd < 0)
 		return burrow_nl_fail(err, -EINVAL, "socket fd %d is not a file descriptor",
 				      settings->socket_fd);
@@ -88,6 +89,13 @@ int burrow_nl_dev_set_request(void *buf, size_t size, uint16_t family_id,
 	if (settings->socket_detach &&
 	    !mnl_attr_put_check(nlh, size, BURROW_A_DEV_SOCKET_DETACH, 0, NULL))
 		return burrow_nl_request_too_big(err, "dev.socket-detach");
+	if (settings->listen_set &&
+	    !mnl_attr_put_u16_check(nlh, size, BURROW_A_DEV_LISTEN_PORT, settings->listen.port))
+		return burrow_nl_request_too_big(err, "dev.listen-port");
+	if (settings->listen_set && settings->listen.family != AF_UNSPEC &&
+	    !mnl_attr_put_check(nlh, size, BURROW_A_DEV_LISTEN_ADDRESS,
+				settings->listen.family == AF_INET ? 4 : 16, &settings->listen.addr))
+		return burrow_nl_request_too_big(err, "dev.listen-address");
 	if (settings->quic_cid_len_set &&
 	    !mnl_attr_put_u8_check(nlh, size, BURROW_A_DEV_QUIC_CID_LEN, settings->quic_cid_len))
 		return burrow_nl_request_too_big(err, "dev.quic-cid-len");

@@ -177,7 +177,8 @@ run_fails "peer-new without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-r
 run_fails "key-new without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-raw key-new $dev \
 	$(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 encrypt-iv:hex:$iv \
 	decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
-run_ok "peer-get without privileges" as_nobody burrow-nl peer show burrow0
+run_fails "peer-get without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-raw peer-get $dev \
+	$peer1
 run_fails "key show never prints key material" 0 "key-id" in_ns $n1 burrow-nl key show burrow0 peer 1
 ! in_ns $n1 burrow-nl -j key show burrow0 peer 1 | grep -qi "$(head -c 64 "$keydir/k12")"
 ok $? "no key bytes in key show's JSON"

@@ -139,6 +139,7 @@ static const struct raw_attr dev_attrs[] = {
 	{ "keyconf", BURROW_A_DEV_KEYCONF, &keyconf_set },
 	{ "stats", BURROW_A_DEV_STATS, &dev_stats_set },
 	{ "quic-cid-len", BURROW_A_DEV_QUIC_CID_LEN, NULL },
+	{ "listen-address", BURROW_A_DEV_LISTEN_ADDRESS, NULL },
 };
 
 static const struct raw_set version_set = RAW_SET("version", version_attrs);

@@ -476,31 +476,25 @@ int dev_open_socket(const struct burrow_nl_endpoint *listen_on, char *why, size_
  */
 int dev_apply_settings(struct cli *cli, struct dev_set_args *args, const char *what)
 {
-	const struct burrow_nl_dev_settings *settings = &args->settings;
-	int ret, fd = -1;
+	int ret;
 
-	if (!args->listen && !settings->default_keepalive_set &&
-	    !settings->default_inactivity_timeout_set && !settings->quic_cid_len_set &&
-	    !settings->socket_detach)
+	if (!args->listen && !args->settings.default_keepalive_set &&
+	    !args->settings.default_inactivity_timeout_set && !args->settings.quic_cid_len_set &&
+	    !args->settings.socket_detach)
 		return CLI_EXIT_OK;
 	ret = cli_open(cli);
 	if (ret)
 		return ret;
+	/*
+	 * burrow-nl exits right away, and a socket of its own would detach
+	 * when its descriptor closed: the kernel opens a socket of its own
+	 * instead, which stays until detached or the device goes.
+	 */
 	if (args->listen) {
-		char why[256];
-
-		fd = dev_open_socket(&args->listen_on, why, sizeof(why));
-		if (fd < 0) {
-			cli_error("%s: %s", what, why);
-			return CLI_EXIT_REFUSED;
-		}
-		args->settings.socket_fd_set = true;
-		args->settings.socket_fd = fd;
+		args->settings.listen_set = true;
+		args->settings.listen = args->listen_on;
 	}
 	ret = burrow_nl_dev_set(cli->nl, &args->settings);
-	/* The kernel holds its own reference to the socket now. */
-	if (fd >= 0)
-		close(fd);
 	if (ret)
 		return cli_report_error(cli, ret, what);
 	return CLI_EXIT_OK;
