@@ -471,7 +471,7 @@ static void test_dev_set_request_socket_refused(void **state)
 	(void)state;
 	assert_int_equal(burrow_nl_dev_set_request(buf, sizeof(buf), TEST_FAMILY_ID, &settings,
 						   &err), -EINVAL);
-	assert_string_equal(err.message, "give socket-fd or socket-detach, not both");
+	assert_string_equal(err.message, "give one of socket-fd, listen and socket-detach");
 	settings.socket_detach = false;
 	settings.socket_fd = -1;
 	assert_int_equal(burrow_nl_dev_set_request(buf, sizeof(buf), TEST_FAMILY_ID, &settings,
