@@ -7,10 +7,10 @@
 # listen, for static setups) stays attached after burrow-nl exits and does
 # not keep the netns either.
 . "$(dirname "$0")/../lib/tap.sh"
-plan 8
+plan 10
 
 debugfs=/sys/kernel/debug/burrow
-[ -d $debugfs ] || mount -t debugfs none /sys/kernel/debug
+grep -q " /sys/kernel/debug debugfs " /proc/mounts || mount -t debugfs none /sys/kernel/debug
 entries() { ls "$debugfs" | grep -c "^$1@"; }
 gone() { [ "$(entries "$1")" -eq 0 ]; }
 
@@ -21,6 +21,7 @@ read -r -t 30 attached <&"${holder[0]}"
 is "$attached" attached "a process attached a socket of its own"
 port() { ip netns exec harden-zombie burrow-nl -j dev show zombie0 | jq -r '.[0].listen_port'; }
 is "$(port)" 41999 "the device uses it"
+is "$(entries zombie0)" 1 "and has its debugfs entry"
 holder_pid=$holder_PID
 kill -9 "$holder_pid"
 wait "$holder_pid" 2>/dev/null
@@ -40,6 +41,7 @@ run_ok "burrow-nl dev set listen (a kernel socket)" \
 	ip netns exec harden-static burrow-nl dev set static0 listen 41998
 is "$(ip netns exec harden-static burrow-nl -j dev show static0 | jq -r '.[0].listen_port')" \
 	41998 "stays attached after burrow-nl exited"
+is "$(entries static0)" 1 "the static device has its debugfs entry"
 ip netns del harden-static
 wait_for 30 gone static0
 ok $? "and does not keep the netns: the device goes with it"

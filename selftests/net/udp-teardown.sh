@@ -5,7 +5,7 @@
 # leak or locking mistake here into a failure.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
-plan 11
+plan 12
 
 # The client runs under 'ip netns exec' directly (which execs iperf3), so
 # $iperf is iperf3 itself and stop_load really stops it; the server writes
@@ -46,11 +46,13 @@ tap_cleanup; tap_namespaces=()
 two_nodes 4
 load
 inum=$(stat -L -c %i /run/netns/$n2)
+grep -q " /sys/kernel/debug debugfs " /proc/mounts || mount -t debugfs none /sys/kernel/debug
+ls /sys/kernel/debug/burrow | grep -q "@$inum\$"
+ok $? "the namespace's device has its debugfs entry"
 run_ok "namespace deleted under load" ip netns del $n2
 stop_load
 # The netns must really go (no socket or device keeping it): its device's
 # debugfs entry disappears. The module unload further down would hide a leak.
-[ -d /sys/kernel/debug/burrow ] || mount -t debugfs none /sys/kernel/debug
 wait_for 30 eval '! ls /sys/kernel/debug/burrow | grep -q "@$inum\$"'
 ok $? "the deleted namespace and its device are really gone"
 tap_cleanup; tap_namespaces=()
