@@ -133,6 +133,8 @@ static void burrow_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
+	/* burrow_xmit() needs the inner route for IPv4 ICMP errors; it drops it. */
+	netif_keep_dst(dev);
 	dev->features |= NETIF_F_LLTX | BURROW_FEATURES;
 	dev->hw_features |= BURROW_FEATURES;
 	dev->hw_enc_features |= BURROW_FEATURES;

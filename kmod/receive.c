@@ -262,7 +262,13 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 	}
 
 	inner_len = skb->len;
+	/*
+	 * Nothing of the outer datagram follows the inner packet: conntrack,
+	 * dst and extensions go (and mark and timestamp across namespaces),
+	 * and so does the flow hash, which is the outer 5-tuple's.
+	 */
 	skb_scrub_packet(skb, xnet);
+	skb_clear_hash(skb);
 	skb->dev = bdev->dev;
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
