@@ -174,8 +174,7 @@ static int burrow_send_seal_quic(struct burrow_peer *peer, struct burrow_key *ke
 		return -EDESTADDRREQ;
 	pn_len = burrow_quic_pn_len(pn);
 	frames_len = inner_len ? BURROW_QUIC_DATAGRAM_PREFIX_LEN + inner_len : 0;
-	/* The HP sample starts 4 bytes after the PN and is 16 long (RFC 9001 §5.4.2). */
-	pad = pn_len + frames_len < 4 ? 4 - pn_len - frames_len : 0;
+	pad = burrow_quic_padding(pn_len, frames_len);
 	hdr_len = burrow_quic_header_build(hdr, dcid, dcid_len, burrow_key_phase(key), pn,
 					   pn_len);
 
