@@ -105,6 +105,9 @@ static void burrow_debugfs_key(struct seq_file *m, const char *slot, struct burr
 	seq_printf(m, "    rx packets %lld, replay window top %llu, %u of the last 64 seen\n",
 		   atomic64_read(&key->rx_packets), burrow_replay_max(&key->replay),
 		   burrow_replay_seen(&key->replay, 64));
+	seq_printf(m, "    rx auth failures %lld (integrity limit %llu)%s\n",
+		   atomic64_read(&key->rx_auth_failures), key->limits.integrity,
+		   burrow_key_rx_refused(key) ? ", refused" : "");
 }
 
 static int burrow_debugfs_peers_show(struct seq_file *m, void *unused)

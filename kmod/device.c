@@ -139,6 +139,8 @@ static void burrow_setup(struct net_device *dev)
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	/* netpoll would call burrow_xmit with IRQs off, which it cannot take. */
 	dev->priv_flags |= IFF_NO_QUEUE | IFF_DISABLE_NETPOLL;
+	/* burrow_xmit() needs the inner route for IPv4 ICMP errors; it drops it. */
+	netif_keep_dst(dev);
 	dev->features |= NETIF_F_LLTX | BURROW_FEATURES;
 	dev->hw_features |= BURROW_FEATURES;
 	dev->hw_enc_features |= BURROW_FEATURES;

@@ -10,6 +10,11 @@
  * also ages out: by default it asks to be replaced after an hour and stops
  * encrypting after two; no key may live longer than a week. Userspace may
  * lower any limit, never raise one past its cap.
+ *
+ * RFC 9001 §6.6 also bounds forgery attempts: past 2^52 packets that fail
+ * authentication (AES-GCM), or 2^36 (ChaCha20-Poly1305), a receiver must
+ * stop. burrow counts failures per key and refuses the key's packets once
+ * its integrity limit is passed; rotation then brings a fresh key.
  */
 
 #include <linux/slab.h>
@@ -23,12 +28,13 @@
 struct burrow_cipher_limits {
 	u64 hard_packets_cap;
 	u64 soft_packets_default;
+	u64 integrity_cap;
 };
 
 static const struct burrow_cipher_limits burrow_cipher_limits[] = {
-	[BURROW_CIPHER_CHACHA20_POLY1305] = { 1ULL << 60, 1ULL << 59 },
-	[BURROW_CIPHER_AES_128_GCM] = { 1ULL << 23, (1ULL << 23) - (1ULL << 21) },
-	[BURROW_CIPHER_AES_256_GCM] = { 1ULL << 23, (1ULL << 23) - (1ULL << 21) },
+	[BURROW_CIPHER_CHACHA20_POLY1305] = { 1ULL << 60, 1ULL << 59, 1ULL << 36 },
+	[BURROW_CIPHER_AES_128_GCM] = { 1ULL << 23, (1ULL << 23) - (1ULL << 21), 1ULL << 52 },
+	[BURROW_CIPHER_AES_256_GCM] = { 1ULL << 23, (1ULL << 23) - (1ULL << 21), 1ULL << 52 },
 };
 
 int burrow_key_limits_resolve(u8 cipher, struct burrow_key_limits *limits, const char **why)
@@ -44,6 +50,8 @@ int burrow_key_limits_resolve(u8 cipher, struct burrow_key_limits *limits, const
 		limits->hard_packets = cap->hard_packets_cap;
 	if (!limits->soft_packets)
 		limits->soft_packets = min(cap->soft_packets_default, limits->hard_packets);
+	if (!limits->integrity)
+		limits->integrity = cap->integrity_cap;
 	if (!limits->hard_seconds)
 		limits->hard_seconds = BURROW_KEY_DEFAULT_HARD_SECONDS;
 	if (!limits->soft_seconds)
@@ -51,6 +59,10 @@ int burrow_key_limits_resolve(u8 cipher, struct burrow_key_limits *limits, const
 					     limits->hard_seconds);
 	if (limits->hard_packets > cap->hard_packets_cap) {
 		*why = "hard packet limit above the cipher's cap";
+		return -EINVAL;
+	}
+	if (limits->integrity > cap->integrity_cap) {
+		*why = "integrity limit above the cipher's cap";
 		return -EINVAL;
 	}
 	if (limits->hard_seconds > BURROW_KEY_MAX_SECONDS) {
@@ -105,6 +117,7 @@ struct burrow_key *burrow_key_create(const struct burrow_key_params *params)
 	key->created = ktime_get_boottime_seconds();
 	atomic64_set(&key->tx_counter, 0);
 	atomic64_set(&key->rx_packets, 0);
+	atomic64_set(&key->rx_auth_failures, 0);
 	burrow_replay_init(&key->replay);
 	refcount_set(&key->refcount, 1);
 	return key;
@@ -162,4 +175,13 @@ int burrow_key_next_counter(struct burrow_key *key, u64 *counter)
 	if (*counter >= key->limits.soft_packets || age >= key->limits.soft_seconds)
 		return BURROW_KEY_LIMIT_SOFT;
 	return BURROW_KEY_LIMIT_NONE;
+}
+
+bool burrow_key_auth_failed(struct burrow_key *key)
+{
+	u64 failures = atomic64_inc_return(&key->rx_auth_failures);
+
+	/* "Exceeds the integrity limit": the failure after the limit-th. */
+	return failures > key->limits.integrity &&
+	       !test_and_set_bit(BURROW_KEY_RX_REFUSED, &key->flags);
 }

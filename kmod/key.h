@@ -3,6 +3,7 @@
 #define _BURROW_KEY_H
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/refcount.h>
 #include <linux/workqueue.h>
 
@@ -35,6 +36,7 @@ struct burrow_key_limits {
 	u64 hard_packets;
 	u32 soft_seconds;
 	u32 hard_seconds;
+	u64 integrity;		/* rx authentication failures allowed */
 };
 
 /*
@@ -58,6 +60,11 @@ struct burrow_key_limits {
  * tx_counter is the next counter to encrypt with; a fetch-and-increment
  * gives every packet a unique nonce without a lock. The limit flags are
  * set once (test_and_set_bit) so each event is sent once per key.
+ *
+ * rx_auth_failures counts packets for the key that failed authentication
+ * (RFC 9001 §6.6). Once it passes limits.integrity, BURROW_KEY_RX_REFUSED
+ * is set, once, and never cleared: the receive path refuses every packet
+ * for the key from then on, and a key-hard-limit event asks for a new one.
  */
 /* Header-protection keys of both directions (quic); see quic.h. */
 struct burrow_key_hp {
@@ -75,9 +82,11 @@ struct burrow_key {
 	u64 created;			/* ktime_get_boottime_seconds() */
 	atomic64_t tx_counter;
 	atomic64_t rx_packets;
+	atomic64_t rx_auth_failures;
 	unsigned long flags;
 #define BURROW_KEY_SOFT_NOTIFIED	0
 #define BURROW_KEY_HARD_NOTIFIED	1
+#define BURROW_KEY_RX_REFUSED		2
 	struct burrow_replay replay;
 	refcount_t refcount;
 	struct burrow_peer *peer;
@@ -116,10 +125,14 @@ static inline void burrow_key_get(struct burrow_key *key)
 }
 u32 burrow_key_age(const struct burrow_key *key);
 
-/* The quic key-phase bit a key sends and is selected by: key id's low bit. */
+/*
+ * The quic key-phase bit a key sends and is selected by. Key ids count the
+ * generations from 1, and the first generation is sent in key phase 0
+ * (RFC 9001 §6), so odd ids are phase 0 and even ids phase 1.
+ */
 static inline bool burrow_key_phase(const struct burrow_key *key)
 {
-	return key->key_id & 1;
+	return !(key->key_id & 1);
 }
 
 /*
@@ -128,5 +141,18 @@ static inline bool burrow_key_phase(const struct burrow_key *key)
  * HARD (refuse to encrypt).
  */
 int burrow_key_next_counter(struct burrow_key *key, u64 *counter);
+
+/*
+ * Count a packet that failed authentication with @key. Returns true exactly
+ * once: for the failure that passed the key's integrity limit, after which
+ * burrow_key_rx_refused() is true (the caller raises the event).
+ */
+bool burrow_key_auth_failed(struct burrow_key *key);
+
+/* The key passed its integrity limit: no packet for it is accepted. */
+static inline bool burrow_key_rx_refused(const struct burrow_key *key)
+{
+	return test_bit(BURROW_KEY_RX_REFUSED, &key->flags);
+}
 
 #endif /* _BURROW_KEY_H */

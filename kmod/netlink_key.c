@@ -26,6 +26,7 @@ static const int burrow_key_read_only[] = {
 	BURROW_A_KEYCONF_AGE_SECONDS, BURROW_A_KEYCONF_TX_PACKETS,
 	BURROW_A_KEYCONF_RX_PACKETS, BURROW_A_KEYCONF_RX_MAX_COUNTER,
 	BURROW_A_KEYCONF_LIMIT_REACHED, BURROW_A_KEYCONF_KEY_PHASE,
+	BURROW_A_KEYCONF_RX_AUTH_FAILURES,
 };
 
 static void burrow_nl_wipe_secrets(struct nlattr **attrs)
@@ -183,6 +184,8 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 		params->limits.soft_seconds = nla_get_u32(attrs[BURROW_A_KEYCONF_SOFT_LIMIT_SECONDS]);
 	if (attrs[BURROW_A_KEYCONF_HARD_LIMIT_SECONDS])
 		params->limits.hard_seconds = nla_get_u32(attrs[BURROW_A_KEYCONF_HARD_LIMIT_SECONDS]);
+	if (attrs[BURROW_A_KEYCONF_INTEGRITY_LIMIT])
+		params->limits.integrity = nla_get_u64(attrs[BURROW_A_KEYCONF_INTEGRITY_LIMIT]);
 	if (burrow_key_limits_resolve(params->cipher, &params->limits, &why)) {
 		/* why is a string literal, as NL_SET_ERR_MSG requires. */
 		if (extack)
@@ -194,7 +197,7 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 
 /*
  * A quic peer's keys carry header-protection keys, the two slots differ in
- * key phase (the low bit of the key id), and share the header-protection
+ * key phase (burrow_key_phase(): the key id's parity), and share the header-protection
  * keys, which RFC 9001 §6 keeps across key updates: the receiver removes
  * header protection before it can read the key phase.
  */
@@ -356,7 +359,11 @@ int burrow_nl_put_key_metadata(struct sk_buff *msg, struct burrow_peer *peer, in
 	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_RX_PACKETS,
 			      atomic64_read(&key->rx_packets), 0) ||
 	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_RX_MAX_COUNTER,
-			      burrow_replay_max(&key->replay), 0))
+			      burrow_replay_max(&key->replay), 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_INTEGRITY_LIMIT,
+			      key->limits.integrity, 0) ||
+	    nla_put_u64_64bit(msg, BURROW_A_KEYCONF_RX_AUTH_FAILURES,
+			      atomic64_read(&key->rx_auth_failures), 0))
 		return -EMSGSIZE;
 	return 0;
 }

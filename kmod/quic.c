@@ -77,6 +77,13 @@ unsigned int burrow_quic_pn_len(u64 pn)
 	return 4;
 }
 
+unsigned int burrow_quic_padding(unsigned int pn_len, unsigned int frames_len)
+{
+	unsigned int pad = pn_len + frames_len < 4 ? 4 - pn_len - frames_len : 0;
+
+	return frames_len || pad ? pad : 1;
+}
+
 u64 burrow_quic_pn_decode(u64 largest, bool have_largest, u32 truncated,
 			  unsigned int pn_len)
 {
@@ -261,8 +268,9 @@ static bool burrow_st_quic_pn(void)
 		{ 0x100, 0xff, 0xff, 1 },		/* one behind, across */
 		{ 0x17f, 0x101, 0x01, 1 },		/* reordered, 126 back */
 	};
+	static const u64 pad_pns[] = { 0, 126, 127, 0x7ffffe, 0x7fffff, 0x800000, 1ULL << 40 };
+	unsigned int i, len, frames, pad;
 	bool ok = true;
-	unsigned int i, len;
 	u64 pn, largest, got;
 
 	for (i = 0; i < ARRAY_SIZE(dec); i++) {
@@ -287,6 +295,18 @@ static bool burrow_st_quic_pn(void)
 	    burrow_quic_pn_len(0x7fffff) != 4 || burrow_quic_pn_len(U64_MAX >> 2) != 4) {
 		pr_err("burrow: selftest quic: pn_len boundaries\n");
 		ok = false;
+	}
+	/* Every packet has a frame and room for the sample (K4: pn >= 2^23 - 1). */
+	for (i = 0; i < ARRAY_SIZE(pad_pns); i++) {
+		len = burrow_quic_pn_len(pad_pns[i]);
+		for (frames = 0; frames < 6; frames++) {
+			pad = burrow_quic_padding(len, frames);
+			if (pad + frames < 1 || len + pad + frames < 4) {
+				pr_err("burrow: selftest quic: pn %llu frames %u: padding %u\n",
+				       pad_pns[i], frames, pad);
+				ok = false;
+			}
+		}
 	}
 	/* Encoded with pn_len(pn), any largest received in [-1, pn) decodes. */
 	for (pn = 0; pn < 70000 && ok; pn += (pn < 300 ? 1 : 97)) {

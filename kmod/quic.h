@@ -82,6 +82,14 @@ bool burrow_quic_hp_equal(const struct burrow_quic_hp *a, const struct burrow_qu
  */
 unsigned int burrow_quic_pn_len(u64 pn);
 /*
+ * PADDING bytes in front of @frames_len bytes of frames (0 for a
+ * keepalive) after a @pn_len byte packet number: enough that the
+ * header-protection sample, 4 bytes after the start of the packet number,
+ * has 16 bytes of ciphertext (the tag makes up the rest, RFC 9001 §5.4.2),
+ * and at least one frame in every packet (RFC 9000 §12.4).
+ */
+unsigned int burrow_quic_padding(unsigned int pn_len, unsigned int frames_len);
+/*
  * RFC 9000 Appendix A.3: the full packet number for @truncated (@pn_len
  * bytes) given the largest received so far; @have_largest false means
  * none yet (largest_pn = -1).

@@ -19,13 +19,16 @@
  * CID, stay on the socket for userspace untouched.
  *
  * Order of checks, each with its own drop counter. udp: header shape,
- * receiver id, key id, replay (early, lockless), authentication, replay
- * (final, atomic). quic: room for the header-protection sample, key for
- * the key phase, replay (early) on the decoded packet number,
- * authentication, replay (final), reserved bits, frames, quarter stream and
- * context ID. Both then: inner packet shape, inner source within the peer's
- * prefixes. Only an authenticated packet moves the endpoint (roaming) and
- * reaches the stack; a forged packet changes nothing.
+ * receiver id, key id, key not past its integrity limit, replay (early,
+ * lockless), authentication, replay (final, atomic). quic: room for the
+ * header-protection sample, key for the key phase, key not past its
+ * integrity limit, replay (early) on the decoded packet number,
+ * authentication, replay (final), reserved bits, at least one frame,
+ * frames, quarter stream and context ID. Both then: inner packet shape,
+ * inner source within the peer's prefixes. Only an authenticated packet
+ * reaches the stack, and only one that is its key's highest counter so far
+ * moves the endpoint (roaming); a forged packet changes nothing but its
+ * key's count of authentication failures (RFC 9001 §6.6).
  */
 
 #include <linux/ip.h>
@@ -206,6 +209,10 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 		reason = BURROW_DROP_NO_KEY;
 		goto drop;
 	}
+	if (unlikely(burrow_key_rx_refused(key))) {
+		reason = BURROW_DROP_KEY_EXHAUSTED;
+		goto drop;
+	}
 	if (!burrow_replay_check(&key->replay, fields.counter)) {
 		reason = BURROW_DROP_REPLAY;
 		goto drop;
@@ -232,7 +239,8 @@ drop:
  */
 static void burrow_receive_authenticated(struct burrow_device *bdev, struct burrow_peer *peer,
 					 struct burrow_key *key, struct sk_buff *skb,
-					 const struct burrow_endpoint *source, bool xnet)
+					 const struct burrow_endpoint *source, bool xnet,
+					 bool largest)
 {
 	struct burrow_peer_stats *stats;
 	enum burrow_drop_reason reason;
@@ -240,10 +248,16 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 	const void *inner_saddr;
 	int family;
 
-	/* Authenticated: the peer is alive and may have moved. */
+	/*
+	 * Authenticated: the peer is alive. It may have moved, but only the
+	 * highest-numbered packet of its key says where it is now (RFC 9000
+	 * §9.3): an older one, reordered or a copy raced in from elsewhere by
+	 * someone who saw it on the wire, does not move the endpoint.
+	 */
 	atomic64_inc(&key->rx_packets);
 	burrow_timers_rx(peer);
-	burrow_receive_roam(peer, source);
+	if (largest)
+		burrow_receive_roam(peer, source);
 
 	if (!skb->len) {
 		burrow_stats_count(bdev, BURROW_COUNT_RX_KEEPALIVES);
@@ -262,7 +276,13 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 	}
 
 	inner_len = skb->len;
+	/*
+	 * Nothing of the outer datagram follows the inner packet: conntrack,
+	 * dst and extensions go (and mark and timestamp across namespaces),
+	 * and so does the flow hash, which is the outer 5-tuple's.
+	 */
 	skb_scrub_packet(skb, xnet);
+	skb_clear_hash(skb);
 	skb->dev = bdev->dev;
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
@@ -318,8 +338,9 @@ static struct burrow_key *burrow_receive_quic_hp_key(struct burrow_peer *peer)
  * The decrypted frames of a quic packet are at skb->data. Accepts PADDING
  * frames, then at most one DATAGRAM frame (0x30 to the end, or 0x31 with a
  * length and only PADDING after it) with quarter stream ID 0 and context
- * ID 0. Leaves the IP packet alone in skb (nothing for PADDING only) and
- * returns BURROW_DROP_MAX, or the drop reason.
+ * ID 0; an empty payload (no frame at all) is refused. Leaves the IP
+ * packet alone in skb (nothing for PADDING only) and returns
+ * BURROW_DROP_MAX, or the drop reason.
  */
 static enum burrow_drop_reason burrow_receive_quic_frames(struct sk_buff *skb)
 {
@@ -327,6 +348,9 @@ static enum burrow_drop_reason burrow_receive_quic_frames(struct sk_buff *skb)
 	unsigned int pos, end, used, n, avail;
 	u64 length, stream, context;
 
+	/* A packet must carry at least one frame (RFC 9000 §12.4). */
+	if (!skb->len)
+		return BURROW_DROP_QUIC_FRAME;
 	for (pos = 0; pos < skb->len; pos++) {
 		if (skb_copy_bits(skb, pos, &type, 1))
 			return BURROW_DROP_QUIC_FRAME;
@@ -420,6 +444,10 @@ static bool burrow_receive_quic(struct burrow_device *bdev, struct sk_buff *skb,
 		reason = BURROW_DROP_NO_KEY;
 		goto drop;
 	}
+	if (unlikely(burrow_key_rx_refused(key))) {
+		reason = BURROW_DROP_KEY_EXHAUSTED;
+		goto drop;
+	}
 	pn = burrow_quic_pn_decode(burrow_replay_max(&key->replay),
 				   READ_ONCE(key->replay.any_seen), truncated, pn_len);
 	if (!burrow_replay_check(&key->replay, pn)) {
@@ -462,14 +490,22 @@ void burrow_receive_decrypt(struct sk_buff *skb)
 	struct sk_buff *trailer;
 	int err;
 
-	if (skb_cow_data(skb, 0, &trailer) < 0) {
+	if (unlikely(burrow_key_rx_refused(key))) {
+		/* Queued before the key passed its integrity limit. */
+		reason = BURROW_DROP_KEY_EXHAUSTED;
+	} else if (skb_cow_data(skb, 0, &trailer) < 0) {
 		reason = BURROW_DROP_NOMEM;
 	} else {
 		/* skb_cow_data() keeps the header linear at skb->data. */
 		err = burrow_aead_open(key->rx, skb, cb->hdr_len, skb->len - cb->hdr_len,
 				       skb->data, cb->hdr_len, cb->counter);
-		if (err)
-			reason = err == -EBADMSG ? BURROW_DROP_DECRYPT : BURROW_DROP_NOMEM;
+		if (err == -EBADMSG) {
+			reason = BURROW_DROP_DECRYPT;
+			if (burrow_key_auth_failed(key))
+				burrow_event_key_limit(peer, key, BURROW_KEY_LIMIT_HARD);
+		} else if (err) {
+			reason = BURROW_DROP_NOMEM;
+		}
 	}
 	burrow_pkt_finish(skb, reason == BURROW_DROP_MAX ? BURROW_PKT_DONE :
 			  BURROW_PKT_DROPPED, reason);
@@ -485,12 +521,13 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 	struct burrow_endpoint source = {};
 	enum burrow_drop_reason reason;
 	u8 flags = cb->flags;
+	bool largest;
 
 	if (burrow_pkt_state(skb) == BURROW_PKT_DROPPED) {
 		reason = cb->reason;
 		goto drop;
 	}
-	if (!burrow_replay_update(&key->replay, cb->counter)) {
+	if (!burrow_replay_update(&key->replay, cb->counter, &largest)) {
 		reason = BURROW_DROP_REPLAY;
 		goto drop;
 	}
@@ -518,7 +555,8 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 		source.addr6.sin6_addr = cb->source.addr6;
 	}
 	/* The stack owns skb->cb from here: nothing below reads cb. */
-	burrow_receive_authenticated(bdev, peer, key, skb, &source, flags & BURROW_PKT_XNET);
+	burrow_receive_authenticated(bdev, peer, key, skb, &source, flags & BURROW_PKT_XNET,
+				     largest);
 	burrow_key_put(key);
 	return;
 
@@ -543,7 +581,7 @@ static void burrow_receive_drop_delayed(struct sk_buff *skb, void *ctx)
 		reason = cb->reason;
 	else
 		/* Authentic but never delivered: a later copy is still a replay. */
-		burrow_replay_update(&key->replay, cb->counter);
+		burrow_replay_update(&key->replay, cb->counter, NULL);
 	burrow_peer_stats_drop(peer, reason, true);
 	kfree_skb(skb);
 	burrow_key_put(key);

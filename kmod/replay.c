@@ -66,15 +66,17 @@ bool burrow_replay_check(const struct burrow_replay *replay, u64 counter)
 	return !(word & BIT(counter % BITS_PER_LONG));
 }
 
-bool burrow_replay_update(struct burrow_replay *replay, u64 counter)
+bool burrow_replay_update(struct burrow_replay *replay, u64 counter, bool *largest)
 {
 	unsigned long *word, bit = BIT(counter % BITS_PER_LONG);
 	u64 max, top, next;
 	unsigned int slot;
-	bool fresh = false;
+	bool fresh = false, above;
 
 	spin_lock_bh(&replay->lock);
 	max = replay->max_seen;
+	/* Counter 0 is the largest so far only as the very first one. */
+	above = counter > max || !replay->any_seen;
 	if (counter > max) {
 		top = max / BITS_PER_LONG;
 		next = counter / BITS_PER_LONG;
@@ -108,6 +110,8 @@ bool burrow_replay_update(struct burrow_replay *replay, u64 counter)
 	fresh = true;
 out:
 	spin_unlock_bh(&replay->lock);
+	if (largest)
+		*largest = fresh && above;
 	return fresh;
 }
 
@@ -225,7 +229,7 @@ static bool replay_step(struct burrow_replay *r, u64 counter, bool expect, const
 			unsigned int i)
 {
 	bool checked = burrow_replay_check(r, counter);
-	bool updated = burrow_replay_update(r, counter);
+	bool updated = burrow_replay_update(r, counter, NULL);
 
 	if (updated == expect &&
 	    (checked || !expect) && (!IS_ENABLED(CONFIG_64BIT) || checked == expect))
@@ -237,6 +241,7 @@ static bool replay_step(struct burrow_replay *r, u64 counter, bool expect, const
 
 static bool replay_scripted(struct burrow_replay *r)
 {
+	bool l0 = false, l1 = false, l2 = true, l3 = true, l4 = false;
 	bool ok = true;
 	unsigned int i;
 
@@ -253,9 +258,17 @@ static bool replay_scripted(struct burrow_replay *r)
 		ok = false;
 	}
 	burrow_replay_init(r);
-	if (burrow_replay_seen(r, 10) || !burrow_replay_update(r, 0) ||
+	if (burrow_replay_seen(r, 10) || !burrow_replay_update(r, 0, NULL) ||
 	    burrow_replay_seen(r, 10) != 1) {
 		pr_err("burrow: selftest replay: seen count around counter 0\n");
+		ok = false;
+	}
+	/* "New largest" (roaming, K2): the first counter, then only a new top. */
+	burrow_replay_init(r);
+	if (!burrow_replay_update(r, 0, &l0) || !l0 || !burrow_replay_update(r, 5, &l1) || !l1 ||
+	    !burrow_replay_update(r, 3, &l2) || l2 || burrow_replay_update(r, 5, &l3) || l3 ||
+	    !burrow_replay_update(r, 6, &l4) || !l4) {
+		pr_err("burrow: selftest replay: largest %d %d %d %d %d\n", l0, l1, l2, l3, l4);
 		ok = false;
 	}
 	return ok;

@@ -55,9 +55,11 @@ bool burrow_replay_check(const struct burrow_replay *replay, u64 counter);
  * returns false if it was seen before or is older than the window. Takes the
  * lock with spin_lock_bh(), so it may be called from process context and
  * softirq alike. Any u64 counter is valid; limits on how far a key may count
- * are the caller's business.
+ * are the caller's business. If @largest is not NULL, it is set to whether
+ * the counter was accepted as the highest so far (the new top of the
+ * window): roaming follows only such packets (RFC 9000 §9.3).
  */
-bool burrow_replay_update(struct burrow_replay *replay, u64 counter);
+bool burrow_replay_update(struct burrow_replay *replay, u64 counter, bool *largest);
 
 /*
  * For debugfs. Lockless snapshots: they may be a packet behind a concurrent

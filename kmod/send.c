@@ -174,8 +174,7 @@ static int burrow_send_seal_quic(struct burrow_peer *peer, struct burrow_key *ke
 		return -EDESTADDRREQ;
 	pn_len = burrow_quic_pn_len(pn);
 	frames_len = inner_len ? BURROW_QUIC_DATAGRAM_PREFIX_LEN + inner_len : 0;
-	/* The HP sample starts 4 bytes after the PN and is 16 long (RFC 9001 §5.4.2). */
-	pad = pn_len + frames_len < 4 ? 4 - pn_len - frames_len : 0;
+	pad = burrow_quic_padding(pn_len, frames_len);
 	hdr_len = burrow_quic_header_build(hdr, dcid, dcid_len, burrow_key_phase(key), pn,
 					   pn_len);
 
@@ -240,16 +239,40 @@ void burrow_send_encrypt(struct sk_buff *skb)
 	queue_work_on(peer->tx_cpu, burrow_crypt_wq, &peer->tx_work);
 }
 
+/*
+ * The encrypted datagram leaves the device: nothing of the inner packet's
+ * state may follow it into the outer stack (as wg_reset_packet()). Drops
+ * conntrack, the dst (if any is left), extensions and, across namespaces,
+ * mark and timestamp; the inner application's socket stays for TSQ
+ * accounting only when the socket is in the device's own netns. The inner
+ * headers are reset to the burrow or QUIC header, so that the tunnel
+ * layer's tx_bytes (skb->len - skb_inner_network_offset()) counts the UDP
+ * payload instead of the headroom.
+ */
+static void burrow_send_reset(struct sk_buff *skb, bool xnet)
+{
+	skb_scrub_packet(skb, xnet);
+	if (xnet)
+		skb_orphan(skb);
+	/* The inner headers are copied from these: all at skb->data. */
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb_reset_transport_header(skb);
+	skb_reset_inner_headers(skb);
+	skb->encapsulation = 0;
+}
+
 /* Stage 3 for one popped packet: send or drop it. Consumes skb and its key. */
 static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer *peer,
-				 struct burrow_socket *bsock,
-				 const struct burrow_endpoint *endpoint, struct sk_buff *skb)
+				 struct burrow_socket *bsock, struct sk_buff *skb)
 {
 	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
 	struct burrow_key *key = cb->key;
 	unsigned int inner_len = cb->inner_len;
+	const struct burrow_endpoint *endpoint = &peer->endpoint;
 	struct burrow_peer_stats *stats;
 	enum burrow_drop_reason reason;
+	struct sock *sk;
 	int err;
 
 	if (burrow_pkt_state(skb) == BURROW_PKT_DROPPED) {
@@ -260,18 +283,27 @@ static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer 
 		reason = BURROW_DROP_NO_SOCKET;
 		goto drop;
 	}
-	if (unlikely(endpoint->addr.sa_family == AF_UNSPEC)) {
-		reason = BURROW_DROP_NO_ENDPOINT;
-		goto drop;
-	}
+	sk = bsock->sk;
+	burrow_send_reset(skb, !net_eq(sock_net(sk), dev_net(bdev->dev)));
 	skb->dev = bdev->dev;
 	skb->ip_summed = CHECKSUM_NONE;
-	if (endpoint->addr.sa_family == AF_INET)
-		err = burrow_send4(bdev, peer, bsock->sk, skb, endpoint);
+	/*
+	 * The endpoint and the route cached for it are read, and the datagram
+	 * sent, under one read section of endpoint_lock: an endpoint change
+	 * (write lock, dst_cache reset) falls wholly before or after, so the
+	 * cache never holds a route for an endpoint other than the current
+	 * one, nor a route of the other family (as WireGuard does).
+	 */
+	read_lock_bh(&peer->endpoint_lock);
+	if (unlikely(endpoint->addr.sa_family == AF_UNSPEC))
+		err = -EDESTADDRREQ;
+	else if (endpoint->addr.sa_family == AF_INET)
+		err = burrow_send4(bdev, peer, sk, skb, endpoint);
 	else
-		err = burrow_send6(bdev, peer, bsock->sk, skb, endpoint);
+		err = burrow_send6(bdev, peer, sk, skb, endpoint);
+	read_unlock_bh(&peer->endpoint_lock);
 	if (err) {
-		reason = BURROW_DROP_ROUTE;
+		reason = err == -EDESTADDRREQ ? BURROW_DROP_NO_ENDPOINT : BURROW_DROP_ROUTE;
 		goto drop;
 	}
 	/* The tunnel layer counts the device's tx; the peer counts inner bytes. */
@@ -314,17 +346,15 @@ void burrow_send_tx_work(struct work_struct *work)
 {
 	struct burrow_peer *peer = container_of(work, struct burrow_peer, tx_work);
 	struct burrow_device *bdev = peer->bdev;
-	struct burrow_endpoint endpoint;
 	struct burrow_socket *bsock;
 	struct sk_buff *skb;
 	unsigned int sent = 0;
 
 	rcu_read_lock_bh();
 	bsock = rcu_dereference_bh(bdev->sock);
-	burrow_peer_get_endpoint(peer, &endpoint);
 	while ((skb = burrow_aqm_dequeue(&peer->tx_aqm, &peer->tx_queue,
 					 burrow_send_drop_delayed, peer))) {
-		burrow_send_transmit(bdev, peer, bsock, &endpoint, skb);
+		burrow_send_transmit(bdev, peer, bsock, skb);
 		if (++sent == BURROW_SEND_BUDGET) {
 			/* Let softirqs and other work run; carry on later. */
 			queue_work_on(peer->tx_cpu, burrow_crypt_wq, &peer->tx_work);
@@ -419,6 +449,12 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 	const void *daddr;
 	int family;
 
+	/* The packet is changed in place from here on (as ovpn does). */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		burrow_stats_drop(bdev, BURROW_DROP_NOMEM, false);
+		return NETDEV_TX_OK;
+	}
 	if (skb->protocol == htons(ETH_P_IP) &&
 	    pskb_network_may_pull(skb, sizeof(struct iphdr))) {
 		family = AF_INET;
@@ -457,6 +493,13 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 		reason = BURROW_DROP_NO_KEY;
 		goto drop;
 	}
+	/*
+	 * The device keeps skb->dst (netif_keep_dst()) only so that an IPv4
+	 * ICMP error above can find its route; the inner route has no use in
+	 * the pipeline, and udp_tunnel6_xmit_skb() would overwrite it without
+	 * releasing it.
+	 */
+	skb_dst_drop(skb);
 
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);

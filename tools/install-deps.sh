@@ -9,7 +9,7 @@ packages=(
 	xz-utils zstd kmod rsync dkms sparse openssl
 	linux-headers-amd64 linux-source-6.1
 	# qemu harness and the guest's userland
-	qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools tcpdump
+	qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools tcpdump nftables
 	tshark procps mawk
 	# userspace libraries (D7) and unit tests
 	pkg-config libmnl-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev

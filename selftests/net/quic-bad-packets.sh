@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/quic.sh"
-plan 20
+plan 21
 
 quic_nodes 4 chacha20-poly1305
 # A key in each key phase on n2, so a forged packet always reaches the AEAD.
@@ -16,6 +16,11 @@ make_quic_key chacha20-poly1305 "$keydir/k21.2" 21
 install_key $n2 1 secondary 2 chacha20-poly1305 "$keydir/k21.2" "$keydir/k12.2"
 tunnel_ping $n1 10.10.0.2 >/dev/null
 ok $? "quic tunnel is up"
+# The encoder's authentic packets below come from other source ports (bash's
+# /dev/udp) and carry the highest packet numbers n2 has seen, so they would
+# rightly move n2's endpoint for n1 away from n1's socket (roaming follows
+# the highest packet number); pin it so the tunnel keeps working.
+in_ns $n2 burrow-nl peer set burrow0 id 1 pinned on
 
 send() { in_ns "$1" bash -c "cat '$2' >/dev/udp/192.0.2.2/$port2"; }
 counter_above() { [ "$(counter $n2 "$1")" -gt "$2" ]; }
@@ -73,7 +78,7 @@ expect_drop drop_quic_short "a captured packet cut before the end of the sample"
 # receiver's largest packet number so far that n1's 1-byte packet numbers
 # no longer decode (RFC 9000 A.3), as with any QUIC sender.
 forged() {
-	quic-decode forge chacha20-poly1305 "$keydir/k12:1" $cid2 "$2" "$1" "$keydir/forged-$1"
+	quic-decode forge chacha20-poly1305 "$keydir/k12:0" $cid2 "$2" "$1" "$keydir/forged-$1"
 	echo "$keydir/forged-$1"
 }
 expect_count rx_keepalives "control: an encoded PADDING-only packet is accepted as a keepalive" \
@@ -84,6 +89,9 @@ expect_drop drop_quic_frame "a DATAGRAM whose length runs past the packet" "$(fo
 expect_drop drop_quic_frame "a second DATAGRAM after a DATAGRAM with a length" "$(forged second 94)"
 expect_drop drop_quic_datagram_id "context ID 1" "$(forged context 95)"
 expect_drop drop_quic_datagram_id "quarter stream ID 1" "$(forged stream 96)"
+# RFC 9000 §12.4: no frames at all. With a 4-byte packet number (what a
+# sender uses from 8388607 on) the tag alone covers the sample.
+expect_drop drop_quic_frame "an authentic packet with no frames (4-byte PN, tag only)" "$(forged empty 97)"
 
 # Random datagrams for the kernel's CID: each one dropped under some reason.
 rx_drops() {

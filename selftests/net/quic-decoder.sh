@@ -28,7 +28,7 @@ for cipher in chacha20-poly1305 aes-128-gcm aes-256-gcm; do
 	capture=$!
 	wait_for 10 capture_ready
 	in_ns $n1 ping -c 3 -i 0.2 10.10.0.2 >/dev/null
-	# Next generation: key id 2, key phase 0 (key id 1 had phase 1).
+	# Next generation: key id 2, key phase 1 (key id 1 had phase 0, RFC 9001 §6).
 	make_quic_key $cipher "$keydir/k12.2" 12
 	make_quic_key $cipher "$keydir/k21.2" 21
 	install_key $n1 1 secondary 2 $cipher "$keydir/k12.2" "$keydir/k21.2"
@@ -42,20 +42,20 @@ for cipher in chacha20-poly1305 aes-128-gcm aes-256-gcm; do
 	kill $capture
 	wait $capture
 
-	# n2 receives with k12 (key id 1, phase 1) and k12.2 (key id 2, phase 0).
-	quic-decode $cipher 8 $port2 "$keydir/quic.pcap" "$keydir/k12:1" "$keydir/k12.2:0" \
+	# n2 receives with k12 (key id 1, phase 0) and k12.2 (key id 2, phase 1).
+	quic-decode $cipher 8 $port2 "$keydir/quic.pcap" "$keydir/k12:0" "$keydir/k12.2:1" \
 		>"$keydir/decoded" 2>"$keydir/decode.err"
 	ok $? "$cipher: every captured packet decodes ($(tail -1 "$keydir/decode.err"))"
-	[ "$(grep -c "phase=1 $line" "$keydir/decoded")" -ge 3 ]
-	ok $? "$cipher: key phase 1: echo requests 10.10.0.1 -> 10.10.0.2 in DATAGRAM frames"
 	[ "$(grep -c "phase=0 $line" "$keydir/decoded")" -ge 3 ]
-	ok $? "$cipher: key phase 0 after the rotation: the same"
-	grep -m1 "phase=0" "$keydir/decoded" | grep -q "^pn=0 pn_len=1 "
+	ok $? "$cipher: key phase 0 for the first generation: echo requests 10.10.0.1 -> 10.10.0.2 in DATAGRAM frames"
+	[ "$(grep -c "phase=1 $line" "$keydir/decoded")" -ge 3 ]
+	ok $? "$cipher: key phase 1 after the rotation: the same"
+	grep -m1 "phase=1" "$keydir/decoded" | grep -q "^pn=0 pn_len=1 "
 	ok $? "$cipher: the new key's packet numbers start at 0, encoded in one byte"
 	is "$(grep -Evc "^pn=[0-9]+ pn_len=1 phase=[01] dcid=$cid2 frame=0x30 qsid=0 ctx=0 inner=ipv[46] " "$keydir/decoded")" 0 \
 		"$cipher: no packet with other header bits, DCID, frame or IDs"
-	# The phase-1 packets come before every phase-0 one.
-	is "$(awk '{ print $3 }' "$keydir/decoded" | uniq | tr '\n' ' ')" "phase=1 phase=0 " \
+	# The phase-0 packets (the first generation) come before every phase-1 one.
+	is "$(awk '{ print $3 }' "$keydir/decoded" | uniq | tr '\n' ' ')" "phase=0 phase=1 " \
 		"$cipher: the key phase flips once, at the rotation"
 	# The capture, for tshark on the host (selftests/quic-decoder/tshark-check.sh
 	# reads these lines from the serial log; tshark is too big for the guest).

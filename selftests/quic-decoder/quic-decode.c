@@ -28,7 +28,8 @@
  * (valid DATAGRAM but reserved bits set), ping (a PING frame), context
  * (context ID 1), stream (quarter stream ID 1), truncated (0x31 DATAGRAM
  * whose length runs past the packet), second (a 0x31 DATAGRAM followed by
- * another DATAGRAM).
+ * another DATAGRAM), empty (no frames at all: only the AEAD tag follows the
+ * 4-byte packet number, as a sender that forgot to pad would send).
  */
 
 #include <arpa/inet.h>
@@ -252,6 +253,12 @@ static int decode_packet(uint8_t *pkt, size_t len, unsigned int cid_len, struct 
 	printf("pn=%llu pn_len=%u phase=%u dcid=", (unsigned long long)pn, pn_len, phase);
 	for (unsigned int i = 0; i < cid_len; i++)
 		printf("%02x", pkt[1 + i]);
+	/* RFC 9000 §12.4: a packet carries at least one frame. */
+	if (!plain_len) {
+		printf(" frame=none\n");
+		fprintf(stderr, "packet %lu: no frames\n", index);
+		return -1;
+	}
 	while (pos < plain_len && plain[pos] == 0x00)
 		pos++;
 	if (pos == plain_len) {
@@ -294,6 +301,7 @@ static int forge(int argc, char **argv)
 		{ "stream", 0, { 0x30, 1, 0, 0x45 }, 4 },
 		{ "truncated", 0, { 0x31, 0x20, 0, 0, 0x45 }, 5 },
 		{ "second", 0, { 0x31, 0x03, 0, 0, 0x45, 0x30, 0, 0, 0x45 }, 9 },
+		{ "empty", 0, { 0 }, 0 },
 	};
 	struct phase_key keys[2] = { 0 };
 	uint8_t pkt[128], mask[5], nonce[12];

@@ -22,7 +22,7 @@ trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 
 # Host binaries the guest needs, with their shared libraries.
-tools=(bash ip genl tc ss iperf3 wg tcpdump kmod setpriv jq timeout sqlite3 mawk)
+tools=(bash ip genl tc ss iperf3 wg tcpdump nft kmod setpriv jq timeout sqlite3 mawk)
 binaries=()
 for tool in "${tools[@]}"; do
 	path=$(command -v "$tool") || { echo "initramfs: '$tool' not installed (run 'make deps')" >&2; exit 1; }
@@ -103,6 +103,7 @@ if [ -n "$KERNEL_MODULES" ]; then
 	src=$KERNEL_MODULES/lib/modules/$KERNEL_RELEASE
 	[ -f "$src/modules.dep" ] || depmod -b "$KERNEL_MODULES" "$KERNEL_RELEASE"
 	wanted="veth dummy wireguard udp_tunnel ip6_udp_tunnel gro_cells
+		nf_tables nft_ct nft_objref nf_conntrack
 		chacha20poly1305 aesni_intel gcm
 		$(modinfo -F depends "$BURROW_KO" | tr ',' ' ')"
 	for mod in $wanted; do

@@ -118,6 +118,8 @@ static const struct raw_attr keyconf_attrs[] = {
 	{ "encrypt-hp-key", BURROW_A_KEYCONF_ENCRYPT_HP_KEY, NULL },
 	{ "decrypt-hp-key", BURROW_A_KEYCONF_DECRYPT_HP_KEY, NULL },
 	{ "key-phase", BURROW_A_KEYCONF_KEY_PHASE, NULL },
+	{ "integrity-limit", BURROW_A_KEYCONF_INTEGRITY_LIMIT, NULL },
+	{ "rx-auth-failures", BURROW_A_KEYCONF_RX_AUTH_FAILURES, NULL },
 };
 
 static const struct raw_set dev_stats_set = RAW_SET("dev-stats", dev_stats_attrs);
