@@ -38,6 +38,12 @@
  * open, decided by key like any other, and not a restarted peer.
  */
 #define SIMULTANEOUS_WINDOW_NS (10 * BURROW_NSEC_PER_SEC)
+/*
+ * Capsule bytes a peer may have waiting while they are held back (before
+ * the handshake completes, or on a simultaneous-open candidate): a HELLO and
+ * then some; 4 capsules of the largest size.
+ */
+#define HELD_BEFORE_UP_MAX (4 * (BURROW_CAPSULE_VALUE_MAX + 16))
 
 static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason);
 static void rotation_start(struct burrowd_session *s);
@@ -990,6 +996,23 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 	}
 	s->fin_received |= fin;
 	process_capsules(s);
+	/*
+	 * RFC 9297 §3.2: avoid accumulating capsules. While capsules are held
+	 * back (handshake, simultaneous-open candidate) nothing is taken from
+	 * the reader and QUIC credit keeps flowing, so bound what a peer can
+	 * park here: before its HELLO is answered it has no business sending
+	 * more than a few capsules. Once processing, the reader holds at most
+	 * one capsule plus the last chunk (capsule.h).
+	 */
+	if (!s->closing && burrow_capsule_reader_held(&s->reader) > HELD_BEFORE_UP_MAX) {
+		char reason[120];
+
+		snprintf(reason, sizeof(reason),
+			 "more than %d bytes of capsules before the session is up",
+			 HELD_BEFORE_UP_MAX);
+		burrowd_event(s->d, s->peer, "malformed", "%s from %s", reason, s->peer->name);
+		session_close(s, APP_ERROR_MALFORMED, reason);
+	}
 }
 
 static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
