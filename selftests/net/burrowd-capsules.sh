@@ -24,8 +24,7 @@ client() {
 	in_ns burrow-n3 burrowd-capsule-client -k "$bd_dir/n3/node.key" -p "${bd_key[1]}" \
 		-c 198.51.100.1:51821 -n m3 "$@"
 }
-# m3 is the hub's kernel peer 2.
-m3_prefixes() { peer_json burrow-n1 2 | jq -r '.allowed_ips | sort | join(",")'; }
+m3_prefixes() { bd_peer_json 1 m3 | jq -r '.allowed_ips | sort | join(",")'; }
 
 # --- advertise 10.20.9.0/24, then withdraw it
 client hello send 0x03 040a1409000a1409ff00 expect 0x2b0b08 wait-file "$bd_dir/withdraw" \
