@@ -126,15 +126,17 @@ bd_generation_is() {
 	[ "$(jq -r '.peers[0] | "\(.generation) \(.rotating)"' <<<"$j1")" = "$1 false" ] &&
 		[ "$(jq -r '.peers[0] | "\(.generation) \(.rotating)"' <<<"$j2")" = "$1 false" ]
 }
-# bd_old_key_gone: neither kernel holds a key in its peer's secondary slot
-# (the rotation's grace period ended); the peers must exist.
+# bd_old_key_gone: each kernel holds exactly one key for its peer, in the
+# primary slot (the rotation's grace period ended). The random kernel ids
+# are looked up once and again only when a lookup fails (a restart).
 bd_old_key_gone() {
-	local k1 k2
-	k1=$(bd_kid 1 n2) && k2=$(bd_kid 2 n1) && [ -n "$k1" ] && [ -n "$k2" ] || return 1
-	in_ns burrow-n1 burrow-nl key show burrow0 peer "$k1" slot primary >/dev/null 2>&1 &&
-		in_ns burrow-n2 burrow-nl key show burrow0 peer "$k2" slot primary >/dev/null 2>&1 &&
-		! in_ns burrow-n1 burrow-nl key show burrow0 peer "$k1" slot secondary >/dev/null 2>&1 &&
-		! in_ns burrow-n2 burrow-nl key show burrow0 peer "$k2" slot secondary >/dev/null 2>&1
+	local j1 j2
+	[ -n "${bd_k1:-}" ] || bd_k1=$(bd_kid 1 n2)
+	[ -n "${bd_k2:-}" ] || bd_k2=$(bd_kid 2 n1)
+	j1=$(in_ns burrow-n1 burrow-nl -j key show burrow0 peer "$bd_k1" 2>/dev/null) || { bd_k1=; return 1; }
+	j2=$(in_ns burrow-n2 burrow-nl -j key show burrow0 peer "$bd_k2" 2>/dev/null) || { bd_k2=; return 1; }
+	[ "$(jq -r 'map(.slot) | join(",")' <<<"$j1")" = primary ] &&
+		[ "$(jq -r 'map(.slot) | join(",")' <<<"$j2")" = primary ]
 }
 bd_both_up() { bd_up 1 && bd_up 2; }
 # bd_log_has N TEXT: the daemon's log contains TEXT
