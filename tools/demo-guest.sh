@@ -4,18 +4,27 @@
 # config (selftests/lib/burrowd-hub.sh). Step by step: the handshakes, the
 # addresses the hub assigns, a route it accepts and one it refuses, the
 # kernel's view (burrow-nl show), traffic from member to member through the
-# hub, and the counters.
+# hub, a hostile member whose unsolicited address and out-of-policy route
+# are refused, and the counters.
 . "$(dirname "$0")/../selftests/lib/tap.sh"
 . "$(dirname "$0")/../selftests/lib/burrow.sh"
 . "$(dirname "$0")/../selftests/lib/burrowd.sh"
 . "$(dirname "$0")/../selftests/lib/burrowd-hub.sh"
-plan 7
+plan 10
 step() { echo; echo "[$1] \$ ${*:2}"; in_ns "$@"; }
 title() { echo; echo "== $*"; }
 
 title "three nodes: hub (burrow-n1), m2 (burrow-n2, 192.0.2.2), m3 (burrow-n3, 198.51.100.3)"
 bd_hub_nodes
 ip -n burrow-n2 addr add 10.20.2.1/32 dev lo	# something behind m2's advertised 10.20.2.0/24
+# m4: a member the hub knows, played later by the capsule test client.
+m4_key=$(burrowd genkey "$bd_dir/n4.key")
+cat >>"$(bd_conf 1)" <<EOC
+
+[peer m4]
+public_key = $m4_key
+may_announce = 10.20.0.0/16
+EOC
 for n in 1 2 3; do
 	echo; echo "--- $(bd_conf "$n" | sed "s|$bd_dir/||")"
 	grep -v '^\(private_key\|state\|control_socket\|public_key\|log_level\)' "$(bd_conf "$n")"
@@ -63,6 +72,30 @@ in_ns burrow-n3 iperf3 -s -1 -D -B "$m3_address" >/dev/null
 wait_for 10 in_ns burrow-n3 ss -ltn sport = :5201
 step burrow-n2 iperf3 -c "$m3_address" -t 3
 ok $? "iperf3 from m2 to m3 through the hub"
+
+title "a hostile member: m4 sends an ADDRESS_ASSIGN the hub never asked for, and a route outside its may_announce"
+# ADDRESS_ASSIGN {request 0, 128.0.0.0/1} {request 0, 192.0.2.2/32 = m2's underlay};
+# ROUTE_ADVERTISEMENT 192.168.66.0/24. The client stays connected until told.
+echo "[burrow-n3] \$ burrowd-capsule-client -n m4 ... hello send ADDRESS_ASSIGN ... send ROUTE_ADVERTISEMENT ..."
+in_ns burrow-n3 burrowd-capsule-client -k "$bd_dir/n4.key" -p "${bd_key[1]}" -c 198.51.100.1:51821 \
+	-n m4 hello send 0x01 000480000000010004c000020220 send 0x03 04c0a84200c0a842ff00 \
+	expect 0x2b0b08 wait-file "$bd_dir/m4-done" >"$bd_dir/m4.out" 2>&1 &
+m4_pid=$!
+m4_answered() { grep -q '^ROUTE_REFUSED' "$bd_dir/m4.out"; }
+wait_for 30 m4_answered
+ok $? "the hub answered m4 (ROUTE_REFUSED)" || diag "$(cat "$bd_dir/m4.out")"
+sed 's/^/  m4 got: /' "$bd_dir/m4.out"
+grep -h 'from m4' "$bd_dir/n1/log" | grep refused | sed 's/^/  log: /'
+step burrow-n1 burrowd addresses -c "$(bd_conf 1)"
+step burrow-n1 ip -br addr show dev burrow0
+hub_addrs=$(in_ns burrow-n1 ip -j addr show dev burrow0 | jq -r '[.[0].addr_info[].local] | join(",")')
+[[ ,$hub_addrs, != *,128.0.0.0,* && ,$hub_addrs, != *,192.0.2.2,* ]] &&
+	bd_addresses_json 1 | jq -e '[.peers[] | select(.name == "m4") | .refused_from_peer[].reason] == ["unsolicited", "unsolicited"]' >/dev/null
+ok $? "the unsolicited addresses stayed off the hub's device and are listed as refused"
+bd_routes_json 1 | jq -e '.peers[] | select(.name == "m4") | .accepted == [] and .refused[0].route == "192.168.66.0/24"' >/dev/null
+ok $? "m4's route 192.168.66.0/24 was refused by policy"
+touch "$bd_dir/m4-done"
+wait "$m4_pid"
 
 title "counters"
 step burrow-n1 burrow-nl -s dev show burrow0

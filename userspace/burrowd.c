@@ -29,6 +29,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "loop.h"
+#include "ids.h"
 #include "quic.h"
 #include "session.h"
 #include "store.h"
@@ -397,6 +398,7 @@ static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
 {
 	struct burrow_node *nodes = NULL;
 	size_t n_nodes = 0, n = 0;
+	uint32_t *taken = NULL;
 	int ret = 0;
 
 	if (st) {
@@ -457,13 +459,24 @@ static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
 		if (ret)
 			goto out;
 	}
+	taken = calloc(n ? n : 1, sizeof(*taken));
+	if (!taken) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		d->peers[i].d = d;
-		d->peers[i].kernel_id = (uint32_t)i + 1;
+		/* Random, non-zero, unique: says nothing about count or order (ids.h). */
+		if (burrow_ids_receiver(&d->peers[i].kernel_id, taken, i)) {
+			ret = -EIO;
+			goto out;
+		}
+		taken[i] = d->peers[i].kernel_id;
 		burrow_public_key_to_text(d->peers[i].public_key, d->peers[i].public_key_text);
 	}
 	d->n_peers = n;
 out:
+	free(taken);
 	if (nodes)
 		burrow_store_nodes_free(nodes, n_nodes);
 	return ret;
@@ -544,9 +557,12 @@ static int cmd_run(void)
 	d->config = &cfg;
 	if (burrowd_negotiate_init(d))
 		goto out;
-	/* Peers a previous run left behind (kill -9) go before anything starts. */
-	for (size_t i = 0; i < d->n_peers; i++)
-		burrow_kernel_peer_delete(&d->kernel, d->peers[i].kernel_id);
+	/*
+	 * Peers a previous run left behind (kill -9) go before anything starts:
+	 * all of them, as their ids were random (burrowd owns the device's peers).
+	 */
+	if (burrow_kernel_peers_clear(&d->kernel) < 0)
+		burrow_log(BURROW_LOG_WARNING, "%s", d->kernel.why);
 	d->udp_fd = burrow_kernel_socket(&d->kernel, (const struct sockaddr *)&cfg.node.listen,
 					 cfg.node.listen_len);
 	if (d->udp_fd < 0) {

@@ -112,6 +112,11 @@ const char *burrow_capsule_type_name(uint64_t type)
 	}
 }
 
+bool burrow_capsule_type_known(uint64_t type)
+{
+	return strcmp(burrow_capsule_type_name(type), "unknown") != 0;
+}
+
 /* ---- value cursor ----------------------------------------------------------- */
 
 void burrow_cursor_init(struct burrow_cursor *c, const uint8_t *data, size_t len)
@@ -213,6 +218,14 @@ int burrow_capsule_reader_push(struct burrow_capsule_reader *r, const uint8_t *d
 {
 	if (r->error)
 		return r->error;
+	/* Inside an unknown capsule (then nothing is buffered): drop, never keep. */
+	if (r->skip && r->start == r->len) {
+		size_t drop = r->skip < len ? (size_t)r->skip : len;
+
+		data += drop;
+		len -= drop;
+		r->skip -= drop;
+	}
 	if (len == 0)
 		return 0;
 	/* Drop what was consumed before growing. */
@@ -235,26 +248,73 @@ int burrow_capsule_reader_push(struct burrow_capsule_reader *r, const uint8_t *d
 	return 0;
 }
 
+/* A varint in any of RFC 9000's encodings (minimal or not); -EAGAIN when truncated. */
+static int varint_decode_any(const uint8_t *in, size_t len, uint64_t *v)
+{
+	size_t n;
+
+	if (len == 0)
+		return -EAGAIN;
+	n = (size_t)1 << (in[0] >> 6);
+	if (len < n)
+		return -EAGAIN;
+	*v = in[0] & 0x3f;
+	for (size_t i = 1; i < n; i++)
+		*v = (*v << 8) | in[i];
+	return (int)n;
+}
+
 int burrow_capsule_reader_next(struct burrow_capsule_reader *r, struct burrow_capsule *capsule)
 {
-	int n;
+	for (;;) {
+		uint64_t type, length;
+		int n_type, n_len, n;
 
-	if (r->error)
-		return r->error;
-	if (r->start == r->len)
-		return 0;
-	n = burrow_capsule_parse(r->buf + r->start, r->len - r->start, capsule);
-	if (n == -EAGAIN)
-		return 0;
-	if (n < 0) {
-		r->error = n;
-		return n;
+		if (r->error)
+			return r->error;
+		if (r->skip) {
+			size_t held = r->len - r->start;
+			size_t drop = r->skip < held ? (size_t)r->skip : held;
+
+			r->start += drop;
+			r->skip -= drop;
+			if (r->skip)
+				return 0;	/* the buffer is empty: push drops the rest */
+		}
+		if (r->start == r->len)
+			return 0;
+		n_type = varint_decode_any(r->buf + r->start, r->len - r->start, &type);
+		if (n_type < 0)
+			return 0;
+		n_len = varint_decode_any(r->buf + r->start + n_type,
+					  r->len - r->start - (size_t)n_type, &length);
+		if (n_len < 0)
+			return 0;
+		if (!burrow_capsule_type_known(type)) {
+			/* RFC 9297 §3.2: skip it, whatever its size, and parse the next. */
+			r->start += (size_t)n_type + (size_t)n_len;
+			r->skip = length;
+			r->skipped++;
+			continue;
+		}
+		n = burrow_capsule_parse(r->buf + r->start, r->len - r->start, capsule);
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0) {
+			r->error = n;
+			return n;
+		}
+		r->start += (size_t)n;
+		return 1;
 	}
-	r->start += (size_t)n;
-	return 1;
 }
 
 bool burrow_capsule_reader_partial(const struct burrow_capsule_reader *r)
 {
-	return r->start < r->len;
+	return r->start < r->len || r->skip;
+}
+
+size_t burrow_capsule_reader_held(const struct burrow_capsule_reader *r)
+{
+	return r->len - r->start;
 }

@@ -13,6 +13,11 @@
  *     encoding per value leaves nothing ambiguous to fuzz. -EBADMSG.
  *   - A capsule value longer than BURROW_CAPSULE_VALUE_MAX is refused with
  *     -EMSGSIZE before any of it is buffered.
+ *   - Both apply to the capsule types burrow knows. A capsule of any other
+ *     type is skipped whatever its length, and its type and length may use
+ *     any varint encoding RFC 9000 allows (RFC 9297 §3.2: "MUST silently
+ *     drop that Capsule and skip over it"); the reader drops its value as
+ *     it arrives instead of buffering it.
  *   - A truncated varint or value is "need more data" on a stream (the
  *     reader waits), but malformed (-EBADMSG) inside a complete value or
  *     when the stream ends.
@@ -36,7 +41,8 @@
  * burrow's capsule types. RFC 9297 §5.4: types 0x00-0x3f need Standards
  * Action; these sit far above, in a block burrow uses only on connections
  * that negotiated ALPN "burrow/1" (no HTTP/3, so no other capsule user).
- * None is a reserved greasing value (0x1f * N + 0x21). Not IANA-registered.
+ * None is a reserved greasing value (RFC 9297 §5.4: 0x29 * N + 0x17). Not
+ * IANA-registered.
  */
 #define BURROW_CAPSULE_HELLO		0x2b0b01
 #define BURROW_CAPSULE_REFUSE		0x2b0b02	/* UTF-8 reason; the sender closes */
@@ -95,6 +101,8 @@ int burrow_capsule_encode(uint64_t type, const uint8_t *value, size_t length,
 
 /* Human-readable name of a burrow capsule type, "unknown" otherwise. */
 const char *burrow_capsule_type_name(uint64_t type);
+/* Whether type is one burrow speaks (a name other than "unknown"). */
+bool burrow_capsule_type_known(uint64_t type);
 
 /*
  * Field cursor for decoding a capsule value: every read fails once anything
@@ -130,9 +138,12 @@ void burrow_writer_bytes(struct burrow_writer *w, const uint8_t *data, size_t n)
 /*
  * Reassembles capsules from stream chunks. Feed bytes with
  * burrow_capsule_reader_push(), then take capsules with
- * burrow_capsule_reader_next() until it returns 0. The buffer never holds
- * more than one capsule's worth (header + BURROW_CAPSULE_VALUE_MAX) plus the
- * last chunk.
+ * burrow_capsule_reader_next() until it returns 0. As long as next() is
+ * called after each push, the buffer never holds more than one capsule's
+ * worth (header + BURROW_CAPSULE_VALUE_MAX) plus the last chunk: capsules of
+ * unknown types are skipped, their values dropped as they arrive (skip),
+ * never buffered. A caller that holds capsules back (pushes without
+ * taking) bounds that itself (burrow_capsule_reader_held).
  */
 struct burrow_capsule_reader {
 	uint8_t *buf;
@@ -140,6 +151,9 @@ struct burrow_capsule_reader {
 	size_t start;		/* first unconsumed byte */
 	size_t cap;
 	int error;		/* sticky: the stream is malformed */
+	uint64_t skip;		/* value bytes of an unknown capsule still to drop;
+				 * non-zero only while nothing is buffered */
+	uint64_t skipped;	/* unknown capsules skipped so far */
 };
 
 void burrow_capsule_reader_init(struct burrow_capsule_reader *r);
@@ -152,7 +166,9 @@ int burrow_capsule_reader_push(struct burrow_capsule_reader *r, const uint8_t *d
  * stream is malformed.
  */
 int burrow_capsule_reader_next(struct burrow_capsule_reader *r, struct burrow_capsule *capsule);
-/* Whether a partial capsule is buffered (so a FIN now truncates it). */
+/* Whether a partial capsule is buffered or being skipped (so a FIN now truncates it). */
 bool burrow_capsule_reader_partial(const struct burrow_capsule_reader *r);
+/* Bytes buffered and not yet taken. */
+size_t burrow_capsule_reader_held(const struct burrow_capsule_reader *r);
 
 #endif /* BURROW_CAPSULE_H */

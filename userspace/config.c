@@ -33,7 +33,7 @@
 #define ROTATION_MAX_S 604800
 #define IDLE_TIMEOUT_MIN_S 3
 #define IDLE_TIMEOUT_MAX_S 3600
-#define MTU_MIN 576
+#define MTU_MIN 1280	/* RFC 9484 §7.2, as HELLO (hello.h) */
 #define MTU_MAX 65535
 
 
@@ -218,7 +218,7 @@ static const char *const node_key_names[NK_COUNT] = {
 
 enum peer_key {
 	PK_PUBLIC_KEY, PK_ENDPOINT, PK_ALLOWED_IPS, PK_REQUEST_ADDRESS, PK_MAY_ANNOUNCE,
-	PK_MAY_REACH, PK_COUNT
+	PK_MAY_REACH, PK_ACCEPT_ADDRESSES, PK_COUNT
 };
 
 static const char *const peer_key_names[PK_COUNT] = {
@@ -228,6 +228,7 @@ static const char *const peer_key_names[PK_COUNT] = {
 	[PK_REQUEST_ADDRESS] = "request_address",
 	[PK_MAY_ANNOUNCE] = "may_announce",
 	[PK_MAY_REACH] = "may_reach",
+	[PK_ACCEPT_ADDRESSES] = "accept_addresses",
 };
 
 static int lookup(const char *const *names, int count, const char *name)
@@ -428,6 +429,9 @@ static void peer_key(struct parse_state *ps, const char *name, const char *value
 	case PK_MAY_REACH:
 		burrow_config_prefix_list_key(ps, name, value, &peer->may_reach, false, 0);
 		peer->has_may_reach = true;
+		break;
+	case PK_ACCEPT_ADDRESSES:
+		burrow_config_prefix_list_key(ps, name, value, &peer->accept_addresses, false, 0);
 		break;
 	case PK_COUNT:
 		break;
@@ -715,6 +719,7 @@ void burrow_config_free(struct burrow_config *cfg)
 		free(cfg->peers[i].request_address.items);
 		free(cfg->peers[i].may_announce.items);
 		free(cfg->peers[i].may_reach.items);
+		free(cfg->peers[i].accept_addresses.items);
 	}
 	free(cfg->peers);
 	free(cfg->node.addresses.items);

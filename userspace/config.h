@@ -84,8 +84,12 @@ struct burrow_config_peer {
 	 *   inside one of these); empty: none.
 	 * may_reach: our advertised routes the peer is told about (those
 	 *   inside one of these); has_may_reach false: all of them.
+	 * accept_addresses: where an address the peer assigns us (answering
+	 *   request_address) may lie; empty: only exactly what was requested
+	 *   (a specific prefix, or for auto/auto6 a single address).
 	 */
 	struct burrow_prefix_list request_address;
+	struct burrow_prefix_list accept_addresses;
 	struct burrow_prefix_list may_announce;
 	struct burrow_prefix_list may_reach;
 	bool has_may_reach;

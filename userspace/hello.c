@@ -190,8 +190,13 @@ int burrow_hello_decode(const uint8_t *value, size_t len, struct burrow_hello *h
 		return -EBADMSG;
 	}
 	v = burrow_cursor_varint(&c);
-	if (c.error || v < BURROW_HELLO_MTU_MIN || v > BURROW_HELLO_MTU_MAX) {
+	if (c.error) {
 		WHY("bad mtu");
+		return -EBADMSG;
+	}
+	if (v < BURROW_HELLO_MTU_MIN || v > BURROW_HELLO_MTU_MAX) {
+		WHY("mtu %llu outside %u-%u", (unsigned long long)v, BURROW_HELLO_MTU_MIN,
+		    BURROW_HELLO_MTU_MAX);
 		return -EBADMSG;
 	}
 	hello->mtu = (uint32_t)v;

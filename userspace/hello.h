@@ -12,7 +12,7 @@
  *                     the receiver sends data packets with it as tx-id
  *   n_ciphers, cipher...        enum burrow_cipher values, preference order
  *   n_encaps, encap...          enum burrow_encap values, preference order
- *   mtu               largest inner packet the sender wants (576-65535)
+ *   mtu               largest inner packet the sender wants (1280-65535)
  *   n_cids, (cid_len, cid)...   quic data connection ids (1-20 bytes each)
  * Lists hold at most BURROW_HELLO_LIST_MAX entries. Values a version-1 node
  * does not know (a cipher or encapsulation from a later version) are
@@ -31,7 +31,12 @@
 #define BURROW_HELLO_LIST_MAX 16
 #define BURROW_HELLO_CID_MAX 4
 #define BURROW_HELLO_CID_LEN_MAX 20
-#define BURROW_HELLO_MTU_MIN 576
+/*
+ * RFC 9484 §7.2: an IP tunnel link that carries IPv6 MUST have an MTU of at
+ * least 1280, and a device below that loses IPv6 in Linux; the device MTU is
+ * shared by every session, so one peer's HELLO must not push it lower.
+ */
+#define BURROW_HELLO_MTU_MIN 1280
 #define BURROW_HELLO_MTU_MAX 65535
 
 /* Known values (the kernel's enum burrow_cipher / enum burrow_encap). */

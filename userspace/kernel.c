@@ -206,6 +206,21 @@ int burrow_kernel_peer_delete(struct burrow_kernel *k, uint32_t id)
 	return ret ? fail(k, ret, "peer delete") : 0;
 }
 
+int burrow_kernel_peers_clear(struct burrow_kernel *k)
+{
+	struct burrow_nl_dev_ref ref = dev_ref(k);
+	struct burrow_nl_peer *peers = NULL;
+	size_t count = 0;
+	int ret = burrow_nl_peer_dump(k->nl, &ref, &peers, &count);
+
+	if (ret)
+		return fail(k, ret, "peer dump");
+	for (size_t i = 0; i < count && !ret; i++)
+		ret = burrow_kernel_peer_delete(k, peers[i].id);
+	burrow_nl_peers_free(peers, count);
+	return ret ? ret : (int)count;
+}
+
 int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
 			       const struct sockaddr *endpoint,
 			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,

@@ -70,6 +70,12 @@ int burrow_kernel_peer_set_prefixes(struct burrow_kernel *k, uint32_t id,
 				    const struct burrow_nl_prefix *prefixes, size_t n_prefixes);
 /* Delete a peer; a missing one is not an error. */
 int burrow_kernel_peer_delete(struct burrow_kernel *k, uint32_t id);
+/*
+ * Delete every peer of the device (burrowd owns them; at start this clears
+ * what a killed run left, whatever random ids it had chosen). The number
+ * deleted, or -errno with why.
+ */
+int burrow_kernel_peers_clear(struct burrow_kernel *k);
 /* Counters and endpoint of a peer (release with burrow_nl_peer_release). */
 int burrow_kernel_peer_get(struct burrow_kernel *k, uint32_t id, struct burrow_nl_peer *peer);
 

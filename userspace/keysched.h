@@ -8,7 +8,7 @@
  *
  * Owner: CORE engineer.
  *
- *   E_g   = TLS-Exporter("EXPORTER-burrow/1 data keys", context = g as
+ *   E_g   = TLS-Exporter("EXPERIMENTAL-burrow/1 data keys", context = g as
  *           8 bytes big-endian, 32 bytes)                  (RFC 8446 §7.5)
  *   IKM_g = ""                                   for g = 1
  *         = X25519(a_g, B_g) || A_g || B_g       for g >= 2 (A_g client's
@@ -26,7 +26,7 @@
  * generation of a session, as QUIC keeps its header-protection key across
  * key updates (RFC 9001 §6); the kernel requires both slots to share them:
  *
- *   E_hp   = TLS-Exporter("EXPORTER-burrow/1 header protection",
+ *   E_hp   = TLS-Exporter("EXPERIMENTAL-burrow/1 header protection",
  *            context = "", 32 bytes)
  *   PRK_hp = HKDF-Extract(salt = E_hp, "")
  *   hp_dir = HKDF-Expand(PRK_hp, "burrow/1 " dir " hp" || cipher, key_len)
@@ -38,8 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BURROW_KEYSCHED_EXPORTER_LABEL "EXPORTER-burrow/1 data keys"
-#define BURROW_KEYSCHED_HP_EXPORTER_LABEL "EXPORTER-burrow/1 header protection"
+#define BURROW_KEYSCHED_EXPORTER_LABEL "EXPERIMENTAL-burrow/1 data keys"
+#define BURROW_KEYSCHED_HP_EXPORTER_LABEL "EXPERIMENTAL-burrow/1 header protection"
 #define BURROW_KEYSCHED_SECRET_LEN 32
 #define BURROW_KEYSCHED_CONTEXT_LEN 8
 #define BURROW_KEYSCHED_KEY_MAX 32

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ifaddrs.h>
 #include <sys/socket.h>
 
 #include "negotiate.h"
@@ -275,18 +276,71 @@ static void granted_set(struct burrowd_negotiation *n, uint64_t request_id,
 	}
 }
 
+/* The answer an earlier entry of this capsule got for the same family (not a rejection). */
+static const struct burrow_address_entry *answered_family(const struct burrow_address_entry *answers,
+							   size_t n, int family)
+{
+	for (size_t i = 0; i < n; i++)
+		if (answers[i].prefix.family == family &&
+		    !burrow_address_is_unspecified(&answers[i].prefix))
+			return &answers[i];
+	return NULL;
+}
+
+/*
+ * Send ADDRESS_ASSIGN answering every entry of one ADDRESS_REQUEST
+ * (RFC 9484 §4.7.2: each Requested Address gets an Assigned Address with
+ * its ID). Each capsule is a full list (the receiver treats a missing
+ * address as withdrawn), so every capsule repeats the granted list and
+ * carries as many answers as fit beside it; more answers than fit in one
+ * capsule (64 entries) go into further capsules instead of being dropped.
+ */
+static void send_address_answers(struct burrowd_session *s,
+				 const struct burrow_address_entry *answers, size_t n_answers)
+{
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_negotiation *n = &peer->nego;
+	struct burrow_address_entry reply[BURROW_CONNECTIP_LIST_MAX];
+	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
+	size_t next = 0;
+	char why[240];
+
+	do {
+		size_t n_reply = n->n_granted;
+		int len;
+
+		memcpy(reply, n->granted, n->n_granted * sizeof(reply[0]));
+		for (; next < n_answers && n_reply < BURROW_CONNECTIP_LIST_MAX; next++) {
+			bool listed = false;
+
+			for (size_t j = 0; j < n->n_granted && !listed; j++)
+				listed = n->granted[j].request_id == answers[next].request_id &&
+					 burrow_prefix_equal(&n->granted[j].prefix,
+							     &answers[next].prefix);
+			if (!listed)
+				reply[n_reply++] = answers[next];
+		}
+		len = burrow_address_list_encode(BURROW_CAPSULE_ADDRESS_ASSIGN, reply, n_reply,
+						 value, sizeof(value), why, sizeof(why));
+		if (len < 0) {
+			burrowd_event(s->d, peer, "error", "cannot build ADDRESS_ASSIGN for %s: %s",
+				      peer->name, why);
+			return;
+		}
+		burrowd_session_send(s, BURROW_CAPSULE_ADDRESS_ASSIGN, value, (size_t)len);
+	} while (next < n_answers);
+}
+
 static void handle_address_request(struct burrowd_session *s, const struct burrow_capsule *c)
 {
 	struct burrowd *d = s->d;
 	struct burrowd_peer *peer = s->peer;
 	struct burrowd_negotiation *n = &peer->nego;
 	struct burrow_address_entry req[BURROW_CONNECTIP_LIST_MAX];
-	struct burrow_address_entry reply[2 * BURROW_CONNECTIP_LIST_MAX];
-	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
+	struct burrow_address_entry answers[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_prefix fresh[BURROW_CONNECTIP_LIST_MAX];
-	size_t n_req, n_reply, n_rejected = 0, n_fresh = 0;
+	size_t n_req, n_fresh = 0;
 	char why[240], reason[300], text[64];
-	int len;
 
 	if (burrow_address_request_decode(c->value, c->length, req, &n_req, why, sizeof(why))) {
 		burrowd_session_abort(s, why);
@@ -307,24 +361,52 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 			return;
 		}
 	}
+	/* answers[i] answers req[i]: a lease or a rejection, never nothing. */
 	for (size_t i = 0; i < n_req; i++) {
+		const struct burrow_address_entry *same =
+			answered_family(answers, i, req[i].prefix.family);
 		struct burrow_prefix out, old;
 		bool changed = false, replaced, is_new;
 		int ret = -EAFNOSUPPORT;
 
+		answers[i].request_id = req[i].request_id;
 		snprintf(why, sizeof(why), "this node has no address pool");
-		if (d->config->node.address_pool.n)
+		if (same) {
+			/*
+			 * One lease per peer and IP version, and never re-leased
+			 * within one capsule: a later "any" request of that
+			 * version gets the same lease under its own ID, a
+			 * different specific one a rejection.
+			 */
+			if (burrow_address_is_unspecified(&req[i].prefix) ||
+			    burrow_prefix_equal(&req[i].prefix, &same->prefix)) {
+				out = same->prefix;
+				ret = 0;
+			} else {
+				snprintf(why, sizeof(why),
+					 "%s was assigned to request %" PRIu64
+					 " of the same capsule (one address per IP version)",
+					 prefix_text(&same->prefix, text, sizeof(text)),
+					 same->request_id);
+				ret = -EADDRINUSE;
+			}
+		} else if (d->config->node.address_pool.n) {
 			ret = burrow_pool_assign(&d->pool, peer->public_key, &req[i].prefix, &out,
 						 &changed, why, sizeof(why));
+		}
 		if (ret) {
 			burrowd_event(d, peer, "address-refused",
 				      "address request %" PRIu64 " from %s for %s refused: %s",
 				      req[i].request_id, peer->name,
 				      prefix_text(&req[i].prefix, text, sizeof(text)), why);
-			req[n_rejected].request_id = req[i].request_id;
-			burrow_address_rejection(req[i].prefix.family, &req[n_rejected++].prefix);
+			burrow_address_rejection(req[i].prefix.family, &answers[i].prefix);
 			continue;
 		}
+		answers[i].prefix = out;
+		burrowd_event(d, peer, "address", "assigned %s to %s (request %" PRIu64 ")",
+			      prefix_text(&out, text, sizeof(text)), peer->name, req[i].request_id);
+		if (same)
+			continue;
 		if (changed && d->store) {
 			prefix_text(&out, text, sizeof(text));
 			if (burrow_store_lease_set(d->store, peer->public_key,
@@ -340,26 +422,153 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 			route_del(peer, &old);
 		if (is_new)
 			fresh[n_fresh++] = out;
-		burrowd_event(d, peer, "address", "assigned %s to %s (request %" PRIu64 ")",
-			      prefix_text(&out, text, sizeof(text)), peer->name, req[i].request_id);
-	}
-	/* The full current list, then a rejection for each ID not served. */
-	memcpy(reply, n->granted, n->n_granted * sizeof(reply[0]));
-	memcpy(reply + n->n_granted, req, n_rejected * sizeof(reply[0]));
-	n_reply = n->n_granted + n_rejected;
-	if (n_reply > BURROW_CONNECTIP_LIST_MAX)
-		n_reply = BURROW_CONNECTIP_LIST_MAX;
-	len = burrow_address_list_encode(BURROW_CAPSULE_ADDRESS_ASSIGN, reply, n_reply, value,
-					 sizeof(value), why, sizeof(why));
-	if (len < 0) {
-		burrowd_event(d, peer, "error", "cannot build ADDRESS_ASSIGN for %s: %s", peer->name,
-			      why);
-		return;
 	}
 	kernel_prefixes_update(peer);
 	for (size_t i = 0; i < n_fresh; i++)
 		route_add(peer, &fresh[i]);
-	burrowd_session_send(s, BURROW_CAPSULE_ADDRESS_ASSIGN, value, (size_t)len);
+	send_address_answers(s, answers, n_req);
+}
+
+/*
+ * Prefixes other peers hold: their allowed_ips, accepted routes and leases,
+ * and the addresses they assigned to this node.
+ */
+static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_prefix **out)
+{
+	const struct burrowd *d = peer->d;
+	size_t n = 0, cap = 0;
+	struct burrow_prefix *all = NULL;
+
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct burrowd_peer *o = &d->peers[i];
+		size_t need;
+
+		if (o == peer)
+			continue;
+		need = n + o->n_prefixes + o->nego.n_accepted + o->nego.n_granted +
+		       o->nego.n_assigned;
+		if (need > cap) {
+			struct burrow_prefix *grown = realloc(all, (need + 16) * sizeof(*grown));
+
+			if (!grown)
+				break;
+			all = grown;
+			cap = need + 16;
+		}
+		for (size_t j = 0; j < o->n_prefixes; j++)
+			from_nl_prefix(&o->prefixes[j], &all[n++]);
+		for (size_t j = 0; j < o->nego.n_accepted; j++)
+			all[n++] = o->nego.accepted[j];
+		for (size_t j = 0; j < o->nego.n_granted; j++)
+			all[n++] = o->nego.granted[j].prefix;
+		for (size_t j = 0; j < o->nego.n_assigned; j++)
+			all[n++] = o->nego.assigned[j];
+	}
+	*out = all;
+	return n;
+}
+
+/* Room for prefixes in a growing array; false when out of memory. */
+static bool taken_grow(struct burrow_prefix **all, size_t *cap, size_t need)
+{
+	struct burrow_prefix *grown;
+
+	if (need <= *cap)
+		return true;
+	grown = realloc(*all, (need + 16) * sizeof(*grown));
+	if (!grown)
+		return false;
+	*all = grown;
+	*cap = need + 16;
+	return true;
+}
+
+/* A socket address as a host prefix (/32 or /128; v4-mapped as IPv4). */
+static bool host_prefix(const struct sockaddr *sa, struct burrow_prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET) {
+		out->family = AF_INET;
+		memcpy(out->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		out->len = 32;
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			out->family = AF_INET;
+			memcpy(out->addr, &a->s6_addr[12], 4);
+			out->len = 32;
+		} else {
+			out->family = AF_INET6;
+			memcpy(out->addr, a, 16);
+			out->len = 128;
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
+ * What an address a peer assigns us must not overlap: other peers'
+ * prefixes (as for routes), our own pool, configured addresses, every
+ * underlay address (each peer's endpoint and current remote address) and
+ * every address on this host's interfaces, except the ones this peer
+ * assigned earlier (they are on our device because of it). *out is heap.
+ * Returns false (and frees) when the list could not be built: the caller
+ * then refuses everything rather than accept what it could not check.
+ */
+static bool taken_for_addresses(const struct burrowd_peer *peer, struct burrow_prefix **out,
+				size_t *n_out)
+{
+	const struct burrowd *d = peer->d;
+	const struct burrow_config_node *node = &d->config->node;
+	struct burrow_prefix *all = NULL, host;
+	size_t n = taken_by_others(peer, &all), cap = n;
+	struct ifaddrs *ifa = NULL;
+
+	if (!taken_grow(&all, &cap, n + node->address_pool.n + node->addresses.n))
+		goto fail;
+	for (size_t i = 0; i < node->address_pool.n; i++)
+		all[n++] = node->address_pool.items[i];
+	for (size_t i = 0; i < node->addresses.n; i++) {
+		all[n] = node->addresses.items[i];
+		all[n++].len = node->addresses.items[i].family == AF_INET ? 32 : 128;
+	}
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct burrowd_peer *o = &d->peers[i];
+		socklen_t len;
+
+		if (!taken_grow(&all, &cap, n + 2))
+			goto fail;
+		if (o->has_endpoint && host_prefix((const struct sockaddr *)&o->endpoint, &host))
+			all[n++] = host;
+		if (o->session && o->session->conn &&
+		    host_prefix(burrow_quic_remote_addr(o->session->conn, &len), &host))
+			all[n++] = host;
+	}
+	if (getifaddrs(&ifa))
+		goto fail;
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || !host_prefix(i->ifa_addr, &host) ||
+		    prefix_in(&host, peer->nego.assigned, peer->nego.n_assigned))
+			continue;
+		if (!taken_grow(&all, &cap, n + 1)) {
+			freeifaddrs(ifa);
+			goto fail;
+		}
+		all[n++] = host;
+	}
+	freeifaddrs(ifa);
+	*out = all;
+	*n_out = n;
+	return true;
+fail:
+	free(all);
+	*out = NULL;
+	*n_out = 0;
+	return false;
 }
 
 static void handle_address_assign(struct burrowd_session *s, const struct burrow_capsule *c)
@@ -368,8 +577,11 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 	struct burrowd_peer *peer = s->peer;
 	struct burrowd_negotiation *n = &peer->nego;
 	struct burrow_address_entry got[BURROW_CONNECTIP_LIST_MAX];
-	struct burrow_prefix now[BURROW_CONNECTIP_LIST_MAX];
-	size_t n_got, n_now = 0;
+	struct burrow_address_entry offered[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_address_entry taken_now[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_refused_address refused[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_prefix now[BURROW_CONNECTIP_LIST_MAX], *taken;
+	size_t n_got, n_offered = 0, n_now = 0, n_taken_now, n_refused, n_taken;
 	char why[240], reason[300], text[64];
 
 	if (burrow_address_assign_decode(c->value, c->length, got, &n_got, why, sizeof(why))) {
@@ -395,10 +607,34 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 			n->n_rejected++;
 			continue;
 		}
-		if (!prefix_in(&got[i].prefix, now, n_now))
-			now[n_now++] = got[i].prefix;
+		offered[n_offered++] = got[i];
 	}
-	/* Full-list replacement: what is missing now was withdrawn. */
+	/* Only answers to our requests, inside the operator's policy, clashing with nothing. */
+	if (taken_for_addresses(peer, &taken, &n_taken)) {
+		burrow_policy_addresses(n->requested, n->n_requested,
+					peer->policy ? &peer->policy->accept_addresses : &no_prefixes,
+					taken, n_taken, offered, n_offered, taken_now, &n_taken_now,
+					refused, &n_refused);
+		free(taken);
+	} else {
+		burrowd_event(d, peer, "error", "cannot list local addresses: %s", strerror(errno));
+		n_taken_now = 0;
+		for (n_refused = 0; n_refused < n_offered; n_refused++) {
+			refused[n_refused].entry = offered[n_refused];
+			refused[n_refused].reason = BURROW_ADDRESS_REFUSED_CONFLICT;
+		}
+	}
+	for (size_t i = 0; i < n_refused; i++)
+		burrowd_event(d, peer, "address-refused",
+			      "address %s from %s (request %" PRIu64 ") refused: %s",
+			      prefix_text(&refused[i].entry.prefix, text, sizeof(text)), peer->name,
+			      refused[i].entry.request_id,
+			      burrow_address_refusal_name(refused[i].reason));
+	memcpy(n->refused_addresses, refused, n_refused * sizeof(refused[0]));
+	n->n_refused_addresses = n_refused;
+	for (size_t i = 0; i < n_taken_now; i++)
+		now[n_now++] = taken_now[i].prefix;
+	/* Full-list replacement: what is missing now was withdrawn (or is refused now). */
 	for (size_t i = 0; i < n->n_assigned; i++) {
 		if (prefix_in(&n->assigned[i], now, n_now))
 			continue;
@@ -422,39 +658,6 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 }
 
 /* ---- receiving: routes -------------------------------------------------------- */
-
-/* Prefixes other peers hold: their allowed_ips, accepted routes and leases. */
-static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_prefix **out)
-{
-	const struct burrowd *d = peer->d;
-	size_t n = 0, cap = 0;
-	struct burrow_prefix *all = NULL;
-
-	for (size_t i = 0; i < d->n_peers; i++) {
-		const struct burrowd_peer *o = &d->peers[i];
-		size_t need;
-
-		if (o == peer)
-			continue;
-		need = n + o->n_prefixes + o->nego.n_accepted + o->nego.n_granted;
-		if (need > cap) {
-			struct burrow_prefix *grown = realloc(all, (need + 16) * sizeof(*grown));
-
-			if (!grown)
-				break;
-			all = grown;
-			cap = need + 16;
-		}
-		for (size_t j = 0; j < o->n_prefixes; j++)
-			from_nl_prefix(&o->prefixes[j], &all[n++]);
-		for (size_t j = 0; j < o->nego.n_accepted; j++)
-			all[n++] = o->nego.accepted[j];
-		for (size_t j = 0; j < o->nego.n_granted; j++)
-			all[n++] = o->nego.granted[j].prefix;
-	}
-	*out = all;
-	return n;
-}
 
 static void handle_route_advertisement(struct burrowd_session *s, const struct burrow_capsule *c)
 {
@@ -710,7 +913,15 @@ void burrowd_negotiate_write_addresses(struct burrowd *d, FILE *out, bool json)
 			fprintf(out, "%s{\"name\":\"%s\"", i ? "," : "", peer->name);
 			json_prefixes(out, "assigned_by_peer", n->assigned, n->n_assigned);
 			json_prefixes(out, "assigned_to_peer", granted, n->n_granted);
-			fprintf(out, ",\"requests_refused\":%zu}", n->n_rejected);
+			fputs(",\"refused_from_peer\":[", out);
+			for (size_t j = 0; j < n->n_refused_addresses; j++)
+				fprintf(out, "%s{\"address\":\"%s\",\"request_id\":%" PRIu64
+					",\"reason\":\"%s\"}", j ? "," : "",
+					prefix_text(&n->refused_addresses[j].entry.prefix, text,
+						    sizeof(text)),
+					n->refused_addresses[j].entry.request_id,
+					burrow_address_refusal_name(n->refused_addresses[j].reason));
+			fprintf(out, "],\"requests_refused\":%zu}", n->n_rejected);
 			continue;
 		}
 		fprintf(out, "peer %s\n", peer->name);
@@ -720,6 +931,11 @@ void burrowd_negotiate_write_addresses(struct burrowd *d, FILE *out, bool json)
 		for (size_t j = 0; j < n->n_granted; j++)
 			fprintf(out, "  assigned to peer %s\n",
 				prefix_text(&granted[j], text, sizeof(text)));
+		for (size_t j = 0; j < n->n_refused_addresses; j++)
+			fprintf(out, "  refused from peer %s (request %" PRIu64 ", %s)\n",
+				prefix_text(&n->refused_addresses[j].entry.prefix, text, sizeof(text)),
+				n->refused_addresses[j].entry.request_id,
+				burrow_address_refusal_name(n->refused_addresses[j].reason));
 		if (n->n_rejected)
 			fprintf(out, "  %zu address requests refused by peer\n", n->n_rejected);
 	}

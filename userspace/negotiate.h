@@ -11,8 +11,11 @@
  *     (the full list it gave that peer, plus a rejection for each ID it
  *     could not serve); the lease is stored and becomes one of the peer's
  *     allowed prefixes in the kernel and a route on the device;
- *   - the receiver of an ADDRESS_ASSIGN puts the addresses on its device
- *     and removes the ones missing from it (withdrawn);
+ *   - the receiver of an ADDRESS_ASSIGN puts on its device the addresses
+ *     that answer its own requests within the peer's accept_addresses and
+ *     overlap nothing local, no underlay address and no other peer's
+ *     prefix; the others are refused (logged, 'burrowd addresses'); it
+ *     removes the ones missing from the list (withdrawn);
  *   - the receiver of a ROUTE_ADVERTISEMENT accepts what policy allows
  *     (the kernel peer's allowed prefixes and device routes follow) and
  *     answers with ROUTE_REFUSED listing every range it did not take.
@@ -30,6 +33,7 @@
 #include "capsule.h"
 #include "config.h"
 #include "connectip.h"
+#include "policy.h"
 
 struct burrowd;
 struct burrowd_peer;
@@ -51,6 +55,9 @@ struct burrowd_negotiation {
 	/* Addresses the peer assigned to this node (on our device). */
 	struct burrow_prefix assigned[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_assigned;
+	/* Entries of its latest ADDRESS_ASSIGN that policy kept off the device. */
+	struct burrow_refused_address refused_addresses[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_refused_addresses;
 	/* Our ADDRESS_REQUEST entries and how many were rejected. */
 	struct burrow_address_entry requested[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_requested;

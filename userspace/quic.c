@@ -23,6 +23,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "ids.h"
 #include "quic_internal.h"
 
 #define QUIC_DEFAULT_IDLE_MS 30000
@@ -180,7 +181,8 @@ static int cb_get_new_connection_id(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t 
 	if (c->n_scids >= QUIC_MAX_SCIDS)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	cid->datalen = cidlen;
-	if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) < 0 ||
+	/* Control SCIDs stay out of the kernel's data-CID half (ids.h). */
+	if (burrow_ids_control_cid(cid->data, cidlen) < 0 ||
 	    gnutls_rnd(GNUTLS_RND_RANDOM, token, NGTCP2_STATELESS_RESET_TOKENLEN) < 0)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	quic_conn_add_cid(c, cid);
@@ -207,8 +209,15 @@ static int cb_handshake_completed(ngtcp2_conn *conn, void *user_data)
 	struct burrow_quic_conn *c = user_data;
 
 	(void)conn;
-	if (!quic_tls_alpn_ok(c)) {
+	if (!(c->is_client && c->ep->test_no_alpn) && !quic_tls_alpn_ok(c)) {
+		/*
+		 * RFC 9001 §8.1: "MUST immediately close a connection with a
+		 * no_application_protocol TLS alert (QUIC error code 0x0178)".
+		 * A peer that sent no ALPN at all gets here (GnuTLS's MANDATORY
+		 * flag lets a server go on without one).
+		 */
 		quic_conn_fail_reason(c, "ALPN %s not negotiated", c->ep->alpn);
+		c->fail_tls_alert = GNUTLS_A_NO_APPLICATION_PROTOCOL;
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	}
 	if (!c->have_peer_key) {
@@ -372,7 +381,7 @@ static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, siz
 		return;
 	ep->n_pending_server++;
 	scid.datalen = QUIC_SCID_LEN;
-	if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) < 0) {
+	if (burrow_ids_control_cid(scid.data, scid.datalen) < 0) {
 		quic_conn_free(c);
 		return;
 	}
@@ -582,6 +591,7 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 		goto fail;
 	}
 	strcpy(ep->alpn, alpn);
+	ep->test_no_alpn = settings->test_no_alpn;
 	if (settings->keylog_path) {
 		ep->keylog_path = strdup(settings->keylog_path);
 		if (!ep->keylog_path) {
@@ -664,8 +674,8 @@ int burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *
 	c->user = conn_user;
 	scid.datalen = QUIC_SCID_LEN;
 	dcid.datalen = QUIC_SCID_LEN;
-	if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) < 0 ||
-	    gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen) < 0) {
+	if (burrow_ids_control_cid(scid.data, scid.datalen) < 0 ||
+	    burrow_ids_control_cid(dcid.data, dcid.datalen) < 0) {
 		quic_conn_free(c);
 		return -EIO;
 	}

@@ -64,6 +64,10 @@ struct burrow_quic_settings {
 	/* Added beyond plan. TESTS ONLY: ALPN to offer/accept instead of
 	 * "burrow/1". NULL (always in burrowd) = BURROW_QUIC_ALPN. */
 	const char *alpn_override;
+	/* TESTS ONLY: a client that sends no ALPN extension at all and does
+	 * not check the server's choice (the server must refuse it with
+	 * no_application_protocol, RFC 9001 §8.1). false in burrowd. */
+	bool test_no_alpn;
 	/* Added beyond plan. Send a PING after this long without traffic so an
 	 * idle control connection stays up (keep it below idle_timeout_ms).
 	 * 0 = no keep-alive. */

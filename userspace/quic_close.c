@@ -83,7 +83,12 @@ void quic_conn_error(struct burrow_quic_conn *c, int liberr)
 		return;
 	}
 	default:
-		burrow_ngtcp2_ccerr_set_liberr(&ccerr, liberr, (const uint8_t *)why, why_len);
+		if (c->fail_tls_alert)
+			burrow_ngtcp2_ccerr_set_tls_alert(&ccerr, c->fail_tls_alert,
+							  (const uint8_t *)why, why_len);
+		else
+			burrow_ngtcp2_ccerr_set_liberr(&ccerr, liberr, (const uint8_t *)why,
+						       why_len);
 		quic_conn_send_close(c, &ccerr);
 		quic_conn_mark_dead(c, "%s", why);
 		return;

@@ -60,6 +60,7 @@ struct burrow_quic_conn {
 	uint64_t close_app_error;
 	char close_reason[QUIC_REASON_LEN];   /* local close reason phrase */
 	char fail_reason[QUIC_REASON_LEN];    /* why a callback refused (TLS verify, ALPN) */
+	uint8_t fail_tls_alert;               /* non-zero: close with this TLS alert (0x100 + it) */
 	char dead_reason[QUIC_REASON_LEN];    /* what closed() reports */
 	bool have_peer_key;
 	uint8_t peer_key[BURROW_QUIC_PUBLIC_KEY_LEN];
@@ -80,6 +81,7 @@ struct burrow_quic_endpoint {
 	uint64_t keepalive_ns;
 	uint64_t handshake_timeout_ns;
 	char alpn[64];
+	bool test_no_alpn;	/* see burrow_quic_settings */
 	char *keylog_path;
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t prio;

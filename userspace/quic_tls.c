@@ -243,11 +243,13 @@ int quic_tls_session_new(struct burrow_quic_conn *c)
 	ret = gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, ep->cred);
 	if (ret < 0)
 		goto fail;
-	ret = gnutls_alpn_set_protocols(c->tls, &alpn, 1,
-					GNUTLS_ALPN_MANDATORY |
-					(c->is_client ? 0 : GNUTLS_ALPN_SERVER_PRECEDENCE));
-	if (ret < 0)
-		goto fail;
+	if (!(c->is_client && ep->test_no_alpn)) {
+		ret = gnutls_alpn_set_protocols(c->tls, &alpn, 1,
+						GNUTLS_ALPN_MANDATORY |
+						(c->is_client ? 0 : GNUTLS_ALPN_SERVER_PRECEDENCE));
+		if (ret < 0)
+			goto fail;
+	}
 	if (!c->is_client)
 		gnutls_certificate_server_set_request(c->tls, GNUTLS_CERT_REQUIRE);
 	if (ep->keylog_path)

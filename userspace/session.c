@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <gnutls/crypto.h>
 
+#include "ids.h"
 #include "session.h"
 
 #define APP_ERROR_REFUSED 1
@@ -38,6 +39,12 @@
  * open, decided by key like any other, and not a restarted peer.
  */
 #define SIMULTANEOUS_WINDOW_NS (10 * BURROW_NSEC_PER_SEC)
+/*
+ * Capsule bytes a peer may have waiting while they are held back (before
+ * the handshake completes, or on a simultaneous-open candidate): a HELLO and
+ * then some; 4 capsules of the largest size.
+ */
+#define HELD_BEFORE_UP_MAX (4 * (BURROW_CAPSULE_VALUE_MAX + 16))
 
 static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason);
 static void rotation_start(struct burrowd_session *s);
@@ -432,6 +439,32 @@ static bool resolve_simultaneous(struct burrowd_session *s)
 	return false;
 }
 
+/*
+ * Local (kernel) data CIDs other sessions of this node use: a new one must
+ * differ (the kernel refuses a duplicate with EEXIST). Only the first one
+ * of each HELLO is programmed, but the spare ones are kept free too.
+ * Returns a heap array with room for BURROW_HELLO_CID_MAX more, or NULL.
+ */
+static struct burrow_hello_cid *local_cids_in_use(const struct burrowd *d,
+						  const struct burrowd_session *self, size_t *n)
+{
+	struct burrow_hello_cid *taken = calloc((d->n_peers + 1) * BURROW_HELLO_CID_MAX,
+						sizeof(*taken));
+
+	*n = 0;
+	if (!taken)
+		return NULL;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct burrowd_session *o = d->peers[i].session;
+
+		if (!o || o == self)
+			continue;
+		for (size_t c = 0; c < o->local_hello.n_cids; c++)
+			taken[(*n)++] = o->local_hello.cids[c];
+	}
+	return taken;
+}
+
 static void fill_local_hello(struct burrowd_session *s)
 {
 	struct burrowd *d = s->d;
@@ -448,14 +481,22 @@ static void fill_local_hello(struct burrowd_session *s)
 	h->mtu = d->settings.mtu;
 	/* Data connection ids for quic encapsulation, when offered. */
 	for (size_t i = 0; i < h->n_encaps; i++) {
+		struct burrow_hello_cid *taken;
+		size_t n_taken;
+
 		if (h->encaps[i] != 1)
 			continue;
-		h->n_cids = 2;
-		for (size_t c = 0; c < h->n_cids; c++) {
+		taken = local_cids_in_use(d, s, &n_taken);
+		h->n_cids = 0;
+		for (size_t c = 0; taken && c < 2; c++) {
 			/* The kernel reads a local-cid of the device's length. */
 			h->cids[c].len = d->kernel.quic_cid_len;
-			gnutls_rnd(GNUTLS_RND_NONCE, h->cids[c].id, h->cids[c].len);
+			if (burrow_ids_data_cid(h->cids[c].id, h->cids[c].len, taken, n_taken))
+				break;	/* crowded or no randomness: HELLO goes with fewer */
+			taken[n_taken++] = h->cids[h->n_cids++];	/* the two differ too */
 		}
+		free(taken);
+		break;
 	}
 }
 
@@ -600,6 +641,15 @@ static void session_up(struct burrowd_session *s)
 		burrow_timer_arm_in(d->loop, &s->rotate_timer,
 				    d->settings.rotation_interval_s * BURROW_NSEC_PER_SEC);
 	burrowd_negotiate_start(s);
+	/*
+	 * Forward secrecy from the first second (docs/security.md, "Key
+	 * schedule"): generation 1 is derived from the TLS exporter secret
+	 * alone, which stays in memory for the whole connection. The client
+	 * moves to generation 2, which mixes a fresh X25519 exchange, right
+	 * away: one round trip, then the usual CONFIRM/DONE.
+	 */
+	if (s->is_client)
+		rotation_start(s);
 }
 
 static void handle_hello(struct burrowd_session *s, const struct burrow_capsule *c)
@@ -990,6 +1040,23 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 	}
 	s->fin_received |= fin;
 	process_capsules(s);
+	/*
+	 * RFC 9297 §3.2: avoid accumulating capsules. While capsules are held
+	 * back (handshake, simultaneous-open candidate) nothing is taken from
+	 * the reader and QUIC credit keeps flowing, so bound what a peer can
+	 * park here: before its HELLO is answered it has no business sending
+	 * more than a few capsules. Once processing, the reader holds at most
+	 * one capsule plus the last chunk (capsule.h).
+	 */
+	if (!s->closing && burrow_capsule_reader_held(&s->reader) > HELD_BEFORE_UP_MAX) {
+		char reason[120];
+
+		snprintf(reason, sizeof(reason),
+			 "more than %d bytes of capsules before the session is up",
+			 HELD_BEFORE_UP_MAX);
+		burrowd_event(s->d, s->peer, "malformed", "%s from %s", reason, s->peer->name);
+		session_close(s, APP_ERROR_MALFORMED, reason);
+	}
 }
 
 static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)

@@ -9,6 +9,13 @@
  * capsule (or ROUTE_REFUSED) re-encodes to its input, and what the
  * decoders accept obeys the rules they enforce (non-zero request IDs,
  * host bits zero, ranges sorted and start <= end).
+ *
+ * Then the same bytes, as one peer's control stream, drive burrowd's
+ * negotiation state machine (neg_harness.c): every capsule in turn, with
+ * the state kept between them, and the invariants of neg_harness.h checked
+ * after each (addresses only as answers to our requests and inside
+ * accept_addresses; routes inside may_announce; valid capsules sent back;
+ * everything removed when the session ends).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +25,18 @@
 #include "capsule.h"
 #include "connectip.h"
 #include "keysched.h"
+#include "neg_harness.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	neg_harness_init();
+	return 0;
+}
 
 static void check_rotate(const struct burrow_capsule *c)
 {
@@ -130,5 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	burrow_capsule_reader_free(&r);
+
+	/* The stream through the negotiation state machine. */
+	neg_harness_session(data, size, 1420);
 	return 0;
 }

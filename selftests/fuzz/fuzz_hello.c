@@ -4,15 +4,66 @@
  * what it accepts. Invariants: a decoded HELLO passes the encoder's own
  * rules and re-decodes to the same struct; selection is deterministic and
  * never picks something one side did not offer.
+ *
+ * Then the input as a control stream: its first capsule must be a HELLO;
+ * when it decodes and a session would be chosen, the negotiated MTU starts
+ * the session and every following capsule goes through burrowd's
+ * negotiation state machine (neg_harness.c, invariants in neg_harness.h).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capsule.h"
 #include "hello.h"
+#include "neg_harness.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	neg_harness_init();
+	return 0;
+}
+
+static const struct burrow_hello *other_hello(void)
+{
+	static struct burrow_hello other;
+
+	memset(&other, 0, sizeof(other));
+	other.version = 1;
+	strcpy(other.name, "other");
+	other.peer_id = 1;
+	other.ciphers[0] = 0;
+	other.ciphers[1] = 2;
+	other.n_ciphers = 2;
+	other.encaps[0] = 0;
+	other.n_encaps = 1;
+	other.mtu = 1420;
+	return &other;
+}
+
+/* HELLO capsule first, then negotiation; see the file comment. */
+static void session(const uint8_t *data, size_t size)
+{
+	struct burrow_capsule c;
+	struct burrow_hello h;
+	struct burrow_session_params p;
+	char why[200];
+	int n = burrow_capsule_parse(data, size, &c);
+
+	if (n <= 0 || c.type != BURROW_CAPSULE_HELLO ||
+	    burrow_hello_decode(c.value, c.length, &h, why, sizeof(why)) ||
+	    burrow_hello_select(other_hello(), &h, &p, why, sizeof(why)))
+		return;
+	if (p.mtu < BURROW_HELLO_MTU_MIN)
+		abort();	/* C4 */
+	neg_harness_session(data + n, size - (size_t)n, p.mtu);
+}
 
 static int offered(const uint8_t *list, size_t n, uint8_t v)
 {
@@ -30,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char why[200];
 	int n;
 
+	session(data, size);
 	if (burrow_hello_decode(data, size, &h, why, sizeof(why)))
 		return 0;
 	n = burrow_hello_encode(&h, out, sizeof(out), why, sizeof(why));

@@ -111,6 +111,11 @@ bd_kill9() {
 }
 
 bd_json() { in_ns "$(bd_ns "$1")" burrowd status -j -c "$(bd_conf "$1")"; }
+# bd_kid N NAME: the kernel peer id node N's burrowd chose for its peer NAME
+# (random and non-zero, never 1..N: userspace/ids.h).
+bd_kid() { bd_json "$1" | jq -r --arg p "$2" '.peers[] | select(.name == $p) | .peer_id'; }
+# bd_peer_json N NAME: node N's kernel peer for NAME, as peer_json shows it.
+bd_peer_json() { peer_json "$(bd_ns "$1")" "$(bd_kid "$1" "$2")"; }
 bd_state() { bd_json "$1" | jq -r '.peers[0].state'; }
 bd_generation() { bd_json "$1" | jq -r '.peers[0].generation'; }
 bd_up() { [ "$(bd_state "$1")" = up ]; }
@@ -121,25 +126,31 @@ bd_generation_is() {
 	[ "$(jq -r '.peers[0] | "\(.generation) \(.rotating)"' <<<"$j1")" = "$1 false" ] &&
 		[ "$(jq -r '.peers[0] | "\(.generation) \(.rotating)"' <<<"$j2")" = "$1 false" ]
 }
-# bd_old_key_gone: neither kernel holds a key in peer 1's secondary slot
-# (the rotation's grace period ended).
+# bd_old_key_gone: each kernel holds exactly one key for its peer, in the
+# primary slot (the rotation's grace period ended). The random kernel ids
+# are looked up once and again only when a lookup fails (a restart).
 bd_old_key_gone() {
-	! in_ns burrow-n1 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1 &&
-		! in_ns burrow-n2 burrow-nl key show burrow0 peer 1 slot secondary >/dev/null 2>&1
+	local j1 j2
+	[ -n "${bd_k1:-}" ] || bd_k1=$(bd_kid 1 n2)
+	[ -n "${bd_k2:-}" ] || bd_k2=$(bd_kid 2 n1)
+	j1=$(in_ns burrow-n1 burrow-nl -j key show burrow0 peer "$bd_k1" 2>/dev/null) || { bd_k1=; return 1; }
+	j2=$(in_ns burrow-n2 burrow-nl -j key show burrow0 peer "$bd_k2" 2>/dev/null) || { bd_k2=; return 1; }
+	[ "$(jq -r 'map(.slot) | join(",")' <<<"$j1")" = primary ] &&
+		[ "$(jq -r 'map(.slot) | join(",")' <<<"$j2")" = primary ]
 }
 bd_both_up() { bd_up 1 && bd_up 2; }
 # bd_log_has N TEXT: the daemon's log contains TEXT
 bd_log_has() { grep -qF -- "$2" "$bd_dir/n$1/log"; }
 # bd_iperf_survived PID: two test points after rotations under load: the
 # iperf3 client PID (output in $bd_dir/iperf.log) still runs, and n2 still
-# receives on peer 1. Then stops the client.
+# receives on its kernel peer for n1. Then stops the client.
 bd_iperf_survived() {
 	local pid=$1 received
 	kill -0 "$pid" 2>/dev/null
 	ok $? "the iperf3 TCP stream survived the rotations" || diag "$(cat "$bd_dir/iperf.log")"
-	received=$(peer_json burrow-n2 1 | jq .rx_bytes)
+	received=$(bd_peer_json 2 n1 | jq .rx_bytes)
 	# shellcheck disable=SC2317 # called through wait_for
-	more_received() { [ "$(peer_json burrow-n2 1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
+	more_received() { [ "$(bd_peer_json 2 n1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
 	wait_for 20 more_received
 	ok $? "and still moves data on the last key"
 	kill "$pid"

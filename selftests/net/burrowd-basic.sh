@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
-plan 21
+plan 22
 
 bd_nodes "aes-256-gcm, chacha20-poly1305" "chacha20-poly1305, aes-256-gcm"
 is "$(stat -c %a "$bd_dir/n1/node.key")" 600 "the generated key is 0600"
@@ -30,16 +30,20 @@ is "$(jq -r '.peers[0].encapsulation' <<<"$json1")" udp "udp encapsulation (quic
 is "$( (jq -r '.peers[0].role' <<<"$json1"; jq -r '.peers[0].role' <<<"$json2") | sort | tr '\n' ' ')" \
 	"client server " "one side is the QUIC client, the other the server"
 
-key1=$(in_ns burrow-n1 burrow-nl -j key show burrow0 peer 1 slot primary)
-is "$(jq -r '.[0].key_id' <<<"$key1")" 1 "n1: generation 1 key (id 1) in the primary slot"
+# S1: right after up the client rotates to generation 2 (fresh X25519) by
+# itself: rotation_interval is the default 600 s and nobody asks.
+wait_for 30 bd_generation_is 2
+ok_or_logs $? "generation 2 (forward secret) is reached without operator action"
+key1=$(in_ns burrow-n1 burrow-nl -j key show burrow0 peer "$(bd_kid 1 n2)" slot primary)
+is "$(jq -r '.[0].key_id' <<<"$key1")" 2 "n1: generation 2 key (id 2) in the primary slot"
 is "$(jq -r '.[0].cipher' <<<"$key1")" "$(jq -r '.peers[0].cipher' <<<"$json1")" \
 	"n1: the kernel key has the chosen cipher"
 # A slow handshake (debug kernel) can make both nodes dial; the connection
 # that loses the tie-break takes its kernel peer along and the winner puts
 # it back, so wait for the peer to settle rather than read it once.
-n2_peer_allowed() { [ "$(peer_json burrow-n2 1 | jq -r '.allowed_ips | join(",")')" = "10.10.0.1/32" ]; }
+n2_peer_allowed() { [ "$(bd_peer_json 2 n1 | jq -r '.allowed_ips | join(",")')" = "10.10.0.1/32" ]; }
 wait_for 30 n2_peer_allowed
-ok $? "n2: the kernel peer has the configured allowed-ips ($(peer_json burrow-n2 1 2>&1 | jq -c .allowed_ips 2>&1))"
+ok $? "n2: the kernel peer has the configured allowed-ips ($(bd_peer_json 2 n1 2>&1 | jq -c .allowed_ips 2>&1))"
 
 run_ok "ping through the tunnel" tunnel_ping burrow-n1 10.10.0.2
 in_ns burrow-n2 iperf3 -s -1 -D -B 10.10.0.2 >/dev/null
@@ -52,11 +56,12 @@ is "$(counter burrow-n1 drop_bad_header) $(counter burrow-n2 drop_bad_header)" "
 	"no QUIC packet was taken for a burrow data packet"
 
 text=$(in_ns burrow-n1 burrowd status -c "$(bd_conf 1)")
-[[ $text == *"peer n2 up (id 1)"* && $text == *"generation 1 (key id 1)"* ]]
+n2_id=$(bd_kid 1 n2)
+[[ $text == *"peer n2 up (id $n2_id)"* && $text == *"generation 2 (key id 2)"* ]]
 ok $? "status text names the peer, its state and generation" || diag "$text"
 status_json=$(bd_json 1)
 status_tx=$(jq -r '.peers[0].tx_bytes' <<<"$status_json")
-kernel_tx=$(peer_json burrow-n1 1 | jq -r .tx_bytes)
+kernel_tx=$(bd_peer_json 1 n2 | jq -r .tx_bytes)
 [ "$status_tx" -gt 100000 ] && [ "$status_tx" -le "$kernel_tx" ]
 ok $? "status -j reports the kernel's byte counters" ||
 	diag "status tx_bytes '$status_tx', kernel tx_bytes read after it '$kernel_tx'" "$status_json"
@@ -75,5 +80,5 @@ run_fails "an unprivileged user is refused by SO_PEERCRED" 1 "permission denied"
 bd_stop 1
 ok $? "SIGTERM: n1 exits 0"
 run_fails "n1 removed its kernel peer on shutdown" 3 "" \
-	in_ns burrow-n1 burrow-nl peer show burrow0 id 1
+	in_ns burrow-n1 burrow-nl peer show burrow0 id "$n2_id"
 done_testing

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
 . "$(dirname "$0")/../lib/burrowd-hub.sh"
-plan 21
+plan 28
 
 bd_hub_nodes
 bd_start 1
@@ -24,8 +24,7 @@ client() {
 	in_ns burrow-n3 burrowd-capsule-client -k "$bd_dir/n3/node.key" -p "${bd_key[1]}" \
 		-c 198.51.100.1:51821 -n m3 "$@"
 }
-# m3 is the hub's kernel peer 2.
-m3_prefixes() { peer_json burrow-n1 2 | jq -r '.allowed_ips | sort | join(",")'; }
+m3_prefixes() { bd_peer_json 1 m3 | jq -r '.allowed_ips | sort | join(",")'; }
 
 # --- advertise 10.20.9.0/24, then withdraw it
 client hello send 0x03 040a1409000a1409ff00 expect 0x2b0b08 wait-file "$bd_dir/withdraw" \
@@ -74,6 +73,67 @@ done
 out=$(client hello send 0x02 01040000000020 expect 0x01 send 0x02 01040000000020 expect-close 2>&1)
 [[ $out == *"application error 2): ADDRESS_REQUEST reuses request ID 1"* ]]
 ok $? "a request ID used again in a later ADDRESS_REQUEST aborts the stream" || diag "$out"
+
+# --- C3: RFC 9297 §3.2: capsules of unknown types are skipped whatever their
+# size (5000 bytes, over burrow's 4096 cap for its own types), and with
+# non-minimal varints (grease type 0x17 in 8 bytes, length in 2): the next
+# capsule is still parsed and answered.
+# (in two raw steps: the client sends at most 4096 bytes per step)
+big1="802b0bff5388$(printf 'a5%.0s' $(seq 4000))"
+big2="$(printf 'a5%.0s' $(seq 1000))"
+grease="c0000000000000174005$(printf '00%.0s' $(seq 5))"
+out=$(client hello raw "$big1" raw "$big2$grease" send 0x03 - expect 0x2b0b08 2>&1)
+[[ $out == *"ROUTE_REFUSED -"* ]]
+ok $? "unknown capsules (5000 bytes; non-minimal varints) are skipped, the next one answered" ||
+	diag "$(tail -c 2000 <<<"$out")"
+
+# --- C2: every request ID is answered (RFC 9484 §4.7.2 SHALL). Two IPv4
+# requests in one capsule: "any" (ID 1) gets m3's lease, the specific
+# 10.99.0.7/32 (ID 2) a rejection (one lease per IP version), not silence.
+out=$(client hello send 0x02 0104000000002002040a63000720 expect 0x01 2>&1)
+re='ADDRESS_ASSIGN 01040a6300[0-9a-f]{2}2002040000000020($|[^0-9a-f])'
+[[ $out =~ $re ]]
+ok $? "two IPv4 requests in one capsule: both IDs answered (lease for 1, rejection for 2)" || diag "$out"
+# After the IPv4 lease, 64 IPv6 requests (no IPv6 pool): 1 lease + 64
+# rejections do not fit in one 64-entry capsule; the last ID (65) must still
+# be answered, in a second ADDRESS_ASSIGN that repeats the full list.
+v6=""
+for id in $(seq 2 65); do
+	if [ "$id" -lt 64 ]; then v6+=$(printf '%02x' "$id"); else v6+=$(printf '40%02x' "$id"); fi
+	v6+="06$(printf '0%.0s' $(seq 32))80"
+done
+# ROUTE_REFUSED is the sync point (the stream is ordered); ADDRESS_ASSIGNs not
+# waited for are printed as "seen ADDRESS_ASSIGN".
+out=$(client hello send 0x02 01040000000020 expect 0x01 send 0x02 "$v6" expect 0x01 \
+	send 0x03 - expect 0x2b0b08 2>&1)
+last=$(grep -E '^(seen )?ADDRESS_ASSIGN' <<<"$out" | tail -n 1)
+[ "$(grep -cE '^(seen )?ADDRESS_ASSIGN' <<<"$out")" = 3 ] &&
+	[[ $last == *4041060000000000000000000000000000000080* ]]
+ok $? "a reply of 65 entries is split over two capsules, request ID 65 answered" || diag "$out"
+
+# --- C1: an ADDRESS_ASSIGN the hub never asked for (m3 has no request_address):
+# half of IPv4 and m2's underlay address. Neither may reach the hub's device;
+# both are refused, logged and listed. ROUTE_REFUSED is the sync point: the
+# hub handles capsules in order. The client holds the session open meanwhile
+# (addresses leave the device with the session).
+hub_addrs() { in_ns burrow-n1 ip -j addr show dev burrow0 | jq -r '[.[0].addr_info[].local] | join(",")'; }
+client hello send 0x01 000480000000010004c000020220 send 0x03 - expect 0x2b0b08 \
+	wait-file "$bd_dir/assign-done" >"$bd_dir/assign.out" 2>&1 &
+client_pid=$!
+synced() { grep -q '^ROUTE_REFUSED' "$bd_dir/assign.out"; }
+wait_for 30 synced
+addrs=$(hub_addrs)
+[[ ,$addrs, != *,128.0.0.0,* && ,$addrs, != *,192.0.2.2,* ]]
+ok $? "an unsolicited ADDRESS_ASSIGN (128.0.0.0/1, m2's underlay 192.0.2.2/32) is not put on the hub's device" ||
+	diag "hub burrow0: $addrs" "$(cat "$bd_dir/assign.out")"
+is "$(bd_addresses_json 1 | jq -r '.peers[] | select(.name == "m3") |
+	.refused_from_peer | map("\(.address) \(.request_id) \(.reason)") | join(",")')" \
+	"128.0.0.0/1 0 unsolicited,192.0.2.2/32 0 unsolicited" "'burrowd addresses' lists both as refused (unsolicited)"
+grep -q "address 192.0.2.2/32 from m3 (request 0) refused: unsolicited" "$bd_dir/n1/log"
+ok $? "the hub logged the refusal" || diag "$(tail -n 20 "$bd_dir/n1/log")"
+run_ok "m2 still reaches the hub while m3's session is up" tunnel_ping burrow-n2 10.99.0.1
+touch "$bd_dir/assign-done"
+wait "$client_pid"
 
 kill -0 "${bd_pid[1]}"
 ok $? "the hub is still running"

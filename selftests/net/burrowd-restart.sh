@@ -21,7 +21,7 @@ wait_for 10 in_ns burrow-n2 ss -ltn sport = :5201
 in_ns burrow-n1 iperf3 -c 10.10.0.2 -t 300 -b $background_rate >"$bd_dir/iperf.log" 2>&1 &
 iperf=$!
 received=0
-more_received() { [ "$(peer_json burrow-n2 1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
+more_received() { [ "$(bd_peer_json 2 n1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
 wait_for 10 more_received
 
 # 1. Restart n2 mid-transfer.
@@ -30,7 +30,7 @@ ok $? "n2 stops cleanly mid-transfer"
 bd_start 2
 wait_for 90 bd_both_up
 ok_or_logs $? "the session comes back after n2's restart"
-received=$(peer_json burrow-n2 1 | jq .rx_bytes)
+received=$(bd_peer_json 2 n1 | jq .rx_bytes)
 wait_for 30 more_received
 ok $? "the TCP transfer resumes through the new session" || diag "$(cat "$bd_dir/iperf.log")"
 kill -0 $iperf 2>/dev/null
@@ -42,7 +42,7 @@ wait $iperf 2>/dev/null
 for _ in 1 2 3; do
 	in_ns burrow-n1 burrowd rotate -c "$(bd_conf 1)" >/dev/null 2>&1
 done
-n2_rx_before=$(peer_json burrow-n2 1 | jq .rx_bytes)
+n2_rx_before=$(bd_peer_json 2 n1 | jq .rx_bytes)
 bd_kill9 1
 is "$(sqlite3 "$bd_dir/n1/state.db" 'PRAGMA integrity_check')" ok \
 	"n1's database is intact after SIGKILL"
@@ -57,7 +57,7 @@ ok_or_logs $? "after n1's restart a new session is up on both sides"
 run_ok "ping through the tunnel again" tunnel_ping burrow-n1 10.10.0.2
 bd_log_has 2 "replaces the established one"
 ok_or_logs $? "n2 logged that the new connection replaced the dead one"
-n2_rx_after=$(peer_json burrow-n2 1 | jq .rx_bytes)
+n2_rx_after=$(bd_peer_json 2 n1 | jq .rx_bytes)
 [ "$n2_rx_after" -gt "$n2_rx_before" ]
 ok $? "n2's kernel peer carried its counters into the new session" ||
 	diag "rx_bytes before the restart $n2_rx_before, after $n2_rx_after"

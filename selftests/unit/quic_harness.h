@@ -69,6 +69,7 @@ struct side {
 	bool echo;                  /* server: send every byte back, fin too */
 	uint64_t keepalive_ms;
 	uint64_t handshake_timeout_ms;
+	bool no_alpn;               /* client: send no ALPN extension (test_no_alpn) */
 	bool reconnect_once;        /* client: dial again from closed() */
 	bool abort_on_data;         /* abort the stream (code 77) on its first bytes */
 	int resets;
@@ -253,6 +254,7 @@ static void side_start(struct side *s, const char *name, uint64_t idle_ms, const
 		.handshake_timeout_ms = s->handshake_timeout_ms,
 		.keylog_path = getenv("BURROW_QUIC_TEST_KEYLOG"),
 		.alpn_override = alpn,
+		.test_no_alpn = s->no_alpn,
 	};
 
 	s->name = name;

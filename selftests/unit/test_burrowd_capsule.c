@@ -179,10 +179,13 @@ static void test_types_avoid_grease_and_standards_range(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		assert_true(types[i] > 0x3f);
-		assert_true(types[i] < 0x21 || (types[i] - 0x21) % 0x1f != 0);
+		/* RFC 9297 §5.4 reserves 0x29 * N + 0x17 (not HTTP/3's 0x1f * N + 0x21). */
+		assert_true(types[i] < 0x17 || (types[i] - 0x17) % 0x29 != 0);
 		assert_string_not_equal(burrow_capsule_type_name(types[i]), "unknown");
 	}
-	assert_string_equal(burrow_capsule_type_name(0x21), "unknown");
+	for (uint64_t n = 0; n < 1000; n++)
+		assert_false(burrow_capsule_type_known(0x29 * n + 0x17));
+	assert_string_equal(burrow_capsule_type_name(0x17), "unknown");
 }
 
 static void test_cursor_and_writer(void **state)
@@ -243,7 +246,8 @@ static void test_reader_byte_by_byte(void **state)
 	(void)state;
 	n = burrow_capsule_encode(BURROW_CAPSULE_HELLO, (const uint8_t *)"hello", 5, stream, 64);
 	ends[0] = len += (size_t)n;
-	n = burrow_capsule_encode(0x21, (const uint8_t *)"grease", 6, stream + len, 64 - len);
+	/* a greasing type (0x29 * 1 + 0x17): skipped inside the reader */
+	n = burrow_capsule_encode(0x40, (const uint8_t *)"grease", 6, stream + len, 64 - len);
 	ends[1] = len += (size_t)n;
 	n = burrow_capsule_encode(BURROW_CAPSULE_ROTATE_REQUEST, NULL, 0, stream + len, 64 - len);
 	ends[2] = len += (size_t)n;
@@ -252,7 +256,7 @@ static void test_reader_byte_by_byte(void **state)
 	for (size_t i = 0; i < len; i++) {
 		assert_int_equal(burrow_capsule_reader_push(&r, stream + i, 1), 0);
 		while ((n = burrow_capsule_reader_next(&r, &c)) == 1) {
-			assert_true(seen < 3);
+			assert_true(seen < 2);
 			types[seen++] = c.type;
 			if (c.type == BURROW_CAPSULE_HELLO)
 				assert_memory_equal(c.value, "hello", 5);
@@ -261,12 +265,12 @@ static void test_reader_byte_by_byte(void **state)
 		/* Nothing partial exactly at the end of a capsule. */
 		assert_true(burrow_capsule_reader_partial(&r) ==
 			    (i + 1 != ends[0] && i + 1 != ends[1] && i + 1 != ends[2]));
-		assert_int_equal(seen, (i + 1 >= ends[0]) + (i + 1 >= ends[1]) + (i + 1 >= ends[2]));
+		assert_int_equal(seen, (i + 1 >= ends[0]) + (i + 1 >= ends[2]));
+		assert_true(r.skipped == (i + 1 >= ends[0] + 3));	/* once its 3-byte header is in */
 	}
-	assert_int_equal(seen, 3);
+	assert_int_equal(seen, 2);
 	assert_true(types[0] == BURROW_CAPSULE_HELLO);
-	assert_true(types[1] == 0x21);
-	assert_true(types[2] == BURROW_CAPSULE_ROTATE_REQUEST);
+	assert_true(types[1] == BURROW_CAPSULE_ROTATE_REQUEST);
 	burrow_capsule_reader_free(&r);
 }
 
@@ -291,6 +295,84 @@ static void test_reader_malformed_sticks(void **state)
 	burrow_capsule_reader_free(&r);
 }
 
+/*
+ * C3: RFC 9297 §3.2: a capsule of an unknown type MUST be skipped, whatever
+ * its length. A 70000-byte one used to close the stream (-EMSGSIZE, as for a
+ * known type over 4096). Fed in 1 KiB chunks it never makes the reader
+ * buffer more than a chunk, and the capsule after it is returned.
+ */
+static void test_reader_skips_large_unknown(void **state)
+{
+	static uint8_t stream[80000];
+	struct burrow_capsule_reader r;
+	struct burrow_capsule c;
+	size_t len = 0, returned = 0, max_cap = 0;
+	int n;
+
+	(void)state;
+	len += burrow_varint_encode(0x2b0bff, stream, sizeof(stream));
+	len += burrow_varint_encode(70000, stream + len, sizeof(stream) - len);
+	memset(stream + len, 0xa5, 70000);
+	len += 70000;
+	n = burrow_capsule_encode(BURROW_CAPSULE_HELLO, (const uint8_t *)"hi", 2, stream + len,
+				  sizeof(stream) - len);
+	len += (size_t)n;
+
+	burrow_capsule_reader_init(&r);
+	for (size_t off = 0; off < len; off += 1024) {
+		size_t chunk = len - off < 1024 ? len - off : 1024;
+
+		assert_int_equal(burrow_capsule_reader_push(&r, stream + off, chunk), 0);
+		while ((n = burrow_capsule_reader_next(&r, &c)) == 1) {
+			assert_true(c.type == BURROW_CAPSULE_HELLO);
+			assert_memory_equal(c.value, "hi", 2);
+			returned++;
+		}
+		assert_int_equal(n, 0);
+		if (r.cap > max_cap)
+			max_cap = r.cap;
+	}
+	assert_int_equal(returned, 1);
+	assert_true(r.skipped == 1);
+	assert_true(max_cap <= 2048);
+	assert_false(burrow_capsule_reader_partial(&r));
+	burrow_capsule_reader_free(&r);
+
+	/* The same stream in one push: still skipped, the HELLO still returned. */
+	burrow_capsule_reader_init(&r);
+	assert_int_equal(burrow_capsule_reader_push(&r, stream, len), 0);
+	assert_int_equal(burrow_capsule_reader_next(&r, &c), 1);
+	assert_true(c.type == BURROW_CAPSULE_HELLO);
+	assert_int_equal(burrow_capsule_reader_next(&r, &c), 0);
+	burrow_capsule_reader_free(&r);
+}
+
+/*
+ * C3/C6: an unknown capsule's type and length may use non-minimal varints
+ * (RFC 9000 §16 allows them); it is skipped, not malformed. Known types
+ * stay strict (test_reader_malformed_sticks).
+ */
+static void test_reader_skips_unknown_non_minimal(void **state)
+{
+	static const uint8_t stream[] = {
+		0xc0, 0, 0, 0, 0, 0, 0, 0x17,	/* type 0x17 (grease) in 8 bytes */
+		0x40, 0x05,			/* length 5 in 2 bytes */
+		1, 2, 3, 4, 5,
+		0x80, 0x2b, 0x0b, 0x03, 0x00,	/* ROTATE_REQUEST, empty */
+	};
+	struct burrow_capsule_reader r;
+	struct burrow_capsule c;
+
+	(void)state;
+	burrow_capsule_reader_init(&r);
+	assert_int_equal(burrow_capsule_reader_push(&r, stream, sizeof(stream)), 0);
+	assert_int_equal(burrow_capsule_reader_next(&r, &c), 1);
+	assert_true(c.type == BURROW_CAPSULE_ROTATE_REQUEST);
+	assert_true(r.skipped == 1);
+	assert_int_equal(burrow_capsule_reader_next(&r, &c), 0);
+	burrow_capsule_reader_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +382,8 @@ int main(void)
 		cmocka_unit_test(test_capsule_round_trip),
 		cmocka_unit_test(test_capsule_malformed),
 		cmocka_unit_test(test_types_avoid_grease_and_standards_range),
+		cmocka_unit_test(test_reader_skips_large_unknown),
+		cmocka_unit_test(test_reader_skips_unknown_non_minimal),
 		cmocka_unit_test(test_cursor_and_writer),
 		cmocka_unit_test(test_reader_byte_by_byte),
 		cmocka_unit_test(test_reader_malformed_sticks),

@@ -223,8 +223,8 @@ static const struct bad_case bad_cases[] = {
 	{ NODE "ciphers =\n", "t.conf:3: ciphers: invalid list '': empty item" },
 	{ NODE "encapsulations = tcp\n",
 	  "t.conf:3: encapsulations: unknown value 'tcp' (known: udp, quic)" },
-	{ NODE "mtu = 100\n", "t.conf:3: mtu: invalid '100' (576-65535)" },
-	{ NODE "mtu = 70000\n", "t.conf:3: mtu: invalid '70000' (576-65535)" },
+	{ NODE "mtu = 100\n", "t.conf:3: mtu: invalid '100' (1280-65535)" },
+	{ NODE "mtu = 70000\n", "t.conf:3: mtu: invalid '70000' (1280-65535)" },
 	/* peers */
 	{ NODE "[peer b]\nendpoint = 192.0.2.1:1\n", "t.conf:3: [peer b] has no public_key (required)" },
 	{ NODE "[peer b]\n", "t.conf:3: [peer b] has no public_key (required)" },
@@ -288,6 +288,10 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:5: may_announce: invalid list '10.0.0.0/8,': empty item" },
 	{ NODE PEER_B "may_reach = auto\n",
 	  "t.conf:5: may_reach: invalid prefix 'auto': expected ADDRESS/LENGTH" },
+	{ NODE PEER_B "accept_addresses = auto\n",
+	  "t.conf:5: accept_addresses: invalid prefix 'auto': expected ADDRESS/LENGTH" },
+	{ NODE PEER_B "accept_addresses = 10.99.0.1/24\n",
+	  "t.conf:5: accept_addresses: invalid prefix '10.99.0.1/24': host bits set (did you mean '10.99.0.0/24'?)" },
 };
 
 static void test_bad_configs(void **state)
@@ -329,7 +333,7 @@ static void test_comments(void **state)
 	assert_string_equal(err, "t.conf:2: name: invalid name 'a # c' (1-63 of A-Z a-z 0-9 . _ -)");
 	assert_int_equal(burrow_config_parse_string("[node]\nname = a\nmtu = 1400;c\n", "t.conf",
 						    &cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "t.conf:3: mtu: invalid '1400;c' (576-65535)");
+	assert_string_equal(err, "t.conf:3: mtu: invalid '1400;c' (1280-65535)");
 }
 
 static void test_bom_and_crlf(void **state)
@@ -416,6 +420,7 @@ static void test_negotiation_keys(void **state)
 		"advertise_routes = 10.99.0.0/24, 10.50.0.0/16\n"
 		PEER_B
 		"request_address = auto, auto6, 10.99.0.7/32\n"
+		"accept_addresses = 10.99.0.0/24, fd99::/64\n"
 		"may_announce = 10.20.0.0/16\n";
 	struct burrow_config cfg;
 	char err[BURROW_CONFIG_ERR_MAX] = "", buf[64];
@@ -440,6 +445,9 @@ static void test_negotiation_keys(void **state)
 	burrow_prefix_format(&b->request_address.items[1], buf, sizeof(buf));
 	assert_string_equal(buf, "::/128");
 	assert_int_equal(b->may_announce.n, 1);
+	assert_int_equal(b->accept_addresses.n, 2);
+	burrow_prefix_format(&b->accept_addresses.items[1], buf, sizeof(buf));
+	assert_string_equal(buf, "fd99::/64");
 	/* Without may_reach the peer hears of every advertised route. */
 	assert_false(b->has_may_reach);
 	burrow_config_free(&cfg);

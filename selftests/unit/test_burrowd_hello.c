@@ -82,7 +82,7 @@ static void test_encode_refuses_bad_hello(void **state)
 	h = sample();
 	h.mtu = 100;
 	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
-	assert_string_equal(why, "mtu 100 outside 576-65535");
+	assert_string_equal(why, "mtu 100 outside 1280-65535");
 	h = sample();
 	h.peer_id = 0;
 	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
@@ -132,7 +132,7 @@ static void test_decode_malformed(void **state)
 	MUTATE(5, 0x11, "cipher list");	/* 17 > list maximum */
 	MUTATE(5, 0x03, "mtu");	/* eats the encap count; the mtu becomes 1 */
 	MUTATE(8, 0x11, "encapsulation list");
-	MUTATE(11, 0x40, "mtu");		/* mtu 0x008c < 576: also non-minimal */
+	MUTATE(11, 0x40, "mtu");		/* mtu 0x008c < 1280: also non-minimal */
 	MUTATE(11, 0x80, "mtu");		/* 4-byte varint 0x8c0102 */
 	MUTATE(13, 0x05, "connection id count");
 	MUTATE(14, 0x00, "connection id length");
@@ -149,7 +149,7 @@ static void test_decode_skips_unknown_and_duplicates(void **state)
 		0x01,
 		0x04, 0x09, 0x01, 0x01, 0x25,	/* unknown 9, aes-128 twice, unknown 37 */
 		0x01, 0x00,
-		0x44, 0x00,		/* mtu 1024 */
+		0x45, 0x00,		/* mtu 1280 */
 		0x00,
 	};
 	struct burrow_hello h;
@@ -160,8 +160,38 @@ static void test_decode_skips_unknown_and_duplicates(void **state)
 	assert_true(h.version == 2);
 	assert_int_equal(h.n_ciphers, 1);
 	assert_int_equal(h.ciphers[0], 1);
-	assert_int_equal(h.mtu, 1024);
+	assert_int_equal(h.mtu, 1280);
 	assert_int_equal(h.n_cids, 0);
+}
+
+/*
+ * C4: a peer's HELLO may not ask for a tunnel MTU below 1280 (RFC 9484
+ * §7.2): it would set the shared device MTU below what IPv6 needs, for
+ * every other session too. 576 used to be accepted.
+ */
+static void test_decode_mtu_below_1280_refused(void **state)
+{
+	static const uint8_t base[] = {
+		0x01, 0x01, 'x', 0x01, 0x01, 0x01, 0x01, 0x00,
+		0x44, 0xff,		/* mtu 1279 */
+		0x00,
+	};
+	uint8_t b[sizeof(base)];
+	struct burrow_hello h;
+	char why[128] = "";
+
+	(void)state;
+	memcpy(b, base, sizeof(b));
+	assert_int_equal(burrow_hello_decode(b, sizeof(b), &h, why, sizeof(why)), -EBADMSG);
+	assert_string_equal(why, "mtu 1279 outside 1280-65535");
+	b[8] = 0x42;
+	b[9] = 0x40;		/* 576 */
+	assert_int_equal(burrow_hello_decode(b, sizeof(b), &h, why, sizeof(why)), -EBADMSG);
+	assert_string_equal(why, "mtu 576 outside 1280-65535");
+	b[8] = 0x45;
+	b[9] = 0x00;		/* 1280 */
+	assert_int_equal(burrow_hello_decode(b, sizeof(b), &h, why, sizeof(why)), 0);
+	assert_int_equal(h.mtu, 1280);
 }
 
 static void test_select_deterministic(void **state)
@@ -261,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_encode_refuses_bad_hello),
 		cmocka_unit_test(test_decode_malformed),
 		cmocka_unit_test(test_decode_skips_unknown_and_duplicates),
+		cmocka_unit_test(test_decode_mtu_below_1280_refused),
 		cmocka_unit_test(test_select_deterministic),
 		cmocka_unit_test(test_select_refusals),
 		cmocka_unit_test(test_names),

@@ -26,8 +26,157 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include <nettle/hmac.h>
+
+#include "keysched.h"
 #include "quic.h"
 #include "quic_harness.h"
+
+/*
+ * RFC 8446 §7.5 TLS-Exporter written out here with nettle's HMAC, apart
+ * from GnuTLS's gnutls_prf_rfc5705, to check burrow's exporter labels
+ * (audit S2: RFC 5705 §4, unregistered labels begin with "EXPERIMENTAL").
+ * hash_len 32: SHA-256, 48: SHA-384.
+ */
+static void hmac_any(size_t hash_len, const uint8_t *key, size_t key_len, const uint8_t *a,
+		     size_t a_len, const uint8_t *b, size_t b_len, uint8_t *out)
+{
+	if (hash_len == 32) {
+		struct hmac_sha256_ctx ctx;
+
+		hmac_sha256_set_key(&ctx, key_len, key);
+		hmac_sha256_update(&ctx, a_len, a);
+		hmac_sha256_update(&ctx, b_len, b);
+		hmac_sha256_digest(&ctx, 32, out);
+	} else {
+		struct hmac_sha384_ctx ctx;
+
+		hmac_sha384_set_key(&ctx, key_len, key);
+		hmac_sha384_update(&ctx, a_len, a);
+		hmac_sha384_update(&ctx, b_len, b);
+		hmac_sha384_digest(&ctx, 48, out);
+	}
+}
+
+static void hash_any(size_t hash_len, const uint8_t *data, size_t len, uint8_t *out)
+{
+	assert_int_equal(gnutls_hash_fast(hash_len == 32 ? GNUTLS_DIG_SHA256 : GNUTLS_DIG_SHA384,
+					  data, len, out), 0);
+}
+
+/* HKDF-Expand-Label(secret, label, ctx, out_len), out_len <= hash_len. */
+static void expand_label(size_t hash_len, const uint8_t *secret, const char *label,
+			 const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
+{
+	uint8_t info[2 + 1 + 255 + 1 + 64 + 1], t[48];
+	size_t n = 0, label_len = strlen(label);
+
+	info[n++] = (uint8_t)(out_len >> 8);
+	info[n++] = (uint8_t)out_len;
+	info[n++] = (uint8_t)(6 + label_len);
+	memcpy(info + n, "tls13 ", 6);
+	n += 6;
+	memcpy(info + n, label, label_len);
+	n += label_len;
+	info[n++] = (uint8_t)ctx_len;
+	memcpy(info + n, ctx, ctx_len);
+	n += ctx_len;
+	info[n++] = 1;		/* HKDF-Expand block counter: one block is enough */
+	hmac_any(hash_len, secret, hash_len, info, n, NULL, 0, t);
+	memcpy(out, t, out_len);
+}
+
+static void tls13_exporter(size_t hash_len, const uint8_t *secret, const char *label,
+			   const uint8_t *context, size_t context_len, uint8_t out[32])
+{
+	uint8_t empty_hash[48], ctx_hash[48], derived[48];
+
+	hash_any(hash_len, NULL, 0, empty_hash);
+	expand_label(hash_len, secret, label, empty_hash, hash_len, derived, hash_len);
+	hash_any(hash_len, context, context_len, ctx_hash);
+	expand_label(hash_len, derived, "exporter", ctx_hash, hash_len, out, 32);
+}
+
+static void unhex(const char *hex, uint8_t *out, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned int b;
+
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &b), 1);
+		out[i] = (uint8_t)b;
+	}
+}
+
+/*
+ * S2: the labels are EXPERIMENTAL-prefixed (RFC 5705 §4), and what the live
+ * connection exports under BURROW_KEYSCHED_*_LABEL is RFC 8446 §7.5 over
+ * exactly those strings. Known answers first: computed independently with
+ * Python's hmac/hashlib (HKDF-Expand-Label as in RFC 8446 §7.1) for an
+ * exporter secret of bytes 0, 1, 2, ...
+ */
+static void test_exporter_labels_experimental(void **state)
+{
+	static const uint8_t gen1[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const struct {
+		size_t hash_len;
+		const char *data_keys, *hp;
+	} kat[] = {
+		{ 32, "606bde9edf8e797d161a3c02dababec4b4e23357ccf6cc07400c279bb333129d",
+		      "4af1839b7bfe34557471c52fda351ebe987a74551ffcb9a32e325ff818a5ff24" },
+		{ 48, "10ee4fbd0052008026deb9de8849080fdaf325dbc1ba469e9cc953cf25887c8d",
+		      "f6f8ed0639105bd82889b3eeec307f8c8a9a6db94118962931e4300ad0bd98bb" },
+	};
+	char path[] = "/tmp/burrow-exporter-XXXXXX", line[512], label[64], rnd[80], sec[128];
+	char exporter_hex[128] = "";
+	uint8_t secret[48], want[32], got[32];
+	size_t secret_len = 0;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_string_equal(BURROW_KEYSCHED_EXPORTER_LABEL, "EXPERIMENTAL-burrow/1 data keys");
+	assert_string_equal(BURROW_KEYSCHED_HP_EXPORTER_LABEL,
+			    "EXPERIMENTAL-burrow/1 header protection");
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < kat[k].hash_len; i++)
+			secret[i] = (uint8_t)i;
+		tls13_exporter(kat[k].hash_len, secret, BURROW_KEYSCHED_EXPORTER_LABEL, gen1, 8, got);
+		unhex(kat[k].data_keys, want, 32);
+		assert_memory_equal(got, want, 32);
+		tls13_exporter(kat[k].hash_len, secret, BURROW_KEYSCHED_HP_EXPORTER_LABEL,
+			       (const uint8_t *)"", 0, got);
+		unhex(kat[k].hp, want, 32);
+		assert_memory_equal(got, want, 32);
+	}
+
+	/* The live connection: its EXPORTER_SECRET from the key log. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	setenv("BURROW_QUIC_TEST_KEYLOG", path, 1);
+	handshake();
+	unsetenv("BURROW_QUIC_TEST_KEYLOG");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %79s %127s", label, rnd, sec) == 3 &&
+		    !strcmp(label, "EXPORTER_SECRET"))
+			snprintf(exporter_hex, sizeof(exporter_hex), "%s", sec);
+	fclose(f);
+	unlink(path);
+	secret_len = strlen(exporter_hex) / 2;
+	assert_true(secret_len == 32 || secret_len == 48);
+	unhex(exporter_hex, secret, secret_len);
+	tls13_exporter(secret_len, secret, "EXPERIMENTAL-burrow/1 data keys", gen1, 8, want);
+	assert_int_equal(burrow_quic_export(client_side.conn, BURROW_KEYSCHED_EXPORTER_LABEL, gen1,
+					    8, got, 32), 0);
+	assert_memory_equal(got, want, 32);
+	tls13_exporter(secret_len, secret, "EXPERIMENTAL-burrow/1 header protection",
+		       (const uint8_t *)"", 0, want);
+	assert_int_equal(burrow_quic_export(server_side.conn, BURROW_KEYSCHED_HP_EXPORTER_LABEL,
+					    (const uint8_t *)"", 0, got, 32), 0);
+	assert_memory_equal(got, want, 32);
+}
 
 static void test_handshake_and_exporter(void **state)
 {
@@ -335,6 +484,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_and_exporter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exporter_labels_experimental, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_echo_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_stream_to_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_echo, setup, teardown),

@@ -95,6 +95,28 @@ static void test_alpn_mismatch(void **state)
 	assert_int_equal(server_side.authorize_calls, 0);
 }
 
+/*
+ * Q1: a client that sends no ALPN extension at all. GnuTLS's MANDATORY
+ * flag lets the server finish the handshake; burrowd must then close with
+ * no_application_protocol (QUIC error 0x0178 = 0x100 + TLS alert 120,
+ * RFC 9001 §8.1), not INTERNAL_ERROR (0x01) as it used to.
+ */
+static void test_no_alpn_closed_with_0x0178(void **state)
+{
+	(void)state;
+	side_start(&server_side, "server", 0, NULL);
+	client_side.no_alpn = true;
+	side_start(&client_side, "client", 0, NULL);
+	connect_client(server_side.pub);
+	if (!run_until(client_closed))
+		fail_msg("client not closed; established %d/%d, server last error '%s'",
+			 client_side.established, server_side.established,
+			 burrow_quic_endpoint_last_error(server_side.ep));
+	if (!strstr(client_side.closed_reason, "TLS alert 120"))
+		fail_msg("client reason: %s", client_side.closed_reason);
+	assert_int_equal(server_side.established, 0);
+}
+
 static void test_garbage_ignored(void **state)
 {
 	struct sockaddr_in sink_addr;
@@ -302,6 +324,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_server_refuses_client_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_authorize_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alpn_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_alpn_closed_with_0x0178, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_negotiation, setup, teardown),
