@@ -109,6 +109,7 @@ fuzz_phase() {
 	local encap=$1 status before after sent started took drops user auth_sent auth_ok after_auth tx2 tx1 accounted
 	shift
 	wait_for 30 settled
+	diag "$encap: t=${SECONDS}s settled, fuzzing"
 	before=$(snapshot)
 	n2_counters >"$keydir/counters-before"
 	ip netns exec $n1 ping -q -i 0.02 10.10.0.2 >/dev/null 2>&1 &
@@ -125,6 +126,7 @@ fuzz_phase() {
 	wait "$ping_pid" 2>/dev/null
 	ping_pid=
 	wait_for 60 settled
+	diag "$encap: t=${SECONDS}s settled after the fuzz"
 	after=$(snapshot)
 	sent=$(sed -n 's/^sent //p' "$keydir/fuzz-$encap.out")
 	diag "$encap: sent ${sent:-?} in ${took}s; $(grep -E '^# ' "$keydir/fuzz-$encap.out" | tr -d '#' | tr -s ' ' | tr '\n' ',')"
@@ -146,6 +148,7 @@ fuzz_phase() {
 	ok $? "$encap: the tunnel still works"
 }
 
+diag "t=${SECONDS}s: set up"
 user_start=$(value "$(snap_ns $n2)" userspace)
 fuzz_phase udp -i 1 -k 1
 
@@ -158,6 +161,7 @@ in_ns $n1 burrow-nl peer set burrow0 id 1 encap quic local-cid $cid1 remote-cid 
 in_ns $n2 burrow-nl peer set burrow0 id 1 encap quic local-cid $cid2 remote-cid $cid1
 tunnel_ping $n1 10.10.0.2 >/dev/null
 ok $? "quic: tunnel is up"
+diag "t=${SECONDS}s: quic set up"
 fuzz_phase quic -i 1 -k 1 -c $cid2
 
 user_end=$(value "$(snap_ns $n2)" userspace)
