@@ -17,7 +17,7 @@ seed=${BURROW_FUZZ_SEED:-$(( ($(date +%s) << 16) ^ $$ ))}
 # Messages per caller. The debug kernel (KASAN, lockdep) is far slower per
 # message under TCG; the total stays >= 20,000 on both.
 case "$(uname -r)" in
-*burrow-debug*) counts=(10000 3000 3000 4000) ;;
+*burrow-debug*) counts=(8000 4000 4000 4000) ;;
 *) counts=(12000 3000 3000 4000) ;;
 esac
 modes=(root uid userns userns-netns)
