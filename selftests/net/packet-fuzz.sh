@@ -14,14 +14,14 @@
 # that did not authenticate, plus authentic ones dropped after
 # authentication (drop_bad_inner, drop_source_not_allowed, which a forged
 # datagram cannot reach), plus n2's own transmit drops (its tx_dropped).
-# Authentic datagrams are n1's key tx-packets; authenticated ones are n2's
-# key rx-packets. The drainer must have read exactly rx_to_userspace's
+# Authentic datagrams are n1's peer tx packets (those handed to the UDP
+# socket); authenticated ones are n2's key rx-packets. The drainer must have read exactly rx_to_userspace's
 # growth. The harness fails the run on any KASAN/WARN/oops; the tunnel must
 # still carry pings afterwards. BURROW_FUZZ_SEED=N reruns a seed.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/quic.sh"
-plan 11
+plan 12
 
 seed=${BURROW_FUZZ_SEED:-$(( ($(date +%s) << 16) ^ $$ ))}
 # Datagrams per encapsulation: 50,000 each (100,000 per run) on the distro
@@ -64,8 +64,10 @@ ok $? "the tunnel works over the drainer's socket"
 
 # snap_ns NS: one namespace's counts, NAME VALUE per line, in one process
 # (spawning is slow under TCG): the sum of the drop counters, rx_to_userspace,
-# the drops only authentic packets can reach, the device's tx_dropped, and
-# the primary key's tx-packets and rx-packets.
+# the drops only authentic packets can reach, the device's tx_dropped, the
+# primary key's rx-packets (authenticated) and peer 1's tx packets (handed
+# to the UDP socket: a packet dropped after it got its key counter is not
+# in them, so they count exactly the authentic datagrams sent).
 snap_ns() {
 	ip netns exec "$1" bash -c '
 		cd /sys/class/net/burrow0 || exit 1
@@ -77,7 +79,8 @@ snap_ns() {
 		echo "after_auth $((a + b))"
 		read -r v <statistics/tx_dropped; echo "tx_dropped $v"
 		burrow-nl key show burrow0 peer 1 slot primary |
-			sed -n -e "s/^ *tx-packets /tx_packets /p" -e "s/^ *rx-packets /rx_packets /p"'
+			sed -n -e "s/^ *rx-packets /rx_packets /p"
+		burrow-nl -j peer show burrow0 id 1 | jq -r "\"peer_tx_packets \(.[0].tx_packets)\""'
 }
 # Column 2 of /proc/net/softnet_stat (hex, per CPU): backlog overflows.
 softnet_dropped() {
@@ -95,13 +98,24 @@ snapshot() {
 }
 n2_counters() { in_ns $n2 bash -c 'cd /sys/class/net/burrow0/burrow && grep . drop_* rx_*' | sort; }
 value() { sed -n "s/^$2 //p" <<<"$1"; }
-# Counters settle when the crypt workers and NAPI have finished the backlog.
+# Packets in the peers' pipeline queues on both nodes, from debugfs (which
+# ip netns exec does not show: it is read here, in the initial netns).
+debugfs_peers() {
+	echo "/sys/kernel/debug/burrow/burrow0@$(ip netns exec "$1" readlink /proc/self/ns/net | tr -dc 0-9)/peers"
+}
+queued() {
+	cat "$peers1" "$peers2" | sed -n 's/^  queued tx \([0-9]*\) rx \([0-9]*\).*/\1 \2/p' |
+		awk '{ s += $1 + $2 } END { print s + 0 }'
+}
+# Counters settle when nothing is queued on either node (n1 counts a packet
+# when it gets its counter, before it is sent) and n2's counts hold still.
 settled() {
 	local a b
-	a=$(snapshot)
-	sleep 0.5
-	b=$(snapshot)
-	[ "$a" = "$b" ]
+	[ "$(queued)" = 0 ] || return 1
+	a=$(snap_ns $n2)
+	sleep 0.3
+	b=$(snap_ns $n2)
+	[ "$a" = "$b" ] && [ "$(queued)" = 0 ]
 }
 
 # fuzz_phase ENCAP ARGS...: fuzz under ping, then check the accounting.
@@ -133,7 +147,7 @@ fuzz_phase() {
 	d() { echo $(( $(value "$after" "$1") - $(value "$before" "$1") )); }
 	drops=$(d n2_drops) user=$(d n2_userspace) after_auth=$(d n2_after_auth)
 	tx2=$(d n2_tx_dropped) tx1=$(d n1_tx_dropped)
-	auth_sent=$(d n1_tx_packets) auth_ok=$(d n2_rx_packets)
+	auth_sent=$(d n1_peer_tx_packets) auth_ok=$(d n2_rx_packets)
 	accounted=$((drops + user - tx2 - (auth_sent - auth_ok) - after_auth))
 	diag "$encap: drops +$drops, rx_to_userspace +$user, n2 tx drops +$tx2," \
 		"authentic sent $auth_sent, authenticated $auth_ok, dropped after authentication $after_auth," \
@@ -148,6 +162,10 @@ fuzz_phase() {
 	ok $? "$encap: the tunnel still works"
 }
 
+peers1=$(debugfs_peers $n1)
+peers2=$(debugfs_peers $n2)
+grep -q "queued tx" "$peers1" && grep -q "queued tx" "$peers2"
+ok $? "debugfs shows both nodes' pipeline queues"
 diag "t=${SECONDS}s: set up"
 user_start=$(value "$(snap_ns $n2)" userspace)
 fuzz_phase udp -i 1 -k 1
