@@ -282,3 +282,19 @@ $(QUIC_READER): selftests/quic-decoder/quic-reader.c $(LIB)
 quic-tshark-check:
 	bash selftests/quic-decoder/tshark-check.sh $(BUILD)/vm-$(KERNEL).log
 	bash selftests/quic-decoder/tshark-control-check.sh $(BUILD)/vm-$(KERNEL).log
+
+# burrow-genl-fuzz and burrow-pkt-fuzz: the kernel fuzzers of the VM suite
+# (selftests/net/genl-fuzz.sh, selftests/net/packet-fuzz.sh). Both go into
+# the VM image.
+GENL_FUZZ := $(BUILD)/burrow-genl-fuzz
+PKT_FUZZ := $(BUILD)/burrow-pkt-fuzz
+
+userspace: $(GENL_FUZZ) $(PKT_FUZZ)
+
+$(GENL_FUZZ): selftests/fuzz-kernel/genl-fuzz.c netlink/uapi/linux/burrow.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(MNL_LIBS)
+
+$(PKT_FUZZ): selftests/fuzz-kernel/packet-fuzz.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(LIB) $(MNL_LIBS)
