@@ -88,6 +88,8 @@ struct burrow_peer {
 	struct burrow_endpoint endpoint;
 	struct dst_cache dst_cache;
 	bool endpoint_pinned;
+	/* jiffies | 1 of the last roam, 0 = never; written by the NAPI poll only. */
+	unsigned long roamed_at;
 	u8 encap;
 
 	/* 0 = use the device default (read at expiry time). */

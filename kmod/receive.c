@@ -122,15 +122,29 @@ static bool burrow_receive_inner(struct sk_buff *skb, int *family, const void **
 	return true;
 }
 
+/*
+ * A peer's endpoint moves at most once per BURROW_ROAM_INTERVAL: each move
+ * costs a dst_cache reset and a GFP_ATOMIC multicast event, and a source
+ * that flaps (NAT rebinding, multipath) must not buy one per packet. A
+ * packet from yet another address inside the interval is still delivered;
+ * the next highest-numbered packet after it moves the endpoint.
+ */
+#define BURROW_ROAM_INTERVAL	(HZ / 10)
+
+/* From the peer's NAPI poll, the only writer of roamed_at. */
 static void burrow_receive_roam(struct burrow_peer *peer, const struct burrow_endpoint *source)
 {
 	struct burrow_endpoint current_endpoint;
+	unsigned long last = READ_ONCE(peer->roamed_at);
 
 	if (READ_ONCE(peer->endpoint_pinned))
 		return;
 	burrow_peer_get_endpoint(peer, &current_endpoint);
 	if (burrow_endpoint_equal(&current_endpoint, source))
 		return;
+	if (last && time_before(jiffies, last + BURROW_ROAM_INTERVAL))
+		return;
+	WRITE_ONCE(peer->roamed_at, jiffies | 1);
 	burrow_peer_set_endpoint(peer, source);
 	burrow_event_endpoint_changed(peer, source);
 }
