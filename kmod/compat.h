@@ -6,8 +6,6 @@
  * module tests kernel version numbers.
  *
  * Known churn tracked here:
- *  - genl_family.resv_start_op (6.1): reserved header bytes are validated
- *    for commands below it; every burrow command is new, so validate all.
  *  - genl_split_ops (6.2): burrow keeps using struct genl_ops, which newer
  *    kernels still accept, so no shim is needed for it.
  *  - udp_tunnel_xmit_skb() and udp_tunnel6_xmit_skb() gained a trailing
@@ -15,12 +13,6 @@
  */
 #ifndef _BURROW_COMPAT_H
 #define _BURROW_COMPAT_H
-
-#ifdef BURROW_HAVE_GENL_RESV_START_OP
-#define BURROW_COMPAT_GENL_RESV_START_OP(op)	.resv_start_op = (op),
-#else
-#define BURROW_COMPAT_GENL_RESV_START_OP(op)
-#endif
 
 #include <net/udp_tunnel.h>
 

@@ -400,7 +400,6 @@ struct genl_family burrow_genl_family __ro_after_init = {
 	.mcgrps		= burrow_genl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(burrow_genl_mcgrps),
 	BURROW_MCAST_BIND
-	BURROW_COMPAT_GENL_RESV_START_OP(BURROW_CMD_MAX + 1)
 };
 
 int __init burrow_genl_init(void)
