@@ -717,6 +717,11 @@ const uint8_t *burrow_quic_peer_public_key(const struct burrow_quic_conn *c)
 	return c->have_peer_key ? c->peer_key : NULL;
 }
 
+uint64_t burrow_quic_pto_ns(const struct burrow_quic_conn *c)
+{
+	return ngtcp2_conn_get_pto(c->conn);
+}
+
 const struct sockaddr *burrow_quic_remote_addr(const struct burrow_quic_conn *c, socklen_t *len)
 {
 	const ngtcp2_path *path = ngtcp2_conn_get_path(c->conn);

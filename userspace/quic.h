@@ -184,6 +184,8 @@ int burrow_quic_stream_abort(struct burrow_quic_conn *conn, int64_t stream_id,
 /* Bytes queued on the stream and not yet acknowledged by the peer (0 for
  * unknown or finished streams). */
 size_t burrow_quic_stream_unacked(const struct burrow_quic_conn *conn, int64_t stream_id);
+/* The connection's current probe timeout (RFC 9002 §6.2.1), in ns. */
+uint64_t burrow_quic_pto_ns(const struct burrow_quic_conn *conn);
 /* Replace the conn_user pointer passed to later callbacks. */
 void burrow_quic_set_user(struct burrow_quic_conn *conn, void *conn_user);
 /* The endpoint's own raw public key (32 bytes), derived from the private key. */

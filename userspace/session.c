@@ -789,14 +789,29 @@ static void session_timer_retry(void *arg)
 			    s->d->settings.retry_ms * BURROW_NSEC_PER_MSEC);
 }
 
+/*
+ * How long the previous key stays for packets still in flight: the
+ * configured grace, or three probe timeouts of the control connection if
+ * that is longer (RFC 9001 §6.5). Data packets share the path, and the
+ * sender's queues, with the control connection, so a slow or loaded path
+ * that stretches the PTO stretches their delay too; a fixed 1 s turned
+ * late old-key packets into drop_no_key on a loaded host.
+ */
+static uint64_t old_key_grace_ns(const struct burrowd_session *s)
+{
+	uint64_t grace = s->d->settings.old_key_grace_ms * BURROW_NSEC_PER_MSEC;
+	uint64_t pto3 = s->conn ? 3 * burrow_quic_pto_ns(s->conn) : 0;
+
+	return pto3 > grace ? pto3 : grace;
+}
+
 static void rotation_done(struct burrowd_session *s, uint64_t generation)
 {
 	s->generation = generation;
 	s->last_rotation_ns = burrow_now_ns();
 	s->rotations++;
 	s->old_key_pending = true;
-	burrow_timer_arm_in(s->d->loop, &s->old_key_timer,
-			    s->d->settings.old_key_grace_ms * BURROW_NSEC_PER_MSEC);
+	burrow_timer_arm_in(s->d->loop, &s->old_key_timer, old_key_grace_ns(s));
 	note_generation(s);
 }
 
