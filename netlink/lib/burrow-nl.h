@@ -289,6 +289,9 @@ struct burrow_nl_key {
 	uint32_t soft_limit_seconds;
 	uint32_t hard_limit_seconds;
 	uint8_t limit_reached;			/* 0 none, 1 soft, 2 hard */
+	/* RFC 9001 §6.6; 0 from a kernel that does not report them. */
+	uint64_t integrity_limit;		/* failures allowed before refusal */
+	uint64_t rx_auth_failures;		/* packets that failed authentication */
 };
 
 /* limit_reached values. */

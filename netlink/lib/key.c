@@ -221,6 +221,12 @@ static const struct burrow_nl_attr_policy keyconf_policy[BURROW_A_KEYCONF_MAX + 
 	[BURROW_A_KEYCONF_LIMIT_REACHED] = {
 		.name = "limit-reached", .type = MNL_TYPE_U8, .required = true,
 	},
+	[BURROW_A_KEYCONF_INTEGRITY_LIMIT] = {
+		.name = "integrity-limit", .type = MNL_TYPE_U64,
+	},
+	[BURROW_A_KEYCONF_RX_AUTH_FAILURES] = {
+		.name = "rx-auth-failures", .type = MNL_TYPE_U64,
+	},
 };
 
 static const struct burrow_nl_attr_set keyconf_set = {
@@ -270,6 +276,10 @@ int burrow_nl_key_parse(const struct nlmsghdr *nlh, struct burrow_nl_key *key,
 	parsed.hard_limit_packets = mnl_attr_get_u64(attrs[BURROW_A_KEYCONF_HARD_LIMIT_PACKETS]);
 	parsed.soft_limit_seconds = mnl_attr_get_u32(attrs[BURROW_A_KEYCONF_SOFT_LIMIT_SECONDS]);
 	parsed.hard_limit_seconds = mnl_attr_get_u32(attrs[BURROW_A_KEYCONF_HARD_LIMIT_SECONDS]);
+	if (attrs[BURROW_A_KEYCONF_INTEGRITY_LIMIT])
+		parsed.integrity_limit = mnl_attr_get_u64(attrs[BURROW_A_KEYCONF_INTEGRITY_LIMIT]);
+	if (attrs[BURROW_A_KEYCONF_RX_AUTH_FAILURES])
+		parsed.rx_auth_failures = mnl_attr_get_u64(attrs[BURROW_A_KEYCONF_RX_AUTH_FAILURES]);
 	*key = parsed;
 	return 0;
 }

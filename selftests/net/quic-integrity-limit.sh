@@ -62,8 +62,9 @@ ok $? "failure $((limit + 1)) raised a key-hard-limit event for key id $key_id (
 kill $monitor
 grep -q "rx auth failures $((limit + 1)) (integrity limit $limit), refused" "$dir/peers"
 ok $? "debugfs shows the count, the limit and the refusal"
-is "$(in_ns $n2 burrow-nl -j key show burrow0 peer 1 slot primary | jq -r '.[0].limit_reached')" hard \
-	"key-get reports the hard limit reached"
+is "$(in_ns $n2 burrow-nl -j key show burrow0 peer 1 slot primary |
+	jq -r '.[0] | "\(.limit_reached) \(.rx_auth_failures) \(.integrity_limit)"')" "hard $((limit + 1)) $limit" \
+	"key-get reports the hard limit reached, the failures and the limit"
 
 # An authentic packet for the key, sealed by the independent encoder with
 # n1's real send key, is refused now, and so is n1's traffic.

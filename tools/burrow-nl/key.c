@@ -350,6 +350,8 @@ void key_print_text(FILE *out, const struct burrow_nl_key *keys, size_t count)
 			key->soft_limit_seconds);
 		fprintf(out, "  hard-limit %" PRIu64 " packets %us\n", key->hard_limit_packets,
 			key->hard_limit_seconds);
+		fprintf(out, "  rx-auth-failures %" PRIu64 " of %" PRIu64 "\n", key->rx_auth_failures,
+			key->integrity_limit);
 		fprintf(out, "  limit-reached %s\n", cli_limit_name(key->limit_reached));
 	}
 }
@@ -360,12 +362,13 @@ void key_print_json_fields(FILE *out, const struct burrow_nl_key *key)
 		"\"age_seconds\":%u,\"tx_packets\":%" PRIu64 ",\"rx_packets\":%" PRIu64
 		",\"rx_max_counter\":%" PRIu64 ",\"soft_limit_packets\":%" PRIu64
 		",\"hard_limit_packets\":%" PRIu64 ",\"soft_limit_seconds\":%u"
-		",\"hard_limit_seconds\":%u,\"limit_reached\":\"%s\"",
+		",\"hard_limit_seconds\":%u,\"integrity_limit\":%" PRIu64
+		",\"rx_auth_failures\":%" PRIu64 ",\"limit_reached\":\"%s\"",
 		key->peer_id, cli_slot_name(key->slot), key->key_id,
 		cli_cipher_name(key->cipher), key->age_seconds, key->tx_packets,
 		key->rx_packets, key->rx_max_counter, key->soft_limit_packets,
 		key->hard_limit_packets, key->soft_limit_seconds, key->hard_limit_seconds,
-		cli_limit_name(key->limit_reached));
+		key->integrity_limit, key->rx_auth_failures, cli_limit_name(key->limit_reached));
 }
 
 void key_print_json(FILE *out, const struct burrow_nl_key *keys, size_t count)
