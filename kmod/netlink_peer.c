@@ -652,7 +652,9 @@ out_unlock:
  * prefix by value (family, address, length), so a prefix freed in between
  * is simply not found.
  *
- * The device is resolved once, in .start, and held (dev_hold) until .done:
+ * The device is resolved once, in the first round (not in .start: 6.1's
+ * netlink core gives .start no extack, so its refusals would reach the
+ * caller without a message), and held (dev_hold) until .done:
  * every round works on the same device even if another one takes its name
  * or ifindex meanwhile, and a device deleted mid-dump is seen as dead
  * (burrow_nl_lock() refuses it) instead of being looked up in freed tables.
@@ -674,19 +676,11 @@ struct burrow_nl_peer_dump {
 
 int burrow_nl_peer_get_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *dump_info = genl_dumpit_info(cb);
 	struct burrow_nl_peer_dump *state;
-	struct burrow_device *bdev;
 
-	bdev = burrow_nl_device_get(sock_net(cb->skb->sk), dump_info->attrs, cb->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
 	state = kzalloc(sizeof(*state), GFP_KERNEL);
-	if (!state) {
-		dev_put(bdev->dev);
+	if (!state)
 		return -ENOMEM;
-	}
-	state->bdev = bdev;
 	cb->args[0] = (long)state;
 	return 0;
 }
@@ -696,7 +690,8 @@ int burrow_nl_peer_get_dump_done(struct netlink_callback *cb)
 	struct burrow_nl_peer_dump *state = (struct burrow_nl_peer_dump *)cb->args[0];
 
 	if (state) {
-		dev_put(state->bdev->dev);
+		if (state->bdev)
+			dev_put(state->bdev->dev);
 		kfree(state);
 		cb->args[0] = 0;
 	}
@@ -707,12 +702,22 @@ int burrow_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct burrow_nl_peer_dump *state = (struct burrow_nl_peer_dump *)cb->args[0];
 	struct burrow_allowedips_node *cursor = NULL;
-	struct burrow_device *bdev = state->bdev;
+	struct burrow_device *bdev;
 	struct burrow_peer *peer;
 	int ret = 0, filled = 0;
 
 	if (state->done)
 		return 0;
+	if (!state->bdev) {
+		bdev = burrow_nl_device_get(sock_net(cb->skb->sk), genl_dumpit_info(cb)->attrs,
+					    cb->extack);
+		if (IS_ERR(bdev)) {
+			state->done = true;
+			return PTR_ERR(bdev);
+		}
+		state->bdev = bdev;
+	}
+	bdev = state->bdev;
 	ret = burrow_nl_lock(bdev, cb->extack);
 	if (ret) {
 		state->done = true;
