@@ -176,6 +176,23 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 		params->encrypt_hp_key = nla_data(attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY]);
 		params->decrypt_hp_key = nla_data(attrs[BURROW_A_KEYCONF_DECRYPT_HP_KEY]);
 	}
+	/*
+	 * One key or one IV for both directions: both sides would then seal
+	 * with the same nonces (keystream reuse; with GCM, forgeries), and
+	 * with tx-id = id the peer would take its own packets, reflected
+	 * back, for the other side's. The policy makes both IVs
+	 * BURROW_AEAD_IV_LEN bytes long.
+	 */
+	if (!crypto_memneq(params->encrypt_key, params->decrypt_key, params->key_len)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_DECRYPT_KEY],
+				    "decrypt-key equals encrypt-key: each direction needs its own key");
+		return -EINVAL;
+	}
+	if (!crypto_memneq(params->encrypt_iv, params->decrypt_iv, BURROW_AEAD_IV_LEN)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_DECRYPT_IV],
+				    "decrypt-iv equals encrypt-iv: each direction needs its own IV");
+		return -EINVAL;
+	}
 	if (attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS])
 		params->limits.soft_packets = nla_get_u64(attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS]);
 	if (attrs[BURROW_A_KEYCONF_HARD_LIMIT_PACKETS])
@@ -190,6 +207,38 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 		/* why is a string literal, as NL_SET_ERR_MSG requires. */
 		if (extack)
 			extack->_msg = why;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The peer's other slot must not hold this key generation again: a key
+ * installed anew sends from counter 0, so the other slot's key and IV would
+ * repeat every nonce that slot has sealed with, and receiving would start a
+ * fresh replay window under a key whose packets were already accepted.
+ *
+ * The kernel keeps no copy of the raw keys (they live only in the crypto
+ * API's transform contexts, see crypto.c), but it keeps each direction's
+ * IV, and a generation's key and IV are derived together (burrowd expands
+ * both from one secret per direction and generation), so the IV stands for
+ * the generation. This refuses the same IV under another key too, which a
+ * sound key schedule produces only with negligible probability.
+ */
+static int burrow_nl_key_check_other(const struct burrow_key *other,
+				     const struct burrow_key_params *params,
+				     struct nlattr **attrs, struct netlink_ext_ack *extack)
+{
+	if (!other)
+		return 0;
+	if (burrow_aead_iv_equal(other->tx, params->encrypt_iv)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_ENCRYPT_IV],
+				    "encrypt-iv is the one the peer's other slot sends with");
+		return -EINVAL;
+	}
+	if (burrow_aead_iv_equal(other->rx, params->decrypt_iv)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_DECRYPT_IV],
+				    "decrypt-iv is the one the peer's other slot receives with");
 		return -EINVAL;
 	}
 	return 0;
@@ -253,6 +302,9 @@ int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -EEXIST;
 		goto out_end;
 	}
+	ret = burrow_nl_key_check_other(other, &params, attrs, info->extack);
+	if (ret)
+		goto out_end;
 	ret = burrow_nl_key_check_quic(peer, other, &params, attrs, info->extack);
 	if (ret)
 		goto out_end;
