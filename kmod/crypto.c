@@ -41,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <crypto/aead.h>
+#include <crypto/algapi.h>
 #include <crypto/internal/simd.h>
 #include <asm/simd.h>
 
@@ -315,6 +316,11 @@ void burrow_aead_destroy(struct burrow_aead *aead)
 		crypto_free_aead(aead->tfm);
 	memzero_explicit(aead->iv, sizeof(aead->iv));
 	kfree(aead);
+}
+
+bool burrow_aead_iv_equal(const struct burrow_aead *aead, const u8 iv[BURROW_AEAD_IV_LEN])
+{
+	return !crypto_memneq(aead->iv, iv, BURROW_AEAD_IV_LEN);
 }
 
 enum burrow_cipher burrow_aead_cipher(const struct burrow_aead *aead)

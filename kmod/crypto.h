@@ -98,6 +98,14 @@ int burrow_aead_open(struct burrow_aead *aead, struct sk_buff *skb,
 enum burrow_cipher burrow_aead_cipher(const struct burrow_aead *aead);
 
 /*
+ * Whether @aead was created with @iv, compared in constant time. The IV is
+ * the only part of a direction's key material burrow keeps outside the
+ * crypto API's transform contexts; key-new compares it to refuse a key
+ * generation installed twice (netlink_key.c).
+ */
+bool burrow_aead_iv_equal(const struct burrow_aead *aead, const u8 iv[BURROW_AEAD_IV_LEN]);
+
+/*
  * Crypto API driver names, for debugfs. burrow_aead_driver_name() is the
  * implementation used when SIMD registers are usable;
  * burrow_aead_fallback_driver_name() is the one used otherwise (the same

@@ -319,6 +319,47 @@ out_put_dev:
 	return ret;
 }
 
+/*
+ * key-new's outer policy, written by hand rather than generated: it takes
+ * every attribute of the family without looking inside, so that the
+ * genetlink core refuses no well-formed key-new before the handler runs,
+ * and the op has no GENL_UNS_ADMIN_PERM, so the core does not refuse it
+ * for lack of privilege either. A request the core refuses never reaches
+ * burrow_nl_key_new_doit() and keeps its key material in the request skb,
+ * which the error ACK echoes back to the sender (unless it set
+ * NETLINK_CAP_ACK) and which is freed unwiped. The handler does both
+ * checks itself instead: CAP_NET_ADMIN over the device's netns as
+ * GENL_UNS_ADMIN_PERM would (-EPERM), then a strict parse with the
+ * generated burrow_key_new_do_nl_policy, and it wipes every keyconf nest
+ * on every exit.
+ *
+ * With resv_start_op 0 the core still parses this policy strictly, so it
+ * refuses, unwiped, only requests that are not well-formed netlink: an
+ * attribute type the family does not have, bytes left after the last
+ * attribute, a nested attribute without NLA_F_NESTED (or another with
+ * it), a nest shorter than an attribute header, and a genl header with
+ * reserved bits or flags set.
+ */
+static const struct nla_policy burrow_key_new_outer_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_DEFAULT_KEEPALIVE] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_SOCKET_FD] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_SOCKET_DETACH] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_SOCKET_FAMILY] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_LISTEN_PORT] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_PEER_COUNT] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_GENERATION] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_PEER] = { .type = NLA_NESTED },
+	[BURROW_A_DEV_KEYCONF] = { .type = NLA_NESTED },
+	[BURROW_A_DEV_STATS] = { .type = NLA_NESTED },
+	[BURROW_A_DEV_QUIC_CID_LEN] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_LISTEN_ADDRESS] = { .type = NLA_BINARY },
+};
+static_assert(BURROW_A_DEV_MAX == BURROW_A_DEV_LISTEN_ADDRESS,
+	      "burrow_key_new_outer_nl_policy must cover every dev attribute");
+
 #define BURROW_OP(_cmd, _doit, _dumpit, _policy, _flags)	\
 	{							\
 		.cmd		= _cmd,				\
@@ -355,8 +396,9 @@ static const struct genl_ops burrow_genl_ops[] = {
 	},
 	BURROW_OP(BURROW_CMD_PEER_DEL, burrow_nl_peer_del_doit, NULL,
 		  burrow_peer_del_do_nl_policy, GENL_UNS_ADMIN_PERM),
+	/* The handler checks privilege and policy: see burrow_key_new_outer_nl_policy. */
 	BURROW_OP(BURROW_CMD_KEY_NEW, burrow_nl_key_new_doit, NULL,
-		  burrow_key_new_do_nl_policy, GENL_UNS_ADMIN_PERM),
+		  burrow_key_new_outer_nl_policy, 0),
 	BURROW_OP(BURROW_CMD_KEY_SWAP, burrow_nl_key_swap_doit, NULL,
 		  burrow_key_swap_do_nl_policy, GENL_UNS_ADMIN_PERM),
 	BURROW_OP(BURROW_CMD_KEY_DEL, burrow_nl_key_del_doit, NULL,

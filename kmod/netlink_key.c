@@ -3,8 +3,11 @@
  * key-new, key-swap, key-del and key-get.
  *
  * Key material is write-only: no reply ever carries it, and the request's
- * copy is wiped from the netlink message once the key is installed (or
- * refused), so it does not linger in freed socket buffers.
+ * copy is wiped from the netlink message once the key is installed or
+ * refused, whatever refused it, so it does not linger in freed socket
+ * buffers nor come back in the error ACK's copy of the request. For that
+ * key-new checks privilege and policy itself (netlink.c,
+ * burrow_key_new_outer_nl_policy).
  */
 
 #include <net/genetlink.h>
@@ -29,24 +32,32 @@ static const int burrow_key_read_only[] = {
 	BURROW_A_KEYCONF_RX_AUTH_FAILURES,
 };
 
-static void burrow_nl_wipe_secrets(struct nlattr **attrs)
+/*
+ * Wipe every keyconf nest of a key-new request, whole, headers included:
+ * so it holds whether or not a nest parsed, and for each of several
+ * keyconf attributes (the parse keeps only the last). Nothing reads the
+ * request after the handler but the error ACK, which copies it. The core
+ * parsed the top level before the handler ran, so the walk stays inside
+ * the message.
+ */
+static void burrow_nl_key_wipe_request(const struct genl_info *info)
 {
-	unsigned int i;
+	struct nlattr *nla;
+	int rem;
 
-	for (i = 0; i < ARRAY_SIZE(burrow_key_secret_attrs); i++)
-		if (attrs[burrow_key_secret_attrs[i]])
-			memzero_explicit(nla_data(attrs[burrow_key_secret_attrs[i]]),
-					 nla_len(attrs[burrow_key_secret_attrs[i]]));
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(nla) == BURROW_A_DEV_KEYCONF)
+			memzero_explicit(nla_data(nla), nla_len(nla));
 }
 
 /*
  * Parse keyconf: no read-only attributes, key material only for key-new,
  * peer-id always and slot when need_slot.
  */
-static int burrow_nl_key_parse(struct genl_info *info, struct nlattr **attrs,
-			       bool need_slot, bool new_key)
+static int burrow_nl_key_parse(struct genl_info *info, struct nlattr **tb,
+			       struct nlattr **attrs, bool need_slot, bool new_key)
 {
-	struct nlattr *nest = info->attrs[BURROW_A_DEV_KEYCONF];
+	struct nlattr *nest = tb[BURROW_A_DEV_KEYCONF];
 	struct nlattr *refused;
 	int ret;
 
@@ -83,10 +94,11 @@ static int burrow_nl_key_parse(struct genl_info *info, struct nlattr **attrs,
 }
 
 /*
- * Resolve the device, parse keyconf and find the peer. On success the device
- * is returned locked (config_lock) and referenced, with the peer.
+ * Resolve the device, parse keyconf and find the peer; tb holds the
+ * request's top-level attributes, parsed with the op's policy. On success
+ * the device is returned locked (config_lock) and referenced, with the peer.
  */
-static int burrow_nl_key_begin(struct genl_info *info, struct nlattr **attrs,
+static int burrow_nl_key_begin(struct genl_info *info, struct nlattr **tb, struct nlattr **attrs,
 			       bool need_slot, struct burrow_device **bdev_out,
 			       struct burrow_peer **peer_out)
 {
@@ -95,10 +107,10 @@ static int burrow_nl_key_begin(struct genl_info *info, struct nlattr **attrs,
 	struct burrow_peer *peer;
 	int ret;
 
-	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	bdev = burrow_nl_device_get(genl_info_net(info), tb, info->extack);
 	if (IS_ERR(bdev))
 		return PTR_ERR(bdev);
-	ret = burrow_nl_key_parse(info, attrs, need_slot, new_key);
+	ret = burrow_nl_key_parse(info, tb, attrs, need_slot, new_key);
 	if (ret)
 		goto err_put_dev;
 	ret = burrow_nl_lock(bdev, info->extack);
@@ -176,6 +188,23 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 		params->encrypt_hp_key = nla_data(attrs[BURROW_A_KEYCONF_ENCRYPT_HP_KEY]);
 		params->decrypt_hp_key = nla_data(attrs[BURROW_A_KEYCONF_DECRYPT_HP_KEY]);
 	}
+	/*
+	 * One key or one IV for both directions: both sides would then seal
+	 * with the same nonces (keystream reuse; with GCM, forgeries), and
+	 * with tx-id = id the peer would take its own packets, reflected
+	 * back, for the other side's. The policy makes both IVs
+	 * BURROW_AEAD_IV_LEN bytes long.
+	 */
+	if (!crypto_memneq(params->encrypt_key, params->decrypt_key, params->key_len)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_DECRYPT_KEY],
+				    "decrypt-key equals encrypt-key: each direction needs its own key");
+		return -EINVAL;
+	}
+	if (!crypto_memneq(params->encrypt_iv, params->decrypt_iv, BURROW_AEAD_IV_LEN)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_DECRYPT_IV],
+				    "decrypt-iv equals encrypt-iv: each direction needs its own IV");
+		return -EINVAL;
+	}
 	if (attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS])
 		params->limits.soft_packets = nla_get_u64(attrs[BURROW_A_KEYCONF_SOFT_LIMIT_PACKETS]);
 	if (attrs[BURROW_A_KEYCONF_HARD_LIMIT_PACKETS])
@@ -190,6 +219,38 @@ static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params 
 		/* why is a string literal, as NL_SET_ERR_MSG requires. */
 		if (extack)
 			extack->_msg = why;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The peer's other slot must not hold this key generation again: a key
+ * installed anew sends from counter 0, so the other slot's key and IV would
+ * repeat every nonce that slot has sealed with, and receiving would start a
+ * fresh replay window under a key whose packets were already accepted.
+ *
+ * The kernel keeps no copy of the raw keys (they live only in the crypto
+ * API's transform contexts, see crypto.c), but it keeps each direction's
+ * IV, and a generation's key and IV are derived together (burrowd expands
+ * both from one secret per direction and generation), so the IV stands for
+ * the generation. This refuses the same IV under another key too, which a
+ * sound key schedule produces only with negligible probability.
+ */
+static int burrow_nl_key_check_other(const struct burrow_key *other,
+				     const struct burrow_key_params *params,
+				     struct nlattr **attrs, struct netlink_ext_ack *extack)
+{
+	if (!other)
+		return 0;
+	if (burrow_aead_iv_equal(other->tx, params->encrypt_iv)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_ENCRYPT_IV],
+				    "encrypt-iv is the one the peer's other slot sends with");
+		return -EINVAL;
+	}
+	if (burrow_aead_iv_equal(other->rx, params->decrypt_iv)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[BURROW_A_KEYCONF_DECRYPT_IV],
+				    "decrypt-iv is the one the peer's other slot receives with");
 		return -EINVAL;
 	}
 	return 0;
@@ -229,16 +290,33 @@ static int burrow_nl_key_check_quic(struct burrow_peer *peer, struct burrow_key 
 	return 0;
 }
 
+/*
+ * The core parsed the request with burrow_key_new_outer_nl_policy, which
+ * accepts anything well-formed, and checked no capability: both are done
+ * here, so that every refusal passes through out_wipe.
+ */
 int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
-	struct burrow_key_params params;
+	struct nlattr *tb[BURROW_A_DEV_MAX + 1];
+	struct burrow_key_params params = {};
 	struct burrow_key *key, *other, *old;
 	struct burrow_device *bdev;
 	struct burrow_peer *peer;
 	int slot, ret;
 
-	ret = burrow_nl_key_begin(info, attrs, true, &bdev, &peer);
+	/* What GENL_UNS_ADMIN_PERM checks: the netns's user namespace. */
+	if (!netlink_ns_capable(skb, genl_info_net(info)->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "key-new needs CAP_NET_ADMIN over the device's network namespace");
+		ret = -EPERM;
+		goto out_wipe;
+	}
+	ret = nlmsg_parse(info->nlhdr, GENL_HDRLEN, tb, BURROW_A_DEV_MAX,
+			  burrow_key_new_do_nl_policy, info->extack);
+	if (ret)
+		goto out_wipe;
+	ret = burrow_nl_key_begin(info, tb, attrs, true, &bdev, &peer);
 	if (ret)
 		goto out_wipe;
 	ret = burrow_nl_key_params(attrs, &params, info->extack);
@@ -253,6 +331,9 @@ int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -EEXIST;
 		goto out_end;
 	}
+	ret = burrow_nl_key_check_other(other, &params, attrs, info->extack);
+	if (ret)
+		goto out_end;
 	ret = burrow_nl_key_check_quic(peer, other, &params, attrs, info->extack);
 	if (ret)
 		goto out_end;
@@ -269,7 +350,7 @@ int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 out_end:
 	burrow_nl_key_end(bdev);
 out_wipe:
-	burrow_nl_wipe_secrets(attrs);
+	burrow_nl_key_wipe_request(info);
 	memzero_explicit(&params, sizeof(params));
 	return ret;
 }
@@ -282,7 +363,7 @@ int burrow_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
 	struct burrow_peer *peer;
 	int ret;
 
-	ret = burrow_nl_key_begin(info, attrs, false, &bdev, &peer);
+	ret = burrow_nl_key_begin(info, info->attrs, attrs, false, &bdev, &peer);
 	if (ret)
 		return ret;
 	primary = rcu_dereference_protected(peer->keys[BURROW_KEY_PRIMARY],
@@ -310,7 +391,7 @@ int burrow_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct burrow_key *key;
 	int slot, ret;
 
-	ret = burrow_nl_key_begin(info, attrs, true, &bdev, &peer);
+	ret = burrow_nl_key_begin(info, info->attrs, attrs, true, &bdev, &peer);
 	if (ret)
 		return ret;
 	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);
@@ -379,7 +460,7 @@ int burrow_nl_key_get_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int slot, ret;
 
-	ret = burrow_nl_key_begin(info, attrs, true, &bdev, &peer);
+	ret = burrow_nl_key_begin(info, info->attrs, attrs, true, &bdev, &peer);
 	if (ret)
 		return ret;
 	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);

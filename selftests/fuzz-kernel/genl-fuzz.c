@@ -14,7 +14,8 @@
  * that cause applies:
  *   EPERM       a caller without CAP_NET_ADMIN in the device's netns, for
  *               an op that requires it (GENL_UNS_ADMIN_PERM, checked by
- *               the core: every write op, and reads of peers and keys)
+ *               the core: every write op, and reads of peers and keys;
+ *               key-new checks it in its handler, with an extack message)
  *   EOPNOTSUPP  a command the family does not have, or NLM_F_DUMP on an op
  *               without a dump handler
  *   EINVAL      a message shorter than the genl header

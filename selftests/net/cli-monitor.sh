@@ -18,11 +18,12 @@ json_monitor=$!
 both_saw_it() {
 	grep -q key-soft-limit "$keydir/events.txt" && grep -q key-soft-limit "$keydir/events.json"
 }
-make_key chacha20-poly1305 "$keydir/soft"
+make_key chacha20-poly1305 "$keydir/soft.tx"
+make_key chacha20-poly1305 "$keydir/soft.rx"
 for attempt in 1 2 3 4 5 6 7 8 9 10; do
 	burrow-nl -n $n1 key del burrow0 peer 1 slot primary
 	burrow-nl -n $n1 key add burrow0 peer 1 slot primary key-id 9 cipher chacha20-poly1305 \
-		tx "$keydir/soft" rx "$keydir/soft" soft-packets 2
+		tx "$keydir/soft.tx" rx "$keydir/soft.rx" soft-packets 2
 	in_ns $n1 ping -c 3 -i 0.2 -W 1 10.10.0.2 >/dev/null 2>&1
 	wait_for 2 both_saw_it && break
 done

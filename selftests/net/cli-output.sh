@@ -29,8 +29,11 @@ make_key chacha20-poly1305 "$keydir/tx"
 make_key chacha20-poly1305 "$keydir/rx"
 run_ok "key add from files" nl key add burrow0 peer 1 slot primary key-id 4 \
 	cipher chacha20-poly1305 tx "$keydir/tx" rx "$keydir/rx" soft-packets 1000
+# The next generation: the kernel refuses the primary's material in the other slot.
+make_key chacha20-poly1305 "$keydir/tx2"
+make_key chacha20-poly1305 "$keydir/rx2"
 run_ok "key add with rx from stdin" sh -c "burrow-nl -n $ns key add burrow0 peer 1 slot secondary \
-	key-id 5 cipher chacha20-poly1305 tx $keydir/tx rx - <$keydir/rx"
+	key-id 5 cipher chacha20-poly1305 tx $keydir/tx2 rx - <$keydir/rx2"
 run_fails "key material as an argument is refused" 1 \
 	"refusing key material on the command line (tx-key)" \
 	nl key add burrow0 peer 2 slot primary key-id 1 cipher chacha20-poly1305 \

@@ -28,8 +28,9 @@ dir=$(mktemp -d)
 } >"$dir/setup"
 run_ok "configure the original by batch" burrow-nl -n $a -batch "$dir/setup"
 make_key aes-256-gcm "$dir/k"
+make_key aes-256-gcm "$dir/k.rx"
 run_ok "and give peer 1 a key" burrow-nl -n $a key add burrow0 peer 1 slot primary key-id 3 \
-	cipher aes-256-gcm tx "$dir/k" rx "$dir/k"
+	cipher aes-256-gcm tx "$dir/k" rx "$dir/k.rx"
 is "$(burrow-nl -n $a key show burrow0 peer 4 2>&1; echo "exit $?")" "exit 0" \
 	"key show of a keyless peer too large for one reply prints nothing"
 run_ok "dump it" sh -c "burrow-nl -n $a -j show burrow0 >$dir/dump.json"

@@ -28,7 +28,7 @@ as_nobody() {
 		--bounding-set=-all "$@"
 }
 
-plan 131
+plan 139
 
 two_nodes 4
 dev=ifname:str:burrow0
@@ -129,6 +129,11 @@ refuse "removing a prefix the peer does not hold" ENOENT "not an allowed-ip of t
 # --- key requests
 key32=$(printf '11%.0s' $(seq 32))
 iv=$(printf '22%.0s' $(seq 12))
+# The other direction's material: a key-new with one key or one IV for both
+# directions is refused (below), so the requests that test other refusals
+# give each direction its own.
+key32b=$(printf '33%.0s' $(seq 32))
+iv2=$(printf '44%.0s' $(seq 12))
 keyconf() { echo "keyconf:nest-begin peer-id:u32:1 $* keyconf:nest-end"; }
 refuse "key-new without keyconf" EINVAL "missing keyconf" key-new $dev
 refuse "key-new without a slot" EINVAL "missing keyconf slot" key-new $dev $(keyconf)
@@ -136,24 +141,24 @@ refuse "key-new without key material" EINVAL "needs key-id, cipher and both dire
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0)
 refuse "a key length that does not fit the cipher" EINVAL "key length does not match the cipher" \
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:1 encrypt-key:hex:$key32 \
-	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32b decrypt-iv:hex:$iv2)
 refuse "a hard limit above the cipher's cap" EINVAL "hard packet limit above the cipher's cap" \
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:2 encrypt-key:hex:$key32 \
-	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv hard-limit-packets:u64:9000000)
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32b decrypt-iv:hex:$iv2 hard-limit-packets:u64:9000000)
 refuse "a soft limit above the hard one" EINVAL "soft limit above hard limit" \
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
-	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv soft-limit-seconds:u32:100 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32b decrypt-iv:hex:$iv2 soft-limit-seconds:u32:100 \
 	hard-limit-seconds:u32:50)
 refuse "the other slot's key id" EEXIST "key id is in use by the peer's other slot" \
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:1 cipher:u8:0 encrypt-key:hex:$key32 \
-	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32b decrypt-iv:hex:$iv2)
 refuse "only one header-protection key" EINVAL "give both header-protection keys or neither" \
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
-	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv encrypt-hp-key:hex:$key32)
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32b decrypt-iv:hex:$iv2 encrypt-hp-key:hex:$key32)
 refuse "a header-protection key length that does not fit the cipher" EINVAL \
 	"header-protection key length does not match the cipher" \
 	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
-	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32b decrypt-iv:hex:$iv2 \
 	encrypt-hp-key:hex:${key32:0:32} decrypt-hp-key:hex:${key32:0:32})
 refuse "a header-protection key of 33 bytes" ERANGE "binary attribute size out of range" \
 	key-new $dev $(keyconf slot:u8:1 decrypt-hp-key:hex:${key32}00)
@@ -166,6 +171,27 @@ refuse "a slot that does not exist" ERANGE "" key-get $dev $(keyconf slot:u8:2)
 refuse "key material in key-get" EINVAL "key material belongs only in key-new" key-get $dev $(keyconf slot:u8:0 encrypt-iv:hex:$iv) 
 refuse "a header-protection key in key-get" EINVAL "key material belongs only in key-new" \
 	key-get $dev $(keyconf slot:u8:0 decrypt-hp-key:hex:$key32)
+# L7: one key or one IV for both directions reuses nonces (and with tx-id =
+# id the node would accept its own packets reflected back); the other
+# slot's IVs again restart that generation's counter at 0 and its replay
+# window empty.
+refuse "the same key for both directions" EINVAL "decrypt-key equals encrypt-key" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32 decrypt-iv:hex:$iv2)
+refuse "the same IV for both directions" EINVAL "decrypt-iv equals encrypt-iv" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:$key32b decrypt-iv:hex:$iv)
+# n1's primary (slot 0) sends with k12: key (64 hex digits), then IV (24).
+k12=$(cat "$keydir/k12")
+refuse "the other slot's encrypt key and IV again" EINVAL \
+	"encrypt-iv is the one the peer's other slot sends with" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:${k12:0:64} \
+	encrypt-iv:hex:${k12:64:24} decrypt-key:hex:$key32b decrypt-iv:hex:$iv2)
+k21=$(cat "$keydir/k21")
+refuse "the other slot's decrypt key and IV again" EINVAL \
+	"decrypt-iv is the one the peer's other slot receives with" \
+	key-new $dev $(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 \
+	encrypt-iv:hex:$iv decrypt-key:hex:${k21:0:64} decrypt-iv:hex:${k21:64:24})
 
 # --- socket attach
 refuse "attaching a descriptor that is not open" EBADF "socket-fd is not a socket" \
@@ -176,7 +202,7 @@ run_fails "peer-new without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-r
 	peer:nest-begin id:u32:50 peer:nest-end
 run_fails "key-new without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-raw key-new $dev \
 	$(keyconf slot:u8:1 key-id:u8:5 cipher:u8:0 encrypt-key:hex:$key32 encrypt-iv:hex:$iv \
-	decrypt-key:hex:$key32 decrypt-iv:hex:$iv)
+	decrypt-key:hex:$key32b decrypt-iv:hex:$iv2)
 run_fails "peer-get without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-raw peer-get $dev \
 	$peer1
 run_fails "key show never prints key material" 0 "key-id" in_ns $n1 burrow-nl key show burrow0 peer 1

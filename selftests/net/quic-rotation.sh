@@ -58,11 +58,13 @@ is "$(in_ns $n1 burrow-nl -j key show burrow0 peer 1 slot primary | jq ".[0].key
 	"n1 ends on the last generation"
 # The key phase is tied to the key id: a same-phase key next to the primary is refused.
 make_quic_key chacha20-poly1305 "$keydir/k12.6" 12
+make_quic_key chacha20-poly1305 "$keydir/k21.6" 21
 run_fails "a secondary key in the primary's key phase is refused" 2 \
 	"key id has the key phase of the peer's other slot" \
-	install_key $n1 1 secondary 6 chacha20-poly1305 "$keydir/k12.6" "$keydir/k12.6"
+	install_key $n1 1 secondary 6 chacha20-poly1305 "$keydir/k12.6" "$keydir/k21.6"
 make_key chacha20-poly1305 "$keydir/k12.nohp"
+make_key chacha20-poly1305 "$keydir/k21.nohp"
 run_fails "a key without header-protection keys is refused on a quic peer" 2 \
 	"needs encrypt-hp-key and decrypt-hp-key" \
-	install_key $n1 1 secondary 5 chacha20-poly1305 "$keydir/k12.nohp" "$keydir/k12.nohp"
+	install_key $n1 1 secondary 5 chacha20-poly1305 "$keydir/k12.nohp" "$keydir/k21.nohp"
 done_testing

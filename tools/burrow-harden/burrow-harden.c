@@ -3,7 +3,8 @@
  * burrow-harden: small reproducers for the kernel hardening tests
  * (selftests/net/harden-*.sh), each doing something burrow-nl cannot:
  * pause a dump half-way, race two attaches of one socket, keep an
- * attached socket open until killed, join the events group by hand.
+ * attached socket open until killed, join the events group by hand, see
+ * whether a refused key-new's material was wiped.
  *
  *   burrow-harden gen IFNAME                 print the device generation
  *   burrow-harden bump IFNAME GEN            dev-set until generation == GEN
@@ -27,6 +28,22 @@
  *                                            print "attached", then sleep
  *   burrow-harden mcast-join                 join the events group; print
  *                                            "ok" or "error ENAME"
+ *   burrow-harden key-echo MODE IFNAME       send a key-new that fails (MODE
+ *                                            below) with recognizable key
+ *                                            material, NETLINK_CAP_ACK off, and
+ *                                            look for that material in the
+ *                                            request the error ACK echoes:
+ *                                            print "error ENAME wiped" or
+ *                                            "error ENAME leaked" ("installed"
+ *                                            if it succeeded, "no-echo" if the
+ *                                            ACK carries no full request)
+ *
+ * key-echo MODEs: unknown-dev (an ifname that does not exist; IFNAME is
+ * not used), unknown-peer (peer-id 77), bad-key-len (a 33-byte
+ * encrypt-key), ifindex-zero (ifindex 0: a top-level policy error),
+ * long-ifname (an ifname of 20 bytes), two-keyconfs (a complete keyconf
+ * followed by a second one naming peer 77), valid (peer 1, slot 1: for an
+ * unprivileged caller, who gets EPERM).
  *
  * Results are printed as "error ENAME" with the errno's name. Exit status:
  * 0 when the command ran (whatever the kernel answered), 1 on usage or
@@ -553,6 +570,123 @@ static int cmd_mcast_join(void)
 	return 0;
 }
 
+/*
+ * key-echo: the kernel's error ACK carries the whole request (unless the
+ * socket set NETLINK_CAP_ACK), copied from the request skb after the
+ * handler ran, so it shows whether the key material was wiped there.
+ */
+#define ECHO_ENCRYPT_KEY 0xa5
+#define ECHO_ENCRYPT_IV 0xa6
+#define ECHO_DECRYPT_KEY 0x5a
+#define ECHO_DECRYPT_IV 0x6a
+
+static void put_echo_keyconf(struct nlmsghdr *nlh, uint32_t peer_id, unsigned int key_len)
+{
+	uint8_t buf[33];
+	struct nlattr *nest = mnl_attr_nest_start(nlh, BURROW_A_DEV_KEYCONF);
+
+	mnl_attr_put_u32(nlh, BURROW_A_KEYCONF_PEER_ID, peer_id);
+	mnl_attr_put_u8(nlh, BURROW_A_KEYCONF_SLOT, 1);
+	mnl_attr_put_u8(nlh, BURROW_A_KEYCONF_KEY_ID, 5);
+	mnl_attr_put_u8(nlh, BURROW_A_KEYCONF_CIPHER, BURROW_CIPHER_CHACHA20_POLY1305);
+	memset(buf, ECHO_ENCRYPT_KEY, sizeof(buf));
+	mnl_attr_put(nlh, BURROW_A_KEYCONF_ENCRYPT_KEY, key_len, buf);
+	memset(buf, ECHO_ENCRYPT_IV, sizeof(buf));
+	mnl_attr_put(nlh, BURROW_A_KEYCONF_ENCRYPT_IV, 12, buf);
+	memset(buf, ECHO_DECRYPT_KEY, sizeof(buf));
+	mnl_attr_put(nlh, BURROW_A_KEYCONF_DECRYPT_KEY, 32, buf);
+	memset(buf, ECHO_DECRYPT_IV, sizeof(buf));
+	mnl_attr_put(nlh, BURROW_A_KEYCONF_DECRYPT_IV, 12, buf);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Any 12-byte run of one of the four fill bytes: a key or an IV. */
+static bool has_key_material(const uint8_t *data, size_t len)
+{
+	static const uint8_t fills[] = { ECHO_ENCRYPT_KEY, ECHO_ENCRYPT_IV, ECHO_DECRYPT_KEY,
+					 ECHO_DECRYPT_IV };
+	uint8_t run[12];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fills); i++) {
+		memset(run, fills[i], sizeof(run));
+		if (memmem(data, len, run, sizeof(run)))
+			return true;
+	}
+	return false;
+}
+
+static int cmd_key_echo(const char *mode, const char *ifname)
+{
+	struct nl *nl = nl_open();
+	char buf[4096], reply[BUF_SIZE];
+	const struct nlmsgerr *err;
+	const struct nlmsghdr *r;
+	struct nlmsghdr *nlh;
+	int off = 0, len;
+
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_CAP_ACK, &off,
+		       sizeof(off)) < 0)
+		die("NETLINK_CAP_ACK");
+	nlh = msg_begin(nl, buf, nl->family, BURROW_CMD_KEY_NEW, BURROW_FAMILY_VERSION, NLM_F_ACK);
+	if (!strcmp(mode, "unknown-dev")) {
+		mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, "nokey0");
+		put_echo_keyconf(nlh, 1, 32);
+	} else if (!strcmp(mode, "unknown-peer")) {
+		mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, ifname);
+		put_echo_keyconf(nlh, 77, 32);
+	} else if (!strcmp(mode, "bad-key-len")) {
+		mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, ifname);
+		put_echo_keyconf(nlh, 1, 33);
+	} else if (!strcmp(mode, "ifindex-zero")) {
+		mnl_attr_put_u32(nlh, BURROW_A_DEV_IFINDEX, 0);
+		put_echo_keyconf(nlh, 1, 32);
+	} else if (!strcmp(mode, "long-ifname")) {
+		mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, "burrow0burrow0burro");
+		put_echo_keyconf(nlh, 1, 32);
+	} else if (!strcmp(mode, "two-keyconfs")) {
+		struct nlattr *nest;
+
+		mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, ifname);
+		put_echo_keyconf(nlh, 1, 32);
+		nest = mnl_attr_nest_start(nlh, BURROW_A_DEV_KEYCONF);
+		mnl_attr_put_u32(nlh, BURROW_A_KEYCONF_PEER_ID, 77);
+		mnl_attr_put_u8(nlh, BURROW_A_KEYCONF_SLOT, 1);
+		mnl_attr_nest_end(nlh, nest);
+	} else if (!strcmp(mode, "valid")) {
+		mnl_attr_put_strz(nlh, BURROW_A_DEV_IFNAME, ifname);
+		put_echo_keyconf(nlh, 1, 32);
+	} else {
+		fprintf(stderr, "burrow-harden: unknown key-echo mode '%s'\n", mode);
+		return 1;
+	}
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		die("sendto");
+	len = (int)mnl_socket_recvfrom(nl->sock, reply, sizeof(reply));
+	if (len < 0)
+		die("recvfrom");
+	r = (const struct nlmsghdr *)reply;
+	if (!mnl_nlmsg_ok(r, len) || r->nlmsg_type != NLMSG_ERROR ||
+	    r->nlmsg_len < NLMSG_LENGTH(sizeof(*err))) {
+		fprintf(stderr, "burrow-harden: no error ACK\n");
+		return 1;
+	}
+	err = mnl_nlmsg_get_payload(r);
+	if (!err->error) {
+		printf("installed\n");
+		return 0;
+	}
+	/* The echo: struct nlmsgerr's header copy, then the rest of the request. */
+	if (err->msg.nlmsg_len != nlh->nlmsg_len ||
+	    r->nlmsg_len < NLMSG_LENGTH(sizeof(int)) + nlh->nlmsg_len) {
+		printf("error %s no-echo\n", errname(-err->error));
+		return 0;
+	}
+	printf("error %s %s\n", errname(-err->error),
+	       has_key_material((const uint8_t *)&err->msg, nlh->nlmsg_len) ? "leaked" : "wiped");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -577,6 +711,8 @@ int main(int argc, char **argv)
 		return cmd_hold_attach(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc == 2 && !strcmp(argv[1], "mcast-join"))
 		return cmd_mcast_join();
+	if (argc == 4 && !strcmp(argv[1], "key-echo"))
+		return cmd_key_echo(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of burrow-harden.c\n");
 	return 1;
 }
