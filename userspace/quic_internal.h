@@ -2,7 +2,8 @@
 /*
  * Private to quic.c (endpoint, connections, packets, streams) and quic_tls.c
  * (GnuTLS: keys, credentials, per-connection sessions, peer verification,
- * key log, exporter). Nothing outside quic*.c includes this.
+ * key log, exporter). Nothing outside quic*.c includes this, except
+ * selftests/unit/test_burrowd_held.c, which fakes a connection with it.
  */
 #ifndef BURROW_QUIC_INTERNAL_H
 #define BURROW_QUIC_INTERNAL_H
