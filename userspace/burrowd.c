@@ -78,7 +78,7 @@ static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, 
 
 	if (!strcmp(kind, "error") || !strcmp(kind, "malformed") || !strcmp(kind, "refused") ||
 	    !strcmp(kind, "failed") || !strcmp(kind, "down") || !strcmp(kind, "route-refused") ||
-	    !strcmp(kind, "address-refused"))
+	    !strcmp(kind, "address-refused") || !strcmp(kind, "paced"))
 		level = BURROW_LOG_WARNING;
 	else if (!strcmp(kind, "retry") || !strcmp(kind, "duplicate") || !strcmp(kind, "connect"))
 		level = BURROW_LOG_DEBUG;
@@ -205,6 +205,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 			else
 				fputs("null", out);
 			fprintf(out, ",\"sessions_established\":%" PRIu64, peer->sessions_established);
+			fprintf(out, ",\"capsules_delayed\":%" PRIu64, peer->capsules_delayed);
 			if (up) {
 				fprintf(out, ",\"role\":\"%s\",\"cipher\":\"%s\",\"encapsulation\":\"%s\","
 					"\"mtu\":%u,\"generation\":%" PRIu64 ",\"key_id\":%u,"

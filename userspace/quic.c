@@ -111,6 +111,7 @@ static void quic_conn_free(struct burrow_quic_conn *c)
 	if (c->conn)
 		ngtcp2_conn_del(c->conn);
 	quic_tls_session_free(c);
+	free(c->close_pkt);
 	free(c);
 }
 
@@ -143,6 +144,7 @@ static void quic_reap(struct burrow_quic_endpoint *ep)
 				ep->busy--;
 				reported = true;
 			}
+			quic_closing_from_conn(c);
 			quic_conn_free(c);
 		}
 	} while (reported);
@@ -464,6 +466,8 @@ static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, s
 	if (rv != 0)
 		return;    /* garbage: ignore */
 	c = quic_find_conn(ep, vc.dcid, vc.dcidlen);
+	if (!c && quic_closing_datagram(ep, vc.dcid, vc.dcidlen))
+		return;    /* a closed connection's: answered or dropped */
 	if (!c) {
 		quic_accept(ep, pkt, len, from, from_len);
 		return;
@@ -513,8 +517,12 @@ int burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep)
 uint64_t burrow_quic_endpoint_next_expiry(struct burrow_quic_endpoint *ep)
 {
 	struct burrow_quic_conn *c;
+	struct quic_closing *r;
 	uint64_t next = UINT64_MAX;
 
+	for (r = ep->closing; r; r = r->next)
+		if (r->expiry < next)
+			next = r->expiry;
 	for (c = ep->conns; c; c = c->next) {
 		uint64_t t;
 
@@ -534,6 +542,7 @@ void burrow_quic_endpoint_handle_expiry(struct burrow_quic_endpoint *ep)
 	int rv;
 
 	ep->busy++;
+	quic_closing_expire(ep, now);
 	for (c = ep->conns; c; c = c->next) {
 		if (c->dead || ngtcp2_conn_get_expiry(c->conn) > now)
 			continue;
@@ -636,6 +645,7 @@ void burrow_quic_endpoint_free(struct burrow_quic_endpoint *ep)
 		next = c->next;
 		quic_conn_free(c);
 	}
+	quic_closing_free_all(ep);
 	quic_tls_endpoint_free(ep);
 	free(ep->keylog_path);
 	free(ep);

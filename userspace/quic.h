@@ -32,9 +32,16 @@
  *   - closed() may call connect (a reconnect), send or close on other
  *     connections; that work goes out before the endpoint call returns.
  *   - Never call burrow_quic_endpoint_free() from inside a callback.
- *   - A connection is freed as soon as it is closed (locally, by the peer,
- *     by idle timeout): there is no closing/draining period, so a lost
- *     CONNECTION_CLOSE leaves the peer to find out by its idle timeout.
+ *   - closed() is reported, and the connection's state freed, as soon as it
+ *     is closed. What RFC 9000 §10.2 asks for after that is kept by the
+ *     endpoint on its own, in a small record (its connection IDs, and the
+ *     CONNECTION_CLOSE datagram), for max(3 PTO, 1 s): after a close we
+ *     sent (closing state) a datagram for those CIDs gets that
+ *     CONNECTION_CLOSE again, for the 1st, 2nd, 4th, 8th ... such datagram
+ *     only, sent to the connection's validated address; after the peer's
+ *     close (draining state) such datagrams are dropped. Only for
+ *     connections the application knew; idle and handshake timeouts close
+ *     silently. At most 256 records; a new one evicts the oldest.
  *   - The UDP socket is shared with the kernel data plane; the endpoint never
  *     closes it (burrow_quic_endpoint_free leaves the fd open).
  *
@@ -192,5 +199,7 @@ void burrow_quic_set_user(struct burrow_quic_conn *conn, void *conn_user);
 const uint8_t *burrow_quic_endpoint_public_key(const struct burrow_quic_endpoint *ep);
 /* Current time on the clock the endpoint uses (CLOCK_MONOTONIC ns). */
 uint64_t burrow_quic_now(void);
+/* Closed connections still in their closing or draining period. */
+unsigned burrow_quic_endpoint_closing(const struct burrow_quic_endpoint *ep);
 
 #endif /* BURROW_QUIC_H */

@@ -2,9 +2,11 @@
 /*
  * Ending connections: CONNECTION_CLOSE on the wire and the human-readable
  * reason closed() reports, for local closes, peer closes, TLS failures,
- * timeouts and ngtcp2 errors.
+ * timeouts and ngtcp2 errors; and the closing and draining periods after
+ * (RFC 9000 §10.2).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "quic_internal.h"
@@ -22,8 +24,16 @@ static void quic_conn_send_close(struct burrow_quic_conn *c, const burrow_ngtcp2
 	ngtcp2_path_storage_zero(&ps);
 	n = burrow_ngtcp2_conn_write_connection_close(c->conn, &ps.path, NULL, buf, sizeof(buf),
 						      ccerr, burrow_quic_now());
-	if (n > 0)
-		quic_sendto(c, &ps.path, buf, (size_t)n);
+	if (n <= 0)
+		return;
+	quic_sendto(c, &ps.path, buf, (size_t)n);
+	/* Kept for the closing state; without memory there is simply none. */
+	free(c->close_pkt);
+	c->close_pkt = malloc((size_t)n);
+	if (c->close_pkt) {
+		memcpy(c->close_pkt, buf, (size_t)n);
+		c->close_pkt_len = (size_t)n;
+	}
 }
 
 /* An ngtcp2 call failed with liberr: tell the peer why (if that is still
@@ -120,4 +130,138 @@ void burrow_quic_close(struct burrow_quic_conn *c, uint64_t app_error, const cha
 	c->close_requested = true;
 	if (!c->ep->busy)
 		quic_conn_do_close(c);
+}
+
+/* ---- closing and draining periods (RFC 9000 §10.2) ------------------------- */
+
+static void quic_closing_evict_oldest(struct burrow_quic_endpoint *ep)
+{
+	struct quic_closing **pp = &ep->closing, *victim;
+
+	if (!*pp)
+		return;
+	while ((*pp)->next)
+		pp = &(*pp)->next;
+	victim = *pp;
+	*pp = NULL;
+	ep->n_closing--;
+	free(victim);
+}
+
+void quic_closing_from_conn(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+	struct quic_closing *r;
+	uint64_t period;
+	bool draining;
+
+	/*
+	 * Only connections the application knew (a client's own, or a server
+	 * connection with an authorized key): an unauthenticated peer (a
+	 * spoofed Initial, a refused key) gets no state kept for it and no
+	 * repeated CONNECTION_CLOSE from us. Idle and handshake timeouts
+	 * close silently (RFC 9000 §10.1), with neither packet nor period.
+	 */
+	if (!c->app_known || !c->conn)
+		return;
+	draining = burrow_ngtcp2_conn_in_draining_period(c->conn);
+	if (!draining && !c->close_pkt)
+		return;
+	r = calloc(1, sizeof(*r) + (draining ? 0 : c->close_pkt_len));
+	if (!r)
+		return;	/* no period: the peer finds out by its idle timeout */
+	memcpy(r->scids, c->scids, c->n_scids * sizeof(c->scids[0]));
+	r->n_scids = c->n_scids;
+	{
+		socklen_t len;
+		const struct sockaddr *remote = burrow_quic_remote_addr(c, &len);
+
+		if (len > sizeof(r->remote))
+			len = sizeof(r->remote);
+		memcpy(&r->remote, remote, len);
+		r->remote_len = len;
+	}
+	if (!draining) {
+		memcpy(r->pkt, c->close_pkt, c->close_pkt_len);
+		r->pkt_len = c->close_pkt_len;
+	}
+	/*
+	 * "SHOULD persist for at least three times the current PTO". The
+	 * floor covers a peer whose own PTO is longer than ours (its
+	 * retransmissions are what we answer).
+	 */
+	period = 3 * ngtcp2_conn_get_pto(c->conn);
+	if (period < QUIC_CLOSING_MIN_NS)
+		period = QUIC_CLOSING_MIN_NS;
+	r->expiry = burrow_quic_now() + period;
+	if (ep->n_closing >= QUIC_MAX_CLOSING)
+		quic_closing_evict_oldest(ep);
+	r->next = ep->closing;
+	ep->closing = r;
+	ep->n_closing++;
+}
+
+bool quic_closing_datagram(struct burrow_quic_endpoint *ep, const uint8_t *dcid, size_t len)
+{
+	struct quic_closing *r;
+	size_t i;
+
+	for (r = ep->closing; r; r = r->next) {
+		for (i = 0; i < r->n_scids; i++)
+			if (r->scids[i].datalen == len && memcmp(r->scids[i].data, dcid, len) == 0)
+				break;
+		if (i == r->n_scids)
+			continue;
+		r->received++;
+		/*
+		 * Closing: send the CONNECTION_CLOSE again, but only for the
+		 * 1st, 2nd, 4th, 8th ... datagram (RFC 9000 §10.2.1: "limit the
+		 * rate"), and only to the address the connection had validated,
+		 * never to a datagram's source, so a forged datagram with a
+		 * known CID cannot aim it elsewhere. Draining: send nothing.
+		 */
+		if (r->pkt_len && !(r->received & (r->received - 1))) {
+			r->replies++;
+			(void)!sendto(ep->fd, r->pkt, r->pkt_len, MSG_DONTWAIT | MSG_NOSIGNAL,
+				      (const struct sockaddr *)&r->remote, r->remote_len);
+		}
+		return true;
+	}
+	return false;
+}
+
+uint64_t quic_closing_expire(struct burrow_quic_endpoint *ep, uint64_t now)
+{
+	struct quic_closing **pp = &ep->closing, *r;
+	uint64_t next = UINT64_MAX;
+
+	while ((r = *pp)) {
+		if (r->expiry <= now) {
+			*pp = r->next;
+			ep->n_closing--;
+			free(r);
+			continue;
+		}
+		if (r->expiry < next)
+			next = r->expiry;
+		pp = &r->next;
+	}
+	return next;
+}
+
+void quic_closing_free_all(struct burrow_quic_endpoint *ep)
+{
+	struct quic_closing *r, *next;
+
+	for (r = ep->closing; r; r = next) {
+		next = r->next;
+		free(r);
+	}
+	ep->closing = NULL;
+	ep->n_closing = 0;
+}
+
+unsigned burrow_quic_endpoint_closing(const struct burrow_quic_endpoint *ep)
+{
+	return ep->n_closing;
 }

@@ -2,7 +2,8 @@
 /*
  * Private to quic.c (endpoint, connections, packets, streams) and quic_tls.c
  * (GnuTLS: keys, credentials, per-connection sessions, peer verification,
- * key log, exporter). Nothing outside quic*.c includes this.
+ * key log, exporter). Nothing outside quic*.c includes this, except
+ * selftests/unit/test_burrowd_held.c, which fakes a connection with it.
  */
 #ifndef BURROW_QUIC_INTERNAL_H
 #define BURROW_QUIC_INTERNAL_H
@@ -71,6 +72,31 @@ struct burrow_quic_conn {
 	ngtcp2_cid scids[QUIC_MAX_SCIDS];     /* CIDs that route packets to us */
 	size_t n_scids;
 	struct quic_stream *streams;
+	/* The CONNECTION_CLOSE datagram we sent (malloc'd; NULL if none): the
+	 * closing state repeats it (quic_closing_from_conn takes it over). */
+	uint8_t *close_pkt;
+	size_t close_pkt_len;
+};
+
+/*
+ * RFC 9000 §10.2: what is left of a closed connection for its closing or
+ * draining period. The connection itself (ngtcp2_conn, TLS, streams) is
+ * freed and closed() reported when it ends; this keeps only its CIDs, so
+ * its peer's late packets are recognised, and, in the closing state, the
+ * CONNECTION_CLOSE datagram to send again. Owned by the endpoint's list;
+ * freed at expiry, on eviction (list full) or with the endpoint.
+ */
+struct quic_closing {
+	struct quic_closing *next;
+	ngtcp2_cid scids[QUIC_MAX_SCIDS];
+	size_t n_scids;
+	struct sockaddr_storage remote;   /* the peer's validated address */
+	socklen_t remote_len;
+	uint64_t expiry;                  /* CLOCK_MONOTONIC ns: free then */
+	uint64_t received;                /* datagrams seen for it */
+	uint64_t replies;                 /* CONNECTION_CLOSEs sent again */
+	size_t pkt_len;                   /* 0: draining, never send */
+	uint8_t pkt[];                    /* closing: the CONNECTION_CLOSE datagram */
 };
 
 struct burrow_quic_endpoint {
@@ -89,6 +115,8 @@ struct burrow_quic_endpoint {
 	struct sockaddr_storage local;
 	socklen_t local_len;
 	struct burrow_quic_conn *conns;
+	struct quic_closing *closing;   /* newest first */
+	unsigned n_closing;
 	unsigned n_pending_server;   /* server conns not yet authorized */
 	int busy;                    /* inside read/handle_expiry: defer writes */
 	char last_error[QUIC_REASON_LEN];
@@ -109,6 +137,19 @@ void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		 const uint8_t *buf, size_t len);
 
 /* quic_close.c */
+/* Closing/draining period: at least this long whatever the PTO (ns). */
+#define QUIC_CLOSING_MIN_NS (1000ull * 1000000ull)
+#define QUIC_MAX_CLOSING 256       /* closing/draining records; oldest evicted */
+/* A dead connection the application knew: keep a closing record if it sent
+ * a CONNECTION_CLOSE (closing) or received one (draining). Call before
+ * freeing it. */
+void quic_closing_from_conn(struct burrow_quic_conn *c);
+/* A datagram for a closed connection's CID: answer (rate-limited) or drop.
+ * false if dcid belongs to no closing record. */
+bool quic_closing_datagram(struct burrow_quic_endpoint *ep, const uint8_t *dcid, size_t len);
+/* Free records whose period ended; returns the earliest expiry left. */
+uint64_t quic_closing_expire(struct burrow_quic_endpoint *ep, uint64_t now);
+void quic_closing_free_all(struct burrow_quic_endpoint *ep);
 /* Flush, send CONNECTION_CLOSE with the application's code and reason, and
  * mark dead ("local close: <reason>"). */
 void quic_conn_do_close(struct burrow_quic_conn *c);

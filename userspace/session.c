@@ -45,6 +45,19 @@
  * then some; 4 capsules of the largest size.
  */
 #define HELD_BEFORE_UP_MAX (4 * (BURROW_CAPSULE_VALUE_MAX + 16))
+/*
+ * Once a session is up, each capsule it handles can cost netlink work (a
+ * route advertisement replaces allowed-ips and routes; an address request
+ * leases and writes the store; a rotation step installs keys). A peer gets
+ * a burst of CAPSULE_BURST capsules, then one per CAPSULE_INTERVAL_NS (8 per
+ * second). Capsules beyond that are not dropped (each one matters, and in
+ * order) but wait in the reader; as the reader holds at most
+ * HELD_BEFORE_UP_MAX bytes of waiting capsules, a sustained flood closes the
+ * session, and a slower one gets its capsules handled at the rate.
+ */
+#define CAPSULE_BURST 32
+#define CAPSULE_INTERVAL_NS (125 * BURROW_NSEC_PER_MSEC)
+#define PACE_LOG_INTERVAL_NS (60 * BURROW_NSEC_PER_SEC)
 
 static void session_close(struct burrowd_session *s, uint64_t app_error, const char *reason);
 static void rotation_start(struct burrowd_session *s);
@@ -173,6 +186,7 @@ static void send_rotate(struct burrowd_session *s, uint64_t type, uint64_t gener
 static void session_timer_rotate(void *arg);
 static void session_timer_retry(void *arg);
 static void session_timer_old_key(void *arg);
+static void session_timer_pace(void *arg);
 
 static struct burrowd_session *session_new(struct burrowd_peer *peer, bool is_client)
 {
@@ -189,6 +203,8 @@ static struct burrowd_session *session_new(struct burrowd_peer *peer, bool is_cl
 	burrow_timer_init(&s->rotate_timer, session_timer_rotate, s);
 	burrow_timer_init(&s->retry_timer, session_timer_retry, s);
 	burrow_timer_init(&s->old_key_timer, session_timer_old_key, s);
+	burrow_timer_init(&s->pace_timer, session_timer_pace, s);
+	burrow_rate_init(&s->capsule_rate, CAPSULE_INTERVAL_NS, CAPSULE_BURST);
 	return s;
 }
 
@@ -213,6 +229,7 @@ static void session_detach(struct burrowd_session *s)
 	burrow_timer_cancel(d->loop, &s->rotate_timer);
 	burrow_timer_cancel(d->loop, &s->retry_timer);
 	burrow_timer_cancel(d->loop, &s->old_key_timer);
+	burrow_timer_cancel(d->loop, &s->pace_timer);
 	burrow_x25519_wipe(&s->ephemeral);
 	if (s->peer->session == s) {
 		s->peer->session = NULL;
@@ -997,10 +1014,50 @@ static void handle_capsule(struct burrowd_session *s, const struct burrow_capsul
 }
 
 /*
+ * Up, with capsule bytes waiting and no token: stop and come back when a
+ * token is there. One log line per PACE_LOG_INTERVAL_NS, not per capsule.
+ */
+static bool capsules_paced(struct burrowd_session *s)
+{
+	uint64_t now = burrow_now_ns(), wait;
+
+	if (s->state != BURROWD_UP || !burrow_capsule_reader_held(&s->reader))
+		return false;
+	wait = burrow_rate_wait(&s->capsule_rate, now);
+	if (!wait) {
+		s->paced = false;
+		return false;
+	}
+	if (!s->paced && (!s->peer->pace_logged_ns ||
+			  now - s->peer->pace_logged_ns >= PACE_LOG_INTERVAL_NS)) {
+		s->peer->pace_logged_ns = now;
+		burrowd_event(s->d, s->peer, "paced",
+			      "%s sends capsules faster than %llu per second (burst %d): "
+			      "handling them at that rate",
+			      s->peer->name,
+			      (unsigned long long)(BURROW_NSEC_PER_SEC / CAPSULE_INTERVAL_NS),
+			      CAPSULE_BURST);
+	}
+	s->paced = true;
+	s->peer->capsules_delayed++;
+	burrow_timer_arm_in(s->d->loop, &s->pace_timer, wait);
+	return true;
+}
+
+static void session_timer_pace(void *arg)
+{
+	struct burrowd_session *s = arg;
+
+	process_capsules(s);
+	burrowd_quic_rearm(s->d);
+}
+
+/*
  * Handle every complete capsule buffered for s. Capsules wait while the
  * handshake is still running (a server can see the client's first stream
  * bytes before the transport reports the connection established, and the
- * exporter works only after that).
+ * exporter works only after that), and once up, while the session's
+ * capsule rate has no token (capsules_paced).
  */
 static void process_capsules(struct burrowd_session *s)
 {
@@ -1010,8 +1067,20 @@ static void process_capsules(struct burrowd_session *s)
 
 	if (s->state == BURROWD_HANDSHAKE || s->peer->session != s)
 		return;
-	while (!s->closing && (ret = burrow_capsule_reader_next(&s->reader, &c)) == 1)
+	for (;;) {
+		bool up = s->state == BURROWD_UP;
+
+		if (s->closing)
+			return;
+		if (capsules_paced(s))
+			return;	/* the rest (FIN, errors) when the timer resumes */
+		ret = burrow_capsule_reader_next(&s->reader, &c);
+		if (ret != 1)
+			break;
+		if (up)
+			burrow_rate_take(&s->capsule_rate, burrow_now_ns());
 		handle_capsule(s, &c);
+	}
 	if (s->closing)
 		return;
 	if (ret < 0) {
@@ -1057,7 +1126,8 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 	process_capsules(s);
 	/*
 	 * RFC 9297 §3.2: avoid accumulating capsules. While capsules are held
-	 * back (handshake, simultaneous-open candidate) nothing is taken from
+	 * back (handshake, simultaneous-open candidate, or paced once up:
+	 * capsules_paced) nothing is taken from
 	 * the reader and QUIC credit keeps flowing, so bound what a peer can
 	 * park here: before its HELLO is answered it has no business sending
 	 * more than a few capsules. Once processing, the reader holds at most
@@ -1066,9 +1136,15 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
 	if (!s->closing && burrow_capsule_reader_held(&s->reader) > HELD_BEFORE_UP_MAX) {
 		char reason[120];
 
-		snprintf(reason, sizeof(reason),
-			 "more than %d bytes of capsules before the session is up",
-			 HELD_BEFORE_UP_MAX);
+		if (s->paced)
+			snprintf(reason, sizeof(reason),
+				 "more than %d bytes of capsules waiting: faster than %llu per second",
+				 HELD_BEFORE_UP_MAX,
+				 (unsigned long long)(BURROW_NSEC_PER_SEC / CAPSULE_INTERVAL_NS));
+		else
+			snprintf(reason, sizeof(reason),
+				 "more than %d bytes of capsules before the session is up",
+				 HELD_BEFORE_UP_MAX);
 		burrowd_event(s->d, s->peer, "malformed", "%s from %s", reason, s->peer->name);
 		session_close(s, APP_ERROR_MALFORMED, reason);
 	}
@@ -1093,6 +1169,7 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 		snprintf(peer->last_error, sizeof(peer->last_error), "%s", reason);
 		session_detach(s);
 	}
+	burrow_timer_cancel(s->d->loop, &s->pace_timer);	/* s is freed below */
 	/* Whatever ended it, a peer we can dial is dialled again, with backoff. */
 	if (!peer->session && !s->d->stopping)
 		schedule_reconnect(peer);

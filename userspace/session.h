@@ -28,6 +28,7 @@
 #include "netconf.h"
 #include "pool.h"
 #include "quic.h"
+#include "ratelimit.h"
 
 struct burrowd;
 struct burrowd_session;
@@ -66,6 +67,8 @@ struct burrowd_peer {
 	uint64_t backoff_ms;			/* next reconnect delay */
 	char last_error[200];			/* why the last session ended or failed */
 	uint64_t sessions_established;
+	uint64_t capsules_delayed;		/* waits for the capsule rate (all sessions) */
+	uint64_t pace_logged_ns;		/* last "faster than" log line */
 };
 
 struct burrowd_session {
@@ -77,6 +80,11 @@ struct burrowd_session {
 	enum burrowd_session_state state;
 	int64_t stream_id;			/* -1 until opened / first received */
 	struct burrow_capsule_reader reader;
+	/* Capsules handled once up: paced so a peer's flood cannot make us
+	 * redo netlink/route/store work without bound (session.c). */
+	struct burrow_rate capsule_rate;
+	struct burrow_timer pace_timer;		/* resume when a token is back */
+	bool paced;				/* capsules are waiting for tokens */
 	uint64_t next_request_id;		/* last ADDRESS_REQUEST ID we used */
 	struct burrow_request_ids seen_request_ids;	/* the peer's, never reused */
 	bool hello_sent;

@@ -13,6 +13,9 @@
  *                    value, "-" for an empty one)
  *   raw HEX          send bytes on the control stream as they are
  *   expect TYPE      wait for a capsule of that type; print "TYPE HEX"
+ *   expect-count TYPE N
+ *                    wait until N capsules of that type came during this
+ *                    step (printed as "seen ..."); print "count TYPE N"
  *   wait-file PATH   wait until PATH exists (the test's go-ahead)
  *   expect-close     wait for the connection to end; print "closed: REASON"
  * Every wait gives up after 20 s. Capsules not waited for are printed as
@@ -49,6 +52,10 @@ struct client {
 	/* the capsule a step waits for */
 	uint64_t want_type;
 	bool want_seen;
+	/* expect-count: capsules of count_type seen during the step */
+	uint64_t count_type;
+	unsigned long count_seen, count_want;
+	bool counting;
 };
 
 static void print_capsule(const char *prefix, const struct burrow_capsule *c)
@@ -95,6 +102,8 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t stream_id, con
 			cl->hello_received = true;
 			continue;
 		}
+		if (cl->counting && c.type == cl->count_type)
+			cl->count_seen++;
 		if (!cl->want_seen && c.type == cl->want_type) {
 			cl->want_seen = true;
 			print_capsule("", &c);
@@ -164,6 +173,12 @@ static bool got_wanted(struct client *cl, const void *arg)
 {
 	(void)arg;
 	return cl->want_seen || cl->closed;
+}
+
+static bool count_reached(struct client *cl, const void *arg)
+{
+	(void)arg;
+	return cl->count_seen >= cl->count_want || cl->closed;
 }
 
 static bool is_closed(struct client *cl, const void *arg)
@@ -333,6 +348,19 @@ int main(int argc, char **argv)
 			cl.want_seen = false;
 			if (run_until(&cl, udp_fd, got_wanted, NULL) || !cl.want_seen)
 				return failed(&cl, "expect");
+		} else if (!strcmp(step, "expect-count") && i + 2 < argc) {
+			cl.count_type = strtoull(argv[i + 1], NULL, 0);
+			cl.count_want = strtoul(argv[i + 2], NULL, 0);
+			cl.count_seen = 0;
+			cl.counting = true;
+			i += 2;
+			if (run_until(&cl, udp_fd, count_reached, NULL) ||
+			    cl.count_seen < cl.count_want)
+				return failed(&cl, "expect-count");
+			cl.counting = false;
+			printf("count %s %lu\n", burrow_capsule_type_name(cl.count_type),
+			       cl.count_seen);
+			fflush(stdout);
 		} else if (!strcmp(step, "wait-file") && i + 1 < argc) {
 			if (run_until(&cl, udp_fd, file_exists, argv[++i]) || cl.closed)
 				return failed(&cl, "wait-file");

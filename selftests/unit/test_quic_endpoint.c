@@ -480,6 +480,146 @@ static void test_reconnect_from_closed(void **state)
 	assert_int_equal(server_side.authorize_calls, 2);
 }
 
+/* ---- closing and draining periods (RFC 9000 §10.2) ------------------------ */
+
+/* One datagram on fd within ms: its length, or -1 (none came). */
+static ssize_t recv_ms(int fd, uint8_t *buf, size_t size, struct sockaddr_in *from, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	socklen_t len = sizeof(*from);
+
+	if (poll(&pfd, 1, ms) != 1)
+		return -1;
+	return recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)from, &len);
+}
+
+static ssize_t recv_within(int fd, uint8_t *buf, size_t size, struct sockaddr_in *from)
+{
+	return recv_ms(fd, buf, size, from, 2000);
+}
+
+/* The next datagram from the server within 2 s; the client's meanwhile are
+ * lost (they would be further ACKs or retransmissions). */
+static ssize_t recv_from_server(int fd, uint8_t *buf, size_t size)
+{
+	struct sockaddr_in from;
+	ssize_t n;
+
+	while ((n = recv_within(fd, buf, size, &from)) > 0)
+		if (from.sin_port == server_side.addr.sin_port)
+			return n;
+	return -1;
+}
+
+/* Nothing arrives on fd within ms (the negative wait has to take time). */
+static bool silent_for(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 0;
+}
+
+static bool server_period_over(void)
+{
+	return burrow_quic_endpoint_closing(server_side.ep) == 0;
+}
+
+static bool client_period_over(void)
+{
+	return burrow_quic_endpoint_closing(client_side.ep) == 0;
+}
+
+/* The relay passes everything (no loss) while run_until drives it. */
+static void start_relayed_pair(void)
+{
+	struct burrow_quic_conn *conn = NULL;
+
+	relay.fd = udp_socket(&relay.addr);
+	relay.drop_every = 1000000;
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&relay.addr,
+					     sizeof(relay.addr), server_side.pub, &client_side,
+					     &conn), 0);
+	assert_true(run_until(both_established));
+}
+
+/*
+ * The server closes and its CONNECTION_CLOSE is lost. In its closing period
+ * the next datagram of the client gets that CONNECTION_CLOSE again, so the
+ * client learns of the close at once instead of at its idle timeout; the
+ * repeats are rate-limited; the client then drains (sends nothing); after
+ * the period both forget the connection and a late datagram is dropped.
+ */
+static void test_closing_period_repeats_close(void **state)
+{
+	uint8_t buf[2048], client_pkt[2048], close_pkt[2048];
+	ssize_t n, client_len, close_len;
+	struct sockaddr_in from;
+	int64_t sid;
+	int i, replies;
+
+	(void)state;
+	start_relayed_pair();
+	burrow_quic_close(server_side.conn, 42, "going away");
+	burrow_quic_endpoint_handle_expiry(server_side.ep);
+	assert_int_equal(server_side.closed, 1);
+	/* The CONNECTION_CLOSE (and whatever else is in flight) reaches the
+	 * relay, which loses it all. */
+	for (i = 0; (n = recv_ms(relay.fd, buf, sizeof(buf), &from, i ? 50 : 2000)) > 0; i++)
+		;
+	assert_true(i > 0);
+	assert_int_equal(burrow_quic_endpoint_closing(server_side.ep), 1);
+
+	/* The client, none the wiser, sends on a stream. */
+	assert_int_equal(burrow_quic_open_stream(client_side.conn, &sid), 0);
+	assert_int_equal(burrow_quic_send(client_side.conn, sid, (const uint8_t *)"hi", 2, false), 0);
+	burrow_quic_endpoint_handle_expiry(client_side.ep);
+	client_len = recv_within(relay.fd, client_pkt, sizeof(client_pkt), &from);
+	assert_true(client_len > 0);
+	assert_int_equal(from.sin_port, client_side.addr.sin_port);
+	send_raw(relay.fd, &server_side.addr, client_pkt, (size_t)client_len);
+	assert_int_equal(burrow_quic_endpoint_read(server_side.ep), 0);
+	close_len = recv_from_server(relay.fd, close_pkt, sizeof(close_pkt));
+	if (close_len <= 0)
+		fail_msg("no CONNECTION_CLOSE back for a datagram of the closed connection");
+
+	/* Rate limit: 8 more datagrams (the 2nd to 9th) get 3 replies (2, 4, 8). */
+	for (i = 0; i < 8; i++)
+		send_raw(relay.fd, &server_side.addr, client_pkt, (size_t)client_len);
+	assert_int_equal(burrow_quic_endpoint_read(server_side.ep), 0);
+	/* Loopback delivers at sendto: whatever was sent is queued by now.
+	 * (Short waits: all of this must fit in the 1 s closing period.) */
+	for (replies = 0; recv_ms(relay.fd, buf, sizeof(buf), &from, 50) > 0; replies++) {
+		assert_int_equal(from.sin_port, server_side.addr.sin_port);
+		assert_memory_equal(buf, close_pkt, (size_t)close_len);
+	}
+	assert_int_equal(replies, 3);
+
+	/* The repeated CONNECTION_CLOSE closes the client with the reason. */
+	send_raw(relay.fd, &client_side.addr, close_pkt, (size_t)close_len);
+	assert_int_equal(burrow_quic_endpoint_read(client_side.ep), 0);
+	assert_int_equal(client_side.closed, 1);
+	assert_string_equal(client_side.closed_reason,
+			    "peer closed (application error 42): going away");
+	/* Draining: the client keeps the CIDs and sends nothing back. */
+	assert_int_equal(burrow_quic_endpoint_closing(client_side.ep), 1);
+	send_raw(relay.fd, &client_side.addr, close_pkt, (size_t)close_len);
+	assert_int_equal(burrow_quic_endpoint_read(client_side.ep), 0);
+	assert_true(silent_for(relay.fd, 200));
+
+	/* Both periods end (max(3 PTO, 1 s)); the records are freed. */
+	assert_true(run_until(server_period_over));
+	assert_true(run_until(client_period_over));
+	assert_int_equal(burrow_quic_endpoint_next_expiry(server_side.ep), UINT64_MAX);
+	/* A late datagram for the old connection gets nothing now. */
+	send_raw(relay.fd, &server_side.addr, client_pkt, (size_t)client_len);
+	assert_int_equal(burrow_quic_endpoint_read(server_side.ep), 0);
+	assert_true(silent_for(relay.fd, 300));
+	assert_int_equal(server_side.closed, 1);
+	assert_int_equal(client_side.closed, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +635,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_with_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_from_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closing_period_repeats_close, setup, teardown),
 	};
 
 	return quic_run_tests("quic", tests, sizeof(tests) / sizeof(tests[0]));
