@@ -239,7 +239,10 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 	peers = calloc(n_new + 1, sizeof(*peers));
 	if (!peers)
 		goto nomem;
-	/* New peers first in a scratch slot of their final place: file order, then store peers. */
+	/*
+	 * The new array: config peers in file order (added ones built here,
+	 * kept ones moved in below), then the kept store peers.
+	 */
 	n_new = 0;
 	for (size_t j = 0; j < cfg->n_peers; j++) {
 		struct burrowd_peer *p;
