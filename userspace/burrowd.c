@@ -7,10 +7,13 @@
  *   burrowd run -c FILE             run the daemon
  *   burrowd status [-j] -c FILE     ask a running daemon (control socket)
  *   burrowd rotate [PEER] -c FILE   force a key rotation now
+ *   burrowd reload -c FILE          re-read the daemon's config (as SIGHUP)
  *   burrowd peer add|remove|list -c FILE ...   edit the node store
  *
  * Exit codes: 0 ok, 1 runtime failure (daemon unreachable, kernel refused,
- * a refusal from the daemon), 2 usage or configuration error.
+ * a refusal from the daemon), 2 usage or configuration error (for reload:
+ * the file is invalid, the daemon keeps its config), 3 reload refused: a
+ * changed setting needs a restart (nothing was applied).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,11 +34,13 @@
 #include "loop.h"
 #include "ids.h"
 #include "quic.h"
+#include "reload.h"
 #include "session.h"
 #include "store.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+#define EXIT_RESTART 3		/* reload: the change needs a restart */
 
 static void usage(FILE *out)
 {
@@ -45,6 +50,7 @@ static void usage(FILE *out)
 	      "       burrowd run -c FILE\n"
 	      "       burrowd status [-j] -c FILE\n"
 	      "       burrowd rotate [PEER] -c FILE\n"
+	      "       burrowd reload -c FILE\n"
 	      "       burrowd routes [-j] -c FILE\n"
 	      "       burrowd addresses [-j] -c FILE\n"
 	      "       burrowd peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST] -c FILE\n"
@@ -70,6 +76,32 @@ static int usage_error(const char *fmt, ...)
 static struct burrowd daemon_state;
 static struct burrow_control *control;
 static const char *config_path;
+/* The running config (heap): d->config and every peer's policy point into it; reload swaps it. */
+static struct burrow_config *running_config;
+
+/* Answer prefixes of a refused reload; the client maps them to exit codes. */
+#define RELOAD_INVALID "error: invalid configuration: "
+#define RELOAD_RESTART "error: restart needed: "
+
+/* SIGHUP and 'burrowd reload': all or nothing, see reload.h. */
+static int daemon_reload(struct burrowd *d, const char *how, FILE *out)
+{
+	char msg[BURROW_CONFIG_ERR_MAX + 128];
+	int ret = burrowd_reload(d, &running_config, msg, sizeof(msg));
+
+	if (!ret) {
+		burrow_log(BURROW_LOG_INFO, "%s: %s", how, msg);
+		if (out)
+			fprintf(out, "%s\n", msg);
+		return 0;
+	}
+	burrow_log(BURROW_LOG_ERROR, "%s refused, keeping the running configuration: %s", how, msg);
+	if (out)
+		fprintf(out, "%s%s (the running configuration is kept)\n",
+			ret == -EINVAL ? RELOAD_INVALID : ret == -EBUSY ? RELOAD_RESTART : "error: ",
+			msg);
+	return ret;
+}
 
 static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, const char *kind,
 			    const char *text)
@@ -274,6 +306,8 @@ static void control_command(const char *command, FILE *out, void *arg)
 		burrowd_negotiate_write_routes(d, out, command[6] != '\0');
 	} else if (!strcmp(command, "addresses") || !strcmp(command, "addresses -j")) {
 		burrowd_negotiate_write_addresses(d, out, command[9] != '\0');
+	} else if (!strcmp(command, "reload")) {
+		daemon_reload(d, "reload (burrowd reload)", out);
 	} else if (!strncmp(command, "rotate", 6) && (command[6] == '\0' || command[6] == ' ')) {
 		const char *name = command[6] ? command + 7 : NULL;
 		size_t started = 0;
@@ -305,7 +339,7 @@ static void daemon_on_signal(int signo, void *arg)
 	struct burrowd *d = arg;
 
 	if (signo == SIGHUP) {
-		burrow_log(BURROW_LOG_INFO, "SIGHUP ignored: restart burrowd to apply a new config");
+		daemon_reload(d, "reload (SIGHUP)", NULL);
 		return;
 	}
 	burrow_log(BURROW_LOG_INFO, "%s: shutting down", strsignal(signo));
@@ -329,20 +363,6 @@ static void to_nl_prefix(const struct burrow_prefix *in, struct burrow_nl_prefix
 	out->len = in->len;
 }
 
-static void peer_set_endpoint(struct burrowd *d, struct burrowd_peer *p,
-			      const struct sockaddr_storage *addr, socklen_t len, const char *text)
-{
-	p->has_endpoint = true;
-	if (d->udp_family == AF_INET6) {
-		p->endpoint_len = burrow_kernel_v4_mapped((const struct sockaddr *)addr, len,
-							  &p->endpoint);
-	} else {
-		memcpy(&p->endpoint, addr, len);
-		p->endpoint_len = len;
-	}
-	snprintf(p->endpoint_text, sizeof(p->endpoint_text), "%s", text);
-}
-
 /* A node added with 'burrowd peer add' (the config's peers come first). */
 static int peer_from_node(struct burrowd *d, struct burrowd_peer *p, const struct burrow_node *node)
 {
@@ -356,7 +376,7 @@ static int peer_from_node(struct burrowd *d, struct burrowd_peer *p, const struc
 		socklen_t len;
 
 		if (burrow_endpoint_parse(node->endpoint, &addr, &len, err, sizeof(err)) == 0)
-			peer_set_endpoint(d, p, &addr, len, node->endpoint);
+			burrowd_peer_set_endpoint(d, p, &addr, len, node->endpoint);
 		else
 			burrow_log(BURROW_LOG_WARNING, "stored peer %s: %s", node->name, err);
 	}
@@ -403,27 +423,8 @@ static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
 	int ret = 0;
 
 	if (st) {
-		for (size_t i = 0; i < cfg->n_peers; i++) {
-			const struct burrow_config_peer *cp = &cfg->peers[i];
-			struct burrow_node node = { 0 };
-			char prefixes[2048] = "";
-			size_t used = 0;
-
-			memcpy(node.public_key, cp->public_key, 32);
-			node.name = (char *)cp->name;
-			node.endpoint = cp->has_endpoint ? (char *)cp->endpoint_text : NULL;
-			for (size_t j = 0; j < cp->n_allowed_ips && used < sizeof(prefixes) - 60; j++) {
-				char one[64];
-
-				burrow_prefix_format(&cp->allowed_ips[j], one, sizeof(one));
-				used += (size_t)snprintf(prefixes + used, sizeof(prefixes) - used,
-							 "%s%s", j ? "," : "", one);
-			}
-			node.allowed_prefixes = prefixes;
-			if (burrow_store_node_upsert(st, &node) < 0)
-				burrow_log(BURROW_LOG_WARNING, "store: peer %s: %s", cp->name,
-					   burrow_store_error(st));
-		}
+		for (size_t i = 0; i < cfg->n_peers; i++)
+			burrowd_store_config_peer(st, &cfg->peers[i]);
 		if (burrow_store_node_list(st, &nodes, &n_nodes) < 0)
 			burrow_log(BURROW_LOG_WARNING, "store: %s", burrow_store_error(st));
 	}
@@ -433,24 +434,9 @@ static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
 		goto out;
 	}
 	for (size_t i = 0; i < cfg->n_peers; i++) {
-		const struct burrow_config_peer *cp = &cfg->peers[i];
-		struct burrowd_peer *p = &d->peers[n++];
-
-		snprintf(p->name, sizeof(p->name), "%s", cp->name);
-		memcpy(p->public_key, cp->public_key, 32);
-		p->policy = cp;
-		if (cp->has_endpoint)
-			peer_set_endpoint(d, p, &cp->endpoint, cp->endpoint_len, cp->endpoint_text);
-		if (cp->n_allowed_ips) {
-			p->prefixes = calloc(cp->n_allowed_ips, sizeof(*p->prefixes));
-			if (!p->prefixes) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			for (size_t j = 0; j < cp->n_allowed_ips; j++)
-				to_nl_prefix(&cp->allowed_ips[j], &p->prefixes[j]);
-			p->n_prefixes = cp->n_allowed_ips;
-		}
+		ret = burrowd_peer_from_config(d, &d->peers[n++], &cfg->peers[i]);
+		if (ret)
+			goto out;
 	}
 	for (size_t i = 0; i < n_nodes; i++) {
 		if (burrow_config_peer_by_key(cfg, nodes[i].public_key) ||
@@ -504,17 +490,25 @@ static int cmd_run(void)
 	struct burrow_quic_settings qs = { 0 };
 	struct burrow_identity id = { 0 };
 	struct burrow_store *store = NULL;
-	struct burrow_config cfg;
+	struct burrow_config *cfg;
 	char err[BURROW_CONFIG_ERR_MAX];
 	int ret, status = EXIT_RUNTIME;
 
-	ret = load_config(config_path, &cfg);
-	if (ret)
+	/* Heap: a reload replaces it (running_config), and frees the one it replaced. */
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return EXIT_RUNTIME;
+	ret = load_config(config_path, cfg);
+	if (ret) {
+		free(cfg);
 		return ret;
-	burrow_log_set_level(cfg.node.log_level);
-	if (burrow_identity_load(cfg.node.private_key, &id, err, sizeof(err)) < 0) {
+	}
+	running_config = cfg;
+	burrow_log_set_level(cfg->node.log_level);
+	if (burrow_identity_load(cfg->node.private_key, &id, err, sizeof(err)) < 0) {
 		burrow_log(BURROW_LOG_ERROR, "%s", err);
-		burrow_config_free(&cfg);
+		burrow_config_free(cfg);
+		free(cfg);
 		return EXIT_USAGE;
 	}
 	memset(d, 0, sizeof(*d));
@@ -523,13 +517,13 @@ static int cmd_run(void)
 	d->on_event = daemon_on_event;
 	d->on_generation = daemon_on_generation;
 	burrow_public_key_to_text(id.public_key, d->public_key_text);
-	snprintf(d->settings.name, sizeof(d->settings.name), "%s", cfg.node.name);
-	memcpy(d->settings.ciphers, cfg.node.ciphers, cfg.node.n_ciphers);
-	d->settings.n_ciphers = cfg.node.n_ciphers;
-	memcpy(d->settings.encaps, cfg.node.encaps, cfg.node.n_encaps);
-	d->settings.n_encaps = cfg.node.n_encaps;
-	d->settings.mtu = cfg.node.mtu;
-	d->settings.rotation_interval_s = cfg.node.rotation_interval_s;
+	snprintf(d->settings.name, sizeof(d->settings.name), "%s", cfg->node.name);
+	memcpy(d->settings.ciphers, cfg->node.ciphers, cfg->node.n_ciphers);
+	d->settings.n_ciphers = cfg->node.n_ciphers;
+	memcpy(d->settings.encaps, cfg->node.encaps, cfg->node.n_encaps);
+	d->settings.n_encaps = cfg->node.n_encaps;
+	d->settings.mtu = cfg->node.mtu;
+	d->settings.rotation_interval_s = cfg->node.rotation_interval_s;
 	d->settings.old_key_grace_ms = OLD_KEY_GRACE_MS;
 	d->settings.retry_ms = ROTATION_RETRY_MS;
 	d->settings.backoff_min_ms = BACKOFF_MIN_MS;
@@ -540,22 +534,22 @@ static int cmd_run(void)
 		burrow_log(BURROW_LOG_ERROR, "cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (burrow_kernel_open(&d->kernel, cfg.node.device)) {
+	if (burrow_kernel_open(&d->kernel, cfg->node.device)) {
 		burrow_log(BURROW_LOG_ERROR, "%s", d->kernel.why);
 		goto out;
 	}
-	d->udp_family = cfg.node.listen.ss_family;
-	if (burrow_store_open(cfg.node.state, 0, &store, err, sizeof(err)) < 0) {
+	d->udp_family = cfg->node.listen.ss_family;
+	if (burrow_store_open(cfg->node.state, 0, &store, err, sizeof(err)) < 0) {
 		burrow_log(BURROW_LOG_ERROR, "%s", err);
 		goto out;
 	}
 	d->store = store;
 	burrow_store_event_prune(store, EVENTS_KEPT);
-	if (daemon_peers_load(d, &cfg, store)) {
+	if (daemon_peers_load(d, cfg, store)) {
 		burrow_log(BURROW_LOG_ERROR, "out of memory");
 		goto out;
 	}
-	d->config = &cfg;
+	d->config = cfg;
 	if (burrowd_negotiate_init(d))
 		goto out;
 	/*
@@ -564,8 +558,8 @@ static int cmd_run(void)
 	 */
 	if (burrow_kernel_peers_clear(&d->kernel) < 0)
 		burrow_log(BURROW_LOG_WARNING, "%s", d->kernel.why);
-	d->udp_fd = burrow_kernel_socket(&d->kernel, (const struct sockaddr *)&cfg.node.listen,
-					 cfg.node.listen_len);
+	d->udp_fd = burrow_kernel_socket(&d->kernel, (const struct sockaddr *)&cfg->node.listen,
+					 cfg->node.listen_len);
 	if (d->udp_fd < 0) {
 		burrow_log(BURROW_LOG_ERROR, "%s", d->kernel.why);
 		goto out;
@@ -576,7 +570,7 @@ static int cmd_run(void)
 	 * PINGs it would idle out and take the session with it. Two may be
 	 * lost before the timeout hits.
 	 */
-	qs.idle_timeout_ms = (uint64_t)cfg.node.idle_timeout_s * 1000;
+	qs.idle_timeout_ms = (uint64_t)cfg->node.idle_timeout_s * 1000;
 	qs.keepalive_ms = qs.idle_timeout_ms / 3;
 	qs.keylog_path = getenv("BURROWD_KEYLOG");	/* debugging only: see docs/operations.md */
 	d->quic = burrow_quic_endpoint_new(d->udp_fd, &qs, &burrowd_quic_callbacks, d);
@@ -585,7 +579,7 @@ static int cmd_run(void)
 		goto out;
 	}
 	burrow_identity_clear(&id);
-	control = burrow_control_open(cfg.node.control_socket, control_command, d, err, sizeof(err));
+	control = burrow_control_open(cfg->node.control_socket, control_command, d, err, sizeof(err));
 	if (!control) {
 		burrow_log(BURROW_LOG_ERROR, "%s", err);
 		goto out;
@@ -600,7 +594,7 @@ static int cmd_run(void)
 		goto out;
 	}
 	burrow_log(BURROW_LOG_INFO, "node %s (%s) on %s port %u, %zu peers", d->settings.name,
-		   d->public_key_text, d->kernel.ifname, cfg.node.listen_port, d->n_peers);
+		   d->public_key_text, d->kernel.ifname, cfg->node.listen_port, d->n_peers);
 	burrowd_sessions_start(d);
 	ret = burrow_loop_run(d->loop);
 	if (ret) {
@@ -632,9 +626,13 @@ out:
 		free(d->peers[i].prefixes);
 	free(d->peers);
 	burrow_loop_free(d->loop);
+	/* Removed peers closing sessions still pointed at: nothing runs any more. */
+	burrowd_reload_fini();
 	if (store)
 		burrow_store_close(store);
-	burrow_config_free(&cfg);
+	burrow_config_free(running_config);
+	free(running_config);
+	running_config = NULL;
 	if (!status)
 		burrow_log(BURROW_LOG_INFO, "stopped");
 	return status;
@@ -711,6 +709,55 @@ static int cmd_control(const char *command)
 		return EXIT_RUNTIME;
 	}
 	return ret ? EXIT_RUNTIME : 0;
+}
+
+/*
+ * reload: the daemon re-reads the file it was started with. The file is
+ * checked here first (a broken one names its line before the daemon is
+ * asked); the daemon checks it again, as it may differ from -c FILE.
+ */
+static int cmd_reload(void)
+{
+	struct burrow_config cfg;
+	char why[512], *answer = NULL;
+	size_t answer_len = 0;
+	FILE *out;
+	int ret;
+
+	if (!config_path) {
+		fprintf(stderr, "burrowd: no configuration given (-c FILE)\n");
+		return EXIT_USAGE;
+	}
+	if (burrow_config_load(config_path, &cfg, why, sizeof(why)) < 0) {
+		fprintf(stderr, "burrowd: %s (nothing reloaded)\n", why);
+		return EXIT_USAGE;
+	}
+	out = open_memstream(&answer, &answer_len);
+	if (!out) {
+		burrow_config_free(&cfg);
+		fprintf(stderr, "burrowd: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	ret = burrow_control_request(cfg.node.control_socket, "reload", out, why, sizeof(why));
+	burrow_config_free(&cfg);
+	fclose(out);
+	if (ret < 0) {
+		fprintf(stderr, "burrowd: %s\n", why);
+		ret = EXIT_RUNTIME;
+	} else if (ret == 0) {
+		fputs(answer, stdout);
+	} else {
+		/* "error: ..." answers go to stderr, their kind to the exit code. */
+		fprintf(stderr, "burrowd: %s", answer + strlen("error: "));
+		if (!strncmp(answer, RELOAD_INVALID, strlen(RELOAD_INVALID)))
+			ret = EXIT_USAGE;
+		else if (!strncmp(answer, RELOAD_RESTART, strlen(RELOAD_RESTART)))
+			ret = EXIT_RESTART;
+		else
+			ret = EXIT_RUNTIME;
+	}
+	free(answer);
+	return ret;
 }
 
 /* ---- peer add|remove|list: the node store ---------------------------------------- */
@@ -935,6 +982,8 @@ int main(int argc, char **argv)
 			 n_words == 2 ? words[1] : "");
 		return cmd_control(line);
 	}
+	if (!strcmp(command, "reload") && n_words == 1)
+		return cmd_reload();
 	if (!strcmp(command, "peer"))
 		return cmd_peer(words + 1, n_words - 1, json);
 	return usage_error("unknown command or wrong arguments: '%s'", command);

@@ -136,6 +136,36 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 
 void burrow_config_free(struct burrow_config *cfg);
 
+/*
+ * Reload (config_diff.c, docs/burrowd.md "Reloading"): what changed
+ * between the running config and a newly read one.
+ *
+ * burrow_config_node_diff: 0 when the [node] sections differ at most in
+ * keys a running daemon applies (log_level, rotation_interval); else
+ * -EBUSY with why = "KEY changed: restart burrowd to apply" naming the
+ * first other key that differs (the private key's path, not its content:
+ * the caller compares the identity).
+ *
+ * burrow_config_peer_compare: how one peer (matched by name) changed.
+ * REPLACE: its identity or how it is reached changed (public_key,
+ * endpoint, request_address): the session starts over. POLICY: only keys
+ * a running session can follow (allowed_ips, may_announce, may_reach,
+ * accept_addresses). what (may be NULL) lists the changed keys,
+ * comma-separated, in file order.
+ */
+enum burrow_config_peer_change {
+	BURROW_CONFIG_PEER_SAME,
+	BURROW_CONFIG_PEER_POLICY,
+	BURROW_CONFIG_PEER_REPLACE,
+};
+
+int burrow_config_node_diff(const struct burrow_config_node *old, const struct burrow_config_node *new,
+			    char *why, size_t why_size);
+enum burrow_config_peer_change burrow_config_peer_compare(const struct burrow_config_peer *old,
+							  const struct burrow_config_peer *new,
+							  char *what, size_t what_size);
+bool burrow_prefix_list_equal(const struct burrow_prefix_list *a, const struct burrow_prefix_list *b);
+
 /* Find a peer by public key or by name; NULL when absent. */
 const struct burrow_config_peer *burrow_config_peer_by_key(const struct burrow_config *cfg,
 							   const uint8_t key[BURROW_PUBLIC_KEY_LEN]);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The control socket: a UNIX stream socket where a running burrowd answers
- * one command per connection ("status", "status -j", "rotate [PEER]").
+ * one command per connection ("status", "status -j", "rotate [PEER]",
+ * "reload", "routes", "addresses").
  * The socket file is 0660; a client is served only when SO_PEERCRED says it
  * is root or the daemon's own uid, whatever the file mode.
  *

@@ -245,6 +245,68 @@ void burrowd_negotiate_end(struct burrowd_peer *peer)
 	device_mtu_update(peer->d);
 }
 
+/* Whether an address the peer assigned us still passes its accept_addresses. */
+static bool assigned_still_allowed(const struct burrowd_peer *peer, const struct burrow_prefix *p)
+{
+	const struct burrowd_negotiation *n = &peer->nego;
+
+	/* As handle_address_assign decided, minus the conflicts it checked then. */
+	for (size_t i = 0; i < n->n_requested; i++) {
+		struct burrow_address_entry got = { .request_id = n->requested[i].request_id,
+						    .prefix = *p };
+		struct burrow_address_entry accepted;
+		struct burrow_refused_address refused;
+		size_t n_accepted = 0, n_refused = 0;
+
+		burrow_policy_addresses(n->requested, n->n_requested,
+					peer->policy ? &peer->policy->accept_addresses : &no_prefixes,
+					NULL, 0, &got, 1, &accepted, &n_accepted, &refused, &n_refused);
+		if (n_accepted)
+			return true;
+	}
+	return false;
+}
+
+void burrowd_negotiate_policy_update(struct burrowd_peer *peer, bool readvertise)
+{
+	struct burrowd *d = peer->d;
+	struct burrowd_negotiation *n = &peer->nego;
+	size_t kept = 0;
+	char text[64];
+
+	/* Routes taken earlier that may_announce no longer covers: device first, then kernel. */
+	for (size_t i = 0; i < n->n_accepted; i++) {
+		if (burrow_policy_covered(may_announce_of(peer), &n->accepted[i])) {
+			n->accepted[kept++] = n->accepted[i];
+			continue;
+		}
+		burrowd_event(d, peer, "route", "route %s from %s withdrawn: no longer allowed by policy",
+			      prefix_text(&n->accepted[i], text, sizeof(text)), peer->name);
+		route_del(peer, &n->accepted[i]);
+	}
+	n->n_accepted = kept;
+	kept = 0;
+	for (size_t i = 0; i < n->n_assigned; i++) {
+		if (assigned_still_allowed(peer, &n->assigned[i])) {
+			n->assigned[kept++] = n->assigned[i];
+			continue;
+		}
+		burrowd_event(d, peer, "address",
+			      "address %s from %s withdrawn: no longer allowed by accept_addresses",
+			      prefix_text(&n->assigned[i], text, sizeof(text)), peer->name);
+		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+			burrowd_event(d, peer, "error", "cannot remove address %s: %s", text,
+				      d->netconf.why);
+	}
+	n->n_assigned = kept;
+	/* allowed_ips may have changed too (the caller rebuilt peer->prefixes). */
+	kernel_prefixes_update(peer);
+	/* A full-list advertisement replaces the last one: the peer drops what may_reach dropped. */
+	if (readvertise && peer->session && peer->session->state == BURROWD_UP &&
+	    !peer->session->closing)
+		send_advertisement(peer->session);
+}
+
 bool burrowd_negotiate_handles(uint64_t type)
 {
 	return type == BURROW_CAPSULE_ADDRESS_REQUEST || type == BURROW_CAPSULE_ADDRESS_ASSIGN ||

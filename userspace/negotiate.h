@@ -74,6 +74,15 @@ void burrowd_negotiate_start(struct burrowd_session *s);
 void burrowd_negotiate_capsule(struct burrowd_session *s, const struct burrow_capsule *c);
 /* The peer's session ended: its routes and addresses leave the device. */
 void burrowd_negotiate_end(struct burrowd_peer *peer);
+/*
+ * Reload: peer->policy (and peer->prefixes) now hold the new config.
+ * Accepted routes outside may_announce and addresses outside
+ * accept_addresses are withdrawn from the device (logged); the kernel
+ * peer's allowed prefixes are set again; with readvertise, our routes are
+ * advertised anew under the new may_reach. Ranges refused earlier are
+ * taken only when the peer advertises again.
+ */
+void burrowd_negotiate_policy_update(struct burrowd_peer *peer, bool readvertise);
 /* Whether a capsule type is handled here. */
 bool burrowd_negotiate_handles(uint64_t type);
 

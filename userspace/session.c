@@ -196,6 +196,8 @@ static struct burrowd_session *session_new(struct burrowd_peer *peer, bool is_cl
 		return NULL;
 	s->d = peer->d;
 	s->peer = peer;
+	s->next_all = peer->d->sessions;
+	peer->d->sessions = s;
 	s->is_client = is_client;
 	s->stream_id = -1;
 	s->state = BURROWD_HANDSHAKE;
@@ -206,6 +208,17 @@ static struct burrowd_session *session_new(struct burrowd_peer *peer, bool is_cl
 	burrow_timer_init(&s->pace_timer, session_timer_pace, s);
 	burrow_rate_init(&s->capsule_rate, CAPSULE_INTERVAL_NS, CAPSULE_BURST);
 	return s;
+}
+
+/* Unlink s from d->sessions before it is freed. */
+static void session_unlink(struct burrowd_session *s)
+{
+	for (struct burrowd_session **p = &s->d->sessions; *p; p = &(*p)->next_all) {
+		if (*p == s) {
+			*p = s->next_all;
+			return;
+		}
+	}
 }
 
 /* Remove the kernel peer this session put there. */
@@ -310,6 +323,7 @@ void burrowd_peer_connect(struct burrowd_peer *peer)
 		burrowd_event(d, peer, "error", "cannot connect to %s at %s: %s", peer->name,
 			      peer->endpoint_text, burrow_quic_endpoint_last_error(d->quic));
 		burrow_capsule_reader_free(&s->reader);
+		session_unlink(s);
 		free(s);
 		schedule_reconnect(peer);
 		return;
@@ -342,6 +356,70 @@ void burrowd_sessions_start(struct burrowd *d)
 		else
 			burrowd_peer_connect(peer);
 	}
+}
+
+void burrowd_peer_start(struct burrowd_peer *peer)
+{
+	burrow_timer_init(&peer->reconnect_timer, reconnect_timer_fired, peer);
+	burrowd_peer_connect(peer);
+}
+
+void burrowd_peer_move(struct burrowd_peer *to, struct burrowd_peer *from)
+{
+	struct burrowd *d = from->d;
+	bool armed = from->reconnect_timer.armed;
+	uint64_t deadline = from->reconnect_timer.deadline;
+
+	/* The loop links armed timers through their structs: unlink first. */
+	burrow_timer_cancel(d->loop, &from->reconnect_timer);
+	memcpy(to, from, sizeof(*to));
+	burrow_timer_init(&to->reconnect_timer, reconnect_timer_fired, to);
+	if (armed)
+		burrow_timer_arm(d->loop, &to->reconnect_timer, deadline);
+	for (struct burrowd_session *s = d->sessions; s; s = s->next_all)
+		if (s->peer == from)
+			s->peer = to;
+}
+
+void burrowd_peer_retire(struct burrowd_peer *peer, const char *reason)
+{
+	struct burrowd *d = peer->d;
+	struct burrowd_session *s;
+	bool again = true;
+
+	/* Never dialled again: schedule_reconnect wants an endpoint. */
+	peer->has_endpoint = false;
+	burrow_timer_cancel(d->loop, &peer->reconnect_timer);
+	/*
+	 * The current session and any simultaneous-open candidate: a
+	 * candidate left running would become the session and program a
+	 * kernel peer for a peer that is gone. A close may free sessions
+	 * (closed callback), so the walk restarts after each one.
+	 */
+	while (again) {
+		again = false;
+		for (s = d->sessions; s; s = s->next_all) {
+			if (s->peer != peer || s->closing)
+				continue;
+			if (s == peer->session)
+				burrowd_event(d, peer, "removed", "session with %s closed: %s",
+					      peer->name, reason);
+			session_close(s, APP_ERROR_REFUSED, reason);
+			again = true;
+			break;
+		}
+	}
+	/* No session (or a closing one): what it left goes all the same. */
+	burrowd_negotiate_end(peer);
+	kernel_peer_remove(peer);
+}
+
+bool burrowd_peer_in_use(const struct burrowd *d, const struct burrowd_peer *peer)
+{
+	for (const struct burrowd_session *s = d->sessions; s; s = s->next_all)
+		if (s->peer == peer)
+			return true;
+	return false;
 }
 
 void burrowd_sessions_stop(struct burrowd *d)
@@ -1176,6 +1254,7 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	burrow_capsule_reader_free(&s->reader);
 	burrow_request_ids_free(&s->seen_request_ids);
 	burrow_x25519_wipe(&s->ephemeral);
+	session_unlink(s);
 	free(s);
 }
 

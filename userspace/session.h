@@ -74,6 +74,7 @@ struct burrowd_peer {
 struct burrowd_session {
 	struct burrowd *d;
 	struct burrowd_peer *peer;
+	struct burrowd_session *next_all;	/* d->sessions: every live session */
 	struct burrow_quic_conn *conn;
 	bool is_client;
 	bool closing;
@@ -138,6 +139,12 @@ struct burrowd {
 	char public_key_text[64];		/* our own, for status */
 	struct burrowd_peer *peers;
 	size_t n_peers;
+	/*
+	 * Every session from session_new until it is freed (the candidates of
+	 * a simultaneous open and closing ones included): a reload moves
+	 * struct burrowd_peer and re-points each s->peer (reload.c).
+	 */
+	struct burrowd_session *sessions;
 	struct burrow_timer quic_timer;
 	struct burrow_timer counters_timer;	/* copies kernel counters to the store */
 	void *store;				/* struct burrow_store *, owned by burrowd.c */
@@ -167,6 +174,22 @@ void burrowd_on_kernel_event(void *d);
 int burrowd_session_rotate(struct burrowd_session *s);
 /* Close everything: sessions, kernel peers we created (clean shutdown). */
 void burrowd_sessions_stop(struct burrowd *d);
+
+/*
+ * Reload (reload.c). peer_start: a peer added while running starts as at
+ * startup (dial when it has an endpoint, else wait). peer_move: move the
+ * struct from `from` to `to` (raw memory; `from` is left unused, its
+ * heap members now owned by `to`), taking its armed reconnect timer and
+ * every session pointing at it along. peer_retire: the peer leaves the
+ * daemon: every session of it is closed with reason, its kernel peer and
+ * negotiated routes and addresses go, it is never dialled again.
+ * peer_in_use: a session (closing ones too) still points at peer, which
+ * must then not be freed yet.
+ */
+void burrowd_peer_start(struct burrowd_peer *peer);
+void burrowd_peer_move(struct burrowd_peer *to, struct burrowd_peer *from);
+void burrowd_peer_retire(struct burrowd_peer *peer, const char *reason);
+bool burrowd_peer_in_use(const struct burrowd *d, const struct burrowd_peer *peer);
 
 /* Send a capsule on s's control stream: 0 or -errno (logged). */
 int burrowd_session_send(struct burrowd_session *s, uint64_t type, const uint8_t *value,

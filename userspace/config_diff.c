@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What changed between two configs, for a reload: see config.h. Pure
+ * functions; reload.c acts on the answers.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+static bool prefix_equal(const struct burrow_prefix *a, const struct burrow_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+/* Lists compare in order: a reordered list is a change, and harmless to apply. */
+static bool prefixes_equal(const struct burrow_prefix *a, size_t n_a, const struct burrow_prefix *b,
+			   size_t n_b)
+{
+	if (n_a != n_b)
+		return false;
+	for (size_t i = 0; i < n_a; i++)
+		if (!prefix_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+bool burrow_prefix_list_equal(const struct burrow_prefix_list *a, const struct burrow_prefix_list *b)
+{
+	return prefixes_equal(a->items, a->n, b->items, b->n);
+}
+
+/* The address part of listen (the port is compared on its own). */
+static bool listen_address_equal(const struct burrow_config_node *a, const struct burrow_config_node *b)
+{
+	if (a->listen.ss_family != b->listen.ss_family)
+		return false;
+	if (a->listen.ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)&a->listen)->sin_addr,
+			       &((const struct sockaddr_in *)&b->listen)->sin_addr, 4);
+	if (a->listen.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)&a->listen;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)&b->listen;
+
+		return !memcmp(&x->sin6_addr, &y->sin6_addr, 16) && x->sin6_scope_id == y->sin6_scope_id;
+	}
+	return true;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+int burrow_config_node_diff(const struct burrow_config_node *old, const struct burrow_config_node *new,
+			    char *why, size_t why_size)
+{
+	const char *key = NULL;
+
+	/* In file order (docs/burrowd.md, [node]): the first difference is named. */
+	if (strcmp(old->name, new->name))
+		key = "name";
+	else if (!str_equal(old->private_key, new->private_key))
+		key = "private_key";
+	else if (!listen_address_equal(old, new))
+		key = "listen_address";
+	else if (old->listen_port != new->listen_port)
+		key = "listen_port";
+	else if (strcmp(old->device, new->device))
+		key = "device";
+	else if (!str_equal(old->state, new->state))
+		key = "state";
+	else if (!str_equal(old->control_socket, new->control_socket))
+		key = "control_socket";
+	else if (old->idle_timeout_s != new->idle_timeout_s)
+		key = "idle_timeout";
+	else if (old->n_ciphers != new->n_ciphers ||
+		 memcmp(old->ciphers, new->ciphers, old->n_ciphers))
+		key = "ciphers";
+	else if (old->n_encaps != new->n_encaps || memcmp(old->encaps, new->encaps, old->n_encaps))
+		key = "encapsulations";
+	else if (old->mtu != new->mtu)
+		key = "mtu";
+	else if (!burrow_prefix_list_equal(&old->addresses, &new->addresses))
+		key = "address";
+	else if (!burrow_prefix_list_equal(&old->address_pool, &new->address_pool))
+		key = "address_pool";
+	else if (!burrow_prefix_list_equal(&old->advertise_routes, &new->advertise_routes))
+		key = "advertise_routes";
+	/* log_level and rotation_interval: applied live by the caller. */
+	if (!key)
+		return 0;
+	if (why)
+		snprintf(why, why_size, "%s changed: restart burrowd to apply", key);
+	return -EBUSY;
+}
+
+static void note(char *what, size_t what_size, const char *key)
+{
+	size_t used;
+
+	if (!what || !what_size)
+		return;
+	used = strlen(what);
+	snprintf(what + used, what_size - used, "%s%s", used ? ", " : "", key);
+}
+
+enum burrow_config_peer_change burrow_config_peer_compare(const struct burrow_config_peer *old,
+							  const struct burrow_config_peer *new,
+							  char *what, size_t what_size)
+{
+	enum burrow_config_peer_change change = BURROW_CONFIG_PEER_SAME;
+
+	if (what && what_size)
+		what[0] = '\0';
+	if (memcmp(old->public_key, new->public_key, sizeof(old->public_key))) {
+		note(what, what_size, "public_key");
+		change = BURROW_CONFIG_PEER_REPLACE;
+	}
+	if (old->has_endpoint != new->has_endpoint ||
+	    (old->has_endpoint && (old->endpoint_len != new->endpoint_len ||
+				   memcmp(&old->endpoint, &new->endpoint, old->endpoint_len)))) {
+		note(what, what_size, "endpoint");
+		change = BURROW_CONFIG_PEER_REPLACE;
+	}
+	if (!prefixes_equal(old->allowed_ips, old->n_allowed_ips, new->allowed_ips,
+			    new->n_allowed_ips)) {
+		note(what, what_size, "allowed_ips");
+		if (change == BURROW_CONFIG_PEER_SAME)
+			change = BURROW_CONFIG_PEER_POLICY;
+	}
+	/* Requests already answered cannot be taken back on the stream: start over. */
+	if (!burrow_prefix_list_equal(&old->request_address, &new->request_address)) {
+		note(what, what_size, "request_address");
+		change = BURROW_CONFIG_PEER_REPLACE;
+	}
+	if (!burrow_prefix_list_equal(&old->may_announce, &new->may_announce)) {
+		note(what, what_size, "may_announce");
+		if (change == BURROW_CONFIG_PEER_SAME)
+			change = BURROW_CONFIG_PEER_POLICY;
+	}
+	if (old->has_may_reach != new->has_may_reach ||
+	    !burrow_prefix_list_equal(&old->may_reach, &new->may_reach)) {
+		note(what, what_size, "may_reach");
+		if (change == BURROW_CONFIG_PEER_SAME)
+			change = BURROW_CONFIG_PEER_POLICY;
+	}
+	if (!burrow_prefix_list_equal(&old->accept_addresses, &new->accept_addresses)) {
+		note(what, what_size, "accept_addresses");
+		if (change == BURROW_CONFIG_PEER_SAME)
+			change = BURROW_CONFIG_PEER_POLICY;
+	}
+	return change;
+}
