@@ -194,7 +194,7 @@ static int set_path(struct parse_state *ps, const char *key, const char *value, 
 enum node_key {
 	NK_NAME, NK_PRIVATE_KEY, NK_LISTEN_ADDRESS, NK_LISTEN_PORT, NK_DEVICE, NK_STATE,
 	NK_CONTROL_SOCKET, NK_LOG_LEVEL, NK_ROTATION_INTERVAL, NK_IDLE_TIMEOUT, NK_CIPHERS, NK_ENCAPSULATIONS,
-	NK_MTU, NK_ADDRESS, NK_ADDRESS_POOL, NK_ADVERTISE_ROUTES, NK_COUNT
+	NK_MTU, NK_ADDRESS, NK_ADDRESS_POOL, NK_ADVERTISE_ROUTES, NK_RELAY_ROUTES, NK_COUNT
 };
 
 static const char *const node_key_names[NK_COUNT] = {
@@ -214,6 +214,7 @@ static const char *const node_key_names[NK_COUNT] = {
 	[NK_ADDRESS] = "address",
 	[NK_ADDRESS_POOL] = "address_pool",
 	[NK_ADVERTISE_ROUTES] = "advertise_routes",
+	[NK_RELAY_ROUTES] = "relay_routes",
 };
 
 enum peer_key {
@@ -368,6 +369,13 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		break;
 	case NK_ADVERTISE_ROUTES:
 		burrow_config_prefix_list_key(ps, name, value, &node->advertise_routes, false, 0);
+		break;
+	case NK_RELAY_ROUTES:
+		if (strcmp(value, "yes") && strcmp(value, "no")) {
+			burrow_config_fail(ps, ps->line, "relay_routes: invalid '%s' (yes or no)", value);
+			return;
+		}
+		node->relay_routes = !strcmp(value, "yes");
 		break;
 	case NK_COUNT:
 		break;

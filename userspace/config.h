@@ -116,6 +116,11 @@ struct burrow_config_node {
 	struct burrow_prefix_list addresses;	/* put on the device while burrowd runs */
 	struct burrow_prefix_list address_pool;	/* handed to peers that ask */
 	struct burrow_prefix_list advertise_routes;	/* prefixes this node reaches */
+	/*
+	 * relay_routes: pass the routes accepted from each peer on to the
+	 * other peers (a hub); false by default (docs/operations.md).
+	 */
+	bool relay_routes;
 };
 
 struct burrow_config {

@@ -90,6 +90,8 @@ int burrow_config_node_diff(const struct burrow_config_node *old, const struct b
 		key = "address_pool";
 	else if (!burrow_prefix_list_equal(&old->advertise_routes, &new->advertise_routes))
 		key = "advertise_routes";
+	else if (old->relay_routes != new->relay_routes)
+		key = "relay_routes";
 	/* log_level and rotation_interval: applied live by the caller. */
 	if (!key)
 		return 0;

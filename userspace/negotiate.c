@@ -148,20 +148,175 @@ static void device_mtu_update(struct burrowd *d)
 
 /* ---- sending ---------------------------------------------------------------- */
 
-static void send_advertisement(struct burrowd_session *s)
+/* What peer holds on this node: its allowed_ips, accepted routes and leases. *out is heap. */
+static size_t held_by(const struct burrowd_peer *peer, struct burrow_prefix **out)
+{
+	const struct burrowd_negotiation *n = &peer->nego;
+	size_t count = peer->n_prefixes + n->n_accepted + n->n_granted, used = 0;
+	struct burrow_prefix *all = calloc(count ? count : 1, sizeof(*all));
+
+	*out = all;
+	if (!all)
+		return 0;
+	for (size_t i = 0; i < peer->n_prefixes; i++)
+		from_nl_prefix(&peer->prefixes[i], &all[used++]);
+	for (size_t i = 0; i < n->n_accepted; i++)
+		all[used++] = n->accepted[i];
+	for (size_t i = 0; i < n->n_granted; i++)
+		all[used++] = n->granted[i].prefix;
+	return used;
+}
+
+/*
+ * The routes this node accepted from every peer but receiver: what
+ * relay_routes passes on. Accepted lists are empty while a peer has no
+ * session (forget), so only live routes are relayed. *out is heap.
+ */
+static size_t relay_candidates(const struct burrowd_peer *receiver,
+			       struct burrow_relay_route **out)
+{
+	const struct burrowd *d = receiver->d;
+	size_t count = 0, used = 0;
+	struct burrow_relay_route *all;
+
+	*out = NULL;
+	if (!d->config->node.relay_routes)
+		return 0;
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (&d->peers[i] != receiver)
+			count += d->peers[i].nego.n_accepted;
+	if (!count)
+		return 0;
+	all = calloc(count, sizeof(*all));
+	if (!all)
+		return 0;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct burrowd_peer *o = &d->peers[i];
+
+		if (o == receiver)
+			continue;	/* never back to where it came from */
+		for (size_t j = 0; j < o->nego.n_accepted; j++) {
+			all[used].prefix = o->nego.accepted[j];
+			all[used++].from = i;
+		}
+	}
+	*out = all;
+	return used;
+}
+
+static bool range_equal(const struct burrow_ip_range *a, const struct burrow_ip_range *b)
+{
+	return a->family == b->family && a->protocol == b->protocol &&
+	       !memcmp(a->start, b->start, sizeof(a->start)) &&
+	       !memcmp(a->end, b->end, sizeof(a->end));
+}
+
+static bool relay_route_in(const struct burrow_relay_route *r, const struct burrow_relay_route *list,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].from == r->from && burrow_prefix_equal(&list[i].prefix, &r->prefix))
+			return true;
+	return false;
+}
+
+static bool skipped_in(const struct burrow_relay_skipped *s, const struct burrow_relay_skipped *list,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].reason == s->reason && list[i].route.from == s->route.from &&
+		    burrow_prefix_equal(&list[i].route.prefix, &s->route.prefix))
+			return true;
+	return false;
+}
+
+static const char *peer_name_at(const struct burrowd *d, size_t i)
+{
+	return i < d->n_peers ? d->peers[i].name : "?";
+}
+
+/*
+ * Send the peer its ROUTE_ADVERTISEMENT: this node's advertise_routes
+ * within its may_reach and, with relay_routes, the routes accepted from
+ * the other peers (relay.h). Each one is the complete list (RFC 9484), so
+ * a relayed route that went away is withdrawn by leaving it out. always:
+ * send even when the list did not change (a new session's first one).
+ * Changes in what is relayed are logged, each once.
+ */
+static void send_advertisement(struct burrowd_session *s, bool always)
 {
 	struct burrowd *d = s->d;
 	struct burrowd_peer *peer = s->peer;
 	struct burrowd_negotiation *n = &peer->nego;
 	const struct burrow_config_node *node = &d->config->node;
+	struct burrow_ip_range ranges[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_relay_route *routes, *relayed = NULL;
+	struct burrow_relay_skipped *skipped = NULL;
+	struct burrow_prefix *held;
+	size_t n_routes, n_held, n_ranges, n_relayed = 0, n_skipped = 0;
 	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
-	char why[200];
+	char why[200], text[64], with[72];
+	bool changed;
 	int len;
 
-	n->n_advertised = burrow_policy_advertisement(&node->advertise_routes,
-						      peer->policy ? &peer->policy->may_reach : &no_prefixes,
-						      peer->policy ? peer->policy->has_may_reach : false,
-						      n->advertised);
+	n_routes = relay_candidates(peer, &routes);
+	n_held = held_by(peer, &held);
+	if (n_routes) {
+		relayed = calloc(n_routes, sizeof(*relayed));
+		skipped = calloc(n_routes, sizeof(*skipped));
+		if (!relayed || !skipped || !held) {
+			burrowd_event(d, peer, "error", "cannot relay routes to %s: out of memory",
+				      peer->name);
+			n_routes = 0;
+		}
+	}
+	n_ranges = burrow_relay_advertisement(&node->advertise_routes,
+					      peer->policy ? &peer->policy->may_reach : &no_prefixes,
+					      peer->policy ? peer->policy->has_may_reach : false,
+					      held, n_held, routes, n_routes, ranges,
+					      relayed, &n_relayed, skipped, &n_skipped);
+	free(routes);
+	free(held);
+	changed = n_ranges != n->n_advertised;
+	for (size_t i = 0; i < n_ranges && !changed; i++)
+		changed = !range_equal(&ranges[i], &n->advertised[i]);
+	for (size_t i = 0; i < n->n_relayed; i++)
+		if (!relay_route_in(&n->relayed[i], relayed, n_relayed))
+			burrowd_event(d, peer, "route", "route %s from %s no longer relayed to %s",
+				      prefix_text(&n->relayed[i].prefix, text, sizeof(text)),
+				      peer_name_at(d, n->relayed[i].from), peer->name);
+	for (size_t i = 0; i < n_relayed; i++)
+		if (!relay_route_in(&relayed[i], n->relayed, n->n_relayed))
+			burrowd_event(d, peer, "route", "route %s from %s relayed to %s",
+				      prefix_text(&relayed[i].prefix, text, sizeof(text)),
+				      peer_name_at(d, relayed[i].from), peer->name);
+	for (size_t i = 0; i < n_skipped; i++) {
+		if (skipped_in(&skipped[i], n->not_relayed, n->n_not_relayed))
+			continue;
+		if (skipped[i].reason == BURROW_RELAY_SKIP_FULL)
+			with[0] = '\0';
+		else
+			snprintf(with, sizeof(with), " %s",
+				 prefix_text(&skipped[i].with, text, sizeof(text)));
+		burrowd_event(d, peer, "route-refused", "route %s from %s not relayed to %s: %s%s",
+			      prefix_text(&skipped[i].route.prefix, text, sizeof(text)),
+			      peer_name_at(d, skipped[i].route.from), peer->name,
+			      burrow_relay_skip_name(skipped[i].reason), with);
+	}
+	memcpy(n->advertised, ranges, n_ranges * sizeof(ranges[0]));
+	n->n_advertised = n_ranges;
+	if (n_relayed)	/* relayed and skipped are NULL when there was nothing to relay */
+		memcpy(n->relayed, relayed, n_relayed * sizeof(relayed[0]));
+	n->n_relayed = n_relayed;
+	if (n_skipped > BURROW_CONNECTIP_LIST_MAX)
+		n_skipped = BURROW_CONNECTIP_LIST_MAX;
+	if (n_skipped)
+		memcpy(n->not_relayed, skipped, n_skipped * sizeof(skipped[0]));
+	n->n_not_relayed = n_skipped;
+	free(relayed);
+	free(skipped);
+	if (!always && !changed)
+		return;
 	len = burrow_route_advertisement_encode(n->advertised, n->n_advertised, value,
 						sizeof(value), why, sizeof(why));
 	if (len < 0) {
@@ -170,6 +325,27 @@ static void send_advertisement(struct burrowd_session *s)
 		return;
 	}
 	burrowd_session_send(s, BURROW_CAPSULE_ROUTE_ADVERTISEMENT, value, (size_t)len);
+}
+
+/*
+ * Something a relayed advertisement depends on changed (a peer's accepted
+ * routes or leases, a session ended): send every other up peer its list
+ * again where it differs. No-op without relay_routes and while stopping
+ * (every session is going). Sending only queues on the QUIC stream (it
+ * never ends a session from here), so d->peers and the sessions stay as
+ * they are during the loop. Cost: peers x candidates per change, fine for
+ * a hub with tens or hundreds of members.
+ */
+static void relay_update(struct burrowd *d)
+{
+	if (!d->config->node.relay_routes || d->stopping)
+		return;
+	for (size_t i = 0; i < d->n_peers; i++) {
+		struct burrowd_session *s = d->peers[i].session;
+
+		if (s && s->state == BURROWD_UP && !s->closing)
+			send_advertisement(s, false);
+	}
 }
 
 static void send_address_request(struct burrowd_session *s)
@@ -235,14 +411,18 @@ void burrowd_negotiate_start(struct burrowd_session *s)
 	peer->nego.mtu = burrowd_negotiate_mtu(s->params.mtu, family, s->params.encap,
 					       s->remote_hello.cids[0].len);
 	device_mtu_update(s->d);
-	send_advertisement(s);
+	send_advertisement(s, true);
 	send_address_request(s);
+	/* What the replaced session had accepted is no longer relayed. */
+	relay_update(s->d);
 }
 
 void burrowd_negotiate_end(struct burrowd_peer *peer)
 {
 	forget(peer);
 	device_mtu_update(peer->d);
+	/* Its routes are withdrawn from the peers they were relayed to. */
+	relay_update(peer->d);
 }
 
 /* Whether an address the peer assigned us still passes its accept_addresses. */
@@ -489,6 +669,8 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 	for (size_t i = 0; i < n_fresh; i++)
 		route_add(peer, &fresh[i]);
 	send_address_answers(s, answers, n_req);
+	/* A new lease may overlap a route relayed to this peer. */
+	relay_update(d);
 }
 
 /*
@@ -775,6 +957,8 @@ static void handle_route_advertisement(struct burrowd_session *s, const struct b
 	len = burrow_route_refused_encode(refused, n_refused, value, sizeof(value));
 	if (len >= 0)
 		burrowd_session_send(s, BURROW_CAPSULE_ROUTE_REFUSED, value, (size_t)len);
+	/* After the answer: pass the change on to the other peers (relay_routes). */
+	relay_update(d);
 }
 
 static void handle_route_refused(struct burrowd_session *s, const struct burrow_capsule *c)
@@ -905,7 +1089,19 @@ void burrowd_negotiate_write_routes(struct burrowd *d, FILE *out, bool json)
 					range_text(&n->advertised[j], text, sizeof(text)));
 			fputc(']', out);
 			json_refused(out, "refused_by_peer", n->refused_by_peer, n->n_refused_by_peer);
-			fputc('}', out);
+			fputs(",\"relayed\":[", out);
+			for (size_t j = 0; j < n->n_relayed; j++)
+				fprintf(out, "%s{\"route\":\"%s\",\"from\":\"%s\"}", j ? "," : "",
+					prefix_text(&n->relayed[j].prefix, text, sizeof(text)),
+					peer_name_at(d, n->relayed[j].from));
+			fputs("],\"not_relayed\":[", out);
+			for (size_t j = 0; j < n->n_not_relayed; j++)
+				fprintf(out, "%s{\"route\":\"%s\",\"from\":\"%s\",\"reason\":\"%s\"}",
+					j ? "," : "",
+					prefix_text(&n->not_relayed[j].route.prefix, text, sizeof(text)),
+					peer_name_at(d, n->not_relayed[j].route.from),
+					burrow_relay_skip_name(n->not_relayed[j].reason));
+			fputs("]}", out);
 			continue;
 		}
 		fprintf(out, "peer %s\n", peer->name);
@@ -923,6 +1119,15 @@ void burrowd_negotiate_write_routes(struct burrowd *d, FILE *out, bool json)
 				range_text(&n->refused_by_peer[j].range, text, sizeof(text)),
 				burrow_route_refusal_name(n->refused_by_peer[j].reason, name,
 							  sizeof(name)));
+		for (size_t j = 0; j < n->n_relayed; j++)
+			fprintf(out, "  relayed %s from %s\n",
+				prefix_text(&n->relayed[j].prefix, text, sizeof(text)),
+				peer_name_at(d, n->relayed[j].from));
+		for (size_t j = 0; j < n->n_not_relayed; j++)
+			fprintf(out, "  not relayed %s from %s (%s)\n",
+				prefix_text(&n->not_relayed[j].route.prefix, text, sizeof(text)),
+				peer_name_at(d, n->not_relayed[j].route.from),
+				burrow_relay_skip_name(n->not_relayed[j].reason));
 	}
 	if (json)
 		fputs("]}\n", out);

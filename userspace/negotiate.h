@@ -7,6 +7,9 @@
  *   - when a session comes up each side sends ROUTE_ADVERTISEMENT (its
  *     advertise_routes filtered by the peer's may_reach) and, when the
  *     peer's config has request_address, an ADDRESS_REQUEST;
+ *   - a node with relay_routes adds to each peer's advertisement the
+ *     routes it accepted from the other peers (relay.h) and sends it again
+ *     whenever that set changes (accepted, withdrawn, session ended);
  *   - a node with an address_pool answers a request with ADDRESS_ASSIGN
  *     (the full list it gave that peer, plus a rejection for each ID it
  *     could not serve); the lease is stored and becomes one of the peer's
@@ -34,6 +37,7 @@
 #include "config.h"
 #include "connectip.h"
 #include "policy.h"
+#include "relay.h"
 
 struct burrowd;
 struct burrowd_peer;
@@ -52,6 +56,16 @@ struct burrowd_negotiation {
 	struct burrow_refused_range refused_by_peer[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_refused_by_peer;
 	bool refusals_received;		/* the peer answered our advertisement */
+	/*
+	 * With relay_routes: which of advertised came from other peers, and
+	 * the candidates inside the peer's may_reach that were not relayed.
+	 * .from indexes d->peers; both lists are recomputed whenever any
+	 * peer's accepted routes or leases change (relay_update).
+	 */
+	struct burrow_relay_route relayed[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_relayed;
+	struct burrow_relay_skipped not_relayed[BURROW_CONNECTIP_LIST_MAX];
+	size_t n_not_relayed;
 	/* Addresses the peer assigned to this node (on our device). */
 	struct burrow_prefix assigned[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_assigned;

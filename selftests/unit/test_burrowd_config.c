@@ -154,6 +154,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.node.encaps[0], BURROW_ENCAP_UDP);
 	assert_int_equal(cfg.node.encaps[1], BURROW_ENCAP_QUIC);
 	assert_int_equal(cfg.node.mtu, 1420);
+	assert_false(cfg.node.relay_routes);
 	assert_int_equal(cfg.n_peers, 0);
 	burrow_config_free(&cfg);
 }
@@ -282,6 +283,7 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:3: advertise_routes: '10.20.0.0/16' listed twice" },
 	{ NODE "advertise_routes = 10.0.0.0/8, 10.20.0.0/16\n",
 	  "t.conf:3: advertise_routes: '10.20.0.0/16' overlaps '10.0.0.0/8'" },
+	{ NODE "relay_routes = true\n", "t.conf:3: relay_routes: invalid 'true' (yes or no)" },
 	{ NODE PEER_B "request_address = any\n",
 	  "t.conf:5: request_address: invalid prefix 'any': expected ADDRESS/LENGTH" },
 	{ NODE PEER_B "may_announce = 10.0.0.0/8,\n",
@@ -418,6 +420,7 @@ static void test_negotiation_keys(void **state)
 		"address = 10.99.0.1/24, fd99::1/64\n"
 		"address_pool = 10.99.0.0/24\n"
 		"advertise_routes = 10.99.0.0/24, 10.50.0.0/16\n"
+		"relay_routes = yes\n"
 		PEER_B
 		"request_address = auto, auto6, 10.99.0.7/32\n"
 		"accept_addresses = 10.99.0.0/24, fd99::/64\n"
@@ -436,6 +439,7 @@ static void test_negotiation_keys(void **state)
 	assert_int_equal(cfg.node.addresses.items[1].family, AF_INET6);
 	assert_int_equal(cfg.node.address_pool.n, 1);
 	assert_int_equal(cfg.node.advertise_routes.n, 2);
+	assert_true(cfg.node.relay_routes);
 	b = burrow_config_peer_by_name(&cfg, "b");
 	assert_non_null(b);
 	/* auto and auto6: the all-zero "no preference" of RFC 9484. */

@@ -3,6 +3,8 @@
  * The device MTU a session needs (burrowd_negotiate_mtu): the negotiated
  * MTU, capped by what a 1500-byte path leaves after the outer header, UDP
  * and the encapsulation (docs/wire-format.md, "Negotiation capsules").
+ * Address acceptance (burrow_policy_addresses), and what a relaying node
+ * (relay_routes) advertises to each peer (burrow_relay_advertisement).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include "linux/burrow.h"
 #include "negotiate.h"
 #include "policy.h"
+#include "relay.h"
 
 static struct burrow_prefix P(const char *text)
 {
@@ -203,6 +206,141 @@ static void test_mtu_follows_encapsulation(void **state)
 	assert_int_equal(burrowd_negotiate_mtu(1280, AF_INET6, BURROW_ENCAP_QUIC, 20), 1280);
 }
 
+/* ---- relaying (relay.h) ---- */
+
+struct relay_result {
+	struct burrow_ip_range out[BURROW_CONNECTIP_LIST_MAX];
+	size_t n;
+	struct burrow_relay_route relayed[80];
+	size_t n_relayed;
+	struct burrow_relay_skipped skipped[80];
+	size_t n_skipped;
+};
+
+static struct burrow_relay_route R(const char *text, size_t from)
+{
+	struct burrow_relay_route r = { .prefix = P(text), .from = from };
+
+	return r;
+}
+
+static void run_relay(const struct burrow_prefix_list *advertise,
+		      const struct burrow_prefix_list *may_reach, bool has_may_reach,
+		      const struct burrow_prefix *receiver, size_t n_receiver,
+		      const struct burrow_relay_route *routes, size_t n_routes, struct relay_result *r)
+{
+	r->n = burrow_relay_advertisement(advertise, may_reach, has_may_reach, receiver, n_receiver,
+					  routes, n_routes, r->out, r->relayed, &r->n_relayed,
+					  r->skipped, &r->n_skipped);
+}
+
+/* The advertisement as "a,b,c" of prefixes, in the order sent. */
+static const char *ranges_text(const struct relay_result *r, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n; i++) {
+		struct burrow_prefix p;
+		char one[64];
+
+		assert_int_equal(burrow_range_to_prefix(&r->out[i], &p), 0);
+		burrow_prefix_format(&p, one, sizeof(one));
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? "," : "", one);
+	}
+	return buf;
+}
+
+static void test_relay_adds_other_peers_routes(void **state)
+{
+	struct burrow_prefix own[] = { P("10.99.0.0/24") };
+	struct burrow_prefix_list advertise = { own, 1 };
+	struct burrow_relay_route routes[] = { R("10.20.3.0/24", 2), R("10.20.2.0/24", 1) };
+	struct relay_result r;
+	char buf[300];
+
+	(void)state;
+	run_relay(&advertise, &no_accept, false, NULL, 0, routes, 2, &r);
+	/* Sorted as RFC 9484 wants, own and relayed together. */
+	assert_string_equal(ranges_text(&r, buf, sizeof(buf)), "10.20.2.0/24,10.20.3.0/24,10.99.0.0/24");
+	assert_int_equal(r.n_relayed, 2);
+	assert_int_equal(r.n_skipped, 0);
+	/* Nothing to relay: exactly what burrow_policy_advertisement gives. */
+	run_relay(&advertise, &no_accept, false, NULL, 0, NULL, 0, &r);
+	assert_string_equal(ranges_text(&r, buf, sizeof(buf)), "10.99.0.0/24");
+}
+
+static void test_relay_may_reach_filters(void **state)
+{
+	struct burrow_prefix own[] = { P("10.99.0.0/24"), P("10.50.0.0/16") };
+	struct burrow_prefix reach[] = { P("10.99.0.0/24"), P("10.20.2.0/23") };
+	struct burrow_prefix_list advertise = { own, 2 }, may_reach = { reach, 2 };
+	struct burrow_relay_route routes[] = { R("10.20.2.0/24", 1), R("10.20.4.0/24", 2) };
+	struct relay_result r;
+	char buf[300];
+
+	(void)state;
+	run_relay(&advertise, &may_reach, true, NULL, 0, routes, 2, &r);
+	assert_string_equal(ranges_text(&r, buf, sizeof(buf)), "10.20.2.0/24,10.99.0.0/24");
+	/* Outside may_reach is the receiver's ACL: not relayed, not reported. */
+	assert_int_equal(r.n_skipped, 0);
+	/* An empty may_reach that is set: nothing at all. */
+	run_relay(&advertise, &no_accept, true, NULL, 0, routes, 2, &r);
+	assert_int_equal(r.n, 0);
+}
+
+static void test_relay_conflicts_not_relayed(void **state)
+{
+	struct burrow_prefix own[] = { P("10.99.0.0/24") };
+	struct burrow_prefix_list advertise = { own, 1 };
+	/* The receiver's lease and a route it announced itself. */
+	struct burrow_prefix receiver[] = { P("10.98.0.3/32"), P("10.30.0.0/16") };
+	struct burrow_relay_route routes[] = {
+		R("10.30.1.0/24", 1),	/* inside the receiver's route */
+		R("10.99.0.0/25", 1),	/* inside the node's own advertised route */
+		R("10.40.0.0/16", 1),	/* overlaps 10.40.1.0/24 of peer 2: neither goes */
+		R("10.40.1.0/24", 2),
+		R("10.50.0.0/16", 2),	/* fine */
+	};
+	struct relay_result r;
+	char buf[300], with[64];
+
+	(void)state;
+	run_relay(&advertise, &no_accept, false, receiver, 2, routes, 5, &r);
+	assert_string_equal(ranges_text(&r, buf, sizeof(buf)), "10.50.0.0/16,10.99.0.0/24");
+	assert_int_equal(r.n_relayed, 1);
+	assert_int_equal(r.relayed[0].from, 2);
+	assert_int_equal(r.n_skipped, 4);
+	assert_int_equal(r.skipped[0].reason, BURROW_RELAY_SKIP_RECEIVER);
+	burrow_prefix_format(&r.skipped[0].with, with, sizeof(with));
+	assert_string_equal(with, "10.30.0.0/16");
+	assert_int_equal(r.skipped[1].reason, BURROW_RELAY_SKIP_OWN);
+	assert_int_equal(r.skipped[2].reason, BURROW_RELAY_SKIP_OTHER);
+	assert_int_equal(r.skipped[3].reason, BURROW_RELAY_SKIP_OTHER);
+	assert_int_equal(r.skipped[3].route.from, 2);
+}
+
+static void test_relay_capped_at_64(void **state)
+{
+	struct burrow_prefix own[] = { P("10.99.0.0/24") };
+	struct burrow_prefix_list advertise = { own, 1 };
+	struct burrow_relay_route routes[70];
+	struct relay_result r;
+	char text[32];
+
+	(void)state;
+	for (size_t i = 0; i < 70; i++) {
+		snprintf(text, sizeof(text), "10.20.%zu.0/24", i);
+		routes[i] = R(text, 1 + i % 3);
+	}
+	run_relay(&advertise, &no_accept, false, NULL, 0, routes, 70, &r);
+	/* Own routes first; 63 relayed fill the capsule, 7 are reported. */
+	assert_int_equal(r.n, BURROW_CONNECTIP_LIST_MAX);
+	assert_int_equal(r.n_relayed, 63);
+	assert_int_equal(r.n_skipped, 7);
+	assert_int_equal(r.skipped[6].reason, BURROW_RELAY_SKIP_FULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +350,10 @@ int main(void)
 		cmocka_unit_test(test_address_accept_addresses),
 		cmocka_unit_test(test_address_conflicts),
 		cmocka_unit_test(test_address_one_per_request),
+		cmocka_unit_test(test_relay_adds_other_peers_routes),
+		cmocka_unit_test(test_relay_may_reach_filters),
+		cmocka_unit_test(test_relay_conflicts_not_relayed),
+		cmocka_unit_test(test_relay_capped_at_64),
 	};
 
 	return cmocka_run_group_tests_name("burrowd negotiation", tests, NULL, NULL);
