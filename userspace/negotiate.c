@@ -338,7 +338,7 @@ static void send_advertisement(struct burrowd_session *s, bool always)
  */
 static void relay_update(struct burrowd *d)
 {
-	if (!d->config->node.relay_routes || d->stopping)
+	if (d->stopping || !d->config->node.relay_routes)
 		return;
 	for (size_t i = 0; i < d->n_peers; i++) {
 		struct burrowd_session *s = d->peers[i].session;
@@ -484,7 +484,9 @@ void burrowd_negotiate_policy_update(struct burrowd_peer *peer, bool readvertise
 	/* A full-list advertisement replaces the last one: the peer drops what may_reach dropped. */
 	if (readvertise && peer->session && peer->session->state == BURROWD_UP &&
 	    !peer->session->closing)
-		send_advertisement(peer->session);
+		send_advertisement(peer->session, true);
+	/* Routes withdrawn above may have been relayed to the other peers. */
+	relay_update(d);
 }
 
 bool burrowd_negotiate_handles(uint64_t type)

@@ -456,7 +456,8 @@ static void test_key_print(void **state)
 		{ .peer_id = 3, .slot = 0, .key_id = 1, .cipher = BURROW_CIPHER_AES_256_GCM,
 		  .age_seconds = 120, .tx_packets = 10, .rx_packets = 8, .rx_max_counter = 9,
 		  .soft_limit_packets = 1000, .hard_limit_packets = 8388608,
-		  .soft_limit_seconds = 3000, .hard_limit_seconds = 3600, .limit_reached = 1 },
+		  .soft_limit_seconds = 3000, .hard_limit_seconds = 3600, .limit_reached = 1,
+		  .integrity_limit = 68719476736, .rx_auth_failures = 5 },
 		{ .peer_id = 3, .slot = 1, .key_id = 2, .cipher = BURROW_CIPHER_CHACHA20_POLY1305,
 		  .limit_reached = 2 },
 	};
@@ -478,6 +479,7 @@ static void test_key_print(void **state)
 		"  rx-max-counter 9\n"
 		"  soft-limit 1000 packets 3000s\n"
 		"  hard-limit 8388608 packets 3600s\n"
+		"  rx-auth-failures 5 of 68719476736\n"
 		"  limit-reached soft\n"
 		"\n"
 		"peer 3 key secondary\n"
@@ -489,6 +491,7 @@ static void test_key_print(void **state)
 		"  rx-max-counter 0\n"
 		"  soft-limit 0 packets 0s\n"
 		"  hard-limit 0 packets 0s\n"
+		"  rx-auth-failures 0 of 0\n"
 		"  limit-reached hard\n");
 	free(text);
 
@@ -500,6 +503,7 @@ static void test_key_print(void **state)
 		"\"age_seconds\":120,\"tx_packets\":10,\"rx_packets\":8,\"rx_max_counter\":9,"
 		"\"soft_limit_packets\":1000,\"hard_limit_packets\":8388608,"
 		"\"soft_limit_seconds\":3000,\"hard_limit_seconds\":3600,"
+		"\"integrity_limit\":68719476736,\"rx_auth_failures\":5,"
 		"\"limit_reached\":\"soft\"}]\n");
 	free(text);
 	assert_string_equal(cli_limit_name(3), "?");
