@@ -70,10 +70,10 @@ ok $? "its echo requests are counted as drop_dev_down ($before -> $(dev_down_dro
 is "$(n1_rx)" "$rx0" "and none is decrypted and delivered (peer 1 rx_packets)"
 
 run_ok "n1: peer 2 deleted while down" in_ns $n1 burrow-nl peer del burrow0 id 2
-dev=$(in_ns $n1 burrow-nl -j dev show burrow0)
+dev=$(ip -n $n1 -d -j link show burrow0)
 peer=$(peer_json $n1 1)
 keys=$(in_ns $n1 burrow-nl -j key show burrow0 peer 1)
-[ "$(jq -r '.[0].listen_port' <<<"$dev")" = $port1 ] &&
+[ "$(jq -r '.[0].linkinfo.info_data.listen_port' <<<"$dev")" = $port1 ] &&
 	[ "$(jq -r '.endpoint.address' <<<"$peer")" = 192.0.2.2 ] &&
 	[ "$(jq -r 'length' <<<"$keys")" = 1 ]
 status=$?
