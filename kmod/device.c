@@ -109,15 +109,38 @@ static void burrow_destruct(struct net_device *dev)
 	free_percpu(dev->tstats);
 }
 
+/*
+ * Under RTNL, with netif_running() already true. The peers' timers come
+ * back: a keepalive that fell due while the device was down goes out at
+ * once, and inactivity counts from now, as the peer could not be heard
+ * while we were down (device.h has the down/up rules).
+ */
 static int burrow_ndo_open(struct net_device *dev)
 {
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	mutex_lock(&bdev->config_lock);
+	WRITE_ONCE(bdev->up_since, jiffies);
+	burrow_peer_start_all(bdev);
+	mutex_unlock(&bdev->config_lock);
 	netif_tx_start_all_queues(dev);
 	return 0;
 }
 
+/*
+ * Under RTNL, with netif_running() already false (also on the way to
+ * ndo_uninit when a device that is up is deleted). The socket stays
+ * attached: it may be burrowd's, which keeps using it for its control
+ * connections, and the tunnel resumes on it after up.
+ */
 static int burrow_ndo_stop(struct net_device *dev)
 {
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
 	netif_tx_stop_all_queues(dev);
+	mutex_lock(&bdev->config_lock);
+	burrow_peer_stop_all(bdev);
+	mutex_unlock(&bdev->config_lock);
 	return 0;
 }
 

@@ -37,6 +37,20 @@ struct dentry;
  *  - dead is set under config_lock in ndo_uninit; every netlink change
  *    checks it after taking the lock, so nothing is attached to a device
  *    that is going away.
+ *
+ * Down and up (ndo_stop, ndo_open; RTNL held, then config_lock): a device
+ * that is down keeps its configuration (socket, peers, keys, endpoints)
+ * but its data plane stands still. Every place where a packet enters the
+ * pipeline (ndo_start_xmit, a keepalive, the socket's receive hook) and
+ * every timer re-arm tests netif_running() inside an RCU-BH section. The
+ * core clears netif_running() before it calls ndo_stop, which then waits a
+ * grace period: after it nothing new enters and no timer re-arms itself.
+ * ndo_stop then stops the peers' timers and waits until their pipeline
+ * queues are empty; the serial steps drop, as drop_dev_down, what was in
+ * flight instead of sending or delivering it. ndo_open re-arms the timers.
+ * The per-peer NAPI contexts stay enabled while down (they are added and
+ * deleted with the peer, and a scheduled poll only drops): nothing
+ * schedules them once the queues are empty.
  */
 struct burrow_device {
 	struct net_device *dev;
@@ -46,6 +60,8 @@ struct burrow_device {
 	u32 default_inactivity_timeout;
 	u64 generation;		/* 64-bit: never wraps back to a saved value */
 	u32 peer_count;
+	/* jiffies of the last ndo_open: inactivity counts from here at most. */
+	unsigned long up_since;
 
 	struct burrow_socket __rcu *sock;
 	struct rhashtable peers;	/* by id */

@@ -122,6 +122,7 @@ static int burrow_nl_put_dev_stats(struct sk_buff *msg, struct burrow_device *bd
 		[BURROW_DROP_QUIC_FRAME] = BURROW_A_DEV_STATS_DROP_QUIC_FRAME,
 		[BURROW_DROP_QUIC_DATAGRAM_ID] = BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID,
 		[BURROW_DROP_QUEUE_DELAY] = BURROW_A_DEV_STATS_DROP_QUEUE_DELAY,
+		[BURROW_DROP_DEV_DOWN] = BURROW_A_DEV_STATS_DROP_DEV_DOWN,
 	};
 	struct nlattr *nest;
 	int reason;

@@ -60,6 +60,7 @@ const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] =
 	[BURROW_A_DEV_STATS_DROP_QUIC_FRAME] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_DROP_QUEUE_DELAY] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_DEV_DOWN] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {

@@ -277,6 +277,40 @@ void burrow_peer_remove_all(struct burrow_device *bdev)
 		burrow_peer_finish(peer);
 }
 
+/*
+ * ndo_stop, under RTNL and config_lock (so no peer comes or goes), after
+ * the core cleared netif_running(). Every entry into the pipeline and every
+ * timer re-arm tests netif_running() inside an RCU-BH section, so after a
+ * grace period nothing enters a peer's queues and no timer arms itself:
+ * stopping the timers is final until ndo_open, and the queues only shrink.
+ * Then wait until they are empty, as removal does; the serial steps drop
+ * what is left as drop_dev_down. The NAPI contexts and the transmit work
+ * stay usable: peer removal while down needs them as it does while up.
+ */
+void burrow_peer_stop_all(struct burrow_device *bdev)
+{
+	struct burrow_peer *peer;
+
+	lockdep_assert_held(&bdev->config_lock);
+	ASSERT_RTNL();
+	WARN_ON_ONCE(netif_running(bdev->dev));
+	if (list_empty(&bdev->peer_list))
+		return;
+	synchronize_net();
+	list_for_each_entry(peer, &bdev->peer_list, list)
+		burrow_peer_drain(peer);
+}
+
+/* ndo_open, under RTNL and config_lock, with netif_running() true. */
+void burrow_peer_start_all(struct burrow_device *bdev)
+{
+	struct burrow_peer *peer;
+
+	lockdep_assert_held(&bdev->config_lock);
+	list_for_each_entry(peer, &bdev->peer_list, list)
+		burrow_timers_update(peer);
+}
+
 void burrow_peer_get_endpoint(struct burrow_peer *peer, struct burrow_endpoint *endpoint)
 {
 	read_lock_bh(&peer->endpoint_lock);

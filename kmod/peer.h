@@ -14,6 +14,7 @@
 
 #include "allowedips.h"
 #include "aqm.h"
+#include "device.h"
 #include "key.h"
 #include "quic.h"
 #include "stats.h"
@@ -127,6 +128,10 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id);
 /* Unpublish and free after a grace period. Caller holds config_lock. */
 void burrow_peer_remove(struct burrow_peer *peer);
 void burrow_peer_remove_all(struct burrow_device *bdev);
+/* The device went down: stop every peer's timers, wait for its pipeline. */
+void burrow_peer_stop_all(struct burrow_device *bdev);
+/* The device came up: re-arm every peer's timers. */
+void burrow_peer_start_all(struct burrow_device *bdev);
 struct burrow_peer *burrow_peer_lookup(struct burrow_device *bdev, u32 id);
 /* The peer whose local CID is @cid (bdev->quic_cid_len bytes). RCU. */
 struct burrow_peer *burrow_peer_lookup_cid(struct burrow_device *bdev, const u8 *cid);
@@ -154,14 +159,15 @@ void burrow_peer_stats_drop(struct burrow_peer *peer, enum burrow_drop_reason re
 
 /*
  * After a serial step popped packets from one of the peer's ordered queues,
- * inside the same RCU-BH section as the pops: wakes a removal waiting for
- * the queues to drain. No barrier is needed: removal sets dead and then
- * waits a grace period, so a section that could miss dead ended before the
- * removal started waiting, and its pops are visible to it.
+ * inside the same RCU-BH section as the pops: wakes a removal, or an
+ * ndo_stop, waiting for the queues to drain. No barrier is needed: removal
+ * sets dead (the core clears netif_running() before ndo_stop) and then
+ * waits a grace period, so a section that could miss it ended before the
+ * waiter started waiting, and its pops are visible to it.
  */
 static inline void burrow_peer_dequeued(struct burrow_peer *peer)
 {
-	if (unlikely(READ_ONCE(peer->dead)))
+	if (unlikely(READ_ONCE(peer->dead) || !netif_running(peer->bdev->dev)))
 		wake_up_var(&peer->tx_queue);
 }
 

@@ -18,6 +18,14 @@
  * QUIC. QUIC long headers, and short headers whose DCID is no peer's local
  * CID, stay on the socket for userspace untouched.
  *
+ * While the device is down (device.h) the socket stays attached: what is
+ * userspace's still goes to userspace, and what is the device's (every udp
+ * encapsulation datagram, a short header for one of its CIDs) is dropped
+ * in stage 1 as drop_dev_down, before any crypto. A packet that was in the
+ * pipeline when the device went down is dropped as drop_dev_down in stage
+ * 3 once it has authenticated (so that a copy of it is still a replay),
+ * before it could touch the peer (roaming, timers) or reach the stack.
+ *
  * Order of checks, each with its own drop counter. udp: header shape,
  * receiver id, key id, key not past its integrity limit, replay (early,
  * lockless), authentication, replay (final, atomic). quic: room for the
@@ -204,6 +212,11 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 	enum burrow_drop_reason reason;
 	unsigned int offset;
 
+	/* In the socket's RCU-BH section, which ndo_stop waits for. */
+	if (unlikely(!netif_running(bdev->dev))) {
+		reason = BURROW_DROP_DEV_DOWN;
+		goto drop;
+	}
 	offset = skb_transport_offset(skb) + sizeof(struct udphdr);
 	if (skb_copy_bits(skb, offset, &header, sizeof(header))) {
 		reason = BURROW_DROP_BAD_HEADER;
@@ -431,6 +444,11 @@ static bool burrow_receive_quic(struct burrow_device *bdev, struct sk_buff *skb,
 	peer = burrow_peer_lookup_cid(bdev, hdr + 1);
 	if (!peer)
 		return false;
+	/* Ours, and the device is down: as in burrow_receive_data(). */
+	if (unlikely(!netif_running(bdev->dev))) {
+		reason = BURROW_DROP_DEV_DOWN;
+		goto drop;
+	}
 
 	if (len < pn_offset + BURROW_QUIC_PN_LEN_MAX + BURROW_QUIC_SAMPLE_LEN) {
 		reason = BURROW_DROP_QUIC_SHORT;
@@ -543,6 +561,11 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 	}
 	if (!burrow_replay_update(&key->replay, cb->counter, &largest)) {
 		reason = BURROW_DROP_REPLAY;
+		goto drop;
+	}
+	/* Queued before the device went down; ndo_stop waits for us. */
+	if (unlikely(!netif_running(bdev->dev))) {
+		reason = BURROW_DROP_DEV_DOWN;
 		goto drop;
 	}
 	if ((flags & BURROW_PKT_QUIC_RESERVED)) {

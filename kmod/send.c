@@ -18,6 +18,8 @@
  * Stage 1 runs inside the RCU-BH section that found the peer and key; the
  * later stages rely on the queue's guarantees instead (key reference, peer
  * drained before it is freed) and look the socket and endpoint up afresh.
+ * Nothing enters while the device is down, and what was in flight when it
+ * went down is dropped in stage 3 (drop_dev_down), never sent (device.h).
  * Keepalives take the same path, so they keep their place in counter order.
  * UDP GSO on transmit is not used: each datagram is sent on its own.
  */
@@ -279,6 +281,11 @@ static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer 
 		reason = cb->reason;
 		goto drop;
 	}
+	/* Queued before the device went down; ndo_stop waits for us. */
+	if (unlikely(!netif_running(bdev->dev))) {
+		reason = BURROW_DROP_DEV_DOWN;
+		goto drop;
+	}
 	if (unlikely(!bsock)) {
 		reason = BURROW_DROP_NO_SOCKET;
 		goto drop;
@@ -470,6 +477,15 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	rcu_read_lock_bh();
+	/*
+	 * The core stops calling us once the device is down, but only after
+	 * ndo_stop's grace period: this test is what that grace period waits
+	 * for (device.h).
+	 */
+	if (unlikely(!netif_running(dev))) {
+		reason = BURROW_DROP_DEV_DOWN;
+		goto drop;
+	}
 	peer = burrow_peer_from_allowedips(burrow_allowedips_lookup(&bdev->allowedips,
 								    family, daddr));
 	if (unlikely(!peer)) {
@@ -538,8 +554,10 @@ void burrow_send_keepalive(struct burrow_peer *peer)
 	rcu_read_lock_bh();
 	key = rcu_dereference_bh(peer->keys[BURROW_KEY_PRIMARY]);
 	burrow_peer_get_endpoint(peer, &endpoint);
+	/* Not while down: nothing enters the pipeline then (device.h). */
 	if (!rcu_access_pointer(bdev->sock) || !key ||
-	    endpoint.addr.sa_family == AF_UNSPEC || READ_ONCE(peer->dead)) {
+	    endpoint.addr.sa_family == AF_UNSPEC || READ_ONCE(peer->dead) ||
+	    !netif_running(bdev->dev)) {
 		rcu_read_unlock_bh();
 		kfree_skb(skb);
 		return;

@@ -30,6 +30,7 @@ static const char *const burrow_drop_names[BURROW_DROP_MAX] = {
 	[BURROW_DROP_QUIC_FRAME]		= "drop_quic_frame",
 	[BURROW_DROP_QUIC_DATAGRAM_ID]		= "drop_quic_datagram_id",
 	[BURROW_DROP_QUEUE_DELAY]		= "drop_queue_delay",
+	[BURROW_DROP_DEV_DOWN]			= "drop_dev_down",
 };
 
 const char *burrow_drop_reason_name(enum burrow_drop_reason reason)
@@ -122,6 +123,7 @@ BURROW_DROP_ATTR(drop_quic_reserved, BURROW_DROP_QUIC_RESERVED);
 BURROW_DROP_ATTR(drop_quic_frame, BURROW_DROP_QUIC_FRAME);
 BURROW_DROP_ATTR(drop_quic_datagram_id, BURROW_DROP_QUIC_DATAGRAM_ID);
 BURROW_DROP_ATTR(drop_queue_delay, BURROW_DROP_QUEUE_DELAY);
+BURROW_DROP_ATTR(drop_dev_down, BURROW_DROP_DEV_DOWN);
 BURROW_COUNT_ATTR(rx_keepalives, BURROW_COUNT_RX_KEEPALIVES);
 BURROW_COUNT_ATTR(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE);
 
@@ -145,6 +147,7 @@ static struct attribute *burrow_stats_attrs[] = {
 	&burrow_attr_drop_quic_frame.attr.attr,
 	&burrow_attr_drop_quic_datagram_id.attr.attr,
 	&burrow_attr_drop_queue_delay.attr.attr,
+	&burrow_attr_drop_dev_down.attr.attr,
 	&burrow_attr_rx_keepalives.attr.attr,
 	&burrow_attr_rx_to_userspace.attr.attr,
 	NULL

@@ -35,6 +35,7 @@ enum burrow_drop_reason {
 	BURROW_DROP_QUIC_FRAME,		/* not PADDING* + one DATAGRAM */
 	BURROW_DROP_QUIC_DATAGRAM_ID,	/* quarter stream or context ID not 0 */
 	BURROW_DROP_QUEUE_DELAY,	/* CoDel dropped it at the queue head */
+	BURROW_DROP_DEV_DOWN,		/* the device is down (not running) */
 	BURROW_DROP_MAX
 };
 

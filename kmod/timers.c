@@ -9,8 +9,15 @@
  *
  * Re-arming happens only inside an RCU-BH read section (timer callbacks run
  * in softirq; burrow_timers_update takes rcu_read_lock_bh) after checking
- * that the peer is not dead. Peer removal sets dead, waits a grace period
- * and then deletes the timers synchronously, so they stay stopped.
+ * that the peer is not dead and its device is running. Peer removal sets
+ * dead, and the core clears netif_running() before ndo_stop; either then
+ * waits a grace period and deletes the timers synchronously, so they stay
+ * stopped: a down device sends no keepalive and expires no peer. ndo_open
+ * arms them again (burrow_peer_start_all).
+ *
+ * Inactivity counts from the last receive or from the moment the device
+ * last came up, whichever is later: while it was down nothing could be
+ * heard, so coming up is no proof that the peer fell silent.
  */
 
 #include <linux/jiffies.h>
@@ -22,20 +29,35 @@
 #include "send.h"
 #include "timers.h"
 
+/* Inside an RCU-BH section (see the top). */
+static bool burrow_timers_may_arm(const struct burrow_peer *peer)
+{
+	return !READ_ONCE(peer->dead) && netif_running(peer->bdev->dev);
+}
+
+/* When the inactivity timeout starts counting (see the top). */
+static unsigned long burrow_timers_silent_since(const struct burrow_peer *peer)
+{
+	unsigned long last_rx = READ_ONCE(peer->last_rx);
+	unsigned long up = READ_ONCE(peer->bdev->up_since);
+
+	return time_after(up, last_rx) ? up : last_rx;
+}
+
 static void burrow_keepalive_expired(struct timer_list *timer)
 {
 	struct burrow_peer *peer = from_timer(peer, timer, keepalive_timer);
 	unsigned long interval = burrow_peer_keepalive(peer) * HZ;
 	unsigned long due;
 
-	if (READ_ONCE(peer->dead) || !interval)
+	if (!burrow_timers_may_arm(peer) || !interval)
 		return;
 	due = READ_ONCE(peer->last_tx) + interval;
 	if (time_after_eq(jiffies, due)) {
 		burrow_send_keepalive(peer);
 		due = jiffies + interval;
 	}
-	if (!READ_ONCE(peer->dead))
+	if (burrow_timers_may_arm(peer))
 		mod_timer(&peer->keepalive_timer, due);
 }
 
@@ -45,16 +67,16 @@ static void burrow_inactivity_expired(struct timer_list *timer)
 	unsigned long timeout = burrow_peer_inactivity_timeout(peer) * HZ;
 	unsigned long due;
 
-	if (READ_ONCE(peer->dead) || !timeout || READ_ONCE(peer->expired))
+	if (!burrow_timers_may_arm(peer) || !timeout || READ_ONCE(peer->expired))
 		return;
-	due = READ_ONCE(peer->last_rx) + timeout;
+	due = burrow_timers_silent_since(peer) + timeout;
 	if (time_after_eq(jiffies, due)) {
 		/* Re-armed by the next received packet (burrow_timers_rx). */
 		WRITE_ONCE(peer->expired, true);
 		burrow_event_peer_expired(peer);
 		return;
 	}
-	if (!READ_ONCE(peer->dead))
+	if (burrow_timers_may_arm(peer))
 		mod_timer(&peer->inactivity_timer, due);
 }
 
@@ -72,14 +94,15 @@ void burrow_timers_update(struct burrow_peer *peer)
 	unsigned long inactivity = burrow_peer_inactivity_timeout(peer) * HZ;
 
 	rcu_read_lock_bh();
-	if (READ_ONCE(peer->dead))
+	if (!burrow_timers_may_arm(peer))
 		goto out_unlock;
 	if (keepalive)
 		mod_timer(&peer->keepalive_timer, READ_ONCE(peer->last_tx) + keepalive);
 	else
 		del_timer(&peer->keepalive_timer);
 	if (inactivity && !READ_ONCE(peer->expired))
-		mod_timer(&peer->inactivity_timer, READ_ONCE(peer->last_rx) + inactivity);
+		mod_timer(&peer->inactivity_timer,
+			  burrow_timers_silent_since(peer) + inactivity);
 	else
 		del_timer(&peer->inactivity_timer);
 out_unlock:

@@ -134,6 +134,7 @@ struct burrow_nl_dev_stats {
 	uint64_t drop_quic_frame;
 	uint64_t drop_quic_datagram_id;
 	uint64_t drop_queue_delay;
+	uint64_t drop_dev_down;
 };
 
 /* dev-get reply: one burrow device. */

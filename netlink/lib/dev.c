@@ -155,6 +155,7 @@ static const struct burrow_nl_attr_policy dev_stats_policy[BURROW_A_DEV_STATS_MA
 	STAT(DROP_QUIC_FRAME, "drop-quic-frame"),
 	STAT(DROP_QUIC_DATAGRAM_ID, "drop-quic-datagram-id"),
 	STAT(DROP_QUEUE_DELAY, "drop-queue-delay"),
+	STAT(DROP_DEV_DOWN, "drop-dev-down"),
 };
 
 #undef STAT
@@ -194,6 +195,8 @@ static const size_t dev_stats_offset[BURROW_A_DEV_STATS_MAX + 1] = {
 		offsetof(struct burrow_nl_dev_stats, drop_quic_datagram_id),
 	[BURROW_A_DEV_STATS_DROP_QUEUE_DELAY] =
 		offsetof(struct burrow_nl_dev_stats, drop_queue_delay),
+	[BURROW_A_DEV_STATS_DROP_DEV_DOWN] =
+		offsetof(struct burrow_nl_dev_stats, drop_dev_down),
 };
 
 static const struct burrow_nl_attr_set dev_stats_set = {

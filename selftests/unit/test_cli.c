@@ -258,7 +258,7 @@ static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t)
 	"\"drop_no_key\":0,\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0," \
 	"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,\"drop_replay\":0," \
 	"\"drop_source_not_allowed\":0,\"drop_nomem\":0,\"drop_queue_full\":0," \
-	"\"drop_queue_delay\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
+	"\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
 	"\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,\"rx_to_userspace\":0}"
 
 static void test_dev_sort_and_print(void **state)
@@ -358,6 +358,7 @@ static void test_dev_print_stats(void **state)
 		"    drop-nomem 0\n"
 		"    drop-queue-full 0\n"
 		"    drop-queue-delay 0\n"
+		"    drop-dev-down 0\n"
 		"    drop-quic-short 0\n"
 		"    drop-quic-reserved 0\n"
 		"    drop-quic-frame 0\n"
@@ -378,7 +379,7 @@ static void test_dev_print_stats(void **state)
 		"\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0,"
 		"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,"
 		"\"drop_replay\":11,\"drop_source_not_allowed\":0,\"drop_nomem\":0,"
-		"\"drop_queue_full\":0,\"drop_queue_delay\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
+		"\"drop_queue_full\":0,\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
 		"\"drop_quic_frame\":0,\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,"
 		"\"rx_to_userspace\":18446744073709551615}}]\n");
 	free(text);

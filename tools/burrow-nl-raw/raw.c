@@ -62,6 +62,7 @@ static const struct raw_attr dev_stats_attrs[] = {
 	{ "drop-quic-frame", BURROW_A_DEV_STATS_DROP_QUIC_FRAME, NULL },
 	{ "drop-quic-datagram-id", BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, NULL },
 	{ "drop-queue-delay", BURROW_A_DEV_STATS_DROP_QUEUE_DELAY, NULL },
+	{ "drop-dev-down", BURROW_A_DEV_STATS_DROP_DEV_DOWN, NULL },
 };
 
 static const struct raw_attr allowed_ip_attrs[] = {

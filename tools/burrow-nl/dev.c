@@ -50,6 +50,7 @@ static const struct {
 	COUNTER(drop_nomem, "drop-nomem"),
 	COUNTER(drop_queue_full, "drop-queue-full"),
 	COUNTER(drop_queue_delay, "drop-queue-delay"),
+	COUNTER(drop_dev_down, "drop-dev-down"),
 	COUNTER(drop_quic_short, "drop-quic-short"),
 	COUNTER(drop_quic_reserved, "drop-quic-reserved"),
 	COUNTER(drop_quic_frame, "drop-quic-frame"),
