@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (a decision on an authenticated packet's counter; the roaming code it steers runs on the debug kernel in udp-roaming)
 # Roaming follows only the highest-numbered packet (RFC 9000 §9.3): an
 # authentic packet that an on-path observer held back and sends later from
 # its own address, after newer packets arrived, is accepted (it is inside

@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (a time check before the roaming code that udp-roaming runs on the debug kernel)
 # A peer's endpoint moves at most ten times a second: a burst of authentic
 # packets, each from a new source port (a flapping NAT, or a racer), does
 # not cost one endpoint-changed event and one route-cache reset per packet.
