@@ -153,7 +153,9 @@ bd_iperf_survived() {
 	more_received() { [ "$(bd_peer_json 2 n1 | jq .rx_bytes)" -gt $((received + 100000)) ]; }
 	wait_for 20 more_received
 	ok $? "and still moves data on the last key"
-	kill "$pid"
+	# $pid is the subshell around 'ip netns exec'; iperf3 is its child.
+	pkill -P "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 }
 

@@ -82,9 +82,26 @@ tap_namespaces=()
 ns_add() {
 	ip netns add "$1" && tap_namespaces+=("$1") && ip -n "$1" link set lo up
 }
+# A process still running in a namespace keeps that netns, and every device
+# in it, alive after 'ip netns del' (and keeps loading the CPU the next test
+# runs on): kill whatever the test left there first, in every namespace, so
+# that no peer is still sending while its partner is torn down.  A killed TCP
+# sender (iperf3) leaves an orphan socket retransmitting its FIN for minutes,
+# and that socket holds its netns too, so the burrow devices are deleted
+# explicitly; deleting them on namespace exit is covered by netns-delete.sh
+# and harden-netns-zombie.sh, which do not rely on this.
 tap_cleanup() {
-	local ns
+	local ns pids link
 	for ns in "${tap_namespaces[@]}"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		# shellcheck disable=SC2086 # one PID per word
+		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+	done
+	for ns in "${tap_namespaces[@]}"; do
+		for link in $(ip -n "$ns" -o link show type burrow 2>/dev/null |
+			      awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+			ip -n "$ns" link del "$link" 2>/dev/null
+		done
 		ip netns del "$ns" 2>/dev/null
 	done
 }
