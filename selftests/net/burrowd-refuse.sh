@@ -1,5 +1,5 @@
 #!/bin/bash
-# burrow-vm: distro-only (refusals happen in burrowd before any kernel state; burrowd-basic and burrowd-restart run on the debug kernel)
+# burrow-vm: distro-only (refusals happen in burrowd before any kernel state; burrowd-basic and burrowd-quic run on the debug kernel)
 # burrowd refuses what it must: a peer that shows another public key than
 # the pinned one (both directions of dialling), and a session with no
 # common cipher. Each refusal leaves a clear log line and no kernel peer.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (daemon restarts are userspace; the device and key paths a restart drives run on the debug kernel in burrowd-basic and burrowd-quic)
 # burrowd restarts: one daemon restarted (SIGTERM, start) in the middle of
 # a TCP transfer, and one killed with SIGKILL in the middle of rotations.
 # The tunnel must come back each time, the TCP stream must survive the

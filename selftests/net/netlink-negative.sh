@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (errno and extack wording; genl-fuzz drives the same policies and error paths with 22,000 malformed requests on the debug kernel, harden-key-wipe the key error paths)
 # The netlink API refuses bad requests with the right errno and an extack
 # message that names the problem, and refuses changes without privilege.
 # burrow-nl-raw sends exactly the attributes given, bypassing burrow-nl's

@@ -21,7 +21,7 @@ kernel=distro
 tests_glob=
 script=
 shell=0
-timeout_seconds=${BURROW_VM_TIMEOUT:-2400}
+timeout_seconds=${BURROW_VM_TIMEOUT:-3000}
 
 while [ $# -gt 0 ]; do
 	case "$1" in
