@@ -146,6 +146,8 @@ static void daemon_on_counters_timer(void *arg)
 
 	for (size_t i = 0; i < d->n_peers; i++)
 		store_counters(d, &d->peers[i]);
+	/* The grace for an earlier run's leftovers (first tick) is over. */
+	burrowd_negotiate_sweep_leftovers(d);
 	burrow_timer_arm_in(d->loop, &d->counters_timer, COUNTERS_INTERVAL_S * BURROW_NSEC_PER_SEC);
 }
 

@@ -90,6 +90,16 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"  value TEXT NOT NULL,"
 	"  updated_ms INTEGER NOT NULL);"
 	"CREATE UNIQUE INDEX policy_by_node_key ON policy(coalesce(node_id, 0), key);",
+
+	/* v5: addresses and routes burrowd put on its device, so a start after
+	 * kill -9 knows its leftovers from an operator's own (netconf.c) */
+	"CREATE TABLE installed ("
+	"  device TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('address', 'route')),"
+	"  prefix TEXT NOT NULL,"
+	"  owner BLOB CHECK (owner IS NULL OR length(owner) = 32),"
+	"  installed_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (device, kind, prefix));",
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");

@@ -34,12 +34,13 @@
 #ifndef BURROW_STORE_H
 #define BURROW_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define BURROW_STORE_ERR_MAX 512
 /* Version this code writes; older ones are migrated on open. */
-#define BURROW_STORE_SCHEMA_VERSION 4
+#define BURROW_STORE_SCHEMA_VERSION 5
 
 /* burrow_store_open flags */
 #define BURROW_STORE_READONLY 0x1	/* no writes, no migrations: schema must be current */
@@ -175,6 +176,32 @@ int burrow_store_policy_set(struct burrow_store *st, const uint8_t *public_key,
 int burrow_store_policy_list(struct burrow_store *st, struct burrow_policy_row **rows, size_t *n);
 void burrow_store_policy_free(struct burrow_policy_row *rows, size_t n);
 int burrow_store_policy_check(struct burrow_store *st);
+
+/*
+ * What burrowd put on its device (store_installed.c, netconf.h): one row
+ * per address ("10.99.0.2/32", host bits kept) or route ("10.99.0.0/24"),
+ * written when the kernel accepted it and deleted when burrowd removed it,
+ * so after kill -9 the next start tells its leftovers from addresses it
+ * never installed. owner: the peer it was installed for (NULL: the node's
+ * own config). add replaces a row with the same device, kind and prefix.
+ */
+enum burrow_installed_kind { BURROW_INSTALLED_ADDRESS, BURROW_INSTALLED_ROUTE };
+
+struct burrow_installed {
+	enum burrow_installed_kind kind;
+	char prefix[64];
+	bool has_owner;
+	uint8_t owner[32];
+};
+
+int burrow_store_installed_add(struct burrow_store *st, const char *device,
+			       enum burrow_installed_kind kind, const char *prefix,
+			       const uint8_t *owner);
+int burrow_store_installed_del(struct burrow_store *st, const char *device,
+			       enum burrow_installed_kind kind, const char *prefix);
+/* Rows of device; free with free(). */
+int burrow_store_installed_list(struct burrow_store *st, const char *device,
+				struct burrow_installed **rows, size_t *n);
 
 /* PRAGMA integrity_check: 0 when "ok"; -EIO with the first problem in
  * burrow_store_error otherwise. */

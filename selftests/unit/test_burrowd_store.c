@@ -82,9 +82,20 @@ static const char schema_v3[] =
 	"  PRIMARY KEY (node_id, family));"
 	"PRAGMA user_version = 3;";
 
+/* v4 = v3 + its migration, as released. */
+static const char schema_v4[] =
+	"CREATE TABLE policy ("
+	"  node_id INTEGER REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX policy_by_node_key ON policy(coalesce(node_id, 0), key);"
+	"INSERT INTO policy VALUES (7, 'may_announce', '10.20.0.0/16', 5000);"
+	"PRAGMA user_version = 4;";
+
 /* schemas[v] builds version v from nothing; [0] is an empty file; v >= 2
  * are v1, its data, then each later migration in turn. */
-static const char *const schemas[] = { "", schema_v1, schema_v2, schema_v3 };
+static const char *const schemas[] = { "", schema_v1, schema_v2, schema_v3, schema_v4 };
 _Static_assert(sizeof(schemas) / sizeof(schemas[0]) == BURROW_STORE_SCHEMA_VERSION,
 	       "add the frozen SQL of every released schema version to this test");
 
@@ -835,6 +846,42 @@ static void test_policy_wrong_scope_refused(void **state)
 		       "key 'accept_addresses' is per peer but has no node");
 }
 
+/* ---- installed addresses and routes (schema v5) ---------------------------------- */
+
+static void test_installed(void **state)
+{
+	struct burrow_installed *rows;
+	struct burrow_store *st;
+	uint8_t k1[32];
+	size_t n;
+
+	(void)state;
+	key_of(k1, 1);
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_installed_add(st, "burrow0", BURROW_INSTALLED_ADDRESS,
+						    "10.99.0.2/32", k1), 0);
+	assert_int_equal(burrow_store_installed_add(st, "burrow0", BURROW_INSTALLED_ADDRESS,
+						    "10.55.0.2/32", NULL), 0);
+	assert_int_equal(burrow_store_installed_add(st, "burrow0", BURROW_INSTALLED_ROUTE,
+						    "10.99.0.0/24", k1), 0);
+	assert_int_equal(burrow_store_installed_add(st, "burrow1", BURROW_INSTALLED_ROUTE,
+						    "10.1.0.0/24", NULL), 0);
+	assert_int_equal(burrow_store_installed_del(st, "burrow0", BURROW_INSTALLED_ADDRESS,
+						    "10.55.0.2/32"), 0);
+	burrow_store_close(st);
+	/* as after kill -9: the rows are what the next start reads */
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_installed_list(st, "burrow0", &rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].kind, BURROW_INSTALLED_ADDRESS);
+	assert_string_equal(rows[0].prefix, "10.99.0.2/32");
+	assert_true(rows[0].has_owner);
+	assert_memory_equal(rows[0].owner, k1, 32);
+	assert_int_equal(rows[1].kind, BURROW_INSTALLED_ROUTE);
+	free(rows);
+	burrow_store_close(st);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_path)
@@ -849,6 +896,7 @@ int main(void)
 		T(test_policy_malformed_prefix_refused),
 		T(test_policy_malformed_flag_refused),
 		T(test_policy_wrong_scope_refused),
+		T(test_installed),
 		T(test_readonly),
 		T(test_second_writer),
 		T(test_migrate_from_every_version),
