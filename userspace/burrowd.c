@@ -146,6 +146,8 @@ static void daemon_on_counters_timer(void *arg)
 
 	for (size_t i = 0; i < d->n_peers; i++)
 		store_counters(d, &d->peers[i]);
+	/* The grace for an earlier run's leftovers (first tick) is over. */
+	burrowd_negotiate_sweep_leftovers(d);
 	burrow_timer_arm_in(d->loop, &d->counters_timer, COUNTERS_INTERVAL_S * BURROW_NSEC_PER_SEC);
 }
 
@@ -423,6 +425,7 @@ static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
 	int ret = 0;
 
 	if (st) {
+		burrowd_store_config_node(st, &cfg->node);
 		for (size_t i = 0; i < cfg->n_peers; i++)
 			burrowd_store_config_peer(st, &cfg->peers[i]);
 		if (burrow_store_node_list(st, &nodes, &n_nodes) < 0)
@@ -824,13 +827,38 @@ static int peer_add(struct burrow_store *st, char **w, int n)
 	return 0;
 }
 
+/* The recorded policy of node (NULL: node-wide) as ' key value' or ,"key":"value". */
+static void print_policy(const struct burrow_policy_row *rows, size_t n, const char *node,
+			 bool json)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].node_name, node))
+			continue;
+		if (json) {
+			printf("%s\"%s\":", first ? "" : ",", rows[i].key);
+			json_string(stdout, rows[i].value);
+		} else {
+			printf(" %s %s", rows[i].key, *rows[i].value ? rows[i].value : "-");
+		}
+		first = false;
+	}
+}
+
 static int peer_list(struct burrow_store *st, bool json)
 {
+	struct burrow_policy_row *policy;
 	struct burrow_node *nodes;
-	size_t n;
+	size_t n, n_policy;
 
 	if (burrow_store_node_list(st, &nodes, &n) < 0) {
 		fprintf(stderr, "burrowd: %s\n", burrow_store_error(st));
+		return EXIT_RUNTIME;
+	}
+	if (burrow_store_policy_list(st, &policy, &n_policy) < 0) {
+		fprintf(stderr, "burrowd: %s\n", burrow_store_error(st));
+		burrow_store_nodes_free(nodes, n);
 		return EXIT_RUNTIME;
 	}
 	if (json)
@@ -854,7 +882,9 @@ static int peer_list(struct burrow_store *st, bool json)
 			if (has_session)
 				printf(",\"generation\":%" PRIu64 ",\"cipher\":\"%s\"", rec.generation,
 				       rec.cipher);
-			fputc('}', stdout);
+			printf(",\"policy\":{");
+			print_policy(policy, n_policy, nodes[i].name, true);
+			fputs("}}", stdout);
 		} else {
 			printf("%s %s", nodes[i].name, key);
 			if (nodes[i].endpoint)
@@ -863,12 +893,14 @@ static int peer_list(struct burrow_store *st, bool json)
 				printf(" allowed-ips %s", nodes[i].allowed_prefixes);
 			if (has_session)
 				printf(" generation %" PRIu64, rec.generation);
+			print_policy(policy, n_policy, nodes[i].name, false);
 			fputc('\n', stdout);
 		}
 	}
 	if (json)
 		puts("]");
 	burrow_store_nodes_free(nodes, n);
+	burrow_store_policy_free(policy, n_policy);
 	return 0;
 }
 

@@ -107,7 +107,7 @@ static void route_add(struct burrowd_peer *peer, const struct burrow_prefix *p)
 	struct burrowd *d = peer->d;
 	char text[64];
 
-	if (d->netconf.sock && burrow_netconf_route_add(&d->netconf, p))
+	if (d->netconf.sock && burrow_netconf_route_add_for(&d->netconf, p, peer->public_key))
 		burrowd_event(d, peer, "error", "cannot add route %s via %s: %s",
 			      prefix_text(p, text, sizeof(text)), peer->name, d->netconf.why);
 }
@@ -797,8 +797,10 @@ static bool taken_for_addresses(const struct burrowd_peer *peer, struct burrow_p
 	if (getifaddrs(&ifa))
 		goto fail;
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		/* Our own earlier grant from this peer (before a kill -9) is no conflict. */
 		if (!i->ifa_addr || !host_prefix(i->ifa_addr, &host) ||
-		    prefix_in(&host, peer->nego.assigned, peer->nego.n_assigned))
+		    prefix_in(&host, peer->nego.assigned, peer->nego.n_assigned) ||
+		    burrow_netconf_leftover_for(&peer->d->netconf, &host, peer->public_key))
 			continue;
 		if (!taken_grow(&all, &cap, n + 1)) {
 			freeifaddrs(ifa);
@@ -815,6 +817,15 @@ fail:
 	*out = NULL;
 	*n_out = 0;
 	return false;
+}
+
+/* Sweep filter: keep every leftover but the addresses installed for peer. */
+static bool keep_unless_address_of(void *ctx, const struct burrow_netconf_item *item)
+{
+	const struct burrowd_peer *peer = ctx;
+
+	return item->kind != BURROW_NETCONF_ADDRESS || !item->has_owner ||
+	       memcmp(item->owner, peer->public_key, 32);
 }
 
 static void handle_address_assign(struct burrowd_session *s, const struct burrow_capsule *c)
@@ -895,12 +906,16 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 			continue;
 		burrowd_event(d, peer, "address", "%s assigned address %s", peer->name,
 			      prefix_text(&now[i], text, sizeof(text)));
-		if (d->netconf.sock && burrow_netconf_address_add(&d->netconf, &now[i]))
+		if (d->netconf.sock &&
+		    burrow_netconf_address_add_for(&d->netconf, &now[i], peer->public_key))
 			burrowd_event(d, peer, "error", "cannot add address %s: %s", text,
 				      d->netconf.why);
 	}
 	memcpy(n->assigned, now, n_now * sizeof(now[0]));
 	n->n_assigned = n_now;
+	/* This peer has answered: its leftover addresses it did not grant again go. */
+	if (d->netconf.sock)
+		burrow_netconf_sweep(&d->netconf, keep_unless_address_of, peer);
 }
 
 /* ---- receiving: routes -------------------------------------------------------- */
@@ -996,6 +1011,26 @@ void burrowd_negotiate_capsule(struct burrowd_session *s, const struct burrow_ca
 
 /* ---- node-wide ---------------------------------------------------------------- */
 
+/* Sweep filter at start: a leftover whose peer is still configured waits
+ * for that peer's session (or the grace sweep); the others go now. */
+static bool keep_for_configured_peer(void *ctx, const struct burrow_netconf_item *item)
+{
+	const struct burrowd *d = ctx;
+
+	if (!item->has_owner)
+		return false;
+	for (size_t i = 0; i < d->n_peers; i++)
+		if (!memcmp(d->peers[i].public_key, item->owner, 32))
+			return true;
+	return false;
+}
+
+void burrowd_negotiate_sweep_leftovers(struct burrowd *d)
+{
+	if (d->netconf.sock)
+		burrow_netconf_sweep(&d->netconf, NULL, NULL);
+}
+
 int burrowd_negotiate_init(struct burrowd *d)
 {
 	const struct burrow_config_node *node = &d->config->node;
@@ -1010,6 +1045,9 @@ int burrowd_negotiate_init(struct burrowd *d)
 		burrow_log(BURROW_LOG_ERROR, "%s", d->netconf.why);
 		return ret;
 	}
+	/* What an earlier run (killed with SIGKILL) left on the device. */
+	if (burrow_netconf_recover(&d->netconf, d->store, node->device) < 0)
+		burrow_log(BURROW_LOG_WARNING, "leftovers not recovered: %s", d->netconf.why);
 	for (size_t i = 0; i < node->addresses.n; i++) {
 		ret = burrow_netconf_address_add(&d->netconf, &node->addresses.items[i]);
 		if (ret) {
@@ -1017,6 +1055,8 @@ int burrowd_negotiate_init(struct burrowd *d)
 			return ret;
 		}
 	}
+	/* The node's own addresses are adopted by now; the rest wait for their peer. */
+	burrow_netconf_sweep(&d->netconf, keep_for_configured_peer, d);
 	if (!node->address_pool.n || !d->store)
 		return 0;
 	if (burrow_store_lease_list(d->store, &leases, &n_leases)) {

@@ -101,10 +101,15 @@ void burrowd_negotiate_policy_update(struct burrowd_peer *peer, bool readvertise
 bool burrowd_negotiate_handles(uint64_t type);
 
 /*
- * Node-wide: open the interface handle, add the configured addresses,
- * load the pool's leases from the store. 0 or -errno (logged).
+ * Node-wide: open the interface handle, recover what an earlier run left
+ * on the device (netconf.h: leftovers of a peer no longer configured and
+ * node addresses no longer configured are removed now), add the configured
+ * addresses, load the pool's leases from the store. 0 or -errno (logged).
  */
 int burrowd_negotiate_init(struct burrowd *d);
+/* End of the grace (first counters tick, 60 s after start): remove every
+ * leftover no session has claimed. */
+void burrowd_negotiate_sweep_leftovers(struct burrowd *d);
 /* Undo everything burrowd put on the device; forget the pool. */
 void burrowd_negotiate_fini(struct burrowd *d);
 

@@ -67,6 +67,40 @@ int burrowd_peer_from_config(struct burrowd *d, struct burrowd_peer *p,
 	return config_prefixes(cp, &p->prefixes, &p->n_prefixes);
 }
 
+/* list as "a, b" into buf (truncated lists cannot happen: the config caps them). */
+static const char *prefix_list_text(const struct burrow_prefix_list *list, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t j = 0; j < list->n && used + 60 < size; j++) {
+		char one[64];
+
+		burrow_prefix_format(&list->items[j], one, sizeof(one));
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", j ? ", " : "", one);
+	}
+	return buf;
+}
+
+/* The peer's effective policy as the database records it (store.h). */
+static void store_peer_policy(void *store, const struct burrow_config_peer *cp)
+{
+	static const char *const keys[] = {
+		"request_address", "accept_addresses", "may_announce", "may_reach",
+	};
+	char text[4][2048];
+	const char *values[4];
+
+	values[0] = prefix_list_text(&cp->request_address, text[0], sizeof(text[0]));
+	values[1] = prefix_list_text(&cp->accept_addresses, text[1], sizeof(text[1]));
+	values[2] = prefix_list_text(&cp->may_announce, text[2], sizeof(text[2]));
+	values[3] = cp->has_may_reach ? prefix_list_text(&cp->may_reach, text[3], sizeof(text[3])) :
+					"all";
+	if (burrow_store_policy_set(store, cp->public_key, keys, values, 4) < 0)
+		burrow_log(BURROW_LOG_WARNING, "store: policy of peer %s: %s", cp->name,
+			   burrow_store_error(store));
+}
+
 void burrowd_store_config_peer(void *store, const struct burrow_config_peer *cp)
 {
 	struct burrow_node node = { 0 };
@@ -86,9 +120,21 @@ void burrowd_store_config_peer(void *store, const struct burrow_config_peer *cp)
 					 j ? "," : "", one);
 	}
 	node.allowed_prefixes = prefixes;
-	if (burrow_store_node_upsert(store, &node) < 0)
+	if (burrow_store_node_upsert(store, &node) < 0) {
 		burrow_log(BURROW_LOG_WARNING, "store: peer %s: %s", cp->name,
 			   burrow_store_error(store));
+		return;
+	}
+	store_peer_policy(store, cp);
+}
+
+void burrowd_store_config_node(void *store, const struct burrow_config_node *node)
+{
+	static const char *const keys[] = { "relay_routes" };
+	const char *values[] = { node->relay_routes ? "yes" : "no" };
+
+	if (store && burrow_store_policy_set(store, NULL, keys, values, 1) < 0)
+		burrow_log(BURROW_LOG_WARNING, "store: node policy: %s", burrow_store_error(store));
 }
 
 /* ---- removed peers still referenced by closing sessions ------------------------- */
@@ -335,6 +381,7 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 			unchanged++;
 		}
 	}
+	burrowd_store_config_node(d->store, &cfg->node);
 	for (size_t j = 0; j < cfg->n_peers; j++) {
 		burrowd_store_config_peer(d->store, &cfg->peers[j]);
 		if (kept_new[j])

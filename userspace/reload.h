@@ -50,5 +50,7 @@ void burrowd_peer_set_endpoint(struct burrowd *d, struct burrowd_peer *p,
 			       const struct sockaddr_storage *addr, socklen_t len, const char *text);
 /* Record a [peer] section as a node of the store (store may be NULL). */
 void burrowd_store_config_peer(void *store, const struct burrow_config_peer *cp);
+/* Record the node-wide policy (relay_routes) in the store (NULL: nothing). */
+void burrowd_store_config_node(void *store, const struct burrow_config_node *node);
 
 #endif /* BURROW_RELOAD_H */

@@ -78,6 +78,28 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"  address TEXT NOT NULL UNIQUE,"
 	"  assigned_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (node_id, family));",
+
+	/* v4: the effective policy per peer (node_id) and node-wide (node_id
+	 * NULL), written from the config at start and on every reload, so the
+	 * database records what a peer was allowed when its addresses and
+	 * routes were accepted. Keys and values are checked on open
+	 * (store_policy.c). */
+	"CREATE TABLE policy ("
+	"  node_id INTEGER REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX policy_by_node_key ON policy(coalesce(node_id, 0), key);",
+
+	/* v5: addresses and routes burrowd put on its device, so a start after
+	 * kill -9 knows its leftovers from an operator's own (netconf.c) */
+	"CREATE TABLE installed ("
+	"  device TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('address', 'route')),"
+	"  prefix TEXT NOT NULL,"
+	"  owner BLOB CHECK (owner IS NULL OR length(owner) = 32),"
+	"  installed_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (device, kind, prefix));",
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");
@@ -353,6 +375,11 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 		if (ret < 0)
 			goto fail;
 	}
+	/* A policy row this burrowd cannot read means the file is not what it
+	 * claims: refuse it rather than run with a policy it would misread. */
+	ret = burrow_store_policy_check(st);
+	if (ret < 0)
+		goto fail;
 	st->opening = false;
 	*out = st;
 	return 0;

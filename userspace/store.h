@@ -23,7 +23,8 @@
  * version in PRAGMA user_version), so a database from any older burrowd
  * is upgraded; a database written by a newer burrowd (-EPROTO), a file
  * that is not SQLite or is SQLite but not burrowd's (-EINVAL) are refused
- * with a message naming the file.
+ * with a message naming the file; so is a database holding a policy row
+ * this burrowd cannot read (-EINVAL, naming the key or value).
  *
  * All functions return 0 or a negative errno. On failure the reason is in
  * burrow_store_error(st), and write failures are also logged at error
@@ -33,12 +34,13 @@
 #ifndef BURROW_STORE_H
 #define BURROW_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define BURROW_STORE_ERR_MAX 512
 /* Version this code writes; older ones are migrated on open. */
-#define BURROW_STORE_SCHEMA_VERSION 3
+#define BURROW_STORE_SCHEMA_VERSION 5
 
 /* burrow_store_open flags */
 #define BURROW_STORE_READONLY 0x1	/* no writes, no migrations: schema must be current */
@@ -146,6 +148,60 @@ int burrow_store_lease_set(struct burrow_store *st, const uint8_t public_key[32]
 			   const char *address);
 int burrow_store_lease_list(struct burrow_store *st, struct burrow_lease **leases, size_t *n);
 void burrow_store_leases_free(struct burrow_lease *leases);
+
+/*
+ * Effective policy (store_policy.c, docs/operations.md "Policy in the
+ * state database"): the config keys that decide what a peer may do, as
+ * the daemon applies them, written at start and on every reload. The
+ * config file stays what the operator edits; these rows are the record.
+ *
+ * Per peer (public_key non-NULL): request_address, accept_addresses,
+ * may_announce (comma-separated prefixes, "" for none) and may_reach (the
+ * same, or "all"). Node-wide (public_key NULL): relay_routes ("yes"/"no").
+ *
+ * policy_set replaces every row of that scope in one transaction (-ENOENT
+ * when the node is unknown). policy_list returns all rows ordered by node
+ * name ("" node-wide first) and key. policy_check (also run by open)
+ * fails with -EINVAL naming the first unknown key or malformed value.
+ */
+struct burrow_policy_row {
+	char node_name[64];			/* "" for node-wide */
+	char key[32];
+	char *value;
+	int64_t updated_ms;
+};
+
+int burrow_store_policy_set(struct burrow_store *st, const uint8_t *public_key,
+			    const char *const *keys, const char *const *values, size_t n);
+int burrow_store_policy_list(struct burrow_store *st, struct burrow_policy_row **rows, size_t *n);
+void burrow_store_policy_free(struct burrow_policy_row *rows, size_t n);
+int burrow_store_policy_check(struct burrow_store *st);
+
+/*
+ * What burrowd put on its device (store_installed.c, netconf.h): one row
+ * per address ("10.99.0.2/32", host bits kept) or route ("10.99.0.0/24"),
+ * written when the kernel accepted it and deleted when burrowd removed it,
+ * so after kill -9 the next start tells its leftovers from addresses it
+ * never installed. owner: the peer it was installed for (NULL: the node's
+ * own config). add replaces a row with the same device, kind and prefix.
+ */
+enum burrow_installed_kind { BURROW_INSTALLED_ADDRESS, BURROW_INSTALLED_ROUTE };
+
+struct burrow_installed {
+	enum burrow_installed_kind kind;
+	char prefix[64];
+	bool has_owner;
+	uint8_t owner[32];
+};
+
+int burrow_store_installed_add(struct burrow_store *st, const char *device,
+			       enum burrow_installed_kind kind, const char *prefix,
+			       const uint8_t *owner);
+int burrow_store_installed_del(struct burrow_store *st, const char *device,
+			       enum burrow_installed_kind kind, const char *prefix);
+/* Rows of device; free with free(). */
+int burrow_store_installed_list(struct burrow_store *st, const char *device,
+				struct burrow_installed **rows, size_t *n);
 
 /* PRAGMA integrity_check: 0 when "ok"; -EIO with the first problem in
  * burrow_store_error otherwise. */

@@ -72,8 +72,30 @@ static const char data_v1[] =
 	"INSERT INTO events VALUES (1, 3000, 7, 'up', 'session with old up');"
 	"INSERT INTO events VALUES (2, 3500, NULL, 'start', 'burrowd started');";
 
-/* schemas[v] builds version v from nothing; [0] is an empty file. */
-static const char *const schemas[] = { "", schema_v1, NULL /* v1 + schema_v2 */ };
+/* v3 = v2 + its migration, as released. */
+static const char schema_v3[] =
+	"CREATE TABLE address_leases ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  family INTEGER NOT NULL CHECK (family IN (4, 6)),"
+	"  address TEXT NOT NULL UNIQUE,"
+	"  assigned_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (node_id, family));"
+	"PRAGMA user_version = 3;";
+
+/* v4 = v3 + its migration, as released. */
+static const char schema_v4[] =
+	"CREATE TABLE policy ("
+	"  node_id INTEGER REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX policy_by_node_key ON policy(coalesce(node_id, 0), key);"
+	"INSERT INTO policy VALUES (7, 'may_announce', '10.20.0.0/16', 5000);"
+	"PRAGMA user_version = 4;";
+
+/* schemas[v] builds version v from nothing; [0] is an empty file; v >= 2
+ * are v1, its data, then each later migration in turn. */
+static const char *const schemas[] = { "", schema_v1, schema_v2, schema_v3, schema_v4 };
 _Static_assert(sizeof(schemas) / sizeof(schemas[0]) == BURROW_STORE_SCHEMA_VERSION,
 	       "add the frozen SQL of every released schema version to this test");
 
@@ -423,11 +445,11 @@ static void test_migrate_from_every_version(void **state)
 		size_t n;
 
 		snprintf(path, sizeof(path), "%s/from-v%zu.db", dir, v);
-		raw_exec(path, v == 2 ? schema_v1 : schemas[v]);
+		raw_exec(path, v >= 1 ? schema_v1 : schemas[0]);
 		if (v >= 1)
 			raw_exec(path, data_v1);
-		if (v == 2)
-			raw_exec(path, schema_v2);
+		for (size_t k = 2; k <= v; k++)
+			raw_exec(path, schemas[k]);
 		assert_int_equal(raw_int(path, "PRAGMA user_version"), v);
 
 		st = open_ok(path);
@@ -729,6 +751,137 @@ static void test_leases(void **state)
 	burrow_store_close(st);
 }
 
+/* ---- policy (schema v4) -------------------------------------------------------- */
+
+static void test_policy(void **state)
+{
+	static const char *const keys[] = { "accept_addresses", "may_announce", "may_reach" };
+	static const char *const first[] = { "", "10.20.0.0/16", "all" };
+	static const char *const second[] = { "10.99.0.0/24", "10.20.0.0/16, fd20::/48", "10.0.0.0/8" };
+	static const char *const node_key[] = { "relay_routes" };
+	static const char *const yes[] = { "yes" };
+	struct burrow_policy_row *rows;
+	struct burrow_store *st;
+	uint8_t k1[32], unknown[32];
+	size_t n;
+
+	(void)state;
+	st = open_ok(db_path);
+	add_node(st, 1, "m1");
+	key_of(k1, 1);
+	key_of(unknown, 100);
+	assert_int_equal(burrow_store_policy_set(st, k1, keys, first, 3), 0);
+	/* a reload replaces the whole set */
+	assert_int_equal(burrow_store_policy_set(st, k1, keys, second, 2), 0);
+	assert_int_equal(burrow_store_policy_set(st, NULL, node_key, yes, 1), 0);
+	assert_int_equal(burrow_store_policy_set(st, unknown, keys, first, 1), -ENOENT);
+	burrow_store_close(st);
+
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_policy_list(st, &rows, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].node_name, "");
+	assert_string_equal(rows[0].key, "relay_routes");
+	assert_string_equal(rows[0].value, "yes");
+	assert_string_equal(rows[1].node_name, "m1");
+	assert_string_equal(rows[1].key, "accept_addresses");
+	assert_string_equal(rows[1].value, "10.99.0.0/24");
+	assert_string_equal(rows[2].key, "may_announce");
+	assert_string_equal(rows[2].value, "10.20.0.0/16, fd20::/48");
+	burrow_store_policy_free(rows, n);
+	/* removing the node removes its policy */
+	assert_int_equal(burrow_store_node_remove(st, k1), 0);
+	assert_int_equal(burrow_store_policy_list(st, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	burrow_store_policy_free(rows, n);
+	burrow_store_close(st);
+}
+
+/* A database whose policy row this burrowd cannot read is refused, naming it. */
+static void policy_refused(const char *insert, const char *expect)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX];
+
+	st = open_ok(db_path);
+	add_node(st, 1, "m1");
+	burrow_store_close(st);
+	raw_exec(db_path, insert);
+	assert_int_equal(burrow_store_open(db_path, 0, &st, err, sizeof(err)), -EINVAL);
+	assert_null(st);
+	if (!strstr(err, expect))
+		fail_msg("error '%s' does not contain '%s'", err, expect);
+	/* read-only openers (burrowd peer list) refuse it too */
+	assert_int_equal(burrow_store_open(db_path, BURROW_STORE_READONLY, &st, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, expect));
+}
+
+static void test_policy_unknown_key_refused(void **state)
+{
+	(void)state;
+	policy_refused("INSERT INTO policy VALUES ((SELECT id FROM nodes), 'may_teleport', 'yes', 1);",
+		       "policy row 1 (node 'm1'): unknown key 'may_teleport'");
+}
+
+static void test_policy_malformed_prefix_refused(void **state)
+{
+	(void)state;
+	policy_refused("INSERT INTO policy VALUES ((SELECT id FROM nodes), 'may_announce',"
+		       " '10.20.0.0/16, 10.0.0.0/99', 1);",
+		       "may_announce value '10.20.0.0/16, 10.0.0.0/99' is malformed");
+}
+
+static void test_policy_malformed_flag_refused(void **state)
+{
+	(void)state;
+	policy_refused("INSERT INTO policy VALUES (NULL, 'relay_routes', 'maybe', 1);",
+		       "relay_routes value 'maybe' is malformed: expected yes or no");
+}
+
+static void test_policy_wrong_scope_refused(void **state)
+{
+	(void)state;
+	policy_refused("INSERT INTO policy VALUES (NULL, 'accept_addresses', '', 1);",
+		       "key 'accept_addresses' is per peer but has no node");
+}
+
+/* ---- installed addresses and routes (schema v5) ---------------------------------- */
+
+static void test_installed(void **state)
+{
+	struct burrow_installed *rows;
+	struct burrow_store *st;
+	uint8_t k1[32];
+	size_t n;
+
+	(void)state;
+	key_of(k1, 1);
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_installed_add(st, "burrow0", BURROW_INSTALLED_ADDRESS,
+						    "10.99.0.2/32", k1), 0);
+	assert_int_equal(burrow_store_installed_add(st, "burrow0", BURROW_INSTALLED_ADDRESS,
+						    "10.55.0.2/32", NULL), 0);
+	assert_int_equal(burrow_store_installed_add(st, "burrow0", BURROW_INSTALLED_ROUTE,
+						    "10.99.0.0/24", k1), 0);
+	assert_int_equal(burrow_store_installed_add(st, "burrow1", BURROW_INSTALLED_ROUTE,
+						    "10.1.0.0/24", NULL), 0);
+	assert_int_equal(burrow_store_installed_del(st, "burrow0", BURROW_INSTALLED_ADDRESS,
+						    "10.55.0.2/32"), 0);
+	burrow_store_close(st);
+	/* as after kill -9: the rows are what the next start reads */
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_installed_list(st, "burrow0", &rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].kind, BURROW_INSTALLED_ADDRESS);
+	assert_string_equal(rows[0].prefix, "10.99.0.2/32");
+	assert_true(rows[0].has_owner);
+	assert_memory_equal(rows[0].owner, k1, 32);
+	assert_int_equal(rows[1].kind, BURROW_INSTALLED_ROUTE);
+	free(rows);
+	burrow_store_close(st);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_path)
@@ -738,6 +891,12 @@ int main(void)
 		T(test_sessions),
 		T(test_events),
 		T(test_leases),
+		T(test_policy),
+		T(test_policy_unknown_key_refused),
+		T(test_policy_malformed_prefix_refused),
+		T(test_policy_malformed_flag_refused),
+		T(test_policy_wrong_scope_refused),
+		T(test_installed),
 		T(test_readonly),
 		T(test_second_writer),
 		T(test_migrate_from_every_version),

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Addresses and routes burrowd installed on its device: see store.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+static const char *kind_name(enum burrow_installed_kind kind)
+{
+	return kind == BURROW_INSTALLED_ADDRESS ? "address" : "route";
+}
+
+int burrow_store_installed_add(struct burrow_store *st, const char *device,
+			       enum burrow_installed_kind kind, const char *prefix,
+			       const uint8_t *owner)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st,
+		"INSERT OR REPLACE INTO installed (device, kind, prefix, owner, installed_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(stmt, 1, device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, prefix, -1, SQLITE_STATIC);
+	if (owner)
+		sqlite3_bind_blob(stmt, 4, owner, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, burrow_store_now_ms());
+	rc = sqlite3_step(stmt);
+	ret = rc == SQLITE_DONE ? 0 :
+	      burrow_store_fail(st, burrow_store_sqlite_errno(rc), "installed %s %s on %s: %s",
+				kind_name(kind), prefix, device, sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int burrow_store_installed_del(struct burrow_store *st, const char *device,
+			       enum burrow_installed_kind kind, const char *prefix)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st,
+		"DELETE FROM installed WHERE device = ?1 AND kind = ?2 AND prefix = ?3", &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(stmt, 1, device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, prefix, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	ret = rc == SQLITE_DONE ? 0 :
+	      burrow_store_fail(st, burrow_store_sqlite_errno(rc), "installed %s %s on %s: %s",
+				kind_name(kind), prefix, device, sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int burrow_store_installed_list(struct burrow_store *st, const char *device,
+				struct burrow_installed **rows, size_t *n)
+{
+	struct burrow_installed *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	*rows = NULL;
+	*n = 0;
+	ret = burrow_store_prepare(st,
+		"SELECT kind, prefix, owner FROM installed WHERE device = ?1 ORDER BY kind, prefix",
+		&stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(stmt, 1, device, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(stmt, 0);
+		const char *prefix = (const char *)sqlite3_column_text(stmt, 1);
+		const void *owner = sqlite3_column_blob(stmt, 2);
+		struct burrow_installed *r;
+
+		if (count == cap) {
+			struct burrow_installed *grown;
+
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(list, cap * sizeof(*grown));
+			if (!grown) {
+				sqlite3_finalize(stmt);
+				free(list);
+				return burrow_store_fail(st, -ENOMEM, "out of memory");
+			}
+			list = grown;
+		}
+		r = &list[count++];
+		memset(r, 0, sizeof(*r));
+		r->kind = kind && !strcmp(kind, "route") ? BURROW_INSTALLED_ROUTE :
+							   BURROW_INSTALLED_ADDRESS;
+		snprintf(r->prefix, sizeof(r->prefix), "%s", prefix ? prefix : "");
+		if (owner && sqlite3_column_bytes(stmt, 2) == 32) {
+			r->has_owner = true;
+			memcpy(r->owner, owner, 32);
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		free(list);
+		return burrow_store_fail(st, burrow_store_sqlite_errno(rc), "installed: %s",
+					 sqlite3_errmsg(st->db));
+	}
+	*rows = list;
+	*n = count;
+	return 0;
+}
