@@ -600,14 +600,14 @@ static bool st_run_script(struct st_ctx *c)
 		s = &st_script[i];
 		ret = st_step(c, s);
 		if (ret != s->want) {
-			pr_err("burrow: selftest allowedips: step %u (op %d %s/%u): got %d\n",
+			pr_err("selftest allowedips: step %u (op %d %s/%u): got %d\n",
 			       i, s->op, s->addr ?: "-", s->cidr, ret);
 			ok = false;
 		}
 	}
 	/* Every prefix is gone, so every branch must have been pruned. */
 	if (rcu_access_pointer(c->table.root4) || rcu_access_pointer(c->table.root6)) {
-		pr_err("burrow: selftest allowedips: nodes left after the script\n");
+		pr_err("selftest allowedips: nodes left after the script\n");
 		ok = false;
 	}
 	return ok;
@@ -709,7 +709,7 @@ static int st_check_trie(struct st_ctx *c, struct burrow_allowedips_node __rcu *
 	}
 	kfree(stack);
 	if (!ok)
-		pr_err("burrow: selftest allowedips: family %d trie broken near /%u\n",
+		pr_err("selftest allowedips: family %d trie broken near /%u\n",
 		       m->family, node->cidr);
 	return ok ? owned : -1;
 }
@@ -728,7 +728,7 @@ static bool st_verify(struct st_ctx *c, unsigned int lookups, const char *phase)
 		for (i = 0; i < c->models[f].n; i++)
 			live += c->models[f].p[i].owner != NONE;
 	if (owned4 < 0 || owned6 < 0 || owned4 + owned6 != live) {
-		pr_err("burrow: selftest allowedips: %s: %d + %d owned, %u live\n",
+		pr_err("selftest allowedips: %s: %d + %d owned, %u live\n",
 		       phase, owned4, owned6, live);
 		return false;
 	}
@@ -740,7 +740,7 @@ static bool st_verify(struct st_ctx *c, unsigned int lookups, const char *phase)
 		got = st_index(c, burrow_allowedips_lookup(&c->table, m->family, addr));
 		rcu_read_unlock();
 		if (got != want) {
-			pr_err("burrow: selftest allowedips: %s: %*phN: got %d want %d\n",
+			pr_err("selftest allowedips: %s: %*phN: got %d want %d\n",
 			       phase, m->len, addr, got, want);
 			return false;
 		}
@@ -835,7 +835,7 @@ bool burrow_allowedips_selftest(void)
 	mutex_lock(&c->lock);
 	ok = st_run_script(c);
 	if (!st_random(c)) {
-		pr_err("burrow: selftest allowedips: random test failed, seed %llu\n", seed);
+		pr_err("selftest allowedips: random test failed, seed %llu\n", seed);
 		ok = false;
 	}
 	/* The random test leaves prefixes behind for a table-wide free. */
@@ -846,7 +846,7 @@ bool burrow_allowedips_selftest(void)
 	for (i = 0; i < ST_OWNERS; i++) {
 		if (list_empty(&c->owners[i].nodes) && !burrow_allowedips_count(&c->owners[i]))
 			continue;
-		pr_err("burrow: selftest allowedips: owner %u not empty after free\n", i);
+		pr_err("selftest allowedips: owner %u not empty after free\n", i);
 		ok = false;
 	}
 	mutex_unlock(&c->lock);
@@ -858,9 +858,9 @@ out:
 	if (own_cache)
 		burrow_allowedips_slab_uninit();
 	if (ok)
-		pr_info("burrow: selftest allowedips: pass\n");
+		pr_info("selftest allowedips: pass\n");
 	else if (!c)
-		pr_err("burrow: selftest allowedips: out of memory\n");
+		pr_err("selftest allowedips: out of memory\n");
 	return ok;
 }
 #endif /* BURROW_SELFTEST */

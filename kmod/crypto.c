@@ -606,12 +606,12 @@ static bool burrow_st_vector(struct burrow_st *st,
 	    hex2bin(st->aad, v->aad, st->aad_len) ||
 	    hex2bin(st->pt, v->pt, st->pt_len) ||
 	    hex2bin(st->ct, v->ct, ct_len)) {
-		pr_err("burrow: selftest crypto: %s: bad vector\n", v->name);
+		pr_err("selftest crypto: %s: bad vector\n", v->name);
 		return false;
 	}
 	aead = burrow_aead_create(v->cipher, st->key, key_len, st->iv);
 	if (IS_ERR(aead)) {
-		pr_err("burrow: selftest crypto: %s: create: %ld\n", v->name,
+		pr_err("selftest crypto: %s: create: %ld\n", v->name,
 		       PTR_ERR(aead));
 		return false;
 	}
@@ -625,14 +625,14 @@ static bool burrow_st_vector(struct burrow_st *st,
 	err = burrow_st_run(st, aead, st->ref, st->pt_len, true, nonlinear,
 			    fallback, v->counter);
 	if (err || memcmp(st->buf, st->ct, ct_len)) {
-		pr_err("burrow: selftest crypto: %s (%s, %s): seal: %d or wrong output\n",
+		pr_err("selftest crypto: %s (%s, %s): seal: %d or wrong output\n",
 		       v->name, how, drv, err);
 		ok = false;
 	}
 	err = burrow_st_run(st, aead, st->ct, ct_len, false, nonlinear,
 			    fallback, v->counter);
 	if (err || memcmp(st->buf, st->pt, st->pt_len)) {
-		pr_err("burrow: selftest crypto: %s (%s, %s): open: %d or wrong output\n",
+		pr_err("selftest crypto: %s (%s, %s): open: %d or wrong output\n",
 		       v->name, how, drv, err);
 		ok = false;
 	}
@@ -655,7 +655,7 @@ static bool burrow_st_vector(struct burrow_st *st,
 		if (i == 2)
 			st->aad[st->aad_len - 1] ^= 0x01;
 		if (err != -EBADMSG) {
-			pr_err("burrow: selftest crypto: %s (%s, %s): tamper case %d: got %d, want -EBADMSG\n",
+			pr_err("selftest crypto: %s (%s, %s): tamper case %d: got %d, want -EBADMSG\n",
 			       v->name, how, drv, i, err);
 			ok = false;
 		}
@@ -685,7 +685,7 @@ static bool burrow_st_roundtrip(struct burrow_st *st, enum burrow_cipher cipher)
 	aead = burrow_aead_create(cipher, st->key, burrow_cipher_key_len(cipher),
 				  st->iv);
 	if (IS_ERR(aead)) {
-		pr_err("burrow: selftest crypto: cipher %d: create: %ld\n",
+		pr_err("selftest crypto: cipher %d: create: %ld\n",
 		       cipher, PTR_ERR(aead));
 		return false;
 	}
@@ -708,7 +708,7 @@ static bool burrow_st_roundtrip(struct burrow_st *st, enum burrow_cipher cipher)
 			ok = !err && !memcmp(st->buf, st->pt, lens[i]);
 		}
 		if (err || !ok) {
-			pr_err("burrow: selftest crypto: cipher %d len %u: round trip: %d\n",
+			pr_err("selftest crypto: cipher %d len %u: round trip: %d\n",
 			       cipher, lens[i], err);
 			ok = false;
 		}
@@ -730,13 +730,13 @@ static bool burrow_st_args(struct burrow_st *st)
 	    !IS_ERR(burrow_aead_create(3, st->key, 32, st->iv)) ||
 	    !IS_ERR(burrow_aead_create(BURROW_CIPHER_AES_128_GCM, st->key, 32,
 				       st->iv))) {
-		pr_err("burrow: selftest crypto: bad cipher or key length accepted\n");
+		pr_err("selftest crypto: bad cipher or key length accepted\n");
 		ok = false;
 	}
 	aead = burrow_aead_create(BURROW_CIPHER_CHACHA20_POLY1305, st->key, 32,
 				  st->iv);
 	if (IS_ERR(aead)) {
-		pr_err("burrow: selftest crypto: args: create failed\n");
+		pr_err("selftest crypto: args: create failed\n");
 		return false;
 	}
 	memset(st->buf, 0, 64);
@@ -752,13 +752,13 @@ static bool burrow_st_args(struct burrow_st *st)
 	    burrow_aead_open(aead, skb, BURROW_ST_OFF, 41, NULL, 0, 0) != -EINVAL ||
 	    burrow_aead_seal(aead, skb, BURROW_ST_OFF, 8, st->buf,
 			     BURROW_AEAD_MAX_AAD_LEN + 1, 0) != -EINVAL) {
-		pr_err("burrow: selftest crypto: bad length accepted\n");
+		pr_err("selftest crypto: bad length accepted\n");
 		ok = false;
 	}
 	/* No AAD at all is allowed; and the whole skb may be sealed. */
 	if (burrow_aead_seal(aead, skb, 0, BURROW_ST_OFF + 24, NULL, 0, 1) ||
 	    burrow_aead_open(aead, skb, 0, BURROW_ST_OFF + 40, NULL, 0, 1)) {
-		pr_err("burrow: selftest crypto: round trip without AAD failed\n");
+		pr_err("selftest crypto: round trip without AAD failed\n");
 		ok = false;
 	}
 	kfree_skb(skb);
@@ -793,7 +793,7 @@ out:
 	if (own_pool)
 		burrow_crypto_uninit();
 	if (ok)
-		pr_info("burrow: selftest crypto: passed\n");
+		pr_info("selftest crypto: passed\n");
 	return ok;
 }
 #endif /* BURROW_SELFTEST */

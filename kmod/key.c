@@ -2,9 +2,9 @@
 /*
  * Data keys: creation from netlink parameters, usage limits and freeing.
  *
- * Usage limits (../shared/BRIEF.md D3). RFC 9001 §6.6 bounds how many
- * packets one AES-GCM key may protect (2^23 in QUIC, where packets may be
- * up to 2^16 bytes); burrow applies that bound to both encapsulations.
+ * Usage limits. RFC 9001 §6.6 bounds how many packets one AES-GCM key may
+ * protect (2^23 in QUIC, where packets may be up to 2^16 bytes); burrow
+ * applies that bound to both encapsulations.
  * ChaCha20-Poly1305's confidentiality bound is far beyond any real traffic,
  * so its cap is 2^60 packets, well short of counter exhaustion. Every key
  * also ages out: by default it asks to be replaced after an hour and stops

@@ -74,7 +74,11 @@ static int __init burrow_mod_init(void)
 	ret = burrow_genl_init();
 	if (ret)
 		goto err_genl;
-	pr_info("burrow %s loaded\n", BURROW_VERSION);
+	/*
+	 * printk, not pr_info: the banner reads "burrow <version> loaded"
+	 * without the pr_fmt prefix, as scripts and operators match it.
+	 */
+	printk(KERN_INFO KBUILD_MODNAME " %s loaded\n", BURROW_VERSION);
 	return 0;
 
 err_genl:
@@ -103,7 +107,7 @@ static void __exit burrow_mod_exit(void)
 	destroy_workqueue(burrow_wq);
 	burrow_allowedips_slab_uninit();
 	burrow_crypto_uninit();
-	pr_info("burrow %s unloaded\n", BURROW_VERSION);
+	printk(KERN_INFO KBUILD_MODNAME " %s unloaded\n", BURROW_VERSION);
 }
 
 module_init(burrow_mod_init);

@@ -148,8 +148,6 @@ bool burrow_endpoint_equal(const struct burrow_endpoint *a, const struct burrow_
 
 u16 burrow_peer_keepalive(const struct burrow_peer *peer);
 u32 burrow_peer_inactivity_timeout(const struct burrow_peer *peer);
-/* (Re)arm both timers after a configuration change. */
-void burrow_peer_timers_update(struct burrow_peer *peer);
 void burrow_peer_stats_read(struct burrow_peer *peer, struct burrow_peer_stats *sum);
 /*
  * Count a drop of one of @peer's packets on the device, and, for a queue

@@ -197,7 +197,7 @@ static bool burrow_st_quic_a5(void)
 		return false;
 	aead = burrow_aead_create(BURROW_CIPHER_CHACHA20_POLY1305, key, 32, iv);
 	if (IS_ERR(aead)) {
-		pr_err("burrow: selftest quic: a.5: aead create %ld\n", PTR_ERR(aead));
+		pr_err("selftest quic: a.5: aead create %ld\n", PTR_ERR(aead));
 		goto out_free_hp;
 	}
 	if (burrow_quic_hp_init(hp, BURROW_CIPHER_CHACHA20_POLY1305, hp_key, 32))
@@ -213,13 +213,13 @@ static bool burrow_st_quic_a5(void)
 	skb_put_zero(skb, BURROW_AEAD_TAG_LEN);
 	err = burrow_aead_seal(aead, skb, hdr_len, 1, hdr, hdr_len, BURROW_ST_A5_PN);
 	if (err || skb->len != BURROW_ST_A5_LEN) {
-		pr_err("burrow: selftest quic: a.5: seal %d len %u\n", err, skb->len);
+		pr_err("selftest quic: a.5: seal %d len %u\n", err, skb->len);
 		goto out_free_skb;
 	}
 	memcpy(sample, skb->data + 1 + 4, sizeof(sample));
 	burrow_quic_hp_apply(hp, skb->data, 1, sample);
 	if (memcmp(skb->data, want, BURROW_ST_A5_LEN)) {
-		pr_err("burrow: selftest quic: a.5: protected packet %*phN, want %*phN\n",
+		pr_err("selftest quic: a.5: protected packet %*phN, want %*phN\n",
 		       BURROW_ST_A5_LEN, skb->data, BURROW_ST_A5_LEN, want);
 		goto out_free_skb;
 	}
@@ -233,14 +233,14 @@ static bool burrow_st_quic_a5(void)
 		truncated = truncated << 8 | pkt[1 + i];
 	pn = burrow_quic_pn_decode(BURROW_ST_A5_PN - 1, true, truncated, pn_len);
 	if (pkt[0] != 0x42 || pn_len != 3 || pn != BURROW_ST_A5_PN) {
-		pr_err("burrow: selftest quic: a.5: unprotected %02x pn_len %u pn %llu\n",
+		pr_err("selftest quic: a.5: unprotected %02x pn_len %u pn %llu\n",
 		       pkt[0], pn_len, pn);
 		goto out_free_skb;
 	}
 	memcpy(skb->data, pkt, sizeof(pkt));
 	err = burrow_aead_open(aead, skb, 4, skb->len - 4, pkt, 4, pn);
 	if (err || skb->data[4] != 0x01) {
-		pr_err("burrow: selftest quic: a.5: open %d\n", err);
+		pr_err("selftest quic: a.5: open %d\n", err);
 		goto out_free_skb;
 	}
 	ok = true;
@@ -276,14 +276,14 @@ static bool burrow_st_quic_pn(void)
 	for (i = 0; i < ARRAY_SIZE(dec); i++) {
 		got = burrow_quic_pn_decode(dec[i].largest, true, dec[i].truncated, dec[i].len);
 		if (got != dec[i].want) {
-			pr_err("burrow: selftest quic: decode %u: got %#llx want %#llx\n",
+			pr_err("selftest quic: decode %u: got %#llx want %#llx\n",
 			       i, got, dec[i].want);
 			ok = false;
 		}
 	}
 	if (burrow_quic_pn_decode(0, false, 0, 1) != 0 ||
 	    burrow_quic_pn_decode(0, false, 5, 1) != 5) {
-		pr_err("burrow: selftest quic: decode without a largest\n");
+		pr_err("selftest quic: decode without a largest\n");
 		ok = false;
 	}
 	/* §17.1: 0xac5c02 with 0xabe8b3 acked needs 16 bits; burrow has no
@@ -293,7 +293,7 @@ static bool burrow_st_quic_pn(void)
 	    burrow_quic_pn_len(127) != 2 || burrow_quic_pn_len(32766) != 2 ||
 	    burrow_quic_pn_len(32767) != 3 || burrow_quic_pn_len(0x7ffffe) != 3 ||
 	    burrow_quic_pn_len(0x7fffff) != 4 || burrow_quic_pn_len(U64_MAX >> 2) != 4) {
-		pr_err("burrow: selftest quic: pn_len boundaries\n");
+		pr_err("selftest quic: pn_len boundaries\n");
 		ok = false;
 	}
 	/* Every packet has a frame and room for the sample (K4: pn >= 2^23 - 1). */
@@ -302,7 +302,7 @@ static bool burrow_st_quic_pn(void)
 		for (frames = 0; frames < 6; frames++) {
 			pad = burrow_quic_padding(len, frames);
 			if (pad + frames < 1 || len + pad + frames < 4) {
-				pr_err("burrow: selftest quic: pn %llu frames %u: padding %u\n",
+				pr_err("selftest quic: pn %llu frames %u: padding %u\n",
 				       pad_pns[i], frames, pad);
 				ok = false;
 			}
@@ -315,14 +315,14 @@ static bool burrow_st_quic_pn(void)
 			got = burrow_quic_pn_decode(largest, true,
 						    pn & ((1ULL << (8 * len)) - 1), len);
 			if (got != pn) {
-				pr_err("burrow: selftest quic: pn %llu largest %llu: %llu\n",
+				pr_err("selftest quic: pn %llu largest %llu: %llu\n",
 				       pn, largest, got);
 				ok = false;
 				break;
 			}
 		}
 		if (burrow_quic_pn_decode(0, false, pn & ((1ULL << (8 * len)) - 1), len) != pn) {
-			pr_err("burrow: selftest quic: pn %llu without largest\n", pn);
+			pr_err("selftest quic: pn %llu without largest\n", pn);
 			ok = false;
 		}
 	}
@@ -373,7 +373,7 @@ static bool burrow_st_quic_hp_aes(void)
 		}
 		burrow_quic_hp_mask(hp, sample, mask);
 		if (memcmp(mask, want, 5)) {
-			pr_err("burrow: selftest quic: aes-%u hp mask %5phN\n", 128 * (i + 1), mask);
+			pr_err("selftest quic: aes-%u hp mask %5phN\n", 128 * (i + 1), mask);
 			ok = false;
 		}
 	}
@@ -390,12 +390,12 @@ bool burrow_quic_selftest(void)
 	ok &= burrow_st_quic_a5();
 	ok &= burrow_st_quic_pn();
 	if (!burrow_st_quic_varint()) {
-		pr_err("burrow: selftest quic: varint\n");
+		pr_err("selftest quic: varint\n");
 		ok = false;
 	}
 	ok &= burrow_st_quic_hp_aes();
 	if (ok)
-		pr_info("burrow: selftest quic: passed\n");
+		pr_info("selftest quic: passed\n");
 	return ok;
 }
 #endif /* BURROW_SELFTEST */

@@ -46,9 +46,6 @@
 #define BURROW_QUIC_FRAME_DATAGRAM_LEN	0x31	/* with a length */
 /* DATAGRAM type, quarter stream ID 0, context ID 0: one byte each. */
 #define BURROW_QUIC_DATAGRAM_PREFIX_LEN	3
-/* Worst case bytes around an inner packet: header, prefix, padding, tag. */
-#define BURROW_QUIC_OVERHEAD_MAX	(BURROW_QUIC_HEADER_MAX + 3 + \
-					 BURROW_QUIC_DATAGRAM_PREFIX_LEN + BURROW_AEAD_TAG_LEN)
 
 static_assert(BURROW_QUIC_HEADER_MAX <= BURROW_AEAD_MAX_AAD_LEN);
 

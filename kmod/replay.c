@@ -234,7 +234,7 @@ static bool replay_step(struct burrow_replay *r, u64 counter, bool expect, const
 	if (updated == expect &&
 	    (checked || !expect) && (!IS_ENABLED(CONFIG_64BIT) || checked == expect))
 		return true;
-	pr_err("burrow: selftest replay: %s %u: counter %llu: check %d update %d, want %d\n",
+	pr_err("selftest replay: %s %u: counter %llu: check %d update %d, want %d\n",
 	       what, i, counter, checked, updated, expect);
 	return false;
 }
@@ -252,7 +252,7 @@ static bool replay_scripted(struct burrow_replay *r)
 	}
 	if (burrow_replay_max(r) != U64_MAX || burrow_replay_seen(r, 1) != 1 ||
 	    burrow_replay_seen(r, 3) != 2 || burrow_replay_seen(r, UINT_MAX) != 3) {
-		pr_err("burrow: selftest replay: debugfs view: max %llu seen %u/%u/%u\n",
+		pr_err("selftest replay: debugfs view: max %llu seen %u/%u/%u\n",
 		       burrow_replay_max(r), burrow_replay_seen(r, 1),
 		       burrow_replay_seen(r, 3), burrow_replay_seen(r, UINT_MAX));
 		ok = false;
@@ -260,7 +260,7 @@ static bool replay_scripted(struct burrow_replay *r)
 	burrow_replay_init(r);
 	if (burrow_replay_seen(r, 10) || !burrow_replay_update(r, 0, NULL) ||
 	    burrow_replay_seen(r, 10) != 1) {
-		pr_err("burrow: selftest replay: seen count around counter 0\n");
+		pr_err("selftest replay: seen count around counter 0\n");
 		ok = false;
 	}
 	/* "New largest" (roaming, K2): the first counter, then only a new top. */
@@ -268,7 +268,7 @@ static bool replay_scripted(struct burrow_replay *r)
 	if (!burrow_replay_update(r, 0, &l0) || !l0 || !burrow_replay_update(r, 5, &l1) || !l1 ||
 	    !burrow_replay_update(r, 3, &l2) || l2 || burrow_replay_update(r, 5, &l3) || l3 ||
 	    !burrow_replay_update(r, 6, &l4) || !l4) {
-		pr_err("burrow: selftest replay: largest %d %d %d %d %d\n", l0, l1, l2, l3, l4);
+		pr_err("selftest replay: largest %d %d %d %d %d\n", l0, l1, l2, l3, l4);
 		ok = false;
 	}
 	return ok;
@@ -369,13 +369,13 @@ static bool replay_random(struct replay_test *t, u64 seed)
 					 "random op", i);
 		}
 		if (ok && burrow_replay_max(r) != m.max) {
-			pr_err("burrow: selftest replay: random max %llu, model %llu\n",
+			pr_err("selftest replay: random max %llu, model %llu\n",
 			       burrow_replay_max(r), m.max);
 			ok = false;
 		}
 	}
 	if (!ok)
-		pr_err("burrow: selftest replay: random phase %u failed, seed %llu\n",
+		pr_err("selftest replay: random phase %u failed, seed %llu\n",
 		       phase - 1, seed);
 	return ok;
 }
@@ -391,9 +391,9 @@ bool burrow_replay_selftest(void)
 	}
 	kvfree(t);
 	if (ok)
-		pr_info("burrow: selftest replay: pass\n");
+		pr_info("selftest replay: pass\n");
 	else if (!t)
-		pr_err("burrow: selftest replay: cannot allocate test state\n");
+		pr_err("selftest replay: cannot allocate test state\n");
 	return ok;
 }
 

@@ -3,8 +3,8 @@
  * In-module selftests, compiled in with BURROW_SELFTEST (the debug-kernel VM
  * runs set it) and run once at module load before anything is registered.
  * Each returns true on success and logs every failure it finds with
- * pr_err("burrow: selftest <name>: ..."); main.c refuses to load the module
- * if any fails.
+ * pr_err("selftest <name>: ...") (pr_fmt, set in Kbuild, prefixes
+ * "burrow: "); main.c refuses to load the module if any fails.
  */
 #ifndef _BURROW_SELFTEST_H
 #define _BURROW_SELFTEST_H

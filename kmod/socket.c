@@ -14,7 +14,7 @@
  * it clears the hooks only while sk_user_data still points to our
  * attachment, and restores what setup_udp_tunnel_sock() changed.
  *
- * Two kinds of socket (BRIEF D1, and the l2tp/ovpn model):
+ * Two kinds of socket (as in l2tp and ovpn):
  *  - A caller's socket (socket-fd): the device holds the sock (sock_hold),
  *    not the file. A user socket holds its netns, and the netns holds the
  *    device, so holding the file would make a cycle that kept a deleted

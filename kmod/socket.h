@@ -9,7 +9,7 @@ struct socket;
 struct netlink_ext_ack;
 
 /*
- * A UDP socket attached to one device (D1): a caller's (socket-fd), of
+ * A UDP socket attached to one device: a caller's (socket-fd), of
  * which the device holds the sock, not the file, and which detaches when
  * its last descriptor closes; or the kernel's own (listen-port), which the
  * device owns. sk_user_data points here while attached; the receive hook

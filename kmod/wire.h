@@ -68,16 +68,14 @@ struct burrow_wire_fields {
 
 /*
  * Why burrow_wire_header_parse() rejected a packet; it returns the negated
- * value. Dense from 1 so the caller can index a per-reason drop counter
- * array of BURROW_WIRE_ERR_MAX + 1 entries.
+ * value. The receive path charges every rejection to BURROW_DROP_BAD_HEADER;
+ * the reasons let the selftest check which rule a packet broke first.
  */
 enum burrow_wire_error {
 	BURROW_WIRE_ERR_TOO_SHORT = 1,	/* fewer than 16 bytes */
 	BURROW_WIRE_ERR_BAD_TYPE,	/* type is not BURROW_WIRE_TYPE_DATA */
 	BURROW_WIRE_ERR_RESERVED,	/* reserved bytes not zero */
 	BURROW_WIRE_ERR_NO_TAG,		/* header but fewer than 16 bytes after */
-	__BURROW_WIRE_ERR_MAX,
-	BURROW_WIRE_ERR_MAX = __BURROW_WIRE_ERR_MAX - 1
 };
 
 /* True if a UDP payload starting with @first_byte is QUIC, not burrow udp. */
@@ -97,8 +95,5 @@ void burrow_wire_header_build(struct burrow_wire_header *hdr, u8 key_id,
  */
 int burrow_wire_header_parse(const void *data, unsigned int len,
 			     struct burrow_wire_fields *out);
-
-/* Short stable name of a reason ("too_short", ...) for sysfs/debugfs. */
-const char *burrow_wire_error_name(enum burrow_wire_error err);
 
 #endif /* _BURROW_WIRE_H */

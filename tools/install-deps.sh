@@ -11,7 +11,7 @@ packages=(
 	# qemu harness and the guest's userland
 	qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools tcpdump nftables
 	tshark procps mawk
-	# userspace libraries (D7) and unit tests
+	# userspace libraries (burrow-nl, burrowd) and unit tests
 	pkg-config libmnl-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 	libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
 	libsqlite3-dev sqlite3 libinih-dev libcmocka-dev libjansson-dev nettle-dev

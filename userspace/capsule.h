@@ -5,8 +5,6 @@
  * speaks on its control stream. Pure functions over buffers: no I/O, no
  * allocation except in struct burrow_capsule_reader, which owns its buffer.
  *
- * Owner: CORE engineer.
- *
  * Policy (documented in docs/security.md):
  *   - A varint must use the shortest encoding of its value (RFC 9000 allows
  *     longer ones, burrow does not): the only peer is burrowd, and one

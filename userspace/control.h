@@ -8,8 +8,6 @@
  *
  * Protocol: the client writes one line, the daemon writes the answer and
  * closes. An answer starting with "error: " is a refusal.
- *
- * Owner: CORE engineer.
  */
 #ifndef BURROW_CONTROL_H
 #define BURROW_CONTROL_H

@@ -3,8 +3,6 @@
  * The HELLO capsule (BURROW_CAPSULE_HELLO) and the deterministic choice of
  * session parameters from two HELLOs. Pure functions.
  *
- * Owner: CORE engineer.
- *
  * Value layout (every integer a QUIC varint, minimal encoding):
  *   version           highest protocol version the sender speaks (now 1)
  *   name_len, name    node name, 1-63 bytes of [A-Za-z0-9._-]

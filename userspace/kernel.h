@@ -3,8 +3,6 @@
  * burrowd's use of the kernel data plane through libburrow-nl: the shared
  * UDP socket, peers, keys and the events group.
  *
- * Owner: CORE engineer.
- *
  * Two netlink contexts: one for requests, one subscribed to events
  * (libburrow-nl refuses requests on an events context). Every function
  * returns 0 or a negative errno and leaves a message naming the operation

@@ -6,8 +6,6 @@
  * exchange carried in the rotation capsules. Pure functions apart from
  * burrow_x25519_generate() (randomness).
  *
- * Owner: CORE engineer.
- *
  *   E_g   = TLS-Exporter("EXPERIMENTAL-burrow/1 data keys", context = g as
  *           8 bytes big-endian, 32 bytes)                  (RFC 8446 §7.5)
  *   IKM_g = ""                                   for g = 1

@@ -4,8 +4,6 @@
  * (CLOCK_MONOTONIC, absolute) for every timer, and a signalfd for
  * SIGTERM/SIGINT/SIGHUP. Single-threaded; callbacks may add, remove and
  * re-arm anything, including the handler or timer that is running.
- *
- * Owner: CORE engineer.
  */
 #ifndef BURROW_LOOP_H
 #define BURROW_LOOP_H

@@ -4,9 +4,7 @@
  * ngtcp2_crypto_gnutls, TLS 1.3 only, ALPN "burrow/1" only, mutual
  * authentication with RFC 7250 raw Ed25519 public keys (no certificates).
  *
- * Owner: TRANSPORT engineer. Consumers: CORE (session.c, loop.c).
- * Compatibility promise: everything below is stable; additions are marked
- * "added beyond plan" and are optional to use.
+ * Optional settings and callbacks say what 0 or NULL means.
  *
  * Driving it from an event loop (single thread, nothing here is thread-safe):
  *   - epoll the UDP fd for EPOLLIN (level-triggered); on readiness call
@@ -68,19 +66,19 @@ struct burrow_quic_settings {
 	uint64_t idle_timeout_ms;         /* 0 = default 30000 */
 	const char *keylog_path;          /* NULL: none (debug flag only); NSS key
 					   * log format, appended, for tshark */
-	/* Added beyond plan. TESTS ONLY: ALPN to offer/accept instead of
-	 * "burrow/1". NULL (always in burrowd) = BURROW_QUIC_ALPN. */
+	/* TESTS ONLY: ALPN to offer/accept instead of "burrow/1".
+	 * NULL (always in burrowd) = BURROW_QUIC_ALPN. */
 	const char *alpn_override;
 	/* TESTS ONLY: a client that sends no ALPN extension at all and does
 	 * not check the server's choice (the server must refuse it with
 	 * no_application_protocol, RFC 9001 §8.1). false in burrowd. */
 	bool test_no_alpn;
-	/* Added beyond plan. Send a PING after this long without traffic so an
-	 * idle control connection stays up (keep it below idle_timeout_ms).
+	/* Send a PING after this long without traffic so an idle control
+	 * connection stays up (keep it below idle_timeout_ms).
 	 * 0 = no keep-alive. */
 	uint64_t keepalive_ms;
-	/* Added beyond plan. A handshake not done after this long fails with
-	 * "handshake timeout" (client: closed(); server: dropped silently).
+	/* A handshake not done after this long fails with "handshake
+	 * timeout" (client: closed(); server: dropped silently).
 	 * 0 = the smaller of 10000 and the idle timeout. */
 	uint64_t handshake_timeout_ms;
 };
@@ -112,9 +110,9 @@ struct burrow_quic_callbacks {
 	 *       "peer public key <b64> refused")
 	 *   "idle timeout", "handshake timeout", or an ngtcp2 error text. */
 	void (*closed)(struct burrow_quic_conn *conn, const char *reason, void *conn_user);
-	/* Added beyond plan; optional (NULL = not told). The peer aborted its
-	 * sending side of the stream (RESET_STREAM) with app_error: no more
-	 * stream_data will come for it. */
+	/* Optional (NULL = not told). The peer aborted its sending side of
+	 * the stream (RESET_STREAM) with app_error: no more stream_data will
+	 * come for it. */
 	void (*stream_reset)(struct burrow_quic_conn *conn, int64_t stream_id,
 			     uint64_t app_error, void *conn_user);
 };
@@ -174,7 +172,7 @@ bool burrow_quic_is_client(const struct burrow_quic_conn *conn);
  * NULL on a server connection before authorize. */
 const uint8_t *burrow_quic_peer_public_key(const struct burrow_quic_conn *conn);
 
-/* ---- added beyond plan ---------------------------------------------------- */
+/* ---- errors, accessors, stream control ------------------------------------ */
 
 /* Reason the latest burrow_quic_endpoint_new() failed (static buffer). */
 const char *burrow_quic_setup_error(void);

@@ -4,7 +4,7 @@
  * the HELLO exchange on one bidirectional capsule stream, kernel peer and
  * keys, rotation with forward secrecy, reconnect with backoff.
  *
- * Owner: CORE engineer. Protocol written down in docs/security.md.
+ * Protocol written down in docs/security.md.
  *
  * Lifetimes: a struct burrowd_peer lives as long as the daemon (config
  * peers). A struct burrowd_session lives from connect/authorize until the
