@@ -54,16 +54,30 @@ TESTS ?=
 all: module userspace
 
 help:
-	@echo "make                 build burrow.ko (KDIR=$(KDIR)) and userspace"
-	@echo "make deps            install every Debian package the project needs"
-	@echo "make check           unit tests + VM suite on the distro and debug kernels"
-	@echo "make fuzz            run the libFuzzer targets of burrowd's parsers"
-	@echo "make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
-	@echo "make demo            boot a guest: a hub and two members joined by burrowd"
-	@echo "make vm-test KERNEL=distro|debug TESTS=<glob>   run VM tests"
-	@echo "make vm-shell KERNEL=distro|debug               interactive guest"
-	@echo "make dkms-install    add, build and install the module with DKMS"
-	@echo "make W=1 / make C=1  extra warnings / sparse over the module"
+	@echo "Build"
+	@echo "  make / make all      build burrow.ko (KDIR=$(KDIR)) and userspace"
+	@echo "  make module          build burrow.ko only (W=1: extra warnings, C=2: sparse)"
+	@echo "  make module-clean    remove the module's build products"
+	@echo "  make userspace       build burrow-nl, burrowd, the iproute2 plugin and the test tools"
+	@echo "  make netlink-gen     regenerate the UAPI header and kernel policies from netlink/burrow.yaml"
+	@echo "  make netlink-check   fail if the generated netlink files are stale"
+	@echo "  make clean           remove build/ and the module's build products"
+	@echo "Install"
+	@echo "  make deps            install every Debian package the project needs"
+	@echo "  make dkms-build      register this checkout with DKMS and build for $(KVER) (DKMS_TREE=DIR: private tree)"
+	@echo "  make dkms-install    dkms-build, then install the module with DKMS"
+	@echo "  make install         install burrow-nl, burrowd, the ip plugin, man page and completion (PREFIX, DESTDIR)"
+	@echo "Test"
+	@echo "  make check           build, spec check, unit tests, VM suite on the distro and debug kernels, tshark"
+	@echo "  make unit-test       the cmocka unit tests in selftests/unit"
+	@echo "  make vm-test KERNEL=distro|debug TESTS='<glob>...'   run VM tests (no TESTS: all)"
+	@echo "  make vm-shell KERNEL=distro|debug                   interactive guest"
+	@echo "  make quic-tshark-check  tshark over the quic captures in the last vm-test log (KERNEL=...)"
+	@echo "  make fuzz            run the libFuzzer targets of burrowd's parsers (selftests/fuzz)"
+	@echo "  make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
+	@echo "  make demo            boot a guest: a hub and two members joined by burrowd"
+	@echo "  make help            this list"
+	@echo "selftests/README.md says where each kind of test lives."
 
 # ---- kernel module -----------------------------------------------------------
 
@@ -87,13 +101,18 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(TOOL): $(TOOL_OBJS) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(MNL_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(MNL_LIBS) $(JANSSON_LIBS)
 
 # Unit tests link the library and every burrow-nl object but its main().
 $(BUILD)/unit/%: selftests/unit/%.c $(TOOL_LIB_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -Itools/burrow-nl -o $@ $< \
-		$(TOOL_LIB_OBJS) $(LIB) $(MNL_LIBS) $(GNUTLS_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+		$(TOOL_LIB_OBJS) $(LIB) $(MNL_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+# The codec's test compares it with GnuTLS's decoders, which it replaced.
+$(BUILD)/unit/test_encoding: selftests/unit/test_encoding.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(GNUTLS_CFLAGS) -o $@ $< $(LIB) $(GNUTLS_LIBS) $(CMOCKA_LIBS)
 
 unit-test: $(UNIT_BINS)
 	bash selftests/unit/run.sh $(UNIT_BINS)

@@ -2,7 +2,8 @@
 # 'make check': everything, in order, with the time each phase took.
 #   deps      make deps (skipped with BURROW_NO_DEPS=1)
 #   build     module with W=1 and sparse (C=2), warning-free; userspace -Werror
-#   spec      netlink/burrow.yaml agrees with the UAPI header and policies
+#   spec      netlink/burrow.yaml agrees with the UAPI header and policies;
+#             'make help' names every .PHONY target and only those
 #   unit      userspace unit tests (cmocka)
 #   vm-*      the VM suite on each kernel in KERNELS (default: distro debug)
 #   tshark    tshark on the host dissects the distro run's quic captures and
@@ -51,7 +52,29 @@ if [ "${BURROW_NO_DEPS:-0}" != 1 ]; then
 	phase deps make -s deps || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
 count_phase build build_warning_free
-count_phase spec make -s netlink-check
+# 'make help' lists each .PHONY target of the Makefile ("make NAME"), and
+# every target it names is a .PHONY target with a rule.
+help_lists_targets() {
+	local help phony target status=0
+	help=$(make -s help) || return 1
+	phony=$(sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' Makefile | sed -n 's/^\.PHONY://p')
+	phony=$(echo $phony)
+	for target in $phony $(grep -oE '^ *make [a-z][a-z-]*' <<<"$help" | awk '{print $2}'); do
+		if [[ " $phony " != *" $target "* ]] || ! grep -q "^$target:" Makefile ||
+			! grep -qE "make $target( |\$)" <<<"$help"; then
+			echo "spec: 'make help' and .PHONY disagree on '$target'"
+			status=1
+		fi
+	done
+	return $status
+}
+spec_checks() {
+	local status=0
+	make -s netlink-check || status=1
+	help_lists_targets || status=1
+	return $status
+}
+count_phase spec spec_checks
 
 if phase unit make -s unit-test; then :; fi
 if [ -f build/unit-result ]; then

@@ -17,8 +17,8 @@
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
-#include <nettle/base64.h>
 
+#include "burrow-encoding.h"
 #include "quic_internal.h"
 
 /* TLS 1.3 only, raw public keys only (no X.509 either way), Ed25519
@@ -31,8 +31,7 @@ static const char quic_priority[] =
 
 void quic_key_to_text(const uint8_t key[BURROW_QUIC_PUBLIC_KEY_LEN], char out[48])
 {
-	base64_encode_raw((char *)out, BURROW_QUIC_PUBLIC_KEY_LEN, key);
-	out[BASE64_ENCODE_RAW_LENGTH(BURROW_QUIC_PUBLIC_KEY_LEN)] = '\0';
+	burrow_base64_encode(key, BURROW_QUIC_PUBLIC_KEY_LEN, out, 48);
 }
 
 /* The 32 raw bytes of an Ed25519 public key; -1 if it is anything else. */

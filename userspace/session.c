@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <gnutls/crypto.h>
 
+#include "burrow-encoding.h"
 #include "ids.h"
 #include "session.h"
 
@@ -450,16 +451,9 @@ static int cb_authorize(const uint8_t public_key[32], const struct sockaddr *rem
 	format_addr(remote, where, sizeof(where));
 	peer = burrowd_peer_by_key(d, public_key);
 	if (!peer) {
-		char text[64];
+		char text[BURROW_BASE64_LEN(32) + 1];
 
-		gnutls_datum_t raw = { (unsigned char *)public_key, 32 }, b64;
-
-		if (gnutls_base64_encode2(&raw, &b64) == 0) {
-			snprintf(text, sizeof(text), "%s", b64.data);
-			gnutls_free(b64.data);
-		} else {
-			snprintf(text, sizeof(text), "?");
-		}
+		burrow_base64_encode(public_key, 32, text, sizeof(text));
 		burrowd_event(d, NULL, "refused",
 			      "refusing connection from %s: public key %s is not a configured peer",
 			      where, text);

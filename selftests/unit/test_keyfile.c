@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * burrow-nl key files: hex and base64 decoding through GnuTLS, the exact
+ * burrow-nl key files: hex and base64 decoding (libburrow-nl's codec), the exact
  * length a cipher needs, garbage and empty files refused with messages
  * that name the file, the permission warning, and standard input.
  */
@@ -166,6 +166,21 @@ static void test_decode_refused(void **state)
 	assert_decode_refused("AAg", 32, "key file 'k.key' has invalid base64");
 	/* Only hex digits: hex, so an odd count is invalid hex, not base64. */
 	assert_decode_refused("AAA", 32, "key file 'k.key' has invalid hex");
+	/* Longer than a key file may be (tx-key text): still measured. */
+	{
+		static char text[8001];
+
+		memset(text, 'a', 8000);
+		assert_decode_refused(text, 32,
+				      "key file 'k.key' holds 4000 bytes; aes-256-gcm needs 44 "
+				      "(a 32-byte key and a 12-byte IV)");
+		memset(text, 'g', 8000);
+		assert_decode_refused(text, 32,
+				      "key file 'k.key' holds 6000 bytes; aes-256-gcm needs 44 "
+				      "(a 32-byte key and a 12-byte IV)");
+		text[4000] = '=';
+		assert_decode_refused(text, 32, "key file 'k.key' has invalid base64");
+	}
 }
 
 /* Write text to a new file of mode in a fresh directory; path is static. */

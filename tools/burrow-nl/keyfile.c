@@ -3,11 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gnutls/gnutls.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "burrow-encoding.h"
 #include "keyfile.h"
 #include "linux/burrow.h"
 
@@ -47,9 +48,10 @@ int keyfile_decode_hp(const char *text, size_t len, const char *name, const char
 		      size_t key_len, uint8_t *key, uint8_t *iv, uint8_t *hp, bool *has_hp,
 		      struct parse_error *error)
 {
-	gnutls_datum_t in, out = { NULL, 0 };
 	size_t want = key_len + BURROW_IV_LEN;
 	size_t want_hp = want + key_len;
+	size_t out_len = 0, out_size;
+	uint8_t *out;
 	bool hex;
 	int ret;
 
@@ -64,39 +66,45 @@ int keyfile_decode_hp(const char *text, size_t len, const char *name, const char
 	if (memchr(text, '\n', len))
 		return parse_fail(error, "key file '%s' has more than one line", name);
 	hex = all_of(text, len, is_hex);
-	/* GnuTLS's base64 decoder skips whitespace; a key is one token. */
+	/* A key is one token: no whitespace or other character inside. */
 	if (!hex && !all_of(text, len, is_base64))
 		return parse_fail(error, "key file '%s' is neither hex nor base64", name);
 
-	in.data = (unsigned char *)text;
-	in.size = (unsigned int)len;
-	ret = hex ? gnutls_hex_decode2(&in, &out) : gnutls_base64_decode2(&in, &out);
+	/*
+	 * Room for all of it, however long (tx-key text comes from the command
+	 * line), so that a key of the wrong length is reported with its length.
+	 */
+	out_size = hex ? len / 2 : len / 4 * 3;
+	out = malloc(out_size + 1);
+	if (!out)
+		return parse_fail(error, "out of memory decoding key file '%s'", name);
+	ret = hex ? burrow_hex_decode(text, len, out, out_size, &out_len) :
+		    burrow_base64_decode(text, len, out, out_size, &out_len);
 	if (ret < 0) {
 		ret = parse_fail(error, "key file '%s' has invalid %s", name, hex ? "hex" : "base64");
-	} else if (out.size != want && !(hp && out.size == want_hp)) {
+	} else if (out_len != want && !(hp && out_len == want_hp)) {
 		if (hp)
 			ret = parse_fail(error,
-					 "key file '%s' holds %u bytes; %s needs %zu (a %zu-byte key and a %d-byte IV) or %zu (and a %zu-byte header-protection key)",
-					 name, out.size, cipher_name, want, key_len, BURROW_IV_LEN,
+					 "key file '%s' holds %zu bytes; %s needs %zu (a %zu-byte key and a %d-byte IV) or %zu (and a %zu-byte header-protection key)",
+					 name, out_len, cipher_name, want, key_len, BURROW_IV_LEN,
 					 want_hp, key_len);
 		else
 			ret = parse_fail(error,
-					 "key file '%s' holds %u bytes; %s needs %zu (a %zu-byte key and a %d-byte IV)",
-					 name, out.size, cipher_name, want, key_len, BURROW_IV_LEN);
+					 "key file '%s' holds %zu bytes; %s needs %zu (a %zu-byte key and a %d-byte IV)",
+					 name, out_len, cipher_name, want, key_len, BURROW_IV_LEN);
 	} else {
-		memcpy(key, out.data, key_len);
-		memcpy(iv, out.data + key_len, BURROW_IV_LEN);
+		memcpy(key, out, key_len);
+		memcpy(iv, out + key_len, BURROW_IV_LEN);
 		if (hp) {
-			*has_hp = out.size == want_hp;
+			*has_hp = out_len == want_hp;
 			if (*has_hp)
-				memcpy(hp, out.data + want, key_len);
+				memcpy(hp, out + want, key_len);
 		}
 		ret = 0;
 	}
-	if (out.data) {
-		explicit_bzero(out.data, out.size);
-		gnutls_free(out.data);
-	}
+	/* Wiped whole: a refused decode may have left part of a key. */
+	explicit_bzero(out, out_size);
+	free(out);
 	return ret;
 }
 

@@ -4,9 +4,10 @@
  * key file holds one line, a key followed by its 12-byte IV, encoded as
  * one token of hex or base64 (with padding). A token of hex digits only is
  * hex (base64 of a key and IV always ends in '=', so the two never meet).
- * Surrounding whitespace and the final newline are ignored. Decoding is GnuTLS's
- * (gnutls_hex_decode2(), gnutls_base64_decode2()); every buffer that held
- * key material is wiped with explicit_bzero().
+ * Surrounding whitespace and the final newline are ignored. Decoding is
+ * libburrow-nl's (burrow-encoding.h: strict, so one spelling per key, and
+ * free of branches on the key); every buffer that held key material is
+ * wiped with explicit_bzero().
  *
  * For quic peers a key file may also hold the direction's header-protection
  * key after the IV (key || IV || hp key, the hp key as long as the key):
