@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * burrowd state in SQLite: opening (identification, pragmas, migrations),
- * closing and checks. The queries are in store_data.c.
+ * closing, checks and the row loop every reader uses. The queries are in
+ * store_data.c, store_lease.c, store_policy.c and store_installed.c.
  *
  * Invariants:
  *  - One connection per process, used from one thread (SQLITE_OPEN_NOMUTEX);
@@ -100,6 +101,7 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"  owner BLOB CHECK (owner IS NULL OR length(owner) = 32),"
 	"  installed_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (device, kind, prefix));",
+
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");
@@ -220,6 +222,85 @@ int burrow_store_rollback(struct burrow_store *st, int ret)
 	/* Keep the first error message: ROLLBACK failures are secondary. */
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return ret;
+}
+
+int burrow_store_each(struct burrow_store *st, sqlite3_stmt *stmt, const char *what,
+		      int (*row)(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx),
+		      void *ctx)
+{
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ret = row(st, stmt, ctx);
+		if (ret)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s%s%s",
+					what ? what : "", what ? ": " : "", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* burrow_store_collect's state between rows: list[0..count) are decoded. */
+struct collect {
+	const struct burrow_store_rows *rows;
+	void *ctx;
+	unsigned char *list;
+	size_t count, cap;
+};
+
+static void collect_clear(struct collect *c)
+{
+	if (c->rows->clear)
+		for (size_t i = 0; i < c->count; i++)
+			c->rows->clear(c->list + i * c->rows->elem_size);
+	free(c->list);
+}
+
+static int collect_row(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx)
+{
+	struct collect *c = ctx;
+	unsigned char *elem;
+	int ret;
+
+	if (c->count == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		unsigned char *grown = reallocarray(c->list, cap, c->rows->elem_size);
+
+		if (!grown)
+			return burrow_store_fail(st, -ENOMEM, "out of memory");
+		c->list = grown;
+		c->cap = cap;
+	}
+	elem = c->list + c->count * c->rows->elem_size;
+	memset(elem, 0, c->rows->elem_size);
+	ret = c->rows->decode(st, stmt, elem, c->ctx);
+	if (ret < 0) {
+		if (c->rows->clear)
+			c->rows->clear(elem);
+		return ret;
+	}
+	c->count++;
+	return 0;
+}
+
+int burrow_store_collect(struct burrow_store *st, sqlite3_stmt *stmt, const char *what,
+			 const struct burrow_store_rows *rows, void *ctx, void **items, size_t *n)
+{
+	struct collect c = { .rows = rows, .ctx = ctx };
+	int ret;
+
+	*items = NULL;
+	*n = 0;
+	ret = burrow_store_each(st, stmt, what, collect_row, &c);
+	if (ret < 0) {
+		collect_clear(&c);
+		return ret;
+	}
+	*items = c.list;
+	*n = c.count;
+	return 0;
 }
 
 static int migrate(struct burrow_store *st)

@@ -67,6 +67,23 @@ static int node_from_row(struct burrow_store *st, sqlite3_stmt *stmt, struct bur
 	return 0;
 }
 
+static int node_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	(void)ctx;
+	return node_from_row(st, stmt, elem);
+}
+
+static void node_clear(void *elem)
+{
+	burrow_store_node_clear(elem);
+}
+
+static const struct burrow_store_rows node_rows = {
+	.elem_size = sizeof(struct burrow_node),
+	.decode = node_decode,
+	.clear = node_clear,
+};
+
 int burrow_store_node_upsert(struct burrow_store *st, const struct burrow_node *node)
 {
 	sqlite3_stmt *stmt;
@@ -108,8 +125,11 @@ static int node_get(struct burrow_store *st, const char *where, const void *key,
 {
 	char sql[256];
 	sqlite3_stmt *stmt;
-	int rc, ret;
+	void *items;
+	size_t n;
+	int ret;
 
+	memset(out, 0, sizeof(*out));
 	snprintf(sql, sizeof(sql), "SELECT " NODE_COLUMNS " FROM nodes WHERE %s = ?1", where);
 	ret = burrow_store_prepare(st, sql, &stmt);
 	if (ret < 0)
@@ -118,15 +138,15 @@ static int node_get(struct burrow_store *st, const char *where, const void *key,
 		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_blob(stmt, 1, key, key_len, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		ret = node_from_row(st, stmt, out);
-	else if (rc == SQLITE_DONE)
-		ret = burrow_store_fail(st, -ENOENT, "no node %s", what);
-	else
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return ret;
+	/* name and public_key are UNIQUE: at most one row */
+	ret = burrow_store_collect(st, stmt, NULL, &node_rows, NULL, &items, &n);
+	if (ret < 0)
+		return ret;
+	if (!n)
+		return burrow_store_fail(st, -ENOENT, "no node %s", what);
+	*out = *(struct burrow_node *)items;
+	free(items);
+	return 0;
 }
 
 int burrow_store_node_get(struct burrow_store *st, const uint8_t public_key[32],
@@ -146,40 +166,17 @@ int burrow_store_node_get_by_name(struct burrow_store *st, const char *name,
 
 int burrow_store_node_list(struct burrow_store *st, struct burrow_node **nodes, size_t *n)
 {
-	struct burrow_node *list = NULL;
-	size_t count = 0;
 	sqlite3_stmt *stmt;
-	int rc, ret;
+	void *items;
+	int ret;
 
 	*nodes = NULL;
 	*n = 0;
 	ret = burrow_store_prepare(st, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY name", &stmt);
 	if (ret < 0)
 		return ret;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct burrow_node *grown = realloc(list, (count + 1) * sizeof(*list));
-
-		if (!grown) {
-			ret = burrow_store_fail(st, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		list = grown;
-		ret = node_from_row(st, stmt, &list[count]);
-		if (ret < 0)
-			goto fail;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
-		goto fail;
-	}
-	sqlite3_finalize(stmt);
-	*nodes = list;
-	*n = count;
-	return 0;
-fail:
-	sqlite3_finalize(stmt);
-	burrow_store_nodes_free(list, count);
+	ret = burrow_store_collect(st, stmt, NULL, &node_rows, NULL, &items, n);
+	*nodes = items;
 	return ret;
 }
 
@@ -394,23 +391,50 @@ int burrow_store_event_append(struct burrow_store *st, const uint8_t *public_key
 	return ret;
 }
 
+static int event_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct burrow_event *e = elem;
+
+	(void)ctx;
+	e->id = sqlite3_column_int64(stmt, 0);
+	e->time_ms = sqlite3_column_int64(stmt, 1);
+	e->node_name = dup_column(stmt, 2);
+	e->kind = dup_column(stmt, 3);
+	e->detail = dup_column(stmt, 4);
+	if (!e->kind || !e->detail ||
+	    (!e->node_name && sqlite3_column_type(stmt, 2) != SQLITE_NULL))
+		return burrow_store_fail(st, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static void event_clear(void *elem)
+{
+	struct burrow_event *e = elem;
+
+	free(e->node_name);
+	free(e->kind);
+	free(e->detail);
+}
+
 void burrow_store_events_free(struct burrow_event *events, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(events[i].node_name);
-		free(events[i].kind);
-		free(events[i].detail);
-	}
+	for (size_t i = 0; i < n; i++)
+		event_clear(&events[i]);
 	free(events);
 }
+
+static const struct burrow_store_rows event_rows = {
+	.elem_size = sizeof(struct burrow_event),
+	.decode = event_decode,
+	.clear = event_clear,
+};
 
 int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burrow_event **events,
 			      size_t *n)
 {
-	struct burrow_event *list = NULL;
-	size_t count = 0;
 	sqlite3_stmt *stmt;
-	int rc, ret;
+	void *items;
+	int ret;
 
 	*events = NULL;
 	*n = 0;
@@ -421,37 +445,8 @@ int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burr
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(stmt, 1, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct burrow_event *grown = realloc(list, (count + 1) * sizeof(*list)), *e;
-
-		if (!grown) {
-			ret = burrow_store_fail(st, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		list = grown;
-		e = &list[count++];
-		e->id = sqlite3_column_int64(stmt, 0);
-		e->time_ms = sqlite3_column_int64(stmt, 1);
-		e->node_name = dup_column(stmt, 2);
-		e->kind = dup_column(stmt, 3);
-		e->detail = dup_column(stmt, 4);
-		if (!e->kind || !e->detail ||
-		    (!e->node_name && sqlite3_column_type(stmt, 2) != SQLITE_NULL)) {
-			ret = burrow_store_fail(st, -ENOMEM, "out of memory");
-			goto fail;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
-		goto fail;
-	}
-	sqlite3_finalize(stmt);
-	*events = list;
-	*n = count;
-	return 0;
-fail:
-	sqlite3_finalize(stmt);
-	burrow_store_events_free(list, count);
+	ret = burrow_store_collect(st, stmt, NULL, &event_rows, NULL, &items, n);
+	*events = items;
 	return ret;
 }
 

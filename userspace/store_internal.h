@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to store.c (open, migrations, checks) and store_data.c (nodes,
- * sessions, events): the handle and the helpers both use.
+ * Private to store.c (open, migrations, checks) and the store_*.c files
+ * with the queries: the handle and the helpers they share.
  */
 #ifndef BURROW_STORE_INTERNAL_H
 #define BURROW_STORE_INTERNAL_H
@@ -39,5 +39,41 @@ int burrow_store_prepare(struct burrow_store *st, const char *sql, sqlite3_stmt 
 int burrow_store_exec(struct burrow_store *st, const char *sql);
 /* ROLLBACK, keeping the first error message; returns ret. */
 int burrow_store_rollback(struct burrow_store *st, int ret);
+
+/*
+ * Row loop shared by every reader. burrow_store_each steps stmt (prepared
+ * and bound by the caller) to its end and calls row() on each result row;
+ * it consumes stmt: finalized on every path. It stops at the first row()
+ * that returns non-zero and returns that value (row() has recorded why with
+ * burrow_store_fail). A step error returns its errno with
+ * "<what>: <SQLite message>" in st->err (just the message when what is NULL).
+ */
+int burrow_store_each(struct burrow_store *st, sqlite3_stmt *stmt, const char *what,
+		      int (*row)(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx),
+		      void *ctx);
+
+/*
+ * What burrow_store_collect makes of each row: an element of elem_size
+ * bytes, zeroed, then filled by decode(), which returns 0 or a negative
+ * errno recorded with burrow_store_fail. clear() (NULL when an element owns
+ * no memory) frees what decode() put in one element; it is also called on
+ * the element decode() failed on, so decode() may give up half way.
+ */
+struct burrow_store_rows {
+	size_t elem_size;
+	int (*decode)(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx);
+	void (*clear)(void *elem);
+};
+
+/*
+ * burrow_store_each() collecting one element per row into an array grown by
+ * doubling. On success *items is the array (NULL when there was no row; the
+ * caller clears the elements and free()s it) and *n its length. On failure
+ * every element decoded so far is cleared, the array is freed, *items is
+ * NULL and *n 0, and the error is as for burrow_store_each ("out of memory"
+ * when the array cannot grow).
+ */
+int burrow_store_collect(struct burrow_store *st, sqlite3_stmt *stmt, const char *what,
+			 const struct burrow_store_rows *rows, void *ctx, void **items, size_t *n);
 
 #endif /* BURROW_STORE_INTERNAL_H */

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_internal.h"	/* burrow_store_collect, and st->db to feed it */
 
 /* ---- the historic schemas, frozen here on purpose ----------------------------- */
 
@@ -882,6 +883,93 @@ static void test_installed(void **state)
 	burrow_store_close(st);
 }
 
+/* ---- the row helper ------------------------------------------------------------- */
+
+static int live_elems;	/* decoded and not yet cleared */
+
+static int text_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	char **text = elem;
+
+	(void)ctx;
+	*text = strdup((const char *)sqlite3_column_text(stmt, 0));
+	assert_non_null(*text);
+	live_elems++;
+	/* fail after allocating: the helper must clear this element too */
+	if (!strcmp(*text, "bad"))
+		return burrow_store_fail(st, -EBADMSG, "row '%s' is bad", *text);
+	return 0;
+}
+
+static void text_clear(void *elem)
+{
+	free(*(char **)elem);
+	live_elems--;
+}
+
+static const struct burrow_store_rows text_rows = {
+	.elem_size = sizeof(char *),
+	.decode = text_decode,
+	.clear = text_clear,
+};
+
+static int collect_sql(struct burrow_store *st, const char *sql, char ***texts, size_t *n)
+{
+	sqlite3_stmt *stmt;
+	void *items = (void *)1;
+	int ret;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fail_msg("prepare '%s': %s", sql, sqlite3_errmsg(st->db));
+	*n = 99;
+	ret = burrow_store_collect(st, stmt, "test rows", &text_rows, NULL, &items, n);
+	*texts = items;
+	return ret;
+}
+
+static void test_collect(void **state)
+{
+	struct burrow_store *st;
+	char **texts;
+	size_t n;
+
+	(void)state;
+	st = open_ok(db_path);
+	/* no rows */
+	assert_int_equal(collect_sql(st, "SELECT 'x' WHERE 0", &texts, &n), 0);
+	assert_null(texts);
+	assert_int_equal(n, 0);
+
+	/* more rows than the first allocation holds, in order */
+	assert_int_equal(collect_sql(st, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
+					 " SELECT i + 1 FROM c WHERE i < 100) SELECT 'r' || i FROM c",
+				     &texts, &n), 0);
+	assert_int_equal(n, 100);
+	assert_string_equal(texts[0], "r1");
+	assert_string_equal(texts[99], "r100");
+	for (size_t i = 0; i < n; i++)
+		text_clear(&texts[i]);
+	free(texts);
+	assert_int_equal(live_elems, 0);
+
+	/* a step error after a decoded row: reported with what, nothing leaked */
+	assert_int_equal(collect_sql(st, "SELECT abs(x) FROM (SELECT 1 AS x UNION ALL"
+					 " SELECT -9223372036854775807 - 1)", &texts, &n), -EIO);
+	assert_string_equal(burrow_store_error(st), "test rows: integer overflow");
+	assert_null(texts);
+	assert_int_equal(n, 0);
+	assert_int_equal(live_elems, 0);
+
+	/* a decode error: its return and message, every element cleared */
+	assert_int_equal(collect_sql(st, "SELECT column1 FROM (VALUES ('a'), ('b'), ('bad'), ('c'))",
+				     &texts, &n), -EBADMSG);
+	assert_string_equal(burrow_store_error(st), "row 'bad' is bad");
+	assert_null(texts);
+	assert_int_equal(n, 0);
+	assert_int_equal(live_elems, 0);
+	burrow_store_close(st);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_path)
@@ -897,6 +985,7 @@ int main(void)
 		T(test_policy_malformed_flag_refused),
 		T(test_policy_wrong_scope_refused),
 		T(test_installed),
+		T(test_collect),
 		T(test_readonly),
 		T(test_second_writer),
 		T(test_migrate_from_every_version),
