@@ -102,6 +102,26 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"  installed_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (device, kind, prefix));",
 
+	/* v6: a node's allowed prefixes as rows instead of the comma-joined
+	 * nodes.allowed_prefixes, which is split here (entries trimmed of
+	 * spaces, empty ones and repeats dropped, order kept in position) and
+	 * then dropped. Whether each prefix parses is checked on open
+	 * (burrow_store_node_prefix_check). */
+	"CREATE TABLE node_prefixes ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  prefix TEXT NOT NULL CHECK (length(prefix) > 0),"
+	"  position INTEGER NOT NULL,"
+	"  PRIMARY KEY (node_id, prefix));"
+	"WITH RECURSIVE split(node_id, position, item, rest) AS ("
+	"  SELECT id, -1, '', allowed_prefixes || ',' FROM nodes"
+	"  UNION ALL"
+	"  SELECT node_id, position + 1, trim(substr(rest, 1, instr(rest, ',') - 1), ' '),"
+	"         substr(rest, instr(rest, ',') + 1)"
+	"  FROM split WHERE rest <> '')"
+	"INSERT OR IGNORE INTO node_prefixes (node_id, prefix, position)"
+	"  SELECT node_id, item, position FROM split WHERE item <> ''"
+	"  ORDER BY node_id, position;"
+	"ALTER TABLE nodes DROP COLUMN allowed_prefixes;",
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");
@@ -456,9 +476,13 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 		if (ret < 0)
 			goto fail;
 	}
-	/* A policy row this burrowd cannot read means the file is not what it
-	 * claims: refuse it rather than run with a policy it would misread. */
+	/* A policy row or prefix this burrowd cannot read means the file is not
+	 * what it claims: refuse it rather than run with a policy it would
+	 * misread. */
 	ret = burrow_store_policy_check(st);
+	if (ret < 0)
+		goto fail;
+	ret = burrow_store_node_prefix_check(st);
 	if (ret < 0)
 		goto fail;
 	st->opening = false;

@@ -76,4 +76,8 @@ struct burrow_store_rows {
 int burrow_store_collect(struct burrow_store *st, sqlite3_stmt *stmt, const char *what,
 			 const struct burrow_store_rows *rows, void *ctx, void **items, size_t *n);
 
+/* Every node's allowed prefixes parse (store_data.c; run by open): -EINVAL
+ * naming the node and the first malformed prefix otherwise. */
+int burrow_store_node_prefix_check(struct burrow_store *st);
+
 #endif /* BURROW_STORE_INTERNAL_H */
