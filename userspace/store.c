@@ -244,20 +244,37 @@ int burrow_store_rollback(struct burrow_store *st, int ret)
 	return ret;
 }
 
-int burrow_store_each(struct burrow_store *st, sqlite3_stmt *stmt, const char *what,
+/* An SQLite failure of a reader, as "<what>: <message>" (just the message without what). */
+static int reader_fail(struct burrow_store *st, int rc, const char *what)
+{
+	return burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s%s%s", what ? what : "",
+				 what ? ": " : "", sqlite3_errmsg(st->db));
+}
+
+int burrow_store_each(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
+		      const char *what,
 		      int (*row)(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx),
 		      void *ctx)
 {
+	sqlite3_stmt *stmt;
 	int rc, ret = 0;
 
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return reader_fail(st, rc, what);
+	if (arg.type == SQLITE_INTEGER)
+		sqlite3_bind_int64(stmt, 1, arg.integer);
+	else if (arg.type == SQLITE_TEXT)
+		sqlite3_bind_text(stmt, 1, arg.data, -1, SQLITE_STATIC);
+	else if (arg.type == SQLITE_BLOB)
+		sqlite3_bind_blob(stmt, 1, arg.data, arg.len, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ret = row(st, stmt, ctx);
 		if (ret)
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s%s%s",
-					what ? what : "", what ? ": " : "", sqlite3_errmsg(st->db));
+		ret = reader_fail(st, rc, what);
 	sqlite3_finalize(stmt);
 	return ret;
 }
@@ -305,7 +322,7 @@ static int collect_row(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx)
 	return 0;
 }
 
-int burrow_store_collect(struct burrow_store *st, sqlite3_stmt *stmt, const char *what,
+int burrow_store_collect(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
 			 const struct burrow_store_rows *rows, void *ctx, void **items, size_t *n)
 {
 	struct collect c = { .rows = rows, .ctx = ctx };
@@ -313,7 +330,7 @@ int burrow_store_collect(struct burrow_store *st, sqlite3_stmt *stmt, const char
 
 	*items = NULL;
 	*n = 0;
-	ret = burrow_store_each(st, stmt, what, collect_row, &c);
+	ret = burrow_store_each(st, sql, arg, rows->what, collect_row, &c);
 	if (ret < 0) {
 		collect_clear(&c);
 		return ret;

@@ -62,6 +62,7 @@ static void prefix_clear(void *elem)
 
 static const struct burrow_store_rows prefix_rows = {
 	.elem_size = sizeof(char *),
+	.what = "allowed prefixes",
 	.decode = prefix_decode,
 	.clear = prefix_clear,
 };
@@ -69,19 +70,14 @@ static const struct burrow_store_rows prefix_rows = {
 /* The node's prefix rows in order, joined with "," into a new string ("" for none). */
 static int node_prefixes_read(struct burrow_store *st, int64_t node_id, char **joined)
 {
-	sqlite3_stmt *stmt;
 	void *items;
 	char **prefixes, *out;
 	size_t n, len = 1;
 	int ret;
 
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT prefix FROM node_prefixes WHERE node_id = ?1 ORDER BY position, prefix",
-		&stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_int64(stmt, 1, node_id);
-	ret = burrow_store_collect(st, stmt, "allowed prefixes", &prefix_rows, NULL, &items, &n);
+		BURROW_STORE_INT(node_id), &prefix_rows, NULL, &items, &n);
 	if (ret < 0)
 		return ret;
 	prefixes = items;
@@ -148,6 +144,7 @@ static void node_clear(void *elem)
 
 static const struct burrow_store_rows node_rows = {
 	.elem_size = sizeof(struct burrow_node),
+	.what = NULL,
 	.decode = node_decode,
 	.clear = node_clear,
 };
@@ -285,22 +282,16 @@ static int node_get(struct burrow_store *st, const char *where, const void *key,
 		    const char *what, struct burrow_node *out)
 {
 	char sql[256];
-	sqlite3_stmt *stmt;
 	void *items;
 	size_t n;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(sql, sizeof(sql), "SELECT " NODE_COLUMNS " FROM nodes WHERE %s = ?1", where);
-	ret = burrow_store_prepare(st, sql, &stmt);
-	if (ret < 0)
-		return ret;
-	if (key_len < 0)
-		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_blob(stmt, 1, key, key_len, SQLITE_STATIC);
 	/* name and public_key are UNIQUE: at most one row */
-	ret = burrow_store_collect(st, stmt, NULL, &node_rows, NULL, &items, &n);
+	ret = burrow_store_collect(st, sql,
+				   key_len < 0 ? BURROW_STORE_TEXT(key) : BURROW_STORE_BLOB(key, key_len),
+				   &node_rows, NULL, &items, &n);
 	if (ret < 0)
 		return ret;
 	if (!n)
@@ -327,16 +318,11 @@ int burrow_store_node_get_by_name(struct burrow_store *st, const char *name,
 
 int burrow_store_node_list(struct burrow_store *st, struct burrow_node **nodes, size_t *n)
 {
-	sqlite3_stmt *stmt;
 	void *items;
 	int ret;
 
-	*nodes = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY name", &stmt);
-	if (ret < 0)
-		return ret;
-	ret = burrow_store_collect(st, stmt, NULL, &node_rows, NULL, &items, n);
+	ret = burrow_store_collect(st, "SELECT " NODE_COLUMNS " FROM nodes ORDER BY name",
+				   BURROW_STORE_NO_ARG, &node_rows, NULL, &items, n);
 	*nodes = items;
 	return ret;
 }
@@ -358,15 +344,10 @@ static int prefix_check_row(struct burrow_store *st, sqlite3_stmt *stmt, void *c
 
 int burrow_store_node_prefix_check(struct burrow_store *st)
 {
-	sqlite3_stmt *stmt;
-	int ret;
-
-	ret = burrow_store_prepare(st,
+	return burrow_store_each(st,
 		"SELECT nodes.name, prefix FROM node_prefixes JOIN nodes ON nodes.id = node_id"
-		" ORDER BY nodes.name, position", &stmt);
-	if (ret < 0)
-		return ret;
-	return burrow_store_each(st, stmt, "allowed prefixes", prefix_check_row, NULL);
+		" ORDER BY nodes.name, position",
+		BURROW_STORE_NO_ARG, "allowed prefixes", prefix_check_row, NULL);
 }
 
 /* Run a one-statement write bound to a public key; *changes gets the row count. */
@@ -614,6 +595,7 @@ void burrow_store_events_free(struct burrow_event *events, size_t n)
 
 static const struct burrow_store_rows event_rows = {
 	.elem_size = sizeof(struct burrow_event),
+	.what = NULL,
 	.decode = event_decode,
 	.clear = event_clear,
 };
@@ -621,20 +603,15 @@ static const struct burrow_store_rows event_rows = {
 int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burrow_event **events,
 			      size_t *n)
 {
-	sqlite3_stmt *stmt;
 	void *items;
 	int ret;
 
-	*events = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT events.id, time_ms, nodes.name, kind, detail FROM events"
 		" LEFT JOIN nodes ON nodes.id = events.node_id"
-		" ORDER BY events.id DESC LIMIT ?1", &stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_int64(stmt, 1, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-	ret = burrow_store_collect(st, stmt, NULL, &event_rows, NULL, &items, n);
+		" ORDER BY events.id DESC LIMIT ?1",
+		BURROW_STORE_INT(limit > INT64_MAX ? INT64_MAX : (int64_t)limit),
+		&event_rows, NULL, &items, n);
 	*events = items;
 	return ret;
 }

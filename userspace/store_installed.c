@@ -80,25 +80,19 @@ static int installed_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *e
 
 static const struct burrow_store_rows installed_rows = {
 	.elem_size = sizeof(struct burrow_installed),
+	.what = "installed",
 	.decode = installed_decode,
 };
 
 int burrow_store_installed_list(struct burrow_store *st, const char *device,
 				struct burrow_installed **rows, size_t *n)
 {
-	sqlite3_stmt *stmt;
 	void *items;
 	int ret;
 
-	*rows = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT kind, prefix, owner FROM installed WHERE device = ?1 ORDER BY kind, prefix",
-		&stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_text(stmt, 1, device, -1, SQLITE_STATIC);
-	ret = burrow_store_collect(st, stmt, "installed", &installed_rows, NULL, &items, n);
+		BURROW_STORE_TEXT(device), &installed_rows, NULL, &items, n);
 	*rows = items;
 	return ret;
 }

@@ -58,24 +58,19 @@ static int lease_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem,
 
 static const struct burrow_store_rows lease_rows = {
 	.elem_size = sizeof(struct burrow_lease),
+	.what = NULL,
 	.decode = lease_decode,
 };
 
 int burrow_store_lease_list(struct burrow_store *st, struct burrow_lease **leases, size_t *n)
 {
-	sqlite3_stmt *stmt;
 	void *items;
 	int ret;
 
-	*leases = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT nodes.public_key, nodes.name, family, address, assigned_ms"
 		" FROM address_leases JOIN nodes ON nodes.id = address_leases.node_id"
-		" ORDER BY address", &stmt);
-	if (ret < 0)
-		return ret;
-	ret = burrow_store_collect(st, stmt, NULL, &lease_rows, NULL, &items, n);
+		" ORDER BY address", BURROW_STORE_NO_ARG, &lease_rows, NULL, &items, n);
 	*leases = items;
 	return ret;
 }

@@ -192,25 +192,21 @@ static void policy_clear(void *elem)
 
 static const struct burrow_store_rows policy_rows = {
 	.elem_size = sizeof(struct burrow_policy_row),
+	.what = "policy",
 	.decode = policy_decode,
 	.clear = policy_clear,
 };
 
 int burrow_store_policy_list(struct burrow_store *st, struct burrow_policy_row **rows, size_t *n)
 {
-	sqlite3_stmt *stmt;
 	void *items;
 	int ret;
 
-	*rows = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT coalesce(nodes.name, ''), key, value, policy.updated_ms"
 		" FROM policy LEFT JOIN nodes ON nodes.id = policy.node_id"
-		" ORDER BY coalesce(nodes.name, ''), key", &stmt);
-	if (ret < 0)
-		return ret;
-	ret = burrow_store_collect(st, stmt, "policy", &policy_rows, NULL, &items, n);
+		" ORDER BY coalesce(nodes.name, ''), key",
+		BURROW_STORE_NO_ARG, &policy_rows, NULL, &items, n);
 	*rows = items;
 	return ret;
 }

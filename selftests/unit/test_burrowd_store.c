@@ -28,7 +28,7 @@
 
 #include "log.h"
 #include "store.h"
-#include "store_internal.h"	/* burrow_store_collect, and st->db to feed it */
+#include "store_internal.h"	/* burrow_store_collect */
 
 /* ---- the historic schemas, frozen here on purpose ----------------------------- */
 
@@ -1080,26 +1080,26 @@ static void text_clear(void *elem)
 
 static const struct burrow_store_rows text_rows = {
 	.elem_size = sizeof(char *),
+	.what = "test rows",
 	.decode = text_decode,
 	.clear = text_clear,
 };
 
-static int collect_sql(struct burrow_store *st, const char *sql, char ***texts, size_t *n)
+static int collect_sql(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
+		       char ***texts, size_t *n)
 {
-	sqlite3_stmt *stmt;
 	void *items = (void *)1;
 	int ret;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		fail_msg("prepare '%s': %s", sql, sqlite3_errmsg(st->db));
 	*n = 99;
-	ret = burrow_store_collect(st, stmt, "test rows", &text_rows, NULL, &items, n);
+	ret = burrow_store_collect(st, sql, arg, &text_rows, NULL, &items, n);
 	*texts = items;
 	return ret;
 }
 
 static void test_collect(void **state)
 {
+	static const uint8_t blob[3] = { 0x61, 0x00, 0x62 };
 	struct burrow_store *st;
 	char **texts;
 	size_t n;
@@ -1107,14 +1107,14 @@ static void test_collect(void **state)
 	(void)state;
 	st = open_ok(db_path);
 	/* no rows */
-	assert_int_equal(collect_sql(st, "SELECT 'x' WHERE 0", &texts, &n), 0);
+	assert_int_equal(collect_sql(st, "SELECT 'x' WHERE 0", BURROW_STORE_NO_ARG, &texts, &n), 0);
 	assert_null(texts);
 	assert_int_equal(n, 0);
 
-	/* more rows than the first allocation holds, in order */
+	/* more rows than the first allocation holds, in order; an integer bound to ?1 */
 	assert_int_equal(collect_sql(st, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
-					 " SELECT i + 1 FROM c WHERE i < 100) SELECT 'r' || i FROM c",
-				     &texts, &n), 0);
+					 " SELECT i + 1 FROM c WHERE i < ?1) SELECT 'r' || i FROM c",
+				     BURROW_STORE_INT(100), &texts, &n), 0);
 	assert_int_equal(n, 100);
 	assert_string_equal(texts[0], "r1");
 	assert_string_equal(texts[99], "r100");
@@ -1123,9 +1123,29 @@ static void test_collect(void **state)
 	free(texts);
 	assert_int_equal(live_elems, 0);
 
+	/* text and blob arguments */
+	assert_int_equal(collect_sql(st, "SELECT ?1 || '!'", BURROW_STORE_TEXT("hi"), &texts, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(texts[0], "hi!");
+	text_clear(&texts[0]);
+	free(texts);
+	assert_int_equal(collect_sql(st, "SELECT length(?1) || hex(?1)", BURROW_STORE_BLOB(blob, 3),
+				     &texts, &n), 0);
+	assert_string_equal(texts[0], "3610062");
+	text_clear(&texts[0]);
+	free(texts);
+
+	/* a statement that does not prepare: reported with what */
+	assert_int_equal(collect_sql(st, "SELECT * FROM no_such_table", BURROW_STORE_NO_ARG,
+				     &texts, &n), -EIO);
+	assert_string_equal(burrow_store_error(st), "test rows: no such table: no_such_table");
+	assert_null(texts);
+	assert_int_equal(n, 0);
+
 	/* a step error after a decoded row: reported with what, nothing leaked */
 	assert_int_equal(collect_sql(st, "SELECT abs(x) FROM (SELECT 1 AS x UNION ALL"
-					 " SELECT -9223372036854775807 - 1)", &texts, &n), -EIO);
+					 " SELECT -9223372036854775807 - 1)", BURROW_STORE_NO_ARG,
+				     &texts, &n), -EIO);
 	assert_string_equal(burrow_store_error(st), "test rows: integer overflow");
 	assert_null(texts);
 	assert_int_equal(n, 0);
@@ -1133,7 +1153,7 @@ static void test_collect(void **state)
 
 	/* a decode error: its return and message, every element cleared */
 	assert_int_equal(collect_sql(st, "SELECT column1 FROM (VALUES ('a'), ('b'), ('bad'), ('c'))",
-				     &texts, &n), -EBADMSG);
+				     BURROW_STORE_NO_ARG, &texts, &n), -EBADMSG);
 	assert_string_equal(burrow_store_error(st), "row 'bad' is bad");
 	assert_null(texts);
 	assert_int_equal(n, 0);
