@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
-plan 22
+plan 23
 
 bd_nodes "aes-256-gcm, chacha20-poly1305" "chacha20-poly1305, aes-256-gcm"
 is "$(stat -c %a "$bd_dir/n1/node.key")" 600 "the generated key is 0600"
