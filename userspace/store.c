@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * burrowd state in SQLite: opening (identification, pragmas, migrations),
- * closing and checks. The queries are in store_data.c.
+ * closing, checks and the row loop every reader uses. The queries are in
+ * store_data.c, store_lease.c, store_policy.c and store_installed.c.
  *
  * Invariants:
  *  - One connection per process, used from one thread (SQLITE_OPEN_NOMUTEX);
@@ -100,6 +101,27 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"  owner BLOB CHECK (owner IS NULL OR length(owner) = 32),"
 	"  installed_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (device, kind, prefix));",
+
+	/* v6: a node's allowed prefixes as rows instead of the comma-joined
+	 * nodes.allowed_prefixes, which is split here (entries trimmed of
+	 * spaces, empty ones and repeats dropped, order kept in position) and
+	 * then dropped. Whether each prefix parses is checked on open
+	 * (burrow_store_node_prefix_check). */
+	"CREATE TABLE node_prefixes ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  prefix TEXT NOT NULL CHECK (length(prefix) > 0),"
+	"  position INTEGER NOT NULL,"
+	"  PRIMARY KEY (node_id, prefix));"
+	"WITH RECURSIVE split(node_id, position, item, rest) AS ("
+	"  SELECT id, -1, '', allowed_prefixes || ',' FROM nodes"
+	"  UNION ALL"
+	"  SELECT node_id, position + 1, trim(substr(rest, 1, instr(rest, ',') - 1), ' '),"
+	"         substr(rest, instr(rest, ',') + 1)"
+	"  FROM split WHERE rest <> '')"
+	"INSERT OR IGNORE INTO node_prefixes (node_id, prefix, position)"
+	"  SELECT node_id, item, position FROM split WHERE item <> ''"
+	"  ORDER BY node_id, position;"
+	"ALTER TABLE nodes DROP COLUMN allowed_prefixes;",
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");
@@ -220,6 +242,102 @@ int burrow_store_rollback(struct burrow_store *st, int ret)
 	/* Keep the first error message: ROLLBACK failures are secondary. */
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return ret;
+}
+
+/* An SQLite failure of a reader, as "<what>: <message>" (just the message without what). */
+static int reader_fail(struct burrow_store *st, int rc, const char *what)
+{
+	return burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s%s%s", what ? what : "",
+				 what ? ": " : "", sqlite3_errmsg(st->db));
+}
+
+int burrow_store_each(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
+		      const char *what,
+		      int (*row)(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx),
+		      void *ctx)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return reader_fail(st, rc, what);
+	if (arg.type == SQLITE_INTEGER)
+		sqlite3_bind_int64(stmt, 1, arg.integer);
+	else if (arg.type == SQLITE_TEXT)
+		sqlite3_bind_text(stmt, 1, arg.data, -1, SQLITE_STATIC);
+	else if (arg.type == SQLITE_BLOB)
+		sqlite3_bind_blob(stmt, 1, arg.data, arg.len, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ret = row(st, stmt, ctx);
+		if (ret)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = reader_fail(st, rc, what);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* burrow_store_collect's state between rows: list[0..count) are decoded. */
+struct collect {
+	const struct burrow_store_rows *rows;
+	void *ctx;
+	unsigned char *list;
+	size_t count, cap;
+};
+
+static void collect_clear(struct collect *c)
+{
+	if (c->rows->clear)
+		for (size_t i = 0; i < c->count; i++)
+			c->rows->clear(c->list + i * c->rows->elem_size);
+	free(c->list);
+}
+
+static int collect_row(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx)
+{
+	struct collect *c = ctx;
+	unsigned char *elem;
+	int ret;
+
+	if (c->count == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		unsigned char *grown = reallocarray(c->list, cap, c->rows->elem_size);
+
+		if (!grown)
+			return burrow_store_fail(st, -ENOMEM, "out of memory");
+		c->list = grown;
+		c->cap = cap;
+	}
+	elem = c->list + c->count * c->rows->elem_size;
+	memset(elem, 0, c->rows->elem_size);
+	ret = c->rows->decode(st, stmt, elem, c->ctx);
+	if (ret < 0) {
+		if (c->rows->clear)
+			c->rows->clear(elem);
+		return ret;
+	}
+	c->count++;
+	return 0;
+}
+
+int burrow_store_collect(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
+			 const struct burrow_store_rows *rows, void *ctx, void **items, size_t *n)
+{
+	struct collect c = { .rows = rows, .ctx = ctx };
+	int ret;
+
+	*items = NULL;
+	*n = 0;
+	ret = burrow_store_each(st, sql, arg, rows->what, collect_row, &c);
+	if (ret < 0) {
+		collect_clear(&c);
+		return ret;
+	}
+	*items = c.list;
+	*n = c.count;
+	return 0;
 }
 
 static int migrate(struct burrow_store *st)
@@ -375,9 +493,13 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 		if (ret < 0)
 			goto fail;
 	}
-	/* A policy row this burrowd cannot read means the file is not what it
-	 * claims: refuse it rather than run with a policy it would misread. */
+	/* A policy row or prefix this burrowd cannot read means the file is not
+	 * what it claims: refuse it rather than run with a policy it would
+	 * misread. */
 	ret = burrow_store_policy_check(st);
+	if (ret < 0)
+		goto fail;
+	ret = burrow_store_node_prefix_check(st);
 	if (ret < 0)
 		goto fail;
 	st->opening = false;

@@ -24,7 +24,8 @@
  * is upgraded; a database written by a newer burrowd (-EPROTO), a file
  * that is not SQLite or is SQLite but not burrowd's (-EINVAL) are refused
  * with a message naming the file; so is a database holding a policy row
- * this burrowd cannot read (-EINVAL, naming the key or value).
+ * or a node prefix this burrowd cannot read (-EINVAL, naming the key or
+ * value, or the node and the prefix).
  *
  * All functions return 0 or a negative errno. On failure the reason is in
  * burrow_store_error(st), and write failures are also logged at error
@@ -40,7 +41,7 @@
 
 #define BURROW_STORE_ERR_MAX 512
 /* Version this code writes; older ones are migrated on open. */
-#define BURROW_STORE_SCHEMA_VERSION 5
+#define BURROW_STORE_SCHEMA_VERSION 6
 
 /* burrow_store_open flags */
 #define BURROW_STORE_READONLY 0x1	/* no writes, no migrations: schema must be current */
@@ -87,8 +88,12 @@ int burrow_store_schema_version(struct burrow_store *st);
 /*
  * Nodes, keyed by public key. upsert inserts or updates name, endpoint and
  * allowed prefixes (id and created_ms kept); -EEXIST when another node has
- * that name. get: 0 or -ENOENT. remove: deletes the node and its session;
- * its events stay with node NULL; -ENOENT when absent.
+ * that name, -EINVAL naming an allowed prefix that does not parse. The
+ * prefixes are stored one row each (table node_prefixes): upsert splits
+ * allowed_prefixes at commas (entries trimmed of spaces, empty ones and
+ * repeats dropped), get and list join the rows back in their order with
+ * ",". get: 0 or -ENOENT. remove: deletes the node, its prefixes and its
+ * session; its events stay with node NULL; -ENOENT when absent.
  */
 int burrow_store_node_upsert(struct burrow_store *st, const struct burrow_node *node);
 int burrow_store_node_get(struct burrow_store *st, const uint8_t public_key[32],

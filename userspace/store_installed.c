@@ -60,57 +60,39 @@ int burrow_store_installed_del(struct burrow_store *st, const char *device,
 	return ret;
 }
 
+static int installed_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct burrow_installed *r = elem;
+	const char *kind = (const char *)sqlite3_column_text(stmt, 0);
+	const char *prefix = (const char *)sqlite3_column_text(stmt, 1);
+	const void *owner = sqlite3_column_blob(stmt, 2);
+
+	(void)st;
+	(void)ctx;
+	r->kind = kind && !strcmp(kind, "route") ? BURROW_INSTALLED_ROUTE : BURROW_INSTALLED_ADDRESS;
+	snprintf(r->prefix, sizeof(r->prefix), "%s", prefix ? prefix : "");
+	if (owner && sqlite3_column_bytes(stmt, 2) == 32) {
+		r->has_owner = true;
+		memcpy(r->owner, owner, 32);
+	}
+	return 0;
+}
+
+static const struct burrow_store_rows installed_rows = {
+	.elem_size = sizeof(struct burrow_installed),
+	.what = "installed",
+	.decode = installed_decode,
+};
+
 int burrow_store_installed_list(struct burrow_store *st, const char *device,
 				struct burrow_installed **rows, size_t *n)
 {
-	struct burrow_installed *list = NULL;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	void *items;
+	int ret;
 
-	*rows = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT kind, prefix, owner FROM installed WHERE device = ?1 ORDER BY kind, prefix",
-		&stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_text(stmt, 1, device, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(stmt, 0);
-		const char *prefix = (const char *)sqlite3_column_text(stmt, 1);
-		const void *owner = sqlite3_column_blob(stmt, 2);
-		struct burrow_installed *r;
-
-		if (count == cap) {
-			struct burrow_installed *grown;
-
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(list, cap * sizeof(*grown));
-			if (!grown) {
-				sqlite3_finalize(stmt);
-				free(list);
-				return burrow_store_fail(st, -ENOMEM, "out of memory");
-			}
-			list = grown;
-		}
-		r = &list[count++];
-		memset(r, 0, sizeof(*r));
-		r->kind = kind && !strcmp(kind, "route") ? BURROW_INSTALLED_ROUTE :
-							   BURROW_INSTALLED_ADDRESS;
-		snprintf(r->prefix, sizeof(r->prefix), "%s", prefix ? prefix : "");
-		if (owner && sqlite3_column_bytes(stmt, 2) == 32) {
-			r->has_owner = true;
-			memcpy(r->owner, owner, 32);
-		}
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		free(list);
-		return burrow_store_fail(st, burrow_store_sqlite_errno(rc), "installed: %s",
-					 sqlite3_errmsg(st->db));
-	}
-	*rows = list;
-	*n = count;
-	return 0;
+		BURROW_STORE_TEXT(device), &installed_rows, NULL, &items, n);
+	*rows = items;
+	return ret;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to store.c (open, migrations, checks) and store_data.c (nodes,
- * sessions, events): the handle and the helpers both use.
+ * Private to store.c (open, migrations, checks) and the store_*.c files
+ * with the queries: the handle and the helpers they share.
  */
 #ifndef BURROW_STORE_INTERNAL_H
 #define BURROW_STORE_INTERNAL_H
@@ -39,5 +39,65 @@ int burrow_store_prepare(struct burrow_store *st, const char *sql, sqlite3_stmt 
 int burrow_store_exec(struct burrow_store *st, const char *sql);
 /* ROLLBACK, keeping the first error message; returns ret. */
 int burrow_store_rollback(struct burrow_store *st, int ret);
+
+/*
+ * The value bound to ?1 of a reader's statement, if any: built with the
+ * macros below. Text and blobs are bound SQLITE_STATIC: they must outlive
+ * the call.
+ */
+struct burrow_store_arg {
+	int type;				/* 0 (nothing bound), SQLITE_INTEGER, _TEXT or _BLOB */
+	int64_t integer;
+	const void *data;
+	int len;				/* blob length; -1 for text */
+};
+
+#define BURROW_STORE_NO_ARG ((struct burrow_store_arg){ .type = 0 })
+#define BURROW_STORE_INT(v) ((struct burrow_store_arg){ .type = SQLITE_INTEGER, .integer = (v) })
+#define BURROW_STORE_TEXT(s) ((struct burrow_store_arg){ .type = SQLITE_TEXT, .data = (s), .len = -1 })
+#define BURROW_STORE_BLOB(b, n) ((struct burrow_store_arg){ .type = SQLITE_BLOB, .data = (b), .len = (n) })
+
+/*
+ * Row loop shared by every reader: prepare sql, bind arg to ?1, step to
+ * the end calling row() on each result row, finalize. It stops at the
+ * first row() that returns non-zero and returns that value (row() has
+ * recorded why with burrow_store_fail). A prepare or step error returns
+ * its errno with "<what>: <SQLite message>" in st->err (just the message
+ * when what is NULL).
+ */
+int burrow_store_each(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
+		      const char *what,
+		      int (*row)(struct burrow_store *st, sqlite3_stmt *stmt, void *ctx),
+		      void *ctx);
+
+/*
+ * What burrow_store_collect makes of each row: an element of elem_size
+ * bytes, zeroed, then filled by decode(), which returns 0 or a negative
+ * errno recorded with burrow_store_fail. clear() (NULL when an element owns
+ * no memory) frees what decode() put in one element; it is also called on
+ * the element decode() failed on, so decode() may give up half way. what
+ * labels SQLite errors as in burrow_store_each.
+ */
+struct burrow_store_rows {
+	size_t elem_size;
+	const char *what;
+	int (*decode)(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx);
+	void (*clear)(void *elem);
+};
+
+/*
+ * burrow_store_each() collecting one element per row into an array grown by
+ * doubling. On success *items is the array (NULL when there was no row; the
+ * caller clears the elements and free()s it) and *n its length. On failure
+ * every element decoded so far is cleared, the array is freed, *items is
+ * NULL and *n 0, and the error is as for burrow_store_each ("out of memory"
+ * when the array cannot grow).
+ */
+int burrow_store_collect(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
+			 const struct burrow_store_rows *rows, void *ctx, void **items, size_t *n);
+
+/* Every node's allowed prefixes parse (store_data.c; run by open): -EINVAL
+ * naming the node and the first malformed prefix otherwise. */
+int burrow_store_node_prefix_check(struct burrow_store *st);
 
 #endif /* BURROW_STORE_INTERNAL_H */

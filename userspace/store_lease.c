@@ -38,58 +38,40 @@ int burrow_store_lease_set(struct burrow_store *st, const uint8_t public_key[32]
 	return ret;
 }
 
+static int lease_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct burrow_lease *l = elem;
+	const void *key = sqlite3_column_blob(stmt, 0);
+	const char *name = (const char *)sqlite3_column_text(stmt, 1);
+	const char *address = (const char *)sqlite3_column_text(stmt, 3);
+
+	(void)st;
+	(void)ctx;
+	if (key && sqlite3_column_bytes(stmt, 0) == 32)
+		memcpy(l->public_key, key, 32);
+	snprintf(l->node_name, sizeof(l->node_name), "%s", name ? name : "");
+	l->version = sqlite3_column_int(stmt, 2);
+	snprintf(l->address, sizeof(l->address), "%s", address ? address : "");
+	l->assigned_ms = sqlite3_column_int64(stmt, 4);
+	return 0;
+}
+
+static const struct burrow_store_rows lease_rows = {
+	.elem_size = sizeof(struct burrow_lease),
+	.what = NULL,
+	.decode = lease_decode,
+};
+
 int burrow_store_lease_list(struct burrow_store *st, struct burrow_lease **leases, size_t *n)
 {
-	struct burrow_lease *list = NULL;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	void *items;
+	int ret;
 
-	*leases = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT nodes.public_key, nodes.name, family, address, assigned_ms"
 		" FROM address_leases JOIN nodes ON nodes.id = address_leases.node_id"
-		" ORDER BY address", &stmt);
-	if (ret < 0)
-		return ret;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct burrow_lease *l;
-		const void *key = sqlite3_column_blob(stmt, 0);
-		const char *name = (const char *)sqlite3_column_text(stmt, 1);
-		const char *address = (const char *)sqlite3_column_text(stmt, 3);
-
-		if (count == cap) {
-			struct burrow_lease *grown;
-
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(list, cap * sizeof(*grown));
-			if (!grown) {
-				ret = burrow_store_fail(st, -ENOMEM, "out of memory");
-				goto fail;
-			}
-			list = grown;
-		}
-		l = &list[count++];
-		memset(l, 0, sizeof(*l));
-		if (key && sqlite3_column_bytes(stmt, 0) == 32)
-			memcpy(l->public_key, key, 32);
-		snprintf(l->node_name, sizeof(l->node_name), "%s", name ? name : "");
-		l->version = sqlite3_column_int(stmt, 2);
-		snprintf(l->address, sizeof(l->address), "%s", address ? address : "");
-		l->assigned_ms = sqlite3_column_int64(stmt, 4);
-	}
-	if (rc != SQLITE_DONE) {
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
-		goto fail;
-	}
-	sqlite3_finalize(stmt);
-	*leases = list;
-	*n = count;
-	return 0;
-fail:
-	sqlite3_finalize(stmt);
-	free(list);
+		" ORDER BY address", BURROW_STORE_NO_ARG, &lease_rows, NULL, &items, n);
+	*leases = items;
 	return ret;
 }
 

@@ -168,64 +168,52 @@ out:
 	return ret < 0 ? burrow_store_rollback(st, ret) : 0;
 }
 
+static int policy_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct burrow_policy_row *r = elem;
+	const char *name = (const char *)sqlite3_column_text(stmt, 0);
+	const char *key = (const char *)sqlite3_column_text(stmt, 1);
+	const char *value = (const char *)sqlite3_column_text(stmt, 2);
+
+	(void)ctx;
+	snprintf(r->node_name, sizeof(r->node_name), "%s", name ? name : "");
+	snprintf(r->key, sizeof(r->key), "%s", key ? key : "");
+	r->value = strdup(value ? value : "");
+	if (!r->value)
+		return burrow_store_fail(st, -ENOMEM, "out of memory");
+	r->updated_ms = sqlite3_column_int64(stmt, 3);
+	return 0;
+}
+
+static void policy_clear(void *elem)
+{
+	free(((struct burrow_policy_row *)elem)->value);
+}
+
+static const struct burrow_store_rows policy_rows = {
+	.elem_size = sizeof(struct burrow_policy_row),
+	.what = "policy",
+	.decode = policy_decode,
+	.clear = policy_clear,
+};
+
 int burrow_store_policy_list(struct burrow_store *st, struct burrow_policy_row **rows, size_t *n)
 {
-	struct burrow_policy_row *list = NULL;
-	size_t count = 0, cap = 0;
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	void *items;
+	int ret;
 
-	*rows = NULL;
-	*n = 0;
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_collect(st,
 		"SELECT coalesce(nodes.name, ''), key, value, policy.updated_ms"
 		" FROM policy LEFT JOIN nodes ON nodes.id = policy.node_id"
-		" ORDER BY coalesce(nodes.name, ''), key", &stmt);
-	if (ret < 0)
-		return ret;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(stmt, 0);
-		const char *key = (const char *)sqlite3_column_text(stmt, 1);
-		const char *value = (const char *)sqlite3_column_text(stmt, 2);
-		struct burrow_policy_row *r;
-
-		if (count == cap) {
-			struct burrow_policy_row *grown;
-
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(list, cap * sizeof(*grown));
-			if (!grown)
-				goto nomem;
-			list = grown;
-		}
-		r = &list[count];
-		memset(r, 0, sizeof(*r));
-		snprintf(r->node_name, sizeof(r->node_name), "%s", name ? name : "");
-		snprintf(r->key, sizeof(r->key), "%s", key ? key : "");
-		r->value = strdup(value ? value : "");
-		if (!r->value)
-			goto nomem;
-		r->updated_ms = sqlite3_column_int64(stmt, 3);
-		count++;
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		burrow_store_policy_free(list, count);
-		return burrow_store_fail(st, burrow_store_sqlite_errno(rc), "policy: %s",
-					 sqlite3_errmsg(st->db));
-	}
-	*rows = list;
-	*n = count;
-	return 0;
-nomem:
-	sqlite3_finalize(stmt);
-	burrow_store_policy_free(list, count);
-	return burrow_store_fail(st, -ENOMEM, "out of memory");
+		" ORDER BY coalesce(nodes.name, ''), key",
+		BURROW_STORE_NO_ARG, &policy_rows, NULL, &items, n);
+	*rows = items;
+	return ret;
 }
 
 void burrow_store_policy_free(struct burrow_policy_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(rows[i].value);
+		policy_clear(&rows[i]);
 	free(rows);
 }

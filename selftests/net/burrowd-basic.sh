@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
-plan 22
+plan 23
 
 bd_nodes "aes-256-gcm, chacha20-poly1305" "chacha20-poly1305, aes-256-gcm"
 is "$(stat -c %a "$bd_dir/n1/node.key")" 600 "the generated key is 0600"
@@ -69,6 +69,8 @@ ok $? "status -j reports the kernel's byte counters" ||
 list=$(in_ns burrow-n1 burrowd peer list -j -c "$(bd_conf 1)")
 is "$(jq -r '.[0].name + " " + .[0].public_key' <<<"$list")" "n2 ${bd_key[2]}" \
 	"the store knows the configured peer"
+is "$(jq -r '.[0].allowed_ips' <<<"$list")" "10.10.0.2/32" \
+	"the store has the peer's allowed-ips (node_prefixes rows)"
 
 # Permissions of the control socket; a stranger's request is refused.
 is "$(stat -c %a "$bd_dir/n1/control.sock")" 660 "control socket is 0660"

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_internal.h"	/* burrow_store_collect */
 
 /* ---- the historic schemas, frozen here on purpose ----------------------------- */
 
@@ -93,9 +94,21 @@ static const char schema_v4[] =
 	"INSERT INTO policy VALUES (7, 'may_announce', '10.20.0.0/16', 5000);"
 	"PRAGMA user_version = 4;";
 
+/* v5 = v4 + its migration, as released. */
+static const char schema_v5[] =
+	"CREATE TABLE installed ("
+	"  device TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('address', 'route')),"
+	"  prefix TEXT NOT NULL,"
+	"  owner BLOB CHECK (owner IS NULL OR length(owner) = 32),"
+	"  installed_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (device, kind, prefix));"
+	"PRAGMA user_version = 5;";
+
 /* schemas[v] builds version v from nothing; [0] is an empty file; v >= 2
  * are v1, its data, then each later migration in turn. */
-static const char *const schemas[] = { "", schema_v1, schema_v2, schema_v3, schema_v4 };
+static const char *const schemas[] = { "", schema_v1, schema_v2, schema_v3, schema_v4,
+				       schema_v5 };
 _Static_assert(sizeof(schemas) / sizeof(schemas[0]) == BURROW_STORE_SCHEMA_VERSION,
 	       "add the frozen SQL of every released schema version to this test");
 
@@ -158,6 +171,23 @@ static int64_t raw_int(const char *path, const char *sql)
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
 	return v;
+}
+
+/* The text of the first column of the first row, "" for NULL, into buf. */
+static const char *raw_text(const char *path, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fail_msg("prepare '%s': %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	snprintf(buf, size, "%s",
+		 sqlite3_column_text(stmt, 0) ? (const char *)sqlite3_column_text(stmt, 0) : "");
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return buf;
 }
 
 static void key_of(uint8_t key[32], uint8_t first)
@@ -462,6 +492,7 @@ static void test_migrate_from_every_version(void **state)
 			assert_int_equal(node.id, 7);
 			assert_string_equal(node.name, "old");
 			assert_string_equal(node.endpoint, "192.0.2.9:51820");
+			assert_string_equal(node.allowed_prefixes, "10.0.0.9/32");
 			assert_int_equal(node.created_ms, 1000);
 			burrow_store_node_clear(&node);
 			assert_int_equal(burrow_store_session_get(st, key, &s), 0);
@@ -797,7 +828,8 @@ static void test_policy(void **state)
 	burrow_store_close(st);
 }
 
-/* A database whose policy row this burrowd cannot read is refused, naming it. */
+/* A database whose policy row (or node prefix row) this burrowd cannot
+ * read is refused, naming it. */
 static void policy_refused(const char *insert, const char *expect)
 {
 	struct burrow_store *st;
@@ -882,6 +914,253 @@ static void test_installed(void **state)
 	burrow_store_close(st);
 }
 
+/* ---- allowed prefixes as rows (schema v6) ---------------------------------------- */
+
+/* Every node_prefixes row as "node_id:prefix", in node and position order. */
+#define PREFIX_ROWS "SELECT group_concat(r, ' ') FROM (SELECT node_id || ':' || prefix AS r" \
+		    " FROM node_prefixes ORDER BY node_id, position)"
+
+static void test_prefix_rows(void **state)
+{
+	struct burrow_node node = { 0 }, got, *list;
+	struct burrow_store *st;
+	uint8_t k1[32], k2[32];
+	char text[256];
+	size_t n;
+
+	(void)state;
+	key_of(k1, 1);
+	key_of(k2, 50);
+	st = open_ok(db_path);
+	/* spaces trimmed, empty entries and repeats dropped, order kept (not sorted) */
+	node.name = "m1";
+	node.allowed_prefixes = " fd00::2/128, 10.0.0.2/32,,10.0.0.2/32 ,";
+	memcpy(node.public_key, k1, 32);
+	assert_int_equal(burrow_store_node_upsert(st, &node), 0);
+	node.name = "m2";
+	node.allowed_prefixes = "10.0.0.3/32";
+	memcpy(node.public_key, k2, 32);
+	assert_int_equal(burrow_store_node_upsert(st, &node), 0);
+	assert_string_equal(raw_text(db_path, PREFIX_ROWS, text, sizeof(text)),
+			    "1:fd00::2/128 1:10.0.0.2/32 2:10.0.0.3/32");
+	burrow_store_close(st);
+
+	/* read back after reopening: joined in their order */
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_node_get(st, k1, &got), 0);
+	assert_string_equal(got.allowed_prefixes, "fd00::2/128,10.0.0.2/32");
+	burrow_store_node_clear(&got);
+	assert_int_equal(burrow_store_node_list(st, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].allowed_prefixes, "fd00::2/128,10.0.0.2/32");
+	assert_string_equal(list[1].allowed_prefixes, "10.0.0.3/32");
+	burrow_store_nodes_free(list, n);
+
+	/* an update replaces the rows; none is "" */
+	node.allowed_prefixes = "10.0.0.4/32,10.0.0.3/32";
+	assert_int_equal(burrow_store_node_upsert(st, &node), 0);
+	node.name = "m1";
+	node.allowed_prefixes = NULL;
+	memcpy(node.public_key, k1, 32);
+	assert_int_equal(burrow_store_node_upsert(st, &node), 0);
+	assert_int_equal(burrow_store_node_get_by_name(st, "m1", &got), 0);
+	assert_string_equal(got.allowed_prefixes, "");
+	burrow_store_node_clear(&got);
+	assert_string_equal(raw_text(db_path, PREFIX_ROWS, text, sizeof(text)),
+			    "2:10.0.0.4/32 2:10.0.0.3/32");
+
+	/* a malformed prefix is refused by name, and the node keeps what it had */
+	node.name = "m2-renamed";
+	node.allowed_prefixes = "10.0.0.5/32, 10.0.0.0/99";
+	memcpy(node.public_key, k2, 32);
+	assert_int_equal(burrow_store_node_upsert(st, &node), -EINVAL);
+	assert_non_null(strstr(burrow_store_error(st),
+			       "node 'm2-renamed': malformed allowed prefix: invalid prefix '10.0.0.0/99'"));
+	assert_int_equal(burrow_store_node_get(st, k2, &got), 0);
+	assert_string_equal(got.name, "m2");
+	assert_string_equal(got.allowed_prefixes, "10.0.0.4/32,10.0.0.3/32");
+	burrow_store_node_clear(&got);
+
+	/* removing the node removes its rows */
+	assert_int_equal(burrow_store_node_remove(st, k2), 0);
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM node_prefixes"), 0);
+	assert_int_equal(burrow_store_integrity_check(st), 0);
+	burrow_store_close(st);
+}
+
+/* The v5 -> v6 migration splits the comma-joined column into rows. */
+static void test_prefix_migration_from_v5(void **state)
+{
+	struct burrow_store *st;
+	struct burrow_node got;
+	char text[256];
+
+	(void)state;
+	raw_exec(db_path, schema_v1);
+	raw_exec(db_path, data_v1);		/* node 7: '10.0.0.9/32' */
+	for (size_t k = 2; k <= 5; k++)
+		raw_exec(db_path, schemas[k]);
+	raw_exec(db_path,
+		 "INSERT INTO nodes VALUES (8, zeroblob(32), 'empty', NULL, '', 1, 1);"
+		 "INSERT INTO nodes VALUES (9, randomblob(32), 'single', NULL, 'fd00::9/128', 1, 1);"
+		 "INSERT INTO nodes VALUES (10, randomblob(32), 'several', NULL,"
+		 " ' fd00::2/128, 10.0.0.2/32,,10.0.0.2/32 ,', 1, 1);");
+	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), 5);
+
+	st = open_ok(db_path);
+	assert_int_equal(burrow_store_schema_version(st), 6);
+	assert_int_equal(burrow_store_integrity_check(st), 0);
+	assert_string_equal(raw_text(db_path, PREFIX_ROWS, text, sizeof(text)),
+			    "7:10.0.0.9/32 9:fd00::9/128 10:fd00::2/128 10:10.0.0.2/32");
+	/* the column is gone: the rows are the only copy */
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM pragma_table_info('nodes')"
+					  " WHERE name = 'allowed_prefixes'"), 0);
+	assert_int_equal(burrow_store_node_get_by_name(st, "empty", &got), 0);
+	assert_string_equal(got.allowed_prefixes, "");
+	burrow_store_node_clear(&got);
+	assert_int_equal(burrow_store_node_get_by_name(st, "several", &got), 0);
+	assert_string_equal(got.allowed_prefixes, "fd00::2/128,10.0.0.2/32");
+	assert_int_equal(burrow_store_node_remove(st, got.public_key), 0);
+	burrow_store_node_clear(&got);
+	assert_string_equal(raw_text(db_path, PREFIX_ROWS, text, sizeof(text)),
+			    "7:10.0.0.9/32 9:fd00::9/128");
+	burrow_store_close(st);
+}
+
+/* A prefix row that does not parse, written by hand, is refused on open. */
+static void test_prefix_malformed_row_refused(void **state)
+{
+	(void)state;
+	policy_refused("INSERT INTO node_prefixes VALUES ((SELECT id FROM nodes), '10.0.0.0/99', 9);",
+		       "node 'm1': malformed allowed prefix: invalid prefix '10.0.0.0/99'");
+}
+
+/* A v5 column with a malformed entry migrates, then the open names it. */
+static void test_prefix_malformed_column_refused(void **state)
+{
+	struct burrow_store *st;
+	char err[BURROW_STORE_ERR_MAX];
+
+	(void)state;
+	raw_exec(db_path, schema_v1);
+	for (size_t k = 2; k <= 5; k++)
+		raw_exec(db_path, schemas[k]);
+	raw_exec(db_path, "INSERT INTO nodes VALUES (1, zeroblob(32), 'bad', NULL,"
+			  " '10.0.0.1/32,10.0.0.300/32', 1, 1);");
+	assert_int_equal(burrow_store_open(db_path, 0, &st, err, sizeof(err)), -EINVAL);
+	assert_null(st);
+	if (!strstr(err, "node 'bad': malformed allowed prefix: invalid prefix '10.0.0.300/32'"))
+		fail_msg("unexpected error '%s'", err);
+	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), 6);
+}
+
+/* ---- the row helper ------------------------------------------------------------- */
+
+static int live_elems;	/* decoded and not yet cleared */
+
+static int text_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	char **text = elem;
+
+	(void)ctx;
+	*text = strdup((const char *)sqlite3_column_text(stmt, 0));
+	assert_non_null(*text);
+	live_elems++;
+	/* fail after allocating: the helper must clear this element too */
+	if (!strcmp(*text, "bad"))
+		return burrow_store_fail(st, -EBADMSG, "row '%s' is bad", *text);
+	return 0;
+}
+
+static void text_clear(void *elem)
+{
+	free(*(char **)elem);
+	live_elems--;
+}
+
+static const struct burrow_store_rows text_rows = {
+	.elem_size = sizeof(char *),
+	.what = "test rows",
+	.decode = text_decode,
+	.clear = text_clear,
+};
+
+static int collect_sql(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
+		       char ***texts, size_t *n)
+{
+	void *items = (void *)1;
+	int ret;
+
+	*n = 99;
+	ret = burrow_store_collect(st, sql, arg, &text_rows, NULL, &items, n);
+	*texts = items;
+	return ret;
+}
+
+static void test_collect(void **state)
+{
+	static const uint8_t blob[3] = { 0x61, 0x00, 0x62 };
+	struct burrow_store *st;
+	char **texts;
+	size_t n;
+
+	(void)state;
+	st = open_ok(db_path);
+	/* no rows */
+	assert_int_equal(collect_sql(st, "SELECT 'x' WHERE 0", BURROW_STORE_NO_ARG, &texts, &n), 0);
+	assert_null(texts);
+	assert_int_equal(n, 0);
+
+	/* more rows than the first allocation holds, in order; an integer bound to ?1 */
+	assert_int_equal(collect_sql(st, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
+					 " SELECT i + 1 FROM c WHERE i < ?1) SELECT 'r' || i FROM c",
+				     BURROW_STORE_INT(100), &texts, &n), 0);
+	assert_int_equal(n, 100);
+	assert_string_equal(texts[0], "r1");
+	assert_string_equal(texts[99], "r100");
+	for (size_t i = 0; i < n; i++)
+		text_clear(&texts[i]);
+	free(texts);
+	assert_int_equal(live_elems, 0);
+
+	/* text and blob arguments */
+	assert_int_equal(collect_sql(st, "SELECT ?1 || '!'", BURROW_STORE_TEXT("hi"), &texts, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(texts[0], "hi!");
+	text_clear(&texts[0]);
+	free(texts);
+	assert_int_equal(collect_sql(st, "SELECT length(?1) || hex(?1)", BURROW_STORE_BLOB(blob, 3),
+				     &texts, &n), 0);
+	assert_string_equal(texts[0], "3610062");
+	text_clear(&texts[0]);
+	free(texts);
+
+	/* a statement that does not prepare: reported with what */
+	assert_int_equal(collect_sql(st, "SELECT * FROM no_such_table", BURROW_STORE_NO_ARG,
+				     &texts, &n), -EIO);
+	assert_string_equal(burrow_store_error(st), "test rows: no such table: no_such_table");
+	assert_null(texts);
+	assert_int_equal(n, 0);
+
+	/* a step error after a decoded row: reported with what, nothing leaked */
+	assert_int_equal(collect_sql(st, "SELECT abs(x) FROM (SELECT 1 AS x UNION ALL"
+					 " SELECT -9223372036854775807 - 1)", BURROW_STORE_NO_ARG,
+				     &texts, &n), -EIO);
+	assert_string_equal(burrow_store_error(st), "test rows: integer overflow");
+	assert_null(texts);
+	assert_int_equal(n, 0);
+	assert_int_equal(live_elems, 0);
+
+	/* a decode error: its return and message, every element cleared */
+	assert_int_equal(collect_sql(st, "SELECT column1 FROM (VALUES ('a'), ('b'), ('bad'), ('c'))",
+				     BURROW_STORE_NO_ARG, &texts, &n), -EBADMSG);
+	assert_string_equal(burrow_store_error(st), "row 'bad' is bad");
+	assert_null(texts);
+	assert_int_equal(n, 0);
+	assert_int_equal(live_elems, 0);
+	burrow_store_close(st);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_path)
@@ -897,6 +1176,11 @@ int main(void)
 		T(test_policy_malformed_flag_refused),
 		T(test_policy_wrong_scope_refused),
 		T(test_installed),
+		T(test_prefix_rows),
+		T(test_prefix_migration_from_v5),
+		T(test_prefix_malformed_row_refused),
+		T(test_prefix_malformed_column_refused),
+		T(test_collect),
 		T(test_readonly),
 		T(test_second_writer),
 		T(test_migrate_from_every_version),
