@@ -56,12 +56,13 @@ all: module userspace
 help:
 	@echo "Build"
 	@echo "  make / make all      build burrow.ko (KDIR=$(KDIR)) and userspace"
-	@echo "  make module          build burrow.ko only (W=1: extra warnings, C=2: sparse)"
-	@echo "  make module-clean    remove the module's build products"
+	@echo "  make module          build $(MODULE_DIR)/burrow.ko only (W=1: extra warnings, C=2: sparse,"
+	@echo "                       BURROW_SELFTEST=1: with the in-module selftests, MODULE_DIR=DIR)"
+	@echo "  make module-clean    remove the module's build directory (MODULE_DIR=$(MODULE_DIR))"
 	@echo "  make userspace       build burrow-nl, burrowd, the iproute2 plugin and the test tools"
 	@echo "  make netlink-gen     regenerate the UAPI header and kernel policies from netlink/burrow.yaml"
 	@echo "  make netlink-check   fail if the generated netlink files are stale"
-	@echo "  make clean           remove build/ and the module's build products"
+	@echo "  make clean           remove build/ (and MODULE_DIR)"
 	@echo "Install"
 	@echo "  make deps            install every Debian package the project needs"
 	@echo "  make dkms-build      register this checkout with DKMS and build for $(KVER) (DKMS_TREE=DIR: private tree)"
@@ -81,12 +82,25 @@ help:
 
 # ---- kernel module -----------------------------------------------------------
 
+# Kbuild writes its objects next to the sources, so the module is built in
+# MODULE_DIR, a tree of relative symlinks mirroring Kbuild, dkms.conf, kmod/
+# (recursively) and the UAPI headers; the checkout itself stays free of build
+# products. The mirror is remade on every build, so an added, renamed or
+# removed source file needs no change here; objects of files that are gone
+# stay behind unused (Kbuild lists the objects it links).
+MODULE_DIR ?= $(BUILD)/kmod
+MODULE_SOURCES = Kbuild dkms.conf $$(find kmod netlink/uapi -type f -name '*.[ch]')
+
 module:
-	@echo "burrow: building burrow.ko against $(KDIR) ($(KDIR_REASON))"
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@echo "burrow: building burrow.ko in $(MODULE_DIR) against $(KDIR) ($(KDIR_REASON))"
+	@mkdir -p $(MODULE_DIR) && find $(MODULE_DIR) -type l -delete
+	@for f in $(MODULE_SOURCES); do \
+		mkdir -p $(MODULE_DIR)/$$(dirname $$f) && ln -sr $$f $(MODULE_DIR)/$$f || exit 1; \
+	done
+	$(MAKE) -C $(KDIR) M=$(abspath $(MODULE_DIR)) modules
 
 module-clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(MODULE_DIR)
 
 # ---- userspace ---------------------------------------------------------------
 
@@ -230,10 +244,10 @@ DKMS_SRC := $(if $(DKMS_TREE),$(abspath $(DKMS_TREE))/src,/usr/src)
 # A private tree (DKMS_TREE) is wiped whole: 'dkms remove' cannot clean one
 # that an interrupted build left half made, and 'dkms add' then refuses.
 # DKMS gets a copy of the module's sources only, not the checkout: the
-# checkout holds objects built for another kernel and build/, which may be
-# the private tree itself.
+# checkout's build/ holds objects built for other kernels and may be the
+# private tree itself. kmod/ is copied whole, subdirectories included.
 DKMS_SOURCES := Kbuild Makefile dkms.conf COPYING LICENSE \
-	$(wildcard kmod/*.c kmod/*.h netlink/uapi/linux/*.h)
+	$(shell find kmod netlink/uapi -type f -name '*.[ch]')
 dkms-build:
 	$(if $(DKMS_TREE),rm -rf $(abspath $(DKMS_TREE)),-dkms remove burrow/$(VERSION) --all >/dev/null 2>&1)
 	rm -rf $(DKMS_SRC)/burrow-$(VERSION)
@@ -276,8 +290,7 @@ demo:
 	bash tools/demo.sh
 
 clean:
-	rm -rf $(BUILD)
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+	rm -rf $(BUILD) $(MODULE_DIR)
 
 # quic-decode and quic-reader: the quic tests' independent decoder (GnuTLS
 # only, no code shared with the module) and the socket reader that shows

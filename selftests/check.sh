@@ -1,7 +1,8 @@
 #!/bin/bash
 # 'make check': everything, in order, with the time each phase took.
 #   deps      make deps (skipped with BURROW_NO_DEPS=1)
-#   build     module with W=1 and sparse (C=2), warning-free; userspace -Werror
+#   build     module with W=1 and sparse (C=2), and its selftest variant
+#             (BURROW_SELFTEST=1) with both, warning-free; userspace -Werror
 #   spec      netlink/burrow.yaml agrees with the UAPI header and policies;
 #             'make help' names every .PHONY target and only those
 #   unit      userspace unit tests (cmocka)
@@ -34,11 +35,16 @@ count_phase() {
 	if phase "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
+# The module is built three times from scratch: with W=1, with sparse, and
+# the selftest variant (BURROW_SELFTEST=1, what the debug-kernel VM runs
+# load) with both, in its own MODULE_DIR so the product's objects are not
+# mixed with it.
 build_warning_free() {
-	local output status
+	local output status flags
 	make -s userspace || return 1
-	for flags in "W=1" "C=2"; do
-		output=$(make -s module-clean >/dev/null 2>&1; make -s module $flags 2>&1)
+	for flags in "W=1" "C=2" "W=1 C=2 BURROW_SELFTEST=1 MODULE_DIR=build/kmod-selftest"; do
+		# shellcheck disable=SC2086 # flags are several make arguments
+		output=$(make -s module-clean $flags >/dev/null 2>&1; make -s module $flags 2>&1)
 		status=$?
 		printf '%s\n' "$output"
 		if [ $status -ne 0 ] || grep -qE 'warning:|error:' <<<"$output"; then

@@ -40,8 +40,9 @@ mkdir -p "$repo/build" "$cache"
 eval "$("$here/kernel.sh" "$kernel")"
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$repo/dkms.conf")
 
-# --- the module: DKMS for the distro kernel (what users install), a plain
-# external-module build in a private copy of the sources for the debug one.
+# --- the module: DKMS for the distro kernel (what users install), 'make
+# module' with the in-module selftests, in its own build directory, for the
+# debug one.
 case "$kernel" in
 distro)
 	log "building burrow.ko with DKMS for $KERNEL_RELEASE"
@@ -50,13 +51,10 @@ distro)
 	burrow_ko=$repo/build/dkms/var/burrow/$version/$KERNEL_RELEASE/x86_64/module/burrow.ko
 	;;
 debug)
-	kbuild=$repo/build/kmod-$kernel
-	log "building burrow.ko for $KERNEL_RELEASE in $kbuild"
-	mkdir -p "$kbuild"
-	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
-		"$repo/Kbuild" "$repo/dkms.conf" "$repo/kmod" "$repo/netlink" "$kbuild/"
-	make -s -C "$KERNEL_BUILD" M="$kbuild" BURROW_SELFTEST=1 modules >&2
-	burrow_ko=$kbuild/burrow.ko
+	log "building burrow.ko for $KERNEL_RELEASE in build/kmod-$kernel"
+	make -s -C "$repo" module KDIR="$KERNEL_BUILD" MODULE_DIR="build/kmod-$kernel" \
+		BURROW_SELFTEST=1 >&2
+	burrow_ko=$repo/build/kmod-$kernel/burrow.ko
 	;;
 esac
 [ -f "$burrow_ko" ] || { log "module not built: $burrow_ko"; exit 1; }
