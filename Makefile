@@ -47,7 +47,7 @@ PREFIX ?= /usr/local
 KERNEL ?= distro
 TESTS ?=
 
-.PHONY: all help module module-clean userspace unit-test netlink-gen netlink-check \
+.PHONY: all help module module-clean userspace test-fixtures unit-test netlink-gen netlink-check \
 	deps dkms-install dkms-build vm-test vm-shell check bench fuzz demo install clean \
 	quic-tshark-check
 
@@ -59,7 +59,7 @@ help:
 	@echo "  make module          build $(MODULE_DIR)/burrow.ko only (W=1: extra warnings, C=2: sparse,"
 	@echo "                       BURROW_SELFTEST=1: with the in-module selftests, MODULE_DIR=DIR)"
 	@echo "  make module-clean    remove the module's build directory (MODULE_DIR=$(MODULE_DIR))"
-	@echo "  make userspace       build burrow-nl, burrowd, the iproute2 plugin and the test tools"
+	@echo "  make userspace       build burrow-nl, burrowd and the iproute2 plugin"
 	@echo "  make netlink-gen     regenerate the UAPI header and kernel policies from netlink/burrow.yaml"
 	@echo "  make netlink-check   fail if the generated netlink files are stale"
 	@echo "  make clean           remove build/ (and MODULE_DIR)"
@@ -71,6 +71,7 @@ help:
 	@echo "Test"
 	@echo "  make check           build, spec check, unit tests, VM suite on the distro and debug kernels, tshark"
 	@echo "  make unit-test       the cmocka unit tests in selftests/unit"
+	@echo "  make test-fixtures   the helper programs the VM tests run (burrow-nl-raw, fuzzers, ...)"
 	@echo "  make vm-test KERNEL=distro|debug TESTS='<glob>...'   run VM tests (no TESTS: all)"
 	@echo "  make vm-shell KERNEL=distro|debug                   interactive guest"
 	@echo "  make quic-tshark-check  tshark over the quic captures in the last vm-test log (KERNEL=...)"
@@ -103,6 +104,9 @@ module-clean:
 	rm -rf $(MODULE_DIR)
 
 # ---- userspace ---------------------------------------------------------------
+# 'userspace' is the product: burrow-nl, burrowd and the ip plugin.
+# 'test-fixtures' are programs only the VM tests run; the VM harness builds
+# them (selftests/vm/run.sh) and copies them into the guest, 'make' does not.
 
 userspace: $(TOOL)
 
@@ -146,7 +150,7 @@ RAW_OBJS := $(RAW_SRCS:%.c=$(BUILD)/%.o)
 RAW_LIB_OBJS := $(filter-out $(BUILD)/tools/burrow-nl-raw/main.o,$(RAW_OBJS))
 RAW := $(BUILD)/burrow-nl-raw
 
-userspace: $(RAW)
+test-fixtures: $(RAW)
 
 $(RAW): $(RAW_OBJS) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(RAW_OBJS) $(LIB) $(MNL_LIBS)
@@ -161,7 +165,7 @@ $(BUILD)/unit/test_raw: selftests/unit/test_raw.c $(RAW_LIB_OBJS) $(LIB)
 # burrow-harden: reproducers for the kernel hardening tests (selftests/net/harden-*.sh).
 HARDEN := $(BUILD)/burrow-harden
 
-userspace: $(HARDEN)
+test-fixtures: $(HARDEN)
 
 $(HARDEN): tools/burrow-harden/burrow-harden.c netlink/uapi/linux/burrow.h
 	@mkdir -p $(dir $@)
@@ -219,9 +223,7 @@ $(BUILD)/unit/test_quic_%: selftests/unit/test_quic_%.c $(DAEMON_LIB_OBJS) $(LIB
 # capsules) for the VM tests; it links burrowd's own objects.
 CAPSULE_CLIENT := $(BUILD)/burrowd-capsule-client
 
-ifneq ($(wildcard userspace/burrowd.c),)
-userspace: $(CAPSULE_CLIENT)
-endif
+test-fixtures: $(CAPSULE_CLIENT)
 
 $(CAPSULE_CLIENT): selftests/burrowd-client/capsule-client.c $(DAEMON_LIB_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -298,7 +300,7 @@ clean:
 QUIC_DECODE := $(BUILD)/quic-decode
 QUIC_READER := $(BUILD)/quic-reader
 
-userspace: $(QUIC_DECODE) $(QUIC_READER)
+test-fixtures: $(QUIC_DECODE) $(QUIC_READER)
 
 $(QUIC_DECODE): selftests/quic-decoder/quic-decode.c
 	@mkdir -p $(dir $@)
@@ -321,7 +323,7 @@ quic-tshark-check:
 GENL_FUZZ := $(BUILD)/burrow-genl-fuzz
 PKT_FUZZ := $(BUILD)/burrow-pkt-fuzz
 
-userspace: $(GENL_FUZZ) $(PKT_FUZZ)
+test-fixtures: $(GENL_FUZZ) $(PKT_FUZZ)
 
 $(GENL_FUZZ): selftests/fuzz-kernel/genl-fuzz.c netlink/uapi/linux/burrow.h
 	@mkdir -p $(dir $@)

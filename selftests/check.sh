@@ -2,7 +2,8 @@
 # 'make check': everything, in order, with the time each phase took.
 #   deps      make deps (skipped with BURROW_NO_DEPS=1)
 #   build     module with W=1 and sparse (C=2), and its selftest variant
-#             (BURROW_SELFTEST=1) with both, warning-free; userspace -Werror
+#             (BURROW_SELFTEST=1) with both, warning-free; userspace and the
+#             test fixtures with -Werror
 #   spec      netlink/burrow.yaml agrees with the UAPI header and policies;
 #             'make help' names every .PHONY target and only those
 #   unit      userspace unit tests (cmocka)
@@ -41,7 +42,7 @@ count_phase() {
 # mixed with it.
 build_warning_free() {
 	local output status flags
-	make -s userspace || return 1
+	make -s userspace test-fixtures || return 1
 	for flags in "W=1" "C=2" "W=1 C=2 BURROW_SELFTEST=1 MODULE_DIR=build/kmod-selftest"; do
 		# shellcheck disable=SC2086 # flags are several make arguments
 		output=$(make -s module-clean $flags >/dev/null 2>&1; make -s module $flags 2>&1)

@@ -40,6 +40,11 @@ mkdir -p "$repo/build" "$cache"
 eval "$("$here/kernel.sh" "$kernel")"
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$repo/dkms.conf")
 
+# --- userspace: the product and the test fixtures the guest runs
+# (initramfs.sh copies what exists, so build them here, not only in 'make').
+log "building userspace and test fixtures"
+make -s -C "$repo" userspace test-fixtures >&2
+
 # --- the module: DKMS for the distro kernel (what users install), 'make
 # module' with the in-module selftests, in its own build directory, for the
 # debug one.
