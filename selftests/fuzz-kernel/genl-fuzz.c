@@ -1216,7 +1216,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	/* Leave no socket of ours attached: it would pin this netns (F7). */
+	/* Leave no socket of ours attached: it would pin this netns. */
 	if (f->privileged) {
 		struct builder b;
 		struct nlmsghdr *nlh = begin(f, &b, BURROW_CMD_DEV_SET, 0);

@@ -61,7 +61,7 @@ static void session(const uint8_t *data, size_t size)
 	    burrow_hello_select(other_hello(), &h, &p, why, sizeof(why)))
 		return;
 	if (p.mtu < BURROW_HELLO_MTU_MIN)
-		abort();	/* C4 */
+		abort();	/* a chosen MTU is never below the IPv6 minimum */
 	neg_harness_session(data + n, size - (size_t)n, p.mtu);
 }
 

@@ -286,7 +286,7 @@ static void check(const struct burrowd_peer *peer)
 	if (n->n_assigned > BURROW_CONNECTIP_LIST_MAX || n->n_accepted > BURROW_CONNECTIP_LIST_MAX ||
 	    n->n_granted > 2 || n->n_refused_addresses > BURROW_CONNECTIP_LIST_MAX)
 		abort();
-	/* C1: every address on the device answers one of our requests, inside accept_addresses. */
+	/* Every address on the device answers one of our requests, inside accept_addresses. */
 	for (size_t i = 0; i < n->n_assigned; i++) {
 		if (!burrow_policy_covered(&pol->accept_addresses, &n->assigned[i]))
 			abort();

@@ -30,7 +30,7 @@ is "$(jq -r '.peers[0].encapsulation' <<<"$json1")" udp "udp encapsulation (quic
 is "$( (jq -r '.peers[0].role' <<<"$json1"; jq -r '.peers[0].role' <<<"$json2") | sort | tr '\n' ' ')" \
 	"client server " "one side is the QUIC client, the other the server"
 
-# S1: right after up the client rotates to generation 2 (fresh X25519) by
+# Right after up the client rotates to generation 2 (fresh X25519) by
 # itself: rotation_interval is the default 600 s and nobody asks.
 wait_for 30 bd_generation_is 2
 ok_or_logs $? "generation 2 (forward secret) is reached without operator action"

@@ -2,7 +2,7 @@
 # burrow-vm: distro-only (capsule pacing and buffering are userspace; the netlink work they bound is tested in burrowd-capsules and burrowd-negotiate)
 # A peer that floods capsules after its session is up (burrowd-capsule-client
 # holding m3's key, in m3's namespace, against the hub) must not make the hub
-# redo route/address work per capsule without bound (issue 15: capsules are
+# redo route/address work per capsule without bound (capsules are
 # rate-limited). The hub handles a burst of 32, then 8 per second; the rest
 # wait, in order, in at most 16448 bytes:
 #   - 40 empty ROUTE_ADVERTISEMENTs at once: all 40 answered (nothing lost),

@@ -74,7 +74,7 @@ out=$(client hello send 0x02 01040000000020 expect 0x01 send 0x02 01040000000020
 [[ $out == *"application error 2): ADDRESS_REQUEST reuses request ID 1"* ]]
 ok $? "a request ID used again in a later ADDRESS_REQUEST aborts the stream" || diag "$out"
 
-# --- C3: RFC 9297 §3.2: capsules of unknown types are skipped whatever their
+# --- RFC 9297 §3.2: capsules of unknown types are skipped whatever their
 # size (5000 bytes, over burrow's 4096 cap for its own types), and with
 # non-minimal varints (grease type 0x17 in 8 bytes, length in 2): the next
 # capsule is still parsed and answered.
@@ -87,7 +87,7 @@ out=$(client hello raw "$big1" raw "$big2$grease" send 0x03 - expect 0x2b0b08 2>
 ok $? "unknown capsules (5000 bytes; non-minimal varints) are skipped, the next one answered" ||
 	diag "$(tail -c 2000 <<<"$out")"
 
-# --- C2: every request ID is answered (RFC 9484 §4.7.2 SHALL). Two IPv4
+# --- Every request ID is answered (RFC 9484 §4.7.2 SHALL). Two IPv4
 # requests in one capsule: "any" (ID 1) gets m3's lease, the specific
 # 10.99.0.7/32 (ID 2) a rejection (one lease per IP version), not silence.
 out=$(client hello send 0x02 0104000000002002040a63000720 expect 0x01 2>&1)
@@ -111,7 +111,7 @@ last=$(grep -E '^(seen )?ADDRESS_ASSIGN' <<<"$out" | tail -n 1)
 	[[ $last == *4041060000000000000000000000000000000080* ]]
 ok $? "a reply of 65 entries is split over two capsules, request ID 65 answered" || diag "$out"
 
-# --- C1: an ADDRESS_ASSIGN the hub never asked for (m3 has no request_address):
+# --- An ADDRESS_ASSIGN the hub never asked for (m3 has no request_address):
 # half of IPv4 and m2's underlay address. Neither may reach the hub's device;
 # both are refused, logged and listed. ROUTE_REFUSED is the sync point: the
 # hub handles capsules in order. The client holds the session open meanwhile

@@ -1,7 +1,7 @@
 #!/bin/bash
 # burrow-vm: distro-only (route relaying is userspace; the allowed-ips and device routes it drives are the paths burrowd-negotiate runs on the debug kernel)
 # A hub with relay_routes = yes passes the routes it accepted from one
-# member on to the others (issue 15): m2 advertises 10.20.0.0/16 (with
+# member on to the others: m2 advertises 10.20.0.0/16 (with
 # 10.20.0.1 on its loopback), the hub accepts it and tells m3, whose policy
 # for the hub allows it: m3's kernel peer for the hub and its routing table
 # get the prefix and m3 pings 10.20.0.1 through the hub. The route never

@@ -1,5 +1,5 @@
 #!/bin/bash
-# burrowd config reload (issue 15), on the hub topology of
+# burrowd config reload, on the hub topology of
 # lib/burrowd-hub.sh: 'burrowd reload' and SIGHUP re-read the hub's file.
 # An invalid file or a [node] change that needs a restart changes nothing
 # (error named, exit codes 2 and 3). Removing a peer closes its session

@@ -1,8 +1,9 @@
 #!/bin/bash
-# F3/L3: claiming a UDP socket for a device is atomic. Two devices attach
-# one socket at the same moment, each while replacing a socket of its own
-# (which used to put a grace period between the ownership check and the
-# takeover): exactly one must win and the other get EBUSY, every round.
+# Claiming a UDP socket for a device is atomic. Two devices attach one
+# socket at the same moment, each while replacing a socket of its own (so
+# releasing the old socket must not open a window between the ownership
+# check and the takeover): exactly one must win and the other get EBUSY,
+# every round.
 # A socket attached to one device is refused by another, and unbound
 # sockets are refused with a message naming the problem.
 . "$(dirname "$0")/../lib/tap.sh"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# F1/F2: a peer-get dump paused between rounds while its device is deleted
+# A peer-get dump paused between rounds while its device is deleted
 # and a new device takes the same name, gets a peer with the same id and
 # its generation is brought to the value the dump saved. The dump must not
 # continue on the new device from a pointer into the old one's freed

@@ -1,5 +1,5 @@
 #!/bin/bash
-# L6: a key-new the kernel refuses must not leave its key material in the
+# A key-new the kernel refuses must not leave its key material in the
 # request. Observable: with NETLINK_CAP_ACK off, the error ACK echoes the
 # whole request, copied from the request skb after the handler ran, so it
 # shows zeroes where a wiped key was and the key bytes where the request

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 'ip link set burrow0 down' stops the tunnel (audit L2), as it does for
+# 'ip link set burrow0 down' stops the tunnel, as it does for
 # WireGuard, while the configuration stays: peers, keys, endpoints and the
 # attached socket. While down nothing is sent (no keepalives), datagrams the
 # peer sends to the device are dropped and counted as drop_dev_down instead

@@ -1,5 +1,5 @@
 #!/bin/bash
-# F4: every peer owns a NAPI on dev->napi_list, which RTNL protects:
+# Every peer owns a NAPI on dev->napi_list, which RTNL protects:
 # writing /sys/class/net/DEV/threaded walks that list under RTNL and sleeps
 # while it does. Peer creation and deletion therefore take RTNL too. This
 # churns peers while a second loop toggles threaded; the debug kernel

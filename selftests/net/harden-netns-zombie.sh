@@ -1,5 +1,5 @@
 #!/bin/bash
-# F7: an attached socket must not keep its netns, and with it the device,
+# An attached socket must not keep its netns, and with it the device,
 # alive forever. A process attaches a socket of its own in a netns and is
 # killed with -9; the netns is deleted. The socket's last descriptor closed,
 # so the device detached; the netns then goes, and takes the device (its

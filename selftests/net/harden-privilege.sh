@@ -1,6 +1,6 @@
 #!/bin/bash
 # burrow-vm: distro-only (capability checks of the netlink core and mcast_bind; the ops behind them run on the debug kernel in genl-basics and genl-fuzz)
-# L1: peers, keys and events reveal endpoints, CIDs and counters, so
+# Peers, keys and events reveal endpoints, CIDs and counters, so
 # reading them needs CAP_NET_ADMIN in the device's netns, as WireGuard and
 # ovpn require: an unprivileged uid is refused, and so is root of a user
 # namespace that does not own the device's netns. dev-get stays readable.

@@ -172,7 +172,7 @@ refuse "a slot that does not exist" ERANGE "" key-get $dev $(keyconf slot:u8:2)
 refuse "key material in key-get" EINVAL "key material belongs only in key-new" key-get $dev $(keyconf slot:u8:0 encrypt-iv:hex:$iv) 
 refuse "a header-protection key in key-get" EINVAL "key material belongs only in key-new" \
 	key-get $dev $(keyconf slot:u8:0 decrypt-hp-key:hex:$key32)
-# L7: one key or one IV for both directions reuses nonces (and with tx-id =
+# One key or one IV for both directions reuses nonces (and with tx-id =
 # id the node would accept its own packets reflected back); the other
 # slot's IVs again restart that generation's counter at 0 and its replay
 # window empty.

@@ -122,7 +122,7 @@ reader_ready() { grep -q ready "$keydir/reader.out"; }
 wait_for 10 reader_ready
 ok $? "a userspace reader holds the attached socket"
 # While the reader keeps it open: its socket only stays attached as long
-# as a descriptor of it does (F7, docs/operations.md).
+# as a descriptor of it does (docs/operations.md).
 tunnel_ping $n1 10.10.0.2 >/dev/null
 ok $? "the tunnel works on the reader's socket"
 before=$(counter $n2 rx_to_userspace)

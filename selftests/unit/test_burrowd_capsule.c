@@ -296,9 +296,9 @@ static void test_reader_malformed_sticks(void **state)
 }
 
 /*
- * C3: RFC 9297 §3.2: a capsule of an unknown type MUST be skipped, whatever
- * its length. A 70000-byte one used to close the stream (-EMSGSIZE, as for a
- * known type over 4096). Fed in 1 KiB chunks it never makes the reader
+ * RFC 9297 §3.2: a capsule of an unknown type MUST be skipped, whatever
+ * its length: a 70000-byte one does not close the stream (-EMSGSIZE is for
+ * a known type over 4096). Fed in 1 KiB chunks it never makes the reader
  * buffer more than a chunk, and the capsule after it is returned.
  */
 static void test_reader_skips_large_unknown(void **state)
@@ -348,7 +348,7 @@ static void test_reader_skips_large_unknown(void **state)
 }
 
 /*
- * C3/C6: an unknown capsule's type and length may use non-minimal varints
+ * An unknown capsule's type and length may use non-minimal varints
  * (RFC 9000 §16 allows them); it is skipped, not malformed. Known types
  * stay strict (test_reader_malformed_sticks).
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Capsules a peer sends before its session is current (audit Q5, RFC 9297
- * §3.2 "SHOULD be avoided"): session.c holds them unprocessed until the QUIC
+ * Capsules a peer sends before its session is current (RFC 9297 §3.2
+ * "SHOULD be avoided"): session.c holds them unprocessed until the QUIC
  * handshake is reported complete, and QUIC credit keeps flowing meanwhile,
  * so what it holds must be capped (16448 bytes), and going past the cap
  * closes the connection with application error 2 naming the limit.

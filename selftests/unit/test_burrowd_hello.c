@@ -165,9 +165,9 @@ static void test_decode_skips_unknown_and_duplicates(void **state)
 }
 
 /*
- * C4: a peer's HELLO may not ask for a tunnel MTU below 1280 (RFC 9484
- * §7.2): it would set the shared device MTU below what IPv6 needs, for
- * every other session too. 576 used to be accepted.
+ * A peer's HELLO may not ask for a tunnel MTU below 1280 (RFC 9484 §7.2):
+ * it would set the shared device MTU below what IPv6 needs, for every
+ * other session too.
  */
 static void test_decode_mtu_below_1280_refused(void **state)
 {

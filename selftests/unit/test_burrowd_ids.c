@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Identifier allocation (userspace/ids.c): audit 2026-12 K1 and F8.
- * K1: the kernel claims a short-header datagram when its first
- * quic_cid_len DCID bytes equal a local data CID, so burrowd's control SCIDs
- * (16 bytes) must never share such a prefix with a data CID, at any
- * quic-cid-len 1-20; and data CIDs of a device must be unique.
- * F8: kernel receiver ids are random, non-zero and unique, not 1..N.
+ * Identifier allocation (userspace/ids.c).
+ * The kernel claims a short-header datagram when its first quic_cid_len
+ * DCID bytes equal a local data CID, so burrowd's control SCIDs (16 bytes)
+ * must never share such a prefix with a data CID, at any quic-cid-len
+ * 1-20; and data CIDs of a device must be unique.
+ * Kernel receiver ids are random, non-zero and unique, not 1..N.
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -63,8 +63,8 @@ static void run_policy(const struct burrow_address_entry *req, size_t n_req,
 static const struct burrow_prefix_list no_accept;
 
 /*
- * C1: a node that asked for nothing takes nothing. The audit's case: an
- * unprompted {0, 128.0.0.0/1} and {0, 198.51.100.2/32} were both put on
+ * A node that asked for nothing takes nothing: an unprompted
+ * {0, 128.0.0.0/1}, {0, 198.51.100.2/32} or {0, 2000::/3} never reaches
  * the device.
  */
 static void test_address_unsolicited_refused(void **state)

@@ -35,7 +35,7 @@
 /*
  * RFC 8446 §7.5 TLS-Exporter written out here with nettle's HMAC, apart
  * from GnuTLS's gnutls_prf_rfc5705, to check burrow's exporter labels
- * (audit S2: RFC 5705 §4, unregistered labels begin with "EXPERIMENTAL").
+ * (RFC 5705 §4: unregistered labels begin with "EXPERIMENTAL").
  * hash_len 32: SHA-256, 48: SHA-384.
  */
 static void hmac_any(size_t hash_len, const uint8_t *key, size_t key_len, const uint8_t *a,
@@ -108,7 +108,7 @@ static void unhex(const char *hex, uint8_t *out, size_t len)
 }
 
 /*
- * S2: the labels are EXPERIMENTAL-prefixed (RFC 5705 §4), and what the live
+ * The labels are EXPERIMENTAL-prefixed (RFC 5705 §4), and what the live
  * connection exports under BURROW_KEYSCHED_*_LABEL is RFC 8446 §7.5 over
  * exactly those strings. Known answers first: computed independently with
  * Python's hmac/hashlib (HKDF-Expand-Label as in RFC 8446 §7.1) for an

@@ -96,10 +96,10 @@ static void test_alpn_mismatch(void **state)
 }
 
 /*
- * Q1: a client that sends no ALPN extension at all. GnuTLS's MANDATORY
- * flag lets the server finish the handshake; burrowd must then close with
+ * A client that sends no ALPN extension at all. GnuTLS's MANDATORY flag
+ * lets the server finish the handshake; burrowd must then close with
  * no_application_protocol (QUIC error 0x0178 = 0x100 + TLS alert 120,
- * RFC 9001 §8.1), not INTERNAL_ERROR (0x01) as it used to.
+ * RFC 9001 §8.1), not a generic INTERNAL_ERROR (0x01).
  */
 static void test_no_alpn_closed_with_0x0178(void **state)
 {
