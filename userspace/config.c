@@ -126,18 +126,12 @@ static int enum_item(struct parse_state *ps, const char *text, void *ctx)
 	return 0;
 }
 
-static bool same_prefix(const struct burrow_prefix *a, const struct burrow_prefix *b)
-{
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
-}
-
 static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 {
 	struct burrow_config_peer *peer = ctx;
 	struct burrow_config *cfg = ps->cfg;
 	char why[BURROW_CONFIG_ERR_MAX];
-	struct burrow_prefix prefix, *grown;
+	struct burrow_nl_prefix prefix, *grown;
 
 	if (burrow_prefix_parse(text, &prefix, why, sizeof(why)) < 0) {
 		burrow_config_fail(ps, ps->line, "allowed_ips: %s", why);
@@ -145,7 +139,7 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 	}
 	for (size_t p = 0; p < cfg->n_peers; p++) {
 		for (size_t i = 0; i < cfg->peers[p].n_allowed_ips; i++) {
-			if (!same_prefix(&cfg->peers[p].allowed_ips[i], &prefix))
+			if (!burrow_text_prefix_equal(&cfg->peers[p].allowed_ips[i], &prefix))
 				continue;
 			if (&cfg->peers[p] == peer)
 				burrow_config_fail(ps, ps->line, "allowed_ips: '%s' listed twice", text);

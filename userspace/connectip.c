@@ -49,19 +49,19 @@ static bool is_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-void burrow_address_rejection(int family, struct burrow_prefix *out)
+void burrow_address_rejection(int family, struct burrow_nl_prefix *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = family;
 	out->len = (uint8_t)burrow_family_bits(family);
 }
 
-bool burrow_address_is_unspecified(const struct burrow_prefix *prefix)
+bool burrow_address_is_unspecified(const struct burrow_nl_prefix *prefix)
 {
-	return is_zero(prefix->addr, family_bytes(prefix->family));
+	return is_zero(prefix->addr.bytes, family_bytes(prefix->family));
 }
 
-bool burrow_address_is_rejection(const struct burrow_prefix *prefix)
+bool burrow_address_is_rejection(const struct burrow_nl_prefix *prefix)
 {
 	return burrow_address_is_unspecified(prefix) &&
 	       prefix->len == burrow_family_bits(prefix->family);
@@ -80,14 +80,6 @@ static void format_addr(int family, const uint8_t *addr, char *buf, size_t size)
 {
 	if (!inet_ntop(family, addr, buf, (socklen_t)size))
 		snprintf(buf, size, "?");
-}
-
-static void format_prefix(const struct burrow_prefix *p, char *buf, size_t size)
-{
-	char addr[INET6_ADDRSTRLEN];
-
-	format_addr(p->family, p->addr, addr, sizeof(addr));
-	snprintf(buf, size, "%s/%u", addr, p->len);
 }
 
 /* ---- addresses -------------------------------------------------------------- */
@@ -120,15 +112,15 @@ static int address_entry_read(struct burrow_cursor *c, const char *capsule, size
 		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
-	memcpy(e->prefix.addr, addr, bytes);
-	format_addr(e->prefix.family, e->prefix.addr, text, sizeof(text));
+	memcpy(e->prefix.addr.bytes, addr, bytes);
+	format_addr(e->prefix.family, e->prefix.addr.bytes, text, sizeof(text));
 	if (*len > bytes * 8) {
 		burrow_set_why(why, why_size, "%s entry %zu: prefix length %u is longer than an IPv%u address (%s/%u)",
 			capsule, i + 1, *len, version_of(e->prefix.family), text, *len);
 		return -EBADMSG;
 	}
 	e->prefix.len = *len;
-	if (bits_set_from(e->prefix.addr, bytes, *len)) {
+	if (bits_set_from(e->prefix.addr.bytes, bytes, *len)) {
 		burrow_set_why(why, why_size, "%s entry %zu: host bits set in %s/%u", capsule, i + 1, text,
 			*len);
 		return -EBADMSG;
@@ -209,15 +201,15 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 	}
 	burrow_writer_init(&w, out, out_size);
 	for (size_t i = 0; i < n; i++) {
-		const struct burrow_prefix *p = &entries[i].prefix;
+		const struct burrow_nl_prefix *p = &entries[i].prefix;
 		size_t bytes = family_bytes(p->family);
 		uint8_t version, len = p->len;
 		char text[64];
 
-		if (!bytes || p->len > bytes * 8 || bits_set_from(p->addr, bytes, p->len) ||
+		if (!bytes || p->len > bytes * 8 || bits_set_from(p->addr.bytes, bytes, p->len) ||
 		    (request && entries[i].request_id == 0)) {
 			if (bytes)
-				format_prefix(p, text, sizeof(text));
+				burrow_text_prefix(p, text);
 			else
 				snprintf(text, sizeof(text), "family %d", p->family);
 			burrow_set_why(why, why_size, "invalid address entry '%s' (request ID %llu)", text,
@@ -227,7 +219,7 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 		version = version_of(p->family);
 		burrow_writer_varint(&w, entries[i].request_id);
 		burrow_writer_bytes(&w, &version, 1);
-		burrow_writer_bytes(&w, p->addr, bytes);
+		burrow_writer_bytes(&w, p->addr.bytes, bytes);
 		burrow_writer_bytes(&w, &len, 1);
 	}
 	return w.error ? w.error : (int)w.len;
@@ -472,26 +464,26 @@ const char *burrow_route_refusal_name(uint8_t reason, char *buf, size_t size)
 
 /* ---- ranges and prefixes ---------------------------------------------------- */
 
-void burrow_prefix_to_range(const struct burrow_prefix *prefix, struct burrow_ip_range *out)
+void burrow_prefix_to_range(const struct burrow_nl_prefix *prefix, struct burrow_ip_range *out)
 {
 	size_t bytes = family_bytes(prefix->family);
 
 	memset(out, 0, sizeof(*out));
 	out->family = prefix->family;
-	memcpy(out->start, prefix->addr, bytes);
-	memcpy(out->end, prefix->addr, bytes);
+	memcpy(out->start, prefix->addr.bytes, bytes);
+	memcpy(out->end, prefix->addr.bytes, bytes);
 	for (size_t bit = prefix->len; bit < bytes * 8; bit++)
 		out->end[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 }
 
-int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_prefix *out)
+int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_nl_prefix *out)
 {
 	size_t bytes = family_bytes(range->family);
 	struct burrow_ip_range check;
 
 	memset(out, 0, sizeof(*out));
 	out->family = range->family;
-	memcpy(out->addr, range->start, bytes);
+	memcpy(out->addr.bytes, range->start, bytes);
 	/* The prefix length: the first bit where start and end differ. */
 	out->len = (uint8_t)(bytes * 8);
 	for (size_t bit = 0; bit < bytes * 8; bit++) {
@@ -502,7 +494,7 @@ int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_pr
 			break;
 		}
 	}
-	if (bits_set_from(out->addr, bytes, out->len))
+	if (bits_set_from(out->addr.bytes, bytes, out->len))
 		return -ERANGE;
 	burrow_prefix_to_range(out, &check);
 	return memcmp(check.end, range->end, bytes) ? -ERANGE : 0;
@@ -519,23 +511,17 @@ void burrow_ip_range_format(const struct burrow_ip_range *range, char *buf, size
 	snprintf(buf, size, "%s-%s%s", start, end, proto);
 }
 
-bool burrow_prefix_contains(const struct burrow_prefix *outer, const struct burrow_prefix *inner)
+bool burrow_prefix_contains(const struct burrow_nl_prefix *outer, const struct burrow_nl_prefix *inner)
 {
 	if (outer->family != inner->family || outer->len > inner->len)
 		return false;
 	for (size_t bit = 0; bit < outer->len; bit++) {
 		uint8_t mask = (uint8_t)(0x80 >> (bit % 8));
 
-		if ((outer->addr[bit / 8] & mask) != (inner->addr[bit / 8] & mask))
+		if ((outer->addr.bytes[bit / 8] & mask) != (inner->addr.bytes[bit / 8] & mask))
 			return false;
 	}
 	return true;
-}
-
-bool burrow_prefix_equal(const struct burrow_prefix *a, const struct burrow_prefix *b)
-{
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(a->addr, b->addr, family_bytes(a->family));
 }
 
 /* ---- request IDs ------------------------------------------------------------ */

@@ -33,7 +33,7 @@ static int nl_to_errno(int nlerr)
 }
 
 static int fail(struct burrow_netconf *nc, int nlerr, const char *what,
-		const struct burrow_prefix *p)
+		const struct burrow_nl_prefix *p)
 {
 	char text[64] = "";
 
@@ -67,20 +67,20 @@ int burrow_netconf_open(struct burrow_netconf *nc, int ifindex)
 
 static struct burrow_netconf_item *find(const struct burrow_netconf *nc,
 					enum burrow_netconf_kind kind,
-					const struct burrow_prefix *p)
+					const struct burrow_nl_prefix *p)
 {
 	for (size_t i = 0; i < nc->n_items; i++) {
-		const struct burrow_prefix *q = &nc->items[i].prefix;
+		const struct burrow_nl_prefix *q = &nc->items[i].prefix;
 
 		if (nc->items[i].kind == kind && q->family == p->family && q->len == p->len &&
-		    !memcmp(q->addr, p->addr, sizeof(q->addr)))
+		    !memcmp(q->addr.bytes, p->addr.bytes, sizeof(q->addr.bytes)))
 			return &nc->items[i];
 	}
 	return NULL;
 }
 
 bool burrow_netconf_has(const struct burrow_netconf *nc, enum burrow_netconf_kind kind,
-			const struct burrow_prefix *prefix)
+			const struct burrow_nl_prefix *prefix)
 {
 	const struct burrow_netconf_item *item = find(nc, kind, prefix);
 
@@ -88,37 +88,15 @@ bool burrow_netconf_has(const struct burrow_netconf *nc, enum burrow_netconf_kin
 }
 
 /* "10.99.0.2/32" with the host bits kept (addresses), as the store keeps it. */
-static void item_text(const struct burrow_prefix *p, char *buf, size_t size)
+static void item_text(const struct burrow_nl_prefix *p, char *buf, size_t size)
 {
-	char addr[INET6_ADDRSTRLEN];
-
-	inet_ntop(p->family, p->addr, addr, sizeof(addr));
-	snprintf(buf, size, "%s/%u", addr, p->len);
+	burrow_prefix_format(p, buf, size);
 }
 
-static bool item_parse(const char *text, struct burrow_prefix *p)
+static bool item_parse(const char *text, struct burrow_nl_prefix *p)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(text, '/');
-	char *end;
-	unsigned long len;
-
-	memset(p, 0, sizeof(*p));
-	if (!slash || (size_t)(slash - text) >= sizeof(addr))
-		return false;
-	memcpy(addr, text, (size_t)(slash - text));
-	addr[slash - text] = '\0';
-	if (inet_pton(AF_INET, addr, p->addr) == 1)
-		p->family = AF_INET;
-	else if (inet_pton(AF_INET6, addr, p->addr) == 1)
-		p->family = AF_INET6;
-	else
-		return false;
-	len = strtoul(slash + 1, &end, 10);
-	if (*end || end == slash + 1 || len > (p->family == AF_INET ? 32u : 128u))
-		return false;
-	p->len = (uint8_t)len;
-	return true;
+	return burrow_text_parse_prefix(text, BURROW_TEXT_PREFIX_LEN_REQUIRED |
+					BURROW_TEXT_PREFIX_HOST_BITS, p, NULL, 0) == 0;
 }
 
 static enum burrow_installed_kind store_kind(enum burrow_netconf_kind kind)
@@ -142,7 +120,7 @@ static void record(struct burrow_netconf *nc, const struct burrow_netconf_item *
 		burrow_store_installed_del(nc->store, nc->device, store_kind(item->kind), text);
 }
 
-bool burrow_netconf_leftover_for(const struct burrow_netconf *nc, const struct burrow_prefix *prefix,
+bool burrow_netconf_leftover_for(const struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix,
 				 const uint8_t owner[32])
 {
 	const struct burrow_netconf_item *item = find(nc, BURROW_NETCONF_ADDRESS, prefix);
@@ -150,9 +128,9 @@ bool burrow_netconf_leftover_for(const struct burrow_netconf *nc, const struct b
 	return item && item->leftover && item->has_owner && !memcmp(item->owner, owner, 32);
 }
 
-static struct nl_addr *to_nl_addr(const struct burrow_prefix *p)
+static struct nl_addr *to_nl_addr(const struct burrow_nl_prefix *p)
 {
-	struct nl_addr *a = nl_addr_build(p->family, p->addr, p->family == AF_INET ? 4 : 16);
+	struct nl_addr *a = nl_addr_build(p->family, p->addr.bytes, p->family == AF_INET ? 4 : 16);
 
 	if (a)
 		nl_addr_set_prefixlen(a, p->len);
@@ -160,7 +138,7 @@ static struct nl_addr *to_nl_addr(const struct burrow_prefix *p)
 }
 
 /* Build the libnl object for an item; NULL when out of memory. */
-static struct rtnl_addr *make_addr(struct burrow_netconf *nc, const struct burrow_prefix *p)
+static struct rtnl_addr *make_addr(struct burrow_netconf *nc, const struct burrow_nl_prefix *p)
 {
 	struct rtnl_addr *addr = rtnl_addr_alloc();
 	struct nl_addr *local = to_nl_addr(p);
@@ -178,7 +156,7 @@ static struct rtnl_addr *make_addr(struct burrow_netconf *nc, const struct burro
 	return addr;
 }
 
-static struct rtnl_route *make_route(struct burrow_netconf *nc, const struct burrow_prefix *p)
+static struct rtnl_route *make_route(struct burrow_netconf *nc, const struct burrow_nl_prefix *p)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
@@ -205,7 +183,7 @@ static struct rtnl_route *make_route(struct burrow_netconf *nc, const struct bur
 
 /* Ask the kernel; 0, or the libnl error. */
 static int kernel_apply(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
-			const struct burrow_prefix *p, bool add)
+			const struct burrow_nl_prefix *p, bool add)
 {
 	int err;
 
@@ -230,7 +208,7 @@ static int kernel_apply(struct burrow_netconf *nc, enum burrow_netconf_kind kind
 }
 
 static int item_add(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
-		    const struct burrow_prefix *p, const uint8_t *owner)
+		    const struct burrow_nl_prefix *p, const uint8_t *owner)
 {
 	const char *what = kind == BURROW_NETCONF_ADDRESS ? "address add" : "route add";
 	struct burrow_netconf_item *item = find(nc, kind, p);
@@ -285,7 +263,7 @@ static int item_add(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
 }
 
 static int item_del(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
-		    const struct burrow_prefix *p)
+		    const struct burrow_nl_prefix *p)
 {
 	const char *what = kind == BURROW_NETCONF_ADDRESS ? "address del" : "route del";
 	struct burrow_netconf_item *item = find(nc, kind, p);
@@ -302,34 +280,34 @@ static int item_del(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
 	return 0;
 }
 
-int burrow_netconf_address_add(struct burrow_netconf *nc, const struct burrow_prefix *address)
+int burrow_netconf_address_add(struct burrow_netconf *nc, const struct burrow_nl_prefix *address)
 {
 	return item_add(nc, BURROW_NETCONF_ADDRESS, address, NULL);
 }
 
-int burrow_netconf_address_add_for(struct burrow_netconf *nc, const struct burrow_prefix *address,
+int burrow_netconf_address_add_for(struct burrow_netconf *nc, const struct burrow_nl_prefix *address,
 				   const uint8_t *owner)
 {
 	return item_add(nc, BURROW_NETCONF_ADDRESS, address, owner);
 }
 
-int burrow_netconf_route_add_for(struct burrow_netconf *nc, const struct burrow_prefix *prefix,
+int burrow_netconf_route_add_for(struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix,
 				 const uint8_t *owner)
 {
 	return item_add(nc, BURROW_NETCONF_ROUTE, prefix, owner);
 }
 
-int burrow_netconf_address_del(struct burrow_netconf *nc, const struct burrow_prefix *address)
+int burrow_netconf_address_del(struct burrow_netconf *nc, const struct burrow_nl_prefix *address)
 {
 	return item_del(nc, BURROW_NETCONF_ADDRESS, address);
 }
 
-int burrow_netconf_route_add(struct burrow_netconf *nc, const struct burrow_prefix *prefix)
+int burrow_netconf_route_add(struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix)
 {
 	return item_add(nc, BURROW_NETCONF_ROUTE, prefix, NULL);
 }
 
-int burrow_netconf_route_del(struct burrow_netconf *nc, const struct burrow_prefix *prefix)
+int burrow_netconf_route_del(struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix)
 {
 	return item_del(nc, BURROW_NETCONF_ROUTE, prefix);
 }
@@ -385,18 +363,18 @@ int burrow_netconf_set_mtu(struct burrow_netconf *nc, unsigned int mtu)
 
 /* ---- after kill -9: the device against the store's record ---------------------- */
 
-static bool same_prefix(const struct burrow_prefix *a, struct nl_addr *b)
+static bool same_prefix(const struct burrow_nl_prefix *a, struct nl_addr *b)
 {
 	size_t bytes = a->family == AF_INET ? 4 : 16;
 
 	return b && nl_addr_get_family(b) == a->family && nl_addr_get_len(b) == bytes &&
-	       nl_addr_get_prefixlen(b) == a->len && !memcmp(nl_addr_get_binary_addr(b), a->addr, bytes);
+	       nl_addr_get_prefixlen(b) == a->len && !memcmp(nl_addr_get_binary_addr(b), a->addr.bytes, bytes);
 }
 
 /* Whether the device carries p now: an address with exactly that local
  * address and length, or a main-table route to p through the device. */
 static bool on_device(struct burrow_netconf *nc, struct nl_cache *addrs, struct nl_cache *routes,
-		      enum burrow_netconf_kind kind, const struct burrow_prefix *p)
+		      enum burrow_netconf_kind kind, const struct burrow_nl_prefix *p)
 {
 	if (kind == BURROW_NETCONF_ADDRESS) {
 		for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
@@ -453,7 +431,7 @@ int burrow_netconf_recover(struct burrow_netconf *nc, struct burrow_store *store
 						BURROW_NETCONF_ADDRESS : BURROW_NETCONF_ROUTE;
 		const char *what = kind == BURROW_NETCONF_ADDRESS ? "address" : "route";
 		struct burrow_netconf_item *item;
-		struct burrow_prefix p;
+		struct burrow_nl_prefix p;
 
 		if (!item_parse(rows[i].prefix, &p) || !on_device(nc, addrs, routes, kind, &p)) {
 			/* Gone with the device, or removed by hand: nothing to do. */
@@ -506,7 +484,7 @@ size_t burrow_netconf_sweep(struct burrow_netconf *nc,
 
 			if (item->kind != kind || !item->leftover || (keep && keep(ctx, item)))
 				continue;
-			struct burrow_prefix p = item->prefix;	/* item_del moves the array */
+			struct burrow_nl_prefix p = item->prefix;	/* item_del moves the array */
 
 			item_text(&p, text, sizeof(text));
 			burrow_log(BURROW_LOG_INFO,

@@ -206,7 +206,7 @@ static int node_prefixes_write(struct burrow_store *st, int64_t node_id, const c
 		goto out;
 	}
 	while ((ret = prefix_list_next(st, name, &p, one, sizeof(one))) > 0) {
-		struct burrow_prefix prefix;
+		struct burrow_nl_prefix prefix;
 		char why[200];
 
 		if (burrow_prefix_parse(one, &prefix, why, sizeof(why)) < 0) {
@@ -332,7 +332,7 @@ static int prefix_check_row(struct burrow_store *st, sqlite3_stmt *stmt, void *c
 {
 	const char *name = (const char *)sqlite3_column_text(stmt, 0);
 	const char *text = (const char *)sqlite3_column_text(stmt, 1);
-	struct burrow_prefix prefix;
+	struct burrow_nl_prefix prefix;
 	char why[200];
 
 	(void)ctx;

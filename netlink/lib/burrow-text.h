@@ -43,10 +43,12 @@ int burrow_text_parse_port(const char *text, bool allow_zero, uint16_t *port, ch
 
 /* burrow_text_parse_prefix() flags. */
 #define BURROW_TEXT_PREFIX_LEN_REQUIRED 0x1	/* refuse a bare address */
+#define BURROW_TEXT_PREFIX_HOST_BITS 0x2	/* an interface address: 10.99.0.1/24 */
 
 /*
  * ADDRESS[/LEN]; without /LEN a host prefix (/32 or /128), unless flags has
- * BURROW_TEXT_PREFIX_LEN_REQUIRED. The bits past LEN must be zero. Refusals:
+ * BURROW_TEXT_PREFIX_LEN_REQUIRED. The bits past LEN must be zero, unless
+ * flags has BURROW_TEXT_PREFIX_HOST_BITS (then they are kept). Refusals:
  *   invalid prefix '10.0.0.300/24'
  *   invalid prefix '10.0.0.0/33' (prefix length 0-32)
  *   invalid prefix '10.0.0.0' (expected ADDRESS/LENGTH)

@@ -99,6 +99,9 @@ int burrow_text_parse_prefix(const char *text, unsigned int flags,
 	unsigned int max_len;
 	uint64_t len;
 
+	if (!slash && (flags & BURROW_TEXT_PREFIX_LEN_REQUIRED))
+		return text_refuse(why, why_size, "invalid prefix '%s' (expected ADDRESS/LENGTH)",
+				   text);
 	if (!text_addr(text, addr_text_len, &parsed.family, &parsed.addr))
 		return text_refuse(why, why_size, "invalid prefix '%s'", text);
 	max_len = parsed.family == AF_INET ? 32 : 128;
@@ -113,15 +116,13 @@ int burrow_text_parse_prefix(const char *text, unsigned int flags,
 		default:
 			return text_refuse(why, why_size, "invalid prefix '%s'", text);
 		}
-	} else if (flags & BURROW_TEXT_PREFIX_LEN_REQUIRED) {
-		return text_refuse(why, why_size, "invalid prefix '%s' (expected ADDRESS/LENGTH)",
-				   text);
 	}
 	parsed.len = (uint8_t)len;
 
 	masked = parsed.addr;
 	text_addr_mask(&masked, max_len / 8, parsed.len);
-	if (memcmp(&masked, &parsed.addr, sizeof(masked)) != 0) {
+	if (!(flags & BURROW_TEXT_PREFIX_HOST_BITS) &&
+	    memcmp(&masked, &parsed.addr, sizeof(masked)) != 0) {
 		struct burrow_nl_prefix suggestion = parsed;
 		char buf[BURROW_TEXT_PREFIX_SIZE];
 

@@ -52,6 +52,10 @@ static void test_prefix_accepted(void **state)
 	prefix_round_trip("::/0", BURROW_TEXT_PREFIX_LEN_REQUIRED, "::/0");
 	prefix_round_trip("10.128.0.0/9", 0, "10.128.0.0/9");
 	prefix_round_trip("10.0.0.0/024", 0, "10.0.0.0/24");
+	/* interface addresses keep their host bits */
+	prefix_round_trip("10.99.0.1/24", BURROW_TEXT_PREFIX_HOST_BITS, "10.99.0.1/24");
+	prefix_round_trip("fd00::1/64", BURROW_TEXT_PREFIX_LEN_REQUIRED | BURROW_TEXT_PREFIX_HOST_BITS,
+			  "fd00::1/64");
 }
 
 static void test_prefix_refused(void **state)
@@ -76,6 +80,8 @@ static void test_prefix_refused(void **state)
 	prefix_refused("10.0.0.0/+8", 0, "invalid prefix '10.0.0.0/+8'");
 	prefix_refused("10.0.0.0", BURROW_TEXT_PREFIX_LEN_REQUIRED,
 		       "invalid prefix '10.0.0.0' (expected ADDRESS/LENGTH)");
+	prefix_refused("any", BURROW_TEXT_PREFIX_LEN_REQUIRED,
+		       "invalid prefix 'any' (expected ADDRESS/LENGTH)");
 	/* trailing junk */
 	prefix_refused("10.0.0.0/24x", 0, "invalid prefix '10.0.0.0/24x'");
 	prefix_refused("10.0.0.0/24 ", 0, "invalid prefix '10.0.0.0/24 '");
@@ -86,6 +92,8 @@ static void test_prefix_refused(void **state)
 		       "prefix '10.0.0.1/24' has host bits set (did you mean 10.0.0.0/24?)");
 	prefix_refused("fd00::1/64", BURROW_TEXT_PREFIX_LEN_REQUIRED,
 		       "prefix 'fd00::1/64' has host bits set (did you mean fd00::/64?)");
+	prefix_refused("10.99.0.1/33", BURROW_TEXT_PREFIX_HOST_BITS,
+		       "invalid prefix '10.99.0.1/33' (prefix length 0-32)");
 	prefix_refused("1.2.3.4/0", 0, "prefix '1.2.3.4/0' has host bits set (did you mean 0.0.0.0/0?)");
 }
 
