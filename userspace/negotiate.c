@@ -91,7 +91,7 @@ static void route_add(struct burrowd_peer *peer, const struct burrow_nl_prefix *
 	struct burrowd *d = peer->d;
 	char text[64];
 
-	if (d->netconf.sock && burrow_netconf_route_add_for(&d->netconf, p, peer->public_key))
+	if (d->netconf.rtnl.sock && burrow_netconf_route_add_for(&d->netconf, p, peer->public_key))
 		burrowd_event(d, peer, "error", "cannot add route %s via %s: %s",
 			      prefix_text(p, text, sizeof(text)), peer->name, d->netconf.why);
 }
@@ -101,7 +101,7 @@ static void route_del(struct burrowd_peer *peer, const struct burrow_nl_prefix *
 	struct burrowd *d = peer->d;
 	char text[64];
 
-	if (d->netconf.sock && burrow_netconf_route_del(&d->netconf, p))
+	if (d->netconf.rtnl.sock && burrow_netconf_route_del(&d->netconf, p))
 		burrowd_event(d, peer, "error", "cannot remove route %s via %s: %s",
 			      prefix_text(p, text, sizeof(text)), peer->name, d->netconf.why);
 }
@@ -125,7 +125,7 @@ static void device_mtu_update(struct burrowd *d)
 		if (m && (!mtu || m < mtu))
 			mtu = m;
 	}
-	if (mtu && d->netconf.sock && burrow_netconf_set_mtu(&d->netconf, mtu))
+	if (mtu && d->netconf.rtnl.sock && burrow_netconf_set_mtu(&d->netconf, mtu))
 		burrowd_event(d, NULL, "error", "cannot set the MTU of %s: %s", d->kernel.ifname,
 			      d->netconf.why);
 }
@@ -373,7 +373,7 @@ static void forget(struct burrowd_peer *peer)
 	for (size_t i = 0; i < n->n_assigned; i++) {
 		char text[64];
 
-		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+		if (d->netconf.rtnl.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
 			burrowd_event(d, peer, "error", "cannot remove address %s: %s",
 				      prefix_text(&n->assigned[i], text, sizeof(text)), d->netconf.why);
 	}
@@ -458,7 +458,7 @@ void burrowd_negotiate_policy_update(struct burrowd_peer *peer, bool readvertise
 		burrowd_event(d, peer, "address",
 			      "address %s from %s withdrawn: no longer allowed by accept_addresses",
 			      prefix_text(&n->assigned[i], text, sizeof(text)), peer->name);
-		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+		if (d->netconf.rtnl.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
 			burrowd_event(d, peer, "error", "cannot remove address %s: %s", text,
 				      d->netconf.why);
 	}
@@ -881,7 +881,7 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 			continue;
 		burrowd_event(d, peer, "address", "%s withdrew address %s", peer->name,
 			      prefix_text(&n->assigned[i], text, sizeof(text)));
-		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+		if (d->netconf.rtnl.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
 			burrowd_event(d, peer, "error", "cannot remove address %s: %s", text,
 				      d->netconf.why);
 	}
@@ -890,7 +890,7 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 			continue;
 		burrowd_event(d, peer, "address", "%s assigned address %s", peer->name,
 			      prefix_text(&now[i], text, sizeof(text)));
-		if (d->netconf.sock &&
+		if (d->netconf.rtnl.sock &&
 		    burrow_netconf_address_add_for(&d->netconf, &now[i], peer->public_key))
 			burrowd_event(d, peer, "error", "cannot add address %s: %s", text,
 				      d->netconf.why);
@@ -898,7 +898,7 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 	memcpy(n->assigned, now, n_now * sizeof(now[0]));
 	n->n_assigned = n_now;
 	/* This peer has answered: its leftover addresses it did not grant again go. */
-	if (d->netconf.sock)
+	if (d->netconf.rtnl.sock)
 		burrow_netconf_sweep(&d->netconf, keep_unless_address_of, peer);
 }
 
@@ -1011,7 +1011,7 @@ static bool keep_for_configured_peer(void *ctx, const struct burrow_netconf_item
 
 void burrowd_negotiate_sweep_leftovers(struct burrowd *d)
 {
-	if (d->netconf.sock)
+	if (d->netconf.rtnl.sock)
 		burrow_netconf_sweep(&d->netconf, NULL, NULL);
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Interface setup through libnl-route-3: addresses on the burrow device,
+ * Interface setup through libburrow-nl's rtnetlink client: addresses on the burrow device,
  * routes through it, its MTU. burrowd remembers what it added, and only
  * that is ever removed: an address or route that was already there when
  * burrowd wanted it (EEXIST) is left alone and not recorded; the MTU is put
@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "burrow-rtnl.h"
 #include "config.h"
 
-struct nl_sock;
 struct burrow_store;
 
 enum burrow_netconf_kind { BURROW_NETCONF_ADDRESS, BURROW_NETCONF_ROUTE };
@@ -44,7 +44,7 @@ struct burrow_netconf_item {
 };
 
 struct burrow_netconf {
-	struct nl_sock *sock;
+	struct burrow_rtnl rtnl;	/* rtnl.sock NULL: not open */
 	int ifindex;
 	struct burrow_netconf_item *items;
 	size_t n_items, cap;

@@ -266,7 +266,7 @@ void neg_harness_init(void)
 			p->prefixes[j] = cfg.peers[i].allowed_ips[j];
 	}
 	remote.sin_addr.s_addr = htonl(0xc6336403);	/* 198.51.100.3 */
-	daemon_.netconf.sock = (struct nl_sock *)&daemon_;	/* "open": stubs count */
+	daemon_.netconf.rtnl.sock = (struct mnl_socket *)&daemon_;	/* "open": stubs count */
 	if (burrowd_negotiate_init(&daemon_))
 		abort();
 	configured_addresses = device_addresses;
