@@ -632,7 +632,7 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
 	if (!cfg->path) {
-		burrow_config_set_err(err, err_size, "out of memory");
+		burrow_errorf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	set_instance(cfg, path);
@@ -683,26 +683,26 @@ int burrow_config_load(const char *path, struct burrow_config *cfg, char *err, s
 	memset(cfg, 0, sizeof(*cfg));
 	if (!f) {
 		ret = -errno;
-		burrow_config_set_err(err, err_size, "cannot open config '%s': %s", path, strerror(errno));
+		burrow_errorf(err, err_size, "cannot open config '%s': %s", path, strerror(errno));
 		return ret;
 	}
 	text = malloc(CONFIG_FILE_MAX + 1);
 	if (!text) {
 		fclose(f);
-		burrow_config_set_err(err, err_size, "out of memory");
+		burrow_errorf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
 	if (ferror(f)) {
 		ret = -EIO;
-		burrow_config_set_err(err, err_size, "cannot read config '%s': %s", path, strerror(errno));
+		burrow_errorf(err, err_size, "cannot read config '%s': %s", path, strerror(errno));
 	} else if (len > CONFIG_FILE_MAX) {
 		ret = -EFBIG;
-		burrow_config_set_err(err, err_size, "config '%s' is larger than %d bytes", path,
+		burrow_errorf(err, err_size, "config '%s' is larger than %d bytes", path,
 				      CONFIG_FILE_MAX);
 	} else if (memchr(text, '\0', len)) {
 		ret = -EINVAL;
-		burrow_config_set_err(err, err_size, "config '%s' contains a NUL byte; not a text file", path);
+		burrow_errorf(err, err_size, "config '%s' contains a NUL byte; not a text file", path);
 	} else {
 		text[len] = '\0';
 		ret = burrow_config_parse_string(text, path, cfg, err, err_size);

@@ -17,17 +17,6 @@
 #include "config.h"
 #include "config_internal.h"
 
-void burrow_config_set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !err_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
-
 bool burrow_config_name_valid(const char *name)
 {
 	size_t len = strlen(name);

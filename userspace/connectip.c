@@ -9,17 +9,7 @@
 
 #include "capsule.h"
 #include "connectip.h"
-
-void burrow_set_why(char *why, size_t why_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !why_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-}
+#include "log.h"
 
 unsigned int burrow_family_bits(int family)
 {
@@ -96,12 +86,12 @@ static int address_entry_read(struct burrow_cursor *c, const char *capsule, size
 	e->request_id = burrow_cursor_varint(c);
 	version = burrow_cursor_bytes(c, 1);
 	if (!version) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	e->prefix.family = family_from_version(*version);
 	if (!e->prefix.family) {
-		burrow_set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)",
+		burrow_errorf(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)",
 			capsule, i + 1, *version);
 		return -EBADMSG;
 	}
@@ -109,19 +99,19 @@ static int address_entry_read(struct burrow_cursor *c, const char *capsule, size
 	addr = burrow_cursor_bytes(c, bytes);
 	len = burrow_cursor_bytes(c, 1);
 	if (!addr || !len) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	memcpy(e->prefix.addr.bytes, addr, bytes);
 	format_addr(e->prefix.family, e->prefix.addr.bytes, text, sizeof(text));
 	if (*len > bytes * 8) {
-		burrow_set_why(why, why_size, "%s entry %zu: prefix length %u is longer than an IPv%u address (%s/%u)",
+		burrow_errorf(why, why_size, "%s entry %zu: prefix length %u is longer than an IPv%u address (%s/%u)",
 			capsule, i + 1, *len, version_of(e->prefix.family), text, *len);
 		return -EBADMSG;
 	}
 	e->prefix.len = *len;
 	if (bits_set_from(e->prefix.addr.bytes, bytes, *len)) {
-		burrow_set_why(why, why_size, "%s entry %zu: host bits set in %s/%u", capsule, i + 1, text,
+		burrow_errorf(why, why_size, "%s entry %zu: host bits set in %s/%u", capsule, i + 1, text,
 			*len);
 		return -EBADMSG;
 	}
@@ -138,7 +128,7 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 
 	*n = 0;
 	if (request && len == 0) {
-		burrow_set_why(why, why_size, "ADDRESS_REQUEST with no addresses");
+		burrow_errorf(why, why_size, "ADDRESS_REQUEST with no addresses");
 		return -EBADMSG;
 	}
 	burrow_cursor_init(&c, value, len);
@@ -146,7 +136,7 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 		struct burrow_address_entry *e = &out[*n];
 
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_set_why(why, why_size, "%s with more than %d entries", capsule,
+			burrow_errorf(why, why_size, "%s with more than %d entries", capsule,
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -154,12 +144,12 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 		if (ret)
 			return ret;
 		if (request && e->request_id == 0) {
-			burrow_set_why(why, why_size, "ADDRESS_REQUEST entry %zu: request ID 0", *n + 1);
+			burrow_errorf(why, why_size, "ADDRESS_REQUEST entry %zu: request ID 0", *n + 1);
 			return -EBADMSG;
 		}
 		for (size_t j = 0; request && j < *n; j++) {
 			if (out[j].request_id == e->request_id) {
-				burrow_set_why(why, why_size,
+				burrow_errorf(why, why_size,
 					"ADDRESS_REQUEST entry %zu: request ID %llu reused (entry %zu)",
 					*n + 1, (unsigned long long)e->request_id, j + 1);
 				return -EBADMSG;
@@ -192,11 +182,11 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 	struct burrow_writer w;
 
 	if (request && n == 0) {
-		burrow_set_why(why, why_size, "an ADDRESS_REQUEST needs at least one address");
+		burrow_errorf(why, why_size, "an ADDRESS_REQUEST needs at least one address");
 		return -EINVAL;
 	}
 	if (n > BURROW_CONNECTIP_LIST_MAX) {
-		burrow_set_why(why, why_size, "%zu addresses (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
+		burrow_errorf(why, why_size, "%zu addresses (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
 		return -EINVAL;
 	}
 	burrow_writer_init(&w, out, out_size);
@@ -212,7 +202,7 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 				burrow_text_prefix(p, text);
 			else
 				snprintf(text, sizeof(text), "family %d", p->family);
-			burrow_set_why(why, why_size, "invalid address entry '%s' (request ID %llu)", text,
+			burrow_errorf(why, why_size, "invalid address entry '%s' (request ID %llu)", text,
 				(unsigned long long)entries[i].request_id);
 			return -EINVAL;
 		}
@@ -236,12 +226,12 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 	memset(r, 0, sizeof(*r));
 	version = burrow_cursor_bytes(c, 1);
 	if (!version) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	r->family = family_from_version(*version);
 	if (!r->family) {
-		burrow_set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
+		burrow_errorf(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
 			i + 1, *version);
 		return -EBADMSG;
 	}
@@ -250,7 +240,7 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 	end = burrow_cursor_bytes(c, bytes);
 	proto = burrow_cursor_bytes(c, 1);
 	if (!start || !end || !proto) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	memcpy(r->start, start, bytes);
@@ -260,7 +250,7 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 		char text[100];
 
 		burrow_ip_range_format(r, text, sizeof(text));
-		burrow_set_why(why, why_size, "%s entry %zu: start after end (%s)", capsule, i + 1, text);
+		burrow_errorf(why, why_size, "%s entry %zu: start after end (%s)", capsule, i + 1, text);
 		return -EBADMSG;
 	}
 	return 0;
@@ -292,12 +282,12 @@ static int ranges_check_order(const struct burrow_ip_range *r, size_t n, const c
 		burrow_ip_range_format(prev, a, sizeof(a));
 		burrow_ip_range_format(cur, b, sizeof(b));
 		if (vp > vc || prev->protocol > cur->protocol) {
-			burrow_set_why(why, why_size, "%s entry %zu (%s) is not sorted after entry %zu (%s)",
+			burrow_errorf(why, why_size, "%s entry %zu (%s) is not sorted after entry %zu (%s)",
 				capsule, i + 1, b, i, a);
 			return -EBADMSG;
 		}
 		if (memcmp(prev->end, cur->start, family_bytes(cur->family)) >= 0) {
-			burrow_set_why(why, why_size,
+			burrow_errorf(why, why_size,
 				"%s entry %zu (%s) overlaps or precedes entry %zu (%s)", capsule,
 				i + 1, b, i, a);
 			return -EBADMSG;
@@ -310,7 +300,7 @@ static int ranges_check_order(const struct burrow_ip_range *r, size_t n, const c
 				continue;
 			burrow_ip_range_format(&r[i], a, sizeof(a));
 			burrow_ip_range_format(&r[j], b, sizeof(b));
-			burrow_set_why(why, why_size, "%s entry %zu (%s) overlaps entry %zu (%s) of protocol 0",
+			burrow_errorf(why, why_size, "%s entry %zu (%s) overlaps entry %zu (%s) of protocol 0",
 				capsule, j + 1, b, i + 1, a);
 			return -EBADMSG;
 		}
@@ -329,7 +319,7 @@ int burrow_route_advertisement_decode(const uint8_t *value, size_t len,
 	burrow_cursor_init(&c, value, len);
 	while (c.left) {
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_set_why(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
+			burrow_errorf(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -366,12 +356,12 @@ int burrow_route_advertisement_encode(const struct burrow_ip_range *ranges, size
 	int ret;
 
 	if (n > BURROW_CONNECTIP_LIST_MAX) {
-		burrow_set_why(why, why_size, "%zu ranges (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
+		burrow_errorf(why, why_size, "%zu ranges (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!range_valid(&ranges[i])) {
-			burrow_set_why(why, why_size, "range %zu: unknown family or start after end", i + 1);
+			burrow_errorf(why, why_size, "range %zu: unknown family or start after end", i + 1);
 			return -EINVAL;
 		}
 	}
@@ -415,7 +405,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 		const uint8_t *reason;
 
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_set_why(why, why_size, "ROUTE_REFUSED with more than %d ranges",
+			burrow_errorf(why, why_size, "ROUTE_REFUSED with more than %d ranges",
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -424,7 +414,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 			return ret;
 		reason = burrow_cursor_bytes(&c, 1);
 		if (!reason) {
-			burrow_set_why(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
+			burrow_errorf(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
 			return -EBADMSG;
 		}
 		out[*n].reason = *reason;

@@ -59,12 +59,6 @@ struct burrow_refused_range {
 
 /* Address bits of a family: 32, 128, or 0 when unknown. */
 unsigned int burrow_family_bits(int family);
-/*
- * vsnprintf into why when why is not NULL: the reason buffer the decoders
- * here and the address pool (pool.h) fill for their callers.
- */
-void burrow_set_why(char *why, size_t why_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* The rejection entry: all-zero address, maximum prefix length (RFC 9484 §4.7.1). */
 void burrow_address_rejection(int family, struct burrow_nl_prefix *out);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "connectip.h"
+#include "log.h"
 #include "pool.h"
 
 void burrow_pool_init(struct burrow_pool *pool, const struct burrow_prefix_list *ranges,
@@ -125,11 +126,11 @@ int burrow_pool_restore(struct burrow_pool *pool, const uint8_t public_key[32],
 	host_prefix(address->family, address->addr.bytes, &host);
 	burrow_prefix_format(&host, text, sizeof(text));
 	if (address->len != host.len || !usable(pool, &host)) {
-		burrow_set_why(why, why_size, "lease '%s' is not an address of the pool", text);
+		burrow_errorf(why, why_size, "lease '%s' is not an address of the pool", text);
 		return -EINVAL;
 	}
 	if (holder(pool, &host)) {
-		burrow_set_why(why, why_size, "lease '%s' is held twice", text);
+		burrow_errorf(why, why_size, "lease '%s' is held twice", text);
 		return -EADDRINUSE;
 	}
 	return lease_set(pool, public_key, &host);
@@ -157,7 +158,7 @@ int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
 
 	*changed = false;
 	if (!burrow_pool_serves(pool, wanted->family)) {
-		burrow_set_why(why, why_size, "no IPv%d address pool", wanted->family == AF_INET ? 4 : 6);
+		burrow_errorf(why, why_size, "no IPv%d address pool", wanted->family == AF_INET ? 4 : 6);
 		return -EAFNOSUPPORT;
 	}
 	if (burrow_address_is_unspecified(wanted)) {
@@ -185,19 +186,19 @@ int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
 				return 0;
 			}
 		}
-		burrow_set_why(why, why_size, "the IPv%d address pool is exhausted",
+		burrow_errorf(why, why_size, "the IPv%d address pool is exhausted",
 			wanted->family == AF_INET ? 4 : 6);
 		return -ENOSPC;
 	}
 	host_prefix(wanted->family, wanted->addr.bytes, &host);
 	burrow_prefix_format(wanted, text, sizeof(text));
 	if (!usable(pool, &host)) {
-		burrow_set_why(why, why_size, "'%s' is not an address of the pool", text);
+		burrow_errorf(why, why_size, "'%s' is not an address of the pool", text);
 		return -EADDRNOTAVAIL;
 	}
 	other = holder(pool, &host);
 	if (other && memcmp(other->public_key, public_key, 32)) {
-		burrow_set_why(why, why_size, "'%s' is leased to another peer", text);
+		burrow_errorf(why, why_size, "'%s' is leased to another peer", text);
 		return -EADDRINUSE;
 	}
 	*changed = !mine || !burrow_text_prefix_equal(&mine->address, &host);
