@@ -228,13 +228,20 @@ static size_t rtnl_addr_len(uint16_t family)
 	return family == AF_INET ? 4 : 16;
 }
 
+/* An add is exclusive (-EEXIST when it is there); a delete is plain. */
+static struct nlmsghdr *rtnl_change_header(char *buf, bool add, uint16_t new_type,
+					   uint16_t del_type)
+{
+	if (add)
+		return rtnl_header(buf, new_type, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	return rtnl_header(buf, del_type, NLM_F_ACK);
+}
+
 int burrow_rtnl_addr(struct burrow_rtnl *rt, bool add, int ifindex,
 		     const struct burrow_nl_prefix *address)
 {
 	char buf[256];
-	struct nlmsghdr *nlh = add ? rtnl_header(buf, RTM_NEWADDR,
-						 NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
-				   : rtnl_header(buf, RTM_DELADDR, NLM_F_ACK);
+	struct nlmsghdr *nlh = rtnl_change_header(buf, add, RTM_NEWADDR, RTM_DELADDR);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	size_t len = rtnl_addr_len(address->family);
 
@@ -250,9 +257,7 @@ int burrow_rtnl_route(struct burrow_rtnl *rt, bool add, int ifindex,
 		      const struct burrow_nl_prefix *prefix)
 {
 	char buf[256];
-	struct nlmsghdr *nlh = add ? rtnl_header(buf, RTM_NEWROUTE,
-						 NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
-				   : rtnl_header(buf, RTM_DELROUTE, NLM_F_ACK);
+	struct nlmsghdr *nlh = rtnl_change_header(buf, add, RTM_NEWROUTE, RTM_DELROUTE);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = (uint8_t)prefix->family;
