@@ -108,6 +108,18 @@ static int kernel_apply(struct burrow_netconf *nc, enum burrow_netconf_kind kind
 	return burrow_rtnl_route(&nc->rtnl, add, nc->ifindex, p);
 }
 
+/* Make item burrowd's, held once, for owner (NULL: the node's own), and record it. */
+static void item_claim(struct burrow_netconf *nc, struct burrow_netconf_item *item,
+		       const uint8_t *owner)
+{
+	item->leftover = false;
+	item->refs = 1;
+	item->has_owner = owner != NULL;
+	if (owner)
+		memcpy(item->owner, owner, 32);
+	record(nc, item, true);
+}
+
 static int item_add(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
 		    const struct burrow_nl_prefix *p, const uint8_t *owner)
 {
@@ -122,12 +134,7 @@ static int item_add(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
 		item_text(p, text, sizeof(text));
 		burrow_log(BURROW_LOG_INFO, "adopting leftover %s %s on %s",
 			   kind == BURROW_NETCONF_ADDRESS ? "address" : "route", text, nc->device);
-		item->leftover = false;
-		item->refs = 1;
-		item->has_owner = owner != NULL;
-		if (owner)
-			memcpy(item->owner, owner, 32);
-		record(nc, item, true);
+		item_claim(nc, item, owner);
 		return 0;
 	}
 	if (item) {
@@ -155,11 +162,7 @@ static int item_add(struct burrow_netconf *nc, enum burrow_netconf_kind kind,
 	memset(item, 0, sizeof(*item));
 	item->kind = kind;
 	item->prefix = *p;
-	item->refs = 1;
-	item->has_owner = owner != NULL;
-	if (owner)
-		memcpy(item->owner, owner, 32);
-	record(nc, item, true);
+	item_claim(nc, item, owner);
 	return 0;
 }
 
