@@ -12,7 +12,7 @@ packages=(
 	qemu-system-x86 busybox-static iproute2 iperf3 wireguard-tools tcpdump nftables
 	tshark procps mawk
 	# userspace libraries (burrow-nl, burrowd) and unit tests
-	pkg-config libmnl-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
+	pkg-config libmnl-dev
 	libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
 	libsqlite3-dev sqlite3 libinih-dev libcmocka-dev libjansson-dev nettle-dev
 	clang llvm libclang-rt-14-dev

@@ -176,20 +176,6 @@ static const char *session_state_name(const struct burrowd_peer *peer)
 	return "?";
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", *s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 /* status / status -j: one entry per configured peer, with kernel counters. */
 static void write_status(struct burrowd *d, FILE *out, bool json)
 {
@@ -199,11 +185,11 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 
 	if (json) {
 		fprintf(out, "{\"node\":");
-		json_string(out, d->settings.name);
+		burrow_json_string(out, d->settings.name);
 		fprintf(out, ",\"public_key\":");
-		json_string(out, d->public_key_text);
+		burrow_json_string(out, d->public_key_text);
 		fprintf(out, ",\"device\":");
-		json_string(out, d->kernel.ifname);
+		burrow_json_string(out, d->kernel.ifname);
 		fprintf(out, ",\"uptime_seconds\":%" PRIu64, (now - d->started_ns) / BURROW_NSEC_PER_SEC);
 		if (have_dev)
 			fprintf(out, ",\"drop_decrypt\":%" PRIu64 ",\"drop_replay\":%" PRIu64,
@@ -228,14 +214,14 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 
 		if (json) {
 			fprintf(out, "%s{\"name\":", i ? "," : "");
-			json_string(out, peer->name);
+			burrow_json_string(out, peer->name);
 			fprintf(out, ",\"public_key\":");
-			json_string(out, peer->public_key_text);
+			burrow_json_string(out, peer->public_key_text);
 			fprintf(out, ",\"state\":\"%s\",\"peer_id\":%u", session_state_name(peer),
 				peer->kernel_id);
 			fprintf(out, ",\"endpoint\":");
 			if (peer->has_endpoint)
-				json_string(out, peer->endpoint_text);
+				burrow_json_string(out, peer->endpoint_text);
 			else
 				fputs("null", out);
 			fprintf(out, ",\"sessions_established\":%" PRIu64, peer->sessions_established);
@@ -262,7 +248,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					key.age_seconds, key.key_id);
 			if (peer->last_error[0]) {
 				fprintf(out, ",\"last_error\":");
-				json_string(out, peer->last_error);
+				burrow_json_string(out, peer->last_error);
 			}
 			fputc('}', out);
 		} else {
@@ -357,14 +343,6 @@ static void daemon_on_signal(int signo, void *arg)
 /* Events the store keeps (older ones pruned at start). */
 #define EVENTS_KEPT 10000
 
-static void to_nl_prefix(const struct burrow_prefix *in, struct burrow_nl_prefix *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = (uint16_t)in->family;
-	memcpy(out->addr.bytes, in->addr, in->family == AF_INET ? 4 : 16);
-	out->len = in->len;
-}
-
 /* A node added with 'burrowd peer add' (the config's peers come first). */
 static int peer_from_node(struct burrowd *d, struct burrowd_peer *p, const struct burrow_node *node)
 {
@@ -386,7 +364,7 @@ static int peer_from_node(struct burrowd *d, struct burrowd_peer *p, const struc
 	if (!list)
 		return -ENOMEM;
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		struct burrow_prefix prefix;
+		struct burrow_nl_prefix prefix;
 
 		while (*t == ' ')
 			t++;
@@ -405,7 +383,7 @@ static int peer_from_node(struct burrowd *d, struct burrowd_peer *p, const struc
 			}
 			p->prefixes = grown;
 		}
-		to_nl_prefix(&prefix, &p->prefixes[p->n_prefixes++]);
+		p->prefixes[p->n_prefixes++] = prefix;
 	}
 	free(list);
 	return 0;
@@ -803,7 +781,7 @@ static int peer_add(struct burrow_store *st, char **w, int n)
 			char *list = strdup(w[i + 1]), *save = NULL;
 
 			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				struct burrow_prefix prefix;
+				struct burrow_nl_prefix prefix;
 
 				while (*t == ' ')
 					t++;
@@ -838,7 +816,7 @@ static void print_policy(const struct burrow_policy_row *rows, size_t n, const c
 			continue;
 		if (json) {
 			printf("%s\"%s\":", first ? "" : ",", rows[i].key);
-			json_string(stdout, rows[i].value);
+			burrow_json_string(stdout, rows[i].value);
 		} else {
 			printf(" %s %s", rows[i].key, *rows[i].value ? rows[i].value : "-");
 		}
@@ -871,14 +849,14 @@ static int peer_list(struct burrow_store *st, bool json)
 		burrow_public_key_to_text(nodes[i].public_key, key);
 		if (json) {
 			printf("%s{\"name\":", i ? "," : "");
-			json_string(stdout, nodes[i].name);
+			burrow_json_string(stdout, nodes[i].name);
 			printf(",\"public_key\":\"%s\",\"endpoint\":", key);
 			if (nodes[i].endpoint)
-				json_string(stdout, nodes[i].endpoint);
+				burrow_json_string(stdout, nodes[i].endpoint);
 			else
 				fputs("null", stdout);
 			printf(",\"allowed_ips\":");
-			json_string(stdout, nodes[i].allowed_prefixes ? nodes[i].allowed_prefixes : "");
+			burrow_json_string(stdout, nodes[i].allowed_prefixes ? nodes[i].allowed_prefixes : "");
 			if (has_session)
 				printf(",\"generation\":%" PRIu64 ",\"cipher\":\"%s\"", rec.generation,
 				       rec.cipher);

@@ -126,18 +126,12 @@ static int enum_item(struct parse_state *ps, const char *text, void *ctx)
 	return 0;
 }
 
-static bool same_prefix(const struct burrow_prefix *a, const struct burrow_prefix *b)
-{
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
-}
-
 static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 {
 	struct burrow_config_peer *peer = ctx;
 	struct burrow_config *cfg = ps->cfg;
 	char why[BURROW_CONFIG_ERR_MAX];
-	struct burrow_prefix prefix, *grown;
+	struct burrow_nl_prefix prefix, *grown;
 
 	if (burrow_prefix_parse(text, &prefix, why, sizeof(why)) < 0) {
 		burrow_config_fail(ps, ps->line, "allowed_ips: %s", why);
@@ -145,7 +139,7 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 	}
 	for (size_t p = 0; p < cfg->n_peers; p++) {
 		for (size_t i = 0; i < cfg->peers[p].n_allowed_ips; i++) {
-			if (!same_prefix(&cfg->peers[p].allowed_ips[i], &prefix))
+			if (!burrow_text_prefix_equal(&cfg->peers[p].allowed_ips[i], &prefix))
 				continue;
 			if (&cfg->peers[p] == peer)
 				burrow_config_fail(ps, ps->line, "allowed_ips: '%s' listed twice", text);
@@ -638,7 +632,7 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
 	if (!cfg->path) {
-		burrow_config_set_err(err, err_size, "out of memory");
+		burrow_errorf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	set_instance(cfg, path);
@@ -689,26 +683,26 @@ int burrow_config_load(const char *path, struct burrow_config *cfg, char *err, s
 	memset(cfg, 0, sizeof(*cfg));
 	if (!f) {
 		ret = -errno;
-		burrow_config_set_err(err, err_size, "cannot open config '%s': %s", path, strerror(errno));
+		burrow_errorf(err, err_size, "cannot open config '%s': %s", path, strerror(errno));
 		return ret;
 	}
 	text = malloc(CONFIG_FILE_MAX + 1);
 	if (!text) {
 		fclose(f);
-		burrow_config_set_err(err, err_size, "out of memory");
+		burrow_errorf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
 	len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
 	if (ferror(f)) {
 		ret = -EIO;
-		burrow_config_set_err(err, err_size, "cannot read config '%s': %s", path, strerror(errno));
+		burrow_errorf(err, err_size, "cannot read config '%s': %s", path, strerror(errno));
 	} else if (len > CONFIG_FILE_MAX) {
 		ret = -EFBIG;
-		burrow_config_set_err(err, err_size, "config '%s' is larger than %d bytes", path,
+		burrow_errorf(err, err_size, "config '%s' is larger than %d bytes", path,
 				      CONFIG_FILE_MAX);
 	} else if (memchr(text, '\0', len)) {
 		ret = -EINVAL;
-		burrow_config_set_err(err, err_size, "config '%s' contains a NUL byte; not a text file", path);
+		burrow_errorf(err, err_size, "config '%s' contains a NUL byte; not a text file", path);
 	} else {
 		text[len] = '\0';
 		ret = burrow_config_parse_string(text, path, cfg, err, err_size);

@@ -43,6 +43,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "burrow-text.h"
 #include "identity.h"
 #include "log.h"
 
@@ -55,15 +56,9 @@
 #define BURROW_CONFIG_DEFAULT_ROTATION_S 600
 #define BURROW_CONFIG_DEFAULT_IDLE_TIMEOUT_S 30
 
-struct burrow_prefix {
-	int family;				/* AF_INET or AF_INET6 */
-	uint8_t addr[16];			/* network byte order; host bits are zero */
-	uint8_t len;				/* prefix length */
-};
-
 /* A heap array of prefixes (config lists). */
 struct burrow_prefix_list {
-	struct burrow_prefix *items;
+	struct burrow_nl_prefix *items;
 	size_t n;
 };
 
@@ -74,7 +69,7 @@ struct burrow_config_peer {
 	struct sockaddr_storage endpoint;
 	socklen_t endpoint_len;
 	char endpoint_text[64];			/* as written in the file */
-	struct burrow_prefix *allowed_ips;	/* heap */
+	struct burrow_nl_prefix *allowed_ips;	/* heap */
 	size_t n_allowed_ips;
 	/*
 	 * Negotiation (docs/operations.md, "Addresses and routes"):
@@ -177,13 +172,17 @@ const struct burrow_config_peer *burrow_config_peer_by_key(const struct burrow_c
 const struct burrow_config_peer *burrow_config_peer_by_name(const struct burrow_config *cfg,
 							    const char *name);
 
-/* Parsers the config uses, also for `burrowd peer add` arguments.
- * Each returns 0 or -EINVAL with err quoting the text. */
-int burrow_prefix_parse(const char *text, struct burrow_prefix *prefix, char *err,
+/*
+ * Parsers the config uses, also for `burrowd peer add` arguments: the
+ * shared grammar of burrow-text.h, with burrowd's choices. Each returns 0 or
+ * -EINVAL with err quoting the text.
+ */
+/* ADDRESS/LENGTH, the length required (a config never means a host by default). */
+int burrow_prefix_parse(const char *text, struct burrow_nl_prefix *prefix, char *err,
 			size_t err_size);
-/* "10.0.0.0/24", "fd00::/64"; buf of at least 50 bytes. */
-void burrow_prefix_format(const struct burrow_prefix *prefix, char *buf, size_t size);
-/* Numeric "ADDR:PORT" or "[V6ADDR]:PORT"; port 1-65535. */
+/* "10.0.0.0/24", "fd00::/64", truncated to size. */
+void burrow_prefix_format(const struct burrow_nl_prefix *prefix, char *buf, size_t size);
+/* IPV4:PORT or [IPV6]:PORT, port 1-65535, as a socket address. */
 int burrow_endpoint_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len,
 			  char *err, size_t err_size);
 /* 1-63 of [A-Za-z0-9._-] */

@@ -10,20 +10,14 @@
 
 #include "config.h"
 
-static bool prefix_equal(const struct burrow_prefix *a, const struct burrow_prefix *b)
-{
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
-}
-
 /* Lists compare in order: a reordered list is a change, and harmless to apply. */
-static bool prefixes_equal(const struct burrow_prefix *a, size_t n_a, const struct burrow_prefix *b,
+static bool prefixes_equal(const struct burrow_nl_prefix *a, size_t n_a, const struct burrow_nl_prefix *b,
 			   size_t n_b)
 {
 	if (n_a != n_b)
 		return false;
 	for (size_t i = 0; i < n_a; i++)
-		if (!prefix_equal(&a[i], &b[i]))
+		if (!burrow_text_prefix_equal(&a[i], &b[i]))
 			return false;
 	return true;
 }

@@ -28,7 +28,7 @@ static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
 {
 	struct prefix_list_key *k = ctx;
 	char why[BURROW_CONFIG_ERR_MAX];
-	struct burrow_prefix prefix, *grown;
+	struct burrow_nl_prefix prefix, *grown;
 	unsigned int bits;
 
 	if (k->allow_auto && (!strcmp(text, "auto") || !strcmp(text, "auto6"))) {
@@ -46,10 +46,10 @@ static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < k->list->n; i++) {
-		const struct burrow_prefix *other = &k->list->items[i];
+		const struct burrow_nl_prefix *other = &k->list->items[i];
 		char other_text[64];
 
-		if (burrow_prefix_equal(other, &prefix)) {
+		if (burrow_text_prefix_equal(other, &prefix)) {
 			burrow_config_fail(ps, ps->line, "%s: '%s' listed twice", k->key, text);
 			return -EINVAL;
 		}
@@ -70,31 +70,21 @@ static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
 	return 0;
 }
 
-/*
- * An interface address, "10.99.0.1/24" as for 'ip addr add': host bits
- * are the point here, so the address is parsed as a host prefix and the
- * length separately.
- */
+/* An interface address, "10.99.0.1/24" as for 'ip addr add': host bits are the point here. */
 int burrow_config_address_item(struct parse_state *ps, const char *text, void *ctx)
 {
 	struct burrow_prefix_list *list = ctx;
-	char host[INET6_ADDRSTRLEN + 8], why[BURROW_CONFIG_ERR_MAX];
 	const char *slash = strchr(text, '/');
-	struct burrow_prefix prefix, *grown;
-	unsigned long long len;
+	struct burrow_nl_prefix prefix, *grown;
 
 	if (!slash || (size_t)(slash - text) >= INET6_ADDRSTRLEN) {
 		burrow_config_fail(ps, ps->line, "address: invalid address '%s': expected ADDRESS/LENGTH", text);
 		return -EINVAL;
 	}
-	snprintf(host, sizeof(host), "%.*s/%d", (int)(slash - text), text,
-		 memchr(text, ':', (size_t)(slash - text)) ? 128 : 32);
-	if (burrow_prefix_parse(host, &prefix, why, sizeof(why)) < 0 ||
-	    burrow_config_parse_uint(slash + 1, 0, prefix.len, &len) < 0) {
+	if (burrow_text_parse_prefix(text, BURROW_TEXT_PREFIX_HOST_BITS, &prefix, NULL, 0) < 0) {
 		burrow_config_fail(ps, ps->line, "address: invalid address '%s'", text);
 		return -EINVAL;
 	}
-	prefix.len = (uint8_t)len;
 	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
 	if (!grown) {
 		burrow_config_fail(ps, ps->line, "out of memory");

@@ -13,19 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "burrow-text.h"
 #include "config.h"
 #include "config_internal.h"
-
-void burrow_config_set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !err_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
 
 bool burrow_config_name_valid(const char *name)
 {
@@ -59,132 +49,43 @@ int burrow_config_parse_uint(const char *text, unsigned long long min, unsigned 
 	return 0;
 }
 
-int burrow_prefix_parse(const char *text, struct burrow_prefix *prefix, char *err,
+int burrow_prefix_parse(const char *text, struct burrow_nl_prefix *prefix, char *err,
 			size_t err_size)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(text, '/');
-	unsigned long long len;
-	size_t addr_len, bytes;
-
-	memset(prefix, 0, sizeof(*prefix));
-	if (!slash) {
-		burrow_config_set_err(err, err_size, "invalid prefix '%s': expected ADDRESS/LENGTH", text);
-		return -EINVAL;
-	}
-	addr_len = (size_t)(slash - text);
-	if (addr_len == 0 || addr_len >= sizeof(addr)) {
-		burrow_config_set_err(err, err_size, "invalid prefix '%s': bad address", text);
-		return -EINVAL;
-	}
-	memcpy(addr, text, addr_len);
-	addr[addr_len] = '\0';
-	if (inet_pton(AF_INET, addr, prefix->addr) == 1) {
-		prefix->family = AF_INET;
-		bytes = 4;
-	} else if (inet_pton(AF_INET6, addr, prefix->addr) == 1) {
-		prefix->family = AF_INET6;
-		bytes = 16;
-	} else {
-		burrow_config_set_err(err, err_size, "invalid prefix '%s': '%s' is not an IPv4 or IPv6 address",
-				      text, addr);
-		return -EINVAL;
-	}
-	if (burrow_config_parse_uint(slash + 1, 0, bytes * 8, &len) < 0) {
-		burrow_config_set_err(err, err_size, "invalid prefix '%s': length must be 0-%zu", text,
-				      bytes * 8);
-		return -EINVAL;
-	}
-	prefix->len = (uint8_t)len;
-	for (size_t bit = len; bit < bytes * 8; bit++) {
-		if (prefix->addr[bit / 8] & (0x80 >> (bit % 8))) {
-			struct burrow_prefix masked = *prefix;
-			char suggestion[64];
-
-			for (size_t b = len; b < bytes * 8; b++)
-				masked.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
-			burrow_prefix_format(&masked, suggestion, sizeof(suggestion));
-			burrow_config_set_err(err, err_size, "invalid prefix '%s': host bits set (did you mean '%s'?)",
-					      text, suggestion);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	return burrow_text_parse_prefix(text, BURROW_TEXT_PREFIX_LEN_REQUIRED, prefix, err,
+					err_size);
 }
 
-void burrow_prefix_format(const struct burrow_prefix *prefix, char *buf, size_t size)
+void burrow_prefix_format(const struct burrow_nl_prefix *prefix, char *buf, size_t size)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char text[BURROW_TEXT_PREFIX_SIZE];
 
-	if (!inet_ntop(prefix->family, prefix->addr, addr, sizeof(addr)))
-		snprintf(addr, sizeof(addr), "?");
-	snprintf(buf, size, "%s/%u", addr, prefix->len);
+	snprintf(buf, size, "%s", burrow_text_prefix(prefix, text));
 }
 
 int burrow_endpoint_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len,
 			  char *err, size_t err_size)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port_text, *host_start = text;
-	unsigned long long port;
-	size_t host_len;
-	bool v6 = false;
+	struct burrow_nl_endpoint endpoint;
+	int ret;
 
+	ret = burrow_text_parse_endpoint(text, false, &endpoint, err, err_size);
+	if (ret)
+		return ret;
 	memset(addr, 0, sizeof(*addr));
-	if (*text == '[') {
-		const char *close = strchr(text, ']');
-
-		if (!close || close[1] != ':') {
-			burrow_config_set_err(err, err_size, "invalid endpoint '%s': expected [IPV6]:PORT", text);
-			return -EINVAL;
-		}
-		host_start = text + 1;
-		host_len = (size_t)(close - host_start);
-		port_text = close + 2;
-		v6 = true;
-	} else {
-		const char *colon = strrchr(text, ':');
-
-		if (!colon || strchr(text, ':') != colon) {
-			burrow_config_set_err(err, err_size,
-					      "invalid endpoint '%s': expected IPV4:PORT or [IPV6]:PORT", text);
-			return -EINVAL;
-		}
-		host_len = (size_t)(colon - text);
-		port_text = colon + 1;
-	}
-	if (host_len == 0 || host_len >= sizeof(host)) {
-		burrow_config_set_err(err, err_size, "invalid endpoint '%s': bad address", text);
-		return -EINVAL;
-	}
-	memcpy(host, host_start, host_len);
-	host[host_len] = '\0';
-	if (burrow_config_parse_uint(port_text, 1, 65535, &port) < 0) {
-		burrow_config_set_err(err, err_size, "invalid endpoint '%s': port '%s' is not 1-65535", text,
-				      port_text);
-		return -EINVAL;
-	}
-	if (v6) {
+	if (endpoint.family == AF_INET6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
 
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
-			burrow_config_set_err(err, err_size, "invalid endpoint '%s': '%s' is not an IPv6 address",
-					      text, host);
-			return -EINVAL;
-		}
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
+		sin6->sin6_addr = endpoint.addr.v6;
+		sin6->sin6_port = htons(endpoint.port);
 		*len = sizeof(*sin6);
 	} else {
 		struct sockaddr_in *sin = (struct sockaddr_in *)addr;
 
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-			burrow_config_set_err(err, err_size, "invalid endpoint '%s': '%s' is not an IPv4 address",
-					      text, host);
-			return -EINVAL;
-		}
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
+		sin->sin_addr = endpoint.addr.v4;
+		sin->sin_port = htons(endpoint.port);
 		*len = sizeof(*sin);
 	}
 	return 0;

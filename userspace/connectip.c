@@ -9,17 +9,7 @@
 
 #include "capsule.h"
 #include "connectip.h"
-
-void burrow_set_why(char *why, size_t why_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !why_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-}
+#include "log.h"
 
 unsigned int burrow_family_bits(int family)
 {
@@ -49,19 +39,19 @@ static bool is_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-void burrow_address_rejection(int family, struct burrow_prefix *out)
+void burrow_address_rejection(int family, struct burrow_nl_prefix *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = family;
 	out->len = (uint8_t)burrow_family_bits(family);
 }
 
-bool burrow_address_is_unspecified(const struct burrow_prefix *prefix)
+bool burrow_address_is_unspecified(const struct burrow_nl_prefix *prefix)
 {
-	return is_zero(prefix->addr, family_bytes(prefix->family));
+	return is_zero(prefix->addr.bytes, family_bytes(prefix->family));
 }
 
-bool burrow_address_is_rejection(const struct burrow_prefix *prefix)
+bool burrow_address_is_rejection(const struct burrow_nl_prefix *prefix)
 {
 	return burrow_address_is_unspecified(prefix) &&
 	       prefix->len == burrow_family_bits(prefix->family);
@@ -82,14 +72,6 @@ static void format_addr(int family, const uint8_t *addr, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
-static void format_prefix(const struct burrow_prefix *p, char *buf, size_t size)
-{
-	char addr[INET6_ADDRSTRLEN];
-
-	format_addr(p->family, p->addr, addr, sizeof(addr));
-	snprintf(buf, size, "%s/%u", addr, p->len);
-}
-
 /* ---- addresses -------------------------------------------------------------- */
 
 /* One Address entry; entry index i names it in why. */
@@ -104,12 +86,12 @@ static int address_entry_read(struct burrow_cursor *c, const char *capsule, size
 	e->request_id = burrow_cursor_varint(c);
 	version = burrow_cursor_bytes(c, 1);
 	if (!version) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	e->prefix.family = family_from_version(*version);
 	if (!e->prefix.family) {
-		burrow_set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)",
+		burrow_errorf(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)",
 			capsule, i + 1, *version);
 		return -EBADMSG;
 	}
@@ -117,19 +99,19 @@ static int address_entry_read(struct burrow_cursor *c, const char *capsule, size
 	addr = burrow_cursor_bytes(c, bytes);
 	len = burrow_cursor_bytes(c, 1);
 	if (!addr || !len) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
-	memcpy(e->prefix.addr, addr, bytes);
-	format_addr(e->prefix.family, e->prefix.addr, text, sizeof(text));
+	memcpy(e->prefix.addr.bytes, addr, bytes);
+	format_addr(e->prefix.family, e->prefix.addr.bytes, text, sizeof(text));
 	if (*len > bytes * 8) {
-		burrow_set_why(why, why_size, "%s entry %zu: prefix length %u is longer than an IPv%u address (%s/%u)",
+		burrow_errorf(why, why_size, "%s entry %zu: prefix length %u is longer than an IPv%u address (%s/%u)",
 			capsule, i + 1, *len, version_of(e->prefix.family), text, *len);
 		return -EBADMSG;
 	}
 	e->prefix.len = *len;
-	if (bits_set_from(e->prefix.addr, bytes, *len)) {
-		burrow_set_why(why, why_size, "%s entry %zu: host bits set in %s/%u", capsule, i + 1, text,
+	if (bits_set_from(e->prefix.addr.bytes, bytes, *len)) {
+		burrow_errorf(why, why_size, "%s entry %zu: host bits set in %s/%u", capsule, i + 1, text,
 			*len);
 		return -EBADMSG;
 	}
@@ -146,7 +128,7 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 
 	*n = 0;
 	if (request && len == 0) {
-		burrow_set_why(why, why_size, "ADDRESS_REQUEST with no addresses");
+		burrow_errorf(why, why_size, "ADDRESS_REQUEST with no addresses");
 		return -EBADMSG;
 	}
 	burrow_cursor_init(&c, value, len);
@@ -154,7 +136,7 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 		struct burrow_address_entry *e = &out[*n];
 
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_set_why(why, why_size, "%s with more than %d entries", capsule,
+			burrow_errorf(why, why_size, "%s with more than %d entries", capsule,
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -162,12 +144,12 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 		if (ret)
 			return ret;
 		if (request && e->request_id == 0) {
-			burrow_set_why(why, why_size, "ADDRESS_REQUEST entry %zu: request ID 0", *n + 1);
+			burrow_errorf(why, why_size, "ADDRESS_REQUEST entry %zu: request ID 0", *n + 1);
 			return -EBADMSG;
 		}
 		for (size_t j = 0; request && j < *n; j++) {
 			if (out[j].request_id == e->request_id) {
-				burrow_set_why(why, why_size,
+				burrow_errorf(why, why_size,
 					"ADDRESS_REQUEST entry %zu: request ID %llu reused (entry %zu)",
 					*n + 1, (unsigned long long)e->request_id, j + 1);
 				return -EBADMSG;
@@ -200,34 +182,34 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 	struct burrow_writer w;
 
 	if (request && n == 0) {
-		burrow_set_why(why, why_size, "an ADDRESS_REQUEST needs at least one address");
+		burrow_errorf(why, why_size, "an ADDRESS_REQUEST needs at least one address");
 		return -EINVAL;
 	}
 	if (n > BURROW_CONNECTIP_LIST_MAX) {
-		burrow_set_why(why, why_size, "%zu addresses (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
+		burrow_errorf(why, why_size, "%zu addresses (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
 		return -EINVAL;
 	}
 	burrow_writer_init(&w, out, out_size);
 	for (size_t i = 0; i < n; i++) {
-		const struct burrow_prefix *p = &entries[i].prefix;
+		const struct burrow_nl_prefix *p = &entries[i].prefix;
 		size_t bytes = family_bytes(p->family);
 		uint8_t version, len = p->len;
 		char text[64];
 
-		if (!bytes || p->len > bytes * 8 || bits_set_from(p->addr, bytes, p->len) ||
+		if (!bytes || p->len > bytes * 8 || bits_set_from(p->addr.bytes, bytes, p->len) ||
 		    (request && entries[i].request_id == 0)) {
 			if (bytes)
-				format_prefix(p, text, sizeof(text));
+				burrow_text_prefix(p, text);
 			else
 				snprintf(text, sizeof(text), "family %d", p->family);
-			burrow_set_why(why, why_size, "invalid address entry '%s' (request ID %llu)", text,
+			burrow_errorf(why, why_size, "invalid address entry '%s' (request ID %llu)", text,
 				(unsigned long long)entries[i].request_id);
 			return -EINVAL;
 		}
 		version = version_of(p->family);
 		burrow_writer_varint(&w, entries[i].request_id);
 		burrow_writer_bytes(&w, &version, 1);
-		burrow_writer_bytes(&w, p->addr, bytes);
+		burrow_writer_bytes(&w, p->addr.bytes, bytes);
 		burrow_writer_bytes(&w, &len, 1);
 	}
 	return w.error ? w.error : (int)w.len;
@@ -244,12 +226,12 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 	memset(r, 0, sizeof(*r));
 	version = burrow_cursor_bytes(c, 1);
 	if (!version) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	r->family = family_from_version(*version);
 	if (!r->family) {
-		burrow_set_why(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
+		burrow_errorf(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
 			i + 1, *version);
 		return -EBADMSG;
 	}
@@ -258,7 +240,7 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 	end = burrow_cursor_bytes(c, bytes);
 	proto = burrow_cursor_bytes(c, 1);
 	if (!start || !end || !proto) {
-		burrow_set_why(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
+		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
 	memcpy(r->start, start, bytes);
@@ -268,7 +250,7 @@ static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 		char text[100];
 
 		burrow_ip_range_format(r, text, sizeof(text));
-		burrow_set_why(why, why_size, "%s entry %zu: start after end (%s)", capsule, i + 1, text);
+		burrow_errorf(why, why_size, "%s entry %zu: start after end (%s)", capsule, i + 1, text);
 		return -EBADMSG;
 	}
 	return 0;
@@ -300,12 +282,12 @@ static int ranges_check_order(const struct burrow_ip_range *r, size_t n, const c
 		burrow_ip_range_format(prev, a, sizeof(a));
 		burrow_ip_range_format(cur, b, sizeof(b));
 		if (vp > vc || prev->protocol > cur->protocol) {
-			burrow_set_why(why, why_size, "%s entry %zu (%s) is not sorted after entry %zu (%s)",
+			burrow_errorf(why, why_size, "%s entry %zu (%s) is not sorted after entry %zu (%s)",
 				capsule, i + 1, b, i, a);
 			return -EBADMSG;
 		}
 		if (memcmp(prev->end, cur->start, family_bytes(cur->family)) >= 0) {
-			burrow_set_why(why, why_size,
+			burrow_errorf(why, why_size,
 				"%s entry %zu (%s) overlaps or precedes entry %zu (%s)", capsule,
 				i + 1, b, i, a);
 			return -EBADMSG;
@@ -318,7 +300,7 @@ static int ranges_check_order(const struct burrow_ip_range *r, size_t n, const c
 				continue;
 			burrow_ip_range_format(&r[i], a, sizeof(a));
 			burrow_ip_range_format(&r[j], b, sizeof(b));
-			burrow_set_why(why, why_size, "%s entry %zu (%s) overlaps entry %zu (%s) of protocol 0",
+			burrow_errorf(why, why_size, "%s entry %zu (%s) overlaps entry %zu (%s) of protocol 0",
 				capsule, j + 1, b, i + 1, a);
 			return -EBADMSG;
 		}
@@ -337,7 +319,7 @@ int burrow_route_advertisement_decode(const uint8_t *value, size_t len,
 	burrow_cursor_init(&c, value, len);
 	while (c.left) {
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_set_why(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
+			burrow_errorf(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -374,12 +356,12 @@ int burrow_route_advertisement_encode(const struct burrow_ip_range *ranges, size
 	int ret;
 
 	if (n > BURROW_CONNECTIP_LIST_MAX) {
-		burrow_set_why(why, why_size, "%zu ranges (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
+		burrow_errorf(why, why_size, "%zu ranges (at most %d)", n, BURROW_CONNECTIP_LIST_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!range_valid(&ranges[i])) {
-			burrow_set_why(why, why_size, "range %zu: unknown family or start after end", i + 1);
+			burrow_errorf(why, why_size, "range %zu: unknown family or start after end", i + 1);
 			return -EINVAL;
 		}
 	}
@@ -423,7 +405,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 		const uint8_t *reason;
 
 		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_set_why(why, why_size, "ROUTE_REFUSED with more than %d ranges",
+			burrow_errorf(why, why_size, "ROUTE_REFUSED with more than %d ranges",
 				BURROW_CONNECTIP_LIST_MAX);
 			return -EBADMSG;
 		}
@@ -432,7 +414,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 			return ret;
 		reason = burrow_cursor_bytes(&c, 1);
 		if (!reason) {
-			burrow_set_why(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
+			burrow_errorf(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
 			return -EBADMSG;
 		}
 		out[*n].reason = *reason;
@@ -472,26 +454,26 @@ const char *burrow_route_refusal_name(uint8_t reason, char *buf, size_t size)
 
 /* ---- ranges and prefixes ---------------------------------------------------- */
 
-void burrow_prefix_to_range(const struct burrow_prefix *prefix, struct burrow_ip_range *out)
+void burrow_prefix_to_range(const struct burrow_nl_prefix *prefix, struct burrow_ip_range *out)
 {
 	size_t bytes = family_bytes(prefix->family);
 
 	memset(out, 0, sizeof(*out));
 	out->family = prefix->family;
-	memcpy(out->start, prefix->addr, bytes);
-	memcpy(out->end, prefix->addr, bytes);
+	memcpy(out->start, prefix->addr.bytes, bytes);
+	memcpy(out->end, prefix->addr.bytes, bytes);
 	for (size_t bit = prefix->len; bit < bytes * 8; bit++)
 		out->end[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 }
 
-int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_prefix *out)
+int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_nl_prefix *out)
 {
 	size_t bytes = family_bytes(range->family);
 	struct burrow_ip_range check;
 
 	memset(out, 0, sizeof(*out));
 	out->family = range->family;
-	memcpy(out->addr, range->start, bytes);
+	memcpy(out->addr.bytes, range->start, bytes);
 	/* The prefix length: the first bit where start and end differ. */
 	out->len = (uint8_t)(bytes * 8);
 	for (size_t bit = 0; bit < bytes * 8; bit++) {
@@ -502,7 +484,7 @@ int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_pr
 			break;
 		}
 	}
-	if (bits_set_from(out->addr, bytes, out->len))
+	if (bits_set_from(out->addr.bytes, bytes, out->len))
 		return -ERANGE;
 	burrow_prefix_to_range(out, &check);
 	return memcmp(check.end, range->end, bytes) ? -ERANGE : 0;
@@ -519,23 +501,17 @@ void burrow_ip_range_format(const struct burrow_ip_range *range, char *buf, size
 	snprintf(buf, size, "%s-%s%s", start, end, proto);
 }
 
-bool burrow_prefix_contains(const struct burrow_prefix *outer, const struct burrow_prefix *inner)
+bool burrow_prefix_contains(const struct burrow_nl_prefix *outer, const struct burrow_nl_prefix *inner)
 {
 	if (outer->family != inner->family || outer->len > inner->len)
 		return false;
 	for (size_t bit = 0; bit < outer->len; bit++) {
 		uint8_t mask = (uint8_t)(0x80 >> (bit % 8));
 
-		if ((outer->addr[bit / 8] & mask) != (inner->addr[bit / 8] & mask))
+		if ((outer->addr.bytes[bit / 8] & mask) != (inner->addr.bytes[bit / 8] & mask))
 			return false;
 	}
 	return true;
-}
-
-bool burrow_prefix_equal(const struct burrow_prefix *a, const struct burrow_prefix *b)
-{
-	return a->family == b->family && a->len == b->len &&
-	       !memcmp(a->addr, b->addr, family_bytes(a->family));
 }
 
 /* ---- request IDs ------------------------------------------------------------ */

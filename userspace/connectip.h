@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "capsule.h"
-#include "config.h"
+#include "burrow-text.h"
 
 /* Most entries burrowd takes in one capsule (more: malformed). */
 #define BURROW_CONNECTIP_LIST_MAX 64
@@ -34,7 +34,7 @@
 /* One Assigned Address or Requested Address. */
 struct burrow_address_entry {
 	uint64_t request_id;
-	struct burrow_prefix prefix;
+	struct burrow_nl_prefix prefix;
 };
 
 /* One IP Address Range. */
@@ -59,18 +59,12 @@ struct burrow_refused_range {
 
 /* Address bits of a family: 32, 128, or 0 when unknown. */
 unsigned int burrow_family_bits(int family);
-/*
- * vsnprintf into why when why is not NULL: the reason buffer the decoders
- * here and the address pool (pool.h) fill for their callers.
- */
-void burrow_set_why(char *why, size_t why_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* The rejection entry: all-zero address, maximum prefix length (RFC 9484 §4.7.1). */
-void burrow_address_rejection(int family, struct burrow_prefix *out);
-bool burrow_address_is_rejection(const struct burrow_prefix *prefix);
+void burrow_address_rejection(int family, struct burrow_nl_prefix *out);
+bool burrow_address_is_rejection(const struct burrow_nl_prefix *prefix);
 /* All-zero address ("no preference") of any length. */
-bool burrow_address_is_unspecified(const struct burrow_prefix *prefix);
+bool burrow_address_is_unspecified(const struct burrow_nl_prefix *prefix);
 
 /*
  * ADDRESS_REQUEST / ADDRESS_ASSIGN values. Decoding checks: IP version 4
@@ -115,17 +109,16 @@ int burrow_route_refused_encode(const struct burrow_refused_range *refused, size
 const char *burrow_route_refusal_name(uint8_t reason, char *buf, size_t size);
 
 /* The range a prefix covers (protocol 0). */
-void burrow_prefix_to_range(const struct burrow_prefix *prefix, struct burrow_ip_range *out);
+void burrow_prefix_to_range(const struct burrow_nl_prefix *prefix, struct burrow_ip_range *out);
 /*
  * The prefix that covers exactly this range: 0, or -ERANGE when the range
  * is not a CIDR block (say 10.0.0.1-10.0.0.2).
  */
-int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_prefix *out);
+int burrow_range_to_prefix(const struct burrow_ip_range *range, struct burrow_nl_prefix *out);
 /* "10.0.0.0-10.0.0.255" (with " proto N" when non-zero); buf >= 100 bytes. */
 void burrow_ip_range_format(const struct burrow_ip_range *range, char *buf, size_t size);
 /* Whether inner lies inside outer (same family). */
-bool burrow_prefix_contains(const struct burrow_prefix *outer, const struct burrow_prefix *inner);
-bool burrow_prefix_equal(const struct burrow_prefix *a, const struct burrow_prefix *b);
+bool burrow_prefix_contains(const struct burrow_nl_prefix *outer, const struct burrow_nl_prefix *inner);
 
 /*
  * Request IDs seen from one peer on one control stream: RFC 9484 says an

@@ -20,23 +20,10 @@
 
 #include "burrow-encoding.h"
 #include "identity.h"
+#include "log.h"
 
 /* A PEM Ed25519 key is ~120 bytes; anything this big is not one. */
 #define KEY_FILE_MAX 16384
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !err_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
 
 void burrow_identity_clear(struct burrow_identity *id)
 {
@@ -68,7 +55,7 @@ static int public_key_of(gnutls_privkey_t privkey, uint8_t out[BURROW_PUBLIC_KEY
 	if (ret < 0)
 		goto fail_gnutls;
 	if (curve != GNUTLS_ECC_CURVE_ED25519 || x.size != BURROW_PUBLIC_KEY_LEN) {
-		set_err(err, err_size, "public key is not a 32-byte Ed25519 key");
+		burrow_errorf(err, err_size, "public key is not a 32-byte Ed25519 key");
 		ret = -EINVAL;
 		goto free_x;
 	}
@@ -77,7 +64,7 @@ static int public_key_of(gnutls_privkey_t privkey, uint8_t out[BURROW_PUBLIC_KEY
 	goto free_x;
 
 fail_gnutls:
-	set_err(err, err_size, "cannot derive the public key: %s", gnutls_strerror(ret));
+	burrow_errorf(err, err_size, "cannot derive the public key: %s", gnutls_strerror(ret));
 	ret = -EINVAL;
 free_x:
 	gnutls_free(x.data);
@@ -95,18 +82,18 @@ int burrow_identity_from_pem(const char *pem, struct burrow_identity *id, char *
 	memset(id, 0, sizeof(*id));
 	ret = gnutls_privkey_init(&privkey);
 	if (ret < 0) {
-		set_err(err, err_size, "gnutls_privkey_init: %s", gnutls_strerror(ret));
+		burrow_errorf(err, err_size, "gnutls_privkey_init: %s", gnutls_strerror(ret));
 		return -ENOMEM;
 	}
 	ret = gnutls_privkey_import_x509_raw(privkey, &datum, GNUTLS_X509_FMT_PEM, NULL, 0);
 	if (ret < 0) {
-		set_err(err, err_size, "not a PEM private key: %s", gnutls_strerror(ret));
+		burrow_errorf(err, err_size, "not a PEM private key: %s", gnutls_strerror(ret));
 		ret = -EINVAL;
 		goto deinit_privkey;
 	}
 	ret = gnutls_privkey_get_pk_algorithm(privkey, NULL);
 	if (ret != GNUTLS_PK_EDDSA_ED25519) {
-		set_err(err, err_size, "private key is %s, not Ed25519",
+		burrow_errorf(err, err_size, "private key is %s, not Ed25519",
 			ret < 0 ? "of unknown type" :
 			gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)ret));
 		ret = -EINVAL;
@@ -117,7 +104,7 @@ int burrow_identity_from_pem(const char *pem, struct burrow_identity *id, char *
 		goto deinit_privkey;
 	id->private_key_pem = strdup(pem);
 	if (!id->private_key_pem) {
-		set_err(err, err_size, "out of memory");
+		burrow_errorf(err, err_size, "out of memory");
 		ret = -ENOMEM;
 	}
 deinit_privkey:
@@ -139,7 +126,7 @@ int burrow_identity_generate(const char *path, struct burrow_identity *id, char 
 
 	ret = gnutls_privkey_init(&privkey);
 	if (ret < 0) {
-		set_err(err, err_size, "gnutls_privkey_init: %s", gnutls_strerror(ret));
+		burrow_errorf(err, err_size, "gnutls_privkey_init: %s", gnutls_strerror(ret));
 		return -ENOMEM;
 	}
 	ret = gnutls_privkey_generate2(privkey, GNUTLS_PK_EDDSA_ED25519,
@@ -162,7 +149,7 @@ int burrow_identity_generate(const char *path, struct burrow_identity *id, char 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
-		set_err(err, err_size, "cannot create private key '%s': %s%s", path,
+		burrow_errorf(err, err_size, "cannot create private key '%s': %s%s", path,
 			strerror(errno), errno == EEXIST ? " (refusing to overwrite a key)" : "");
 		goto clear_made;
 	}
@@ -194,7 +181,7 @@ int burrow_identity_generate(const char *path, struct burrow_identity *id, char 
 
 fail_write:
 	ret = -errno;
-	set_err(err, err_size, "cannot write private key '%s': %s", path, strerror(errno));
+	burrow_errorf(err, err_size, "cannot write private key '%s': %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	unlink(path);
@@ -202,7 +189,7 @@ clear_made:
 	burrow_identity_clear(&made);
 	goto free_pem;
 fail_gnutls:
-	set_err(err, err_size, "cannot generate an Ed25519 key: %s", gnutls_strerror(ret));
+	burrow_errorf(err, err_size, "cannot generate an Ed25519 key: %s", gnutls_strerror(ret));
 	ret = -EIO;
 free_pem:
 	if (pem.data) {
@@ -227,21 +214,21 @@ int burrow_identity_load(const char *path, struct burrow_identity *id, char *err
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		set_err(err, err_size, "cannot open private key '%s': %s", path, strerror(errno));
+		burrow_errorf(err, err_size, "cannot open private key '%s': %s", path, strerror(errno));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		set_err(err, err_size, "cannot stat private key '%s': %s", path, strerror(errno));
+		burrow_errorf(err, err_size, "cannot stat private key '%s': %s", path, strerror(errno));
 		goto close_fd;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, err_size, "private key '%s' is not a regular file", path);
+		burrow_errorf(err, err_size, "private key '%s' is not a regular file", path);
 		ret = -EINVAL;
 		goto close_fd;
 	}
 	if (st.st_mode & 077) {
-		set_err(err, err_size,
+		burrow_errorf(err, err_size,
 			"private key '%s' is mode %04o; must not be %s by group or others", path,
 			(unsigned int)(st.st_mode & 07777),
 			st.st_mode & 044 ? "readable" : "writable or executable");
@@ -249,14 +236,14 @@ int burrow_identity_load(const char *path, struct burrow_identity *id, char *err
 		goto close_fd;
 	}
 	if (st.st_size > KEY_FILE_MAX) {
-		set_err(err, err_size, "private key '%s' is %lld bytes; not a key file", path,
+		burrow_errorf(err, err_size, "private key '%s' is %lld bytes; not a key file", path,
 			(long long)st.st_size);
 		ret = -EINVAL;
 		goto close_fd;
 	}
 	text = malloc(KEY_FILE_MAX + 1);
 	if (!text) {
-		set_err(err, err_size, "out of memory");
+		burrow_errorf(err, err_size, "out of memory");
 		ret = -ENOMEM;
 		goto close_fd;
 	}
@@ -267,7 +254,7 @@ int burrow_identity_load(const char *path, struct burrow_identity *id, char *err
 			continue;
 		if (r < 0) {
 			ret = -errno;
-			set_err(err, err_size, "cannot read private key '%s': %s", path,
+			burrow_errorf(err, err_size, "cannot read private key '%s': %s", path,
 				strerror(errno));
 			goto free_text;
 		}
@@ -276,14 +263,14 @@ int burrow_identity_load(const char *path, struct burrow_identity *id, char *err
 	}
 	text[len] = '\0';
 	if (len == 0 || strlen(text) != len) {
-		set_err(err, err_size, "private key '%s' is %s", path,
+		burrow_errorf(err, err_size, "private key '%s' is %s", path,
 			len ? "binary, not PEM text" : "empty");
 		ret = -EINVAL;
 		goto free_text;
 	}
 	ret = burrow_identity_from_pem(text, id, why, sizeof(why));
 	if (ret < 0)
-		set_err(err, err_size, "private key '%s': %s", path, why);
+		burrow_errorf(err, err_size, "private key '%s': %s", path, why);
 free_text:
 	explicit_bzero(text, len);
 	free(text);
@@ -315,21 +302,21 @@ int burrow_public_key_from_text(const char *text, uint8_t key[BURROW_PUBLIC_KEY_
 	int ret;
 
 	if (len != BURROW_PUBLIC_KEY_TEXT_LEN) {
-		set_err(err, err_size,
+		burrow_errorf(err, err_size,
 			"invalid public key '%.100s%s': %zu characters, expected %d (base64 of 32 bytes)",
 			text, len > 100 ? "..." : "", len, BURROW_PUBLIC_KEY_TEXT_LEN);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len - 1; i++) {
 		if (!is_base64_char(text[i])) {
-			set_err(err, err_size,
+			burrow_errorf(err, err_size,
 				"invalid public key '%s': character %zu is not base64", text,
 				i + 1);
 			return -EINVAL;
 		}
 	}
 	if (text[len - 1] != '=') {
-		set_err(err, err_size, "invalid public key '%s': must end with '='", text);
+		burrow_errorf(err, err_size, "invalid public key '%s': must end with '='", text);
 		return -EINVAL;
 	}
 	ret = burrow_base64_decode(text, len, raw, sizeof(raw), &raw_len);
@@ -340,14 +327,14 @@ int burrow_public_key_from_text(const char *text, uint8_t key[BURROW_PUBLIC_KEY_
 		 * decoder burrowd used until libburrow-nl had one; logs and
 		 * scripts may know it.
 		 */
-		set_err(err, err_size, "invalid public key '%s': %s", text,
+		burrow_errorf(err, err_size, "invalid public key '%s': %s", text,
 			ret < 0 ? "Base64 decoding error." : "does not decode to 32 bytes");
 		return -EINVAL;
 	}
 	/* One key, one spelling: unused low bits of the last digit must be 0. */
 	burrow_public_key_to_text(raw, canonical);
 	if (strcmp(canonical, text)) {
-		set_err(err, err_size, "invalid public key '%s': not canonical base64 (did you mean '%s'?)",
+		burrow_errorf(err, err_size, "invalid public key '%s': not canonical base64 (did you mean '%s'?)",
 			text, canonical);
 		return -EINVAL;
 	}

@@ -105,3 +105,14 @@ void burrow_log(enum burrow_log_level level, const char *fmt, ...)
 		off += (size_t)w;
 	}
 }
+
+void burrow_errorf(char *why, size_t why_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !why_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_size, fmt, ap);
+	va_end(ap);
+}

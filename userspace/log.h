@@ -17,6 +17,7 @@
 #ifndef BURROW_LOG_H
 #define BURROW_LOG_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 enum burrow_log_level {
@@ -41,5 +42,17 @@ void burrow_log_set_fd(int fd);
 
 void burrow_log(enum burrow_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * burrowd's one way to say why something failed: a function that can fail
+ * takes a caller's buffer (char why[N], why_size) and fills it with a
+ * sentence that quotes the bad input; the caller adds its context and logs
+ * or prints it. why may be NULL (the caller does not want the reason).
+ *
+ *   if (burrow_prefix_parse(text, &p, why, sizeof(why)) < 0)
+ *           burrow_log(BURROW_LOG_WARNING, "peer %s: %s", name, why);
+ */
+void burrow_errorf(char *why, size_t why_size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif /* BURROW_LOG_H */

@@ -19,7 +19,7 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static const char *prefix_text(const struct burrow_prefix *p, char *buf, size_t size)
+static const char *prefix_text(const struct burrow_nl_prefix *p, char *buf, size_t size)
 {
 	burrow_prefix_format(p, buf, size);
 	return buf;
@@ -28,29 +28,13 @@ static const char *prefix_text(const struct burrow_prefix *p, char *buf, size_t 
 /* A range as a prefix when it is one, else as start-end. */
 static const char *range_text(const struct burrow_ip_range *r, char *buf, size_t size)
 {
-	struct burrow_prefix p;
+	struct burrow_nl_prefix p;
 
 	if (r->protocol == 0 && burrow_range_to_prefix(r, &p) == 0)
 		burrow_prefix_format(&p, buf, size);
 	else
 		burrow_ip_range_format(r, buf, size);
 	return buf;
-}
-
-static void to_nl_prefix(const struct burrow_prefix *in, struct burrow_nl_prefix *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = (uint16_t)in->family;
-	memcpy(out->addr.bytes, in->addr, in->family == AF_INET ? 4 : 16);
-	out->len = in->len;
-}
-
-static void from_nl_prefix(const struct burrow_nl_prefix *in, struct burrow_prefix *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = in->family;
-	memcpy(out->addr, in->addr.bytes, in->family == AF_INET ? 4 : 16);
-	out->len = in->len;
 }
 
 static const struct burrow_prefix_list no_prefixes;
@@ -91,9 +75,9 @@ static int kernel_prefixes_update(struct burrowd_peer *peer)
 	for (size_t i = 0; i < peer->n_prefixes; i++)
 		all[used++] = peer->prefixes[i];
 	for (size_t i = 0; i < n->n_accepted; i++)
-		to_nl_prefix(&n->accepted[i], &all[used++]);
+		all[used++] = n->accepted[i];
 	for (size_t i = 0; i < n->n_granted; i++)
-		to_nl_prefix(&n->granted[i].prefix, &all[used++]);
+		all[used++] = n->granted[i].prefix;
 	ret = burrow_kernel_peer_set_prefixes(&d->kernel, peer->kernel_id, all, used);
 	free(all);
 	if (ret)
@@ -102,30 +86,30 @@ static int kernel_prefixes_update(struct burrowd_peer *peer)
 	return ret;
 }
 
-static void route_add(struct burrowd_peer *peer, const struct burrow_prefix *p)
+static void route_add(struct burrowd_peer *peer, const struct burrow_nl_prefix *p)
 {
 	struct burrowd *d = peer->d;
 	char text[64];
 
-	if (d->netconf.sock && burrow_netconf_route_add_for(&d->netconf, p, peer->public_key))
+	if (d->netconf.rtnl.sock && burrow_netconf_route_add_for(&d->netconf, p, peer->public_key))
 		burrowd_event(d, peer, "error", "cannot add route %s via %s: %s",
 			      prefix_text(p, text, sizeof(text)), peer->name, d->netconf.why);
 }
 
-static void route_del(struct burrowd_peer *peer, const struct burrow_prefix *p)
+static void route_del(struct burrowd_peer *peer, const struct burrow_nl_prefix *p)
 {
 	struct burrowd *d = peer->d;
 	char text[64];
 
-	if (d->netconf.sock && burrow_netconf_route_del(&d->netconf, p))
+	if (d->netconf.rtnl.sock && burrow_netconf_route_del(&d->netconf, p))
 		burrowd_event(d, peer, "error", "cannot remove route %s via %s: %s",
 			      prefix_text(p, text, sizeof(text)), peer->name, d->netconf.why);
 }
 
-static bool prefix_in(const struct burrow_prefix *p, const struct burrow_prefix *list, size_t n)
+static bool prefix_in(const struct burrow_nl_prefix *p, const struct burrow_nl_prefix *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (burrow_prefix_equal(&list[i], p))
+		if (burrow_text_prefix_equal(&list[i], p))
 			return true;
 	return false;
 }
@@ -141,7 +125,7 @@ static void device_mtu_update(struct burrowd *d)
 		if (m && (!mtu || m < mtu))
 			mtu = m;
 	}
-	if (mtu && d->netconf.sock && burrow_netconf_set_mtu(&d->netconf, mtu))
+	if (mtu && d->netconf.rtnl.sock && burrow_netconf_set_mtu(&d->netconf, mtu))
 		burrowd_event(d, NULL, "error", "cannot set the MTU of %s: %s", d->kernel.ifname,
 			      d->netconf.why);
 }
@@ -149,17 +133,17 @@ static void device_mtu_update(struct burrowd *d)
 /* ---- sending ---------------------------------------------------------------- */
 
 /* What peer holds on this node: its allowed_ips, accepted routes and leases. *out is heap. */
-static size_t held_by(const struct burrowd_peer *peer, struct burrow_prefix **out)
+static size_t held_by(const struct burrowd_peer *peer, struct burrow_nl_prefix **out)
 {
 	const struct burrowd_negotiation *n = &peer->nego;
 	size_t count = peer->n_prefixes + n->n_accepted + n->n_granted, used = 0;
-	struct burrow_prefix *all = calloc(count ? count : 1, sizeof(*all));
+	struct burrow_nl_prefix *all = calloc(count ? count : 1, sizeof(*all));
 
 	*out = all;
 	if (!all)
 		return 0;
 	for (size_t i = 0; i < peer->n_prefixes; i++)
-		from_nl_prefix(&peer->prefixes[i], &all[used++]);
+		all[used++] = peer->prefixes[i];
 	for (size_t i = 0; i < n->n_accepted; i++)
 		all[used++] = n->accepted[i];
 	for (size_t i = 0; i < n->n_granted; i++)
@@ -215,7 +199,7 @@ static bool relay_route_in(const struct burrow_relay_route *r, const struct burr
 			   size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (list[i].from == r->from && burrow_prefix_equal(&list[i].prefix, &r->prefix))
+		if (list[i].from == r->from && burrow_text_prefix_equal(&list[i].prefix, &r->prefix))
 			return true;
 	return false;
 }
@@ -225,7 +209,7 @@ static bool skipped_in(const struct burrow_relay_skipped *s, const struct burrow
 {
 	for (size_t i = 0; i < n; i++)
 		if (list[i].reason == s->reason && list[i].route.from == s->route.from &&
-		    burrow_prefix_equal(&list[i].route.prefix, &s->route.prefix))
+		    burrow_text_prefix_equal(&list[i].route.prefix, &s->route.prefix))
 			return true;
 	return false;
 }
@@ -252,7 +236,7 @@ static void send_advertisement(struct burrowd_session *s, bool always)
 	struct burrow_ip_range ranges[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_relay_route *routes, *relayed = NULL;
 	struct burrow_relay_skipped *skipped = NULL;
-	struct burrow_prefix *held;
+	struct burrow_nl_prefix *held;
 	size_t n_routes, n_held, n_ranges, n_relayed = 0, n_skipped = 0;
 	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
 	char why[200], text[64], with[72];
@@ -389,7 +373,7 @@ static void forget(struct burrowd_peer *peer)
 	for (size_t i = 0; i < n->n_assigned; i++) {
 		char text[64];
 
-		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+		if (d->netconf.rtnl.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
 			burrowd_event(d, peer, "error", "cannot remove address %s: %s",
 				      prefix_text(&n->assigned[i], text, sizeof(text)), d->netconf.why);
 	}
@@ -426,7 +410,7 @@ void burrowd_negotiate_end(struct burrowd_peer *peer)
 }
 
 /* Whether an address the peer assigned us still passes its accept_addresses. */
-static bool assigned_still_allowed(const struct burrowd_peer *peer, const struct burrow_prefix *p)
+static bool assigned_still_allowed(const struct burrowd_peer *peer, const struct burrow_nl_prefix *p)
 {
 	const struct burrowd_negotiation *n = &peer->nego;
 
@@ -474,7 +458,7 @@ void burrowd_negotiate_policy_update(struct burrowd_peer *peer, bool readvertise
 		burrowd_event(d, peer, "address",
 			      "address %s from %s withdrawn: no longer allowed by accept_addresses",
 			      prefix_text(&n->assigned[i], text, sizeof(text)), peer->name);
-		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+		if (d->netconf.rtnl.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
 			burrowd_event(d, peer, "error", "cannot remove address %s: %s", text,
 				      d->netconf.why);
 	}
@@ -499,14 +483,14 @@ bool burrowd_negotiate_handles(uint64_t type)
 
 /* Put entry into the granted list, replacing the one of the same family. */
 static void granted_set(struct burrowd_negotiation *n, uint64_t request_id,
-			const struct burrow_prefix *address, struct burrow_prefix *replaced,
+			const struct burrow_nl_prefix *address, struct burrow_nl_prefix *replaced,
 			bool *did_replace)
 {
 	*did_replace = false;
 	for (size_t i = 0; i < n->n_granted; i++) {
 		if (n->granted[i].prefix.family != address->family)
 			continue;
-		if (!burrow_prefix_equal(&n->granted[i].prefix, address)) {
+		if (!burrow_text_prefix_equal(&n->granted[i].prefix, address)) {
 			*replaced = n->granted[i].prefix;
 			*did_replace = true;
 		}
@@ -559,7 +543,7 @@ static void send_address_answers(struct burrowd_session *s,
 
 			for (size_t j = 0; j < n->n_granted && !listed; j++)
 				listed = n->granted[j].request_id == answers[next].request_id &&
-					 burrow_prefix_equal(&n->granted[j].prefix,
+					 burrow_text_prefix_equal(&n->granted[j].prefix,
 							     &answers[next].prefix);
 			if (!listed)
 				reply[n_reply++] = answers[next];
@@ -582,7 +566,7 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 	struct burrowd_negotiation *n = &peer->nego;
 	struct burrow_address_entry req[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_address_entry answers[BURROW_CONNECTIP_LIST_MAX];
-	struct burrow_prefix fresh[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_nl_prefix fresh[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_req, n_fresh = 0;
 	char why[240], reason[300], text[64];
 
@@ -609,7 +593,7 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 	for (size_t i = 0; i < n_req; i++) {
 		const struct burrow_address_entry *same =
 			answered_family(answers, i, req[i].prefix.family);
-		struct burrow_prefix out, old;
+		struct burrow_nl_prefix out, old;
 		bool changed = false, replaced, is_new;
 		int ret = -EAFNOSUPPORT;
 
@@ -623,7 +607,7 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 			 * different specific one a rejection.
 			 */
 			if (burrow_address_is_unspecified(&req[i].prefix) ||
-			    burrow_prefix_equal(&req[i].prefix, &same->prefix)) {
+			    burrow_text_prefix_equal(&req[i].prefix, &same->prefix)) {
 				out = same->prefix;
 				ret = 0;
 			} else {
@@ -660,7 +644,7 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
 		}
 		is_new = true;
 		for (size_t j = 0; j < n->n_granted; j++)
-			is_new &= !burrow_prefix_equal(&n->granted[j].prefix, &out);
+			is_new &= !burrow_text_prefix_equal(&n->granted[j].prefix, &out);
 		granted_set(n, req[i].request_id, &out, &old, &replaced);
 		if (replaced)
 			route_del(peer, &old);
@@ -679,11 +663,11 @@ static void handle_address_request(struct burrowd_session *s, const struct burro
  * Prefixes other peers hold: their allowed_ips, accepted routes and leases,
  * and the addresses they assigned to this node.
  */
-static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_prefix **out)
+static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_nl_prefix **out)
 {
 	const struct burrowd *d = peer->d;
 	size_t n = 0, cap = 0;
-	struct burrow_prefix *all = NULL;
+	struct burrow_nl_prefix *all = NULL;
 
 	for (size_t i = 0; i < d->n_peers; i++) {
 		const struct burrowd_peer *o = &d->peers[i];
@@ -694,7 +678,7 @@ static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_pre
 		need = n + o->n_prefixes + o->nego.n_accepted + o->nego.n_granted +
 		       o->nego.n_assigned;
 		if (need > cap) {
-			struct burrow_prefix *grown = realloc(all, (need + 16) * sizeof(*grown));
+			struct burrow_nl_prefix *grown = realloc(all, (need + 16) * sizeof(*grown));
 
 			if (!grown)
 				break;
@@ -702,7 +686,7 @@ static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_pre
 			cap = need + 16;
 		}
 		for (size_t j = 0; j < o->n_prefixes; j++)
-			from_nl_prefix(&o->prefixes[j], &all[n++]);
+			all[n++] = o->prefixes[j];
 		for (size_t j = 0; j < o->nego.n_accepted; j++)
 			all[n++] = o->nego.accepted[j];
 		for (size_t j = 0; j < o->nego.n_granted; j++)
@@ -715,9 +699,9 @@ static size_t taken_by_others(const struct burrowd_peer *peer, struct burrow_pre
 }
 
 /* Room for prefixes in a growing array; false when out of memory. */
-static bool taken_grow(struct burrow_prefix **all, size_t *cap, size_t need)
+static bool taken_grow(struct burrow_nl_prefix **all, size_t *cap, size_t need)
 {
-	struct burrow_prefix *grown;
+	struct burrow_nl_prefix *grown;
 
 	if (need <= *cap)
 		return true;
@@ -730,12 +714,12 @@ static bool taken_grow(struct burrow_prefix **all, size_t *cap, size_t need)
 }
 
 /* A socket address as a host prefix (/32 or /128; v4-mapped as IPv4). */
-static bool host_prefix(const struct sockaddr *sa, struct burrow_prefix *out)
+static bool host_prefix(const struct sockaddr *sa, struct burrow_nl_prefix *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (sa->sa_family == AF_INET) {
 		out->family = AF_INET;
-		memcpy(out->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(out->addr.bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 		out->len = 32;
 		return true;
 	}
@@ -744,11 +728,11 @@ static bool host_prefix(const struct sockaddr *sa, struct burrow_prefix *out)
 
 		if (IN6_IS_ADDR_V4MAPPED(a)) {
 			out->family = AF_INET;
-			memcpy(out->addr, &a->s6_addr[12], 4);
+			memcpy(out->addr.bytes, &a->s6_addr[12], 4);
 			out->len = 32;
 		} else {
 			out->family = AF_INET6;
-			memcpy(out->addr, a, 16);
+			memcpy(out->addr.bytes, a, 16);
 			out->len = 128;
 		}
 		return true;
@@ -765,12 +749,12 @@ static bool host_prefix(const struct sockaddr *sa, struct burrow_prefix *out)
  * Returns false (and frees) when the list could not be built: the caller
  * then refuses everything rather than accept what it could not check.
  */
-static bool taken_for_addresses(const struct burrowd_peer *peer, struct burrow_prefix **out,
+static bool taken_for_addresses(const struct burrowd_peer *peer, struct burrow_nl_prefix **out,
 				size_t *n_out)
 {
 	const struct burrowd *d = peer->d;
 	const struct burrow_config_node *node = &d->config->node;
-	struct burrow_prefix *all = NULL, host;
+	struct burrow_nl_prefix *all = NULL, host;
 	size_t n = taken_by_others(peer, &all), cap = n;
 	struct ifaddrs *ifa = NULL;
 
@@ -837,7 +821,7 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 	struct burrow_address_entry offered[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_address_entry taken_now[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_refused_address refused[BURROW_CONNECTIP_LIST_MAX];
-	struct burrow_prefix now[BURROW_CONNECTIP_LIST_MAX], *taken;
+	struct burrow_nl_prefix now[BURROW_CONNECTIP_LIST_MAX], *taken;
 	size_t n_got, n_offered = 0, n_now = 0, n_taken_now, n_refused, n_taken;
 	char why[240], reason[300], text[64];
 
@@ -897,7 +881,7 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 			continue;
 		burrowd_event(d, peer, "address", "%s withdrew address %s", peer->name,
 			      prefix_text(&n->assigned[i], text, sizeof(text)));
-		if (d->netconf.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
+		if (d->netconf.rtnl.sock && burrow_netconf_address_del(&d->netconf, &n->assigned[i]))
 			burrowd_event(d, peer, "error", "cannot remove address %s: %s", text,
 				      d->netconf.why);
 	}
@@ -906,7 +890,7 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 			continue;
 		burrowd_event(d, peer, "address", "%s assigned address %s", peer->name,
 			      prefix_text(&now[i], text, sizeof(text)));
-		if (d->netconf.sock &&
+		if (d->netconf.rtnl.sock &&
 		    burrow_netconf_address_add_for(&d->netconf, &now[i], peer->public_key))
 			burrowd_event(d, peer, "error", "cannot add address %s: %s", text,
 				      d->netconf.why);
@@ -914,7 +898,7 @@ static void handle_address_assign(struct burrowd_session *s, const struct burrow
 	memcpy(n->assigned, now, n_now * sizeof(now[0]));
 	n->n_assigned = n_now;
 	/* This peer has answered: its leftover addresses it did not grant again go. */
-	if (d->netconf.sock)
+	if (d->netconf.rtnl.sock)
 		burrow_netconf_sweep(&d->netconf, keep_unless_address_of, peer);
 }
 
@@ -926,8 +910,8 @@ static void handle_route_advertisement(struct burrowd_session *s, const struct b
 	struct burrowd_peer *peer = s->peer;
 	struct burrowd_negotiation *n = &peer->nego;
 	struct burrow_ip_range ranges[BURROW_CONNECTIP_LIST_MAX];
-	struct burrow_prefix accepted[BURROW_CONNECTIP_LIST_MAX], *taken;
-	struct burrow_prefix fresh[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_nl_prefix accepted[BURROW_CONNECTIP_LIST_MAX], *taken;
+	struct burrow_nl_prefix fresh[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_refused_range refused[BURROW_CONNECTIP_LIST_MAX];
 	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
 	size_t n_ranges, n_accepted, n_refused, n_taken, n_fresh = 0;
@@ -1027,7 +1011,7 @@ static bool keep_for_configured_peer(void *ctx, const struct burrow_netconf_item
 
 void burrowd_negotiate_sweep_leftovers(struct burrowd *d)
 {
-	if (d->netconf.sock)
+	if (d->netconf.rtnl.sock)
 		burrow_netconf_sweep(&d->netconf, NULL, NULL);
 }
 
@@ -1064,7 +1048,7 @@ int burrowd_negotiate_init(struct burrowd *d)
 		return 0;
 	}
 	for (size_t i = 0; i < n_leases; i++) {
-		struct burrow_prefix address;
+		struct burrow_nl_prefix address;
 
 		if (burrow_prefix_parse(leases[i].address, &address, why, sizeof(why)) ||
 		    burrow_pool_restore(&d->pool, leases[i].public_key, &address, why, sizeof(why)))
@@ -1088,7 +1072,7 @@ void burrowd_negotiate_fini(struct burrowd *d)
 
 /* ---- operator output ------------------------------------------------------------ */
 
-static void json_prefixes(FILE *out, const char *key, const struct burrow_prefix *p, size_t n)
+static void json_prefixes(FILE *out, const char *key, const struct burrow_nl_prefix *p, size_t n)
 {
 	char text[64];
 
@@ -1214,7 +1198,7 @@ void burrowd_negotiate_write_addresses(struct burrowd *d, FILE *out, bool json)
 	for (size_t i = 0; i < d->n_peers; i++) {
 		const struct burrowd_peer *peer = &d->peers[i];
 		const struct burrowd_negotiation *n = &peer->nego;
-		struct burrow_prefix granted[BURROW_CONNECTIP_LIST_MAX];
+		struct burrow_nl_prefix granted[BURROW_CONNECTIP_LIST_MAX];
 
 		for (size_t j = 0; j < n->n_granted; j++)
 			granted[j] = n->granted[j].prefix;

@@ -46,7 +46,7 @@ struct burrowd_session;
 /* Per peer; cleared when its session ends. */
 struct burrowd_negotiation {
 	/* Routes: what the peer advertised and we took or refused. */
-	struct burrow_prefix accepted[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_nl_prefix accepted[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_accepted;
 	struct burrow_refused_range refused[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_refused;
@@ -67,7 +67,7 @@ struct burrowd_negotiation {
 	struct burrow_relay_skipped not_relayed[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_not_relayed;
 	/* Addresses the peer assigned to this node (on our device). */
-	struct burrow_prefix assigned[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_nl_prefix assigned[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_assigned;
 	/* Entries of its latest ADDRESS_ASSIGN that policy kept off the device. */
 	struct burrow_refused_address refused_addresses[BURROW_CONNECTIP_LIST_MAX];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Interface setup through libnl-route-3: addresses on the burrow device,
+ * Interface setup through libburrow-nl's rtnetlink client: addresses on the burrow device,
  * routes through it, its MTU. burrowd remembers what it added, and only
  * that is ever removed: an address or route that was already there when
  * burrowd wanted it (EEXIST) is left alone and not recorded; the MTU is put
@@ -27,16 +27,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "burrow-rtnl.h"
 #include "config.h"
 
-struct nl_sock;
 struct burrow_store;
 
 enum burrow_netconf_kind { BURROW_NETCONF_ADDRESS, BURROW_NETCONF_ROUTE };
 
 struct burrow_netconf_item {
 	enum burrow_netconf_kind kind;
-	struct burrow_prefix prefix;	/* an address keeps its host bits */
+	struct burrow_nl_prefix prefix;	/* an address keeps its host bits */
 	unsigned int refs;		/* 0 only while leftover */
 	bool leftover;			/* an earlier run's, not yet adopted */
 	bool has_owner;
@@ -44,7 +44,7 @@ struct burrow_netconf_item {
 };
 
 struct burrow_netconf {
-	struct nl_sock *sock;
+	struct burrow_rtnl rtnl;	/* rtnl.sock NULL: not open */
 	int ifindex;
 	struct burrow_netconf_item *items;
 	size_t n_items, cap;
@@ -59,14 +59,14 @@ int burrow_netconf_open(struct burrow_netconf *nc, int ifindex);
 /* Remove everything recorded, restore the MTU, close. */
 void burrow_netconf_close(struct burrow_netconf *nc);
 
-int burrow_netconf_address_add(struct burrow_netconf *nc, const struct burrow_prefix *address);
-int burrow_netconf_address_del(struct burrow_netconf *nc, const struct burrow_prefix *address);
-int burrow_netconf_route_add(struct burrow_netconf *nc, const struct burrow_prefix *prefix);
-int burrow_netconf_route_del(struct burrow_netconf *nc, const struct burrow_prefix *prefix);
+int burrow_netconf_address_add(struct burrow_netconf *nc, const struct burrow_nl_prefix *address);
+int burrow_netconf_address_del(struct burrow_netconf *nc, const struct burrow_nl_prefix *address);
+int burrow_netconf_route_add(struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix);
+int burrow_netconf_route_del(struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix);
 /* The same, recording owner (a peer's public key; NULL: the node's own). */
-int burrow_netconf_address_add_for(struct burrow_netconf *nc, const struct burrow_prefix *address,
+int burrow_netconf_address_add_for(struct burrow_netconf *nc, const struct burrow_nl_prefix *address,
 				   const uint8_t *owner);
-int burrow_netconf_route_add_for(struct burrow_netconf *nc, const struct burrow_prefix *prefix,
+int burrow_netconf_route_add_for(struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix,
 				 const uint8_t *owner);
 
 /*
@@ -78,7 +78,7 @@ int burrow_netconf_route_add_for(struct burrow_netconf *nc, const struct burrow_
 int burrow_netconf_recover(struct burrow_netconf *nc, struct burrow_store *store,
 			   const char *device);
 /* Whether prefix is a leftover address installed for owner. */
-bool burrow_netconf_leftover_for(const struct burrow_netconf *nc, const struct burrow_prefix *prefix,
+bool burrow_netconf_leftover_for(const struct burrow_netconf *nc, const struct burrow_nl_prefix *prefix,
 				 const uint8_t owner[32]);
 /*
  * Remove the leftovers keep() refuses (keep NULL: all of them), each logged
@@ -90,7 +90,7 @@ size_t burrow_netconf_sweep(struct burrow_netconf *nc,
 
 /* Whether burrowd added (and still holds) this address / route. */
 bool burrow_netconf_has(const struct burrow_netconf *nc, enum burrow_netconf_kind kind,
-			const struct burrow_prefix *prefix);
+			const struct burrow_nl_prefix *prefix);
 
 /* Set the device MTU (the first change remembers the original). */
 int burrow_netconf_set_mtu(struct burrow_netconf *nc, unsigned int mtu);

@@ -5,7 +5,7 @@
 
 #include "policy.h"
 
-bool burrow_policy_covered(const struct burrow_prefix_list *list, const struct burrow_prefix *prefix)
+bool burrow_policy_covered(const struct burrow_prefix_list *list, const struct burrow_nl_prefix *prefix)
 {
 	for (size_t i = 0; i < list->n; i++)
 		if (burrow_prefix_contains(&list->items[i], prefix))
@@ -13,21 +13,21 @@ bool burrow_policy_covered(const struct burrow_prefix_list *list, const struct b
 	return false;
 }
 
-static bool overlaps(const struct burrow_prefix *a, const struct burrow_prefix *b)
+static bool overlaps(const struct burrow_nl_prefix *a, const struct burrow_nl_prefix *b)
 {
 	return burrow_prefix_contains(a, b) || burrow_prefix_contains(b, a);
 }
 
 void burrow_policy_routes(const struct burrow_prefix_list *may_announce,
-			  const struct burrow_prefix *taken, size_t n_taken,
+			  const struct burrow_nl_prefix *taken, size_t n_taken,
 			  const struct burrow_ip_range *ranges, size_t n,
-			  struct burrow_prefix *accepted, size_t *n_accepted,
+			  struct burrow_nl_prefix *accepted, size_t *n_accepted,
 			  struct burrow_refused_range *refused, size_t *n_refused)
 {
 	*n_accepted = 0;
 	*n_refused = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct burrow_prefix prefix;
+		struct burrow_nl_prefix prefix;
 		uint8_t reason = 0;
 
 		if (ranges[i].protocol != 0 || burrow_range_to_prefix(&ranges[i], &prefix))
@@ -74,16 +74,16 @@ const char *burrow_address_refusal_name(uint8_t reason)
 	return "unknown";
 }
 
-static bool address_is_zero(const struct burrow_prefix *p)
+static bool address_is_zero(const struct burrow_nl_prefix *p)
 {
 	static const uint8_t zero[16];
 
-	return !memcmp(p->addr, zero, p->family == AF_INET ? 4 : 16);
+	return !memcmp(p->addr.bytes, zero, p->family == AF_INET ? 4 : 16);
 }
 
 static uint8_t address_refusal(const struct burrow_address_entry *requested, size_t n_requested,
 			       const struct burrow_prefix_list *accept,
-			       const struct burrow_prefix *taken, size_t n_taken,
+			       const struct burrow_nl_prefix *taken, size_t n_taken,
 			       const struct burrow_address_entry *accepted, size_t n_accepted,
 			       const struct burrow_address_entry *e)
 {
@@ -97,7 +97,7 @@ static uint8_t address_refusal(const struct burrow_address_entry *requested, siz
 	if (!req || req->prefix.family != e->prefix.family)
 		return BURROW_ADDRESS_REFUSED_NOT_REQUESTED;
 	if (!address_is_zero(&req->prefix)) {
-		if (!burrow_prefix_equal(&req->prefix, &e->prefix))
+		if (!burrow_text_prefix_equal(&req->prefix, &e->prefix))
 			return BURROW_ADDRESS_REFUSED_NOT_REQUESTED;
 	} else if (!accept->n && e->prefix.len != req->prefix.len) {
 		return BURROW_ADDRESS_REFUSED_NOT_REQUESTED;
@@ -109,14 +109,14 @@ static uint8_t address_refusal(const struct burrow_address_entry *requested, siz
 			return BURROW_ADDRESS_REFUSED_CONFLICT;
 	for (size_t i = 0; i < n_accepted; i++)
 		if (accepted[i].request_id == e->request_id &&
-		    !burrow_prefix_equal(&accepted[i].prefix, &e->prefix))
+		    !burrow_text_prefix_equal(&accepted[i].prefix, &e->prefix))
 			return BURROW_ADDRESS_REFUSED_DUPLICATE;
 	return 0;
 }
 
 void burrow_policy_addresses(const struct burrow_address_entry *requested, size_t n_requested,
 			     const struct burrow_prefix_list *accept,
-			     const struct burrow_prefix *taken, size_t n_taken,
+			     const struct burrow_nl_prefix *taken, size_t n_taken,
 			     const struct burrow_address_entry *got, size_t n_got,
 			     struct burrow_address_entry *accepted, size_t *n_accepted,
 			     struct burrow_refused_address *refused, size_t *n_refused)
@@ -134,7 +134,7 @@ void burrow_policy_addresses(const struct burrow_address_entry *requested, size_
 			continue;
 		}
 		for (size_t j = 0; j < *n_accepted && !seen; j++)
-			seen = burrow_prefix_equal(&accepted[j].prefix, &got[i].prefix);
+			seen = burrow_text_prefix_equal(&accepted[j].prefix, &got[i].prefix);
 		if (!seen)
 			accepted[(*n_accepted)++] = got[i];
 	}

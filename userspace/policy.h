@@ -15,7 +15,7 @@
 #include "connectip.h"
 
 /* Whether prefix lies inside one of list. */
-bool burrow_policy_covered(const struct burrow_prefix_list *list, const struct burrow_prefix *prefix);
+bool burrow_policy_covered(const struct burrow_prefix_list *list, const struct burrow_nl_prefix *prefix);
 
 /*
  * Split an advertisement into accepted prefixes and refused ranges. A range
@@ -25,9 +25,9 @@ bool burrow_policy_covered(const struct burrow_prefix_list *list, const struct b
  * for n entries each.
  */
 void burrow_policy_routes(const struct burrow_prefix_list *may_announce,
-			  const struct burrow_prefix *taken, size_t n_taken,
+			  const struct burrow_nl_prefix *taken, size_t n_taken,
 			  const struct burrow_ip_range *ranges, size_t n,
-			  struct burrow_prefix *accepted, size_t *n_accepted,
+			  struct burrow_nl_prefix *accepted, size_t *n_accepted,
 			  struct burrow_refused_range *refused, size_t *n_refused);
 
 /*
@@ -80,7 +80,7 @@ const char *burrow_address_refusal_name(uint8_t reason);
  */
 void burrow_policy_addresses(const struct burrow_address_entry *requested, size_t n_requested,
 			     const struct burrow_prefix_list *accept,
-			     const struct burrow_prefix *taken, size_t n_taken,
+			     const struct burrow_nl_prefix *taken, size_t n_taken,
 			     const struct burrow_address_entry *got, size_t n_got,
 			     struct burrow_address_entry *accepted, size_t *n_accepted,
 			     struct burrow_refused_address *refused, size_t *n_refused);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "connectip.h"
+#include "log.h"
 #include "pool.h"
 
 void burrow_pool_init(struct burrow_pool *pool, const struct burrow_prefix_list *ranges,
@@ -32,17 +33,17 @@ bool burrow_pool_serves(const struct burrow_pool *pool, int family)
 	return false;
 }
 
-static void host_prefix(int family, const uint8_t *addr, struct burrow_prefix *out)
+static void host_prefix(int family, const uint8_t *addr, struct burrow_nl_prefix *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = family;
 	out->len = (uint8_t)burrow_family_bits(family);
-	memcpy(out->addr, addr, out->len / 8);
+	memcpy(out->addr.bytes, addr, out->len / 8);
 }
 
 /* The pool prefix holding host, or NULL. */
-static const struct burrow_prefix *range_of(const struct burrow_pool *pool,
-					    const struct burrow_prefix *host)
+static const struct burrow_nl_prefix *range_of(const struct burrow_pool *pool,
+					    const struct burrow_nl_prefix *host)
 {
 	for (size_t i = 0; pool->ranges && i < pool->ranges->n; i++)
 		if (burrow_prefix_contains(&pool->ranges->items[i], host))
@@ -51,33 +52,33 @@ static const struct burrow_prefix *range_of(const struct burrow_pool *pool,
 }
 
 /* Network, broadcast (IPv4) and the node's own addresses are never leased. */
-static bool usable(const struct burrow_pool *pool, const struct burrow_prefix *host)
+static bool usable(const struct burrow_pool *pool, const struct burrow_nl_prefix *host)
 {
-	const struct burrow_prefix *range = range_of(pool, host);
+	const struct burrow_nl_prefix *range = range_of(pool, host);
 	struct burrow_ip_range span;
 	size_t bytes = burrow_family_bits(host->family) / 8;
 
 	if (!range)
 		return false;
 	burrow_prefix_to_range(range, &span);
-	if (!memcmp(span.start, host->addr, bytes))
+	if (!memcmp(span.start, host->addr.bytes, bytes))
 		return false;
-	if (host->family == AF_INET && !memcmp(span.end, host->addr, bytes))
+	if (host->family == AF_INET && !memcmp(span.end, host->addr.bytes, bytes))
 		return false;
 	for (size_t i = 0; pool->reserved && i < pool->reserved->n; i++) {
-		const struct burrow_prefix *own = &pool->reserved->items[i];
+		const struct burrow_nl_prefix *own = &pool->reserved->items[i];
 
-		if (own->family == host->family && !memcmp(own->addr, host->addr, bytes))
+		if (own->family == host->family && !memcmp(own->addr.bytes, host->addr.bytes, bytes))
 			return false;
 	}
 	return true;
 }
 
 static struct burrow_pool_lease *holder(const struct burrow_pool *pool,
-					const struct burrow_prefix *host)
+					const struct burrow_nl_prefix *host)
 {
 	for (size_t i = 0; i < pool->n_leases; i++)
-		if (burrow_prefix_equal(&pool->leases[i].address, host))
+		if (burrow_text_prefix_equal(&pool->leases[i].address, host))
 			return &pool->leases[i];
 	return NULL;
 }
@@ -94,7 +95,7 @@ const struct burrow_pool_lease *burrow_pool_lease_of(const struct burrow_pool *p
 
 /* Set the peer's lease of host's family to host. */
 static int lease_set(struct burrow_pool *pool, const uint8_t public_key[32],
-		     const struct burrow_prefix *host)
+		     const struct burrow_nl_prefix *host)
 {
 	struct burrow_pool_lease *l = (struct burrow_pool_lease *)burrow_pool_lease_of(pool,
 						public_key, host->family);
@@ -117,19 +118,19 @@ static int lease_set(struct burrow_pool *pool, const uint8_t public_key[32],
 }
 
 int burrow_pool_restore(struct burrow_pool *pool, const uint8_t public_key[32],
-			const struct burrow_prefix *address, char *why, size_t why_size)
+			const struct burrow_nl_prefix *address, char *why, size_t why_size)
 {
-	struct burrow_prefix host;
+	struct burrow_nl_prefix host;
 	char text[64];
 
-	host_prefix(address->family, address->addr, &host);
+	host_prefix(address->family, address->addr.bytes, &host);
 	burrow_prefix_format(&host, text, sizeof(text));
 	if (address->len != host.len || !usable(pool, &host)) {
-		burrow_set_why(why, why_size, "lease '%s' is not an address of the pool", text);
+		burrow_errorf(why, why_size, "lease '%s' is not an address of the pool", text);
 		return -EINVAL;
 	}
 	if (holder(pool, &host)) {
-		burrow_set_why(why, why_size, "lease '%s' is held twice", text);
+		burrow_errorf(why, why_size, "lease '%s' is held twice", text);
 		return -EADDRINUSE;
 	}
 	return lease_set(pool, public_key, &host);
@@ -145,19 +146,19 @@ static bool increment(uint8_t *addr, size_t bytes)
 }
 
 int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
-		       const struct burrow_prefix *wanted, struct burrow_prefix *out, bool *changed,
+		       const struct burrow_nl_prefix *wanted, struct burrow_nl_prefix *out, bool *changed,
 		       char *why, size_t why_size)
 {
 	const struct burrow_pool_lease *mine = burrow_pool_lease_of(pool, public_key, wanted->family);
 	size_t bytes = burrow_family_bits(wanted->family) / 8;
 	struct burrow_pool_lease *other;
-	struct burrow_prefix host;
+	struct burrow_nl_prefix host;
 	char text[64];
 	int ret;
 
 	*changed = false;
 	if (!burrow_pool_serves(pool, wanted->family)) {
-		burrow_set_why(why, why_size, "no IPv%d address pool", wanted->family == AF_INET ? 4 : 6);
+		burrow_errorf(why, why_size, "no IPv%d address pool", wanted->family == AF_INET ? 4 : 6);
 		return -EAFNOSUPPORT;
 	}
 	if (burrow_address_is_unspecified(wanted)) {
@@ -166,7 +167,7 @@ int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
 			return 0;
 		}
 		for (size_t r = 0; r < pool->ranges->n; r++) {
-			const struct burrow_prefix *range = &pool->ranges->items[r];
+			const struct burrow_nl_prefix *range = &pool->ranges->items[r];
 			struct burrow_ip_range span;
 
 			if (range->family != wanted->family)
@@ -174,7 +175,7 @@ int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
 			burrow_prefix_to_range(range, &span);
 			host_prefix(range->family, span.start, &host);
 			/* Bounded by the leases and reserved addresses passed over. */
-			while (increment(host.addr, bytes) && burrow_prefix_contains(range, &host)) {
+			while (increment(host.addr.bytes, bytes) && burrow_prefix_contains(range, &host)) {
 				if (!usable(pool, &host) || holder(pool, &host))
 					continue;
 				ret = lease_set(pool, public_key, &host);
@@ -185,22 +186,22 @@ int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
 				return 0;
 			}
 		}
-		burrow_set_why(why, why_size, "the IPv%d address pool is exhausted",
+		burrow_errorf(why, why_size, "the IPv%d address pool is exhausted",
 			wanted->family == AF_INET ? 4 : 6);
 		return -ENOSPC;
 	}
-	host_prefix(wanted->family, wanted->addr, &host);
+	host_prefix(wanted->family, wanted->addr.bytes, &host);
 	burrow_prefix_format(wanted, text, sizeof(text));
 	if (!usable(pool, &host)) {
-		burrow_set_why(why, why_size, "'%s' is not an address of the pool", text);
+		burrow_errorf(why, why_size, "'%s' is not an address of the pool", text);
 		return -EADDRNOTAVAIL;
 	}
 	other = holder(pool, &host);
 	if (other && memcmp(other->public_key, public_key, 32)) {
-		burrow_set_why(why, why_size, "'%s' is leased to another peer", text);
+		burrow_errorf(why, why_size, "'%s' is leased to another peer", text);
 		return -EADDRINUSE;
 	}
-	*changed = !mine || !burrow_prefix_equal(&mine->address, &host);
+	*changed = !mine || !burrow_text_prefix_equal(&mine->address, &host);
 	ret = lease_set(pool, public_key, &host);
 	if (ret)
 		return ret;

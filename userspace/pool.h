@@ -21,7 +21,7 @@
 
 struct burrow_pool_lease {
 	uint8_t public_key[32];
-	struct burrow_prefix address;		/* host prefix */
+	struct burrow_nl_prefix address;		/* host prefix */
 };
 
 struct burrow_pool {
@@ -43,7 +43,7 @@ bool burrow_pool_serves(const struct burrow_pool *pool, int family);
  * -EADDRINUSE when another peer holds it, -ENOMEM.
  */
 int burrow_pool_restore(struct burrow_pool *pool, const uint8_t public_key[32],
-			const struct burrow_prefix *address, char *why, size_t why_size);
+			const struct burrow_nl_prefix *address, char *why, size_t why_size);
 
 /*
  * An address for public_key. wanted: the requested address; all-zero means
@@ -55,7 +55,7 @@ int burrow_pool_restore(struct burrow_pool *pool, const uint8_t public_key[32],
  * pool / not usable), -EADDRINUSE (another peer's), -ENOSPC (pool full).
  */
 int burrow_pool_assign(struct burrow_pool *pool, const uint8_t public_key[32],
-		       const struct burrow_prefix *wanted, struct burrow_prefix *out, bool *changed,
+		       const struct burrow_nl_prefix *wanted, struct burrow_nl_prefix *out, bool *changed,
 		       char *why, size_t why_size);
 
 /* The peer's lease of a family, or NULL. */

@@ -16,14 +16,14 @@ const char *burrow_relay_skip_name(uint8_t reason)
 	return "unknown";
 }
 
-static bool overlaps(const struct burrow_prefix *a, const struct burrow_prefix *b)
+static bool overlaps(const struct burrow_nl_prefix *a, const struct burrow_nl_prefix *b)
 {
 	return burrow_prefix_contains(a, b) || burrow_prefix_contains(b, a);
 }
 
 static void skip(struct burrow_relay_skipped *skipped, size_t *n_skipped,
 		 const struct burrow_relay_route *route, uint8_t reason,
-		 const struct burrow_prefix *with)
+		 const struct burrow_nl_prefix *with)
 {
 	struct burrow_relay_skipped *s = &skipped[(*n_skipped)++];
 
@@ -36,13 +36,13 @@ static void skip(struct burrow_relay_skipped *skipped, size_t *n_skipped,
 
 size_t burrow_relay_advertisement(const struct burrow_prefix_list *advertise,
 				  const struct burrow_prefix_list *may_reach, bool has_may_reach,
-				  const struct burrow_prefix *receiver, size_t n_receiver,
+				  const struct burrow_nl_prefix *receiver, size_t n_receiver,
 				  const struct burrow_relay_route *routes, size_t n_routes,
 				  struct burrow_ip_range *out,
 				  struct burrow_relay_route *relayed, size_t *n_relayed,
 				  struct burrow_relay_skipped *skipped, size_t *n_skipped)
 {
-	struct burrow_prefix own[BURROW_CONNECTIP_LIST_MAX];
+	struct burrow_nl_prefix own[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_own = 0, n = 0;
 
 	*n_relayed = 0;
@@ -54,7 +54,7 @@ size_t burrow_relay_advertisement(const struct burrow_prefix_list *advertise,
 		burrow_prefix_to_range(&own[i], &out[n++]);
 	for (size_t i = 0; i < n_routes; i++) {
 		const struct burrow_relay_route *r = &routes[i];
-		const struct burrow_prefix *with = NULL;
+		const struct burrow_nl_prefix *with = NULL;
 		uint8_t reason = 0;
 
 		if (has_may_reach && !burrow_policy_covered(may_reach, &r->prefix))

@@ -19,7 +19,7 @@
 
 /* A route accepted from one peer: a candidate for relaying to the others. */
 struct burrow_relay_route {
-	struct burrow_prefix prefix;
+	struct burrow_nl_prefix prefix;
 	size_t from;			/* the caller's index of the peer it came from */
 };
 
@@ -34,7 +34,7 @@ enum burrow_relay_skip {
 struct burrow_relay_skipped {
 	struct burrow_relay_route route;
 	uint8_t reason;			/* enum burrow_relay_skip */
-	struct burrow_prefix with;	/* what it overlaps; zero for FULL */
+	struct burrow_nl_prefix with;	/* what it overlaps; zero for FULL */
 };
 
 /* "overlaps the receiver's prefix", ... for logs and 'burrowd routes'. */
@@ -60,7 +60,7 @@ const char *burrow_relay_skip_name(uint8_t reason);
  */
 size_t burrow_relay_advertisement(const struct burrow_prefix_list *advertise,
 				  const struct burrow_prefix_list *may_reach, bool has_may_reach,
-				  const struct burrow_prefix *receiver, size_t n_receiver,
+				  const struct burrow_nl_prefix *receiver, size_t n_receiver,
 				  const struct burrow_relay_route *routes, size_t n_routes,
 				  struct burrow_ip_range *out,
 				  struct burrow_relay_route *relayed, size_t *n_relayed,

@@ -16,14 +16,6 @@
 
 /* ---- peers from the config (startup and reload) -------------------------------- */
 
-static void to_nl_prefix(const struct burrow_prefix *in, struct burrow_nl_prefix *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = (uint16_t)in->family;
-	memcpy(out->addr.bytes, in->addr, in->family == AF_INET ? 4 : 16);
-	out->len = in->len;
-}
-
 void burrowd_peer_set_endpoint(struct burrowd *d, struct burrowd_peer *p,
 			       const struct sockaddr_storage *addr, socklen_t len, const char *text)
 {
@@ -50,7 +42,7 @@ static int config_prefixes(const struct burrow_config_peer *cp, struct burrow_nl
 	if (!*out)
 		return -ENOMEM;
 	for (size_t j = 0; j < cp->n_allowed_ips; j++)
-		to_nl_prefix(&cp->allowed_ips[j], &(*out)[j]);
+		(*out)[j] = cp->allowed_ips[j];
 	*n = cp->n_allowed_ips;
 	return 0;
 }

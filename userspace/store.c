@@ -244,11 +244,46 @@ int burrow_store_rollback(struct burrow_store *st, int ret)
 	return ret;
 }
 
-/* An SQLite failure of a reader, as "<what>: <message>" (just the message without what). */
-static int reader_fail(struct burrow_store *st, int rc, const char *what)
+/* An SQLite failure of a statement, as "<what>: <message>" (just the message without what). */
+static int statement_fail(struct burrow_store *st, int rc, const char *what)
 {
 	return burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s%s%s", what ? what : "",
 				 what ? ": " : "", sqlite3_errmsg(st->db));
+}
+
+/* Bind arg to ?index; an arg of type 0 leaves it NULL. */
+static void statement_bind(sqlite3_stmt *stmt, int index, struct burrow_store_arg arg)
+{
+	if (arg.type == SQLITE_INTEGER)
+		sqlite3_bind_int64(stmt, index, arg.integer);
+	else if (arg.type == SQLITE_TEXT)
+		sqlite3_bind_text(stmt, index, arg.data, -1, SQLITE_STATIC);
+	else if (arg.type == SQLITE_BLOB)
+		sqlite3_bind_blob(stmt, index, arg.data, arg.len, SQLITE_STATIC);
+}
+
+int burrow_store_write(struct burrow_store *st, const char *sql,
+		       const struct burrow_store_arg *args, size_t n_args, const char *what,
+		       int *changes)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(st, sql, &stmt);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n_args; i++)
+		statement_bind(stmt, (int)i + 1, args[i]);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		if (changes)
+			*changes = sqlite3_changes(st->db);
+		ret = 0;
+	} else {
+		ret = statement_fail(st, rc, what);
+	}
+	sqlite3_finalize(stmt);
+	return ret;
 }
 
 int burrow_store_each(struct burrow_store *st, const char *sql, struct burrow_store_arg arg,
@@ -261,20 +296,15 @@ int burrow_store_each(struct burrow_store *st, const char *sql, struct burrow_st
 
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
 	if (rc != SQLITE_OK)
-		return reader_fail(st, rc, what);
-	if (arg.type == SQLITE_INTEGER)
-		sqlite3_bind_int64(stmt, 1, arg.integer);
-	else if (arg.type == SQLITE_TEXT)
-		sqlite3_bind_text(stmt, 1, arg.data, -1, SQLITE_STATIC);
-	else if (arg.type == SQLITE_BLOB)
-		sqlite3_bind_blob(stmt, 1, arg.data, arg.len, SQLITE_STATIC);
+		return statement_fail(st, rc, what);
+	statement_bind(stmt, 1, arg);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		ret = row(st, stmt, ctx);
 		if (ret)
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = reader_fail(st, rc, what);
+		ret = statement_fail(st, rc, what);
 	sqlite3_finalize(stmt);
 	return ret;
 }

@@ -206,7 +206,7 @@ static int node_prefixes_write(struct burrow_store *st, int64_t node_id, const c
 		goto out;
 	}
 	while ((ret = prefix_list_next(st, name, &p, one, sizeof(one))) > 0) {
-		struct burrow_prefix prefix;
+		struct burrow_nl_prefix prefix;
 		char why[200];
 
 		if (burrow_prefix_parse(one, &prefix, why, sizeof(why)) < 0) {
@@ -332,7 +332,7 @@ static int prefix_check_row(struct burrow_store *st, sqlite3_stmt *stmt, void *c
 {
 	const char *name = (const char *)sqlite3_column_text(stmt, 0);
 	const char *text = (const char *)sqlite3_column_text(stmt, 1);
-	struct burrow_prefix prefix;
+	struct burrow_nl_prefix prefix;
 	char why[200];
 
 	(void)ctx;
@@ -350,34 +350,13 @@ int burrow_store_node_prefix_check(struct burrow_store *st)
 		BURROW_STORE_NO_ARG, "allowed prefixes", prefix_check_row, NULL);
 }
 
-/* Run a one-statement write bound to a public key; *changes gets the row count. */
-static int write_by_key(struct burrow_store *st, const char *sql, const uint8_t key[32],
-			int *changes)
-{
-	sqlite3_stmt *stmt;
-	int rc, ret;
-
-	ret = burrow_store_prepare(st, sql, &stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_blob(stmt, 1, key, 32, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE) {
-		*changes = sqlite3_changes(st->db);
-		ret = 0;
-	} else {
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
-	}
-	sqlite3_finalize(stmt);
-	return ret;
-}
-
 int burrow_store_node_remove(struct burrow_store *st, const uint8_t public_key[32])
 {
 	int changes, ret;
 
 	/* foreign keys: the session goes with it, events keep node_id NULL */
-	ret = write_by_key(st, "DELETE FROM nodes WHERE public_key = ?1", public_key, &changes);
+	ret = burrow_store_write_args(st, "DELETE FROM nodes WHERE public_key = ?1", NULL, &changes,
+				      BURROW_STORE_BLOB(public_key, 32));
 	if (ret < 0)
 		return ret;
 	if (!changes)
@@ -412,9 +391,8 @@ static int node_id_of(struct burrow_store *st, const uint8_t key[32], int64_t *i
 int burrow_store_session_generation(struct burrow_store *st, const uint8_t public_key[32],
 				    uint64_t generation, const char *cipher, const char *encap)
 {
-	sqlite3_stmt *stmt;
 	int64_t node_id = 0, now = burrow_store_now_ms();
-	int rc, ret;
+	int ret;
 
 	if (generation > INT64_MAX)
 		return burrow_store_fail(st, -ERANGE, "generation %llu out of range",
@@ -429,7 +407,7 @@ int burrow_store_session_generation(struct burrow_store *st, const uint8_t publi
 	 * A generation above the stored one is a rotation of the same session;
 	 * anything else (no row, or numbering restarted) is a new session.
 	 */
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_write_args(st,
 		"INSERT INTO sessions (node_id, generation, established_ms, last_rotation_ms,"
 		" rx_bytes, tx_bytes, cipher, encap) VALUES (?1, ?2, ?3, ?3, 0, 0, ?4, ?5)"
 		" ON CONFLICT (node_id) DO UPDATE SET"
@@ -439,21 +417,13 @@ int burrow_store_session_generation(struct burrow_store *st, const uint8_t publi
 		" tx_bytes = CASE WHEN excluded.generation > generation THEN tx_bytes ELSE 0 END,"
 		" generation = excluded.generation,"
 		" last_rotation_ms = excluded.last_rotation_ms,"
-		" cipher = excluded.cipher, encap = excluded.encap", &stmt);
+		" cipher = excluded.cipher, encap = excluded.encap",
+		"recording generation", NULL,
+		BURROW_STORE_INT(node_id), BURROW_STORE_INT((int64_t)generation),
+		BURROW_STORE_INT(now), BURROW_STORE_TEXT(cipher ? cipher : ""),
+		BURROW_STORE_TEXT(encap ? encap : ""));
 	if (ret < 0)
 		return burrow_store_rollback(st, ret);
-	sqlite3_bind_int64(stmt, 1, node_id);
-	sqlite3_bind_int64(stmt, 2, (int64_t)generation);
-	sqlite3_bind_int64(stmt, 3, now);
-	sqlite3_bind_text(stmt, 4, cipher ? cipher : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, encap ? encap : "", -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "recording generation: %s",
-					sqlite3_errmsg(st->db));
-		return burrow_store_rollback(st, ret);
-	}
 	ret = burrow_store_exec(st, "COMMIT");
 	if (ret < 0)
 		return burrow_store_rollback(st, ret);
@@ -463,34 +433,26 @@ int burrow_store_session_generation(struct burrow_store *st, const uint8_t publi
 int burrow_store_session_counters(struct burrow_store *st, const uint8_t public_key[32],
 				  uint64_t rx_bytes, uint64_t tx_bytes)
 {
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	int changes, ret;
 
-	ret = burrow_store_prepare(st,
+	/* SQLite integers are signed: counters wrap into the sign bit, read back as-is. */
+	ret = burrow_store_write_args(st,
 		"UPDATE sessions SET rx_bytes = ?2, tx_bytes = ?3"
-		" WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)", &stmt);
+		" WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)", NULL, &changes,
+		BURROW_STORE_BLOB(public_key, 32), BURROW_STORE_INT((int64_t)rx_bytes),
+		BURROW_STORE_INT((int64_t)tx_bytes));
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_blob(stmt, 1, public_key, 32, SQLITE_STATIC);
-	/* SQLite integers are signed: counters wrap into the sign bit, read back as-is. */
-	sqlite3_bind_int64(stmt, 2, (int64_t)rx_bytes);
-	sqlite3_bind_int64(stmt, 3, (int64_t)tx_bytes);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		ret = sqlite3_changes(st->db) ? 0 : burrow_store_fail(st, -ENOENT, "no session for that node");
-	else
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "%s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return ret;
+	return changes ? 0 : burrow_store_fail(st, -ENOENT, "no session for that node");
 }
 
 int burrow_store_session_end(struct burrow_store *st, const uint8_t public_key[32])
 {
 	int changes, ret;
 
-	ret = write_by_key(st,
-			   "DELETE FROM sessions WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)",
-			   public_key, &changes);
+	ret = burrow_store_write_args(st,
+		"DELETE FROM sessions WHERE node_id = (SELECT id FROM nodes WHERE public_key = ?1)",
+		NULL, &changes, BURROW_STORE_BLOB(public_key, 32));
 	if (ret < 0)
 		return ret;
 	return changes ? 0 : burrow_store_fail(st, -ENOENT, "no session for that node");
@@ -536,26 +498,14 @@ int burrow_store_session_get(struct burrow_store *st, const uint8_t public_key[3
 int burrow_store_event_append(struct burrow_store *st, const uint8_t *public_key,
 			      const char *kind, const char *detail)
 {
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	int ret;
 
-	ret = burrow_store_prepare(st,
+	ret = burrow_store_write_args(st,
 		"INSERT INTO events (time_ms, node_id, kind, detail) VALUES"
-		" (?1, (SELECT id FROM nodes WHERE public_key = ?2), ?3, ?4)", &stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_int64(stmt, 1, burrow_store_now_ms());
-	if (public_key)
-		sqlite3_bind_blob(stmt, 2, public_key, 32, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, kind ? kind : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, detail ? detail : "", -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "appending event: %s",
-					sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
+		" (?1, (SELECT id FROM nodes WHERE public_key = ?2), ?3, ?4)", "appending event", NULL,
+		BURROW_STORE_INT(burrow_store_now_ms()),
+		public_key ? BURROW_STORE_BLOB(public_key, 32) : BURROW_STORE_NO_ARG,
+		BURROW_STORE_TEXT(kind ? kind : ""), BURROW_STORE_TEXT(detail ? detail : ""));
 	if (ret == 0 && ++st->appends % EVENTS_PRUNE_EVERY == 0)
 		burrow_store_event_prune(st, EVENTS_KEEP);
 	return ret;
@@ -618,22 +568,9 @@ int burrow_store_event_recent(struct burrow_store *st, size_t limit, struct burr
 
 int burrow_store_event_prune(struct burrow_store *st, size_t keep)
 {
-	sqlite3_stmt *stmt;
-	int rc, ret;
-
-	ret = burrow_store_prepare(st,
+	return burrow_store_write_args(st,
 		"DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC"
-		" LIMIT 1 OFFSET ?1)", &stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_int64(stmt, 1, keep > INT64_MAX ? INT64_MAX : (int64_t)keep);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "pruning events: %s",
-					sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return ret;
+		" LIMIT 1 OFFSET ?1)", "pruning events", NULL,
+		BURROW_STORE_INT(keep > INT64_MAX ? INT64_MAX : (int64_t)keep));
 }
 

@@ -17,47 +17,26 @@ int burrow_store_installed_add(struct burrow_store *st, const char *device,
 			       enum burrow_installed_kind kind, const char *prefix,
 			       const uint8_t *owner)
 {
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	char what[160];
 
-	ret = burrow_store_prepare(st,
+	snprintf(what, sizeof(what), "installed %s %s on %s", kind_name(kind), prefix, device);
+	return burrow_store_write_args(st,
 		"INSERT OR REPLACE INTO installed (device, kind, prefix, owner, installed_ms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5)", &stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_text(stmt, 1, device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, kind_name(kind), -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, prefix, -1, SQLITE_STATIC);
-	if (owner)
-		sqlite3_bind_blob(stmt, 4, owner, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 5, burrow_store_now_ms());
-	rc = sqlite3_step(stmt);
-	ret = rc == SQLITE_DONE ? 0 :
-	      burrow_store_fail(st, burrow_store_sqlite_errno(rc), "installed %s %s on %s: %s",
-				kind_name(kind), prefix, device, sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return ret;
+		" VALUES (?1, ?2, ?3, ?4, ?5)", what, NULL,
+		BURROW_STORE_TEXT(device), BURROW_STORE_TEXT(kind_name(kind)), BURROW_STORE_TEXT(prefix),
+		owner ? BURROW_STORE_BLOB(owner, 32) : BURROW_STORE_NO_ARG,
+		BURROW_STORE_INT(burrow_store_now_ms()));
 }
 
 int burrow_store_installed_del(struct burrow_store *st, const char *device,
 			       enum burrow_installed_kind kind, const char *prefix)
 {
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	char what[160];
 
-	ret = burrow_store_prepare(st,
-		"DELETE FROM installed WHERE device = ?1 AND kind = ?2 AND prefix = ?3", &stmt);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_text(stmt, 1, device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, kind_name(kind), -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, prefix, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	ret = rc == SQLITE_DONE ? 0 :
-	      burrow_store_fail(st, burrow_store_sqlite_errno(rc), "installed %s %s on %s: %s",
-				kind_name(kind), prefix, device, sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return ret;
+	snprintf(what, sizeof(what), "installed %s %s on %s", kind_name(kind), prefix, device);
+	return burrow_store_write_args(st,
+		"DELETE FROM installed WHERE device = ?1 AND kind = ?2 AND prefix = ?3", what, NULL,
+		BURROW_STORE_TEXT(device), BURROW_STORE_TEXT(kind_name(kind)), BURROW_STORE_TEXT(prefix));
 }
 
 static int installed_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)

@@ -58,6 +58,25 @@ struct burrow_store_arg {
 #define BURROW_STORE_BLOB(b, n) ((struct burrow_store_arg){ .type = SQLITE_BLOB, .data = (b), .len = (n) })
 
 /*
+ * One write statement (INSERT, UPDATE, DELETE): prepare sql, bind
+ * args[i] to ?(i + 1) (a BURROW_STORE_NO_ARG leaves it NULL), step it once,
+ * finalize. Returns 0 with *changes (when not NULL) the number of rows it
+ * changed, or a negative errno with st->err as for burrow_store_each (a
+ * constraint violation is -EEXIST). burrow_store_write_args() takes the
+ * args as a list:
+ *
+ *   ret = burrow_store_write_args(st, "DELETE FROM nodes WHERE public_key = ?1",
+ *                                 NULL, &changes, BURROW_STORE_BLOB(key, 32));
+ */
+int burrow_store_write(struct burrow_store *st, const char *sql,
+		       const struct burrow_store_arg *args, size_t n_args, const char *what,
+		       int *changes);
+#define burrow_store_write_args(st, sql, what, changes, ...) \
+	burrow_store_write(st, sql, (const struct burrow_store_arg[]){ __VA_ARGS__ }, \
+			   sizeof((const struct burrow_store_arg[]){ __VA_ARGS__ }) / \
+			   sizeof(struct burrow_store_arg), what, changes)
+
+/*
  * Row loop shared by every reader: prepare sql, bind arg to ?1, step to
  * the end calling row() on each result row, finalize. It stops at the
  * first row() that returns non-zero and returns that value (row() has

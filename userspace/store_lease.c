@@ -11,31 +11,24 @@
 int burrow_store_lease_set(struct burrow_store *st, const uint8_t public_key[32], int version,
 			   const char *address)
 {
-	sqlite3_stmt *stmt;
-	int rc, ret;
+	char what[128];
+	int changes, ret;
 
-	ret = burrow_store_prepare(st,
+	snprintf(what, sizeof(what), "lease of '%s'", address);
+	ret = burrow_store_write_args(st,
 		"INSERT INTO address_leases (node_id, family, address, assigned_ms)"
 		" SELECT id, ?2, ?3, ?4 FROM nodes WHERE public_key = ?1"
 		" ON CONFLICT (node_id, family) DO UPDATE SET address = excluded.address,"
-		" assigned_ms = excluded.assigned_ms", &stmt);
+		" assigned_ms = excluded.assigned_ms", what, &changes,
+		BURROW_STORE_BLOB(public_key, 32), BURROW_STORE_INT(version),
+		BURROW_STORE_TEXT(address), BURROW_STORE_INT(burrow_store_now_ms()));
+	/* A constraint violation (-EEXIST) can only be the address's uniqueness. */
+	if (ret == -EEXIST)
+		return burrow_store_fail(st, -EEXIST, "address '%s' is leased to another node",
+					 address);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_blob(stmt, 1, public_key, 32, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, version);
-	sqlite3_bind_text(stmt, 3, address, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 4, burrow_store_now_ms());
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		ret = sqlite3_changes(st->db) ? 0 :
-		      burrow_store_fail(st, -ENOENT, "lease of '%s': no such node", address);
-	else if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		ret = burrow_store_fail(st, -EEXIST, "address '%s' is leased to another node", address);
-	else
-		ret = burrow_store_fail(st, burrow_store_sqlite_errno(rc), "lease of '%s': %s",
-					address, sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return ret;
+	return changes ? 0 : burrow_store_fail(st, -ENOENT, "lease of '%s': no such node", address);
 }
 
 static int lease_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)

@@ -40,7 +40,7 @@ static int value_check(enum value_kind kind, const char *value, char *why, size_
 	if (kind == PREFIXES_OR_ALL && !strcmp(value, "all"))
 		return 0;
 	while (*p) {
-		struct burrow_prefix prefix;
+		struct burrow_nl_prefix prefix;
 		size_t len = strcspn(p, ",");
 
 		while (*p == ' ')

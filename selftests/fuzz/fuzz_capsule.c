@@ -86,7 +86,7 @@ static void check_connectip(const struct burrow_capsule *c)
 		if (len < 0 || (size_t)len != c->length || memcmp(out, c->value, c->length))
 			abort();
 		for (size_t i = 0; i < n; i++) {
-			struct burrow_prefix p;
+			struct burrow_nl_prefix p;
 			struct burrow_ip_range back;
 
 			if (burrow_range_to_prefix(&ranges[i], &p) == 0) {

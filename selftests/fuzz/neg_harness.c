@@ -103,7 +103,7 @@ void burrow_netconf_close(struct burrow_netconf *nc)
 	(void)nc;
 }
 
-int burrow_netconf_address_add(struct burrow_netconf *nc, const struct burrow_prefix *a)
+int burrow_netconf_address_add(struct burrow_netconf *nc, const struct burrow_nl_prefix *a)
 {
 	(void)nc;
 	(void)a;
@@ -111,7 +111,7 @@ int burrow_netconf_address_add(struct burrow_netconf *nc, const struct burrow_pr
 	return 0;
 }
 
-int burrow_netconf_address_del(struct burrow_netconf *nc, const struct burrow_prefix *a)
+int burrow_netconf_address_del(struct burrow_netconf *nc, const struct burrow_nl_prefix *a)
 {
 	(void)nc;
 	(void)a;
@@ -121,28 +121,28 @@ int burrow_netconf_address_del(struct burrow_netconf *nc, const struct burrow_pr
 	return 0;
 }
 
-int burrow_netconf_route_add(struct burrow_netconf *nc, const struct burrow_prefix *p)
+int burrow_netconf_route_add(struct burrow_netconf *nc, const struct burrow_nl_prefix *p)
 {
 	(void)nc;
 	(void)p;
 	return 0;
 }
 
-int burrow_netconf_route_del(struct burrow_netconf *nc, const struct burrow_prefix *p)
+int burrow_netconf_route_del(struct burrow_netconf *nc, const struct burrow_nl_prefix *p)
 {
 	(void)nc;
 	(void)p;
 	return 0;
 }
 
-int burrow_netconf_address_add_for(struct burrow_netconf *nc, const struct burrow_prefix *a,
+int burrow_netconf_address_add_for(struct burrow_netconf *nc, const struct burrow_nl_prefix *a,
 				   const uint8_t *owner)
 {
 	(void)owner;
 	return burrow_netconf_address_add(nc, a);
 }
 
-int burrow_netconf_route_add_for(struct burrow_netconf *nc, const struct burrow_prefix *p,
+int burrow_netconf_route_add_for(struct burrow_netconf *nc, const struct burrow_nl_prefix *p,
 				 const uint8_t *owner)
 {
 	(void)owner;
@@ -159,7 +159,7 @@ int burrow_netconf_recover(struct burrow_netconf *nc, struct burrow_store *store
 	return 0;
 }
 
-bool burrow_netconf_leftover_for(const struct burrow_netconf *nc, const struct burrow_prefix *p,
+bool burrow_netconf_leftover_for(const struct burrow_netconf *nc, const struct burrow_nl_prefix *p,
 				 const uint8_t owner[32])
 {
 	(void)nc;
@@ -262,16 +262,11 @@ void neg_harness_init(void)
 		p->prefixes = calloc(p->n_prefixes + 1, sizeof(*p->prefixes));
 		if (!p->prefixes)
 			abort();
-		for (size_t j = 0; j < p->n_prefixes; j++) {
-			const struct burrow_prefix *a = &cfg.peers[i].allowed_ips[j];
-
-			p->prefixes[j].family = (uint16_t)a->family;
-			memcpy(p->prefixes[j].addr.bytes, a->addr, a->family == AF_INET ? 4 : 16);
-			p->prefixes[j].len = a->len;
-		}
+		for (size_t j = 0; j < p->n_prefixes; j++)
+			p->prefixes[j] = cfg.peers[i].allowed_ips[j];
 	}
 	remote.sin_addr.s_addr = htonl(0xc6336403);	/* 198.51.100.3 */
-	daemon_.netconf.sock = (struct nl_sock *)&daemon_;	/* "open": stubs count */
+	daemon_.netconf.rtnl.sock = (struct mnl_socket *)&daemon_;	/* "open": stubs count */
 	if (burrowd_negotiate_init(&daemon_))
 		abort();
 	configured_addresses = device_addresses;

@@ -17,11 +17,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "connectip.h"
 
-static struct burrow_prefix pfx(const char *text)
+static struct burrow_nl_prefix pfx(const char *text)
 {
-	struct burrow_prefix p;
+	struct burrow_nl_prefix p;
 	char err[128];
 
 	assert_int_equal(burrow_prefix_parse(text, &p, err, sizeof(err)), 0);
@@ -84,8 +85,8 @@ static void test_address_round_trip(void **state)
 	assert_int_equal(burrow_address_request_decode(buf, (size_t)len, out, &n, why, sizeof(why)), 0);
 	assert_int_equal(n, 2);
 	assert_true(out[1].request_id == 300);
-	assert_true(burrow_prefix_equal(&out[0].prefix, &in[0].prefix));
-	assert_true(burrow_prefix_equal(&out[1].prefix, &in[1].prefix));
+	assert_true(burrow_text_prefix_equal(&out[0].prefix, &in[0].prefix));
+	assert_true(burrow_text_prefix_equal(&out[1].prefix, &in[1].prefix));
 }
 
 static void test_request_id_zero_refused(void **state)
@@ -153,7 +154,7 @@ static void test_host_bits_set(void **state)
 	(void)state;
 	assert_int_equal(burrow_address_assign_decode(buf, len, out, &n, why, sizeof(why)), -EBADMSG);
 	assert_string_equal(why, "ADDRESS_ASSIGN entry 1: host bits set in 10.0.0.1/24");
-	bad.prefix.addr[3] = 1;
+	bad.prefix.addr.bytes[3] = 1;
 	assert_int_equal(burrow_address_list_encode(BURROW_CAPSULE_ADDRESS_ASSIGN, &bad, 1, buf,
 						    sizeof(buf), why, sizeof(why)), -EINVAL);
 	assert_string_equal(why, "invalid address entry '10.0.0.1/24' (request ID 1)");
@@ -161,7 +162,7 @@ static void test_host_bits_set(void **state)
 
 static void test_rejection_form(void **state)
 {
-	struct burrow_prefix p;
+	struct burrow_nl_prefix p;
 
 	(void)state;
 	burrow_address_rejection(AF_INET, &p);
@@ -401,7 +402,7 @@ static void test_route_refused_round_trip(void **state)
 
 static void test_range_prefix_conversion(void **state)
 {
-	struct burrow_prefix p = pfx("10.20.0.0/16"), back;
+	struct burrow_nl_prefix p = pfx("10.20.0.0/16"), back;
 	struct burrow_ip_range r;
 	char text[100];
 
@@ -410,11 +411,11 @@ static void test_range_prefix_conversion(void **state)
 	burrow_ip_range_format(&r, text, sizeof(text));
 	assert_string_equal(text, "10.20.0.0-10.20.255.255");
 	assert_int_equal(burrow_range_to_prefix(&r, &back), 0);
-	assert_true(burrow_prefix_equal(&p, &back));
+	assert_true(burrow_text_prefix_equal(&p, &back));
 	p = pfx("fd00:1::/48");
 	burrow_prefix_to_range(&p, &r);
 	assert_int_equal(burrow_range_to_prefix(&r, &back), 0);
-	assert_true(burrow_prefix_equal(&p, &back));
+	assert_true(burrow_text_prefix_equal(&p, &back));
 	p = pfx("10.0.0.7/32");
 	burrow_prefix_to_range(&p, &r);
 	assert_int_equal(burrow_range_to_prefix(&r, &back), 0);
@@ -432,7 +433,7 @@ static void test_range_prefix_conversion(void **state)
 
 static void test_prefix_contains(void **state)
 {
-	struct burrow_prefix outer = pfx("10.20.0.0/16"), in = pfx("10.20.3.0/24"),
+	struct burrow_nl_prefix outer = pfx("10.20.0.0/16"), in = pfx("10.20.3.0/24"),
 			     out = pfx("10.21.0.0/24"), wider = pfx("10.0.0.0/8"), v6 = pfx("::/0");
 
 	(void)state;

@@ -18,9 +18,9 @@
 #include "policy.h"
 #include "relay.h"
 
-static struct burrow_prefix P(const char *text)
+static struct burrow_nl_prefix P(const char *text)
 {
-	struct burrow_prefix p;
+	struct burrow_nl_prefix p;
 	char why[200];
 
 	assert_int_equal(burrow_prefix_parse(text, &p, why, sizeof(why)), 0);
@@ -52,7 +52,7 @@ struct addr_result {
 };
 
 static void run_policy(const struct burrow_address_entry *req, size_t n_req,
-		       const struct burrow_prefix_list *accept, const struct burrow_prefix *taken,
+		       const struct burrow_prefix_list *accept, const struct burrow_nl_prefix *taken,
 		       size_t n_taken, const struct burrow_address_entry *got, size_t n_got,
 		       struct addr_result *r)
 {
@@ -98,7 +98,7 @@ static void test_address_default_only_what_was_asked(void **state)
 	(void)state;
 	run_policy(req, 3, &no_accept, NULL, 0, got, 4, &r);
 	assert_int_equal(r.n_accepted, 1);
-	assert_true(burrow_prefix_equal(&r.accepted[0].prefix, &got[0].prefix));
+	assert_true(burrow_text_prefix_equal(&r.accepted[0].prefix, &got[0].prefix));
 	assert_int_equal(r.accepted[0].request_id, 1);
 	assert_int_equal(r.n_refused, 3);
 	for (size_t i = 0; i < 3; i++)
@@ -113,7 +113,7 @@ static void test_address_default_only_what_was_asked(void **state)
 /* accept_addresses bounds where an auto answer may lie (and may widen its length). */
 static void test_address_accept_addresses(void **state)
 {
-	struct burrow_prefix allowed[] = { P("10.99.0.0/24") };
+	struct burrow_nl_prefix allowed[] = { P("10.99.0.0/24") };
 	struct burrow_prefix_list accept = { allowed, 1 };
 	struct burrow_address_entry req[] = { AUTO(1, AF_INET) };
 	struct burrow_address_entry got[] = { E(1, "10.99.1.5/32") };
@@ -139,10 +139,10 @@ static void test_address_accept_addresses(void **state)
 /* Never an underlay, local or other peer's prefix, whatever the policy allows. */
 static void test_address_conflicts(void **state)
 {
-	struct burrow_prefix everything[] = { P("0.0.0.0/0") };
+	struct burrow_nl_prefix everything[] = { P("0.0.0.0/0") };
 	struct burrow_prefix_list accept = { everything, 1 };
 	/* another member's endpoint, our own address, another peer's route */
-	struct burrow_prefix taken[] = { P("198.51.100.2/32"), P("192.0.2.1/32"),
+	struct burrow_nl_prefix taken[] = { P("198.51.100.2/32"), P("192.0.2.1/32"),
 					 P("10.20.0.0/16") };
 	struct burrow_address_entry req[] = { AUTO(1, AF_INET), AUTO(2, AF_INET), AUTO(3, AF_INET),
 					      AUTO(4, AF_INET), AUTO(5, AF_INET), AUTO(6, AF_INET) };
@@ -187,7 +187,7 @@ static void test_address_one_per_request(void **state)
 	assert_int_equal(r.n_accepted, 1);
 	assert_int_equal(r.n_refused, 1);
 	assert_int_equal(r.refused[0].reason, BURROW_ADDRESS_REFUSED_DUPLICATE);
-	assert_true(burrow_prefix_equal(&r.refused[0].entry.prefix, &got[2].prefix));
+	assert_true(burrow_text_prefix_equal(&r.refused[0].entry.prefix, &got[2].prefix));
 }
 
 static void test_mtu_follows_encapsulation(void **state)
@@ -226,7 +226,7 @@ static struct burrow_relay_route R(const char *text, size_t from)
 
 static void run_relay(const struct burrow_prefix_list *advertise,
 		      const struct burrow_prefix_list *may_reach, bool has_may_reach,
-		      const struct burrow_prefix *receiver, size_t n_receiver,
+		      const struct burrow_nl_prefix *receiver, size_t n_receiver,
 		      const struct burrow_relay_route *routes, size_t n_routes, struct relay_result *r)
 {
 	r->n = burrow_relay_advertisement(advertise, may_reach, has_may_reach, receiver, n_receiver,
@@ -241,7 +241,7 @@ static const char *ranges_text(const struct relay_result *r, char *buf, size_t s
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->n; i++) {
-		struct burrow_prefix p;
+		struct burrow_nl_prefix p;
 		char one[64];
 
 		assert_int_equal(burrow_range_to_prefix(&r->out[i], &p), 0);
@@ -253,7 +253,7 @@ static const char *ranges_text(const struct relay_result *r, char *buf, size_t s
 
 static void test_relay_adds_other_peers_routes(void **state)
 {
-	struct burrow_prefix own[] = { P("10.99.0.0/24") };
+	struct burrow_nl_prefix own[] = { P("10.99.0.0/24") };
 	struct burrow_prefix_list advertise = { own, 1 };
 	struct burrow_relay_route routes[] = { R("10.20.3.0/24", 2), R("10.20.2.0/24", 1) };
 	struct relay_result r;
@@ -272,8 +272,8 @@ static void test_relay_adds_other_peers_routes(void **state)
 
 static void test_relay_may_reach_filters(void **state)
 {
-	struct burrow_prefix own[] = { P("10.99.0.0/24"), P("10.50.0.0/16") };
-	struct burrow_prefix reach[] = { P("10.99.0.0/24"), P("10.20.2.0/23") };
+	struct burrow_nl_prefix own[] = { P("10.99.0.0/24"), P("10.50.0.0/16") };
+	struct burrow_nl_prefix reach[] = { P("10.99.0.0/24"), P("10.20.2.0/23") };
 	struct burrow_prefix_list advertise = { own, 2 }, may_reach = { reach, 2 };
 	struct burrow_relay_route routes[] = { R("10.20.2.0/24", 1), R("10.20.4.0/24", 2) };
 	struct relay_result r;
@@ -291,10 +291,10 @@ static void test_relay_may_reach_filters(void **state)
 
 static void test_relay_conflicts_not_relayed(void **state)
 {
-	struct burrow_prefix own[] = { P("10.99.0.0/24") };
+	struct burrow_nl_prefix own[] = { P("10.99.0.0/24") };
 	struct burrow_prefix_list advertise = { own, 1 };
 	/* The receiver's lease and a route it announced itself. */
-	struct burrow_prefix receiver[] = { P("10.98.0.3/32"), P("10.30.0.0/16") };
+	struct burrow_nl_prefix receiver[] = { P("10.98.0.3/32"), P("10.30.0.0/16") };
 	struct burrow_relay_route routes[] = {
 		R("10.30.1.0/24", 1),	/* inside the receiver's route */
 		R("10.99.0.0/25", 1),	/* inside the node's own advertised route */
@@ -322,7 +322,7 @@ static void test_relay_conflicts_not_relayed(void **state)
 
 static void test_relay_capped_at_64(void **state)
 {
-	struct burrow_prefix own[] = { P("10.99.0.0/24") };
+	struct burrow_nl_prefix own[] = { P("10.99.0.0/24") };
 	struct burrow_prefix_list advertise = { own, 1 };
 	struct burrow_relay_route routes[70];
 	struct relay_result r;

@@ -18,9 +18,9 @@
 #include "policy.h"
 #include "pool.h"
 
-static struct burrow_prefix pfx(const char *text)
+static struct burrow_nl_prefix pfx(const char *text)
 {
-	struct burrow_prefix p;
+	struct burrow_nl_prefix p;
 	char err[128];
 
 	if (burrow_prefix_parse(text, &p, err, sizeof(err)))
@@ -28,7 +28,7 @@ static struct burrow_prefix pfx(const char *text)
 	return p;
 }
 
-static const char *fmt(const struct burrow_prefix *p)
+static const char *fmt(const struct burrow_nl_prefix *p)
 {
 	static char buf[4][64];
 	static int i;
@@ -42,10 +42,10 @@ static const uint8_t key_a[32] = { 1 }, key_b[32] = { 2 }, key_c[32] = { 3 };
 
 static void test_pool_sequential_sticky(void **state)
 {
-	struct burrow_prefix ranges_items[] = { pfx("10.99.0.0/29") };
-	struct burrow_prefix own_items[] = { pfx("10.99.0.1/32") };
+	struct burrow_nl_prefix ranges_items[] = { pfx("10.99.0.0/29") };
+	struct burrow_nl_prefix own_items[] = { pfx("10.99.0.1/32") };
 	struct burrow_prefix_list ranges = { ranges_items, 1 }, own = { own_items, 1 };
-	struct burrow_prefix any = pfx("0.0.0.0/32"), out;
+	struct burrow_nl_prefix any = pfx("0.0.0.0/32"), out;
 	struct burrow_pool pool;
 	char why[128];
 	bool changed;
@@ -72,9 +72,9 @@ static void test_pool_sequential_sticky(void **state)
 
 static void test_pool_exhausted_and_no_family(void **state)
 {
-	struct burrow_prefix ranges_items[] = { pfx("10.99.0.0/30") };
+	struct burrow_nl_prefix ranges_items[] = { pfx("10.99.0.0/30") };
 	struct burrow_prefix_list ranges = { ranges_items, 1 };
-	struct burrow_prefix any = pfx("0.0.0.0/32"), any6 = pfx("::/128"), out;
+	struct burrow_nl_prefix any = pfx("0.0.0.0/32"), any6 = pfx("::/128"), out;
 	struct burrow_pool pool;
 	char why[128];
 	bool changed;
@@ -97,11 +97,11 @@ static void test_pool_exhausted_and_no_family(void **state)
 
 static void test_pool_specific_requests(void **state)
 {
-	struct burrow_prefix ranges_items[] = { pfx("10.99.0.0/24"), pfx("fd99::/64") };
+	struct burrow_nl_prefix ranges_items[] = { pfx("10.99.0.0/24"), pfx("fd99::/64") };
 	struct burrow_prefix_list ranges = { ranges_items, 2 };
-	struct burrow_prefix want = pfx("10.99.0.7/32"), out;
-	struct burrow_prefix outside = pfx("10.98.0.7/32"), network = pfx("10.99.0.0/32");
-	struct burrow_prefix broadcast = pfx("10.99.0.255/32"), v6 = pfx("fd99::42/128");
+	struct burrow_nl_prefix want = pfx("10.99.0.7/32"), out;
+	struct burrow_nl_prefix outside = pfx("10.98.0.7/32"), network = pfx("10.99.0.0/32");
+	struct burrow_nl_prefix broadcast = pfx("10.99.0.255/32"), v6 = pfx("fd99::42/128");
 	struct burrow_pool pool;
 	char why[128];
 	bool changed;
@@ -132,10 +132,10 @@ static void test_pool_specific_requests(void **state)
 
 static void test_pool_restore(void **state)
 {
-	struct burrow_prefix ranges_items[] = { pfx("10.99.0.0/24") };
+	struct burrow_nl_prefix ranges_items[] = { pfx("10.99.0.0/24") };
 	struct burrow_prefix_list ranges = { ranges_items, 1 };
-	struct burrow_prefix any = pfx("0.0.0.0/32"), lease = pfx("10.99.0.2/32"), out;
-	struct burrow_prefix gone = pfx("10.50.0.2/32");
+	struct burrow_nl_prefix any = pfx("0.0.0.0/32"), lease = pfx("10.99.0.2/32"), out;
+	struct burrow_nl_prefix gone = pfx("10.50.0.2/32");
 	struct burrow_pool pool;
 	char why[128];
 	bool changed;
@@ -157,7 +157,7 @@ static void test_pool_restore(void **state)
 
 static struct burrow_ip_range rng(const char *prefix)
 {
-	struct burrow_prefix p = pfx(prefix);
+	struct burrow_nl_prefix p = pfx(prefix);
 	struct burrow_ip_range r;
 
 	burrow_prefix_to_range(&p, &r);
@@ -166,9 +166,9 @@ static struct burrow_ip_range rng(const char *prefix)
 
 static void test_policy_routes(void **state)
 {
-	struct burrow_prefix allowed_items[] = { pfx("10.20.0.0/16") };
+	struct burrow_nl_prefix allowed_items[] = { pfx("10.20.0.0/16") };
 	struct burrow_prefix_list may_announce = { allowed_items, 1 };
-	struct burrow_prefix taken[] = { pfx("10.20.9.0/24") };
+	struct burrow_nl_prefix taken[] = { pfx("10.20.9.0/24") };
 	struct burrow_ip_range ranges[5] = {
 		rng("10.20.1.0/24"),		/* accepted */
 		rng("10.20.9.128/25"),		/* inside another peer's prefix */
@@ -176,7 +176,7 @@ static void test_policy_routes(void **state)
 		rng("10.20.2.0/24"),		/* protocol-specific */
 		rng("10.20.3.1/32"),		/* becomes a non-CIDR range below */
 	};
-	struct burrow_prefix accepted[5];
+	struct burrow_nl_prefix accepted[5];
 	struct burrow_refused_range refused[5];
 	size_t n_accepted, n_refused;
 
@@ -203,8 +203,8 @@ static void test_policy_routes(void **state)
 
 static void test_policy_advertisement(void **state)
 {
-	struct burrow_prefix adv_items[] = { pfx("fd50::/48"), pfx("10.99.0.0/24"), pfx("10.50.0.0/16") };
-	struct burrow_prefix reach_items[] = { pfx("10.0.0.0/8") };
+	struct burrow_nl_prefix adv_items[] = { pfx("fd50::/48"), pfx("10.99.0.0/24"), pfx("10.50.0.0/16") };
+	struct burrow_nl_prefix reach_items[] = { pfx("10.0.0.0/8") };
 	struct burrow_prefix_list adv = { adv_items, 3 }, reach = { reach_items, 1 };
 	struct burrow_ip_range out[3];
 	char text[100];

@@ -22,13 +22,13 @@ static void test_parse_decimal_accepts(void **state)
 	uint64_t value;
 
 	(void)state;
-	assert_int_equal(parse_decimal("0", 0, &value), 0);
+	assert_int_equal(burrow_text_decimal("0", 0, &value), 0);
 	assert_int_equal(value, 0);
-	assert_int_equal(parse_decimal("65535", UINT16_MAX, &value), 0);
+	assert_int_equal(burrow_text_decimal("65535", UINT16_MAX, &value), 0);
 	assert_int_equal(value, 65535);
-	assert_int_equal(parse_decimal("007", 10, &value), 0);
+	assert_int_equal(burrow_text_decimal("007", 10, &value), 0);
 	assert_int_equal(value, 7);
-	assert_int_equal(parse_decimal("18446744073709551615", UINT64_MAX, &value), 0);
+	assert_int_equal(burrow_text_decimal("18446744073709551615", UINT64_MAX, &value), 0);
 	assert_true(value == UINT64_MAX);
 }
 
@@ -41,10 +41,10 @@ static void test_parse_decimal_refuses(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(not_numbers) / sizeof(not_numbers[0]); i++)
-		assert_int_equal(parse_decimal(not_numbers[i], UINT64_MAX, &value), -EINVAL);
-	assert_int_equal(parse_decimal("65536", UINT16_MAX, &value), -ERANGE);
-	assert_int_equal(parse_decimal("18446744073709551616", UINT64_MAX, &value), -ERANGE);
-	assert_int_equal(parse_decimal("99999999999999999999999999", UINT64_MAX, &value), -ERANGE);
+		assert_int_equal(burrow_text_decimal(not_numbers[i], UINT64_MAX, &value), -EINVAL);
+	assert_int_equal(burrow_text_decimal("65536", UINT16_MAX, &value), -ERANGE);
+	assert_int_equal(burrow_text_decimal("18446744073709551616", UINT64_MAX, &value), -ERANGE);
+	assert_int_equal(burrow_text_decimal("99999999999999999999999999", UINT64_MAX, &value), -ERANGE);
 	assert_int_equal(value, 42);	/* untouched on failure */
 }
 

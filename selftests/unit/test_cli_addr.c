@@ -243,26 +243,26 @@ static void test_format(void **state)
 {
 	struct burrow_nl_prefix prefix = { .family = AF_INET6, .len = 64 };
 	struct burrow_nl_endpoint endpoint = { .family = AF_INET, .port = 5 };
-	char prefix_text[FORMAT_PREFIX_SIZE];
-	char endpoint_text[FORMAT_ENDPOINT_SIZE];
-	char addr_text[FORMAT_ADDR_SIZE];
+	char prefix_text[BURROW_TEXT_PREFIX_SIZE];
+	char endpoint_text[BURROW_TEXT_ENDPOINT_SIZE];
+	char addr_text[BURROW_TEXT_ADDR_SIZE];
 
 	(void)state;
 	inet_pton(AF_INET6, "fd00:1::", &prefix.addr.v6);
-	assert_string_equal(format_prefix(&prefix, prefix_text), "fd00:1::/64");
+	assert_string_equal(burrow_text_prefix(&prefix, prefix_text), "fd00:1::/64");
 	inet_pton(AF_INET, "198.51.100.7", &endpoint.addr.v4);
-	assert_string_equal(format_endpoint(&endpoint, endpoint_text), "198.51.100.7:5");
+	assert_string_equal(burrow_text_endpoint(&endpoint, endpoint_text), "198.51.100.7:5");
 	endpoint.family = AF_INET6;
 	memset(endpoint.addr.bytes, 0xff, 16);
 	endpoint.port = 65535;
-	assert_string_equal(format_endpoint(&endpoint, endpoint_text),
+	assert_string_equal(burrow_text_endpoint(&endpoint, endpoint_text),
 			    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
 	endpoint.family = AF_UNSPEC;
-	assert_string_equal(format_endpoint(&endpoint, endpoint_text), "none");
-	assert_string_equal(format_addr(77, &endpoint.addr, addr_text), "?");
-	assert_string_equal(format_family(AF_INET), "inet");
-	assert_string_equal(format_family(AF_INET6), "inet6");
-	assert_string_equal(format_family(0), "none");
+	assert_string_equal(burrow_text_endpoint(&endpoint, endpoint_text), "none");
+	assert_string_equal(burrow_text_addr(77, &endpoint.addr, addr_text), "?");
+	assert_string_equal(burrow_text_family(AF_INET), "inet");
+	assert_string_equal(burrow_text_family(AF_INET6), "inet6");
+	assert_string_equal(burrow_text_family(0), "none");
 }
 
 /* The socket 'dev set listen' hands the kernel: family, address, dual stack. */

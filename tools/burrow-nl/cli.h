@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "burrow-nl.h"
+#include "burrow-rtnl.h"
 #include "parse.h"
 
 #define ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
@@ -40,8 +41,7 @@ struct cli {
 	bool force;		/* -force: batch goes on after errors; key material as argument */
 	int stats;		/* -s, repeatable: more counters */
 	struct burrow_nl *nl;	/* opened by cli_open() on first use */
-	struct mnl_socket *rtnl;	/* rtnetlink, opened by link.c on first use */
-	uint32_t rtnl_seq;
+	struct burrow_rtnl rtnl;	/* opened by link.c on first use */
 };
 
 /* An object's or a command's entry: argv starts after its own name. */

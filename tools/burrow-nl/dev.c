@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "json.h"
+#include "burrow-text.h"
 
 /* ---- dev show ------------------------------------------------------------- */
 
@@ -79,7 +79,7 @@ void dev_print_text(FILE *out, const struct burrow_nl_dev *devs, size_t count, b
 		if (dev->quic_cid_len)
 			fprintf(out, " quic-cid-len %u", dev->quic_cid_len);
 		if (dev->socket_family)
-			fprintf(out, " socket %s listen-port %u", format_family(dev->socket_family),
+			fprintf(out, " socket %s listen-port %u", burrow_text_family(dev->socket_family),
 				dev->listen_port);
 		else
 			fputs(" socket none", out);
@@ -104,7 +104,7 @@ static void dev_print_json_key(FILE *out, const char *name)
 void dev_print_json_fields(FILE *out, const struct burrow_nl_dev *dev)
 {
 	fputs("\"ifname\":", out);
-	json_print_string(out, dev->ifname);
+	burrow_json_string(out, dev->ifname);
 	fprintf(out, ",\"ifindex\":%u,\"default_keepalive\":%u,"
 		"\"default_inactivity_timeout\":%u",
 		dev->ifindex, dev->default_keepalive, dev->default_inactivity_timeout);
@@ -114,7 +114,7 @@ void dev_print_json_fields(FILE *out, const struct burrow_nl_dev *dev)
 		fputs(",\"quic_cid_len\":null", out);
 	if (dev->socket_family)
 		fprintf(out, ",\"socket_family\":\"%s\",\"listen_port\":%u",
-			format_family(dev->socket_family), dev->listen_port);
+			burrow_text_family(dev->socket_family), dev->listen_port);
 	else
 		fputs(",\"socket_family\":null,\"listen_port\":null", out);
 	fprintf(out, ",\"peer_count\":%u,\"generation\":%u", dev->peer_count, dev->generation);
@@ -432,7 +432,7 @@ static socklen_t dev_listen_sockaddr(const struct burrow_nl_endpoint *listen_on,
 int dev_open_socket(const struct burrow_nl_endpoint *listen_on, char *why, size_t why_size)
 {
 	int family = listen_on->family == AF_INET ? AF_INET : AF_INET6;
-	char where[FORMAT_ENDPOINT_SIZE];
+	char where[BURROW_TEXT_ENDPOINT_SIZE];
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	int fd, off = 0;
@@ -440,7 +440,7 @@ int dev_open_socket(const struct burrow_nl_endpoint *listen_on, char *why, size_
 	if (listen_on->family == AF_UNSPEC)
 		snprintf(where, sizeof(where), "port %u", listen_on->port);
 	else
-		format_endpoint(listen_on, where);
+		burrow_text_endpoint(listen_on, where);
 
 	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0 && errno == EAFNOSUPPORT && listen_on->family == AF_UNSPEC) {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
+#include "burrow-text.h"
 #include "keyfile.h"
 
 /* ---- key add ---------------------------------------------------------------- */

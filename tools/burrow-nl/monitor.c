@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "json.h"
+#include "burrow-text.h"
 
 /* 2025-01-31T12:34:56.789Z */
 static void monitor_format_time(const struct timespec *when, char *buf, size_t size)
@@ -33,7 +33,7 @@ static bool monitor_is_key_event(uint8_t type)
 static void monitor_print_text(FILE *out, const struct burrow_nl_event *event,
 			       const char *ifname, const char *stamp)
 {
-	char endpoint[FORMAT_ENDPOINT_SIZE];
+	char endpoint[BURROW_TEXT_ENDPOINT_SIZE];
 
 	fprintf(out, "%s %s", stamp, burrow_nl_event_name(event->type));
 	if (ifname)
@@ -42,7 +42,7 @@ static void monitor_print_text(FILE *out, const struct burrow_nl_event *event,
 		fprintf(out, " ifindex %u", event->ifindex);
 	fprintf(out, " peer %u", event->peer_id);
 	if (event->type == BURROW_CMD_ENDPOINT_CHANGED_NTF)
-		fprintf(out, " endpoint %s", format_endpoint(&event->endpoint, endpoint));
+		fprintf(out, " endpoint %s", burrow_text_endpoint(&event->endpoint, endpoint));
 	if (monitor_is_key_event(event->type))
 		fprintf(out, " slot %s key-id %u limit-reached %s", cli_slot_name(event->slot),
 			event->key_id, cli_limit_name(event->limit_reached));
@@ -55,13 +55,13 @@ static void monitor_print_json(FILE *out, const struct burrow_nl_event *event,
 	fprintf(out, "{\"time\":\"%s\",\"event\":\"%s\",\"ifindex\":%u,\"ifname\":", stamp,
 		burrow_nl_event_name(event->type), event->ifindex);
 	if (ifname)
-		json_print_string(out, ifname);
+		burrow_json_string(out, ifname);
 	else
 		fputs("null", out);
 	fprintf(out, ",\"peer_id\":%u", event->peer_id);
 	if (event->type == BURROW_CMD_ENDPOINT_CHANGED_NTF) {
 		fputs(",\"endpoint\":", out);
-		json_print_endpoint(out, &event->endpoint);
+		burrow_json_endpoint(out, &event->endpoint);
 	}
 	if (monitor_is_key_event(event->type))
 		fprintf(out, ",\"slot\":\"%s\",\"key_id\":%u,\"limit_reached\":\"%s\"",

@@ -21,27 +21,12 @@ int parse_fail(struct parse_error *error, const char *format, ...)
 	return -1;
 }
 
-int parse_decimal(const char *text, uint64_t max, uint64_t *value)
-{
-	unsigned long long parsed;
-
-	if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text))
-		return -EINVAL;
-	/* Only digits are left, so strtoull's one failure is overflow. */
-	errno = 0;
-	parsed = strtoull(text, NULL, 10);
-	if (errno == ERANGE || parsed > max)
-		return -ERANGE;
-	*value = parsed;
-	return 0;
-}
-
 int parse_seconds(const char *keyword, const char *text, uint32_t max, uint32_t *value,
 		  struct parse_error *error)
 {
 	uint64_t parsed;
 
-	switch (parse_decimal(text, max, &parsed)) {
+	switch (burrow_text_decimal(text, max, &parsed)) {
 	case 0:
 		*value = (uint32_t)parsed;
 		return 0;
@@ -65,7 +50,7 @@ int parse_number(const char *keyword, const char *text, uint64_t min, uint64_t m
 {
 	uint64_t parsed;
 
-	switch (parse_decimal(text, max, &parsed)) {
+	switch (burrow_text_decimal(text, max, &parsed)) {
 	case 0:
 		if (parsed >= min) {
 			*value = parsed;

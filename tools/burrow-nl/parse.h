@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "burrow-nl.h"
+#include "burrow-text.h"
 
 struct parse_error {
 	char message[256];
@@ -21,13 +22,6 @@ struct parse_error {
 /* Set error->message; returns -1 so callers can 'return parse_fail(...)'. */
 int parse_fail(struct parse_error *error, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/*
- * A decimal number of at most max: one or more ASCII digits and nothing
- * else (no sign, space, base prefix or suffix). Returns 0, -EINVAL when
- * text is not such a number, -ERANGE when it is bigger than max.
- */
-int parse_decimal(const char *text, uint64_t max, uint64_t *value);
 
 /*
  * The SECONDS value of keyword, 0 to max. Errors read
@@ -88,19 +82,5 @@ int parse_endpoint(const char *text, struct burrow_nl_endpoint *endpoint,
  * [IPV6]:PORT; port 0-65535, 0 = the kernel picks one.
  */
 int parse_listen(const char *text, struct burrow_nl_endpoint *listen, struct parse_error *error);
-
-/* Text forms: "10.0.0.0/24", "192.0.2.1:51820", "[2001:db8::1]:51820". */
-#define FORMAT_ADDR_SIZE 46	/* INET6_ADDRSTRLEN */
-#define FORMAT_PREFIX_SIZE (FORMAT_ADDR_SIZE + 4)
-#define FORMAT_ENDPOINT_SIZE (FORMAT_ADDR_SIZE + 8)
-
-const char *format_addr(uint16_t family, const union burrow_nl_addr *addr,
-			char buf[FORMAT_ADDR_SIZE]);
-const char *format_prefix(const struct burrow_nl_prefix *prefix, char buf[FORMAT_PREFIX_SIZE]);
-const char *format_endpoint(const struct burrow_nl_endpoint *endpoint,
-			    char buf[FORMAT_ENDPOINT_SIZE]);
-
-/* "inet", "inet6", or "none" for anything else. */
-const char *format_family(uint16_t family);
 
 #endif /* BURROW_NL_TOOL_PARSE_H */

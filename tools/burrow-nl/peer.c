@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "cli.h"
-#include "json.h"
+#include "burrow-text.h"
 
 /* ---- peer add / peer set ---------------------------------------------------- */
 
@@ -286,7 +286,7 @@ static int peer_del(struct cli *cli, int argc, char **argv)
 
 static void peer_print_allowed_ips(FILE *out, const struct burrow_nl_peer *peer)
 {
-	char buf[FORMAT_PREFIX_SIZE];
+	char buf[BURROW_TEXT_PREFIX_SIZE];
 
 	if (peer->allowed_ips_count == 0) {
 		fputs("none", out);
@@ -295,7 +295,7 @@ static void peer_print_allowed_ips(FILE *out, const struct burrow_nl_peer *peer)
 	for (size_t i = 0; i < peer->allowed_ips_count; i++) {
 		if (i)
 			fputc(',', out);
-		fputs(format_prefix(&peer->allowed_ips[i], buf), out);
+		fputs(burrow_text_prefix(&peer->allowed_ips[i], buf), out);
 	}
 }
 
@@ -345,13 +345,13 @@ void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct burrow_nl_peer *peer = &peers[i];
-		char endpoint[FORMAT_ENDPOINT_SIZE];
+		char endpoint[BURROW_TEXT_ENDPOINT_SIZE];
 
 		if (i)
 			fputc('\n', out);
 		fprintf(out, "peer %u\n", peer->id);
 		fprintf(out, "  tx-id %u\n", peer->tx_id);
-		fprintf(out, "  endpoint %s\n", format_endpoint(&peer->endpoint, endpoint));
+		fprintf(out, "  endpoint %s\n", burrow_text_endpoint(&peer->endpoint, endpoint));
 		fprintf(out, "  pinned %s\n", peer->endpoint_pinned ? "on" : "off");
 		fprintf(out, "  encap %s\n", cli_encap_name(peer->encap));
 		if (peer->local_cid_len) {
@@ -400,10 +400,10 @@ static void peer_print_json_seconds(FILE *out, const char *key, bool set, uint32
 
 void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer)
 {
-	char prefix[FORMAT_PREFIX_SIZE];
+	char prefix[BURROW_TEXT_PREFIX_SIZE];
 
 	fprintf(out, "\"id\":%u,\"tx_id\":%u,\"endpoint\":", peer->id, peer->tx_id);
-	json_print_endpoint(out, &peer->endpoint);
+	burrow_json_endpoint(out, &peer->endpoint);
 	fprintf(out, ",\"pinned\":%s,\"encap\":\"%s\"",
 		peer->endpoint_pinned ? "true" : "false", cli_encap_name(peer->encap));
 	peer_print_json_hex(out, "local_cid", peer->local_cid, peer->local_cid_len);
@@ -413,7 +413,7 @@ void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer)
 				peer->inactivity_timeout);
 	fputs(",\"allowed_ips\":[", out);
 	for (size_t a = 0; a < peer->allowed_ips_count; a++)
-		fprintf(out, "%s\"%s\"", a ? "," : "", format_prefix(&peer->allowed_ips[a], prefix));
+		fprintf(out, "%s\"%s\"", a ? "," : "", burrow_text_prefix(&peer->allowed_ips[a], prefix));
 	fprintf(out, "],\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
 		",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64
 		",\"tx_queue_drops\":%" PRIu64 ",\"rx_queue_drops\":%" PRIu64, peer->rx_bytes,

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
+#include "burrow-text.h"
 
 /* One "label: value" line of a block, aligned on the longest label. */
 struct show_line {
@@ -76,19 +76,19 @@ static void show_print_peer(FILE *out, const struct show_dev *sdev, size_t p, in
 			    bool human)
 {
 	const struct burrow_nl_peer *peer = &sdev->peers[p];
-	char endpoint[FORMAT_ENDPOINT_SIZE], id[16], rx[32], tx[32], ago[48];
+	char endpoint[BURROW_TEXT_ENDPOINT_SIZE], id[16], rx[32], tx[32], ago[48];
 	char allowed[512] = "(none)", keys[256] = "";
 	struct show_block block = { .count = 0 };
 	size_t used = 0;
 
 	for (size_t a = 0; a < peer->allowed_ips_count && used < sizeof(allowed); a++) {
-		char prefix[FORMAT_PREFIX_SIZE];
+		char prefix[BURROW_TEXT_PREFIX_SIZE];
 
 		used += snprintf(allowed + used, sizeof(allowed) - used, "%s%s", a ? ", " : "",
-				 format_prefix(&peer->allowed_ips[a], prefix));
+				 burrow_text_prefix(&peer->allowed_ips[a], prefix));
 	}
 	if (peer->endpoint.family)
-		show_add(&block, "endpoint", "%s%s", format_endpoint(&peer->endpoint, endpoint),
+		show_add(&block, "endpoint", "%s%s", burrow_text_endpoint(&peer->endpoint, endpoint),
 			 peer->endpoint_pinned ? " (pinned)" : "");
 	else
 		show_add(&block, "endpoint", "(none)%s", peer->endpoint_pinned ? " (pinned)" : "");
@@ -151,7 +151,7 @@ void show_print_text(FILE *out, const struct show_dev *devs, size_t count, int s
 			fputc('\n', out);
 		if (dev->socket_family)
 			show_add(&block, "listening port", "%u (%s)", dev->listen_port,
-				 format_family(dev->socket_family));
+				 burrow_text_family(dev->socket_family));
 		else
 			show_add(&block, "listening port", "(no socket)");
 		show_add(&block, "default keepalive", "%s",

@@ -2,7 +2,7 @@
 /* burrow-nl version: the versions of burrow-nl, burrow.ko and its API. */
 
 #include "cli.h"
-#include "json.h"
+#include "burrow-text.h"
 
 int cli_version(struct cli *cli, int argc, char **argv)
 {
@@ -22,9 +22,9 @@ int cli_version(struct cli *cli, int argc, char **argv)
 		FILE *out = cli_json_begin(cli);
 
 		fputs("{\"burrow_nl\":", out);
-		json_print_string(out, BURROW_VERSION);
+		burrow_json_string(out, BURROW_VERSION);
 		fputs(",\"module\":", out);
-		json_print_string(out, version.module);
+		burrow_json_string(out, version.module);
 		fprintf(out, ",\"api\":%u}\n", version.api);
 		return cli_json_end(cli, out);
 	} else {

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT
+/*
+ * libburrow-nl: text forms of addresses, prefixes, endpoints and JSON
+ * strings (burrow-text.h). Pure functions: no allocation, no global state.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "burrow-text.h"
+
+static int text_refuse(char *why, size_t why_size, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int text_refuse(char *why, size_t why_size, const char *format, ...)
+{
+	va_list args;
+
+	if (why && why_size) {
+		va_start(args, format);
+		vsnprintf(why, why_size, format, args);
+		va_end(args);
+	}
+	return -EINVAL;
+}
+
+int burrow_text_decimal(const char *text, uint64_t max, uint64_t *value)
+{
+	unsigned long long parsed;
+
+	if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text))
+		return -EINVAL;
+	/* Only digits are left, so strtoull's one failure is overflow. */
+	errno = 0;
+	parsed = strtoull(text, NULL, 10);
+	if (errno == ERANGE || parsed > max)
+		return -ERANGE;
+	*value = parsed;
+	return 0;
+}
+
+int burrow_text_parse_port(const char *text, bool allow_zero, uint16_t *port, char *why,
+			   size_t why_size)
+{
+	uint64_t value;
+
+	if (burrow_text_decimal(text, UINT16_MAX, &value) || (value == 0 && !allow_zero))
+		return text_refuse(why, why_size, "invalid port '%s' (%d-65535)", text,
+				   allow_zero ? 0 : 1);
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/*
+ * The first len bytes of text as an address of either family: a ':' makes
+ * it IPv6, so an IPv4 address is never read as IPv6 and the other way round.
+ */
+static bool text_addr(const char *text, size_t len, uint16_t *family, union burrow_nl_addr *addr)
+{
+	char copy[BURROW_TEXT_ADDR_SIZE];
+
+	if (len == 0 || len >= sizeof(copy))
+		return false;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	memset(addr, 0, sizeof(*addr));
+	if (memchr(copy, ':', len)) {
+		*family = AF_INET6;
+		return inet_pton(AF_INET6, copy, &addr->v6) == 1;
+	}
+	*family = AF_INET;
+	return inet_pton(AF_INET, copy, &addr->v4) == 1;
+}
+
+/* Clear the bits of addr past the first len. */
+static void text_addr_mask(union burrow_nl_addr *addr, size_t addr_len, unsigned int len)
+{
+	for (size_t byte = 0; byte < addr_len; byte++) {
+		unsigned int first_bit = 8 * byte;
+
+		if (first_bit >= len)
+			addr->bytes[byte] = 0;
+		else if (len - first_bit < 8)
+			addr->bytes[byte] &= (uint8_t)(0xff00 >> (len - first_bit));
+	}
+}
+
+int burrow_text_parse_prefix(const char *text, unsigned int flags,
+			     struct burrow_nl_prefix *prefix, char *why, size_t why_size)
+{
+	const char *slash = strchr(text, '/');
+	size_t addr_text_len = slash ? (size_t)(slash - text) : strlen(text);
+	struct burrow_nl_prefix parsed = { 0 };
+	union burrow_nl_addr masked;
+	unsigned int max_len;
+	uint64_t len;
+
+	if (!slash && (flags & BURROW_TEXT_PREFIX_LEN_REQUIRED))
+		return text_refuse(why, why_size, "invalid prefix '%s' (expected ADDRESS/LENGTH)",
+				   text);
+	if (!text_addr(text, addr_text_len, &parsed.family, &parsed.addr))
+		return text_refuse(why, why_size, "invalid prefix '%s'", text);
+	max_len = parsed.family == AF_INET ? 32 : 128;
+	len = max_len;
+	if (slash) {
+		switch (burrow_text_decimal(slash + 1, max_len, &len)) {
+		case 0:
+			break;
+		case -ERANGE:
+			return text_refuse(why, why_size, "invalid prefix '%s' (prefix length 0-%u)",
+					   text, max_len);
+		default:
+			return text_refuse(why, why_size, "invalid prefix '%s'", text);
+		}
+	}
+	parsed.len = (uint8_t)len;
+
+	masked = parsed.addr;
+	text_addr_mask(&masked, max_len / 8, parsed.len);
+	if (!(flags & BURROW_TEXT_PREFIX_HOST_BITS) &&
+	    memcmp(&masked, &parsed.addr, sizeof(masked)) != 0) {
+		struct burrow_nl_prefix suggestion = parsed;
+		char buf[BURROW_TEXT_PREFIX_SIZE];
+
+		suggestion.addr = masked;
+		return text_refuse(why, why_size,
+				   "prefix '%s' has host bits set (did you mean %s?)", text,
+				   burrow_text_prefix(&suggestion, buf));
+	}
+	*prefix = parsed;
+	return 0;
+}
+
+/* IPV4:PORT or [IPV6]:PORT; false when text is neither form. */
+static bool text_split_endpoint(const char *text, const char **addr, size_t *addr_len,
+				const char **port)
+{
+	const char *colon;
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':' || !memchr(text + 1, ':', (size_t)(close - text - 1)))
+			return false;
+		*addr = text + 1;
+		*addr_len = (size_t)(close - text - 1);
+		*port = close + 2;
+		return true;
+	}
+	colon = strchr(text, ':');
+	if (!colon || strchr(colon + 1, ':'))
+		return false;	/* no port, or an IPv6 address without brackets */
+	*addr = text;
+	*addr_len = (size_t)(colon - text);
+	*port = colon + 1;
+	return true;
+}
+
+int burrow_text_parse_endpoint(const char *text, bool allow_zero,
+			       struct burrow_nl_endpoint *endpoint, char *why, size_t why_size)
+{
+	struct burrow_nl_endpoint parsed = { 0 };
+	const char *addr, *port;
+	size_t addr_len;
+
+	if (!text_split_endpoint(text, &addr, &addr_len, &port) ||
+	    !text_addr(addr, addr_len, &parsed.family, &parsed.addr) ||
+	    (text[0] == '[') != (parsed.family == AF_INET6))
+		return text_refuse(why, why_size, "invalid endpoint '%s' (IPV4:PORT or [IPV6]:PORT)",
+				   text);
+	if (burrow_text_parse_port(port, allow_zero, &parsed.port, why, why_size))
+		return -EINVAL;
+	*endpoint = parsed;
+	return 0;
+}
+
+bool burrow_text_prefix_equal(const struct burrow_nl_prefix *a, const struct burrow_nl_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       memcmp(a->addr.bytes, b->addr.bytes, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+const char *burrow_text_addr(uint16_t family, const union burrow_nl_addr *addr,
+			     char buf[BURROW_TEXT_ADDR_SIZE])
+{
+	if ((family != AF_INET && family != AF_INET6) ||
+	    !inet_ntop(family, addr->bytes, buf, BURROW_TEXT_ADDR_SIZE))
+		snprintf(buf, BURROW_TEXT_ADDR_SIZE, "?");
+	return buf;
+}
+
+const char *burrow_text_prefix(const struct burrow_nl_prefix *prefix,
+			       char buf[BURROW_TEXT_PREFIX_SIZE])
+{
+	char addr[BURROW_TEXT_ADDR_SIZE];
+
+	snprintf(buf, BURROW_TEXT_PREFIX_SIZE, "%s/%u",
+		 burrow_text_addr(prefix->family, &prefix->addr, addr), prefix->len);
+	return buf;
+}
+
+const char *burrow_text_endpoint(const struct burrow_nl_endpoint *endpoint,
+				 char buf[BURROW_TEXT_ENDPOINT_SIZE])
+{
+	char addr[BURROW_TEXT_ADDR_SIZE];
+
+	if (endpoint->family == AF_INET6)
+		snprintf(buf, BURROW_TEXT_ENDPOINT_SIZE, "[%s]:%u",
+			 burrow_text_addr(endpoint->family, &endpoint->addr, addr), endpoint->port);
+	else if (endpoint->family == AF_INET)
+		snprintf(buf, BURROW_TEXT_ENDPOINT_SIZE, "%s:%u",
+			 burrow_text_addr(endpoint->family, &endpoint->addr, addr), endpoint->port);
+	else
+		snprintf(buf, BURROW_TEXT_ENDPOINT_SIZE, "none");
+	return buf;
+}
+
+const char *burrow_text_family(uint16_t family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	default:
+		return "none";
+	}
+}
+
+void burrow_json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+void burrow_json_endpoint(FILE *out, const struct burrow_nl_endpoint *endpoint)
+{
+	char addr[BURROW_TEXT_ADDR_SIZE];
+
+	if (endpoint->family != AF_INET && endpoint->family != AF_INET6) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"family\":\"%s\",\"address\":\"%s\",\"port\":%u}",
+		burrow_text_family(endpoint->family),
+		burrow_text_addr(endpoint->family, &endpoint->addr, addr), endpoint->port);
+}
