@@ -101,31 +101,18 @@ err_free_msg:
 
 static int burrow_nl_put_dev_stats(struct sk_buff *msg, struct burrow_device *bdev)
 {
-	/* dev-stats attributes follow enum burrow_drop_reason, then the counts. */
 	static const int drop_attr[BURROW_DROP_MAX] = {
-		[BURROW_DROP_NO_PEER] = BURROW_A_DEV_STATS_DROP_NO_PEER,
-		[BURROW_DROP_NO_ENDPOINT] = BURROW_A_DEV_STATS_DROP_NO_ENDPOINT,
-		[BURROW_DROP_NO_SOCKET] = BURROW_A_DEV_STATS_DROP_NO_SOCKET,
-		[BURROW_DROP_NO_KEY] = BURROW_A_DEV_STATS_DROP_NO_KEY,
-		[BURROW_DROP_KEY_EXHAUSTED] = BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED,
-		[BURROW_DROP_BAD_INNER] = BURROW_A_DEV_STATS_DROP_BAD_INNER,
-		[BURROW_DROP_ROUTE] = BURROW_A_DEV_STATS_DROP_ROUTE,
-		[BURROW_DROP_BAD_HEADER] = BURROW_A_DEV_STATS_DROP_BAD_HEADER,
-		[BURROW_DROP_UNKNOWN_ID] = BURROW_A_DEV_STATS_DROP_UNKNOWN_ID,
-		[BURROW_DROP_DECRYPT] = BURROW_A_DEV_STATS_DROP_DECRYPT,
-		[BURROW_DROP_REPLAY] = BURROW_A_DEV_STATS_DROP_REPLAY,
-		[BURROW_DROP_SOURCE_NOT_ALLOWED] = BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED,
-		[BURROW_DROP_NOMEM] = BURROW_A_DEV_STATS_DROP_NOMEM,
-		[BURROW_DROP_QUEUE_FULL] = BURROW_A_DEV_STATS_DROP_QUEUE_FULL,
-		[BURROW_DROP_QUIC_SHORT] = BURROW_A_DEV_STATS_DROP_QUIC_SHORT,
-		[BURROW_DROP_QUIC_RESERVED] = BURROW_A_DEV_STATS_DROP_QUIC_RESERVED,
-		[BURROW_DROP_QUIC_FRAME] = BURROW_A_DEV_STATS_DROP_QUIC_FRAME,
-		[BURROW_DROP_QUIC_DATAGRAM_ID] = BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID,
-		[BURROW_DROP_QUEUE_DELAY] = BURROW_A_DEV_STATS_DROP_QUEUE_DELAY,
-		[BURROW_DROP_DEV_DOWN] = BURROW_A_DEV_STATS_DROP_DEV_DOWN,
+#define BURROW_DROP_NL_ATTR(name, reason, attr) [reason] = attr,
+		BURROW_DROP_REASONS(BURROW_DROP_NL_ATTR)
+#undef BURROW_DROP_NL_ATTR
+	};
+	static const int count_attr[BURROW_COUNT_MAX] = {
+#define BURROW_COUNT_NL_ATTR(name, what, attr) [what] = attr,
+		BURROW_COUNTS(BURROW_COUNT_NL_ATTR)
+#undef BURROW_COUNT_NL_ATTR
 	};
 	struct nlattr *nest;
-	int reason;
+	int reason, what;
 
 	nest = nla_nest_start(msg, BURROW_A_DEV_STATS);
 	if (!nest)
@@ -134,11 +121,10 @@ static int burrow_nl_put_dev_stats(struct sk_buff *msg, struct burrow_device *bd
 		if (nla_put_u64_64bit(msg, drop_attr[reason],
 				      burrow_stats_drop_sum(bdev, reason), 0))
 			goto err_cancel;
-	if (nla_put_u64_64bit(msg, BURROW_A_DEV_STATS_RX_KEEPALIVES,
-			      burrow_stats_count_sum(bdev, BURROW_COUNT_RX_KEEPALIVES), 0) ||
-	    nla_put_u64_64bit(msg, BURROW_A_DEV_STATS_RX_TO_USERSPACE,
-			      burrow_stats_count_sum(bdev, BURROW_COUNT_RX_TO_USERSPACE), 0))
-		goto err_cancel;
+	for (what = 0; what < BURROW_COUNT_MAX; what++)
+		if (nla_put_u64_64bit(msg, count_attr[what],
+				      burrow_stats_count_sum(bdev, what), 0))
+			goto err_cancel;
 	nla_nest_end(msg, nest);
 	return 0;
 

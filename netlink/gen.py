@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Generate burrow's UAPI header and kernel netlink policies from burrow.yaml.
+"""Generate everything derived from burrow.yaml.
 
-  gen.py            write netlink/uapi/linux/burrow.h, kmod/netlink_gen.[ch]
+  gen.py            write netlink/uapi/linux/burrow.h, kmod/netlink_gen.[ch],
+                    kmod/stats_gen.h and netlink/lib/burrow-nl-stats.h
   gen.py --check    exit 1 and name every file that differs from the spec
+
+The counters are the attributes of the dev-stats set: one whose name starts
+with 'drop-' is a drop reason, any other is a count of something that is not
+a drop. Their attribute order is ABI and is the order of the kernel's enums
+(so of debugfs); burrow-nl shows the drop reasons that every encapsulation
+has, then those of quic ('drop-quic-'), then the counts.
 
 The generator understands the subset of the kernel's YNL 'genetlink' spec
 format that burrow uses; anything else in the spec is an error rather than
@@ -11,6 +18,7 @@ something silently ignored.
 """
 import os
 import sys
+import textwrap
 
 import yaml
 
@@ -19,6 +27,8 @@ SPEC = os.path.join(ROOT, "netlink", "burrow.yaml")
 HEADER = os.path.join(ROOT, "netlink", "uapi", "linux", "burrow.h")
 KGEN_C = os.path.join(ROOT, "kmod", "netlink_gen.c")
 KGEN_H = os.path.join(ROOT, "kmod", "netlink_gen.h")
+KSTATS_H = os.path.join(ROOT, "kmod", "stats_gen.h")
+LSTATS_H = os.path.join(ROOT, "netlink", "lib", "burrow-nl-stats.h")
 
 NLA_TYPES = {
     "u8": "NLA_U8", "u16": "NLA_U16", "u32": "NLA_U32", "u64": "NLA_U64",
@@ -120,6 +130,11 @@ def gen_header(spec):
             for i, entry in enumerate(d["entries"]):
                 value = (1 << (start + i)) if d["type"] == "flags" else start + i
                 out.append(f"\t{fam}_{c_name(d['name'])}_{c_name(entry)} = {value},\n")
+            if d.get("render-max"):
+                if d["type"] != "enum":
+                    raise SpecError(f"definition '{d['name']}': render-max only for enums")
+                cn = f"{fam}_{c_name(d['name'])}"
+                out.append(f"\n\t__{cn}_MAX,\n\t{cn}_MAX = (__{cn}_MAX - 1)\n")
             out.append("};\n")
         else:
             raise SpecError(f"definition '{d['name']}': unknown type '{d['type']}'")
@@ -257,16 +272,137 @@ def gen_kernel(spec):
     return "".join(c_out), "".join(h_out)
 
 
+STATS_SET = "dev-stats"
+DROP_PREFIX = "drop-"
+QUIC_DROP_PREFIX = "drop-quic-"
+
+
+def counters(spec):
+    """The dev-stats attributes, in attribute order, as (drops, counts)."""
+    aset = attr_sets(spec).get(STATS_SET)
+    if aset is None:
+        raise SpecError(f"no attribute-set '{STATS_SET}'")
+    for attr in aset["attributes"]:
+        if attr["type"] != "u64":
+            raise SpecError(f"{STATS_SET}.{attr['name']}: counters are u64")
+        if not attr.get("doc"):
+            raise SpecError(f"{STATS_SET}.{attr['name']}: a counter needs a doc")
+    drops = [a for a in aset["attributes"] if a["name"].startswith(DROP_PREFIX)]
+    counts = [a for a in aset["attributes"] if not a["name"].startswith(DROP_PREFIX)]
+    return drops, counts
+
+
+def shown_order(spec):
+    """The order burrow-nl shows the counters in (see the module doc)."""
+    drops, counts = counters(spec)
+    common = [a for a in drops if not a["name"].startswith(QUIC_DROP_PREFIX)]
+    quic = [a for a in drops if a["name"].startswith(QUIC_DROP_PREFIX)]
+    return common + quic + counts
+
+
+def comment(text, indent):
+    """A C block comment holding a doc string, wrapped to fit 80 columns."""
+    words = " ".join(text.split())
+    lines = textwrap.wrap(words, 72 - 8 * len(indent))
+    if len(lines) == 1:
+        return [f"{indent}/* {lines[0]} */\n"]
+    return ([f"{indent}/*\n"] + [f"{indent} * {line}\n" for line in lines] +
+            [f"{indent} */\n"])
+
+
+def xmacro(name, doc, rows):
+    """An X-macro: '#define name(X)' then one 'X(a, b, c)' line per row."""
+    out = comment(doc, "")
+    out.append(f"#define {name}(X)" + (" \\\n" if rows else "\n"))
+    for i, row in enumerate(rows):
+        tail = " \\\n" if i < len(rows) - 1 else "\n"
+        out.append(f"\tX({', '.join(row)}){tail}")
+    return out
+
+
+def field(attr):
+    return attr["name"].replace("-", "_")
+
+
+def gen_kernel_stats(spec):
+    """kmod/stats_gen.h: the counter enums and the tables that name them."""
+    fam = family(spec)
+    drops, counts = counters(spec)
+    out = ["/* SPDX-License-Identifier: GPL-2.0 */\n", GENERATED, "\n",
+           f"#ifndef _{fam}_STATS_GEN_H\n", f"#define _{fam}_STATS_GEN_H\n\n",
+           f"#include <linux/{spec['name']}.h>\n\n"]
+    out += comment("Why a packet was dropped: the dev-stats attributes named drop-*, in "
+                   "attribute order. Every drop in the packet path is counted under "
+                   "exactly one reason.", "")
+    out.append(f"enum {spec['name']}_drop_reason {{\n")
+    for attr in drops:
+        out += comment(attr["doc"], "\t")
+        out.append(f"\t{fam}_DROP_{c_name(attr['name'][len(DROP_PREFIX):])},\n")
+    out.append(f"\t{fam}_DROP_MAX\n}};\n\n")
+    out += comment("Events that are counted but are not drops: the other dev-stats "
+                   "attributes.", "")
+    out.append(f"enum {spec['name']}_count {{\n")
+    for attr in counts:
+        out += comment(attr["doc"], "\t")
+        out.append(f"\t{fam}_COUNT_{c_name(attr['name'])},\n")
+    out.append(f"\t{fam}_COUNT_MAX\n}};\n\n")
+
+    def rows(attrs, index):
+        return [(field(a), index(a), attr_enum(fam, STATS_SET, a["name"])) for a in attrs]
+    out += xmacro(f"{fam}_DROP_REASONS",
+                  "X(sysfs name, enum burrow_drop_reason, dev-stats attribute) per drop reason.",
+                  rows(drops, lambda a: f"{fam}_DROP_{c_name(a['name'][len(DROP_PREFIX):])}"))
+    out.append("\n")
+    out += xmacro(f"{fam}_COUNTS",
+                  "X(sysfs name, enum burrow_count, dev-stats attribute) per count.",
+                  rows(counts, lambda a: f"{fam}_COUNT_{c_name(a['name'])}"))
+    out.append(f"\n#endif /* _{fam}_STATS_GEN_H */\n")
+    return "".join(out)
+
+
+def gen_lib_stats(spec):
+    """netlink/lib/burrow-nl-stats.h: struct burrow_nl_dev_stats and its tables."""
+    fam = family(spec)
+    aset = attr_sets(spec)[STATS_SET]
+    out = ["/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */\n",
+           GENERATED, "\n",
+           "#ifndef BURROW_NL_STATS_H\n", "#define BURROW_NL_STATS_H\n\n",
+           "#include <stdint.h>\n\n"]
+    out += comment("dev-get's nested dev-stats: one field per counter, summed over CPUs; "
+                   "the drop_* fields count drops by reason.", "")
+    out.append("struct burrow_nl_dev_stats {\n")
+    for attr in aset["attributes"]:
+        out += comment(attr["doc"], "\t")
+        out.append(f"\tuint64_t {field(attr)};\n")
+    out.append("};\n\n")
+
+    def rows(attrs):
+        return [(field(a), attr_enum(fam, STATS_SET, a["name"]), f"\"{a['name']}\"")
+                for a in attrs]
+    out += xmacro("BURROW_NL_DEV_STATS",
+                  "X(field, attribute, name in burrow.yaml) per counter, in attribute order.",
+                  rows(aset["attributes"]))
+    out.append("\n")
+    out += xmacro("BURROW_NL_DEV_STATS_SHOWN",
+                  "The same, in the order burrow-nl shows them: the drop reasons of every "
+                  "encapsulation, those of quic, then the counts that are not drops.",
+                  rows(shown_order(spec)))
+    out.append("\n#endif /* BURROW_NL_STATS_H */\n")
+    return "".join(out)
+
+
 def main():
     check = "--check" in sys.argv[1:]
     try:
         spec = load_spec()
         header = gen_header(spec)
         kc, kh = gen_kernel(spec)
+        kstats = gen_kernel_stats(spec)
+        lstats = gen_lib_stats(spec)
     except (SpecError, KeyError) as e:
         print(f"gen.py: {SPEC}: {e}", file=sys.stderr)
         return 1
-    outputs = {HEADER: header, KGEN_C: kc, KGEN_H: kh}
+    outputs = {HEADER: header, KGEN_C: kc, KGEN_H: kh, KSTATS_H: kstats, LSTATS_H: lstats}
     stale = []
     for path, text in outputs.items():
         current = open(path).read() if os.path.exists(path) else None
