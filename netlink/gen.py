@@ -224,10 +224,10 @@ def gen_kernel(spec):
     pfx = spec_prefix(fam)
     sets = attr_sets(spec)
     c_out = ["// SPDX-License-Identifier: GPL-2.0\n", GENERATED, "\n",
-             "#include <net/netlink.h>\n\n", "#include \"netlink_gen.h\"\n"]
+             "#include <net/genetlink.h>\n\n", "#include \"netlink_gen.h\"\n"]
     h_out = ["/* SPDX-License-Identifier: GPL-2.0 */\n", GENERATED, "\n",
              f"#ifndef _{fam}_NETLINK_GEN_H\n", f"#define _{fam}_NETLINK_GEN_H\n\n",
-             "#include <net/netlink.h>\n", f"#include <linux/{spec['name']}.h>\n\n"]
+             "#include <net/genetlink.h>\n", f"#include <linux/{spec['name']}.h>\n\n"]
 
     for set_name, aset in sets.items():
         for attr in aset["attributes"]:
@@ -268,8 +268,152 @@ def gen_kernel(spec):
             for name in req:
                 c_out.append(f"\t[{attr_enum(fam, set_name, name)}] = {policy_entry(fam, by_name[name], set_name)},\n")
             c_out.append("};\n")
+    gen_ops(spec, sets, c_out, h_out)
     h_out.append(f"\n#endif /* _{fam}_NETLINK_GEN_H */\n")
     return "".join(c_out), "".join(h_out)
+
+
+GENL_FLAGS = {"admin-perm": "GENL_ADMIN_PERM", "uns-admin-perm": "GENL_UNS_ADMIN_PERM"}
+OP_KEYS = {"name", "doc", "attribute-set", "flags", "do", "dump", "event", "mcgrp",
+           "x-device", "x-rtnl", "x-request-secret"}
+
+
+def handler(name):
+    """The C function a spec names a hook by: 'peer-get-dump-start'."""
+    return f"burrow_nl_{name.replace('-', '_')}"
+
+
+def gen_ops(spec, sets, c_out, h_out):
+    """
+    The genl op table, the handlers' prototypes, and what each op asks
+    of the family's pre_doit/post_doit (internal_flags):
+      x-device          resolve ifindex/ifname into user_ptr[0], take config_lock
+      x-rtnl            take RTNL first (lock order: RTNL, then config_lock)
+      x-request-secret  the request holds key material: pre_doit checks the
+                        op's privilege and strict policy itself (the core gets
+                        a policy that accepts any well-formed request and no
+                        permission flag, so it refuses nothing before the
+                        family can wipe), and the request's nests are wiped
+                        on every exit
+    """
+    fam = family(spec)
+    pfx = spec_prefix(fam)
+    ops = [op for op in spec["operations"]["list"] if "do" in op or "dump" in op]
+    h_out.append(f"""
+/*
+ * genl_ops.internal_flags: what {pfx}_nl_pre_doit() sets up for an op and
+ * {pfx}_nl_post_doit() undoes (netlink/burrow.yaml, x-device, x-rtnl,
+ * x-request-secret).
+ */
+#define {fam}_NL_DEVICE\tBIT(0)
+#define {fam}_NL_RTNL\tBIT(1)
+#define {fam}_NL_SECRET\tBIT(2)
+
+/*
+ * An op whose request holds key material: the policy and privilege the core
+ * would otherwise check, and which request attributes to wipe (BIT(type)).
+ */
+struct {pfx}_nl_secret_op {{
+\tconst struct nla_policy *policy;
+\tbool uns_admin_perm;
+\tconst char *perm_msg;
+\tu32 wipe;
+}};
+
+extern const struct {pfx}_nl_secret_op {pfx}_nl_secret_ops[{fam}_CMD_MAX + 1];
+extern const struct genl_ops {pfx}_nl_ops[{len(ops)}];
+
+""")
+    secret_rows = []
+    table = [f"\nconst struct genl_ops {pfx}_nl_ops[{len(ops)}] = {{\n"]
+    for op in ops:
+        unknown = set(op) - OP_KEYS
+        if unknown:
+            raise SpecError(f"op '{op['name']}': unknown keys {sorted(unknown)}")
+        set_name = op["attribute-set"]
+        cs = c_name(set_name)
+        opn = op["name"].replace("-", "_")
+        flags = []
+        for f in op.get("flags", []):
+            if f not in GENL_FLAGS:
+                raise SpecError(f"op '{op['name']}': unknown flag '{f}'")
+            flags.append(f)
+        internal = []
+        if op.get("x-device"):
+            internal.append(f"{fam}_NL_DEVICE")
+        if op.get("x-rtnl"):
+            if not op.get("x-device"):
+                raise SpecError(f"op '{op['name']}': x-rtnl without x-device")
+            internal.append(f"{fam}_NL_RTNL")
+        lines = [f"\t\t.cmd\t\t= {fam}_CMD_{c_name(op['name'])},\n"]
+        if "do" in op:
+            lines.append(f"\t\t.doit\t\t= {handler(op['name'] + '-doit')},\n")
+            h_out.append(f"int {handler(op['name'] + '-doit')}(struct sk_buff *skb, "
+                         "struct genl_info *info);\n")
+        if "dump" in op:
+            pre, post = op["dump"].get("pre"), op["dump"].get("post")
+            if pre:
+                lines.insert(1, f"\t\t.start\t\t= {handler(pre)},\n")
+                h_out.append(f"int {handler(pre)}(struct netlink_callback *cb);\n")
+            lines.append(f"\t\t.dumpit\t\t= {handler(op['name'] + '-dumpit')},\n")
+            h_out.append(f"int {handler(op['name'] + '-dumpit')}(struct sk_buff *skb, "
+                         "struct netlink_callback *cb);\n")
+            if post:
+                lines.append(f"\t\t.done\t\t= {handler(post)},\n")
+                h_out.append(f"int {handler(post)}(struct netlink_callback *cb);\n")
+        kind = "do" if op_attrs(op, "do", "request") else "dump"
+        req = op_attrs(op, kind, "request")
+        if op.get("x-request-secret"):
+            if kind != "do":
+                raise SpecError(f"op '{op['name']}': x-request-secret needs a do request")
+            by_name = {a["name"]: a for a in sets[set_name]["attributes"]}
+            wipe = " | ".join(f"BIT({attr_enum(fam, set_name, n)})" for n in req
+                              if by_name[n]["type"] == "nest")
+            if not wipe:
+                raise SpecError(f"op '{op['name']}': x-request-secret, but no nest to wipe")
+            secret_rows.append((op, f"{pfx}_{opn}_do_nl_policy",
+                                "uns-admin-perm" in flags, wipe))
+            if set(flags) - {"uns-admin-perm"}:
+                raise SpecError(f"op '{op['name']}': x-request-secret checks only uns-admin-perm")
+            flags = []
+            internal.append(f"{fam}_NL_SECRET")
+            lines.append(f"\t\t.policy\t\t= {pfx}_{opn}_outer_nl_policy,\n")
+            lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
+            outer_policy(fam, pfx, sets[set_name], set_name, opn, c_out)
+        elif req:
+            lines.append(f"\t\t.policy\t\t= {pfx}_{opn}_{kind}_nl_policy,\n")
+            lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
+        if internal:
+            lines.append(f"\t\t.internal_flags\t= {' | '.join(internal)},\n")
+        if flags:
+            lines.append(f"\t\t.flags\t\t= {' | '.join(GENL_FLAGS[f] for f in flags)},\n")
+        table.append("\t{\n" + "".join(lines) + "\t},\n")
+    table.append("};\n")
+    c_out += table
+    c_out.append(f"\nconst struct {pfx}_nl_secret_op {pfx}_nl_secret_ops[{fam}_CMD_MAX + 1] = {{\n")
+    for op, policy, perm, wipe in secret_rows:
+        c_out.append(f"\t[{fam}_CMD_{c_name(op['name'])}] = {{\n"
+                     f"\t\t.policy = {policy},\n"
+                     f"\t\t.uns_admin_perm = {'true' if perm else 'false'},\n"
+                     f"\t\t.perm_msg = \"{op['name']} needs CAP_NET_ADMIN over the device's "
+                     "network namespace\",\n"
+                     f"\t\t.wipe = {wipe},\n\t}},\n")
+    c_out.append("};\n")
+
+
+def outer_policy(fam, pfx, aset, set_name, opn, c_out):
+    """
+    The policy the core parses a secret op's request with: every attribute
+    of the set, by type only (nests as nests), so that the core refuses
+    only requests that are not well-formed netlink.
+    """
+    c_out.append(f"\n/* {opn.replace('_', '-')} as the core parses it: see x-request-secret */\n")
+    c_out.append(f"static const struct nla_policy {pfx}_{opn}_outer_nl_policy"
+                 f"[{fam}_A_{c_name(set_name)}_MAX + 1] = {{\n")
+    for attr in aset["attributes"]:
+        nla = "NLA_NESTED" if attr["type"] == "nest" else "NLA_BINARY"
+        c_out.append(f"\t[{attr_enum(fam, set_name, attr['name'])}] = {{ .type = {nla} }},\n")
+    c_out.append("};\n")
 
 
 STATS_SET = "dev-stats"
