@@ -6,15 +6,27 @@
  * module tests kernel version numbers.
  *
  * Known churn tracked here:
- *  - genl_split_ops (6.2): burrow keeps using struct genl_ops, which newer
- *    kernels still accept, so no shim is needed for it.
+ *  - genl_split_ops (6.2): burrow's op table stays struct genl_ops, which
+ *    newer kernels still accept, but the family's pre_doit and post_doit
+ *    are handed the split op from 6.2 on: burrow_genl_hook_ops.
  *  - udp_tunnel_xmit_skb() and udp_tunnel6_xmit_skb() gained a trailing
  *    IP control-block flags argument (6.17); burrow passes 0 there.
  */
 #ifndef _BURROW_COMPAT_H
 #define _BURROW_COMPAT_H
 
+#include <net/genetlink.h>
 #include <net/udp_tunnel.h>
+
+/*
+ * What genl_family.pre_doit and .post_doit are handed; both have ->cmd,
+ * ->maxattr and ->internal_flags.
+ */
+#ifdef BURROW_HAVE_GENL_SPLIT_OPS
+typedef struct genl_split_ops burrow_genl_hook_ops;
+#else
+typedef struct genl_ops burrow_genl_hook_ops;
+#endif
 
 #ifdef BURROW_HAVE_UDP_TUNNEL_IPCB_FLAGS
 #define burrow_udp_tunnel_xmit_skb(...)		udp_tunnel_xmit_skb(__VA_ARGS__, 0)

@@ -73,9 +73,9 @@ static int burrow_debugfs_device_show(struct seq_file *m, void *unused)
 	for (i = 0; i < BURROW_DROP_MAX; i++)
 		seq_printf(m, "%s: %llu\n", burrow_drop_reason_name(i),
 			   burrow_stats_drop_sum(bdev, i));
-	seq_printf(m, "rx_keepalives: %llu\nrx_to_userspace: %llu\n",
-		   burrow_stats_count_sum(bdev, BURROW_COUNT_RX_KEEPALIVES),
-		   burrow_stats_count_sum(bdev, BURROW_COUNT_RX_TO_USERSPACE));
+	for (i = 0; i < BURROW_COUNT_MAX; i++)
+		seq_printf(m, "%s: %llu\n", burrow_count_name(i),
+			   burrow_stats_count_sum(bdev, i));
 	/* Lockless snapshots of the ring depths: a hint, not a count. */
 	seq_printf(m, "encrypt ring: %s\ndecrypt ring: %s\n",
 		   __ptr_ring_empty(&bdev->encrypt_queue.ring) ? "empty" : "busy",

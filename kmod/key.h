@@ -3,6 +3,7 @@
 #define _BURROW_KEY_H
 
 #include <linux/atomic.h>
+#include <linux/burrow.h>
 #include <linux/bitops.h>
 #include <linux/refcount.h>
 #include <linux/workqueue.h>
@@ -13,17 +14,14 @@
 
 struct burrow_peer;
 
+/*
+ * Slot numbers are those of the UAPI's enum burrow_key_slot; the
+ * limit_reached values (BURROW_KEY_LIMIT_*) are its enum burrow_key_limit.
+ */
 enum burrow_key_slot_index {
-	BURROW_KEY_PRIMARY = 0,
-	BURROW_KEY_SECONDARY = 1,
-	BURROW_KEY_SLOTS = 2,
-};
-
-/* limit_reached values, as reported over netlink. */
-enum {
-	BURROW_KEY_LIMIT_NONE = 0,
-	BURROW_KEY_LIMIT_SOFT = 1,
-	BURROW_KEY_LIMIT_HARD = 2,
+	BURROW_KEY_PRIMARY = BURROW_KEY_SLOT_PRIMARY,
+	BURROW_KEY_SECONDARY = BURROW_KEY_SLOT_SECONDARY,
+	BURROW_KEY_SLOTS = BURROW_KEY_SLOT_MAX + 1,
 };
 
 /* Longest lifetime a key may be given, whatever the cipher. */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The 'burrow' generic netlink family: registration, device lookup and the
- * version and dev operations. Peer, key and event handling live in
- * netlink_peer.c, netlink_key.c and netlink_event.c. Attribute policies come
- * from netlink_gen.c, generated from netlink/burrow.yaml. Every rejection
- * carries an extack message naming the problem.
+ * The 'burrow' generic netlink family: registration, the pre_doit and
+ * post_doit that give handlers their device, and the version and dev
+ * operations. Peer, key and event handling live in netlink_peer.c,
+ * netlink_key.c and netlink_event.c. The op table and attribute policies
+ * come from netlink_gen.c, generated from netlink/burrow.yaml. Every
+ * rejection carries an extack message naming the problem.
  */
 
 #include <linux/module.h>
@@ -75,7 +76,7 @@ int burrow_nl_lock(struct burrow_device *bdev, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-static int burrow_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info)
+int burrow_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -101,31 +102,18 @@ err_free_msg:
 
 static int burrow_nl_put_dev_stats(struct sk_buff *msg, struct burrow_device *bdev)
 {
-	/* dev-stats attributes follow enum burrow_drop_reason, then the counts. */
 	static const int drop_attr[BURROW_DROP_MAX] = {
-		[BURROW_DROP_NO_PEER] = BURROW_A_DEV_STATS_DROP_NO_PEER,
-		[BURROW_DROP_NO_ENDPOINT] = BURROW_A_DEV_STATS_DROP_NO_ENDPOINT,
-		[BURROW_DROP_NO_SOCKET] = BURROW_A_DEV_STATS_DROP_NO_SOCKET,
-		[BURROW_DROP_NO_KEY] = BURROW_A_DEV_STATS_DROP_NO_KEY,
-		[BURROW_DROP_KEY_EXHAUSTED] = BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED,
-		[BURROW_DROP_BAD_INNER] = BURROW_A_DEV_STATS_DROP_BAD_INNER,
-		[BURROW_DROP_ROUTE] = BURROW_A_DEV_STATS_DROP_ROUTE,
-		[BURROW_DROP_BAD_HEADER] = BURROW_A_DEV_STATS_DROP_BAD_HEADER,
-		[BURROW_DROP_UNKNOWN_ID] = BURROW_A_DEV_STATS_DROP_UNKNOWN_ID,
-		[BURROW_DROP_DECRYPT] = BURROW_A_DEV_STATS_DROP_DECRYPT,
-		[BURROW_DROP_REPLAY] = BURROW_A_DEV_STATS_DROP_REPLAY,
-		[BURROW_DROP_SOURCE_NOT_ALLOWED] = BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED,
-		[BURROW_DROP_NOMEM] = BURROW_A_DEV_STATS_DROP_NOMEM,
-		[BURROW_DROP_QUEUE_FULL] = BURROW_A_DEV_STATS_DROP_QUEUE_FULL,
-		[BURROW_DROP_QUIC_SHORT] = BURROW_A_DEV_STATS_DROP_QUIC_SHORT,
-		[BURROW_DROP_QUIC_RESERVED] = BURROW_A_DEV_STATS_DROP_QUIC_RESERVED,
-		[BURROW_DROP_QUIC_FRAME] = BURROW_A_DEV_STATS_DROP_QUIC_FRAME,
-		[BURROW_DROP_QUIC_DATAGRAM_ID] = BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID,
-		[BURROW_DROP_QUEUE_DELAY] = BURROW_A_DEV_STATS_DROP_QUEUE_DELAY,
-		[BURROW_DROP_DEV_DOWN] = BURROW_A_DEV_STATS_DROP_DEV_DOWN,
+#define BURROW_DROP_NL_ATTR(name, reason, attr) [reason] = attr,
+		BURROW_DROP_REASONS(BURROW_DROP_NL_ATTR)
+#undef BURROW_DROP_NL_ATTR
+	};
+	static const int count_attr[BURROW_COUNT_MAX] = {
+#define BURROW_COUNT_NL_ATTR(name, what, attr) [what] = attr,
+		BURROW_COUNTS(BURROW_COUNT_NL_ATTR)
+#undef BURROW_COUNT_NL_ATTR
 	};
 	struct nlattr *nest;
-	int reason;
+	int reason, what;
 
 	nest = nla_nest_start(msg, BURROW_A_DEV_STATS);
 	if (!nest)
@@ -134,11 +122,10 @@ static int burrow_nl_put_dev_stats(struct sk_buff *msg, struct burrow_device *bd
 		if (nla_put_u64_64bit(msg, drop_attr[reason],
 				      burrow_stats_drop_sum(bdev, reason), 0))
 			goto err_cancel;
-	if (nla_put_u64_64bit(msg, BURROW_A_DEV_STATS_RX_KEEPALIVES,
-			      burrow_stats_count_sum(bdev, BURROW_COUNT_RX_KEEPALIVES), 0) ||
-	    nla_put_u64_64bit(msg, BURROW_A_DEV_STATS_RX_TO_USERSPACE,
-			      burrow_stats_count_sum(bdev, BURROW_COUNT_RX_TO_USERSPACE), 0))
-		goto err_cancel;
+	for (what = 0; what < BURROW_COUNT_MAX; what++)
+		if (nla_put_u64_64bit(msg, count_attr[what],
+				      burrow_stats_count_sum(bdev, what), 0))
+			goto err_cancel;
 	nla_nest_end(msg, nest);
 	return 0;
 
@@ -183,36 +170,22 @@ err_cancel:
 	return -EMSGSIZE;
 }
 
-static int burrow_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+/* pre_doit holds RTNL, which keeps dev->name stable while it is copied. */
+int burrow_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct burrow_device *bdev;
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct sk_buff *msg;
 	int ret;
 
-	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto out_put_dev;
-	}
-	/* RTNL keeps dev->name stable while it is copied (lock order: RTNL, config_lock). */
-	rtnl_lock();
-	ret = burrow_nl_lock(bdev, info->extack);
-	if (!ret) {
-		ret = burrow_nl_fill_dev(msg, bdev, info->snd_portid, info->snd_seq, 0);
-		mutex_unlock(&bdev->config_lock);
-	}
-	rtnl_unlock();
+	if (!msg)
+		return -ENOMEM;
+	ret = burrow_nl_fill_dev(msg, bdev, info->snd_portid, info->snd_seq, 0);
 	if (ret) {
 		nlmsg_free(msg);
-		goto out_put_dev;
+		return ret;
 	}
-	ret = genlmsg_reply(msg, info);
-out_put_dev:
-	dev_put(bdev->dev);
-	return ret;
+	return genlmsg_reply(msg, info);
 }
 
 /*
@@ -221,7 +194,7 @@ out_put_dev:
  * it to resume from, so a dump split over several messages neither repeats
  * nor skips devices that stay put while it runs.
  */
-static int burrow_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int burrow_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
 	long start_bucket = cb->args[0], start_index = cb->args[1];
@@ -257,14 +230,14 @@ out_unlock:
 	return ret ?: skb->len;
 }
 
-static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct nlattr *fd_attr = info->attrs[BURROW_A_DEV_SOCKET_FD];
 	struct nlattr *detach_attr = info->attrs[BURROW_A_DEV_SOCKET_DETACH];
 	struct nlattr *port_attr = info->attrs[BURROW_A_DEV_LISTEN_PORT];
 	struct nlattr *addr_attr = info->attrs[BURROW_A_DEV_LISTEN_ADDRESS];
 	struct nlattr *cid_len_attr;
-	struct burrow_device *bdev;
 	int ret;
 
 	if (!!fd_attr + !!detach_attr + !!port_attr > 1) {
@@ -276,30 +249,22 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, addr_attr, "listen-address needs listen-port");
 		return -EINVAL;
 	}
-	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
-	ret = burrow_nl_lock(bdev, info->extack);
-	if (ret)
-		goto out_put_dev;
-
 	cid_len_attr = info->attrs[BURROW_A_DEV_QUIC_CID_LEN];
 	if (cid_len_attr && nla_get_u8(cid_len_attr) != bdev->quic_cid_len &&
 	    bdev->cid_count) {
 		NL_SET_ERR_MSG_ATTR(info->extack, cid_len_attr,
 				    "quic-cid-len cannot change while peers have a local-cid");
-		ret = -EBUSY;
-		goto out_unlock;
+		return -EBUSY;
 	}
 	if (fd_attr) {
 		ret = burrow_socket_attach(bdev, nla_get_u32(fd_attr), info->extack);
 		if (ret)
-			goto out_unlock;
+			return ret;
 	}
 	if (port_attr) {
 		ret = burrow_socket_listen(bdev, nla_get_u16(port_attr), addr_attr, info->extack);
 		if (ret)
-			goto out_unlock;
+			return ret;
 	}
 	if (detach_attr)
 		burrow_socket_detach(bdev);
@@ -312,101 +277,8 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (cid_len_attr)
 		WRITE_ONCE(bdev->quic_cid_len, nla_get_u8(cid_len_attr));
 	burrow_device_changed(bdev);
-
-out_unlock:
-	mutex_unlock(&bdev->config_lock);
-out_put_dev:
-	dev_put(bdev->dev);
-	return ret;
+	return 0;
 }
-
-/*
- * key-new's outer policy, written by hand rather than generated: it takes
- * every attribute of the family without looking inside, so that the
- * genetlink core refuses no well-formed key-new before the handler runs,
- * and the op has no GENL_UNS_ADMIN_PERM, so the core does not refuse it
- * for lack of privilege either. A request the core refuses never reaches
- * burrow_nl_key_new_doit() and keeps its key material in the request skb,
- * which the error ACK echoes back to the sender (unless it set
- * NETLINK_CAP_ACK) and which is freed unwiped. The handler does both
- * checks itself instead: CAP_NET_ADMIN over the device's netns as
- * GENL_UNS_ADMIN_PERM would (-EPERM), then a strict parse with the
- * generated burrow_key_new_do_nl_policy, and it wipes every keyconf nest
- * on every exit.
- *
- * With resv_start_op 0 the core still parses this policy strictly, so it
- * refuses, unwiped, only requests that are not well-formed netlink: an
- * attribute type the family does not have, bytes left after the last
- * attribute, a nested attribute without NLA_F_NESTED (or another with
- * it), a nest shorter than an attribute header, and a genl header with
- * reserved bits or flags set.
- */
-static const struct nla_policy burrow_key_new_outer_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_DEFAULT_KEEPALIVE] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_SOCKET_FD] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_SOCKET_DETACH] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_SOCKET_FAMILY] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_LISTEN_PORT] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_PEER_COUNT] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_GENERATION] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_PEER] = { .type = NLA_NESTED },
-	[BURROW_A_DEV_KEYCONF] = { .type = NLA_NESTED },
-	[BURROW_A_DEV_STATS] = { .type = NLA_NESTED },
-	[BURROW_A_DEV_QUIC_CID_LEN] = { .type = NLA_BINARY },
-	[BURROW_A_DEV_LISTEN_ADDRESS] = { .type = NLA_BINARY },
-};
-static_assert(BURROW_A_DEV_MAX == BURROW_A_DEV_LISTEN_ADDRESS,
-	      "burrow_key_new_outer_nl_policy must cover every dev attribute");
-
-#define BURROW_OP(_cmd, _doit, _dumpit, _policy, _flags)	\
-	{							\
-		.cmd		= _cmd,				\
-		.doit		= _doit,			\
-		.dumpit		= _dumpit,			\
-		.policy		= _policy,			\
-		.maxattr	= BURROW_A_DEV_MAX,		\
-		.flags		= _flags,			\
-	}
-
-static const struct genl_ops burrow_genl_ops[] = {
-	{
-		.cmd		= BURROW_CMD_VERSION_GET,
-		.doit		= burrow_nl_version_get_doit,
-	},
-	BURROW_OP(BURROW_CMD_DEV_GET, burrow_nl_dev_get_doit, burrow_nl_dev_get_dumpit,
-		  burrow_dev_get_do_nl_policy, 0),
-	BURROW_OP(BURROW_CMD_DEV_SET, burrow_nl_dev_set_doit, NULL,
-		  burrow_dev_set_do_nl_policy, GENL_UNS_ADMIN_PERM),
-	BURROW_OP(BURROW_CMD_PEER_NEW, burrow_nl_peer_new_doit, NULL,
-		  burrow_peer_new_do_nl_policy, GENL_UNS_ADMIN_PERM),
-	BURROW_OP(BURROW_CMD_PEER_SET, burrow_nl_peer_set_doit, NULL,
-		  burrow_peer_set_do_nl_policy, GENL_UNS_ADMIN_PERM),
-	/* Peers and keys reveal endpoints, CIDs and counters: admins only. */
-	{
-		.cmd		= BURROW_CMD_PEER_GET,
-		.start		= burrow_nl_peer_get_dump_start,
-		.doit		= burrow_nl_peer_get_doit,
-		.dumpit		= burrow_nl_peer_get_dumpit,
-		.done		= burrow_nl_peer_get_dump_done,
-		.policy		= burrow_peer_get_do_nl_policy,
-		.maxattr	= BURROW_A_DEV_MAX,
-		.flags		= GENL_UNS_ADMIN_PERM,
-	},
-	BURROW_OP(BURROW_CMD_PEER_DEL, burrow_nl_peer_del_doit, NULL,
-		  burrow_peer_del_do_nl_policy, GENL_UNS_ADMIN_PERM),
-	/* The handler checks privilege and policy: see burrow_key_new_outer_nl_policy. */
-	BURROW_OP(BURROW_CMD_KEY_NEW, burrow_nl_key_new_doit, NULL,
-		  burrow_key_new_outer_nl_policy, 0),
-	BURROW_OP(BURROW_CMD_KEY_SWAP, burrow_nl_key_swap_doit, NULL,
-		  burrow_key_swap_do_nl_policy, GENL_UNS_ADMIN_PERM),
-	BURROW_OP(BURROW_CMD_KEY_DEL, burrow_nl_key_del_doit, NULL,
-		  burrow_key_del_do_nl_policy, GENL_UNS_ADMIN_PERM),
-	BURROW_OP(BURROW_CMD_KEY_GET, burrow_nl_key_get_doit, NULL,
-		  burrow_key_get_do_nl_policy, GENL_UNS_ADMIN_PERM),
-};
 
 /*
  * Events name peers' endpoints: joining the group needs CAP_NET_ADMIN in
@@ -433,13 +305,118 @@ static int burrow_nl_mcast_bind(struct net *net, int group)
 #define BURROW_MCAST_BIND	.mcast_bind = burrow_nl_mcast_bind,
 #endif
 
+/*
+ * Wipe the attributes of a request that hold key material, whole, headers
+ * included: so it holds whether or not they parsed, and for each of several
+ * copies (a parse keeps only the last). Nothing reads the request after the
+ * op but the error ACK, which copies it. The core parsed the top level
+ * before pre_doit ran, so the walk stays inside the message.
+ */
+static void burrow_nl_wipe_request(const struct genl_info *info,
+				   const struct burrow_nl_secret_op *secret)
+{
+	struct nlattr *nla;
+	int rem;
+
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem)
+		if (secret->wipe & BIT(nla_type(nla)))
+			memzero_explicit(nla_data(nla), nla_len(nla));
+}
+
+/*
+ * A request with key material reaches pre_doit unchecked (the op has an
+ * accept-all policy and no permission flag: see x-request-secret in
+ * netlink/burrow.yaml), so that no refusal happens before it can be
+ * wiped. Check here what the core would have: CAP_NET_ADMIN over the
+ * netns's user namespace, as GENL_UNS_ADMIN_PERM does, then the strict
+ * policy, parsed into info->attrs for the handler.
+ */
+static int burrow_nl_secret_check(const burrow_genl_hook_ops *ops, struct sk_buff *skb,
+				  struct genl_info *info,
+				  const struct burrow_nl_secret_op *secret)
+{
+	if (secret->uns_admin_perm &&
+	    !netlink_ns_capable(skb, genl_info_net(info)->user_ns, CAP_NET_ADMIN)) {
+		/* NL_SET_ERR_MSG() takes only a literal; the op's is in the table. */
+		if (info->extack)
+			info->extack->_msg = secret->perm_msg;
+		return -EPERM;
+	}
+	return nlmsg_parse(info->nlhdr, GENL_HDRLEN, info->attrs, ops->maxattr,
+			   secret->policy, info->extack);
+}
+
+/*
+ * What the op table's internal_flags ask for, before the handler: the
+ * device named by ifindex or ifname, referenced, in info->user_ptr[0],
+ * with its config_lock held (and RTNL before it, for BURROW_NL_RTNL),
+ * refused if it is being deleted. post_doit undoes it all; the core calls
+ * post_doit only when pre_doit succeeded, so every failure here unwinds
+ * what it took.
+ */
+static int burrow_nl_pre_doit(const burrow_genl_hook_ops *ops, struct sk_buff *skb,
+			      struct genl_info *info)
+{
+	const struct burrow_nl_secret_op *secret = &burrow_nl_secret_ops[ops->cmd];
+	u8 flags = ops->internal_flags;
+	struct burrow_device *bdev;
+	int ret;
+
+	if (flags & BURROW_NL_SECRET) {
+		ret = burrow_nl_secret_check(ops, skb, info, secret);
+		if (ret)
+			goto err_wipe;
+	}
+	if (!(flags & BURROW_NL_DEVICE))
+		return 0;
+	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(bdev)) {
+		ret = PTR_ERR(bdev);
+		goto err_wipe;
+	}
+	if (flags & BURROW_NL_RTNL)
+		rtnl_lock();
+	ret = burrow_nl_lock(bdev, info->extack);
+	if (ret)
+		goto err_unlock_rtnl;
+	info->user_ptr[0] = bdev;
+	return 0;
+
+err_unlock_rtnl:
+	if (flags & BURROW_NL_RTNL)
+		rtnl_unlock();
+	dev_put(bdev->dev);
+err_wipe:
+	if (flags & BURROW_NL_SECRET)
+		burrow_nl_wipe_request(info, secret);
+	return ret;
+}
+
+static void burrow_nl_post_doit(const burrow_genl_hook_ops *ops, struct sk_buff *skb,
+				struct genl_info *info)
+{
+	struct burrow_device *bdev = info->user_ptr[0];
+	u8 flags = ops->internal_flags;
+
+	if (flags & BURROW_NL_DEVICE) {
+		mutex_unlock(&bdev->config_lock);
+		if (flags & BURROW_NL_RTNL)
+			rtnl_unlock();
+		dev_put(bdev->dev);
+	}
+	if (flags & BURROW_NL_SECRET)
+		burrow_nl_wipe_request(info, &burrow_nl_secret_ops[ops->cmd]);
+}
+
 struct genl_family burrow_genl_family __ro_after_init = {
 	.name		= BURROW_FAMILY_NAME,
 	.version	= BURROW_FAMILY_VERSION,
 	.netnsok	= true,
 	.module		= THIS_MODULE,
-	.ops		= burrow_genl_ops,
-	.n_ops		= ARRAY_SIZE(burrow_genl_ops),
+	.ops		= burrow_nl_ops,
+	.n_ops		= ARRAY_SIZE(burrow_nl_ops),
+	.pre_doit	= burrow_nl_pre_doit,
+	.post_doit	= burrow_nl_post_doit,
 	.mcgrps		= burrow_genl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(burrow_genl_mcgrps),
 	BURROW_MCAST_BIND

@@ -32,17 +32,7 @@ int burrow_nl_lock(struct burrow_device *bdev, struct netlink_ext_ack *extack);
 struct nlattr *burrow_nl_first_present(struct nlattr **attrs, const int *types,
 				       unsigned int count);
 
-int burrow_nl_peer_new_doit(struct sk_buff *skb, struct genl_info *info);
-int burrow_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info);
-int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info);
-int burrow_nl_peer_get_dump_start(struct netlink_callback *cb);
-int burrow_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
-int burrow_nl_peer_get_dump_done(struct netlink_callback *cb);
-int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info);
-int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info);
-int burrow_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info);
-int burrow_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info);
-int burrow_nl_key_get_doit(struct sk_buff *skb, struct genl_info *info);
+/* The handlers of the op table are declared in netlink_gen.h. */
 
 /* Events to the "events" multicast group; callable from softirq. */
 void burrow_event_peer_expired(struct burrow_peer *peer);

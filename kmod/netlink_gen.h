@@ -4,7 +4,7 @@
 #ifndef _BURROW_NETLINK_GEN_H
 #define _BURROW_NETLINK_GEN_H
 
-#include <net/netlink.h>
+#include <net/genetlink.h>
 #include <linux/burrow.h>
 
 extern const struct nla_policy burrow_version_nl_policy[BURROW_A_VERSION_MAX + 1];
@@ -25,5 +25,44 @@ extern const struct nla_policy burrow_key_new_do_nl_policy[BURROW_A_DEV_MAX + 1]
 extern const struct nla_policy burrow_key_swap_do_nl_policy[BURROW_A_DEV_MAX + 1];
 extern const struct nla_policy burrow_key_del_do_nl_policy[BURROW_A_DEV_MAX + 1];
 extern const struct nla_policy burrow_key_get_do_nl_policy[BURROW_A_DEV_MAX + 1];
+
+/*
+ * genl_ops.internal_flags: what burrow_nl_pre_doit() sets up for an op and
+ * burrow_nl_post_doit() undoes (netlink/burrow.yaml, x-device, x-rtnl,
+ * x-request-secret).
+ */
+#define BURROW_NL_DEVICE	BIT(0)
+#define BURROW_NL_RTNL	BIT(1)
+#define BURROW_NL_SECRET	BIT(2)
+
+/*
+ * An op whose request holds key material: the policy and privilege the core
+ * would otherwise check, and which request attributes to wipe (BIT(type)).
+ */
+struct burrow_nl_secret_op {
+	const struct nla_policy *policy;
+	bool uns_admin_perm;
+	const char *perm_msg;
+	u32 wipe;
+};
+
+extern const struct burrow_nl_secret_op burrow_nl_secret_ops[BURROW_CMD_MAX + 1];
+extern const struct genl_ops burrow_nl_ops[11];
+
+int burrow_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_peer_new_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_peer_get_dump_start(struct netlink_callback *cb);
+int burrow_nl_peer_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int burrow_nl_peer_get_dump_done(struct netlink_callback *cb);
+int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_key_get_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _BURROW_NETLINK_GEN_H */

@@ -5,9 +5,10 @@
  * Key material is write-only: no reply ever carries it, and the request's
  * copy is wiped from the netlink message once the key is installed or
  * refused, whatever refused it, so it does not linger in freed socket
- * buffers nor come back in the error ACK's copy of the request. For that
- * key-new checks privilege and policy itself (netlink.c,
- * burrow_key_new_outer_nl_policy).
+ * buffers nor come back in the error ACK's copy of the request. key-new is
+ * marked x-request-secret in netlink/burrow.yaml: the family's pre_doit
+ * checks its privilege and policy and post_doit wipes it (netlink.c).
+ * pre_doit also hands every op here its device, with config_lock held.
  */
 
 #include <net/genetlink.h>
@@ -31,24 +32,6 @@ static const int burrow_key_read_only[] = {
 	BURROW_A_KEYCONF_LIMIT_REACHED, BURROW_A_KEYCONF_KEY_PHASE,
 	BURROW_A_KEYCONF_RX_AUTH_FAILURES,
 };
-
-/*
- * Wipe every keyconf nest of a key-new request, whole, headers included:
- * so it holds whether or not a nest parsed, and for each of several
- * keyconf attributes (the parse keeps only the last). Nothing reads the
- * request after the handler but the error ACK, which copies it. The core
- * parsed the top level before the handler ran, so the walk stays inside
- * the message.
- */
-static void burrow_nl_key_wipe_request(const struct genl_info *info)
-{
-	struct nlattr *nla;
-	int rem;
-
-	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem)
-		if (nla_type(nla) == BURROW_A_DEV_KEYCONF)
-			memzero_explicit(nla_data(nla), nla_len(nla));
-}
 
 /*
  * Parse keyconf: no read-only attributes, key material only for key-new,
@@ -93,51 +76,25 @@ static int burrow_nl_key_parse(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
-/*
- * Resolve the device, parse keyconf and find the peer; tb holds the
- * request's top-level attributes, parsed with the op's policy. On success
- * the device is returned locked (config_lock) and referenced, with the peer.
- */
-static int burrow_nl_key_begin(struct genl_info *info, struct nlattr **tb, struct nlattr **attrs,
-			       bool need_slot, struct burrow_device **bdev_out,
-			       struct burrow_peer **peer_out)
+/* Parse keyconf and find the peer, in the device pre_doit locked. */
+static struct burrow_peer *burrow_nl_key_peer(struct genl_info *info, struct nlattr **attrs,
+					      bool need_slot)
 {
 	bool new_key = info->genlhdr->cmd == BURROW_CMD_KEY_NEW;
-	struct burrow_device *bdev;
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct burrow_peer *peer;
 	int ret;
 
-	bdev = burrow_nl_device_get(genl_info_net(info), tb, info->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
-	ret = burrow_nl_key_parse(info, tb, attrs, need_slot, new_key);
+	ret = burrow_nl_key_parse(info, info->attrs, attrs, need_slot, new_key);
 	if (ret)
-		goto err_put_dev;
-	ret = burrow_nl_lock(bdev, info->extack);
-	if (ret)
-		goto err_put_dev;
+		return ERR_PTR(ret);
 	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_KEYCONF_PEER_ID]));
 	if (!peer) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_PEER_ID],
 				    "no peer with this id");
-		ret = -ENOENT;
-		goto err_unlock;
+		return ERR_PTR(-ENOENT);
 	}
-	*bdev_out = bdev;
-	*peer_out = peer;
-	return 0;
-
-err_unlock:
-	mutex_unlock(&bdev->config_lock);
-err_put_dev:
-	dev_put(bdev->dev);
-	return ret;
-}
-
-static void burrow_nl_key_end(struct burrow_device *bdev)
-{
-	mutex_unlock(&bdev->config_lock);
-	dev_put(bdev->dev);
+	return peer;
 }
 
 static int burrow_nl_key_params(struct nlattr **attrs, struct burrow_key_params *params,
@@ -290,38 +247,21 @@ static int burrow_nl_key_check_quic(struct burrow_peer *peer, struct burrow_key 
 	return 0;
 }
 
-/*
- * The core parsed the request with burrow_key_new_outer_nl_policy, which
- * accepts anything well-formed, and checked no capability: both are done
- * here, so that every refusal passes through out_wipe.
- */
 int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
-	struct nlattr *tb[BURROW_A_DEV_MAX + 1];
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct burrow_key_params params = {};
 	struct burrow_key *key, *other, *old;
-	struct burrow_device *bdev;
 	struct burrow_peer *peer;
 	int slot, ret;
 
-	/* What GENL_UNS_ADMIN_PERM checks: the netns's user namespace. */
-	if (!netlink_ns_capable(skb, genl_info_net(info)->user_ns, CAP_NET_ADMIN)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "key-new needs CAP_NET_ADMIN over the device's network namespace");
-		ret = -EPERM;
-		goto out_wipe;
-	}
-	ret = nlmsg_parse(info->nlhdr, GENL_HDRLEN, tb, BURROW_A_DEV_MAX,
-			  burrow_key_new_do_nl_policy, info->extack);
-	if (ret)
-		goto out_wipe;
-	ret = burrow_nl_key_begin(info, tb, attrs, true, &bdev, &peer);
-	if (ret)
-		goto out_wipe;
+	peer = burrow_nl_key_peer(info, attrs, true);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
 	ret = burrow_nl_key_params(attrs, &params, info->extack);
 	if (ret)
-		goto out_end;
+		goto out_wipe;
 	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);
 	other = rcu_dereference_protected(peer->keys[!slot], lockdep_is_held(&bdev->config_lock));
 	/* The receiver picks the key by id: two slots must differ. */
@@ -329,28 +269,26 @@ int burrow_nl_key_new_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_KEY_ID],
 				    "key id is in use by the peer's other slot");
 		ret = -EEXIST;
-		goto out_end;
+		goto out_wipe;
 	}
 	ret = burrow_nl_key_check_other(other, &params, attrs, info->extack);
 	if (ret)
-		goto out_end;
+		goto out_wipe;
 	ret = burrow_nl_key_check_quic(peer, other, &params, attrs, info->extack);
 	if (ret)
-		goto out_end;
+		goto out_wipe;
 	key = burrow_key_create(&params);
 	if (IS_ERR(key)) {
 		ret = PTR_ERR(key);
 		NL_SET_ERR_MSG(info->extack, "cannot set up the cipher");
-		goto out_end;
+		goto out_wipe;
 	}
 	key->peer = peer;
 	old = rcu_replace_pointer(peer->keys[slot], key, lockdep_is_held(&bdev->config_lock));
 	burrow_key_free_rcu(old);
 	burrow_device_changed(bdev);
-out_end:
-	burrow_nl_key_end(bdev);
 out_wipe:
-	burrow_nl_key_wipe_request(info);
+	/* The request itself is wiped by post_doit. */
 	memzero_explicit(&params, sizeof(params));
 	return ret;
 }
@@ -358,55 +296,48 @@ out_wipe:
 int burrow_nl_key_swap_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct burrow_key *primary, *secondary;
-	struct burrow_device *bdev;
 	struct burrow_peer *peer;
-	int ret;
 
-	ret = burrow_nl_key_begin(info, info->attrs, attrs, false, &bdev, &peer);
-	if (ret)
-		return ret;
+	peer = burrow_nl_key_peer(info, attrs, false);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
 	primary = rcu_dereference_protected(peer->keys[BURROW_KEY_PRIMARY],
 					    lockdep_is_held(&bdev->config_lock));
 	secondary = rcu_dereference_protected(peer->keys[BURROW_KEY_SECONDARY],
 					      lockdep_is_held(&bdev->config_lock));
 	if (!secondary) {
 		NL_SET_ERR_MSG(info->extack, "no secondary key to swap in");
-		ret = -ENOENT;
-		goto out_end;
+		return -ENOENT;
 	}
 	rcu_assign_pointer(peer->keys[BURROW_KEY_PRIMARY], secondary);
 	rcu_assign_pointer(peer->keys[BURROW_KEY_SECONDARY], primary);
 	burrow_device_changed(bdev);
-out_end:
-	burrow_nl_key_end(bdev);
-	return ret;
+	return 0;
 }
 
 int burrow_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
-	struct burrow_device *bdev;
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct burrow_peer *peer;
 	struct burrow_key *key;
-	int slot, ret;
+	int slot;
 
-	ret = burrow_nl_key_begin(info, info->attrs, attrs, true, &bdev, &peer);
-	if (ret)
-		return ret;
+	peer = burrow_nl_key_peer(info, attrs, true);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
 	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);
 	key = rcu_replace_pointer(peer->keys[slot], NULL, lockdep_is_held(&bdev->config_lock));
 	if (!key) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_SLOT],
 				    "no key in this slot");
-		ret = -ENOENT;
-		goto out_end;
+		return -ENOENT;
 	}
 	burrow_key_free_rcu(key);
 	burrow_device_changed(bdev);
-out_end:
-	burrow_nl_key_end(bdev);
-	return ret;
+	return 0;
 }
 
 int burrow_nl_put_key_metadata(struct sk_buff *msg, struct burrow_peer *peer, int slot,
@@ -452,30 +383,27 @@ int burrow_nl_put_key_metadata(struct sk_buff *msg, struct burrow_peer *peer, in
 int burrow_nl_key_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attrs[BURROW_A_KEYCONF_MAX + 1] = {};
-	struct burrow_device *bdev;
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct burrow_peer *peer;
 	struct burrow_key *key;
 	struct sk_buff *msg;
 	struct nlattr *nest;
 	void *hdr;
-	int slot, ret;
+	int slot;
 
-	ret = burrow_nl_key_begin(info, info->attrs, attrs, true, &bdev, &peer);
-	if (ret)
-		return ret;
+	peer = burrow_nl_key_peer(info, attrs, true);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
 	slot = nla_get_u8(attrs[BURROW_A_KEYCONF_SLOT]);
 	key = rcu_dereference_protected(peer->keys[slot], lockdep_is_held(&bdev->config_lock));
 	if (!key) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_KEYCONF_SLOT],
 				    "no key in this slot");
-		ret = -ENOENT;
-		goto out_end;
+		return -ENOENT;
 	}
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto out_end;
-	}
+	if (!msg)
+		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &burrow_genl_family, 0, BURROW_CMD_KEY_GET);
 	if (!hdr)
 		goto err_free_msg;
@@ -486,13 +414,9 @@ int burrow_nl_key_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free_msg;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
-	burrow_nl_key_end(bdev);
 	return genlmsg_reply(msg, info);
 
 err_free_msg:
 	nlmsg_free(msg);
-	ret = -EMSGSIZE;
-out_end:
-	burrow_nl_key_end(bdev);
-	return ret;
+	return -EMSGSIZE;
 }

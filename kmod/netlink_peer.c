@@ -329,54 +329,44 @@ static int burrow_nl_apply_quic(struct burrow_peer *peer, struct nlattr **attrs,
 	return 0;
 }
 
+/* pre_doit holds config_lock, and RTNL for peer-new (see burrow.yaml, x-rtnl). */
 static int burrow_nl_peer_change(struct genl_info *info, bool create)
 {
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
 	struct burrow_endpoint endpoint;
-	struct burrow_device *bdev;
 	struct burrow_peer *peer;
 	bool endpoint_given;
 	u8 op;
 	u32 id;
 	int ret;
 
-	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
 	ret = burrow_nl_parse_peer(info, attrs);
 	if (ret)
-		goto out_put_dev;
+		return ret;
 	id = nla_get_u32(attrs[BURROW_A_PEER_ID]);
 	ret = burrow_nl_parse_endpoint(attrs, &endpoint, &endpoint_given, info->extack);
 	if (ret)
-		goto out_put_dev;
+		return ret;
 	ret = burrow_nl_validate_prefixes(info->attrs[BURROW_A_DEV_PEER], info->extack);
 	if (ret)
-		goto out_put_dev;
+		return ret;
 	op = attrs[BURROW_A_PEER_ALLOWED_IPS_OP] ?
 		nla_get_u8(attrs[BURROW_A_PEER_ALLOWED_IPS_OP]) : BURROW_ALLOWED_IPS_OP_ADD;
 	if (create && op != BURROW_ALLOWED_IPS_OP_ADD) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ALLOWED_IPS_OP],
 				    "a new peer's allowed-ips can only be added");
-		ret = -EINVAL;
-		goto out_put_dev;
+		return -EINVAL;
 	}
-
-	/*
-	 * Creating a peer adds its NAPI to dev->napi_list (and a failed
-	 * create deletes it), which RTNL protects: dev_set_threaded() walks
-	 * the list under RTNL and sleeps while it does. Lock order: RTNL,
-	 * then config_lock.
-	 */
-	if (create)
-		rtnl_lock();
-	ret = burrow_nl_lock(bdev, info->extack);
-	if (ret)
-		goto out_unlock_rtnl;
 	ret = burrow_nl_check_quic(bdev, create ? NULL : burrow_peer_lookup(bdev, id), attrs,
 				   info->extack);
 	if (ret)
-		goto out_unlock;
+		return ret;
+	/*
+	 * Creating a peer adds its NAPI to dev->napi_list (and a failed
+	 * create deletes it), which RTNL protects: dev_set_threaded() walks
+	 * the list under RTNL and sleeps while it does.
+	 */
 	if (create) {
 		peer = burrow_peer_create(bdev, id);
 		if (IS_ERR(peer)) {
@@ -384,7 +374,7 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 			if (ret == -EEXIST)
 				NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID],
 						    "a peer with this id exists");
-			goto out_unlock;
+			return ret;
 		}
 		/* Unless told otherwise, both ends use the same id. */
 		peer->tx_id = id;
@@ -394,8 +384,7 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 		if (!peer) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID],
 					    "no peer with this id");
-			ret = -ENOENT;
-			goto out_unlock;
+			return -ENOENT;
 		}
 	}
 	ret = burrow_nl_apply_prefixes(peer, info->attrs[BURROW_A_DEV_PEER], op, info->extack);
@@ -404,18 +393,10 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 	if (ret) {
 		if (create)
 			burrow_peer_remove(peer);
-		goto out_changed;
+	} else {
+		burrow_nl_apply_settings(peer, attrs, &endpoint, endpoint_given);
 	}
-	burrow_nl_apply_settings(peer, attrs, &endpoint, endpoint_given);
-out_changed:
 	burrow_device_changed(bdev);
-out_unlock:
-	mutex_unlock(&bdev->config_lock);
-out_unlock_rtnl:
-	if (create)
-		rtnl_unlock();
-out_put_dev:
-	dev_put(bdev->dev);
 	return ret;
 }
 
@@ -429,39 +410,25 @@ int burrow_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return burrow_nl_peer_change(info, false);
 }
 
+/* Removing the peer deletes its NAPI: pre_doit holds RTNL, as for peer-new. */
 int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
-	struct burrow_device *bdev;
 	struct burrow_peer *peer;
 	int ret;
 
-	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
 	ret = burrow_nl_parse_peer(info, attrs);
 	if (ret)
-		goto out_put_dev;
-	/* Removing the peer deletes its NAPI: under RTNL, as in peer-new. */
-	rtnl_lock();
-	ret = burrow_nl_lock(bdev, info->extack);
-	if (ret)
-		goto out_unlock_rtnl;
+		return ret;
 	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
 	if (!peer) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
-		ret = -ENOENT;
-		goto out_unlock;
+		return -ENOENT;
 	}
 	burrow_peer_remove(peer);
 	burrow_device_changed(bdev);
-out_unlock:
-	mutex_unlock(&bdev->config_lock);
-out_unlock_rtnl:
-	rtnl_unlock();
-out_put_dev:
-	dev_put(bdev->dev);
-	return ret;
+	return 0;
 }
 
 int burrow_nl_put_endpoint(struct sk_buff *msg, const struct burrow_endpoint *endpoint)
@@ -591,32 +558,20 @@ err_cancel:
 
 int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct burrow_device *bdev = info->user_ptr[0];
 	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
 	struct burrow_allowedips_node *cursor = NULL;
-	struct burrow_device *bdev;
 	struct burrow_peer *peer;
 	struct sk_buff *msg;
 	int ret;
 
-	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
 	ret = burrow_nl_parse_peer(info, attrs);
-	if (ret) {
-		dev_put(bdev->dev);
+	if (ret)
 		return ret;
-	}
-	/* A dead device's tables are being torn down: never look into them. */
-	ret = burrow_nl_lock(bdev, info->extack);
-	if (ret) {
-		dev_put(bdev->dev);
-		return ret;
-	}
 	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
 	if (!peer) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
-		ret = -ENOENT;
-		goto out_unlock;
+		return -ENOENT;
 	}
 	/*
 	 * A reply to a do request is one message, sized so that any client's
@@ -624,25 +579,15 @@ int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 	 * a dump, which continues it over several messages.
 	 */
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
+	if (!msg)
+		return -ENOMEM;
 	ret = burrow_nl_fill_peer(msg, peer, info->snd_portid, info->snd_seq, 0, NULL, &cursor);
 	if (ret) {
 		nlmsg_free(msg);
 		NL_SET_ERR_MSG(info->extack, "peer too large for one reply; use a dump");
-		ret = -EMSGSIZE;
-		goto out_unlock;
+		return -EMSGSIZE;
 	}
-	mutex_unlock(&bdev->config_lock);
-	dev_put(bdev->dev);
 	return genlmsg_reply(msg, info);
-
-out_unlock:
-	mutex_unlock(&bdev->config_lock);
-	dev_put(bdev->dev);
-	return ret;
 }
 
 /*

@@ -11,31 +11,25 @@
 #include "stats.h"
 
 static const char *const burrow_drop_names[BURROW_DROP_MAX] = {
-	[BURROW_DROP_NO_PEER]			= "drop_no_peer",
-	[BURROW_DROP_NO_ENDPOINT]		= "drop_no_endpoint",
-	[BURROW_DROP_NO_SOCKET]			= "drop_no_socket",
-	[BURROW_DROP_NO_KEY]			= "drop_no_key",
-	[BURROW_DROP_KEY_EXHAUSTED]		= "drop_key_exhausted",
-	[BURROW_DROP_BAD_INNER]			= "drop_bad_inner",
-	[BURROW_DROP_ROUTE]			= "drop_route",
-	[BURROW_DROP_BAD_HEADER]		= "drop_bad_header",
-	[BURROW_DROP_UNKNOWN_ID]		= "drop_unknown_id",
-	[BURROW_DROP_DECRYPT]			= "drop_decrypt",
-	[BURROW_DROP_REPLAY]			= "drop_replay",
-	[BURROW_DROP_SOURCE_NOT_ALLOWED]	= "drop_source_not_allowed",
-	[BURROW_DROP_NOMEM]			= "drop_nomem",
-	[BURROW_DROP_QUEUE_FULL]		= "drop_queue_full",
-	[BURROW_DROP_QUIC_SHORT]		= "drop_quic_short",
-	[BURROW_DROP_QUIC_RESERVED]		= "drop_quic_reserved",
-	[BURROW_DROP_QUIC_FRAME]		= "drop_quic_frame",
-	[BURROW_DROP_QUIC_DATAGRAM_ID]		= "drop_quic_datagram_id",
-	[BURROW_DROP_QUEUE_DELAY]		= "drop_queue_delay",
-	[BURROW_DROP_DEV_DOWN]			= "drop_dev_down",
+#define BURROW_DROP_NAME(name, reason, attr) [reason] = #name,
+	BURROW_DROP_REASONS(BURROW_DROP_NAME)
+#undef BURROW_DROP_NAME
+};
+
+static const char *const burrow_count_names[BURROW_COUNT_MAX] = {
+#define BURROW_COUNT_NAME(name, what, attr) [what] = #name,
+	BURROW_COUNTS(BURROW_COUNT_NAME)
+#undef BURROW_COUNT_NAME
 };
 
 const char *burrow_drop_reason_name(enum burrow_drop_reason reason)
 {
 	return reason < BURROW_DROP_MAX ? burrow_drop_names[reason] : "?";
+}
+
+const char *burrow_count_name(enum burrow_count what)
+{
+	return what < BURROW_COUNT_MAX ? burrow_count_names[what] : "?";
 }
 
 void burrow_stats_drop(struct burrow_device *bdev, enum burrow_drop_reason reason, bool rx)
@@ -95,63 +89,26 @@ static ssize_t burrow_stats_show(struct device *d, struct device_attribute *attr
 			  burrow_stats_count_sum(bdev, stat->index));
 }
 
-#define BURROW_DROP_ATTR(_name, _reason)					\
+#define BURROW_DROP_SYSFS(_name, _reason, _attr)				\
 	static struct burrow_stats_attribute burrow_attr_##_name = {		\
 		.attr = __ATTR(_name, 0444, burrow_stats_show, NULL),		\
-		.is_drop = true, .index = _reason }
-#define BURROW_COUNT_ATTR(_name, _what)						\
+		.is_drop = true, .index = _reason };
+#define BURROW_COUNT_SYSFS(_name, _what, _attr)					\
 	static struct burrow_stats_attribute burrow_attr_##_name = {		\
 		.attr = __ATTR(_name, 0444, burrow_stats_show, NULL),		\
-		.is_drop = false, .index = _what }
+		.is_drop = false, .index = _what };
+BURROW_DROP_REASONS(BURROW_DROP_SYSFS)
+BURROW_COUNTS(BURROW_COUNT_SYSFS)
+#undef BURROW_DROP_SYSFS
+#undef BURROW_COUNT_SYSFS
 
-BURROW_DROP_ATTR(drop_no_peer, BURROW_DROP_NO_PEER);
-BURROW_DROP_ATTR(drop_no_endpoint, BURROW_DROP_NO_ENDPOINT);
-BURROW_DROP_ATTR(drop_no_socket, BURROW_DROP_NO_SOCKET);
-BURROW_DROP_ATTR(drop_no_key, BURROW_DROP_NO_KEY);
-BURROW_DROP_ATTR(drop_key_exhausted, BURROW_DROP_KEY_EXHAUSTED);
-BURROW_DROP_ATTR(drop_bad_inner, BURROW_DROP_BAD_INNER);
-BURROW_DROP_ATTR(drop_route, BURROW_DROP_ROUTE);
-BURROW_DROP_ATTR(drop_bad_header, BURROW_DROP_BAD_HEADER);
-BURROW_DROP_ATTR(drop_unknown_id, BURROW_DROP_UNKNOWN_ID);
-BURROW_DROP_ATTR(drop_decrypt, BURROW_DROP_DECRYPT);
-BURROW_DROP_ATTR(drop_replay, BURROW_DROP_REPLAY);
-BURROW_DROP_ATTR(drop_source_not_allowed, BURROW_DROP_SOURCE_NOT_ALLOWED);
-BURROW_DROP_ATTR(drop_nomem, BURROW_DROP_NOMEM);
-BURROW_DROP_ATTR(drop_queue_full, BURROW_DROP_QUEUE_FULL);
-BURROW_DROP_ATTR(drop_quic_short, BURROW_DROP_QUIC_SHORT);
-BURROW_DROP_ATTR(drop_quic_reserved, BURROW_DROP_QUIC_RESERVED);
-BURROW_DROP_ATTR(drop_quic_frame, BURROW_DROP_QUIC_FRAME);
-BURROW_DROP_ATTR(drop_quic_datagram_id, BURROW_DROP_QUIC_DATAGRAM_ID);
-BURROW_DROP_ATTR(drop_queue_delay, BURROW_DROP_QUEUE_DELAY);
-BURROW_DROP_ATTR(drop_dev_down, BURROW_DROP_DEV_DOWN);
-BURROW_COUNT_ATTR(rx_keepalives, BURROW_COUNT_RX_KEEPALIVES);
-BURROW_COUNT_ATTR(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE);
-
+#define BURROW_STATS_SYSFS_ATTR(_name, _index, _attr) &burrow_attr_##_name.attr.attr,
 static struct attribute *burrow_stats_attrs[] = {
-	&burrow_attr_drop_no_peer.attr.attr,
-	&burrow_attr_drop_no_endpoint.attr.attr,
-	&burrow_attr_drop_no_socket.attr.attr,
-	&burrow_attr_drop_no_key.attr.attr,
-	&burrow_attr_drop_key_exhausted.attr.attr,
-	&burrow_attr_drop_bad_inner.attr.attr,
-	&burrow_attr_drop_route.attr.attr,
-	&burrow_attr_drop_bad_header.attr.attr,
-	&burrow_attr_drop_unknown_id.attr.attr,
-	&burrow_attr_drop_decrypt.attr.attr,
-	&burrow_attr_drop_replay.attr.attr,
-	&burrow_attr_drop_source_not_allowed.attr.attr,
-	&burrow_attr_drop_nomem.attr.attr,
-	&burrow_attr_drop_queue_full.attr.attr,
-	&burrow_attr_drop_quic_short.attr.attr,
-	&burrow_attr_drop_quic_reserved.attr.attr,
-	&burrow_attr_drop_quic_frame.attr.attr,
-	&burrow_attr_drop_quic_datagram_id.attr.attr,
-	&burrow_attr_drop_queue_delay.attr.attr,
-	&burrow_attr_drop_dev_down.attr.attr,
-	&burrow_attr_rx_keepalives.attr.attr,
-	&burrow_attr_rx_to_userspace.attr.attr,
+	BURROW_DROP_REASONS(BURROW_STATS_SYSFS_ATTR)
+	BURROW_COUNTS(BURROW_STATS_SYSFS_ATTR)
 	NULL
 };
+#undef BURROW_STATS_SYSFS_ATTR
 
 /* Every drop reason must have its sysfs file. */
 static_assert(ARRAY_SIZE(burrow_stats_attrs) == BURROW_DROP_MAX + BURROW_COUNT_MAX + 1);

@@ -10,41 +10,12 @@ struct net_device;
 struct attribute_group;
 
 /*
- * Why a packet was dropped. Every drop in the packet path is counted under
- * exactly one reason; the names are the sysfs file names under
- * /sys/class/net/<dev>/burrow/ and match the netlink dev-stats attributes
- * (drop-<name with dashes>).
+ * enum burrow_drop_reason and enum burrow_count are generated from the
+ * dev-stats attributes of netlink/burrow.yaml, with the tables that name
+ * them (sysfs file names under /sys/class/net/<dev>/burrow/, netlink
+ * dev-stats attributes): a new reason is added there and counted here.
  */
-enum burrow_drop_reason {
-	BURROW_DROP_NO_PEER,
-	BURROW_DROP_NO_ENDPOINT,
-	BURROW_DROP_NO_SOCKET,
-	BURROW_DROP_NO_KEY,
-	BURROW_DROP_KEY_EXHAUSTED,
-	BURROW_DROP_BAD_INNER,
-	BURROW_DROP_ROUTE,
-	BURROW_DROP_BAD_HEADER,
-	BURROW_DROP_UNKNOWN_ID,
-	BURROW_DROP_DECRYPT,
-	BURROW_DROP_REPLAY,
-	BURROW_DROP_SOURCE_NOT_ALLOWED,
-	BURROW_DROP_NOMEM,
-	BURROW_DROP_QUEUE_FULL,
-	BURROW_DROP_QUIC_SHORT,		/* no room for the HP sample */
-	BURROW_DROP_QUIC_RESERVED,	/* reserved bits set after unprotect */
-	BURROW_DROP_QUIC_FRAME,		/* not PADDING* + one DATAGRAM */
-	BURROW_DROP_QUIC_DATAGRAM_ID,	/* quarter stream or context ID not 0 */
-	BURROW_DROP_QUEUE_DELAY,	/* CoDel dropped it at the queue head */
-	BURROW_DROP_DEV_DOWN,		/* the device is down (not running) */
-	BURROW_DROP_MAX
-};
-
-/* Events that are counted but are not drops. */
-enum burrow_count {
-	BURROW_COUNT_RX_KEEPALIVES,
-	BURROW_COUNT_RX_TO_USERSPACE,
-	BURROW_COUNT_MAX
-};
+#include "stats_gen.h"
 
 /* Per-CPU; each CPU writes only its own, readers sum. */
 struct burrow_dev_stats {
@@ -66,6 +37,7 @@ void burrow_stats_count(struct burrow_device *bdev, enum burrow_count what);
 u64 burrow_stats_drop_sum(const struct burrow_device *bdev, enum burrow_drop_reason reason);
 u64 burrow_stats_count_sum(const struct burrow_device *bdev, enum burrow_count what);
 const char *burrow_drop_reason_name(enum burrow_drop_reason reason);
+const char *burrow_count_name(enum burrow_count what);
 
 extern const struct attribute_group burrow_stats_sysfs_group;
 

@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Generate burrow's UAPI header and kernel netlink policies from burrow.yaml.
+"""Generate everything derived from burrow.yaml.
 
-  gen.py            write netlink/uapi/linux/burrow.h, kmod/netlink_gen.[ch]
+  gen.py            write netlink/uapi/linux/burrow.h, kmod/netlink_gen.[ch],
+                    kmod/stats_gen.h and netlink/lib/burrow-nl-stats.h
   gen.py --check    exit 1 and name every file that differs from the spec
+
+The counters are the attributes of the dev-stats set: one whose name starts
+with 'drop-' is a drop reason, any other is a count of something that is not
+a drop. Their attribute order is ABI and is the order of the kernel's enums
+(so of debugfs); burrow-nl shows the drop reasons that every encapsulation
+has, then those of quic ('drop-quic-'), then the counts.
 
 The generator understands the subset of the kernel's YNL 'genetlink' spec
 format that burrow uses; anything else in the spec is an error rather than
@@ -11,6 +18,7 @@ something silently ignored.
 """
 import os
 import sys
+import textwrap
 
 import yaml
 
@@ -19,6 +27,8 @@ SPEC = os.path.join(ROOT, "netlink", "burrow.yaml")
 HEADER = os.path.join(ROOT, "netlink", "uapi", "linux", "burrow.h")
 KGEN_C = os.path.join(ROOT, "kmod", "netlink_gen.c")
 KGEN_H = os.path.join(ROOT, "kmod", "netlink_gen.h")
+KSTATS_H = os.path.join(ROOT, "kmod", "stats_gen.h")
+LSTATS_H = os.path.join(ROOT, "netlink", "lib", "burrow-nl-stats.h")
 
 NLA_TYPES = {
     "u8": "NLA_U8", "u16": "NLA_U16", "u32": "NLA_U32", "u64": "NLA_U64",
@@ -120,6 +130,11 @@ def gen_header(spec):
             for i, entry in enumerate(d["entries"]):
                 value = (1 << (start + i)) if d["type"] == "flags" else start + i
                 out.append(f"\t{fam}_{c_name(d['name'])}_{c_name(entry)} = {value},\n")
+            if d.get("render-max"):
+                if d["type"] != "enum":
+                    raise SpecError(f"definition '{d['name']}': render-max only for enums")
+                cn = f"{fam}_{c_name(d['name'])}"
+                out.append(f"\n\t__{cn}_MAX,\n\t{cn}_MAX = (__{cn}_MAX - 1)\n")
             out.append("};\n")
         else:
             raise SpecError(f"definition '{d['name']}': unknown type '{d['type']}'")
@@ -209,10 +224,10 @@ def gen_kernel(spec):
     pfx = spec_prefix(fam)
     sets = attr_sets(spec)
     c_out = ["// SPDX-License-Identifier: GPL-2.0\n", GENERATED, "\n",
-             "#include <net/netlink.h>\n\n", "#include \"netlink_gen.h\"\n"]
+             "#include <net/genetlink.h>\n\n", "#include \"netlink_gen.h\"\n"]
     h_out = ["/* SPDX-License-Identifier: GPL-2.0 */\n", GENERATED, "\n",
              f"#ifndef _{fam}_NETLINK_GEN_H\n", f"#define _{fam}_NETLINK_GEN_H\n\n",
-             "#include <net/netlink.h>\n", f"#include <linux/{spec['name']}.h>\n\n"]
+             "#include <net/genetlink.h>\n", f"#include <linux/{spec['name']}.h>\n\n"]
 
     for set_name, aset in sets.items():
         for attr in aset["attributes"]:
@@ -253,8 +268,271 @@ def gen_kernel(spec):
             for name in req:
                 c_out.append(f"\t[{attr_enum(fam, set_name, name)}] = {policy_entry(fam, by_name[name], set_name)},\n")
             c_out.append("};\n")
+    gen_ops(spec, sets, c_out, h_out)
     h_out.append(f"\n#endif /* _{fam}_NETLINK_GEN_H */\n")
     return "".join(c_out), "".join(h_out)
+
+
+GENL_FLAGS = {"admin-perm": "GENL_ADMIN_PERM", "uns-admin-perm": "GENL_UNS_ADMIN_PERM"}
+OP_KEYS = {"name", "doc", "attribute-set", "flags", "do", "dump", "event", "mcgrp",
+           "x-device", "x-rtnl", "x-request-secret"}
+
+
+def handler(name):
+    """The C function a spec names a hook by: 'peer-get-dump-start'."""
+    return f"burrow_nl_{name.replace('-', '_')}"
+
+
+def gen_ops(spec, sets, c_out, h_out):
+    """
+    The genl op table, the handlers' prototypes, and what each op asks
+    of the family's pre_doit/post_doit (internal_flags):
+      x-device          resolve ifindex/ifname into user_ptr[0], take config_lock
+      x-rtnl            take RTNL first (lock order: RTNL, then config_lock)
+      x-request-secret  the request holds key material: pre_doit checks the
+                        op's privilege and strict policy itself (the core gets
+                        a policy that accepts any well-formed request and no
+                        permission flag, so it refuses nothing before the
+                        family can wipe), and the request's nests are wiped
+                        on every exit
+    """
+    fam = family(spec)
+    pfx = spec_prefix(fam)
+    ops = [op for op in spec["operations"]["list"] if "do" in op or "dump" in op]
+    h_out.append(f"""
+/*
+ * genl_ops.internal_flags: what {pfx}_nl_pre_doit() sets up for an op and
+ * {pfx}_nl_post_doit() undoes (netlink/burrow.yaml, x-device, x-rtnl,
+ * x-request-secret).
+ */
+#define {fam}_NL_DEVICE\tBIT(0)
+#define {fam}_NL_RTNL\tBIT(1)
+#define {fam}_NL_SECRET\tBIT(2)
+
+/*
+ * An op whose request holds key material: the policy and privilege the core
+ * would otherwise check, and which request attributes to wipe (BIT(type)).
+ */
+struct {pfx}_nl_secret_op {{
+\tconst struct nla_policy *policy;
+\tbool uns_admin_perm;
+\tconst char *perm_msg;
+\tu32 wipe;
+}};
+
+extern const struct {pfx}_nl_secret_op {pfx}_nl_secret_ops[{fam}_CMD_MAX + 1];
+extern const struct genl_ops {pfx}_nl_ops[{len(ops)}];
+
+""")
+    secret_rows = []
+    table = [f"\nconst struct genl_ops {pfx}_nl_ops[{len(ops)}] = {{\n"]
+    for op in ops:
+        unknown = set(op) - OP_KEYS
+        if unknown:
+            raise SpecError(f"op '{op['name']}': unknown keys {sorted(unknown)}")
+        set_name = op["attribute-set"]
+        cs = c_name(set_name)
+        opn = op["name"].replace("-", "_")
+        flags = []
+        for f in op.get("flags", []):
+            if f not in GENL_FLAGS:
+                raise SpecError(f"op '{op['name']}': unknown flag '{f}'")
+            flags.append(f)
+        internal = []
+        if op.get("x-device"):
+            internal.append(f"{fam}_NL_DEVICE")
+        if op.get("x-rtnl"):
+            if not op.get("x-device"):
+                raise SpecError(f"op '{op['name']}': x-rtnl without x-device")
+            internal.append(f"{fam}_NL_RTNL")
+        lines = [f"\t\t.cmd\t\t= {fam}_CMD_{c_name(op['name'])},\n"]
+        if "do" in op:
+            lines.append(f"\t\t.doit\t\t= {handler(op['name'] + '-doit')},\n")
+            h_out.append(f"int {handler(op['name'] + '-doit')}(struct sk_buff *skb, "
+                         "struct genl_info *info);\n")
+        if "dump" in op:
+            pre, post = op["dump"].get("pre"), op["dump"].get("post")
+            if pre:
+                lines.insert(1, f"\t\t.start\t\t= {handler(pre)},\n")
+                h_out.append(f"int {handler(pre)}(struct netlink_callback *cb);\n")
+            lines.append(f"\t\t.dumpit\t\t= {handler(op['name'] + '-dumpit')},\n")
+            h_out.append(f"int {handler(op['name'] + '-dumpit')}(struct sk_buff *skb, "
+                         "struct netlink_callback *cb);\n")
+            if post:
+                lines.append(f"\t\t.done\t\t= {handler(post)},\n")
+                h_out.append(f"int {handler(post)}(struct netlink_callback *cb);\n")
+        kind = "do" if op_attrs(op, "do", "request") else "dump"
+        req = op_attrs(op, kind, "request")
+        if op.get("x-request-secret"):
+            if kind != "do":
+                raise SpecError(f"op '{op['name']}': x-request-secret needs a do request")
+            by_name = {a["name"]: a for a in sets[set_name]["attributes"]}
+            wipe = " | ".join(f"BIT({attr_enum(fam, set_name, n)})" for n in req
+                              if by_name[n]["type"] == "nest")
+            if not wipe:
+                raise SpecError(f"op '{op['name']}': x-request-secret, but no nest to wipe")
+            secret_rows.append((op, f"{pfx}_{opn}_do_nl_policy",
+                                "uns-admin-perm" in flags, wipe))
+            if set(flags) - {"uns-admin-perm"}:
+                raise SpecError(f"op '{op['name']}': x-request-secret checks only uns-admin-perm")
+            flags = []
+            internal.append(f"{fam}_NL_SECRET")
+            lines.append(f"\t\t.policy\t\t= {pfx}_{opn}_outer_nl_policy,\n")
+            lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
+            outer_policy(fam, pfx, sets[set_name], set_name, opn, c_out)
+        elif req:
+            lines.append(f"\t\t.policy\t\t= {pfx}_{opn}_{kind}_nl_policy,\n")
+            lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
+        if internal:
+            lines.append(f"\t\t.internal_flags\t= {' | '.join(internal)},\n")
+        if flags:
+            lines.append(f"\t\t.flags\t\t= {' | '.join(GENL_FLAGS[f] for f in flags)},\n")
+        table.append("\t{\n" + "".join(lines) + "\t},\n")
+    table.append("};\n")
+    c_out += table
+    c_out.append(f"\nconst struct {pfx}_nl_secret_op {pfx}_nl_secret_ops[{fam}_CMD_MAX + 1] = {{\n")
+    for op, policy, perm, wipe in secret_rows:
+        c_out.append(f"\t[{fam}_CMD_{c_name(op['name'])}] = {{\n"
+                     f"\t\t.policy = {policy},\n"
+                     f"\t\t.uns_admin_perm = {'true' if perm else 'false'},\n"
+                     f"\t\t.perm_msg = \"{op['name']} needs CAP_NET_ADMIN over the device's "
+                     "network namespace\",\n"
+                     f"\t\t.wipe = {wipe},\n\t}},\n")
+    c_out.append("};\n")
+
+
+def outer_policy(fam, pfx, aset, set_name, opn, c_out):
+    """
+    The policy the core parses a secret op's request with: every attribute
+    of the set, by type only (nests as nests), so that the core refuses
+    only requests that are not well-formed netlink.
+    """
+    c_out.append(f"\n/* {opn.replace('_', '-')} as the core parses it: see x-request-secret */\n")
+    c_out.append(f"static const struct nla_policy {pfx}_{opn}_outer_nl_policy"
+                 f"[{fam}_A_{c_name(set_name)}_MAX + 1] = {{\n")
+    for attr in aset["attributes"]:
+        nla = "NLA_NESTED" if attr["type"] == "nest" else "NLA_BINARY"
+        c_out.append(f"\t[{attr_enum(fam, set_name, attr['name'])}] = {{ .type = {nla} }},\n")
+    c_out.append("};\n")
+
+
+STATS_SET = "dev-stats"
+DROP_PREFIX = "drop-"
+QUIC_DROP_PREFIX = "drop-quic-"
+
+
+def counters(spec):
+    """The dev-stats attributes, in attribute order, as (drops, counts)."""
+    aset = attr_sets(spec).get(STATS_SET)
+    if aset is None:
+        raise SpecError(f"no attribute-set '{STATS_SET}'")
+    for attr in aset["attributes"]:
+        if attr["type"] != "u64":
+            raise SpecError(f"{STATS_SET}.{attr['name']}: counters are u64")
+        if not attr.get("doc"):
+            raise SpecError(f"{STATS_SET}.{attr['name']}: a counter needs a doc")
+    drops = [a for a in aset["attributes"] if a["name"].startswith(DROP_PREFIX)]
+    counts = [a for a in aset["attributes"] if not a["name"].startswith(DROP_PREFIX)]
+    return drops, counts
+
+
+def shown_order(spec):
+    """The order burrow-nl shows the counters in (see the module doc)."""
+    drops, counts = counters(spec)
+    common = [a for a in drops if not a["name"].startswith(QUIC_DROP_PREFIX)]
+    quic = [a for a in drops if a["name"].startswith(QUIC_DROP_PREFIX)]
+    return common + quic + counts
+
+
+def comment(text, indent):
+    """A C block comment holding a doc string, wrapped to fit 80 columns."""
+    words = " ".join(text.split())
+    lines = textwrap.wrap(words, 72 - 8 * len(indent))
+    if len(lines) == 1:
+        return [f"{indent}/* {lines[0]} */\n"]
+    return ([f"{indent}/*\n"] + [f"{indent} * {line}\n" for line in lines] +
+            [f"{indent} */\n"])
+
+
+def xmacro(name, doc, rows):
+    """An X-macro: '#define name(X)' then one 'X(a, b, c)' line per row."""
+    out = comment(doc, "")
+    out.append(f"#define {name}(X)" + (" \\\n" if rows else "\n"))
+    for i, row in enumerate(rows):
+        tail = " \\\n" if i < len(rows) - 1 else "\n"
+        out.append(f"\tX({', '.join(row)}){tail}")
+    return out
+
+
+def field(attr):
+    return attr["name"].replace("-", "_")
+
+
+def gen_kernel_stats(spec):
+    """kmod/stats_gen.h: the counter enums and the tables that name them."""
+    fam = family(spec)
+    drops, counts = counters(spec)
+    out = ["/* SPDX-License-Identifier: GPL-2.0 */\n", GENERATED, "\n",
+           f"#ifndef _{fam}_STATS_GEN_H\n", f"#define _{fam}_STATS_GEN_H\n\n",
+           f"#include <linux/{spec['name']}.h>\n\n"]
+    out += comment("Why a packet was dropped: the dev-stats attributes named drop-*, in "
+                   "attribute order. Every drop in the packet path is counted under "
+                   "exactly one reason.", "")
+    out.append(f"enum {spec['name']}_drop_reason {{\n")
+    for attr in drops:
+        out += comment(attr["doc"], "\t")
+        out.append(f"\t{fam}_DROP_{c_name(attr['name'][len(DROP_PREFIX):])},\n")
+    out.append(f"\t{fam}_DROP_MAX\n}};\n\n")
+    out += comment("Events that are counted but are not drops: the other dev-stats "
+                   "attributes.", "")
+    out.append(f"enum {spec['name']}_count {{\n")
+    for attr in counts:
+        out += comment(attr["doc"], "\t")
+        out.append(f"\t{fam}_COUNT_{c_name(attr['name'])},\n")
+    out.append(f"\t{fam}_COUNT_MAX\n}};\n\n")
+
+    def rows(attrs, index):
+        return [(field(a), index(a), attr_enum(fam, STATS_SET, a["name"])) for a in attrs]
+    out += xmacro(f"{fam}_DROP_REASONS",
+                  "X(sysfs name, enum burrow_drop_reason, dev-stats attribute) per drop reason.",
+                  rows(drops, lambda a: f"{fam}_DROP_{c_name(a['name'][len(DROP_PREFIX):])}"))
+    out.append("\n")
+    out += xmacro(f"{fam}_COUNTS",
+                  "X(sysfs name, enum burrow_count, dev-stats attribute) per count.",
+                  rows(counts, lambda a: f"{fam}_COUNT_{c_name(a['name'])}"))
+    out.append(f"\n#endif /* _{fam}_STATS_GEN_H */\n")
+    return "".join(out)
+
+
+def gen_lib_stats(spec):
+    """netlink/lib/burrow-nl-stats.h: struct burrow_nl_dev_stats and its tables."""
+    fam = family(spec)
+    aset = attr_sets(spec)[STATS_SET]
+    out = ["/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */\n",
+           GENERATED, "\n",
+           "#ifndef BURROW_NL_STATS_H\n", "#define BURROW_NL_STATS_H\n\n",
+           "#include <stdint.h>\n\n"]
+    out += comment("dev-get's nested dev-stats: one field per counter, summed over CPUs; "
+                   "the drop_* fields count drops by reason.", "")
+    out.append("struct burrow_nl_dev_stats {\n")
+    for attr in aset["attributes"]:
+        out += comment(attr["doc"], "\t")
+        out.append(f"\tuint64_t {field(attr)};\n")
+    out.append("};\n\n")
+
+    def rows(attrs):
+        return [(field(a), attr_enum(fam, STATS_SET, a["name"]), f"\"{a['name']}\"")
+                for a in attrs]
+    out += xmacro("BURROW_NL_DEV_STATS",
+                  "X(field, attribute, name in burrow.yaml) per counter, in attribute order.",
+                  rows(aset["attributes"]))
+    out.append("\n")
+    out += xmacro("BURROW_NL_DEV_STATS_SHOWN",
+                  "The same, in the order burrow-nl shows them: the drop reasons of every "
+                  "encapsulation, those of quic, then the counts that are not drops.",
+                  rows(shown_order(spec)))
+    out.append("\n#endif /* BURROW_NL_STATS_H */\n")
+    return "".join(out)
 
 
 def main():
@@ -263,10 +541,12 @@ def main():
         spec = load_spec()
         header = gen_header(spec)
         kc, kh = gen_kernel(spec)
+        kstats = gen_kernel_stats(spec)
+        lstats = gen_lib_stats(spec)
     except (SpecError, KeyError) as e:
         print(f"gen.py: {SPEC}: {e}", file=sys.stderr)
         return 1
-    outputs = {HEADER: header, KGEN_C: kc, KGEN_H: kh}
+    outputs = {HEADER: header, KGEN_C: kc, KGEN_H: kh, KSTATS_H: kstats, LSTATS_H: lstats}
     stale = []
     for path, text in outputs.items():
         current = open(path).read() if os.path.exists(path) else None

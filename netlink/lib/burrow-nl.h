@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "burrow-nl-stats.h"
 #include "linux/burrow.h"
 
 /*
@@ -109,32 +110,6 @@ struct burrow_nl_prefix {
 	uint16_t family;
 	union burrow_nl_addr addr;
 	uint8_t len;
-};
-
-/* dev-get's nested dev-stats: drop counters by reason, summed over CPUs. */
-struct burrow_nl_dev_stats {
-	uint64_t drop_no_peer;
-	uint64_t drop_no_endpoint;
-	uint64_t drop_no_socket;
-	uint64_t drop_no_key;
-	uint64_t drop_key_exhausted;
-	uint64_t drop_bad_inner;
-	uint64_t drop_route;
-	uint64_t drop_bad_header;
-	uint64_t drop_unknown_id;
-	uint64_t drop_decrypt;
-	uint64_t drop_replay;
-	uint64_t drop_source_not_allowed;
-	uint64_t drop_nomem;
-	uint64_t drop_queue_full;
-	uint64_t rx_keepalives;
-	uint64_t rx_to_userspace;
-	uint64_t drop_quic_short;
-	uint64_t drop_quic_reserved;
-	uint64_t drop_quic_frame;
-	uint64_t drop_quic_datagram_id;
-	uint64_t drop_queue_delay;
-	uint64_t drop_dev_down;
 };
 
 /* dev-get reply: one burrow device. */
@@ -296,9 +271,9 @@ struct burrow_nl_key {
 };
 
 /* limit_reached values. */
-#define BURROW_NL_LIMIT_NONE 0
-#define BURROW_NL_LIMIT_SOFT 1
-#define BURROW_NL_LIMIT_HARD 2
+#define BURROW_NL_LIMIT_NONE BURROW_KEY_LIMIT_NONE
+#define BURROW_NL_LIMIT_SOFT BURROW_KEY_LIMIT_SOFT
+#define BURROW_NL_LIMIT_HARD BURROW_KEY_LIMIT_HARD
 
 /* Key length of a cipher, 0 for an unknown one. */
 size_t burrow_nl_cipher_key_len(uint8_t cipher);

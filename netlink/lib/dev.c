@@ -128,75 +128,19 @@ static const struct burrow_nl_attr_policy dev_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_QUIC_CID_LEN] = { .name = "quic-cid-len", .type = MNL_TYPE_U8 },
 };
 
-#define STAT(attr, attr_name) \
-	[BURROW_A_DEV_STATS_##attr] = { \
-		.name = attr_name, .type = MNL_TYPE_U64, .required = true, \
-	}
-
+/* Every counter of dev-stats (netlink/burrow.yaml) is a required u64. */
 static const struct burrow_nl_attr_policy dev_stats_policy[BURROW_A_DEV_STATS_MAX + 1] = {
-	STAT(DROP_NO_PEER, "drop-no-peer"),
-	STAT(DROP_NO_ENDPOINT, "drop-no-endpoint"),
-	STAT(DROP_NO_SOCKET, "drop-no-socket"),
-	STAT(DROP_NO_KEY, "drop-no-key"),
-	STAT(DROP_KEY_EXHAUSTED, "drop-key-exhausted"),
-	STAT(DROP_BAD_INNER, "drop-bad-inner"),
-	STAT(DROP_ROUTE, "drop-route"),
-	STAT(DROP_BAD_HEADER, "drop-bad-header"),
-	STAT(DROP_UNKNOWN_ID, "drop-unknown-id"),
-	STAT(DROP_DECRYPT, "drop-decrypt"),
-	STAT(DROP_REPLAY, "drop-replay"),
-	STAT(DROP_SOURCE_NOT_ALLOWED, "drop-source-not-allowed"),
-	STAT(DROP_NOMEM, "drop-nomem"),
-	STAT(DROP_QUEUE_FULL, "drop-queue-full"),
-	STAT(RX_KEEPALIVES, "rx-keepalives"),
-	STAT(RX_TO_USERSPACE, "rx-to-userspace"),
-	STAT(DROP_QUIC_SHORT, "drop-quic-short"),
-	STAT(DROP_QUIC_RESERVED, "drop-quic-reserved"),
-	STAT(DROP_QUIC_FRAME, "drop-quic-frame"),
-	STAT(DROP_QUIC_DATAGRAM_ID, "drop-quic-datagram-id"),
-	STAT(DROP_QUEUE_DELAY, "drop-queue-delay"),
-	STAT(DROP_DEV_DOWN, "drop-dev-down"),
-};
-
+#define STAT(field, attr, attr_name) \
+	[attr] = { .name = attr_name, .type = MNL_TYPE_U64, .required = true },
+	BURROW_NL_DEV_STATS(STAT)
 #undef STAT
+};
 
 /* Where each counter goes in struct burrow_nl_dev_stats. */
 static const size_t dev_stats_offset[BURROW_A_DEV_STATS_MAX + 1] = {
-	[BURROW_A_DEV_STATS_DROP_NO_PEER] = offsetof(struct burrow_nl_dev_stats, drop_no_peer),
-	[BURROW_A_DEV_STATS_DROP_NO_ENDPOINT] =
-		offsetof(struct burrow_nl_dev_stats, drop_no_endpoint),
-	[BURROW_A_DEV_STATS_DROP_NO_SOCKET] = offsetof(struct burrow_nl_dev_stats, drop_no_socket),
-	[BURROW_A_DEV_STATS_DROP_NO_KEY] = offsetof(struct burrow_nl_dev_stats, drop_no_key),
-	[BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED] =
-		offsetof(struct burrow_nl_dev_stats, drop_key_exhausted),
-	[BURROW_A_DEV_STATS_DROP_BAD_INNER] = offsetof(struct burrow_nl_dev_stats, drop_bad_inner),
-	[BURROW_A_DEV_STATS_DROP_ROUTE] = offsetof(struct burrow_nl_dev_stats, drop_route),
-	[BURROW_A_DEV_STATS_DROP_BAD_HEADER] =
-		offsetof(struct burrow_nl_dev_stats, drop_bad_header),
-	[BURROW_A_DEV_STATS_DROP_UNKNOWN_ID] =
-		offsetof(struct burrow_nl_dev_stats, drop_unknown_id),
-	[BURROW_A_DEV_STATS_DROP_DECRYPT] = offsetof(struct burrow_nl_dev_stats, drop_decrypt),
-	[BURROW_A_DEV_STATS_DROP_REPLAY] = offsetof(struct burrow_nl_dev_stats, drop_replay),
-	[BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED] =
-		offsetof(struct burrow_nl_dev_stats, drop_source_not_allowed),
-	[BURROW_A_DEV_STATS_DROP_NOMEM] = offsetof(struct burrow_nl_dev_stats, drop_nomem),
-	[BURROW_A_DEV_STATS_DROP_QUEUE_FULL] =
-		offsetof(struct burrow_nl_dev_stats, drop_queue_full),
-	[BURROW_A_DEV_STATS_RX_KEEPALIVES] = offsetof(struct burrow_nl_dev_stats, rx_keepalives),
-	[BURROW_A_DEV_STATS_RX_TO_USERSPACE] =
-		offsetof(struct burrow_nl_dev_stats, rx_to_userspace),
-	[BURROW_A_DEV_STATS_DROP_QUIC_SHORT] =
-		offsetof(struct burrow_nl_dev_stats, drop_quic_short),
-	[BURROW_A_DEV_STATS_DROP_QUIC_RESERVED] =
-		offsetof(struct burrow_nl_dev_stats, drop_quic_reserved),
-	[BURROW_A_DEV_STATS_DROP_QUIC_FRAME] =
-		offsetof(struct burrow_nl_dev_stats, drop_quic_frame),
-	[BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID] =
-		offsetof(struct burrow_nl_dev_stats, drop_quic_datagram_id),
-	[BURROW_A_DEV_STATS_DROP_QUEUE_DELAY] =
-		offsetof(struct burrow_nl_dev_stats, drop_queue_delay),
-	[BURROW_A_DEV_STATS_DROP_DEV_DOWN] =
-		offsetof(struct burrow_nl_dev_stats, drop_dev_down),
+#define STAT(field, attr, attr_name) [attr] = offsetof(struct burrow_nl_dev_stats, field),
+	BURROW_NL_DEV_STATS(STAT)
+#undef STAT
 };
 
 static const struct burrow_nl_attr_set dev_stats_set = {

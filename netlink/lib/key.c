@@ -257,13 +257,13 @@ int burrow_nl_key_parse(const struct nlmsghdr *nlh, struct burrow_nl_key *key,
 	if (parsed.peer_id == 0)
 		return burrow_nl_fail(err, -EBADMSG, "attribute keyconf.peer-id is 0");
 	ret = burrow_nl_attr_get_enum(attrs[BURROW_A_KEYCONF_SLOT], "keyconf", "slot",
-				      BURROW_KEY_SLOT_SECONDARY + 1, &parsed.slot, err);
+				      BURROW_KEY_SLOT_MAX + 1, &parsed.slot, err);
 	if (ret == 0)
 		ret = burrow_nl_attr_get_enum(attrs[BURROW_A_KEYCONF_CIPHER], "keyconf", "cipher",
 					      BURROW_CIPHER_AES_256_GCM + 1, &parsed.cipher, err);
 	if (ret == 0)
 		ret = burrow_nl_attr_get_enum(attrs[BURROW_A_KEYCONF_LIMIT_REACHED], "keyconf",
-					      "limit-reached", BURROW_NL_LIMIT_HARD + 1,
+					      "limit-reached", BURROW_KEY_LIMIT_MAX + 1,
 					      &parsed.limit_reached, err);
 	if (ret)
 		return ret;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "burrow-nl-stats.h"
 #include "linux/burrow.h"
 #include "raw.h"
 
@@ -41,28 +42,9 @@ static const struct raw_attr version_attrs[] = {
 };
 
 static const struct raw_attr dev_stats_attrs[] = {
-	{ "drop-no-peer", BURROW_A_DEV_STATS_DROP_NO_PEER, NULL },
-	{ "drop-no-endpoint", BURROW_A_DEV_STATS_DROP_NO_ENDPOINT, NULL },
-	{ "drop-no-socket", BURROW_A_DEV_STATS_DROP_NO_SOCKET, NULL },
-	{ "drop-no-key", BURROW_A_DEV_STATS_DROP_NO_KEY, NULL },
-	{ "drop-key-exhausted", BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED, NULL },
-	{ "drop-bad-inner", BURROW_A_DEV_STATS_DROP_BAD_INNER, NULL },
-	{ "drop-route", BURROW_A_DEV_STATS_DROP_ROUTE, NULL },
-	{ "drop-bad-header", BURROW_A_DEV_STATS_DROP_BAD_HEADER, NULL },
-	{ "drop-unknown-id", BURROW_A_DEV_STATS_DROP_UNKNOWN_ID, NULL },
-	{ "drop-decrypt", BURROW_A_DEV_STATS_DROP_DECRYPT, NULL },
-	{ "drop-replay", BURROW_A_DEV_STATS_DROP_REPLAY, NULL },
-	{ "drop-source-not-allowed", BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED, NULL },
-	{ "drop-nomem", BURROW_A_DEV_STATS_DROP_NOMEM, NULL },
-	{ "drop-queue-full", BURROW_A_DEV_STATS_DROP_QUEUE_FULL, NULL },
-	{ "rx-keepalives", BURROW_A_DEV_STATS_RX_KEEPALIVES, NULL },
-	{ "rx-to-userspace", BURROW_A_DEV_STATS_RX_TO_USERSPACE, NULL },
-	{ "drop-quic-short", BURROW_A_DEV_STATS_DROP_QUIC_SHORT, NULL },
-	{ "drop-quic-reserved", BURROW_A_DEV_STATS_DROP_QUIC_RESERVED, NULL },
-	{ "drop-quic-frame", BURROW_A_DEV_STATS_DROP_QUIC_FRAME, NULL },
-	{ "drop-quic-datagram-id", BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, NULL },
-	{ "drop-queue-delay", BURROW_A_DEV_STATS_DROP_QUEUE_DELAY, NULL },
-	{ "drop-dev-down", BURROW_A_DEV_STATS_DROP_DEV_DOWN, NULL },
+#define RAW_STAT(field, attr, name) { name, attr, NULL },
+	BURROW_NL_DEV_STATS(RAW_STAT)
+#undef RAW_STAT
 };
 
 static const struct raw_attr allowed_ip_attrs[] = {

@@ -29,34 +29,13 @@ void dev_sort_by_name(struct burrow_nl_dev *devs, size_t count)
 		qsort(devs, count, sizeof(*devs), dev_compare_names);
 }
 
-/* The counters of dev-stats, by their names in burrow.yaml. */
+/* The counters of dev-stats, by their names in burrow.yaml, in the order shown. */
 static const struct {
 	const char *name;
 	size_t offset;
 } dev_counters[] = {
-#define COUNTER(field, name) { name, offsetof(struct burrow_nl_dev_stats, field) }
-	COUNTER(drop_no_peer, "drop-no-peer"),
-	COUNTER(drop_no_endpoint, "drop-no-endpoint"),
-	COUNTER(drop_no_socket, "drop-no-socket"),
-	COUNTER(drop_no_key, "drop-no-key"),
-	COUNTER(drop_key_exhausted, "drop-key-exhausted"),
-	COUNTER(drop_bad_inner, "drop-bad-inner"),
-	COUNTER(drop_route, "drop-route"),
-	COUNTER(drop_bad_header, "drop-bad-header"),
-	COUNTER(drop_unknown_id, "drop-unknown-id"),
-	COUNTER(drop_decrypt, "drop-decrypt"),
-	COUNTER(drop_replay, "drop-replay"),
-	COUNTER(drop_source_not_allowed, "drop-source-not-allowed"),
-	COUNTER(drop_nomem, "drop-nomem"),
-	COUNTER(drop_queue_full, "drop-queue-full"),
-	COUNTER(drop_queue_delay, "drop-queue-delay"),
-	COUNTER(drop_dev_down, "drop-dev-down"),
-	COUNTER(drop_quic_short, "drop-quic-short"),
-	COUNTER(drop_quic_reserved, "drop-quic-reserved"),
-	COUNTER(drop_quic_frame, "drop-quic-frame"),
-	COUNTER(drop_quic_datagram_id, "drop-quic-datagram-id"),
-	COUNTER(rx_keepalives, "rx-keepalives"),
-	COUNTER(rx_to_userspace, "rx-to-userspace"),
+#define COUNTER(field, attr, name) { name, offsetof(struct burrow_nl_dev_stats, field) },
+	BURROW_NL_DEV_STATS_SHOWN(COUNTER)
 #undef COUNTER
 };
 

@@ -27,6 +27,18 @@ enum burrow_encap {
 enum burrow_key_slot {
 	BURROW_KEY_SLOT_PRIMARY = 0,
 	BURROW_KEY_SLOT_SECONDARY = 1,
+
+	__BURROW_KEY_SLOT_MAX,
+	BURROW_KEY_SLOT_MAX = (__BURROW_KEY_SLOT_MAX - 1)
+};
+
+enum burrow_key_limit {
+	BURROW_KEY_LIMIT_NONE = 0,
+	BURROW_KEY_LIMIT_SOFT = 1,
+	BURROW_KEY_LIMIT_HARD = 2,
+
+	__BURROW_KEY_LIMIT_MAX,
+	BURROW_KEY_LIMIT_MAX = (__BURROW_KEY_LIMIT_MAX - 1)
 };
 
 enum burrow_allowed_ips_op {
