@@ -233,7 +233,7 @@ DKMS_SRC := $(if $(DKMS_TREE),$(abspath $(DKMS_TREE))/src,/usr/src)
 # checkout holds objects built for another kernel and build/, which may be
 # the private tree itself.
 DKMS_SOURCES := Kbuild Makefile dkms.conf COPYING LICENSE \
-	$(wildcard kmod/*.c kmod/*.h netlink/uapi/linux/*.h)
+	$(wildcard kmod/*.c kmod/*.h kmod/selftest/*.c netlink/uapi/linux/*.h)
 dkms-build:
 	$(if $(DKMS_TREE),rm -rf $(abspath $(DKMS_TREE)),-dkms remove burrow/$(VERSION) --all >/dev/null 2>&1)
 	rm -rf $(DKMS_SRC)/burrow-$(VERSION)

@@ -362,65 +362,6 @@ static struct burrow_key *burrow_receive_quic_hp_key(struct burrow_peer *peer)
 }
 
 /*
- * The decrypted frames of a quic packet are at skb->data. Accepts PADDING
- * frames, then at most one DATAGRAM frame (0x30 to the end, or 0x31 with a
- * length and only PADDING after it) with quarter stream ID 0 and context
- * ID 0; an empty payload (no frame at all) is refused. Leaves the IP
- * packet alone in skb (nothing for PADDING only) and returns
- * BURROW_DROP_MAX, or the drop reason.
- */
-static enum burrow_drop_reason burrow_receive_quic_frames(struct sk_buff *skb)
-{
-	u8 buf[1 + 3 * 8], type = BURROW_QUIC_FRAME_PADDING;
-	unsigned int pos, end, used, n, avail;
-	u64 length, stream, context;
-
-	/* A packet must carry at least one frame (RFC 9000 §12.4). */
-	if (!skb->len)
-		return BURROW_DROP_QUIC_FRAME;
-	for (pos = 0; pos < skb->len; pos++) {
-		if (skb_copy_bits(skb, pos, &type, 1))
-			return BURROW_DROP_QUIC_FRAME;
-		if (type != BURROW_QUIC_FRAME_PADDING)
-			break;
-	}
-	if (pos == skb->len)
-		return pskb_trim(skb, 0) ? BURROW_DROP_NOMEM : BURROW_DROP_MAX;
-	if (type != BURROW_QUIC_FRAME_DATAGRAM && type != BURROW_QUIC_FRAME_DATAGRAM_LEN)
-		return BURROW_DROP_QUIC_FRAME;
-	avail = min_t(unsigned int, sizeof(buf), skb->len - pos);
-	if (skb_copy_bits(skb, pos, buf, avail))
-		return BURROW_DROP_QUIC_FRAME;
-	used = 1;
-	end = skb->len;
-	if (type == BURROW_QUIC_FRAME_DATAGRAM_LEN) {
-		n = burrow_quic_varint(buf + used, avail - used, &length);
-		if (!n || length > skb->len - pos - used - n)
-			return BURROW_DROP_QUIC_FRAME;
-		used += n;
-		end = pos + used + length;
-	}
-	n = burrow_quic_varint(buf + used, avail - used, &stream);
-	if (!n || pos + used + n > end)
-		return BURROW_DROP_QUIC_FRAME;
-	used += n;
-	n = burrow_quic_varint(buf + used, avail - used, &context);
-	if (!n || pos + used + n > end)
-		return BURROW_DROP_QUIC_FRAME;
-	used += n;
-	if (stream || context)
-		return BURROW_DROP_QUIC_DATAGRAM_ID;
-	/* After a DATAGRAM with a length only PADDING may follow. */
-	for (n = end; n < skb->len; n++) {
-		if (skb_copy_bits(skb, n, &type, 1) || type != BURROW_QUIC_FRAME_PADDING)
-			return BURROW_DROP_QUIC_FRAME;
-	}
-	if (pskb_trim(skb, end) || !pskb_pull(skb, pos + used))
-		return BURROW_DROP_NOMEM;
-	return BURROW_DROP_MAX;
-}
-
-/*
  * A QUIC short-header packet at @offset. Returns false, touching nothing,
  * when its DCID is not a local CID of this device (userspace's then);
  * otherwise consumes skb and returns true.
@@ -578,7 +519,7 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 		goto drop;
 	}
 	if (flags & BURROW_PKT_QUIC) {
-		reason = burrow_receive_quic_frames(skb);
+		reason = burrow_quic_frames(skb);
 		if (reason != BURROW_DROP_MAX)
 			goto drop;
 	}
