@@ -7,16 +7,15 @@
 #include <linux/rhashtable-types.h>
 
 #include "allowedips.h"
+#include "encap.h"
 #include "queue.h"
 #include "stats.h"
 
 /*
- * Worst-case bytes burrow adds around an inner packet: outer IPv6 header,
- * UDP header, the burrow header and the AEAD tag. The default MTU leaves
- * room for it inside a 1500-byte path.
+ * The default MTU leaves room for the worst-case overhead (encap.h) at the
+ * default CID length inside a 1500-byte path: 1420.
  */
-#define BURROW_OVERHEAD_MAX	(40 + 8 + 16 + 16)
-#define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - BURROW_OVERHEAD_MAX)
+#define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - BURROW_OVERHEAD(BURROW_QUIC_CID_LEN_DEFAULT))
 
 struct burrow_socket;
 struct dentry;
@@ -92,5 +91,16 @@ static inline void burrow_device_changed(struct burrow_device *bdev)
 bool burrow_netdev_is_burrow(const struct net_device *dev);
 int burrow_device_init(void);
 void burrow_device_uninit(void);
+
+/*
+ * dev-set's quic-cid-len (@attr): refused with -EBUSY while peers hold
+ * local CIDs (they have the old length) and with -EINVAL when the device's
+ * current MTU would not fit under the new overhead; otherwise the device's
+ * max_mtu follows the new length. Takes RTNL, which holds dev->mtu still
+ * between the check and the change (dev_set_mtu() runs under it), then
+ * config_lock (lock order: RTNL, config_lock), so call it without either.
+ */
+int burrow_device_set_quic_cid_len(struct burrow_device *bdev, const struct nlattr *attr,
+				   struct netlink_ext_ack *extack);
 
 #endif /* _BURROW_DEVICE_H */

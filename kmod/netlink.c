@@ -279,18 +279,16 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	bdev = burrow_nl_device_get(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(bdev))
 		return PTR_ERR(bdev);
+	cid_len_attr = info->attrs[BURROW_A_DEV_QUIC_CID_LEN];
+	if (cid_len_attr) {
+		ret = burrow_device_set_quic_cid_len(bdev, cid_len_attr, info->extack);
+		if (ret)
+			goto out_put_dev;
+	}
 	ret = burrow_nl_lock(bdev, info->extack);
 	if (ret)
 		goto out_put_dev;
 
-	cid_len_attr = info->attrs[BURROW_A_DEV_QUIC_CID_LEN];
-	if (cid_len_attr && nla_get_u8(cid_len_attr) != bdev->quic_cid_len &&
-	    bdev->cid_count) {
-		NL_SET_ERR_MSG_ATTR(info->extack, cid_len_attr,
-				    "quic-cid-len cannot change while peers have a local-cid");
-		ret = -EBUSY;
-		goto out_unlock;
-	}
 	if (fd_attr) {
 		ret = burrow_socket_attach(bdev, nla_get_u32(fd_attr), info->extack);
 		if (ret)
@@ -309,8 +307,6 @@ static int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT])
 		WRITE_ONCE(bdev->default_inactivity_timeout,
 			   nla_get_u32(info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT]));
-	if (cid_len_attr)
-		WRITE_ONCE(bdev->quic_cid_len, nla_get_u8(cid_len_attr));
 	burrow_device_changed(bdev);
 
 out_unlock:

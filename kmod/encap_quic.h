@@ -22,8 +22,8 @@
  * Pure functions on caller memory: any context, no locks, no allocation
  * (burrow_quic_frames() only trims and pulls the skb it is given).
  */
-#ifndef _BURROW_QUIC_H
-#define _BURROW_QUIC_H
+#ifndef _BURROW_ENCAP_QUIC_H
+#define _BURROW_ENCAP_QUIC_H
 
 #include <linux/types.h>
 #include <crypto/aes.h>
@@ -50,6 +50,8 @@ struct sk_buff;
 #define BURROW_QUIC_FRAME_DATAGRAM_LEN	0x31	/* with a length */
 /* DATAGRAM type, quarter stream ID 0, context ID 0: one byte each. */
 #define BURROW_QUIC_DATAGRAM_PREFIX_LEN	3
+/* Most PADDING burrow_quic_padding() asks for: a keepalive, 1-byte PN. */
+#define BURROW_QUIC_PADDING_MAX		3
 
 static_assert(BURROW_QUIC_HEADER_MAX <= BURROW_AEAD_MAX_AAD_LEN);
 
@@ -133,4 +135,4 @@ unsigned int burrow_quic_varint(const u8 *p, unsigned int len, u64 *value);
  */
 enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb);
 
-#endif /* _BURROW_QUIC_H */
+#endif /* _BURROW_ENCAP_QUIC_H */

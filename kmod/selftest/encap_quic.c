@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-module selftest of quic.c, #included at its end when built with
+ * In-module selftest of encap_quic.c, #included at its end when built with
  * BURROW_SELFTEST so that it can reach the file's static functions; never
  * compiled on its own (Kbuild lists only the implementation files).
  */
