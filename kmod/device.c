@@ -153,6 +153,49 @@ static const struct net_device_ops burrow_netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
+/*
+ * The largest inner MTU whose packets still fit an IP packet with the
+ * worst-case overhead at a quic CID length of @cid_len.
+ */
+static unsigned int burrow_device_max_mtu(unsigned int cid_len)
+{
+	return IP_MAX_MTU - BURROW_OVERHEAD(cid_len);
+}
+
+static_assert(BURROW_DEFAULT_MTU == 1420);
+
+int burrow_device_check_quic_cid_len(struct burrow_device *bdev, const struct nlattr *attr,
+				     struct netlink_ext_ack *extack)
+{
+	unsigned int cid_len = nla_get_u8(attr);
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&bdev->config_lock);
+	if (cid_len == bdev->quic_cid_len)
+		return 0;
+	if (bdev->cid_count) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "quic-cid-len cannot change while peers have a local-cid");
+		return -EBUSY;
+	}
+	if (bdev->dev->mtu > burrow_device_max_mtu(cid_len)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "quic-cid-len leaves too little room for the device's mtu");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void burrow_device_set_quic_cid_len(struct burrow_device *bdev, const struct nlattr *attr)
+{
+	unsigned int cid_len = nla_get_u8(attr);
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&bdev->config_lock);
+	WRITE_ONCE(bdev->quic_cid_len, cid_len);
+	WRITE_ONCE(bdev->dev->max_mtu, burrow_device_max_mtu(cid_len));
+}
+
 static void burrow_setup(struct net_device *dev)
 {
 	struct burrow_device *bdev = burrow_device_from_netdev(dev);
@@ -170,10 +213,10 @@ static void burrow_setup(struct net_device *dev)
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	dev->needed_headroom = BURROW_HEADROOM;
-	dev->needed_tailroom = 16;
+	dev->needed_tailroom = BURROW_ENCAP_TAILROOM;
 	dev->mtu = BURROW_DEFAULT_MTU;
 	dev->min_mtu = IPV4_MIN_MTU;
-	dev->max_mtu = IP_MAX_MTU - BURROW_OVERHEAD_MAX;
+	dev->max_mtu = burrow_device_max_mtu(BURROW_QUIC_CID_LEN_DEFAULT);
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = burrow_destruct;
 	dev->sysfs_groups[0] = &burrow_stats_sysfs_group;

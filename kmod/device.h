@@ -7,16 +7,15 @@
 #include <linux/rhashtable-types.h>
 
 #include "allowedips.h"
+#include "encap.h"
 #include "queue.h"
 #include "stats.h"
 
 /*
- * Worst-case bytes burrow adds around an inner packet: outer IPv6 header,
- * UDP header, the burrow header and the AEAD tag. The default MTU leaves
- * room for it inside a 1500-byte path.
+ * The default MTU leaves room for the worst-case overhead (encap.h) at the
+ * default CID length inside a 1500-byte path: 1420.
  */
-#define BURROW_OVERHEAD_MAX	(40 + 8 + 16 + 16)
-#define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - BURROW_OVERHEAD_MAX)
+#define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - BURROW_OVERHEAD(BURROW_QUIC_CID_LEN_DEFAULT))
 
 struct burrow_socket;
 struct dentry;
@@ -92,5 +91,18 @@ static inline void burrow_device_changed(struct burrow_device *bdev)
 bool burrow_netdev_is_burrow(const struct net_device *dev);
 int burrow_device_init(void);
 void burrow_device_uninit(void);
+
+/*
+ * dev-set's quic-cid-len (@attr), in two steps so that dev-set applies all
+ * or nothing: the check refuses with -EBUSY while peers hold local CIDs
+ * (they have the old length) and with -EINVAL when the device's current MTU
+ * would not fit under the new overhead; the set makes the device's max_mtu
+ * follow the new length. The caller holds RTNL, which keeps dev->mtu still
+ * between the check and the set (dev_set_mtu() runs under it), and
+ * config_lock, which keeps cid_count still (lock order: RTNL, config_lock).
+ */
+int burrow_device_check_quic_cid_len(struct burrow_device *bdev, const struct nlattr *attr,
+				     struct netlink_ext_ack *extack);
+void burrow_device_set_quic_cid_len(struct burrow_device *bdev, const struct nlattr *attr);
 
 #endif /* _BURROW_DEVICE_H */

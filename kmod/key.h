@@ -9,7 +9,7 @@
 #include <linux/workqueue.h>
 
 #include "crypto.h"
-#include "quic.h"
+#include "encap_quic.h"
 #include "replay.h"
 
 struct burrow_peer;
@@ -64,7 +64,7 @@ struct burrow_key_limits {
  * is set, once, and never cleared: the receive path refuses every packet
  * for the key from then on, and a key-hard-limit event asks for a new one.
  */
-/* Header-protection keys of both directions (quic); see quic.h. */
+/* Header-protection keys of both directions (quic); see encap_quic.h. */
 struct burrow_key_hp {
 	struct burrow_quic_hp tx;
 	struct burrow_quic_hp rx;

@@ -250,11 +250,10 @@ int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	cid_len_attr = info->attrs[BURROW_A_DEV_QUIC_CID_LEN];
-	if (cid_len_attr && nla_get_u8(cid_len_attr) != bdev->quic_cid_len &&
-	    bdev->cid_count) {
-		NL_SET_ERR_MSG_ATTR(info->extack, cid_len_attr,
-				    "quic-cid-len cannot change while peers have a local-cid");
-		return -EBUSY;
+	if (cid_len_attr) {
+		ret = burrow_device_check_quic_cid_len(bdev, cid_len_attr, info->extack);
+		if (ret)
+			return ret;
 	}
 	if (fd_attr) {
 		ret = burrow_socket_attach(bdev, nla_get_u32(fd_attr), info->extack);
@@ -275,7 +274,7 @@ int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(bdev->default_inactivity_timeout,
 			   nla_get_u32(info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT]));
 	if (cid_len_attr)
-		WRITE_ONCE(bdev->quic_cid_len, nla_get_u8(cid_len_attr));
+		burrow_device_set_quic_cid_len(bdev, cid_len_attr);
 	burrow_device_changed(bdev);
 	return 0;
 }

@@ -237,7 +237,7 @@ const struct genl_ops burrow_nl_ops[11] = {
 		.doit		= burrow_nl_dev_set_doit,
 		.policy		= burrow_dev_set_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
-		.internal_flags	= BURROW_NL_DEVICE,
+		.internal_flags	= BURROW_NL_DEVICE | BURROW_NL_RTNL,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -16,7 +16,7 @@
 #include "aqm.h"
 #include "device.h"
 #include "key.h"
-#include "quic.h"
+#include "encap_quic.h"
 #include "stats.h"
 
 struct burrow_device;

@@ -56,11 +56,6 @@ enum burrow_pkt_state {
 	BURROW_PKT_DROPPED,		/* drop it with cb->reason, in turn */
 };
 
-/* Flags of a received packet. */
-#define BURROW_PKT_XNET		BIT(0)	/* socket and device in different netns */
-#define BURROW_PKT_QUIC		BIT(1)
-#define BURROW_PKT_QUIC_RESERVED	BIT(2)	/* reserved header bits were set */
-
 /* Per-packet pipeline state, in skb->cb while the packet is queued. */
 struct burrow_pkt_cb {
 	struct burrow_key *key;		/* a reference, dropped at dequeue */
@@ -68,7 +63,9 @@ struct burrow_pkt_cb {
 	atomic_t state;			/* enum burrow_pkt_state */
 	u8 reason;			/* enum burrow_drop_reason, if DROPPED */
 	u8 hdr_len;			/* rx: header (the AAD) at skb->data */
-	u8 flags;			/* rx: BURROW_PKT_* */
+	u8 xnet:1;			/* rx: socket and device in different netns */
+	u8 encap:3;			/* rx: enum burrow_encap that claimed it */
+	u8 encap_flags:4;		/* rx: the encapsulation's own (encap.h) */
 	u8 family;			/* rx: outer source for roaming */
 	codel_time_t enqueue_time;	/* when it joined its ordered queue (aqm.h) */
 	union {
@@ -93,7 +90,9 @@ static inline void burrow_pkt_init(struct sk_buff *skb, struct burrow_key *key, 
 	cb->counter = counter;
 	atomic_set(&cb->state, BURROW_PKT_QUEUED);
 	cb->reason = 0;
-	cb->flags = 0;
+	cb->xnet = 0;
+	cb->encap = 0;
+	cb->encap_flags = 0;
 	cb->enqueue_time = codel_get_time();
 }
 

@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receive path, in three stages (queue.h has the pipeline's rules):
+ * The receive path, in three stages (queue.h has the pipeline's rules).
+ * What a packet looks like on the wire is its encapsulation's business
+ * (encap.h); this file runs the same steps for every encapsulation:
  *
- * 1. The UDP tunnel hook, in the softirq that received the datagram:
- *    demux, parse the header, find the peer and key, remove QUIC header
- *    protection, early replay check; then under the peer's rx_queue lock
- *    append the packet (holding a key reference) to the peer's ordered
- *    queue and to the device's decrypt ring, and wake a crypt worker.
+ * 1. The UDP tunnel hook, in the softirq that received the datagram: the
+ *    encapsulations claim it or leave it to userspace; the one that claims
+ *    it classifies it (header, peer, key, counter; for QUIC this removes
+ *    header protection); then the early replay check, and under the
+ *    peer's rx_queue lock the packet (holding a key reference) joins the
+ *    peer's ordered queue and the device's decrypt ring, and a crypt
+ *    worker wakes.
  * 2. A crypt worker (any CPU): authenticate and decrypt in place, mark the
  *    packet done, schedule the peer's NAPI context.
  * 3. The peer's NAPI poll (one at a time): pop finished packets in arrival
- *    order, then final replay check, QUIC frame checks, roaming, timers,
- *    source check against the peer's prefixes, counters, and hand the inner
- *    packet to GRO (napi_gro_receive).
+ *    order, then final replay check, the encapsulation's finish (QUIC:
+ *    reserved bits and frames), roaming, timers, source check against the
+ *    peer's prefixes, counters, and hand the inner packet to GRO
+ *    (napi_gro_receive).
  *
- * Demux on the first byte: bit 0x40 clear is the udp encapsulation; set is
- * QUIC. QUIC long headers, and short headers whose DCID is no peer's local
- * CID, stay on the socket for userspace untouched.
+ * QUIC long headers, and short headers whose DCID is no peer's local CID,
+ * are claimed by no encapsulation and stay on the socket for userspace
+ * untouched.
  *
  * While the device is down (device.h) the socket stays attached: what is
  * userspace's still goes to userspace, and what is the device's (every udp
@@ -49,27 +54,13 @@
 #include <net/udp.h>
 
 #include "device.h"
+#include "encap.h"
 #include "netlink.h"
 #include "peer.h"
 #include "queue.h"
-#include "quic.h"
 #include "receive.h"
 #include "socket.h"
 #include "timers.h"
-#include "wire.h"
-
-static struct burrow_key *burrow_receive_key(struct burrow_peer *peer, u8 key_id)
-{
-	struct burrow_key *key;
-	int slot;
-
-	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++) {
-		key = rcu_dereference_bh(peer->keys[slot]);
-		if (key && key->key_id == key_id)
-			return key;
-	}
-	return NULL;
-}
 
 /* The outer source of the datagram, from its IP and UDP headers. */
 static void burrow_receive_source(struct sk_buff *skb, struct burrow_endpoint *source)
@@ -158,15 +149,16 @@ static void burrow_receive_roam(struct burrow_peer *peer, const struct burrow_en
 }
 
 /*
- * Stage 1's end, in the softirq's RCU-BH section that found @peer and @key:
- * skb->data is the packet's header (@hdr_len bytes, linear, unprotected),
- * followed by the ciphertext and tag. Consumes skb.
+ * Stage 1's end, in the softirq's RCU-BH section that found rx->peer and
+ * rx->key: skb->data is the packet's header (rx->hdr_len bytes, linear,
+ * unprotected), followed by the ciphertext and tag. Consumes skb.
  */
-static void burrow_receive_queue(struct burrow_device *bdev, struct burrow_peer *peer,
-				 struct burrow_key *key, struct sk_buff *skb, u64 counter,
-				 unsigned int hdr_len, u8 flags,
+static void burrow_receive_queue(struct burrow_device *bdev, struct sk_buff *skb, u8 encap,
+				 const struct burrow_encap_rx *rx, bool xnet,
 				 const struct burrow_endpoint *source)
 {
+	struct burrow_peer *peer = rx->peer;
+	struct burrow_key *key = rx->key;
 	struct ptr_ring *ring = &bdev->decrypt_queue.ring;
 	struct burrow_pkt_cb *cb;
 	bool produced;
@@ -179,10 +171,12 @@ static void burrow_receive_queue(struct burrow_device *bdev, struct burrow_peer 
 		return;
 	}
 	burrow_key_get(key);
-	burrow_pkt_init(skb, key, counter);
+	burrow_pkt_init(skb, key, rx->counter);
 	cb = BURROW_PKT_CB(skb);
-	cb->hdr_len = hdr_len;
-	cb->flags = flags;
+	cb->hdr_len = rx->hdr_len;
+	cb->xnet = xnet;
+	cb->encap = encap;
+	cb->encap_flags = rx->flags;
 	cb->family = source->addr.sa_family;
 	if (cb->family == AF_INET) {
 		cb->source.port = source->addr4.sin_port;
@@ -202,57 +196,48 @@ static void burrow_receive_queue(struct burrow_device *bdev, struct burrow_peer 
 		napi_schedule(&peer->napi);
 }
 
-static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb, bool xnet)
+/*
+ * Stage 1 for a datagram the encapsulation @encap claimed, its UDP payload
+ * at @offset: what the encapsulation finds (peer, key, counter, header),
+ * then the checks every encapsulation shares. Consumes skb.
+ */
+static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
+				unsigned int offset, u8 encap, struct burrow_encap_rx *rx,
+				bool xnet)
 {
-	struct burrow_wire_header header;
+	const struct burrow_encap_ops *ops = burrow_encap_ops(encap);
 	struct burrow_endpoint source;
-	struct burrow_wire_fields fields;
-	struct burrow_peer *peer;
-	struct burrow_key *key;
 	enum burrow_drop_reason reason;
-	unsigned int offset;
 
 	/* In the socket's RCU-BH section, which ndo_stop waits for. */
 	if (unlikely(!netif_running(bdev->dev))) {
 		reason = BURROW_DROP_DEV_DOWN;
 		goto drop;
 	}
-	offset = skb_transport_offset(skb) + sizeof(struct udphdr);
-	if (skb_copy_bits(skb, offset, &header, sizeof(header))) {
-		reason = BURROW_DROP_BAD_HEADER;
+	reason = ops->rx_classify(bdev, skb, offset, rx);
+	if (reason != BURROW_DROP_MAX)
 		goto drop;
-	}
-	if (burrow_wire_header_parse(&header, skb->len - offset, &fields)) {
-		reason = BURROW_DROP_BAD_HEADER;
-		goto drop;
-	}
-	peer = burrow_peer_lookup(bdev, fields.receiver_id);
-	if (!peer) {
-		reason = BURROW_DROP_UNKNOWN_ID;
-		goto drop;
-	}
-	key = burrow_receive_key(peer, fields.key_id);
-	if (!key) {
-		reason = BURROW_DROP_NO_KEY;
-		goto drop;
-	}
-	if (unlikely(burrow_key_rx_refused(key))) {
+	if (unlikely(burrow_key_rx_refused(rx->key))) {
 		reason = BURROW_DROP_KEY_EXHAUSTED;
 		goto drop;
 	}
-	if (!burrow_replay_check(&key->replay, fields.counter)) {
+	if (!burrow_replay_check(&rx->key->replay, rx->counter)) {
 		reason = BURROW_DROP_REPLAY;
 		goto drop;
 	}
 	burrow_receive_source(skb, &source);
 
-	/* Strip outer IP and UDP; the burrow header (the AAD) stays, linear. */
-	if (!pskb_pull(skb, offset) || !pskb_may_pull(skb, sizeof(header))) {
-		reason = BURROW_DROP_BAD_HEADER;
+	/*
+	 * Strip outer IP and UDP, and write the header back as the AEAD
+	 * authenticates it (a QUIC header without its protection): the header
+	 * in the skb is then the AAD, linear.
+	 */
+	if (!pskb_pull(skb, offset) || skb_ensure_writable(skb, rx->hdr_len)) {
+		reason = ops->rx_short_reason;
 		goto drop;
 	}
-	burrow_receive_queue(bdev, peer, key, skb, fields.counter, sizeof(header),
-			     xnet ? BURROW_PKT_XNET : 0, &source);
+	memcpy(skb->data, rx->hdr, rx->hdr_len);
+	burrow_receive_queue(bdev, skb, encap, rx, xnet, &source);
 	return;
 
 drop:
@@ -333,182 +318,6 @@ drop:
 	kfree_skb(skb);
 }
 
-/* The key of @peer for a quic key phase, with header-protection keys. */
-static struct burrow_key *burrow_receive_quic_key(struct burrow_peer *peer, bool phase)
-{
-	struct burrow_key *key;
-	int slot;
-
-	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++) {
-		key = rcu_dereference_bh(peer->keys[slot]);
-		if (key && key->hp && burrow_key_phase(key) == phase)
-			return key;
-	}
-	return NULL;
-}
-
-/* Any key of @peer with header-protection keys (netlink keeps them equal). */
-static struct burrow_key *burrow_receive_quic_hp_key(struct burrow_peer *peer)
-{
-	struct burrow_key *key;
-	int slot;
-
-	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++) {
-		key = rcu_dereference_bh(peer->keys[slot]);
-		if (key && key->hp)
-			return key;
-	}
-	return NULL;
-}
-
-/*
- * The decrypted frames of a quic packet are at skb->data. Accepts PADDING
- * frames, then at most one DATAGRAM frame (0x30 to the end, or 0x31 with a
- * length and only PADDING after it) with quarter stream ID 0 and context
- * ID 0; an empty payload (no frame at all) is refused. Leaves the IP
- * packet alone in skb (nothing for PADDING only) and returns
- * BURROW_DROP_MAX, or the drop reason.
- */
-static enum burrow_drop_reason burrow_receive_quic_frames(struct sk_buff *skb)
-{
-	u8 buf[1 + 3 * 8], type = BURROW_QUIC_FRAME_PADDING;
-	unsigned int pos, end, used, n, avail;
-	u64 length, stream, context;
-
-	/* A packet must carry at least one frame (RFC 9000 §12.4). */
-	if (!skb->len)
-		return BURROW_DROP_QUIC_FRAME;
-	for (pos = 0; pos < skb->len; pos++) {
-		if (skb_copy_bits(skb, pos, &type, 1))
-			return BURROW_DROP_QUIC_FRAME;
-		if (type != BURROW_QUIC_FRAME_PADDING)
-			break;
-	}
-	if (pos == skb->len)
-		return pskb_trim(skb, 0) ? BURROW_DROP_NOMEM : BURROW_DROP_MAX;
-	if (type != BURROW_QUIC_FRAME_DATAGRAM && type != BURROW_QUIC_FRAME_DATAGRAM_LEN)
-		return BURROW_DROP_QUIC_FRAME;
-	avail = min_t(unsigned int, sizeof(buf), skb->len - pos);
-	if (skb_copy_bits(skb, pos, buf, avail))
-		return BURROW_DROP_QUIC_FRAME;
-	used = 1;
-	end = skb->len;
-	if (type == BURROW_QUIC_FRAME_DATAGRAM_LEN) {
-		n = burrow_quic_varint(buf + used, avail - used, &length);
-		if (!n || length > skb->len - pos - used - n)
-			return BURROW_DROP_QUIC_FRAME;
-		used += n;
-		end = pos + used + length;
-	}
-	n = burrow_quic_varint(buf + used, avail - used, &stream);
-	if (!n || pos + used + n > end)
-		return BURROW_DROP_QUIC_FRAME;
-	used += n;
-	n = burrow_quic_varint(buf + used, avail - used, &context);
-	if (!n || pos + used + n > end)
-		return BURROW_DROP_QUIC_FRAME;
-	used += n;
-	if (stream || context)
-		return BURROW_DROP_QUIC_DATAGRAM_ID;
-	/* After a DATAGRAM with a length only PADDING may follow. */
-	for (n = end; n < skb->len; n++) {
-		if (skb_copy_bits(skb, n, &type, 1) || type != BURROW_QUIC_FRAME_PADDING)
-			return BURROW_DROP_QUIC_FRAME;
-	}
-	if (pskb_trim(skb, end) || !pskb_pull(skb, pos + used))
-		return BURROW_DROP_NOMEM;
-	return BURROW_DROP_MAX;
-}
-
-/*
- * A QUIC short-header packet at @offset. Returns false, touching nothing,
- * when its DCID is not a local CID of this device (userspace's then);
- * otherwise consumes skb and returns true.
- */
-static bool burrow_receive_quic(struct burrow_device *bdev, struct sk_buff *skb,
-				unsigned int offset, bool xnet)
-{
-	unsigned int cid_len = READ_ONCE(bdev->quic_cid_len);
-	unsigned int len = skb->len - offset, pn_offset, pn_len, hdr_len, i;
-	u8 hdr[BURROW_QUIC_HEADER_MAX], sample[BURROW_QUIC_SAMPLE_LEN];
-	enum burrow_drop_reason reason;
-	struct burrow_endpoint source;
-	struct burrow_key *key;
-	struct burrow_peer *peer;
-	u32 truncated = 0;
-	u64 pn;
-
-	pn_offset = 1 + cid_len;
-	if (len < pn_offset || skb_copy_bits(skb, offset, hdr, pn_offset))
-		return false;
-	peer = burrow_peer_lookup_cid(bdev, hdr + 1);
-	if (!peer)
-		return false;
-	/* Ours, and the device is down: as in burrow_receive_data(). */
-	if (unlikely(!netif_running(bdev->dev))) {
-		reason = BURROW_DROP_DEV_DOWN;
-		goto drop;
-	}
-
-	if (len < pn_offset + BURROW_QUIC_PN_LEN_MAX + BURROW_QUIC_SAMPLE_LEN) {
-		reason = BURROW_DROP_QUIC_SHORT;
-		goto drop;
-	}
-	key = burrow_receive_quic_hp_key(peer);
-	if (!key) {
-		reason = BURROW_DROP_NO_KEY;
-		goto drop;
-	}
-	if (skb_copy_bits(skb, offset + pn_offset, hdr + pn_offset, BURROW_QUIC_PN_LEN_MAX) ||
-	    skb_copy_bits(skb, offset + pn_offset + BURROW_QUIC_PN_LEN_MAX, sample,
-			  sizeof(sample))) {
-		reason = BURROW_DROP_QUIC_SHORT;
-		goto drop;
-	}
-	burrow_quic_hp_remove(&key->hp->rx, hdr, pn_offset, sample);
-	pn_len = (hdr[0] & BURROW_QUIC_PN_LEN_MASK) + 1;
-	hdr_len = pn_offset + pn_len;
-	for (i = 0; i < pn_len; i++)
-		truncated = truncated << 8 | hdr[pn_offset + i];
-
-	key = burrow_receive_quic_key(peer, hdr[0] & BURROW_QUIC_KEY_PHASE_BIT);
-	if (!key) {
-		reason = BURROW_DROP_NO_KEY;
-		goto drop;
-	}
-	if (unlikely(burrow_key_rx_refused(key))) {
-		reason = BURROW_DROP_KEY_EXHAUSTED;
-		goto drop;
-	}
-	pn = burrow_quic_pn_decode(burrow_replay_max(&key->replay),
-				   READ_ONCE(key->replay.any_seen), truncated, pn_len);
-	if (!burrow_replay_check(&key->replay, pn)) {
-		reason = BURROW_DROP_REPLAY;
-		goto drop;
-	}
-	burrow_receive_source(skb, &source);
-
-	/*
-	 * Strip outer IP and UDP, and write the unprotected first byte and
-	 * packet number back: the header in the skb is then the AAD.
-	 */
-	if (!pskb_pull(skb, offset) || skb_ensure_writable(skb, hdr_len)) {
-		reason = BURROW_DROP_QUIC_SHORT;
-		goto drop;
-	}
-	memcpy(skb->data, hdr, hdr_len);
-	burrow_receive_queue(bdev, peer, key, skb, pn, hdr_len,
-			     BURROW_PKT_QUIC | (xnet ? BURROW_PKT_XNET : 0) |
-			     (hdr[0] & BURROW_QUIC_RESERVED_BITS ? BURROW_PKT_QUIC_RESERVED : 0),
-			     &source);
-	return true;
-
-drop:
-	burrow_stats_drop(bdev, reason, true);
-	kfree_skb(skb);
-	return true;
-}
-
 /*
  * Stage 2, from a crypt worker inside rcu_read_lock_bh(). The packet holds
  * its key; its peer outlives the RCU-BH section (queue.h).
@@ -550,9 +359,11 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 {
 	struct burrow_pkt_cb *cb = BURROW_PKT_CB(skb);
 	struct burrow_key *key = cb->key;
+	const struct burrow_encap_ops *ops = burrow_encap_ops(cb->encap);
 	struct burrow_endpoint source = {};
 	enum burrow_drop_reason reason;
-	u8 flags = cb->flags;
+	u8 encap_flags = cb->encap_flags;
+	bool xnet = cb->xnet;
 	bool largest;
 
 	if (burrow_pkt_state(skb) == BURROW_PKT_DROPPED) {
@@ -568,17 +379,13 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 		reason = BURROW_DROP_DEV_DOWN;
 		goto drop;
 	}
-	if ((flags & BURROW_PKT_QUIC_RESERVED)) {
-		reason = BURROW_DROP_QUIC_RESERVED;
-		goto drop;
-	}
 	if (!pskb_pull(skb, cb->hdr_len) ||
 	    pskb_trim(skb, skb->len - BURROW_AEAD_TAG_LEN)) {
 		reason = BURROW_DROP_NOMEM;
 		goto drop;
 	}
-	if (flags & BURROW_PKT_QUIC) {
-		reason = burrow_receive_quic_frames(skb);
+	if (ops->rx_finish) {
+		reason = ops->rx_finish(skb, encap_flags);
 		if (reason != BURROW_DROP_MAX)
 			goto drop;
 	}
@@ -592,8 +399,7 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 		source.addr6.sin6_addr = cb->source.addr6;
 	}
 	/* The stack owns skb->cb from here: nothing below reads cb. */
-	burrow_receive_authenticated(bdev, peer, key, skb, &source, flags & BURROW_PKT_XNET,
-				     largest);
+	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet, largest);
 	burrow_key_put(key);
 	return;
 
@@ -651,7 +457,9 @@ int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	struct burrow_socket *bsock;
 	struct burrow_device *bdev;
 	unsigned int offset = skb_transport_offset(skb) + sizeof(struct udphdr);
+	struct burrow_encap_rx rx;
 	bool xnet;
+	u8 encap;
 	u8 first;
 
 	bsock = rcu_dereference_sk_user_data(sk);
@@ -662,19 +470,18 @@ int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	xnet = !net_eq(sock_net(sk), dev_net(bdev->dev));
 
 	/*
-	 * Empty datagrams, QUIC long headers and short headers for CIDs that
-	 * are not ours belong to userspace, untouched.
+	 * Empty datagrams, and what no encapsulation claims (QUIC long
+	 * headers, short headers for CIDs that are not ours), belong to
+	 * userspace, untouched.
 	 */
 	if (skb->len <= offset || skb_copy_bits(skb, offset, &first, 1))
 		goto to_userspace;
-	if (burrow_wire_is_quic(first)) {
-		if (!(first & BURROW_QUIC_LONG_BIT) &&
-		    burrow_receive_quic(bdev, skb, offset, xnet))
+	for (encap = 0; encap < ARRAY_SIZE(burrow_encaps); encap++) {
+		if (burrow_encaps[encap]->rx_claim(bdev, skb, offset, first, &rx)) {
+			burrow_receive_data(bdev, skb, offset, encap, &rx, xnet);
 			return 0;
-		goto to_userspace;
+		}
 	}
-	burrow_receive_data(bdev, skb, xnet);
-	return 0;
 
 to_userspace:
 	burrow_stats_count(bdev, BURROW_COUNT_RX_TO_USERSPACE);

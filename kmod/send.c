@@ -7,10 +7,9 @@
  *    peer's tx_queue lock give each segment the next counter of the
  *    primary key and a reference to it, append it to the peer's ordered
  *    queue and to the device's encrypt ring; then wake crypt workers.
- * 2. A crypt worker (any CPU): finish the inner checksum, encrypt in place
- *    behind a burrow header (udp encapsulation) or as a QUIC short-header
- *    packet (quic, see quic.h), mark the packet done and kick the peer's
- *    transmit work.
+ * 2. A crypt worker (any CPU): finish the inner checksum, have the peer's
+ *    encapsulation seal the packet in place (encap.h), mark the packet
+ *    done and kick the peer's transmit work.
  * 3. The peer's transmit work (one at a time, on the peer's tx_cpu): pop
  *    finished packets in counter order and send each as a UDP datagram from
  *    the attached socket to the peer's current endpoint.
@@ -38,14 +37,13 @@
 
 #include "compat.h"
 #include "device.h"
+#include "encap.h"
 #include "netlink.h"
 #include "peer.h"
 #include "queue.h"
-#include "quic.h"
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
-#include "wire.h"
 
 static int burrow_send4(struct burrow_device *bdev, struct burrow_peer *peer,
 			struct sock *sk, struct sk_buff *skb,
@@ -132,76 +130,6 @@ static int burrow_send6(struct burrow_device *bdev, struct burrow_peer *peer,
 #endif
 }
 
-/* Encrypt skb in place behind a burrow header. */
-static int burrow_send_seal(struct burrow_peer *peer, struct burrow_key *key,
-			    struct sk_buff *skb, u64 counter)
-{
-	struct burrow_wire_header *header;
-	unsigned int len = skb->len;
-	struct sk_buff *trailer;
-
-	if (skb_cow_data(skb, BURROW_AEAD_TAG_LEN, &trailer) < 0)
-		return -ENOMEM;
-	pskb_put(skb, trailer, BURROW_AEAD_TAG_LEN);
-	if (skb_cow_head(skb, sizeof(*header)))
-		return -ENOMEM;
-	header = skb_push(skb, sizeof(*header));
-	burrow_wire_header_build(header, key->key_id, READ_ONCE(peer->tx_id), counter);
-	return burrow_aead_seal(key->tx, skb, sizeof(*header), len, (const u8 *)header,
-				sizeof(*header), counter);
-}
-
-/*
- * Encrypt skb (the inner packet, or nothing for a keepalive) in place as a
- * QUIC 1-RTT packet: short header with the peer's remote CID, packet
- * number = the key's counter, PADDING only for a keepalive or else one
- * DATAGRAM frame (type, quarter stream ID 0, context ID 0, packet); AEAD,
- * then header protection over the finished ciphertext.
- */
-static int burrow_send_seal_quic(struct burrow_peer *peer, struct burrow_key *key,
-				 struct sk_buff *skb, u64 pn)
-{
-	u8 hdr[BURROW_QUIC_HEADER_MAX], dcid[BURROW_QUIC_CID_LEN_MAX];
-	u8 sample[BURROW_QUIC_SAMPLE_LEN];
-	unsigned int dcid_len, pn_len, hdr_len, frames_len, pad;
-	unsigned int inner_len = skb->len;
-	struct sk_buff *trailer;
-	u8 *prefix;
-	int err;
-
-	if (unlikely(!key->hp))
-		return -ENOKEY;
-	dcid_len = burrow_peer_get_remote_cid(peer, dcid);
-	if (unlikely(!dcid_len))
-		return -EDESTADDRREQ;
-	pn_len = burrow_quic_pn_len(pn);
-	frames_len = inner_len ? BURROW_QUIC_DATAGRAM_PREFIX_LEN + inner_len : 0;
-	pad = burrow_quic_padding(pn_len, frames_len);
-	hdr_len = burrow_quic_header_build(hdr, dcid, dcid_len, burrow_key_phase(key), pn,
-					   pn_len);
-
-	if (skb_cow_data(skb, BURROW_AEAD_TAG_LEN, &trailer) < 0)
-		return -ENOMEM;
-	pskb_put(skb, trailer, BURROW_AEAD_TAG_LEN);
-	if (skb_cow_head(skb, hdr_len + pad + BURROW_QUIC_DATAGRAM_PREFIX_LEN))
-		return -ENOMEM;
-	if (inner_len) {
-		prefix = skb_push(skb, BURROW_QUIC_DATAGRAM_PREFIX_LEN);
-		prefix[0] = BURROW_QUIC_FRAME_DATAGRAM;
-		prefix[1] = 0;	/* quarter stream ID */
-		prefix[2] = 0;	/* context ID: a full IP packet */
-	}
-	memset(skb_push(skb, pad), BURROW_QUIC_FRAME_PADDING, pad);
-	memcpy(skb_push(skb, hdr_len), hdr, hdr_len);
-	err = burrow_aead_seal(key->tx, skb, hdr_len, pad + frames_len, hdr, hdr_len, pn);
-	if (err)
-		return err;
-	if (skb_copy_bits(skb, 1 + dcid_len + 4, sample, sizeof(sample)))
-		return -EINVAL;
-	burrow_quic_hp_apply(&key->hp->tx, skb->data, 1 + dcid_len, sample);
-	return 0;
-}
-
 static enum burrow_drop_reason burrow_send_error_reason(int err)
 {
 	switch (err) {
@@ -229,10 +157,7 @@ void burrow_send_encrypt(struct sk_buff *skb)
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
 		reason = BURROW_DROP_BAD_INNER;
 	} else {
-		if (READ_ONCE(peer->encap) == BURROW_ENCAP_QUIC)
-			err = burrow_send_seal_quic(peer, key, skb, cb->counter);
-		else
-			err = burrow_send_seal(peer, key, skb, cb->counter);
+		err = burrow_encap_ops(READ_ONCE(peer->encap))->seal(peer, key, skb, cb->counter);
 		if (err)
 			reason = burrow_send_error_reason(err);
 	}

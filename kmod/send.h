@@ -7,11 +7,10 @@
 
 struct burrow_peer;
 
-/* Room in front of an inner packet for everything burrow and UDP add. */
-/* Link layer, outer IPv6, UDP, and the longer of the two encapsulations'
- * headers (udp 16; quic header 25 + padding 3 + DATAGRAM prefix 3).
- */
-#define BURROW_HEADROOM		(LL_MAX_HEADER + 40 + 8 + 32)
+#include "encap.h"
+
+/* Room in front of an inner packet: link layer, outer headers, encapsulation. */
+#define BURROW_HEADROOM		(LL_MAX_HEADER + BURROW_OUTER_LEN + BURROW_ENCAP_HEADROOM)
 
 netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev);
 /* Crypt worker: encrypt one queued packet (queue.h). */

@@ -1,167 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Building blocks of the quic encapsulation (layout in quic.h): short
- * header, packet-number coding, header protection, varints. Pure functions;
- * send.c and receive.c put them together with the AEAD of crypto.c.
- *
- * Header protection uses the AES and ChaCha20 libraries (lib/crypto,
- * built into every kernel burrow supports): one block per packet, any
- * context, no allocation, no transform to keep per key.
+ * In-module selftest of encap_quic.c, #included at its end when built with
+ * BURROW_SELFTEST so that it can reach the file's static functions; never
+ * compiled on its own (Kbuild lists only the implementation files).
  */
 
-#include <linux/kernel.h>
-#include <linux/string.h>
-#include <linux/slab.h>
-#include <asm/unaligned.h>
-#include <crypto/algapi.h>
-#include <crypto/chacha.h>
-
-#include "crypto.h"
-#include "quic.h"
-#include "selftest.h"
-
-int burrow_quic_hp_init(struct burrow_quic_hp *hp, enum burrow_cipher cipher,
-			const u8 *key, unsigned int key_len)
-{
-	unsigned int i;
-
-	if (!burrow_cipher_key_len(cipher) || key_len != burrow_cipher_key_len(cipher))
-		return -EINVAL;
-	memset(hp, 0, sizeof(*hp));
-	hp->cipher = cipher;
-	hp->key_len = key_len;
-	memcpy(hp->key, key, key_len);
-	if (cipher == BURROW_CIPHER_CHACHA20_POLY1305) {
-		for (i = 0; i < ARRAY_SIZE(hp->chacha_key); i++)
-			hp->chacha_key[i] = get_unaligned_le32(key + 4 * i);
-		return 0;
-	}
-	return aes_expandkey(&hp->aes, key, key_len);
-}
-
-void burrow_quic_hp_mask(const struct burrow_quic_hp *hp,
-			 const u8 sample[BURROW_QUIC_SAMPLE_LEN],
-			 u8 mask[BURROW_QUIC_HP_MASK_LEN])
-{
-	u32 state[16];
-	u8 block[CHACHA_BLOCK_SIZE];
-
-	if (hp->cipher == BURROW_CIPHER_CHACHA20_POLY1305) {
-		/* counter = sample[0..3] LE, nonce = sample[4..15] (§5.4.4) */
-		chacha_init_generic(state, hp->chacha_key, sample);
-		chacha_block_generic(state, block, 20);
-		memcpy(mask, block, BURROW_QUIC_HP_MASK_LEN);
-		memzero_explicit(state, sizeof(state));
-	} else {
-		aes_encrypt(&hp->aes, block, sample);
-		memcpy(mask, block, BURROW_QUIC_HP_MASK_LEN);
-	}
-	memzero_explicit(block, sizeof(block));
-}
-
-bool burrow_quic_hp_equal(const struct burrow_quic_hp *a, const struct burrow_quic_hp *b)
-{
-	return a->cipher == b->cipher && a->key_len == b->key_len &&
-	       !crypto_memneq(a->key, b->key, a->key_len);
-}
-
-unsigned int burrow_quic_pn_len(u64 pn)
-{
-	/* 2 * (pn + 1) must fit the 2^(8 * len) window. */
-	if (pn < (1ULL << 7) - 1)
-		return 1;
-	if (pn < (1ULL << 15) - 1)
-		return 2;
-	if (pn < (1ULL << 23) - 1)
-		return 3;
-	return 4;
-}
-
-unsigned int burrow_quic_padding(unsigned int pn_len, unsigned int frames_len)
-{
-	unsigned int pad = pn_len + frames_len < 4 ? 4 - pn_len - frames_len : 0;
-
-	return frames_len || pad ? pad : 1;
-}
-
-u64 burrow_quic_pn_decode(u64 largest, bool have_largest, u32 truncated,
-			  unsigned int pn_len)
-{
-	u64 expected = have_largest ? largest + 1 : 0;
-	u64 win = 1ULL << (8 * pn_len);
-	u64 hwin = win / 2;
-	u64 mask = win - 1;
-	u64 candidate = (expected & ~mask) | truncated;
-
-	/* RFC 9000 A.3, with the signed comparisons written out for u64. */
-	if (candidate + hwin <= expected && candidate < (1ULL << 62) - win)
-		return candidate + win;
-	if (candidate > expected + hwin && candidate >= win)
-		return candidate - win;
-	return candidate;
-}
-
-unsigned int burrow_quic_header_build(u8 *out, const u8 *dcid, unsigned int dcid_len,
-				      bool key_phase, u64 pn, unsigned int pn_len)
-{
-	unsigned int i;
-
-	out[0] = BURROW_QUIC_FIXED_BIT | (key_phase ? BURROW_QUIC_KEY_PHASE_BIT : 0) |
-		 (pn_len - 1);
-	memcpy(out + 1, dcid, dcid_len);
-	for (i = 0; i < pn_len; i++)
-		out[1 + dcid_len + i] = pn >> (8 * (pn_len - 1 - i));
-	return 1 + dcid_len + pn_len;
-}
-
-static void burrow_quic_hp_xor(const u8 mask[BURROW_QUIC_HP_MASK_LEN], u8 *hdr,
-			       unsigned int pn_offset, unsigned int pn_len)
-{
-	unsigned int i;
-
-	for (i = 0; i < pn_len; i++)
-		hdr[pn_offset + i] ^= mask[1 + i];
-}
-
-void burrow_quic_hp_apply(const struct burrow_quic_hp *hp, u8 *hdr, unsigned int pn_offset,
-			  const u8 sample[BURROW_QUIC_SAMPLE_LEN])
-{
-	unsigned int pn_len = (hdr[0] & BURROW_QUIC_PN_LEN_MASK) + 1;
-	u8 mask[BURROW_QUIC_HP_MASK_LEN];
-
-	burrow_quic_hp_mask(hp, sample, mask);
-	hdr[0] ^= mask[0] & 0x1f;
-	burrow_quic_hp_xor(mask, hdr, pn_offset, pn_len);
-}
-
-void burrow_quic_hp_remove(const struct burrow_quic_hp *hp, u8 *hdr, unsigned int pn_offset,
-			   const u8 sample[BURROW_QUIC_SAMPLE_LEN])
-{
-	u8 mask[BURROW_QUIC_HP_MASK_LEN];
-
-	burrow_quic_hp_mask(hp, sample, mask);
-	hdr[0] ^= mask[0] & 0x1f;
-	burrow_quic_hp_xor(mask, hdr, pn_offset, (hdr[0] & BURROW_QUIC_PN_LEN_MASK) + 1);
-}
-
-unsigned int burrow_quic_varint(const u8 *p, unsigned int len, u64 *value)
-{
-	unsigned int n, i;
-	u64 v;
-
-	if (!len)
-		return 0;
-	n = 1U << (p[0] >> 6);
-	if (len < n)
-		return 0;
-	v = p[0] & 0x3f;
-	for (i = 1; i < n; i++)
-		v = (v << 8) | p[i];
-	*value = v;
-	return n;
-}
-
-#ifdef BURROW_SELFTEST
 #include <linux/skbuff.h>
 
 /* RFC 9001 Appendix A.5: ChaCha20-Poly1305 short header, empty DCID. */
@@ -296,7 +139,7 @@ static bool burrow_st_quic_pn(void)
 		pr_err("selftest quic: pn_len boundaries\n");
 		ok = false;
 	}
-	/* Every packet has a frame and room for the sample (K4: pn >= 2^23 - 1). */
+	/* Every packet has a frame and room for the sample, up to 4-byte pns (>= 2^23 - 1). */
 	for (i = 0; i < ARRAY_SIZE(pad_pns); i++) {
 		len = burrow_quic_pn_len(pad_pns[i]);
 		for (frames = 0; frames < 6; frames++) {
@@ -383,6 +226,63 @@ static bool burrow_st_quic_hp_aes(void)
 	return ok;
 }
 
+/*
+ * The frame checks of burrow_quic_frames() on decrypted payloads: what is
+ * accepted leaves exactly in[ip_off .. ip_off + ip_len) in the skb.
+ */
+static bool burrow_st_quic_frames(void)
+{
+	static const struct {
+		const char *what;
+		u8 in[12];
+		u8 len, ip_off, ip_len;
+		enum burrow_drop_reason want;
+	} t[] = {
+		{ "empty", {}, 0, 0, 0, BURROW_DROP_QUIC_FRAME },
+		{ "padding only", { 0, 0, 0 }, 3, 0, 0, BURROW_DROP_MAX },
+		{ "datagram to end", { 0, 0x30, 0, 0, 0x45, 1, 2 }, 7, 4, 3, BURROW_DROP_MAX },
+		{ "datagram, 2-byte ids", { 0x30, 0x40, 0, 0x40, 0, 0x60 }, 6, 5, 1,
+		  BURROW_DROP_MAX },
+		{ "datagram with length", { 0x31, 4, 0, 0, 0xaa, 0xbb, 0, 0 }, 8, 4, 2,
+		  BURROW_DROP_MAX },
+		{ "frame after datagram", { 0x31, 4, 0, 0, 0xaa, 0xbb, 0x01 }, 7, 0, 0,
+		  BURROW_DROP_QUIC_FRAME },
+		{ "length past the end", { 0x31, 5, 0, 0, 0xaa, 0xbb }, 6, 0, 0,
+		  BURROW_DROP_QUIC_FRAME },
+		{ "length short of the ids", { 0x31, 1, 0, 0, 0xaa }, 5, 0, 0,
+		  BURROW_DROP_QUIC_FRAME },
+		{ "ping", { 0, 0x01 }, 2, 0, 0, BURROW_DROP_QUIC_FRAME },
+		{ "no stream id", { 0x30 }, 1, 0, 0, BURROW_DROP_QUIC_FRAME },
+		{ "truncated varint", { 0x30, 0x40 }, 2, 0, 0, BURROW_DROP_QUIC_FRAME },
+		{ "stream id 1", { 0x30, 1, 0, 0x45 }, 4, 0, 0, BURROW_DROP_QUIC_DATAGRAM_ID },
+		{ "context id 1", { 0x30, 0, 1, 0x45 }, 4, 0, 0, BURROW_DROP_QUIC_DATAGRAM_ID },
+	};
+	enum burrow_drop_reason got;
+	struct sk_buff *skb;
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		skb = alloc_skb(sizeof(t[i].in), GFP_KERNEL);
+		if (!skb) {
+			pr_err("selftest quic: frames: out of memory\n");
+			return false;
+		}
+		skb_put_data(skb, t[i].in, t[i].len);
+		got = burrow_quic_frames(skb);
+		if (got != t[i].want ||
+		    (got == BURROW_DROP_MAX &&
+		     (skb->len != t[i].ip_len ||
+		      memcmp(skb->data, t[i].in + t[i].ip_off, t[i].ip_len)))) {
+			pr_err("selftest quic: frames %s: reason %d (want %d), %u bytes left\n",
+			       t[i].what, got, t[i].want, skb->len);
+			ok = false;
+		}
+		kfree_skb(skb);
+	}
+	return ok;
+}
+
 bool burrow_quic_selftest(void)
 {
 	bool ok = true;
@@ -394,8 +294,8 @@ bool burrow_quic_selftest(void)
 		ok = false;
 	}
 	ok &= burrow_st_quic_hp_aes();
+	ok &= burrow_st_quic_frames();
 	if (ok)
 		pr_info("selftest quic: passed\n");
 	return ok;
 }
-#endif /* BURROW_SELFTEST */

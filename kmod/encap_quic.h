@@ -19,15 +19,19 @@
  * ChaCha20(hp, counter = sample[0..3], nonce = sample[4..15]) of the 16
  * bytes at PN offset + 4. A keepalive carries PADDING only.
  *
- * Pure functions on caller memory: any context, no locks, no allocation.
+ * Pure functions on caller memory: any context, no locks, no allocation
+ * (burrow_quic_frames() only trims and pulls the skb it is given).
  */
-#ifndef _BURROW_QUIC_H
-#define _BURROW_QUIC_H
+#ifndef _BURROW_ENCAP_QUIC_H
+#define _BURROW_ENCAP_QUIC_H
 
 #include <linux/types.h>
 #include <crypto/aes.h>
 
 #include "crypto.h"
+#include "stats.h"
+
+struct sk_buff;
 
 #define BURROW_QUIC_FIXED_BIT		0x40
 #define BURROW_QUIC_LONG_BIT		0x80
@@ -46,6 +50,8 @@
 #define BURROW_QUIC_FRAME_DATAGRAM_LEN	0x31	/* with a length */
 /* DATAGRAM type, quarter stream ID 0, context ID 0: one byte each. */
 #define BURROW_QUIC_DATAGRAM_PREFIX_LEN	3
+/* Most PADDING burrow_quic_padding() asks for: a keepalive, 1-byte PN. */
+#define BURROW_QUIC_PADDING_MAX		3
 
 static_assert(BURROW_QUIC_HEADER_MAX <= BURROW_AEAD_MAX_AAD_LEN);
 
@@ -118,4 +124,15 @@ void burrow_quic_hp_remove(const struct burrow_quic_hp *hp, u8 *hdr, unsigned in
  */
 unsigned int burrow_quic_varint(const u8 *p, unsigned int len, u64 *value);
 
-#endif /* _BURROW_QUIC_H */
+/*
+ * The decrypted frames of a quic packet are at skb->data (header and tag
+ * already pulled and trimmed). Accepts PADDING
+ * frames, then at most one DATAGRAM frame (0x30 to the end, or 0x31 with a
+ * length and only PADDING after it) with quarter stream ID 0 and context
+ * ID 0; an empty payload (no frame at all) is refused. Leaves the IP
+ * packet alone in skb (nothing for PADDING only) and returns
+ * BURROW_DROP_MAX, or the drop reason.
+ */
+enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb);
+
+#endif /* _BURROW_ENCAP_QUIC_H */

@@ -35,8 +35,8 @@
  *
  * So the shortest valid packet is 32 bytes (a keepalive).
  */
-#ifndef _BURROW_WIRE_H
-#define _BURROW_WIRE_H
+#ifndef _BURROW_ENCAP_UDP_H
+#define _BURROW_ENCAP_UDP_H
 
 #include <linux/build_bug.h>
 #include <linux/types.h>
@@ -66,18 +66,6 @@ struct burrow_wire_fields {
 	unsigned int payload_len;
 };
 
-/*
- * Why burrow_wire_header_parse() rejected a packet; it returns the negated
- * value. The receive path charges every rejection to BURROW_DROP_BAD_HEADER;
- * the reasons let the selftest check which rule a packet broke first.
- */
-enum burrow_wire_error {
-	BURROW_WIRE_ERR_TOO_SHORT = 1,	/* fewer than 16 bytes */
-	BURROW_WIRE_ERR_BAD_TYPE,	/* type is not BURROW_WIRE_TYPE_DATA */
-	BURROW_WIRE_ERR_RESERVED,	/* reserved bytes not zero */
-	BURROW_WIRE_ERR_NO_TAG,		/* header but fewer than 16 bytes after */
-};
-
 /* True if a UDP payload starting with @first_byte is QUIC, not burrow udp. */
 static inline bool burrow_wire_is_quic(u8 first_byte)
 {
@@ -90,10 +78,10 @@ void burrow_wire_header_build(struct burrow_wire_header *hdr, u8 key_id,
 
 /*
  * Strictly parses the UDP payload at @data (@len bytes, any alignment):
- * returns 0 and fills @out, or -enum burrow_wire_error. Checks run in enum
- * order, so a packet is charged to the first rule it breaks.
+ * returns true and fills @out if it is a data packet of the layout above,
+ * false (@out untouched) if it breaks any rule of it.
  */
-int burrow_wire_header_parse(const void *data, unsigned int len,
-			     struct burrow_wire_fields *out);
+bool burrow_wire_header_parse(const void *data, unsigned int len,
+			      struct burrow_wire_fields *out);
 
-#endif /* _BURROW_WIRE_H */
+#endif /* _BURROW_ENCAP_UDP_H */
