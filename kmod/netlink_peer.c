@@ -59,6 +59,28 @@ static int burrow_nl_parse_peer(struct genl_info *info, struct nlattr **peer_att
 	return 0;
 }
 
+/*
+ * The existing peer that a peer-get or peer-del request names, found under
+ * the config_lock pre_doit holds, so it stays listed until post_doit.
+ */
+static struct burrow_peer *burrow_nl_request_peer(struct genl_info *info)
+{
+	struct burrow_device *bdev = info->user_ptr[0];
+	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
+	struct burrow_peer *peer;
+	int ret;
+
+	ret = burrow_nl_parse_peer(info, attrs);
+	if (ret)
+		return ERR_PTR(ret);
+	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
+	if (!peer) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
+		return ERR_PTR(-ENOENT);
+	}
+	return peer;
+}
+
 /* Validate one allowed-ip nest into *prefix. */
 static int burrow_nl_parse_prefix(struct nlattr *nest, struct burrow_nl_prefix *prefix,
 				  struct netlink_ext_ack *extack)
@@ -414,18 +436,11 @@ int burrow_nl_peer_set_doit(struct sk_buff *skb, struct genl_info *info)
 int burrow_nl_peer_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct burrow_device *bdev = info->user_ptr[0];
-	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
 	struct burrow_peer *peer;
-	int ret;
 
-	ret = burrow_nl_parse_peer(info, attrs);
-	if (ret)
-		return ret;
-	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
-	if (!peer) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
-		return -ENOENT;
-	}
+	peer = burrow_nl_request_peer(info);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
 	burrow_peer_remove(peer);
 	burrow_device_changed(bdev);
 	return 0;
@@ -558,21 +573,14 @@ err_cancel:
 
 int burrow_nl_peer_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct burrow_device *bdev = info->user_ptr[0];
-	struct nlattr *attrs[BURROW_A_PEER_MAX + 1];
 	struct burrow_allowedips_node *cursor = NULL;
 	struct burrow_peer *peer;
 	struct sk_buff *msg;
 	int ret;
 
-	ret = burrow_nl_parse_peer(info, attrs);
-	if (ret)
-		return ret;
-	peer = burrow_peer_lookup(bdev, nla_get_u32(attrs[BURROW_A_PEER_ID]));
-	if (!peer) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[BURROW_A_PEER_ID], "no peer with this id");
-		return -ENOENT;
-	}
+	peer = burrow_nl_request_peer(info);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
 	/*
 	 * A reply to a do request is one message, sized so that any client's
 	 * receive buffer holds it; a peer that does not fit must be read with
