@@ -51,24 +51,27 @@ void burrow_stats_count(struct burrow_device *bdev, enum burrow_count what)
  * one CPU with a single store on 64-bit, so a reader sees a value that was
  * true at some recent moment, which is all a counter promises.
  */
-u64 burrow_stats_drop_sum(const struct burrow_device *bdev, enum burrow_drop_reason reason)
+static u64 burrow_stats_sum(const struct burrow_device *bdev, bool is_drop, unsigned int index)
 {
 	u64 sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(bdev->stats, cpu)->drops[reason]);
+	for_each_possible_cpu(cpu) {
+		const struct burrow_dev_stats *stats = per_cpu_ptr(bdev->stats, cpu);
+
+		sum += READ_ONCE(*(is_drop ? &stats->drops[index] : &stats->counts[index]));
+	}
 	return sum;
+}
+
+u64 burrow_stats_drop_sum(const struct burrow_device *bdev, enum burrow_drop_reason reason)
+{
+	return burrow_stats_sum(bdev, true, reason);
 }
 
 u64 burrow_stats_count_sum(const struct burrow_device *bdev, enum burrow_count what)
 {
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(bdev->stats, cpu)->counts[what]);
-	return sum;
+	return burrow_stats_sum(bdev, false, what);
 }
 
 /* sysfs: one read-only file per counter, under the group directory "burrow". */
@@ -84,9 +87,7 @@ static ssize_t burrow_stats_show(struct device *d, struct device_attribute *attr
 		container_of(attr, struct burrow_stats_attribute, attr);
 	struct burrow_device *bdev = burrow_device_from_netdev(to_net_dev(d));
 
-	return sysfs_emit(buf, "%llu\n", stat->is_drop ?
-			  burrow_stats_drop_sum(bdev, stat->index) :
-			  burrow_stats_count_sum(bdev, stat->index));
+	return sysfs_emit(buf, "%llu\n", burrow_stats_sum(bdev, stat->is_drop, stat->index));
 }
 
 #define BURROW_DROP_SYSFS(_name, _reason, _attr)				\
