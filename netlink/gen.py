@@ -245,8 +245,11 @@ def gen_kernel(spec):
         c_out.append("};\n")
 
     # Per-operation request policies: only the listed attributes are
-    # accepted; strict validation rejects the rest as unsupported.
+    # accepted; strict validation rejects the rest as unsupported. Requests
+    # that list the same attributes share one policy.
     h_out.append("\n")
+    shared = {}
+    policy_names = {}
     for op in spec["operations"]["list"]:
         set_name = op["attribute-set"]
         if set_name not in sets:
@@ -260,15 +263,27 @@ def gen_kernel(spec):
                         raise SpecError(f"op '{op['name']}' {kind} {part}: unknown attribute '{name}'")
             if not req:
                 continue
+            key = (set_name, tuple(sorted(req)))
+            if key in shared:
+                shared[key][1].append(f"{op['name']} {kind}")
+                policy_names[(op["name"], kind)] = shared[key][0]
+                continue
             var = f"{pfx}_{op['name'].replace('-', '_')}_{kind}_nl_policy"
+            shared[key] = (var, [f"{op['name']} {kind}"])
+            policy_names[(op["name"], kind)] = var
             bound = f"{fam}_A_{c_name(set_name)}_MAX + 1"
             h_out.append(f"extern const struct nla_policy {var}[{bound}];\n")
-            c_out.append(f"\n/* {op['name']} {kind} */\n")
+            c_out.append(f"\n/* @{var} */\n")
             c_out.append(f"const struct nla_policy {var}[{bound}] = {{\n")
             for name in req:
                 c_out.append(f"\t[{attr_enum(fam, set_name, name)}] = {policy_entry(fam, by_name[name], set_name)},\n")
             c_out.append("};\n")
-    gen_ops(spec, sets, c_out, h_out)
+    # Each shared array's comment names every request it validates.
+    c_text = "".join(c_out)
+    for var, users in shared.values():
+        c_text = c_text.replace(f"/* @{var} */", f"/* {', '.join(users)} */")
+    c_out[:] = [c_text]
+    gen_ops(spec, sets, c_out, h_out, policy_names)
     h_out.append(f"\n#endif /* _{fam}_NETLINK_GEN_H */\n")
     return "".join(c_out), "".join(h_out)
 
@@ -283,7 +298,7 @@ def handler(name):
     return f"burrow_nl_{name.replace('-', '_')}"
 
 
-def gen_ops(spec, sets, c_out, h_out):
+def gen_ops(spec, sets, c_out, h_out, policy_names):
     """
     The genl op table, the handlers' prototypes, and what each op asks
     of the family's pre_doit/post_doit (internal_flags):
@@ -361,6 +376,7 @@ extern const struct genl_ops {pfx}_nl_ops[{len(ops)}];
             if post:
                 lines.append(f"\t\t.done\t\t= {handler(post)},\n")
                 h_out.append(f"int {handler(post)}(struct netlink_callback *cb);\n")
+        policy = None
         kind = "do" if op_attrs(op, "do", "request") else "dump"
         req = op_attrs(op, kind, "request")
         if op.get("x-request-secret"):
@@ -371,17 +387,19 @@ extern const struct genl_ops {pfx}_nl_ops[{len(ops)}];
                               if by_name[n]["type"] == "nest")
             if not wipe:
                 raise SpecError(f"op '{op['name']}': x-request-secret, but no nest to wipe")
-            secret_rows.append((op, f"{pfx}_{opn}_do_nl_policy",
+            secret_rows.append((op, policy_names[(op["name"], "do")],
                                 "uns-admin-perm" in flags, wipe))
             if set(flags) - {"uns-admin-perm"}:
                 raise SpecError(f"op '{op['name']}': x-request-secret checks only uns-admin-perm")
             flags = []
             internal.append(f"{fam}_NL_SECRET")
-            lines.append(f"\t\t.policy\t\t= {pfx}_{opn}_outer_nl_policy,\n")
+            policy = f"{pfx}_{opn}_outer_nl_policy"
+            lines.append(f"\t\t.policy\t\t= {policy},\n")
             lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
             outer_policy(fam, pfx, sets[set_name], set_name, opn, c_out)
         elif req:
-            lines.append(f"\t\t.policy\t\t= {pfx}_{opn}_{kind}_nl_policy,\n")
+            policy = policy_names[(op["name"], kind)]
+            lines.append(f"\t\t.policy\t\t= {policy},\n")
             lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
         if internal:
             lines.append(f"\t\t.internal_flags\t= {' | '.join(internal)},\n")
@@ -527,10 +545,12 @@ def gen_lib_stats(spec):
                   "X(field, attribute, name in burrow.yaml) per counter, in attribute order.",
                   rows(aset["attributes"]))
     out.append("\n")
-    out += xmacro("BURROW_NL_DEV_STATS_SHOWN",
-                  "The same, in the order burrow-nl shows them: the drop reasons of every "
-                  "encapsulation, those of quic, then the counts that are not drops.",
-                  rows(shown_order(spec)))
+    out += comment("The dev-stats attributes in the order burrow-nl shows them: the drop "
+                   "reasons of every encapsulation, those of quic, then the counts that "
+                   "are not drops.", "")
+    shown = [attr_enum(fam, STATS_SET, a["name"]) for a in shown_order(spec)]
+    out.append("#define BURROW_NL_DEV_STATS_SHOWN \\\n\t")
+    out.append(", \\\n\t".join(shown) + "\n")
     out.append("\n#endif /* BURROW_NL_STATS_H */\n")
     return "".join(out)
 

@@ -118,31 +118,32 @@ struct burrow_nl_dev_stats {
 	X(drop_dev_down, BURROW_A_DEV_STATS_DROP_DEV_DOWN, "drop-dev-down")
 
 /*
- * The same, in the order burrow-nl shows them: the drop reasons of every
- * encapsulation, those of quic, then the counts that are not drops.
+ * The dev-stats attributes in the order burrow-nl shows them: the drop
+ * reasons of every encapsulation, those of quic, then the counts that are
+ * not drops.
  */
-#define BURROW_NL_DEV_STATS_SHOWN(X) \
-	X(drop_no_peer, BURROW_A_DEV_STATS_DROP_NO_PEER, "drop-no-peer") \
-	X(drop_no_endpoint, BURROW_A_DEV_STATS_DROP_NO_ENDPOINT, "drop-no-endpoint") \
-	X(drop_no_socket, BURROW_A_DEV_STATS_DROP_NO_SOCKET, "drop-no-socket") \
-	X(drop_no_key, BURROW_A_DEV_STATS_DROP_NO_KEY, "drop-no-key") \
-	X(drop_key_exhausted, BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED, "drop-key-exhausted") \
-	X(drop_bad_inner, BURROW_A_DEV_STATS_DROP_BAD_INNER, "drop-bad-inner") \
-	X(drop_route, BURROW_A_DEV_STATS_DROP_ROUTE, "drop-route") \
-	X(drop_bad_header, BURROW_A_DEV_STATS_DROP_BAD_HEADER, "drop-bad-header") \
-	X(drop_unknown_id, BURROW_A_DEV_STATS_DROP_UNKNOWN_ID, "drop-unknown-id") \
-	X(drop_decrypt, BURROW_A_DEV_STATS_DROP_DECRYPT, "drop-decrypt") \
-	X(drop_replay, BURROW_A_DEV_STATS_DROP_REPLAY, "drop-replay") \
-	X(drop_source_not_allowed, BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED, "drop-source-not-allowed") \
-	X(drop_nomem, BURROW_A_DEV_STATS_DROP_NOMEM, "drop-nomem") \
-	X(drop_queue_full, BURROW_A_DEV_STATS_DROP_QUEUE_FULL, "drop-queue-full") \
-	X(drop_queue_delay, BURROW_A_DEV_STATS_DROP_QUEUE_DELAY, "drop-queue-delay") \
-	X(drop_dev_down, BURROW_A_DEV_STATS_DROP_DEV_DOWN, "drop-dev-down") \
-	X(drop_quic_short, BURROW_A_DEV_STATS_DROP_QUIC_SHORT, "drop-quic-short") \
-	X(drop_quic_reserved, BURROW_A_DEV_STATS_DROP_QUIC_RESERVED, "drop-quic-reserved") \
-	X(drop_quic_frame, BURROW_A_DEV_STATS_DROP_QUIC_FRAME, "drop-quic-frame") \
-	X(drop_quic_datagram_id, BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, "drop-quic-datagram-id") \
-	X(rx_keepalives, BURROW_A_DEV_STATS_RX_KEEPALIVES, "rx-keepalives") \
-	X(rx_to_userspace, BURROW_A_DEV_STATS_RX_TO_USERSPACE, "rx-to-userspace")
+#define BURROW_NL_DEV_STATS_SHOWN \
+	BURROW_A_DEV_STATS_DROP_NO_PEER, \
+	BURROW_A_DEV_STATS_DROP_NO_ENDPOINT, \
+	BURROW_A_DEV_STATS_DROP_NO_SOCKET, \
+	BURROW_A_DEV_STATS_DROP_NO_KEY, \
+	BURROW_A_DEV_STATS_DROP_KEY_EXHAUSTED, \
+	BURROW_A_DEV_STATS_DROP_BAD_INNER, \
+	BURROW_A_DEV_STATS_DROP_ROUTE, \
+	BURROW_A_DEV_STATS_DROP_BAD_HEADER, \
+	BURROW_A_DEV_STATS_DROP_UNKNOWN_ID, \
+	BURROW_A_DEV_STATS_DROP_DECRYPT, \
+	BURROW_A_DEV_STATS_DROP_REPLAY, \
+	BURROW_A_DEV_STATS_DROP_SOURCE_NOT_ALLOWED, \
+	BURROW_A_DEV_STATS_DROP_NOMEM, \
+	BURROW_A_DEV_STATS_DROP_QUEUE_FULL, \
+	BURROW_A_DEV_STATS_DROP_QUEUE_DELAY, \
+	BURROW_A_DEV_STATS_DROP_DEV_DOWN, \
+	BURROW_A_DEV_STATS_DROP_QUIC_SHORT, \
+	BURROW_A_DEV_STATS_DROP_QUIC_RESERVED, \
+	BURROW_A_DEV_STATS_DROP_QUIC_FRAME, \
+	BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, \
+	BURROW_A_DEV_STATS_RX_KEEPALIVES, \
+	BURROW_A_DEV_STATS_RX_TO_USERSPACE
 
 #endif /* BURROW_NL_STATS_H */

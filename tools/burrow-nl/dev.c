@@ -29,21 +29,30 @@ void dev_sort_by_name(struct burrow_nl_dev *devs, size_t count)
 		qsort(devs, count, sizeof(*devs), dev_compare_names);
 }
 
-/* The counters of dev-stats, by their names in burrow.yaml, in the order shown. */
+/* Each dev-stats counter's name in burrow.yaml and its place in the struct. */
 static const struct {
 	const char *name;
 	size_t offset;
-} dev_counters[] = {
-#define COUNTER(field, attr, name) { name, offsetof(struct burrow_nl_dev_stats, field) },
-	BURROW_NL_DEV_STATS_SHOWN(COUNTER)
+} dev_counters[BURROW_A_DEV_STATS_MAX + 1] = {
+#define COUNTER(field, attr, name) [attr] = { name, offsetof(struct burrow_nl_dev_stats, field) },
+	BURROW_NL_DEV_STATS(COUNTER)
 #undef COUNTER
 };
+
+/* The counters, by attribute, in the order they are shown. */
+static const unsigned int dev_counter_order[] = { BURROW_NL_DEV_STATS_SHOWN };
+
+static const char *dev_counter_name(size_t i)
+{
+	return dev_counters[dev_counter_order[i]].name;
+}
 
 static uint64_t dev_counter(const struct burrow_nl_dev_stats *stats, size_t i)
 {
 	uint64_t value;
 
-	memcpy(&value, (const char *)stats + dev_counters[i].offset, sizeof(value));
+	memcpy(&value, (const char *)stats + dev_counters[dev_counter_order[i]].offset,
+	       sizeof(value));
 	return value;
 }
 
@@ -65,8 +74,8 @@ void dev_print_text(FILE *out, const struct burrow_nl_dev *devs, size_t count, b
 		fprintf(out, " peers %u generation %u\n", dev->peer_count, dev->generation);
 		if (!stats)
 			continue;
-		for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++)
-			fprintf(out, "    %s %" PRIu64 "\n", dev_counters[c].name,
+		for (size_t c = 0; c < ARRAY_SIZE(dev_counter_order); c++)
+			fprintf(out, "    %s %" PRIu64 "\n", dev_counter_name(c),
 				dev_counter(&dev->stats, c));
 	}
 }
@@ -98,10 +107,10 @@ void dev_print_json_fields(FILE *out, const struct burrow_nl_dev *dev)
 		fputs(",\"socket_family\":null,\"listen_port\":null", out);
 	fprintf(out, ",\"peer_count\":%u,\"generation\":%u", dev->peer_count, dev->generation);
 	fputs(",\"stats\":{", out);
-	for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++) {
+	for (size_t c = 0; c < ARRAY_SIZE(dev_counter_order); c++) {
 		if (c)
 			fputc(',', out);
-		dev_print_json_key(out, dev_counters[c].name);
+		dev_print_json_key(out, dev_counter_name(c));
 		fprintf(out, "%" PRIu64, dev_counter(&dev->stats, c));
 	}
 	fputc('}', out);
@@ -121,11 +130,11 @@ void dev_print_json(FILE *out, const struct burrow_nl_dev *devs, size_t count)
 void dev_print_counters_text(FILE *out, const struct burrow_nl_dev *dev, const char *indent,
 			     bool nonzero_only)
 {
-	for (size_t c = 0; c < ARRAY_SIZE(dev_counters); c++) {
+	for (size_t c = 0; c < ARRAY_SIZE(dev_counter_order); c++) {
 		uint64_t value = dev_counter(&dev->stats, c);
 
 		if (!nonzero_only || value)
-			fprintf(out, "%s%s %" PRIu64 "\n", indent, dev_counters[c].name, value);
+			fprintf(out, "%s%s %" PRIu64 "\n", indent, dev_counter_name(c), value);
 	}
 }
 
