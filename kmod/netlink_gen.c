@@ -119,7 +119,7 @@ const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1] = {
 	[BURROW_A_KEYCONF_RX_AUTH_FAILURES] = { .type = NLA_U64, },
 };
 
-/* dev-get do */
+/* dev-get do, peer-get dump */
 const struct nla_policy burrow_dev_get_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
@@ -138,63 +138,15 @@ const struct nla_policy burrow_dev_set_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_LISTEN_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 };
 
-/* peer-new do */
+/* peer-new do, peer-set do, peer-get do, peer-del do */
 const struct nla_policy burrow_peer_new_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
 };
 
-/* peer-set do */
-const struct nla_policy burrow_peer_set_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
-	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
-};
-
-/* peer-get do */
-const struct nla_policy burrow_peer_get_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
-	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
-};
-
-/* peer-get dump */
-const struct nla_policy burrow_peer_get_dump_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
-};
-
-/* peer-del do */
-const struct nla_policy burrow_peer_del_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
-	[BURROW_A_DEV_PEER] = NLA_POLICY_NESTED(burrow_peer_nl_policy),
-};
-
-/* key-new do */
+/* key-new do, key-swap do, key-del do, key-get do */
 const struct nla_policy burrow_key_new_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
-	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
-};
-
-/* key-swap do */
-const struct nla_policy burrow_key_swap_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
-	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
-};
-
-/* key-del do */
-const struct nla_policy burrow_key_del_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
-	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
-	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
-};
-
-/* key-get do */
-const struct nla_policy burrow_key_get_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
 	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
@@ -251,7 +203,7 @@ const struct genl_ops burrow_nl_ops[11] = {
 	{
 		.cmd		= BURROW_CMD_PEER_SET,
 		.doit		= burrow_nl_peer_set_doit,
-		.policy		= burrow_peer_set_do_nl_policy,
+		.policy		= burrow_peer_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE,
 		.flags		= GENL_UNS_ADMIN_PERM,
@@ -262,7 +214,7 @@ const struct genl_ops burrow_nl_ops[11] = {
 		.doit		= burrow_nl_peer_get_doit,
 		.dumpit		= burrow_nl_peer_get_dumpit,
 		.done		= burrow_nl_peer_get_dump_done,
-		.policy		= burrow_peer_get_do_nl_policy,
+		.policy		= burrow_peer_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE,
 		.flags		= GENL_UNS_ADMIN_PERM,
@@ -270,7 +222,7 @@ const struct genl_ops burrow_nl_ops[11] = {
 	{
 		.cmd		= BURROW_CMD_PEER_DEL,
 		.doit		= burrow_nl_peer_del_doit,
-		.policy		= burrow_peer_del_do_nl_policy,
+		.policy		= burrow_peer_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE | BURROW_NL_RTNL,
 		.flags		= GENL_UNS_ADMIN_PERM,
@@ -285,7 +237,7 @@ const struct genl_ops burrow_nl_ops[11] = {
 	{
 		.cmd		= BURROW_CMD_KEY_SWAP,
 		.doit		= burrow_nl_key_swap_doit,
-		.policy		= burrow_key_swap_do_nl_policy,
+		.policy		= burrow_key_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE,
 		.flags		= GENL_UNS_ADMIN_PERM,
@@ -293,7 +245,7 @@ const struct genl_ops burrow_nl_ops[11] = {
 	{
 		.cmd		= BURROW_CMD_KEY_DEL,
 		.doit		= burrow_nl_key_del_doit,
-		.policy		= burrow_key_del_do_nl_policy,
+		.policy		= burrow_key_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE,
 		.flags		= GENL_UNS_ADMIN_PERM,
@@ -301,7 +253,7 @@ const struct genl_ops burrow_nl_ops[11] = {
 	{
 		.cmd		= BURROW_CMD_KEY_GET,
 		.doit		= burrow_nl_key_get_doit,
-		.policy		= burrow_key_get_do_nl_policy,
+		.policy		= burrow_key_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE,
 		.flags		= GENL_UNS_ADMIN_PERM,

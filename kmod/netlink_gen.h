@@ -17,14 +17,7 @@ extern const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1
 extern const struct nla_policy burrow_dev_get_do_nl_policy[BURROW_A_DEV_MAX + 1];
 extern const struct nla_policy burrow_dev_set_do_nl_policy[BURROW_A_DEV_MAX + 1];
 extern const struct nla_policy burrow_peer_new_do_nl_policy[BURROW_A_DEV_MAX + 1];
-extern const struct nla_policy burrow_peer_set_do_nl_policy[BURROW_A_DEV_MAX + 1];
-extern const struct nla_policy burrow_peer_get_do_nl_policy[BURROW_A_DEV_MAX + 1];
-extern const struct nla_policy burrow_peer_get_dump_nl_policy[BURROW_A_DEV_MAX + 1];
-extern const struct nla_policy burrow_peer_del_do_nl_policy[BURROW_A_DEV_MAX + 1];
 extern const struct nla_policy burrow_key_new_do_nl_policy[BURROW_A_DEV_MAX + 1];
-extern const struct nla_policy burrow_key_swap_do_nl_policy[BURROW_A_DEV_MAX + 1];
-extern const struct nla_policy burrow_key_del_do_nl_policy[BURROW_A_DEV_MAX + 1];
-extern const struct nla_policy burrow_key_get_do_nl_policy[BURROW_A_DEV_MAX + 1];
 
 /*
  * genl_ops.internal_flags: what burrow_nl_pre_doit() sets up for an op and
