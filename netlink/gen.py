@@ -181,6 +181,17 @@ def range_struct(fam, set_name, attr):
             f"\t.min = {lo},\n\t.max = {hi},\n}};\n")
 
 
+def bounded(nla, lo, hi, min_only, max_only):
+    """A policy for a value (or length) with an optional lower and upper bound."""
+    if lo is not None and hi is not None:
+        return f"NLA_POLICY_RANGE({nla}, {lo}, {hi})"
+    if lo is not None:
+        return min_only(lo)
+    if hi is not None:
+        return max_only(hi)
+    return f"{{ .type = {nla}, }}"
+
+
 def policy_entry(fam, attr, set_name=None):
     nla = NLA_TYPES[attr["type"]]
     checks = attr.get("checks", {})
@@ -188,13 +199,9 @@ def policy_entry(fam, attr, set_name=None):
         return f"NLA_POLICY_FULL_RANGE({nla}, &{range_name(fam, set_name, attr)})"
     c = {k: bound_expr(fam, v) for k, v in checks.items()}
     if attr["type"] in INT_TYPES:
-        if "min" in c and "max" in c:
-            return f"NLA_POLICY_RANGE({nla}, {c['min']}, {c['max']})"
-        if "min" in c:
-            return f"NLA_POLICY_MIN({nla}, {c['min']})"
-        if "max" in c:
-            return f"NLA_POLICY_MAX({nla}, {c['max']})"
-        return f"{{ .type = {nla}, }}"
+        return bounded(nla, c.get("min"), c.get("max"),
+                       lambda v: f"NLA_POLICY_MIN({nla}, {v})",
+                       lambda v: f"NLA_POLICY_MAX({nla}, {v})")
     if attr["type"] == "string":
         if "max-len" in c:
             return f"{{ .type = {nla}, .len = {c['max-len']}, }}"
@@ -202,13 +209,9 @@ def policy_entry(fam, attr, set_name=None):
     if attr["type"] == "binary":
         if "exact-len" in c:
             return f"NLA_POLICY_EXACT_LEN({c['exact-len']})"
-        if "min-len" in c and "max-len" in c:
-            return f"NLA_POLICY_RANGE(NLA_BINARY, {c['min-len']}, {c['max-len']})"
-        if "min-len" in c:
-            return f"NLA_POLICY_MIN_LEN({c['min-len']})"
-        if "max-len" in c:
-            return f"{{ .type = NLA_BINARY, .len = {c['max-len']}, }}"
-        return "{ .type = NLA_BINARY, }"
+        return bounded(nla, c.get("min-len"), c.get("max-len"),
+                       lambda v: f"NLA_POLICY_MIN_LEN({v})",
+                       lambda v: f"{{ .type = NLA_BINARY, .len = {v}, }}")
     if attr["type"] == "nest":
         nested = attr["nested-attributes"].replace("-", "_")
         return f"NLA_POLICY_NESTED({spec_prefix(fam)}_{nested}_nl_policy)"
@@ -486,6 +489,16 @@ def field(attr):
     return attr["name"].replace("-", "_")
 
 
+def counter_enum(name, attrs, enumerator, max_name):
+    """A C enum of counters, each with its doc, ending in max_name."""
+    out = [f"enum {name} {{\n"]
+    for attr in attrs:
+        out += comment(attr["doc"], "\t")
+        out.append(f"\t{enumerator(attr)},\n")
+    out.append(f"\t{max_name}\n}};\n\n")
+    return out
+
+
 def gen_kernel_stats(spec):
     """kmod/stats_gen.h: the counter enums and the tables that name them."""
     fam = family(spec)
@@ -496,18 +509,13 @@ def gen_kernel_stats(spec):
     out += comment("Why a packet was dropped: the dev-stats attributes named drop-*, in "
                    "attribute order. Every drop in the packet path is counted under "
                    "exactly one reason.", "")
-    out.append(f"enum {spec['name']}_drop_reason {{\n")
-    for attr in drops:
-        out += comment(attr["doc"], "\t")
-        out.append(f"\t{fam}_DROP_{c_name(attr['name'][len(DROP_PREFIX):])},\n")
-    out.append(f"\t{fam}_DROP_MAX\n}};\n\n")
+    out += counter_enum(f"{spec['name']}_drop_reason", drops,
+                        lambda a: f"{fam}_DROP_{c_name(a['name'][len(DROP_PREFIX):])}",
+                        f"{fam}_DROP_MAX")
     out += comment("Events that are counted but are not drops: the other dev-stats "
                    "attributes.", "")
-    out.append(f"enum {spec['name']}_count {{\n")
-    for attr in counts:
-        out += comment(attr["doc"], "\t")
-        out.append(f"\t{fam}_COUNT_{c_name(attr['name'])},\n")
-    out.append(f"\t{fam}_COUNT_MAX\n}};\n\n")
+    out += counter_enum(f"{spec['name']}_count", counts,
+                        lambda a: f"{fam}_COUNT_{c_name(a['name'])}", f"{fam}_COUNT_MAX")
 
     def rows(attrs, index):
         return [(field(a), index(a), attr_enum(fam, STATS_SET, a["name"])) for a in attrs]
