@@ -74,14 +74,34 @@ static void format_addr(int family, const uint8_t *addr, char *buf, size_t size)
 
 /* ---- addresses -------------------------------------------------------------- */
 
-/* One Address entry; entry index i names it in why. */
+/*
+ * Room for entry i of a capsule's list: every list holds at most
+ * BURROW_CONNECTIP_LIST_MAX entries, which is also how long the callers'
+ * arrays are, so entry i is refused before anything is read into it.
+ * entries names what the list holds in why.
+ */
+static int list_room(const char *capsule, size_t i, const char *entries, char *why,
+		     size_t why_size)
+{
+	if (i < BURROW_CONNECTIP_LIST_MAX)
+		return 0;
+	burrow_errorf(why, why_size, "%s with more than %d %s", capsule, BURROW_CONNECTIP_LIST_MAX,
+		entries);
+	return -EBADMSG;
+}
+
+/* Address entry i of a list; i names it in why. */
 static int address_entry_read(struct burrow_cursor *c, const char *capsule, size_t i,
 			      struct burrow_address_entry *e, char *why, size_t why_size)
 {
 	const uint8_t *version, *addr, *len;
 	char text[64];
 	size_t bytes;
+	int ret;
 
+	ret = list_room(capsule, i, "entries", why, why_size);
+	if (ret)
+		return ret;
 	memset(e, 0, sizeof(*e));
 	e->request_id = burrow_cursor_varint(c);
 	version = burrow_cursor_bytes(c, 1);
@@ -135,11 +155,6 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 	while (c.left) {
 		struct burrow_address_entry *e = &out[*n];
 
-		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_errorf(why, why_size, "%s with more than %d entries", capsule,
-				BURROW_CONNECTIP_LIST_MAX);
-			return -EBADMSG;
-		}
 		ret = address_entry_read(&c, capsule, *n, e, why, why_size);
 		if (ret)
 			return ret;
@@ -217,12 +232,17 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 
 /* ---- ranges ----------------------------------------------------------------- */
 
+/* Range entry i of a list (ROUTE_ADVERTISEMENT, ROUTE_REFUSED); i names it in why. */
 static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 		      struct burrow_ip_range *r, char *why, size_t why_size)
 {
 	const uint8_t *version, *start, *end, *proto;
 	size_t bytes;
+	int ret;
 
+	ret = list_room(capsule, i, "ranges", why, why_size);
+	if (ret)
+		return ret;
 	memset(r, 0, sizeof(*r));
 	version = burrow_cursor_bytes(c, 1);
 	if (!version) {
@@ -318,11 +338,6 @@ int burrow_route_advertisement_decode(const uint8_t *value, size_t len,
 	*n = 0;
 	burrow_cursor_init(&c, value, len);
 	while (c.left) {
-		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_errorf(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
-				BURROW_CONNECTIP_LIST_MAX);
-			return -EBADMSG;
-		}
 		ret = range_read(&c, "ROUTE_ADVERTISEMENT", *n, &out[*n], why, why_size);
 		if (ret)
 			return ret;
@@ -402,14 +417,11 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 	*n = 0;
 	burrow_cursor_init(&c, value, len);
 	while (c.left) {
+		/* Read aside: out[*n] does not exist when the list is one too long. */
+		struct burrow_ip_range range;
 		const uint8_t *reason;
 
-		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_errorf(why, why_size, "ROUTE_REFUSED with more than %d ranges",
-				BURROW_CONNECTIP_LIST_MAX);
-			return -EBADMSG;
-		}
-		ret = range_read(&c, "ROUTE_REFUSED", *n, &out[*n].range, why, why_size);
+		ret = range_read(&c, "ROUTE_REFUSED", *n, &range, why, why_size);
 		if (ret)
 			return ret;
 		reason = burrow_cursor_bytes(&c, 1);
@@ -417,6 +429,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 			burrow_errorf(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
 			return -EBADMSG;
 		}
+		out[*n].range = range;
 		out[*n].reason = *reason;
 		(*n)++;
 	}
