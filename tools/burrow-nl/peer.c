@@ -99,6 +99,24 @@ int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *le
 	return 0;
 }
 
+/*
+ * A keyword naming one of names (encap, allowed-ips-op): its index into
+ * the u8 field *value, and *value_set so that the request carries it
+ * (an unset field keeps the kernel's current value or default).
+ */
+static int peer_parse_u8_choice(const char *name, const char *text, const char *const *names,
+				unsigned int count, uint8_t *value, bool *value_set,
+				struct parse_error *error)
+{
+	unsigned int choice;
+
+	if (parse_choice(name, text, names, count, &choice, error))
+		return -1;
+	*value = (uint8_t)choice;
+	*value_set = true;
+	return 0;
+}
+
 /* The value of one keyword into args. */
 static int peer_parse_value(enum peer_keyword keyword, const char *text, bool set,
 			    struct peer_args *args, struct parse_error *error)
@@ -151,24 +169,17 @@ static int peer_parse_value(enum peer_keyword keyword, const char *text, bool se
 		config->endpoint_pinned_set = true;
 		return 0;
 	case PEER_ENCAP:
-		if (parse_choice(name, text, cli_encap_names, ARRAY_SIZE(cli_encap_names), &choice,
-				 error))
-			return -1;
-		config->encap = (uint8_t)choice;
-		config->encap_set = true;
-		return 0;
+		return peer_parse_u8_choice(name, text, cli_encap_names, ARRAY_SIZE(cli_encap_names),
+					    &config->encap, &config->encap_set, error);
 	case PEER_LOCAL_CID:
 		return peer_parse_cid(name, text, config->local_cid, &config->local_cid_len, error);
 	case PEER_REMOTE_CID:
 		return peer_parse_cid(name, text, config->remote_cid, &config->remote_cid_len,
 				      error);
 	case PEER_ALLOWED_IPS_OP:
-		if (parse_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops), &choice,
-				 error))
-			return -1;
-		config->allowed_ips_op = (uint8_t)choice;
-		config->allowed_ips_op_set = true;
-		return 0;
+		return peer_parse_u8_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops),
+					    &config->allowed_ips_op, &config->allowed_ips_op_set,
+					    error);
 	}
 	return parse_fail(error, "unhandled keyword '%s'", name);
 }
