@@ -58,24 +58,6 @@ static bool peer_is_keyword(const char *word)
 	return false;
 }
 
-/*
- * The device name every peer command starts with. A keyword in its place
- * means the name was left out ("peer del id 3"): say so rather than
- * reject "id" as an interface name.
- */
-static int peer_parse_dev(int argc, char **argv, const char *command, const char **ifname,
-			  struct parse_error *error)
-{
-	if (argc == 0)
-		return parse_fail(error, "missing device name for %s", command);
-	if (peer_is_keyword(argv[0]))
-		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
-	if (parse_ifname(argv[0], error))
-		return -1;
-	*ifname = argv[0];
-	return 0;
-}
-
 /* A connection ID: 1 to BURROW_CID_LEN_MAX bytes as an even number of hex digits. */
 int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *len,
 			  struct parse_error *error)
@@ -194,7 +176,7 @@ int peer_parse_args(int argc, char **argv, bool set, struct peer_args *args,
 	bool any_setting = false;
 
 	*args = (struct peer_args){ 0 };
-	if (peer_parse_dev(argc, argv, command, &config->dev.ifname, error))
+	if (cli_parse_dev(argc, argv, peer_is_keyword, command, &config->dev.ifname, error))
 		return -1;
 
 	for (int i = 1; i < argc; i += 2) {
@@ -270,7 +252,7 @@ int peer_parse_ref(int argc, char **argv, const char *command, bool id_optional,
 	uint64_t number;
 
 	*id = 0;
-	if (peer_parse_dev(argc, argv, command, ifname, error))
+	if (cli_parse_dev(argc, argv, peer_is_keyword, command, ifname, error))
 		return -1;
 	for (int i = 1; i < argc; i += 2) {
 		if (cli_keyword(argc, argv, i, peer_keywords, &given, 1, command, error) < 0)
