@@ -266,17 +266,29 @@ int peer_parse_ref(int argc, char **argv, const char *command, bool id_optional,
 	return 0;
 }
 
+/*
+ * peer del and peer show: parse "DEV id N" (or "DEV [id N]") before the
+ * netlink socket is opened, so a usage error never needs the module.
+ * CLI_EXIT_OK, or the exit code to return.
+ */
+static int peer_ref_open(struct cli *cli, int argc, char **argv, const char *command,
+			 bool id_optional, struct burrow_nl_dev_ref *dev, uint32_t *id)
+{
+	struct parse_error error;
+
+	if (peer_parse_ref(argc, argv, command, id_optional, &dev->ifname, id, &error))
+		return cli_usage_error("%s", error.message);
+	return cli_open(cli);
+}
+
 /* peer del DEV id N */
 static int peer_del(struct cli *cli, int argc, char **argv)
 {
-	struct parse_error error;
 	struct burrow_nl_dev_ref dev = { 0 };
 	uint32_t id;
 	int ret;
 
-	if (peer_parse_ref(argc, argv, "peer del", false, &dev.ifname, &id, &error))
-		return cli_usage_error("%s", error.message);
-	ret = cli_open(cli);
+	ret = peer_ref_open(cli, argc, argv, "peer del", false, &dev, &id);
 	if (ret)
 		return ret;
 	ret = burrow_nl_peer_del(cli->nl, &dev, id);
@@ -474,16 +486,13 @@ static int peer_show_from_dump(struct cli *cli, const struct burrow_nl_dev_ref *
 /* peer show DEV [id N] */
 static int peer_show(struct cli *cli, int argc, char **argv)
 {
-	struct parse_error error;
 	struct burrow_nl_dev_ref dev = { 0 };
 	struct burrow_nl_peer *peers, one;
 	size_t count;
 	uint32_t id;
 	int ret;
 
-	if (peer_parse_ref(argc, argv, "peer show", true, &dev.ifname, &id, &error))
-		return cli_usage_error("%s", error.message);
-	ret = cli_open(cli);
+	ret = peer_ref_open(cli, argc, argv, "peer show", true, &dev, &id);
 	if (ret)
 		return ret;
 	if (id) {
