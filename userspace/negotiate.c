@@ -231,6 +231,8 @@ static void send_advertisement(struct burrowd_session *s, bool always)
 	struct burrow_ip_range ranges[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_relay_route *routes, *relayed = NULL;
 	struct burrow_relay_skipped *skipped = NULL;
+	struct burrow_relay_input relay_in;
+	struct burrow_relay_output relay_out;
 	struct burrow_nl_prefix *held;
 	size_t n_routes, n_held, n_ranges, n_relayed = 0, n_skipped = 0;
 	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
@@ -249,11 +251,19 @@ static void send_advertisement(struct burrowd_session *s, bool always)
 			n_routes = 0;
 		}
 	}
-	n_ranges = burrow_relay_advertisement(&node->advertise_routes,
-					      peer->policy ? &peer->policy->may_reach : &no_prefixes,
-					      peer->policy ? peer->policy->has_may_reach : false,
-					      held, n_held, routes, n_routes, ranges,
-					      relayed, &n_relayed, skipped, &n_skipped);
+	relay_in = (struct burrow_relay_input){
+		.advertise = &node->advertise_routes,
+		.may_reach = peer->policy ? &peer->policy->may_reach : &no_prefixes,
+		.has_may_reach = peer->policy ? peer->policy->has_may_reach : false,
+		.receiver = held, .n_receiver = n_held,
+		.routes = routes, .n_routes = n_routes,
+	};
+	relay_out = (struct burrow_relay_output){
+		.out = ranges, .relayed = relayed, .skipped = skipped,
+	};
+	n_ranges = burrow_relay_advertisement(&relay_in, &relay_out);
+	n_relayed = relay_out.n_relayed;
+	n_skipped = relay_out.n_skipped;
 	free(routes);
 	free(held);
 	changed = n_ranges != n->n_advertised;
