@@ -74,27 +74,65 @@ static void format_addr(int family, const uint8_t *addr, char *buf, size_t size)
 
 /* ---- addresses -------------------------------------------------------------- */
 
-/* One Address entry; entry index i names it in why. */
-static int address_entry_read(struct burrow_cursor *c, const char *capsule, size_t i,
-			      struct burrow_address_entry *e, char *why, size_t why_size)
+/*
+ * Claim entry i (size bytes) of a capsule's list before reading into it:
+ * every list holds at most BURROW_CONNECTIP_LIST_MAX entries, which is
+ * also how long the callers' arrays are, so entry i is refused before
+ * anything is written to it; a claimed entry starts zeroed. entries names
+ * what the list holds in why.
+ */
+static int list_entry_claim(const char *capsule, size_t i, const char *entries, void *entry,
+			    size_t size, char *why, size_t why_size)
 {
-	const uint8_t *version, *addr, *len;
-	char text[64];
-	size_t bytes;
+	if (i >= BURROW_CONNECTIP_LIST_MAX) {
+		burrow_errorf(why, why_size, "%s with more than %d %s", capsule,
+			BURROW_CONNECTIP_LIST_MAX, entries);
+		return -EBADMSG;
+	}
+	memset(entry, 0, size);
+	return 0;
+}
 
-	memset(e, 0, sizeof(*e));
-	e->request_id = burrow_cursor_varint(c);
-	version = burrow_cursor_bytes(c, 1);
+/*
+ * The IP Version byte of entry i (4 or 6: both entry kinds carry one) as
+ * AF_INET or AF_INET6, or a negative errno with why.
+ */
+static int entry_family_read(struct burrow_cursor *c, const char *capsule, size_t i, char *why,
+			     size_t why_size)
+{
+	const uint8_t *version = burrow_cursor_bytes(c, 1);
+	int family;
+
 	if (!version) {
 		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
 		return -EBADMSG;
 	}
-	e->prefix.family = family_from_version(*version);
-	if (!e->prefix.family) {
-		burrow_errorf(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)",
-			capsule, i + 1, *version);
+	family = family_from_version(*version);
+	if (!family) {
+		burrow_errorf(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
+			i + 1, *version);
 		return -EBADMSG;
 	}
+	return family;
+}
+
+/* Address entry i of a list; i names it in why. */
+static int address_entry_read(struct burrow_cursor *c, const char *capsule, size_t i,
+			      struct burrow_address_entry *e, char *why, size_t why_size)
+{
+	const uint8_t *addr, *len;
+	char text[64];
+	size_t bytes;
+	int ret;
+
+	ret = list_entry_claim(capsule, i, "entries", e, sizeof(*e), why, why_size);
+	if (ret)
+		return ret;
+	e->request_id = burrow_cursor_varint(c);
+	ret = entry_family_read(c, capsule, i, why, why_size);
+	if (ret < 0)
+		return ret;
+	e->prefix.family = (uint16_t)ret;
 	bytes = family_bytes(e->prefix.family);
 	addr = burrow_cursor_bytes(c, bytes);
 	len = burrow_cursor_bytes(c, 1);
@@ -135,11 +173,6 @@ static int address_list_decode(const uint8_t *value, size_t len, bool request,
 	while (c.left) {
 		struct burrow_address_entry *e = &out[*n];
 
-		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_errorf(why, why_size, "%s with more than %d entries", capsule,
-				BURROW_CONNECTIP_LIST_MAX);
-			return -EBADMSG;
-		}
 		ret = address_entry_read(&c, capsule, *n, e, why, why_size);
 		if (ret)
 			return ret;
@@ -217,24 +250,21 @@ int burrow_address_list_encode(uint64_t capsule_type, const struct burrow_addres
 
 /* ---- ranges ----------------------------------------------------------------- */
 
+/* Range entry i of a list (ROUTE_ADVERTISEMENT, ROUTE_REFUSED); i names it in why. */
 static int range_read(struct burrow_cursor *c, const char *capsule, size_t i,
 		      struct burrow_ip_range *r, char *why, size_t why_size)
 {
-	const uint8_t *version, *start, *end, *proto;
+	const uint8_t *start, *end, *proto;
 	size_t bytes;
+	int ret;
 
-	memset(r, 0, sizeof(*r));
-	version = burrow_cursor_bytes(c, 1);
-	if (!version) {
-		burrow_errorf(why, why_size, "%s entry %zu is truncated", capsule, i + 1);
-		return -EBADMSG;
-	}
-	r->family = family_from_version(*version);
-	if (!r->family) {
-		burrow_errorf(why, why_size, "%s entry %zu: IP version %u (only 4 and 6 exist)", capsule,
-			i + 1, *version);
-		return -EBADMSG;
-	}
+	ret = list_entry_claim(capsule, i, "ranges", r, sizeof(*r), why, why_size);
+	if (ret)
+		return ret;
+	ret = entry_family_read(c, capsule, i, why, why_size);
+	if (ret < 0)
+		return ret;
+	r->family = ret;
 	bytes = family_bytes(r->family);
 	start = burrow_cursor_bytes(c, bytes);
 	end = burrow_cursor_bytes(c, bytes);
@@ -318,11 +348,6 @@ int burrow_route_advertisement_decode(const uint8_t *value, size_t len,
 	*n = 0;
 	burrow_cursor_init(&c, value, len);
 	while (c.left) {
-		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_errorf(why, why_size, "ROUTE_ADVERTISEMENT with more than %d ranges",
-				BURROW_CONNECTIP_LIST_MAX);
-			return -EBADMSG;
-		}
 		ret = range_read(&c, "ROUTE_ADVERTISEMENT", *n, &out[*n], why, why_size);
 		if (ret)
 			return ret;
@@ -402,14 +427,11 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 	*n = 0;
 	burrow_cursor_init(&c, value, len);
 	while (c.left) {
+		/* Read aside: out[*n] does not exist when the list is one too long. */
+		struct burrow_ip_range range;
 		const uint8_t *reason;
 
-		if (*n == BURROW_CONNECTIP_LIST_MAX) {
-			burrow_errorf(why, why_size, "ROUTE_REFUSED with more than %d ranges",
-				BURROW_CONNECTIP_LIST_MAX);
-			return -EBADMSG;
-		}
-		ret = range_read(&c, "ROUTE_REFUSED", *n, &out[*n].range, why, why_size);
+		ret = range_read(&c, "ROUTE_REFUSED", *n, &range, why, why_size);
 		if (ret)
 			return ret;
 		reason = burrow_cursor_bytes(&c, 1);
@@ -417,6 +439,7 @@ int burrow_route_refused_decode(const uint8_t *value, size_t len,
 			burrow_errorf(why, why_size, "ROUTE_REFUSED entry %zu has no reason", *n + 1);
 			return -EBADMSG;
 		}
+		out[*n].range = range;
 		out[*n].reason = *reason;
 		(*n)++;
 	}

@@ -56,28 +56,42 @@ unsigned int burrowd_negotiate_mtu(unsigned int mtu_wanted, int outer_family, ui
 /* ---- kernel and device ------------------------------------------------------ */
 
 /*
- * The kernel peer's allowed prefixes: the configured allowed_ips, the
- * routes accepted from the peer and the addresses our pool gave it.
+ * What peer holds on this node: its allowed_ips, accepted routes and leases.
+ * *out is heap, NULL when out of memory. One list serves both the kernel
+ * peer's allowed prefixes and what send_advertisement may not relay back
+ * to the peer (relay.h), so the two cannot drift apart.
  */
-static int kernel_prefixes_update(struct burrowd_peer *peer)
+static size_t held_by(const struct burrowd_peer *peer, struct burrow_nl_prefix **out)
 {
-	struct burrowd *d = peer->d;
-	struct burrowd_negotiation *n = &peer->nego;
+	const struct burrowd_negotiation *n = &peer->nego;
 	size_t count = peer->n_prefixes + n->n_accepted + n->n_granted, used = 0;
-	struct burrow_nl_prefix *all;
-	int ret;
+	struct burrow_nl_prefix *all = calloc(count ? count : 1, sizeof(*all));
 
-	if (!peer->kernel_peer)
-		return 0;
-	all = calloc(count ? count : 1, sizeof(*all));
+	*out = all;
 	if (!all)
-		return -ENOMEM;
+		return 0;
 	for (size_t i = 0; i < peer->n_prefixes; i++)
 		all[used++] = peer->prefixes[i];
 	for (size_t i = 0; i < n->n_accepted; i++)
 		all[used++] = n->accepted[i];
 	for (size_t i = 0; i < n->n_granted; i++)
 		all[used++] = n->granted[i].prefix;
+	return used;
+}
+
+/* The kernel peer's allowed prefixes: see held_by. */
+static int kernel_prefixes_update(struct burrowd_peer *peer)
+{
+	struct burrowd *d = peer->d;
+	struct burrow_nl_prefix *all;
+	size_t used;
+	int ret;
+
+	if (!peer->kernel_peer)
+		return 0;
+	used = held_by(peer, &all);
+	if (!all)
+		return -ENOMEM;
 	ret = burrow_kernel_peer_set_prefixes(&d->kernel, peer->kernel_id, all, used);
 	free(all);
 	if (ret)
@@ -131,25 +145,6 @@ static void device_mtu_update(struct burrowd *d)
 }
 
 /* ---- sending ---------------------------------------------------------------- */
-
-/* What peer holds on this node: its allowed_ips, accepted routes and leases. *out is heap. */
-static size_t held_by(const struct burrowd_peer *peer, struct burrow_nl_prefix **out)
-{
-	const struct burrowd_negotiation *n = &peer->nego;
-	size_t count = peer->n_prefixes + n->n_accepted + n->n_granted, used = 0;
-	struct burrow_nl_prefix *all = calloc(count ? count : 1, sizeof(*all));
-
-	*out = all;
-	if (!all)
-		return 0;
-	for (size_t i = 0; i < peer->n_prefixes; i++)
-		all[used++] = peer->prefixes[i];
-	for (size_t i = 0; i < n->n_accepted; i++)
-		all[used++] = n->accepted[i];
-	for (size_t i = 0; i < n->n_granted; i++)
-		all[used++] = n->granted[i].prefix;
-	return used;
-}
 
 /*
  * The routes this node accepted from every peer but receiver: what
@@ -236,6 +231,8 @@ static void send_advertisement(struct burrowd_session *s, bool always)
 	struct burrow_ip_range ranges[BURROW_CONNECTIP_LIST_MAX];
 	struct burrow_relay_route *routes, *relayed = NULL;
 	struct burrow_relay_skipped *skipped = NULL;
+	struct burrow_relay_input relay_in;
+	struct burrow_relay_output relay_out;
 	struct burrow_nl_prefix *held;
 	size_t n_routes, n_held, n_ranges, n_relayed = 0, n_skipped = 0;
 	uint8_t value[BURROW_CAPSULE_VALUE_MAX];
@@ -254,11 +251,19 @@ static void send_advertisement(struct burrowd_session *s, bool always)
 			n_routes = 0;
 		}
 	}
-	n_ranges = burrow_relay_advertisement(&node->advertise_routes,
-					      peer->policy ? &peer->policy->may_reach : &no_prefixes,
-					      peer->policy ? peer->policy->has_may_reach : false,
-					      held, n_held, routes, n_routes, ranges,
-					      relayed, &n_relayed, skipped, &n_skipped);
+	relay_in = (struct burrow_relay_input){
+		.advertise = &node->advertise_routes,
+		.may_reach = peer->policy ? &peer->policy->may_reach : &no_prefixes,
+		.has_may_reach = peer->policy ? peer->policy->has_may_reach : false,
+		.receiver = held, .n_receiver = n_held,
+		.routes = routes, .n_routes = n_routes,
+	};
+	relay_out = (struct burrow_relay_output){
+		.out = ranges, .relayed = relayed, .skipped = skipped,
+	};
+	n_ranges = burrow_relay_advertisement(&relay_in, &relay_out);
+	n_relayed = relay_out.n_relayed;
+	n_skipped = relay_out.n_skipped;
 	free(routes);
 	free(held);
 	changed = n_ranges != n->n_advertised;

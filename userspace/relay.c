@@ -34,19 +34,20 @@ static void skip(struct burrow_relay_skipped *skipped, size_t *n_skipped,
 		s->with = *with;
 }
 
-size_t burrow_relay_advertisement(const struct burrow_prefix_list *advertise,
-				  const struct burrow_prefix_list *may_reach, bool has_may_reach,
-				  const struct burrow_nl_prefix *receiver, size_t n_receiver,
-				  const struct burrow_relay_route *routes, size_t n_routes,
-				  struct burrow_ip_range *out,
-				  struct burrow_relay_route *relayed, size_t *n_relayed,
-				  struct burrow_relay_skipped *skipped, size_t *n_skipped)
+size_t burrow_relay_advertisement(const struct burrow_relay_input *in,
+				  struct burrow_relay_output *result)
 {
+	const struct burrow_prefix_list *advertise = in->advertise, *may_reach = in->may_reach;
+	const struct burrow_relay_route *routes = in->routes;
+	const struct burrow_nl_prefix *receiver = in->receiver;
+	size_t n_routes = in->n_routes, n_receiver = in->n_receiver;
+	bool has_may_reach = in->has_may_reach;
+	struct burrow_ip_range *out = result->out;
 	struct burrow_nl_prefix own[BURROW_CONNECTIP_LIST_MAX];
 	size_t n_own = 0, n = 0;
 
-	*n_relayed = 0;
-	*n_skipped = 0;
+	result->n_relayed = 0;
+	result->n_skipped = 0;
 	for (size_t i = 0; i < advertise->n && n_own < BURROW_CONNECTIP_LIST_MAX; i++)
 		if (!has_may_reach || burrow_policy_covered(may_reach, &advertise->items[i]))
 			own[n_own++] = advertise->items[i];
@@ -77,11 +78,11 @@ size_t burrow_relay_advertisement(const struct burrow_prefix_list *advertise,
 		if (!reason && n >= BURROW_CONNECTIP_LIST_MAX)
 			reason = BURROW_RELAY_SKIP_FULL;
 		if (reason) {
-			skip(skipped, n_skipped, r, reason, with);
+			skip(result->skipped, &result->n_skipped, r, reason, with);
 			continue;
 		}
 		burrow_prefix_to_range(&r->prefix, &out[n++]);
-		relayed[(*n_relayed)++] = *r;
+		result->relayed[result->n_relayed++] = *r;
 	}
 	burrow_ip_ranges_sort(out, n);
 	return n;

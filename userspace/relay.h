@@ -40,6 +40,25 @@ struct burrow_relay_skipped {
 /* "overlaps the receiver's prefix", ... for logs and 'burrowd routes'. */
 const char *burrow_relay_skip_name(uint8_t reason);
 
+/* burrow_relay_advertisement()'s inputs and outputs, named as its comment uses them. */
+struct burrow_relay_input {
+	const struct burrow_prefix_list *advertise;
+	const struct burrow_prefix_list *may_reach;
+	bool has_may_reach;
+	const struct burrow_nl_prefix *receiver;
+	size_t n_receiver;
+	const struct burrow_relay_route *routes;
+	size_t n_routes;
+};
+
+struct burrow_relay_output {
+	struct burrow_ip_range *out;
+	struct burrow_relay_route *relayed;
+	size_t n_relayed;
+	struct burrow_relay_skipped *skipped;
+	size_t n_skipped;
+};
+
 /*
  * The advertisement for one receiver: every prefix of advertise (this
  * node's advertise_routes) and every one of routes (accepted from the
@@ -58,12 +77,7 @@ const char *burrow_relay_skip_name(uint8_t reason);
  * the reason. out has room for BURROW_CONNECTIP_LIST_MAX ranges, relayed
  * and skipped for n_routes entries each. Returns the count in out.
  */
-size_t burrow_relay_advertisement(const struct burrow_prefix_list *advertise,
-				  const struct burrow_prefix_list *may_reach, bool has_may_reach,
-				  const struct burrow_nl_prefix *receiver, size_t n_receiver,
-				  const struct burrow_relay_route *routes, size_t n_routes,
-				  struct burrow_ip_range *out,
-				  struct burrow_relay_route *relayed, size_t *n_relayed,
-				  struct burrow_relay_skipped *skipped, size_t *n_skipped);
+size_t burrow_relay_advertisement(const struct burrow_relay_input *in,
+				  struct burrow_relay_output *result);
 
 #endif /* BURROW_RELAY_H */

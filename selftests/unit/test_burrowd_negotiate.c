@@ -229,9 +229,17 @@ static void run_relay(const struct burrow_prefix_list *advertise,
 		      const struct burrow_nl_prefix *receiver, size_t n_receiver,
 		      const struct burrow_relay_route *routes, size_t n_routes, struct relay_result *r)
 {
-	r->n = burrow_relay_advertisement(advertise, may_reach, has_may_reach, receiver, n_receiver,
-					  routes, n_routes, r->out, r->relayed, &r->n_relayed,
-					  r->skipped, &r->n_skipped);
+	const struct burrow_relay_input in = {
+		.advertise = advertise, .may_reach = may_reach, .has_may_reach = has_may_reach,
+		.receiver = receiver, .n_receiver = n_receiver,
+		.routes = routes, .n_routes = n_routes,
+	};
+	struct burrow_relay_output out = { .out = r->out, .relayed = r->relayed,
+					   .skipped = r->skipped };
+
+	r->n = burrow_relay_advertisement(&in, &out);
+	r->n_relayed = out.n_relayed;
+	r->n_skipped = out.n_skipped;
 }
 
 /* The advertisement as "a,b,c" of prefixes, in the order sent. */

@@ -158,6 +158,19 @@ int cli_keyword(int argc, char **argv, int i, const char *const *names, bool *gi
 	return parse_fail(error, "unknown keyword '%s' for %s", argv[i], command);
 }
 
+int cli_parse_dev(int argc, char **argv, bool (*is_keyword)(const char *word),
+		  const char *command, const char **ifname, struct parse_error *error)
+{
+	if (argc == 0)
+		return parse_fail(error, "missing device name for %s", command);
+	if (is_keyword(argv[0]))
+		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
+	if (parse_ifname(argv[0], error))
+		return -1;
+	*ifname = argv[0];
+	return 0;
+}
+
 /* ---- output helpers ---------------------------------------------------------- */
 
 /* -p: the buffer cli_json_begin() handed out. */

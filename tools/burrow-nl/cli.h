@@ -118,6 +118,18 @@ int cli_report_error(const struct cli *cli, int code, const char *what);
 int cli_keyword(int argc, char **argv, int i, const char *const *names, bool *given,
 		unsigned int count, const char *command, struct parse_error *error);
 
+/*
+ * The device name a command starts with: argv[0], a valid interface name,
+ * into *ifname. A word is_keyword() knows in its place means the name was
+ * left out ("peer del id 3"), and is reported so rather than as a bad
+ * interface name. Errors read
+ *   missing device name for peer del
+ *   missing device name before 'id' for peer del
+ * or parse_ifname()'s.
+ */
+int cli_parse_dev(int argc, char **argv, bool (*is_keyword)(const char *word),
+		  const char *command, const char **ifname, struct parse_error *error);
+
 /* Objects. */
 int cli_version(struct cli *cli, int argc, char **argv);
 int cli_dev(struct cli *cli, int argc, char **argv);

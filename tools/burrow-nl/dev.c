@@ -251,6 +251,12 @@ static bool dev_is_keyword(const char *word)
 	       strcmp(word, "detach") == 0 || strcmp(word, "quic-cid-len") == 0;
 }
 
+/* dev add also takes mtu, which dev set does not. */
+static bool dev_add_is_keyword(const char *word)
+{
+	return dev_is_keyword(word) || strcmp(word, "mtu") == 0;
+}
+
 /* dev set's keywords from argv[first]; command names the command in errors. */
 static int dev_parse_settings(int argc, char **argv, int first, const char *command,
 			      struct dev_set_args *args, bool *any, struct parse_error *error);
@@ -261,13 +267,8 @@ int dev_set_parse_args(int argc, char **argv, struct dev_set_args *args,
 	bool any_given = false;
 
 	*args = (struct dev_set_args){ 0 };
-	if (argc == 0)
-		return parse_fail(error, "missing device name for dev set");
-	if (dev_is_keyword(argv[0]))
-		return parse_fail(error, "missing device name before '%s' for dev set", argv[0]);
-	if (parse_ifname(argv[0], error))
+	if (cli_parse_dev(argc, argv, dev_is_keyword, "dev set", &args->settings.dev.ifname, error))
 		return -1;
-	args->settings.dev.ifname = argv[0];
 	if (dev_parse_settings(argc, argv, 1, "dev set", args, &any_given, error))
 		return -1;
 	if (!any_given)
@@ -286,13 +287,9 @@ int dev_add_parse_args(int argc, char **argv, struct dev_set_args *args, bool *m
 
 	*args = (struct dev_set_args){ 0 };
 	*mtu_set = false;
-	if (argc == 0)
-		return parse_fail(error, "missing device name for dev add");
-	if (dev_is_keyword(argv[0]) || strcmp(argv[0], "mtu") == 0)
-		return parse_fail(error, "missing device name before '%s' for dev add", argv[0]);
-	if (parse_ifname(argv[0], error))
+	if (cli_parse_dev(argc, argv, dev_add_is_keyword, "dev add", &args->settings.dev.ifname,
+			  error))
 		return -1;
-	args->settings.dev.ifname = argv[0];
 	/* mtu is dev add's own; the rest are dev set's. */
 	rest = calloc((size_t)argc, sizeof(*rest));
 	if (!rest)

@@ -59,20 +59,6 @@ static bool key_is_keyword(const char *word)
 	return false;
 }
 
-/* "DEV" first: not a keyword, a valid name. */
-static int key_parse_dev(int argc, char **argv, const char *command, const char **ifname,
-			 struct parse_error *error)
-{
-	if (argc == 0)
-		return parse_fail(error, "missing device name for %s", command);
-	if (key_is_keyword(argv[0]))
-		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
-	if (parse_ifname(argv[0], error))
-		return -1;
-	*ifname = argv[0];
-	return 0;
-}
-
 static int key_parse_peer(const char *text, uint32_t *peer_id, struct parse_error *error)
 {
 	uint64_t number;
@@ -163,7 +149,7 @@ int key_add_parse_args(int argc, char **argv, struct key_add_args *args,
 	bool given[ARRAY_SIZE(key_keywords)] = { false };
 
 	*args = (struct key_add_args){ 0 };
-	if (key_parse_dev(argc, argv, "key add", &args->config.dev.ifname, error))
+	if (cli_parse_dev(argc, argv, key_is_keyword, "key add", &args->config.dev.ifname, error))
 		return -1;
 	for (int i = 1; i < argc; i += 2) {
 		int keyword = cli_keyword(argc, argv, i, key_keywords, given,
@@ -268,7 +254,7 @@ int key_parse_ref(int argc, char **argv, const char *command, int slot_wanted,
 	bool given[2] = { false };
 
 	*slot = -1;
-	if (key_parse_dev(argc, argv, command, ifname, error))
+	if (cli_parse_dev(argc, argv, key_is_keyword, command, ifname, error))
 		return -1;
 	for (int i = 1; i < argc; i += 2) {
 		int keyword = cli_keyword(argc, argv, i, key_keywords, given, keywords, command,

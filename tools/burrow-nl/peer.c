@@ -81,6 +81,24 @@ int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *le
 	return 0;
 }
 
+/*
+ * A keyword naming one of names (encap, allowed-ips-op): its index into
+ * the u8 field *value, and *value_set so that the request carries it
+ * (an unset field keeps the kernel's current value or default).
+ */
+static int peer_parse_u8_choice(const char *name, const char *text, const char *const *names,
+				unsigned int count, uint8_t *value, bool *value_set,
+				struct parse_error *error)
+{
+	unsigned int choice;
+
+	if (parse_choice(name, text, names, count, &choice, error))
+		return -1;
+	*value = (uint8_t)choice;
+	*value_set = true;
+	return 0;
+}
+
 /* The value of one keyword into args. */
 static int peer_parse_value(enum peer_keyword keyword, const char *text, bool set,
 			    struct peer_args *args, struct parse_error *error)
@@ -133,24 +151,17 @@ static int peer_parse_value(enum peer_keyword keyword, const char *text, bool se
 		config->endpoint_pinned_set = true;
 		return 0;
 	case PEER_ENCAP:
-		if (parse_choice(name, text, cli_encap_names, ARRAY_SIZE(cli_encap_names), &choice,
-				 error))
-			return -1;
-		config->encap = (uint8_t)choice;
-		config->encap_set = true;
-		return 0;
+		return peer_parse_u8_choice(name, text, cli_encap_names, ARRAY_SIZE(cli_encap_names),
+					    &config->encap, &config->encap_set, error);
 	case PEER_LOCAL_CID:
 		return peer_parse_cid(name, text, config->local_cid, &config->local_cid_len, error);
 	case PEER_REMOTE_CID:
 		return peer_parse_cid(name, text, config->remote_cid, &config->remote_cid_len,
 				      error);
 	case PEER_ALLOWED_IPS_OP:
-		if (parse_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops), &choice,
-				 error))
-			return -1;
-		config->allowed_ips_op = (uint8_t)choice;
-		config->allowed_ips_op_set = true;
-		return 0;
+		return peer_parse_u8_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops),
+					    &config->allowed_ips_op, &config->allowed_ips_op_set,
+					    error);
 	}
 	return parse_fail(error, "unhandled keyword '%s'", name);
 }
@@ -165,13 +176,8 @@ int peer_parse_args(int argc, char **argv, bool set, struct peer_args *args,
 	bool any_setting = false;
 
 	*args = (struct peer_args){ 0 };
-	if (argc == 0)
-		return parse_fail(error, "missing device name for %s", command);
-	if (peer_is_keyword(argv[0]))
-		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
-	if (parse_ifname(argv[0], error))
+	if (cli_parse_dev(argc, argv, peer_is_keyword, command, &config->dev.ifname, error))
 		return -1;
-	config->dev.ifname = argv[0];
 
 	for (int i = 1; i < argc; i += 2) {
 		int keyword = cli_keyword(argc, argv, i, peer_keywords, given, keywords, command,
@@ -246,13 +252,8 @@ int peer_parse_ref(int argc, char **argv, const char *command, bool id_optional,
 	uint64_t number;
 
 	*id = 0;
-	if (argc == 0)
-		return parse_fail(error, "missing device name for %s", command);
-	if (peer_is_keyword(argv[0]))
-		return parse_fail(error, "missing device name before '%s' for %s", argv[0], command);
-	if (parse_ifname(argv[0], error))
+	if (cli_parse_dev(argc, argv, peer_is_keyword, command, ifname, error))
 		return -1;
-	*ifname = argv[0];
 	for (int i = 1; i < argc; i += 2) {
 		if (cli_keyword(argc, argv, i, peer_keywords, &given, 1, command, error) < 0)
 			return -1;
@@ -265,17 +266,29 @@ int peer_parse_ref(int argc, char **argv, const char *command, bool id_optional,
 	return 0;
 }
 
+/*
+ * peer del and peer show: parse "DEV id N" (or "DEV [id N]") before the
+ * netlink socket is opened, so a usage error never needs the module.
+ * CLI_EXIT_OK, or the exit code to return.
+ */
+static int peer_ref_open(struct cli *cli, int argc, char **argv, const char *command,
+			 bool id_optional, struct burrow_nl_dev_ref *dev, uint32_t *id)
+{
+	struct parse_error error;
+
+	if (peer_parse_ref(argc, argv, command, id_optional, &dev->ifname, id, &error))
+		return cli_usage_error("%s", error.message);
+	return cli_open(cli);
+}
+
 /* peer del DEV id N */
 static int peer_del(struct cli *cli, int argc, char **argv)
 {
-	struct parse_error error;
 	struct burrow_nl_dev_ref dev = { 0 };
 	uint32_t id;
 	int ret;
 
-	if (peer_parse_ref(argc, argv, "peer del", false, &dev.ifname, &id, &error))
-		return cli_usage_error("%s", error.message);
-	ret = cli_open(cli);
+	ret = peer_ref_open(cli, argc, argv, "peer del", false, &dev, &id);
 	if (ret)
 		return ret;
 	ret = burrow_nl_peer_del(cli->nl, &dev, id);
@@ -473,16 +486,13 @@ static int peer_show_from_dump(struct cli *cli, const struct burrow_nl_dev_ref *
 /* peer show DEV [id N] */
 static int peer_show(struct cli *cli, int argc, char **argv)
 {
-	struct parse_error error;
 	struct burrow_nl_dev_ref dev = { 0 };
 	struct burrow_nl_peer *peers, one;
 	size_t count;
 	uint32_t id;
 	int ret;
 
-	if (peer_parse_ref(argc, argv, "peer show", true, &dev.ifname, &id, &error))
-		return cli_usage_error("%s", error.message);
-	ret = cli_open(cli);
+	ret = peer_ref_open(cli, argc, argv, "peer show", true, &dev, &id);
 	if (ret)
 		return ret;
 	if (id) {
