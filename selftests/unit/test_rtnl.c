@@ -91,28 +91,29 @@ static bool listed(const struct burrow_nl_prefix *list, size_t n, const char *te
 	return false;
 }
 
-static bool addr_listed(struct burrow_rtnl *rt, const char *text)
+/* Whether @text is among what @list_on (addresses or routes) finds on lo. */
+static bool listed_by(int (*list_on)(struct burrow_rtnl *rt, int ifindex,
+				     struct burrow_nl_prefix **list, size_t *count),
+		      struct burrow_rtnl *rt, const char *text)
 {
 	struct burrow_nl_prefix *list = NULL;
 	size_t n = 0;
 	bool found;
 
-	assert_int_equal(burrow_rtnl_addr_list(rt, lo, &list, &n), 0);
+	assert_int_equal(list_on(rt, lo, &list, &n), 0);
 	found = listed(list, n, text);
 	free(list);
 	return found;
 }
 
+static bool addr_listed(struct burrow_rtnl *rt, const char *text)
+{
+	return listed_by(burrow_rtnl_addr_list, rt, text);
+}
+
 static bool route_listed(struct burrow_rtnl *rt, const char *text)
 {
-	struct burrow_nl_prefix *list = NULL;
-	size_t n = 0;
-	bool found;
-
-	assert_int_equal(burrow_rtnl_route_list(rt, lo, &list, &n), 0);
-	found = listed(list, n, text);
-	free(list);
-	return found;
+	return listed_by(burrow_rtnl_route_list, rt, text);
 }
 
 static void test_mtu(void **state)
