@@ -397,11 +397,10 @@ extern const struct genl_ops {pfx}_nl_ops[{len(ops)}];
             flags = []
             internal.append(f"{fam}_NL_SECRET")
             policy = f"{pfx}_{opn}_outer_nl_policy"
-            lines.append(f"\t\t.policy\t\t= {policy},\n")
-            lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
             outer_policy(fam, pfx, sets[set_name], set_name, opn, c_out)
         elif req:
             policy = policy_names[(op["name"], kind)]
+        if policy:
             lines.append(f"\t\t.policy\t\t= {policy},\n")
             lines.append(f"\t\t.maxattr\t= {fam}_A_{cs}_MAX,\n")
         if internal:
