@@ -94,7 +94,7 @@ static int event_parse_key(const struct nlattr *nest, struct burrow_nl_event *ev
 				      BURROW_KEY_SLOT_MAX + 1, &event->slot, err);
 	if (ret == 0)
 		ret = burrow_nl_attr_get_enum(attrs[BURROW_A_KEYCONF_LIMIT_REACHED], "keyconf",
-					      "limit-reached", BURROW_KEY_LIMIT_MAX + 1,
+					      "limit-reached", BURROW_KEY_LIMIT_HARD + 1,
 					      &event->limit_reached, err);
 	event->key_id = mnl_attr_get_u8(attrs[BURROW_A_KEYCONF_KEY_ID]);
 	return ret;

@@ -263,7 +263,7 @@ int burrow_nl_key_parse(const struct nlmsghdr *nlh, struct burrow_nl_key *key,
 					      BURROW_CIPHER_AES_256_GCM + 1, &parsed.cipher, err);
 	if (ret == 0)
 		ret = burrow_nl_attr_get_enum(attrs[BURROW_A_KEYCONF_LIMIT_REACHED], "keyconf",
-					      "limit-reached", BURROW_KEY_LIMIT_MAX + 1,
+					      "limit-reached", BURROW_KEY_LIMIT_HARD + 1,
 					      &parsed.limit_reached, err);
 	if (ret)
 		return ret;

@@ -36,9 +36,6 @@ enum burrow_key_limit {
 	BURROW_KEY_LIMIT_NONE = 0,
 	BURROW_KEY_LIMIT_SOFT = 1,
 	BURROW_KEY_LIMIT_HARD = 2,
-
-	__BURROW_KEY_LIMIT_MAX,
-	BURROW_KEY_LIMIT_MAX = (__BURROW_KEY_LIMIT_MAX - 1)
 };
 
 enum burrow_allowed_ips_op {
