@@ -217,6 +217,29 @@ $(BUILD)/unit/test_quic_%: selftests/unit/test_quic_%.c $(DAEMON_LIB_OBJS) $(LIB
 
 -include $(DAEMON_OBJS:.o=.d)
 
+# ---- burrow-coord -------------------------------------------------------------
+# The coordination server: userspace/coord/*.c on top of burrowd's shared
+# objects (QUIC, identity, config, store); coord/main.c holds main(). Unit
+# tests named test_coord_* link the coordinator's other objects and burrowd's.
+COORD_SRCS := $(wildcard userspace/coord/*.c)
+COORD_OBJS := $(COORD_SRCS:%.c=$(BUILD)/%.o)
+COORD_LIB_OBJS := $(filter-out $(BUILD)/userspace/coord/main.o,$(COORD_OBJS))
+COORD := $(BUILD)/burrow-coord
+
+ifneq ($(wildcard userspace/coord/main.c),)
+userspace: $(COORD)
+endif
+
+$(COORD): $(COORD_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(COORD_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS)
+
+$(BUILD)/unit/test_coord_%: selftests/unit/test_coord_%.c $(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -Iuserspace/coord -o $@ $< \
+		$(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+-include $(COORD_OBJS:.o=.d)
+
 # burrowd-capsule-client: a test peer (real QUIC handshake, then crafted
 # capsules) for the VM tests; it links burrowd's own objects.
 CAPSULE_CLIENT := $(BUILD)/burrowd-capsule-client
