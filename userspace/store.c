@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * burrowd state in SQLite: opening (identification, pragmas, migrations),
- * closing, checks and the row loop every reader uses. The queries are in
+ * closing, checks and the row loop every reader uses. Opening is generic
+ * over a struct burrow_store_schema, so the coordinator's database
+ * (coord/coord_store.c) shares it with its own application_id and
+ * migrations. The queries are in
  * store_data.c, store_lease.c, store_policy.c and store_installed.c.
  *
  * Invariants:
@@ -125,6 +128,24 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");
+
+/* burrowd's open also refuses policy rows and prefixes it cannot read. */
+static int burrowd_checks(struct burrow_store *st)
+{
+	int ret = burrow_store_policy_check(st);
+
+	if (ret < 0)
+		return ret;
+	return burrow_store_node_prefix_check(st);
+}
+
+static const struct burrow_store_schema burrowd_schema = {
+	.app_id = BURROW_STORE_APP_ID,
+	.program = "burrowd",
+	.migrations = migrations,
+	.version = BURROW_STORE_SCHEMA_VERSION,
+	.check = burrowd_checks,
+};
 
 /* Record why an operation failed; log it unless it is an expected answer. */
 int burrow_store_fail(struct burrow_store *st, int ret, const char *fmt, ...)
@@ -384,9 +405,9 @@ static int migrate(struct burrow_store *st)
 		ret = pragma_int(st, "PRAGMA user_version", &version);
 		if (ret < 0)
 			return burrow_store_rollback(st, ret);
-		if (version >= BURROW_STORE_SCHEMA_VERSION)
+		if (version >= st->schema->version)
 			return burrow_store_exec(st, "COMMIT");
-		ret = burrow_store_exec(st, migrations[version]);
+		ret = burrow_store_exec(st, st->schema->migrations[version]);
 		if (ret < 0) {
 			char why[BURROW_STORE_ERR_MAX];
 
@@ -419,7 +440,8 @@ static int check_identity(struct burrow_store *st, int64_t *version)
 		char why[BURROW_STORE_ERR_MAX];
 
 		snprintf(why, sizeof(why), "%s", st->err);
-		return burrow_store_fail(st, -EINVAL, "not a burrowd database: %.400s", why);
+		return burrow_store_fail(st, -EINVAL, "not a %s database: %.400s",
+					 st->schema->program, why);
 	}
 	ret = pragma_int(st, "PRAGMA user_version", version);
 	if (ret < 0)
@@ -429,19 +451,28 @@ static int check_identity(struct burrow_store *st, int64_t *version)
 		return ret;
 	if (app_id == 0 && *version == 0 && tables == 0)
 		return 0;	/* empty: a new database */
-	if (app_id != BURROW_STORE_APP_ID)
+	if (app_id != st->schema->app_id)
 		return burrow_store_fail(st, -EINVAL,
-					 "not a burrowd database: SQLite file with application_id %#llx and %lld schema objects",
-					 (unsigned long long)app_id, (long long)tables);
-	if (*version > BURROW_STORE_SCHEMA_VERSION)
+					 "not a %s database: SQLite file with application_id %#llx and %lld schema objects",
+					 st->schema->program, (unsigned long long)app_id,
+					 (long long)tables);
+	if (*version > st->schema->version)
 		return burrow_store_fail(st, -EPROTO,
-					 "schema version %lld is newer than this burrowd understands (%d); use a newer burrowd",
-					 (long long)*version, BURROW_STORE_SCHEMA_VERSION);
+					 "schema version %lld is newer than this %s understands (%d); use a newer %s",
+					 (long long)*version, st->schema->program, st->schema->version,
+					 st->schema->program);
 	return 0;
 }
 
 int burrow_store_open(const char *path, unsigned int flags, struct burrow_store **out,
 		      char *err, size_t err_size)
+{
+	return burrow_store_open_schema(path, flags, &burrowd_schema, out, err, err_size);
+}
+
+int burrow_store_open_schema(const char *path, unsigned int flags,
+			     const struct burrow_store_schema *schema, struct burrow_store **out,
+			     char *err, size_t err_size)
 {
 	struct burrow_store *st;
 	int64_t version;
@@ -454,6 +485,7 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
+	st->schema = schema;
 	st->readonly = flags & BURROW_STORE_READONLY;
 	st->opening = true;
 	if (!st->readonly) {
@@ -486,11 +518,11 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 	if (ret < 0)
 		goto fail;
 	if (st->readonly) {
-		if (version != BURROW_STORE_SCHEMA_VERSION) {
+		if (version != schema->version) {
 			ret = -EPROTO;
 			snprintf(st->err, sizeof(st->err),
-				 "schema version %lld, expected %d (start burrowd once to migrate)",
-				 (long long)version, BURROW_STORE_SCHEMA_VERSION);
+				 "schema version %lld, expected %d (start %s once to migrate)",
+				 (long long)version, schema->version, schema->program);
 			goto fail;
 		}
 	} else {
@@ -523,15 +555,13 @@ int burrow_store_open(const char *path, unsigned int flags, struct burrow_store 
 		if (ret < 0)
 			goto fail;
 	}
-	/* A policy row or prefix this burrowd cannot read means the file is not
-	 * what it claims: refuse it rather than run with a policy it would
-	 * misread. */
-	ret = burrow_store_policy_check(st);
-	if (ret < 0)
-		goto fail;
-	ret = burrow_store_node_prefix_check(st);
-	if (ret < 0)
-		goto fail;
+	/* A row this program cannot read means the file is not what it claims:
+	 * refuse it rather than run with data it would misread. */
+	if (schema->check) {
+		ret = schema->check(st);
+		if (ret < 0)
+			goto fail;
+	}
 	st->opening = false;
 	*out = st;
 	return 0;

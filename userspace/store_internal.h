@@ -17,7 +17,25 @@
 #define EVENTS_KEEP 10000
 #define EVENTS_PRUNE_EVERY 256
 
+/*
+ * What identifies and builds one program's database: open refuses a file
+ * whose PRAGMA application_id is not app_id (unless it is empty) or whose
+ * user_version is above version, runs migrations[v] (v from user_version
+ * up to version - 1, each in its own transaction) on a read-write open,
+ * then check() (NULL: none). program names the owner in messages ("not a
+ * burrowd database", "use a newer burrowd"). The descriptor must outlive
+ * every handle opened with it.
+ */
+struct burrow_store_schema {
+	int64_t app_id;
+	const char *program;
+	const char *const *migrations;
+	int version;
+	int (*check)(struct burrow_store *st);
+};
+
 struct burrow_store {
+	const struct burrow_store_schema *schema;
 	sqlite3 *db;
 	char *path;
 	bool readonly;
@@ -25,6 +43,11 @@ struct burrow_store {
 	unsigned int appends;
 	char err[BURROW_STORE_ERR_MAX];
 };
+
+/* burrow_store_open() for another program's schema; flags and errors as there. */
+int burrow_store_open_schema(const char *path, unsigned int flags,
+			     const struct burrow_store_schema *schema, struct burrow_store **out,
+			     char *err, size_t err_size);
 
 /* Record why an operation failed in st->err and return ret; logged at
  * error level unless ret is -ENOENT/-EEXIST (answers, not failures). */
