@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The coordinator's store: pre-auth keys (create, list, revoke), node
+ * registration with valid, expired, revoked, used single-use and reusable
+ * keys, re-registration keeping addresses, name clashes, IPv4 allocation
+ * and its gaps, route approval, renames, and refusal of burrowd's database,
+ * of the coordinator's database by burrowd and of a newer schema.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "burrow-text.h"
+#include "coord_store.h"
+#include "log.h"
+#include "store.h"
+
+static char dir[] = "/tmp/test_coord_store.XXXXXX";
+static char path[256];
+static unsigned int counter;
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	burrow_log_set_fd(open("/dev/null", O_WRONLY | O_CLOEXEC));
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static int fresh(void **state)
+{
+	char why[COORD_STORE_ERR_MAX];
+	struct coord_store *cs;
+
+	snprintf(path, sizeof(path), "%s/c%u.db", dir, counter++);
+	if (coord_store_open(path, &cs, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s\n", why);
+		return -1;
+	}
+	*state = cs;
+	return 0;
+}
+
+static int close_store(void **state)
+{
+	coord_store_close(*state);
+	return 0;
+}
+
+static void make_key(struct coord_store *cs, bool reusable, int64_t expiry_ms,
+		     char secret[COORD_KEY_SECRET_SIZE], char id[COORD_KEY_ID_SIZE])
+{
+	static const char *const tags[] = { "tag:web", "tag:db" };
+
+	assert_int_equal(coord_store_key_create(cs, reusable, expiry_ms, tags, 2, secret, id), 0);
+}
+
+static void pubkey(uint8_t key[32], uint8_t seed)
+{
+	memset(key, seed, 32);
+}
+
+static int do_register(struct coord_store *cs, const char *secret, uint8_t seed,
+		       const char *host, struct coord_node *node)
+{
+	uint8_t key[32];
+
+	pubkey(key, seed);
+	return coord_store_register(cs, secret, key, host, NULL, 0, node);
+}
+
+static void test_key_create_list_revoke(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_key *keys;
+	size_t n;
+	int64_t gen = coord_store_generation(cs);
+
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(strlen(secret), 47);
+	assert_memory_equal(secret, "bck_", 4);
+	assert_memory_equal(id, secret + 4, 8);
+	assert_true(coord_store_generation(cs) > gen);
+	assert_int_equal(coord_store_key_list(cs, &keys, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(keys[0].id, id);
+	assert_true(keys[0].reusable);
+	assert_false(keys[0].revoked);
+	assert_string_equal(keys[0].tags, "tag:db,tag:web");
+	coord_store_key_list_free(keys, n);
+
+	assert_int_equal(coord_store_key_revoke(cs, id), 0);
+	assert_int_equal(coord_store_key_list(cs, &keys, &n), 0);
+	assert_true(keys[0].revoked);
+	coord_store_key_list_free(keys, n);
+	assert_int_equal(coord_store_key_revoke(cs, "nosuchid"), -ENOENT);
+	assert_non_null(strstr(coord_store_error(cs), "'nosuchid'"));
+}
+
+static void test_key_bad_tag(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	const char *const tags[] = { "web" };
+
+	assert_int_equal(coord_store_key_create(cs, false, 0, tags, 1, secret, id), -EINVAL);
+	assert_non_null(strstr(coord_store_error(cs), "'web'"));
+}
+
+static void test_register_valid(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	char ula[64], range[64];
+	struct coord_node node;
+
+	make_key(cs, false, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "Alice's Laptop", &node), 0);
+	assert_string_equal(node.name, "alice-s-laptop");
+	assert_string_equal(node.ipv4, "100.64.0.1");
+	assert_string_equal(node.tags, "tag:db,tag:web");
+	assert_int_equal(coord_store_ranges(cs, ula, range), 0);
+	assert_string_equal(range, "100.64.0.0/10");
+	assert_memory_equal(ula, "fd", 2);
+	assert_non_null(strstr(node.ipv6, "::1"));
+	coord_store_node_clear(&node);
+}
+
+static void test_register_refusals(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node node;
+
+	/* expired */
+	make_key(cs, true, 1, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "a", &node), -EACCES);
+	assert_non_null(strstr(coord_store_error(cs), id));
+	assert_non_null(strstr(coord_store_error(cs), "expired"));
+	/* revoked */
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(coord_store_key_revoke(cs, id), 0);
+	assert_int_equal(do_register(cs, secret, 1, "a", &node), -EACCES);
+	assert_non_null(strstr(coord_store_error(cs), "revoked"));
+	/* single-use, used */
+	make_key(cs, false, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "a", &node), 0);
+	coord_store_node_clear(&node);
+	assert_int_equal(do_register(cs, secret, 2, "b", &node), -EACCES);
+	assert_non_null(strstr(coord_store_error(cs), "already used"));
+	/* unknown */
+	assert_int_equal(do_register(cs, "bck_nope", 3, "c", &node), -ENOENT);
+}
+
+static void test_reusable_reregister_and_clash(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node a, again, b, c;
+	struct coord_node *list;
+	size_t n;
+
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "web", &a), 0);
+	assert_int_equal(do_register(cs, secret, 2, "web", &b), 0);
+	assert_int_equal(do_register(cs, secret, 3, "WEB", &c), 0);
+	assert_string_equal(b.name, "web-2");
+	assert_string_equal(c.name, "web-3");
+	assert_int_equal(do_register(cs, secret, 1, "other", &again), 0);
+	assert_int_equal(again.id, a.id);
+	assert_string_equal(again.name, "web");
+	assert_string_equal(again.ipv4, a.ipv4);
+	assert_string_equal(again.ipv6, a.ipv6);
+	assert_int_equal(coord_store_node_list(cs, &list, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(list[0].name, "web");
+	assert_string_equal(list[2].name, "web-3");
+	coord_store_node_list_free(list, n);
+	coord_store_node_clear(&a);
+	coord_store_node_clear(&again);
+	coord_store_node_clear(&b);
+	coord_store_node_clear(&c);
+}
+
+static void test_ipv4_gaps(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node node;
+
+	make_key(cs, true, 0, secret, id);
+	for (uint8_t i = 1; i <= 3; i++) {
+		assert_int_equal(do_register(cs, secret, i, "n", &node), 0);
+		coord_store_node_clear(&node);
+	}
+	assert_int_equal(coord_store_node_remove(cs, "n-2"), 0);
+	assert_int_equal(coord_store_node_remove(cs, "n-2"), -ENOENT);
+	assert_int_equal(do_register(cs, secret, 9, "m", &node), 0);
+	assert_string_equal(node.ipv4, "100.64.0.2");
+	coord_store_node_clear(&node);
+	assert_int_equal(do_register(cs, secret, 10, "m", &node), 0);
+	assert_string_equal(node.ipv4, "100.64.0.4");
+	coord_store_node_clear(&node);
+}
+
+static void test_routes(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct burrow_nl_prefix adv[2], other;
+	struct coord_route *routes;
+	struct coord_node node;
+	uint8_t key[32];
+	size_t n;
+
+	assert_int_equal(burrow_text_parse_prefix("10.20.0.0/16", 0, &adv[0], NULL, 0), 0);
+	assert_int_equal(burrow_text_parse_prefix("0.0.0.0/0", 0, &adv[1], NULL, 0), 0);
+	assert_int_equal(burrow_text_parse_prefix("10.30.0.0/16", 0, &other, NULL, 0), 0);
+	make_key(cs, true, 0, secret, id);
+	pubkey(key, 7);
+	assert_int_equal(coord_store_register(cs, secret, key, "router", adv, 2, &node), 0);
+	coord_store_node_clear(&node);
+	assert_int_equal(coord_store_route_approve(cs, "router", &other, 1), -EINVAL);
+	assert_non_null(strstr(coord_store_error(cs), "'10.30.0.0/16'"));
+	assert_int_equal(coord_store_route_approve(cs, "router", adv, 1), 0);
+	assert_int_equal(coord_store_route_list(cs, &routes, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(routes[0].prefix, "0.0.0.0/0");
+	assert_false(routes[0].approved);
+	assert_string_equal(routes[1].prefix, "10.20.0.0/16");
+	assert_true(routes[1].approved);
+	free(routes);
+	assert_int_equal(coord_store_route_approve(cs, "nobody", adv, 1), -ENOENT);
+}
+
+static void test_rename_expire(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node node;
+
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "a", &node), 0);
+	coord_store_node_clear(&node);
+	assert_int_equal(do_register(cs, secret, 2, "b", &node), 0);
+	coord_store_node_clear(&node);
+	assert_int_equal(coord_store_node_rename(cs, "a", "Bad_Name"), -EINVAL);
+	assert_non_null(strstr(coord_store_error(cs), "'Bad_Name'"));
+	assert_int_equal(coord_store_node_rename(cs, "a", "b"), -EEXIST);
+	assert_non_null(strstr(coord_store_error(cs), "'b'"));
+	assert_int_equal(coord_store_node_rename(cs, "a", "c"), 0);
+	assert_int_equal(coord_store_node_get_by_name(cs, "c", &node), 0);
+	assert_int_equal(node.expiry_ms, 0);
+	coord_store_node_clear(&node);
+	assert_int_equal(coord_store_node_expire(cs, "c"), 0);
+	assert_int_equal(coord_store_node_get_by_name(cs, "c", &node), 0);
+	assert_true(node.expiry_ms > 0);
+	coord_store_node_clear(&node);
+	assert_int_equal(coord_store_node_get_by_name(cs, "a", &node), -ENOENT);
+}
+
+static void test_foreign_databases(void **state)
+{
+	char why[COORD_STORE_ERR_MAX], p[300];
+	struct burrow_store *st;
+	struct coord_store *cs;
+	sqlite3 *db;
+
+	(void)state;
+	/* burrowd's database refused by the coordinator */
+	snprintf(p, sizeof(p), "%s/burrowd%u.db", dir, counter++);
+	assert_int_equal(burrow_store_open(p, 0, &st, why, sizeof(why)), 0);
+	burrow_store_close(st);
+	assert_int_equal(coord_store_open(p, &cs, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, p));
+	assert_non_null(strstr(why, "not a burrow-coord database"));
+	/* and the coordinator's by burrowd */
+	assert_int_equal(coord_store_open(path, &cs, why, sizeof(why)), 0);
+	coord_store_close(cs);
+	assert_int_equal(burrow_store_open(path, 0, &st, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "not a burrowd database"));
+	/* a newer schema */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(coord_store_open(path, &cs, why, sizeof(why)), -EPROTO);
+	assert_non_null(strstr(why, "schema version 99"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fresh, close_store)
+	const struct CMUnitTest tests[] = {
+		T(test_key_create_list_revoke),
+		T(test_key_bad_tag),
+		T(test_register_valid),
+		T(test_register_refusals),
+		T(test_reusable_reregister_and_clash),
+		T(test_ipv4_gaps),
+		T(test_routes),
+		T(test_rename_expire),
+		cmocka_unit_test(test_foreign_databases),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}

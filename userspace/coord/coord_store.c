@@ -1,0 +1,820 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The coordinator's database on burrowd's SQLite plumbing (store.c opens,
+ * identifies, migrates): its own application_id and migrations.
+ *
+ * Invariants:
+ *  - nodes.ipv4_offset is the node's IPv4 offset in the range (1 .. size-2:
+ *    never the network or broadcast address) and the interface id of its
+ *    IPv6 in the ULA, so both addresses follow from it and stay stable.
+ *  - meta('generation') grows by one in every write transaction.
+ *  - A pre-auth key's secret is never stored: only its SHA-256.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <sqlite3.h>
+
+#include "burrow-encoding.h"
+#include "burrow-text.h"
+#include "coord_store.h"
+#include "../log.h"
+#include "../store_internal.h"
+
+#define COORD_STORE_APP_ID 0x42434f44	/* "BCOD" */
+#define COORD_DEFAULT_IPV4_RANGE "100.64.0.0/10"
+
+struct coord_store {
+	struct burrow_store *st;
+};
+
+static const char *const coord_migrations[COORD_STORE_SCHEMA_VERSION] = {
+	/* v1 */
+	"PRAGMA application_id = 1111707460;"	/* COORD_STORE_APP_ID */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE preauth_keys ("
+	"  id TEXT PRIMARY KEY,"
+	"  secret_sha256 BLOB NOT NULL UNIQUE CHECK (length(secret_sha256) = 32),"
+	"  reusable INTEGER NOT NULL,"
+	"  expiry_ms INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE key_tags ("
+	"  key_id TEXT NOT NULL REFERENCES preauth_keys(id) ON DELETE CASCADE,"
+	"  tag TEXT NOT NULL,"
+	"  PRIMARY KEY (key_id, tag));"
+	"CREATE TABLE nodes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 63),"
+	"  public_key BLOB NOT NULL UNIQUE CHECK (length(public_key) = 32),"
+	"  ipv4_offset INTEGER NOT NULL UNIQUE CHECK (ipv4_offset > 0),"
+	"  ipv4 TEXT NOT NULL UNIQUE,"
+	"  ipv6 TEXT NOT NULL UNIQUE,"
+	"  key_id TEXT,"
+	"  expiry_ms INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE node_tags ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  tag TEXT NOT NULL,"
+	"  PRIMARY KEY (node_id, tag));"
+	"CREATE TABLE node_routes ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  prefix TEXT NOT NULL,"
+	"  approved INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (node_id, prefix));"
+	"CREATE TABLE node_endpoints ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  endpoint TEXT NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  PRIMARY KEY (node_id, endpoint));"
+	"INSERT INTO meta (key, value) VALUES ('generation', '0');",
+};
+
+_Static_assert(COORD_STORE_APP_ID == 1111707460, "application_id literal in migration v1");
+
+static const struct burrow_store_schema coord_schema = {
+	.app_id = COORD_STORE_APP_ID,
+	.program = "burrow-coord",
+	.migrations = coord_migrations,
+	.version = COORD_STORE_SCHEMA_VERSION,
+	.check = NULL,
+};
+
+const char *coord_store_error(const struct coord_store *cs)
+{
+	return burrow_store_error(cs->st);
+}
+
+/* One integer or text column of the first row of sql with ?1 = arg; -ENOENT without a row. */
+static int query_one(struct coord_store *cs, const char *sql, struct burrow_store_arg arg,
+		     int64_t *value, char *text, size_t text_size)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	ret = burrow_store_prepare(cs->st, sql, &stmt);
+	if (ret < 0)
+		return ret;
+	if (arg.type == SQLITE_INTEGER)
+		sqlite3_bind_int64(stmt, 1, arg.integer);
+	else if (arg.type == SQLITE_TEXT)
+		sqlite3_bind_text(stmt, 1, arg.data, -1, SQLITE_STATIC);
+	else if (arg.type == SQLITE_BLOB)
+		sqlite3_bind_blob(stmt, 1, arg.data, arg.len, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (value)
+			*value = sqlite3_column_int64(stmt, 0);
+		if (text)
+			snprintf(text, text_size, "%s",
+				 sqlite3_column_text(stmt, 0) ? (const char *)sqlite3_column_text(stmt, 0) : "");
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = -ENOENT;
+	} else {
+		ret = burrow_store_fail(cs->st, burrow_store_sqlite_errno(rc), "%s",
+					sqlite3_errmsg(cs->st->db));
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+static int begin(struct coord_store *cs)
+{
+	return burrow_store_exec(cs->st, "BEGIN IMMEDIATE");
+}
+
+/* Bump the generation and commit; roll back on any failure. */
+static int commit(struct coord_store *cs)
+{
+	int ret = burrow_store_exec(cs->st,
+				    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'");
+
+	if (ret == 0)
+		ret = burrow_store_exec(cs->st, "COMMIT");
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return 0;
+}
+
+int64_t coord_store_generation(struct coord_store *cs)
+{
+	int64_t v = 0;
+
+	if (query_one(cs, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
+		      BURROW_STORE_NO_ARG, &v, NULL, 0) < 0)
+		return 0;
+	return v;
+}
+
+/* First open: pick the ULA /48 (fd00::/8 with 40 random bits, RFC 4193) and the IPv4 range. */
+static int init_ranges(struct coord_store *cs)
+{
+	struct burrow_nl_prefix ula = { .family = AF_INET6, .len = 48 };
+	char text[BURROW_TEXT_PREFIX_SIZE];
+	int64_t dummy;
+	int ret;
+
+	ret = query_one(cs, "SELECT 1 FROM meta WHERE key = 'ula'", BURROW_STORE_NO_ARG, &dummy,
+			NULL, 0);
+	if (ret != -ENOENT)
+		return ret;
+	ula.addr.bytes[0] = 0xfd;
+	if (gnutls_rnd(GNUTLS_RND_NONCE, ula.addr.bytes + 1, 5) < 0)
+		return burrow_store_fail(cs->st, -EIO, "cannot draw random bytes for the ULA");
+	burrow_text_prefix(&ula, text);
+	ret = begin(cs);
+	if (ret < 0)
+		return ret;
+	ret = burrow_store_write_args(cs->st,
+				      "INSERT OR IGNORE INTO meta (key, value) VALUES ('ula', ?1), ('ipv4_range', ?2)",
+				      "ranges", NULL, BURROW_STORE_TEXT(text),
+				      BURROW_STORE_TEXT(COORD_DEFAULT_IPV4_RANGE));
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+int coord_store_open(const char *path, struct coord_store **out, char *why, size_t why_size)
+{
+	struct coord_store *cs;
+	int ret;
+
+	*out = NULL;
+	cs = calloc(1, sizeof(*cs));
+	if (!cs) {
+		burrow_errorf(why, why_size, "out of memory");
+		return -ENOMEM;
+	}
+	ret = burrow_store_open_schema(path, 0, &coord_schema, &cs->st, why, why_size);
+	if (ret < 0) {
+		free(cs);
+		return ret;
+	}
+	ret = init_ranges(cs);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "state '%s': %s", path, coord_store_error(cs));
+		coord_store_close(cs);
+		return ret;
+	}
+	*out = cs;
+	return 0;
+}
+
+void coord_store_close(struct coord_store *cs)
+{
+	if (!cs)
+		return;
+	burrow_store_close(cs->st);
+	free(cs);
+}
+
+int coord_store_ranges(struct coord_store *cs, char ula[COORD_ADDR_SIZE + 4],
+		       char ipv4[COORD_ADDR_SIZE + 4])
+{
+	int ret = query_one(cs, "SELECT value FROM meta WHERE key = 'ula'", BURROW_STORE_NO_ARG,
+			    NULL, ula, COORD_ADDR_SIZE + 4);
+
+	if (ret == 0)
+		ret = query_one(cs, "SELECT value FROM meta WHERE key = 'ipv4_range'",
+				BURROW_STORE_NO_ARG, NULL, ipv4, COORD_ADDR_SIZE + 4);
+	if (ret == -ENOENT)
+		ret = burrow_store_fail(cs->st, -EIO, "address ranges missing from meta");
+	return ret;
+}
+
+/* ---- pre-auth keys ---------------------------------------------------------- */
+
+int coord_store_key_create(struct coord_store *cs, bool reusable, int64_t expiry_ms,
+			   const char *const *tags, size_t n_tags,
+			   char secret[COORD_KEY_SECRET_SIZE], char id[COORD_KEY_ID_SIZE])
+{
+	uint8_t raw[32], hash[32];
+	char b64[BURROW_BASE64_LEN(32) + 1];
+	int ret;
+
+	for (size_t i = 0; i < n_tags; i++) {
+		if (strncmp(tags[i], "tag:", 4) || coord_name_check(tags[i] + 4, NULL, 0) < 0)
+			return burrow_store_fail(cs->st, -EINVAL,
+						 "invalid tag '%s' (tag:NAME, NAME of [a-z0-9-])",
+						 tags[i]);
+	}
+	if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof(raw)) < 0)
+		return burrow_store_fail(cs->st, -EIO, "cannot draw random bytes for the key");
+	burrow_base64_encode(raw, sizeof(raw), b64, sizeof(b64));
+	/* base64url without padding: 43 characters for 32 bytes */
+	for (char *c = b64; *c; c++) {
+		if (*c == '+')
+			*c = '-';
+		else if (*c == '/')
+			*c = '_';
+		else if (*c == '=')
+			*c = '\0';
+	}
+	snprintf(secret, COORD_KEY_SECRET_SIZE, "bck_%.43s", b64);
+	snprintf(id, COORD_KEY_ID_SIZE, "%.8s", secret + 4);
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, secret, strlen(secret), hash);
+
+	ret = begin(cs);
+	if (ret < 0)
+		return ret;
+	ret = burrow_store_write_args(cs->st,
+				      "INSERT INTO preauth_keys (id, secret_sha256, reusable, expiry_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+				      "key create", NULL, BURROW_STORE_TEXT(id),
+				      BURROW_STORE_BLOB(hash, 32), BURROW_STORE_INT(reusable),
+				      BURROW_STORE_INT(expiry_ms), BURROW_STORE_INT(burrow_store_now_ms()));
+	for (size_t i = 0; ret == 0 && i < n_tags; i++)
+		ret = burrow_store_write_args(cs->st,
+					      "INSERT OR IGNORE INTO key_tags (key_id, tag) VALUES (?1, ?2)",
+					      "key tag", NULL, BURROW_STORE_TEXT(id),
+					      BURROW_STORE_TEXT(tags[i]));
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+static char *column_strdup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+
+	return strdup(t ? (const char *)t : "");
+}
+
+static int key_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct coord_key *k = elem;
+
+	(void)ctx;
+	snprintf(k->id, sizeof(k->id), "%s", (const char *)sqlite3_column_text(stmt, 0));
+	k->reusable = sqlite3_column_int(stmt, 1);
+	k->expiry_ms = sqlite3_column_int64(stmt, 2);
+	k->used = sqlite3_column_int64(stmt, 3);
+	k->revoked = sqlite3_column_int(stmt, 4);
+	k->created_ms = sqlite3_column_int64(stmt, 5);
+	k->tags = column_strdup(stmt, 6);
+	if (!k->tags)
+		return burrow_store_fail(st, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static void key_clear(void *elem)
+{
+	free(((struct coord_key *)elem)->tags);
+}
+
+int coord_store_key_list(struct coord_store *cs, struct coord_key **keys, size_t *n)
+{
+	static const struct burrow_store_rows rows = {
+		.elem_size = sizeof(struct coord_key), .what = "key list",
+		.decode = key_decode, .clear = key_clear,
+	};
+
+	return burrow_store_collect(cs->st,
+				    "SELECT id, reusable, expiry_ms, used, revoked, created_ms,"
+				    " (SELECT coalesce(group_concat(tag, ','), '') FROM"
+				    "  (SELECT tag FROM key_tags WHERE key_id = k.id ORDER BY tag))"
+				    " FROM preauth_keys k ORDER BY created_ms, id",
+				    BURROW_STORE_NO_ARG, &rows, NULL, (void **)keys, n);
+}
+
+void coord_store_key_list_free(struct coord_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		key_clear(&keys[i]);
+	free(keys);
+}
+
+int coord_store_key_revoke(struct coord_store *cs, const char *id)
+{
+	int changes = 0, ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	ret = burrow_store_write_args(cs->st, "UPDATE preauth_keys SET revoked = 1 WHERE id = ?1",
+				      "key revoke", &changes, BURROW_STORE_TEXT(id));
+	if (ret == 0 && changes == 0)
+		ret = burrow_store_fail(cs->st, -ENOENT, "no pre-auth key '%s'", id);
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+/* ---- nodes ------------------------------------------------------------------- */
+
+int coord_name_check(const char *name, char *why, size_t why_size)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 63 || name[0] == '-' || name[len - 1] == '-')
+		goto bad;
+	for (size_t i = 0; i < len; i++)
+		if (!(islower((unsigned char)name[i]) || isdigit((unsigned char)name[i]) ||
+		      name[i] == '-'))
+			goto bad;
+	return 0;
+bad:
+	burrow_errorf(why, why_size,
+		      "invalid name '%s' (1-63 of a-z, 0-9 and '-', not starting or ending with '-')",
+		      name);
+	return -EINVAL;
+}
+
+/* hostname as a DNS label: lowercased, other characters as '-', trimmed; "node" when empty. */
+static void sanitize_name(const char *hostname, char out[COORD_NAME_SIZE])
+{
+	size_t n = 0;
+
+	for (const char *c = hostname; *c && n < COORD_NAME_SIZE - 1; c++) {
+		char ch = (char)tolower((unsigned char)*c);
+
+		if (!(islower((unsigned char)ch) || isdigit((unsigned char)ch)))
+			ch = '-';
+		if (ch == '-' && (n == 0 || out[n - 1] == '-'))
+			continue;
+		out[n++] = ch;
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, COORD_NAME_SIZE, "node");
+}
+
+static int name_taken(struct coord_store *cs, const char *name, bool *taken)
+{
+	int64_t v;
+	int ret = query_one(cs, "SELECT 1 FROM nodes WHERE name = ?1", BURROW_STORE_TEXT(name), &v,
+			    NULL, 0);
+
+	*taken = ret == 0;
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* base, or base-2, base-3, ... (base shortened to fit 63) whichever is free first. */
+static int unique_name(struct coord_store *cs, const char *base, char out[COORD_NAME_SIZE])
+{
+	bool taken;
+	int ret;
+
+	snprintf(out, COORD_NAME_SIZE, "%s", base);
+	for (unsigned int i = 2;; i++) {
+		char suffix[16];
+		int room;
+
+		ret = name_taken(cs, out, &taken);
+		if (ret < 0 || !taken)
+			return ret;
+		room = snprintf(suffix, sizeof(suffix), "-%u", i);
+		room = COORD_NAME_SIZE - 1 - room;
+		snprintf(out, COORD_NAME_SIZE, "%.*s%s", room, base, suffix);
+	}
+}
+
+static int node_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct coord_node *node = elem;
+
+	(void)ctx;
+	node->id = sqlite3_column_int64(stmt, 0);
+	snprintf(node->name, sizeof(node->name), "%s", (const char *)sqlite3_column_text(stmt, 1));
+	if (sqlite3_column_bytes(stmt, 2) == 32)
+		memcpy(node->public_key, sqlite3_column_blob(stmt, 2), 32);
+	snprintf(node->ipv4, sizeof(node->ipv4), "%s", (const char *)sqlite3_column_text(stmt, 3));
+	snprintf(node->ipv6, sizeof(node->ipv6), "%s", (const char *)sqlite3_column_text(stmt, 4));
+	node->expiry_ms = sqlite3_column_int64(stmt, 5);
+	node->created_ms = sqlite3_column_int64(stmt, 6);
+	node->tags = column_strdup(stmt, 7);
+	if (!node->tags)
+		return burrow_store_fail(st, -ENOMEM, "out of memory");
+	return 0;
+}
+
+void coord_store_node_clear(struct coord_node *node)
+{
+	free(node->tags);
+	node->tags = NULL;
+}
+
+static void node_clear(void *elem)
+{
+	coord_store_node_clear(elem);
+}
+
+#define NODE_COLUMNS \
+	"SELECT id, name, public_key, ipv4, ipv6, expiry_ms, created_ms," \
+	" (SELECT coalesce(group_concat(tag, ','), '') FROM" \
+	"  (SELECT tag FROM node_tags WHERE node_id = n.id ORDER BY tag))" \
+	" FROM nodes n "
+
+static const struct burrow_store_rows node_rows = {
+	.elem_size = sizeof(struct coord_node), .what = "node list",
+	.decode = node_decode, .clear = node_clear,
+};
+
+int coord_store_node_list(struct coord_store *cs, struct coord_node **nodes, size_t *n)
+{
+	return burrow_store_collect(cs->st, NODE_COLUMNS "ORDER BY name", BURROW_STORE_NO_ARG,
+				    &node_rows, NULL, (void **)nodes, n);
+}
+
+void coord_store_node_list_free(struct coord_node *nodes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		coord_store_node_clear(&nodes[i]);
+	free(nodes);
+}
+
+/* The one node of sql (NODE_COLUMNS + a WHERE on ?1); -ENOENT naming what when none. */
+static int node_get(struct coord_store *cs, const char *sql, struct burrow_store_arg arg,
+		    const char *what, struct coord_node *node)
+{
+	struct coord_node *list;
+	size_t n;
+	int ret = burrow_store_collect(cs->st, sql, arg, &node_rows, NULL, (void **)&list, &n);
+
+	memset(node, 0, sizeof(*node));
+	if (ret < 0)
+		return ret;
+	if (n == 0)
+		return burrow_store_fail(cs->st, -ENOENT, "no node %s", what);
+	*node = list[0];
+	for (size_t i = 1; i < n; i++)
+		coord_store_node_clear(&list[i]);
+	free(list);
+	return 0;
+}
+
+int coord_store_node_get_by_name(struct coord_store *cs, const char *name, struct coord_node *node)
+{
+	char what[COORD_NAME_SIZE + 16];
+
+	snprintf(what, sizeof(what), "'%.63s'", name);
+	return node_get(cs, NODE_COLUMNS "WHERE name = ?1", BURROW_STORE_TEXT(name), what, node);
+}
+
+int coord_store_node_get_by_key(struct coord_store *cs, const uint8_t public_key[32],
+				struct coord_node *node)
+{
+	return node_get(cs, NODE_COLUMNS "WHERE public_key = ?1", BURROW_STORE_BLOB(public_key, 32),
+			"with that public key", node);
+}
+
+int coord_store_node_get_by_id(struct coord_store *cs, int64_t id, struct coord_node *node)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "with id %lld", (long long)id);
+	return node_get(cs, NODE_COLUMNS "WHERE id = ?1", BURROW_STORE_INT(id), what, node);
+}
+
+/* The node id of name; -ENOENT naming it. */
+static int node_id_of(struct coord_store *cs, const char *name, int64_t *id)
+{
+	int ret = query_one(cs, "SELECT id FROM nodes WHERE name = ?1", BURROW_STORE_TEXT(name), id,
+			    NULL, 0);
+
+	if (ret == -ENOENT)
+		return burrow_store_fail(cs->st, -ENOENT, "no node '%s'", name);
+	return ret;
+}
+
+static int replace_routes(struct coord_store *cs, int64_t node_id,
+			  const struct burrow_nl_prefix *routes, size_t n)
+{
+	char text[BURROW_TEXT_PREFIX_SIZE];
+	int ret;
+
+	ret = burrow_store_write_args(cs->st,
+				      "CREATE TEMP TABLE IF NOT EXISTS new_routes (prefix TEXT PRIMARY KEY)",
+				      "routes", NULL, BURROW_STORE_NO_ARG);
+	if (ret == 0)
+		ret = burrow_store_exec(cs->st, "DELETE FROM temp.new_routes");
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		ret = burrow_store_write_args(cs->st,
+					      "INSERT OR IGNORE INTO temp.new_routes VALUES (?1)",
+					      "routes", NULL,
+					      BURROW_STORE_TEXT(burrow_text_prefix(&routes[i], text)));
+	if (ret == 0)
+		ret = burrow_store_write_args(cs->st,
+					      "DELETE FROM node_routes WHERE node_id = ?1 AND prefix NOT IN (SELECT prefix FROM temp.new_routes)",
+					      "routes", NULL, BURROW_STORE_INT(node_id));
+	if (ret == 0)
+		ret = burrow_store_write_args(cs->st,
+					      "INSERT OR IGNORE INTO node_routes (node_id, prefix) SELECT ?1, prefix FROM temp.new_routes",
+					      "routes", NULL, BURROW_STORE_INT(node_id));
+	return ret;
+}
+
+/* The key with secret, checked usable; its id in id. */
+static int key_check(struct coord_store *cs, const char *secret, char id[COORD_KEY_ID_SIZE])
+{
+	uint8_t hash[32];
+	sqlite3_stmt *stmt;
+	int64_t expiry, used;
+	bool reusable, revoked;
+	int rc, ret;
+
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, secret, strlen(secret), hash);
+	ret = burrow_store_prepare(cs->st,
+				   "SELECT id, reusable, expiry_ms, used, revoked FROM preauth_keys WHERE secret_sha256 = ?1",
+				   &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		ret = rc == SQLITE_DONE ?
+			burrow_store_fail(cs->st, -ENOENT, "unknown pre-auth key") :
+			burrow_store_fail(cs->st, burrow_store_sqlite_errno(rc), "%s",
+					  sqlite3_errmsg(cs->st->db));
+		sqlite3_finalize(stmt);
+		return ret;
+	}
+	snprintf(id, COORD_KEY_ID_SIZE, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	reusable = sqlite3_column_int(stmt, 1);
+	expiry = sqlite3_column_int64(stmt, 2);
+	used = sqlite3_column_int64(stmt, 3);
+	revoked = sqlite3_column_int(stmt, 4);
+	sqlite3_finalize(stmt);
+	if (revoked)
+		return burrow_store_fail(cs->st, -EACCES, "pre-auth key '%s' is revoked", id);
+	if (expiry && expiry <= burrow_store_now_ms())
+		return burrow_store_fail(cs->st, -EACCES, "pre-auth key '%s' has expired", id);
+	if (!reusable && used > 0)
+		return burrow_store_fail(cs->st, -EACCES,
+					 "pre-auth key '%s' is single-use and already used", id);
+	return 0;
+}
+
+/* Addresses for a new node: the lowest free offset in the range and its two addresses. */
+static int allocate_addresses(struct coord_store *cs, int64_t *offset, char ipv4[COORD_ADDR_SIZE],
+			      char ipv6[COORD_ADDR_SIZE])
+{
+	char ula_text[COORD_ADDR_SIZE + 4], range_text[COORD_ADDR_SIZE + 4];
+	struct burrow_nl_prefix ula, range;
+	union burrow_nl_addr a4 = { 0 }, a6;
+	uint64_t size;
+	int ret;
+
+	ret = coord_store_ranges(cs, ula_text, range_text);
+	if (ret < 0)
+		return ret;
+	if (burrow_text_parse_prefix(ula_text, BURROW_TEXT_PREFIX_LEN_REQUIRED, &ula, cs->st->err,
+				     sizeof(cs->st->err)) < 0 ||
+	    burrow_text_parse_prefix(range_text, BURROW_TEXT_PREFIX_LEN_REQUIRED, &range,
+				     cs->st->err, sizeof(cs->st->err)) < 0)
+		return -EINVAL;
+	size = (uint64_t)1 << (32 - range.len);
+	ret = query_one(cs,
+			"SELECT min(o + 1) FROM (SELECT 0 AS o UNION ALL SELECT ipv4_offset FROM nodes)"
+			" WHERE o + 1 NOT IN (SELECT ipv4_offset FROM nodes)",
+			BURROW_STORE_NO_ARG, offset, NULL, 0);
+	if (ret < 0)
+		return ret;
+	if ((uint64_t)*offset >= size - 1)
+		return burrow_store_fail(cs->st, -ENOSPC, "IPv4 range %s is full", range_text);
+	a4.v4.s_addr = htonl(ntohl(range.addr.v4.s_addr) + (uint32_t)*offset);
+	burrow_text_addr(AF_INET, &a4, ipv4);
+	a6 = ula.addr;
+	for (int i = 0; i < 8; i++)
+		a6.bytes[15 - i] = (uint8_t)((uint64_t)*offset >> (8 * i));
+	burrow_text_addr(AF_INET6, &a6, ipv6);
+	return 0;
+}
+
+int coord_store_register(struct coord_store *cs, const char *secret, const uint8_t public_key[32],
+			 const char *hostname, const struct burrow_nl_prefix *routes,
+			 size_t n_routes, struct coord_node *node)
+{
+	char key_id[COORD_KEY_ID_SIZE], name[COORD_NAME_SIZE], base[COORD_NAME_SIZE];
+	char ipv4[COORD_ADDR_SIZE], ipv6[COORD_ADDR_SIZE];
+	int64_t node_id, offset;
+	int ret;
+
+	memset(node, 0, sizeof(*node));
+	ret = begin(cs);
+	if (ret < 0)
+		return ret;
+	ret = key_check(cs, secret, key_id);
+	if (ret < 0)
+		goto fail;
+	ret = query_one(cs, "SELECT id FROM nodes WHERE public_key = ?1",
+			BURROW_STORE_BLOB(public_key, 32), &node_id, NULL, 0);
+	if (ret == 0) {
+		/* re-registration: same name and addresses, not expired any more */
+		ret = burrow_store_write_args(cs->st,
+					      "UPDATE nodes SET expiry_ms = 0, key_id = ?2 WHERE id = ?1",
+					      "register", NULL, BURROW_STORE_INT(node_id),
+					      BURROW_STORE_TEXT(key_id));
+	} else if (ret == -ENOENT) {
+		sanitize_name(hostname, base);
+		ret = unique_name(cs, base, name);
+		if (ret == 0)
+			ret = allocate_addresses(cs, &offset, ipv4, ipv6);
+		if (ret == 0)
+			ret = burrow_store_write_args(cs->st,
+						      "INSERT INTO nodes (name, public_key, ipv4_offset, ipv4, ipv6, key_id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+						      "register", NULL, BURROW_STORE_TEXT(name),
+						      BURROW_STORE_BLOB(public_key, 32),
+						      BURROW_STORE_INT(offset), BURROW_STORE_TEXT(ipv4),
+						      BURROW_STORE_TEXT(ipv6), BURROW_STORE_TEXT(key_id),
+						      BURROW_STORE_INT(burrow_store_now_ms()));
+		node_id = sqlite3_last_insert_rowid(cs->st->db);
+		if (ret == 0)
+			ret = burrow_store_write_args(cs->st,
+						      "INSERT OR IGNORE INTO node_tags (node_id, tag) SELECT ?1, tag FROM key_tags WHERE key_id = ?2",
+						      "register", NULL, BURROW_STORE_INT(node_id),
+						      BURROW_STORE_TEXT(key_id));
+	}
+	if (ret == 0)
+		ret = replace_routes(cs, node_id, routes, n_routes);
+	if (ret == 0)
+		ret = burrow_store_write_args(cs->st,
+					      "UPDATE preauth_keys SET used = used + 1 WHERE id = ?1",
+					      "register", NULL, BURROW_STORE_TEXT(key_id));
+	if (ret < 0)
+		goto fail;
+	ret = commit(cs);
+	if (ret < 0)
+		return ret;
+	return coord_store_node_get_by_id(cs, node_id, node);
+fail:
+	return burrow_store_rollback(cs->st, ret);
+}
+
+/* One UPDATE/DELETE on the node named name, in its own transaction. */
+static int node_write(struct coord_store *cs, const char *name, const char *sql,
+		      struct burrow_store_arg arg2)
+{
+	int64_t id;
+	int ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	ret = node_id_of(cs, name, &id);
+	if (ret == 0)
+		ret = burrow_store_write_args(cs->st, sql, name, NULL, BURROW_STORE_INT(id), arg2);
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+int coord_store_node_rename(struct coord_store *cs, const char *old_name, const char *new_name)
+{
+	bool taken;
+	int ret;
+
+	if (coord_name_check(new_name, cs->st->err, sizeof(cs->st->err)) < 0)
+		return -EINVAL;
+	ret = name_taken(cs, new_name, &taken);
+	if (ret < 0)
+		return ret;
+	if (taken && strcmp(old_name, new_name))
+		return burrow_store_fail(cs->st, -EEXIST, "name '%s' is taken", new_name);
+	return node_write(cs, old_name, "UPDATE nodes SET name = ?2 WHERE id = ?1",
+			  BURROW_STORE_TEXT(new_name));
+}
+
+int coord_store_node_expire(struct coord_store *cs, const char *name)
+{
+	return node_write(cs, name, "UPDATE nodes SET expiry_ms = ?2 WHERE id = ?1",
+			  BURROW_STORE_INT(burrow_store_now_ms()));
+}
+
+int coord_store_node_remove(struct coord_store *cs, const char *name)
+{
+	return node_write(cs, name, "DELETE FROM nodes WHERE id = ?1 AND ?2 IS NULL",
+			  BURROW_STORE_NO_ARG);
+}
+
+int coord_store_node_set_endpoints(struct coord_store *cs, int64_t node_id,
+				   const char *const *endpoints, size_t n)
+{
+	int ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	ret = burrow_store_write_args(cs->st, "DELETE FROM node_endpoints WHERE node_id = ?1",
+				      "endpoints", NULL, BURROW_STORE_INT(node_id));
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		ret = burrow_store_write_args(cs->st,
+					      "INSERT OR IGNORE INTO node_endpoints (node_id, endpoint, position) VALUES (?1, ?2, ?3)",
+					      "endpoints", NULL, BURROW_STORE_INT(node_id),
+					      BURROW_STORE_TEXT(endpoints[i]),
+					      BURROW_STORE_INT((int64_t)i));
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+int coord_store_node_set_routes(struct coord_store *cs, int64_t node_id,
+				const struct burrow_nl_prefix *routes, size_t n)
+{
+	int ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	ret = replace_routes(cs, node_id, routes, n);
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+int coord_store_route_approve(struct coord_store *cs, const char *name,
+			      const struct burrow_nl_prefix *routes, size_t n)
+{
+	char text[BURROW_TEXT_PREFIX_SIZE];
+	int64_t id;
+	int changes, ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	ret = node_id_of(cs, name, &id);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		burrow_text_prefix(&routes[i], text);
+		ret = burrow_store_write_args(cs->st,
+					      "UPDATE node_routes SET approved = 1 WHERE node_id = ?1 AND prefix = ?2",
+					      "approve", &changes, BURROW_STORE_INT(id),
+					      BURROW_STORE_TEXT(text));
+		if (ret == 0 && changes == 0)
+			ret = burrow_store_fail(cs->st, -EINVAL,
+						"node '%s' does not advertise route '%s'", name, text);
+	}
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+static int route_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct coord_route *r = elem;
+
+	(void)st;
+	(void)ctx;
+	r->node_id = sqlite3_column_int64(stmt, 0);
+	snprintf(r->node, sizeof(r->node), "%s", (const char *)sqlite3_column_text(stmt, 1));
+	snprintf(r->prefix, sizeof(r->prefix), "%s", (const char *)sqlite3_column_text(stmt, 2));
+	r->approved = sqlite3_column_int(stmt, 3);
+	return 0;
+}
+
+int coord_store_route_list(struct coord_store *cs, struct coord_route **routes, size_t *n)
+{
+	static const struct burrow_store_rows rows = {
+		.elem_size = sizeof(struct coord_route), .what = "route list",
+		.decode = route_decode,
+	};
+
+	return burrow_store_collect(cs->st,
+				    "SELECT n.id, n.name, r.prefix, r.approved FROM node_routes r"
+				    " JOIN nodes n ON n.id = r.node_id ORDER BY n.name, r.prefix",
+				    BURROW_STORE_NO_ARG, &rows, NULL, (void **)routes, n);
+}

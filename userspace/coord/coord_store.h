@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The coordinator's database: pre-auth keys, nodes (addresses, tags,
+ * routes, endpoints) and the coordinator's own address ranges. Every SQL
+ * statement is behind this header, so another backend can implement it.
+ *
+ * Functions return 0 or a negative errno; coord_store_error() says why,
+ * naming the bad input: -ENOENT (no such key or node), -EEXIST (name
+ * taken), -EINVAL (malformed input), -EACCES (registration refused: key
+ * expired, revoked or used), -EPROTO (schema newer than this program),
+ * others for database failures. Every write is one transaction and bumps
+ * the store generation.
+ *
+ *   struct coord_store *cs;
+ *   char why[COORD_STORE_ERR_MAX];
+ *   if (coord_store_open("/var/lib/burrow/coord.db", &cs, why, sizeof(why)) < 0) ...
+ */
+#ifndef BURROW_COORD_STORE_H
+#define BURROW_COORD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "burrow-nl.h"
+#include "../store.h"
+
+#define COORD_STORE_ERR_MAX BURROW_STORE_ERR_MAX
+#define COORD_STORE_SCHEMA_VERSION 1
+#define COORD_KEY_SECRET_SIZE 48	/* "bck_" + 43 base64url characters + NUL */
+#define COORD_KEY_ID_SIZE 9		/* first 8 characters after "bck_" + NUL */
+#define COORD_NAME_SIZE 64		/* DNS label: 1..63 of [a-z0-9-] + NUL */
+#define COORD_ADDR_SIZE 46
+
+struct coord_store;
+
+struct coord_key {
+	char id[COORD_KEY_ID_SIZE];
+	bool reusable;
+	bool revoked;
+	int64_t expiry_ms;		/* 0: never */
+	int64_t created_ms;
+	int64_t used;			/* registrations made with it */
+	char *tags;			/* "tag:a,tag:b" or "" */
+};
+
+struct coord_node {
+	int64_t id;
+	char name[COORD_NAME_SIZE];
+	uint8_t public_key[32];
+	char ipv4[COORD_ADDR_SIZE];
+	char ipv6[COORD_ADDR_SIZE];
+	int64_t expiry_ms;		/* 0: never */
+	int64_t created_ms;
+	char *tags;			/* "tag:a,tag:b" or "" */
+};
+
+struct coord_route {
+	int64_t node_id;
+	char node[COORD_NAME_SIZE];
+	char prefix[COORD_ADDR_SIZE + 4];
+	bool approved;
+};
+
+/* Open (creating and migrating) the database at path. why gets
+ * "coord state 'PATH': ..." on failure. */
+int coord_store_open(const char *path, struct coord_store **out, char *why, size_t why_size);
+void coord_store_close(struct coord_store *cs);
+/* Why the last failed call failed. */
+const char *coord_store_error(const struct coord_store *cs);
+/* Bumped by every write; 0 on a read error. */
+int64_t coord_store_generation(struct coord_store *cs);
+/* The IPv6 ULA /48 chosen at first open and the IPv4 range ("100.64.0.0/10"). */
+int coord_store_ranges(struct coord_store *cs, char ula[COORD_ADDR_SIZE + 4],
+		       char ipv4[COORD_ADDR_SIZE + 4]);
+
+/* A new pre-auth key; secret is shown once, only its SHA-256 is kept.
+ * tags are "tag:NAME". */
+int coord_store_key_create(struct coord_store *cs, bool reusable, int64_t expiry_ms,
+			   const char *const *tags, size_t n_tags,
+			   char secret[COORD_KEY_SECRET_SIZE], char id[COORD_KEY_ID_SIZE]);
+int coord_store_key_list(struct coord_store *cs, struct coord_key **keys, size_t *n);
+void coord_store_key_list_free(struct coord_key *keys, size_t n);
+int coord_store_key_revoke(struct coord_store *cs, const char *id);
+
+/*
+ * Register the node with public_key using secret, in one transaction. A
+ * node already registered with public_key keeps its addresses and name;
+ * otherwise it gets the lowest free IPv4 of the range, the IPv6 whose
+ * interface id is that IPv4's offset, a unique name from hostname and the
+ * key's tags. The key's use count grows by one. *node is the result (free
+ * with coord_store_node_clear).
+ */
+int coord_store_register(struct coord_store *cs, const char *secret, const uint8_t public_key[32],
+			 const char *hostname, const struct burrow_nl_prefix *routes,
+			 size_t n_routes, struct coord_node *node);
+
+void coord_store_node_clear(struct coord_node *node);
+/* Ordered by name. */
+int coord_store_node_list(struct coord_store *cs, struct coord_node **nodes, size_t *n);
+void coord_store_node_list_free(struct coord_node *nodes, size_t n);
+int coord_store_node_get_by_name(struct coord_store *cs, const char *name, struct coord_node *node);
+int coord_store_node_get_by_key(struct coord_store *cs, const uint8_t public_key[32],
+				struct coord_node *node);
+int coord_store_node_get_by_id(struct coord_store *cs, int64_t id, struct coord_node *node);
+int coord_store_node_rename(struct coord_store *cs, const char *old_name, const char *new_name);
+/* Sets the node's expiry to now. */
+int coord_store_node_expire(struct coord_store *cs, const char *name);
+int coord_store_node_remove(struct coord_store *cs, const char *name);
+/* Replace the node's endpoints ("addr:port" as burrow-text formats them). */
+int coord_store_node_set_endpoints(struct coord_store *cs, int64_t node_id,
+				   const char *const *endpoints, size_t n);
+/* Replace the node's advertised routes; approvals of routes it still
+ * advertises are kept. */
+int coord_store_node_set_routes(struct coord_store *cs, int64_t node_id,
+				const struct burrow_nl_prefix *routes, size_t n);
+/* Approve routes the node advertises; -EINVAL naming the first it does not. */
+int coord_store_route_approve(struct coord_store *cs, const char *name,
+			      const struct burrow_nl_prefix *routes, size_t n);
+/* Every advertised route, ordered by node name then prefix. */
+int coord_store_route_list(struct coord_store *cs, struct coord_route **routes, size_t *n);
+
+/* Whether name is a valid node name (DNS label); why names it otherwise. */
+int coord_name_check(const char *name, char *why, size_t why_size);
+
+#endif /* BURROW_COORD_STORE_H */
