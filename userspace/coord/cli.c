@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrow-coord commands, iproute2 style: global options, an object, a verb
+ * and its arguments. Each command opens the database, does one store call
+ * (one transaction) and closes it.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "burrow-text.h"
+#include "cli.h"
+#include "coord_store.h"
+
+#define MAX_TAGS 64
+#define MAX_PREFIXES 256
+
+static const char usage_text[] =
+	"Usage: burrow-coord [-j] [-d DB] OBJECT COMMAND [ARGS]\n"
+	"  -j      JSON output\n"
+	"  -d DB   database file (default " COORD_DEFAULT_DB ")\n"
+	"\n"
+	"  burrow-coord key create [reusable] [expiry DURATION] [tag TAG]...\n"
+	"  burrow-coord key list\n"
+	"  burrow-coord key revoke ID\n"
+	"  burrow-coord node list\n"
+	"  burrow-coord node rename OLD NEW\n"
+	"  burrow-coord node expire NAME\n"
+	"  burrow-coord node remove NAME\n"
+	"  burrow-coord route list\n"
+	"  burrow-coord route approve NODE PREFIX...\n"
+	"  burrow-coord help\n"
+	"\n"
+	"DURATION: NUMBER followed by s, m, h or d (30m, 7d), or 'never' (the default).\n"
+	"TAG: tag:NAME.\n"
+	"Exit codes: 0 ok, 1 usage error, 2 not found or refused, 3 database error.\n";
+
+struct cli {
+	FILE *out, *err;
+	bool json;
+	const char *db;
+	struct coord_store *cs;
+};
+
+static int usage_error(struct cli *c, const char *fmt, const char *token)
+{
+	fprintf(c->err, "burrow-coord: ");
+	fprintf(c->err, fmt, token);
+	fprintf(c->err, " (see 'burrow-coord help')\n");
+	return COORD_EXIT_USAGE;
+}
+
+/* A store failure: refused (2) for answers about the input, database (3) otherwise. */
+static int store_error(struct cli *c, int ret)
+{
+	fprintf(c->err, "burrow-coord: %s\n", coord_store_error(c->cs));
+	if (ret == -ENOENT || ret == -EEXIST || ret == -EINVAL || ret == -EACCES)
+		return COORD_EXIT_REFUSED;
+	return COORD_EXIT_DATABASE;
+}
+
+static int open_store(struct cli *c)
+{
+	char why[COORD_STORE_ERR_MAX];
+
+	if (coord_store_open(c->db, &c->cs, why, sizeof(why)) < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		return COORD_EXIT_DATABASE;
+	}
+	return COORD_EXIT_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "30m", "7d", "never" (0) as milliseconds. */
+static int parse_duration(const char *text, int64_t *ms)
+{
+	static const struct { char unit; int64_t ms; } units[] = {
+		{ 's', 1000 }, { 'm', 60000 }, { 'h', 3600000 }, { 'd', 86400000 },
+	};
+	size_t len = strlen(text);
+	char digits[24];
+	uint64_t n;
+
+	if (!strcmp(text, "never")) {
+		*ms = 0;
+		return 0;
+	}
+	if (len < 2 || len > sizeof(digits))
+		return -EINVAL;
+	memcpy(digits, text, len - 1);
+	digits[len - 1] = '\0';
+	if (burrow_text_decimal(digits, 100000000, &n) < 0 || n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (text[len - 1] == units[i].unit) {
+			*ms = (int64_t)n * units[i].ms;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Unix ms as "2026-12-06T19:20:00Z", "never" for 0. */
+static const char *format_time(int64_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms == 0)
+		return "never";
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static int key_create(struct cli *c, int argc, char **argv)
+{
+	const char *tags[MAX_TAGS];
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	size_t n_tags = 0;
+	bool reusable = false;
+	int64_t expiry = 0;
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "reusable")) {
+			reusable = true;
+		} else if (!strcmp(argv[i], "expiry") || !strcmp(argv[i], "tag")) {
+			if (i + 1 == argc)
+				return usage_error(c, "'%s' needs a value", argv[i]);
+			if (argv[i][0] == 't') {
+				if (n_tags == MAX_TAGS)
+					return usage_error(c, "too many tags at '%s'", argv[i + 1]);
+				tags[n_tags++] = argv[++i];
+			} else if (parse_duration(argv[++i], &expiry) < 0) {
+				return usage_error(c, "invalid duration '%s' (30m, 1h, 7d, never)",
+						   argv[i]);
+			}
+		} else {
+			return usage_error(c, "unknown key create argument '%s'", argv[i]);
+		}
+	}
+	if (expiry)
+		expiry += now_ms();
+	ret = open_store(c);
+	if (ret)
+		return ret;
+	ret = coord_store_key_create(c->cs, reusable, expiry, tags, n_tags, secret, id);
+	if (ret < 0)
+		return store_error(c, ret);
+	if (c->json) {
+		fprintf(c->out, "{\"id\":");
+		burrow_json_string(c->out, id);
+		fprintf(c->out, ",\"secret\":");
+		burrow_json_string(c->out, secret);
+		fprintf(c->out, "}\n");
+	} else {
+		fprintf(c->out, "%s\n", secret);
+	}
+	return COORD_EXIT_OK;
+}
+
+static int key_list(struct cli *c)
+{
+	struct coord_key *keys;
+	char t1[32], t2[32];
+	size_t n;
+	int ret = open_store(c);
+
+	if (ret)
+		return ret;
+	ret = coord_store_key_list(c->cs, &keys, &n);
+	if (ret < 0)
+		return store_error(c, ret);
+	if (c->json)
+		fprintf(c->out, "[");
+	for (size_t i = 0; i < n; i++) {
+		struct coord_key *k = &keys[i];
+
+		if (c->json) {
+			fprintf(c->out, "%s{\"id\":", i ? "," : "");
+			burrow_json_string(c->out, k->id);
+			fprintf(c->out, ",\"reusable\":%s,\"revoked\":%s,\"used\":%lld,"
+				"\"expiry_ms\":%lld,\"created_ms\":%lld,\"tags\":",
+				k->reusable ? "true" : "false", k->revoked ? "true" : "false",
+				(long long)k->used, (long long)k->expiry_ms,
+				(long long)k->created_ms);
+			burrow_json_string(c->out, k->tags);
+			fprintf(c->out, "}");
+		} else {
+			fprintf(c->out, "%s %s used %lld created %s expires %s%s%s%s\n", k->id,
+				k->reusable ? "reusable" : "single-use", (long long)k->used,
+				format_time(k->created_ms, t1), format_time(k->expiry_ms, t2),
+				k->revoked ? " revoked" : "", *k->tags ? " tags " : "", k->tags);
+		}
+	}
+	if (c->json)
+		fprintf(c->out, "]\n");
+	coord_store_key_list_free(keys, n);
+	return COORD_EXIT_OK;
+}
+
+static int node_list(struct cli *c)
+{
+	struct coord_node *nodes;
+	char t[32];
+	size_t n;
+	int ret = open_store(c);
+
+	if (ret)
+		return ret;
+	ret = coord_store_node_list(c->cs, &nodes, &n);
+	if (ret < 0)
+		return store_error(c, ret);
+	if (c->json)
+		fprintf(c->out, "[");
+	for (size_t i = 0; i < n; i++) {
+		struct coord_node *node = &nodes[i];
+
+		if (c->json) {
+			fprintf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)node->id);
+			burrow_json_string(c->out, node->name);
+			fprintf(c->out, ",\"ipv4\":");
+			burrow_json_string(c->out, node->ipv4);
+			fprintf(c->out, ",\"ipv6\":");
+			burrow_json_string(c->out, node->ipv6);
+			fprintf(c->out, ",\"expiry_ms\":%lld,\"tags\":", (long long)node->expiry_ms);
+			burrow_json_string(c->out, node->tags);
+			fprintf(c->out, "}");
+		} else {
+			fprintf(c->out, "%s %s %s expires %s%s%s\n", node->name, node->ipv4,
+				node->ipv6, format_time(node->expiry_ms, t),
+				*node->tags ? " tags " : "", node->tags);
+		}
+	}
+	if (c->json)
+		fprintf(c->out, "]\n");
+	coord_store_node_list_free(nodes, n);
+	return COORD_EXIT_OK;
+}
+
+static int route_list(struct cli *c)
+{
+	struct coord_route *routes;
+	size_t n;
+	int ret = open_store(c);
+
+	if (ret)
+		return ret;
+	ret = coord_store_route_list(c->cs, &routes, &n);
+	if (ret < 0)
+		return store_error(c, ret);
+	if (c->json)
+		fprintf(c->out, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (c->json) {
+			fprintf(c->out, "%s{\"node\":", i ? "," : "");
+			burrow_json_string(c->out, routes[i].node);
+			fprintf(c->out, ",\"prefix\":");
+			burrow_json_string(c->out, routes[i].prefix);
+			fprintf(c->out, ",\"approved\":%s}", routes[i].approved ? "true" : "false");
+		} else {
+			fprintf(c->out, "%s %s %s\n", routes[i].node, routes[i].prefix,
+				routes[i].approved ? "approved" : "advertised");
+		}
+	}
+	if (c->json)
+		fprintf(c->out, "]\n");
+	free(routes);
+	return COORD_EXIT_OK;
+}
+
+static int route_approve(struct cli *c, int argc, char **argv)
+{
+	struct burrow_nl_prefix prefixes[MAX_PREFIXES];
+	char why[128];
+	int ret;
+
+	if (argc < 2)
+		return usage_error(c, "%s", "route approve needs NODE PREFIX...");
+	if (argc - 1 > MAX_PREFIXES)
+		return usage_error(c, "too many prefixes at '%s'", argv[MAX_PREFIXES + 1]);
+	for (int i = 1; i < argc; i++)
+		if (burrow_text_parse_prefix(argv[i], BURROW_TEXT_PREFIX_LEN_REQUIRED,
+					     &prefixes[i - 1], why, sizeof(why)) < 0)
+			return usage_error(c, "%s", why);
+	ret = open_store(c);
+	if (ret)
+		return ret;
+	ret = coord_store_route_approve(c->cs, argv[0], prefixes, (size_t)argc - 1);
+	return ret < 0 ? store_error(c, ret) : COORD_EXIT_OK;
+}
+
+/* A verb taking exactly n arguments. */
+static int want_args(struct cli *c, const char *what, int argc, int n)
+{
+	char msg[96];
+
+	if (argc == n)
+		return 0;
+	snprintf(msg, sizeof(msg), "'%s' takes %d argument%s", what, n, n == 1 ? "" : "s");
+	return usage_error(c, "%s", msg);
+}
+
+static int node_command(struct cli *c, const char *verb, int argc, char **argv)
+{
+	int ret;
+
+	if (!strcmp(verb, "list"))
+		return want_args(c, "node list", argc, 0) ?: node_list(c);
+	if (!strcmp(verb, "rename")) {
+		if (want_args(c, "node rename", argc, 2))
+			return COORD_EXIT_USAGE;
+		ret = open_store(c);
+		if (ret)
+			return ret;
+		ret = coord_store_node_rename(c->cs, argv[0], argv[1]);
+	} else if (!strcmp(verb, "expire") || !strcmp(verb, "remove")) {
+		if (want_args(c, verb[0] == 'e' ? "node expire" : "node remove", argc, 1))
+			return COORD_EXIT_USAGE;
+		ret = open_store(c);
+		if (ret)
+			return ret;
+		ret = verb[0] == 'e' ? coord_store_node_expire(c->cs, argv[0]) :
+				       coord_store_node_remove(c->cs, argv[0]);
+	} else {
+		return usage_error(c, "unknown node command '%s'", verb);
+	}
+	return ret < 0 ? store_error(c, ret) : COORD_EXIT_OK;
+}
+
+static int key_command(struct cli *c, const char *verb, int argc, char **argv)
+{
+	int ret;
+
+	if (!strcmp(verb, "create"))
+		return key_create(c, argc, argv);
+	if (!strcmp(verb, "list"))
+		return want_args(c, "key list", argc, 0) ?: key_list(c);
+	if (!strcmp(verb, "revoke")) {
+		if (want_args(c, "key revoke", argc, 1))
+			return COORD_EXIT_USAGE;
+		ret = open_store(c);
+		if (ret)
+			return ret;
+		ret = coord_store_key_revoke(c->cs, argv[0]);
+		return ret < 0 ? store_error(c, ret) : COORD_EXIT_OK;
+	}
+	return usage_error(c, "unknown key command '%s'", verb);
+}
+
+static int route_command(struct cli *c, const char *verb, int argc, char **argv)
+{
+	if (!strcmp(verb, "list"))
+		return want_args(c, "route list", argc, 0) ?: route_list(c);
+	if (!strcmp(verb, "approve"))
+		return route_approve(c, argc, argv);
+	return usage_error(c, "unknown route command '%s'", verb);
+}
+
+int coord_cli_run(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct cli c = { .out = out, .err = err, .db = COORD_DEFAULT_DB };
+	const char *object, *verb;
+	int i = 1, ret;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j")) {
+			c.json = true;
+		} else if (!strcmp(argv[i], "-d")) {
+			if (++i == argc)
+				return usage_error(&c, "'%s' needs a database file", "-d");
+			c.db = argv[i];
+		} else {
+			return usage_error(&c, "unknown option '%s'", argv[i]);
+		}
+	}
+	if (i == argc || !strcmp(argv[i], "help")) {
+		fputs(usage_text, i == argc ? err : out);
+		return i == argc ? COORD_EXIT_USAGE : COORD_EXIT_OK;
+	}
+	object = argv[i++];
+	if (strcmp(object, "key") && strcmp(object, "node") && strcmp(object, "route"))
+		return usage_error(&c, "unknown command '%s'", object);
+	if (i == argc)
+		return usage_error(&c, "'%s' needs a command", object);
+	verb = argv[i++];
+	if (object[0] == 'k')
+		ret = key_command(&c, verb, argc - i, argv + i);
+	else if (object[0] == 'n')
+		ret = node_command(&c, verb, argc - i, argv + i);
+	else
+		ret = route_command(&c, verb, argc - i, argv + i);
+	coord_store_close(c.cs);
+	return ret;
+}
