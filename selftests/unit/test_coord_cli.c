@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrow-coord's command line through coord_cli_run(): output, JSON, exit
+ * codes and error messages quoting the bad token.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cli.h"
+#include "burrow-text.h"
+#include "coord_store.h"
+#include "log.h"
+
+static char dir[] = "/tmp/test_coord_cli.XXXXXX";
+static char db[256];
+static unsigned int counter;
+static char out_buf[8192], err_buf[8192];
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	burrow_log_set_fd(open("/dev/null", O_WRONLY | O_CLOEXEC));
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static int fresh_db(void **state)
+{
+	(void)state;
+	snprintf(db, sizeof(db), "%s/c%u.db", dir, counter++);
+	return 0;
+}
+
+/* Run "burrow-coord -d DB" + the NULL-terminated words; out_buf/err_buf hold the output. */
+static int run(const char *first, ...)
+{
+	char *argv[32] = { "burrow-coord", "-d", db };
+	int argc = 3, ret;
+	FILE *out = fmemopen(out_buf, sizeof(out_buf), "w");
+	FILE *err = fmemopen(err_buf, sizeof(err_buf), "w");
+	va_list ap;
+
+	memset(out_buf, 0, sizeof(out_buf));
+	memset(err_buf, 0, sizeof(err_buf));
+	va_start(ap, first);
+	for (const char *w = first; w && argc < 31; w = va_arg(ap, const char *))
+		argv[argc++] = (char *)w;
+	va_end(ap);
+	argv[argc] = NULL;
+	ret = coord_cli_run(argc, argv, out, err);
+	fclose(out);
+	fclose(err);
+	return ret;
+}
+
+static void test_help_and_usage(void **state)
+{
+	(void)state;
+	assert_int_equal(run("help", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "Exit codes"));
+	assert_int_equal(run("run", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "unknown command 'run'"));
+	assert_int_equal(run("node", "frob", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'frob'"));
+	assert_int_equal(run("key", "create", "expiry", "5y", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'5y'"));
+	assert_int_equal(run("-x", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'-x'"));
+	assert_int_equal(run("route", "approve", "a", "10.0.0.300/24", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'10.0.0.300/24'"));
+}
+
+static void test_keys(void **state)
+{
+	char id[COORD_KEY_ID_SIZE];
+
+	(void)state;
+	assert_int_equal(run("key", "create", "reusable", "expiry", "7d", "tag", "tag:web", NULL),
+			 COORD_EXIT_OK);
+	assert_memory_equal(out_buf, "bck_", 4);
+	assert_int_equal(strlen(out_buf), 48);	/* secret and newline */
+	snprintf(id, sizeof(id), "%.8s", out_buf + 4);
+	assert_int_equal(run("key", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, id));
+	assert_non_null(strstr(out_buf, "reusable"));
+	assert_non_null(strstr(out_buf, "tags tag:web"));
+	assert_int_equal(run("key", "revoke", id, NULL), COORD_EXIT_OK);
+	assert_int_equal(run("key", "revoke", "nosuchid", NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'nosuchid'"));
+	{
+		char *argv[] = { "burrow-coord", "-j", "-d", db, "key", "list", NULL };
+		FILE *out = fmemopen(out_buf, sizeof(out_buf), "w");
+		FILE *err = fmemopen(err_buf, sizeof(err_buf), "w");
+
+		memset(out_buf, 0, sizeof(out_buf));
+		assert_int_equal(coord_cli_run(6, argv, out, err), COORD_EXIT_OK);
+		fclose(out);
+		fclose(err);
+		assert_non_null(strstr(out_buf, "\"revoked\":true"));
+	}
+}
+
+static void test_nodes_and_routes(void **state)
+{
+	char why[COORD_STORE_ERR_MAX], secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct burrow_nl_prefix adv;
+	struct coord_store *cs;
+	struct coord_node node;
+	uint8_t key[32];
+
+	(void)state;
+	assert_int_equal(coord_store_open(db, &cs, why, sizeof(why)), 0);
+	assert_int_equal(coord_store_key_create(cs, true, 0, NULL, 0, secret, id), 0);
+	assert_int_equal(burrow_text_parse_prefix("10.20.0.0/16", 0, &adv, NULL, 0), 0);
+	memset(key, 1, sizeof(key));
+	assert_int_equal(coord_store_register(cs, secret, key, "alpha", &adv, 1, &node), 0);
+	coord_store_node_clear(&node);
+	memset(key, 2, sizeof(key));
+	assert_int_equal(coord_store_register(cs, secret, key, "beta", NULL, 0, &node), 0);
+	coord_store_node_clear(&node);
+	coord_store_close(cs);
+
+	assert_int_equal(run("node", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "alpha 100.64.0.1"));
+	assert_non_null(strstr(out_buf, "beta 100.64.0.2"));
+	assert_int_equal(run("node", "rename", "alpha", "beta", NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'beta'"));
+	assert_int_equal(run("node", "rename", "alpha", "Bad!", NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'Bad!'"));
+	assert_int_equal(run("node", "rename", "alpha", "gamma", NULL), COORD_EXIT_OK);
+	assert_int_equal(run("route", "approve", "gamma", "10.30.0.0/16", NULL),
+			 COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'10.30.0.0/16'"));
+	assert_int_equal(run("route", "approve", "gamma", "10.20.0.0/16", NULL), COORD_EXIT_OK);
+	assert_int_equal(run("route", "list", NULL), COORD_EXIT_OK);
+	assert_string_equal(out_buf, "gamma 10.20.0.0/16 approved\n");
+	assert_int_equal(run("node", "expire", "beta", NULL), COORD_EXIT_OK);
+	assert_int_equal(run("node", "remove", "beta", NULL), COORD_EXIT_OK);
+	assert_int_equal(run("node", "remove", "beta", NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'beta'"));
+}
+
+static void test_database_error(void **state)
+{
+	(void)state;
+	snprintf(db, sizeof(db), "%s/missing-dir/c.db", dir);
+	assert_int_equal(run("key", "list", NULL), COORD_EXIT_DATABASE);
+	assert_non_null(strstr(err_buf, db));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup(f, fresh_db)
+	const struct CMUnitTest tests[] = {
+		T(test_help_and_usage),
+		T(test_keys),
+		T(test_nodes_and_routes),
+		T(test_database_error),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}
