@@ -731,7 +731,7 @@ int coord_store_node_expire(struct coord_store *cs, const char *name)
 
 int coord_store_node_remove(struct coord_store *cs, const char *name)
 {
-	return node_write(cs, name, "DELETE FROM nodes WHERE id = ?1 AND ?2 IS NULL",
+	return node_write(cs, name, "DELETE FROM nodes WHERE id = ?1",
 			  BURROW_STORE_NO_ARG);
 }
 
