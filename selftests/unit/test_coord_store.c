@@ -253,6 +253,49 @@ static void test_routes(void **state)
 	assert_int_equal(coord_store_route_approve(cs, "nobody", adv, 1), -ENOENT);
 }
 
+static void test_endpoints_routes_lookup(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	const char *const eps[] = { "192.0.2.1:51820", "[2001:db8::1]:443" };
+	struct burrow_nl_prefix adv[2];
+	struct coord_endpoint *got;
+	struct coord_route *routes;
+	struct coord_node node, by_key;
+	uint8_t key[32];
+	int64_t gen;
+	size_t n;
+
+	make_key(cs, true, 0, secret, id);
+	pubkey(key, 5);
+	assert_int_equal(coord_store_register(cs, secret, key, "gw", NULL, 0, &node), 0);
+	assert_int_equal(coord_store_node_get_by_key(cs, key, &by_key), 0);
+	assert_int_equal(by_key.id, node.id);
+	coord_store_node_clear(&by_key);
+	gen = coord_store_generation(cs);
+	assert_int_equal(coord_store_node_set_endpoints(cs, node.id, eps, 2), 0);
+	assert_true(coord_store_generation(cs) > gen);
+	assert_int_equal(coord_store_node_endpoints(cs, node.id, &got, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(got[0].text, eps[0]);
+	assert_string_equal(got[1].text, eps[1]);
+	free(got);
+
+	/* a new advertised set keeps approvals of the routes still in it */
+	assert_int_equal(burrow_text_parse_prefix("10.1.0.0/16", 0, &adv[0], NULL, 0), 0);
+	assert_int_equal(burrow_text_parse_prefix("10.2.0.0/16", 0, &adv[1], NULL, 0), 0);
+	assert_int_equal(coord_store_node_set_routes(cs, node.id, adv, 2), 0);
+	assert_int_equal(coord_store_route_approve(cs, "gw", adv, 2), 0);
+	assert_int_equal(coord_store_node_set_routes(cs, node.id, &adv[1], 1), 0);
+	assert_int_equal(coord_store_route_list(cs, &routes, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(routes[0].prefix, "10.2.0.0/16");
+	assert_true(routes[0].approved);
+	free(routes);
+	coord_store_node_clear(&node);
+	assert_int_equal(coord_store_node_get_by_id(cs, 12345, &node), -ENOENT);
+}
+
 static void test_rename_expire(void **state)
 {
 	struct coord_store *cs = *state;
@@ -319,6 +362,7 @@ int main(void)
 		T(test_reusable_reregister_and_clash),
 		T(test_ipv4_gaps),
 		T(test_routes),
+		T(test_endpoints_routes_lookup),
 		T(test_rename_expire),
 		cmocka_unit_test(test_foreign_databases),
 	};

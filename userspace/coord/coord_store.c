@@ -755,6 +755,29 @@ int coord_store_node_set_endpoints(struct coord_store *cs, int64_t node_id,
 	return commit(cs);
 }
 
+static int endpoint_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct coord_endpoint *e = elem;
+
+	(void)st;
+	(void)ctx;
+	snprintf(e->text, sizeof(e->text), "%s", (const char *)sqlite3_column_text(stmt, 0));
+	return 0;
+}
+
+int coord_store_node_endpoints(struct coord_store *cs, int64_t node_id,
+			       struct coord_endpoint **endpoints, size_t *n)
+{
+	static const struct burrow_store_rows rows = {
+		.elem_size = sizeof(struct coord_endpoint), .what = "endpoints",
+		.decode = endpoint_decode,
+	};
+
+	return burrow_store_collect(cs->st,
+				    "SELECT endpoint FROM node_endpoints WHERE node_id = ?1 ORDER BY position",
+				    BURROW_STORE_INT(node_id), &rows, NULL, (void **)endpoints, n);
+}
+
 int coord_store_node_set_routes(struct coord_store *cs, int64_t node_id,
 				const struct burrow_nl_prefix *routes, size_t n)
 {

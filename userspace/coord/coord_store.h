@@ -110,6 +110,13 @@ int coord_store_node_remove(struct coord_store *cs, const char *name);
 /* Replace the node's endpoints ("addr:port" as burrow-text formats them). */
 int coord_store_node_set_endpoints(struct coord_store *cs, int64_t node_id,
 				   const char *const *endpoints, size_t n);
+struct coord_endpoint {
+	char text[COORD_ADDR_SIZE + 8];	/* "192.0.2.1:51820", "[2001:db8::1]:51820" */
+};
+
+/* The node's endpoints in the order they were set (free() *endpoints). */
+int coord_store_node_endpoints(struct coord_store *cs, int64_t node_id,
+			       struct coord_endpoint **endpoints, size_t *n);
 /* Replace the node's advertised routes; approvals of routes it still
  * advertises are kept. */
 int coord_store_node_set_routes(struct coord_store *cs, int64_t node_id,
