@@ -459,8 +459,8 @@ static int check_identity(struct burrow_store *st, int64_t *version)
 	if (*version > st->schema->version)
 		return burrow_store_fail(st, -EPROTO,
 					 "schema version %lld is newer than this %s understands (%d); use a newer %s",
-					 (long long)*version, st->schema->program, st->schema->version,
-					 st->schema->program);
+					 (long long)*version, st->schema->program,
+					 st->schema->version, st->schema->program);
 	return 0;
 }
 

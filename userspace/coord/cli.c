@@ -229,13 +229,15 @@ static int node_list(struct cli *c)
 		struct coord_node *node = &nodes[i];
 
 		if (c->json) {
-			fprintf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)node->id);
+			fprintf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "",
+				(long long)node->id);
 			burrow_json_string(c->out, node->name);
 			fprintf(c->out, ",\"ipv4\":");
 			burrow_json_string(c->out, node->ipv4);
 			fprintf(c->out, ",\"ipv6\":");
 			burrow_json_string(c->out, node->ipv6);
-			fprintf(c->out, ",\"expiry_ms\":%lld,\"tags\":", (long long)node->expiry_ms);
+			fprintf(c->out, ",\"expiry_ms\":%lld,\"tags\":",
+				(long long)node->expiry_ms);
 			burrow_json_string(c->out, node->tags);
 			fprintf(c->out, "}");
 		} else {

@@ -113,9 +113,11 @@ static int query_one(struct coord_store *cs, const char *sql, struct burrow_stor
 	if (rc == SQLITE_ROW) {
 		if (value)
 			*value = sqlite3_column_int64(stmt, 0);
-		if (text)
-			snprintf(text, text_size, "%s",
-				 sqlite3_column_text(stmt, 0) ? (const char *)sqlite3_column_text(stmt, 0) : "");
+		if (text) {
+			const unsigned char *t = sqlite3_column_text(stmt, 0);
+
+			snprintf(text, text_size, "%s", t ? (const char *)t : "");
+		}
 		ret = 0;
 	} else if (rc == SQLITE_DONE) {
 		ret = -ENOENT;
@@ -537,11 +539,12 @@ static int replace_routes(struct coord_store *cs, int64_t node_id,
 				      "routes", NULL, BURROW_STORE_NO_ARG);
 	if (ret == 0)
 		ret = burrow_store_exec(cs->st, "DELETE FROM temp.new_routes");
-	for (size_t i = 0; ret == 0 && i < n; i++)
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		burrow_text_prefix(&routes[i], text);
 		ret = burrow_store_write_args(cs->st,
 					      "INSERT OR IGNORE INTO temp.new_routes VALUES (?1)",
-					      "routes", NULL,
-					      BURROW_STORE_TEXT(burrow_text_prefix(&routes[i], text)));
+					      "routes", NULL, BURROW_STORE_TEXT(text));
+	}
 	if (ret == 0)
 		ret = burrow_store_write_args(cs->st,
 					      "DELETE FROM node_routes WHERE node_id = ?1 AND prefix NOT IN (SELECT prefix FROM temp.new_routes)",
@@ -664,8 +667,10 @@ int coord_store_register(struct coord_store *cs, const char *secret, const uint8
 						      "INSERT INTO nodes (name, public_key, ipv4_offset, ipv4, ipv6, key_id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 						      "register", NULL, BURROW_STORE_TEXT(name),
 						      BURROW_STORE_BLOB(public_key, 32),
-						      BURROW_STORE_INT(offset), BURROW_STORE_TEXT(ipv4),
-						      BURROW_STORE_TEXT(ipv6), BURROW_STORE_TEXT(key_id),
+						      BURROW_STORE_INT(offset),
+						      BURROW_STORE_TEXT(ipv4),
+						      BURROW_STORE_TEXT(ipv6),
+						      BURROW_STORE_TEXT(key_id),
 						      BURROW_STORE_INT(burrow_store_now_ms()));
 		node_id = sqlite3_last_insert_rowid(cs->st->db);
 		if (ret == 0)
