@@ -314,7 +314,7 @@ static void test_syntax_errors(void **state)
 	refused("{\n \"rules\": [\n  {\"src\": [\"*\"] \"dst\": []}\n ]\n}",
 		"policy.json:3:21: '}' expected near '\"dst\"'");
 	refused("{\n \"rules\": [],\n \"rules\": []\n}",
-		"policy.json:3:9: duplicate object key near '\"rules\"'");
+		"policy.json:3:8: duplicate object key near '\"rules\"'");
 	assert_int_equal(coord_policy_load_file("/nonexistent/policy.json", &engine, why,
 						sizeof(why)), -ENOENT);
 	assert_string_equal(why, "/nonexistent/policy.json: No such file or directory");
