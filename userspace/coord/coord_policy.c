@@ -57,7 +57,9 @@ struct node_slot {
 	char *name;
 	int32_t name_ref;		/* index into node_names, -1 when the policy does not name it */
 	uint32_t *tag_refs;		/* indexes into tag_names of the node's tags the policy knows */
+	size_t *tag_pos;		/* where tag_members[tag_refs[i]] holds this slot */
 	size_t n_tag_refs;
+	size_t routed_pos;		/* where routed holds this slot, when it has routes */
 	char **tags;
 	size_t n_tags;
 	struct burrow_nl_prefix *routes;
@@ -109,14 +111,11 @@ static int slot_list_push(struct slot_list *list, uint32_t slot)
 	return 0;
 }
 
-static void slot_list_drop(struct slot_list *list, uint32_t slot)
+/* Removes the entry at pos by moving the last one there; returns the moved slot. */
+static uint32_t slot_list_take(struct slot_list *list, size_t pos)
 {
-	for (size_t i = 0; i < list->n; i++) {
-		if (list->slots[i] == slot) {
-			list->slots[i] = list->slots[--list->n];
-			return;
-		}
-	}
+	list->slots[pos] = list->slots[--list->n];
+	return list->slots[pos];
 }
 
 static int ids_push(struct coord_policy_ids *ids, int64_t id)
@@ -828,6 +827,7 @@ static void free_slot_contents(struct node_slot *slot)
 		free(slot->tags[i]);
 	free(slot->tags);
 	free(slot->tag_refs);
+	free(slot->tag_pos);
 	free(slot->routes);
 }
 
@@ -1070,8 +1070,9 @@ static int fill_slot(struct coord_policy_engine *engine, struct node_slot *slot,
 	slot->name = strdup(node->name);
 	slot->tags = calloc(node->n_tags + 1, sizeof(*slot->tags));
 	slot->tag_refs = calloc(node->n_tags + 1, sizeof(*slot->tag_refs));
+	slot->tag_pos = calloc(node->n_tags + 1, sizeof(*slot->tag_pos));
 	slot->routes = calloc(node->n_routes + 1, sizeof(*slot->routes));
-	if (!slot->name || !slot->tags || !slot->tag_refs || !slot->routes)
+	if (!slot->name || !slot->tags || !slot->tag_refs || !slot->tag_pos || !slot->routes)
 		return -ENOMEM;
 	for (size_t i = 0; i < node->n_tags; i++) {
 		slot->tags[i] = strdup(node->tags[i]);
@@ -1079,7 +1080,12 @@ static int fill_slot(struct coord_policy_engine *engine, struct node_slot *slot,
 			return -ENOMEM;
 		slot->n_tags++;
 		for (size_t t = 0; t < engine->n_tag_names; t++) {
-			if (!strcmp(engine->tag_names[t], node->tags[i])) {
+			bool known = false;
+
+			for (size_t k = 0; k < slot->n_tag_refs; k++)
+				known |= slot->tag_refs[k] == t;
+			/* a tag given twice is indexed once */
+			if (!known && !strcmp(engine->tag_names[t], node->tags[i])) {
 				slot->tag_refs[slot->n_tag_refs++] = (uint32_t)t;
 				break;
 			}
@@ -1100,10 +1106,14 @@ static int index_slot(struct coord_policy_engine *engine, uint32_t s)
 	struct node_slot *slot = &engine->slots[s];
 	int err = 0;
 
-	for (size_t i = 0; i < slot->n_tag_refs && !err; i++)
+	for (size_t i = 0; i < slot->n_tag_refs && !err; i++) {
+		slot->tag_pos[i] = engine->tag_members[slot->tag_refs[i]].n;
 		err = slot_list_push(&engine->tag_members[slot->tag_refs[i]], s);
-	if (!err && slot->n_routes)
+	}
+	if (!err && slot->n_routes) {
+		slot->routed_pos = engine->routed.n;
 		err = slot_list_push(&engine->routed, s);
+	}
 	if (!err && slot->name_ref >= 0)
 		engine->name_slot[slot->name_ref] = (int32_t)s;
 	return err;
@@ -1113,10 +1123,21 @@ static void unindex_slot(struct coord_policy_engine *engine, uint32_t s)
 {
 	struct node_slot *slot = &engine->slots[s];
 
-	for (size_t i = 0; i < slot->n_tag_refs; i++)
-		slot_list_drop(&engine->tag_members[slot->tag_refs[i]], s);
-	if (slot->n_routes)
-		slot_list_drop(&engine->routed, s);
+	/* O(1) per tag: the list's last entry moves into the hole and learns its new place */
+	for (size_t i = 0; i < slot->n_tag_refs; i++) {
+		uint32_t tag = slot->tag_refs[i];
+		uint32_t moved = slot_list_take(&engine->tag_members[tag], slot->tag_pos[i]);
+		struct node_slot *other = &engine->slots[moved];
+
+		for (size_t k = 0; k < other->n_tag_refs; k++)
+			if (other->tag_refs[k] == tag)
+				other->tag_pos[k] = slot->tag_pos[i];
+	}
+	if (slot->n_routes) {
+		uint32_t moved = slot_list_take(&engine->routed, slot->routed_pos);
+
+		engine->slots[moved].routed_pos = slot->routed_pos;
+	}
 	if (slot->name_ref >= 0 && engine->name_slot[slot->name_ref] == (int32_t)s)
 		engine->name_slot[slot->name_ref] = -1;
 }
