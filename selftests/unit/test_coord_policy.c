@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "burrow-text.h"
@@ -303,6 +304,13 @@ static void test_validation_errors(void **state)
 	refused("{ \"autoApprovers\": {\n \"exitNode\": [\"10.0.0.0/8\"] } }",
 		"policy.json:2: autoApprovers.exitNode[0]: prefix '10.0.0.0/8' is only allowed in dst");
 	refused("[]", "policy.json:1: expected an object with groups, rules, autoApprovers");
+	refused("{\n \"groups\": []\n}", "policy.json:2: groups: expected an object");
+	refused("{ \"autoApprovers\": {\n \"routes\": [] } }",
+		"policy.json:2: autoApprovers.routes: expected an object");
+	refused("{ \"groups\": {\n \"group:a\": [\"tag:\"] } }",
+		"policy.json:2: groups.group:a[0]: invalid tag 'tag:' (a-z, 0-9 and '-', 1-63 characters)");
+	refused("{ \"rules\": [\n {\"src\": [\"*\"], \"dst\": [\"group:ops\"]}] }",
+		"policy.json:2: rules[0].dst[0]: unknown group 'group:ops'");
 }
 
 static void test_syntax_errors(void **state)
@@ -318,6 +326,38 @@ static void test_syntax_errors(void **state)
 	assert_int_equal(coord_policy_load_file("/nonexistent/policy.json", &engine, why,
 						sizeof(why)), -ENOENT);
 	assert_string_equal(why, "/nonexistent/policy.json: No such file or directory");
+}
+
+static void test_load_file(void **state)
+{
+	char path[] = "/tmp/coord-policy-XXXXXX";
+	const char text[] = "{ \"rules\": [\n  { \"src\": [\"*\"], \"dst\": [\"tag:\"] } ] }";
+	struct coord_policy_engine *engine = NULL;
+	char why[256], expected[320];
+	int fd = mkstemp(path);
+	FILE *file;
+
+	(void)state;
+	assert_true(fd >= 0);
+	file = fdopen(fd, "w");
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+	assert_int_equal(coord_policy_load_file(path, &engine, why, sizeof(why)), -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s:2: rules[0].dst[0]: invalid tag 'tag:' (a-z, 0-9 and '-', 1-63 characters)",
+		 path);
+	assert_string_equal(why, expected);
+	file = fopen(path, "w");
+	assert_non_null(file);
+	fputs("{ \"rules\": [ { \"src\": [\"*\"], \"dst\": [\"*\"] } ] }", file);
+	fclose(file);
+	assert_int_equal(coord_policy_load_file(path, &engine, why, sizeof(why)), 0);
+	add(engine, 1, "a", "", "");
+	add(engine, 2, "b", "", "");
+	assert_string_equal(visible(engine, 2), "1");
+	coord_policy_engine_free(engine);
+	unlink(path);
 }
 
 static void test_reload_keeps_old(void **state)
@@ -598,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_node_changes_and_affected),
 		cmocka_unit_test(test_validation_errors),
 		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_reload_keeps_old),
 		cmocka_unit_test(test_line_scanner),
 		cmocka_unit_test(test_random_networks),

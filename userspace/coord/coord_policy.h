@@ -67,8 +67,9 @@ void coord_policy_engine_free(struct coord_policy_engine *engine);
 /*
  * Node changes. affected (may be NULL) is cleared and receives every node
  * whose map may change: the node itself and its visible set before and
- * after the change. Returns 0, -EEXIST (add of a known id, or a name
- * already taken), -ENOENT (update/remove of an unknown id), -ENOMEM.
+ * after the change. Returns 0, -EEXIST (add of a known id, or a name the
+ * policy names and another node holds), -ENOENT (update/remove of an
+ * unknown id), -ENOMEM (the engine may then be inconsistent: rebuild it).
  */
 int coord_policy_node_add(struct coord_policy_engine *engine, const struct coord_policy_node *node,
 			  struct coord_policy_ids *affected);
