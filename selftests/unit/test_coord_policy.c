@@ -202,10 +202,12 @@ static void test_auto_approve(void **state)
 {
 	struct coord_policy_engine *engine = load(
 		"{ \"groups\": { \"group:gw\": [\"node:gw1\"] },\n"
-		"  \"autoApprovers\": { \"routes\": { \"10.20.0.0/16\": [\"tag:router\", \"group:gw\"] },\n"
+		"  \"autoApprovers\": {\n"
+		"    \"routes\": { \"10.20.0.0/16\": [\"tag:router\", \"group:gw\"] },\n"
 		"                     \"exitNode\": [\"tag:exit\"] } }");
 	const char *router_tags[] = { "tag:router" }, *exit_tags[] = { "tag:exit" };
-	struct coord_policy_node router = { .id = 1, .name = "r", .tags = router_tags, .n_tags = 1 };
+	struct coord_policy_node router = { .id = 1, .name = "r", .tags = router_tags,
+					    .n_tags = 1 };
 	struct coord_policy_node exit = { .id = 2, .name = "x", .tags = exit_tags, .n_tags = 1 };
 	struct coord_policy_node gw = { .id = 3, .name = "gw1" };
 	struct burrow_nl_prefix inside = pfx("10.20.5.0/24"), outside = pfx("10.21.0.0/24");
@@ -608,11 +610,12 @@ static void test_random_networks(void **state)
 			if (!net.nodes[i].live) {
 				randomize_node(&net.nodes[i], i);
 				ref_to_node(&net.nodes[i], i + 100, tags, &node);
-				assert_int_equal(coord_policy_node_add(engine, &node, &affected), 0);
+				assert_int_equal(coord_policy_node_add(engine, &node, &affected),
+						 0);
 			} else if (rnd(3) == 0) {
 				net.nodes[i].live = false;
-				assert_int_equal(coord_policy_node_remove(engine, i + 100, &affected),
-						 0);
+				assert_int_equal(coord_policy_node_remove(engine, i + 100,
+									  &affected), 0);
 			} else {
 				randomize_node(&net.nodes[i], i);
 				ref_to_node(&net.nodes[i], i + 100, tags, &node);

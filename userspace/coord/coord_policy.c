@@ -55,8 +55,8 @@ struct node_slot {
 	bool live;
 	int64_t id;
 	char *name;
-	int32_t name_ref;		/* index into node_names, -1 when the policy does not name it */
-	uint32_t *tag_refs;		/* indexes into tag_names of the node's tags the policy knows */
+	int32_t name_ref;		/* index into node_names; -1: the policy does not name it */
+	uint32_t *tag_refs;		/* tag_names indexes of the node's tags the policy knows */
 	size_t *tag_pos;		/* where tag_members[tag_refs[i]] holds this slot */
 	size_t n_tag_refs;
 	size_t routed_pos;		/* where routed holds this slot, when it has routes */
@@ -160,7 +160,8 @@ static int64_t hash_find(const struct coord_policy_engine *engine, int64_t id)
 	}
 }
 
-static void hash_place(int64_t *ids, uint32_t *slots, size_t cap, int64_t id, uint32_t slot_plus_one)
+static void hash_place(int64_t *ids, uint32_t *slots, size_t cap, int64_t id,
+		       uint32_t slot_plus_one)
 {
 	size_t i = hash_index(id, cap);
 
@@ -184,7 +185,8 @@ static int hash_insert(struct coord_policy_engine *engine, int64_t id, uint32_t 
 		}
 		for (size_t i = 0; i < engine->hash_cap; i++)
 			if (engine->hash_slots[i])
-				hash_place(ids, slots, cap, engine->hash_ids[i], engine->hash_slots[i]);
+				hash_place(ids, slots, cap, engine->hash_ids[i],
+					   engine->hash_slots[i]);
 		free(engine->hash_ids);
 		free(engine->hash_slots);
 		engine->hash_ids = ids;
@@ -515,7 +517,8 @@ static int parse_selector(struct loader *l, const char *text, enum selector_plac
 	} else if (!strncmp(text, "node:", 5)) {
 		if (!valid_label(text + 5))
 			return load_error(l, path, n_steps,
-					  "invalid node name '%s' (a-z, 0-9 and '-', 1-63 characters)",
+					  "invalid node name '%s' "
+					  "(a-z, 0-9 and '-', 1-63 characters)",
 					  text);
 		sel.kind = SELECTOR_NODE;
 		err = intern(&l->engine->node_names, &l->engine->n_node_names, text + 5, &sel.ref);
@@ -742,14 +745,16 @@ int coord_policy_load_string(const char *text, size_t len, const char *name,
 		return -ENOMEM;
 	}
 	if (!json_is_object(root)) {
-		err = load_error(&l, NULL, 0, "expected an object with groups, rules, autoApprovers");
+		err = load_error(&l, NULL, 0,
+				 "expected an object with groups, rules, autoApprovers");
 		goto out;
 	}
 	json_object_foreach(root, key, value) {
 		if (strcmp(key, "groups") && strcmp(key, "rules") && strcmp(key, "autoApprovers")) {
 			struct coord_policy_step path = { .key = key };
 
-			err = load_error(&l, &path, 1, "unknown key (groups, rules, autoApprovers)");
+			err = load_error(&l, &path, 1,
+					 "unknown key (groups, rules, autoApprovers)");
 			goto out;
 		}
 	}
@@ -1217,7 +1222,8 @@ int coord_policy_node_remove(struct coord_policy_engine *engine, int64_t id,
 }
 
 int coord_policy_node_update(struct coord_policy_engine *engine,
-			     const struct coord_policy_node *node, struct coord_policy_ids *affected)
+			     const struct coord_policy_node *node,
+			     struct coord_policy_ids *affected)
 {
 	int64_t s = hash_find(engine, node->id);
 	struct node_slot filled;

@@ -74,7 +74,8 @@ void coord_policy_engine_free(struct coord_policy_engine *engine);
 int coord_policy_node_add(struct coord_policy_engine *engine, const struct coord_policy_node *node,
 			  struct coord_policy_ids *affected);
 int coord_policy_node_update(struct coord_policy_engine *engine,
-			     const struct coord_policy_node *node, struct coord_policy_ids *affected);
+			     const struct coord_policy_node *node,
+			     struct coord_policy_ids *affected);
 int coord_policy_node_remove(struct coord_policy_engine *engine, int64_t id,
 			     struct coord_policy_ids *affected);
 
