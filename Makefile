@@ -77,6 +77,7 @@ help:
 	@echo "  make quic-tshark-check  tshark over the quic captures in the last vm-test log (KERNEL=...)"
 	@echo "  make fuzz            run the libFuzzer targets of burrowd's parsers (selftests/fuzz)"
 	@echo "  make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
+	@echo "  make bench-coord-policy  coordinator policy engine costs at 1k/10k/50k nodes"
 	@echo "  make demo            boot a guest: a hub and two members joined by burrowd"
 	@echo "  make help            this list"
 	@echo "selftests/README.md says where each kind of test lives."
@@ -353,3 +354,17 @@ $(GENL_FUZZ): selftests/fuzz-kernel/genl-fuzz.c netlink/uapi/linux/burrow.h
 $(PKT_FUZZ): selftests/fuzz-kernel/packet-fuzz.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) -o $@ $< $(LIB) $(MNL_LIBS)
+
+# ---- coord-policy-bench ----------------------------------------------------------
+# The policy engine's costs at 1k, 10k and 50k nodes (docs/performance.md).
+COORD_POLICY_BENCH := $(BUILD)/coord-policy-bench
+
+bench-coord-policy: $(COORD_POLICY_BENCH)
+	$(COORD_POLICY_BENCH)
+
+$(COORD_POLICY_BENCH): selftests/bench/coord-policy-bench.c $(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -Iuserspace/coord -o $@ $< \
+		$(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS)
+
+.PHONY: bench-coord-policy
