@@ -326,9 +326,11 @@ static int decode(enum decoder d, const uint8_t *v, size_t len, char *why, size_
 }
 
 /* A peer entry of id ID (one byte), name "p", key KEY..., IPv4, IPv6, no lists. */
-#define PEER(id, key) id, 1, 'p', key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* ipv4 */ 100, 64, 0, id, \
+#define PEER(id, key) id, 1, 'p', key, KEY_REST, /* ipv4 */ 100, 64, 0, id, \
 	/* ipv6 */ 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, id, 0, 0
+/* The last 31 bytes of a test key. */
+#define KEY_REST 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 /* The addresses block: 100.64.0.2/10, fd7a::2/48. */
 #define ADDRS 100, 64, 0, 2, 10, 0xfd, 0x7a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 48
 
@@ -395,7 +397,8 @@ static const struct bad_case bad_cases[] = {
 	     "MAP_DELTA: duplicate peer id 3 in removed peers", 1, 0, 2, 3, 3),
 	CASE("delta id changed and removed", DELTA, -EBADMSG,
 	     "MAP_DELTA: duplicate peer id 7 (changed and removed)", 1, 1, PEER(7, 1), 2, 6, 7),
-	CASE("delta peer name", DELTA, -EBADMSG, "MAP_DELTA: peer name length 0", 1, 1, 7, 0),
+	CASE("delta count beyond the peer bytes", DELTA, -EBADMSG,
+	     "MAP_DELTA: Changed Count 1 but only 2 bytes follow", 1, 1, 7, 0),
 	CASE("delta count beyond bytes", DELTA, -EBADMSG, "MAP_DELTA: Changed Count 3 but only", 1,
 	     3, PEER(7, 1)),
 	CASE("delta trailing", DELTA, -EBADMSG, "MAP_DELTA: 1 trailing bytes", 1, 0, 0, 0),
