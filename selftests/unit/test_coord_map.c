@@ -193,7 +193,8 @@ static void test_diff_matches_brute_force(void **state)
 			assert_int_equal(coord_peer_copy(&copy[i], &prev[i]), 0);
 		coord_test_self(&self);
 		coord_map_init(&m);
-		assert_int_equal(coord_map_apply_full(&m, 7, &self, copy, n_prev, why, sizeof(why)), 0);
+		assert_int_equal(coord_map_apply_full(&m, 7, &self, copy, n_prev, why,
+						      sizeof(why)), 0);
 		assert_int_equal(coord_map_apply_delta(&m, &d, why, sizeof(why)), 0);
 		assert_int_equal(coord_map_size(&m), n_next);
 		for (size_t j = 0; j < n_next; j++)

@@ -513,7 +513,8 @@ static void test_map_full_parts_must_agree(void **state)
 						 &c2) > 0);
 	coord_map_full_reader_init(&full);
 	/* A second part with another version. */
-	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why, sizeof(why)), 0);
+	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why,
+						    sizeof(why)), 0);
 	second = malloc(c2.length);
 	memcpy(second, c2.value, c2.length);
 	second[0] = 10;		/* version 9 -> 10, same one-byte varint */
@@ -521,7 +522,8 @@ static void test_map_full_parts_must_agree(void **state)
 			 -EBADMSG);
 	assert_non_null(strstr(why, "MAP_FULL: part 2 has version 10, the map 9"));
 	/* A first part while a map is in progress. */
-	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why, sizeof(why)), 0);
+	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why,
+						    sizeof(why)), 0);
 	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why, sizeof(why)),
 			 -EBADMSG);
 	assert_non_null(strstr(why, "first part of version 9 while part 2"));

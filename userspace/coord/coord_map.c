@@ -26,8 +26,9 @@ void coord_map_free(struct coord_map *m)
 
 static int key_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct coord_map_key *)a)->key, ((const struct coord_map_key *)b)->key,
-		      32);
+	const struct coord_map_key *ka = a, *kb = b;
+
+	return memcmp(ka->key, kb->key, sizeof(ka->key));
 }
 
 /* The key index of peers; -EBADMSG with why when two peers share a key. */
@@ -69,7 +70,8 @@ int coord_map_apply_full(struct coord_map *m, uint64_t version, const struct coo
 	for (size_t i = 1; i < n_peers; i++) {
 		if (peers[i].id <= peers[i - 1].id) {
 			burrow_errorf(why, why_size, "MAP_FULL: peer id %llu after %llu",
-				(unsigned long long)peers[i].id, (unsigned long long)peers[i - 1].id);
+				(unsigned long long)peers[i].id,
+				(unsigned long long)peers[i - 1].id);
 			coord_peers_free(peers, n_peers);
 			return -EBADMSG;
 		}
@@ -271,13 +273,15 @@ int coord_map_diff(const struct coord_peer *prev, size_t n_prev, const struct co
 			out->removed[out->n_removed++] = prev[i++].id;
 			continue;
 		}
-		if (i < n_prev && prev[i].id == next[j].id && coord_peer_equal(&prev[i], &next[j])) {
+		if (i < n_prev && prev[i].id == next[j].id) {
+			bool same = coord_peer_equal(&prev[i], &next[j]);
+
 			i++;
-			j++;
-			continue;
+			if (same) {
+				j++;
+				continue;
+			}
 		}
-		if (i < n_prev && prev[i].id == next[j].id)
-			i++;
 		ret = grow((void **)&out->changed, &cap_changed, out->n_changed,
 			   sizeof(*out->changed));
 		if (!ret)

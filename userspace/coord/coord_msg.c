@@ -195,7 +195,8 @@ bool coord_peer_equal(const struct coord_peer *a, const struct coord_peer *b)
 {
 	if (a->id != b->id || strcmp(a->name, b->name) ||
 	    memcmp(a->public_key, b->public_key, sizeof(a->public_key)) ||
-	    memcmp(a->ipv4, b->ipv4, sizeof(a->ipv4)) || memcmp(a->ipv6, b->ipv6, sizeof(a->ipv6)) ||
+	    memcmp(a->ipv4, b->ipv4, sizeof(a->ipv4)) ||
+	    memcmp(a->ipv6, b->ipv6, sizeof(a->ipv6)) ||
 	    a->n_endpoints != b->n_endpoints || a->n_routes != b->n_routes)
 		return false;
 	for (size_t i = 0; i < a->n_endpoints; i++)
