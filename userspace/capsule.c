@@ -53,6 +53,12 @@ int burrow_varint_decode(const uint8_t *in, size_t len, uint64_t *v)
 
 int burrow_capsule_parse(const uint8_t *in, size_t len, struct burrow_capsule *capsule)
 {
+	return burrow_capsule_parse_bounded(in, len, BURROW_CAPSULE_VALUE_MAX, capsule);
+}
+
+int burrow_capsule_parse_bounded(const uint8_t *in, size_t len, size_t value_max,
+				 struct burrow_capsule *capsule)
+{
 	uint64_t type, length;
 	int n_type, n_len;
 	size_t header;
@@ -63,7 +69,7 @@ int burrow_capsule_parse(const uint8_t *in, size_t len, struct burrow_capsule *c
 	n_len = burrow_varint_decode(in + n_type, len - (size_t)n_type, &length);
 	if (n_len < 0)
 		return n_len;
-	if (length > BURROW_CAPSULE_VALUE_MAX)
+	if (length > value_max)
 		return -EMSGSIZE;
 	header = (size_t)n_type + (size_t)n_len;
 	if (len - header < length)
@@ -205,7 +211,15 @@ void burrow_writer_bytes(struct burrow_writer *w, const uint8_t *data, size_t n)
 
 void burrow_capsule_reader_init(struct burrow_capsule_reader *r)
 {
+	burrow_capsule_reader_init_for(r, BURROW_CAPSULE_VALUE_MAX, burrow_capsule_type_known);
+}
+
+void burrow_capsule_reader_init_for(struct burrow_capsule_reader *r, size_t value_max,
+				    bool (*type_known)(uint64_t type))
+{
 	memset(r, 0, sizeof(*r));
+	r->value_max = value_max;
+	r->type_known = type_known;
 }
 
 void burrow_capsule_reader_free(struct burrow_capsule_reader *r)
@@ -290,14 +304,15 @@ int burrow_capsule_reader_next(struct burrow_capsule_reader *r, struct burrow_ca
 					  r->len - r->start - (size_t)n_type, &length);
 		if (n_len < 0)
 			return 0;
-		if (!burrow_capsule_type_known(type)) {
+		if (!r->type_known(type)) {
 			/* RFC 9297 §3.2: skip it, whatever its size, and parse the next. */
 			r->start += (size_t)n_type + (size_t)n_len;
 			r->skip = length;
 			r->skipped++;
 			continue;
 		}
-		n = burrow_capsule_parse(r->buf + r->start, r->len - r->start, capsule);
+		n = burrow_capsule_parse_bounded(r->buf + r->start, r->len - r->start, r->value_max,
+						 capsule);
 		if (n == -EAGAIN)
 			return 0;
 		if (n < 0) {

@@ -88,6 +88,9 @@ struct burrow_capsule {
  * -EMSGSIZE when the length exceeds BURROW_CAPSULE_VALUE_MAX.
  */
 int burrow_capsule_parse(const uint8_t *in, size_t len, struct burrow_capsule *capsule);
+/* The same with another bound than BURROW_CAPSULE_VALUE_MAX (a stream with larger capsules). */
+int burrow_capsule_parse_bounded(const uint8_t *in, size_t len, size_t value_max,
+				 struct burrow_capsule *capsule);
 
 /*
  * Encode type, length and value into out. Returns the bytes written, or
@@ -138,7 +141,7 @@ void burrow_writer_bytes(struct burrow_writer *w, const uint8_t *data, size_t n)
  * burrow_capsule_reader_push(), then take capsules with
  * burrow_capsule_reader_next() until it returns 0. As long as next() is
  * called after each push, the buffer never holds more than one capsule's
- * worth (header + BURROW_CAPSULE_VALUE_MAX) plus the last chunk: capsules of
+ * worth (header + value_max) plus the last chunk: capsules of
  * unknown types are skipped, their values dropped as they arrive (skip),
  * never buffered. A caller that holds capsules back (pushes without
  * taking) bounds that itself (burrow_capsule_reader_held).
@@ -152,9 +155,19 @@ struct burrow_capsule_reader {
 	uint64_t skip;		/* value bytes of an unknown capsule still to drop;
 				 * non-zero only while nothing is buffered */
 	uint64_t skipped;	/* unknown capsules skipped so far */
+	/*
+	 * What the stream speaks: the longest value taken and the types kept
+	 * (others are skipped). burrow_capsule_reader_init() sets burrowd's
+	 * control stream (BURROW_CAPSULE_VALUE_MAX, burrow_capsule_type_known).
+	 */
+	size_t value_max;
+	bool (*type_known)(uint64_t type);
 };
 
 void burrow_capsule_reader_init(struct burrow_capsule_reader *r);
+/* A reader for another capsule stream: its own value bound and set of types. */
+void burrow_capsule_reader_init_for(struct burrow_capsule_reader *r, size_t value_max,
+				    bool (*type_known)(uint64_t type));
 void burrow_capsule_reader_free(struct burrow_capsule_reader *r);
 /* Append a chunk. -ENOMEM, or the sticky error. */
 int burrow_capsule_reader_push(struct burrow_capsule_reader *r, const uint8_t *data, size_t len);

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Coordination stream messages: a round trip of every message (decode what
+ * was encoded, re-encode to the same bytes), every decoding error with the
+ * field its message names, the 64 KiB capsule bound and the peer-count
+ * bound (-EMSGSIZE before buffering), and a 50,000-peer MAP_FULL split into
+ * capsules, streamed in odd-sized chunks and reassembled.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "coord_msg.h"
+#include "coord_peers.h"
+
+/* The one capsule at the start of b: its type and value. */
+static void one_capsule(const struct coord_buf *b, uint64_t type, struct burrow_capsule *c)
+{
+	int n = burrow_capsule_parse_bounded(b->data, b->len, COORD_MSG_CAPSULE_MAX, c);
+
+	assert_int_equal(n, (int)b->len);
+	assert_true(c->type == type);
+}
+
+static void test_types_outside_grease_and_burrowd(void **state)
+{
+	(void)state;
+	for (uint64_t t = COORD_MSG_REGISTER; t <= COORD_MSG_ENDPOINTS; t++) {
+		assert_true(coord_msg_type_known(t));
+		assert_false(burrow_capsule_type_known(t));
+		assert_int_not_equal((t - 0x17) % 0x29, 0);
+	}
+	assert_false(coord_msg_type_known(BURROW_CAPSULE_HELLO));
+	assert_string_equal(coord_msg_type_name(COORD_MSG_MAP_DELTA), "MAP_DELTA");
+}
+
+static void test_register_round_trip(void **state)
+{
+	struct burrow_nl_prefix routes[2] = { 0 };
+	struct burrow_nl_endpoint endpoints[2] = { 0 };
+	struct coord_register m = { .key_secret = "bck_abcdefgh0123", .routes = routes,
+				    .n_routes = 2, .endpoints = endpoints, .n_endpoints = 2 };
+	struct coord_register back;
+	struct coord_buf b, again;
+	struct burrow_capsule c;
+	char why[256] = "";
+
+	(void)state;
+	strcpy(m.hostname, "alice-laptop");
+	assert_int_equal(burrow_text_parse_prefix("10.20.0.0/16", 0, &routes[0], why, sizeof(why)), 0);
+	assert_int_equal(burrow_text_parse_prefix("::/0", 0, &routes[1], why, sizeof(why)), 0);
+	assert_int_equal(burrow_text_parse_endpoint("192.0.2.7:41641", false, &endpoints[0], why,
+						    sizeof(why)), 0);
+	assert_int_equal(burrow_text_parse_endpoint("[2001:db8::7]:41641", false, &endpoints[1],
+						    why, sizeof(why)), 0);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_register_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_REGISTER, &c);
+	assert_int_equal(coord_msg_register_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_string_equal(back.key_secret, m.key_secret);
+	assert_string_equal(back.hostname, "alice-laptop");
+	assert_int_equal(back.n_routes, 2);
+	assert_true(burrow_text_prefix_equal(&back.routes[0], &routes[0]));
+	assert_true(burrow_text_prefix_equal(&back.routes[1], &routes[1]));
+	assert_int_equal(back.n_endpoints, 2);
+	assert_int_equal(back.endpoints[1].port, 41641);
+	assert_memory_equal(back.endpoints[1].addr.bytes, endpoints[1].addr.bytes, 16);
+	coord_buf_init(&again);
+	assert_int_equal(coord_msg_register_encode(&again, &back, why, sizeof(why)), 0);
+	assert_int_equal(again.len, b.len);
+	assert_memory_equal(again.data, b.data, b.len);
+	coord_register_free(&back);
+	coord_buf_free(&again);
+	coord_buf_free(&b);
+
+	/* A registered node authenticates by its TLS key: no secret, no lists. */
+	m.key_secret = NULL;
+	m.n_routes = m.n_endpoints = 0;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_register_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_REGISTER, &c);
+	assert_int_equal(coord_msg_register_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_string_equal(back.key_secret, "");
+	assert_int_equal(back.n_routes, 0);
+	assert_null(back.routes);
+	coord_register_free(&back);
+	coord_buf_free(&b);
+}
+
+static void test_register_result_round_trip(void **state)
+{
+	struct coord_register_result ok = { .accepted = true }, refused = { .accepted = false };
+	struct coord_register_result back;
+	struct coord_map_self self;
+	struct burrow_capsule c;
+	struct coord_buf b;
+	char why[256] = "";
+
+	(void)state;
+	coord_test_self(&self);
+	strcpy(ok.name, "alice");
+	ok.addresses = self.addresses;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_register_result_encode(&b, &ok, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_REGISTER_RESULT, &c);
+	assert_int_equal(coord_msg_register_result_decode(c.value, c.length, &back, why,
+							  sizeof(why)), 0);
+	assert_true(back.accepted);
+	assert_string_equal(back.name, "alice");
+	assert_true(burrow_text_prefix_equal(&back.addresses.ipv4, &ok.addresses.ipv4));
+	assert_true(burrow_text_prefix_equal(&back.addresses.ipv6, &ok.addresses.ipv6));
+	coord_buf_free(&b);
+
+	refused.reason_code = COORD_REFUSED_KEY_EXPIRED;
+	strcpy(refused.reason, "pre-auth key 'x3Fa09Qe' expired at 2026-12-01T00:00:00Z \u2013 ask");
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_register_result_encode(&b, &refused, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_REGISTER_RESULT, &c);
+	assert_int_equal(coord_msg_register_result_decode(c.value, c.length, &back, why,
+							  sizeof(why)), 0);
+	assert_false(back.accepted);
+	assert_true(back.reason_code == COORD_REFUSED_KEY_EXPIRED);
+	assert_string_equal(back.reason, refused.reason);
+	coord_buf_free(&b);
+}
+
+static void test_small_messages_round_trip(void **state)
+{
+	struct burrow_nl_endpoint endpoints[1] = { 0 }, *back_endpoints;
+	struct burrow_capsule c;
+	struct coord_buf b;
+	uint64_t version;
+	char why[256] = "";
+	size_t n;
+
+	(void)state;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_request_full_encode(&b, 16384), 0);
+	one_capsule(&b, COORD_MSG_MAP_REQUEST_FULL, &c);
+	assert_int_equal(c.length, 4);
+	assert_int_equal(coord_msg_map_request_full_decode(c.value, c.length, &version, why,
+							   sizeof(why)), 0);
+	assert_true(version == 16384);
+	coord_buf_free(&b);
+
+	assert_int_equal(burrow_text_parse_endpoint("[2001:db8::9]:7", false, &endpoints[0], why,
+						    sizeof(why)), 0);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_endpoints_encode(&b, endpoints, 1, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_ENDPOINTS, &c);
+	assert_int_equal(c.length, 1 + 1 + 16 + 2);
+	assert_int_equal(coord_msg_endpoints_decode(c.value, c.length, &back_endpoints, &n, why,
+						    sizeof(why)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(back_endpoints[0].port, 7);
+	free(back_endpoints);
+	coord_buf_free(&b);
+}
+
+static void test_map_delta_round_trip(void **state)
+{
+	struct coord_map_delta m = { .version = 77 }, back;
+	uint64_t removed[3] = { 2, 9, 1000000 };
+	struct burrow_capsule c;
+	struct coord_buf b, again;
+	char why[256] = "";
+
+	(void)state;
+	m.changed = coord_test_peers(5, 3, 1);
+	m.n_changed = 3;
+	m.removed = removed;
+	m.n_removed = 3;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_delta_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_MAP_DELTA, &c);
+	assert_int_equal(coord_msg_map_delta_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_true(back.version == 77);
+	assert_int_equal(back.n_changed, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(coord_peer_equal(&back.changed[i], &m.changed[i]));
+	assert_int_equal(back.n_removed, 3);
+	assert_memory_equal(back.removed, removed, sizeof(removed));
+	coord_buf_init(&again);
+	assert_int_equal(coord_msg_map_delta_encode(&again, &back, why, sizeof(why)), 0);
+	assert_int_equal(again.len, b.len);
+	assert_memory_equal(again.data, b.data, b.len);
+	coord_map_delta_free(&back);
+	coord_buf_free(&again);
+	coord_buf_free(&b);
+	coord_peers_free(m.changed, m.n_changed);
+}
+
+/* Feed every capsule of b (in chunks of chunk bytes) through the stream reader. */
+static int stream_full_map(const struct coord_buf *b, size_t chunk,
+			   struct coord_map_full_reader *full, size_t *capsules, char *why,
+			   size_t why_size)
+{
+	struct burrow_capsule_reader r;
+	struct burrow_capsule c;
+	int done = 0, ret = 0;
+
+	*capsules = 0;
+	coord_msg_reader_init(&r);
+	for (size_t off = 0; off < b->len && ret >= 0; off += chunk) {
+		size_t len = b->len - off < chunk ? b->len - off : chunk;
+
+		ret = burrow_capsule_reader_push(&r, b->data + off, len);
+		while (ret == 0 && (ret = burrow_capsule_reader_next(&r, &c)) == 1) {
+			assert_true(c.type == COORD_MSG_MAP_FULL);
+			assert_true(c.length <= COORD_MSG_CAPSULE_MAX);
+			(*capsules)++;
+			ret = coord_map_full_reader_feed(full, c.value, c.length, why, why_size);
+			if (ret == 1)
+				done = 1;
+			if (ret >= 0)
+				ret = 0;
+		}
+	}
+	assert_false(burrow_capsule_reader_partial(&r));
+	burrow_capsule_reader_free(&r);
+	return ret < 0 ? ret : done;
+}
+
+static void test_map_full_50k_split_and_reassembled(void **state)
+{
+	const size_t n = 50000;
+	struct coord_peer *peers = coord_test_peers(10, n, 1), *back;
+	struct coord_map_full_reader full;
+	struct coord_map_self self;
+	struct coord_buf b;
+	size_t parts, capsules, n_back;
+	char why[256] = "";
+
+	(void)state;
+	coord_test_self(&self);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_full_encode(&b, 3, &self, peers, n, &parts, why,
+						   sizeof(why)), 0);
+	assert_true(parts > 1);
+	coord_map_full_reader_init(&full);
+	assert_int_equal(stream_full_map(&b, 1499, &full, &capsules, why, sizeof(why)), 1);
+	assert_int_equal(capsules, parts);
+	assert_true(full.version == 3);
+	assert_true(full.self.id == self.id);
+	assert_string_equal(full.self.name, "self");
+	back = coord_map_full_reader_take(&full, &n_back);
+	assert_int_equal(n_back, n);
+	for (size_t i = 0; i < n; i++)
+		assert_true(coord_peer_equal(&back[i], &peers[i]));
+	coord_peers_free(back, n_back);
+	coord_map_full_reader_free(&full);
+	coord_buf_free(&b);
+	coord_peers_free(peers, n);
+}
+
+static void test_map_full_empty_is_one_part(void **state)
+{
+	struct coord_map_full_reader full;
+	struct coord_map_self self;
+	struct burrow_capsule c;
+	struct coord_buf b;
+	size_t parts;
+	char why[256] = "";
+
+	(void)state;
+	coord_test_self(&self);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_full_encode(&b, 1, &self, NULL, 0, &parts, why,
+						   sizeof(why)), 0);
+	assert_int_equal(parts, 1);
+	one_capsule(&b, COORD_MSG_MAP_FULL, &c);
+	assert_int_equal(c.value[1], COORD_MAP_PART_FIRST | COORD_MAP_PART_LAST);
+	coord_map_full_reader_init(&full);
+	assert_int_equal(coord_map_full_reader_feed(&full, c.value, c.length, why, sizeof(why)), 1);
+	assert_int_equal(full.n_peers, 0);
+	coord_map_full_reader_free(&full);
+	coord_buf_free(&b);
+}
+
+/* ---- decoding errors ------------------------------------------------------------ */
+
+enum decoder { REGISTER, RESULT, FULL, DELTA, REQUEST_FULL, ENDPOINTS };
+
+static int decode(enum decoder d, const uint8_t *v, size_t len, char *why, size_t why_size)
+{
+	struct coord_register reg;
+	struct coord_register_result res;
+	struct coord_map_full_reader full;
+	struct coord_map_delta delta;
+	struct burrow_nl_endpoint *endpoints;
+	uint64_t version;
+	size_t n;
+	int ret;
+
+	switch (d) {
+	case REGISTER:
+		ret = coord_msg_register_decode(v, len, &reg, why, why_size);
+		if (!ret)
+			coord_register_free(&reg);
+		return ret;
+	case RESULT:
+		return coord_msg_register_result_decode(v, len, &res, why, why_size);
+	case FULL:
+		coord_map_full_reader_init(&full);
+		ret = coord_map_full_reader_feed(&full, v, len, why, why_size);
+		coord_map_full_reader_free(&full);
+		return ret;
+	case DELTA:
+		ret = coord_msg_map_delta_decode(v, len, &delta, why, why_size);
+		if (!ret)
+			coord_map_delta_free(&delta);
+		return ret;
+	case REQUEST_FULL:
+		return coord_msg_map_request_full_decode(v, len, &version, why, why_size);
+	case ENDPOINTS:
+		ret = coord_msg_endpoints_decode(v, len, &endpoints, &n, why, why_size);
+		if (!ret)
+			free(endpoints);
+		return ret;
+	}
+	return -EINVAL;
+}
+
+/* A peer entry of id ID (one byte), name "p", key KEY..., IPv4, IPv6, no lists. */
+#define PEER(id, key) id, 1, 'p', key, KEY_REST, /* ipv4 */ 100, 64, 0, id, \
+	/* ipv6 */ 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, id, 0, 0
+/* The last 31 bytes of a test key. */
+#define KEY_REST 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+/* The addresses block: 100.64.0.2/10, fd7a::2/48. */
+#define ADDRS 100, 64, 0, 2, 10, 0xfd, 0x7a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 48
+
+struct bad_case {
+	const char *what;
+	enum decoder decoder;
+	uint8_t value[200];
+	size_t len;
+	int ret;
+	const char *why;		/* substring */
+};
+
+#define CASE(w, d, r, msg, ...) { .what = w, .decoder = d, .value = { __VA_ARGS__ }, \
+	.len = sizeof((uint8_t[]){ __VA_ARGS__ }), .ret = r, .why = msg }
+
+static const struct bad_case bad_cases[] = {
+	CASE("trailing byte", REQUEST_FULL, -EBADMSG, "MAP_REQUEST_FULL: 1 trailing bytes", 5, 0),
+	CASE("non-shortest varint", REQUEST_FULL, -EBADMSG,
+	     "MAP_REQUEST_FULL: Last Version is truncated or not a shortest varint", 0x40, 0x05),
+	CASE("truncated varint", REQUEST_FULL, -EBADMSG, "Last Version is truncated", 0x80, 0x00),
+	CASE("truncated key", REGISTER, -EBADMSG, "REGISTER: Pre-auth Key is truncated", 4, 'b', 'c'),
+	CASE("key not printable", REGISTER, -EBADMSG, "Pre-auth Key byte 2 (0x0a)", 2, 'b', '\n', 1,
+	     'a', 0, 0),
+	CASE("hostname not a label", REGISTER, -EBADMSG, "hostname 'Alice' is not a DNS label", 0, 5,
+	     'A', 'l', 'i', 'c', 'e', 0, 0),
+	CASE("hostname with a dot", REGISTER, -EBADMSG, "hostname 'a.b' is not a DNS label", 0, 3,
+	     'a', '.', 'b', 0, 0),
+	CASE("hostname with a leading hyphen", REGISTER, -EBADMSG, "hostname '-a' is not", 0, 2, '-',
+	     'a', 0, 0),
+	CASE("empty hostname", REGISTER, -EBADMSG, "hostname length 0 (1-63)", 0, 0, 0, 0),
+	CASE("route bits beyond prefix", REGISTER, -EBADMSG,
+	     "REGISTER: route 1: bits set beyond /20 in 10.0.17.0", 0, 1, 'a', 1, 4, 20, 10, 0, 0x11,
+	     0),
+	CASE("route prefix too long", REGISTER, -EBADMSG, "route 1: prefix length 33 is longer", 0,
+	     1, 'a', 1, 4, 33, 10, 0, 0, 1, 1, 0),
+	CASE("route unknown family", REGISTER, -EBADMSG, "REGISTER: route 1 has unknown IP version 5",
+	     0, 1, 'a', 1, 5, 8, 10, 0),
+	CASE("route truncated", REGISTER, -EBADMSG, "REGISTER: route address is truncated", 0, 1,
+	     'a', 1, 6, 64, 0x20, 0x01),
+	CASE("endpoint unknown family", ENDPOINTS, -EBADMSG,
+	     "ENDPOINTS: endpoint 1 has unknown IP version 0", 1, 0, 1, 2, 3, 4, 0, 1),
+	CASE("endpoint port 0", ENDPOINTS, -EBADMSG, "ENDPOINTS: endpoint 1 (192.0.2.1) has port 0",
+	     1, 4, 192, 0, 2, 1, 0, 0),
+	CASE("endpoint truncated", ENDPOINTS, -EBADMSG, "ENDPOINTS: Endpoint Count 2 but only", 2, 4,
+	     192, 0, 2, 1, 0, 1),
+	CASE("too many endpoints", ENDPOINTS, -EBADMSG, "ENDPOINTS: Endpoint Count 33 (at most 32)",
+	     33),
+	CASE("result unknown status", RESULT, -EBADMSG, "REGISTER_RESULT: unknown Status 2", 2),
+	CASE("result reason not UTF-8", RESULT, -EBADMSG, "REGISTER_RESULT: Reason is not UTF-8", 1,
+	     1, 2, 0xc0, 0x80),
+	CASE("result reason truncated", RESULT, -EBADMSG, "REGISTER_RESULT: Reason is truncated", 1,
+	     1, 9, 'n', 'o'),
+	CASE("result name not a label", RESULT, -EBADMSG, "REGISTER_RESULT: name 'a_b' is not", 0, 3,
+	     'a', '_', 'b', ADDRS),
+	CASE("result prefix length", RESULT, -EBADMSG, "prefix lengths /33 and /48", 0, 1, 'a', 100,
+	     64, 0, 2, 33, 0xfd, 0x7a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 48),
+	CASE("result trailing", RESULT, -EBADMSG, "REGISTER_RESULT: 1 trailing bytes", 0, 1, 'a',
+	     ADDRS, 0),
+	CASE("delta duplicate changed id", DELTA, -EBADMSG,
+	     "MAP_DELTA: duplicate peer id 7 in changed peers", 1, 2, PEER(7, 1), PEER(7, 2), 0),
+	CASE("delta unsorted changed ids", DELTA, -EBADMSG,
+	     "MAP_DELTA: peer id 6 after 7 in changed peers", 1, 2, PEER(7, 1), PEER(6, 2), 0),
+	CASE("delta duplicate removed id", DELTA, -EBADMSG,
+	     "MAP_DELTA: duplicate peer id 3 in removed peers", 1, 0, 2, 3, 3),
+	CASE("delta id changed and removed", DELTA, -EBADMSG,
+	     "MAP_DELTA: duplicate peer id 7 (changed and removed)", 1, 1, PEER(7, 1), 2, 6, 7),
+	CASE("delta count beyond the peer bytes", DELTA, -EBADMSG,
+	     "MAP_DELTA: Changed Count 1 but only 2 bytes follow", 1, 1, 7, 0),
+	CASE("delta count beyond bytes", DELTA, -EBADMSG, "MAP_DELTA: Changed Count 3 but only", 1,
+	     3, PEER(7, 1)),
+	CASE("delta trailing", DELTA, -EBADMSG, "MAP_DELTA: 1 trailing bytes", 1, 0, 0, 0),
+	CASE("full without first part", FULL, -EBADMSG,
+	     "MAP_FULL: continuation part of version 1 without a first part", 1, 2),
+	CASE("full unknown flags", FULL, -EBADMSG, "MAP_FULL: unknown Flags 0x07", 1, 7),
+	CASE("full too many peers", FULL, -EMSGSIZE, "MAP_FULL: Peer Count 1000001 (at most 1000000)",
+	     1, 3, 0x80, 0x0f, 0x42, 0x41),
+	CASE("full fewer peers than count", FULL, -EBADMSG,
+	     "MAP_FULL: last part ends after 1 of 2 peers", 1, 3, 2, 1, 1, 's', ADDRS, PEER(5, 1)),
+	CASE("full more peers than count", FULL, -EBADMSG, "MAP_FULL: more peers than Peer Count 1",
+	     1, 3, 1, 1, 1, 's', ADDRS, PEER(5, 1), PEER(6, 2)),
+	CASE("full duplicate ids", FULL, -EBADMSG, "MAP_FULL: duplicate peer id 5 in the map", 1, 3,
+	     2, 1, 1, 's', ADDRS, PEER(5, 1), PEER(5, 2)),
+	CASE("full self name", FULL, -EBADMSG, "MAP_FULL: self name 'S' is not a DNS label", 1, 3, 0,
+	     1, 1, 'S', ADDRS),
+};
+
+static void test_decoding_errors_name_the_field(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *t = &bad_cases[i];
+		char why[256] = "";
+		int ret = decode(t->decoder, t->value, t->len, why, sizeof(why));
+
+		if (ret != t->ret || !strstr(why, t->why))
+			fail_msg("%s: got %d '%s', want %d '%s'", t->what, ret, why, t->ret, t->why);
+		/* Shorter values (some are valid) are decoded without a crash. */
+		for (size_t cut = 0; cut < t->len; cut++)
+			(void)decode(t->decoder, t->value, cut, why, sizeof(why));
+	}
+}
+
+/* Every proper prefix of a valid value is refused as truncated. */
+static void test_every_truncation_refused(void **state)
+{
+	struct coord_map_delta m = { .version = 300 };
+	uint64_t removed[1] = { 4 };
+	struct burrow_capsule c;
+	struct coord_buf b;
+	char why[256];
+
+	(void)state;
+	m.changed = coord_test_peers(5, 2, 1);
+	m.n_changed = 2;
+	m.removed = removed;
+	m.n_removed = 1;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_delta_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_MAP_DELTA, &c);
+	for (size_t cut = 0; cut < c.length; cut++) {
+		why[0] = '\0';
+		assert_int_equal(decode(DELTA, c.value, cut, why, sizeof(why)), -EBADMSG);
+		assert_non_null(strstr(why, "MAP_DELTA: "));
+	}
+	assert_int_equal(decode(DELTA, c.value, c.length, why, sizeof(why)), 0);
+	coord_buf_free(&b);
+	coord_peers_free(m.changed, m.n_changed);
+}
+
+static void test_reader_refuses_oversize_before_buffering(void **state)
+{
+	/* MAP_FULL (0x2b0c03) announcing 65537 bytes of value: header only. */
+	static const uint8_t header[] = { 0x80, 0x2b, 0x0c, 0x03, 0x80, 0x01, 0x00, 0x01 };
+	/* An unknown capsule of 100 KiB is skipped as it arrives. */
+	static const uint8_t unknown[] = { 0x80, 0x2b, 0x0c, 0x3f, 0x80, 0x01, 0x90, 0x00 };
+	static uint8_t junk[4096];
+	struct burrow_capsule_reader r;
+	struct burrow_capsule c;
+
+	(void)state;
+	coord_msg_reader_init(&r);
+	assert_int_equal(burrow_capsule_reader_push(&r, header, sizeof(header)), 0);
+	assert_int_equal(burrow_capsule_reader_next(&r, &c), -EMSGSIZE);
+	assert_int_equal(burrow_capsule_reader_push(&r, junk, sizeof(junk)), -EMSGSIZE);
+	burrow_capsule_reader_free(&r);
+
+	coord_msg_reader_init(&r);
+	assert_int_equal(burrow_capsule_reader_push(&r, unknown, sizeof(unknown)), 0);
+	assert_int_equal(burrow_capsule_reader_next(&r, &c), 0);
+	for (size_t sent = 0; sent < 0x19000; sent += sizeof(junk)) {
+		assert_int_equal(burrow_capsule_reader_push(&r, junk, sizeof(junk)), 0);
+		assert_int_equal(burrow_capsule_reader_next(&r, &c), 0);
+		assert_int_equal(burrow_capsule_reader_held(&r), 0);
+	}
+	assert_true(r.skipped == 1);
+	burrow_capsule_reader_free(&r);
+}
+
+static void test_map_full_parts_must_agree(void **state)
+{
+	struct coord_peer *peers = coord_test_peers(1, 3000, 1);
+	struct coord_map_full_reader full;
+	struct coord_map_self self;
+	struct burrow_capsule c1, c2;
+	struct coord_buf b;
+	uint8_t *second;
+	size_t parts;
+	char why[256] = "";
+	int n1;
+
+	(void)state;
+	coord_test_self(&self);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_full_encode(&b, 9, &self, peers, 3000, &parts, why,
+						   sizeof(why)), 0);
+	assert_true(parts >= 2);
+	n1 = burrow_capsule_parse_bounded(b.data, b.len, COORD_MSG_CAPSULE_MAX, &c1);
+	assert_true(n1 > 0);
+	assert_true(burrow_capsule_parse_bounded(b.data + n1, b.len - n1, COORD_MSG_CAPSULE_MAX,
+						 &c2) > 0);
+	coord_map_full_reader_init(&full);
+	/* A second part with another version. */
+	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why,
+						    sizeof(why)), 0);
+	second = malloc(c2.length);
+	memcpy(second, c2.value, c2.length);
+	second[0] = 10;		/* version 9 -> 10, same one-byte varint */
+	assert_int_equal(coord_map_full_reader_feed(&full, second, c2.length, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "MAP_FULL: part 2 has version 10, the map 9"));
+	/* A first part while a map is in progress. */
+	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why,
+						    sizeof(why)), 0);
+	assert_int_equal(coord_map_full_reader_feed(&full, c1.value, c1.length, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "first part of version 9 while part 2"));
+	free(second);
+	coord_map_full_reader_free(&full);
+	coord_buf_free(&b);
+	coord_peers_free(peers, 3000);
+}
+
+static void test_encoders_refuse_bad_input(void **state)
+{
+	struct coord_peer *peers = coord_test_peers(1, 2, 1);
+	struct coord_register reg = { .key_secret = "" };
+	struct coord_map_self self;
+	struct coord_buf b;
+	char why[256] = "";
+
+	(void)state;
+	coord_test_self(&self);
+	coord_buf_init(&b);
+	strcpy(reg.hostname, "Bad");
+	assert_int_equal(coord_msg_register_encode(&b, &reg, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "REGISTER: hostname 'Bad' is not a DNS label"));
+	peers[1].id = 1;
+	assert_int_equal(coord_msg_map_full_encode(&b, 1, &self, peers, 2, NULL, why, sizeof(why)),
+			 -EINVAL);
+	assert_int_equal(b.len, 0);
+	peers[1].id = 2;
+	peers[1].routes[0].len = 8;	/* 10.x.y.0/8: bits set beyond /8 */
+	assert_int_equal(coord_msg_map_full_encode(&b, 1, &self, peers, 2, NULL, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "route 1 is not a prefix"));
+	assert_int_equal(b.len, 0);
+	coord_buf_free(&b);
+	coord_peers_free(peers, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_types_outside_grease_and_burrowd),
+		cmocka_unit_test(test_register_round_trip),
+		cmocka_unit_test(test_register_result_round_trip),
+		cmocka_unit_test(test_small_messages_round_trip),
+		cmocka_unit_test(test_map_delta_round_trip),
+		cmocka_unit_test(test_map_full_50k_split_and_reassembled),
+		cmocka_unit_test(test_map_full_empty_is_one_part),
+		cmocka_unit_test(test_decoding_errors_name_the_field),
+		cmocka_unit_test(test_every_truncation_refused),
+		cmocka_unit_test(test_reader_refuses_oversize_before_buffering),
+		cmocka_unit_test(test_map_full_parts_must_agree),
+		cmocka_unit_test(test_encoders_refuse_bad_input),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
