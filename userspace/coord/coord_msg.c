@@ -376,6 +376,27 @@ static int read_bytes(struct reader *r, const char *field, size_t n, const uint8
 	return *p ? 0 : truncated(r, field);
 }
 
+/*
+ * A varint length (named length_field) bounded by max, then that many bytes
+ * (named field). The bytes stay in the message buffer.
+ */
+static int read_counted(struct reader *r, const char *length_field, const char *field,
+			uint64_t max, const uint8_t **p, size_t *n)
+{
+	uint64_t len;
+	int ret = read_varint(r, length_field, &len);
+
+	if (ret)
+		return ret;
+	if (len > max) {
+		burrow_errorf(r->why, r->why_size, "%s: %s %llu (at most %llu)", r->msg,
+			length_field, (unsigned long long)len, (unsigned long long)max);
+		return -EBADMSG;
+	}
+	*n = (size_t)len;
+	return read_bytes(r, field, *n, p);
+}
+
 static int read_u8(struct reader *r, const char *field, uint8_t *v)
 {
 	const uint8_t *p;
@@ -470,105 +491,119 @@ static int read_count(struct reader *r, const char *field, uint64_t max, size_t 
 	return 0;
 }
 
-static int read_endpoints(struct reader *r, struct burrow_nl_endpoint **out, size_t *n_out)
+/*
+ * A counted list: the count (bounded by max, and by the bytes left at
+ * min_entry bytes an entry), then each entry read by read_entry into a
+ * zeroed array of entry_size elements. *out is NULL for an empty list and
+ * on failure.
+ */
+static int read_list(struct reader *r, const char *count_field, uint64_t max, size_t min_entry,
+		     size_t entry_size, int (*read_entry)(struct reader *r, size_t i, void *entry),
+		     void **out, size_t *n_out)
 {
-	struct burrow_nl_endpoint *list = NULL;
+	uint8_t *list = NULL;
 	size_t n;
-	int ret = read_count(r, "Endpoint Count", COORD_ENDPOINTS_MAX, 1 + 4 + 2, &n);
+	int ret = read_count(r, count_field, max, min_entry, &n);
 
 	*out = NULL;
 	*n_out = 0;
 	if (ret)
 		return ret;
 	if (n) {
-		list = calloc(n, sizeof(*list));
+		list = calloc(n, entry_size);
 		if (!list)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const uint8_t *addr, *port;
-		int family;
-
-		ret = read_family(r, "endpoint", i, &family);
-		if (!ret)
-			ret = read_bytes(r, "endpoint address", family_bytes(family), &addr);
-		if (!ret)
-			ret = read_bytes(r, "endpoint port", 2, &port);
-		if (ret)
-			goto fail;
-		list[i].family = (uint16_t)family;
-		memcpy(list[i].addr.bytes, addr, family_bytes(family));
-		list[i].port = (uint16_t)(port[0] << 8 | port[1]);
-		if (list[i].port == 0) {
-			char text[BURROW_TEXT_ADDR_SIZE];
-
-			burrow_errorf(r->why, r->why_size, "%s: endpoint %zu (%s) has port 0", r->msg,
-				i + 1, burrow_text_addr(list[i].family, &list[i].addr, text));
-			ret = -EBADMSG;
-			goto fail;
+		ret = read_entry(r, i, list + i * entry_size);
+		if (ret) {
+			free(list);
+			return ret;
 		}
 	}
 	*out = list;
 	*n_out = n;
 	return 0;
-fail:
-	free(list);
+}
+
+static int read_endpoint(struct reader *r, size_t i, void *entry)
+{
+	struct burrow_nl_endpoint *endpoint = entry;
+	const uint8_t *addr, *port;
+	int family;
+	int ret;
+
+	ret = read_family(r, "endpoint", i, &family);
+	if (!ret)
+		ret = read_bytes(r, "endpoint address", family_bytes(family), &addr);
+	if (!ret)
+		ret = read_bytes(r, "endpoint port", 2, &port);
+	if (ret)
+		return ret;
+	endpoint->family = (uint16_t)family;
+	memcpy(endpoint->addr.bytes, addr, family_bytes(family));
+	endpoint->port = (uint16_t)(port[0] << 8 | port[1]);
+	if (endpoint->port == 0) {
+		char text[BURROW_TEXT_ADDR_SIZE];
+
+		burrow_errorf(r->why, r->why_size, "%s: endpoint %zu (%s) has port 0", r->msg,
+			i + 1, burrow_text_addr(endpoint->family, &endpoint->addr, text));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int read_route(struct reader *r, size_t i, void *entry)
+{
+	struct burrow_nl_prefix *p = entry;
+	char text[BURROW_TEXT_PREFIX_SIZE];
+	const uint8_t *addr;
+	uint8_t len;
+	int family;
+	int ret;
+
+	ret = read_family(r, "route", i, &family);
+	if (!ret)
+		ret = read_u8(r, "route prefix length", &len);
+	if (ret)
+		return ret;
+	if (len > family_bytes(family) * 8) {
+		burrow_errorf(r->why, r->why_size,
+			"%s: route %zu: prefix length %u is longer than an IPv%u address",
+			r->msg, i + 1, len, version_of(family));
+		return -EBADMSG;
+	}
+	ret = read_bytes(r, "route address", (len + 7u) / 8, &addr);
+	if (ret)
+		return ret;
+	p->family = (uint16_t)family;
+	p->len = len;
+	memcpy(p->addr.bytes, addr, (len + 7u) / 8);
+	if (bits_set_from(p->addr.bytes, (len + 7u) / 8, len)) {
+		burrow_errorf(r->why, r->why_size, "%s: route %zu: bits set beyond /%u in %s",
+			r->msg, i + 1, len, burrow_text_addr(p->family, &p->addr, text));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int read_endpoints(struct reader *r, struct burrow_nl_endpoint **out, size_t *n_out)
+{
+	void *list;
+	int ret = read_list(r, "Endpoint Count", COORD_ENDPOINTS_MAX, 1 + 4 + 2, sizeof(**out),
+			    read_endpoint, &list, n_out);
+
+	*out = list;
 	return ret;
 }
 
 static int read_routes(struct reader *r, struct burrow_nl_prefix **out, size_t *n_out)
 {
-	struct burrow_nl_prefix *list = NULL;
-	size_t n;
-	int ret = read_count(r, "Route Count", COORD_ROUTES_MAX, 2, &n);
+	void *list;
+	int ret = read_list(r, "Route Count", COORD_ROUTES_MAX, 2, sizeof(**out), read_route, &list,
+			    n_out);
 
-	*out = NULL;
-	*n_out = 0;
-	if (ret)
-		return ret;
-	if (n) {
-		list = calloc(n, sizeof(*list));
-		if (!list)
-			return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct burrow_nl_prefix *p = &list[i];
-		char text[BURROW_TEXT_PREFIX_SIZE];
-		const uint8_t *addr;
-		uint8_t len;
-		int family;
-
-		ret = read_family(r, "route", i, &family);
-		if (!ret)
-			ret = read_u8(r, "route prefix length", &len);
-		if (ret)
-			goto fail;
-		if (len > family_bytes(family) * 8) {
-			burrow_errorf(r->why, r->why_size,
-				"%s: route %zu: prefix length %u is longer than an IPv%u address",
-				r->msg, i + 1, len, version_of(family));
-			ret = -EBADMSG;
-			goto fail;
-		}
-		ret = read_bytes(r, "route address", (len + 7u) / 8, &addr);
-		if (ret)
-			goto fail;
-		p->family = (uint16_t)family;
-		p->len = len;
-		memcpy(p->addr.bytes, addr, (len + 7u) / 8);
-		if (bits_set_from(p->addr.bytes, (len + 7u) / 8, len)) {
-			burrow_errorf(r->why, r->why_size, "%s: route %zu: bits set beyond /%u in %s",
-				r->msg, i + 1, len,
-				burrow_text_addr(p->family, &p->addr, text));
-			ret = -EBADMSG;
-			goto fail;
-		}
-	}
 	*out = list;
-	*n_out = n;
-	return 0;
-fail:
-	free(list);
 	return ret;
 }
 
@@ -729,20 +764,12 @@ int coord_msg_register_decode(const uint8_t *value, size_t len, struct coord_reg
 {
 	struct reader r = { .msg = "REGISTER", .why = why, .why_size = why_size };
 	const uint8_t *key;
-	uint64_t key_len;
+	size_t key_len;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	burrow_cursor_init(&r.c, value, len);
-	ret = read_varint(&r, "Key Length", &key_len);
-	if (ret)
-		return ret;
-	if (key_len > COORD_KEY_SECRET_MAX) {
-		burrow_errorf(why, why_size, "REGISTER: Key Length %llu (at most %d)",
-			(unsigned long long)key_len, COORD_KEY_SECRET_MAX);
-		return -EBADMSG;
-	}
-	ret = read_bytes(&r, "Pre-auth Key", (size_t)key_len, &key);
+	ret = read_counted(&r, "Key Length", "Pre-auth Key", COORD_KEY_SECRET_MAX, &key, &key_len);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < key_len; i++) {
@@ -827,7 +854,7 @@ int coord_msg_register_result_decode(const uint8_t *value, size_t len,
 {
 	struct reader r = { .msg = "REGISTER_RESULT", .why = why, .why_size = why_size };
 	const uint8_t *text;
-	uint64_t n;
+	size_t n;
 	uint8_t status;
 	int ret;
 
@@ -850,15 +877,7 @@ int coord_msg_register_result_decode(const uint8_t *value, size_t len,
 	}
 	ret = read_varint(&r, "Reason Code", &out->reason_code);
 	if (!ret)
-		ret = read_varint(&r, "Reason Length", &n);
-	if (ret)
-		return ret;
-	if (n > COORD_REASON_MAX) {
-		burrow_errorf(why, why_size, "REGISTER_RESULT: Reason Length %llu (at most %d)",
-			(unsigned long long)n, COORD_REASON_MAX);
-		return -EBADMSG;
-	}
-	ret = read_bytes(&r, "Reason", (size_t)n, &text);
+		ret = read_counted(&r, "Reason Length", "Reason", COORD_REASON_MAX, &text, &n);
 	if (ret)
 		return ret;
 	if (!utf8_valid(text, (size_t)n)) {
