@@ -593,7 +593,7 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 		if (ep->idle_timeout_ns < ep->handshake_timeout_ns)
 			ep->handshake_timeout_ns = ep->idle_timeout_ns;
 	}
-	alpn = settings->alpn_override ? settings->alpn_override : BURROW_QUIC_ALPN;
+	alpn = settings->alpn ? settings->alpn : BURROW_QUIC_ALPN;
 	if (!alpn[0] || strlen(alpn) >= sizeof(ep->alpn)) {
 		quic_set_error(ep, "invalid ALPN '%s'", alpn);
 		ret = -EINVAL;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * burrowd QUIC endpoint: one endpoint per UDP socket, ngtcp2 0.12 +
- * ngtcp2_crypto_gnutls, TLS 1.3 only, ALPN "burrow/1" only, mutual
+ * ngtcp2_crypto_gnutls, TLS 1.3 only, mutual
  * authentication with RFC 7250 raw Ed25519 public keys (no certificates).
+ * One ALPN per endpoint: "burrow/1" unless settings.alpn names another.
  *
  * Optional settings and callbacks say what 0 or NULL means.
  *
@@ -66,9 +67,10 @@ struct burrow_quic_settings {
 	uint64_t idle_timeout_ms;         /* 0 = default 30000 */
 	const char *keylog_path;          /* NULL: none (debug flag only); NSS key
 					   * log format, appended, for tshark */
-	/* TESTS ONLY: ALPN to offer/accept instead of "burrow/1".
-	 * NULL (always in burrowd) = BURROW_QUIC_ALPN. */
-	const char *alpn_override;
+	/* The one ALPN protocol this endpoint offers (client) and accepts
+	 * (server). NULL = BURROW_QUIC_ALPN (burrowd); burrow-coord uses
+	 * "burrow-coord/1". An empty or over-long value fails endpoint_new. */
+	const char *alpn;
 	/* TESTS ONLY: a client that sends no ALPN extension at all and does
 	 * not check the server's choice (the server must refuse it with
 	 * no_application_protocol, RFC 9001 §8.1). false in burrowd. */

@@ -253,7 +253,7 @@ static void side_start(struct side *s, const char *name, uint64_t idle_ms, const
 		.keepalive_ms = s->keepalive_ms,
 		.handshake_timeout_ms = s->handshake_timeout_ms,
 		.keylog_path = getenv("BURROW_QUIC_TEST_KEYLOG"),
-		.alpn_override = alpn,
+		.alpn = alpn,
 		.test_no_alpn = s->no_alpn,
 	};
 

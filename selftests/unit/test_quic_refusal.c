@@ -308,7 +308,7 @@ static void test_bad_settings(void **state)
 	gnutls_x509_privkey_deinit(rsa);
 
 	settings.private_key_pem = client_side.key_pem;
-	settings.alpn_override = "";
+	settings.alpn = "";
 	assert_null(burrow_quic_endpoint_new(fd, &settings, &callbacks, NULL));
 	assert_non_null(strstr(burrow_quic_setup_error(), "ALPN"));
 	assert_null(burrow_quic_endpoint_new(-1, &(struct burrow_quic_settings){
