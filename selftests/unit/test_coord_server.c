@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrow-coord's QUIC service (userspace/coord/server.c) against node
+ * endpoints on loopback: each node is a burrow_quic client endpoint with
+ * ALPN "burrow-coord/1" that registers and applies the maps it gets. Every
+ * wait drives all endpoints until a condition holds or a deadline passes.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "coord_map.h"
+#include "coord_msg.h"
+#include "coord_store.h"
+#include "identity.h"
+#include "log.h"
+#include "quic.h"
+#include "server.h"
+
+#define DEADLINE_NS (20ull * 1000000000ull)
+#define MAX_NODES 4
+
+struct node {
+	char name[16];
+	int fd;
+	struct sockaddr_in addr;
+	struct burrow_identity id;
+	struct burrow_quic_endpoint *ep;
+	struct burrow_quic_conn *conn;
+	bool established;
+	int64_t stream;
+	int closed;
+	char closed_reason[1400];
+	int replaced;				/* earlier connections closed since */
+	char replaced_reason[1400];
+	struct burrow_capsule_reader reader;
+	struct coord_map_full_reader full;
+	struct coord_map map;
+	bool have_result;
+	struct coord_register_result result;
+	int fulls, deltas;
+	struct coord_map_delta last_delta_ids;	/* ids only: changed and removed of the last delta */
+};
+
+static char dir[] = "/tmp/test_coord_server.XXXXXX";
+static unsigned int counter;
+static struct coord_store *store;
+static struct coord_server *server;
+static int server_fd = -1;
+static struct sockaddr_in server_addr;
+static struct burrow_identity server_id;
+static struct node nodes[MAX_NODES];
+static size_t n_nodes;
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int udp_socket(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
+}
+
+/* ---- node callbacks ------------------------------------------------------ */
+
+static int node_authorize(const uint8_t public_key[32], const struct sockaddr *remote,
+			  void **conn_user, void *endpoint_user)
+{
+	(void)public_key;
+	(void)remote;
+	(void)conn_user;
+	(void)endpoint_user;
+	return 0;
+}
+
+static void node_established(struct burrow_quic_conn *conn, void *conn_user)
+{
+	struct node *n = conn_user;
+
+	n->conn = conn;
+	n->established = true;
+}
+
+static void node_capsule(struct node *n, const struct burrow_capsule *cap)
+{
+	char why[512];
+	struct coord_map_delta delta = { 0 };
+	struct coord_peer *peers;
+	size_t n_peers;
+	int ret;
+
+	switch (cap->type) {
+	case COORD_MSG_REGISTER_RESULT:
+		assert_int_equal(coord_msg_register_result_decode(cap->value, cap->length,
+								  &n->result, why,
+								  sizeof(why)), 0);
+		n->have_result = true;
+		break;
+	case COORD_MSG_MAP_FULL:
+		ret = coord_map_full_reader_feed(&n->full, cap->value, cap->length, why,
+						 sizeof(why));
+		if (ret < 0)
+			fail_msg("%s: MAP_FULL: %s", n->name, why);
+		if (ret == 1) {
+			struct coord_map_self self = n->full.self;
+			uint64_t version = n->full.version;
+
+			peers = coord_map_full_reader_take(&n->full, &n_peers);
+			if (coord_map_apply_full(&n->map, version, &self, peers, n_peers, why,
+						 sizeof(why)) < 0)
+				fail_msg("%s: MAP_FULL: %s", n->name, why);
+			n->fulls++;
+		}
+		break;
+	case COORD_MSG_MAP_DELTA:
+		if (coord_msg_map_delta_decode(cap->value, cap->length, &delta, why,
+					       sizeof(why)) < 0)
+			fail_msg("%s: MAP_DELTA: %s", n->name, why);
+		n->last_delta_ids.n_changed = delta.n_changed;
+		n->last_delta_ids.n_removed = delta.n_removed;
+		if (coord_map_apply_delta(&n->map, &delta, why, sizeof(why)) < 0)
+			fail_msg("%s: MAP_DELTA: %s", n->name, why);
+		coord_map_delta_free(&delta);
+		n->deltas++;
+		break;
+	default:
+		fail_msg("%s: unexpected %s", n->name, coord_msg_type_name(cap->type));
+	}
+}
+
+static void node_stream_data(struct burrow_quic_conn *conn, int64_t stream_id,
+			     const uint8_t *data, size_t len, bool fin, void *conn_user)
+{
+	struct node *n = conn_user;
+	struct burrow_capsule cap;
+	int ret;
+
+	(void)conn;
+	(void)stream_id;
+	(void)fin;
+	assert_int_equal(burrow_capsule_reader_push(&n->reader, data, len), 0);
+	while ((ret = burrow_capsule_reader_next(&n->reader, &cap)) == 1)
+		node_capsule(n, &cap);
+	assert_int_equal(ret, 0);
+}
+
+static void node_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
+{
+	struct node *n = conn_user;
+
+	if (n->conn != conn) {
+		n->replaced++;
+		snprintf(n->replaced_reason, sizeof(n->replaced_reason), "%s", reason);
+		return;
+	}
+	n->conn = NULL;
+	n->established = false;
+	n->closed++;
+	snprintf(n->closed_reason, sizeof(n->closed_reason), "%s", reason);
+}
+
+static const struct burrow_quic_callbacks node_callbacks = {
+	.authorize = node_authorize,
+	.established = node_established,
+	.stream_data = node_stream_data,
+	.closed = node_closed,
+};
+
+/* ---- driving ------------------------------------------------------------- */
+
+typedef bool (*done_fn)(const void *arg);
+
+/* Drive the server and every node until done(arg) or the deadline; true if done. */
+static bool run_until(done_fn done, const void *arg)
+{
+	uint64_t deadline = burrow_quic_now() + DEADLINE_NS;
+
+	while (!done(arg)) {
+		struct pollfd pfd[MAX_NODES + 1];
+		uint64_t now = burrow_quic_now(), next = deadline, t;
+		size_t i;
+		int timeout_ms;
+
+		if (now >= deadline)
+			return false;
+		pfd[0] = (struct pollfd){ .fd = server_fd, .events = POLLIN };
+		t = coord_server_next_expiry(server);
+		if (t < next)
+			next = t;
+		for (i = 0; i < n_nodes; i++) {
+			pfd[i + 1] = (struct pollfd){ .fd = nodes[i].fd, .events = POLLIN };
+			t = burrow_quic_endpoint_next_expiry(nodes[i].ep);
+			if (t < next)
+				next = t;
+		}
+		timeout_ms = next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+		assert_true(poll(pfd, n_nodes + 1, timeout_ms) >= 0);
+		if (pfd[0].revents & POLLIN)
+			assert_int_equal(coord_server_read(server), 0);
+		if (coord_server_next_expiry(server) <= burrow_quic_now())
+			coord_server_handle_expiry(server);
+		for (i = 0; i < n_nodes; i++) {
+			if (pfd[i + 1].revents & POLLIN)
+				assert_int_equal(burrow_quic_endpoint_read(nodes[i].ep), 0);
+			if (burrow_quic_endpoint_next_expiry(nodes[i].ep) <= burrow_quic_now())
+				burrow_quic_endpoint_handle_expiry(nodes[i].ep);
+		}
+	}
+	return true;
+}
+
+static bool is_established(const void *arg)
+{
+	return ((const struct node *)arg)->established;
+}
+
+static bool has_result(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->have_result || n->closed;
+}
+
+static bool is_closed(const void *arg)
+{
+	return ((const struct node *)arg)->closed > 0;
+}
+
+static bool has_full_map(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->fulls > 0 || n->closed;
+}
+
+static int wanted_count;
+
+static bool has_second_full(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->fulls >= wanted_count || n->closed;
+}
+
+static bool has_delta(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->deltas >= wanted_count || n->closed;
+}
+
+static bool has_replaced(const void *arg)
+{
+	return ((const struct node *)arg)->replaced > 0;
+}
+
+static bool server_idle(const void *arg)
+{
+	(void)arg;
+	return coord_server_connections(server) == 0;
+}
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static struct node *node_new(const char *name)
+{
+	struct burrow_quic_settings settings = { .alpn = COORD_MSG_ALPN };
+	struct node *n = &nodes[n_nodes++];
+	char path[512], why[BURROW_IDENTITY_ERR_MAX];
+
+	memset(n, 0, sizeof(*n));
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	snprintf(path, sizeof(path), "%s/%s-%u.key", dir, name, counter);
+	if (burrow_identity_generate(path, &n->id, why, sizeof(why)) < 0)
+		fail_msg("%s", why);
+	n->fd = udp_socket(&n->addr);
+	settings.private_key_pem = n->id.private_key_pem;
+	n->ep = burrow_quic_endpoint_new(n->fd, &settings, &node_callbacks, n);
+	if (!n->ep)
+		fail_msg("%s endpoint: %s", name, burrow_quic_setup_error());
+	coord_msg_reader_init(&n->reader);
+	coord_map_full_reader_init(&n->full);
+	coord_map_init(&n->map);
+	return n;
+}
+
+/* Forget the previous connection's state and dial the coordinator. */
+static void node_connect(struct node *n)
+{
+	struct burrow_quic_conn *conn = NULL;
+
+	burrow_capsule_reader_free(&n->reader);
+	coord_msg_reader_init(&n->reader);
+	n->have_result = false;
+	n->closed = 0;
+	n->closed_reason[0] = '\0';
+	n->established = false;
+	assert_int_equal(burrow_quic_connect(n->ep, (struct sockaddr *)&server_addr,
+					     sizeof(server_addr), server_id.public_key, n, &conn),
+			 0);
+	n->conn = conn;
+	if (!run_until(is_established, n))
+		fail_msg("%s: no handshake: %s", n->name, n->closed_reason);
+	assert_ptr_equal(n->conn, conn);
+	assert_int_equal(burrow_quic_open_stream(n->conn, &n->stream), 0);
+}
+
+static void node_send(struct node *n, const struct coord_buf *b)
+{
+	assert_int_equal(b->error, 0);
+	assert_int_equal(burrow_quic_send(n->conn, n->stream, b->data, b->len, false), 0);
+}
+
+/* Connect, send REGISTER with secret (or "") and one endpoint, wait for the result. */
+static void node_register(struct node *n, const char *secret, const char *hostname)
+{
+	struct burrow_nl_endpoint endpoint = { .family = AF_INET, .port = 51820 };
+	struct coord_register m = {
+		.key_secret = (char *)secret,
+		.endpoints = &endpoint,
+		.n_endpoints = 1,
+	};
+	struct coord_buf b;
+	char why[256];
+
+	endpoint.addr.v4.s_addr = htonl(0xc0000201);	/* 192.0.2.1 */
+	snprintf(m.hostname, sizeof(m.hostname), "%s", hostname);
+	node_connect(n);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_register_encode(&b, &m, why, sizeof(why)), 0);
+	node_send(n, &b);
+	coord_buf_free(&b);
+	if (!run_until(has_result, n))
+		fail_msg("%s: no REGISTER_RESULT", n->name);
+}
+
+static void expect_accepted(struct node *n, const char *name)
+{
+	if (!n->have_result)
+		fail_msg("%s: closed without a result: %s", n->name, n->closed_reason);
+	if (!n->result.accepted)
+		fail_msg("%s: refused: %s", n->name, n->result.reason);
+	assert_string_equal(n->result.name, name);
+	if (!run_until(has_full_map, n) || !n->fulls)
+		fail_msg("%s: no MAP_FULL: %s", n->name, n->closed_reason);
+	assert_string_equal(n->map.self.name, name);
+	assert_memory_equal(&n->map.self.addresses, &n->result.addresses,
+			    sizeof(n->result.addresses));
+}
+
+static void expect_refused(struct node *n, uint64_t code, const char *reason)
+{
+	assert_true(n->have_result);
+	assert_false(n->result.accepted);
+	assert_int_equal(n->result.reason_code, code);
+	if (!strstr(n->result.reason, reason))
+		fail_msg("%s: reason '%s' lacks '%s'", n->name, n->result.reason, reason);
+	if (!run_until(is_closed, n))
+		fail_msg("%s: a refused connection stays open", n->name);
+	if (!strstr(n->closed_reason, "registration refused"))
+		fail_msg("%s: closed: %s", n->name, n->closed_reason);
+	assert_int_equal(n->fulls, 0);
+}
+
+static void write_policy(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void start_server(const char *policy)
+{
+	char path[512], policy_path[512], why[COORD_SERVER_ERR_MAX];
+	struct coord_server_config config = { 0 };
+
+	counter++;
+	snprintf(path, sizeof(path), "%s/coord-%u.db", dir, counter);
+	assert_int_equal(coord_store_open(path, &store, why, sizeof(why)), 0);
+	snprintf(path, sizeof(path), "%s/coord-%u.key", dir, counter);
+	if (burrow_identity_generate(path, &server_id, why, sizeof(why)) < 0)
+		fail_msg("%s", why);
+	if (policy) {
+		snprintf(policy_path, sizeof(policy_path), "%s/policy-%u.json", dir, counter);
+		write_policy(policy_path, policy);
+		config.policy_path = policy_path;
+	}
+	server_fd = udp_socket(&server_addr);
+	config.udp_fd = server_fd;
+	config.private_key_pem = server_id.private_key_pem;
+	config.store = store;
+	if (coord_server_new(&config, &server, why, sizeof(why)) < 0)
+		fail_msg("coord_server_new: %s", why);
+	assert_memory_equal(coord_server_public_key(server), server_id.public_key, 32);
+}
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	burrow_log_set_level(BURROW_LOG_ERROR);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < n_nodes; i++) {
+		struct node *n = &nodes[i];
+
+		burrow_quic_endpoint_free(n->ep);
+		close(n->fd);
+		burrow_identity_clear(&n->id);
+		burrow_capsule_reader_free(&n->reader);
+		coord_map_full_reader_free(&n->full);
+		coord_map_free(&n->map);
+	}
+	n_nodes = 0;
+	coord_server_free(server);
+	server = NULL;
+	close(server_fd);
+	server_fd = -1;
+	coord_store_close(store);
+	store = NULL;
+	burrow_identity_clear(&server_id);
+	return 0;
+}
+
+static void key_create(bool reusable, int64_t expiry_ms, const char *tag,
+		       char secret[COORD_KEY_SECRET_SIZE], char id[COORD_KEY_ID_SIZE])
+{
+	const char *tags[1] = { tag };
+
+	assert_int_equal(coord_store_key_create(store, reusable, expiry_ms, tags, tag ? 1 : 0,
+						secret, id), 0);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_register_accepted(void **state)
+{
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_endpoint *endpoints;
+	struct coord_node node;
+	struct coord_buf b;
+	struct node *a;
+	size_t n;
+
+	(void)state;
+	start_server(NULL);
+	a = node_new("alpha");
+	key_create(false, 0, NULL, secret, id);
+	node_register(a, secret, "alpha");
+	expect_accepted(a, "alpha");
+	/* No policy: deny all, so an empty map. */
+	assert_int_equal(coord_map_size(&a->map), 0);
+	assert_int_equal(a->map.version, 1);
+	assert_int_equal(coord_store_node_get_by_key(store, a->id.public_key, &node), 0);
+	assert_int_equal(a->map.self.id, node.id);
+	assert_int_equal(coord_store_node_endpoints(store, node.id, &endpoints, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(endpoints[0].text, "192.0.2.1:51820");
+	free(endpoints);
+	coord_store_node_clear(&node);
+
+	/* MAP_REQUEST_FULL: the same map again, next version. */
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_request_full_encode(&b, 1), 0);
+	node_send(a, &b);
+	coord_buf_free(&b);
+	wanted_count = 2;
+	assert_true(run_until(has_second_full, a));
+	assert_int_equal(a->fulls, 2);
+	assert_int_equal(a->map.version, 2);
+	assert_int_equal(a->closed, 0);
+}
+
+static void test_register_refusals(void **state)
+{
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE], reason[128];
+	struct node *a, *b;
+
+	(void)state;
+	start_server(NULL);
+	a = node_new("alpha");
+	b = node_new("beta");
+
+	key_create(true, wall_ms() - 1000, NULL, secret, id);
+	node_register(a, secret, "alpha");
+	snprintf(reason, sizeof(reason), "pre-auth key '%s' has expired", id);
+	expect_refused(a, COORD_REFUSED_KEY_EXPIRED, reason);
+
+	key_create(true, 0, NULL, secret, id);
+	assert_int_equal(coord_store_key_revoke(store, id), 0);
+	node_register(a, secret, "alpha");
+	snprintf(reason, sizeof(reason), "pre-auth key '%s' is revoked", id);
+	expect_refused(a, COORD_REFUSED_KEY_REVOKED, reason);
+
+	key_create(false, 0, NULL, secret, id);
+	node_register(a, secret, "alpha");
+	expect_accepted(a, "alpha");
+	node_register(b, secret, "beta");
+	snprintf(reason, sizeof(reason), "pre-auth key '%s' is single-use and already used", id);
+	expect_refused(b, COORD_REFUSED_KEY_USED, reason);
+
+	node_register(b, "bck_notakeyatallnotakeyatallnotakeyatallnotakey", "beta");
+	expect_refused(b, COORD_REFUSED_KEY_UNKNOWN, "unknown pre-auth key");
+
+	/* No key: only a registered key may come back that way. */
+	node_register(b, "", "beta");
+	expect_refused(b, COORD_REFUSED_KEY_UNKNOWN, "no node has public key");
+	assert_int_equal(coord_server_connections(server), 1);	/* alpha's */
+}
+
+static void test_reregister_without_key(void **state)
+{
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct node *a;
+
+	(void)state;
+	start_server(NULL);
+	a = node_new("alpha");
+	key_create(false, 0, NULL, secret, id);
+	node_register(a, secret, "alpha");
+	expect_accepted(a, "alpha");
+
+	/* A second connection with no key takes over the node; the first is closed. */
+	a->fulls = 0;
+	node_register(a, "", "ignored");
+	expect_accepted(a, "alpha");
+	assert_true(run_until(has_replaced, a));
+	if (!strstr(a->replaced_reason, "node 'alpha' connected again"))
+		fail_msg("first connection: %s", a->replaced_reason);
+
+	/* Once expired, no key is not enough. */
+	assert_int_equal(coord_store_node_expire(store, "alpha"), 0);
+	a->fulls = 0;
+	node_register(a, "", "alpha");
+	expect_refused(a, COORD_REFUSED_NODE, "node 'alpha' has expired");
+
+	/* Removed: unknown again. */
+	assert_int_equal(coord_store_node_remove(store, "alpha"), 0);
+	node_register(a, "", "alpha");
+	expect_refused(a, COORD_REFUSED_KEY_UNKNOWN, "no node has public key");
+}
+
+static const char web_policy[] =
+	"{ \"rules\": [ { \"src\": [\"tag:web\"], \"dst\": [\"tag:web\"] } ] }\n";
+
+static void test_policy_maps_and_delta(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], other[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	const struct coord_peer *peer;
+	struct node *a, *b, *c;
+	struct coord_buf buf;
+
+	(void)state;
+	start_server(web_policy);
+	a = node_new("alpha");
+	b = node_new("beta");
+	c = node_new("gamma");
+	key_create(true, 0, "tag:web", web, id);
+	key_create(true, 0, NULL, other, id);
+
+	node_register(a, web, "alpha");
+	expect_accepted(a, "alpha");
+	assert_int_equal(coord_map_size(&a->map), 0);
+
+	node_register(b, web, "beta");
+	expect_accepted(b, "beta");
+	assert_int_equal(coord_map_size(&b->map), 1);
+	peer = coord_map_peer_by_key(&b->map, a->id.public_key);
+	assert_non_null(peer);
+	assert_string_equal(peer->name, "alpha");
+	assert_int_equal(peer->n_endpoints, 1);
+	assert_int_equal(peer->endpoints[0].port, 51820);
+
+	/* alpha learns of beta through a delta on top of its full map. */
+	wanted_count = 1;
+	assert_true(run_until(has_delta, a));
+	assert_int_equal(a->deltas, 1);
+	assert_int_equal(a->last_delta_ids.n_changed, 1);
+	assert_int_equal(a->last_delta_ids.n_removed, 0);
+	assert_int_equal(a->map.version, 2);
+	assert_int_equal(coord_map_size(&a->map), 1);
+	peer = coord_map_peer_by_key(&a->map, b->id.public_key);
+	assert_non_null(peer);
+	assert_string_equal(peer->name, "beta");
+
+	/* gamma (no tag) sees nobody and nobody sees it. */
+	node_register(c, other, "gamma");
+	expect_accepted(c, "gamma");
+	assert_int_equal(coord_map_size(&c->map), 0);
+	/* Whatever was sent to alpha and beta before these full maps has arrived. */
+	coord_buf_init(&buf);
+	assert_int_equal(coord_msg_map_request_full_encode(&buf, a->map.version), 0);
+	node_send(a, &buf);
+	node_send(b, &buf);
+	coord_buf_free(&buf);
+	wanted_count = 2;
+	assert_true(run_until(has_second_full, a));
+	assert_true(run_until(has_second_full, b));
+	assert_int_equal(a->deltas, 1);
+	assert_int_equal(b->deltas, 0);
+	assert_int_equal(coord_map_size(&a->map), 1);
+	assert_int_equal(coord_map_size(&b->map), 1);
+	assert_null(coord_map_peer_by_key(&a->map, c->id.public_key));
+	assert_null(coord_map_peer_by_key(&b->map, c->id.public_key));
+	assert_int_equal(a->closed + b->closed + c->closed, 0);
+}
+
+static void test_malformed_capsule_closes(void **state)
+{
+	/* REGISTER whose Key Length runs past the value. */
+	static const uint8_t bad[] = { 0x80, 0x2b, 0x0c, 0x01, 0x02, 0x05, 'b' };
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct node *a, *b;
+	struct coord_buf buf;
+
+	(void)state;
+	start_server(NULL);
+	a = node_new("alpha");
+	node_connect(a);
+	assert_int_equal(burrow_quic_send(a->conn, a->stream, bad, sizeof(bad), false), 0);
+	assert_true(run_until(is_closed, a));
+	if (!strstr(a->closed_reason, "application error 1") ||
+	    !strstr(a->closed_reason, "REGISTER"))
+		fail_msg("closed: %s", a->closed_reason);
+	assert_false(a->have_result);
+
+	/* A message the coordinator sends, from a node. */
+	b = node_new("beta");
+	key_create(true, 0, NULL, secret, id);
+	node_connect(b);
+	coord_buf_init(&buf);
+	assert_int_equal(coord_msg_map_request_full_encode(&buf, 0), 0);
+	node_send(b, &buf);
+	coord_buf_free(&buf);
+	assert_true(run_until(is_closed, b));
+	if (!strstr(b->closed_reason, "MAP_REQUEST_FULL before REGISTER"))
+		fail_msg("closed: %s", b->closed_reason);
+	assert_true(run_until(server_idle, NULL));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_register_accepted),
+		T(test_register_refusals),
+		T(test_reregister_without_key),
+		T(test_policy_maps_and_delta),
+		T(test_malformed_capsule_closes),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}

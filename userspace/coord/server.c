@@ -1,0 +1,1001 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * burrow-coord's QUIC service (server.h). One struct coord_conn per QUIC
+ * connection, from authorize to closed; the coordination stream is the
+ * first bidirectional stream the node opens. A registered connection keeps
+ * the peer set it last sent (ids increasing) and the version of its last
+ * map message, so a change elsewhere costs one diff per affected node.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../identity.h"
+#include "../log.h"
+#include "../quic.h"
+#include "burrow-text.h"
+#include "coord_map.h"
+#include "coord_msg.h"
+#include "coord_policy.h"
+#include "server.h"
+
+/* How long a refused connection waits for REGISTER_RESULT to be acknowledged. */
+#define REFUSAL_LINGER_NS UINT64_C(1000000000)
+
+struct coord_conn {
+	struct coord_server *server;
+	struct burrow_quic_conn *quic;		/* set by the first callback that has it */
+	struct coord_conn *prev, *next;		/* server->conns */
+	uint8_t public_key[32];			/* proven in the TLS handshake */
+	struct burrow_capsule_reader reader;
+	bool have_stream;
+	int64_t stream_id;
+	bool registered;
+	int64_t node_id;
+	uint64_t version;			/* of the last map message sent */
+	struct coord_peer *sent;		/* peer set of that message */
+	size_t n_sent;
+	bool closing;				/* burrow_quic_close called */
+	uint64_t linger_deadline;		/* refused: close when acked or then */
+	char linger_reason[COORD_REASON_MAX + 32];
+};
+
+struct coord_server {
+	struct coord_store *store;
+	struct coord_policy_engine *policy;
+	struct burrow_quic_endpoint *ep;
+	int fd;
+	uint8_t ipv4_len, ipv6_len;		/* prefix lengths of the overlay ranges */
+	struct coord_conn *conns;
+	size_t n_conns;
+};
+
+/* What the policy engine needs of one node, read from the store. */
+struct node_facts {
+	struct coord_node node;
+	char *tag_text;				/* node.tags split in place */
+	const char **tags;
+	size_t n_tags;
+	struct burrow_nl_prefix *approved;
+	size_t n_approved;
+};
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool node_expired(const struct coord_node *node)
+{
+	return node->expiry_ms && node->expiry_ms <= wall_ms();
+}
+
+static void node_facts_clear(struct node_facts *f)
+{
+	coord_store_node_clear(&f->node);
+	free(f->tag_text);
+	free(f->tags);
+	free(f->approved);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Split "tag:a,tag:b" and collect the node's approved routes. Takes f->node. */
+static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *why,
+			   size_t why_size)
+{
+	struct coord_route *routes = NULL;
+	size_t n_routes = 0, i;
+	char *tok, *save = NULL;
+	int ret;
+
+	f->tag_text = strdup(f->node.tags ? f->node.tags : "");
+	if (!f->tag_text)
+		return -ENOMEM;
+	for (tok = strtok_r(f->tag_text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char **grown = realloc(f->tags, (f->n_tags + 1) * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		f->tags = grown;
+		f->tags[f->n_tags++] = tok;
+	}
+	ret = coord_store_route_list(s->store, &routes, &n_routes);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		return ret;
+	}
+	for (i = 0; i < n_routes; i++) {
+		struct burrow_nl_prefix *grown;
+
+		if (routes[i].node_id != f->node.id || !routes[i].approved)
+			continue;
+		grown = realloc(f->approved, (f->n_approved + 1) * sizeof(*grown));
+		if (!grown) {
+			ret = -ENOMEM;
+			break;
+		}
+		f->approved = grown;
+		ret = burrow_text_parse_prefix(routes[i].prefix, BURROW_TEXT_PREFIX_LEN_REQUIRED,
+					       &f->approved[f->n_approved], why, why_size);
+		if (ret < 0)
+			break;
+		f->n_approved++;
+	}
+	free(routes);
+	return ret;
+}
+
+static void policy_node_of(const struct node_facts *f, struct coord_policy_node *pn)
+{
+	*pn = (struct coord_policy_node){
+		.id = f->node.id,
+		.name = f->node.name,
+		.tags = f->tags,
+		.n_tags = f->n_tags,
+		.approved_routes = f->approved,
+		.n_routes = f->n_approved,
+	};
+}
+
+/* Add the node to the policy engine, or update it when the engine has it. */
+static int policy_put(struct coord_server *s, const struct node_facts *f,
+		      struct coord_policy_ids *affected)
+{
+	struct coord_policy_node pn;
+	int ret;
+
+	policy_node_of(f, &pn);
+	ret = coord_policy_node_update(s->policy, &pn, affected);
+	if (ret == -ENOENT)
+		ret = coord_policy_node_add(s->policy, &pn, affected);
+	return ret;
+}
+
+static int addresses_of(const struct coord_server *s, const struct coord_node *node,
+			struct coord_addresses *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ipv4.family = AF_INET;
+	a->ipv4.len = s->ipv4_len;
+	a->ipv6.family = AF_INET6;
+	a->ipv6.len = s->ipv6_len;
+	if (inet_pton(AF_INET, node->ipv4, &a->ipv4.addr.v4) != 1 ||
+	    inet_pton(AF_INET6, node->ipv6, &a->ipv6.addr.v6) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* Peer peer_id as viewer_id sees it: the store's data and the routes policy lets it use. */
+static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id,
+		      struct coord_peer *out, char *why, size_t why_size)
+{
+	struct coord_endpoint *endpoints = NULL;
+	struct burrow_nl_prefix *routes = NULL;
+	struct coord_node node;
+	size_t n_endpoints = 0, i;
+	int ret, n;
+
+	memset(out, 0, sizeof(*out));
+	ret = coord_store_node_get_by_id(s->store, peer_id, &node);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		return ret;
+	}
+	out->id = (uint64_t)node.id;
+	snprintf(out->name, sizeof(out->name), "%s", node.name);
+	memcpy(out->public_key, node.public_key, 32);
+	if (inet_pton(AF_INET, node.ipv4, out->ipv4) != 1 ||
+	    inet_pton(AF_INET6, node.ipv6, out->ipv6) != 1) {
+		burrow_errorf(why, why_size, "node '%s' has invalid addresses '%s', '%s'",
+			      node.name, node.ipv4, node.ipv6);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = coord_store_node_endpoints(s->store, node.id, &endpoints, &n_endpoints);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		goto out;
+	}
+	if (n_endpoints) {
+		out->endpoints = calloc(n_endpoints, sizeof(*out->endpoints));
+		if (!out->endpoints) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < n_endpoints; i++) {
+		ret = burrow_text_parse_endpoint(endpoints[i].text, false,
+						 &out->endpoints[out->n_endpoints], why, why_size);
+		if (ret < 0)
+			goto out;
+		out->n_endpoints++;
+	}
+	routes = calloc(COORD_ROUTES_MAX, sizeof(*routes));
+	if (!routes) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = coord_policy_peer_routes(s->policy, viewer_id, peer_id, routes, COORD_ROUTES_MAX);
+	if (n < 0) {
+		burrow_errorf(why, why_size, "policy has no node %lld", (long long)peer_id);
+		ret = n;
+		goto out;
+	}
+	if (n > COORD_ROUTES_MAX)
+		n = COORD_ROUTES_MAX;
+	if (n) {
+		out->routes = routes;
+		out->n_routes = (size_t)n;
+		routes = NULL;
+	}
+out:
+	free(routes);
+	free(endpoints);
+	coord_store_node_clear(&node);
+	if (ret < 0)
+		coord_peer_free(out);
+	return ret;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The peers node_id sees now, ids increasing (free with coord_peers_free). */
+static int build_peer_set(struct coord_server *s, int64_t node_id, struct coord_peer **out,
+			  size_t *n_out, char *why, size_t why_size)
+{
+	struct coord_policy_ids ids = { 0 };
+	struct coord_peer *peers = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	*out = NULL;
+	*n_out = 0;
+	ret = coord_policy_visible(s->policy, node_id, &ids);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "policy has no node %lld", (long long)node_id);
+		goto out;
+	}
+	if (ids.n) {
+		qsort(ids.ids, ids.n, sizeof(*ids.ids), compare_ids);
+		peers = calloc(ids.n, sizeof(*peers));
+		if (!peers) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < ids.n; i++) {
+		ret = build_peer(s, node_id, ids.ids[i], &peers[n], why, why_size);
+		if (ret == -ENOENT)
+			continue;	/* removed from the store; the policy follows */
+		if (ret < 0)
+			goto out;
+		n++;
+	}
+	ret = 0;
+	*out = peers;
+	*n_out = n;
+	peers = NULL;
+	n = 0;
+out:
+	coord_peers_free(peers, n);
+	coord_policy_ids_free(&ids);
+	return ret;
+}
+
+static struct coord_conn *conn_of_node(struct coord_server *s, int64_t node_id)
+{
+	struct coord_conn *c;
+
+	for (c = s->conns; c; c = c->next)
+		if (c->registered && !c->closing && c->node_id == node_id)
+			return c;
+	return NULL;
+}
+
+static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...)
+{
+	char reason[COORD_REASON_MAX + 64];
+	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	va_list ap;
+
+	if (c->closing)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	burrow_public_key_to_text(c->public_key, key);
+	burrow_log(code == COORD_CLOSE_DONE ? BURROW_LOG_INFO : BURROW_LOG_WARNING,
+		   "node %s: closing: %s", key, reason);
+	c->closing = true;
+	burrow_quic_close(c->quic, code, reason);
+}
+
+static int conn_send(struct coord_conn *c, const struct coord_buf *b)
+{
+	int ret;
+
+	if (b->error)
+		return b->error;
+	ret = burrow_quic_send(c->quic, c->stream_id, b->data, b->len, false);
+	if (ret < 0)
+		conn_close(c, COORD_CLOSE_INTERNAL, "cannot queue %zu bytes: %s", b->len,
+			   strerror(-ret));
+	return ret;
+}
+
+static void conn_set_sent(struct coord_conn *c, struct coord_peer *peers, size_t n)
+{
+	coord_peers_free(c->sent, c->n_sent);
+	c->sent = peers;
+	c->n_sent = n;
+}
+
+/* MAP_FULL with the next version; the connection remembers the set sent. */
+static int send_map_full(struct coord_conn *c)
+{
+	struct coord_server *s = c->server;
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_map_self self = { .id = (uint64_t)c->node_id };
+	struct coord_buf b;
+	struct coord_peer *peers;
+	struct coord_node node;
+	size_t n;
+	int ret;
+
+	ret = coord_store_node_get_by_id(s->store, c->node_id, &node);
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", coord_store_error(s->store));
+		return ret;
+	}
+	snprintf(self.name, sizeof(self.name), "%s", node.name);
+	ret = addresses_of(s, &node, &self.addresses);
+	coord_store_node_clear(&node);
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: invalid addresses of node %lld",
+			   (long long)c->node_id);
+		return ret;
+	}
+	ret = build_peer_set(s, c->node_id, &peers, &n, why, sizeof(why));
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", why);
+		return ret;
+	}
+	coord_buf_init(&b);
+	ret = coord_msg_map_full_encode(&b, c->version + 1, &self, peers, n, NULL, why,
+					sizeof(why));
+	if (ret == 0)
+		ret = conn_send(c, &b);
+	else
+		conn_close(c, COORD_CLOSE_INTERNAL, "MAP_FULL: %s", why);
+	coord_buf_free(&b);
+	if (ret < 0) {
+		coord_peers_free(peers, n);
+		return ret;
+	}
+	c->version++;
+	conn_set_sent(c, peers, n);
+	return 0;
+}
+
+/* MAP_DELTA from the set last sent to the current one, if they differ. */
+static int send_map_delta(struct coord_conn *c)
+{
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_map_delta delta = { 0 };
+	struct coord_peer *peers;
+	struct coord_buf b;
+	size_t n;
+	int ret;
+
+	ret = build_peer_set(c->server, c->node_id, &peers, &n, why, sizeof(why));
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", why);
+		return ret;
+	}
+	ret = coord_map_diff(c->sent, c->n_sent, peers, n, c->version + 1, &delta, why,
+			     sizeof(why));
+	if (ret < 0) {
+		coord_peers_free(peers, n);
+		conn_close(c, COORD_CLOSE_INTERNAL, "map diff: %s", why);
+		return ret;
+	}
+	if (!delta.n_changed && !delta.n_removed) {
+		coord_peers_free(peers, n);
+		coord_map_delta_free(&delta);
+		return 0;
+	}
+	coord_buf_init(&b);
+	ret = coord_msg_map_delta_encode(&b, &delta, why, sizeof(why));
+	coord_map_delta_free(&delta);
+	if (ret == -EMSGSIZE) {
+		/* Larger than one capsule: a full map says the same. */
+		coord_buf_free(&b);
+		coord_peers_free(peers, n);
+		return send_map_full(c);
+	}
+	if (ret == 0)
+		ret = conn_send(c, &b);
+	else
+		conn_close(c, COORD_CLOSE_INTERNAL, "MAP_DELTA: %s", why);
+	coord_buf_free(&b);
+	if (ret < 0) {
+		coord_peers_free(peers, n);
+		return ret;
+	}
+	c->version++;
+	conn_set_sent(c, peers, n);
+	return 0;
+}
+
+/* Every connected node in ids, except skip, gets the delta of its peer set. */
+static void notify_affected(struct coord_server *s, const struct coord_policy_ids *ids,
+			    const struct coord_conn *skip)
+{
+	size_t i;
+
+	for (i = 0; i < ids->n; i++) {
+		struct coord_conn *c = conn_of_node(s, ids->ids[i]);
+
+		if (c && c != skip)
+			send_map_delta(c);
+	}
+}
+
+/* REGISTER_RESULT refused; the connection closes once the node has it. */
+static void refuse(struct coord_conn *c, enum coord_refusal code, const char *reason)
+{
+	struct coord_register_result result = { .accepted = false, .reason_code = code };
+	char why[COORD_SERVER_ERR_MAX];
+	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	struct coord_buf b;
+	int ret;
+
+	snprintf(result.reason, sizeof(result.reason), "%s", reason);
+	burrow_public_key_to_text(c->public_key, key);
+	burrow_log(BURROW_LOG_INFO, "node %s: registration refused: %s", key, reason);
+	coord_buf_init(&b);
+	ret = coord_msg_register_result_encode(&b, &result, why, sizeof(why));
+	if (ret == 0)
+		ret = conn_send(c, &b);
+	coord_buf_free(&b);
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_REFUSED, "registration refused: %s", reason);
+		return;
+	}
+	snprintf(c->linger_reason, sizeof(c->linger_reason), "registration refused: %s", reason);
+	c->linger_deadline = burrow_quic_now() + REFUSAL_LINGER_NS;
+}
+
+/* Which refusal a failed coord_store_register() was; reads the key by its public id. */
+static enum coord_refusal refusal_of(struct coord_server *s, int ret, const char *secret)
+{
+	enum coord_refusal code = COORD_REFUSED_KEY_USED;
+	struct coord_key *keys = NULL;
+	size_t n = 0, i;
+
+	switch (ret) {
+	case -ENOENT:
+		return COORD_REFUSED_KEY_UNKNOWN;
+	case -ENOSPC:
+		return COORD_REFUSED_ADDRESSES;
+	case -EEXIST:
+	case -EINVAL:
+		return COORD_REFUSED_NAME;
+	case -EACCES:
+		break;
+	default:
+		return COORD_REFUSED_INTERNAL;
+	}
+	/* secret is "bck_" + id + ...; the store said which check failed in words only. */
+	if (strncmp(secret, "bck_", 4) || coord_store_key_list(s->store, &keys, &n) < 0)
+		return code;
+	for (i = 0; i < n; i++) {
+		if (strncmp(keys[i].id, secret + 4, COORD_KEY_ID_SIZE - 1))
+			continue;
+		if (keys[i].revoked)
+			code = COORD_REFUSED_KEY_REVOKED;
+		else if (keys[i].expiry_ms && keys[i].expiry_ms <= wall_ms())
+			code = COORD_REFUSED_KEY_EXPIRED;
+		break;
+	}
+	coord_store_key_list_free(keys, n);
+	return code;
+}
+
+/* Record the endpoints the node sent, as burrow-text writes them. */
+static int store_endpoints(struct coord_server *s, int64_t node_id,
+			   const struct burrow_nl_endpoint *endpoints, size_t n)
+{
+	char text[COORD_ENDPOINTS_MAX][BURROW_TEXT_ENDPOINT_SIZE];
+	const char *ptrs[COORD_ENDPOINTS_MAX];
+	size_t i;
+
+	if (n > COORD_ENDPOINTS_MAX)
+		n = COORD_ENDPOINTS_MAX;
+	for (i = 0; i < n; i++)
+		ptrs[i] = burrow_text_endpoint(&endpoints[i], text[i]);
+	return coord_store_node_set_endpoints(s->store, node_id, ptrs, n);
+}
+
+/* Approve the advertised routes autoApprovers cover. */
+static int auto_approve(struct coord_server *s, struct node_facts *f,
+			const struct coord_register *m)
+{
+	struct burrow_nl_prefix *approve;
+	struct coord_policy_node pn;
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (!m->n_routes)
+		return 0;
+	approve = calloc(m->n_routes, sizeof(*approve));
+	if (!approve)
+		return -ENOMEM;
+	policy_node_of(f, &pn);
+	for (i = 0; i < m->n_routes; i++)
+		if (coord_policy_auto_approve(s->policy, &pn, &m->routes[i]))
+			approve[n++] = m->routes[i];
+	if (n)
+		ret = coord_store_route_approve(s->store, f->node.name, approve, n);
+	free(approve);
+	return ret;
+}
+
+static void handle_register(struct coord_conn *c, const uint8_t *value, size_t len)
+{
+	struct coord_server *s = c->server;
+	struct coord_register_result result = { .accepted = true };
+	struct coord_policy_ids affected = { 0 };
+	struct node_facts facts = { 0 };
+	char why[COORD_SERVER_ERR_MAX];
+	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	struct coord_register m = { 0 };
+	struct coord_conn *old;
+	struct coord_buf b;
+	int ret;
+
+	ret = coord_msg_register_decode(value, len, &m, why, sizeof(why));
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_PROTOCOL, "%s", why);
+		return;
+	}
+	if (c->registered) {
+		conn_close(c, COORD_CLOSE_PROTOCOL, "REGISTER: already registered as node %lld",
+			   (long long)c->node_id);
+		goto out;
+	}
+	burrow_public_key_to_text(c->public_key, key);
+	if (!m.key_secret[0]) {
+		/* No key: the TLS-proven public key must be a registered, live node. */
+		ret = coord_store_node_get_by_key(s->store, c->public_key, &facts.node);
+		if (ret == -ENOENT) {
+			snprintf(why, sizeof(why),
+				 "no pre-auth key given and no node has public key %s", key);
+			refuse(c, COORD_REFUSED_KEY_UNKNOWN, why);
+			goto out;
+		}
+		if (ret == 0 && node_expired(&facts.node)) {
+			snprintf(why, sizeof(why), "node '%s' has expired", facts.node.name);
+			refuse(c, COORD_REFUSED_NODE, why);
+			goto out;
+		}
+		if (ret == 0)
+			ret = coord_store_node_set_routes(s->store, facts.node.id, m.routes,
+							  m.n_routes);
+	} else {
+		ret = coord_store_register(s->store, m.key_secret, c->public_key, m.hostname,
+					   m.routes, m.n_routes, &facts.node);
+		if (ret < 0) {
+			snprintf(why, sizeof(why), "%s", coord_store_error(s->store));
+			refuse(c, refusal_of(s, ret, m.key_secret), why);
+			goto out;
+		}
+	}
+	if (ret == 0)
+		ret = store_endpoints(s, facts.node.id, m.endpoints, m.n_endpoints);
+	if (ret < 0) {
+		snprintf(why, sizeof(why), "%s", coord_store_error(s->store));
+		refuse(c, COORD_REFUSED_INTERNAL, why);
+		goto out;
+	}
+	ret = node_facts_fill(s, &facts, why, sizeof(why));
+	if (ret == 0) {
+		ret = auto_approve(s, &facts, &m);
+		if (ret < 0)
+			snprintf(why, sizeof(why), "%s", coord_store_error(s->store));
+	}
+	if (ret == 0) {
+		/* Approvals changed the approved routes: read them again. */
+		struct coord_node node = facts.node;
+
+		memset(&facts.node, 0, sizeof(facts.node));
+		node_facts_clear(&facts);
+		facts.node = node;
+		ret = node_facts_fill(s, &facts, why, sizeof(why));
+	}
+	if (ret == 0) {
+		ret = policy_put(s, &facts, &affected);
+		if (ret < 0)
+			snprintf(why, sizeof(why), "policy: node '%s': %s", facts.node.name,
+				 strerror(-ret));
+	}
+	if (ret == 0)
+		ret = addresses_of(s, &facts.node, &result.addresses);
+	if (ret < 0) {
+		refuse(c, COORD_REFUSED_INTERNAL, why);
+		goto out;
+	}
+	old = conn_of_node(s, facts.node.id);
+	if (old)
+		conn_close(old, COORD_CLOSE_REPLACED, "node '%s' connected again",
+			   facts.node.name);
+	c->registered = true;
+	c->node_id = facts.node.id;
+	snprintf(result.name, sizeof(result.name), "%s", facts.node.name);
+	burrow_log(BURROW_LOG_INFO, "node %s: registered as '%s' (%s, %s)", key,
+		   facts.node.name, facts.node.ipv4, facts.node.ipv6);
+	coord_buf_init(&b);
+	ret = coord_msg_register_result_encode(&b, &result, why, sizeof(why));
+	if (ret == 0)
+		ret = conn_send(c, &b);
+	else
+		conn_close(c, COORD_CLOSE_INTERNAL, "REGISTER_RESULT: %s", why);
+	coord_buf_free(&b);
+	if (ret == 0)
+		ret = send_map_full(c);
+	/* The others learn of the node even if its own connection failed just now. */
+	notify_affected(s, &affected, c);
+out:
+	coord_policy_ids_free(&affected);
+	node_facts_clear(&facts);
+	coord_register_free(&m);
+}
+
+static void handle_endpoints(struct coord_conn *c, const uint8_t *value, size_t len)
+{
+	struct coord_server *s = c->server;
+	struct coord_policy_ids affected = { 0 };
+	struct burrow_nl_endpoint *endpoints = NULL;
+	char why[COORD_SERVER_ERR_MAX];
+	size_t n = 0;
+	int ret;
+
+	ret = coord_msg_endpoints_decode(value, len, &endpoints, &n, why, sizeof(why));
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_PROTOCOL, "%s", why);
+		return;
+	}
+	ret = store_endpoints(s, c->node_id, endpoints, n);
+	free(endpoints);
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "ENDPOINTS: %s", coord_store_error(s->store));
+		return;
+	}
+	if (coord_policy_affected(s->policy, c->node_id, &affected) == 0)
+		notify_affected(s, &affected, c);
+	coord_policy_ids_free(&affected);
+}
+
+static void handle_capsule(struct coord_conn *c, const struct burrow_capsule *cap)
+{
+	char why[COORD_SERVER_ERR_MAX];
+	uint64_t last_version;
+
+	if (cap->type == COORD_MSG_REGISTER) {
+		handle_register(c, cap->value, cap->length);
+		return;
+	}
+	if (cap->type != COORD_MSG_MAP_REQUEST_FULL && cap->type != COORD_MSG_ENDPOINTS) {
+		conn_close(c, COORD_CLOSE_PROTOCOL, "%s is not sent by nodes",
+			   coord_msg_type_name(cap->type));
+		return;
+	}
+	if (!c->registered) {
+		conn_close(c, COORD_CLOSE_PROTOCOL, "%s before REGISTER",
+			   coord_msg_type_name(cap->type));
+		return;
+	}
+	if (cap->type == COORD_MSG_ENDPOINTS) {
+		handle_endpoints(c, cap->value, cap->length);
+		return;
+	}
+	if (coord_msg_map_request_full_decode(cap->value, cap->length, &last_version, why,
+					      sizeof(why)) < 0) {
+		conn_close(c, COORD_CLOSE_PROTOCOL, "%s", why);
+		return;
+	}
+	send_map_full(c);
+}
+
+/* ---- QUIC callbacks ------------------------------------------------------ */
+
+static int on_authorize(const uint8_t public_key[32], const struct sockaddr *remote,
+			void **conn_user, void *endpoint_user)
+{
+	struct coord_server *s = endpoint_user;
+	struct coord_conn *c = calloc(1, sizeof(*c));
+
+	(void)remote;
+	if (!c)
+		return -1;
+	c->server = s;
+	memcpy(c->public_key, public_key, 32);
+	coord_msg_reader_init(&c->reader);
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->n_conns++;
+	*conn_user = c;
+	return 0;
+}
+
+static void on_established(struct burrow_quic_conn *conn, void *conn_user)
+{
+	struct coord_conn *c = conn_user;
+
+	c->quic = conn;
+}
+
+static void on_stream_data(struct burrow_quic_conn *conn, int64_t stream_id, const uint8_t *data,
+			   size_t len, bool fin, void *conn_user)
+{
+	struct coord_conn *c = conn_user;
+	struct burrow_capsule cap;
+	int ret;
+
+	c->quic = conn;
+	if (c->closing || c->linger_deadline)
+		return;
+	if (!c->have_stream) {
+		if (stream_id & 3) {
+			conn_close(c, COORD_CLOSE_PROTOCOL,
+				   "stream %lld is not a client bidirectional stream",
+				   (long long)stream_id);
+			return;
+		}
+		c->have_stream = true;
+		c->stream_id = stream_id;
+	} else if (stream_id != c->stream_id) {
+		conn_close(c, COORD_CLOSE_PROTOCOL,
+			   "stream %lld: the coordination stream is %lld", (long long)stream_id,
+			   (long long)c->stream_id);
+		return;
+	}
+	ret = burrow_capsule_reader_push(&c->reader, data, len);
+	while (ret >= 0 && !c->closing && c->linger_deadline == 0) {
+		ret = burrow_capsule_reader_next(&c->reader, &cap);
+		if (ret <= 0)
+			break;
+		handle_capsule(c, &cap);
+	}
+	if (ret < 0 && !c->closing)
+		conn_close(c, COORD_CLOSE_PROTOCOL, "coordination stream: malformed capsule: %s",
+			   ret == -EMSGSIZE ? "value longer than 65536 bytes" : strerror(-ret));
+	if (fin && !c->closing && c->linger_deadline == 0)
+		conn_close(c, burrow_capsule_reader_partial(&c->reader) ? COORD_CLOSE_PROTOCOL
+			   : COORD_CLOSE_DONE, "%s",
+			   burrow_capsule_reader_partial(&c->reader) ?
+			   "coordination stream ended inside a capsule" :
+			   "the node ended the coordination stream");
+}
+
+static void on_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
+{
+	struct coord_conn *c = conn_user;
+	struct coord_server *s = c->server;
+	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+
+	(void)conn;
+	burrow_public_key_to_text(c->public_key, key);
+	burrow_log(BURROW_LOG_INFO, "node %s: connection closed: %s", key, reason);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	coord_peers_free(c->sent, c->n_sent);
+	burrow_capsule_reader_free(&c->reader);
+	free(c);
+}
+
+static const struct burrow_quic_callbacks server_callbacks = {
+	.authorize = on_authorize,
+	.established = on_established,
+	.stream_data = on_stream_data,
+	.closed = on_closed,
+};
+
+/* Refused connections close once REGISTER_RESULT is acknowledged, or at their deadline. */
+static void close_lingering(struct coord_server *s)
+{
+	uint64_t now = burrow_quic_now();
+	struct coord_conn *c, *next;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (!c->linger_deadline || c->closing)
+			continue;
+		if (burrow_quic_stream_unacked(c->quic, c->stream_id) == 0 ||
+		    now >= c->linger_deadline)
+			conn_close(c, COORD_CLOSE_REFUSED, "%s", c->linger_reason);
+	}
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+static int load_nodes(struct coord_server *s, char *why, size_t why_size)
+{
+	struct coord_node *nodes = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	ret = coord_store_node_list(s->store, &nodes, &n);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		return ret;
+	}
+	for (i = 0; i < n && ret == 0; i++) {
+		struct node_facts facts = { 0 };
+		struct coord_policy_node pn;
+
+		if (node_expired(&nodes[i]))
+			continue;
+		ret = coord_store_node_get_by_id(s->store, nodes[i].id, &facts.node);
+		if (ret < 0)
+			burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		if (ret == 0)
+			ret = node_facts_fill(s, &facts, why, sizeof(why));
+		if (ret == 0) {
+			policy_node_of(&facts, &pn);
+			ret = coord_policy_node_add(s->policy, &pn, NULL);
+			if (ret < 0)
+				burrow_errorf(why, why_size, "policy: node '%s': %s",
+					      facts.node.name, strerror(-ret));
+		}
+		node_facts_clear(&facts);
+	}
+	coord_store_node_list_free(nodes, n);
+	return ret;
+}
+
+static int range_len(const char *text, uint8_t *len, char *why, size_t why_size)
+{
+	struct burrow_nl_prefix p;
+	int ret = burrow_text_parse_prefix(text, BURROW_TEXT_PREFIX_LEN_REQUIRED, &p, why,
+					   why_size);
+
+	*len = p.len;
+	return ret;
+}
+
+int coord_server_new(const struct coord_server_config *config, struct coord_server **out,
+		     char *why, size_t why_size)
+{
+	struct burrow_quic_settings settings = {
+		.private_key_pem = config->private_key_pem,
+		.idle_timeout_ms = config->idle_timeout_ms,
+		.alpn = COORD_MSG_ALPN,
+	};
+	char ula[COORD_ADDR_SIZE + 4], ipv4[COORD_ADDR_SIZE + 4];
+	struct coord_server *s;
+	int ret;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->store = config->store;
+	s->fd = config->udp_fd;
+	if (config->policy_path) {
+		ret = coord_policy_load_file(config->policy_path, &s->policy, why, why_size);
+		if (ret < 0)
+			goto fail;
+	} else {
+		s->policy = coord_policy_engine_new_empty();
+		if (!s->policy) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
+	ret = coord_store_ranges(s->store, ula, ipv4);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		goto fail;
+	}
+	ret = range_len(ipv4, &s->ipv4_len, why, why_size);
+	if (ret == 0)
+		ret = range_len(ula, &s->ipv6_len, why, why_size);
+	if (ret == 0)
+		ret = load_nodes(s, why, why_size);
+	if (ret < 0)
+		goto fail;
+	s->ep = burrow_quic_endpoint_new(s->fd, &settings, &server_callbacks, s);
+	if (!s->ep) {
+		ret = errno ? -errno : -EINVAL;
+		burrow_errorf(why, why_size, "%s", burrow_quic_setup_error());
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	coord_server_free(s);
+	return ret;
+}
+
+void coord_server_free(struct coord_server *s)
+{
+	struct coord_conn *c, *next;
+
+	if (!s)
+		return;
+	/* The endpoint closes connections silently: no closed() to free ours. */
+	burrow_quic_endpoint_free(s->ep);
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		coord_peers_free(c->sent, c->n_sent);
+		burrow_capsule_reader_free(&c->reader);
+		free(c);
+	}
+	coord_policy_engine_free(s->policy);
+	free(s);
+}
+
+int coord_server_fd(const struct coord_server *s)
+{
+	return s->fd;
+}
+
+int coord_server_read(struct coord_server *s)
+{
+	int ret = burrow_quic_endpoint_read(s->ep);
+
+	close_lingering(s);
+	return ret;
+}
+
+uint64_t coord_server_next_expiry(struct coord_server *s)
+{
+	uint64_t next = burrow_quic_endpoint_next_expiry(s->ep);
+	const struct coord_conn *c;
+
+	for (c = s->conns; c; c = c->next)
+		if (c->linger_deadline && !c->closing && c->linger_deadline < next)
+			next = c->linger_deadline;
+	return next;
+}
+
+void coord_server_handle_expiry(struct coord_server *s)
+{
+	burrow_quic_endpoint_handle_expiry(s->ep);
+	close_lingering(s);
+}
+
+size_t coord_server_connections(const struct coord_server *s)
+{
+	return s->n_conns;
+}
+
+const uint8_t *coord_server_public_key(const struct coord_server *s)
+{
+	return burrow_quic_endpoint_public_key(s->ep);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The coordinator's QUIC service: one QUIC endpoint (ALPN "burrow-coord/1")
+ * on a bound UDP socket, speaking the coordination messages of coord_msg.h
+ * on the first bidirectional stream a node opens.
+ *
+ * Any client key may connect (TLS proves it holds the key); REGISTER
+ * decides what it may do. An accepted node gets REGISTER_RESULT and its
+ * MAP_FULL, and every other connected node whose peer set changed gets a
+ * MAP_DELTA. A refused one gets REGISTER_RESULT with the store's reason and
+ * the connection is closed once that is acknowledged (or after a second).
+ *
+ * The server borrows the store and the socket (the caller closes both
+ * after coord_server_free) and owns the policy engine and the endpoint.
+ * Drive it like quic.h says: poll coord_server_fd() for input and call
+ * coord_server_read(); after every call re-arm a timer to
+ * coord_server_next_expiry() and call coord_server_handle_expiry() when
+ * it fires. Single-threaded.
+ */
+#ifndef BURROW_COORD_SERVER_H
+#define BURROW_COORD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coord_store.h"
+
+#define COORD_SERVER_ERR_MAX 1024
+
+/* QUIC application error codes of the coordinator's CONNECTION_CLOSE. */
+#define COORD_CLOSE_DONE 0		/* the node ended the stream */
+#define COORD_CLOSE_PROTOCOL 1		/* malformed or unexpected message; reason names it */
+#define COORD_CLOSE_REFUSED 2		/* after REGISTER_RESULT refused */
+#define COORD_CLOSE_INTERNAL 3		/* the coordinator failed (database, memory) */
+#define COORD_CLOSE_REPLACED 4		/* the same node connected again */
+
+struct coord_server_config {
+	int udp_fd;			/* bound UDP socket, borrowed */
+	const char *private_key_pem;	/* the coordinator's Ed25519 key, PKCS#8 PEM */
+	struct coord_store *store;	/* borrowed */
+	const char *policy_path;	/* JSON policy file; NULL: deny all */
+	uint64_t idle_timeout_ms;	/* 0: quic.h's default */
+};
+
+struct coord_server;
+
+/*
+ * Load the policy, add every registered, unexpired node of the store to it
+ * and open the endpoint. 0, or a negative errno with why naming the file or
+ * the node that failed.
+ */
+int coord_server_new(const struct coord_server_config *config, struct coord_server **out,
+		     char *why, size_t why_size);
+/* Closes every connection silently; leaves the socket and the store open. */
+void coord_server_free(struct coord_server *server);
+
+int coord_server_fd(const struct coord_server *server);
+/* Read the socket (burrow_quic_endpoint_read); 0 or a negative errno. */
+int coord_server_read(struct coord_server *server);
+/* CLOCK_MONOTONIC ns of the next timer, 0 = now, UINT64_MAX = none. */
+uint64_t coord_server_next_expiry(struct coord_server *server);
+void coord_server_handle_expiry(struct coord_server *server);
+/* Connections open now, registered or not. */
+size_t coord_server_connections(const struct coord_server *server);
+/* The coordinator's public key (32 bytes), which nodes pin. */
+const uint8_t *coord_server_public_key(const struct coord_server *server);
+
+#endif /* BURROW_COORD_SERVER_H */
