@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cli.h"
 #include "coord_map.h"
 #include "coord_msg.h"
 #include "coord_store.h"
@@ -680,6 +681,44 @@ static void test_malformed_capsule_closes(void **state)
 	assert_true(run_until(server_idle, NULL));
 }
 
+/* `burrow-coord run` refuses what it cannot serve before it opens anything. */
+static void test_cli_run_arguments(void **state)
+{
+	static const struct {
+		const char *args[8];
+		const char *message;
+	} cases[] = {
+		{ { "run", "key", "/nonexistent.key" }, "run needs listen ADDR:PORT and key FILE" },
+		{ { "run", "listen", "127.0.0.1" }, "invalid endpoint '127.0.0.1'" },
+		{ { "run", "listen", "127.0.0.1:0", "key", "k" }, "invalid port '0'" },
+		{ { "run", "listen", "127.0.0.1:1", "colour", "blue" },
+		  "unknown run argument 'colour'" },
+		{ { "run", "listen" }, "'listen' needs a value" },
+		{ { "run", "listen", "127.0.0.1:1", "key", "/nonexistent.key" },
+		  "/nonexistent.key" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[10] = { "burrow-coord", "-d", "/nonexistent/coord.db" };
+		char *text = NULL;
+		size_t len = 0, argc = 3;
+		FILE *err = open_memstream(&text, &len);
+
+		assert_non_null(err);
+		while (cases[i].args[argc - 3]) {
+			argv[argc] = (char *)cases[i].args[argc - 3];
+			argc++;
+		}
+		assert_int_equal(coord_cli_run((int)argc, argv, stdout, err), COORD_EXIT_USAGE);
+		fclose(err);
+		if (!strstr(text, cases[i].message))
+			fail_msg("case %zu: '%s' lacks '%s'", i, text, cases[i].message);
+		free(text);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -689,6 +728,7 @@ int main(void)
 		T(test_reregister_without_key),
 		T(test_policy_maps_and_delta),
 		T(test_malformed_capsule_closes),
+		cmocka_unit_test(test_cli_run_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, remove_dir);

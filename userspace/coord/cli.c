@@ -2,20 +2,28 @@
 /*
  * burrow-coord commands, iproute2 style: global options, an object, a verb
  * and its arguments. Each command opens the database, does one store call
- * (one transaction) and closes it.
+ * (one transaction) and closes it, except "run", which serves nodes over
+ * QUIC (server.h) until SIGTERM or SIGINT.
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../config.h"
+#include "../identity.h"
+#include "../log.h"
+#include "../loop.h"
 #include "burrow-text.h"
 #include "cli.h"
 #include "coord_store.h"
+#include "server.h"
 
 #define MAX_TAGS 64
 #define MAX_PREFIXES 256
@@ -34,10 +42,13 @@ static const char usage_text[] =
 	"  burrow-coord node remove NAME\n"
 	"  burrow-coord route list\n"
 	"  burrow-coord route approve NODE PREFIX...\n"
+	"  burrow-coord run listen ADDR:PORT key FILE [policy FILE]\n"
 	"  burrow-coord help\n"
 	"\n"
 	"DURATION: NUMBER followed by s, m, h or d (30m, 7d), or 'never' (the default).\n"
 	"TAG: tag:NAME.\n"
+	"run: serve nodes on UDP ADDR:PORT (ALPN burrow-coord/1) with the Ed25519 key FILE\n"
+	"     (PKCS#8 PEM, mode 0600) and the JSON policy FILE (none: nodes see no peers).\n"
 	"Exit codes: 0 ok, 1 usage error, 2 not found or refused, 3 database error.\n";
 
 struct cli {
@@ -371,6 +382,134 @@ static int route_command(struct cli *c, const char *verb, int argc, char **argv)
 	return usage_error(c, "unknown route command '%s'", verb);
 }
 
+/* The coordinator's event loop: the server's socket, its timer, SIGTERM/SIGINT. */
+struct run_state {
+	struct burrow_loop *loop;
+	struct coord_server *server;
+	struct burrow_timer timer;
+};
+
+static void run_rearm(struct run_state *r)
+{
+	uint64_t next = coord_server_next_expiry(r->server);
+
+	if (next == UINT64_MAX)
+		burrow_timer_cancel(r->loop, &r->timer);
+	else
+		burrow_timer_arm(r->loop, &r->timer, next);
+}
+
+static void run_readable(void *arg)
+{
+	struct run_state *r = arg;
+	int ret = coord_server_read(r->server);
+
+	if (ret < 0)
+		burrow_log(BURROW_LOG_WARNING, "reading the socket: %s", strerror(-ret));
+	run_rearm(r);
+}
+
+static void run_timer(void *arg)
+{
+	struct run_state *r = arg;
+
+	coord_server_handle_expiry(r->server);
+	run_rearm(r);
+}
+
+static void run_signal(int signo, void *arg)
+{
+	struct run_state *r = arg;
+
+	if (signo == SIGHUP) {
+		burrow_log(BURROW_LOG_INFO, "SIGHUP ignored: restart to reload the policy");
+		return;
+	}
+	burrow_log(BURROW_LOG_INFO, "%s: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+	burrow_loop_stop(r->loop);
+}
+
+static int run_command(struct cli *c, int argc, char **argv)
+{
+	const char *listen_text = NULL, *key_path = NULL, *policy_path = NULL;
+	char why[COORD_SERVER_ERR_MAX], key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	struct coord_server_config config = { 0 };
+	struct burrow_identity id = { 0 };
+	struct run_state r = { 0 };
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	int i, fd = -1, ret;
+
+	for (i = 0; i < argc; i += 2) {
+		const char **slot;
+
+		if (!strcmp(argv[i], "listen"))
+			slot = &listen_text;
+		else if (!strcmp(argv[i], "key"))
+			slot = &key_path;
+		else if (!strcmp(argv[i], "policy"))
+			slot = &policy_path;
+		else
+			return usage_error(c, "unknown run argument '%s'", argv[i]);
+		if (i + 1 == argc)
+			return usage_error(c, "'%s' needs a value", argv[i]);
+		*slot = argv[i + 1];
+	}
+	if (listen_text && burrow_endpoint_parse(listen_text, &addr, &addr_len, why,
+						 sizeof(why)) < 0)
+		return usage_error(c, "%s", why);
+	if (!listen_text || !key_path)
+		return usage_error(c, "%s", "run needs listen ADDR:PORT and key FILE");
+	if (burrow_identity_load(key_path, &id, why, sizeof(why)) < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		return COORD_EXIT_USAGE;
+	}
+	ret = open_store(c);
+	if (ret)
+		goto out;
+	ret = COORD_EXIT_USAGE;
+	fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
+		fprintf(c->err, "burrow-coord: cannot listen on '%s': %s\n", listen_text,
+			strerror(errno));
+		goto out;
+	}
+	config.udp_fd = fd;
+	config.private_key_pem = id.private_key_pem;
+	config.store = c->cs;
+	config.policy_path = policy_path;
+	ret = coord_server_new(&config, &r.server, why, sizeof(why));
+	if (ret < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		ret = ret == -ENOMEM ? COORD_EXIT_DATABASE : COORD_EXIT_USAGE;
+		goto out;
+	}
+	ret = COORD_EXIT_DATABASE;
+	r.loop = burrow_loop_new(run_signal, &r);
+	if (!r.loop) {
+		fprintf(c->err, "burrow-coord: event loop: %s\n", strerror(errno));
+		goto out;
+	}
+	burrow_timer_init(&r.timer, run_timer, &r);
+	if (burrow_loop_add_fd(r.loop, fd, run_readable, &r) < 0) {
+		fprintf(c->err, "burrow-coord: event loop: cannot watch the socket\n");
+		goto out;
+	}
+	run_rearm(&r);
+	burrow_public_key_to_text(coord_server_public_key(r.server), key_text);
+	burrow_log(BURROW_LOG_INFO, "serving on %s, public key %s, policy %s", listen_text,
+		   key_text, policy_path ? policy_path : "none (no node sees another)");
+	ret = burrow_loop_run(r.loop) < 0 ? COORD_EXIT_DATABASE : COORD_EXIT_OK;
+	burrow_timer_cancel(r.loop, &r.timer);
+out:
+	coord_server_free(r.server);
+	burrow_loop_free(r.loop);
+	if (fd >= 0)
+		close(fd);
+	burrow_identity_clear(&id);
+	return ret;
+}
+
 int coord_cli_run(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct cli c = { .out = out, .err = err, .db = COORD_DEFAULT_DB };
@@ -393,6 +532,11 @@ int coord_cli_run(int argc, char **argv, FILE *out, FILE *err)
 		return i == argc ? COORD_EXIT_USAGE : COORD_EXIT_OK;
 	}
 	object = argv[i++];
+	if (!strcmp(object, "run")) {
+		ret = run_command(&c, argc - i, argv + i);
+		coord_store_close(c.cs);
+		return ret;
+	}
 	if (strcmp(object, "key") && strcmp(object, "node") && strcmp(object, "route"))
 		return usage_error(&c, "unknown command '%s'", object);
 	if (i == argc)
