@@ -53,7 +53,7 @@ struct node {
 	bool have_result;
 	struct coord_register_result result;
 	int fulls, deltas;
-	struct coord_map_delta last_delta_ids;	/* ids only: changed and removed of the last delta */
+	struct coord_map_delta last_delta_ids;	/* counts only, of the last delta */
 };
 
 static char dir[] = "/tmp/test_coord_server.XXXXXX";
