@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "burrow-text.h"
 #include "cli.h"
 #include "coord_map.h"
 #include "coord_msg.h"
@@ -338,14 +339,25 @@ static void node_send(struct node *n, const struct coord_buf *b)
 	assert_int_equal(burrow_quic_send(n->conn, n->stream, b->data, b->len, false), 0);
 }
 
+static void node_register_routes(struct node *n, const char *secret, const char *hostname,
+				 const struct burrow_nl_prefix *routes, size_t n_routes);
+
 /* Connect, send REGISTER with secret (or "") and one endpoint, wait for the result. */
 static void node_register(struct node *n, const char *secret, const char *hostname)
+{
+	node_register_routes(n, secret, hostname, NULL, 0);
+}
+
+static void node_register_routes(struct node *n, const char *secret, const char *hostname,
+				 const struct burrow_nl_prefix *routes, size_t n_routes)
 {
 	struct burrow_nl_endpoint endpoint = { .family = AF_INET, .port = 51820 };
 	struct coord_register m = {
 		.key_secret = (char *)secret,
 		.endpoints = &endpoint,
 		.n_endpoints = 1,
+		.routes = (struct burrow_nl_prefix *)routes,
+		.n_routes = n_routes,
 	};
 	struct coord_buf b;
 	char why[256];
@@ -646,6 +658,80 @@ static void test_policy_maps_and_delta(void **state)
 	assert_null(coord_map_peer_by_key(&a->map, c->id.public_key));
 	assert_null(coord_map_peer_by_key(&b->map, c->id.public_key));
 	assert_int_equal(a->closed + b->closed + c->closed, 0);
+
+	/* An expired peer leaves the maps sent from then on. */
+	assert_int_equal(coord_store_node_expire(store, "beta"), 0);
+	coord_buf_init(&buf);
+	assert_int_equal(coord_msg_map_request_full_encode(&buf, a->map.version), 0);
+	node_send(a, &buf);
+	coord_buf_free(&buf);
+	wanted_count = 3;
+	assert_true(run_until(has_second_full, a));
+	assert_int_equal(a->fulls, 3);
+	assert_int_equal(coord_map_size(&a->map), 0);
+}
+
+static const char router_policy[] =
+	"{ \"rules\": [ { \"src\": [\"tag:web\"], \"dst\": [\"tag:router\"] } ],\n"
+	"  \"autoApprovers\": { \"routes\": { \"10.20.0.0/16\": [\"tag:router\"] } } }\n";
+
+/* autoApprovers approve a router's route, its viewer gets it; ENDPOINTS reach the viewer. */
+static void test_routes_and_endpoints(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], router[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct burrow_nl_prefix route = { .family = AF_INET, .len = 16 };
+	struct burrow_nl_endpoint moved = { .family = AF_INET, .port = 4000 };
+	struct coord_route *routes;
+	const struct coord_peer *peer;
+	struct node *w, *r;
+	struct coord_buf b;
+	size_t n;
+
+	(void)state;
+	route.addr.v4.s_addr = htonl(0x0a140000);	/* 10.20.0.0 */
+	moved.addr.v4.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
+	start_server(router_policy);
+	w = node_new("web");
+	r = node_new("router");
+	key_create(true, 0, "tag:web", web, id);
+	key_create(true, 0, "tag:router", router, id);
+
+	node_register(w, web, "web");
+	expect_accepted(w, "web");
+	node_register_routes(r, router, "router", &route, 1);
+	expect_accepted(r, "router");
+	assert_int_equal(coord_store_route_list(store, &routes, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(routes[0].prefix, "10.20.0.0/16");
+	assert_true(routes[0].approved);
+	free(routes);
+
+	/* The router sees web (symmetric visibility) but no route of it. */
+	peer = coord_map_peer_by_key(&r->map, w->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 0);
+
+	wanted_count = 1;
+	assert_true(run_until(has_delta, w));
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 1);
+	assert_true(burrow_text_prefix_equal(&peer->routes[0], &route));
+
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_endpoints_encode(&b, &moved, 1, NULL, 0), 0);
+	node_send(r, &b);
+	coord_buf_free(&b);
+	wanted_count = 2;
+	assert_true(run_until(has_delta, w));
+	assert_int_equal(w->last_delta_ids.n_changed, 1);
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_endpoints, 1);
+	assert_int_equal(peer->endpoints[0].port, 4000);
+	assert_int_equal(peer->n_routes, 1);
+	assert_int_equal(w->map.version, 3);
+	assert_int_equal(r->deltas, 0);
 }
 
 static void test_malformed_capsule_closes(void **state)
@@ -663,7 +749,7 @@ static void test_malformed_capsule_closes(void **state)
 	assert_int_equal(burrow_quic_send(a->conn, a->stream, bad, sizeof(bad), false), 0);
 	assert_true(run_until(is_closed, a));
 	if (!strstr(a->closed_reason, "application error 1") ||
-	    !strstr(a->closed_reason, "REGISTER"))
+	    !strstr(a->closed_reason, "REGISTER: Pre-auth Key is truncated"))
 		fail_msg("closed: %s", a->closed_reason);
 	assert_false(a->have_result);
 
@@ -727,6 +813,7 @@ int main(void)
 		T(test_register_refusals),
 		T(test_reregister_without_key),
 		T(test_policy_maps_and_delta),
+		T(test_routes_and_endpoints),
 		T(test_malformed_capsule_closes),
 		cmocka_unit_test(test_cli_run_arguments),
 	};

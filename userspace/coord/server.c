@@ -190,6 +190,10 @@ static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id
 		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
 		return ret;
 	}
+	if (node_expired(&node)) {
+		ret = -ENOENT;	/* expired nodes are nobody's peer */
+		goto out;
+	}
 	out->id = (uint64_t)node.id;
 	snprintf(out->name, sizeof(out->name), "%s", node.name);
 	memcpy(out->public_key, node.public_key, 32);
@@ -280,7 +284,7 @@ static int build_peer_set(struct coord_server *s, int64_t node_id, struct coord_
 	for (i = 0; i < ids.n; i++) {
 		ret = build_peer(s, node_id, ids.ids[i], &peers[n], why, why_size);
 		if (ret == -ENOENT)
-			continue;	/* removed from the store; the policy follows */
+			continue;	/* expired, or removed from the store */
 		if (ret < 0)
 			goto out;
 		n++;
