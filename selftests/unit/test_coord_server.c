@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -211,8 +213,9 @@ static bool run_until(done_fn done, const void *arg)
 
 		if (now >= deadline)
 			return false;
-		pfd[0] = (struct pollfd){ .fd = server_fd, .events = POLLIN };
-		t = coord_server_next_expiry(server);
+		/* Without a server here, it runs in another process (fd -1: not polled). */
+		pfd[0] = (struct pollfd){ .fd = server ? server_fd : -1, .events = POLLIN };
+		t = server ? coord_server_next_expiry(server) : UINT64_MAX;
 		if (t < next)
 			next = t;
 		for (i = 0; i < n_nodes; i++) {
@@ -223,9 +226,9 @@ static bool run_until(done_fn done, const void *arg)
 		}
 		timeout_ms = next <= now ? 0 : (int)((next - now + 999999) / 1000000);
 		assert_true(poll(pfd, n_nodes + 1, timeout_ms) >= 0);
-		if (pfd[0].revents & POLLIN)
+		if (server && (pfd[0].revents & POLLIN))
 			assert_int_equal(coord_server_read(server), 0);
-		if (coord_server_next_expiry(server) <= burrow_quic_now())
+		if (server && coord_server_next_expiry(server) <= burrow_quic_now())
 			coord_server_handle_expiry(server);
 		for (i = 0; i < n_nodes; i++) {
 			if (pfd[i + 1].revents & POLLIN)
@@ -469,7 +472,8 @@ static int teardown(void **state)
 	n_nodes = 0;
 	coord_server_free(server);
 	server = NULL;
-	close(server_fd);
+	if (server_fd >= 0)
+		close(server_fd);
 	server_fd = -1;
 	coord_store_close(store);
 	store = NULL;
@@ -805,6 +809,45 @@ static void test_cli_run_arguments(void **state)
 	}
 }
 
+/* The program itself: a node registers with `burrow-coord run`, which SIGTERM stops. */
+static void test_cli_run_serves_until_sigterm(void **state)
+{
+	char db[512], key[512], why[BURROW_IDENTITY_ERR_MAX], listen_text[32];
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct node *a;
+	int status, fd;
+	pid_t pid;
+
+	(void)state;
+	counter++;
+	snprintf(db, sizeof(db), "%s/run-%u.db", dir, counter);
+	snprintf(key, sizeof(key), "%s/run-%u.key", dir, counter);
+	if (burrow_identity_generate(key, &server_id, why, sizeof(why)) < 0)
+		fail_msg("%s", why);
+	assert_int_equal(coord_store_open(db, &store, why, sizeof(why)), 0);
+	key_create(false, 0, NULL, secret, id);
+	/* A free port: the child binds it again (SO_REUSEADDR is not needed for UDP). */
+	fd = udp_socket(&server_addr);
+	close(fd);
+	snprintf(listen_text, sizeof(listen_text), "127.0.0.1:%u", ntohs(server_addr.sin_port));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "burrow-coord", "-d", db, "run", "listen", listen_text, "key", key,
+				 NULL };
+
+		_exit(coord_cli_run(8, argv, stdout, stderr));
+	}
+	/* Until the child has bound the port, the node's Initial is retransmitted. */
+	a = node_new("alpha");
+	node_register(a, secret, "alpha");
+	expect_accepted(a, "alpha");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), COORD_EXIT_OK);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -816,6 +859,7 @@ int main(void)
 		T(test_routes_and_endpoints),
 		T(test_malformed_capsule_closes),
 		cmocka_unit_test(test_cli_run_arguments),
+		T(test_cli_run_serves_until_sigterm),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
