@@ -743,7 +743,7 @@ static void test_malformed_capsule_closes(void **state)
 	/* REGISTER whose Key Length runs past the value. */
 	static const uint8_t bad[] = { 0x80, 0x2b, 0x0c, 0x01, 0x02, 0x05, 'b' };
 	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
-	struct node *a, *b;
+	struct node *a, *b, *c;
 	struct coord_buf buf;
 
 	(void)state;
@@ -768,6 +768,15 @@ static void test_malformed_capsule_closes(void **state)
 	assert_true(run_until(is_closed, b));
 	if (!strstr(b->closed_reason, "MAP_REQUEST_FULL before REGISTER"))
 		fail_msg("closed: %s", b->closed_reason);
+
+	/* The stream ends half way through a capsule. */
+	c = node_new("gamma");
+	node_connect(c);
+	assert_int_equal(burrow_quic_send(c->conn, c->stream, bad, 3, true), 0);
+	assert_true(run_until(is_closed, c));
+	if (!strstr(c->closed_reason, "application error 1") ||
+	    !strstr(c->closed_reason, "coordination stream ended inside a capsule"))
+		fail_msg("closed: %s", c->closed_reason);
 	assert_true(run_until(server_idle, NULL));
 }
 

@@ -79,16 +79,27 @@ static bool node_expired(const struct coord_node *node)
 	return node->expiry_ms && node->expiry_ms <= wall_ms();
 }
 
-static void node_facts_clear(struct node_facts *f)
+
+/* Forget what node_facts_fill derived from f->node, keeping f->node. */
+static void node_facts_forget(struct node_facts *f)
 {
-	coord_store_node_clear(&f->node);
 	free(f->tag_text);
 	free(f->tags);
 	free(f->approved);
-	memset(f, 0, sizeof(*f));
+	f->tag_text = NULL;
+	f->tags = NULL;
+	f->approved = NULL;
+	f->n_tags = 0;
+	f->n_approved = 0;
 }
 
-/* Split "tag:a,tag:b" and collect the node's approved routes. Takes f->node. */
+static void node_facts_clear(struct node_facts *f)
+{
+	node_facts_forget(f);
+	coord_store_node_clear(&f->node);
+}
+
+/* Split "tag:a,tag:b" and collect the node's approved routes, from f->node. */
 static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *why,
 			   size_t why_size)
 {
@@ -627,11 +638,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	}
 	if (ret == 0) {
 		/* Approvals changed the approved routes: read them again. */
-		struct coord_node node = facts.node;
-
-		memset(&facts.node, 0, sizeof(facts.node));
-		node_facts_clear(&facts);
-		facts.node = node;
+		node_facts_forget(&facts);
 		ret = node_facts_fill(s, &facts, why, sizeof(why));
 	}
 	if (ret == 0) {
@@ -793,12 +800,12 @@ static void on_stream_data(struct burrow_quic_conn *conn, int64_t stream_id, con
 	if (ret < 0 && !c->closing)
 		conn_close(c, COORD_CLOSE_PROTOCOL, "coordination stream: malformed capsule: %s",
 			   ret == -EMSGSIZE ? "value longer than 65536 bytes" : strerror(-ret));
-	if (fin && !c->closing && c->linger_deadline == 0)
-		conn_close(c, burrow_capsule_reader_partial(&c->reader) ? COORD_CLOSE_PROTOCOL
-			   : COORD_CLOSE_DONE, "%s",
-			   burrow_capsule_reader_partial(&c->reader) ?
-			   "coordination stream ended inside a capsule" :
-			   "the node ended the coordination stream");
+	if (!fin || c->closing || c->linger_deadline)
+		return;
+	if (burrow_capsule_reader_partial(&c->reader))
+		conn_close(c, COORD_CLOSE_PROTOCOL, "coordination stream ended inside a capsule");
+	else
+		conn_close(c, COORD_CLOSE_DONE, "the node ended the coordination stream");
 }
 
 static void on_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
