@@ -362,6 +362,31 @@ static void conn_set_sent(struct coord_conn *c, struct coord_peer *peers, size_t
 	c->n_sent = n;
 }
 
+/*
+ * Sends a map message its encoder wrote into b (encode_ret is the
+ * encoder's result, why its reason) and, once it is queued, records peers
+ * as the set the node now holds, under the next version. Takes peers and
+ * frees b in every case.
+ */
+static int conn_send_map(struct coord_conn *c, struct coord_buf *b, int encode_ret,
+			 const char *message, const char *why, struct coord_peer *peers, size_t n)
+{
+	int ret = encode_ret;
+
+	if (ret == 0)
+		ret = conn_send(c, b);
+	else
+		conn_close(c, COORD_CLOSE_INTERNAL, "%s: %s", message, why);
+	coord_buf_free(b);
+	if (ret < 0) {
+		coord_peers_free(peers, n);
+		return ret;
+	}
+	c->version++;
+	conn_set_sent(c, peers, n);
+	return 0;
+}
+
 /* MAP_FULL with the next version; the connection remembers the set sent. */
 static int send_map_full(struct coord_conn *c)
 {
@@ -395,18 +420,7 @@ static int send_map_full(struct coord_conn *c)
 	coord_buf_init(&b);
 	ret = coord_msg_map_full_encode(&b, c->version + 1, &self, peers, n, NULL, why,
 					sizeof(why));
-	if (ret == 0)
-		ret = conn_send(c, &b);
-	else
-		conn_close(c, COORD_CLOSE_INTERNAL, "MAP_FULL: %s", why);
-	coord_buf_free(&b);
-	if (ret < 0) {
-		coord_peers_free(peers, n);
-		return ret;
-	}
-	c->version++;
-	conn_set_sent(c, peers, n);
-	return 0;
+	return conn_send_map(c, &b, ret, "MAP_FULL", why, peers, n);
 }
 
 /* MAP_DELTA from the set last sent to the current one, if they differ. */
@@ -445,18 +459,7 @@ static int send_map_delta(struct coord_conn *c)
 		coord_peers_free(peers, n);
 		return send_map_full(c);
 	}
-	if (ret == 0)
-		ret = conn_send(c, &b);
-	else
-		conn_close(c, COORD_CLOSE_INTERNAL, "MAP_DELTA: %s", why);
-	coord_buf_free(&b);
-	if (ret < 0) {
-		coord_peers_free(peers, n);
-		return ret;
-	}
-	c->version++;
-	conn_set_sent(c, peers, n);
-	return 0;
+	return conn_send_map(c, &b, ret, "MAP_DELTA", why, peers, n);
 }
 
 /* Every connected node in ids, except skip, gets the delta of its peer set. */
