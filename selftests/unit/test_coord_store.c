@@ -4,7 +4,9 @@
  * registration with valid, expired, revoked, used single-use and reusable
  * keys, re-registration keeping addresses, name clashes, IPv4 allocation
  * and its gaps, route approval, renames, and refusal of burrowd's database,
- * of the coordinator's database by burrowd and of a newer schema.
+ * of the coordinator's database by burrowd and of a newer schema; the change
+ * log: every node write logs its node, another connection reads it, a v1
+ * database migrates to it; the expiry window.
  */
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -351,6 +354,153 @@ static void test_foreign_databases(void **state)
 	assert_non_null(strstr(why, "schema version 99"));
 }
 
+/* The changes after since must be exactly want (kinds) for node. */
+static int64_t expect_changes(struct coord_store *cs, int64_t since, int64_t node_id,
+			      const enum coord_change_kind *want, size_t n_want)
+{
+	struct coord_change *changes;
+	int64_t gen;
+	size_t n;
+
+	assert_int_equal(coord_store_changes_since(cs, since, &changes, &n, &gen), 0);
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(changes[i].node_id, node_id);
+		assert_int_equal(changes[i].kind, want[i]);
+		assert_true(changes[i].generation > since);
+		assert_true(changes[i].generation <= gen);
+	}
+	free(changes);
+	assert_int_equal(gen, n ? coord_store_generation(cs) : since);
+	return gen;
+}
+
+static void test_change_log(void **state)
+{
+	static const enum coord_change_kind all[] = {
+		COORD_CHANGE_REGISTER, COORD_CHANGE_ENDPOINTS, COORD_CHANGE_ROUTES,
+		COORD_CHANGE_APPROVE, COORD_CHANGE_RENAME, COORD_CHANGE_EXPIRE,
+		COORD_CHANGE_REMOVE,
+	};
+	struct coord_store *cs = *state, *other;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE], why[COORD_STORE_ERR_MAX];
+	const char *const endpoints[] = { "192.0.2.1:51820" };
+	struct burrow_nl_prefix route;
+	struct coord_node node;
+	int64_t start, gen;
+
+	make_key(cs, true, 0, secret, id);
+	start = coord_store_generation(cs);
+	/* key writes touch no node */
+	gen = expect_changes(cs, 0, 0, NULL, 0);
+	assert_int_equal(gen, 0);
+	assert_int_equal(burrow_text_parse_prefix("10.9.0.0/16", BURROW_TEXT_PREFIX_LEN_REQUIRED,
+						  &route, NULL, 0), 0);
+
+	/* a second connection stands for the server process following the CLI's writes */
+	assert_int_equal(coord_store_open(path, &other, why, sizeof(why)), 0);
+	assert_int_equal(do_register(cs, secret, 1, "a", &node), 0);
+	gen = expect_changes(other, start, node.id, all, 1);
+	assert_int_equal(coord_store_node_set_endpoints(cs, node.id, endpoints, 1), 0);
+	assert_int_equal(coord_store_node_set_routes(cs, node.id, &route, 1), 0);
+	assert_int_equal(coord_store_route_approve(cs, "a", &route, 1), 0);
+	assert_int_equal(coord_store_node_rename(cs, "a", "b"), 0);
+	assert_int_equal(coord_store_node_expire(cs, "b"), 0);
+	assert_int_equal(coord_store_node_remove(cs, "b"), 0);
+	expect_changes(other, gen, node.id, all + 1, 6);
+	expect_changes(other, start, node.id, all, 7);
+	/* nothing new: the generation stays */
+	gen = coord_store_generation(cs);
+	expect_changes(other, gen, 0, NULL, 0);
+	/* a failed write logs nothing */
+	assert_int_equal(coord_store_node_expire(cs, "b"), -ENOENT);
+	expect_changes(other, gen, 0, NULL, 0);
+	coord_store_node_clear(&node);
+	coord_store_close(other);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_nodes_expiring(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node a, b;
+	int64_t *ids, now;
+	size_t n;
+
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "a", &a), 0);
+	assert_int_equal(do_register(cs, secret, 2, "b", &b), 0);
+	now = now_ms();
+	assert_int_equal(coord_store_node_expire(cs, "b"), 0);
+	assert_int_equal(coord_store_nodes_expiring(cs, now - 1, now_ms(), &ids, &n),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], b.id);
+	free(ids);
+	assert_int_equal(coord_store_nodes_expiring(cs, now_ms(),
+						    now_ms() + 1000, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+	coord_store_node_clear(&a);
+	coord_store_node_clear(&b);
+}
+
+/* A database at schema v1 (v2's change log, index and meta row taken away)
+ * migrates and keeps its nodes. */
+static void test_migration_from_v1(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE], why[COORD_STORE_ERR_MAX];
+	struct coord_node node;
+	sqlite3 *db;
+	int64_t gen;
+
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "a", &node), 0);
+	coord_store_node_clear(&node);
+	coord_store_close(cs);
+	*state = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE changes; DROP INDEX nodes_expiry;"
+				      " DELETE FROM meta WHERE key = 'changes_pruned_through';"
+				      " PRAGMA user_version = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(coord_store_open(path, &cs, why, sizeof(why)), 0);
+	*state = cs;
+	assert_int_equal(coord_store_node_get_by_name(cs, "a", &node), 0);
+	gen = coord_store_generation(cs);
+	expect_changes(cs, gen, 0, NULL, 0);
+	assert_int_equal(coord_store_node_rename(cs, "a", "b"), 0);
+	{
+		static const enum coord_change_kind rename[] = { COORD_CHANGE_RENAME };
+
+		expect_changes(cs, gen, node.id, rename, 1);
+	}
+	coord_store_node_clear(&node);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *stmt;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(stmt, 0), COORD_STORE_SCHEMA_VERSION);
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fresh, close_store)
@@ -364,6 +514,9 @@ int main(void)
 		T(test_routes),
 		T(test_endpoints_routes_lookup),
 		T(test_rename_expire),
+		T(test_change_log),
+		T(test_nodes_expiring),
+		T(test_migration_from_v1),
 		cmocka_unit_test(test_foreign_databases),
 	};
 

@@ -9,6 +9,13 @@
  *    IPv6 in the ULA, so both addresses follow from it and stay stable.
  *  - meta('generation') grows by one in every write transaction.
  *  - A pre-auth key's secret is never stored: only its SHA-256.
+ *  - Every write touching a node appends (generation after the write,
+ *    node id, kind) to changes in the same transaction, so a reader that
+ *    saw generation G finds every node changed since in the rows after G.
+ *    Rows are pruned when both older than COORD_CHANGES_KEEP_MS and more
+ *    than COORD_CHANGES_KEEP_ROWS generations old; meta
+ *    ('changes_pruned_through') is the newest generation pruned, so a
+ *    reader behind it learns it missed changes (-ESTALE).
  */
 
 #include <ctype.h>
@@ -76,6 +83,15 @@ static const char *const coord_migrations[COORD_STORE_SCHEMA_VERSION] = {
 	"  position INTEGER NOT NULL,"
 	"  PRIMARY KEY (node_id, endpoint));"
 	"INSERT INTO meta (key, value) VALUES ('generation', '0');",
+	/* v2: the change log other processes (the running server) follow */
+	"CREATE TABLE changes ("
+	"  generation INTEGER NOT NULL,"
+	"  node_id INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (generation, node_id, kind)) WITHOUT ROWID;"
+	"CREATE INDEX nodes_expiry ON nodes (expiry_ms) WHERE expiry_ms > 0;"
+	"INSERT INTO meta (key, value) VALUES ('changes_pruned_through', '0');",
 };
 
 _Static_assert(COORD_STORE_APP_ID == 1111707460, "application_id literal in migration v1");
@@ -134,11 +150,48 @@ static int begin(struct coord_store *cs)
 	return burrow_store_exec(cs->st, "BEGIN IMMEDIATE");
 }
 
+/* Record that the running write transaction changed node_id (logged under
+ * the generation commit() moves to). */
+static int log_change(struct coord_store *cs, int64_t node_id, enum coord_change_kind kind)
+{
+	return burrow_store_write_args(cs->st,
+				       "INSERT OR IGNORE INTO changes (generation, node_id, kind, created_ms)"
+				       " SELECT CAST(value AS INTEGER) + 1, ?1, ?2, ?3 FROM meta WHERE key = 'generation'",
+				       "change log", NULL, BURROW_STORE_INT(node_id),
+				       BURROW_STORE_INT(kind), BURROW_STORE_INT(burrow_store_now_ms()));
+}
+
+/* Drop change rows both old in time and old in generations (see the invariants). */
+static int prune_changes(struct coord_store *cs)
+{
+	int64_t horizon = burrow_store_now_ms() - COORD_CHANGES_KEEP_MS;
+	int ret;
+
+	ret = burrow_store_write_args(cs->st,
+				      "UPDATE meta SET value = (SELECT max(generation) FROM changes"
+				      "  WHERE created_ms < ?1 AND generation <= ?2 +"
+				      "  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'))"
+				      " WHERE key = 'changes_pruned_through' AND EXISTS (SELECT 1 FROM changes"
+				      "  WHERE created_ms < ?1 AND generation <= ?2 +"
+				      "  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'))",
+				      "change log", NULL, BURROW_STORE_INT(horizon),
+				      BURROW_STORE_INT(-(int64_t)COORD_CHANGES_KEEP_ROWS));
+	if (ret == 0)
+		ret = burrow_store_write_args(cs->st,
+					      "DELETE FROM changes WHERE generation <="
+					      " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'changes_pruned_through')",
+					      "change log", NULL, BURROW_STORE_NO_ARG);
+	return ret;
+}
+
 /* Bump the generation and commit; roll back on any failure. */
 static int commit(struct coord_store *cs)
 {
-	int ret = burrow_store_exec(cs->st,
-				    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'");
+	int ret = prune_changes(cs);
+
+	if (ret == 0)
+		ret = burrow_store_exec(cs->st,
+					"UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'");
 
 	if (ret == 0)
 		ret = burrow_store_exec(cs->st, "COMMIT");
@@ -682,6 +735,8 @@ int coord_store_register(struct coord_store *cs, const char *secret, const uint8
 	if (ret == 0)
 		ret = replace_routes(cs, node_id, routes, n_routes);
 	if (ret == 0)
+		ret = log_change(cs, node_id, COORD_CHANGE_REGISTER);
+	if (ret == 0)
 		ret = burrow_store_write_args(cs->st,
 					      "UPDATE preauth_keys SET used = used + 1 WHERE id = ?1",
 					      "register", NULL, BURROW_STORE_TEXT(key_id));
@@ -697,7 +752,7 @@ fail:
 
 /* One UPDATE/DELETE on the node named name, in its own transaction. */
 static int node_write(struct coord_store *cs, const char *name, const char *sql,
-		      struct burrow_store_arg arg2)
+		      struct burrow_store_arg arg2, enum coord_change_kind kind)
 {
 	int64_t id;
 	int ret = begin(cs);
@@ -707,6 +762,8 @@ static int node_write(struct coord_store *cs, const char *name, const char *sql,
 	ret = node_id_of(cs, name, &id);
 	if (ret == 0)
 		ret = burrow_store_write_args(cs->st, sql, name, NULL, BURROW_STORE_INT(id), arg2);
+	if (ret == 0)
+		ret = log_change(cs, id, kind);
 	if (ret < 0)
 		return burrow_store_rollback(cs->st, ret);
 	return commit(cs);
@@ -725,19 +782,19 @@ int coord_store_node_rename(struct coord_store *cs, const char *old_name, const 
 	if (taken && strcmp(old_name, new_name))
 		return burrow_store_fail(cs->st, -EEXIST, "name '%s' is taken", new_name);
 	return node_write(cs, old_name, "UPDATE nodes SET name = ?2 WHERE id = ?1",
-			  BURROW_STORE_TEXT(new_name));
+			  BURROW_STORE_TEXT(new_name), COORD_CHANGE_RENAME);
 }
 
 int coord_store_node_expire(struct coord_store *cs, const char *name)
 {
 	return node_write(cs, name, "UPDATE nodes SET expiry_ms = ?2 WHERE id = ?1",
-			  BURROW_STORE_INT(burrow_store_now_ms()));
+			  BURROW_STORE_INT(burrow_store_now_ms()), COORD_CHANGE_EXPIRE);
 }
 
 int coord_store_node_remove(struct coord_store *cs, const char *name)
 {
 	return node_write(cs, name, "DELETE FROM nodes WHERE id = ?1",
-			  BURROW_STORE_NO_ARG);
+			  BURROW_STORE_NO_ARG, COORD_CHANGE_REMOVE);
 }
 
 int coord_store_node_set_endpoints(struct coord_store *cs, int64_t node_id,
@@ -755,6 +812,8 @@ int coord_store_node_set_endpoints(struct coord_store *cs, int64_t node_id,
 					      "endpoints", NULL, BURROW_STORE_INT(node_id),
 					      BURROW_STORE_TEXT(endpoints[i]),
 					      BURROW_STORE_INT((int64_t)i));
+	if (ret == 0)
+		ret = log_change(cs, node_id, COORD_CHANGE_ENDPOINTS);
 	if (ret < 0)
 		return burrow_store_rollback(cs->st, ret);
 	return commit(cs);
@@ -791,6 +850,8 @@ int coord_store_node_set_routes(struct coord_store *cs, int64_t node_id,
 	if (ret < 0)
 		return ret;
 	ret = replace_routes(cs, node_id, routes, n);
+	if (ret == 0)
+		ret = log_change(cs, node_id, COORD_CHANGE_ROUTES);
 	if (ret < 0)
 		return burrow_store_rollback(cs->st, ret);
 	return commit(cs);
@@ -816,6 +877,8 @@ int coord_store_route_approve(struct coord_store *cs, const char *name,
 			ret = burrow_store_fail(cs->st, -EINVAL,
 						"node '%s' does not advertise route '%s'", name, text);
 	}
+	if (ret == 0)
+		ret = log_change(cs, id, COORD_CHANGE_APPROVE);
 	if (ret < 0)
 		return burrow_store_rollback(cs->st, ret);
 	return commit(cs);
@@ -845,4 +908,94 @@ int coord_store_route_list(struct coord_store *cs, struct coord_route **routes, 
 				    "SELECT n.id, n.name, r.prefix, r.approved FROM node_routes r"
 				    " JOIN nodes n ON n.id = r.node_id ORDER BY n.name, r.prefix",
 				    BURROW_STORE_NO_ARG, &rows, NULL, (void **)routes, n);
+}
+
+/* ---- change log ------------------------------------------------------------- */
+
+static int change_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct coord_change *c = elem;
+
+	(void)st;
+	(void)ctx;
+	c->generation = sqlite3_column_int64(stmt, 0);
+	c->node_id = sqlite3_column_int64(stmt, 1);
+	c->kind = (enum coord_change_kind)sqlite3_column_int(stmt, 2);
+	return 0;
+}
+
+int coord_store_changes_since(struct coord_store *cs, int64_t generation,
+			      struct coord_change **changes, size_t *n, int64_t *new_generation)
+{
+	static const struct burrow_store_rows rows = {
+		.elem_size = sizeof(struct coord_change), .what = "change log",
+		.decode = change_decode,
+	};
+	int64_t pruned_through = 0;
+	int ret;
+
+	*changes = NULL;
+	*n = 0;
+	*new_generation = generation;
+	ret = query_one(cs,
+			"SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'changes_pruned_through'",
+			BURROW_STORE_NO_ARG, &pruned_through, NULL, 0);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	if (generation < pruned_through)
+		return burrow_store_fail(cs->st, -ESTALE,
+					 "changes after generation %lld are pruned (through %lld)",
+					 (long long)generation, (long long)pruned_through);
+	ret = burrow_store_collect(cs->st,
+				   "SELECT generation, node_id, kind FROM changes WHERE generation > ?1"
+				   " ORDER BY generation, node_id, kind",
+				   BURROW_STORE_INT(generation), &rows, NULL, (void **)changes, n);
+	if (ret < 0)
+		return ret;
+	if (*n > 0)
+		*new_generation = (*changes)[*n - 1].generation;
+	return 0;
+}
+
+int coord_store_nodes_expiring(struct coord_store *cs, int64_t after_ms, int64_t until_ms,
+			       int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *stmt;
+	size_t cap = 0;
+	int rc, ret;
+
+	*ids = NULL;
+	*n = 0;
+	/* nodes_expiry index: only the nodes in the window are read */
+	ret = burrow_store_prepare(cs->st,
+				   "SELECT id FROM nodes WHERE expiry_ms > ?1 AND expiry_ms <= ?2 ORDER BY id",
+				   &stmt);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(stmt, 1, after_ms);
+	sqlite3_bind_int64(stmt, 2, until_ms);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*n == cap) {
+			int64_t *grown;
+
+			cap = cap ? 2 * cap : 8;
+			grown = reallocarray(*ids, cap, sizeof(**ids));
+			if (!grown) {
+				ret = burrow_store_fail(cs->st, -ENOMEM, "out of memory");
+				break;
+			}
+			*ids = grown;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(stmt, 0);
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = burrow_store_fail(cs->st, burrow_store_sqlite_errno(rc), "expiring nodes: %s",
+					sqlite3_errmsg(cs->st->db));
+	sqlite3_finalize(stmt);
+	if (ret < 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return ret;
 }

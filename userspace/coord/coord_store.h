@@ -26,7 +26,10 @@
 #include "../store.h"
 
 #define COORD_STORE_ERR_MAX BURROW_STORE_ERR_MAX
-#define COORD_STORE_SCHEMA_VERSION 1
+#define COORD_STORE_SCHEMA_VERSION 2
+/* Change log rows are kept while newer than an hour or among the last 10,000 generations. */
+#define COORD_CHANGES_KEEP_MS (60 * 60 * 1000)
+#define COORD_CHANGES_KEEP_ROWS 10000
 #define COORD_KEY_SECRET_SIZE 48	/* "bck_" + 43 base64url characters + NUL */
 #define COORD_KEY_ID_SIZE 9		/* first 8 characters after "bck_" + NUL */
 #define COORD_NAME_SIZE 64		/* DNS label: 1..63 of [a-z0-9-] + NUL */
@@ -126,6 +129,37 @@ int coord_store_route_approve(struct coord_store *cs, const char *name,
 			      const struct burrow_nl_prefix *routes, size_t n);
 /* Every advertised route, ordered by node name then prefix. */
 int coord_store_route_list(struct coord_store *cs, struct coord_route **routes, size_t *n);
+
+/* What a logged write did to a node. */
+enum coord_change_kind {
+	COORD_CHANGE_REGISTER = 1,	/* registered or re-registered */
+	COORD_CHANGE_RENAME = 2,
+	COORD_CHANGE_EXPIRE = 3,	/* expired by the operator */
+	COORD_CHANGE_REMOVE = 4,	/* the node row is gone */
+	COORD_CHANGE_ENDPOINTS = 5,
+	COORD_CHANGE_ROUTES = 6,	/* advertised routes replaced */
+	COORD_CHANGE_APPROVE = 7,	/* routes approved */
+};
+
+struct coord_change {
+	int64_t generation;		/* the store generation the write committed */
+	int64_t node_id;
+	enum coord_change_kind kind;
+};
+
+/*
+ * The changes committed after generation, by any connection or process,
+ * in generation order (free() *changes); *new_generation is the newest one
+ * read (generation when none), to pass next time. Reads only the rows
+ * after generation (primary key). -ESTALE when rows after generation were
+ * already pruned: the caller must reload every node it follows.
+ */
+int coord_store_changes_since(struct coord_store *cs, int64_t generation,
+			      struct coord_change **changes, size_t *n, int64_t *new_generation);
+/* Ids of the nodes whose expiry time is in (after_ms, until_ms] (index on
+ * expiry_ms; free() *ids). */
+int coord_store_nodes_expiring(struct coord_store *cs, int64_t after_ms, int64_t until_ms,
+			       int64_t **ids, size_t *n);
 
 /* Whether name is a valid node name (DNS label); why names it otherwise. */
 int coord_name_check(const char *name, char *why, size_t why_size);
