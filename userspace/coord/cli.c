@@ -422,7 +422,12 @@ static void run_signal(int signo, void *arg)
 	struct run_state *r = arg;
 
 	if (signo == SIGHUP) {
-		burrow_log(BURROW_LOG_INFO, "SIGHUP ignored: restart to reload the policy");
+		char why[COORD_SERVER_ERR_MAX];
+
+		/* a failed reload keeps the old policy and logs why */
+		burrow_log(BURROW_LOG_INFO, "SIGHUP: reloading the policy");
+		coord_server_reload_policy(r->server, why, sizeof(why));
+		run_rearm(r);
 		return;
 	}
 	burrow_log(BURROW_LOG_INFO, "%s: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -54,6 +54,11 @@ struct coord_server {
 	uint8_t ipv4_len, ipv6_len;		/* prefix lengths of the overlay ranges */
 	struct coord_conn *conns;
 	size_t n_conns;
+	char *policy_path;			/* NULL: deny all, nothing to reload */
+	uint64_t poll_interval_ns;
+	uint64_t next_poll;			/* CLOCK_MONOTONIC ns of the next change log read */
+	int64_t generation;			/* store generation whose changes are applied */
+	int64_t expiry_checked_ms;		/* expiries up to this wall time are applied */
 };
 
 /* What the policy engine needs of one node, read from the store. */
@@ -855,9 +860,196 @@ static void close_lingering(struct coord_server *s)
 	}
 }
 
+/* ---- changes made by other processes ------------------------------------ */
+
+static int load_nodes(struct coord_server *s, struct coord_policy_engine *engine, char *why,
+		      size_t why_size);
+
+static int ids_add(struct coord_policy_ids *set, int64_t id)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 16;
+		int64_t *grown = reallocarray(set->ids, cap, sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		set->ids = grown;
+		set->cap = cap;
+	}
+	set->ids[set->n++] = id;
+	return 0;
+}
+
+static int ids_merge(struct coord_policy_ids *set, const struct coord_policy_ids *more)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < more->n && ret == 0; i++)
+		ret = ids_add(set, more->ids[i]);
+	return ret;
+}
+
+/* Sort and drop duplicates. */
+static void ids_unique(struct coord_policy_ids *set)
+{
+	size_t out = 0;
+
+	if (!set->n)
+		return;
+	qsort(set->ids, set->n, sizeof(*set->ids), compare_ids);
+	for (size_t i = 1; i < set->n; i++)
+		if (set->ids[i] != set->ids[out])
+			set->ids[++out] = set->ids[i];
+	set->n = out + 1;
+}
+
+/*
+ * Node id changed in the store: read it again; put it in the engine, or
+ * take it out and close its connection when it is gone or expired. The
+ * nodes whose maps may change are added to affected.
+ */
+static int apply_node_change(struct coord_server *s, int64_t id,
+			     struct coord_policy_ids *affected)
+{
+	struct coord_policy_ids ids = { 0 };
+	struct node_facts facts = { 0 };
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_conn *c;
+	bool gone;
+	int ret;
+
+	ret = coord_store_node_get_by_id(s->store, id, &facts.node);
+	if (ret < 0 && ret != -ENOENT) {
+		burrow_log(BURROW_LOG_ERROR, "node %lld changed: %s", (long long)id,
+			   coord_store_error(s->store));
+		return ret;
+	}
+	gone = ret == -ENOENT || node_expired(&facts.node);
+	if (gone) {
+		ret = coord_policy_node_remove(s->policy, id, &ids);
+		if (ret == -ENOENT)
+			ret = 0;
+		c = conn_of_node(s, id);
+		if (c && ret == 0) {
+			if (facts.node.name[0])
+				conn_close(c, COORD_CLOSE_EXPIRED, "node '%s' has expired",
+					   facts.node.name);
+			else
+				conn_close(c, COORD_CLOSE_REMOVED, "node %lld was removed",
+					   (long long)id);
+		}
+	} else {
+		ret = node_facts_fill(s, &facts, why, sizeof(why));
+		if (ret == 0)
+			ret = policy_put(s, &facts, &ids);
+		if (ret < 0)
+			burrow_log(BURROW_LOG_ERROR, "node '%s' changed: %s", facts.node.name,
+				   ret == -ENOMEM || ret == -EEXIST ? strerror(-ret) : why);
+	}
+	if (ret == 0)
+		ret = ids_merge(affected, &ids);
+	coord_policy_ids_free(&ids);
+	node_facts_clear(&facts);
+	return ret;
+}
+
+/* Every node the store knows and every connected one: what to re-read after a gap in the log. */
+static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed)
+{
+	struct coord_node *nodes;
+	struct coord_conn *c;
+	size_t n;
+	int ret = coord_store_node_list(s->store, &nodes, &n);
+
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		ret = ids_add(changed, nodes[i].id);
+	if (ret == 0)
+		coord_store_node_list_free(nodes, n);
+	for (c = s->conns; ret == 0 && c; c = c->next)
+		if (c->registered)
+			ret = ids_add(changed, c->node_id);
+	return ret;
+}
+
+int coord_server_poll_changes(struct coord_server *s)
+{
+	struct coord_policy_ids changed = { 0 }, affected = { 0 };
+	struct coord_change *changes = NULL;
+	int64_t generation, now = wall_ms(), *expiring = NULL;
+	size_t n_changes = 0, n_expiring = 0, i;
+	int ret;
+
+	ret = coord_store_changes_since(s->store, s->generation, &changes, &n_changes,
+					&generation);
+	if (ret == -ESTALE) {
+		burrow_log(BURROW_LOG_WARNING, "%s: reading every node again",
+			   coord_store_error(s->store));
+		generation = coord_store_generation(s->store);
+		ret = all_node_ids(s, &changed);
+	}
+	if (ret == 0)
+		ret = coord_store_nodes_expiring(s->store, s->expiry_checked_ms, now, &expiring,
+						 &n_expiring);
+	if (ret < 0) {
+		burrow_log(BURROW_LOG_ERROR, "reading changes: %s", coord_store_error(s->store));
+		goto out;
+	}
+	for (i = 0; ret == 0 && i < n_changes; i++)
+		ret = ids_add(&changed, changes[i].node_id);
+	for (i = 0; ret == 0 && i < n_expiring; i++)
+		ret = ids_add(&changed, expiring[i]);
+	ids_unique(&changed);
+	for (i = 0; ret == 0 && i < changed.n; i++)
+		ret = apply_node_change(s, changed.ids[i], &affected);
+	if (ret < 0)
+		goto out;	/* read the same changes again next time */
+	s->generation = generation;
+	s->expiry_checked_ms = now;
+	ids_unique(&affected);
+	notify_affected(s, &affected, NULL);
+out:
+	free(changes);
+	free(expiring);
+	coord_policy_ids_free(&changed);
+	coord_policy_ids_free(&affected);
+	return ret;
+}
+
+int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_size)
+{
+	struct coord_policy_engine *engine;
+	struct coord_conn *c;
+	int ret;
+
+	if (!s->policy_path) {
+		burrow_log(BURROW_LOG_INFO, "policy reload: no policy file, still denying all");
+		return 0;
+	}
+	ret = coord_policy_load_file(s->policy_path, &engine, why, why_size);
+	if (ret == 0) {
+		ret = load_nodes(s, engine, why, why_size);
+		if (ret < 0)
+			coord_policy_engine_free(engine);
+	}
+	if (ret < 0) {
+		burrow_log(BURROW_LOG_ERROR, "policy reload failed, keeping the old policy: %s",
+			   why);
+		return ret;
+	}
+	coord_policy_engine_free(s->policy);
+	s->policy = engine;
+	burrow_log(BURROW_LOG_INFO, "policy '%s' reloaded", s->policy_path);
+	for (c = s->conns; c; c = c->next)
+		if (c->registered && !c->closing)
+			send_map_delta(c);
+	return 0;
+}
+
 /* ---- public -------------------------------------------------------------- */
 
-static int load_nodes(struct coord_server *s, char *why, size_t why_size)
+/* Add every registered, unexpired node of the store to engine. */
+static int load_nodes(struct coord_server *s, struct coord_policy_engine *engine, char *why,
+		      size_t why_size)
 {
 	struct coord_node *nodes = NULL;
 	size_t n = 0, i;
@@ -878,10 +1070,10 @@ static int load_nodes(struct coord_server *s, char *why, size_t why_size)
 		if (ret < 0)
 			burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
 		if (ret == 0)
-			ret = node_facts_fill(s, &facts, why, sizeof(why));
+			ret = node_facts_fill(s, &facts, why, why_size);
 		if (ret == 0) {
 			policy_node_of(&facts, &pn);
-			ret = coord_policy_node_add(s->policy, &pn, NULL);
+			ret = coord_policy_node_add(engine, &pn, NULL);
 			if (ret < 0)
 				burrow_errorf(why, why_size, "policy: node '%s': %s",
 					      facts.node.name, strerror(-ret));
@@ -920,7 +1112,15 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 		return -ENOMEM;
 	s->store = config->store;
 	s->fd = config->udp_fd;
+	s->poll_interval_ns = (config->change_poll_ms ? config->change_poll_ms :
+			       COORD_SERVER_CHANGE_POLL_MS) * UINT64_C(1000000);
+	s->next_poll = burrow_quic_now() + s->poll_interval_ns;
 	if (config->policy_path) {
+		s->policy_path = strdup(config->policy_path);
+		if (!s->policy_path) {
+			ret = -ENOMEM;
+			goto fail;
+		}
 		ret = coord_policy_load_file(config->policy_path, &s->policy, why, why_size);
 		if (ret < 0)
 			goto fail;
@@ -939,8 +1139,11 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 	ret = range_len(ipv4, &s->ipv4_len, why, why_size);
 	if (ret == 0)
 		ret = range_len(ula, &s->ipv6_len, why, why_size);
+	/* Changes after this generation are replayed: read it before the nodes. */
+	s->generation = coord_store_generation(s->store);
+	s->expiry_checked_ms = wall_ms();
 	if (ret == 0)
-		ret = load_nodes(s, why, why_size);
+		ret = load_nodes(s, s->policy, why, why_size);
 	if (ret < 0)
 		goto fail;
 	s->ep = burrow_quic_endpoint_new(s->fd, &settings, &server_callbacks, s);
@@ -971,6 +1174,7 @@ void coord_server_free(struct coord_server *s)
 		free(c);
 	}
 	coord_policy_engine_free(s->policy);
+	free(s->policy_path);
 	free(s);
 }
 
@@ -995,6 +1199,8 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 	for (c = s->conns; c; c = c->next)
 		if (c->linger_deadline && !c->closing && c->linger_deadline < next)
 			next = c->linger_deadline;
+	if (s->next_poll < next)
+		next = s->next_poll;
 	return next;
 }
 
@@ -1002,6 +1208,10 @@ void coord_server_handle_expiry(struct coord_server *s)
 {
 	burrow_quic_endpoint_handle_expiry(s->ep);
 	close_lingering(s);
+	if (burrow_quic_now() >= s->next_poll) {
+		coord_server_poll_changes(s);
+		s->next_poll = burrow_quic_now() + s->poll_interval_ns;
+	}
 }
 
 size_t coord_server_connections(const struct coord_server *s)

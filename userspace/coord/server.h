@@ -16,6 +16,14 @@
  * coord_server_read(); after every call re-arm a timer to
  * coord_server_next_expiry() and call coord_server_handle_expiry() when
  * it fires. Single-threaded.
+ *
+ * Other processes (burrow-coord node/route commands) write the same
+ * store: every change_poll_ms the timer reads the store's change log from
+ * the last generation seen and the nodes whose expiry time passed since
+ * the last read (both indexed). Each changed node is read again and put in
+ * or taken out of the policy engine; a removed or expired node's
+ * connection is closed (COORD_CLOSE_REMOVED / COORD_CLOSE_EXPIRED) and the
+ * connected nodes the policy says the change affects get a MAP_DELTA.
  */
 #ifndef BURROW_COORD_SERVER_H
 #define BURROW_COORD_SERVER_H
@@ -33,6 +41,11 @@
 #define COORD_CLOSE_REFUSED 2		/* after REGISTER_RESULT refused */
 #define COORD_CLOSE_INTERNAL 3		/* the coordinator failed (database, memory) */
 #define COORD_CLOSE_REPLACED 4		/* the same node connected again */
+#define COORD_CLOSE_REMOVED 5		/* the operator removed the node */
+#define COORD_CLOSE_EXPIRED 6		/* the node expired (operator or expiry time) */
+
+/* How often the store's change log is read when the config says 0. */
+#define COORD_SERVER_CHANGE_POLL_MS 1000
 
 struct coord_server_config {
 	int udp_fd;			/* bound UDP socket, borrowed */
@@ -40,6 +53,7 @@ struct coord_server_config {
 	struct coord_store *store;	/* borrowed */
 	const char *policy_path;	/* JSON policy file; NULL: deny all */
 	uint64_t idle_timeout_ms;	/* 0: quic.h's default */
+	uint64_t change_poll_ms;	/* change log period; 0: COORD_SERVER_CHANGE_POLL_MS */
 };
 
 struct coord_server;
@@ -60,6 +74,15 @@ int coord_server_read(struct coord_server *server);
 /* CLOCK_MONOTONIC ns of the next timer, 0 = now, UINT64_MAX = none. */
 uint64_t coord_server_next_expiry(struct coord_server *server);
 void coord_server_handle_expiry(struct coord_server *server);
+/* Read the change log and expiries now (the timer does it every change_poll_ms). */
+int coord_server_poll_changes(struct coord_server *server);
+/*
+ * Load the policy file again into a new engine with every live node; on
+ * success it replaces the old one and every connected node gets the delta
+ * of its map. On failure the old policy stays, the error (naming
+ * file:line) is logged and in why.
+ */
+int coord_server_reload_policy(struct coord_server *server, char *why, size_t why_size);
 /* Connections open now, registered or not. */
 size_t coord_server_connections(const struct coord_server *server);
 /* The coordinator's public key (32 bytes), which nodes pin. */
