@@ -68,6 +68,8 @@ static struct sockaddr_in server_addr;
 static struct burrow_identity server_id;
 static struct node nodes[MAX_NODES];
 static size_t n_nodes;
+static char store_path[512], policy_file[512];
+static uint64_t change_poll_ms;			/* for the next start_server; 0: default */
 
 static int64_t wall_ms(void)
 {
@@ -420,6 +422,7 @@ static void start_server(const char *policy)
 
 	counter++;
 	snprintf(path, sizeof(path), "%s/coord-%u.db", dir, counter);
+	snprintf(store_path, sizeof(store_path), "%s", path);
 	assert_int_equal(coord_store_open(path, &store, why, sizeof(why)), 0);
 	snprintf(path, sizeof(path), "%s/coord-%u.key", dir, counter);
 	if (burrow_identity_generate(path, &server_id, why, sizeof(why)) < 0)
@@ -428,7 +431,9 @@ static void start_server(const char *policy)
 		snprintf(policy_path, sizeof(policy_path), "%s/policy-%u.json", dir, counter);
 		write_policy(policy_path, policy);
 		config.policy_path = policy_path;
+		snprintf(policy_file, sizeof(policy_file), "%s", policy_path);
 	}
+	config.change_poll_ms = change_poll_ms;
 	server_fd = udp_socket(&server_addr);
 	config.udp_fd = server_fd;
 	config.private_key_pem = server_id.private_key_pem;
@@ -470,6 +475,7 @@ static int teardown(void **state)
 		coord_map_free(&n->map);
 	}
 	n_nodes = 0;
+	change_poll_ms = 0;
 	coord_server_free(server);
 	server = NULL;
 	if (server_fd >= 0)
@@ -857,6 +863,172 @@ static void test_cli_run_serves_until_sigterm(void **state)
 	assert_int_equal(WEXITSTATUS(status), COORD_EXIT_OK);
 }
 
+/* ---- changes made by another process -------------------------------------- */
+
+/* alpha and beta, both tag:web under web_policy, connected and seeing each other. */
+static void two_web_nodes(struct node **a, struct node **b)
+{
+	char web[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+
+	change_poll_ms = 20;
+	start_server(web_policy);
+	*a = node_new("alpha");
+	*b = node_new("beta");
+	key_create(true, 0, "tag:web", web, id);
+	node_register(*a, web, "alpha");
+	expect_accepted(*a, "alpha");
+	node_register(*b, web, "beta");
+	expect_accepted(*b, "beta");
+	wanted_count = 1;
+	assert_true(run_until(has_delta, *a));
+	assert_non_null(coord_map_peer_by_key(&(*a)->map, (*b)->id.public_key));
+}
+
+/* The store as `burrow-coord node ...` opens it: another connection to the database. */
+static struct coord_store *operator_store(void)
+{
+	char why[COORD_STORE_ERR_MAX];
+	struct coord_store *cs;
+
+	if (coord_store_open(store_path, &cs, why, sizeof(why)) < 0)
+		fail_msg("%s", why);
+	return cs;
+}
+
+/* a gets a delta removing b, and b's connection closes with reason. */
+static void expect_cut_off(struct node *a, struct node *b, const char *reason)
+{
+	wanted_count = a->deltas + 1;
+	if (!run_until(has_delta, a) || a->closed)
+		fail_msg("alpha: no delta: %s", a->closed_reason);
+	assert_int_equal(a->last_delta_ids.n_removed, 1);
+	assert_int_equal(a->last_delta_ids.n_changed, 0);
+	assert_null(coord_map_peer_by_key(&a->map, b->id.public_key));
+	if (!run_until(is_closed, b))
+		fail_msg("beta stays connected");
+	if (!strstr(b->closed_reason, reason))
+		fail_msg("beta closed: '%s' lacks '%s'", b->closed_reason, reason);
+	assert_int_equal(a->closed, 0);
+}
+
+static void test_operator_remove_cuts_off(void **state)
+{
+	struct coord_store *op;
+	struct node *a, *b;
+
+	(void)state;
+	two_web_nodes(&a, &b);
+	op = operator_store();
+	assert_int_equal(coord_store_node_remove(op, "beta"), 0);
+	coord_store_close(op);
+	expect_cut_off(a, b, "was removed");
+}
+
+static void test_operator_expire_cuts_off(void **state)
+{
+	struct coord_store *op;
+	struct node *a, *b;
+
+	(void)state;
+	two_web_nodes(&a, &b);
+	op = operator_store();
+	assert_int_equal(coord_store_node_expire(op, "beta"), 0);
+	coord_store_close(op);
+	expect_cut_off(a, b, "node 'beta' has expired");
+}
+
+static const char manual_router_policy[] =
+	"{ \"rules\": [ { \"src\": [\"tag:web\"], \"dst\": [\"tag:router\"] } ] }\n";
+
+/* A route approved and a node renamed by the operator reach the viewer as deltas. */
+static void test_operator_approve_and_rename(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], router[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct burrow_nl_prefix route = { .family = AF_INET, .len = 16 };
+	const struct coord_peer *peer;
+	struct coord_store *op;
+	struct node *w, *r;
+
+	(void)state;
+	route.addr.v4.s_addr = htonl(0x0a1e0000);	/* 10.30.0.0 */
+	change_poll_ms = 20;
+	start_server(manual_router_policy);
+	w = node_new("web");
+	r = node_new("router");
+	key_create(true, 0, "tag:web", web, id);
+	key_create(true, 0, "tag:router", router, id);
+	node_register(w, web, "web");
+	expect_accepted(w, "web");
+	node_register_routes(r, router, "router", &route, 1);
+	expect_accepted(r, "router");
+	wanted_count = 1;
+	assert_true(run_until(has_delta, w));
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 0);	/* advertised, not approved */
+
+	op = operator_store();
+	assert_int_equal(coord_store_route_approve(op, "router", &route, 1), 0);
+	wanted_count = 2;
+	if (!run_until(has_delta, w) || w->closed)
+		fail_msg("web: no delta after approval: %s", w->closed_reason);
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 1);
+	assert_true(burrow_text_prefix_equal(&peer->routes[0], &route));
+
+	assert_int_equal(coord_store_node_rename(op, "router", "gateway"), 0);
+	coord_store_close(op);
+	wanted_count = 3;
+	if (!run_until(has_delta, w) || w->closed)
+		fail_msg("web: no delta after rename: %s", w->closed_reason);
+	assert_int_equal(w->last_delta_ids.n_changed, 1);
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_string_equal(peer->name, "gateway");
+	assert_int_equal(w->closed + r->closed, 0);
+}
+
+/* A broken policy file is refused and the old policy stays; a valid one denying
+ * alpha and beta takes both out of each other's map. */
+static void test_policy_reload(void **state)
+{
+	char why[COORD_SERVER_ERR_MAX], where[600];
+	struct node *a, *b;
+	int deltas_a, deltas_b;
+
+	(void)state;
+	two_web_nodes(&a, &b);
+	deltas_a = a->deltas;
+	deltas_b = b->deltas;
+
+	write_policy(policy_file, "{\n  \"rules\": [ oops ]\n}\n");
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), -EINVAL);
+	snprintf(where, sizeof(where), "%s:2", policy_file);
+	if (!strstr(why, where))
+		fail_msg("reload error '%s' lacks '%s'", why, where);
+	/* Still the old policy: an operator change is judged by it. */
+	assert_int_equal(coord_store_node_set_endpoints(store, b->map.self.id,
+							(const char *const[]){ "192.0.2.9:1" }, 1),
+			 0);
+	wanted_count = deltas_a + 1;
+	assert_true(run_until(has_delta, a));
+	assert_non_null(coord_map_peer_by_key(&a->map, b->id.public_key));
+	assert_int_equal(a->last_delta_ids.n_changed, 1);
+
+	write_policy(policy_file, "{ \"rules\": [] }\n");
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	wanted_count = deltas_a + 2;
+	assert_true(run_until(has_delta, a));
+	wanted_count = deltas_b + 1;
+	assert_true(run_until(has_delta, b));
+	assert_int_equal(a->last_delta_ids.n_removed, 1);
+	assert_int_equal(b->last_delta_ids.n_removed, 1);
+	assert_int_equal(coord_map_size(&a->map), 0);
+	assert_int_equal(coord_map_size(&b->map), 0);
+	assert_int_equal(a->closed + b->closed, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -867,6 +1039,10 @@ int main(void)
 		T(test_policy_maps_and_delta),
 		T(test_routes_and_endpoints),
 		T(test_malformed_capsule_closes),
+		T(test_operator_remove_cuts_off),
+		T(test_operator_expire_cuts_off),
+		T(test_operator_approve_and_rename),
+		T(test_policy_reload),
 		cmocka_unit_test(test_cli_run_arguments),
 		T(test_cli_run_serves_until_sigterm),
 	};
