@@ -897,6 +897,20 @@ static int route_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem,
 	return 0;
 }
 
+int coord_store_node_route_list(struct coord_store *cs, int64_t node_id,
+				struct coord_route **routes, size_t *n)
+{
+	static const struct burrow_store_rows rows = {
+		.elem_size = sizeof(struct coord_route), .what = "route list",
+		.decode = route_decode,
+	};
+
+	return burrow_store_collect(cs->st,
+				    "SELECT n.id, n.name, r.prefix, r.approved FROM node_routes r"
+				    " JOIN nodes n ON n.id = r.node_id WHERE r.node_id = ?1 ORDER BY r.prefix",
+				    BURROW_STORE_INT(node_id), &rows, NULL, (void **)routes, n);
+}
+
 int coord_store_route_list(struct coord_store *cs, struct coord_route **routes, size_t *n)
 {
 	static const struct burrow_store_rows rows = {

@@ -129,6 +129,9 @@ int coord_store_route_approve(struct coord_store *cs, const char *name,
 			      const struct burrow_nl_prefix *routes, size_t n);
 /* Every advertised route, ordered by node name then prefix. */
 int coord_store_route_list(struct coord_store *cs, struct coord_route **routes, size_t *n);
+/* The routes one node advertises, ordered by prefix (primary key: reads only its rows). */
+int coord_store_node_route_list(struct coord_store *cs, int64_t node_id,
+				struct coord_route **routes, size_t *n);
 
 /* What a logged write did to a node. */
 enum coord_change_kind {

@@ -124,7 +124,7 @@ static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *w
 		f->tags = grown;
 		f->tags[f->n_tags++] = tok;
 	}
-	ret = coord_store_route_list(s->store, &routes, &n_routes);
+	ret = coord_store_node_route_list(s->store, f->node.id, &routes, &n_routes);
 	if (ret < 0) {
 		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
 		return ret;
@@ -961,10 +961,11 @@ static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed
 	size_t n;
 	int ret = coord_store_node_list(s->store, &nodes, &n);
 
+	if (ret < 0)
+		return ret;
 	for (size_t i = 0; ret == 0 && i < n; i++)
 		ret = ids_add(changed, nodes[i].id);
-	if (ret == 0)
-		coord_store_node_list_free(nodes, n);
+	coord_store_node_list_free(nodes, n);
 	for (c = s->conns; ret == 0 && c; c = c->next)
 		if (c->registered)
 			ret = ids_add(changed, c->node_id);
