@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "burrow-text.h"
 #include "cli.h"
 #include "coord_map.h"
@@ -937,6 +939,23 @@ static void test_operator_expire_cuts_off(void **state)
 	expect_cut_off(a, b, "node 'beta' has expired");
 }
 
+/* An expiry time set ahead (no change logged) passes while beta is connected. */
+static void test_expiry_time_cuts_off(void **state)
+{
+	char sql[160];
+	struct node *a, *b;
+	sqlite3 *db;
+
+	(void)state;
+	two_web_nodes(&a, &b);
+	snprintf(sql, sizeof(sql), "UPDATE nodes SET expiry_ms = %lld WHERE name = 'beta'",
+		 (long long)(wall_ms() + 200));
+	assert_int_equal(sqlite3_open(store_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	expect_cut_off(a, b, "node 'beta' has expired");
+}
+
 static const char manual_router_policy[] =
 	"{ \"rules\": [ { \"src\": [\"tag:web\"], \"dst\": [\"tag:router\"] } ] }\n";
 
@@ -1041,6 +1060,7 @@ int main(void)
 		T(test_malformed_capsule_closes),
 		T(test_operator_remove_cuts_off),
 		T(test_operator_expire_cuts_off),
+		T(test_expiry_time_cuts_off),
 		T(test_operator_approve_and_rename),
 		T(test_policy_reload),
 		cmocka_unit_test(test_cli_run_arguments),

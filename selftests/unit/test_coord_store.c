@@ -453,6 +453,42 @@ static void test_nodes_expiring(void **state)
 	coord_store_node_clear(&b);
 }
 
+/* Rows both an hour old and 10,000 generations old go; a reader behind them gets -ESTALE. */
+static void test_change_log_pruning(void **state)
+{
+	static const enum coord_change_kind rename[] = { COORD_CHANGE_RENAME };
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_change *changes;
+	struct coord_node node;
+	int64_t before, gen;
+	sqlite3 *db;
+	size_t n;
+
+	make_key(cs, true, 0, secret, id);
+	before = coord_store_generation(cs);
+	assert_int_equal(do_register(cs, secret, 1, "a", &node), 0);
+	/* young rows stay however many generations pass, and old ones while recent */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE changes SET created_ms = 0", NULL, NULL, NULL),
+			 SQLITE_OK);
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(coord_store_changes_since(cs, before, &changes, &n, &gen), 0);
+	assert_int_equal(n, 1);
+	free(changes);
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE meta SET value = CAST(value AS INTEGER) + 20000"
+				      " WHERE key = 'generation'",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	gen = coord_store_generation(cs);
+	assert_int_equal(coord_store_node_rename(cs, "a", "b"), 0);
+	assert_int_equal(coord_store_changes_since(cs, before, &changes, &n, &gen), -ESTALE);
+	assert_non_null(strstr(coord_store_error(cs), "pruned"));
+	expect_changes(cs, coord_store_generation(cs) - 1, node.id, rename, 1);
+	coord_store_node_clear(&node);
+}
+
 /* A database at schema v1 (v2's change log, index and meta row taken away)
  * migrates and keeps its nodes. */
 static void test_migration_from_v1(void **state)
@@ -516,6 +552,7 @@ int main(void)
 		T(test_rename_expire),
 		T(test_change_log),
 		T(test_nodes_expiring),
+		T(test_change_log_pruning),
 		T(test_migration_from_v1),
 		cmocka_unit_test(test_foreign_databases),
 	};
