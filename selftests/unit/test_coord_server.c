@@ -827,6 +827,7 @@ static void test_cli_run_arguments(void **state)
 }
 
 /* The program itself: a node registers with `burrow-coord run`, which SIGTERM stops. */
+/* The run process follows another process's store writes and survives SIGHUP. */
 static void test_cli_run_serves_until_sigterm(void **state)
 {
 	char db[512], key[512], why[BURROW_IDENTITY_ERR_MAX], listen_text[32];
@@ -859,6 +860,14 @@ static void test_cli_run_serves_until_sigterm(void **state)
 	a = node_new("alpha");
 	node_register(a, secret, "alpha");
 	expect_accepted(a, "alpha");
+	/* SIGHUP reloads (no policy file: still deny all) and the service goes on. */
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	/* This process is the operator: removing the node cuts it off from the service. */
+	assert_int_equal(coord_store_node_remove(store, "alpha"), 0);
+	if (!run_until(is_closed, a))
+		fail_msg("alpha stays connected to the burrow-coord run process");
+	if (!strstr(a->closed_reason, "was removed"))
+		fail_msg("alpha closed: %s", a->closed_reason);
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
