@@ -1014,6 +1014,10 @@ static void test_operator_approve_and_rename(void **state)
 	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
 	assert_non_null(peer);
 	assert_string_equal(peer->name, "gateway");
+	/* the renamed node itself gets a full map with its new name */
+	wanted_count = 2;
+	assert_true(run_until(has_second_full, r));
+	assert_string_equal(r->map.self.name, "gateway");
 	assert_int_equal(w->closed + r->closed, 0);
 }
 

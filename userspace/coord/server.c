@@ -974,7 +974,7 @@ static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed
 
 int coord_server_poll_changes(struct coord_server *s)
 {
-	struct coord_policy_ids changed = { 0 }, affected = { 0 };
+	struct coord_policy_ids changed = { 0 }, affected = { 0 }, renamed = { 0 };
 	struct coord_change *changes = NULL;
 	int64_t generation, now = wall_ms(), *expiring = NULL;
 	size_t n_changes = 0, n_expiring = 0, i;
@@ -995,8 +995,11 @@ int coord_server_poll_changes(struct coord_server *s)
 		burrow_log(BURROW_LOG_ERROR, "reading changes: %s", coord_store_error(s->store));
 		goto out;
 	}
-	for (i = 0; ret == 0 && i < n_changes; i++)
+	for (i = 0; ret == 0 && i < n_changes; i++) {
 		ret = ids_add(&changed, changes[i].node_id);
+		if (ret == 0 && changes[i].kind == COORD_CHANGE_RENAME)
+			ret = ids_add(&renamed, changes[i].node_id);
+	}
 	for (i = 0; ret == 0 && i < n_expiring; i++)
 		ret = ids_add(&changed, expiring[i]);
 	ids_unique(&changed);
@@ -1008,11 +1011,20 @@ int coord_server_poll_changes(struct coord_server *s)
 	s->expiry_checked_ms = now;
 	ids_unique(&affected);
 	notify_affected(s, &affected, NULL);
+	/* A delta carries peers only: a renamed node learns its own name from a full map. */
+	ids_unique(&renamed);
+	for (i = 0; i < renamed.n; i++) {
+		struct coord_conn *c = conn_of_node(s, renamed.ids[i]);
+
+		if (c)
+			send_map_full(c);
+	}
 out:
 	free(changes);
 	free(expiring);
 	coord_policy_ids_free(&changed);
 	coord_policy_ids_free(&affected);
+	coord_policy_ids_free(&renamed);
 	return ret;
 }
 
