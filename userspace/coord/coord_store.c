@@ -158,28 +158,33 @@ static int log_change(struct coord_store *cs, int64_t node_id, enum coord_change
 				       "INSERT OR IGNORE INTO changes (generation, node_id, kind, created_ms)"
 				       " SELECT CAST(value AS INTEGER) + 1, ?1, ?2, ?3 FROM meta WHERE key = 'generation'",
 				       "change log", NULL, BURROW_STORE_INT(node_id),
-				       BURROW_STORE_INT(kind), BURROW_STORE_INT(burrow_store_now_ms()));
+				       BURROW_STORE_INT(kind),
+				       BURROW_STORE_INT(burrow_store_now_ms()));
 }
 
 /* Drop change rows both old in time and old in generations (see the invariants). */
 static int prune_changes(struct coord_store *cs)
 {
-	int64_t horizon = burrow_store_now_ms() - COORD_CHANGES_KEEP_MS;
+	struct burrow_store_arg horizon_ms = BURROW_STORE_INT(burrow_store_now_ms() -
+							      COORD_CHANGES_KEEP_MS);
+	int64_t generation;
 	int ret;
 
+	ret = query_one(cs, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
+			BURROW_STORE_NO_ARG, &generation, NULL, 0);
+	if (ret < 0)
+		return ret;
 	ret = burrow_store_write_args(cs->st,
 				      "UPDATE meta SET value = (SELECT max(generation) FROM changes"
-				      "  WHERE created_ms < ?1 AND generation <= ?2 +"
-				      "  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'))"
-				      " WHERE key = 'changes_pruned_through' AND EXISTS (SELECT 1 FROM changes"
-				      "  WHERE created_ms < ?1 AND generation <= ?2 +"
-				      "  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'))",
-				      "change log", NULL, BURROW_STORE_INT(horizon),
-				      BURROW_STORE_INT(-(int64_t)COORD_CHANGES_KEEP_ROWS));
+				      "  WHERE created_ms < ?1 AND generation <= ?2)"
+				      " WHERE key = 'changes_pruned_through' AND EXISTS"
+				      " (SELECT 1 FROM changes WHERE created_ms < ?1 AND generation <= ?2)",
+				      "change log", NULL, horizon_ms,
+				      BURROW_STORE_INT(generation - COORD_CHANGES_KEEP_ROWS));
 	if (ret == 0)
 		ret = burrow_store_write_args(cs->st,
-					      "DELETE FROM changes WHERE generation <="
-					      " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'changes_pruned_through')",
+					      "DELETE FROM changes WHERE generation <= (SELECT"
+					      " CAST(value AS INTEGER) FROM meta WHERE key = 'changes_pruned_through')",
 					      "change log", NULL, BURROW_STORE_NO_ARG);
 	return ret;
 }

@@ -8,8 +8,9 @@
  * naming the bad input: -ENOENT (no such key or node), -EEXIST (name
  * taken), -EINVAL (malformed input), -EACCES (registration refused: key
  * expired, revoked or used), -EPROTO (schema newer than this program),
- * others for database failures. Every write is one transaction and bumps
- * the store generation.
+ * -ESTALE (change log pruned past the generation asked for), others for
+ * database failures. Every write is one transaction and bumps the store
+ * generation; a write touching a node also logs it (coord_store_changes_since).
  *
  *   struct coord_store *cs;
  *   char why[COORD_STORE_ERR_MAX];
