@@ -945,6 +945,9 @@ static int apply_node_change(struct coord_server *s, int64_t id,
 		if (ret < 0)
 			burrow_log(BURROW_LOG_ERROR, "node '%s' changed: %s", facts.node.name,
 				   ret == -ENOMEM || ret == -EEXIST ? strerror(-ret) : why);
+		/* A name the policy names held by another node stays so: retrying cannot help. */
+		if (ret == -EEXIST)
+			ret = 0;
 	}
 	if (ret == 0)
 		ret = ids_merge(affected, &ids);
@@ -1006,7 +1009,7 @@ int coord_server_poll_changes(struct coord_server *s)
 	for (i = 0; ret == 0 && i < changed.n; i++)
 		ret = apply_node_change(s, changed.ids[i], &affected);
 	if (ret < 0)
-		goto out;	/* read the same changes again next time */
+		goto out;	/* database or memory failure: read the same changes next time */
 	s->generation = generation;
 	s->expiry_checked_ms = now;
 	ids_unique(&affected);
