@@ -118,7 +118,7 @@ static uint32_t slot_list_take(struct slot_list *list, size_t pos)
 	return list->slots[pos];
 }
 
-static int ids_push(struct coord_policy_ids *ids, int64_t id)
+int coord_policy_ids_add(struct coord_policy_ids *ids, int64_t id)
 {
 	if (ids->n == ids->cap) {
 		size_t cap = ids->cap ? ids->cap * 2 : 16;
@@ -928,7 +928,7 @@ static int emit(struct coord_policy_engine *engine, uint32_t slot, struct coord_
 	if (engine->slots[slot].stamp == engine->generation)
 		return 0;
 	engine->slots[slot].stamp = engine->generation;
-	return ids_push(out, engine->slots[slot].id);
+	return coord_policy_ids_add(out, engine->slots[slot].id);
 }
 
 /* Adds the live slots sel selects to out. */

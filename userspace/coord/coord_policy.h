@@ -116,6 +116,8 @@ bool coord_policy_auto_approve(const struct coord_policy_engine *engine,
 unsigned int coord_policy_line_of(const char *text, size_t len,
 				  const struct coord_policy_step *path, size_t n_steps);
 
+/* Appends id (duplicates are the caller's business); 0 or -ENOMEM. */
+int coord_policy_ids_add(struct coord_policy_ids *ids, int64_t id);
 void coord_policy_ids_free(struct coord_policy_ids *ids);
 
 #endif /* COORD_POLICY_H */

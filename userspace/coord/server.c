@@ -865,27 +865,12 @@ static void close_lingering(struct coord_server *s)
 static int load_nodes(struct coord_server *s, struct coord_policy_engine *engine, char *why,
 		      size_t why_size);
 
-static int ids_add(struct coord_policy_ids *set, int64_t id)
-{
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 16;
-		int64_t *grown = reallocarray(set->ids, cap, sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		set->ids = grown;
-		set->cap = cap;
-	}
-	set->ids[set->n++] = id;
-	return 0;
-}
-
 static int ids_merge(struct coord_policy_ids *set, const struct coord_policy_ids *more)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < more->n && ret == 0; i++)
-		ret = ids_add(set, more->ids[i]);
+		ret = coord_policy_ids_add(set, more->ids[i]);
 	return ret;
 }
 
@@ -967,11 +952,11 @@ static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; ret == 0 && i < n; i++)
-		ret = ids_add(changed, nodes[i].id);
+		ret = coord_policy_ids_add(changed, nodes[i].id);
 	coord_store_node_list_free(nodes, n);
 	for (c = s->conns; ret == 0 && c; c = c->next)
 		if (c->registered)
-			ret = ids_add(changed, c->node_id);
+			ret = coord_policy_ids_add(changed, c->node_id);
 	return ret;
 }
 
@@ -999,12 +984,12 @@ int coord_server_poll_changes(struct coord_server *s)
 		goto out;
 	}
 	for (i = 0; ret == 0 && i < n_changes; i++) {
-		ret = ids_add(&changed, changes[i].node_id);
+		ret = coord_policy_ids_add(&changed, changes[i].node_id);
 		if (ret == 0 && changes[i].kind == COORD_CHANGE_RENAME)
-			ret = ids_add(&renamed, changes[i].node_id);
+			ret = coord_policy_ids_add(&renamed, changes[i].node_id);
 	}
 	for (i = 0; ret == 0 && i < n_expiring; i++)
-		ret = ids_add(&changed, expiring[i]);
+		ret = coord_policy_ids_add(&changed, expiring[i]);
 	ids_unique(&changed);
 	for (i = 0; ret == 0 && i < changed.n; i++)
 		ret = apply_node_change(s, changed.ids[i], &affected);
