@@ -59,7 +59,7 @@ help:
 	@echo "  make module          build $(MODULE_DIR)/burrow.ko only (W=1: extra warnings, C=2: sparse,"
 	@echo "                       BURROW_SELFTEST=1: with the in-module selftests, MODULE_DIR=DIR)"
 	@echo "  make module-clean    remove the module's build directory (MODULE_DIR=$(MODULE_DIR))"
-	@echo "  make userspace       build burrow-nl, burrowd and the iproute2 plugin"
+	@echo "  make userspace       build burrow-nl, burrowd, burrow-coord and the iproute2 plugin"
 	@echo "  make netlink-gen     regenerate the UAPI header and kernel policies from netlink/burrow.yaml"
 	@echo "  make netlink-check   fail if the generated netlink files are stale"
 	@echo "  make clean           remove build/ (and MODULE_DIR)"
@@ -67,7 +67,7 @@ help:
 	@echo "  make deps            install every Debian package the project needs"
 	@echo "  make dkms-build      register this checkout with DKMS and build for $(KVER) (DKMS_TREE=DIR: private tree)"
 	@echo "  make dkms-install    dkms-build, then install the module with DKMS"
-	@echo "  make install         install burrow-nl, burrowd, the ip plugin, man page and completion (PREFIX, DESTDIR)"
+	@echo "  make install         install burrow-nl, burrowd, burrow-coord, the ip plugin, man page and completion (PREFIX, DESTDIR)"
 	@echo "Test"
 	@echo "  make check           build, spec check, unit tests, VM suite on the distro and debug kernels, tshark"
 	@echo "  make unit-test       the cmocka unit tests in selftests/unit"
@@ -291,6 +291,7 @@ install: userspace
 	install -D -m 0644 tools/burrow-nl/burrow-nl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/burrow-nl
 	if [ -f $(DAEMON) ]; then install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/burrowd; fi
+	if [ -f $(COORD) ]; then install -D -m 0755 $(COORD) $(DESTDIR)$(PREFIX)/sbin/burrow-coord; fi
 
 # ---- tests -------------------------------------------------------------------
 
