@@ -166,6 +166,22 @@ static void test_database_error(void **state)
 	assert_non_null(strstr(err_buf, db));
 }
 
+/* Listings read an existing database and never create one. */
+static void test_listing_does_not_create(void **state)
+{
+	(void)state;
+	assert_int_equal(run("key", "list", NULL), COORD_EXIT_DATABASE);
+	assert_non_null(strstr(err_buf, db));
+	assert_int_equal(run("node", "list", NULL), COORD_EXIT_DATABASE);
+	assert_int_equal(run("route", "list", NULL), COORD_EXIT_DATABASE);
+	assert_int_equal(access(db, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(run("key", "create", NULL), COORD_EXIT_OK);
+	assert_int_equal(run("-j", "key", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "\"id\""));
+	assert_int_equal(run("node", "list", NULL), COORD_EXIT_OK);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_db)
@@ -174,6 +190,7 @@ int main(void)
 		T(test_keys),
 		T(test_nodes_and_routes),
 		T(test_database_error),
+		T(test_listing_does_not_create),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, remove_dir);

@@ -75,11 +75,17 @@ static int store_error(struct cli *c, int ret)
 	return COORD_EXIT_DATABASE;
 }
 
-static int open_store(struct cli *c)
+/*
+ * Listing commands open read-only: a mistyped -d path is an error naming
+ * it, not a new empty database, and a reader never migrates.
+ */
+static int open_store(struct cli *c, bool readonly)
 {
 	char why[COORD_STORE_ERR_MAX];
+	int ret = readonly ? coord_store_open_readonly(c->db, &c->cs, why, sizeof(why)) :
+			     coord_store_open(c->db, &c->cs, why, sizeof(why));
 
-	if (coord_store_open(c->db, &c->cs, why, sizeof(why)) < 0) {
+	if (ret < 0) {
 		fprintf(c->err, "burrow-coord: %s\n", why);
 		return COORD_EXIT_DATABASE;
 	}
@@ -164,7 +170,7 @@ static int key_create(struct cli *c, int argc, char **argv)
 	}
 	if (expiry)
 		expiry += now_ms();
-	ret = open_store(c);
+	ret = open_store(c, false);
 	if (ret)
 		return ret;
 	ret = coord_store_key_create(c->cs, reusable, expiry, tags, n_tags, secret, id);
@@ -187,7 +193,7 @@ static int key_list(struct cli *c)
 	struct coord_key *keys;
 	char t1[32], t2[32];
 	size_t n;
-	int ret = open_store(c);
+	int ret = open_store(c, true);
 
 	if (ret)
 		return ret;
@@ -227,7 +233,7 @@ static int node_list(struct cli *c)
 	struct coord_node *nodes;
 	char t[32];
 	size_t n;
-	int ret = open_store(c);
+	int ret = open_store(c, true);
 
 	if (ret)
 		return ret;
@@ -267,7 +273,7 @@ static int route_list(struct cli *c)
 {
 	struct coord_route *routes;
 	size_t n;
-	int ret = open_store(c);
+	int ret = open_store(c, true);
 
 	if (ret)
 		return ret;
@@ -308,7 +314,7 @@ static int route_approve(struct cli *c, int argc, char **argv)
 		if (burrow_text_parse_prefix(argv[i], BURROW_TEXT_PREFIX_LEN_REQUIRED,
 					     &prefixes[i - 1], why, sizeof(why)) < 0)
 			return usage_error(c, "%s", why);
-	ret = open_store(c);
+	ret = open_store(c, false);
 	if (ret)
 		return ret;
 	ret = coord_store_route_approve(c->cs, argv[0], prefixes, (size_t)argc - 1);
@@ -335,14 +341,14 @@ static int node_command(struct cli *c, const char *verb, int argc, char **argv)
 	if (!strcmp(verb, "rename")) {
 		if (want_args(c, "node rename", argc, 2))
 			return COORD_EXIT_USAGE;
-		ret = open_store(c);
+		ret = open_store(c, false);
 		if (ret)
 			return ret;
 		ret = coord_store_node_rename(c->cs, argv[0], argv[1]);
 	} else if (!strcmp(verb, "expire") || !strcmp(verb, "remove")) {
 		if (want_args(c, verb[0] == 'e' ? "node expire" : "node remove", argc, 1))
 			return COORD_EXIT_USAGE;
-		ret = open_store(c);
+		ret = open_store(c, false);
 		if (ret)
 			return ret;
 		ret = verb[0] == 'e' ? coord_store_node_expire(c->cs, argv[0]) :
@@ -364,7 +370,7 @@ static int key_command(struct cli *c, const char *verb, int argc, char **argv)
 	if (!strcmp(verb, "revoke")) {
 		if (want_args(c, "key revoke", argc, 1))
 			return COORD_EXIT_USAGE;
-		ret = open_store(c);
+		ret = open_store(c, false);
 		if (ret)
 			return ret;
 		ret = coord_store_key_revoke(c->cs, argv[0]);
@@ -469,7 +475,7 @@ static int run_command(struct cli *c, int argc, char **argv)
 		fprintf(c->err, "burrow-coord: %s\n", why);
 		return COORD_EXIT_USAGE;
 	}
-	ret = open_store(c);
+	ret = open_store(c, false);
 	if (ret)
 		goto out;
 	ret = COORD_EXIT_USAGE;

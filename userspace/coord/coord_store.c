@@ -269,6 +269,28 @@ int coord_store_open(const char *path, struct coord_store **out, char *why, size
 	return 0;
 }
 
+int coord_store_open_readonly(const char *path, struct coord_store **out, char *why,
+			      size_t why_size)
+{
+	struct coord_store *cs;
+	int ret;
+
+	*out = NULL;
+	cs = calloc(1, sizeof(*cs));
+	if (!cs) {
+		burrow_errorf(why, why_size, "out of memory");
+		return -ENOMEM;
+	}
+	ret = burrow_store_open_schema(path, BURROW_STORE_READONLY, &coord_schema, &cs->st, why,
+				       why_size);
+	if (ret < 0) {
+		free(cs);
+		return ret;
+	}
+	*out = cs;
+	return 0;
+}
+
 void coord_store_close(struct coord_store *cs)
 {
 	if (!cs)

@@ -69,6 +69,10 @@ struct coord_route {
 /* Open (creating and migrating) the database at path. why gets
  * "coord state 'PATH': ..." on failure. */
 int coord_store_open(const char *path, struct coord_store **out, char *why, size_t why_size);
+/* Open an existing, current database for reading only: a missing file, an
+ * older schema (nothing migrates) and every write fail. */
+int coord_store_open_readonly(const char *path, struct coord_store **out, char *why,
+			      size_t why_size);
 void coord_store_close(struct coord_store *cs);
 /* Why the last failed call failed. */
 const char *coord_store_error(const struct coord_store *cs);
