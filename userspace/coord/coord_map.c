@@ -199,7 +199,7 @@ const struct coord_peer *coord_map_peer_by_id(const struct coord_map *m, uint64_
 
 const struct coord_peer *coord_map_peer_by_key(const struct coord_map *m, const uint8_t key[32])
 {
-	struct coord_map_key wanted, *hit;
+	struct coord_map_key wanted = { 0 }, *hit;
 
 	if (!m->n_peers)
 		return NULL;
