@@ -159,8 +159,8 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 	return 0;
 }
 
-static int set_path(struct parse_state *ps, const char *key, const char *value, char **slot,
-		    size_t max_len)
+int burrow_config_set_path(struct parse_state *ps, const char *key, const char *value, char **slot,
+			   size_t max_len)
 {
 	char *copy;
 
@@ -261,7 +261,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		snprintf(node->name, sizeof(node->name), "%s", value);
 		break;
 	case NK_PRIVATE_KEY:
-		set_path(ps, name, value, &node->private_key, PATH_MAX);
+		burrow_config_set_path(ps, name, value, &node->private_key, PATH_MAX);
 		break;
 	case NK_LISTEN_ADDRESS: {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&node->listen;
@@ -303,10 +303,10 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		snprintf(node->device, sizeof(node->device), "%s", value);
 		break;
 	case NK_STATE:
-		set_path(ps, name, value, &node->state, PATH_MAX);
+		burrow_config_set_path(ps, name, value, &node->state, PATH_MAX);
 		break;
 	case NK_CONTROL_SOCKET:
-		set_path(ps, name, value, &node->control_socket,
+		burrow_config_set_path(ps, name, value, &node->control_socket,
 			 sizeof(((struct sockaddr_un *)0)->sun_path));
 		break;
 	case NK_LOG_LEVEL:
@@ -446,6 +446,8 @@ static void section_done(struct parse_state *ps)
 	if (ps->section == SEC_PEER && !(ps->peer_keys & (1u << PK_PUBLIC_KEY)))
 		burrow_config_fail(ps, ps->cfg->peers[ps->peer].line, "[peer %s] has no public_key (required)",
 		     ps->cfg->peers[ps->peer].name);
+	if (ps->section == SEC_COORDINATOR)
+		burrow_config_coordinator_done(ps);
 	ps->section = SEC_NONE;
 }
 
@@ -464,6 +466,18 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->seen_node = true;
 		ps->node_line = ps->line;
 		ps->section = SEC_NODE;
+		return;
+	}
+	if (!strcmp(section, "coordinator")) {
+		if (cfg->coordinator.enabled) {
+			burrow_config_fail(ps, ps->line, "second [coordinator] section (first at line %u)",
+					   cfg->coordinator.line);
+			return;
+		}
+		cfg->coordinator.enabled = true;
+		cfg->coordinator.line = ps->line;
+		ps->coordinator_keys = 0;
+		ps->section = SEC_COORDINATOR;
 		return;
 	}
 	if (!strncmp(section, "peer ", 5)) {
@@ -496,7 +510,7 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->section = SEC_PEER;
 		return;
 	}
-	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node] or [peer NAME])", section);
+	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node], [peer NAME] or [coordinator])", section);
 }
 
 /*
@@ -562,6 +576,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		break;
 	case SEC_PEER:
 		peer_key(ps, name, value);
+		break;
+	case SEC_COORDINATOR:
+		burrow_config_coordinator_key(ps, name, value);
 		break;
 	case SEC_NONE:
 		burrow_config_fail(ps, ps->line, "key '%s' outside a section", name);
@@ -631,7 +648,10 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
-	if (!cfg->path) {
+	cfg->text = strdup(text);
+	if (!cfg->path || !cfg->text) {
+		free(cfg->path);
+		free(cfg->text);
 		burrow_errorf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
@@ -666,6 +686,7 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 		burrow_config_fail(&ps, ps.node_line, "[node] has no name (required)");
 	if (!ps.failed)
 		fill_defaults(&ps);
+	cfg->n_file_peers = cfg->n_peers;
 	if (ps.failed) {
 		burrow_config_free(cfg);
 		return -EINVAL;
@@ -712,18 +733,31 @@ int burrow_config_load(const char *path, struct burrow_config *cfg, char *err, s
 	return ret;
 }
 
+void burrow_config_peer_free(struct burrow_config_peer *peer)
+{
+	free(peer->allowed_ips);
+	free(peer->request_address.items);
+	free(peer->may_announce.items);
+	free(peer->may_reach.items);
+	free(peer->accept_addresses.items);
+	peer->allowed_ips = NULL;
+	peer->n_allowed_ips = 0;
+	memset(&peer->request_address, 0, sizeof(peer->request_address));
+	memset(&peer->may_announce, 0, sizeof(peer->may_announce));
+	memset(&peer->may_reach, 0, sizeof(peer->may_reach));
+	memset(&peer->accept_addresses, 0, sizeof(peer->accept_addresses));
+}
+
 void burrow_config_free(struct burrow_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->n_peers; i++) {
-		free(cfg->peers[i].allowed_ips);
-		free(cfg->peers[i].request_address.items);
-		free(cfg->peers[i].may_announce.items);
-		free(cfg->peers[i].may_reach.items);
-		free(cfg->peers[i].accept_addresses.items);
-	}
+	for (size_t i = 0; i < cfg->n_peers; i++)
+		burrow_config_peer_free(&cfg->peers[i]);
 	free(cfg->peers);
+	free(cfg->coordinator.auth_key_file);
+	free(cfg->coordinator.endpoints);
+	free(cfg->text);
 	free(cfg->node.addresses.items);
 	free(cfg->node.address_pool.items);
 	free(cfg->node.advertise_routes.items);
@@ -732,6 +766,25 @@ void burrow_config_free(struct burrow_config *cfg)
 	free(cfg->node.control_socket);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int burrow_config_copy(const struct burrow_config *src, struct burrow_config *dst, char *err,
+		       size_t err_size)
+{
+	return burrow_config_parse_string(src->text, src->path, dst, err, err_size);
+}
+
+int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_peer *peer)
+{
+	struct burrow_config_peer *grown;
+
+	grown = realloc(cfg->peers, (cfg->n_peers + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	cfg->peers = grown;
+	cfg->peers[cfg->n_peers++] = *peer;
+	memset(peer, 0, sizeof(*peer));
+	return 0;
 }
 
 const struct burrow_config_peer *burrow_config_peer_by_key(const struct burrow_config *cfg,

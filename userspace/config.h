@@ -16,6 +16,11 @@
  *   request_address = auto         (negotiation keys: see struct burrow_config_peer)
  *   may_announce = 10.20.0.0/16
  *   may_reach = 10.99.0.0/24
+ *   [coordinator]                  (optional: join a mesh run by burrow-coord)
+ *   address = 192.0.2.10:443       (required)
+ *   public_key = <44-char base64>  (required: the coordinator's key, pinned)
+ *   auth_key_file = /etc/burrow/a.authkey   (pre-auth key, read at first registration)
+ *   endpoint = 192.0.2.1:51820     (where peers reach this node; repeatable)
  *
  * Usage:
  *   struct burrow_config cfg;
@@ -118,12 +123,37 @@ struct burrow_config_node {
 	bool relay_routes;
 };
 
+/*
+ * [coordinator]: the node registers with burrow-coord and takes its peers
+ * from the node map it is sent (docs/coordination.md, "Joining a node").
+ * auth_key_file holds a pre-auth key ("bck_..."); it is read only while
+ * the node has not registered yet. endpoints: where other nodes dial this
+ * one; none given: listen_address:listen_port when that is not a wildcard.
+ */
+struct burrow_config_coordinator {
+	bool enabled;				/* the section is present */
+	struct sockaddr_storage address;
+	socklen_t address_len;
+	char address_text[64];
+	uint8_t public_key[BURROW_PUBLIC_KEY_LEN];
+	char *auth_key_file;			/* absolute path; NULL: none */
+	struct burrow_nl_endpoint *endpoints;	/* heap */
+	size_t n_endpoints;
+	unsigned int line;			/* of the [coordinator] header */
+};
+
+/* Most endpoints a node advertises to the coordinator. */
+#define BURROW_CONFIG_ENDPOINTS_MAX 32
+
 struct burrow_config {
 	char *path;				/* the file read */
+	char *text;				/* its content, for burrow_config_copy */
 	char instance[BURROW_CONFIG_NAME_MAX + 1];	/* base name without .conf */
 	struct burrow_config_node node;
 	struct burrow_config_peer *peers;	/* heap, in file order */
 	size_t n_peers;
+	size_t n_file_peers;			/* peers[0..n_file_peers) are the file's */
+	struct burrow_config_coordinator coordinator;
 };
 
 /* Read path. 0, -ENOENT/-EACCES (cannot open), -EINVAL (content). */
@@ -135,6 +165,27 @@ int burrow_config_parse_string(const char *text, const char *path, struct burrow
 			       char *err, size_t err_size);
 
 void burrow_config_free(struct burrow_config *cfg);
+
+/*
+ * A fresh copy of what src was read from (its text parsed again): the
+ * file's peers only, none added with burrow_config_peer_append. 0,
+ * -ENOMEM, or -EINVAL if the text no longer parses (it always should).
+ */
+int burrow_config_copy(const struct burrow_config *src, struct burrow_config *dst, char *err,
+		       size_t err_size);
+
+/*
+ * Append a peer that did not come from the file (the node map's): *peer
+ * is moved in (its lists now belong to cfg) and zeroed. -ENOMEM leaves
+ * both unchanged. Such peers follow the file's, so peers[i] with
+ * i >= n_file_peers came from elsewhere.
+ */
+int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_peer *peer);
+/* Whether two [coordinator] sections say the same (a change needs a restart). */
+bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
+				     const struct burrow_config_coordinator *b);
+/* Free the lists of a peer that is not (or no longer) in a config. */
+void burrow_config_peer_free(struct burrow_config_peer *peer);
 
 /*
  * Reload (config_diff.c, docs/burrowd.md "Reloading"): what changed

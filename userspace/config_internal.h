@@ -21,13 +21,14 @@ struct parse_state {
 	size_t err_size;
 	bool failed;
 	/* current section: the node, a peer (index), or neither */
-	enum { SEC_NONE, SEC_NODE, SEC_PEER } section;
+	enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_COORDINATOR } section;
 	size_t peer;
 	bool seen_node;
 	unsigned int node_line;
 	/* which [node] keys were given (for duplicates) */
 	unsigned int node_keys;
 	unsigned int peer_keys;
+	unsigned int coordinator_keys;
 };
 
 /* Record the first error as "FILE:LINE: message"; later ones are dropped. */
@@ -48,5 +49,12 @@ int burrow_config_address_item(struct parse_state *ps, const char *text, void *c
 void burrow_config_prefix_list_key(struct parse_state *ps, const char *key, const char *value,
 				   struct burrow_prefix_list *list, bool allow_auto,
 				   unsigned int min_host_bits);
+
+/* config_coordinator.c: one key of [coordinator], and its checks at the section's end. */
+void burrow_config_coordinator_key(struct parse_state *ps, const char *name, const char *value);
+void burrow_config_coordinator_done(struct parse_state *ps);
+/* config_prefixes.c / config.c: an absolute path value into *slot (strdup). */
+int burrow_config_set_path(struct parse_state *ps, const char *key, const char *value, char **slot,
+			   size_t max);
 
 #endif /* BURROW_CONFIG_INTERNAL_H */

@@ -125,6 +125,15 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"  SELECT node_id, item, position FROM split WHERE item <> ''"
 	"  ORDER BY node_id, position;"
 	"ALTER TABLE nodes DROP COLUMN allowed_prefixes;",
+
+	/* v7: the last node map a coordinator sent (one row), as the MAP_FULL
+	 * capsules that carry it, so a node restarting while its coordinator
+	 * is down keeps its mesh peers (store_mesh.c, mesh.c) */
+	"CREATE TABLE mesh_map ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  coordinator_key BLOB NOT NULL CHECK (length(coordinator_key) = 32),"
+	"  map BLOB NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");

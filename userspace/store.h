@@ -41,7 +41,7 @@
 
 #define BURROW_STORE_ERR_MAX 512
 /* Version this code writes; older ones are migrated on open. */
-#define BURROW_STORE_SCHEMA_VERSION 6
+#define BURROW_STORE_SCHEMA_VERSION 7
 
 /* burrow_store_open flags */
 #define BURROW_STORE_READONLY 0x1	/* no writes, no migrations: schema must be current */
@@ -153,6 +153,19 @@ int burrow_store_lease_set(struct burrow_store *st, const uint8_t public_key[32]
 			   const char *address);
 int burrow_store_lease_list(struct burrow_store *st, struct burrow_lease **leases, size_t *n);
 void burrow_store_leases_free(struct burrow_lease *leases);
+
+/*
+ * The node map of burrow-coord (store_mesh.c): the last one applied, as
+ * the capsules of a MAP_FULL (coord_msg.h), with the key of the
+ * coordinator that sent it. save replaces it; load gives a malloc'd copy
+ * (-ENOENT when there is none); clear forgets it (a node the coordinator
+ * removed or expired).
+ */
+int burrow_store_mesh_save(struct burrow_store *st, const uint8_t coordinator_key[32],
+			   const uint8_t *map, size_t len);
+int burrow_store_mesh_load(struct burrow_store *st, uint8_t coordinator_key[32], uint8_t **map,
+			   size_t *len);
+int burrow_store_mesh_clear(struct burrow_store *st);
 
 /*
  * Effective policy (store_policy.c, docs/operations.md "Policy in the

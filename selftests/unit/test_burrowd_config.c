@@ -171,8 +171,8 @@ static const struct bad_case bad_cases[] = {
 	/* structure */
 	{ "", "t.conf: no [node] section (it must give at least 'name')" },
 	{ "[node]\n", "t.conf:1: [node] has no name (required)" },
-	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node] or [peer NAME])" },
-	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node] or [peer NAME])" },
+	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node], [peer NAME] or [coordinator])" },
+	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node], [peer NAME] or [coordinator])" },
 	{ NODE "[node]\n", "t.conf:3: second [node] section (first at line 1)" },
 	{ "name = a\n[node]\n", "t.conf:1: key 'name' outside a section" },
 	{ NODE "lsten_port = 1\n", "t.conf:3: unknown key 'lsten_port' in [node]" },
@@ -292,6 +292,25 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:5: may_reach: invalid prefix 'auto' (expected ADDRESS/LENGTH)" },
 	{ NODE PEER_B "accept_addresses = auto\n",
 	  "t.conf:5: accept_addresses: invalid prefix 'auto' (expected ADDRESS/LENGTH)" },
+	/* [coordinator] */
+#define COORD "[coordinator]\naddress = 192.0.2.10:443\npublic_key = " KEY_C "\n"	/* 3 lines */
+	{ NODE "[coordinator]\npublic_key = " KEY_C "\n",
+	  "t.conf:3: [coordinator] has no address (required)" },
+	{ NODE "[coordinator]\naddress = 192.0.2.10:443\n",
+	  "t.conf:3: [coordinator] has no public_key (required)" },
+	{ NODE COORD COORD, "t.conf:6: second [coordinator] section (first at line 3)" },
+	{ NODE COORD "adress = 192.0.2.1:1\n", "t.conf:6: unknown key 'adress' in [coordinator]" },
+	{ NODE COORD "address = 192.0.2.1:1\n", "t.conf:6: key 'address' given twice in [coordinator]" },
+	{ NODE "[coordinator]\naddress = coord.example:443\n",
+	  "t.conf:4: address: invalid endpoint 'coord.example:443' (IPV4:PORT or [IPV6]:PORT)" },
+	{ NODE "[coordinator]\npublic_key = short\n",
+	  "t.conf:4: public_key: invalid public key 'short': 5 characters, expected 44 (base64 of 32 bytes)" },
+	{ NODE COORD "auth_key_file = keys/a\n",
+	  "t.conf:6: auth_key_file: 'keys/a' is not an absolute path" },
+	{ NODE COORD "endpoint = 192.0.2.1:51820, 192.0.2.1:0\n",
+	  "t.conf:6: endpoint: invalid port '0' (1-65535)" },
+	{ NODE COORD "endpoint = 192.0.2.1:51820\nendpoint = 192.0.2.1:51820\n",
+	  "t.conf:7: endpoint: '192.0.2.1:51820' is given twice" },
 	{ NODE PEER_B "accept_addresses = 10.99.0.1/24\n",
 	  "t.conf:5: accept_addresses: prefix '10.99.0.1/24' has host bits set (did you mean 10.99.0.0/24?)" },
 };
@@ -315,6 +334,59 @@ static void test_bad_configs(void **state)
 		assert_null(cfg.peers);
 		assert_null(cfg.path);
 	}
+}
+
+/* [coordinator]: every key, and its text kept for burrow_config_copy. */
+static void test_coordinator(void **state)
+{
+	static const char text[] =
+		NODE
+		"[coordinator]\n"
+		"address = [2001:db8::10]:7443\n"
+		"public_key = " KEY_C "\n"
+		"auth_key_file = /etc/burrow/a.authkey\n"
+		"endpoint = 192.0.2.1:51820, [2001:db8::1]:51820\n"
+		"endpoint = 198.51.100.1:4000\n"
+		PEER_B;
+	struct burrow_config cfg, copy;
+	struct burrow_config_peer extra = { .name = "from-map" };
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+	uint8_t key_c[32];
+
+	(void)state;
+	if (burrow_config_parse_string(text, "t.conf", &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	for (int i = 0; i < 32; i++)
+		key_c[i] = (uint8_t)(64 + i);
+	assert_true(cfg.coordinator.enabled);
+	assert_string_equal(cfg.coordinator.address_text, "[2001:db8::10]:7443");
+	assert_int_equal(cfg.coordinator.address.ss_family, AF_INET6);
+	assert_memory_equal(cfg.coordinator.public_key, key_c, 32);
+	assert_string_equal(cfg.coordinator.auth_key_file, "/etc/burrow/a.authkey");
+	assert_int_equal(cfg.coordinator.n_endpoints, 3);
+	assert_int_equal(cfg.coordinator.endpoints[2].port, 4000);
+	assert_int_equal(cfg.n_peers, 1);
+	assert_int_equal(cfg.n_file_peers, 1);
+
+	/* A peer from elsewhere follows the file's; a copy has the file's only. */
+	assert_int_equal(burrow_config_peer_append(&cfg, &extra), 0);
+	assert_int_equal(cfg.n_peers, 2);
+	assert_int_equal(cfg.n_file_peers, 1);
+	assert_string_equal(cfg.peers[1].name, "from-map");
+	assert_int_equal(burrow_config_copy(&cfg, &copy, err, sizeof(err)), 0);
+	assert_int_equal(copy.n_peers, 1);
+	assert_string_equal(copy.peers[0].name, "b");
+	assert_true(burrow_config_coordinator_equal(&cfg.coordinator, &copy.coordinator));
+	copy.coordinator.endpoints[0].port = 1;
+	assert_false(burrow_config_coordinator_equal(&cfg.coordinator, &copy.coordinator));
+	burrow_config_free(&copy);
+	burrow_config_free(&cfg);
+
+	/* No section: not enabled, and equal to another file without one. */
+	if (burrow_config_parse_string(NODE, "t.conf", &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_false(cfg.coordinator.enabled);
+	burrow_config_free(&cfg);
 }
 
 static void test_comments(void **state)
@@ -476,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_coordinator),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_long_line),

@@ -105,10 +105,29 @@ static const char schema_v5[] =
 	"  PRIMARY KEY (device, kind, prefix));"
 	"PRAGMA user_version = 5;";
 
+/* v6 = v5 + its migration, as released. */
+static const char schema_v6[] =
+	"CREATE TABLE node_prefixes ("
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  prefix TEXT NOT NULL CHECK (length(prefix) > 0),"
+	"  position INTEGER NOT NULL,"
+	"  PRIMARY KEY (node_id, prefix));"
+	"WITH RECURSIVE split(node_id, position, item, rest) AS ("
+	"  SELECT id, -1, '', allowed_prefixes || ',' FROM nodes"
+	"  UNION ALL"
+	"  SELECT node_id, position + 1, trim(substr(rest, 1, instr(rest, ',') - 1), ' '),"
+	"         substr(rest, instr(rest, ',') + 1)"
+	"  FROM split WHERE rest <> '')"
+	"INSERT OR IGNORE INTO node_prefixes (node_id, prefix, position)"
+	"  SELECT node_id, item, position FROM split WHERE item <> ''"
+	"  ORDER BY node_id, position;"
+	"ALTER TABLE nodes DROP COLUMN allowed_prefixes;"
+	"PRAGMA user_version = 6;";
+
 /* schemas[v] builds version v from nothing; [0] is an empty file; v >= 2
  * are v1, its data, then each later migration in turn. */
 static const char *const schemas[] = { "", schema_v1, schema_v2, schema_v3, schema_v4,
-				       schema_v5 };
+				       schema_v5, schema_v6 };
 _Static_assert(sizeof(schemas) / sizeof(schemas[0]) == BURROW_STORE_SCHEMA_VERSION,
 	       "add the frozen SQL of every released schema version to this test");
 
@@ -155,6 +174,18 @@ static void raw_exec(const char *path, const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("raw sql failed: %s", msg);
 	sqlite3_close(db);
+}
+
+/* 0 when sql ran, -1 when SQLite refused it. */
+static int raw_try(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 static int64_t raw_int(const char *path, const char *sql)
@@ -1008,7 +1039,7 @@ static void test_prefix_migration_from_v5(void **state)
 	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), 5);
 
 	st = open_ok(db_path);
-	assert_int_equal(burrow_store_schema_version(st), 6);
+	assert_int_equal(burrow_store_schema_version(st), BURROW_STORE_SCHEMA_VERSION);
 	assert_int_equal(burrow_store_integrity_check(st), 0);
 	assert_string_equal(raw_text(db_path, PREFIX_ROWS, text, sizeof(text)),
 			    "7:10.0.0.9/32 9:fd00::9/128 10:fd00::2/128 10:10.0.0.2/32");
@@ -1051,7 +1082,8 @@ static void test_prefix_malformed_column_refused(void **state)
 	assert_null(st);
 	if (!strstr(err, "node 'bad': malformed allowed prefix: invalid prefix '10.0.0.300/32'"))
 		fail_msg("unexpected error '%s'", err);
-	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), 6);
+	/* Every migration committed; the check after them refused the content. */
+	assert_int_equal(raw_int(db_path, "PRAGMA user_version"), BURROW_STORE_SCHEMA_VERSION);
 }
 
 /* ---- the row helper ------------------------------------------------------------- */
@@ -1161,6 +1193,36 @@ static void test_collect(void **state)
 	burrow_store_close(st);
 }
 
+/* The cached node map: absent, saved, replaced (one row), cleared. */
+static void test_mesh_map(void **state)
+{
+	struct burrow_store *st = open_ok(db_path);
+	uint8_t key[32], got_key[32], *map;
+	const uint8_t first[] = { 1, 2, 3 }, second[] = { 9, 8, 7, 6, 5 };
+	size_t len;
+
+	(void)state;
+	assert_int_equal(burrow_store_mesh_load(st, got_key, &map, &len), -ENOENT);
+	assert_null(map);
+	key_of(key, 4);
+	assert_int_equal(burrow_store_mesh_save(st, key, first, sizeof(first)), 0);
+	key_of(key, 5);
+	assert_int_equal(burrow_store_mesh_save(st, key, second, sizeof(second)), 0);
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM mesh_map"), 1);
+	assert_int_equal(burrow_store_mesh_load(st, got_key, &map, &len), 0);
+	assert_memory_equal(got_key, key, 32);
+	assert_int_equal(len, sizeof(second));
+	assert_memory_equal(map, second, sizeof(second));
+	free(map);
+	assert_int_equal(burrow_store_mesh_clear(st), 0);
+	assert_int_equal(burrow_store_mesh_load(st, got_key, &map, &len), -ENOENT);
+	/* The schema itself refuses a key of the wrong length and a second row. */
+	burrow_store_close(st);
+	assert_int_equal(raw_try(db_path, "INSERT INTO mesh_map VALUES (1, x'01', x'00', 0)"), -1);
+	assert_int_equal(raw_try(db_path, "INSERT INTO mesh_map VALUES (2, zeroblob(32), x'00', 0)"),
+			 -1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_path)
@@ -1176,6 +1238,7 @@ int main(void)
 		T(test_policy_malformed_flag_refused),
 		T(test_policy_wrong_scope_refused),
 		T(test_installed),
+		T(test_mesh_map),
 		T(test_prefix_rows),
 		T(test_prefix_migration_from_v5),
 		T(test_prefix_malformed_row_refused),

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The [coordinator] section of burrowd's config (config.h): where
+ * burrow-coord listens, its pinned public key, the pre-auth key file and
+ * the endpoints this node advertises. Every key may be given once, except
+ * endpoint, which adds (so long lists fit lines).
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_internal.h"
+
+enum coordinator_key { CK_ADDRESS, CK_PUBLIC_KEY, CK_AUTH_KEY_FILE, CK_ENDPOINT, CK_COUNT };
+
+static const char *const coordinator_key_names[CK_COUNT] = {
+	[CK_ADDRESS] = "address",
+	[CK_PUBLIC_KEY] = "public_key",
+	[CK_AUTH_KEY_FILE] = "auth_key_file",
+	[CK_ENDPOINT] = "endpoint",
+};
+
+static int endpoint_item(struct parse_state *ps, const char *text, void *ctx)
+{
+	struct burrow_config_coordinator *c = ctx;
+	struct burrow_nl_endpoint endpoint, *grown;
+	char why[BURROW_CONFIG_ERR_MAX];
+
+	if (burrow_text_parse_endpoint(text, false, &endpoint, why, sizeof(why)) < 0) {
+		burrow_config_fail(ps, ps->line, "endpoint: %s", why);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->n_endpoints; i++) {
+		if (!memcmp(&c->endpoints[i], &endpoint, sizeof(endpoint))) {
+			burrow_config_fail(ps, ps->line, "endpoint: '%s' is given twice", text);
+			return -EINVAL;
+		}
+	}
+	if (c->n_endpoints == BURROW_CONFIG_ENDPOINTS_MAX) {
+		burrow_config_fail(ps, ps->line, "endpoint: more than %d endpoints at '%s'",
+				   BURROW_CONFIG_ENDPOINTS_MAX, text);
+		return -EINVAL;
+	}
+	grown = realloc(c->endpoints, (c->n_endpoints + 1) * sizeof(*grown));
+	if (!grown) {
+		burrow_config_fail(ps, ps->line, "out of memory");
+		return -ENOMEM;
+	}
+	c->endpoints = grown;
+	c->endpoints[c->n_endpoints++] = endpoint;
+	return 0;
+}
+
+void burrow_config_coordinator_key(struct parse_state *ps, const char *name, const char *value)
+{
+	struct burrow_config_coordinator *c = &ps->cfg->coordinator;
+	char why[BURROW_CONFIG_ERR_MAX];
+	int key = -1;
+
+	for (int i = 0; i < CK_COUNT; i++)
+		if (!strcmp(coordinator_key_names[i], name))
+			key = i;
+	if (key < 0) {
+		burrow_config_fail(ps, ps->line, "unknown key '%s' in [coordinator]", name);
+		return;
+	}
+	if (key != CK_ENDPOINT && (ps->coordinator_keys & (1u << key))) {
+		burrow_config_fail(ps, ps->line, "key '%s' given twice in [coordinator]", name);
+		return;
+	}
+	ps->coordinator_keys |= 1u << key;
+
+	switch ((enum coordinator_key)key) {
+	case CK_ADDRESS:
+		if (burrow_endpoint_parse(value, &c->address, &c->address_len, why, sizeof(why)) < 0) {
+			burrow_config_fail(ps, ps->line, "address: %s", why);
+			return;
+		}
+		snprintf(c->address_text, sizeof(c->address_text), "%s", value);
+		break;
+	case CK_PUBLIC_KEY:
+		if (burrow_public_key_from_text(value, c->public_key, why, sizeof(why)) < 0)
+			burrow_config_fail(ps, ps->line, "public_key: %s", why);
+		break;
+	case CK_AUTH_KEY_FILE:
+		burrow_config_set_path(ps, name, value, &c->auth_key_file, PATH_MAX);
+		break;
+	case CK_ENDPOINT:
+		burrow_config_for_each_item(ps, name, value, endpoint_item, c);
+		break;
+	case CK_COUNT:
+		break;
+	}
+}
+
+void burrow_config_coordinator_done(struct parse_state *ps)
+{
+	const struct burrow_config_coordinator *c = &ps->cfg->coordinator;
+
+	if (!(ps->coordinator_keys & (1u << CK_ADDRESS)))
+		burrow_config_fail(ps, c->line, "[coordinator] has no address (required)");
+	else if (!(ps->coordinator_keys & (1u << CK_PUBLIC_KEY)))
+		burrow_config_fail(ps, c->line, "[coordinator] has no public_key (required)");
+}
+
+bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
+				     const struct burrow_config_coordinator *b)
+{
+	if (a->enabled != b->enabled)
+		return false;
+	if (!a->enabled)
+		return true;
+	return a->address_len == b->address_len && !memcmp(&a->address, &b->address, a->address_len) &&
+	       !memcmp(a->public_key, b->public_key, sizeof(a->public_key)) &&
+	       !strcmp(a->auth_key_file ? a->auth_key_file : "", b->auth_key_file ? b->auth_key_file : "") &&
+	       a->n_endpoints == b->n_endpoints &&
+	       (!a->n_endpoints ||
+		!memcmp(a->endpoints, b->endpoints, a->n_endpoints * sizeof(*a->endpoints)));
+}
