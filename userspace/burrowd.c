@@ -31,6 +31,7 @@
 #include "identity.h"
 #include "kernel.h"
 #include "log.h"
+#include "mesh.h"
 #include "loop.h"
 #include "ids.h"
 #include "quic.h"
@@ -194,6 +195,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 		if (have_dev)
 			fprintf(out, ",\"drop_decrypt\":%" PRIu64 ",\"drop_replay\":%" PRIu64,
 				dev.stats.drop_decrypt, dev.stats.drop_replay);
+		burrowd_mesh_write_status(d, out, true);
 		fprintf(out, ",\"peers\":[");
 	} else {
 		fprintf(out, "node %s public-key %s device %s\n", d->settings.name,
@@ -201,6 +203,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 		if (have_dev)
 			fprintf(out, "  drop-decrypt %" PRIu64 " drop-replay %" PRIu64 "\n",
 				dev.stats.drop_decrypt, dev.stats.drop_replay);
+		burrowd_mesh_write_status(d, out, false);
 	}
 	for (size_t i = 0; i < d->n_peers; i++) {
 		struct burrowd_peer *peer = &d->peers[i];
@@ -404,7 +407,8 @@ static int daemon_peers_load(struct burrowd *d, const struct burrow_config *cfg,
 
 	if (st) {
 		burrowd_store_config_node(st, &cfg->node);
-		for (size_t i = 0; i < cfg->n_peers; i++)
+		/* The node map's peers are stored as the map (mesh.c), not as nodes. */
+		for (size_t i = 0; i < cfg->n_file_peers; i++)
 			burrowd_store_config_peer(st, &cfg->peers[i]);
 		if (burrow_store_node_list(st, &nodes, &n_nodes) < 0)
 			burrow_log(BURROW_LOG_WARNING, "store: %s", burrow_store_error(st));
@@ -526,6 +530,11 @@ static int cmd_run(void)
 	}
 	d->store = store;
 	burrow_store_event_prune(store, EVENTS_KEPT);
+	/* A stored node map's peers and addresses join the file's before anything starts. */
+	if (burrowd_mesh_init(d, &running_config)) {
+		burrow_log(BURROW_LOG_ERROR, "out of memory");
+		goto out;
+	}
 	if (daemon_peers_load(d, cfg, store)) {
 		burrow_log(BURROW_LOG_ERROR, "out of memory");
 		goto out;
@@ -559,6 +568,8 @@ static int cmd_run(void)
 		burrow_log(BURROW_LOG_ERROR, "QUIC endpoint: %s", burrow_quic_setup_error());
 		goto out;
 	}
+	if (burrowd_mesh_connect(d, id.private_key_pem))
+		goto out;
 	burrow_identity_clear(&id);
 	control = burrow_control_open(cfg->node.control_socket, control_command, d, err, sizeof(err));
 	if (!control) {
@@ -584,12 +595,14 @@ static int cmd_run(void)
 	} else {
 		status = 0;
 	}
+	burrowd_mesh_free(d);
 	/* Let the CONNECTION_CLOSE frames go out before the endpoint goes. */
 	burrow_quic_endpoint_handle_expiry(d->quic);
 out:
 	burrow_identity_clear(&id);
 	if (control)
 		burrow_control_close(control);
+	burrowd_mesh_free(d);
 	if (d->quic)
 		burrow_quic_endpoint_free(d->quic);
 	burrowd_negotiate_fini(d);

@@ -94,6 +94,7 @@ struct burrow_config_peer {
 	struct burrow_prefix_list may_reach;
 	bool has_may_reach;
 	unsigned int line;			/* of the [peer NAME] header */
+	bool from_map;				/* a node map peer (mesh.c), not the file's */
 };
 
 struct burrow_config_node {

@@ -63,6 +63,16 @@
 #define COORD_ENDPOINTS_MAX 32
 #define COORD_ROUTES_MAX 1024
 
+/* QUIC application error codes of the coordinator's CONNECTION_CLOSE (a node
+ * removed or expired forgets its map; the others reconnect). */
+#define COORD_CLOSE_DONE 0		/* the node ended the stream */
+#define COORD_CLOSE_PROTOCOL 1		/* malformed or unexpected message; reason names it */
+#define COORD_CLOSE_REFUSED 2		/* after REGISTER_RESULT refused */
+#define COORD_CLOSE_INTERNAL 3		/* the coordinator failed (database, memory) */
+#define COORD_CLOSE_REPLACED 4		/* the same node connected again */
+#define COORD_CLOSE_REMOVED 5		/* the operator removed the node */
+#define COORD_CLOSE_EXPIRED 6		/* the node expired (operator or expiry time) */
+
 /* MAP_FULL part flags. */
 #define COORD_MAP_PART_FIRST 0x01
 #define COORD_MAP_PART_LAST 0x02

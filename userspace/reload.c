@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Config reload of a running daemon: see reload.h. */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "ids.h"
 #include "kernel.h"
 #include "log.h"
+#include "mesh.h"
 #include "negotiate.h"
 #include "reload.h"
 #include "store.h"
@@ -54,6 +56,7 @@ int burrowd_peer_from_config(struct burrowd *d, struct burrowd_peer *p,
 	snprintf(p->name, sizeof(p->name), "%s", cp->name);
 	memcpy(p->public_key, cp->public_key, 32);
 	p->policy = cp;
+	p->from_map = cp->from_map;
 	if (cp->has_endpoint)
 		burrowd_peer_set_endpoint(d, p, &cp->endpoint, cp->endpoint_len, cp->endpoint_text);
 	return config_prefixes(cp, &p->prefixes, &p->n_prefixes);
@@ -189,13 +192,7 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 {
 	struct burrow_config *old = *current, *cfg;
 	struct burrow_identity id = { 0 };
-	struct plan *plan = NULL;
-	bool *kept_new = NULL;
-	struct burrowd_peer *peers = NULL;
-	uint32_t *taken = NULL;
-	size_t n_old, n_new = 0, n_taken = 0, added = 0, removed = 0, replaced = 0, changed = 0,
-	       unchanged = 0;
-	char err[BURROW_CONFIG_ERR_MAX];
+	char err[BURROW_CONFIG_ERR_MAX], what[PATH_MAX + 16];
 	int ret;
 
 	cfg = calloc(1, sizeof(*cfg));
@@ -210,8 +207,19 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 		free(cfg);
 		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
-	/* 2. [node]: only what a running daemon can follow. */
+	/* The node map's peers and addresses stay: the file does not hold them. */
+	if (burrowd_mesh_extend(d, cfg)) {
+		snprintf(msg, msg_size, "out of memory");
+		ret = -ENOMEM;
+		goto fail_cfg;
+	}
+	/* 2. [node] and [coordinator]: only what a running daemon can follow. */
 	if (burrow_config_node_diff(&old->node, &cfg->node, msg, msg_size)) {
+		ret = -EBUSY;
+		goto fail_cfg;
+	}
+	if (!burrow_config_coordinator_equal(&old->coordinator, &cfg->coordinator)) {
+		snprintf(msg, msg_size, "[coordinator] changed: restart burrowd to apply");
 		ret = -EBUSY;
 		goto fail_cfg;
 	}
@@ -229,6 +237,26 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 		ret = -EBUSY;
 		goto fail_cfg;
 	}
+	snprintf(what, sizeof(what), "reloaded %s", cfg->path);
+	return burrowd_peers_apply(d, current, cfg, "reload", what, msg, msg_size);
+
+fail_cfg:
+	burrow_config_free(cfg);
+	free(cfg);
+	return ret;
+}
+
+int burrowd_peers_apply(struct burrowd *d, struct burrow_config **current, struct burrow_config *cfg,
+			const char *kind, const char *what, char *msg, size_t msg_size)
+{
+	struct burrow_config *old = *current;
+	struct plan *plan = NULL;
+	bool *kept_new = NULL;
+	struct burrowd_peer *peers = NULL;
+	uint32_t *taken = NULL;
+	size_t n_old, n_new = 0, n_taken = 0, added = 0, removed = 0, replaced = 0, changed = 0,
+	       unchanged = 0;
+	int ret;
 
 	/* 3. The plan, allocating everything before anything changes. */
 	plan = calloc(d->n_peers + 1, sizeof(*plan));
@@ -347,15 +375,15 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 		if (pl->fate == REMOVE || pl->fate == REPLACE) {
 			p = &pl->retired->peer;
 			if (pl->fate == REMOVE)
-				snprintf(reason, sizeof(reason), "%s was removed from the configuration",
-					 p->name);
+				snprintf(reason, sizeof(reason), "%s was removed from the %s",
+					 p->name, p->from_map ? "node map" : "configuration");
 			else
 				snprintf(reason, sizeof(reason), "%s changed (%s): reconnecting", p->name,
 					 pl->what);
-			burrowd_event(d, p, "reload", "peer %s", reason);
+			burrowd_event(d, p, kind, "peer %s", reason);
 			burrowd_peer_retire(p, reason);
 			/* The store follows the file, so a restart agrees with this reload. */
-			if (d->store && !burrow_config_peer_by_key(cfg, p->public_key) &&
+			if (d->store && !p->from_map && !burrow_config_peer_by_key(cfg, p->public_key) &&
 			    burrow_store_node_remove(d->store, p->public_key) < 0)
 				burrow_log(BURROW_LOG_WARNING, "store: removing %s: %s", p->name,
 					   burrow_store_error(d->store));
@@ -365,7 +393,7 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 				replaced++;
 		} else if (pl->fate == POLICY) {
 			p = &peers[pl->cp - cfg->peers];
-			burrowd_event(d, p, "reload", "peer %s: %s changed, applied to the running session",
+			burrowd_event(d, p, kind, "peer %s: %s changed, applied to the running session",
 				      p->name, pl->what);
 			burrowd_negotiate_policy_update(p, name_in(pl->what, "may_reach"));
 			changed++;
@@ -375,18 +403,19 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 	}
 	burrowd_store_config_node(d->store, &cfg->node);
 	for (size_t j = 0; j < cfg->n_peers; j++) {
-		burrowd_store_config_peer(d->store, &cfg->peers[j]);
+		if (j < cfg->n_file_peers)
+			burrowd_store_config_peer(d->store, &cfg->peers[j]);
 		if (kept_new[j])
 			continue;
-		burrowd_event(d, &peers[j], "reload", "peer %s added", peers[j].name);
+		burrowd_event(d, &peers[j], kind, "peer %s added", peers[j].name);
 		burrowd_peer_start(&peers[j]);
 		added++;
 	}
 	/* A reconnected peer was counted as added too. */
 	added = added > replaced ? added - replaced : 0;
 	snprintf(msg, msg_size,
-		 "reloaded %s: %zu peers added, %zu removed, %zu reconnected, %zu with a new policy, %zu unchanged",
-		 cfg->path, added, removed, replaced, changed, unchanged);
+		 "%s: %zu peers added, %zu removed, %zu reconnected, %zu with a new policy, %zu unchanged",
+		 what, added, removed, replaced, changed, unchanged);
 	burrow_config_free(old);
 	free(old);
 	free(plan);
@@ -414,7 +443,6 @@ fail:
 	free(plan);
 	free(kept_new);
 	free(taken);
-fail_cfg:
 	burrow_config_free(cfg);
 	free(cfg);
 	return ret;

@@ -39,6 +39,15 @@
  * setting needs a restart, msg names it. -ENOMEM / -EIO: nothing changed.
  */
 int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg, size_t msg_size);
+/*
+ * The step after reading a file, shared with node map changes (mesh.c):
+ * make cfg the running config, peer by peer as above. Takes cfg (heap)
+ * whatever the result. kind names the events ("reload", "map"); what
+ * starts the summary in msg ("reloaded FILE", "node map version 7").
+ * -ENOMEM / -EIO: nothing changed.
+ */
+int burrowd_peers_apply(struct burrowd *d, struct burrow_config **current, struct burrow_config *cfg,
+			const char *kind, const char *what, char *msg, size_t msg_size);
 /* At exit: free the removed peers that closing sessions still pointed at. */
 void burrowd_reload_fini(void);
 

@@ -32,6 +32,7 @@
 
 struct burrowd;
 struct burrowd_session;
+struct burrowd_mesh;
 
 enum burrowd_session_state {
 	BURROWD_HANDSHAKE,	/* QUIC handshake running */
@@ -60,6 +61,7 @@ struct burrowd_peer {
 	uint32_t kernel_id;			/* our kernel's id for this peer */
 	bool kernel_peer;			/* we created it and it exists */
 	const struct burrow_config_peer *policy;	/* negotiation keys; NULL: none */
+	bool from_map;				/* from the coordinator's node map (mesh.c) */
 	struct burrowd_negotiation nego;	/* addresses and routes agreed with it */
 
 	struct burrowd_session *session;	/* current session or NULL */
@@ -148,6 +150,7 @@ struct burrowd {
 	struct burrow_timer quic_timer;
 	struct burrow_timer counters_timer;	/* copies kernel counters to the store */
 	void *store;				/* struct burrow_store *, owned by burrowd.c */
+	struct burrowd_mesh *mesh;		/* [coordinator]: mesh.c; NULL without */
 	uint64_t started_ns;
 	bool stopping;				/* shutting down: no reconnects */
 	/* Hooks set by burrowd.c: log + store an event; a generation went in. */

@@ -31,7 +31,7 @@ done
 # burrowd brings GnuTLS, nettle, ngtcp2, SQLite and libinih along (ldd).
 burrow_binaries=("$repo/build/burrow-nl" "$repo/build/burrow-nl-raw" "$repo/build/burrow-harden" "$repo/build/burrowd"
 	"$repo/build/quic-decode" "$repo/build/quic-reader" "$repo/build/burrowd-capsule-client"
-	"$repo/build/burrow-genl-fuzz" "$repo/build/burrow-pkt-fuzz")
+	"$repo/build/burrow-genl-fuzz" "$repo/build/burrow-pkt-fuzz" "$repo/build/burrow-coord")
 
 mkdir -p "$stage"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/libexec/busybox,etc,proc,sys,dev,tmp,run,root,var}
 ln -s usr/bin "$stage/bin"

@@ -31,18 +31,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coord_msg.h"
 #include "coord_store.h"
 
 #define COORD_SERVER_ERR_MAX 1024
-
-/* QUIC application error codes of the coordinator's CONNECTION_CLOSE. */
-#define COORD_CLOSE_DONE 0		/* the node ended the stream */
-#define COORD_CLOSE_PROTOCOL 1		/* malformed or unexpected message; reason names it */
-#define COORD_CLOSE_REFUSED 2		/* after REGISTER_RESULT refused */
-#define COORD_CLOSE_INTERNAL 3		/* the coordinator failed (database, memory) */
-#define COORD_CLOSE_REPLACED 4		/* the same node connected again */
-#define COORD_CLOSE_REMOVED 5		/* the operator removed the node */
-#define COORD_CLOSE_EXPIRED 6		/* the node expired (operator or expiry time) */
 
 /* How often the store's change log is read when the config says 0. */
 #define COORD_SERVER_CHANGE_POLL_MS 1000

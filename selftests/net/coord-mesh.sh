@@ -1,0 +1,206 @@
+#!/bin/bash
+# burrow-vm: distro-only
+# A mesh run by burrow-coord: three burrowd nodes join one coordinator
+# with pre-auth keys and get their peers from the node map, not their
+# config files. Policy lets tag:web reach tag:web and 10.20.0.0/16: web1
+# and web2 see each other and talk; db3 (tag:db) sees nobody. Then key
+# refusals as a node meets them (revoked, expired, a used single-use key),
+# route approval, the coordinator killed with -9 while nodes keep passing
+# traffic (and a node restarting from its stored map meanwhile), and node
+# removal cutting a node off. Userspace only on top of the data plane the
+# other tests cover, so on one kernel.
+#
+# Topology: burrow-c routes between three links and runs the coordinator
+# on 192.0.2.254:7443 (bound to that address: a wildcard socket would
+# answer web2 and db3 from the address of their link, and QUIC drops
+# packets from an address it did not dial); node N sits on its own link (192.0.2.1,
+# 198.51.100.2, 203.0.113.3) with a default route through burrow-c.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/burrow.sh"
+. "$(dirname "$0")/../lib/burrowd.sh"
+plan 30
+
+coord_dir=$bd_dir/coord
+coord() { burrow-coord -d "$coord_dir/coord.db" "$@"; }
+coord_pid=
+
+coord_start() {
+	ip netns exec burrow-c burrow-coord -d "$coord_dir/coord.db" run listen 192.0.2.254:7443 \
+		key "$coord_dir/coord.key" policy "$coord_dir/policy.json" >>"$coord_dir/log" 2>&1 &
+	coord_pid=$!
+	wait_for 20 in_ns burrow-c ss -Hlun sport = :7443
+}
+
+underlay=(unused 192.0.2 198.51.100 203.0.113)
+name=(unused web1 web2 db3)
+
+ns_add burrow-c
+in_ns burrow-c sysctl -qw net.ipv4.ip_forward=1
+mkdir -p "$coord_dir"
+coord_key=$(burrowd genkey "$coord_dir/coord.key")
+for n in 1 2 3; do
+	ns_add "burrow-n$n"
+	mkdir -p "$bd_dir/n$n"
+	ip -n burrow-c link add "veth$n" type veth peer name veth0 netns "burrow-n$n"
+	ip -n burrow-c addr add "${underlay[$n]}.254/24" dev "veth$n"
+	ip -n burrow-c link set "veth$n" up
+	ip -n "burrow-n$n" addr add "${underlay[$n]}.$n/24" dev veth0
+	ip -n "burrow-n$n" link set veth0 up
+	ip -n "burrow-n$n" route add default via "${underlay[$n]}.254"
+	ip -n "burrow-n$n" link add burrow0 type burrow
+	ip -n "burrow-n$n" link set burrow0 up
+	bd_key[$n]=$(burrowd genkey "$bd_dir/n$n/node.key")
+	{ bd_node_section "$n" "${name[$n]}"; cat <<EOF; } >"$(bd_conf "$n")"
+idle_timeout = 6
+$([ "$n" = 2 ] && echo "advertise_routes = 10.20.2.0/24")
+
+[coordinator]
+address = 192.0.2.254:7443
+public_key = $coord_key
+auth_key_file = $bd_dir/n$n/authkey
+endpoint = ${underlay[$n]}.$n:5182$n
+EOF
+done
+# web2 serves 10.20.2.0/24 behind it (one address on its loopback).
+ip -n burrow-n2 addr add 10.20.2.1/32 dev lo
+cat >"$coord_dir/policy.json" <<'EOF'
+{
+  "rules": [
+    { "src": ["tag:web"], "dst": ["tag:web", "10.20.0.0/16"] }
+  ]
+}
+EOF
+
+web_key=$(coord key create reusable tag tag:web)
+coord key create tag tag:db >"$bd_dir/n3/authkey"
+echo "$web_key" >"$bd_dir/n1/authkey"
+echo "$web_key" >"$bd_dir/n2/authkey"
+coord_start
+
+# $1's view of the mesh (burrowd status -j), one jq filter over it.
+mesh_json() { bd_json "$1" | jq -r "$2"; }
+peer_state() { mesh_json "$1" ".peers[] | select(.name == \"$2\") | .state"; }
+peer_up() { [ "$(peer_state "$1" "$2")" = up ]; }
+overlay4() { coord -j node list | jq -r ".[] | select(.name == \"$1\") | .ipv4" | cut -d/ -f1; }
+kernel_peers() { in_ns "burrow-n$1" burrow-nl -j peer show burrow0 | jq length; }
+
+for n in 1 2 3; do bd_start "$n"; done
+wait_for 90 peer_up 1 web2
+status=$?
+ok_or_logs $status "web1 and web2 registered with one reusable key and their session is up"
+[ $status = 0 ] || diag "--- coordinator log" "$(tail -n 40 "$coord_dir/log")"
+is "$(coord -j node list | jq -r '[.[].name] | sort | join(" ")')" "db3 web1 web2" \
+	"the coordinator lists all three nodes"
+v4_1=$(overlay4 web1)
+v4_2=$(overlay4 web2)
+v4_3=$(overlay4 db3)
+is "$(mesh_json 1 '.coordinator.state + " " + .coordinator.name + " " + .coordinator.ipv4')" \
+	"connected web1 $v4_1/10" "web1's status shows the coordinator, its name and overlay address"
+run_ok "web1 pings web2 at its overlay address" tunnel_ping burrow-n1 "$v4_2"
+is "$(mesh_json 1 '[.peers[].name] | join(" ")') $(kernel_peers 1)" "web2 1" \
+	"policy: web1's peers are web2 alone, in burrowd and in the kernel"
+is "$(mesh_json 3 '.peers | length') $(kernel_peers 3) $(mesh_json 3 .coordinator.map_peers)" "0 0 0" \
+	"policy: db3 is registered but its map, daemon and kernel hold no peer"
+run_fails "policy: web1 cannot reach db3" 1 "" in_ns burrow-n1 ping -c 1 -W 1 "$v4_3"
+run_fails "policy: db3 cannot reach web1" 1 "" in_ns burrow-n3 ping -c 1 -W 1 "$v4_1"
+
+# ---- pre-auth keys as a joining node meets them: n3 starts over as a new node
+# (a new key, an empty state) and its key file is changed between attempts.
+fresh_node3() {
+	rm -f "$bd_dir/n3/state.db"* "$bd_dir/n3/node.key"
+	bd_key[3]=$(burrowd genkey "$bd_dir/n3/node.key")
+}
+bd_stop 3
+coord node remove db3 >/dev/null
+fresh_node3
+revoked=$(coord key create tag tag:db)
+coord key revoke "${revoked:4:8}" >/dev/null
+expired=$(coord key create expiry 1s tag tag:db)
+single=$(coord key create tag tag:db)
+refused_with() { [[ $(mesh_json 3 .coordinator.last_error) == *"$1"* ]]; }
+echo "$revoked" >"$bd_dir/n3/authkey"
+bd_start 3
+wait_for 30 refused_with "revoked"
+ok $? "a revoked key is refused: $(mesh_json 3 .coordinator.last_error)"
+# The key expired a second after it was made; the node retries with backoff.
+echo "$expired" >"$bd_dir/n3/authkey"
+wait_for 30 refused_with "expired"
+ok $? "an expired key is refused: $(mesh_json 3 .coordinator.last_error)"
+echo "$single" >"$bd_dir/n3/authkey"
+connected3() { [ "$(mesh_json 3 .coordinator.state)" = connected ]; }
+wait_for 30 connected3
+ok $? "a fresh single-use key registers the node"
+# Removed while its daemon is down: at its next start the coordinator no
+# longer knows it, and it does not join again on its own, even with a
+# reusable key in its key file.
+bd_stop 3
+coord node remove db3 >/dev/null
+echo "$web_key" >"$bd_dir/n3/authkey"
+bd_start 3
+wait_for 30 eval '[ "$(mesh_json 3 .coordinator.cut_off)" = true ]'
+ok $? "db3, removed while down, is cut off at its next start: $(mesh_json 3 .coordinator.last_error)"
+is "$(coord -j node list | jq -r '[.[].name] | sort | join(" ")')" "web1 web2" \
+	"and it did not register again with the reusable key in its file"
+bd_stop 3
+fresh_node3
+echo "$single" >"$bd_dir/n3/authkey"
+bd_start 3
+wait_for 30 refused_with "used"
+ok $? "the same single-use key is refused for another node: $(mesh_json 3 .coordinator.last_error)"
+bd_stop 3
+
+# ---- route approval: web2 advertised 10.20.2.0/24 at registration.
+no_route() { ! in_ns burrow-n1 ip route show 10.20.2.0/24 | grep -q burrow0; }
+no_route
+ok $? "an advertised route is not used before approval"
+run_ok "the operator approves web2's route" coord route approve web2 10.20.2.0/24
+has_route() { in_ns burrow-n1 ip route show 10.20.2.0/24 | grep -q burrow0; }
+wait_for 20 has_route
+ok $? "web1 routes 10.20.2.0/24 through burrow0 after approval"
+web2_allowed() {
+	peer_json burrow-n1 "$(bd_kid 1 web2)" | jq -e '.allowed_ips | index("10.20.2.0/24")'
+}
+wait_for 20 web2_allowed
+ok $? "the approved route is in web2's allowed IPs on web1"
+run_ok "web1 reaches 10.20.2.1 behind web2" tunnel_ping burrow-n1 10.20.2.1
+
+# ---- the coordinator goes away: nodes keep their sessions and keys.
+kill -9 "$coord_pid"
+wait "$coord_pid" 2>/dev/null
+run_ok "with the coordinator killed (-9), web1 still pings web2" tunnel_ping burrow-n1 "$v4_2"
+bd_stop 1
+bd_start 1
+wait_for 90 peer_up 1 web2
+ok_or_logs $? "web1 restarted while the coordinator is down: its stored map brings web2 back"
+run_ok "and traffic passes again" tunnel_ping burrow-n1 "$v4_2"
+state1=$(mesh_json 1 .coordinator.state)
+[ "$state1" = connecting ] || [ "$state1" = disconnected ]
+ok $? "web1 does not claim a coordinator connection: $state1"
+restart_line=$(($(wc -l <"$coord_dir/log") + 1))
+coord_start
+# web2 finds out its old connection is dead when it idles out (6 s here).
+registered_again() {
+	[ "$(tail -n +"$restart_line" "$coord_dir/log" | grep -c "registered as 'web[12]'")" = 2 ]
+}
+wait_for 60 registered_again
+ok $? "both web nodes register with the restarted coordinator (no key: it knows them)"
+
+# ---- removal: web2 is cut off from every peer within seconds.
+run_ok "the operator removes web2" coord node remove web2
+gone() { [ "$(mesh_json 1 '.peers | length')" = 0 ] && [ "$(kernel_peers 1)" = 0 ]; }
+wait_for 10 gone
+ok $? "web1 drops web2 from burrowd and the kernel"
+run_fails "web1 can no longer reach web2" 1 "" in_ns burrow-n1 ping -c 1 -W 1 "$v4_2"
+forgotten() { [ "$(mesh_json 2 '.peers | length')" = 0 ] && [ "$(mesh_json 2 .coordinator.cut_off)" = true ]; }
+wait_for 10 forgotten
+status=$?
+ok $status "web2 forgets its map: $(mesh_json 2 .coordinator.last_error)"
+[ $status = 0 ] || diag "--- web2 log" "$(tail -n 30 "$bd_dir/n2/log")" "--- coordinator log" "$(tail -n 20 "$coord_dir/log")"
+no_address() { ! in_ns burrow-n2 ip -o addr show dev burrow0 | grep -q "$v4_2"; }
+wait_for 10 no_address
+ok $? "web2's overlay address is gone from its device"
+
+kill -TERM "$coord_pid"
+wait "$coord_pid"
+is $? 0 "the coordinator stops with 0 on SIGTERM"
+done_testing

@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0
+/* burrowd as a node of a burrow-coord mesh: see mesh.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "burrow-text.h"
+#include "coord_map.h"
+#include "coord_msg.h"
+#include "identity.h"
+#include "log.h"
+#include "mesh.h"
+#include "netconf.h"
+#include "reload.h"
+#include "session.h"
+#include "store.h"
+
+#define MESH_BACKOFF_MIN_MS 1000
+#define MESH_BACKOFF_MAX_MS 30000
+
+/* A route burrowd put on the device for a map peer's approved subnet. */
+struct mesh_route {
+	struct burrow_nl_prefix prefix;
+	uint8_t owner[32];
+};
+
+struct burrowd_mesh {
+	struct burrowd *d;
+	struct burrow_config **current;		/* the running config (burrowd.c) */
+	int udp_fd;
+	struct burrow_quic_endpoint *quic;
+	struct burrow_quic_conn *conn;		/* NULL between connections */
+	int64_t stream_id;			/* -1 until opened */
+	bool accepted;				/* REGISTER_RESULT accepted on this connection */
+	bool refused;				/* REGISTER_RESULT refused on this connection */
+	bool registered;			/* the coordinator knows this node's key */
+	/*
+	 * The coordinator forgot this registered node (removed, expired, or
+	 * refused as unknown): the pre-auth key is not used again until
+	 * burrowd restarts, so removal sticks even with a reusable key in
+	 * auth_key_file.
+	 */
+	bool cut_off;
+	bool stopping;
+	struct burrow_capsule_reader reader;
+	struct coord_map_full_reader full;
+	struct coord_map map;
+	/* The overlay addresses on the device now (count 0: none). */
+	struct burrow_nl_prefix self_addresses[2];
+	size_t n_self_addresses;
+	struct mesh_route *routes;
+	size_t n_routes;
+	struct burrow_timer quic_timer;
+	struct burrow_timer reconnect_timer;
+	uint64_t backoff_ms;
+	uint64_t maps_applied;
+	char last_error[240];
+};
+
+static const struct burrow_config_coordinator *coordinator_of(const struct burrowd_mesh *m)
+{
+	return &(*m->current)->coordinator;
+}
+
+/* ---- the map as config peers -------------------------------------------------------- */
+
+static bool is_exit_route(const struct burrow_nl_prefix *p)
+{
+	return p->len == 0;
+}
+
+static int prefix_append(struct burrow_config_peer *cp, const struct burrow_nl_prefix *p)
+{
+	struct burrow_nl_prefix *grown;
+
+	grown = realloc(cp->allowed_ips, (cp->n_allowed_ips + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	cp->allowed_ips = grown;
+	cp->allowed_ips[cp->n_allowed_ips++] = *p;
+	return 0;
+}
+
+/*
+ * A map peer as a [peer] section would give it: dialled at its first
+ * endpoint the daemon's socket can reach, allowed its overlay addresses
+ * and approved subnet routes, and no negotiation: addresses and routes
+ * come from the coordinator, so nothing is requested, announced or
+ * accepted over the session (may_reach empty).
+ */
+static int peer_from_map(const struct coord_peer *mp, int udp_family, struct burrow_config_peer *cp)
+{
+	struct burrow_nl_prefix v4 = { .family = AF_INET, .len = 32 };
+	struct burrow_nl_prefix v6 = { .family = AF_INET6, .len = 128 };
+	char text[BURROW_TEXT_ENDPOINT_SIZE], why[200];
+
+	memset(cp, 0, sizeof(*cp));
+	snprintf(cp->name, sizeof(cp->name), "%s", mp->name);
+	memcpy(cp->public_key, mp->public_key, 32);
+	cp->has_may_reach = true;
+	cp->from_map = true;
+	for (size_t i = 0; i < mp->n_endpoints && !cp->has_endpoint; i++) {
+		const struct burrow_nl_endpoint *e = &mp->endpoints[i];
+
+		if (e->family != AF_INET && udp_family == AF_INET)
+			continue;
+		burrow_text_endpoint(e, text);
+		if (burrow_endpoint_parse(text, &cp->endpoint, &cp->endpoint_len, why, sizeof(why)))
+			continue;
+		cp->has_endpoint = true;
+		snprintf(cp->endpoint_text, sizeof(cp->endpoint_text), "%s", text);
+	}
+	memcpy(&v4.addr, mp->ipv4, 4);
+	memcpy(&v6.addr, mp->ipv6, 16);
+	if (prefix_append(cp, &v4) || prefix_append(cp, &v6))
+		goto nomem;
+	for (size_t i = 0; i < mp->n_routes; i++)
+		if (!is_exit_route(&mp->routes[i]) && prefix_append(cp, &mp->routes[i]))
+			goto nomem;
+	return 0;
+nomem:
+	burrow_config_peer_free(cp);
+	return -ENOMEM;
+}
+
+/* Whether the map peer at i is left out of cfg: the file names its key or name, or it is us. */
+static bool peer_left_out(const struct burrowd *d, const struct burrow_config *cfg,
+			  const struct coord_peer *mp, bool warn)
+{
+	char key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	const struct burrow_config_peer *clash;
+
+	burrow_public_key_to_text(mp->public_key, key_text);
+	if (!strcmp(key_text, d->public_key_text))
+		return true;
+	clash = burrow_config_peer_by_name(cfg, mp->name);
+	if (!clash)
+		clash = burrow_config_peer_by_key(cfg, mp->public_key);
+	if (clash && warn)
+		burrow_log(BURROW_LOG_WARNING,
+			   "node map peer %s (%s) left out: [peer %s] of %s has its name or key",
+			   mp->name, key_text, clash->name, cfg->path);
+	return clash != NULL;
+}
+
+static int address_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *p)
+{
+	struct burrow_nl_prefix *grown;
+
+	for (size_t i = 0; i < list->n; i++)
+		if (!memcmp(&list->items[i], p, sizeof(*p)))
+			return 0;
+	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	list->items = grown;
+	list->items[list->n++] = *p;
+	return 0;
+}
+
+static void self_addresses(const struct coord_map_self *self, struct burrow_nl_prefix out[2])
+{
+	out[0] = self->addresses.ipv4;
+	out[1] = self->addresses.ipv6;
+}
+
+int burrowd_mesh_extend(struct burrowd *d, struct burrow_config *cfg)
+{
+	struct burrowd_mesh *m = d->mesh;
+	struct burrow_nl_prefix self[2];
+
+	if (!m || !m->map.have_full)
+		return 0;
+	for (size_t i = 0; i < coord_map_size(&m->map); i++) {
+		const struct coord_peer *mp = coord_map_peer_at(&m->map, i);
+		struct burrow_config_peer cp;
+
+		if (peer_left_out(d, cfg, mp, true))
+			continue;
+		if (peer_from_map(mp, d->udp_family, &cp))
+			return -ENOMEM;
+		if (burrow_config_peer_append(cfg, &cp)) {
+			burrow_config_peer_free(&cp);
+			return -ENOMEM;
+		}
+	}
+	self_addresses(&m->map.self, self);
+	if (address_append(&cfg->node.addresses, &self[0]) ||
+	    address_append(&cfg->node.addresses, &self[1]))
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- applying a map ------------------------------------------------------------------ */
+
+static bool route_wanted(const struct burrowd_mesh *m, const struct mesh_route *r)
+{
+	const struct coord_peer *mp = coord_map_peer_by_key(&m->map, r->owner);
+
+	if (!mp || !burrowd_peer_by_key(m->d, r->owner))
+		return false;
+	for (size_t i = 0; i < mp->n_routes; i++)
+		if (!memcmp(&mp->routes[i], &r->prefix, sizeof(r->prefix)))
+			return true;
+	return false;
+}
+
+static bool route_installed(const struct burrowd_mesh *m, const struct burrow_nl_prefix *p,
+			    const uint8_t owner[32])
+{
+	for (size_t i = 0; i < m->n_routes; i++)
+		if (!memcmp(&m->routes[i].prefix, p, sizeof(*p)) && !memcmp(m->routes[i].owner, owner, 32))
+			return true;
+	return false;
+}
+
+/*
+ * Routes through the device for the approved subnets of the map peers
+ * that are daemon peers now: the ones no longer wanted go, new ones are
+ * added (recorded with the peer as owner, so a restart after kill -9
+ * adopts them, netconf.h).
+ */
+static void routes_sync(struct burrowd_mesh *m)
+{
+	struct burrow_netconf *nc = &m->d->netconf;
+	char text[BURROW_TEXT_PREFIX_SIZE];
+	size_t kept = 0;
+
+	if (!nc->rtnl.sock)
+		return;
+	for (size_t i = 0; i < m->n_routes; i++) {
+		if (route_wanted(m, &m->routes[i])) {
+			m->routes[kept++] = m->routes[i];
+			continue;
+		}
+		if (burrow_netconf_route_del(nc, &m->routes[i].prefix))
+			burrow_log(BURROW_LOG_WARNING, "%s", nc->why);
+	}
+	m->n_routes = kept;
+	for (size_t i = 0; i < coord_map_size(&m->map); i++) {
+		const struct coord_peer *mp = coord_map_peer_at(&m->map, i);
+
+		if (!burrowd_peer_by_key(m->d, mp->public_key))
+			continue;
+		for (size_t j = 0; j < mp->n_routes; j++) {
+			const struct burrow_nl_prefix *p = &mp->routes[j];
+			struct mesh_route *grown;
+
+			if (is_exit_route(p) || route_installed(m, p, mp->public_key))
+				continue;
+			grown = realloc(m->routes, (m->n_routes + 1) * sizeof(*grown));
+			if (!grown)
+				return;
+			m->routes = grown;
+			if (burrow_netconf_route_add_for(nc, p, mp->public_key)) {
+				burrow_log(BURROW_LOG_WARNING, "route %s via %s: %s",
+					   burrow_text_prefix(p, text), mp->name, nc->why);
+				continue;
+			}
+			m->routes[m->n_routes].prefix = *p;
+			memcpy(m->routes[m->n_routes].owner, mp->public_key, 32);
+			m->n_routes++;
+		}
+	}
+}
+
+/* The overlay addresses on the device follow the map's self (none without a map). */
+static void self_sync(struct burrowd_mesh *m)
+{
+	struct burrow_netconf *nc = &m->d->netconf;
+	struct burrow_nl_prefix want[2];
+	size_t n_want = 0;
+
+	if (m->map.have_full) {
+		self_addresses(&m->map.self, want);
+		n_want = 2;
+	}
+	if (n_want == m->n_self_addresses &&
+	    (!n_want || !memcmp(want, m->self_addresses, sizeof(want))))
+		return;
+	for (size_t i = 0; nc->rtnl.sock && i < m->n_self_addresses; i++)
+		if (burrow_netconf_address_del(nc, &m->self_addresses[i]))
+			burrow_log(BURROW_LOG_WARNING, "%s", nc->why);
+	m->n_self_addresses = 0;
+	for (size_t i = 0; i < n_want; i++) {
+		if (nc->rtnl.sock && burrow_netconf_address_add(nc, &want[i])) {
+			burrow_log(BURROW_LOG_WARNING, "%s", nc->why);
+			continue;
+		}
+		m->self_addresses[m->n_self_addresses++] = want[i];
+	}
+}
+
+/* Make the daemon's peers, addresses and routes what the map says. */
+static void map_apply(struct burrowd_mesh *m)
+{
+	struct burrowd *d = m->d;
+	char err[BURROW_CONFIG_ERR_MAX], msg[BURROW_CONFIG_ERR_MAX + 128], what[64];
+	struct burrow_config *cfg = calloc(1, sizeof(*cfg));
+	int ret;
+
+	if (!cfg || burrow_config_copy(*m->current, cfg, err, sizeof(err))) {
+		burrow_log(BURROW_LOG_ERROR, "node map not applied: %s", cfg ? err : "out of memory");
+		free(cfg);
+		return;
+	}
+	if (burrowd_mesh_extend(d, cfg)) {
+		burrow_log(BURROW_LOG_ERROR, "node map not applied: out of memory");
+		burrow_config_free(cfg);
+		free(cfg);
+		return;
+	}
+	if (m->map.have_full)
+		snprintf(what, sizeof(what), "node map version %" PRIu64, m->map.version);
+	else
+		snprintf(what, sizeof(what), "node map forgotten");
+	ret = burrowd_peers_apply(d, m->current, cfg, "map", what, msg, sizeof(msg));
+	if (ret) {
+		burrow_log(BURROW_LOG_ERROR, "node map not applied: %s", msg);
+		return;
+	}
+	burrow_log(BURROW_LOG_INFO, "%s", msg);
+	m->maps_applied++;
+	self_sync(m);
+	routes_sync(m);
+	burrowd_quic_rearm(d);
+}
+
+static void map_store(struct burrowd_mesh *m)
+{
+	struct coord_buf b;
+	char why[256];
+
+	if (!m->d->store)
+		return;
+	coord_buf_init(&b);
+	if (coord_msg_map_full_encode(&b, m->map.version, &m->map.self, m->map.peers,
+				      m->map.n_peers, NULL, why, sizeof(why)))
+		burrow_log(BURROW_LOG_WARNING, "node map not stored: %s", why);
+	else if (burrow_store_mesh_save(m->d->store, coordinator_of(m)->public_key, b.data, b.len))
+		burrow_log(BURROW_LOG_WARNING, "node map not stored: %s",
+			   burrow_store_error(m->d->store));
+	coord_buf_free(&b);
+}
+
+/* Replace the map with a complete MAP_FULL from r; 0 or -errno with why. */
+static int map_take_full(struct burrowd_mesh *m, struct coord_map_full_reader *r, char *why,
+			 size_t why_size)
+{
+	struct coord_map_self self = r->self;
+	uint64_t version = r->version;
+	struct coord_peer *peers;
+	size_t n;
+
+	peers = coord_map_full_reader_take(r, &n);
+	return coord_map_apply_full(&m->map, version, &self, peers, n, why, why_size);
+}
+
+/* The map stored by an earlier run, if it came from the configured coordinator. */
+static void map_load(struct burrowd_mesh *m)
+{
+	struct burrow_capsule_reader reader;
+	struct coord_map_full_reader full;
+	struct burrow_capsule cap;
+	uint8_t key[32], *blob;
+	size_t len;
+	char why[256] = "truncated";
+	int ret = 0;
+
+	if (!m->d->store || burrow_store_mesh_load(m->d->store, key, &blob, &len))
+		return;
+	if (memcmp(key, coordinator_of(m)->public_key, 32)) {
+		burrow_log(BURROW_LOG_WARNING,
+			   "the stored node map is another coordinator's: not used");
+		free(blob);
+		return;
+	}
+	coord_msg_reader_init(&reader);
+	coord_map_full_reader_init(&full);
+	if (burrow_capsule_reader_push(&reader, blob, len))
+		ret = -ENOMEM;
+	while (!ret && (ret = burrow_capsule_reader_next(&reader, &cap)) == 1) {
+		ret = cap.type == COORD_MSG_MAP_FULL ?
+		      coord_map_full_reader_feed(&full, cap.value, cap.length, why, sizeof(why)) :
+		      -EBADMSG;
+		if (ret == 1)
+			ret = map_take_full(m, &full, why, sizeof(why)) ?: 2;
+	}
+	if (ret == 2) {
+		m->registered = true;
+		burrow_log(BURROW_LOG_INFO, "stored node map version %" PRIu64 ": %zu peers",
+			   m->map.version, coord_map_size(&m->map));
+	} else {
+		burrow_log(BURROW_LOG_WARNING, "the stored node map is not used: %s", why);
+	}
+	coord_map_full_reader_free(&full);
+	burrow_capsule_reader_free(&reader);
+	free(blob);
+}
+
+/* The coordinator removed or expired this node: its mesh peers and addresses go. */
+static void map_forget(struct burrowd_mesh *m, const char *why)
+{
+	burrow_log(BURROW_LOG_WARNING, "coordinator: %s; forgetting the node map", why);
+	coord_map_free(&m->map);
+	coord_map_init(&m->map);
+	m->registered = false;
+	m->cut_off = true;
+	if (m->d->store && burrow_store_mesh_clear(m->d->store))
+		burrow_log(BURROW_LOG_WARNING, "%s", burrow_store_error(m->d->store));
+	map_apply(m);
+}
+
+/* ---- the coordinator connection ---------------------------------------------------------- */
+
+static void mesh_rearm(struct burrowd_mesh *m)
+{
+	uint64_t next = burrow_quic_endpoint_next_expiry(m->quic);
+
+	if (next == UINT64_MAX)
+		burrow_timer_cancel(m->d->loop, &m->quic_timer);
+	else
+		burrow_timer_arm(m->d->loop, &m->quic_timer, next ? next : 1);
+}
+
+static void mesh_on_quic_timer(void *arg)
+{
+	struct burrowd_mesh *m = arg;
+
+	burrow_quic_endpoint_handle_expiry(m->quic);
+	mesh_rearm(m);
+}
+
+static void mesh_on_udp(void *arg)
+{
+	struct burrowd_mesh *m = arg;
+
+	burrow_quic_endpoint_read(m->quic);
+	mesh_rearm(m);
+}
+
+static void schedule_reconnect(struct burrowd_mesh *m)
+{
+	uint64_t delay = m->cut_off ? MESH_BACKOFF_MAX_MS : m->backoff_ms;
+
+	if (m->stopping)
+		return;
+	m->backoff_ms = m->backoff_ms * 2 > MESH_BACKOFF_MAX_MS ? MESH_BACKOFF_MAX_MS :
+								  m->backoff_ms * 2;
+	burrow_timer_arm_in(m->d->loop, &m->reconnect_timer, delay * 1000000ull);
+}
+
+static void mesh_dial(void *arg)
+{
+	struct burrowd_mesh *m = arg;
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	int ret;
+
+	if (m->conn || m->stopping)
+		return;
+	ret = burrow_quic_connect(m->quic, (const struct sockaddr *)&c->address, c->address_len,
+				  c->public_key, m, &m->conn);
+	if (ret) {
+		m->conn = NULL;
+		snprintf(m->last_error, sizeof(m->last_error), "cannot dial %s: %s",
+			 c->address_text, strerror(-ret));
+		burrow_log(BURROW_LOG_WARNING, "coordinator: %s", m->last_error);
+		schedule_reconnect(m);
+	}
+	mesh_rearm(m);
+}
+
+static void mesh_close(struct burrowd_mesh *m, uint64_t code, const char *reason)
+{
+	if (m->conn)
+		burrow_quic_close(m->conn, code, reason);
+}
+
+static int mesh_send(struct burrowd_mesh *m, const struct coord_buf *b)
+{
+	int ret;
+
+	if (b->error)
+		return b->error;
+	ret = burrow_quic_send(m->conn, m->stream_id, b->data, b->len, false);
+	mesh_rearm(m);
+	return ret;
+}
+
+/* The pre-auth key from auth_key_file, trimmed; "" when none is configured or readable. */
+static void read_auth_key(const struct burrow_config_coordinator *c, char *out, size_t size)
+{
+	FILE *f;
+	size_t len;
+
+	out[0] = '\0';
+	if (!c->auth_key_file) {
+		burrow_log(BURROW_LOG_WARNING,
+			   "coordinator: not registered yet and no auth_key_file to register with");
+		return;
+	}
+	f = fopen(c->auth_key_file, "re");
+	if (!f) {
+		burrow_log(BURROW_LOG_ERROR, "coordinator: cannot read auth_key_file '%s': %s",
+			   c->auth_key_file, strerror(errno));
+		return;
+	}
+	if (!fgets(out, (int)size, f))
+		out[0] = '\0';
+	fclose(f);
+	len = strcspn(out, " \t\r\n");
+	out[len] = '\0';
+}
+
+/* The node's name as a DNS label: lowercase, '_' and '.' as '-', at most 63. */
+static void hostname_of(const char *name, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < size && i < COORD_NAME_MAX; i++) {
+		char ch = name[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		else if (ch == '_' || ch == '.')
+			ch = '-';
+		out[i] = ch;
+	}
+	out[i] = '\0';
+}
+
+/* Where peers dial this node: the configured endpoints, else a specific listen address. */
+static size_t advertised_endpoints(const struct burrow_config *cfg, struct burrow_nl_endpoint *out)
+{
+	const struct sockaddr_storage *listen = &cfg->node.listen;
+
+	if (cfg->coordinator.n_endpoints) {
+		memcpy(out, cfg->coordinator.endpoints,
+		       cfg->coordinator.n_endpoints * sizeof(*out));
+		return cfg->coordinator.n_endpoints;
+	}
+	memset(out, 0, sizeof(*out));
+	out->port = cfg->node.listen_port;
+	if (listen->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)listen;
+
+		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+			return 0;
+		out->family = AF_INET;
+		memcpy(&out->addr, &sin->sin_addr, 4);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)listen;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			return 0;
+		out->family = AF_INET6;
+		memcpy(&out->addr, &sin6->sin6_addr, 16);
+	}
+	return 1;
+}
+
+static void send_register(struct burrowd_mesh *m)
+{
+	const struct burrow_config *cfg = *m->current;
+	struct burrow_nl_endpoint endpoints[BURROW_CONFIG_ENDPOINTS_MAX];
+	char secret[COORD_KEY_SECRET_MAX + 2];
+	struct coord_register r = { 0 };
+	struct coord_buf b;
+	char why[256];
+	int ret;
+
+	if (!m->registered && !m->cut_off)
+		read_auth_key(&cfg->coordinator, secret, sizeof(secret));
+	else
+		secret[0] = '\0';
+	r.key_secret = secret;
+	hostname_of(cfg->node.name, r.hostname, sizeof(r.hostname));
+	r.routes = cfg->node.advertise_routes.items;
+	r.n_routes = cfg->node.advertise_routes.n;
+	r.endpoints = endpoints;
+	r.n_endpoints = advertised_endpoints(cfg, endpoints);
+	if (!r.n_endpoints)
+		burrow_log(BURROW_LOG_WARNING,
+			   "coordinator: no endpoint to advertise (listen_address is a wildcard): "
+			   "peers cannot dial this node; set [coordinator] endpoint");
+	coord_buf_init(&b);
+	ret = coord_msg_register_encode(&b, &r, why, sizeof(why));
+	explicit_bzero(secret, sizeof(secret));
+	if (!ret)
+		ret = mesh_send(m, &b);
+	else
+		burrow_log(BURROW_LOG_ERROR, "coordinator: REGISTER: %s", why);
+	if (b.data)
+		explicit_bzero(b.data, b.len);
+	coord_buf_free(&b);
+	if (ret)
+		mesh_close(m, COORD_CLOSE_INTERNAL, "cannot send REGISTER");
+}
+
+static void handle_register_result(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	struct coord_register_result r;
+	char why[256], v4[BURROW_TEXT_PREFIX_SIZE], v6[BURROW_TEXT_PREFIX_SIZE];
+
+	if (coord_msg_register_result_decode(cap->value, cap->length, &r, why, sizeof(why))) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	if (r.accepted) {
+		m->accepted = true;
+		m->registered = true;
+		m->cut_off = false;
+		m->backoff_ms = MESH_BACKOFF_MIN_MS;
+		m->last_error[0] = '\0';
+		burrow_log(BURROW_LOG_INFO, "coordinator %s: registered as %s (%s, %s)",
+			   c->address_text, r.name,
+			   burrow_text_prefix(&r.addresses.ipv4, v4),
+			   burrow_text_prefix(&r.addresses.ipv6, v6));
+		return;
+	}
+	m->refused = true;
+	snprintf(m->last_error, sizeof(m->last_error), "registration refused (code %" PRIu64 "): %.180s",
+		 r.reason_code, r.reason);
+	burrow_log(BURROW_LOG_ERROR, "coordinator %s: %s", c->address_text, m->last_error);
+	/* Registered before, unknown or cut off now: the operator removed or expired it. */
+	if (r.reason_code == COORD_REFUSED_NODE ||
+	    (r.reason_code == COORD_REFUSED_KEY_UNKNOWN && m->registered))
+		map_forget(m, "this node is no longer in the mesh");
+}
+
+static void handle_map_full(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	char why[256];
+	int ret;
+
+	ret = coord_map_full_reader_feed(&m->full, cap->value, cap->length, why, sizeof(why));
+	if (ret == 1)
+		ret = map_take_full(m, &m->full, why, sizeof(why));
+	else if (ret == 0)
+		return;
+	if (ret) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	map_store(m);
+	map_apply(m);
+}
+
+static void handle_map_delta(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	struct coord_map_delta delta = { 0 };
+	struct coord_buf b;
+	char why[256];
+	int ret;
+
+	ret = coord_msg_map_delta_decode(cap->value, cap->length, &delta, why, sizeof(why));
+	if (!ret)
+		ret = coord_map_apply_delta(&m->map, &delta, why, sizeof(why));
+	coord_map_delta_free(&delta);
+	if (ret == -ESTALE) {
+		burrow_log(BURROW_LOG_INFO, "coordinator: %s; asking for the full map", why);
+		coord_buf_init(&b);
+		coord_msg_map_request_full_encode(&b, m->map.version);
+		if (mesh_send(m, &b))
+			mesh_close(m, COORD_CLOSE_INTERNAL, "cannot send MAP_REQUEST_FULL");
+		coord_buf_free(&b);
+		return;
+	}
+	if (ret) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	map_store(m);
+	map_apply(m);
+}
+
+static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	char why[128];
+
+	if (!m->accepted && cap->type != COORD_MSG_REGISTER_RESULT) {
+		snprintf(why, sizeof(why), "%s before REGISTER_RESULT", coord_msg_type_name(cap->type));
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	switch (cap->type) {
+	case COORD_MSG_REGISTER_RESULT:
+		handle_register_result(m, cap);
+		break;
+	case COORD_MSG_MAP_FULL:
+		handle_map_full(m, cap);
+		break;
+	case COORD_MSG_MAP_DELTA:
+		handle_map_delta(m, cap);
+		break;
+	default:
+		snprintf(why, sizeof(why), "unexpected %s from the coordinator",
+			 coord_msg_type_name(cap->type));
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+	}
+}
+
+static int mesh_authorize(const uint8_t public_key[32], const struct sockaddr *remote,
+			  void **conn_user, void *endpoint_user)
+{
+	/* Client connections only: the pinned key was checked before this. */
+	(void)public_key;
+	(void)remote;
+	(void)conn_user;
+	(void)endpoint_user;
+	return 0;
+}
+
+static void mesh_established(struct burrow_quic_conn *conn, void *conn_user)
+{
+	struct burrowd_mesh *m = conn_user;
+
+	if (conn != m->conn)
+		return;
+	if (burrow_quic_open_stream(conn, &m->stream_id)) {
+		mesh_close(m, COORD_CLOSE_INTERNAL, "cannot open the coordination stream");
+		return;
+	}
+	send_register(m);
+}
+
+static void mesh_stream_data(struct burrow_quic_conn *conn, int64_t stream_id, const uint8_t *data,
+			     size_t len, bool fin, void *conn_user)
+{
+	struct burrowd_mesh *m = conn_user;
+	struct burrow_capsule cap;
+	int ret;
+
+	if (conn != m->conn || stream_id != m->stream_id)
+		return;
+	ret = burrow_capsule_reader_push(&m->reader, data, len);
+	while (!ret && m->conn && (ret = burrow_capsule_reader_next(&m->reader, &cap)) == 1) {
+		handle_capsule(m, &cap);
+		ret = 0;
+	}
+	if (ret < 0)
+		mesh_close(m, COORD_CLOSE_PROTOCOL, "malformed capsule from the coordinator");
+	else if (fin && m->conn)
+		mesh_close(m, COORD_CLOSE_DONE, "the coordinator ended the stream");
+}
+
+/* The application error code in a "peer closed (application error N)" reason; -1 otherwise. */
+static long long peer_close_code(const char *reason)
+{
+	static const char prefix[] = "peer closed (application error ";
+	char *end;
+	long long code;
+
+	if (strncmp(reason, prefix, sizeof(prefix) - 1))
+		return -1;
+	code = strtoll(reason + sizeof(prefix) - 1, &end, 10);
+	return *end == ')' ? code : -1;
+}
+
+static void mesh_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
+{
+	struct burrowd_mesh *m = conn_user;
+	long long code = peer_close_code(reason);
+
+	if (conn != m->conn)
+		return;
+	m->conn = NULL;
+	m->stream_id = -1;
+	m->accepted = false;
+	burrow_capsule_reader_free(&m->reader);
+	coord_msg_reader_init(&m->reader);
+	coord_map_full_reader_free(&m->full);
+	coord_map_full_reader_init(&m->full);
+	if (m->stopping)
+		return;
+	/* A refusal says more than the close that follows it. */
+	if (!m->refused)
+		snprintf(m->last_error, sizeof(m->last_error), "%s", reason);
+	m->refused = false;
+	burrow_log(BURROW_LOG_WARNING, "coordinator %s: connection closed: %s; keeping %zu map peers",
+		   coordinator_of(m)->address_text, reason, coord_map_size(&m->map));
+	if (code == COORD_CLOSE_REMOVED || code == COORD_CLOSE_EXPIRED)
+		map_forget(m, code == COORD_CLOSE_REMOVED ? "this node was removed" :
+							     "this node has expired");
+	schedule_reconnect(m);
+}
+
+static const struct burrow_quic_callbacks mesh_callbacks = {
+	.authorize = mesh_authorize,
+	.established = mesh_established,
+	.stream_data = mesh_stream_data,
+	.closed = mesh_closed,
+};
+
+/* ---- lifetime -------------------------------------------------------------------------- */
+
+int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current)
+{
+	struct burrowd_mesh *m;
+
+	if (!(*current)->coordinator.enabled)
+		return 0;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->d = d;
+	m->current = current;
+	m->udp_fd = -1;
+	m->stream_id = -1;
+	m->backoff_ms = MESH_BACKOFF_MIN_MS;
+	coord_msg_reader_init(&m->reader);
+	coord_map_full_reader_init(&m->full);
+	coord_map_init(&m->map);
+	burrow_timer_init(&m->quic_timer, mesh_on_quic_timer, m);
+	burrow_timer_init(&m->reconnect_timer, mesh_dial, m);
+	d->mesh = m;
+	map_load(m);
+	if (m->map.have_full) {
+		/* burrowd_mesh_extend put them in the config: negotiate_init adds them. */
+		self_addresses(&m->map.self, m->self_addresses);
+		m->n_self_addresses = 2;
+	}
+	return burrowd_mesh_extend(d, *current);
+}
+
+int burrowd_mesh_connect(struct burrowd *d, const char *private_key_pem)
+{
+	struct burrowd_mesh *m = d->mesh;
+	const struct burrow_config *cfg;
+	struct burrow_quic_settings qs = { 0 };
+	struct sockaddr_storage any = { 0 };
+	socklen_t any_len;
+
+	if (!m)
+		return 0;
+	cfg = *m->current;
+	any.ss_family = cfg->coordinator.address.ss_family;
+	any_len = any.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+					     sizeof(struct sockaddr_in6);
+	m->udp_fd = socket(any.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (m->udp_fd < 0 || bind(m->udp_fd, (struct sockaddr *)&any, any_len)) {
+		burrow_log(BURROW_LOG_ERROR, "coordinator socket: %s", strerror(errno));
+		return -errno;
+	}
+	qs.private_key_pem = private_key_pem;
+	qs.alpn = COORD_MSG_ALPN;
+	qs.idle_timeout_ms = (uint64_t)cfg->node.idle_timeout_s * 1000;
+	qs.keepalive_ms = qs.idle_timeout_ms / 3;
+	m->quic = burrow_quic_endpoint_new(m->udp_fd, &qs, &mesh_callbacks, m);
+	if (!m->quic) {
+		burrow_log(BURROW_LOG_ERROR, "coordinator QUIC endpoint: %s",
+			   burrow_quic_setup_error());
+		return -EIO;
+	}
+	if (burrow_loop_add_fd(d->loop, m->udp_fd, mesh_on_udp, m)) {
+		burrow_log(BURROW_LOG_ERROR, "cannot watch the coordinator socket: %s",
+			   strerror(errno));
+		return -errno;
+	}
+	/* Routes of a stored map (the peers are in by now; kill -9 leftovers are adopted). */
+	routes_sync(m);
+	burrow_log(BURROW_LOG_INFO, "coordinator %s: connecting", cfg->coordinator.address_text);
+	mesh_dial(m);
+	return 0;
+}
+
+void burrowd_mesh_free(struct burrowd *d)
+{
+	struct burrowd_mesh *m = d->mesh;
+
+	if (!m)
+		return;
+	m->stopping = true;
+	burrow_timer_cancel(d->loop, &m->reconnect_timer);
+	burrow_timer_cancel(d->loop, &m->quic_timer);
+	if (m->quic) {
+		if (m->conn) {
+			burrow_quic_close(m->conn, COORD_CLOSE_DONE, "node stopping");
+			/* Let the CONNECTION_CLOSE go out before the endpoint goes. */
+			burrow_quic_endpoint_handle_expiry(m->quic);
+		}
+		burrow_quic_endpoint_free(m->quic);
+	}
+	if (m->udp_fd >= 0) {
+		burrow_loop_del_fd(d->loop, m->udp_fd);
+		close(m->udp_fd);
+	}
+	burrow_capsule_reader_free(&m->reader);
+	coord_map_full_reader_free(&m->full);
+	coord_map_free(&m->map);
+	free(m->routes);
+	free(m);
+	d->mesh = NULL;
+}
+
+void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
+{
+	const struct burrowd_mesh *m = d->mesh;
+	const char *state;
+	char v4[BURROW_TEXT_PREFIX_SIZE] = "", v6[BURROW_TEXT_PREFIX_SIZE] = "";
+
+	if (!m)
+		return;
+	state = m->accepted ? "connected" : m->conn ? "connecting" : "disconnected";
+	if (m->map.have_full) {
+		burrow_text_prefix(&m->map.self.addresses.ipv4, v4);
+		burrow_text_prefix(&m->map.self.addresses.ipv6, v6);
+	}
+	if (json) {
+		fprintf(out, ",\"coordinator\":{\"address\":");
+		burrow_json_string(out, coordinator_of(m)->address_text);
+		fprintf(out, ",\"state\":\"%s\",\"registered\":%s,\"cut_off\":%s", state,
+			m->registered ? "true" : "false", m->cut_off ? "true" : "false");
+		if (m->map.have_full) {
+			fprintf(out, ",\"name\":");
+			burrow_json_string(out, m->map.self.name);
+			fprintf(out, ",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"map_version\":%" PRIu64
+				",\"map_peers\":%zu", v4, v6, m->map.version, coord_map_size(&m->map));
+		}
+		fprintf(out, ",\"last_error\":");
+		burrow_json_string(out, m->last_error);
+		fputc('}', out);
+		return;
+	}
+	fprintf(out, "coordinator %s %s", coordinator_of(m)->address_text, state);
+	if (m->map.have_full)
+		fprintf(out, " as %s (%s, %s), map version %" PRIu64 ", %zu peers",
+			m->map.self.name, v4, v6, m->map.version, coord_map_size(&m->map));
+	else if (m->cut_off)
+		fprintf(out, ", cut off (removed or expired; restart burrowd to join again)");
+	else
+		fprintf(out, ", no node map");
+	fputc('\n', out);
+	if (m->last_error[0])
+		fprintf(out, "  last error: %s\n", m->last_error);
+}

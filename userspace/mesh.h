@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * burrowd as a node of a burrow-coord mesh ([coordinator] in the config,
+ * docs/coordination.md "Joining a node").
+ *
+ * The node keeps one QUIC connection (ALPN burrow-coord/1, its own UDP
+ * socket, the node's Ed25519 key; the coordinator's key pinned) with one
+ * stream: REGISTER (with the pre-auth key until the node has registered,
+ * then with none: the coordinator knows its key), then the node map,
+ * MAP_FULL first and MAP_DELTA after. Every map applied becomes peers:
+ * one per map peer, named as the coordinator names it, dialled at its
+ * first endpoint of the socket's family, with allowed IPs its overlay
+ * addresses and approved subnet routes (exit routes, /0, are not used),
+ * and routes through the device for those subnets. Those peers go through
+ * the same code as a config reload (reload.h), so a peer the map keeps
+ * keeps its session, and one it drops is closed and its kernel peer goes.
+ * The node's own overlay addresses, with the coordinator's prefix length,
+ * are added to the device like [node] address.
+ *
+ * Every map applied is also stored (store.h, burrow_store_mesh_save), and
+ * read back at start, so a node whose coordinator is down or restarting
+ * keeps its peers, sessions and keys. The connection is redialled with
+ * backoff (1 s doubling to 30 s). When the coordinator closes it because
+ * the node was removed or expired, or refuses its registration for that
+ * reason, the node forgets the map: its mesh peers and overlay addresses
+ * go. File peers are never touched; a map peer with the name or key of a
+ * file peer is left out (the file wins), with a warning.
+ *
+ * Single-threaded, from the daemon's loop. Lifetimes: d->mesh lives from
+ * burrowd_mesh_init to burrowd_mesh_free.
+ */
+#ifndef BURROW_MESH_H
+#define BURROW_MESH_H
+
+#include <stdio.h>
+
+#include "config.h"
+
+struct burrowd;
+struct burrowd_mesh;
+
+/*
+ * Before the peers are loaded: with a [coordinator], set up d->mesh and
+ * read the stored map, adding its peers and addresses to *current (see
+ * burrowd_mesh_extend). current is where the running config lives; map
+ * changes replace it. 0, or -ENOMEM. Without [coordinator]: 0, no mesh.
+ */
+int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current);
+/*
+ * Once the loop and store are up: open the coordinator's socket and
+ * endpoint (key: the node's private key, PEM) and dial. 0 or -errno (logged).
+ */
+int burrowd_mesh_connect(struct burrowd *d, const char *private_key_pem);
+/* At shutdown: close the connection (no reconnect), free everything. */
+void burrowd_mesh_free(struct burrowd *d);
+
+/*
+ * Add the current map's peers (after the file's) and the node's overlay
+ * addresses (to node.address) to cfg, a config read from the file. No
+ * mesh or no map: nothing. 0 or -ENOMEM.
+ */
+int burrowd_mesh_extend(struct burrowd *d, struct burrow_config *cfg);
+
+/* `burrowd status`: the coordinator line(s); JSON: a "coordinator" member (leading comma). */
+void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json);
+
+#endif /* BURROW_MESH_H */
