@@ -68,133 +68,11 @@ static const struct burrow_config_coordinator *coordinator_of(const struct burro
 	return &(*m->current)->coordinator;
 }
 
-/* ---- the map as config peers -------------------------------------------------------- */
-
-static bool is_exit_route(const struct burrow_nl_prefix *p)
-{
-	return p->len == 0;
-}
-
-static int prefix_append(struct burrow_config_peer *cp, const struct burrow_nl_prefix *p)
-{
-	struct burrow_nl_prefix *grown;
-
-	grown = realloc(cp->allowed_ips, (cp->n_allowed_ips + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	cp->allowed_ips = grown;
-	cp->allowed_ips[cp->n_allowed_ips++] = *p;
-	return 0;
-}
-
-/*
- * A map peer as a [peer] section would give it: dialled at its first
- * endpoint the daemon's socket can reach, allowed its overlay addresses
- * and approved subnet routes, and no negotiation: addresses and routes
- * come from the coordinator, so nothing is requested, announced or
- * accepted over the session (may_reach empty).
- */
-static int peer_from_map(const struct coord_peer *mp, int udp_family, struct burrow_config_peer *cp)
-{
-	struct burrow_nl_prefix v4 = { .family = AF_INET, .len = 32 };
-	struct burrow_nl_prefix v6 = { .family = AF_INET6, .len = 128 };
-	char text[BURROW_TEXT_ENDPOINT_SIZE], why[200];
-
-	memset(cp, 0, sizeof(*cp));
-	snprintf(cp->name, sizeof(cp->name), "%s", mp->name);
-	memcpy(cp->public_key, mp->public_key, 32);
-	cp->has_may_reach = true;
-	cp->from_map = true;
-	for (size_t i = 0; i < mp->n_endpoints && !cp->has_endpoint; i++) {
-		const struct burrow_nl_endpoint *e = &mp->endpoints[i];
-
-		if (e->family != AF_INET && udp_family == AF_INET)
-			continue;
-		burrow_text_endpoint(e, text);
-		if (burrow_endpoint_parse(text, &cp->endpoint, &cp->endpoint_len, why, sizeof(why)))
-			continue;
-		cp->has_endpoint = true;
-		snprintf(cp->endpoint_text, sizeof(cp->endpoint_text), "%s", text);
-	}
-	memcpy(&v4.addr, mp->ipv4, 4);
-	memcpy(&v6.addr, mp->ipv6, 16);
-	if (prefix_append(cp, &v4) || prefix_append(cp, &v6))
-		goto nomem;
-	for (size_t i = 0; i < mp->n_routes; i++)
-		if (!is_exit_route(&mp->routes[i]) && prefix_append(cp, &mp->routes[i]))
-			goto nomem;
-	return 0;
-nomem:
-	burrow_config_peer_free(cp);
-	return -ENOMEM;
-}
-
-/* Whether the map peer at i is left out of cfg: the file names its key or name, or it is us. */
-static bool peer_left_out(const struct burrowd *d, const struct burrow_config *cfg,
-			  const struct coord_peer *mp, bool warn)
-{
-	char key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
-	const struct burrow_config_peer *clash;
-
-	burrow_public_key_to_text(mp->public_key, key_text);
-	if (!strcmp(key_text, d->public_key_text))
-		return true;
-	clash = burrow_config_peer_by_name(cfg, mp->name);
-	if (!clash)
-		clash = burrow_config_peer_by_key(cfg, mp->public_key);
-	if (clash && warn)
-		burrow_log(BURROW_LOG_WARNING,
-			   "node map peer %s (%s) left out: [peer %s] of %s has its name or key",
-			   mp->name, key_text, clash->name, cfg->path);
-	return clash != NULL;
-}
-
-static int address_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *p)
-{
-	struct burrow_nl_prefix *grown;
-
-	for (size_t i = 0; i < list->n; i++)
-		if (!memcmp(&list->items[i], p, sizeof(*p)))
-			return 0;
-	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	list->items = grown;
-	list->items[list->n++] = *p;
-	return 0;
-}
-
-static void self_addresses(const struct coord_map_self *self, struct burrow_nl_prefix out[2])
-{
-	out[0] = self->addresses.ipv4;
-	out[1] = self->addresses.ipv6;
-}
-
 int burrowd_mesh_extend(struct burrowd *d, struct burrow_config *cfg)
 {
-	struct burrowd_mesh *m = d->mesh;
-	struct burrow_nl_prefix self[2];
-
-	if (!m || !m->map.have_full)
+	if (!d->mesh)
 		return 0;
-	for (size_t i = 0; i < coord_map_size(&m->map); i++) {
-		const struct coord_peer *mp = coord_map_peer_at(&m->map, i);
-		struct burrow_config_peer cp;
-
-		if (peer_left_out(d, cfg, mp, true))
-			continue;
-		if (peer_from_map(mp, d->udp_family, &cp))
-			return -ENOMEM;
-		if (burrow_config_peer_append(cfg, &cp)) {
-			burrow_config_peer_free(&cp);
-			return -ENOMEM;
-		}
-	}
-	self_addresses(&m->map.self, self);
-	if (address_append(&cfg->node.addresses, &self[0]) ||
-	    address_append(&cfg->node.addresses, &self[1]))
-		return -ENOMEM;
-	return 0;
+	return burrowd_mesh_map_extend(&d->mesh->map, d->public_key_text, d->udp_family, cfg);
 }
 
 /* ---- applying a map ------------------------------------------------------------------ */
@@ -252,7 +130,7 @@ static void routes_sync(struct burrowd_mesh *m)
 			const struct burrow_nl_prefix *p = &mp->routes[j];
 			struct mesh_route *grown;
 
-			if (is_exit_route(p) || route_installed(m, p, mp->public_key))
+			if (burrowd_mesh_is_exit_route(p) || route_installed(m, p, mp->public_key))
 				continue;
 			grown = realloc(m->routes, (m->n_routes + 1) * sizeof(*grown));
 			if (!grown)
@@ -278,7 +156,7 @@ static void self_sync(struct burrowd_mesh *m)
 	size_t n_want = 0;
 
 	if (m->map.have_full) {
-		self_addresses(&m->map.self, want);
+		burrowd_mesh_self_addresses(&m->map.self, want);
 		n_want = 2;
 	}
 	if (n_want == m->n_self_addresses &&
@@ -824,7 +702,7 @@ int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current)
 	map_load(m);
 	if (m->map.have_full) {
 		/* burrowd_mesh_extend put them in the config: negotiate_init adds them. */
-		self_addresses(&m->map.self, m->self_addresses);
+		burrowd_mesh_self_addresses(&m->map.self, m->self_addresses);
 		m->n_self_addresses = 2;
 	}
 	return burrowd_mesh_extend(d, *current);

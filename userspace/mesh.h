@@ -35,6 +35,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "coord_map.h"
 
 struct burrowd;
 struct burrowd_mesh;
@@ -60,6 +61,21 @@ void burrowd_mesh_free(struct burrowd *d);
  * mesh or no map: nothing. 0 or -ENOMEM.
  */
 int burrowd_mesh_extend(struct burrowd *d, struct burrow_config *cfg);
+
+/*
+ * mesh_peers.c, the conversion itself: map's peers as [peer] entries
+ * appended to cfg (left out: the node itself, and a peer whose name or key
+ * a peer already in cfg has, with a warning), and the map's self
+ * addresses added to cfg->node.addresses. own_key_text: the node's public
+ * key in text form; udp_family: the daemon socket's (an IPv4 socket skips
+ * IPv6 endpoints). 0 or -ENOMEM (cfg may then hold some of the peers).
+ */
+int burrowd_mesh_map_extend(const struct coord_map *map, const char *own_key_text, int udp_family,
+			    struct burrow_config *cfg);
+/* A route no node uses from a map: 0.0.0.0/0 or ::/0 (no exit node is selected). */
+bool burrowd_mesh_is_exit_route(const struct burrow_nl_prefix *p);
+/* The self entry's IPv4 and IPv6 overlay addresses with their prefix lengths. */
+void burrowd_mesh_self_addresses(const struct coord_map_self *self, struct burrow_nl_prefix out[2]);
 
 /* `burrowd status`: the coordinator line(s); JSON: a "coordinator" member (leading comma). */
 void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json);

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A node map as config peers and addresses: see mesh.h. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "burrow-text.h"
+#include "identity.h"
+#include "log.h"
+#include "mesh.h"
+
+bool burrowd_mesh_is_exit_route(const struct burrow_nl_prefix *p)
+{
+	return p->len == 0;
+}
+
+static int prefix_append(struct burrow_config_peer *cp, const struct burrow_nl_prefix *p)
+{
+	struct burrow_nl_prefix *grown;
+
+	grown = realloc(cp->allowed_ips, (cp->n_allowed_ips + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	cp->allowed_ips = grown;
+	cp->allowed_ips[cp->n_allowed_ips++] = *p;
+	return 0;
+}
+
+/*
+ * A map peer as a [peer] section would give it: dialled at its first
+ * endpoint the daemon's socket can reach, allowed its overlay addresses
+ * and approved subnet routes, and no negotiation: addresses and routes
+ * come from the coordinator, so nothing is requested, announced or
+ * accepted over the session (may_reach empty).
+ */
+static int peer_from_map(const struct coord_peer *mp, int udp_family, struct burrow_config_peer *cp)
+{
+	struct burrow_nl_prefix v4 = { .family = AF_INET, .len = 32 };
+	struct burrow_nl_prefix v6 = { .family = AF_INET6, .len = 128 };
+	char text[BURROW_TEXT_ENDPOINT_SIZE], why[200];
+
+	memset(cp, 0, sizeof(*cp));
+	snprintf(cp->name, sizeof(cp->name), "%s", mp->name);
+	memcpy(cp->public_key, mp->public_key, 32);
+	cp->has_may_reach = true;
+	cp->from_map = true;
+	for (size_t i = 0; i < mp->n_endpoints && !cp->has_endpoint; i++) {
+		const struct burrow_nl_endpoint *e = &mp->endpoints[i];
+
+		if (e->family != AF_INET && udp_family == AF_INET)
+			continue;
+		burrow_text_endpoint(e, text);
+		if (burrow_endpoint_parse(text, &cp->endpoint, &cp->endpoint_len, why, sizeof(why)))
+			continue;
+		cp->has_endpoint = true;
+		snprintf(cp->endpoint_text, sizeof(cp->endpoint_text), "%s", text);
+	}
+	memcpy(&v4.addr, mp->ipv4, 4);
+	memcpy(&v6.addr, mp->ipv6, 16);
+	if (prefix_append(cp, &v4) || prefix_append(cp, &v6))
+		goto nomem;
+	for (size_t i = 0; i < mp->n_routes; i++)
+		if (!burrowd_mesh_is_exit_route(&mp->routes[i]) && prefix_append(cp, &mp->routes[i]))
+			goto nomem;
+	return 0;
+nomem:
+	burrow_config_peer_free(cp);
+	return -ENOMEM;
+}
+
+/* Whether a map peer is left out of cfg: the file names its key or name, or it is us. */
+static bool peer_left_out(const char *own_key_text, const struct burrow_config *cfg,
+			  const struct coord_peer *mp)
+{
+	char key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	const struct burrow_config_peer *clash;
+
+	burrow_public_key_to_text(mp->public_key, key_text);
+	if (!strcmp(key_text, own_key_text))
+		return true;
+	clash = burrow_config_peer_by_name(cfg, mp->name);
+	if (!clash)
+		clash = burrow_config_peer_by_key(cfg, mp->public_key);
+	if (clash)
+		burrow_log(BURROW_LOG_WARNING,
+			   "node map peer %s (%s) left out: [peer %s] of %s has its name or key",
+			   mp->name, key_text, clash->name, cfg->path);
+	return clash != NULL;
+}
+
+static int address_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *p)
+{
+	struct burrow_nl_prefix *grown;
+
+	for (size_t i = 0; i < list->n; i++)
+		if (!memcmp(&list->items[i], p, sizeof(*p)))
+			return 0;
+	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	list->items = grown;
+	list->items[list->n++] = *p;
+	return 0;
+}
+
+void burrowd_mesh_self_addresses(const struct coord_map_self *self, struct burrow_nl_prefix out[2])
+{
+	out[0] = self->addresses.ipv4;
+	out[1] = self->addresses.ipv6;
+}
+
+int burrowd_mesh_map_extend(const struct coord_map *map, const char *own_key_text, int udp_family,
+			    struct burrow_config *cfg)
+{
+	struct burrow_nl_prefix self[2];
+
+	if (!map->have_full)
+		return 0;
+	for (size_t i = 0; i < coord_map_size(map); i++) {
+		const struct coord_peer *mp = coord_map_peer_at(map, i);
+		struct burrow_config_peer cp;
+
+		if (peer_left_out(own_key_text, cfg, mp))
+			continue;
+		if (peer_from_map(mp, udp_family, &cp))
+			return -ENOMEM;
+		if (burrow_config_peer_append(cfg, &cp)) {
+			burrow_config_peer_free(&cp);
+			return -ENOMEM;
+		}
+	}
+	burrowd_mesh_self_addresses(&map->self, self);
+	if (address_append(&cfg->node.addresses, &self[0]) ||
+	    address_append(&cfg->node.addresses, &self[1]))
+		return -ENOMEM;
+	return 0;
+}
