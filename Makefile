@@ -78,7 +78,8 @@ help:
 	@echo "  make fuzz            run the libFuzzer targets of burrowd's parsers (selftests/fuzz)"
 	@echo "  make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
 	@echo "  make bench-coord-policy  coordinator policy engine costs at 1k/10k/50k nodes"
-	@echo "  make demo            boot a guest: a hub and two members joined by burrowd"
+	@echo "  make demo            boot a guest: a burrowd hub and two members, then a burrow-coord"
+	@echo "                       mesh of three nodes (DEMO=hub or DEMO=mesh for one)"
 	@echo "  make help            this list"
 	@echo "selftests/README.md says where each kind of test lives."
 

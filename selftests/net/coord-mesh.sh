@@ -8,81 +8,15 @@
 # route approval, the coordinator killed with -9 while nodes keep passing
 # traffic (and a node restarting from its stored map meanwhile), and node
 # removal cutting a node off. Userspace only on top of the data plane the
-# other tests cover, so on one kernel.
-#
-# Topology: burrow-c routes between three links and runs the coordinator
-# on 192.0.2.254:7443 (bound to that address: a wildcard socket would
-# answer web2 and db3 from the address of their link, and QUIC drops
-# packets from an address it did not dial); node N sits on its own link (192.0.2.1,
-# 198.51.100.2, 203.0.113.3) with a default route through burrow-c.
+# other tests cover, so on one kernel. Topology: selftests/lib/coord-mesh.sh.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
+. "$(dirname "$0")/../lib/coord-mesh.sh"
 plan 30
 
-coord_dir=$bd_dir/coord
-coord() { burrow-coord -d "$coord_dir/coord.db" "$@"; }
-coord_pid=
-
-coord_start() {
-	ip netns exec burrow-c burrow-coord -d "$coord_dir/coord.db" run listen 192.0.2.254:7443 \
-		key "$coord_dir/coord.key" policy "$coord_dir/policy.json" >>"$coord_dir/log" 2>&1 &
-	coord_pid=$!
-	wait_for 20 in_ns burrow-c ss -Hlun sport = :7443
-}
-
-underlay=(unused 192.0.2 198.51.100 203.0.113)
-name=(unused web1 web2 db3)
-
-ns_add burrow-c
-in_ns burrow-c sysctl -qw net.ipv4.ip_forward=1
-mkdir -p "$coord_dir"
-coord_key=$(burrowd genkey "$coord_dir/coord.key")
-for n in 1 2 3; do
-	ns_add "burrow-n$n"
-	mkdir -p "$bd_dir/n$n"
-	ip -n burrow-c link add "veth$n" type veth peer name veth0 netns "burrow-n$n"
-	ip -n burrow-c addr add "${underlay[$n]}.254/24" dev "veth$n"
-	ip -n burrow-c link set "veth$n" up
-	ip -n "burrow-n$n" addr add "${underlay[$n]}.$n/24" dev veth0
-	ip -n "burrow-n$n" link set veth0 up
-	ip -n "burrow-n$n" route add default via "${underlay[$n]}.254"
-	ip -n "burrow-n$n" link add burrow0 type burrow
-	ip -n "burrow-n$n" link set burrow0 up
-	bd_key[$n]=$(burrowd genkey "$bd_dir/n$n/node.key")
-	{ bd_node_section "$n" "${name[$n]}"; cat <<EOF; } >"$(bd_conf "$n")"
-idle_timeout = 6
-$([ "$n" = 2 ] && echo "advertise_routes = 10.20.2.0/24")
-
-[coordinator]
-address = 192.0.2.254:7443
-public_key = $coord_key
-auth_key_file = $bd_dir/n$n/authkey
-endpoint = ${underlay[$n]}.$n:5182$n
-EOF
-done
-# web2 serves 10.20.2.0/24 behind it (one address on its loopback).
-ip -n burrow-n2 addr add 10.20.2.1/32 dev lo
-cat >"$coord_dir/policy.json" <<'EOF'
-{
-  "rules": [
-    { "src": ["tag:web"], "dst": ["tag:web", "10.20.0.0/16"] }
-  ]
-}
-EOF
-
-web_key=$(coord key create reusable tag tag:web)
-coord key create tag tag:db >"$bd_dir/n3/authkey"
-echo "$web_key" >"$bd_dir/n1/authkey"
-echo "$web_key" >"$bd_dir/n2/authkey"
+mesh_nodes
 coord_start
-
-# $1's view of the mesh (burrowd status -j), one jq filter over it.
-mesh_json() { bd_json "$1" | jq -r "$2"; }
-peer_state() { mesh_json "$1" ".peers[] | select(.name == \"$2\") | .state"; }
-peer_up() { [ "$(peer_state "$1" "$2")" = up ]; }
-overlay4() { coord -j node list | jq -r ".[] | select(.name == \"$1\") | .ipv4" | cut -d/ -f1; }
-kernel_peers() { in_ns "burrow-n$1" burrow-nl -j peer show burrow0 | jq length; }
 
 for n in 1 2 3; do bd_start "$n"; done
 wait_for 90 peer_up 1 web2
