@@ -513,6 +513,17 @@ static void handle_register_result(struct burrowd_mesh *m, const struct burrow_c
 		map_forget(m, "this node is no longer in the mesh");
 }
 
+/* A map message was applied (ret 0: store and act on it) or broke the protocol (why). */
+static void map_received(struct burrowd_mesh *m, int ret, const char *why)
+{
+	if (ret) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	map_store(m);
+	map_apply(m);
+}
+
 static void handle_map_full(struct burrowd_mesh *m, const struct burrow_capsule *cap)
 {
 	char why[256];
@@ -523,12 +534,7 @@ static void handle_map_full(struct burrowd_mesh *m, const struct burrow_capsule 
 		ret = map_take_full(m, &m->full, why, sizeof(why));
 	else if (ret == 0)
 		return;
-	if (ret) {
-		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
-		return;
-	}
-	map_store(m);
-	map_apply(m);
+	map_received(m, ret, why);
 }
 
 static void handle_map_delta(struct burrowd_mesh *m, const struct burrow_capsule *cap)
@@ -551,12 +557,7 @@ static void handle_map_delta(struct burrowd_mesh *m, const struct burrow_capsule
 		coord_buf_free(&b);
 		return;
 	}
-	if (ret) {
-		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
-		return;
-	}
-	map_store(m);
-	map_apply(m);
+	map_received(m, ret, why);
 }
 
 static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *cap)

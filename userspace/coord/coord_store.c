@@ -205,6 +205,21 @@ static int commit(struct coord_store *cs)
 	return 0;
 }
 
+/*
+ * The end of a write that touched one node: when it worked, log the change
+ * in the same transaction (so another process's reader sees both or
+ * neither), then commit; otherwise roll back and return ret.
+ */
+static int finish_node_write(struct coord_store *cs, int ret, int64_t node_id,
+			     enum coord_change_kind kind)
+{
+	if (ret == 0)
+		ret = log_change(cs, node_id, kind);
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
 int64_t coord_store_generation(struct coord_store *cs)
 {
 	int64_t v = 0;
@@ -789,11 +804,7 @@ static int node_write(struct coord_store *cs, const char *name, const char *sql,
 	ret = node_id_of(cs, name, &id);
 	if (ret == 0)
 		ret = burrow_store_write_args(cs->st, sql, name, NULL, BURROW_STORE_INT(id), arg2);
-	if (ret == 0)
-		ret = log_change(cs, id, kind);
-	if (ret < 0)
-		return burrow_store_rollback(cs->st, ret);
-	return commit(cs);
+	return finish_node_write(cs, ret, id, kind);
 }
 
 int coord_store_node_rename(struct coord_store *cs, const char *old_name, const char *new_name)
@@ -839,11 +850,7 @@ int coord_store_node_set_endpoints(struct coord_store *cs, int64_t node_id,
 					      "endpoints", NULL, BURROW_STORE_INT(node_id),
 					      BURROW_STORE_TEXT(endpoints[i]),
 					      BURROW_STORE_INT((int64_t)i));
-	if (ret == 0)
-		ret = log_change(cs, node_id, COORD_CHANGE_ENDPOINTS);
-	if (ret < 0)
-		return burrow_store_rollback(cs->st, ret);
-	return commit(cs);
+	return finish_node_write(cs, ret, node_id, COORD_CHANGE_ENDPOINTS);
 }
 
 static int endpoint_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
@@ -877,11 +884,7 @@ int coord_store_node_set_routes(struct coord_store *cs, int64_t node_id,
 	if (ret < 0)
 		return ret;
 	ret = replace_routes(cs, node_id, routes, n);
-	if (ret == 0)
-		ret = log_change(cs, node_id, COORD_CHANGE_ROUTES);
-	if (ret < 0)
-		return burrow_store_rollback(cs->st, ret);
-	return commit(cs);
+	return finish_node_write(cs, ret, node_id, COORD_CHANGE_ROUTES);
 }
 
 int coord_store_route_approve(struct coord_store *cs, const char *name,
@@ -904,11 +907,7 @@ int coord_store_route_approve(struct coord_store *cs, const char *name,
 			ret = burrow_store_fail(cs->st, -EINVAL,
 						"node '%s' does not advertise route '%s'", name, text);
 	}
-	if (ret == 0)
-		ret = log_change(cs, id, COORD_CHANGE_APPROVE);
-	if (ret < 0)
-		return burrow_store_rollback(cs->st, ret);
-	return commit(cs);
+	return finish_node_write(cs, ret, id, COORD_CHANGE_APPROVE);
 }
 
 static int route_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
