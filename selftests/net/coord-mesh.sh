@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
 . "$(dirname "$0")/../lib/coord-mesh.sh"
-plan 30
+plan 33
 
 mesh_nodes
 coord_start
@@ -118,6 +118,22 @@ registered_again() {
 }
 wait_for 60 registered_again
 ok $? "both web nodes register with the restarted coordinator (no key: it knows them)"
+
+# ---- policy files: refused with the line and the rule, at start and on SIGHUP.
+printf '{\n  "rules": [\n    { "src": ["tag:web"], "dst": ["group:nope"] }\n  ]\n}\n' \
+	>"$coord_dir/bad.json"
+run_fails "a policy naming an unknown group is refused at start, with its line and rule" 1 \
+	"bad.json:3: rules[0].dst[0]: unknown group 'group:nope'" \
+	in_ns burrow-c burrow-coord -d "$coord_dir/coord.db" run listen 192.0.2.254:7444 \
+	key "$coord_dir/coord.key" policy "$coord_dir/bad.json"
+cp "$coord_dir/policy.json" "$coord_dir/good.json"
+cp "$coord_dir/bad.json" "$coord_dir/policy.json"
+kill -HUP "$coord_pid"
+reload_refused() { grep -q "keeping the old policy: .*policy.json:3" "$coord_dir/log"; }
+wait_for 10 reload_refused
+ok $? "SIGHUP with an invalid policy is refused and logged with its line"
+cp "$coord_dir/good.json" "$coord_dir/policy.json"
+run_ok "and the old policy still lets web1 reach web2" tunnel_ping burrow-n1 "$v4_2"
 
 # ---- removal: web2 is cut off from every peer within seconds.
 run_ok "the operator removes web2" coord node remove web2
