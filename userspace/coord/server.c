@@ -4,7 +4,9 @@
  * connection, from authorize to closed; the coordination stream is the
  * first bidirectional stream the node opens. A registered connection keeps
  * the peer set it last sent (ids increasing) and the version of its last
- * map message, so a change elsewhere costs one diff per affected node.
+ * map message. A change of one node costs each other affected node one
+ * entry built and compared (notify_peer_change), not a rebuild of its map;
+ * registered connections are found by node id through a hash index.
  */
 
 #include <arpa/inet.h>
@@ -27,11 +29,16 @@
 
 /* How long a refused connection waits for REGISTER_RESULT to be acknowledged. */
 #define REFUSAL_LINGER_NS UINT64_C(1000000000)
+/* Buckets of the connection index at start; it doubles when it holds as many connections. */
+#define CONN_INDEX_MIN_BITS 6
 
 struct coord_conn {
 	struct coord_server *server;
 	struct burrow_quic_conn *quic;		/* set by the first callback that has it */
 	struct coord_conn *prev, *next;		/* server->conns */
+	struct coord_conn *index_next;		/* bucket chain of server->by_node */
+	bool indexed;				/* in server->by_node */
+	struct coord_conn *linger_prev, *linger_next;	/* server->lingering */
 	uint8_t public_key[32];			/* proven in the TLS handshake */
 	struct burrow_capsule_reader reader;
 	bool have_stream;
@@ -39,8 +46,9 @@ struct coord_conn {
 	bool registered;
 	int64_t node_id;
 	uint64_t version;			/* of the last map message sent */
-	struct coord_peer *sent;		/* peer set of that message */
+	struct coord_peer *sent;		/* peer set of that message, ids increasing */
 	size_t n_sent;
+	size_t sent_cap;			/* entries allocated at sent */
 	bool closing;				/* burrow_quic_close called */
 	uint64_t linger_deadline;		/* refused: close when acked or then */
 	char linger_reason[COORD_REASON_MAX + 32];
@@ -54,6 +62,18 @@ struct coord_server {
 	uint8_t ipv4_len, ipv6_len;		/* prefix lengths of the overlay ranges */
 	struct coord_conn *conns;
 	size_t n_conns;
+	/*
+	 * Registered connections that are not closing, by node id: at most
+	 * one per node (a new registration closes the old one first). A
+	 * connection leaves it when conn_close() marks it closing or when
+	 * closed() frees it, whichever comes first.
+	 */
+	struct coord_conn **by_node;
+	unsigned int by_node_bits;		/* 1 << bits buckets */
+	size_t n_indexed;
+	/* Refused connections waiting for their REGISTER_RESULT to be acked, not closing. */
+	struct coord_conn *lingering;
+	struct burrow_nl_prefix *route_scratch;	/* COORD_ROUTES_MAX, for coord_policy_peer_routes */
 	char *policy_path;			/* NULL: deny all, nothing to reload */
 	uint64_t poll_interval_ns;
 	uint64_t next_poll;			/* CLOCK_MONOTONIC ns of the next change log read */
@@ -190,15 +210,18 @@ static int addresses_of(const struct coord_server *s, const struct coord_node *n
 	return 0;
 }
 
-/* Peer peer_id as viewer_id sees it: the store's data and the routes policy lets it use. */
-static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id,
-		      struct coord_peer *out, char *why, size_t why_size)
+/*
+ * Peer peer_id as the store has it (name, key, addresses, endpoints), no
+ * routes: the part of a peer entry every viewer shares. -ENOENT when the
+ * node is gone or expired (expired nodes are nobody's peer).
+ */
+static int build_peer_base(struct coord_server *s, int64_t peer_id, struct coord_peer *out,
+			   char *why, size_t why_size)
 {
 	struct coord_endpoint *endpoints = NULL;
-	struct burrow_nl_prefix *routes = NULL;
 	struct coord_node node;
 	size_t n_endpoints = 0, i;
-	int ret, n;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	ret = coord_store_node_get_by_id(s->store, peer_id, &node);
@@ -207,7 +230,7 @@ static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id
 		return ret;
 	}
 	if (node_expired(&node)) {
-		ret = -ENOENT;	/* expired nodes are nobody's peer */
+		ret = -ENOENT;
 		goto out;
 	}
 	out->id = (uint64_t)node.id;
@@ -239,28 +262,46 @@ static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id
 			goto out;
 		out->n_endpoints++;
 	}
-	routes = calloc(COORD_ROUTES_MAX, sizeof(*routes));
-	if (!routes) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	n = coord_policy_peer_routes(s->policy, viewer_id, peer_id, routes, COORD_ROUTES_MAX);
+out:
+	free(endpoints);
+	coord_store_node_clear(&node);
+	if (ret < 0)
+		coord_peer_free(out);
+	return ret;
+}
+
+/* Set peer->routes (none before) to those of its approved routes viewer_id may use. */
+static int fill_peer_routes(struct coord_server *s, int64_t viewer_id, struct coord_peer *peer,
+			    char *why, size_t why_size)
+{
+	int n = coord_policy_peer_routes(s->policy, viewer_id, (int64_t)peer->id,
+					 s->route_scratch, COORD_ROUTES_MAX);
+
 	if (n < 0) {
-		burrow_errorf(why, why_size, "policy has no node %lld", (long long)peer_id);
-		ret = n;
-		goto out;
+		burrow_errorf(why, why_size, "policy has no node %llu",
+			      (unsigned long long)peer->id);
+		return n;
 	}
 	if (n > COORD_ROUTES_MAX)
 		n = COORD_ROUTES_MAX;
-	if (n) {
-		out->routes = routes;
-		out->n_routes = (size_t)n;
-		routes = NULL;
-	}
-out:
-	free(routes);
-	free(endpoints);
-	coord_store_node_clear(&node);
+	if (!n)
+		return 0;
+	peer->routes = malloc((size_t)n * sizeof(*peer->routes));
+	if (!peer->routes)
+		return -ENOMEM;
+	memcpy(peer->routes, s->route_scratch, (size_t)n * sizeof(*peer->routes));
+	peer->n_routes = (size_t)n;
+	return 0;
+}
+
+/* Peer peer_id as viewer_id sees it: the store's data and the routes policy lets it use. */
+static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id,
+		      struct coord_peer *out, char *why, size_t why_size)
+{
+	int ret = build_peer_base(s, peer_id, out, why, why_size);
+
+	if (ret == 0)
+		ret = fill_peer_routes(s, viewer_id, out, why, why_size);
 	if (ret < 0)
 		coord_peer_free(out);
 	return ret;
@@ -316,14 +357,101 @@ out:
 	return ret;
 }
 
+/* ---- connection index and lingering list -------------------------------- */
+
+static size_t node_bucket(int64_t node_id, unsigned int bits)
+{
+	/* Fibonacci hashing: row ids are dense, the multiply spreads them. */
+	return (size_t)(((uint64_t)node_id * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
+}
+
+/* Double the buckets; on ENOMEM the chains just grow longer. */
+static void conn_index_grow(struct coord_server *s)
+{
+	unsigned int bits = s->by_node_bits + 1;
+	struct coord_conn **table = calloc((size_t)1 << bits, sizeof(*table));
+	size_t i;
+
+	if (!table)
+		return;
+	for (i = 0; i < (size_t)1 << s->by_node_bits; i++) {
+		struct coord_conn *c, *next;
+
+		for (c = s->by_node[i]; c; c = next) {
+			size_t b = node_bucket(c->node_id, bits);
+
+			next = c->index_next;
+			c->index_next = table[b];
+			table[b] = c;
+		}
+	}
+	free(s->by_node);
+	s->by_node = table;
+	s->by_node_bits = bits;
+}
+
+static void conn_index_add(struct coord_server *s, struct coord_conn *c)
+{
+	size_t b;
+
+	if (s->n_indexed >= (size_t)1 << s->by_node_bits)
+		conn_index_grow(s);
+	b = node_bucket(c->node_id, s->by_node_bits);
+	c->index_next = s->by_node[b];
+	s->by_node[b] = c;
+	c->indexed = true;
+	s->n_indexed++;
+}
+
+static void conn_index_remove(struct coord_server *s, struct coord_conn *c)
+{
+	struct coord_conn **p;
+
+	if (!c->indexed)
+		return;
+	for (p = &s->by_node[node_bucket(c->node_id, s->by_node_bits)]; *p; p = &(*p)->index_next) {
+		if (*p == c) {
+			*p = c->index_next;
+			break;
+		}
+	}
+	c->index_next = NULL;
+	c->indexed = false;
+	s->n_indexed--;
+}
+
+/* The registered, open connection of node_id, or NULL. */
 static struct coord_conn *conn_of_node(struct coord_server *s, int64_t node_id)
 {
 	struct coord_conn *c;
 
-	for (c = s->conns; c; c = c->next)
-		if (c->registered && !c->closing && c->node_id == node_id)
+	for (c = s->by_node[node_bucket(node_id, s->by_node_bits)]; c; c = c->index_next)
+		if (c->node_id == node_id)
 			return c;
 	return NULL;
+}
+
+static void linger_add(struct coord_server *s, struct coord_conn *c)
+{
+	c->linger_prev = NULL;
+	c->linger_next = s->lingering;
+	if (s->lingering)
+		s->lingering->linger_prev = c;
+	s->lingering = c;
+}
+
+/* Take c off the lingering list if it is on it (linger_deadline set, not yet taken off). */
+static void linger_remove(struct coord_server *s, struct coord_conn *c)
+{
+	if (!c->linger_prev && s->lingering != c)
+		return;
+	if (c->linger_prev)
+		c->linger_prev->linger_next = c->linger_next;
+	else
+		s->lingering = c->linger_next;
+	if (c->linger_next)
+		c->linger_next->linger_prev = c->linger_prev;
+	c->linger_prev = c->linger_next = NULL;
 }
 
 static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...)
@@ -344,6 +472,8 @@ static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...
 	burrow_log(code == COORD_CLOSE_DONE ? BURROW_LOG_INFO : BURROW_LOG_WARNING,
 		   "node %s: closing: %s", key, reason);
 	c->closing = true;
+	conn_index_remove(c->server, c);
+	linger_remove(c->server, c);
 	burrow_quic_close(c->quic, code, reason);
 }
 
@@ -365,6 +495,7 @@ static void conn_set_sent(struct coord_conn *c, struct coord_peer *peers, size_t
 	coord_peers_free(c->sent, c->n_sent);
 	c->sent = peers;
 	c->n_sent = n;
+	c->sent_cap = n;
 }
 
 /*
@@ -467,18 +598,158 @@ static int send_map_delta(struct coord_conn *c)
 	return conn_send_map(c, &b, ret, "MAP_DELTA", why, peers, n);
 }
 
-/* Every connected node in ids, except skip, gets the delta of its peer set. */
-static void notify_affected(struct coord_server *s, const struct coord_policy_ids *ids,
-			    const struct coord_conn *skip)
+/* Index of the entry with this id in c->sent, or where it would go (*found false). */
+static size_t sent_find(const struct coord_conn *c, uint64_t id, bool *found)
 {
-	size_t i;
+	size_t lo = 0, hi = c->n_sent;
 
-	for (i = 0; i < ids->n; i++) {
-		struct coord_conn *c = conn_of_node(s, ids->ids[i]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (c && c != skip)
-			send_map_delta(c);
+		if (c->sent[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	*found = lo < c->n_sent && c->sent[lo].id == id;
+	return lo;
+}
+
+/*
+ * MAP_DELTA for one peer: entry is how c's node sees peer_id now (taken),
+ * NULL when it sees it no more. Nothing is sent when the set last sent
+ * already says so; otherwise c->sent is updated in place, so it stays the
+ * set the node holds.
+ */
+static int send_peer_delta(struct coord_conn *c, uint64_t peer_id, struct coord_peer *entry)
+{
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_map_delta delta = { .version = c->version + 1 };
+	struct coord_buf b;
+	size_t at;
+	bool found;
+	int ret;
+
+	at = sent_find(c, peer_id, &found);
+	if (entry ? found && coord_peer_equal(&c->sent[at], entry) : !found) {
+		if (entry)
+			coord_peer_free(entry);
+		return 0;
+	}
+	if (entry && !found && c->n_sent == c->sent_cap) {
+		size_t cap = c->sent_cap ? 2 * c->sent_cap : 16;
+		struct coord_peer *grown = realloc(c->sent, cap * sizeof(*grown));
+
+		if (!grown) {
+			coord_peer_free(entry);
+			conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		c->sent = grown;
+		c->sent_cap = cap;
+	}
+	if (entry) {
+		delta.changed = entry;
+		delta.n_changed = 1;
+	} else {
+		delta.removed = &peer_id;
+		delta.n_removed = 1;
+	}
+	coord_buf_init(&b);
+	ret = coord_msg_map_delta_encode(&b, &delta, why, sizeof(why));
+	if (ret == 0)
+		ret = conn_send(c, &b);
+	else
+		conn_close(c, COORD_CLOSE_INTERNAL, "MAP_DELTA: %s", why);
+	coord_buf_free(&b);
+	if (ret < 0) {
+		if (entry)
+			coord_peer_free(entry);
+		return ret;
+	}
+	c->version++;
+	if (entry && found) {
+		coord_peer_free(&c->sent[at]);
+		c->sent[at] = *entry;
+	} else if (entry) {
+		memmove(&c->sent[at + 1], &c->sent[at], (c->n_sent - at) * sizeof(*c->sent));
+		c->sent[at] = *entry;
+		c->n_sent++;
+	} else {
+		coord_peer_free(&c->sent[at]);
+		memmove(&c->sent[at], &c->sent[at + 1], (c->n_sent - at - 1) * sizeof(*c->sent));
+		c->n_sent--;
+	}
+	return 0;
+}
+
+static bool ids_contain(const struct coord_policy_ids *sorted, int64_t id)
+{
+	return sorted->n && bsearch(&id, sorted->ids, sorted->n, sizeof(*sorted->ids), compare_ids) != NULL;
+}
+
+/*
+ * Node changed_id changed (joined, left, or its data, tags or routes did);
+ * affected is what the policy engine says may see a difference. Whether B
+ * is in A's map, and with which routes, depends on A and B alone, so for
+ * every connected node of affected other than changed_id only its entry
+ * for changed_id can differ: it gets a one-peer delta (its cost does not
+ * grow with its map). changed_id's own connection, whose whole set may
+ * differ, gets the diff of its full set. skip (may be NULL) is left out.
+ */
+static void notify_peer_change(struct coord_server *s, int64_t changed_id,
+			       const struct coord_policy_ids *affected,
+			       const struct coord_conn *skip)
+{
+	struct coord_policy_ids visible = { 0 };
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_peer base;
+	bool present;
+	size_t i;
+	int ret;
+
+	ret = build_peer_base(s, changed_id, &base, why, sizeof(why));
+	present = ret == 0;
+	if (present)
+		ret = coord_policy_visible(s->policy, changed_id, &visible);
+	if (ret == -ENOENT) {
+		/* gone from the store or the engine: nobody's peer */
+		ret = 0;
+		if (present)
+			coord_peer_free(&base);
+		present = false;
+	}
+	if (ret == 0 && visible.n)
+		qsort(visible.ids, visible.n, sizeof(*visible.ids), compare_ids);
+	for (i = 0; i < affected->n; i++) {
+		struct coord_conn *c = conn_of_node(s, affected->ids[i]);
+		struct coord_peer entry;
+
+		if (!c || c == skip)
+			continue;
+		if (ret < 0 || c->node_id == changed_id) {
+			/* a failure here closes c naming it */
+			send_map_delta(c);
+			continue;
+		}
+		if (!present || !ids_contain(&visible, c->node_id)) {
+			send_peer_delta(c, (uint64_t)changed_id, NULL);
+			continue;
+		}
+		if (coord_peer_copy(&entry, &base) < 0) {
+			conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", strerror(ENOMEM));
+			continue;
+		}
+		if (fill_peer_routes(s, c->node_id, &entry, why, sizeof(why)) < 0) {
+			coord_peer_free(&entry);
+			conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", why);
+			continue;
+		}
+		send_peer_delta(c, (uint64_t)changed_id, &entry);
+	}
+	if (present)
+		coord_peer_free(&base);
+	coord_policy_ids_free(&visible);
 }
 
 /* REGISTER_RESULT refused; the connection closes once the node has it. */
@@ -504,6 +775,7 @@ static void refuse(struct coord_conn *c, enum coord_refusal code, const char *re
 	}
 	snprintf(c->linger_reason, sizeof(c->linger_reason), "registration refused: %s", reason);
 	c->linger_deadline = burrow_quic_now() + REFUSAL_LINGER_NS;
+	linger_add(c->server, c);
 }
 
 /* Which refusal a failed coord_store_register() was; reads the key by its public id. */
@@ -667,6 +939,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 			   facts.node.name);
 	c->registered = true;
 	c->node_id = facts.node.id;
+	conn_index_add(s, c);
 	snprintf(result.name, sizeof(result.name), "%s", facts.node.name);
 	burrow_log(BURROW_LOG_INFO, "node %s: registered as '%s' (%s, %s)", key,
 		   facts.node.name, facts.node.ipv4, facts.node.ipv6);
@@ -680,7 +953,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	if (ret == 0)
 		ret = send_map_full(c);
 	/* The others learn of the node even if its own connection failed just now. */
-	notify_affected(s, &affected, c);
+	notify_peer_change(s, facts.node.id, &affected, c);
 out:
 	coord_policy_ids_free(&affected);
 	node_facts_clear(&facts);
@@ -708,7 +981,7 @@ static void handle_endpoints(struct coord_conn *c, const uint8_t *value, size_t 
 		return;
 	}
 	if (coord_policy_affected(s->policy, c->node_id, &affected) == 0)
-		notify_affected(s, &affected, c);
+		notify_peer_change(s, c->node_id, &affected, c);
 	coord_policy_ids_free(&affected);
 }
 
@@ -832,6 +1105,8 @@ static void on_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_conns--;
+	conn_index_remove(s, c);
+	linger_remove(s, c);
 	coord_peers_free(c->sent, c->n_sent);
 	burrow_capsule_reader_free(&c->reader);
 	free(c);
@@ -850,10 +1125,8 @@ static void close_lingering(struct coord_server *s)
 	uint64_t now = burrow_quic_now();
 	struct coord_conn *c, *next;
 
-	for (c = s->conns; c; c = next) {
-		next = c->next;
-		if (!c->linger_deadline || c->closing)
-			continue;
+	for (c = s->lingering; c; c = next) {
+		next = c->linger_next;
 		if (burrow_quic_stream_unacked(c->quic, c->stream_id) == 0 ||
 		    now >= c->linger_deadline)
 			conn_close(c, COORD_CLOSE_REFUSED, "%s", c->linger_reason);
@@ -962,7 +1235,10 @@ static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed
 
 int coord_server_poll_changes(struct coord_server *s)
 {
-	struct coord_policy_ids changed = { 0 }, affected = { 0 }, renamed = { 0 };
+	struct coord_policy_ids changed = { 0 }, renamed = { 0 };
+	/* Changed in more than their endpoints: their own peer set may differ too. */
+	struct coord_policy_ids own_set = { 0 };
+	struct coord_policy_ids *affected = NULL;	/* affected[i]: of changed.ids[i] */
 	struct coord_change *changes = NULL;
 	int64_t generation, now = wall_ms(), *expiring = NULL;
 	size_t n_changes = 0, n_expiring = 0, i;
@@ -975,6 +1251,8 @@ int coord_server_poll_changes(struct coord_server *s)
 			   coord_store_error(s->store));
 		generation = coord_store_generation(s->store);
 		ret = all_node_ids(s, &changed);
+		if (ret == 0)
+			ret = ids_merge(&own_set, &changed);
 	}
 	if (ret == 0)
 		ret = coord_store_nodes_expiring(s->store, s->expiry_checked_ms, now, &expiring,
@@ -985,20 +1263,39 @@ int coord_server_poll_changes(struct coord_server *s)
 	}
 	for (i = 0; ret == 0 && i < n_changes; i++) {
 		ret = coord_policy_ids_add(&changed, changes[i].node_id);
+		if (ret == 0 && changes[i].kind != COORD_CHANGE_ENDPOINTS)
+			ret = coord_policy_ids_add(&own_set, changes[i].node_id);
 		if (ret == 0 && changes[i].kind == COORD_CHANGE_RENAME)
 			ret = coord_policy_ids_add(&renamed, changes[i].node_id);
 	}
-	for (i = 0; ret == 0 && i < n_expiring; i++)
+	for (i = 0; ret == 0 && i < n_expiring; i++) {
 		ret = coord_policy_ids_add(&changed, expiring[i]);
+		if (ret == 0)
+			ret = coord_policy_ids_add(&own_set, expiring[i]);
+	}
 	ids_unique(&changed);
-	for (i = 0; ret == 0 && i < changed.n; i++)
-		ret = apply_node_change(s, changed.ids[i], &affected);
+	ids_unique(&own_set);
+	if (ret == 0 && changed.n) {
+		affected = calloc(changed.n, sizeof(*affected));
+		if (!affected)
+			ret = -ENOMEM;
+	}
+	for (i = 0; ret == 0 && i < changed.n; i++) {
+		ret = apply_node_change(s, changed.ids[i], &affected[i]);
+		if (ret == 0)
+			ids_unique(&affected[i]);
+	}
 	if (ret < 0)
 		goto out;	/* database or memory failure: read the same changes next time */
 	s->generation = generation;
 	s->expiry_checked_ms = now;
-	ids_unique(&affected);
-	notify_affected(s, &affected, NULL);
+	/* Every change is applied to the engine first, so each delta says the present. */
+	for (i = 0; i < changed.n; i++) {
+		int64_t id = changed.ids[i];
+
+		notify_peer_change(s, id, &affected[i], ids_contain(&own_set, id) ? NULL :
+				   conn_of_node(s, id));
+	}
 	/* A delta carries peers only: a renamed node learns its own name from a full map. */
 	ids_unique(&renamed);
 	for (i = 0; i < renamed.n; i++) {
@@ -1008,10 +1305,13 @@ int coord_server_poll_changes(struct coord_server *s)
 			send_map_full(c);
 	}
 out:
+	for (i = 0; affected && i < changed.n; i++)
+		coord_policy_ids_free(&affected[i]);
+	free(affected);
 	free(changes);
 	free(expiring);
 	coord_policy_ids_free(&changed);
-	coord_policy_ids_free(&affected);
+	coord_policy_ids_free(&own_set);
 	coord_policy_ids_free(&renamed);
 	return ret;
 }
@@ -1116,6 +1416,13 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 	s->poll_interval_ns = (config->change_poll_ms ? config->change_poll_ms :
 			       COORD_SERVER_CHANGE_POLL_MS) * UINT64_C(1000000);
 	s->next_poll = burrow_quic_now() + s->poll_interval_ns;
+	s->by_node_bits = CONN_INDEX_MIN_BITS;
+	s->by_node = calloc((size_t)1 << s->by_node_bits, sizeof(*s->by_node));
+	s->route_scratch = calloc(COORD_ROUTES_MAX, sizeof(*s->route_scratch));
+	if (!s->by_node || !s->route_scratch) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	if (config->policy_path) {
 		s->policy_path = strdup(config->policy_path);
 		if (!s->policy_path) {
@@ -1176,6 +1483,8 @@ void coord_server_free(struct coord_server *s)
 	}
 	coord_policy_engine_free(s->policy);
 	free(s->policy_path);
+	free(s->by_node);
+	free(s->route_scratch);
 	free(s);
 }
 
@@ -1197,8 +1506,8 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 	uint64_t next = burrow_quic_endpoint_next_expiry(s->ep);
 	const struct coord_conn *c;
 
-	for (c = s->conns; c; c = c->next)
-		if (c->linger_deadline && !c->closing && c->linger_deadline < next)
+	for (c = s->lingering; c; c = c->linger_next)
+		if (c->linger_deadline < next)
 			next = c->linger_deadline;
 	if (s->next_poll < next)
 		next = s->next_poll;
