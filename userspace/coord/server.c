@@ -598,6 +598,142 @@ static int send_map_delta(struct coord_conn *c)
 	return conn_send_map(c, &b, ret, "MAP_DELTA", why, peers, n);
 }
 
+/* Whether a peer entry's routes are the n in routes. */
+static bool routes_equal(const struct coord_peer *p, const struct burrow_nl_prefix *routes,
+			 size_t n)
+{
+	if (p->n_routes != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!burrow_text_prefix_equal(&p->routes[i], &routes[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The delta of c's map when only what c's node sees may have changed, not
+ * its peers' data: after a policy reload, or after a change of c's own
+ * node (its tags, routes or name; a peer's own change reaches c through
+ * notify_peer_change). An entry c holds is kept (moved, not read again)
+ * unless its routes differ; only peers new to c are read from the store.
+ * One merge of the new visible set with the set last sent.
+ */
+static int send_visibility_delta(struct coord_conn *c)
+{
+	struct coord_server *s = c->server;
+	struct coord_policy_ids ids = { 0 };
+	struct coord_map_delta delta = { .version = c->version + 1 };
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_peer *next = NULL;
+	size_t n_next = 0, i = 0, j = 0;
+	struct coord_buf b;
+	int ret;
+
+	ret = coord_policy_visible(s->policy, c->node_id, &ids);
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: policy has no node %lld",
+			   (long long)c->node_id);
+		return ret;
+	}
+	if (ids.n)
+		qsort(ids.ids, ids.n, sizeof(*ids.ids), compare_ids);
+	next = calloc(ids.n ? ids.n : 1, sizeof(*next));
+	delta.changed = calloc(ids.n ? ids.n : 1, sizeof(*delta.changed));
+	delta.removed = calloc(c->n_sent ? c->n_sent : 1, sizeof(*delta.removed));
+	if (!next || !delta.changed || !delta.removed) {
+		ret = -ENOMEM;
+		snprintf(why, sizeof(why), "%s", strerror(ENOMEM));
+		goto out;
+	}
+	while (i < ids.n || j < c->n_sent) {
+		uint64_t id = i < ids.n ? (uint64_t)ids.ids[i] : UINT64_MAX;
+		struct coord_peer *held = j < c->n_sent ? &c->sent[j] : NULL;
+		int n;
+
+		if (held && held->id < id) {
+			delta.removed[delta.n_removed++] = held->id;
+			j++;
+			continue;
+		}
+		if (!held || id < held->id) {
+			ret = build_peer(s, c->node_id, (int64_t)id, &next[n_next], why,
+					 sizeof(why));
+			i++;
+			if (ret == -ENOENT)
+				continue;	/* expired, or removed from the store */
+			if (ret == 0)
+				ret = coord_peer_copy(&delta.changed[delta.n_changed],
+						      &next[n_next]);
+			if (ret < 0) {
+				coord_peer_free(&next[n_next]);
+				goto out;
+			}
+			n_next++;
+			delta.n_changed++;
+			continue;
+		}
+		/* held by c already: the same node data, maybe other routes */
+		n = coord_policy_peer_routes(s->policy, c->node_id, (int64_t)id, s->route_scratch,
+					     COORD_ROUTES_MAX);
+		if (n > COORD_ROUTES_MAX)
+			n = COORD_ROUTES_MAX;
+		next[n_next] = *held;
+		memset(held, 0, sizeof(*held));	/* moved: the lists belong to next now */
+		held->id = next[n_next].id;
+		i++;
+		j++;
+		if (n >= 0 && !routes_equal(&next[n_next], s->route_scratch, (size_t)n)) {
+			struct coord_peer *p = &next[n_next];
+
+			free(p->routes);
+			p->routes = NULL;
+			p->n_routes = 0;
+			ret = fill_peer_routes(s, c->node_id, p, why, sizeof(why));
+			if (ret == 0)
+				ret = coord_peer_copy(&delta.changed[delta.n_changed], p);
+			if (ret < 0) {
+				n_next++;
+				goto out;
+			}
+			delta.n_changed++;
+		}
+		n_next++;
+	}
+	ret = 0;
+	if (!delta.n_changed && !delta.n_removed) {
+		conn_set_sent(c, next, n_next);
+		next = NULL;
+		goto out;
+	}
+	coord_buf_init(&b);
+	ret = coord_msg_map_delta_encode(&b, &delta, why, sizeof(why));
+	if (ret == -EMSGSIZE) {
+		/* Larger than one capsule: a full map says the same. */
+		coord_buf_free(&b);
+		conn_set_sent(c, next, n_next);
+		next = NULL;
+		ret = send_map_full(c);
+		goto out_quiet;
+	}
+	ret = conn_send_map(c, &b, ret, "MAP_DELTA", why, next, n_next);
+	next = NULL;
+	goto out_quiet;
+out:
+	if (ret < 0) {
+		/* c->sent lost the entries moved out: the connection cannot go on */
+		conn_set_sent(c, next, n_next);
+		next = NULL;
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", why);
+	}
+out_quiet:
+	if (next)
+		coord_peers_free(next, n_next);
+	coord_peers_free(delta.changed, delta.n_changed);
+	free(delta.removed);
+	coord_policy_ids_free(&ids);
+	return ret;
+}
+
 /* Index of the entry with this id in c->sent, or where it would go (*found false). */
 static size_t sent_find(const struct coord_conn *c, uint64_t id, bool *found)
 {
@@ -694,8 +830,8 @@ static bool ids_contain(const struct coord_policy_ids *sorted, int64_t id)
  * is in A's map, and with which routes, depends on A and B alone, so for
  * every connected node of affected other than changed_id only its entry
  * for changed_id can differ: it gets a one-peer delta (its cost does not
- * grow with its map). changed_id's own connection, whose whole set may
- * differ, gets the diff of its full set. skip (may be NULL) is left out.
+ * grow with its map). changed_id's own connection, whose visible set may
+ * differ, gets the delta of that set. skip (may be NULL) is left out.
  */
 static void notify_peer_change(struct coord_server *s, int64_t changed_id,
 			       const struct coord_policy_ids *affected,
@@ -727,9 +863,13 @@ static void notify_peer_change(struct coord_server *s, int64_t changed_id,
 
 		if (!c || c == skip)
 			continue;
-		if (ret < 0 || c->node_id == changed_id) {
+		if (ret < 0) {
 			/* a failure here closes c naming it */
 			send_map_delta(c);
+			continue;
+		}
+		if (c->node_id == changed_id) {
+			send_visibility_delta(c);
 			continue;
 		}
 		if (!present || !ids_contain(&visible, c->node_id)) {
@@ -1316,141 +1456,6 @@ out:
 	return ret;
 }
 
-/* Whether a peer entry's routes are the n in routes. */
-static bool routes_equal(const struct coord_peer *p, const struct burrow_nl_prefix *routes,
-			 size_t n)
-{
-	if (p->n_routes != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!burrow_text_prefix_equal(&p->routes[i], &routes[i]))
-			return false;
-	return true;
-}
-
-/*
- * After a policy reload: the delta of c's map. Node data did not change,
- * only who sees whom and which routes qualify, so an entry c already holds
- * is kept (moved, not read again) unless its routes differ; only peers new
- * to c are read from the store. One merge of the new visible set with the
- * set last sent.
- */
-static int send_reload_delta(struct coord_conn *c)
-{
-	struct coord_server *s = c->server;
-	struct coord_policy_ids ids = { 0 };
-	struct coord_map_delta delta = { .version = c->version + 1 };
-	char why[COORD_SERVER_ERR_MAX];
-	struct coord_peer *next = NULL;
-	size_t n_next = 0, i = 0, j = 0;
-	struct coord_buf b;
-	int ret;
-
-	ret = coord_policy_visible(s->policy, c->node_id, &ids);
-	if (ret < 0) {
-		conn_close(c, COORD_CLOSE_INTERNAL, "map: policy has no node %lld",
-			   (long long)c->node_id);
-		return ret;
-	}
-	if (ids.n)
-		qsort(ids.ids, ids.n, sizeof(*ids.ids), compare_ids);
-	next = calloc(ids.n ? ids.n : 1, sizeof(*next));
-	delta.changed = calloc(ids.n ? ids.n : 1, sizeof(*delta.changed));
-	delta.removed = calloc(c->n_sent ? c->n_sent : 1, sizeof(*delta.removed));
-	if (!next || !delta.changed || !delta.removed) {
-		ret = -ENOMEM;
-		snprintf(why, sizeof(why), "%s", strerror(ENOMEM));
-		goto out;
-	}
-	while (i < ids.n || j < c->n_sent) {
-		uint64_t id = i < ids.n ? (uint64_t)ids.ids[i] : UINT64_MAX;
-		struct coord_peer *held = j < c->n_sent ? &c->sent[j] : NULL;
-		int n;
-
-		if (held && held->id < id) {
-			delta.removed[delta.n_removed++] = held->id;
-			j++;
-			continue;
-		}
-		if (!held || id < held->id) {
-			ret = build_peer(s, c->node_id, (int64_t)id, &next[n_next], why,
-					 sizeof(why));
-			i++;
-			if (ret == -ENOENT)
-				continue;	/* expired, or removed from the store */
-			if (ret == 0)
-				ret = coord_peer_copy(&delta.changed[delta.n_changed],
-						      &next[n_next]);
-			if (ret < 0) {
-				coord_peer_free(&next[n_next]);
-				goto out;
-			}
-			n_next++;
-			delta.n_changed++;
-			continue;
-		}
-		/* held by c already: the same node data, maybe other routes */
-		n = coord_policy_peer_routes(s->policy, c->node_id, (int64_t)id, s->route_scratch,
-					     COORD_ROUTES_MAX);
-		if (n > COORD_ROUTES_MAX)
-			n = COORD_ROUTES_MAX;
-		next[n_next] = *held;
-		memset(held, 0, sizeof(*held));	/* moved: the lists belong to next now */
-		held->id = next[n_next].id;
-		i++;
-		j++;
-		if (n >= 0 && !routes_equal(&next[n_next], s->route_scratch, (size_t)n)) {
-			struct coord_peer *p = &next[n_next];
-
-			free(p->routes);
-			p->routes = NULL;
-			p->n_routes = 0;
-			ret = fill_peer_routes(s, c->node_id, p, why, sizeof(why));
-			if (ret == 0)
-				ret = coord_peer_copy(&delta.changed[delta.n_changed], p);
-			if (ret < 0) {
-				n_next++;
-				goto out;
-			}
-			delta.n_changed++;
-		}
-		n_next++;
-	}
-	ret = 0;
-	if (!delta.n_changed && !delta.n_removed) {
-		conn_set_sent(c, next, n_next);
-		next = NULL;
-		goto out;
-	}
-	coord_buf_init(&b);
-	ret = coord_msg_map_delta_encode(&b, &delta, why, sizeof(why));
-	if (ret == -EMSGSIZE) {
-		/* Larger than one capsule: a full map says the same. */
-		coord_buf_free(&b);
-		conn_set_sent(c, next, n_next);
-		next = NULL;
-		ret = send_map_full(c);
-		goto out_quiet;
-	}
-	ret = conn_send_map(c, &b, ret, "MAP_DELTA", why, next, n_next);
-	next = NULL;
-	goto out_quiet;
-out:
-	if (ret < 0) {
-		/* c->sent lost the entries moved out: the connection cannot go on */
-		conn_set_sent(c, next, n_next);
-		next = NULL;
-		conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", why);
-	}
-out_quiet:
-	if (next)
-		coord_peers_free(next, n_next);
-	coord_peers_free(delta.changed, delta.n_changed);
-	free(delta.removed);
-	coord_policy_ids_free(&ids);
-	return ret;
-}
-
 int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_size)
 {
 	struct coord_policy_engine *engine;
@@ -1477,7 +1482,7 @@ int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_siz
 	burrow_log(BURROW_LOG_INFO, "policy '%s' reloaded", s->policy_path);
 	for (c = s->conns; c; c = c->next)
 		if (c->registered && !c->closing)
-			send_reload_delta(c);
+			send_visibility_delta(c);
 	return 0;
 }
 
