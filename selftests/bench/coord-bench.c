@@ -60,7 +60,7 @@
 #define HANDSHAKE_WINDOW 32
 /* The coordinator's idle timeout is 30 s and it sends no keep-alive. */
 #define KEEPALIVE_MS 15000
-#define CHANGE_TIMEOUT_NS (60ull * 1000000000ull)
+#define CHANGE_TIMEOUT_NS (20ull * 1000000000ull)
 #define SETTLE_NS (1500ull * 1000000ull)
 #define NS 1000000000ull
 
@@ -100,9 +100,7 @@ struct lnode {
 	size_t full_peers;		/* peers in the last full map */
 	uint32_t fulls;			/* full maps received */
 	uint16_t port;			/* the endpoint it announces */
-	uint8_t public_key[32];
 	char name[24];
-	char *pem;			/* private key, until the owning worker made the endpoint */
 	struct burrow_capsule_reader reader;
 	struct coord_map_full_reader full;
 };
@@ -385,8 +383,9 @@ static bool delta_names_subject(const struct coord_map_delta *d)
 {
 	const struct lnode *s = cur.subject;
 
+	/* names are unique in the store, and a joiner's id is not known yet */
 	for (size_t i = 0; i < d->n_changed; i++)
-		if (!memcmp(d->changed[i].public_key, s->public_key, 32))
+		if (!strcmp(d->changed[i].name, s->name))
 			return true;
 	for (size_t i = 0; i < d->n_removed; i++)
 		if (s->id && d->removed[i] == s->id)
@@ -529,7 +528,7 @@ struct cmd {
 	double max_register_s;
 };
 
-enum rep_op { REP_REGISTERED, REP_MAPS, REP_BEGUN, REP_ACTED, REP_DONE, REP_ENDED, REP_STATS };
+enum rep_op { REP_READY, REP_REGISTERED, REP_MAPS, REP_BEGUN, REP_ACTED, REP_DONE, REP_ENDED, REP_STATS };
 
 struct rep {
 	int op;
@@ -664,6 +663,13 @@ static void handle_cmd(const struct cmd *c)
 
 			if (!is_mine(c->samples[i]))
 				continue;
+			if (n->state != NODE_READY) {
+				/* closed since it registered: the check reports it */
+				map_samples[n_map_samples] = c->samples[i];
+				map_want[n_map_samples] = c->sample_want[i];
+				map_fulls[n_map_samples++] = UINT32_MAX;
+				continue;
+			}
 			coord_buf_init(&b);
 			if (coord_msg_map_request_full_encode(&b, n->version) < 0)
 				die("MAP_REQUEST_FULL: cannot encode");
@@ -682,7 +688,9 @@ static void handle_cmd(const struct cmd *c)
 		send_rep(&r);
 		break;
 	case CMD_ACT:
-		if (cur.kind == CHANGE_JOIN) {
+		if (cur.kind != CHANGE_JOIN && cur.subject->state != NODE_READY) {
+			/* closed under the load: the change is not made, all wait in vain */
+		} else if (cur.kind == CHANGE_JOIN) {
 			node_connect(cur.subject);
 		} else {
 			send_endpoints(cur.subject);
@@ -734,6 +742,7 @@ static void worker_step(void)
 			r.op = REP_REGISTERED;
 			r.ready = n_ready;
 			r.failed = n_failed;
+			r.unexpected_closes = unexpected_closes;
 			snprintf(r.failure, sizeof(r.failure), "%s", last_failure);
 			send_rep(&r);
 		}
@@ -752,8 +761,10 @@ static void worker_step(void)
 				if (n->fulls < map_fulls[i] || n->full_peers != map_want[i]) {
 					r.bad_maps++;
 					snprintf(r.failure, sizeof(r.failure),
-						 "%s holds %zu peers, the policy gives %zu",
-						 n->name, n->full_peers, map_want[i]);
+						 "%s holds %zu peers, the policy gives %zu%s",
+						 n->name, n->full_peers, map_want[i],
+						 n->state != NODE_READY ? " (it is disconnected)" :
+						 n->fulls < map_fulls[i] ? " (no new full map)" : "");
 				}
 			}
 			send_rep(&r);
@@ -821,7 +832,9 @@ static void make_endpoints(void)
 	};
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+	char path[700], why[BURROW_IDENTITY_ERR_MAX];
 
+	snprintf(path, sizeof(path), "%s/node-%zu.key", dir, worker_id);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, cmd_fd, &ev) < 0)
@@ -832,15 +845,20 @@ static void make_endpoints(void)
 		die("no memory for the worker's nodes");
 	for (size_t i = worker_id; i < n_total; i += n_workers) {
 		struct lnode *n = &nodes[i];
+		struct burrow_identity id;
 
+		unlink(path);
+		if (burrow_identity_generate(path, &id, why, sizeof(why)) < 0)
+			die("%s", why);
 		ev.data.u32 = (uint32_t)i;
 		n->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (n->fd < 0)
 			die("socket for %s: %s", n->name, strerror(errno));
 		if (bind(n->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 			die("bind for %s: %s", n->name, strerror(errno));
-		settings.private_key_pem = n->pem;
+		settings.private_key_pem = id.private_key_pem;
 		n->ep = burrow_quic_endpoint_new(n->fd, &settings, &node_callbacks, n);
+		burrow_identity_clear(&id);
 		if (!n->ep)
 			die("endpoint for %s: %s", n->name, burrow_quic_setup_error());
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, n->fd, &ev) < 0)
@@ -853,6 +871,7 @@ static void make_endpoints(void)
 		if (i < n_nodes)
 			owned[n_owned++] = i;
 	}
+	unlink(path);
 	/* Infra nodes first: their maps then grow by deltas, as in a live network. */
 	window = HANDSHAKE_WINDOW / n_workers;
 }
@@ -871,7 +890,6 @@ static void free_nodes(void)
 	for (size_t i = 0; i < n_total; i++) {
 		struct lnode *n = &nodes[i];
 
-		free(n->pem);
 		if (!n->ep)
 			continue;
 		burrow_quic_endpoint_free(n->ep);
@@ -886,27 +904,6 @@ static void free_nodes(void)
 	heap = NULL;
 	owned = NULL;
 	heap_len = n_owned = 0;
-}
-
-/* Identities for every node, made before the workers fork so all know every public key. */
-static void make_identities(void)
-{
-	char path[700], why[BURROW_IDENTITY_ERR_MAX];
-
-	snprintf(path, sizeof(path), "%s/node.key", dir);
-	for (size_t i = 0; i < n_total; i++) {
-		struct burrow_identity id;
-
-		unlink(path);
-		if (burrow_identity_generate(path, &id, why, sizeof(why)) < 0)
-			die("%s", why);
-		memcpy(nodes[i].public_key, id.public_key, 32);
-		nodes[i].pem = strdup(id.private_key_pem);
-		burrow_identity_clear(&id);
-		if (!nodes[i].pem)
-			die("no memory for %zu identities", n_total);
-	}
-	unlink(path);
 }
 
 static void start_workers(void)
@@ -935,6 +932,7 @@ static void start_workers(void)
 				close(workers[o].rep_fd);
 			}
 			make_endpoints();
+			send_rep(&(struct rep){ .op = REP_READY });
 			worker_loop();
 		}
 		close(to[0]);
@@ -1242,10 +1240,11 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 	key_create(coord_bin, "tag:infra", secret_infra);
 
 	t0 = burrow_quic_now();
-	make_identities();
+	start_workers();
+	for (size_t w = 0; w < n_workers; w++)
+		read_rep(w, REP_READY, &r);
 	t_setup = burrow_quic_now() - t0;
 	start_coordinator(coord_bin, key_path);
-	start_workers();
 	/* The coordinator has loaded and bound by now; a node's Initial is retransmitted if not. */
 	usleep(300000);
 	before = sample_proc(coord_pid);
@@ -1258,6 +1257,7 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 		read_rep(w, REP_REGISTERED, &r);
 		ready += r.ready;
 		failed += r.failed;
+		closes += r.unexpected_closes;
 		if (r.failure[0])
 			snprintf(failure, sizeof(failure), "%s", r.failure);
 	}
@@ -1270,7 +1270,8 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 		read_rep(w, REP_STATS, &r);
 		load_rss += r.rss_kib;
 	}
-	printf("load setup: %zu identities in %.1f s\n", n_total, (double)t_setup / NS);
+	printf("load setup: %zu identities, sockets and endpoints in %.1f s\n", n_total,
+	       (double)t_setup / NS);
 	printf("registration: %llu of %zu nodes in %.1f s (%.0f nodes/s, %llu failed%s%s), "
 	       "coordinator CPU %.1f s (%.2f ms per node)\n", (unsigned long long)ready, n_nodes,
 	       (double)t_reg / NS, (double)ready / ((double)t_reg / NS),
@@ -1282,6 +1283,10 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 	       ready ? (double)(after.rss_kib - before.rss_kib) / (double)ready : 0.0,
 	       after.hwm_kib / 1024.0);
 	printf("load processes: VmRSS %.1f MiB together\n", (double)load_rss / 1024.0);
+	if (closes)
+		printf("UNSTABLE: %llu registered connections closed during registration (last: "
+		       "%s); churn below counts only the nodes still connected\n",
+		       (unsigned long long)closes, failure);
 	fflush(stdout);
 	if (ready < n_nodes) {
 		printf("NOT REACHED: %llu of %zu nodes registered %s\n", (unsigned long long)ready,
@@ -1316,7 +1321,7 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 	/* Keep-alives alone: the coordinator's idle CPU, to read the changes against. */
 	idle0 = sample_proc(coord_pid);
 	t0 = burrow_quic_now();
-	sleep(3);
+	sleep(getenv("BENCH_COORD_IDLE_S") ? (unsigned int)atoi(getenv("BENCH_COORD_IDLE_S")) : 16);
 	idle1 = sample_proc(coord_pid);
 	idle_ms_per_s = (idle1.cpu_ms - idle0.cpu_ms) / ((double)(burrow_quic_now() - t0) / NS);
 	printf("coordinator idle (a PING per connection every %d s): %.0f ms CPU per s\n",
@@ -1342,6 +1347,7 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 	}
 	c.op = CMD_STATS;
 	broadcast(&c);
+	closes = 0;
 	failure[0] = '\0';
 	for (size_t w = 0; w < n_workers; w++) {
 		read_rep(w, REP_STATS, &r);
