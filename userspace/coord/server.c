@@ -77,6 +77,13 @@ struct coord_server {
 	char *policy_path;			/* NULL: deny all, nothing to reload */
 	uint64_t poll_interval_ns;
 	uint64_t next_poll;			/* CLOCK_MONOTONIC ns of the next change log read */
+	/*
+	 * The endpoint's next timer as coord_server_next_expiry() last read it
+	 * (0: unknown). Every call into the endpoint is followed by that read,
+	 * so a timer that fires for the change log alone can leave the
+	 * endpoint, whose expiry handling visits every connection, alone.
+	 */
+	uint64_t ep_expiry;
 	int64_t generation;			/* store generation whose changes are applied */
 	int64_t expiry_checked_ms;		/* expiries up to this wall time are applied */
 };
@@ -472,6 +479,7 @@ static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...
 	burrow_log(code == COORD_CLOSE_DONE ? BURROW_LOG_INFO : BURROW_LOG_WARNING,
 		   "node %s: closing: %s", key, reason);
 	c->closing = true;
+	c->server->ep_expiry = 0;	/* the close goes out from the endpoint's next call */
 	conn_index_remove(c->server, c);
 	linger_remove(c->server, c);
 	burrow_quic_close(c->quic, code, reason);
@@ -483,6 +491,7 @@ static int conn_send(struct coord_conn *c, const struct coord_buf *b)
 
 	if (b->error)
 		return b->error;
+	c->server->ep_expiry = 0;	/* queued: flushed by the endpoint's next call */
 	ret = burrow_quic_send(c->quic, c->stream_id, b->data, b->len, false);
 	if (ret < 0)
 		conn_close(c, COORD_CLOSE_INTERNAL, "cannot queue %zu bytes: %s", b->len,
@@ -1637,6 +1646,7 @@ int coord_server_read(struct coord_server *s)
 {
 	int ret = burrow_quic_endpoint_read(s->ep);
 
+	s->ep_expiry = 0;
 	close_lingering(s);
 	return ret;
 }
@@ -1646,6 +1656,7 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 	uint64_t next = burrow_quic_endpoint_next_expiry(s->ep);
 	const struct coord_conn *c;
 
+	s->ep_expiry = next;
 	for (c = s->lingering; c; c = c->linger_next)
 		if (c->linger_deadline < next)
 			next = c->linger_deadline;
@@ -1656,7 +1667,10 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 
 void coord_server_handle_expiry(struct coord_server *s)
 {
-	burrow_quic_endpoint_handle_expiry(s->ep);
+	if (burrow_quic_now() >= s->ep_expiry) {
+		burrow_quic_endpoint_handle_expiry(s->ep);
+		s->ep_expiry = 0;
+	}
 	close_lingering(s);
 	if (burrow_quic_now() >= s->next_poll) {
 		coord_server_poll_changes(s);

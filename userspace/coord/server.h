@@ -20,7 +20,9 @@
  * Other processes (burrow-coord node/route commands) write the same
  * store: every change_poll_ms the timer reads the store's change log from
  * the last generation seen and the nodes whose expiry time passed since
- * the last read (both indexed). Each changed node is read again and put in
+ * the last read (both indexed range reads that find nothing when nothing
+ * changed, so a short period costs little). Changes this process makes
+ * itself (registrations, ENDPOINTS) are pushed at once, not polled. Each changed node is read again and put in
  * or taken out of the policy engine; a removed or expired node's
  * connection is closed (COORD_CLOSE_REMOVED / COORD_CLOSE_EXPIRED) and the
  * connected nodes the policy says the change affects get a MAP_DELTA.
@@ -45,7 +47,7 @@
 #define COORD_CLOSE_EXPIRED 6		/* the node expired (operator or expiry time) */
 
 /* How often the store's change log is read when the config says 0. */
-#define COORD_SERVER_CHANGE_POLL_MS 1000
+#define COORD_SERVER_CHANGE_POLL_MS 100
 
 struct coord_server_config {
 	int udp_fd;			/* bound UDP socket, borrowed */
