@@ -121,6 +121,7 @@ struct result {
 	size_t count, incomplete, affected_max, unexpected;
 	double ms[8];
 	double bytes, deltas, cpu_ms, full_bytes;
+	double window_s;		/* wall time the CPU was read over */
 };
 
 static struct lnode *nodes;
@@ -1046,6 +1047,7 @@ static void measure_change(enum change_kind kind, struct lnode *subject, uint32_
 	char why[COORD_STORE_ERR_MAX];
 	uint64_t t0 = 0, last = 0;
 	double cpu0 = sample_proc(coord_pid).cpu_ms;
+	uint64_t window0 = burrow_quic_now();
 	struct rep r;
 	size_t i;
 
@@ -1109,6 +1111,7 @@ static void measure_change(enum change_kind kind, struct lnode *subject, uint32_
 	res->deltas += (double)cur.deltas;
 	res->full_bytes += (double)cur.full_bytes;
 	res->cpu_ms += sample_proc(coord_pid).cpu_ms - cpu0;
+	res->window_s += (double)(burrow_quic_now() - window0) / NS;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1117,6 +1120,9 @@ static int cmp_double(const void *a, const void *b)
 
 	return (x > y) - (x < y);
 }
+
+/* The coordinator's CPU while idle (keep-alives), per second: taken off each change's. */
+static double idle_ms_per_s;
 
 static void print_result(enum change_kind kind, const struct result *r)
 {
@@ -1134,9 +1140,11 @@ static void print_result(enum change_kind kind, const struct result *r)
 	else
 		snprintf(times, sizeof(times), "timed out (%.0f s)",
 			 (double)CHANGE_TIMEOUT_NS / NS);
-	printf("| %s | %zu | %zu | %s | %.0f | %.1f | %.1f |\n", change_names[kind], r->count,
-	       r->affected_max, times, r->bytes / (double)r->count,
-	       r->deltas / (double)r->count, r->cpu_ms / (double)r->count);
+	printf("| %s | %zu | %zu | %s | %.0f | %.1f | %.0f (%.0f) |\n", change_names[kind],
+	       r->count, r->affected_max, times, r->bytes / (double)r->count,
+	       r->deltas / (double)r->count,
+	       (r->cpu_ms - idle_ms_per_s * r->window_s) / (double)r->count,
+	       r->cpu_ms / (double)r->count);
 }
 
 /* ---- policy evaluation in this process ----------------------------------- */
@@ -1209,7 +1217,7 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 	uint64_t t0, t_setup, t_reg, ready = 0, failed = 0, load_rss = 0;
 	uint64_t gaps = 0, closes = 0;
 	char failure[512] = "";
-	double cpu_reg, idle_ms_per_s;
+	double cpu_reg;
 
 	memset(results, 0, sizeof(results));
 	if (!mkdtemp(strcpy(dir, "/tmp/coord-bench.XXXXXX")))
@@ -1377,8 +1385,9 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 	       after.hwm_kib / 1024.0, (unsigned long long)gaps, (unsigned long long)closes,
 	       closes ? ", last: " : "", closes ? failure : "");
 	printf("\n| change | n | affected nodes | to the last affected node, median / max | "
-	       "delta bytes per change | deltas per change | coordinator CPU ms per change "
-	       "(%.1f s settle included) |\n", (double)SETTLE_NS / NS);
+	       "delta bytes per change | deltas per change | coordinator CPU ms per change, "
+	       "idle taken off (as read over the change and %.1f s after) |\n",
+	       (double)SETTLE_NS / NS);
 	printf("|---|---:|---:|---:|---:|---:|---:|\n");
 	for (int k = 0; k < CHANGE_KINDS; k++)
 		print_result((enum change_kind)k, &results[k]);
@@ -1425,6 +1434,18 @@ int main(void)
 	printf("coord-bench: burrow-coord '%s', open files limit %llu per process, %ld online "
 	       "CPUs\n", coord_bin, (unsigned long long)nofile.rlim_cur,
 	       sysconf(_SC_NPROCESSORS_ONLN));
+	{
+		char line[256];
+		FILE *f = fopen("/proc/cpuinfo", "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "model name", 10)) {
+				printf("cpu: %s", strchr(line, ':') ? strchr(line, ':') + 2 : line);
+				break;
+			}
+		if (f)
+			fclose(f);
+	}
 	list = strdup(sizes);
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *end;
