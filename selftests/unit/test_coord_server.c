@@ -1061,6 +1061,61 @@ static void test_policy_reload(void **state)
 	assert_int_equal(a->closed + b->closed, 0);
 }
 
+/*
+ * A reload that keeps who sees whom but not which routes qualify changes
+ * only the routes of the entry a node holds; the routes come from the
+ * store as the reload reads every node.
+ */
+static void test_policy_reload_routes(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], router[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct burrow_nl_prefix route = { .family = AF_INET, .len = 16 };
+	char why[COORD_SERVER_ERR_MAX];
+	const struct coord_peer *peer;
+	struct node *w, *r;
+
+	(void)state;
+	route.addr.v4.s_addr = htonl(0x0a140000);	/* 10.20.0.0 */
+	start_server(router_policy);
+	w = node_new("web");
+	r = node_new("router");
+	key_create(true, 0, "tag:web", web, id);
+	key_create(true, 0, "tag:router", router, id);
+	node_register(w, web, "web");
+	expect_accepted(w, "web");
+	node_register_routes(r, router, "router", &route, 1);
+	expect_accepted(r, "router");
+	wanted_count = 1;
+	assert_true(run_until(has_delta, w));
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 1);
+
+	/* The router reaches web now, not the other way: web still sees it, without its route. */
+	write_policy(policy_file,
+		     "{ \"rules\": [ { \"src\": [\"tag:router\"], \"dst\": [\"tag:web\"] } ] }\n");
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	wanted_count = 2;
+	assert_true(run_until(has_delta, w));
+	assert_int_equal(w->last_delta_ids.n_changed, 1);
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 0);
+	assert_int_equal(peer->n_endpoints, 1);
+
+	write_policy(policy_file, router_policy);
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	wanted_count = 3;
+	assert_true(run_until(has_delta, w));
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 1);
+	assert_true(burrow_text_prefix_equal(&peer->routes[0], &route));
+	assert_int_equal(w->map.version, 4);
+	assert_int_equal(r->deltas, 0);
+	assert_int_equal(w->closed + r->closed, 0);
+}
+
 /* ---- many connections ----------------------------------------------------- */
 
 /* More than the connection index's first 64 buckets, so it grows while nodes join. */
@@ -1196,6 +1251,7 @@ int main(void)
 		T(test_expiry_time_cuts_off),
 		T(test_operator_approve_and_rename),
 		T(test_policy_reload),
+		T(test_policy_reload_routes),
 		T(test_many_connections),
 		cmocka_unit_test(test_cli_run_arguments),
 		T(test_cli_run_serves_until_sigterm),

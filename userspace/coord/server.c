@@ -131,14 +131,15 @@ static void node_facts_clear(struct node_facts *f)
 	coord_store_node_clear(&f->node);
 }
 
-/* Split "tag:a,tag:b" and collect the node's approved routes, from f->node. */
-static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *why,
-			   size_t why_size)
+/*
+ * Split f->node's "tag:a,tag:b" and collect its approved routes from the
+ * route rows given (rows of other nodes are skipped).
+ */
+static int node_facts_fill_from(struct node_facts *f, const struct coord_route *routes,
+				size_t n_routes, char *why, size_t why_size)
 {
-	struct coord_route *routes = NULL;
-	size_t n_routes = 0, i;
 	char *tok, *save = NULL;
-	int ret;
+	int ret = 0;
 
 	f->tag_text = strdup(f->node.tags ? f->node.tags : "");
 	if (!f->tag_text)
@@ -151,12 +152,7 @@ static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *w
 		f->tags = grown;
 		f->tags[f->n_tags++] = tok;
 	}
-	ret = coord_store_node_route_list(s->store, f->node.id, &routes, &n_routes);
-	if (ret < 0) {
-		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
-		return ret;
-	}
-	for (i = 0; i < n_routes; i++) {
+	for (size_t i = 0; i < n_routes; i++) {
 		struct burrow_nl_prefix *grown;
 
 		if (routes[i].node_id != f->node.id || !routes[i].approved)
@@ -173,6 +169,23 @@ static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *w
 			break;
 		f->n_approved++;
 	}
+	return ret;
+}
+
+/* node_facts_fill_from with f->node's routes read from the store. */
+static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *why,
+			   size_t why_size)
+{
+	struct coord_route *routes = NULL;
+	size_t n_routes = 0;
+	int ret;
+
+	ret = coord_store_node_route_list(s->store, f->node.id, &routes, &n_routes);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		return ret;
+	}
+	ret = node_facts_fill_from(f, routes, n_routes, why, why_size);
 	free(routes);
 	return ret;
 }
@@ -1497,30 +1510,43 @@ int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_siz
 
 /* ---- public -------------------------------------------------------------- */
 
-/* Add every registered, unexpired node of the store to engine. */
+/*
+ * Add every registered, unexpired node of the store to engine: two reads
+ * (every node with its tags, every route), not two per node. Both lists
+ * are ordered by node name, so each node's routes are the run of rows at
+ * the cursor.
+ */
 static int load_nodes(struct coord_server *s, struct coord_policy_engine *engine, char *why,
 		      size_t why_size)
 {
+	struct coord_route *routes = NULL;
 	struct coord_node *nodes = NULL;
-	size_t n = 0, i;
+	size_t n = 0, n_routes = 0, r = 0, i;
 	int ret;
 
 	ret = coord_store_node_list(s->store, &nodes, &n);
+	if (ret == 0)
+		ret = coord_store_route_list(s->store, &routes, &n_routes);
 	if (ret < 0) {
 		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		coord_store_node_list_free(nodes, n);
 		return ret;
 	}
 	for (i = 0; i < n && ret == 0; i++) {
 		struct node_facts facts = { 0 };
 		struct coord_policy_node pn;
+		size_t first;
 
+		while (r < n_routes && strcmp(routes[r].node, nodes[i].name) < 0)
+			r++;
+		first = r;
+		while (r < n_routes && routes[r].node_id == nodes[i].id)
+			r++;
 		if (node_expired(&nodes[i]))
 			continue;
-		ret = coord_store_node_get_by_id(s->store, nodes[i].id, &facts.node);
-		if (ret < 0)
-			burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
-		if (ret == 0)
-			ret = node_facts_fill(s, &facts, why, why_size);
+		facts.node = nodes[i];	/* moved: cleared with facts */
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		ret = node_facts_fill_from(&facts, routes + first, r - first, why, why_size);
 		if (ret == 0) {
 			policy_node_of(&facts, &pn);
 			ret = coord_policy_node_add(engine, &pn, NULL);
@@ -1530,6 +1556,7 @@ static int load_nodes(struct coord_server *s, struct coord_policy_engine *engine
 		}
 		node_facts_clear(&facts);
 	}
+	free(routes);
 	coord_store_node_list_free(nodes, n);
 	return ret;
 }
