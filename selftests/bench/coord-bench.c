@@ -258,6 +258,12 @@ static void key_create(const char *coord_bin, const char *tag, char secret[COORD
 	secret[end - (p + 10)] = '\0';
 }
 
+/*
+ * BENCH_COORD_DENY_ALL=1: a policy with no rules, so every map is empty and
+ * the coordinator's memory per node is its connection alone (no churn).
+ */
+static bool deny_all;
+
 /* The policy as the model says: infra reaches all, each group sees itself. */
 static void write_policy(void)
 {
@@ -268,6 +274,10 @@ static void write_policy(void)
 	f = fopen(tmp, "w");
 	if (!f)
 		die("cannot write '%s': %s", tmp, strerror(errno));
+	if (deny_all) {
+		fprintf(f, "{}\n");
+		goto done;
+	}
 	fprintf(f, "{\n  \"groups\": {\n");
 	for (size_t g = 0; g < n_groups; g++) {
 		bool first = true;
@@ -286,6 +296,7 @@ static void write_policy(void)
 	for (size_t g = 0; g < n_groups; g++)
 		fprintf(f, ",\n    { \"src\": [\"group:g%zu\"], \"dst\": [\"group:g%zu\"] }", g, g);
 	fprintf(f, "\n  ]\n}\n");
+done:
 	if (fclose(f) != 0 || rename(tmp, policy_path) < 0)
 		die("cannot write '%s': %s", policy_path, strerror(errno));
 }
@@ -1318,6 +1329,10 @@ static void run_size(size_t size, const char *coord_bin, double max_register_s)
 	}
 	for (size_t i = 0; i < n_nodes; i++)
 		nodes[i].state = NODE_READY;
+	if (deny_all) {
+		printf("deny-all policy: every map is empty; no churn measured\n");
+		goto out;
+	}
 
 	c.op = CMD_CHECK_MAPS;
 	c.samples[0] = 0;
@@ -1422,6 +1437,7 @@ int main(void)
 		sizes = "1000,10000,50000";
 	if (!coord_bin || !*coord_bin)
 		coord_bin = "build/burrow-coord";
+	deny_all = getenv("BENCH_COORD_DENY_ALL") && !strcmp(getenv("BENCH_COORD_DENY_ALL"), "1");
 	burrow_log_set_level(BURROW_LOG_ERROR);
 	signal(SIGPIPE, SIG_IGN);
 	/* One socket per node: raise the open files limit as far as this process may. */
