@@ -859,7 +859,11 @@ static void make_endpoints(void)
 	char path[700], why[BURROW_IDENTITY_ERR_MAX];
 
 	snprintf(path, sizeof(path), "%s/node-%zu.key", dir, worker_id);
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/*
+	 * 127.0.0.2 + worker: the ephemeral port range (28,232 ports here) is
+	 * per local address, and a worker holds up to 19,900 sockets.
+	 */
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (uint32_t)worker_id);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, cmd_fd, &ev) < 0)
 		die("epoll: %s", strerror(errno));
