@@ -125,7 +125,8 @@ struct result {
 };
 
 static struct lnode *nodes;
-static size_t n_nodes;			/* nodes[0 .. n_nodes): N_INFRA infra, then ordinary */
+/* nodes[0 .. n_nodes): N_INFRA infra, then ordinary */
+static size_t n_nodes;
 static size_t n_total;			/* plus the joiners */
 static size_t n_groups;
 static struct lnode **heap;
@@ -547,7 +548,9 @@ struct cmd {
 	double max_register_s;
 };
 
-enum rep_op { REP_READY, REP_REGISTERED, REP_MAPS, REP_BEGUN, REP_ACTED, REP_DONE, REP_ENDED, REP_STATS };
+enum rep_op {
+	REP_READY, REP_REGISTERED, REP_MAPS, REP_BEGUN, REP_ACTED, REP_DONE, REP_ENDED, REP_STATS
+};
 
 struct rep {
 	int op;
@@ -788,7 +791,8 @@ static void worker_step(void)
 						 "%s holds %zu peers, the policy gives %zu%s",
 						 n->name, n->full_peers, map_want[i],
 						 n->state != NODE_READY ? " (it is disconnected)" :
-						 n->fulls < map_fulls[i] ? " (no new full map)" : "");
+						 n->fulls < map_fulls[i] ?
+						 " (no new full map)" : "");
 				}
 			}
 			send_rep(&r);
@@ -1476,7 +1480,8 @@ int main(void)
 				"(a number of nodes, at least %d)\n", tok, N_INFRA + GROUP_SIZE);
 			return 1;
 		}
-		/* One UDP socket per node (quic.h binds a key to an endpoint, an endpoint to a socket). */
+		/* One UDP socket per node: quic.h binds a key to an endpoint, an endpoint
+		 * to a socket. */
 		n_workers = (size + N_JOINERS + per_worker - 1) / per_worker;
 		run_size(size, coord_bin, max_s ? atof(max_s) : 3600.0);
 	}

@@ -73,7 +73,8 @@ struct coord_server {
 	size_t n_indexed;
 	/* Refused connections waiting for their REGISTER_RESULT to be acked, not closing. */
 	struct coord_conn *lingering;
-	struct burrow_nl_prefix *route_scratch;	/* COORD_ROUTES_MAX, for coord_policy_peer_routes */
+	/* COORD_ROUTES_MAX entries, for coord_policy_peer_routes */
+	struct burrow_nl_prefix *route_scratch;
 	char *policy_path;			/* NULL: deny all, nothing to reload */
 	uint64_t poll_interval_ns;
 	uint64_t next_poll;			/* CLOCK_MONOTONIC ns of the next change log read */
@@ -843,7 +844,8 @@ static int send_peer_delta(struct coord_conn *c, uint64_t peer_id, struct coord_
 
 static bool ids_contain(const struct coord_policy_ids *sorted, int64_t id)
 {
-	return sorted->n && bsearch(&id, sorted->ids, sorted->n, sizeof(*sorted->ids), compare_ids) != NULL;
+	return sorted->n &&
+	       bsearch(&id, sorted->ids, sorted->n, sizeof(*sorted->ids), compare_ids) != NULL;
 }
 
 /*

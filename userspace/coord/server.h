@@ -22,10 +22,11 @@
  * the last generation seen and the nodes whose expiry time passed since
  * the last read (both indexed range reads that find nothing when nothing
  * changed, so a short period costs little). Changes this process makes
- * itself (registrations, ENDPOINTS) are pushed at once, not polled. Each changed node is read again and put in
- * or taken out of the policy engine; a removed or expired node's
- * connection is closed (COORD_CLOSE_REMOVED / COORD_CLOSE_EXPIRED) and the
- * connected nodes the policy says the change affects get a MAP_DELTA.
+ * itself (registrations, ENDPOINTS) are pushed at once, not polled. Each
+ * changed node is read again and put in or taken out of the policy engine;
+ * a removed or expired node's connection is closed (COORD_CLOSE_REMOVED /
+ * COORD_CLOSE_EXPIRED) and the connected nodes the policy says the change
+ * affects get a MAP_DELTA (one peer each: see server.c).
  */
 #ifndef BURROW_COORD_SERVER_H
 #define BURROW_COORD_SERVER_H
