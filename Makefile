@@ -78,6 +78,8 @@ help:
 	@echo "  make fuzz            run the libFuzzer targets of burrowd's parsers (selftests/fuzz)"
 	@echo "  make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
 	@echo "  make bench-coord-policy  coordinator policy engine costs at 1k/10k/50k nodes"
+	@echo "  make bench-coord     burrow-coord with 1k/10k/50k connected QUIC nodes and churn"
+	@echo "                       (BENCH_COORD_NODES=1000,10000,50000 selects sizes)"
 	@echo "  make demo            boot a guest: a burrowd hub and two members, then a burrow-coord"
 	@echo "                       mesh of three nodes (DEMO=hub or DEMO=mesh for one)"
 	@echo "  make help            this list"
@@ -370,3 +372,17 @@ $(COORD_POLICY_BENCH): selftests/bench/coord-policy-bench.c $(COORD_LIB_OBJS) $(
 		$(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS)
 
 .PHONY: bench-coord-policy
+
+# ---- coord-bench -----------------------------------------------------------------
+# burrow-coord run as its own process with 1k, 10k and 50k QUIC nodes (docs/performance.md).
+COORD_BENCH := $(BUILD)/coord-bench
+
+bench-coord: $(COORD_BENCH) $(COORD)
+	BENCH_COORD_BIN=$(COORD) $(COORD_BENCH)
+
+$(COORD_BENCH): selftests/bench/coord-bench.c $(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -Iuserspace/coord -o $@ $< \
+		$(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS)
+
+.PHONY: bench-coord

@@ -37,7 +37,7 @@
 #include "server.h"
 
 #define DEADLINE_NS (20ull * 1000000000ull)
-#define MAX_NODES 4
+#define MAX_NODES 72
 
 struct node {
 	char name[16];
@@ -1061,6 +1061,181 @@ static void test_policy_reload(void **state)
 	assert_int_equal(a->closed + b->closed, 0);
 }
 
+/*
+ * A reload that keeps who sees whom but not which routes qualify changes
+ * only the routes of the entry a node holds; the routes come from the
+ * store as the reload reads every node.
+ */
+static void test_policy_reload_routes(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], router[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct burrow_nl_prefix route = { .family = AF_INET, .len = 16 };
+	char why[COORD_SERVER_ERR_MAX];
+	const struct coord_peer *peer;
+	struct node *w, *r;
+
+	(void)state;
+	route.addr.v4.s_addr = htonl(0x0a140000);	/* 10.20.0.0 */
+	start_server(router_policy);
+	w = node_new("web");
+	r = node_new("router");
+	key_create(true, 0, "tag:web", web, id);
+	key_create(true, 0, "tag:router", router, id);
+	node_register(w, web, "web");
+	expect_accepted(w, "web");
+	node_register_routes(r, router, "router", &route, 1);
+	expect_accepted(r, "router");
+	wanted_count = 1;
+	assert_true(run_until(has_delta, w));
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 1);
+
+	/* The router reaches web now, not the other way: web still sees it, without its route. */
+	write_policy(policy_file,
+		     "{ \"rules\": [ { \"src\": [\"tag:router\"], \"dst\": [\"tag:web\"] } ] }\n");
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	wanted_count = 2;
+	assert_true(run_until(has_delta, w));
+	assert_int_equal(w->last_delta_ids.n_changed, 1);
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 0);
+	assert_int_equal(peer->n_endpoints, 1);
+
+	write_policy(policy_file, router_policy);
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	wanted_count = 3;
+	assert_true(run_until(has_delta, w));
+	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->n_routes, 1);
+	assert_true(burrow_text_prefix_equal(&peer->routes[0], &route));
+	assert_int_equal(w->map.version, 4);
+	assert_int_equal(r->deltas, 0);
+	assert_int_equal(w->closed + r->closed, 0);
+}
+
+/* ---- many connections ----------------------------------------------------- */
+
+/* More than the connection index's first 64 buckets, so it grows while nodes join. */
+#define MANY_NODES 70
+
+/* Every node still connected holds *arg peers. */
+static bool live_maps_have(const void *arg)
+{
+	size_t want = *(const size_t *)arg;
+
+	for (size_t i = 0; i < n_nodes; i++)
+		if (nodes[i].conn && coord_map_size(&nodes[i].map) != want)
+			return false;
+	return true;
+}
+
+static size_t wanted_connections;
+
+static bool server_has_wanted_connections(const void *arg)
+{
+	(void)arg;
+	return coord_server_connections(server) == wanted_connections;
+}
+
+/* Every node still connected other than *arg sees *arg at port 4000. */
+static bool live_maps_see_moved(const void *arg)
+{
+	const struct node *moved = arg;
+
+	for (size_t i = 0; i < n_nodes; i++) {
+		const struct coord_peer *peer;
+
+		if (!nodes[i].conn || &nodes[i] == moved)
+			continue;
+		peer = coord_map_peer_by_key(&nodes[i].map, moved->id.public_key);
+		if (!peer || peer->n_endpoints != 1 || peer->endpoints[0].port != 4000)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Seventy connected nodes that all see each other: one leaves on its own,
+ * one in the middle is removed by the operator, one moves. The others'
+ * deltas keep arriving in version order, and the node that left comes
+ * back to a full map that says all of it.
+ */
+static void test_many_connections(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE], name[16];
+	struct burrow_nl_endpoint moved = { .family = AF_INET, .port = 4000 };
+	struct node *left, *removed, *mover;
+	const struct coord_peer *peer;
+	struct coord_store *op;
+	struct coord_buf b;
+	size_t want, i;
+	int fulls;
+
+	(void)state;
+	moved.addr.v4.s_addr = htonl(0xc6336401);	/* 198.51.100.1 */
+	change_poll_ms = 20;
+	start_server(web_policy);
+	key_create(true, 0, "tag:web", web, id);
+	for (i = 0; i < MANY_NODES; i++) {
+		struct node *n;
+
+		snprintf(name, sizeof(name), "n%zu", i);
+		n = node_new(name);
+		node_register(n, web, name);
+		expect_accepted(n, name);
+	}
+	want = MANY_NODES - 1;
+	if (!run_until(live_maps_have, &want))
+		fail_msg("not every node sees the %zu others", want);
+	assert_int_equal(coord_server_connections(server), MANY_NODES);
+
+	/* n35 closes its connection: it stays registered, so it stays in the maps. */
+	left = &nodes[35];
+	burrow_quic_close(left->conn, 0, "leaving");
+	wanted_connections = MANY_NODES - 1;
+	assert_true(run_until(server_has_wanted_connections, NULL));
+
+	/* The operator removes n20: it is cut off and leaves every map. */
+	removed = &nodes[20];
+	op = operator_store();
+	assert_int_equal(coord_store_node_remove(op, "n20"), 0);
+	coord_store_close(op);
+	if (!run_until(is_closed, removed))
+		fail_msg("n20 stays connected");
+	if (!strstr(removed->closed_reason, "was removed"))
+		fail_msg("n20 closed: %s", removed->closed_reason);
+	want = MANY_NODES - 2;
+	if (!run_until(live_maps_have, &want))
+		fail_msg("n20 stays in some map");
+
+	/* n50 moves: every connected node gets its new endpoint. */
+	mover = &nodes[50];
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_endpoints_encode(&b, &moved, 1, NULL, 0), 0);
+	node_send(mover, &b);
+	coord_buf_free(&b);
+	if (!run_until(live_maps_see_moved, mover))
+		fail_msg("n50's new endpoint does not reach every node");
+
+	/* n35 comes back without a key and gets all of that in one full map. */
+	fulls = left->fulls;
+	node_register(left, "", "n35");
+	assert_true(left->have_result && left->result.accepted);
+	wanted_count = fulls + 1;
+	assert_true(run_until(has_second_full, left));
+	assert_int_equal(coord_map_size(&left->map), MANY_NODES - 2);
+	assert_null(coord_map_peer_by_key(&left->map, removed->id.public_key));
+	peer = coord_map_peer_by_key(&left->map, mover->id.public_key);
+	assert_non_null(peer);
+	assert_int_equal(peer->endpoints[0].port, 4000);
+	for (i = 0; i < n_nodes; i++)
+		if (&nodes[i] != removed && nodes[i].closed)
+			fail_msg("%s closed: %s", nodes[i].name, nodes[i].closed_reason);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -1076,6 +1251,8 @@ int main(void)
 		T(test_expiry_time_cuts_off),
 		T(test_operator_approve_and_rename),
 		T(test_policy_reload),
+		T(test_policy_reload_routes),
+		T(test_many_connections),
 		cmocka_unit_test(test_cli_run_arguments),
 		T(test_cli_run_serves_until_sigterm),
 	};

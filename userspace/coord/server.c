@@ -4,7 +4,9 @@
  * connection, from authorize to closed; the coordination stream is the
  * first bidirectional stream the node opens. A registered connection keeps
  * the peer set it last sent (ids increasing) and the version of its last
- * map message, so a change elsewhere costs one diff per affected node.
+ * map message. A change of one node costs each other affected node one
+ * entry built and compared (notify_peer_change), not a rebuild of its map;
+ * registered connections are found by node id through a hash index.
  */
 
 #include <arpa/inet.h>
@@ -27,11 +29,16 @@
 
 /* How long a refused connection waits for REGISTER_RESULT to be acknowledged. */
 #define REFUSAL_LINGER_NS UINT64_C(1000000000)
+/* Buckets of the connection index at start; it doubles when it holds as many connections. */
+#define CONN_INDEX_MIN_BITS 6
 
 struct coord_conn {
 	struct coord_server *server;
 	struct burrow_quic_conn *quic;		/* set by the first callback that has it */
 	struct coord_conn *prev, *next;		/* server->conns */
+	struct coord_conn *index_next;		/* bucket chain of server->by_node */
+	bool indexed;				/* in server->by_node */
+	struct coord_conn *linger_prev, *linger_next;	/* server->lingering */
 	uint8_t public_key[32];			/* proven in the TLS handshake */
 	struct burrow_capsule_reader reader;
 	bool have_stream;
@@ -39,8 +46,9 @@ struct coord_conn {
 	bool registered;
 	int64_t node_id;
 	uint64_t version;			/* of the last map message sent */
-	struct coord_peer *sent;		/* peer set of that message */
+	struct coord_peer *sent;		/* peer set of that message, ids increasing */
 	size_t n_sent;
+	size_t sent_cap;			/* entries allocated at sent */
 	bool closing;				/* burrow_quic_close called */
 	uint64_t linger_deadline;		/* refused: close when acked or then */
 	char linger_reason[COORD_REASON_MAX + 32];
@@ -54,9 +62,29 @@ struct coord_server {
 	uint8_t ipv4_len, ipv6_len;		/* prefix lengths of the overlay ranges */
 	struct coord_conn *conns;
 	size_t n_conns;
+	/*
+	 * Registered connections that are not closing, by node id: at most
+	 * one per node (a new registration closes the old one first). A
+	 * connection leaves it when conn_close() marks it closing or when
+	 * closed() frees it, whichever comes first.
+	 */
+	struct coord_conn **by_node;
+	unsigned int by_node_bits;		/* 1 << bits buckets */
+	size_t n_indexed;
+	/* Refused connections waiting for their REGISTER_RESULT to be acked, not closing. */
+	struct coord_conn *lingering;
+	/* COORD_ROUTES_MAX entries, for coord_policy_peer_routes */
+	struct burrow_nl_prefix *route_scratch;
 	char *policy_path;			/* NULL: deny all, nothing to reload */
 	uint64_t poll_interval_ns;
 	uint64_t next_poll;			/* CLOCK_MONOTONIC ns of the next change log read */
+	/*
+	 * The endpoint's next timer as coord_server_next_expiry() last read it
+	 * (0: unknown). Every call into the endpoint is followed by that read,
+	 * so a timer that fires for the change log alone can leave the
+	 * endpoint, whose expiry handling visits every connection, alone.
+	 */
+	uint64_t ep_expiry;
 	int64_t generation;			/* store generation whose changes are applied */
 	int64_t expiry_checked_ms;		/* expiries up to this wall time are applied */
 };
@@ -104,14 +132,15 @@ static void node_facts_clear(struct node_facts *f)
 	coord_store_node_clear(&f->node);
 }
 
-/* Split "tag:a,tag:b" and collect the node's approved routes, from f->node. */
-static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *why,
-			   size_t why_size)
+/*
+ * Split f->node's "tag:a,tag:b" and collect its approved routes from the
+ * route rows given (rows of other nodes are skipped).
+ */
+static int node_facts_fill_from(struct node_facts *f, const struct coord_route *routes,
+				size_t n_routes, char *why, size_t why_size)
 {
-	struct coord_route *routes = NULL;
-	size_t n_routes = 0, i;
 	char *tok, *save = NULL;
-	int ret;
+	int ret = 0;
 
 	f->tag_text = strdup(f->node.tags ? f->node.tags : "");
 	if (!f->tag_text)
@@ -124,12 +153,7 @@ static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *w
 		f->tags = grown;
 		f->tags[f->n_tags++] = tok;
 	}
-	ret = coord_store_node_route_list(s->store, f->node.id, &routes, &n_routes);
-	if (ret < 0) {
-		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
-		return ret;
-	}
-	for (i = 0; i < n_routes; i++) {
+	for (size_t i = 0; i < n_routes; i++) {
 		struct burrow_nl_prefix *grown;
 
 		if (routes[i].node_id != f->node.id || !routes[i].approved)
@@ -146,6 +170,23 @@ static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *w
 			break;
 		f->n_approved++;
 	}
+	return ret;
+}
+
+/* node_facts_fill_from with f->node's routes read from the store. */
+static int node_facts_fill(struct coord_server *s, struct node_facts *f, char *why,
+			   size_t why_size)
+{
+	struct coord_route *routes = NULL;
+	size_t n_routes = 0;
+	int ret;
+
+	ret = coord_store_node_route_list(s->store, f->node.id, &routes, &n_routes);
+	if (ret < 0) {
+		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		return ret;
+	}
+	ret = node_facts_fill_from(f, routes, n_routes, why, why_size);
 	free(routes);
 	return ret;
 }
@@ -190,15 +231,18 @@ static int addresses_of(const struct coord_server *s, const struct coord_node *n
 	return 0;
 }
 
-/* Peer peer_id as viewer_id sees it: the store's data and the routes policy lets it use. */
-static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id,
-		      struct coord_peer *out, char *why, size_t why_size)
+/*
+ * Peer peer_id as the store has it (name, key, addresses, endpoints), no
+ * routes: the part of a peer entry every viewer shares. -ENOENT when the
+ * node is gone or expired (expired nodes are nobody's peer).
+ */
+static int build_peer_base(struct coord_server *s, int64_t peer_id, struct coord_peer *out,
+			   char *why, size_t why_size)
 {
 	struct coord_endpoint *endpoints = NULL;
-	struct burrow_nl_prefix *routes = NULL;
 	struct coord_node node;
 	size_t n_endpoints = 0, i;
-	int ret, n;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	ret = coord_store_node_get_by_id(s->store, peer_id, &node);
@@ -207,7 +251,7 @@ static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id
 		return ret;
 	}
 	if (node_expired(&node)) {
-		ret = -ENOENT;	/* expired nodes are nobody's peer */
+		ret = -ENOENT;
 		goto out;
 	}
 	out->id = (uint64_t)node.id;
@@ -239,28 +283,46 @@ static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id
 			goto out;
 		out->n_endpoints++;
 	}
-	routes = calloc(COORD_ROUTES_MAX, sizeof(*routes));
-	if (!routes) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	n = coord_policy_peer_routes(s->policy, viewer_id, peer_id, routes, COORD_ROUTES_MAX);
+out:
+	free(endpoints);
+	coord_store_node_clear(&node);
+	if (ret < 0)
+		coord_peer_free(out);
+	return ret;
+}
+
+/* Set peer->routes (none before) to those of its approved routes viewer_id may use. */
+static int fill_peer_routes(struct coord_server *s, int64_t viewer_id, struct coord_peer *peer,
+			    char *why, size_t why_size)
+{
+	int n = coord_policy_peer_routes(s->policy, viewer_id, (int64_t)peer->id,
+					 s->route_scratch, COORD_ROUTES_MAX);
+
 	if (n < 0) {
-		burrow_errorf(why, why_size, "policy has no node %lld", (long long)peer_id);
-		ret = n;
-		goto out;
+		burrow_errorf(why, why_size, "policy has no node %llu",
+			      (unsigned long long)peer->id);
+		return n;
 	}
 	if (n > COORD_ROUTES_MAX)
 		n = COORD_ROUTES_MAX;
-	if (n) {
-		out->routes = routes;
-		out->n_routes = (size_t)n;
-		routes = NULL;
-	}
-out:
-	free(routes);
-	free(endpoints);
-	coord_store_node_clear(&node);
+	if (!n)
+		return 0;
+	peer->routes = malloc((size_t)n * sizeof(*peer->routes));
+	if (!peer->routes)
+		return -ENOMEM;
+	memcpy(peer->routes, s->route_scratch, (size_t)n * sizeof(*peer->routes));
+	peer->n_routes = (size_t)n;
+	return 0;
+}
+
+/* Peer peer_id as viewer_id sees it: the store's data and the routes policy lets it use. */
+static int build_peer(struct coord_server *s, int64_t viewer_id, int64_t peer_id,
+		      struct coord_peer *out, char *why, size_t why_size)
+{
+	int ret = build_peer_base(s, peer_id, out, why, why_size);
+
+	if (ret == 0)
+		ret = fill_peer_routes(s, viewer_id, out, why, why_size);
 	if (ret < 0)
 		coord_peer_free(out);
 	return ret;
@@ -316,14 +378,101 @@ out:
 	return ret;
 }
 
+/* ---- connection index and lingering list -------------------------------- */
+
+static size_t node_bucket(int64_t node_id, unsigned int bits)
+{
+	/* Fibonacci hashing: row ids are dense, the multiply spreads them. */
+	return (size_t)(((uint64_t)node_id * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
+}
+
+/* Double the buckets; on ENOMEM the chains just grow longer. */
+static void conn_index_grow(struct coord_server *s)
+{
+	unsigned int bits = s->by_node_bits + 1;
+	struct coord_conn **table = calloc((size_t)1 << bits, sizeof(*table));
+	size_t i;
+
+	if (!table)
+		return;
+	for (i = 0; i < (size_t)1 << s->by_node_bits; i++) {
+		struct coord_conn *c, *next;
+
+		for (c = s->by_node[i]; c; c = next) {
+			size_t b = node_bucket(c->node_id, bits);
+
+			next = c->index_next;
+			c->index_next = table[b];
+			table[b] = c;
+		}
+	}
+	free(s->by_node);
+	s->by_node = table;
+	s->by_node_bits = bits;
+}
+
+static void conn_index_add(struct coord_server *s, struct coord_conn *c)
+{
+	size_t b;
+
+	if (s->n_indexed >= (size_t)1 << s->by_node_bits)
+		conn_index_grow(s);
+	b = node_bucket(c->node_id, s->by_node_bits);
+	c->index_next = s->by_node[b];
+	s->by_node[b] = c;
+	c->indexed = true;
+	s->n_indexed++;
+}
+
+static void conn_index_remove(struct coord_server *s, struct coord_conn *c)
+{
+	struct coord_conn **p;
+
+	if (!c->indexed)
+		return;
+	for (p = &s->by_node[node_bucket(c->node_id, s->by_node_bits)]; *p; p = &(*p)->index_next) {
+		if (*p == c) {
+			*p = c->index_next;
+			break;
+		}
+	}
+	c->index_next = NULL;
+	c->indexed = false;
+	s->n_indexed--;
+}
+
+/* The registered, open connection of node_id, or NULL. */
 static struct coord_conn *conn_of_node(struct coord_server *s, int64_t node_id)
 {
 	struct coord_conn *c;
 
-	for (c = s->conns; c; c = c->next)
-		if (c->registered && !c->closing && c->node_id == node_id)
+	for (c = s->by_node[node_bucket(node_id, s->by_node_bits)]; c; c = c->index_next)
+		if (c->node_id == node_id)
 			return c;
 	return NULL;
+}
+
+static void linger_add(struct coord_server *s, struct coord_conn *c)
+{
+	c->linger_prev = NULL;
+	c->linger_next = s->lingering;
+	if (s->lingering)
+		s->lingering->linger_prev = c;
+	s->lingering = c;
+}
+
+/* Take c off the lingering list if it is on it (linger_deadline set, not yet taken off). */
+static void linger_remove(struct coord_server *s, struct coord_conn *c)
+{
+	if (!c->linger_prev && s->lingering != c)
+		return;
+	if (c->linger_prev)
+		c->linger_prev->linger_next = c->linger_next;
+	else
+		s->lingering = c->linger_next;
+	if (c->linger_next)
+		c->linger_next->linger_prev = c->linger_prev;
+	c->linger_prev = c->linger_next = NULL;
 }
 
 static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...)
@@ -344,6 +493,9 @@ static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...
 	burrow_log(code == COORD_CLOSE_DONE ? BURROW_LOG_INFO : BURROW_LOG_WARNING,
 		   "node %s: closing: %s", key, reason);
 	c->closing = true;
+	c->server->ep_expiry = 0;	/* the close goes out from the endpoint's next call */
+	conn_index_remove(c->server, c);
+	linger_remove(c->server, c);
 	burrow_quic_close(c->quic, code, reason);
 }
 
@@ -353,6 +505,7 @@ static int conn_send(struct coord_conn *c, const struct coord_buf *b)
 
 	if (b->error)
 		return b->error;
+	c->server->ep_expiry = 0;	/* queued: flushed by the endpoint's next call */
 	ret = burrow_quic_send(c->quic, c->stream_id, b->data, b->len, false);
 	if (ret < 0)
 		conn_close(c, COORD_CLOSE_INTERNAL, "cannot queue %zu bytes: %s", b->len,
@@ -365,6 +518,7 @@ static void conn_set_sent(struct coord_conn *c, struct coord_peer *peers, size_t
 	coord_peers_free(c->sent, c->n_sent);
 	c->sent = peers;
 	c->n_sent = n;
+	c->sent_cap = n;
 }
 
 /*
@@ -467,18 +621,299 @@ static int send_map_delta(struct coord_conn *c)
 	return conn_send_map(c, &b, ret, "MAP_DELTA", why, peers, n);
 }
 
-/* Every connected node in ids, except skip, gets the delta of its peer set. */
-static void notify_affected(struct coord_server *s, const struct coord_policy_ids *ids,
-			    const struct coord_conn *skip)
+/* Whether a peer entry's routes are the n in routes. */
+static bool routes_equal(const struct coord_peer *p, const struct burrow_nl_prefix *routes,
+			 size_t n)
 {
-	size_t i;
+	if (p->n_routes != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!burrow_text_prefix_equal(&p->routes[i], &routes[i]))
+			return false;
+	return true;
+}
 
-	for (i = 0; i < ids->n; i++) {
-		struct coord_conn *c = conn_of_node(s, ids->ids[i]);
+/*
+ * The delta of c's map when only what c's node sees may have changed, not
+ * its peers' data: after a policy reload, or after a change of c's own
+ * node (its tags, routes or name; a peer's own change reaches c through
+ * notify_peer_change). An entry c holds is kept (moved, not read again)
+ * unless its routes differ; only peers new to c are read from the store.
+ * One merge of the new visible set with the set last sent.
+ */
+static int send_visibility_delta(struct coord_conn *c)
+{
+	struct coord_server *s = c->server;
+	struct coord_policy_ids ids = { 0 };
+	struct coord_map_delta delta = { .version = c->version + 1 };
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_peer *next = NULL;
+	size_t n_next = 0, i = 0, j = 0;
+	struct coord_buf b;
+	int ret;
 
-		if (c && c != skip)
-			send_map_delta(c);
+	ret = coord_policy_visible(s->policy, c->node_id, &ids);
+	if (ret < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: policy has no node %lld",
+			   (long long)c->node_id);
+		return ret;
 	}
+	if (ids.n)
+		qsort(ids.ids, ids.n, sizeof(*ids.ids), compare_ids);
+	next = calloc(ids.n ? ids.n : 1, sizeof(*next));
+	delta.changed = calloc(ids.n ? ids.n : 1, sizeof(*delta.changed));
+	delta.removed = calloc(c->n_sent ? c->n_sent : 1, sizeof(*delta.removed));
+	if (!next || !delta.changed || !delta.removed) {
+		ret = -ENOMEM;
+		snprintf(why, sizeof(why), "%s", strerror(ENOMEM));
+		goto out;
+	}
+	while (i < ids.n || j < c->n_sent) {
+		uint64_t id = i < ids.n ? (uint64_t)ids.ids[i] : UINT64_MAX;
+		struct coord_peer *held = j < c->n_sent ? &c->sent[j] : NULL;
+		int n;
+
+		if (held && held->id < id) {
+			delta.removed[delta.n_removed++] = held->id;
+			j++;
+			continue;
+		}
+		if (!held || id < held->id) {
+			ret = build_peer(s, c->node_id, (int64_t)id, &next[n_next], why,
+					 sizeof(why));
+			i++;
+			if (ret == -ENOENT)
+				continue;	/* expired, or removed from the store */
+			if (ret == 0)
+				ret = coord_peer_copy(&delta.changed[delta.n_changed],
+						      &next[n_next]);
+			if (ret < 0) {
+				coord_peer_free(&next[n_next]);
+				goto out;
+			}
+			n_next++;
+			delta.n_changed++;
+			continue;
+		}
+		/* held by c already: the same node data, maybe other routes */
+		n = coord_policy_peer_routes(s->policy, c->node_id, (int64_t)id, s->route_scratch,
+					     COORD_ROUTES_MAX);
+		if (n > COORD_ROUTES_MAX)
+			n = COORD_ROUTES_MAX;
+		next[n_next] = *held;
+		memset(held, 0, sizeof(*held));	/* moved: the lists belong to next now */
+		held->id = next[n_next].id;
+		i++;
+		j++;
+		if (n >= 0 && !routes_equal(&next[n_next], s->route_scratch, (size_t)n)) {
+			struct coord_peer *p = &next[n_next];
+
+			free(p->routes);
+			p->routes = NULL;
+			p->n_routes = 0;
+			ret = fill_peer_routes(s, c->node_id, p, why, sizeof(why));
+			if (ret == 0)
+				ret = coord_peer_copy(&delta.changed[delta.n_changed], p);
+			if (ret < 0) {
+				n_next++;
+				goto out;
+			}
+			delta.n_changed++;
+		}
+		n_next++;
+	}
+	ret = 0;
+	if (!delta.n_changed && !delta.n_removed) {
+		conn_set_sent(c, next, n_next);
+		next = NULL;
+		goto out;
+	}
+	coord_buf_init(&b);
+	ret = coord_msg_map_delta_encode(&b, &delta, why, sizeof(why));
+	if (ret == -EMSGSIZE) {
+		/* Larger than one capsule: a full map says the same. */
+		coord_buf_free(&b);
+		conn_set_sent(c, next, n_next);
+		next = NULL;
+		ret = send_map_full(c);
+		goto out_quiet;
+	}
+	ret = conn_send_map(c, &b, ret, "MAP_DELTA", why, next, n_next);
+	next = NULL;
+	goto out_quiet;
+out:
+	if (ret < 0) {
+		/* c->sent lost the entries moved out: the connection cannot go on */
+		conn_set_sent(c, next, n_next);
+		next = NULL;
+		conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", why);
+	}
+out_quiet:
+	if (next)
+		coord_peers_free(next, n_next);
+	coord_peers_free(delta.changed, delta.n_changed);
+	free(delta.removed);
+	coord_policy_ids_free(&ids);
+	return ret;
+}
+
+/* Index of the entry with this id in c->sent, or where it would go (*found false). */
+static size_t sent_find(const struct coord_conn *c, uint64_t id, bool *found)
+{
+	size_t lo = 0, hi = c->n_sent;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->sent[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < c->n_sent && c->sent[lo].id == id;
+	return lo;
+}
+
+/*
+ * MAP_DELTA for one peer: entry is how c's node sees peer_id now (taken),
+ * NULL when it sees it no more. Nothing is sent when the set last sent
+ * already says so; otherwise c->sent is updated in place, so it stays the
+ * set the node holds.
+ */
+static int send_peer_delta(struct coord_conn *c, uint64_t peer_id, struct coord_peer *entry)
+{
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_map_delta delta = { .version = c->version + 1 };
+	struct coord_buf b;
+	size_t at;
+	bool found;
+	int ret;
+
+	at = sent_find(c, peer_id, &found);
+	if (entry ? found && coord_peer_equal(&c->sent[at], entry) : !found) {
+		if (entry)
+			coord_peer_free(entry);
+		return 0;
+	}
+	if (entry && !found && c->n_sent == c->sent_cap) {
+		size_t cap = c->sent_cap ? 2 * c->sent_cap : 16;
+		struct coord_peer *grown = realloc(c->sent, cap * sizeof(*grown));
+
+		if (!grown) {
+			coord_peer_free(entry);
+			conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		c->sent = grown;
+		c->sent_cap = cap;
+	}
+	if (entry) {
+		delta.changed = entry;
+		delta.n_changed = 1;
+	} else {
+		delta.removed = &peer_id;
+		delta.n_removed = 1;
+	}
+	coord_buf_init(&b);
+	ret = coord_msg_map_delta_encode(&b, &delta, why, sizeof(why));
+	if (ret == 0)
+		ret = conn_send(c, &b);
+	else
+		conn_close(c, COORD_CLOSE_INTERNAL, "MAP_DELTA: %s", why);
+	coord_buf_free(&b);
+	if (ret < 0) {
+		if (entry)
+			coord_peer_free(entry);
+		return ret;
+	}
+	c->version++;
+	if (entry && found) {
+		coord_peer_free(&c->sent[at]);
+		c->sent[at] = *entry;
+	} else if (entry) {
+		memmove(&c->sent[at + 1], &c->sent[at], (c->n_sent - at) * sizeof(*c->sent));
+		c->sent[at] = *entry;
+		c->n_sent++;
+	} else {
+		coord_peer_free(&c->sent[at]);
+		memmove(&c->sent[at], &c->sent[at + 1], (c->n_sent - at - 1) * sizeof(*c->sent));
+		c->n_sent--;
+	}
+	return 0;
+}
+
+static bool ids_contain(const struct coord_policy_ids *sorted, int64_t id)
+{
+	return sorted->n &&
+	       bsearch(&id, sorted->ids, sorted->n, sizeof(*sorted->ids), compare_ids) != NULL;
+}
+
+/*
+ * Node changed_id changed (joined, left, or its data, tags or routes did);
+ * affected is what the policy engine says may see a difference. Whether B
+ * is in A's map, and with which routes, depends on A and B alone, so for
+ * every connected node of affected other than changed_id only its entry
+ * for changed_id can differ: it gets a one-peer delta (its cost does not
+ * grow with its map). changed_id's own connection, whose visible set may
+ * differ, gets the delta of that set. skip (may be NULL) is left out.
+ */
+static void notify_peer_change(struct coord_server *s, int64_t changed_id,
+			       const struct coord_policy_ids *affected,
+			       const struct coord_conn *skip)
+{
+	struct coord_policy_ids visible = { 0 };
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_peer base;
+	bool present;
+	size_t i;
+	int ret;
+
+	ret = build_peer_base(s, changed_id, &base, why, sizeof(why));
+	present = ret == 0;
+	if (present)
+		ret = coord_policy_visible(s->policy, changed_id, &visible);
+	if (ret == -ENOENT) {
+		/* gone from the store or the engine: nobody's peer */
+		ret = 0;
+		if (present)
+			coord_peer_free(&base);
+		present = false;
+	}
+	if (ret == 0 && visible.n)
+		qsort(visible.ids, visible.n, sizeof(*visible.ids), compare_ids);
+	for (i = 0; i < affected->n; i++) {
+		struct coord_conn *c = conn_of_node(s, affected->ids[i]);
+		struct coord_peer entry;
+
+		if (!c || c == skip)
+			continue;
+		if (ret < 0) {
+			/* a failure here closes c naming it */
+			send_map_delta(c);
+			continue;
+		}
+		if (c->node_id == changed_id) {
+			send_visibility_delta(c);
+			continue;
+		}
+		if (!present || !ids_contain(&visible, c->node_id)) {
+			send_peer_delta(c, (uint64_t)changed_id, NULL);
+			continue;
+		}
+		if (coord_peer_copy(&entry, &base) < 0) {
+			conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", strerror(ENOMEM));
+			continue;
+		}
+		if (fill_peer_routes(s, c->node_id, &entry, why, sizeof(why)) < 0) {
+			coord_peer_free(&entry);
+			conn_close(c, COORD_CLOSE_INTERNAL, "map: %s", why);
+			continue;
+		}
+		send_peer_delta(c, (uint64_t)changed_id, &entry);
+	}
+	if (present)
+		coord_peer_free(&base);
+	coord_policy_ids_free(&visible);
 }
 
 /* REGISTER_RESULT refused; the connection closes once the node has it. */
@@ -504,6 +939,7 @@ static void refuse(struct coord_conn *c, enum coord_refusal code, const char *re
 	}
 	snprintf(c->linger_reason, sizeof(c->linger_reason), "registration refused: %s", reason);
 	c->linger_deadline = burrow_quic_now() + REFUSAL_LINGER_NS;
+	linger_add(c->server, c);
 }
 
 /* Which refusal a failed coord_store_register() was; reads the key by its public id. */
@@ -667,6 +1103,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 			   facts.node.name);
 	c->registered = true;
 	c->node_id = facts.node.id;
+	conn_index_add(s, c);
 	snprintf(result.name, sizeof(result.name), "%s", facts.node.name);
 	burrow_log(BURROW_LOG_INFO, "node %s: registered as '%s' (%s, %s)", key,
 		   facts.node.name, facts.node.ipv4, facts.node.ipv6);
@@ -680,7 +1117,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	if (ret == 0)
 		ret = send_map_full(c);
 	/* The others learn of the node even if its own connection failed just now. */
-	notify_affected(s, &affected, c);
+	notify_peer_change(s, facts.node.id, &affected, c);
 out:
 	coord_policy_ids_free(&affected);
 	node_facts_clear(&facts);
@@ -708,7 +1145,7 @@ static void handle_endpoints(struct coord_conn *c, const uint8_t *value, size_t 
 		return;
 	}
 	if (coord_policy_affected(s->policy, c->node_id, &affected) == 0)
-		notify_affected(s, &affected, c);
+		notify_peer_change(s, c->node_id, &affected, c);
 	coord_policy_ids_free(&affected);
 }
 
@@ -832,6 +1269,8 @@ static void on_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_conns--;
+	conn_index_remove(s, c);
+	linger_remove(s, c);
 	coord_peers_free(c->sent, c->n_sent);
 	burrow_capsule_reader_free(&c->reader);
 	free(c);
@@ -850,10 +1289,8 @@ static void close_lingering(struct coord_server *s)
 	uint64_t now = burrow_quic_now();
 	struct coord_conn *c, *next;
 
-	for (c = s->conns; c; c = next) {
-		next = c->next;
-		if (!c->linger_deadline || c->closing)
-			continue;
+	for (c = s->lingering; c; c = next) {
+		next = c->linger_next;
 		if (burrow_quic_stream_unacked(c->quic, c->stream_id) == 0 ||
 		    now >= c->linger_deadline)
 			conn_close(c, COORD_CLOSE_REFUSED, "%s", c->linger_reason);
@@ -962,7 +1399,10 @@ static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed
 
 int coord_server_poll_changes(struct coord_server *s)
 {
-	struct coord_policy_ids changed = { 0 }, affected = { 0 }, renamed = { 0 };
+	struct coord_policy_ids changed = { 0 }, renamed = { 0 };
+	/* Changed in more than their endpoints: their own peer set may differ too. */
+	struct coord_policy_ids own_set = { 0 };
+	struct coord_policy_ids *affected = NULL;	/* affected[i]: of changed.ids[i] */
 	struct coord_change *changes = NULL;
 	int64_t generation, now = wall_ms(), *expiring = NULL;
 	size_t n_changes = 0, n_expiring = 0, i;
@@ -975,6 +1415,8 @@ int coord_server_poll_changes(struct coord_server *s)
 			   coord_store_error(s->store));
 		generation = coord_store_generation(s->store);
 		ret = all_node_ids(s, &changed);
+		if (ret == 0)
+			ret = ids_merge(&own_set, &changed);
 	}
 	if (ret == 0)
 		ret = coord_store_nodes_expiring(s->store, s->expiry_checked_ms, now, &expiring,
@@ -985,20 +1427,39 @@ int coord_server_poll_changes(struct coord_server *s)
 	}
 	for (i = 0; ret == 0 && i < n_changes; i++) {
 		ret = coord_policy_ids_add(&changed, changes[i].node_id);
+		if (ret == 0 && changes[i].kind != COORD_CHANGE_ENDPOINTS)
+			ret = coord_policy_ids_add(&own_set, changes[i].node_id);
 		if (ret == 0 && changes[i].kind == COORD_CHANGE_RENAME)
 			ret = coord_policy_ids_add(&renamed, changes[i].node_id);
 	}
-	for (i = 0; ret == 0 && i < n_expiring; i++)
+	for (i = 0; ret == 0 && i < n_expiring; i++) {
 		ret = coord_policy_ids_add(&changed, expiring[i]);
+		if (ret == 0)
+			ret = coord_policy_ids_add(&own_set, expiring[i]);
+	}
 	ids_unique(&changed);
-	for (i = 0; ret == 0 && i < changed.n; i++)
-		ret = apply_node_change(s, changed.ids[i], &affected);
+	ids_unique(&own_set);
+	if (ret == 0 && changed.n) {
+		affected = calloc(changed.n, sizeof(*affected));
+		if (!affected)
+			ret = -ENOMEM;
+	}
+	for (i = 0; ret == 0 && i < changed.n; i++) {
+		ret = apply_node_change(s, changed.ids[i], &affected[i]);
+		if (ret == 0)
+			ids_unique(&affected[i]);
+	}
 	if (ret < 0)
 		goto out;	/* database or memory failure: read the same changes next time */
 	s->generation = generation;
 	s->expiry_checked_ms = now;
-	ids_unique(&affected);
-	notify_affected(s, &affected, NULL);
+	/* Every change is applied to the engine first, so each delta says the present. */
+	for (i = 0; i < changed.n; i++) {
+		int64_t id = changed.ids[i];
+
+		notify_peer_change(s, id, &affected[i], ids_contain(&own_set, id) ? NULL :
+				   conn_of_node(s, id));
+	}
 	/* A delta carries peers only: a renamed node learns its own name from a full map. */
 	ids_unique(&renamed);
 	for (i = 0; i < renamed.n; i++) {
@@ -1008,10 +1469,13 @@ int coord_server_poll_changes(struct coord_server *s)
 			send_map_full(c);
 	}
 out:
+	for (i = 0; affected && i < changed.n; i++)
+		coord_policy_ids_free(&affected[i]);
+	free(affected);
 	free(changes);
 	free(expiring);
 	coord_policy_ids_free(&changed);
-	coord_policy_ids_free(&affected);
+	coord_policy_ids_free(&own_set);
 	coord_policy_ids_free(&renamed);
 	return ret;
 }
@@ -1042,36 +1506,49 @@ int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_siz
 	burrow_log(BURROW_LOG_INFO, "policy '%s' reloaded", s->policy_path);
 	for (c = s->conns; c; c = c->next)
 		if (c->registered && !c->closing)
-			send_map_delta(c);
+			send_visibility_delta(c);
 	return 0;
 }
 
 /* ---- public -------------------------------------------------------------- */
 
-/* Add every registered, unexpired node of the store to engine. */
+/*
+ * Add every registered, unexpired node of the store to engine: two reads
+ * (every node with its tags, every route), not two per node. Both lists
+ * are ordered by node name, so each node's routes are the run of rows at
+ * the cursor.
+ */
 static int load_nodes(struct coord_server *s, struct coord_policy_engine *engine, char *why,
 		      size_t why_size)
 {
+	struct coord_route *routes = NULL;
 	struct coord_node *nodes = NULL;
-	size_t n = 0, i;
+	size_t n = 0, n_routes = 0, r = 0, i;
 	int ret;
 
 	ret = coord_store_node_list(s->store, &nodes, &n);
+	if (ret == 0)
+		ret = coord_store_route_list(s->store, &routes, &n_routes);
 	if (ret < 0) {
 		burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
+		coord_store_node_list_free(nodes, n);
 		return ret;
 	}
 	for (i = 0; i < n && ret == 0; i++) {
 		struct node_facts facts = { 0 };
 		struct coord_policy_node pn;
+		size_t first;
 
+		while (r < n_routes && strcmp(routes[r].node, nodes[i].name) < 0)
+			r++;
+		first = r;
+		while (r < n_routes && routes[r].node_id == nodes[i].id)
+			r++;
 		if (node_expired(&nodes[i]))
 			continue;
-		ret = coord_store_node_get_by_id(s->store, nodes[i].id, &facts.node);
-		if (ret < 0)
-			burrow_errorf(why, why_size, "%s", coord_store_error(s->store));
-		if (ret == 0)
-			ret = node_facts_fill(s, &facts, why, why_size);
+		facts.node = nodes[i];	/* moved: cleared with facts */
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		ret = node_facts_fill_from(&facts, routes + first, r - first, why, why_size);
 		if (ret == 0) {
 			policy_node_of(&facts, &pn);
 			ret = coord_policy_node_add(engine, &pn, NULL);
@@ -1081,6 +1558,7 @@ static int load_nodes(struct coord_server *s, struct coord_policy_engine *engine
 		}
 		node_facts_clear(&facts);
 	}
+	free(routes);
 	coord_store_node_list_free(nodes, n);
 	return ret;
 }
@@ -1116,6 +1594,13 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 	s->poll_interval_ns = (config->change_poll_ms ? config->change_poll_ms :
 			       COORD_SERVER_CHANGE_POLL_MS) * UINT64_C(1000000);
 	s->next_poll = burrow_quic_now() + s->poll_interval_ns;
+	s->by_node_bits = CONN_INDEX_MIN_BITS;
+	s->by_node = calloc((size_t)1 << s->by_node_bits, sizeof(*s->by_node));
+	s->route_scratch = calloc(COORD_ROUTES_MAX, sizeof(*s->route_scratch));
+	if (!s->by_node || !s->route_scratch) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	if (config->policy_path) {
 		s->policy_path = strdup(config->policy_path);
 		if (!s->policy_path) {
@@ -1176,6 +1661,8 @@ void coord_server_free(struct coord_server *s)
 	}
 	coord_policy_engine_free(s->policy);
 	free(s->policy_path);
+	free(s->by_node);
+	free(s->route_scratch);
 	free(s);
 }
 
@@ -1188,6 +1675,7 @@ int coord_server_read(struct coord_server *s)
 {
 	int ret = burrow_quic_endpoint_read(s->ep);
 
+	s->ep_expiry = 0;
 	close_lingering(s);
 	return ret;
 }
@@ -1197,8 +1685,9 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 	uint64_t next = burrow_quic_endpoint_next_expiry(s->ep);
 	const struct coord_conn *c;
 
-	for (c = s->conns; c; c = c->next)
-		if (c->linger_deadline && !c->closing && c->linger_deadline < next)
+	s->ep_expiry = next;
+	for (c = s->lingering; c; c = c->linger_next)
+		if (c->linger_deadline < next)
 			next = c->linger_deadline;
 	if (s->next_poll < next)
 		next = s->next_poll;
@@ -1207,7 +1696,10 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 
 void coord_server_handle_expiry(struct coord_server *s)
 {
-	burrow_quic_endpoint_handle_expiry(s->ep);
+	if (burrow_quic_now() >= s->ep_expiry) {
+		burrow_quic_endpoint_handle_expiry(s->ep);
+		s->ep_expiry = 0;
+	}
 	close_lingering(s);
 	if (burrow_quic_now() >= s->next_poll) {
 		coord_server_poll_changes(s);

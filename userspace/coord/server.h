@@ -20,10 +20,13 @@
  * Other processes (burrow-coord node/route commands) write the same
  * store: every change_poll_ms the timer reads the store's change log from
  * the last generation seen and the nodes whose expiry time passed since
- * the last read (both indexed). Each changed node is read again and put in
- * or taken out of the policy engine; a removed or expired node's
- * connection is closed (COORD_CLOSE_REMOVED / COORD_CLOSE_EXPIRED) and the
- * connected nodes the policy says the change affects get a MAP_DELTA.
+ * the last read (both indexed range reads that find nothing when nothing
+ * changed, so a short period costs little). Changes this process makes
+ * itself (registrations, ENDPOINTS) are pushed at once, not polled. Each
+ * changed node is read again and put in or taken out of the policy engine;
+ * a removed or expired node's connection is closed (COORD_CLOSE_REMOVED /
+ * COORD_CLOSE_EXPIRED) and the connected nodes the policy says the change
+ * affects get a MAP_DELTA (one peer each: see server.c).
  */
 #ifndef BURROW_COORD_SERVER_H
 #define BURROW_COORD_SERVER_H
@@ -37,7 +40,7 @@
 #define COORD_SERVER_ERR_MAX 1024
 
 /* How often the store's change log is read when the config says 0. */
-#define COORD_SERVER_CHANGE_POLL_MS 1000
+#define COORD_SERVER_CHANGE_POLL_MS 100
 
 struct coord_server_config {
 	int udp_fd;			/* bound UDP socket, borrowed */
