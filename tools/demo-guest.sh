@@ -6,13 +6,9 @@
 # kernel's view (burrow-nl show), traffic from member to member through the
 # hub, a hostile member whose unsolicited address and out-of-policy route
 # are refused, and the counters.
-. "$(dirname "$0")/../selftests/lib/tap.sh"
-. "$(dirname "$0")/../selftests/lib/burrow.sh"
-. "$(dirname "$0")/../selftests/lib/burrowd.sh"
+. "$(dirname "$0")/demo-lib.sh"
 . "$(dirname "$0")/../selftests/lib/burrowd-hub.sh"
 plan 10
-step() { echo; echo "[$1] \$ ${*:2}"; in_ns "$@"; }
-title() { echo; echo "== $*"; }
 
 title "three nodes: hub (burrow-n1), m2 (burrow-n2, 192.0.2.2), m3 (burrow-n3, 198.51.100.3)"
 bd_hub_nodes

@@ -3,13 +3,9 @@
 # A coordinator, three burrowd nodes joining with pre-auth keys, the policy
 # letting web1 and web2 talk and keeping db3 out, the node maps and kernel
 # peers that follow from it, and the operator removing web2.
-. "$(dirname "$0")/../selftests/lib/tap.sh"
-. "$(dirname "$0")/../selftests/lib/burrow.sh"
-. "$(dirname "$0")/../selftests/lib/burrowd.sh"
+. "$(dirname "$0")/demo-lib.sh"
 . "$(dirname "$0")/../selftests/lib/coord-mesh.sh"
 plan 6
-step() { echo; echo "[$1] \$ ${*:2}"; in_ns "$@"; }
-title() { echo; echo "== $*"; }
 coord_step() { echo; echo "[burrow-c] \$ burrow-coord $*"; coord "$@"; }
 
 title "a coordinator (burrow-c, 192.0.2.254:7443) and three nodes: web1, web2 (tag:web), db3 (tag:db)"
