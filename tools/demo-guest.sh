@@ -6,7 +6,7 @@
 # kernel's view (burrow-nl show), traffic from member to member through the
 # hub, a hostile member whose unsolicited address and out-of-policy route
 # are refused, and the counters.
-. "$(dirname "$0")/demo-lib.sh"
+. "$(dirname "$0")/../selftests/lib/demo.sh"
 . "$(dirname "$0")/../selftests/lib/burrowd-hub.sh"
 plan 10
 

@@ -3,7 +3,7 @@
 # A coordinator, three burrowd nodes joining with pre-auth keys, the policy
 # letting web1 and web2 talk and keeping db3 out, the node maps and kernel
 # peers that follow from it, and the operator removing web2.
-. "$(dirname "$0")/demo-lib.sh"
+. "$(dirname "$0")/../selftests/lib/demo.sh"
 . "$(dirname "$0")/../selftests/lib/coord-mesh.sh"
 plan 6
 coord_step() { echo; echo "[burrow-c] \$ burrow-coord $*"; coord "$@"; }
