@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # What both demo guests (tools/demo-guest.sh, tools/demo-mesh-guest.sh)
-# use (here, as the guest gets selftests/lib and the scripts it runs): the test libraries for TAP lines, namespaces and burrowd nodes, and
+# use, kept here because the guest gets selftests/lib and the scripts it
+# runs: the test libraries for TAP lines, namespaces and burrowd nodes, and
 # two ways of showing a step.
 #   title TEXT             a heading
 #   step NS COMMAND...     show '[NS] $ COMMAND' and run it in NS
