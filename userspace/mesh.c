@@ -299,12 +299,7 @@ static void map_forget(struct burrowd_mesh *m, const char *why)
 
 static void mesh_rearm(struct burrowd_mesh *m)
 {
-	uint64_t next = burrow_quic_endpoint_next_expiry(m->quic);
-
-	if (next == UINT64_MAX)
-		burrow_timer_cancel(m->d->loop, &m->quic_timer);
-	else
-		burrow_timer_arm(m->d->loop, &m->quic_timer, next ? next : 1);
+	burrowd_quic_timer_rearm(m->d->loop, m->quic, &m->quic_timer);
 }
 
 static void mesh_on_quic_timer(void *arg)
@@ -630,23 +625,12 @@ static void mesh_stream_data(struct burrow_quic_conn *conn, int64_t stream_id, c
 		mesh_close(m, COORD_CLOSE_DONE, "the coordinator ended the stream");
 }
 
-/* The application error code in a "peer closed (application error N)" reason; -1 otherwise. */
-static long long peer_close_code(const char *reason)
-{
-	static const char prefix[] = "peer closed (application error ";
-	char *end;
-	long long code;
-
-	if (strncmp(reason, prefix, sizeof(prefix) - 1))
-		return -1;
-	code = strtoll(reason + sizeof(prefix) - 1, &end, 10);
-	return *end == ')' ? code : -1;
-}
-
 static void mesh_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
 {
 	struct burrowd_mesh *m = conn_user;
-	long long code = peer_close_code(reason);
+	uint64_t code;
+	bool cut = burrow_quic_peer_app_error(conn, &code) &&
+		   (code == COORD_CLOSE_REMOVED || code == COORD_CLOSE_EXPIRED);
 
 	if (conn != m->conn)
 		return;
@@ -665,7 +649,7 @@ static void mesh_closed(struct burrow_quic_conn *conn, const char *reason, void 
 	m->refused = false;
 	burrow_log(BURROW_LOG_WARNING, "coordinator %s: connection closed: %s; keeping %zu map peers",
 		   coordinator_of(m)->address_text, reason, coord_map_size(&m->map));
-	if (code == COORD_CLOSE_REMOVED || code == COORD_CLOSE_EXPIRED)
+	if (cut)
 		map_forget(m, code == COORD_CLOSE_REMOVED ? "this node was removed" :
 							     "this node has expired");
 	schedule_reconnect(m);

@@ -727,6 +727,13 @@ const uint8_t *burrow_quic_peer_public_key(const struct burrow_quic_conn *c)
 	return c->have_peer_key ? c->peer_key : NULL;
 }
 
+bool burrow_quic_peer_app_error(const struct burrow_quic_conn *c, uint64_t *app_error)
+{
+	if (c->peer_app_closed)
+		*app_error = c->peer_app_error;
+	return c->peer_app_closed;
+}
+
 uint64_t burrow_quic_pto_ns(const struct burrow_quic_conn *c)
 {
 	return ngtcp2_conn_get_pto(c->conn);

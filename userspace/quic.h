@@ -170,6 +170,10 @@ int  burrow_quic_export(struct burrow_quic_conn *conn, const char *label,
  * (next_expiry returns 0 meanwhile). Calling it twice is harmless. */
 void burrow_quic_close(struct burrow_quic_conn *conn, uint64_t app_error, const char *reason);
 bool burrow_quic_is_client(const struct burrow_quic_conn *conn);
+/* Whether the peer closed the connection with an application error (then
+ * *app_error is it): what a protocol on top reads in closed(), instead of
+ * the reason text. */
+bool burrow_quic_peer_app_error(const struct burrow_quic_conn *conn, uint64_t *app_error);
 /* 32 bytes; for clients the pinned key, for servers the authorized key;
  * NULL on a server connection before authorize. */
 const uint8_t *burrow_quic_peer_public_key(const struct burrow_quic_conn *conn);

@@ -56,10 +56,12 @@ void quic_conn_error(struct burrow_quic_conn *c, int liberr)
 		if (peer.reason && peer.reasonlen)
 			snprintf(phrase, sizeof(phrase), "%.*s", (int)peer.reasonlen,
 				 (const char *)peer.reason);
-		if (peer.type == BURROW_NGTCP2_CCERR_TYPE_APPLICATION)
+		if (peer.type == BURROW_NGTCP2_CCERR_TYPE_APPLICATION) {
+			c->peer_app_closed = true;
+			c->peer_app_error = peer.error_code;
 			quic_conn_mark_dead(c, "peer closed (application error %llu): %s",
 					    (unsigned long long)peer.error_code, phrase);
-		else if (peer.error_code >= 0x100 && peer.error_code < 0x200)
+		} else if (peer.error_code >= 0x100 && peer.error_code < 0x200)
 			quic_conn_mark_dead(c, "peer closed (TLS alert %u, %s): %s",
 					    (unsigned)(peer.error_code - 0x100),
 					    gnutls_alert_get_name((gnutls_alert_description_t)

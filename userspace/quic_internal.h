@@ -63,6 +63,8 @@ struct burrow_quic_conn {
 	char fail_reason[QUIC_REASON_LEN];    /* why a callback refused (TLS verify, ALPN) */
 	uint8_t fail_tls_alert;               /* non-zero: close with this TLS alert (0x100 + it) */
 	char dead_reason[QUIC_REASON_LEN];    /* what closed() reports */
+	bool peer_app_closed;                 /* the peer closed with an application error */
+	uint64_t peer_app_error;
 	bool have_peer_key;
 	uint8_t peer_key[BURROW_QUIC_PUBLIC_KEY_LEN];
 	uint8_t expected_key[BURROW_QUIC_PUBLIC_KEY_LEN];   /* client only */

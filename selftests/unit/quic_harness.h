@@ -66,6 +66,8 @@ struct side {
 	int established;
 	int closed;
 	char closed_reason[256];
+	long long closed_app_error;		/* the peer's application error, -1: none */
+	uint64_t closed_app_error_code;
 	bool echo;                  /* server: send every byte back, fin too */
 	uint64_t keepalive_ms;
 	uint64_t handshake_timeout_ms;
@@ -211,6 +213,9 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 		s->conn = NULL;
 	s->closed++;
 	snprintf(s->closed_reason, sizeof(s->closed_reason), "%s", reason);
+	s->closed_app_error = -1;
+	if (burrow_quic_peer_app_error(conn, &s->closed_app_error_code))
+		s->closed_app_error = (long long)s->closed_app_error_code;
 	if (s->reconnect_once) {
 		struct burrow_quic_conn *again = NULL;
 

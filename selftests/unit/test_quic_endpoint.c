@@ -457,6 +457,9 @@ static void test_close_with_reason(void **state)
 	assert_string_equal(client_side.closed_reason, "local close: going away for maintenance");
 	assert_string_equal(server_side.closed_reason,
 			    "peer closed (application error 42): going away for maintenance");
+	/* The code itself, for protocols on top; a local close has none. */
+	assert_int_equal(server_side.closed_app_error, 42);
+	assert_int_equal(client_side.closed_app_error, -1);
 	assert_int_equal(client_side.closed, 1);
 	assert_int_equal(server_side.closed, 1);
 }
