@@ -131,7 +131,7 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 	struct burrow_config_peer *peer = ctx;
 	struct burrow_config *cfg = ps->cfg;
 	char why[BURROW_CONFIG_ERR_MAX];
-	struct burrow_nl_prefix prefix, *grown;
+	struct burrow_nl_prefix prefix;
 
 	if (burrow_prefix_parse(text, &prefix, why, sizeof(why)) < 0) {
 		burrow_config_fail(ps, ps->line, "allowed_ips: %s", why);
@@ -149,13 +149,10 @@ static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 			return -EINVAL;
 		}
 	}
-	grown = realloc(peer->allowed_ips, (peer->n_allowed_ips + 1) * sizeof(*grown));
-	if (!grown) {
+	if (burrow_config_peer_allow(peer, &prefix)) {
 		burrow_config_fail(ps, ps->line, "out of memory");
 		return -ENOMEM;
 	}
-	peer->allowed_ips = grown;
-	peer->allowed_ips[peer->n_allowed_ips++] = prefix;
 	return 0;
 }
 

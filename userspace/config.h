@@ -185,6 +185,9 @@ int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_pe
 /* Whether two [coordinator] sections say the same (a change needs a restart). */
 bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 				     const struct burrow_config_coordinator *b);
+/* Append one prefix to a list / to a peer's allowed_ips (no checks). 0 or -ENOMEM. */
+int burrow_prefix_list_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *prefix);
+int burrow_config_peer_allow(struct burrow_config_peer *peer, const struct burrow_nl_prefix *prefix);
 /* Free the lists of a peer that is not (or no longer) in a config. */
 void burrow_config_peer_free(struct burrow_config_peer *peer);
 

@@ -28,7 +28,7 @@ static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
 {
 	struct prefix_list_key *k = ctx;
 	char why[BURROW_CONFIG_ERR_MAX];
-	struct burrow_nl_prefix prefix, *grown;
+	struct burrow_nl_prefix prefix;
 	unsigned int bits;
 
 	if (k->allow_auto && (!strcmp(text, "auto") || !strcmp(text, "auto6"))) {
@@ -60,13 +60,33 @@ static int prefix_list_item(struct parse_state *ps, const char *text, void *ctx)
 			return -EINVAL;
 		}
 	}
-	grown = realloc(k->list->items, (k->list->n + 1) * sizeof(*grown));
-	if (!grown) {
+	if (burrow_prefix_list_append(k->list, &prefix)) {
 		burrow_config_fail(ps, ps->line, "out of memory");
 		return -ENOMEM;
 	}
-	k->list->items = grown;
-	k->list->items[k->list->n++] = prefix;
+	return 0;
+}
+
+int burrow_prefix_list_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *prefix)
+{
+	struct burrow_nl_prefix *grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	list->items = grown;
+	list->items[list->n++] = *prefix;
+	return 0;
+}
+
+int burrow_config_peer_allow(struct burrow_config_peer *peer, const struct burrow_nl_prefix *prefix)
+{
+	struct burrow_nl_prefix *grown;
+
+	grown = realloc(peer->allowed_ips, (peer->n_allowed_ips + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	peer->allowed_ips = grown;
+	peer->allowed_ips[peer->n_allowed_ips++] = *prefix;
 	return 0;
 }
 
@@ -75,7 +95,7 @@ int burrow_config_address_item(struct parse_state *ps, const char *text, void *c
 {
 	struct burrow_prefix_list *list = ctx;
 	const char *slash = strchr(text, '/');
-	struct burrow_nl_prefix prefix, *grown;
+	struct burrow_nl_prefix prefix;
 
 	if (!slash || (size_t)(slash - text) >= INET6_ADDRSTRLEN) {
 		burrow_config_fail(ps, ps->line, "address: invalid address '%s': expected ADDRESS/LENGTH", text);
@@ -85,13 +105,10 @@ int burrow_config_address_item(struct parse_state *ps, const char *text, void *c
 		burrow_config_fail(ps, ps->line, "address: invalid address '%s'", text);
 		return -EINVAL;
 	}
-	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
-	if (!grown) {
+	if (burrow_prefix_list_append(list, &prefix)) {
 		burrow_config_fail(ps, ps->line, "out of memory");
 		return -ENOMEM;
 	}
-	list->items = grown;
-	list->items[list->n++] = prefix;
 	return 0;
 }
 

@@ -16,18 +16,6 @@ bool burrowd_mesh_is_exit_route(const struct burrow_nl_prefix *p)
 	return p->len == 0;
 }
 
-static int prefix_append(struct burrow_config_peer *cp, const struct burrow_nl_prefix *p)
-{
-	struct burrow_nl_prefix *grown;
-
-	grown = realloc(cp->allowed_ips, (cp->n_allowed_ips + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	cp->allowed_ips = grown;
-	cp->allowed_ips[cp->n_allowed_ips++] = *p;
-	return 0;
-}
-
 /*
  * A map peer as a [peer] section would give it: dialled at its first
  * endpoint the daemon's socket can reach, allowed its overlay addresses
@@ -59,10 +47,10 @@ static int peer_from_map(const struct coord_peer *mp, int udp_family, struct bur
 	}
 	memcpy(&v4.addr, mp->ipv4, 4);
 	memcpy(&v6.addr, mp->ipv6, 16);
-	if (prefix_append(cp, &v4) || prefix_append(cp, &v6))
+	if (burrow_config_peer_allow(cp, &v4) || burrow_config_peer_allow(cp, &v6))
 		goto nomem;
 	for (size_t i = 0; i < mp->n_routes; i++)
-		if (!burrowd_mesh_is_exit_route(&mp->routes[i]) && prefix_append(cp, &mp->routes[i]))
+		if (!burrowd_mesh_is_exit_route(&mp->routes[i]) && burrow_config_peer_allow(cp, &mp->routes[i]))
 			goto nomem;
 	return 0;
 nomem:
@@ -90,19 +78,13 @@ static bool peer_left_out(const char *own_key_text, const struct burrow_config *
 	return clash != NULL;
 }
 
-static int address_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *p)
+/* Add address to list unless it holds it already (a reload keeps the map's addresses). */
+static int address_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *address)
 {
-	struct burrow_nl_prefix *grown;
-
 	for (size_t i = 0; i < list->n; i++)
-		if (!memcmp(&list->items[i], p, sizeof(*p)))
+		if (!memcmp(&list->items[i], address, sizeof(*address)))
 			return 0;
-	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	list->items = grown;
-	list->items[list->n++] = *p;
-	return 0;
+	return burrow_prefix_list_append(list, address);
 }
 
 void burrowd_mesh_self_addresses(const struct coord_map_self *self, struct burrow_nl_prefix out[2])

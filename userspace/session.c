@@ -114,14 +114,20 @@ static void format_addr(const struct sockaddr *sa, char *out, size_t size)
 	burrow_kernel_format_addr(sa, out, size);
 }
 
-void burrowd_quic_rearm(struct burrowd *d)
+void burrowd_quic_timer_rearm(struct burrow_loop *loop, struct burrow_quic_endpoint *ep,
+			      struct burrow_timer *timer)
 {
-	uint64_t next = burrow_quic_endpoint_next_expiry(d->quic);
+	uint64_t next = burrow_quic_endpoint_next_expiry(ep);
 
 	if (next == UINT64_MAX)
-		burrow_timer_cancel(d->loop, &d->quic_timer);
+		burrow_timer_cancel(loop, timer);
 	else
-		burrow_timer_arm(d->loop, &d->quic_timer, next ? next : 1);
+		burrow_timer_arm(loop, timer, next ? next : 1);
+}
+
+void burrowd_quic_rearm(struct burrowd *d)
+{
+	burrowd_quic_timer_rearm(d->loop, d->quic, &d->quic_timer);
 }
 
 void burrowd_on_udp(void *arg)

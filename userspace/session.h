@@ -169,6 +169,9 @@ void burrowd_sessions_start(struct burrowd *d);
 void burrowd_peer_connect(struct burrowd_peer *peer);
 /* Re-arm the QUIC timer after any call into the endpoint. */
 void burrowd_quic_rearm(struct burrowd *d);
+/* The same for any endpoint driven by the loop (mesh.c's coordinator endpoint). */
+void burrowd_quic_timer_rearm(struct burrow_loop *loop, struct burrow_quic_endpoint *ep,
+			      struct burrow_timer *timer);
 /* Loop callbacks. */
 void burrowd_on_udp(void *d);
 void burrowd_on_quic_timer(void *d);
