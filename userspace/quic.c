@@ -5,12 +5,18 @@
  * closing, timers. Streams and the write loop live in quic_stream.c,
  * closing and error reasons in quic_close.c, TLS in quic_tls.c.
  *
- * Lifetimes: an endpoint owns its connections (a singly linked list); a
+ * Lifetimes: an endpoint owns its connections (a doubly linked list); a
  * connection owns its ngtcp2_conn, its gnutls session and its streams' send
  * buffers. A connection that finishes is only marked dead; quic_reap() runs
  * at the end of every endpoint entry point, reports closed() and frees it,
  * so no callback ever sees a freed connection and ngtcp2 is never re-entered
  * from its own callbacks (while ep->busy, send/close only record work).
+ *
+ * Cost: nothing here walks every connection. A datagram finds its
+ * connection in the CID table, the timer finds due connections at the top
+ * of a heap (quic_index.c), and quic_reap() visits only the connections
+ * touched since it last ran: those that received, timed out, were written
+ * to or closed, or died.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +82,51 @@ void quic_conn_mark_dead(struct burrow_quic_conn *c, const char *fmt, ...)
 	vsnprintf(c->dead_reason, sizeof(c->dead_reason), fmt, ap);
 	va_end(ap);
 	quic_set_error(c->ep, "%s", c->dead_reason);
+	quic_conn_touch(c);
+}
+
+void quic_conn_touch(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	if (c->touched)
+		return;
+	c->touched = true;
+	c->touched_next = NULL;
+	if (!ep->touched)
+		ep->touched_tail = &ep->touched;
+	*ep->touched_tail = c;
+	ep->touched_tail = &c->touched_next;
+}
+
+/* Take c off the touched list (rare: a connection freed outside a reap). */
+static void quic_touched_forget(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+	struct burrow_quic_conn **pp;
+
+	if (!c->touched)
+		return;
+	for (pp = &ep->touched; *pp != c; pp = &(*pp)->touched_next)
+		;
+	*pp = c->touched_next;
+	if (!c->touched_next)
+		ep->touched_tail = pp;
+	c->touched = false;
+}
+
+void quic_conn_kick(struct burrow_quic_conn *c)
+{
+	if (c->ep->busy)
+		quic_conn_touch(c);
+	else
+		quic_conn_flush(c);
+}
+
+void quic_conn_timer_refresh(struct burrow_quic_conn *c)
+{
+	if (c->conn && !c->dead)
+		quic_timer_update(c->ep, c, ngtcp2_conn_get_expiry(c->conn));
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -98,16 +149,69 @@ static ngtcp2_conn *quic_get_conn(ngtcp2_crypto_conn_ref *ref)
 	return ((struct burrow_quic_conn *)ref->user_data)->conn;
 }
 
+static void quic_pending_remove(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	if (!c->pending)
+		return;
+	if (c->pending_prev)
+		c->pending_prev->pending_next = c->pending_next;
+	else
+		ep->pending_head = c->pending_next;
+	if (c->pending_next)
+		c->pending_next->pending_prev = c->pending_prev;
+	else
+		ep->pending_tail = c->pending_prev;
+	c->pending = false;
+	ep->n_pending_server--;
+}
+
+static void quic_pending_add(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	c->pending = true;
+	c->pending_next = NULL;
+	c->pending_prev = ep->pending_tail;
+	if (ep->pending_tail)
+		ep->pending_tail->pending_next = c;
+	else
+		ep->pending_head = c;
+	ep->pending_tail = c;
+	ep->n_pending_server++;
+}
+
+/* The server authorized the peer's key: the connection counts as real now. */
+void quic_conn_authorized(struct burrow_quic_conn *c)
+{
+	c->app_known = true;
+	quic_pending_remove(c);
+}
+
+/* Free a connection that is not (or no longer) on the touched list. */
 static void quic_conn_free(struct burrow_quic_conn *c)
 {
+	struct burrow_quic_endpoint *ep = c->ep;
 	struct quic_stream *s, *next;
+	size_t i;
 
 	for (s = c->streams; s; s = next) {
 		next = s->next;
 		quic_stream_free(s);
 	}
-	if (!c->is_client && !c->app_known)
-		c->ep->n_pending_server--;
+	for (i = 0; i < c->n_scids; i++)
+		quic_cid_index_remove(ep, c, &c->scids[i]);
+	quic_timer_remove(ep, c);
+	quic_pending_remove(c);
+	if (c->attached) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			ep->conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+	}
 	if (c->conn)
 		ngtcp2_conn_del(c->conn);
 	quic_tls_session_free(c);
@@ -115,55 +219,50 @@ static void quic_conn_free(struct burrow_quic_conn *c)
 	free(c);
 }
 
-/* Report and free dead connections; run deferred closes and flushes. */
+/*
+ * Run what touched connections need: a deferred close, a flush (stream
+ * data, ACKs), a timer re-key; report and free the dead ones. closed() may
+ * touch more (a reconnect, a close, a send elsewhere): they are appended
+ * and handled in this same call, so that work goes out now.
+ */
 static void quic_reap(struct burrow_quic_endpoint *ep)
 {
-	struct burrow_quic_conn **pp, *c;
-	bool reported;
+	struct burrow_quic_conn *c;
 
-	/* closed() may queue work (a reconnect, a close, a send elsewhere):
-	 * repeat until a pass reports nothing, so that work goes out now. */
-	do {
-		reported = false;
-		for (c = ep->conns; c; c = c->next) {
-			if (c->close_requested)
-				quic_conn_do_close(c);
-			if (!c->dead)
-				quic_conn_flush(c);
+	while ((c = ep->touched)) {
+		ep->touched = c->touched_next;
+		if (!ep->touched)
+			ep->touched_tail = &ep->touched;
+		/* c->touched stays set while c is handled: a touch from its own
+		 * close or flush must not queue it twice (or after its free). */
+		if (c->close_requested)
+			quic_conn_do_close(c);
+		if (!c->dead)
+			quic_conn_flush(c);
+		if (!c->dead) {
+			quic_conn_timer_refresh(c);
+			c->touched = false;
+			continue;
 		}
-		pp = &ep->conns;
-		while ((c = *pp)) {
-			if (!c->dead) {
-				pp = &c->next;
-				continue;
-			}
-			*pp = c->next;
-			if (c->app_known && ep->cb.closed) {
-				ep->busy++;
-				ep->cb.closed(c, c->dead_reason, c->user);
-				ep->busy--;
-				reported = true;
-			}
-			quic_closing_from_conn(c);
-			quic_conn_free(c);
+		if (c->app_known && ep->cb.closed) {
+			ep->busy++;
+			ep->cb.closed(c, c->dead_reason, c->user);
+			ep->busy--;
 		}
-	} while (reported);
+		quic_closing_from_conn(c);
+		quic_conn_free(c);
+	}
 }
 
-static bool quic_conn_owns_cid(const struct burrow_quic_conn *c, const uint8_t *cid, size_t len)
+/* Record a CID that routes packets to c, in c and in the endpoint's table. */
+static int quic_conn_add_cid(struct burrow_quic_conn *c, const ngtcp2_cid *cid)
 {
-	size_t i;
-
-	for (i = 0; i < c->n_scids; i++)
-		if (c->scids[i].datalen == len && memcmp(c->scids[i].data, cid, len) == 0)
-			return true;
-	return false;
-}
-
-static void quic_conn_add_cid(struct burrow_quic_conn *c, const ngtcp2_cid *cid)
-{
-	if (c->n_scids < QUIC_MAX_SCIDS)
-		c->scids[c->n_scids++] = *cid;
+	if (c->n_scids >= QUIC_MAX_SCIDS)
+		return -ENOSPC;
+	if (quic_cid_index_add(c->ep, c, cid) < 0)
+		return -ENOMEM;
+	c->scids[c->n_scids++] = *cid;
+	return 0;
 }
 
 /* ---- ngtcp2 callbacks ---------------------------------------------------- */
@@ -180,14 +279,12 @@ static int cb_get_new_connection_id(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t 
 	struct burrow_quic_conn *c = user_data;
 
 	(void)conn;
-	if (c->n_scids >= QUIC_MAX_SCIDS)
-		return NGTCP2_ERR_CALLBACK_FAILURE;
 	cid->datalen = cidlen;
 	/* Control SCIDs stay out of the kernel's data-CID half (ids.h). */
 	if (burrow_ids_control_cid(cid->data, cidlen) < 0 ||
-	    gnutls_rnd(GNUTLS_RND_RANDOM, token, NGTCP2_STATELESS_RESET_TOKENLEN) < 0)
+	    gnutls_rnd(GNUTLS_RND_RANDOM, token, NGTCP2_STATELESS_RESET_TOKENLEN) < 0 ||
+	    quic_conn_add_cid(c, cid) < 0)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
-	quic_conn_add_cid(c, cid);
 	return 0;
 }
 
@@ -199,6 +296,7 @@ static int cb_remove_connection_id(ngtcp2_conn *conn, const ngtcp2_cid *cid, voi
 	(void)conn;
 	for (i = 0; i < c->n_scids; i++) {
 		if (ngtcp2_cid_eq(&c->scids[i], cid)) {
+			quic_cid_index_remove(c->ep, c, &c->scids[i]);
 			c->scids[i] = c->scids[--c->n_scids];
 			break;
 		}
@@ -295,22 +393,32 @@ static struct burrow_quic_conn *quic_conn_alloc(struct burrow_quic_endpoint *ep,
 	c->local_len = ep->local_len;
 	memcpy(&c->remote, remote, remote_len);
 	c->remote_len = remote_len;
+	c->timer_slot = QUIC_NO_TIMER_SLOT;
 	return c;
 }
 
-/* Finish a connection's setup shared by both roles; on failure the
- * connection is freed. */
+/* Finish a connection's setup shared by both roles: TLS, its timer slot,
+ * the endpoint's list; touched, so the next reap flushes it. On failure
+ * the connection is freed. */
 static int quic_conn_attach(struct burrow_quic_conn *c)
 {
-	if (quic_tls_session_new(c) < 0) {
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	if (quic_tls_session_new(c) < 0 ||
+	    quic_timer_insert(ep, c, ngtcp2_conn_get_expiry(c->conn)) < 0) {
 		quic_conn_free(c);
 		return -EIO;
 	}
 	ngtcp2_conn_set_tls_native_handle(c->conn, c->tls);
-	if (c->ep->keepalive_ns)
-		ngtcp2_conn_set_keep_alive_timeout(c->conn, c->ep->keepalive_ns);
-	c->next = c->ep->conns;
-	c->ep->conns = c;
+	if (ep->keepalive_ns)
+		ngtcp2_conn_set_keep_alive_timeout(c->conn, ep->keepalive_ns);
+	c->prev = NULL;
+	c->next = ep->conns;
+	if (ep->conns)
+		ep->conns->prev = c;
+	ep->conns = c;
+	c->attached = true;
+	quic_conn_touch(c);
 	return 0;
 }
 
@@ -329,35 +437,27 @@ static void quic_path_of(const struct burrow_quic_conn *c, ngtcp2_path *path,
 static struct burrow_quic_conn *quic_find_conn(struct burrow_quic_endpoint *ep,
 					       const uint8_t *dcid, size_t len)
 {
-	struct burrow_quic_conn *c;
+	struct burrow_quic_conn *c = quic_cid_index_find(ep, dcid, len);
 
-	for (c = ep->conns; c; c = c->next)
-		if (!c->dead && quic_conn_owns_cid(c, dcid, len))
-			return c;
-	return NULL;
+	return c && !c->dead ? c : NULL;
 }
 
 /*
  * The table of unauthenticated server connections is full: drop the oldest.
  * Refusing new ones instead would let 64 spoofed Initials lock real peers
  * out for a whole handshake timeout; a real handshake takes one round trip,
- * so evicting the oldest lets it through a flood of junk.
+ * so evicting the oldest lets it through a flood of junk. The victim leaves
+ * the pending count now and is freed by the next reap, never reported:
+ * nobody knew it.
  */
 static void quic_evict_oldest_pending(struct burrow_quic_endpoint *ep)
 {
-	struct burrow_quic_conn **pp, **oldest = NULL;
+	struct burrow_quic_conn *victim = ep->pending_head;
 
-	/* New connections are pushed at the head: the last match is oldest. */
-	for (pp = &ep->conns; *pp; pp = &(*pp)->next)
-		if (!(*pp)->is_client && !(*pp)->app_known)
-			oldest = pp;
-	if (oldest) {
-		struct burrow_quic_conn *victim = *oldest;
-
-		*oldest = victim->next;
-		quic_set_error(ep, "too many handshakes in progress; dropped the oldest");
-		quic_conn_free(victim);    /* never reported: nobody knew it */
-	}
+	if (!victim)
+		return;
+	quic_pending_remove(victim);
+	quic_conn_mark_dead(victim, "too many handshakes in progress; dropped the oldest");
 }
 
 /* A datagram with no connection: a client Initial starts one, the rest is
@@ -381,14 +481,14 @@ static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, siz
 	c = quic_conn_alloc(ep, false, from, from_len);
 	if (!c)
 		return;
-	ep->n_pending_server++;
+	quic_pending_add(c);
 	scid.datalen = QUIC_SCID_LEN;
-	if (burrow_ids_control_cid(scid.data, scid.datalen) < 0) {
+	if (burrow_ids_control_cid(scid.data, scid.datalen) < 0 ||
+	    quic_conn_add_cid(c, &scid) < 0 ||
+	    quic_conn_add_cid(c, &hd.dcid) < 0) {    /* the client keeps using it a while */
 		quic_conn_free(c);
 		return;
 	}
-	quic_conn_add_cid(c, &scid);
-	quic_conn_add_cid(c, &hd.dcid);    /* the client keeps using it for a while */
 
 	quic_fill_callbacks(&callbacks, false);
 	quic_fill_settings(ep, &settings, &params);
@@ -411,8 +511,7 @@ static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, siz
 		quic_conn_error(c, rv);
 	} else if (rv != 0) {
 		/* Undecryptable or malformed first packet: drop silently. */
-		quic_set_error(ep, "first Initial refused: %s", ngtcp2_strerror(rv));
-		c->dead = true;
+		quic_conn_mark_dead(c, "first Initial refused: %s", ngtcp2_strerror(rv));
 	}
 }
 
@@ -474,6 +573,7 @@ static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, s
 	}
 	quic_path_of(c, &path, from, from_len);
 	rv = ngtcp2_conn_read_pkt(c->conn, &path, NULL, pkt, len, burrow_quic_now());
+	quic_conn_touch(c);    /* ACKs to send, timers moved */
 	if (rv != 0) {
 		if (rv == NGTCP2_ERR_DISCARD_PKT)
 			return;
@@ -516,22 +616,17 @@ int burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep)
 
 uint64_t burrow_quic_endpoint_next_expiry(struct burrow_quic_endpoint *ep)
 {
-	struct burrow_quic_conn *c;
+	struct burrow_quic_conn *first = quic_timer_first(ep);
 	struct quic_closing *r;
 	uint64_t next = UINT64_MAX;
 
+	if (ep->touched)
+		return 0;    /* a close, flush or report is waiting for a reap */
 	for (r = ep->closing; r; r = r->next)
 		if (r->expiry < next)
 			next = r->expiry;
-	for (c = ep->conns; c; c = c->next) {
-		uint64_t t;
-
-		if (c->dead || c->close_requested)
-			return 0;
-		t = ngtcp2_conn_get_expiry(c->conn);
-		if (t < next)
-			next = t;
-	}
+	if (first && first->expiry < next)
+		next = first->expiry;
 	return next;
 }
 
@@ -543,8 +638,12 @@ void burrow_quic_endpoint_handle_expiry(struct burrow_quic_endpoint *ep)
 
 	ep->busy++;
 	quic_closing_expire(ep, now);
-	for (c = ep->conns; c; c = c->next) {
-		if (c->dead || ngtcp2_conn_get_expiry(c->conn) > now)
+	/* Due connections leave the heap's top one by one: each is pushed to
+	 * "never" until the reap re-keys it from ngtcp2. */
+	while ((c = quic_timer_first(ep)) && c->expiry <= now) {
+		quic_timer_update(ep, c, UINT64_MAX);
+		quic_conn_touch(c);
+		if (c->dead)
 			continue;
 		rv = ngtcp2_conn_handle_expiry(c->conn, now);
 		if (rv != 0)
@@ -601,6 +700,12 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 	}
 	strcpy(ep->alpn, alpn);
 	ep->test_no_alpn = settings->test_no_alpn;
+	ep->touched_tail = &ep->touched;
+	ret = quic_index_init(ep);
+	if (ret < 0) {
+		quic_set_error(ep, "no randomness for the connection-ID table");
+		goto fail;
+	}
 	if (settings->keylog_path) {
 		ep->keylog_path = strdup(settings->keylog_path);
 		if (!ep->keylog_path) {
@@ -643,9 +748,11 @@ void burrow_quic_endpoint_free(struct burrow_quic_endpoint *ep)
 		return;
 	for (c = ep->conns; c; c = next) {
 		next = c->next;
+		c->touched = false;    /* the touched list goes with the endpoint */
 		quic_conn_free(c);
 	}
 	quic_closing_free_all(ep);
+	quic_index_free(ep);
 	quic_tls_endpoint_free(ep);
 	free(ep->keylog_path);
 	free(ep);
@@ -689,7 +796,10 @@ int burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *
 		quic_conn_free(c);
 		return -EIO;
 	}
-	quic_conn_add_cid(c, &scid);
+	if (quic_conn_add_cid(c, &scid) < 0) {
+		quic_conn_free(c);
+		return -ENOMEM;
+	}
 	quic_fill_callbacks(&callbacks, true);
 	quic_fill_settings(ep, &settings, &params);
 	quic_path_of(c, &path, (const struct sockaddr *)&c->remote, c->remote_len);
@@ -704,12 +814,15 @@ int burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *
 	if (quic_conn_attach(c) < 0)
 		return -EIO;
 	c->app_known = true;
-	if (!ep->busy && quic_conn_flush(c) < 0) {
-		/* Nothing went out; report synchronously and forget it. */
-		ep->conns = c->next;
-		quic_set_error(ep, "%s", c->dead_reason);
-		quic_conn_free(c);
-		return -EIO;
+	if (!ep->busy) {
+		if (quic_conn_flush(c) < 0) {
+			/* Nothing went out; report synchronously and forget it. */
+			quic_set_error(ep, "%s", c->dead_reason);
+			quic_touched_forget(c);
+			quic_conn_free(c);
+			return -EIO;
+		}
+		quic_touched_forget(c);    /* flushed and timed: nothing left to reap */
 	}
 	*out = c;
 	return 0;

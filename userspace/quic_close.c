@@ -130,7 +130,9 @@ void burrow_quic_close(struct burrow_quic_conn *c, uint64_t app_error, const cha
 	c->close_app_error = app_error;
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
 	c->close_requested = true;
-	if (!c->ep->busy)
+	if (c->ep->busy)
+		quic_conn_touch(c);
+	else
 		quic_conn_do_close(c);
 }
 

@@ -10,6 +10,7 @@
 
 #include <gnutls/gnutls.h>
 #include <netinet/in.h>
+#include <stdint.h>
 
 #include "ngtcp2_compat.h"
 #include "quic.h"
@@ -46,10 +47,21 @@ struct quic_stream {
 	bool blocked;               /* flow-control blocked during this flush */
 };
 
+#define QUIC_NO_TIMER_SLOT SIZE_MAX
+
 struct burrow_quic_conn {
 	ngtcp2_crypto_conn_ref conn_ref;   /* gnutls_session_get_ptr() points here */
 	struct burrow_quic_endpoint *ep;
-	struct burrow_quic_conn *next;
+	struct burrow_quic_conn *prev, *next;        /* ep->conns */
+	/* Server connections not yet authorized, oldest first (ep->pending). */
+	struct burrow_quic_conn *pending_prev, *pending_next;
+	/* On ep->touched: quic_reap() must look at it (quic_conn_touch). */
+	struct burrow_quic_conn *touched_next;
+	bool touched;
+	bool attached;             /* on ep->conns (quic_conn_attach) */
+	bool pending;              /* on ep->pending_head..tail */
+	size_t timer_slot;         /* in ep->timers, or QUIC_NO_TIMER_SLOT */
+	uint64_t expiry;           /* its key there: ngtcp2's expiry when last looked */
 	ngtcp2_conn *conn;
 	gnutls_session_t tls;
 	bool is_client;
@@ -116,7 +128,18 @@ struct burrow_quic_endpoint {
 	uint8_t public_key[BURROW_QUIC_PUBLIC_KEY_LEN];
 	struct sockaddr_storage local;
 	socklen_t local_len;
-	struct burrow_quic_conn *conns;
+	struct burrow_quic_conn *conns;   /* all, newest first */
+	struct burrow_quic_conn *pending_head, *pending_tail;
+	/* Connections an entry point or API call changed: quic_reap() runs
+	 * their deferred close, flushes them, re-keys their timer or reports
+	 * and frees them. Only these are visited, never the whole list. */
+	struct burrow_quic_conn *touched, **touched_tail;
+	/* quic_index.c */
+	struct quic_cid_slot *cid_slots;
+	size_t cid_size, cid_used;
+	uint64_t cid_seed;
+	struct burrow_quic_conn **timers;
+	size_t n_timers, timers_cap;
 	struct quic_closing *closing;   /* newest first */
 	unsigned n_closing;
 	unsigned n_pending_server;   /* server conns not yet authorized */
@@ -124,7 +147,21 @@ struct burrow_quic_endpoint {
 	char last_error[QUIC_REASON_LEN];
 };
 
+struct quic_cid_slot {
+	struct burrow_quic_conn *conn;    /* NULL: empty */
+	uint32_t hash;
+};
+
 /* quic.c */
+/* Put c on the endpoint's touched list (idempotent). */
+void quic_conn_touch(struct burrow_quic_conn *c);
+/* After an API call changed c: flush now, or, inside an entry point
+ * (ep->busy), touch it for the reap. */
+void quic_conn_kick(struct burrow_quic_conn *c);
+/* The server's authorize callback accepted the peer's key. */
+void quic_conn_authorized(struct burrow_quic_conn *c);
+/* Re-key c's timer from ngtcp2 after a write, read or expiry handled. */
+void quic_conn_timer_refresh(struct burrow_quic_conn *c);
 void quic_set_error(struct burrow_quic_endpoint *ep, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void quic_conn_fail_reason(struct burrow_quic_conn *c, const char *fmt, ...)
@@ -137,6 +174,22 @@ void quic_conn_mark_dead(struct burrow_quic_conn *c, const char *fmt, ...)
 void quic_conn_error(struct burrow_quic_conn *c, int liberr);
 void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		 const uint8_t *buf, size_t len);
+
+/* quic_index.c: the CID table and the timer heap (see there). */
+int quic_index_init(struct burrow_quic_endpoint *ep);
+void quic_index_free(struct burrow_quic_endpoint *ep);
+int quic_cid_index_add(struct burrow_quic_endpoint *ep, struct burrow_quic_conn *c,
+		       const ngtcp2_cid *cid);
+void quic_cid_index_remove(struct burrow_quic_endpoint *ep, struct burrow_quic_conn *c,
+			   const ngtcp2_cid *cid);
+struct burrow_quic_conn *quic_cid_index_find(struct burrow_quic_endpoint *ep, const uint8_t *cid,
+					     size_t len);
+int quic_timer_insert(struct burrow_quic_endpoint *ep, struct burrow_quic_conn *c,
+		      uint64_t expiry);
+void quic_timer_update(struct burrow_quic_endpoint *ep, struct burrow_quic_conn *c,
+		       uint64_t expiry);
+void quic_timer_remove(struct burrow_quic_endpoint *ep, struct burrow_quic_conn *c);
+struct burrow_quic_conn *quic_timer_first(const struct burrow_quic_endpoint *ep);
 
 /* quic_close.c */
 /* Closing/draining period: at least this long whatever the PTO (ns). */

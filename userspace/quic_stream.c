@@ -160,8 +160,10 @@ int quic_conn_flush(struct burrow_quic_conn *c)
 			if ((flags & NGTCP2_WRITE_STREAM_FLAG_FIN) && !s->unsent)
 				s->fin_sent = true;
 		}
-		if (n == 0)
+		if (n == 0) {
+			quic_conn_timer_refresh(c);
 			return 0;
+		}
 		quic_sendto(c, &ps.path, buf, (size_t)n);
 	}
 }
@@ -293,8 +295,7 @@ int burrow_quic_stream_abort(struct burrow_quic_conn *c, int64_t stream_id, uint
 			       ngtcp2_strerror(rv));
 		return -EIO;
 	}
-	if (!c->ep->busy)
-		quic_conn_flush(c);
+	quic_conn_kick(c);
 	return 0;
 }
 
@@ -343,8 +344,7 @@ int burrow_quic_send(struct burrow_quic_conn *c, int64_t stream_id, const uint8_
 		s->queued += len;
 	}
 	s->fin_queued = fin;
-	if (!c->ep->busy)
-		quic_conn_flush(c);
+	quic_conn_kick(c);
 	return 0;
 }
 

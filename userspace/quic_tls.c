@@ -107,10 +107,8 @@ static int quic_tls_verify(gnutls_session_t session)
 	memcpy(c->peer_key, key, sizeof(key));
 	c->have_peer_key = true;
 	c->user = user;
-	if (!c->is_client) {
-		c->app_known = true;
-		ep->n_pending_server--;
-	}
+	if (!c->is_client)
+		quic_conn_authorized(c);
 	return 0;
 }
 

@@ -34,6 +34,7 @@ static struct burrowd_peer peer;
 static struct burrow_quic_endpoint fake_ep;
 static struct burrow_quic_conn fake_conn;
 static char last_event[512];
+static struct burrow_loop *test_loop;
 
 static void on_event(struct burrowd *d, const struct burrowd_peer *p, const char *kind,
 		     const char *text)
@@ -60,6 +61,11 @@ static void *authorize_server_session(void)
 	daemon_.peers = &peer;
 	daemon_.n_peers = 1;
 	daemon_.quic = &fake_ep;
+	/* A recorded close re-arms the QUIC timer: it needs a loop. */
+	if (!test_loop)
+		test_loop = burrow_loop_new(NULL, NULL);
+	assert_non_null(test_loop);
+	daemon_.loop = test_loop;
 	daemon_.on_event = on_event;
 	daemon_.stopping = true;	/* no reconnect timers */
 	fake_ep.busy = 1;		/* burrow_quic_close only records */
