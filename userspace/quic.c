@@ -85,36 +85,6 @@ void quic_conn_mark_dead(struct burrow_quic_conn *c, const char *fmt, ...)
 	quic_conn_touch(c);
 }
 
-void quic_conn_touch(struct burrow_quic_conn *c)
-{
-	struct burrow_quic_endpoint *ep = c->ep;
-
-	if (c->touched)
-		return;
-	c->touched = true;
-	c->touched_next = NULL;
-	if (!ep->touched)
-		ep->touched_tail = &ep->touched;
-	*ep->touched_tail = c;
-	ep->touched_tail = &c->touched_next;
-}
-
-/* Take c off the touched list (rare: a connection freed outside a reap). */
-static void quic_touched_forget(struct burrow_quic_conn *c)
-{
-	struct burrow_quic_endpoint *ep = c->ep;
-	struct burrow_quic_conn **pp;
-
-	if (!c->touched)
-		return;
-	for (pp = &ep->touched; *pp != c; pp = &(*pp)->touched_next)
-		;
-	*pp = c->touched_next;
-	if (!c->touched_next)
-		ep->touched_tail = pp;
-	c->touched = false;
-}
-
 void quic_conn_kick(struct burrow_quic_conn *c)
 {
 	if (c->ep->busy)
@@ -147,46 +117,6 @@ void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 static ngtcp2_conn *quic_get_conn(ngtcp2_crypto_conn_ref *ref)
 {
 	return ((struct burrow_quic_conn *)ref->user_data)->conn;
-}
-
-static void quic_pending_remove(struct burrow_quic_conn *c)
-{
-	struct burrow_quic_endpoint *ep = c->ep;
-
-	if (!c->pending)
-		return;
-	if (c->pending_prev)
-		c->pending_prev->pending_next = c->pending_next;
-	else
-		ep->pending_head = c->pending_next;
-	if (c->pending_next)
-		c->pending_next->pending_prev = c->pending_prev;
-	else
-		ep->pending_tail = c->pending_prev;
-	c->pending = false;
-	ep->n_pending_server--;
-}
-
-static void quic_pending_add(struct burrow_quic_conn *c)
-{
-	struct burrow_quic_endpoint *ep = c->ep;
-
-	c->pending = true;
-	c->pending_next = NULL;
-	c->pending_prev = ep->pending_tail;
-	if (ep->pending_tail)
-		ep->pending_tail->pending_next = c;
-	else
-		ep->pending_head = c;
-	ep->pending_tail = c;
-	ep->n_pending_server++;
-}
-
-/* The server authorized the peer's key: the connection counts as real now. */
-void quic_conn_authorized(struct burrow_quic_conn *c)
-{
-	c->app_known = true;
-	quic_pending_remove(c);
 }
 
 /* Free a connection that is not (or no longer) on the touched list. */

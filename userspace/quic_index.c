@@ -17,6 +17,10 @@
  *   (a binary min-heap; each connection knows its slot). A connection
  *   takes its slot when it is attached, so re-keying never allocates.
  *
+ * And two lists: server connections not yet authorized (oldest first, so
+ * the oldest is evicted in O(1)) and connections touched since the last
+ * reap (quic.c's quic_reap drains it).
+ *
  * Neither index owns a connection: quic.c adds a connection's entries when
  * it creates or learns them and removes them before freeing it.
  */
@@ -46,6 +50,78 @@ void quic_index_free(struct burrow_quic_endpoint *ep)
 	free(ep->timers);
 	ep->timers = NULL;
 	ep->n_timers = ep->timers_cap = 0;
+}
+
+/* ---- lists ----------------------------------------------------------------- */
+
+void quic_conn_touch(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	if (c->touched)
+		return;
+	c->touched = true;
+	c->touched_next = NULL;
+	if (!ep->touched)
+		ep->touched_tail = &ep->touched;
+	*ep->touched_tail = c;
+	ep->touched_tail = &c->touched_next;
+}
+
+/* Take c off the touched list (rare: a connection freed outside a reap). */
+void quic_touched_forget(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+	struct burrow_quic_conn **pp;
+
+	if (!c->touched)
+		return;
+	for (pp = &ep->touched; *pp != c; pp = &(*pp)->touched_next)
+		;
+	*pp = c->touched_next;
+	if (!c->touched_next)
+		ep->touched_tail = pp;
+	c->touched = false;
+}
+
+void quic_pending_remove(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	if (!c->pending)
+		return;
+	if (c->pending_prev)
+		c->pending_prev->pending_next = c->pending_next;
+	else
+		ep->pending_head = c->pending_next;
+	if (c->pending_next)
+		c->pending_next->pending_prev = c->pending_prev;
+	else
+		ep->pending_tail = c->pending_prev;
+	c->pending = false;
+	ep->n_pending_server--;
+}
+
+void quic_pending_add(struct burrow_quic_conn *c)
+{
+	struct burrow_quic_endpoint *ep = c->ep;
+
+	c->pending = true;
+	c->pending_next = NULL;
+	c->pending_prev = ep->pending_tail;
+	if (ep->pending_tail)
+		ep->pending_tail->pending_next = c;
+	else
+		ep->pending_head = c;
+	ep->pending_tail = c;
+	ep->n_pending_server++;
+}
+
+/* The server authorized the peer's key: the connection counts as real now. */
+void quic_conn_authorized(struct burrow_quic_conn *c)
+{
+	c->app_known = true;
+	quic_pending_remove(c);
 }
 
 /* ---- CID table ------------------------------------------------------------ */

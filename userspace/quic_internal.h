@@ -175,7 +175,10 @@ void quic_conn_error(struct burrow_quic_conn *c, int liberr);
 void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		 const uint8_t *buf, size_t len);
 
-/* quic_index.c: the CID table and the timer heap (see there). */
+/* quic_index.c: the lists, the CID table and the timer heap (see there). */
+void quic_touched_forget(struct burrow_quic_conn *c);
+void quic_pending_add(struct burrow_quic_conn *c);
+void quic_pending_remove(struct burrow_quic_conn *c);
 int quic_index_init(struct burrow_quic_endpoint *ep);
 void quic_index_free(struct burrow_quic_endpoint *ep);
 int quic_cid_index_add(struct burrow_quic_endpoint *ep, struct burrow_quic_conn *c,
