@@ -193,10 +193,10 @@ DAEMON_SRCS := $(wildcard userspace/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_LIB_OBJS := $(filter-out $(BUILD)/userspace/burrowd.o,$(DAEMON_OBJS))
 DAEMON := $(BUILD)/burrowd
-DAEMON_PKGS := libngtcp2 libngtcp2_crypto_gnutls gnutls nettle hogweed sqlite3 inih
+DAEMON_PKGS := libngtcp2 libngtcp2_crypto_gnutls gnutls nettle hogweed sqlite3 inih libsystemd
 DAEMON_CFLAGS := $(shell pkg-config --cflags $(DAEMON_PKGS) 2>/dev/null) -Iuserspace
 DAEMON_LIBS := $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null || \
-	echo -lngtcp2_crypto_gnutls -lngtcp2 -lgnutls -lhogweed -lnettle -lsqlite3 -linih)
+	echo -lngtcp2_crypto_gnutls -lngtcp2 -lgnutls -lhogweed -lnettle -lsqlite3 -linih -lsystemd)
 
 $(BUILD)/userspace/%.o: userspace/%.c
 	@mkdir -p $(dir $@)

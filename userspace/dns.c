@@ -361,6 +361,17 @@ const struct burrow_dns_record *burrow_dns_zone_find(const struct burrow_dns_zon
 	return find_label(z, buf, n);
 }
 
+bool burrow_dns_query_in(const struct burrow_dns_zone *z, const struct burrow_dns_query *q)
+{
+	size_t first, suffix;
+
+	if (!z->wire_len || q->n_labels < z->n_labels)
+		return false;
+	first = q->n_labels - z->n_labels;
+	suffix = first < q->n_labels ? q->label_off[first] : q->name_len - 1;
+	return q->name_len - suffix == z->wire_len && !memcmp(q->name + suffix, z->wire, z->wire_len);
+}
+
 /* ---- answers ------------------------------------------------------------------ */
 
 /* A header-only answer (FORMERR, NOTIMP): id, opcode and RD echoed when known. */
@@ -413,17 +424,13 @@ size_t burrow_dns_answer(const struct burrow_dns_zone *z, const uint8_t *msg, si
 			*rcode_out = rcode;
 		return header_only(msg, out, rcode);
 	}
-	if (q.qclass != BURROW_DNS_CLASS_IN || !z->wire_len || q.n_labels < z->n_labels) {
+	if (q.qclass != BURROW_DNS_CLASS_IN || !burrow_dns_query_in(z, &q)) {
 		rcode = BURROW_DNS_REFUSED;
 	} else {
 		size_t first = q.n_labels - z->n_labels;
-		size_t suffix = first < q.n_labels ? q.label_off[first] : q.name_len - 1;
 
-		in_zone = q.name_len - suffix == z->wire_len &&
-			  !memcmp(q.name + suffix, z->wire, z->wire_len);
-		if (!in_zone) {
-			rcode = BURROW_DNS_REFUSED;
-		} else if (first == 1) {
+		in_zone = true;
+		if (first == 1) {
 			rec = find_label(z, q.name + 1, q.name[0]);
 			if (!rec)
 				rcode = BURROW_DNS_NXDOMAIN;

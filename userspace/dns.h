@@ -121,6 +121,9 @@ int burrow_dns_zone_set_records(struct burrow_dns_zone *z, const struct burrow_d
 const struct burrow_dns_record *burrow_dns_zone_find(const struct burrow_dns_zone *z,
 						     const char *name);
 
+/* Whether q's name is the zone's domain or a name under it. */
+bool burrow_dns_query_in(const struct burrow_dns_zone *z, const struct burrow_dns_query *q);
+
 /*
  * The answer to msg (a datagram as received) into out (at least
  * BURROW_DNS_UDP_MAX bytes): its length, or 0 when nothing is to be sent.
