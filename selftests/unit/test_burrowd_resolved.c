@@ -295,11 +295,108 @@ static void test_responder(void **state)
 	burrow_loop_free(loop);
 }
 
+/* Spin the loop for ms milliseconds. */
+static void spin_ms(struct burrow_loop *loop, uint64_t ms)
+{
+	struct burrow_timer t;
+
+	burrow_timer_init(&t, stop_loop, loop);
+	burrow_timer_arm_in(loop, &t, ms * BURROW_NSEC_PER_MSEC);
+	assert_int_equal(burrow_loop_run(loop), 0);
+}
+
+/*
+ * Split DNS: a query under corp.example goes to its upstream (a socket of
+ * this test on 127.0.0.2:53) with a new id, the upstream's answer comes back
+ * with the client's id; an upstream that stays silent gets SERVFAIL after 2 s.
+ */
+static void test_split_forwarding(void **state)
+{
+	struct burrow_config_dns cfg = { .enabled = true, .resolved = false, .port = PORT };
+	struct sockaddr_in up_addr = { .sin_family = AF_INET, .sin_port = htons(53),
+				       .sin_addr.s_addr = htonl(0x7f000002) };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static const uint8_t query[] = { 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+					 4, 'h', 'o', 's', 't', 4, 'c', 'o', 'r', 'p',
+					 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1 };
+	static struct coord_dns_config dc;
+	struct sockaddr_storage from;
+	socklen_t from_len = sizeof(from);
+	uint8_t buf[512];
+	struct burrow_capsule c;
+	struct burrow_loop *loop;
+	struct burrowd_dns *dns;
+	struct coord_buf b;
+	struct coord_map map;
+	char why[256];
+	int up, client;
+	ssize_t n;
+
+	(void)state;
+	up = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (bind(up, (struct sockaddr *)&up_addr, sizeof(up_addr)) < 0) {
+		close(up);
+		skip();		/* port 53 needs root */
+	}
+	loop = burrow_loop_new(on_signal, NULL);
+	coord_map_init(&map);
+	apply(&map, 1, "beta");
+	dns = burrowd_dns_new(loop, &cfg, "lo");
+	burrowd_dns_set_map(dns, &map);
+	snprintf(dc.domain, sizeof(dc.domain), "mesh.burrow");
+	dc.n_splits = 1;
+	snprintf(dc.splits[0].domain, sizeof(dc.splits[0].domain), "corp.example");
+	dc.splits[0].n_servers = 2;
+	dc.splits[0].servers[0].family = AF_INET;
+	memcpy(dc.splits[0].servers[0].addr, "\x7f\x00\x00\x02", 4);
+	dc.splits[0].servers[1].family = AF_INET;
+	memcpy(dc.splits[0].servers[1].addr, "\x7f\x00\x00\x03", 4);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_dns_config_encode(&b, &dc, why, sizeof(why)), 0);
+	assert_true(burrow_capsule_parse_bounded(b.data, b.len, COORD_MSG_CAPSULE_MAX, &c) > 0);
+	burrowd_dns_config_capsule(dns, c.value, c.length);
+	coord_buf_free(&b);
+
+	client = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(sendto(client, query, sizeof(query), 0, (struct sockaddr *)&to,
+				sizeof(to)), sizeof(query));
+	spin_ms(loop, 100);
+	n = recvfrom(up, buf, sizeof(buf), 0, (struct sockaddr *)&from, &from_len);
+	assert_int_equal(n, sizeof(query));
+	assert_memory_equal(buf + 2, query + 2, sizeof(query) - 2);	/* all but the id */
+	buf[2] |= 0x80;						/* the upstream's answer */
+	buf[3] = 0;
+	assert_int_equal(sendto(up, buf, (size_t)n, 0, (struct sockaddr *)&from, from_len), n);
+	spin_ms(loop, 100);
+	n = recv(client, buf, sizeof(buf), 0);
+	assert_int_equal(n, sizeof(query));
+	assert_int_equal(buf[0], 0x12);
+	assert_int_equal(buf[1], 0x34);
+	assert_true(buf[2] & 0x80);
+	assert_int_equal(buf[3] & 0x0f, 0);
+
+	/* Silence: 127.0.0.2 after 2 s, then 127.0.0.3 after 2 s more, then SERVFAIL. */
+	assert_int_equal(sendto(client, query, sizeof(query), 0, (struct sockaddr *)&to,
+				sizeof(to)), sizeof(query));
+	spin_ms(loop, 4300);
+	n = recv(client, buf, sizeof(buf), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(buf[0], 0x12);
+	assert_int_equal(buf[3] & 0x0f, BURROW_DNS_SERVFAIL);
+	close(client);
+	burrowd_dns_free(dns);
+	coord_map_free(&map);
+	burrow_loop_free(loop);
+	close(up);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_and_revert),
 		cmocka_unit_test(test_responder),
+		cmocka_unit_test(test_split_forwarding),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
