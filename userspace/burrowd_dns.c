@@ -406,8 +406,12 @@ static void resolved_sync(struct burrowd_dns *dns)
 		memcpy(link.servers[link.n_servers].addr, dns->bound[i], 16);
 		link.n_servers++;
 	}
-	if (!link.n_servers)
+	if (!link.n_servers) {
+		/* The map was forgotten: nothing answers on the link any more. */
+		if (dns->registered && !burrow_resolved_revert(dns->last.ifindex, why, sizeof(why)))
+			dns->registered = false;
 		return;
+	}
 	link.domains[link.n_domains++] = dns->zone.domain;
 	for (size_t i = 0; i < dns->config.n_splits; i++)
 		link.domains[link.n_domains++] = dns->config.splits[i].domain;
