@@ -204,6 +204,8 @@ int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_pe
 /* Whether two [coordinator] sections say the same (a change needs a restart). */
 bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 				     const struct burrow_config_coordinator *b);
+/* Whether two [dns] settings say the same (a change needs a restart). */
+bool burrow_config_dns_equal(const struct burrow_config_dns *a, const struct burrow_config_dns *b);
 /* Append one prefix to a list / to a peer's allowed_ips (no checks). 0 or -ENOMEM. */
 int burrow_prefix_list_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *prefix);
 int burrow_config_peer_allow(struct burrow_config_peer *peer, const struct burrow_nl_prefix *prefix);

@@ -66,3 +66,8 @@ void burrow_config_dns_key(struct parse_state *ps, const char *name, const char 
 		break;
 	}
 }
+
+bool burrow_config_dns_equal(const struct burrow_config_dns *a, const struct burrow_config_dns *b)
+{
+	return a->enabled == b->enabled && a->resolved == b->resolved && a->port == b->port;
+}

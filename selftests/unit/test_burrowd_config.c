@@ -420,6 +420,16 @@ static void test_dns_section(void **state)
 	assert_true(cfg.dns.enabled);
 	assert_false(cfg.dns.resolved);
 	assert_int_equal(cfg.dns.port, 5353);
+	{
+		struct burrow_config_dns other = cfg.dns;
+
+		assert_true(burrow_config_dns_equal(&cfg.dns, &other));
+		other.port = 53;
+		assert_false(burrow_config_dns_equal(&cfg.dns, &other));
+		other = cfg.dns;
+		other.resolved = true;
+		assert_false(burrow_config_dns_equal(&cfg.dns, &other));
+	}
 	burrow_config_free(&cfg);
 	if (burrow_config_parse_string(NODE "[dns]\nenabled = no\n", "t.conf", &cfg, err,
 				       sizeof(err)))
