@@ -40,8 +40,9 @@ resolves() { lookup "$1" "$2" | grep -qE "^Address:[[:space:]]+$3\$"; }
 says() { lookup "$1" "$2" | grep -q "$3"; }
 
 wait_for 20 resolves 1 web1.mesh.test "$v4_1"
-ok $? "web1 resolves itself, web1.mesh.test -> $v4_1"
-[ $? = 0 ] || diag "$(lookup 1 web1.mesh.test)" "$(grep dns "$bd_dir/n1/log" | tail -5)"
+status=$?
+ok $status "web1 resolves itself, web1.mesh.test -> $v4_1"
+[ $status = 0 ] || diag "$(lookup 1 web1.mesh.test)" "$(grep dns "$bd_dir/n1/log" | tail -5)"
 run_ok "no systemd-resolved in the guest: burrowd says so and answers anyway" \
 	bd_log_has 1 "not registered with systemd-resolved"
 run_ok "web1 resolves its peer web2.mesh.test -> $v4_2" resolves 1 web2.mesh.test "$v4_2"
