@@ -15,6 +15,8 @@ packages=(
 	pkg-config libmnl-dev
 	libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
 	libsqlite3-dev sqlite3 libinih-dev libcmocka-dev libjansson-dev nettle-dev
+	# MagicDNS: sd-bus for systemd-resolved; dbus-daemon + python3-dbus for its D-Bus mock test
+	libsystemd-dev dbus-daemon python3-dbus python3-gi
 	clang llvm libclang-rt-14-dev
 	python3 python3-yaml python3-pyroute2 python3-scapy jq
 )

@@ -477,6 +477,21 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->section = SEC_COORDINATOR;
 		return;
 	}
+	if (!strcmp(section, "dns")) {
+		if (cfg->dns.present) {
+			burrow_config_fail(ps, ps->line, "second [dns] section (first at line %u)",
+					   cfg->dns.line);
+			return;
+		}
+		cfg->dns.present = true;
+		cfg->dns.enabled = true;
+		cfg->dns.resolved = true;
+		cfg->dns.port = 53;
+		cfg->dns.line = ps->line;
+		ps->dns_keys = 0;
+		ps->section = SEC_DNS;
+		return;
+	}
 	if (!strncmp(section, "peer ", 5)) {
 		const char *name = section + 5;
 		struct burrow_config_peer *grown;
@@ -507,7 +522,7 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->section = SEC_PEER;
 		return;
 	}
-	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node], [peer NAME] or [coordinator])", section);
+	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node], [peer NAME], [coordinator] or [dns])", section);
 }
 
 /*
@@ -577,6 +592,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 	case SEC_COORDINATOR:
 		burrow_config_coordinator_key(ps, name, value);
 		break;
+	case SEC_DNS:
+		burrow_config_dns_key(ps, name, value);
+		break;
 	case SEC_NONE:
 		burrow_config_fail(ps, ps->line, "key '%s' outside a section", name);
 		break;
@@ -607,6 +625,16 @@ static int fill_defaults(struct parse_state *ps)
 	if (!node->private_key || !node->state || !node->control_socket) {
 		burrow_config_fail(ps, 0, "out of memory");
 		return -ENOMEM;
+	}
+	if (!cfg->dns.present) {
+		cfg->dns.enabled = cfg->coordinator.enabled;
+		cfg->dns.resolved = true;
+		cfg->dns.port = 53;
+	} else if (cfg->dns.enabled && !cfg->coordinator.enabled) {
+		burrow_config_fail(ps, cfg->dns.line,
+				   "[dns] needs a [coordinator]: names come from its node map "
+				   "(or set enabled = no)");
+		return -EINVAL;
 	}
 	if (node->listen.ss_family == AF_INET)
 		((struct sockaddr_in *)&node->listen)->sin_port = htons(node->listen_port);

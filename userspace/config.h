@@ -21,6 +21,10 @@
  *   public_key = <44-char base64>  (required: the coordinator's key, pinned)
  *   auth_key_file = /etc/burrow/a.authkey   (pre-auth key, read at first registration)
  *   endpoint = 192.0.2.1:51820     (where peers reach this node; repeatable)
+ *   [dns]                          (optional: MagicDNS, with a [coordinator] only)
+ *   enabled = yes                  (default yes with a [coordinator])
+ *   resolved = yes                 (register with systemd-resolved; default yes)
+ *   port = 53
  *
  * Usage:
  *   struct burrow_config cfg;
@@ -143,6 +147,20 @@ struct burrow_config_coordinator {
 	unsigned int line;			/* of the [coordinator] header */
 };
 
+/*
+ * [dns]: MagicDNS (dns.h, burrowd_dns.h). The responder runs on a node
+ * with a [coordinator] unless enabled = no; it listens on the node's
+ * overlay addresses, UDP port (53). resolved: register it with
+ * systemd-resolved for the burrow link over D-Bus.
+ */
+struct burrow_config_dns {
+	bool present;				/* the section is in the file */
+	bool enabled;
+	bool resolved;
+	uint16_t port;
+	unsigned int line;			/* of the [dns] header */
+};
+
 /* Most endpoints a node advertises to the coordinator. */
 #define BURROW_CONFIG_ENDPOINTS_MAX 32
 
@@ -155,6 +173,7 @@ struct burrow_config {
 	size_t n_peers;
 	size_t n_file_peers;			/* peers[0..n_file_peers) are the file's */
 	struct burrow_config_coordinator coordinator;
+	struct burrow_config_dns dns;		/* defaults filled when the section is absent */
 };
 
 /* Read path. 0, -ENOENT/-EACCES (cannot open), -EINVAL (content). */
@@ -185,6 +204,8 @@ int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_pe
 /* Whether two [coordinator] sections say the same (a change needs a restart). */
 bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 				     const struct burrow_config_coordinator *b);
+/* Whether two [dns] settings say the same (a change needs a restart). */
+bool burrow_config_dns_equal(const struct burrow_config_dns *a, const struct burrow_config_dns *b);
 /* Append one prefix to a list / to a peer's allowed_ips (no checks). 0 or -ENOMEM. */
 int burrow_prefix_list_append(struct burrow_prefix_list *list, const struct burrow_nl_prefix *prefix);
 int burrow_config_peer_allow(struct burrow_config_peer *peer, const struct burrow_nl_prefix *prefix);

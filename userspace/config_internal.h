@@ -21,7 +21,7 @@ struct parse_state {
 	size_t err_size;
 	bool failed;
 	/* current section: the node, a peer (index), or neither */
-	enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_COORDINATOR } section;
+	enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_COORDINATOR, SEC_DNS } section;
 	size_t peer;
 	bool seen_node;
 	unsigned int node_line;
@@ -29,6 +29,7 @@ struct parse_state {
 	unsigned int node_keys;
 	unsigned int peer_keys;
 	unsigned int coordinator_keys;
+	unsigned int dns_keys;
 };
 
 /* Record the first error as "FILE:LINE: message"; later ones are dropped. */
@@ -53,6 +54,8 @@ void burrow_config_prefix_list_key(struct parse_state *ps, const char *key, cons
 /* config_coordinator.c: one key of [coordinator], and its checks at the section's end. */
 void burrow_config_coordinator_key(struct parse_state *ps, const char *name, const char *value);
 void burrow_config_coordinator_done(struct parse_state *ps);
+/* config_dns.c: one key of [dns]. */
+void burrow_config_dns_key(struct parse_state *ps, const char *name, const char *value);
 /* config_prefixes.c / config.c: an absolute path value into *slot (strdup). */
 int burrow_config_set_path(struct parse_state *ps, const char *key, const char *value, char **slot,
 			   size_t max);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "coord_msg.h"
+#include "dns.h"
 #include "log.h"
 
 /* ---- growable buffer -------------------------------------------------------- */
@@ -141,6 +142,7 @@ const char *coord_msg_type_name(uint64_t type)
 	case COORD_MSG_MAP_DELTA: return "MAP_DELTA";
 	case COORD_MSG_MAP_REQUEST_FULL: return "MAP_REQUEST_FULL";
 	case COORD_MSG_ENDPOINTS: return "ENDPOINTS";
+	case COORD_MSG_DNS_CONFIG: return "DNS_CONFIG";
 	default: return "unknown";
 	}
 }
@@ -1273,5 +1275,199 @@ int coord_msg_endpoints_decode(const uint8_t *value, size_t len,
 		*endpoints = NULL;
 		*n = 0;
 	}
+	return ret;
+}
+
+/* ---- DNS_CONFIG ----------------------------------------------------------------- */
+
+/* Whether name is domain or a name under it. */
+static bool dns_under(const char *name, const char *domain)
+{
+	size_t n = strlen(name), d = strlen(domain);
+
+	return n >= d && !strcmp(name + n - d, domain) && (n == d || name[n - d - 1] == '.');
+}
+
+static int dns_domain_check(const char *field, const char *domain, char *why, size_t why_size)
+{
+	char reason[160];
+
+	if (!burrow_dns_domain_valid(domain, reason, sizeof(reason))) {
+		burrow_errorf(why, why_size, "%s: %s", field, reason);
+		return -EINVAL;
+	}
+	for (const char *c = domain; *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c == '.' && !c[1])) {
+			burrow_errorf(why, why_size, "%s: '%s' is not lower-case without a final dot",
+				field, domain);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int coord_dns_config_check(const struct coord_dns_config *m, char *why, size_t why_size)
+{
+	if (dns_domain_check("domain", m->domain, why, why_size))
+		return -EINVAL;
+	if (m->n_splits > COORD_DNS_SPLITS_MAX) {
+		burrow_errorf(why, why_size, "more than %d split domains", COORD_DNS_SPLITS_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < m->n_splits; i++) {
+		const struct coord_dns_split *s = &m->splits[i];
+
+		if (dns_domain_check("split domain", s->domain, why, why_size))
+			return -EINVAL;
+		if (dns_under(s->domain, m->domain)) {
+			burrow_errorf(why, why_size,
+				"split domain '%s' is the mesh domain '%s' or under it", s->domain,
+				m->domain);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(m->splits[j].domain, s->domain)) {
+				burrow_errorf(why, why_size, "split domain '%s' is given twice",
+					s->domain);
+				return -EINVAL;
+			}
+		}
+		if (s->n_servers < 1 || s->n_servers > COORD_DNS_SERVERS_MAX) {
+			burrow_errorf(why, why_size, "split domain '%s' has %zu servers (1-%d)",
+				s->domain, s->n_servers, COORD_DNS_SERVERS_MAX);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < s->n_servers; j++) {
+			if (s->servers[j].family != AF_INET && s->servers[j].family != AF_INET6) {
+				burrow_errorf(why, why_size, "split domain '%s': server %zu has family %d",
+					s->domain, j + 1, s->servers[j].family);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+bool coord_dns_config_equal(const struct coord_dns_config *a, const struct coord_dns_config *b)
+{
+	if (strcmp(a->domain, b->domain) || a->n_splits != b->n_splits)
+		return false;
+	for (size_t i = 0; i < a->n_splits; i++) {
+		const struct coord_dns_split *x = &a->splits[i], *y = &b->splits[i];
+
+		if (strcmp(x->domain, y->domain) || x->n_servers != y->n_servers)
+			return false;
+		for (size_t j = 0; j < x->n_servers; j++)
+			if (x->servers[j].family != y->servers[j].family ||
+			    memcmp(x->servers[j].addr, y->servers[j].addr,
+				   family_bytes(x->servers[j].family)))
+				return false;
+	}
+	return true;
+}
+
+static void write_domain(struct coord_buf *b, const char *domain)
+{
+	size_t n = strlen(domain);
+
+	buf_varint(b, n);
+	buf_bytes(b, domain, n);
+}
+
+int coord_msg_dns_config_encode(struct coord_buf *b, const struct coord_dns_config *m, char *why,
+				size_t why_size)
+{
+	size_t start;
+	char reason[200];
+
+	if (coord_dns_config_check(m, reason, sizeof(reason))) {
+		burrow_errorf(why, why_size, "DNS_CONFIG: %s", reason);
+		return -EINVAL;
+	}
+	start = capsule_begin(b);
+	write_domain(b, m->domain);
+	buf_varint(b, m->n_splits);
+	for (size_t i = 0; i < m->n_splits; i++) {
+		const struct coord_dns_split *s = &m->splits[i];
+
+		write_domain(b, s->domain);
+		buf_varint(b, s->n_servers);
+		for (size_t j = 0; j < s->n_servers; j++) {
+			buf_u8(b, version_of(s->servers[j].family));
+			buf_bytes(b, s->servers[j].addr, family_bytes(s->servers[j].family));
+		}
+	}
+	return capsule_end(b, start, COORD_MSG_DNS_CONFIG);
+}
+
+static int read_domain(struct reader *r, const char *field, char out[COORD_DNS_DOMAIN_MAX + 1])
+{
+	const uint8_t *p;
+	size_t n;
+	int ret = read_counted(r, "Domain Length", field, COORD_DNS_DOMAIN_MAX, &p, &n);
+
+	if (ret)
+		return ret;
+	if (memchr(p, 0, n)) {
+		burrow_errorf(r->why, r->why_size, "%s: %s holds a NUL byte", r->msg, field);
+		return -EBADMSG;
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int coord_msg_dns_config_decode(const uint8_t *value, size_t len, struct coord_dns_config *out,
+				char *why, size_t why_size)
+{
+	struct reader r = { .msg = "DNS_CONFIG", .why = why, .why_size = why_size };
+	uint64_t count;
+	char reason[200];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	burrow_cursor_init(&r.c, value, len);
+	ret = read_domain(&r, "Domain", out->domain);
+	if (!ret)
+		ret = read_varint(&r, "Split Count", &count);
+	if (!ret && count > COORD_DNS_SPLITS_MAX) {
+		burrow_errorf(why, why_size, "DNS_CONFIG: Split Count %llu (at most %d)",
+			(unsigned long long)count, COORD_DNS_SPLITS_MAX);
+		ret = -EBADMSG;
+	}
+	for (size_t i = 0; !ret && i < count; i++) {
+		struct coord_dns_split *s = &out->splits[i];
+		uint64_t servers;
+
+		out->n_splits = i + 1;
+		ret = read_domain(&r, "Split Domain", s->domain);
+		if (!ret)
+			ret = read_varint(&r, "Server Count", &servers);
+		if (!ret && (servers < 1 || servers > COORD_DNS_SERVERS_MAX)) {
+			burrow_errorf(why, why_size, "DNS_CONFIG: Server Count %llu (1-%d)",
+				(unsigned long long)servers, COORD_DNS_SERVERS_MAX);
+			ret = -EBADMSG;
+		}
+		for (size_t j = 0; !ret && j < servers; j++) {
+			const uint8_t *p;
+
+			ret = read_family(&r, "Server", j, &s->servers[j].family);
+			if (!ret)
+				ret = read_bytes(&r, "Server Address",
+						 family_bytes(s->servers[j].family), &p);
+			if (!ret) {
+				memcpy(s->servers[j].addr, p, family_bytes(s->servers[j].family));
+				s->n_servers = j + 1;
+			}
+		}
+	}
+	if (!ret)
+		ret = finish(&r);
+	if (!ret && coord_dns_config_check(out, reason, sizeof(reason))) {
+		burrow_errorf(why, why_size, "DNS_CONFIG: %s", reason);
+		ret = -EBADMSG;
+	}
+	if (ret)
+		memset(out, 0, sizeof(*out));
 	return ret;
 }

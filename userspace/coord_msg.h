@@ -12,6 +12,7 @@
  *   MAP_DELTA          coord -> node   version, peers changed, peers removed
  *   MAP_REQUEST_FULL   node -> coord   the node saw a gap: resend the map
  *   ENDPOINTS          node -> coord   the node's current endpoint candidates
+ *   DNS_CONFIG         coord -> node   mesh domain and split DNS (before the first MAP_FULL)
  *
  * Decoders are strict: trailing bytes, truncated fields, non-shortest
  * varints, route bits set beyond the prefix length, names that are not DNS
@@ -47,6 +48,11 @@
 #define COORD_MSG_MAP_DELTA		0x2b0c04
 #define COORD_MSG_MAP_REQUEST_FULL	0x2b0c05
 #define COORD_MSG_ENDPOINTS		0x2b0c06
+/*
+ * Added after burrow-coord/1 shipped: nodes that predate it skip it as an
+ * unknown capsule type (RFC 9297 §3.2), so the ALPN stays.
+ */
+#define COORD_MSG_DNS_CONFIG		0x2b0c07
 
 #define COORD_MSG_ALPN "burrow-coord/1"
 
@@ -232,5 +238,41 @@ int coord_msg_endpoints_encode(struct coord_buf *b, const struct burrow_nl_endpo
 int coord_msg_endpoints_decode(const uint8_t *value, size_t len,
 			       struct burrow_nl_endpoint **endpoints, size_t *n, char *why,
 			       size_t why_size);
+
+/*
+ * DNS_CONFIG: the mesh domain nodes answer for (MagicDNS) and split DNS,
+ * domains whose names nodes resolve through given upstream servers
+ * (docs/coordination.md, "DNS"). Domains are lower-case, without the final
+ * dot; split domains are unique, none is the mesh domain or under it.
+ */
+#define COORD_DNS_DOMAIN_MAX 253
+#define COORD_DNS_SPLITS_MAX 64
+#define COORD_DNS_SERVERS_MAX 8
+
+struct coord_dns_server {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];		/* 4 bytes used for AF_INET */
+};
+
+struct coord_dns_split {
+	char domain[COORD_DNS_DOMAIN_MAX + 1];
+	struct coord_dns_server servers[COORD_DNS_SERVERS_MAX];
+	size_t n_servers;		/* 1..COORD_DNS_SERVERS_MAX */
+};
+
+struct coord_dns_config {
+	char domain[COORD_DNS_DOMAIN_MAX + 1];	/* "mesh.burrow" */
+	struct coord_dns_split splits[COORD_DNS_SPLITS_MAX];
+	size_t n_splits;
+};
+
+/* Whether a and b say the same. */
+bool coord_dns_config_equal(const struct coord_dns_config *a, const struct coord_dns_config *b);
+/* -EINVAL with why naming the bad domain when m breaks the rules above. */
+int coord_dns_config_check(const struct coord_dns_config *m, char *why, size_t why_size);
+int coord_msg_dns_config_encode(struct coord_buf *b, const struct coord_dns_config *m, char *why,
+				size_t why_size);
+int coord_msg_dns_config_decode(const uint8_t *value, size_t len, struct coord_dns_config *out,
+				char *why, size_t why_size);
 
 #endif /* BURROW_COORD_MSG_H */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "burrow-text.h"
+#include "burrowd_dns.h"
 #include "coord_map.h"
 #include "coord_msg.h"
 #include "identity.h"
@@ -61,6 +62,7 @@ struct burrowd_mesh {
 	uint64_t backoff_ms;
 	uint64_t maps_applied;
 	char last_error[240];
+	struct burrowd_dns *dns;		/* MagicDNS (burrowd_dns.h); NULL when off */
 };
 
 static const struct burrow_config_coordinator *coordinator_of(const struct burrowd_mesh *m)
@@ -206,6 +208,7 @@ static void map_apply(struct burrowd_mesh *m)
 	burrow_log(BURROW_LOG_INFO, "%s", msg);
 	m->maps_applied++;
 	self_sync(m);
+	burrowd_dns_set_map(m->dns, &m->map);
 	routes_sync(m);
 	burrowd_quic_rearm(d);
 }
@@ -574,6 +577,9 @@ static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *
 	case COORD_MSG_MAP_DELTA:
 		handle_map_delta(m, cap);
 		break;
+	case COORD_MSG_DNS_CONFIG:
+		burrowd_dns_config_capsule(m->dns, cap->value, cap->length);
+		break;
 	default:
 		snprintf(why, sizeof(why), "unexpected %s from the coordinator",
 			 coord_msg_type_name(cap->type));
@@ -729,6 +735,8 @@ int burrowd_mesh_connect(struct burrowd *d, const char *private_key_pem)
 	}
 	/* Routes of a stored map (the peers are in by now; kill -9 leftovers are adopted). */
 	routes_sync(m);
+	m->dns = burrowd_dns_new(d->loop, &cfg->dns, d->kernel.ifname);
+	burrowd_dns_set_map(m->dns, &m->map);
 	burrow_log(BURROW_LOG_INFO, "coordinator %s: connecting", cfg->coordinator.address_text);
 	mesh_dial(m);
 	return 0;
@@ -741,6 +749,7 @@ void burrowd_mesh_free(struct burrowd *d)
 	if (!m)
 		return;
 	m->stopping = true;
+	burrowd_dns_free(m->dns);
 	burrow_timer_cancel(d->loop, &m->reconnect_timer);
 	burrow_timer_cancel(d->loop, &m->quic_timer);
 	if (m->quic) {

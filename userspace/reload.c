@@ -223,6 +223,11 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 		ret = -EBUSY;
 		goto fail_cfg;
 	}
+	if (!burrow_config_dns_equal(&old->dns, &cfg->dns)) {
+		snprintf(msg, msg_size, "[dns] changed: restart burrowd to apply");
+		ret = -EBUSY;
+		goto fail_cfg;
+	}
 	/* Same path, but the file may hold another key now: that is a new identity. */
 	if (burrow_identity_load(cfg->node.private_key, &id, err, sizeof(err)) < 0) {
 		snprintf(msg, msg_size, "%s", err);

@@ -15,7 +15,8 @@
 #     socket would answer web2 and db3 from the address of their link, and
 #     QUIC drops packets from an address it did not dial.
 #   coord ARGS...            burrow-coord on that database
-#   coord_start              run it (pid in $coord_pid) until it listens
+#   coord_start              run it (pid in $coord_pid) until it listens; the
+#                            array coord_run_args adds run arguments (dns FILE)
 #   mesh_json N FILTER       jq FILTER over node N's 'burrowd status -j'
 #   peer_up N NAME           node N's session with NAME is up
 #   overlay4 NAME            NAME's overlay IPv4 address (no length)
@@ -24,10 +25,12 @@
 coord_dir=$bd_dir/coord
 coord() { burrow-coord -d "$coord_dir/coord.db" "$@"; }
 coord_pid=
+coord_run_args=()
 
 coord_start() {
 	ip netns exec burrow-c burrow-coord -d "$coord_dir/coord.db" run listen 192.0.2.254:7443 \
-		key "$coord_dir/coord.key" policy "$coord_dir/policy.json" >>"$coord_dir/log" 2>&1 &
+		key "$coord_dir/coord.key" policy "$coord_dir/policy.json" "${coord_run_args[@]}" \
+		>>"$coord_dir/log" 2>&1 &
 	coord_pid=$!
 	bd_pid[coord]=$coord_pid	# killed with the daemons when the script exits
 	wait_for 20 in_ns burrow-c ss -Hlun sport = :7443

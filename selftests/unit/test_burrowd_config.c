@@ -171,8 +171,8 @@ static const struct bad_case bad_cases[] = {
 	/* structure */
 	{ "", "t.conf: no [node] section (it must give at least 'name')" },
 	{ "[node]\n", "t.conf:1: [node] has no name (required)" },
-	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node], [peer NAME] or [coordinator])" },
-	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node], [peer NAME] or [coordinator])" },
+	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node], [peer NAME], [coordinator] or [dns])" },
+	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node], [peer NAME], [coordinator] or [dns])" },
 	{ NODE "[node]\n", "t.conf:3: second [node] section (first at line 1)" },
 	{ "name = a\n[node]\n", "t.conf:1: key 'name' outside a section" },
 	{ NODE "lsten_port = 1\n", "t.conf:3: unknown key 'lsten_port' in [node]" },
@@ -311,6 +311,16 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:6: endpoint: invalid port '0' (1-65535)" },
 	{ NODE COORD "endpoint = 192.0.2.1:51820\nendpoint = 192.0.2.1:51820\n",
 	  "t.conf:7: endpoint: '192.0.2.1:51820' is given twice" },
+	/* [dns] */
+	{ NODE "[dns]\n", "t.conf:3: [dns] needs a [coordinator]: names come from its node map (or set enabled = no)" },
+	{ NODE COORD "[dns]\nport = 0\n", "t.conf:7: port: invalid '0' (1-65535)" },
+	{ NODE COORD "[dns]\nport = 65536\n", "t.conf:7: port: invalid '65536' (1-65535)" },
+	{ NODE COORD "[dns]\nport = 53x\n", "t.conf:7: port: invalid '53x' (1-65535)" },
+	{ NODE COORD "[dns]\nenabled = true\n", "t.conf:7: enabled: invalid 'true' (yes or no)" },
+	{ NODE COORD "[dns]\nresolved = 1\n", "t.conf:7: resolved: invalid '1' (yes or no)" },
+	{ NODE COORD "[dns]\nport = 53\nport = 53\n", "t.conf:8: key 'port' given twice in [dns]" },
+	{ NODE COORD "[dns]\nrecursive = yes\n", "t.conf:7: unknown key 'recursive' in [dns]" },
+	{ NODE COORD "[dns]\n[dns]\n", "t.conf:7: second [dns] section (first at line 6)" },
 	{ NODE PEER_B "accept_addresses = 10.99.0.1/24\n",
 	  "t.conf:5: accept_addresses: prefix '10.99.0.1/24' has host bits set (did you mean 10.99.0.0/24?)" },
 };
@@ -386,6 +396,45 @@ static void test_coordinator(void **state)
 	if (burrow_config_parse_string(NODE, "t.conf", &cfg, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_false(cfg.coordinator.enabled);
+	assert_false(cfg.dns.enabled);		/* MagicDNS needs a coordinator */
+	burrow_config_free(&cfg);
+}
+
+/* [dns]: on by default with a [coordinator], and every key. */
+static void test_dns_section(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	if (burrow_config_parse_string(NODE COORD, "t.conf", &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_true(cfg.dns.enabled);
+	assert_true(cfg.dns.resolved);
+	assert_int_equal(cfg.dns.port, 53);
+	assert_false(cfg.dns.present);
+	burrow_config_free(&cfg);
+	if (burrow_config_parse_string(NODE COORD "[dns]\nresolved = no\nport = 5353\n", "t.conf",
+				       &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_true(cfg.dns.enabled);
+	assert_false(cfg.dns.resolved);
+	assert_int_equal(cfg.dns.port, 5353);
+	{
+		struct burrow_config_dns other = cfg.dns;
+
+		assert_true(burrow_config_dns_equal(&cfg.dns, &other));
+		other.port = 53;
+		assert_false(burrow_config_dns_equal(&cfg.dns, &other));
+		other = cfg.dns;
+		other.resolved = true;
+		assert_false(burrow_config_dns_equal(&cfg.dns, &other));
+	}
+	burrow_config_free(&cfg);
+	if (burrow_config_parse_string(NODE "[dns]\nenabled = no\n", "t.conf", &cfg, err,
+				       sizeof(err)))
+		fail_msg("%s", err);
+	assert_false(cfg.dns.enabled);
 	burrow_config_free(&cfg);
 }
 
@@ -549,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_coordinator),
+		cmocka_unit_test(test_dns_section),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_long_line),

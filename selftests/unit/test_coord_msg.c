@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "coord_msg.h"
@@ -29,7 +30,7 @@ static void one_capsule(const struct coord_buf *b, uint64_t type, struct burrow_
 static void test_types_outside_grease_and_burrowd(void **state)
 {
 	(void)state;
-	for (uint64_t t = COORD_MSG_REGISTER; t <= COORD_MSG_ENDPOINTS; t++) {
+	for (uint64_t t = COORD_MSG_REGISTER; t <= COORD_MSG_DNS_CONFIG; t++) {
 		assert_true(coord_msg_type_known(t));
 		assert_false(burrow_capsule_type_known(t));
 		assert_int_not_equal((t - 0x17) % 0x29, 0);
@@ -561,6 +562,103 @@ static void test_encoders_refuse_bad_input(void **state)
 	coord_peers_free(peers, 2);
 }
 
+static void dns_sample(struct coord_dns_config *m)
+{
+	memset(m, 0, sizeof(*m));
+	strcpy(m->domain, "mesh.burrow");
+	m->n_splits = 2;
+	strcpy(m->splits[0].domain, "corp.example");
+	m->splits[0].n_servers = 2;
+	m->splits[0].servers[0].family = AF_INET;
+	memcpy(m->splits[0].servers[0].addr, "\x0a\x00\x00\x35", 4);
+	m->splits[0].servers[1].family = AF_INET6;
+	m->splits[0].servers[1].addr[0] = 0xfd;
+	m->splits[0].servers[1].addr[15] = 0x53;
+	strcpy(m->splits[1].domain, "lab.internal");
+	m->splits[1].n_servers = 1;
+	m->splits[1].servers[0].family = AF_INET;
+	memcpy(m->splits[1].servers[0].addr, "\x0a\x01\x00\x35", 4);
+}
+
+/* DNS_CONFIG: round trip, a skip by old readers, and every strict-decoder refusal. */
+static void test_dns_config(void **state)
+{
+	static struct coord_dns_config m, back;
+	struct burrow_capsule_reader old;
+	struct burrow_capsule c;
+	struct coord_buf b, again;
+	uint8_t v[512];
+	char why[256] = "";
+
+	(void)state;
+	dns_sample(&m);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_dns_config_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_DNS_CONFIG, &c);
+	assert_int_equal(coord_msg_dns_config_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_true(coord_dns_config_equal(&m, &back));
+	coord_buf_init(&again);
+	assert_int_equal(coord_msg_dns_config_encode(&again, &back, why, sizeof(why)), 0);
+	assert_int_equal(again.len, b.len);
+	assert_memory_equal(again.data, b.data, b.len);
+	coord_buf_free(&again);
+	/* A reader that knows only the first six types skips it (how old nodes see it). */
+	burrow_capsule_reader_init_for(&old, COORD_MSG_CAPSULE_MAX, coord_msg_type_known);
+	assert_int_equal(burrow_capsule_reader_push(&old, b.data, b.len), 0);
+	assert_int_equal(burrow_capsule_reader_next(&old, &c), 1);
+	burrow_capsule_reader_free(&old);
+
+	/* Every truncation is refused. */
+	one_capsule(&b, COORD_MSG_DNS_CONFIG, &c);
+	for (size_t n = 0; n < c.length; n++)
+		assert_int_equal(coord_msg_dns_config_decode(c.value, n, &back, why, sizeof(why)),
+				 -EBADMSG);
+	/* Trailing bytes. */
+	memcpy(v, c.value, c.length);
+	v[c.length] = 0;
+	assert_int_equal(coord_msg_dns_config_decode(v, c.length + 1, &back, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "trailing"));
+	coord_buf_free(&b);
+
+	/* Bad domains, names and counts: encoders refuse them, decoders too. */
+	{
+		static const struct { const char *raw; size_t len; const char *says; } bad[] = {
+			{ "\x00\x00", 2, "empty domain" },
+			{ "\x04Mesh\x00", 6, "lower-case" },
+			{ "\x05mesh.\x00", 7, "lower-case" },
+			{ "\x04me_h\x00", 7 - 1, "'me_h'" },
+			{ "\x03\x61\x00\x62\x00", 5, "NUL" },
+			{ "\x01\x61\x01\x03lab\x00", 8, "Server Count 0" },
+			{ "\x01\x61\x01\x03lab\x09", 8, "Server Count 9" },
+			{ "\x01\x61\x01\x03lab\x01\x05\x01\x02\x03\x04", 13, "unknown IP version 5" },
+			{ "\x01\x61\x01\x03x.a\x01\x04\x01\x02\x03\x04", 13, "under it" },
+			{ "\x01\x61\x01\x01\x61\x01\x04\x01\x02\x03\x04", 11, "under it" },
+			{ "\x01\x61\x02\x01x\x01\x04\x01\x02\x03\x04\x01x\x01\x04\x01\x02\x03\x04", 19,
+			  "given twice" },
+			{ "\x01\x61\x40\x41", 4, "Split Count 65" },
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			int ret = coord_msg_dns_config_decode((const uint8_t *)bad[i].raw, bad[i].len,
+							      &back, why, sizeof(why));
+
+			if (ret != -EBADMSG || !strstr(why, bad[i].says))
+				fail_msg("case %zu: %d '%s' (want '%s')", i, ret, why, bad[i].says);
+			assert_string_equal(back.domain, "");
+		}
+	}
+	coord_buf_init(&b);
+	dns_sample(&m);
+	strcpy(m.splits[1].domain, "a.mesh.burrow");
+	assert_int_equal(coord_msg_dns_config_encode(&b, &m, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "'a.mesh.burrow'"));
+	dns_sample(&m);
+	m.splits[0].n_servers = 0;
+	assert_int_equal(coord_msg_dns_config_encode(&b, &m, why, sizeof(why)), -EINVAL);
+	assert_int_equal(b.len, 0);
+	coord_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_reader_refuses_oversize_before_buffering),
 		cmocka_unit_test(test_map_full_parts_must_agree),
 		cmocka_unit_test(test_encoders_refuse_bad_input),
+		cmocka_unit_test(test_dns_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

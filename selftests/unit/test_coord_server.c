@@ -58,6 +58,7 @@ struct node {
 	bool have_result;
 	struct coord_register_result result;
 	int fulls, deltas;
+	int dns_configs;			/* DNS_CONFIG capsules received */
 	struct coord_map_delta last_delta_ids;	/* counts only, of the last delta */
 };
 
@@ -157,6 +158,16 @@ static void node_capsule(struct node *n, const struct burrow_capsule *cap)
 		coord_map_delta_free(&delta);
 		n->deltas++;
 		break;
+	case COORD_MSG_DNS_CONFIG: {
+		/* Ahead of every MAP_FULL: the default config (no dns FILE in these tests). */
+		static struct coord_dns_config dns;
+
+		if (coord_msg_dns_config_decode(cap->value, cap->length, &dns, why, sizeof(why)) < 0)
+			fail_msg("%s: DNS_CONFIG: %s", n->name, why);
+		assert_string_equal(dns.domain, "mesh.burrow");
+		n->dns_configs++;
+		break;
+	}
 	default:
 		fail_msg("%s: unexpected %s", n->name, coord_msg_type_name(cap->type));
 	}

@@ -22,6 +22,7 @@
 #include "../loop.h"
 #include "burrow-text.h"
 #include "cli.h"
+#include "coord_dns.h"
 #include "coord_store.h"
 #include "server.h"
 
@@ -42,13 +43,14 @@ static const char usage_text[] =
 	"  burrow-coord node remove NAME\n"
 	"  burrow-coord route list\n"
 	"  burrow-coord route approve NODE PREFIX...\n"
-	"  burrow-coord run listen ADDR:PORT key FILE [policy FILE]\n"
+	"  burrow-coord run listen ADDR:PORT key FILE [policy FILE] [dns FILE]\n"
 	"  burrow-coord help\n"
 	"\n"
 	"DURATION: NUMBER followed by s, m, h or d (30m, 7d), or 'never' (the default).\n"
 	"TAG: tag:NAME.\n"
 	"run: serve nodes on UDP ADDR:PORT (ALPN burrow-coord/1) with the Ed25519 key FILE\n"
-	"     (PKCS#8 PEM, mode 0600) and the JSON policy FILE (none: nodes see no peers).\n"
+	"     (PKCS#8 PEM, mode 0600) and the JSON policy FILE (none: nodes see no peers);\n"
+	"     dns FILE: the [dns] mesh domain and split DNS (none: domain mesh.burrow).\n"
 	"Exit codes: 0 ok, 1 usage error, 2 not found or refused, 3 database error.\n";
 
 struct cli {
@@ -442,8 +444,9 @@ static void run_signal(int signo, void *arg)
 
 static int run_command(struct cli *c, int argc, char **argv)
 {
-	const char *listen_text = NULL, *key_path = NULL, *policy_path = NULL;
+	const char *listen_text = NULL, *key_path = NULL, *policy_path = NULL, *dns_path = NULL;
 	char why[COORD_SERVER_ERR_MAX], key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	static struct coord_dns_config dns;
 	struct coord_server_config config = { 0 };
 	struct burrow_identity id = { 0 };
 	struct run_state r = { 0 };
@@ -460,6 +463,8 @@ static int run_command(struct cli *c, int argc, char **argv)
 			slot = &key_path;
 		else if (!strcmp(argv[i], "policy"))
 			slot = &policy_path;
+		else if (!strcmp(argv[i], "dns"))
+			slot = &dns_path;
 		else
 			return usage_error(c, "unknown run argument '%s'", argv[i]);
 		if (i + 1 == argc)
@@ -471,6 +476,11 @@ static int run_command(struct cli *c, int argc, char **argv)
 		return usage_error(c, "%s", why);
 	if (!listen_text || !key_path)
 		return usage_error(c, "%s", "run needs listen ADDR:PORT and key FILE");
+	coord_dns_config_default(&dns);
+	if (dns_path && coord_dns_config_load(dns_path, &dns, why, sizeof(why)) < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		return COORD_EXIT_USAGE;
+	}
 	if (burrow_identity_load(key_path, &id, why, sizeof(why)) < 0) {
 		fprintf(c->err, "burrow-coord: %s\n", why);
 		return COORD_EXIT_USAGE;
@@ -489,6 +499,7 @@ static int run_command(struct cli *c, int argc, char **argv)
 	config.private_key_pem = id.private_key_pem;
 	config.store = c->cs;
 	config.policy_path = policy_path;
+	config.dns = &dns;
 	ret = coord_server_new(&config, &r.server, why, sizeof(why));
 	if (ret < 0) {
 		fprintf(c->err, "burrow-coord: %s\n", why);

@@ -25,6 +25,7 @@
 #include "coord_map.h"
 #include "coord_msg.h"
 #include "coord_policy.h"
+#include "coord_dns.h"
 #include "server.h"
 
 /* How long a refused connection waits for REGISTER_RESULT to be acknowledged. */
@@ -76,6 +77,7 @@ struct coord_server {
 	/* COORD_ROUTES_MAX entries, for coord_policy_peer_routes */
 	struct burrow_nl_prefix *route_scratch;
 	char *policy_path;			/* NULL: deny all, nothing to reload */
+	struct coord_dns_config *dns;		/* sent before every MAP_FULL */
 	uint64_t poll_interval_ns;
 	uint64_t next_poll;			/* CLOCK_MONOTONIC ns of the next change log read */
 	/*
@@ -577,8 +579,11 @@ static int send_map_full(struct coord_conn *c)
 		return ret;
 	}
 	coord_buf_init(&b);
-	ret = coord_msg_map_full_encode(&b, c->version + 1, &self, peers, n, NULL, why,
-					sizeof(why));
+	/* The DNS config rides ahead of every full map (nodes before it skip it). */
+	ret = coord_msg_dns_config_encode(&b, s->dns, why, sizeof(why));
+	if (!ret)
+		ret = coord_msg_map_full_encode(&b, c->version + 1, &self, peers, n, NULL, why,
+						sizeof(why));
 	return conn_send_map(c, &b, ret, "MAP_FULL", why, peers, n);
 }
 
@@ -1597,10 +1602,15 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 	s->by_node_bits = CONN_INDEX_MIN_BITS;
 	s->by_node = calloc((size_t)1 << s->by_node_bits, sizeof(*s->by_node));
 	s->route_scratch = calloc(COORD_ROUTES_MAX, sizeof(*s->route_scratch));
-	if (!s->by_node || !s->route_scratch) {
+	s->dns = malloc(sizeof(*s->dns));
+	if (!s->by_node || !s->route_scratch || !s->dns) {
 		ret = -ENOMEM;
 		goto fail;
 	}
+	if (config->dns)
+		*s->dns = *config->dns;
+	else
+		coord_dns_config_default(s->dns);
 	if (config->policy_path) {
 		s->policy_path = strdup(config->policy_path);
 		if (!s->policy_path) {
@@ -1661,6 +1671,7 @@ void coord_server_free(struct coord_server *s)
 	}
 	coord_policy_engine_free(s->policy);
 	free(s->policy_path);
+	free(s->dns);
 	free(s->by_node);
 	free(s->route_scratch);
 	free(s);

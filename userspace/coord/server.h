@@ -49,6 +49,8 @@ struct coord_server_config {
 	const char *policy_path;	/* JSON policy file; NULL: deny all */
 	uint64_t idle_timeout_ms;	/* 0: quic.h's default */
 	uint64_t change_poll_ms;	/* change log period; 0: COORD_SERVER_CHANGE_POLL_MS */
+	/* DNS_CONFIG sent before every MAP_FULL; NULL: coord_dns_config_default(). */
+	const struct coord_dns_config *dns;
 };
 
 struct coord_server;
