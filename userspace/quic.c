@@ -601,6 +601,9 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 	}
 	strcpy(ep->alpn, alpn);
 	ep->test_no_alpn = settings->test_no_alpn;
+	ret = quic_tls_alpns_init(ep, settings->accept_alpns);
+	if (ret)
+		goto fail;
 	if (settings->keylog_path) {
 		ep->keylog_path = strdup(settings->keylog_path);
 		if (!ep->keylog_path) {
