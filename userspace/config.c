@@ -445,6 +445,8 @@ static void section_done(struct parse_state *ps)
 		     ps->cfg->peers[ps->peer].name);
 	if (ps->section == SEC_COORDINATOR)
 		burrow_config_coordinator_done(ps);
+	if (ps->section == SEC_SERVICE)
+		burrow_config_service_done(ps);
 	ps->section = SEC_NONE;
 }
 
@@ -507,7 +509,11 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->section = SEC_PEER;
 		return;
 	}
-	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node], [peer NAME] or [coordinator])", section);
+	if (!strncmp(section, "service ", 8)) {
+		burrow_config_service_start(ps, section + 8);
+		return;
+	}
+	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node], [peer NAME], [coordinator] or [service NAME])", section);
 }
 
 /*
@@ -576,6 +582,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		break;
 	case SEC_COORDINATOR:
 		burrow_config_coordinator_key(ps, name, value);
+		break;
+	case SEC_SERVICE:
+		burrow_config_service_key(ps, name, value);
 		break;
 	case SEC_NONE:
 		burrow_config_fail(ps, ps->line, "key '%s' outside a section", name);
@@ -752,6 +761,7 @@ void burrow_config_free(struct burrow_config *cfg)
 	for (size_t i = 0; i < cfg->n_peers; i++)
 		burrow_config_peer_free(&cfg->peers[i]);
 	free(cfg->peers);
+	free(cfg->services);
 	free(cfg->coordinator.auth_key_file);
 	free(cfg->coordinator.endpoints);
 	free(cfg->text);
