@@ -209,6 +209,8 @@ struct burrow_proxy *burrow_proxy_new(const struct burrow_proxy_ops *ops)
 	return px;
 }
 
+static bool want_read(const struct pstream *ps);
+
 int burrow_proxy_fd(const struct burrow_proxy *px)
 {
 	return px->epfd;
@@ -216,7 +218,14 @@ int burrow_proxy_fd(const struct burrow_proxy *px)
 
 bool burrow_proxy_busy(const struct burrow_proxy *px)
 {
-	return px->n_always > 0;
+	if (!px->n_always)
+		return false;
+	for (const struct pconn *pc = px->conns; pc; pc = pc->next)
+		for (const struct pstream *ps = pc->streams; ps; ps = ps->next)
+			if ((ps->w[0].always && want_read(ps)) ||
+			    (ps->w[1].always && ps->state == PS_OPEN && ps->out_len))
+				return true;
+	return false;
 }
 
 const struct burrow_proxy_counters *burrow_proxy_counters(const struct burrow_proxy *px)

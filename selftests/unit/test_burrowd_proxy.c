@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -783,6 +784,72 @@ static void test_proxy_malformed_request(void **state)
 	assert_int_equal(burrow_proxy_counters(px_server)->refused[BURROW_PROXY_MALFORMED], 1);
 }
 
+/* `burrowd connect`'s loop (burrow_proxy_connect_run) in a child process,
+ * with pipes as its stdin and stdout, against this process's server. */
+static pid_t child;
+static int child_status = -1;
+
+static bool child_exited(void)
+{
+	int st;
+
+	if (waitpid(child, &st, WNOHANG) != child)
+		return false;
+	child_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return true;
+}
+
+static int run_connect(const char *service, const char *input, char *output, size_t size)
+{
+	int in[2], out[2];
+	ssize_t n;
+
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	close(in[1]);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char err[256];
+		int ret;
+
+		close(out[0]);
+		ret = burrow_proxy_connect_run(client_side.key_pem, (struct sockaddr *)&addr_server,
+					       sizeof(addr_server), server_side.pub, service,
+					       in[0], out[1], err, sizeof(err));
+		if (ret)
+			fprintf(stderr, "# connect: %s\n", err);
+		_exit(ret);
+	}
+	close(in[0]);
+	close(out[1]);
+	child_status = -1;
+	if (!pump(child_exited))
+		fail_msg("burrowd connect did not finish");
+	n = read(out[0], output, size - 1);
+	output[n > 0 ? n : 0] = '\0';
+	close(out[0]);
+	return child_status;
+}
+
+static void test_connect_run(void **state)
+{
+	char out[256];
+
+	(void)state;
+	assert_int_equal(run_connect("echo", "through pipes\n", out, sizeof(out)), 0);
+	assert_string_equal(out, "through pipes\n");
+	assert_int_equal(run_connect("nosuch", "x", out, sizeof(out)),
+			 10 + BURROW_PROXY_UNKNOWN_SERVICE);
+	assert_int_equal(run_connect("private", "x", out, sizeof(out)),
+			 10 + BURROW_PROXY_NOT_ALLOWED);
+	assert_int_equal(run_connect("closed", "x", out, sizeof(out)),
+			 10 + BURROW_PROXY_TARGET_REFUSED);
+	client_known = false;
+	assert_int_equal(run_connect("echo", "x", out, sizeof(out)), 1);
+}
+
 static void test_parsers(void **state)
 {
 	static const struct { const uint8_t b[8]; size_t len; int want; } req[] = {
@@ -886,6 +953,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_reset, proxy_setup, proxy_teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_malformed_request, proxy_setup,
 						proxy_teardown),
+		cmocka_unit_test_setup_teardown(test_connect_run, proxy_setup, proxy_teardown),
 	};
 
 	return quic_run_tests("burrowd_proxy", tests, sizeof(tests) / sizeof(tests[0]));
