@@ -65,7 +65,6 @@ const char *burrow_proxy_code_name(unsigned code);
 /* Stream application errors (RESET_STREAM / STOP_SENDING). */
 #define BURROW_PROXY_ERR_LOCAL 0x1	/* the local side (TCP, stdio) failed or reset */
 #define BURROW_PROXY_ERR_PROTOCOL 0x2	/* malformed request or response */
-#define BURROW_PROXY_ERR_SHUTDOWN 0x3	/* the proxy is going away */
 
 /* Request: version, name length, name. Returns the length written, or
  * -EINVAL for an invalid service name. */
