@@ -26,6 +26,10 @@
 #include "proxy.h"
 
 #define READ_CHUNK (64 * 1024)
+/* Client stream numbers remembered as seen, past the oldest unseen one: a
+ * request stream's data can arrive after a later stream's (reordering), and
+ * data for a stream we ended must not start a new request. */
+#define SEEN_WINDOW 4096
 
 static const char *const code_names[BURROW_PROXY_CODE_COUNT] = {
 	[BURROW_PROXY_OK] = "ok",
@@ -170,7 +174,8 @@ struct pconn {
 	struct burrow_quic_conn *conn;
 	struct pconn *next;
 	struct pstream *streams;
-	int64_t max_sid;		/* highest peer stream seen; -1 none */
+	uint64_t seen_base;		/* stream numbers below it: all seen */
+	uint8_t seen[SEEN_WINDOW / 8];	/* ring: seen_base + i at bit (that % SEEN_WINDOW) */
 	char peer[BURROW_CONFIG_NAME_MAX + 1];
 	bool ready;
 	bool client;
@@ -432,6 +437,37 @@ static void ps_set_fds(struct pstream *ps, int rfd, int wfd)
 	ps->w[0].fd = rfd;
 	ps->w[1].fd = rfd == wfd ? -1 : wfd;
 	ps->pc->px->c.active++;
+}
+
+/* Whether the client stream sid was seen before; marks it seen. */
+static bool seen_before(struct pconn *pc, int64_t sid)
+{
+	uint64_t n = (uint64_t)sid >> 2, i;
+
+	if (n < pc->seen_base)
+		return true;
+	if (n - pc->seen_base >= 2 * SEEN_WINDOW) {
+		/* Far ahead (streams opened without data): forget the window. */
+		memset(pc->seen, 0, sizeof(pc->seen));
+		pc->seen_base = n - SEEN_WINDOW + 1;
+	}
+	while (n >= pc->seen_base + SEEN_WINDOW) {
+		i = pc->seen_base % SEEN_WINDOW;
+		pc->seen[i / 8] &= (uint8_t)~(1u << (i % 8));
+		pc->seen_base++;
+	}
+	i = n % SEEN_WINDOW;
+	if (pc->seen[i / 8] & (1u << (i % 8)))
+		return true;
+	pc->seen[i / 8] |= (uint8_t)(1u << (i % 8));
+	for (;;) {
+		i = pc->seen_base % SEEN_WINDOW;
+		if (!(pc->seen[i / 8] & (1u << (i % 8))))
+			break;
+		pc->seen[i / 8] &= (uint8_t)~(1u << (i % 8));
+		pc->seen_base++;
+	}
+	return false;
 }
 
 static struct pstream *ps_find(struct pconn *pc, int64_t sid)
@@ -771,7 +807,6 @@ struct burrow_proxy_conn *burrow_proxy_client_conn(struct burrow_proxy *px)
 		return NULL;
 	pc->px = px;
 	pc->client = true;
-	pc->max_sid = -1;
 	pc->next = px->conns;
 	px->conns = pc;
 	return (struct burrow_proxy_conn *)pc;
@@ -837,7 +872,6 @@ static int cb_authorize(const uint8_t public_key[32], const struct sockaddr *rem
 	if (!pc)
 		return -1;
 	pc->px = px;
-	pc->max_sid = -1;
 	snprintf(pc->peer, sizeof(pc->peer), "%s", name);
 	pc->next = px->conns;
 	px->conns = pc;
@@ -867,9 +901,8 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t sid, const uin
 	ps = ps_find(pc, sid);
 	if (!ps) {
 		/* A new request: client-initiated bidi streams only, never one we ended. */
-		if (pc->client || (sid & 3) != 0 || sid <= pc->max_sid)
+		if (pc->client || (sid & 3) != 0 || seen_before(pc, sid))
 			return;
-		pc->max_sid = sid;
 		ps = ps_new(pc, sid);
 		if (!ps) {
 			burrow_quic_stream_abort(conn, sid, BURROW_PROXY_ERR_LOCAL);

@@ -850,6 +850,35 @@ static void test_connect_run(void **state)
 	assert_int_equal(run_connect("echo", "x", out, sizeof(out)), 1);
 }
 
+static bool two_answers(void)
+{
+	return client_side.rx_len >= 2 * (3 + strlen("no service 'nosuch' on this node"));
+}
+
+/* A later stream's request arrives first: the earlier one is still a new
+ * request, not taken for a stream already handled. */
+static void test_proxy_streams_out_of_order(void **state)
+{
+	uint8_t req[BURROW_PROXY_REQUEST_MAX];
+	int n = burrow_proxy_request_encode("nosuch", req, sizeof(req));
+	int64_t first, second;
+
+	(void)state;
+	side_start(&client_side, "client", 0, BURROW_PROXY_ALPN);
+	connect_client(server_side.pub);
+	assert_true(pump(client_only_established));
+	assert_int_equal(burrow_quic_open_stream(client_side.conn, &first), 0);
+	assert_int_equal(burrow_quic_open_stream(client_side.conn, &second), 0);
+	assert_true(second > first);
+	assert_int_equal(burrow_quic_send(client_side.conn, second, req, (size_t)n, false), 0);
+	assert_true(pump(echo_complete));
+	client_side.rx_fin = false;
+	assert_int_equal(burrow_quic_send(client_side.conn, first, req, (size_t)n, false), 0);
+	if (!pump(two_answers))
+		fail_msg("the earlier stream got no answer (%zu bytes in all)", client_side.rx_len);
+	assert_int_equal(burrow_proxy_counters(px_server)->refused[BURROW_PROXY_UNKNOWN_SERVICE], 2);
+}
+
 static void test_parsers(void **state)
 {
 	static const struct { const uint8_t b[8]; size_t len; int want; } req[] = {
@@ -954,6 +983,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_malformed_request, proxy_setup,
 						proxy_teardown),
 		cmocka_unit_test_setup_teardown(test_connect_run, proxy_setup, proxy_teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_streams_out_of_order, proxy_setup,
+						proxy_teardown),
 	};
 
 	return quic_run_tests("burrowd_proxy", tests, sizeof(tests) / sizeof(tests[0]));
