@@ -835,10 +835,11 @@ int burrow_proxy_open(struct burrow_proxy_conn *bpc, const char *service, int rf
 	ret = burrow_quic_open_stream(pc->conn, &sid);
 	if (ret < 0)
 		return ret;
-	ps = ps_new(pc, sid);
-	if (!ps) {
+	/* The request first: on failure the fds are still the caller's. */
+	ret = burrow_quic_send(pc->conn, sid, req, (size_t)n, false);
+	if (ret < 0 || !(ps = ps_new(pc, sid))) {
 		burrow_quic_stream_abort(pc->conn, sid, BURROW_PROXY_ERR_LOCAL);
-		return -ENOMEM;
+		return ret < 0 ? ret : -ENOMEM;
 	}
 	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
 	if (wfd != rfd)
@@ -848,7 +849,7 @@ int burrow_proxy_open(struct burrow_proxy_conn *bpc, const char *service, int rf
 	status->stream_id = sid;
 	ps->state = PS_RESPONSE;
 	snprintf(ps->service, sizeof(ps->service), "%s", service);
-	return burrow_quic_send(pc->conn, sid, req, (size_t)n, false);
+	return 0;
 }
 
 /* ---- QUIC callbacks ----------------------------------------------------------- */

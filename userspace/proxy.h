@@ -134,7 +134,9 @@ struct burrow_proxy_conn *burrow_proxy_client_conn(struct burrow_proxy *px);
 bool burrow_proxy_conn_ready(const struct burrow_proxy_conn *pc);
 /* Client: open a stream asking for service; after an accept bridge rfd
  * (read, sent to the peer) and wfd (the peer's bytes written to it; may be
- * rfd). The proxy owns the fds from here (closes them). 0 or -errno. */
+ * rfd). On 0 the proxy owns the fds (closes them); on -errno (-EAGAIN: the
+ * peer's stream limit, try again after the endpoint ran) they stay the
+ * caller's. */
 int burrow_proxy_open(struct burrow_proxy_conn *pc, const char *service, int rfd, int wfd,
 		      struct burrow_proxy_status *status);
 
