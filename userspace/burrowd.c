@@ -9,11 +9,16 @@
  *   burrowd rotate [PEER] -c FILE   force a key rotation now
  *   burrowd reload -c FILE          re-read the daemon's config (as SIGHUP)
  *   burrowd peer add|remove|list -c FILE ...   edit the node store
+ *   burrowd connect NODE SERVICE [--key KEY] -c FILE   bridge stdin/stdout to
+ *                                   a [service] of NODE (the stream proxy)
  *
  * Exit codes: 0 ok, 1 runtime failure (daemon unreachable, kernel refused,
  * a refusal from the daemon), 2 usage or configuration error (for reload:
  * the file is invalid, the daemon keeps its config), 3 reload refused: a
- * changed setting needs a restart (nothing was applied).
+ * changed setting needs a restart (nothing was applied). connect: 0 the
+ * stream ended cleanly, 1 the node could not be reached or the stream
+ * failed, 2 usage, 10 + the refusal code (proxy.h): 11 unknown service,
+ * 12 not allowed, 13 limit reached, 14 target refused, 15 malformed request.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,12 +30,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alpn.h"
 #include "config.h"
 #include "control.h"
 #include "hello.h"
 #include "identity.h"
 #include "kernel.h"
 #include "log.h"
+#include "proxy.h"
 #include "mesh.h"
 #include "loop.h"
 #include "ids.h"
@@ -56,7 +63,9 @@ static void usage(FILE *out)
 	      "       burrowd addresses [-j] -c FILE\n"
 	      "       burrowd peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST] -c FILE\n"
 	      "       burrowd peer remove NAME -c FILE\n"
-	      "       burrowd peer list [-j] -c FILE\n", out);
+	      "       burrowd peer list [-j] -c FILE\n"
+	      "       burrowd connect NODE SERVICE [--key PUBLIC_KEY] -c FILE\n"
+	      "           NODE: a peer name (config or node map), or HOST:PORT with --key\n", out);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -76,6 +85,10 @@ static int usage_error(const char *fmt, ...)
 
 static struct burrowd daemon_state;
 static struct burrow_control *control;
+/* The listener's ALPN handlers (D14) and the stream proxy, one of them. */
+static struct burrow_alpn_registry alpn_registry;
+static struct burrow_proxy *proxy;
+static const char *connect_key;		/* connect --key */
 static const char *config_path;
 /* The running config (heap): d->config and every peer's policy point into it; reload swaps it. */
 static struct burrow_config *running_config;
@@ -178,6 +191,43 @@ static const char *session_state_name(const struct burrowd_peer *peer)
 }
 
 /* status / status -j: one entry per configured peer, with kernel counters. */
+/* The listener's ALPN dispatch and the stream proxy's counters. */
+static void write_listener_status(struct burrowd *d, FILE *out, bool json)
+{
+	const struct burrow_proxy_counters *pc = proxy ? burrow_proxy_counters(proxy) : NULL;
+	uint64_t refused = 0;
+
+	if (!pc)
+		return;
+	for (int i = 1; i < BURROW_PROXY_CODE_COUNT; i++)
+		refused += pc->refused[i];
+	if (json) {
+		fprintf(out, ",\"listener\":{\"alpn_refused\":%" PRIu64 ",\"alpns\":{",
+			burrow_quic_endpoint_alpn_refused(d->quic));
+		for (size_t i = 0; i < alpn_registry.n; i++) {
+			fprintf(out, "%s", i ? "," : "");
+			burrow_json_string(out, alpn_registry.handlers[i].alpn);
+			fprintf(out, ":%" PRIu64, alpn_registry.handlers[i].connections);
+		}
+		fprintf(out, "}},\"proxy\":{\"active\":%" PRIu64 ",\"accepted\":%" PRIu64
+			",\"resets\":%" PRIu64 ",\"refused_peers\":%" PRIu64 ",\"refused\":{",
+			pc->active, pc->accepted, pc->resets, pc->refused_peers);
+		for (int i = 1; i < BURROW_PROXY_CODE_COUNT; i++) {
+			fprintf(out, "%s", i > 1 ? "," : "");
+			burrow_json_string(out, burrow_proxy_code_name((unsigned)i));
+			fprintf(out, ":%" PRIu64, pc->refused[i]);
+		}
+		fprintf(out, "}}");
+		return;
+	}
+	fprintf(out, "  listener: alpn-refused %" PRIu64, burrow_quic_endpoint_alpn_refused(d->quic));
+	for (size_t i = 0; i < alpn_registry.n; i++)
+		fprintf(out, ", %s %" PRIu64, alpn_registry.handlers[i].alpn,
+			alpn_registry.handlers[i].connections);
+	fprintf(out, "\n  proxy: active %" PRIu64 " accepted %" PRIu64 " refused %" PRIu64
+		" resets %" PRIu64 "\n", pc->active, pc->accepted, refused, pc->resets);
+}
+
 static void write_status(struct burrowd *d, FILE *out, bool json)
 {
 	uint64_t now = burrow_now_ns();
@@ -196,6 +246,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 			fprintf(out, ",\"drop_decrypt\":%" PRIu64 ",\"drop_replay\":%" PRIu64,
 				dev.stats.drop_decrypt, dev.stats.drop_replay);
 		burrowd_mesh_write_status(d, out, true);
+		write_listener_status(d, out, true);
 		fprintf(out, ",\"peers\":[");
 	} else {
 		fprintf(out, "node %s public-key %s device %s\n", d->settings.name,
@@ -204,6 +255,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 			fprintf(out, "  drop-decrypt %" PRIu64 " drop-replay %" PRIu64 "\n",
 				dev.stats.drop_decrypt, dev.stats.drop_replay);
 		burrowd_mesh_write_status(d, out, false);
+		write_listener_status(d, out, false);
 	}
 	for (size_t i = 0; i < d->n_peers; i++) {
 		struct burrowd_peer *peer = &d->peers[i];
@@ -297,6 +349,15 @@ static void control_command(const char *command, FILE *out, void *arg)
 		burrowd_negotiate_write_routes(d, out, command[6] != '\0');
 	} else if (!strcmp(command, "addresses") || !strcmp(command, "addresses -j")) {
 		burrowd_negotiate_write_addresses(d, out, command[9] != '\0');
+	} else if (!strncmp(command, "peer-endpoint ", 14)) {
+		struct burrowd_peer *peer = burrowd_peer_by_name(d, command + 14);
+
+		if (!peer)
+			fprintf(out, "error: no peer named '%s'\n", command + 14);
+		else if (!peer->has_endpoint)
+			fprintf(out, "error: no endpoint known for %s\n", peer->name);
+		else
+			fprintf(out, "%s %s\n", peer->public_key_text, peer->endpoint_text);
 	} else if (!strcmp(command, "reload")) {
 		daemon_reload(d, "reload (burrowd reload)", out);
 	} else if (!strncmp(command, "rotate", 6) && (command[6] == '\0' || command[6] == ' ')) {
@@ -347,6 +408,38 @@ static void daemon_on_signal(int signo, void *arg)
 #define EVENTS_KEPT 10000
 
 /* A node added with 'burrowd peer add' (the config's peers come first). */
+static const char *proxy_peer_name(void *arg, const uint8_t key[32])
+{
+	struct burrowd_peer *peer = burrowd_peer_by_key(arg, key);
+
+	return peer ? peer->name : NULL;
+}
+
+static const struct burrow_config *proxy_config(void *arg)
+{
+	return ((struct burrowd *)arg)->config;
+}
+
+/* The listener's fd and timer, then the proxy: resume readers whose
+ * streams' bytes got acknowledged. */
+static void daemon_on_udp(void *arg)
+{
+	burrowd_on_udp(arg);
+	burrow_proxy_kick(proxy);
+}
+
+static void daemon_on_quic_timer(void *arg)
+{
+	burrowd_on_quic_timer(arg);
+	burrow_proxy_kick(proxy);
+}
+
+static void daemon_on_proxy(void *arg)
+{
+	burrow_proxy_run(proxy);
+	burrowd_quic_rearm(arg);
+}
+
 static int peer_from_node(struct burrowd *d, struct burrowd_peer *p, const struct burrow_node *node)
 {
 	char err[512], *list, *save = NULL;
@@ -563,7 +656,24 @@ static int cmd_run(void)
 	qs.idle_timeout_ms = (uint64_t)cfg->node.idle_timeout_s * 1000;
 	qs.keepalive_ms = qs.idle_timeout_ms / 3;
 	qs.keylog_path = getenv("BURROWD_KEYLOG");	/* debugging only: see docs/operations.md */
-	d->quic = burrow_quic_endpoint_new(d->udp_fd, &qs, &burrowd_quic_callbacks, d);
+	/*
+	 * One listener, dispatched by ALPN (D14): the control protocol and
+	 * the stream proxy. The coordination ALPN is not among them: burrowd
+	 * only dials burrow-coord (mesh.c, its own endpoint), it never
+	 * accepts coordination connections.
+	 */
+	proxy = burrow_proxy_new(&(struct burrow_proxy_ops){ .peer_name = proxy_peer_name,
+							      .config = proxy_config,
+							      .arg = d });
+	if (!proxy || burrow_alpn_register(&alpn_registry, BURROW_QUIC_ALPN,
+					   &burrowd_quic_callbacks, d) ||
+	    burrow_alpn_register(&alpn_registry, BURROW_PROXY_ALPN, &burrow_proxy_callbacks, proxy)) {
+		burrow_log(BURROW_LOG_ERROR, "out of memory");
+		goto out;
+	}
+	qs.alpn = BURROW_QUIC_ALPN;
+	qs.accept_alpns = burrow_alpn_accept_list(&alpn_registry);
+	d->quic = burrow_quic_endpoint_new(d->udp_fd, &qs, &burrow_alpn_callbacks, &alpn_registry);
 	if (!d->quic) {
 		burrow_log(BURROW_LOG_ERROR, "QUIC endpoint: %s", burrow_quic_setup_error());
 		goto out;
@@ -576,10 +686,11 @@ static int cmd_run(void)
 		burrow_log(BURROW_LOG_ERROR, "%s", err);
 		goto out;
 	}
-	burrow_timer_init(&d->quic_timer, burrowd_on_quic_timer, d);
+	burrow_timer_init(&d->quic_timer, daemon_on_quic_timer, d);
 	burrow_timer_init(&d->counters_timer, daemon_on_counters_timer, d);
 	burrow_timer_arm_in(d->loop, &d->counters_timer, COUNTERS_INTERVAL_S * BURROW_NSEC_PER_SEC);
-	if (burrow_loop_add_fd(d->loop, d->udp_fd, burrowd_on_udp, d) ||
+	if (burrow_loop_add_fd(d->loop, d->udp_fd, daemon_on_udp, d) ||
+	    burrow_loop_add_fd(d->loop, burrow_proxy_fd(proxy), daemon_on_proxy, d) ||
 	    burrow_loop_add_fd(d->loop, burrow_kernel_events_fd(&d->kernel), burrowd_on_kernel_event, d) ||
 	    burrow_loop_add_fd(d->loop, burrow_control_fd(control), burrow_control_serve, control)) {
 		burrow_log(BURROW_LOG_ERROR, "cannot watch descriptors: %s", strerror(errno));
@@ -605,6 +716,8 @@ out:
 	burrowd_mesh_free(d);
 	if (d->quic)
 		burrow_quic_endpoint_free(d->quic);
+	burrow_proxy_free(proxy);
+	proxy = NULL;
 	burrowd_negotiate_fini(d);
 	if (d->kernel.nl) {
 		for (size_t i = 0; i < d->n_peers; i++)
@@ -656,6 +769,101 @@ static int cmd_init(void)
 		return ret;
 	ret = cmd_genkey(cfg.node.private_key);
 	burrow_config_free(&cfg);
+	return ret;
+}
+
+/*
+ * Where NODE is and which key it must show: HOST:PORT with --key, or a peer
+ * name the running daemon knows (config or node map; asked over the
+ * control socket), or, with no daemon, a [peer NAME] of the file.
+ */
+static int connect_resolve(const struct burrow_config *cfg, const char *node,
+			   struct sockaddr_storage *addr, socklen_t *len, uint8_t key[32])
+{
+	char why[512], answer[512] = "", keytext[128], ep[128];
+	FILE *mem;
+	int ret;
+
+	if (connect_key) {
+		if (burrow_endpoint_parse(node, addr, len, why, sizeof(why)) < 0) {
+			fprintf(stderr, "burrowd: connect: %s\n", why);
+			return EXIT_USAGE;
+		}
+		if (burrow_public_key_from_text(connect_key, key, why, sizeof(why)) < 0) {
+			fprintf(stderr, "burrowd: connect: --key: %s\n", why);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!burrow_config_name_valid(node)) {
+		fprintf(stderr, "burrowd: connect: '%s' is not a peer name (HOST:PORT needs --key)\n",
+			node);
+		return EXIT_USAGE;
+	}
+	snprintf(why, sizeof(why), "peer-endpoint %s", node);
+	mem = fmemopen(answer, sizeof(answer) - 1, "w");
+	ret = mem ? burrow_control_request(cfg->node.control_socket, why, mem, why, sizeof(why))
+		  : -ENOMEM;
+	if (mem)
+		fclose(mem);
+	if (ret < 0) {
+		/* No daemon: the file's peers. */
+		for (size_t i = 0; i < cfg->n_peers; i++) {
+			if (strcmp(cfg->peers[i].name, node))
+				continue;
+			if (!cfg->peers[i].has_endpoint)
+				break;
+			memcpy(addr, &cfg->peers[i].endpoint, cfg->peers[i].endpoint_len);
+			*len = cfg->peers[i].endpoint_len;
+			memcpy(key, cfg->peers[i].public_key, 32);
+			return 0;
+		}
+		fprintf(stderr, "burrowd: connect: %s, and no [peer %s] with an endpoint in %s\n",
+			why, node, config_path);
+		return EXIT_RUNTIME;
+	}
+	if (ret > 0 || sscanf(answer, "%127s %127s", keytext, ep) != 2) {
+		answer[strcspn(answer, "\n")] = '\0';
+		fprintf(stderr, "burrowd: connect: %s\n",
+			!strncmp(answer, "error: ", 7) ? answer + 7 : answer);
+		return EXIT_RUNTIME;
+	}
+	if (burrow_public_key_from_text(keytext, key, why, sizeof(why)) < 0 ||
+	    burrow_endpoint_parse(ep, addr, len, why, sizeof(why)) < 0) {
+		fprintf(stderr, "burrowd: connect: the daemon's answer: %s\n", why);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int cmd_connect(const char *node, const char *service)
+{
+	struct burrow_identity id = { 0 };
+	struct burrow_config cfg;
+	struct sockaddr_storage addr;
+	socklen_t len = 0;
+	uint8_t key[32];
+	char err[512];
+	int ret;
+
+	if (!burrow_config_name_valid(service))
+		return usage_error("invalid service name '%s'", service);
+	ret = load_config(config_path, &cfg);
+	if (ret)
+		return ret;
+	ret = connect_resolve(&cfg, node, &addr, &len, key);
+	if (!ret && burrow_identity_load(cfg.node.private_key, &id, err, sizeof(err)) < 0) {
+		fprintf(stderr, "burrowd: connect: %s\n", err);
+		ret = EXIT_USAGE;
+	}
+	burrow_config_free(&cfg);
+	if (ret)
+		return ret;
+	ret = burrow_proxy_connect_run(id.private_key_pem, (struct sockaddr *)&addr, len, key,
+				       service, STDIN_FILENO, STDOUT_FILENO, err, sizeof(err));
+	burrow_identity_clear(&id);
+	if (ret)
+		fprintf(stderr, "burrowd: connect %s %s: %s\n", node, service, err);
 	return ret;
 }
 
@@ -941,6 +1149,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -950,7 +1159,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	/* Options may come anywhere: "burrowd status -j -c FILE". */
-	while ((opt = getopt_long(argc, argv, "+c:jhV", options, NULL)) != -1 || optind < argc) {
+	while ((opt = getopt_long(argc, argv, "+c:jk:hV", options, NULL)) != -1 || optind < argc) {
 		if (opt == -1) {
 			/* A non-option: keep it, carry on after it. */
 			optind++;
@@ -959,6 +1168,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'j': json = true; break;
+		case 'k': connect_key = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("burrowd %s\n", BURROW_VERSION); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -969,7 +1179,8 @@ int main(int argc, char **argv)
 	int n_words = 0;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config") ||
+		    !strcmp(argv[i], "-k") || !strcmp(argv[i], "--key")) {
 			i++;
 			continue;
 		}
@@ -1009,5 +1220,7 @@ int main(int argc, char **argv)
 		return cmd_reload();
 	if (!strcmp(command, "peer"))
 		return cmd_peer(words + 1, n_words - 1, json);
+	if (!strcmp(command, "connect") && n_words == 3)
+		return cmd_connect(words[1], words[2]);
 	return usage_error("unknown command or wrong arguments: '%s'", command);
 }

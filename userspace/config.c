@@ -445,6 +445,8 @@ static void section_done(struct parse_state *ps)
 		     ps->cfg->peers[ps->peer].name);
 	if (ps->section == SEC_COORDINATOR)
 		burrow_config_coordinator_done(ps);
+	if (ps->section == SEC_SERVICE)
+		burrow_config_service_done(ps);
 	ps->section = SEC_NONE;
 }
 
@@ -522,7 +524,13 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->section = SEC_PEER;
 		return;
 	}
-	burrow_config_fail(ps, ps->line, "unknown section '[%s]' (expected [node], [peer NAME], [coordinator] or [dns])", section);
+	if (!strncmp(section, "service ", 8)) {
+		burrow_config_service_start(ps, section + 8);
+		return;
+	}
+	burrow_config_fail(ps, ps->line,
+			   "unknown section '[%s]' (expected [node], [peer NAME], [coordinator], [dns] or [service NAME])",
+			   section);
 }
 
 /*
@@ -594,6 +602,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		break;
 	case SEC_DNS:
 		burrow_config_dns_key(ps, name, value);
+		break;
+	case SEC_SERVICE:
+		burrow_config_service_key(ps, name, value);
 		break;
 	case SEC_NONE:
 		burrow_config_fail(ps, ps->line, "key '%s' outside a section", name);
@@ -780,6 +791,7 @@ void burrow_config_free(struct burrow_config *cfg)
 	for (size_t i = 0; i < cfg->n_peers; i++)
 		burrow_config_peer_free(&cfg->peers[i]);
 	free(cfg->peers);
+	free(cfg->services);
 	free(cfg->coordinator.auth_key_file);
 	free(cfg->coordinator.endpoints);
 	free(cfg->text);

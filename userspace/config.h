@@ -164,6 +164,27 @@ struct burrow_config_dns {
 /* Most endpoints a node advertises to the coordinator. */
 #define BURROW_CONFIG_ENDPOINTS_MAX 32
 
+/*
+ * [service NAME]: a TCP service peers reach through the stream proxy
+ * (proxy.h, docs/burrowd.md):
+ *   target = 127.0.0.1:22        (required; numeric IPV4:PORT or [IPV6]:PORT)
+ *   max_streams = 64             (concurrent proxied streams, 1-65535; default 64)
+ *   allow = laptop, build-*      (peer names, '*' globs; default: every peer
+ *                                 this node knows: config peers and node map)
+ */
+#define BURROW_CONFIG_SERVICE_ALLOW_MAX 32
+#define BURROW_CONFIG_SERVICE_DEFAULT_STREAMS 64
+struct burrow_config_service {
+	char name[BURROW_CONFIG_NAME_MAX + 1];
+	struct sockaddr_storage target;
+	socklen_t target_len;
+	char target_text[64];
+	unsigned int max_streams;
+	size_t n_allow;				/* 0: every known peer */
+	char allow[BURROW_CONFIG_SERVICE_ALLOW_MAX][BURROW_CONFIG_NAME_MAX + 1];
+	unsigned int line;			/* of the [service NAME] header */
+};
+
 struct burrow_config {
 	char *path;				/* the file read */
 	char *text;				/* its content, for burrow_config_copy */
@@ -174,6 +195,8 @@ struct burrow_config {
 	size_t n_file_peers;			/* peers[0..n_file_peers) are the file's */
 	struct burrow_config_coordinator coordinator;
 	struct burrow_config_dns dns;		/* defaults filled when the section is absent */
+	struct burrow_config_service *services;	/* heap, in file order */
+	size_t n_services;
 };
 
 /* Read path. 0, -ENOENT/-EACCES (cannot open), -EINVAL (content). */
@@ -263,5 +286,9 @@ int burrow_endpoint_parse(const char *text, struct sockaddr_storage *addr, sockl
 			  char *err, size_t err_size);
 /* 1-63 of [A-Za-z0-9._-] */
 bool burrow_config_name_valid(const char *name);
+/* [service NAME] by name; NULL if none. May peer_name use it? */
+const struct burrow_config_service *burrow_config_service_find(const struct burrow_config *cfg,
+								 const char *name);
+bool burrow_config_service_allows(const struct burrow_config_service *svc, const char *peer_name);
 
 #endif /* BURROW_CONFIG_H */

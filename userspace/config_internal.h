@@ -21,7 +21,7 @@ struct parse_state {
 	size_t err_size;
 	bool failed;
 	/* current section: the node, a peer (index), or neither */
-	enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_COORDINATOR, SEC_DNS } section;
+	enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_COORDINATOR, SEC_DNS, SEC_SERVICE } section;
 	size_t peer;
 	bool seen_node;
 	unsigned int node_line;
@@ -30,7 +30,13 @@ struct parse_state {
 	unsigned int peer_keys;
 	unsigned int coordinator_keys;
 	unsigned int dns_keys;
+	unsigned int service_keys;
 };
+
+/* config_service.c: [service NAME] */
+void burrow_config_service_start(struct parse_state *ps, const char *name);
+void burrow_config_service_key(struct parse_state *ps, const char *name, const char *value);
+void burrow_config_service_done(struct parse_state *ps);
 
 /* Record the first error as "FILE:LINE: message"; later ones are dropped. */
 void burrow_config_fail(struct parse_state *ps, unsigned int line, const char *fmt, ...)

@@ -636,6 +636,9 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 		quic_set_error(ep, "no randomness for the connection-ID table");
 		goto fail;
 	}
+	ret = quic_tls_alpns_init(ep, settings->accept_alpns);
+	if (ret)
+		goto fail;
 	if (settings->keylog_path) {
 		ep->keylog_path = strdup(settings->keylog_path);
 		if (!ep->keylog_path) {

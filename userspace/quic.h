@@ -3,7 +3,11 @@
  * burrowd QUIC endpoint: one endpoint per UDP socket, ngtcp2 0.12 +
  * ngtcp2_crypto_gnutls, TLS 1.3 only, mutual
  * authentication with RFC 7250 raw Ed25519 public keys (no certificates).
- * One ALPN per endpoint: "burrow/1" unless settings.alpn names another.
+ * A client offers one ALPN ("burrow/1" unless settings.alpn names another);
+ * a server accepts that one and settings.accept_alpns, and each connection
+ * records the one negotiated (burrow_quic_conn_alpn). A client offering none
+ * of them is refused with the TLS no_application_protocol alert and counted
+ * (burrow_quic_endpoint_alpn_refused).
  *
  * Optional settings and callbacks say what 0 or NULL means.
  *
@@ -58,6 +62,7 @@
 
 #define BURROW_QUIC_ALPN "burrow/1"
 #define BURROW_QUIC_PUBLIC_KEY_LEN 32
+#define BURROW_QUIC_MAX_ALPNS 8
 
 struct burrow_quic_endpoint;
 struct burrow_quic_conn;
@@ -71,6 +76,10 @@ struct burrow_quic_settings {
 	 * (server). NULL = BURROW_QUIC_ALPN (burrowd); burrow-coord uses
 	 * "burrow-coord/1". An empty or over-long value fails endpoint_new. */
 	const char *alpn;
+	/* Server: further ALPNs accepted besides alpn (NULL-terminated list,
+	 * NULL = none; at most BURROW_QUIC_MAX_ALPNS in all). burrowd's
+	 * listener dispatches connections by the one negotiated (alpn.h). */
+	const char *const *accept_alpns;
 	/* TESTS ONLY: a client that sends no ALPN extension at all and does
 	 * not check the server's choice (the server must refuse it with
 	 * no_application_protocol, RFC 9001 §8.1). false in burrowd. */
@@ -93,6 +102,12 @@ struct burrow_quic_callbacks {
 	 * *conn_user then starts as the value given to connect). */
 	int  (*authorize)(const uint8_t public_key[32], const struct sockaddr *remote,
 			  void **conn_user, void *endpoint_user);
+	/* Optional: called instead of authorize when set, with the ALPN the
+	 * connection negotiated (a server's is known by then; a client's is
+	 * the one it offers), so an ALPN dispatcher can ask the right handler. */
+	int  (*authorize_alpn)(const char *alpn, const uint8_t public_key[32],
+			       const struct sockaddr *remote, void **conn_user,
+			       void *endpoint_user);
 	/* TLS handshake complete: 1-RTT streams and the exporter are usable.
 	 * On a client this comes when the client has sent its Finished; the
 	 * server may still refuse the client's key, so closed() can follow. */
@@ -174,6 +189,27 @@ bool burrow_quic_is_client(const struct burrow_quic_conn *conn);
  * *app_error is it): what a protocol on top reads in closed(), instead of
  * the reason text. */
 bool burrow_quic_peer_app_error(const struct burrow_quic_conn *conn, uint64_t *app_error);
+/* The ALPN this connection negotiated: set on a server from the
+ * ClientHello on (so in authorize_alpn and every later callback), on a
+ * client the one it offers. */
+const char *burrow_quic_conn_alpn(const struct burrow_quic_conn *conn);
+/* The endpoint_user given to burrow_quic_endpoint_new. */
+void *burrow_quic_conn_endpoint_user(const struct burrow_quic_conn *conn);
+/* Connections this endpoint refused because the client offered no ALPN it
+ * accepts (TLS alert no_application_protocol). */
+uint64_t burrow_quic_endpoint_alpn_refused(const struct burrow_quic_endpoint *ep);
+/* Let the peer open n more bidirectional streams (MAX_STREAMS) than the
+ * initial 16; a closed stream's slot is given back on its own. For a
+ * protocol with many streams per connection (the stream proxy). */
+int burrow_quic_extend_max_streams(struct burrow_quic_conn *conn, uint64_t n);
+/* Receive-side backpressure. After manual_credit(conn, true) the endpoint
+ * no longer gives a stream's flow-control credit back when stream_data
+ * returns: the application calls stream_consumed() with the bytes it has
+ * passed on, so a peer can never have more than the stream window
+ * (at most 2 MiB with auto-tuning) buffered here per stream. Connection
+ * level credit still comes back at once (streams do not starve each other). */
+void burrow_quic_manual_credit(struct burrow_quic_conn *conn, bool on);
+int burrow_quic_stream_consumed(struct burrow_quic_conn *conn, int64_t stream_id, size_t n);
 /* 32 bytes; for clients the pinned key, for servers the authorized key;
  * NULL on a server connection before authorize. */
 const uint8_t *burrow_quic_peer_public_key(const struct burrow_quic_conn *conn);

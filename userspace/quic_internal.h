@@ -77,6 +77,8 @@ struct burrow_quic_conn {
 	char dead_reason[QUIC_REASON_LEN];    /* what closed() reports */
 	bool peer_app_closed;                 /* the peer closed with an application error */
 	uint64_t peer_app_error;
+	bool manual_credit;                   /* burrow_quic_manual_credit() */
+	char alpn[64];                        /* negotiated (server) / offered (client) */
 	bool have_peer_key;
 	uint8_t peer_key[BURROW_QUIC_PUBLIC_KEY_LEN];
 	uint8_t expected_key[BURROW_QUIC_PUBLIC_KEY_LEN];   /* client only */
@@ -122,6 +124,9 @@ struct burrow_quic_endpoint {
 	uint64_t handshake_timeout_ns;
 	char alpn[64];
 	bool test_no_alpn;	/* see burrow_quic_settings */
+	gnutls_datum_t accept_alpns[BURROW_QUIC_MAX_ALPNS];  /* server: alpn first; heap */
+	unsigned n_accept_alpns;
+	uint64_t alpn_refused;       /* ClientHellos offering none of them */
 	char *keylog_path;
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t prio;
@@ -230,6 +235,8 @@ int quic_cb_extend_max_stream_data(ngtcp2_conn *conn, int64_t stream_id, uint64_
 /* quic_tls.c */
 int quic_tls_endpoint_init(struct burrow_quic_endpoint *ep, const char *private_key_pem);
 void quic_tls_endpoint_free(struct burrow_quic_endpoint *ep);
+/* The server's accepted ALPNs: ep->alpn and settings->accept_alpns. */
+int quic_tls_alpns_init(struct burrow_quic_endpoint *ep, const char *const *accept);
 int quic_tls_session_new(struct burrow_quic_conn *c);
 void quic_tls_session_free(struct burrow_quic_conn *c);
 bool quic_tls_alpn_ok(struct burrow_quic_conn *c);

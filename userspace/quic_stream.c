@@ -182,8 +182,10 @@ int quic_cb_recv_stream_data(ngtcp2_conn *conn, uint32_t flags, int64_t stream_i
 	if (!c->dead && ep->cb.stream_data && c->app_known)
 		ep->cb.stream_data(c, stream_id, data, datalen,
 				   flags & NGTCP2_STREAM_DATA_FLAG_FIN, c->user);
-	/* The application consumed it: give the credit back. */
-	ngtcp2_conn_extend_max_stream_offset(conn, stream_id, datalen);
+	/* The application consumed it: give the credit back (with manual
+	 * credit, the stream's comes from burrow_quic_stream_consumed). */
+	if (!c->manual_credit)
+		ngtcp2_conn_extend_max_stream_offset(conn, stream_id, datalen);
 	ngtcp2_conn_extend_max_offset(conn, datalen);
 	return 0;
 }
@@ -348,3 +350,30 @@ int burrow_quic_send(struct burrow_quic_conn *c, int64_t stream_id, const uint8_
 	return 0;
 }
 
+
+void burrow_quic_manual_credit(struct burrow_quic_conn *c, bool on)
+{
+	c->manual_credit = on;
+}
+
+int burrow_quic_stream_consumed(struct burrow_quic_conn *c, int64_t stream_id, size_t n)
+{
+	if (c->dead || c->close_requested)
+		return -ENOTCONN;
+	if (!quic_stream_find(c, stream_id))
+		return -ENOENT;
+	ngtcp2_conn_extend_max_stream_offset(c->conn, stream_id, n);
+	if (!c->ep->busy)
+		quic_conn_flush(c);
+	return 0;
+}
+
+int burrow_quic_extend_max_streams(struct burrow_quic_conn *c, uint64_t n)
+{
+	if (c->dead || c->close_requested)
+		return -ENOTCONN;
+	ngtcp2_conn_extend_max_streams_bidi(c->conn, n);
+	if (!c->ep->busy)
+		quic_conn_flush(c);
+	return 0;
+}

@@ -99,7 +99,10 @@ static int quic_tls_verify(gnutls_session_t session)
 				      want, got);
 		return -1;
 	}
-	if (ep->cb.authorize &&
+	if (ep->cb.authorize_alpn ?
+	    ep->cb.authorize_alpn(c->alpn, key, (const struct sockaddr *)&c->remote, &user,
+				  ep->user) != 0 :
+	    ep->cb.authorize &&
 	    ep->cb.authorize(key, (const struct sockaddr *)&c->remote, &user, ep->user) != 0) {
 		quic_conn_fail_reason(c, "peer public key %s refused", got);
 		return -1;
@@ -209,8 +212,81 @@ free_keys:
 	return ret;
 }
 
+int quic_tls_alpns_init(struct burrow_quic_endpoint *ep, const char *const *accept)
+{
+	const char *one = ep->alpn;
+	size_t i = 0;
+
+	for (;;) {
+		size_t len = strlen(one);
+
+		if (!len || len > 255) {
+			quic_set_error(ep, "invalid ALPN '%s'", one);
+			return -EINVAL;
+		}
+		if (ep->n_accept_alpns == BURROW_QUIC_MAX_ALPNS) {
+			quic_set_error(ep, "more than %d ALPNs", BURROW_QUIC_MAX_ALPNS);
+			return -EINVAL;
+		}
+		ep->accept_alpns[ep->n_accept_alpns].data = (unsigned char *)strdup(one);
+		if (!ep->accept_alpns[ep->n_accept_alpns].data)
+			return -ENOMEM;
+		ep->accept_alpns[ep->n_accept_alpns++].size = (unsigned int)len;
+		if (!accept || !accept[i])
+			return 0;
+		one = accept[i++];
+	}
+}
+
+/*
+ * Server, after the ClientHello is parsed: GnuTLS picked the first of our
+ * ALPNs the client offers, or none. ALPN is not MANDATORY for GnuTLS on the
+ * server, so a client offering none of ours (or no ALPN at all) gets here
+ * and is refused now, with no_application_protocol (RFC 9001 §8.1), and
+ * counted.
+ */
+static int quic_tls_client_hello(gnutls_session_t session, unsigned int htype, unsigned when,
+				 unsigned int incoming, const gnutls_datum_t *msg)
+{
+	ngtcp2_crypto_conn_ref *ref = gnutls_session_get_ptr(session);
+	struct burrow_quic_conn *c = ref->user_data;
+	gnutls_datum_t sel = { NULL, 0 };
+
+	(void)htype;
+	(void)when;
+	(void)incoming;
+	(void)msg;
+	if (gnutls_alpn_get_selected_protocol(session, &sel) < 0 || !sel.size ||
+	    sel.size >= sizeof(c->alpn)) {
+		c->ep->alpn_refused++;
+		quic_conn_fail_reason(c, "client offered no ALPN we accept");
+		return GNUTLS_E_NO_APPLICATION_PROTOCOL;
+	}
+	memcpy(c->alpn, sel.data, sel.size);
+	c->alpn[sel.size] = '\0';
+	return 0;
+}
+
+const char *burrow_quic_conn_alpn(const struct burrow_quic_conn *c)
+{
+	return c->alpn;
+}
+
+void *burrow_quic_conn_endpoint_user(const struct burrow_quic_conn *c)
+{
+	return c->ep->user;
+}
+
+uint64_t burrow_quic_endpoint_alpn_refused(const struct burrow_quic_endpoint *ep)
+{
+	return ep->alpn_refused;
+}
+
 void quic_tls_endpoint_free(struct burrow_quic_endpoint *ep)
 {
+	for (unsigned i = 0; i < ep->n_accept_alpns; i++)
+		free(ep->accept_alpns[i].data);
+	ep->n_accept_alpns = 0;
 	if (ep->prio)
 		gnutls_priority_deinit(ep->prio);
 	if (ep->cred)
@@ -240,12 +316,19 @@ int quic_tls_session_new(struct burrow_quic_conn *c)
 	ret = gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, ep->cred);
 	if (ret < 0)
 		goto fail;
-	if (!(c->is_client && ep->test_no_alpn)) {
-		ret = gnutls_alpn_set_protocols(c->tls, &alpn, 1,
-						GNUTLS_ALPN_MANDATORY |
-						(c->is_client ? 0 : GNUTLS_ALPN_SERVER_PRECEDENCE));
+	if (c->is_client && !ep->test_no_alpn) {
+		ret = gnutls_alpn_set_protocols(c->tls, &alpn, 1, GNUTLS_ALPN_MANDATORY);
 		if (ret < 0)
 			goto fail;
+		snprintf(c->alpn, sizeof(c->alpn), "%s", ep->alpn);
+	} else if (!c->is_client) {
+		/* Not MANDATORY: quic_tls_client_hello refuses and counts. */
+		ret = gnutls_alpn_set_protocols(c->tls, ep->accept_alpns, ep->n_accept_alpns,
+						GNUTLS_ALPN_SERVER_PRECEDENCE);
+		if (ret < 0)
+			goto fail;
+		gnutls_handshake_set_hook_function(c->tls, GNUTLS_HANDSHAKE_CLIENT_HELLO,
+						   GNUTLS_HOOK_POST, quic_tls_client_hello);
 	}
 	if (!c->is_client)
 		gnutls_certificate_server_set_request(c->tls, GNUTLS_CERT_REQUIRE);
@@ -271,11 +354,11 @@ void quic_tls_session_free(struct burrow_quic_conn *c)
 bool quic_tls_alpn_ok(struct burrow_quic_conn *c)
 {
 	gnutls_datum_t sel = { NULL, 0 };
-	size_t len = strlen(c->ep->alpn);
+	size_t len = strlen(c->alpn);
 
-	if (gnutls_alpn_get_selected_protocol(c->tls, &sel) < 0)
+	if (!len || gnutls_alpn_get_selected_protocol(c->tls, &sel) < 0)
 		return false;
-	return sel.size == len && memcmp(sel.data, c->ep->alpn, len) == 0;
+	return sel.size == len && memcmp(sel.data, c->alpn, len) == 0;
 }
 
 int burrow_quic_export(struct burrow_quic_conn *c, const char *label,

@@ -171,8 +171,8 @@ static const struct bad_case bad_cases[] = {
 	/* structure */
 	{ "", "t.conf: no [node] section (it must give at least 'name')" },
 	{ "[node]\n", "t.conf:1: [node] has no name (required)" },
-	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node], [peer NAME], [coordinator] or [dns])" },
-	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node], [peer NAME], [coordinator] or [dns])" },
+	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node], [peer NAME], [coordinator], [dns] or [service NAME])" },
+	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node], [peer NAME], [coordinator], [dns] or [service NAME])" },
 	{ NODE "[node]\n", "t.conf:3: second [node] section (first at line 1)" },
 	{ "name = a\n[node]\n", "t.conf:1: key 'name' outside a section" },
 	{ NODE "lsten_port = 1\n", "t.conf:3: unknown key 'lsten_port' in [node]" },
