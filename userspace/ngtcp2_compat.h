@@ -51,6 +51,21 @@ static inline void burrow_ngtcp2_set_original_dcid(ngtcp2_transport_params *para
 #define burrow_ngtcp2_conn_shutdown_stream(conn, sid, code) \
 	ngtcp2_conn_shutdown_stream((conn), 0, (sid), (code))
 
+/* An Initial's token: a pointer and a length in 1.x, an ngtcp2_vec in 0.12. */
+static inline size_t burrow_ngtcp2_pkt_token(const ngtcp2_pkt_hd *hd, const uint8_t **token)
+{
+	*token = hd->token;
+	return hd->tokenlen;
+}
+
+/* The Retry's SCID a server echoes in its transport parameters. */
+static inline void burrow_ngtcp2_set_retry_scid(ngtcp2_transport_params *params,
+						const ngtcp2_cid *scid)
+{
+	params->retry_scid = *scid;
+	params->retry_scid_present = 1;
+}
+
 #else /* ngtcp2 0.x */
 
 typedef ngtcp2_connection_close_error burrow_ngtcp2_ccerr;
@@ -80,6 +95,19 @@ static inline void burrow_ngtcp2_set_original_dcid(ngtcp2_transport_params *para
 
 #define burrow_ngtcp2_conn_shutdown_stream(conn, sid, code) \
 	ngtcp2_conn_shutdown_stream((conn), (sid), (code))
+
+static inline size_t burrow_ngtcp2_pkt_token(const ngtcp2_pkt_hd *hd, const uint8_t **token)
+{
+	*token = hd->token.base;
+	return hd->token.len;
+}
+
+static inline void burrow_ngtcp2_set_retry_scid(ngtcp2_transport_params *params,
+						const ngtcp2_cid *scid)
+{
+	params->retry_scid = *scid;
+	params->retry_scid_present = 1;
+}
 
 #endif
 

@@ -34,7 +34,6 @@
 
 #define QUIC_DEFAULT_IDLE_MS 30000
 #define QUIC_DEFAULT_HANDSHAKE_MS 10000
-#define QUIC_MAX_PENDING_SERVER 64        /* unauthenticated server conns */
 #define QUIC_READ_BATCH 256               /* datagrams per endpoint_read call */
 #define QUIC_STREAM_WINDOW (256 * 1024)   /* initial per-stream credit */
 #define QUIC_CONN_WINDOW (1024 * 1024)    /* initial connection credit */
@@ -399,12 +398,16 @@ static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, siz
 	ngtcp2_callbacks callbacks;
 	ngtcp2_settings settings;
 	ngtcp2_transport_params params;
-	ngtcp2_cid scid;
+	ngtcp2_cid scid, odcid;
 	ngtcp2_path path;
 	struct burrow_quic_conn *c;
+	enum quic_retry_verdict verdict;
 	int rv;
 
 	if (ngtcp2_accept(&hd, pkt, len) != 0)
+		return;
+	verdict = quic_retry_check(ep, &hd, from, from_len, &odcid);
+	if (verdict == QUIC_RETRY_ANSWERED || verdict == QUIC_RETRY_DROP)
 		return;
 	if (ep->n_pending_server >= QUIC_MAX_PENDING_SERVER)
 		quic_evict_oldest_pending(ep);
@@ -422,7 +425,13 @@ static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, siz
 
 	quic_fill_callbacks(&callbacks, false);
 	quic_fill_settings(ep, &settings, &params);
-	burrow_ngtcp2_set_original_dcid(&params, &hd.dcid);
+	if (verdict == QUIC_RETRY_VALIDATED) {
+		/* hd.dcid is the Retry's SCID; the first Initial's DCID was odcid. */
+		burrow_ngtcp2_set_original_dcid(&params, &odcid);
+		burrow_ngtcp2_set_retry_scid(&params, &hd.dcid);
+	} else {
+		burrow_ngtcp2_set_original_dcid(&params, &hd.dcid);
+	}
 	quic_path_of(c, &path, from, from_len);
 	rv = ngtcp2_conn_server_new(&c->conn, &hd.scid, &scid, &path, hd.version, &callbacks,
 				    &settings, &params, NULL, c);
@@ -632,8 +641,10 @@ struct burrow_quic_endpoint *burrow_quic_endpoint_new(int udp_fd,
 	ep->test_no_alpn = settings->test_no_alpn;
 	ep->touched_tail = &ep->touched;
 	ret = quic_index_init(ep);
+	if (ret == 0 && quic_retry_init(ep) < 0)
+		ret = -EIO;
 	if (ret < 0) {
-		quic_set_error(ep, "no randomness for the connection-ID table");
+		quic_set_error(ep, "no randomness for the connection-ID table or Retry tokens");
 		goto fail;
 	}
 	ret = quic_tls_alpns_init(ep, settings->accept_alpns);

@@ -11,7 +11,8 @@
  *   stay in the connection's scids[], compared on a hash match. Most CIDs
  *   are ours (random), but a client's original DCID is its choice, so the
  *   hash is keyed with a per-endpoint random seed; at most
- *   QUIC_MAX_PENDING_SERVER such CIDs are in the table at once.
+ *   QUIC_RETRY_THRESHOLD such CIDs are in the table at once (past it a
+ *   client must come back from a Retry, addressing a CID we chose).
  *
  * - the timer heap: live connections ordered by ngtcp2's expiry for them
  *   (a binary min-heap; each connection knows its slot). A connection

@@ -148,6 +148,9 @@ struct burrow_quic_endpoint {
 	struct quic_closing *closing;   /* newest first */
 	unsigned n_closing;
 	unsigned n_pending_server;   /* server conns not yet authorized */
+	/* quic_retry.c */
+	uint8_t retry_secret[32];
+	uint64_t retries_sent, retry_tokens_refused;
 	int busy;                    /* inside read/handle_expiry: defer writes */
 	char last_error[QUIC_REASON_LEN];
 };
@@ -198,6 +201,20 @@ void quic_timer_update(struct burrow_quic_endpoint *ep, struct burrow_quic_conn 
 		       uint64_t expiry);
 void quic_timer_remove(struct burrow_quic_endpoint *ep, struct burrow_quic_conn *c);
 struct burrow_quic_conn *quic_timer_first(const struct burrow_quic_endpoint *ep);
+
+/* quic_retry.c: address validation under handshake load (see there). */
+#define QUIC_RETRY_THRESHOLD 16       /* pending handshakes before Retry is asked */
+#define QUIC_MAX_PENDING_SERVER 1024  /* pending handshakes; the oldest is evicted */
+enum quic_retry_verdict {
+	QUIC_RETRY_ACCEPT,     /* no token needed: accept */
+	QUIC_RETRY_VALIDATED,  /* valid Retry token: accept, *odcid set */
+	QUIC_RETRY_ANSWERED,   /* a Retry was sent: keep no state */
+	QUIC_RETRY_DROP,       /* bad token or not an Initial: drop */
+};
+int quic_retry_init(struct burrow_quic_endpoint *ep);
+enum quic_retry_verdict quic_retry_check(struct burrow_quic_endpoint *ep, const ngtcp2_pkt_hd *hd,
+					 const struct sockaddr *from, socklen_t from_len,
+					 ngtcp2_cid *odcid);
 
 /* quic_close.c */
 /* Closing/draining period: at least this long whatever the PTO (ns). */
