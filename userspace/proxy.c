@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stream proxy (proxy.h): request/response codec, per-stream bridges
- * between a QUIC stream and local descriptors, the server's service
- * checks, and the client used by `burrowd connect`.
+ * The stream proxy (proxy.h): per-stream bridges between a QUIC stream
+ * and local descriptors, the server's service checks, and the client side
+ * `burrowd connect` (proxy_connect.c) drives. The request and response
+ * codec is in proxy_codec.c.
  *
  * Lifetimes: a struct pconn per QUIC connection (its conn_user) owns its
  * streams. A stream that ends has its fds closed at once and is moved to
@@ -30,103 +31,6 @@
  * request stream's data can arrive after a later stream's (reordering), and
  * data for a stream we ended must not start a new request. */
 #define SEEN_WINDOW 4096
-
-static const char *const code_names[BURROW_PROXY_CODE_COUNT] = {
-	[BURROW_PROXY_OK] = "ok",
-	[BURROW_PROXY_UNKNOWN_SERVICE] = "unknown service",
-	[BURROW_PROXY_NOT_ALLOWED] = "not allowed",
-	[BURROW_PROXY_LIMIT_REACHED] = "limit reached",
-	[BURROW_PROXY_TARGET_REFUSED] = "target refused",
-	[BURROW_PROXY_MALFORMED] = "malformed request",
-};
-
-const char *burrow_proxy_code_name(unsigned code)
-{
-	return code < BURROW_PROXY_CODE_COUNT ? code_names[code] : "unknown code";
-}
-
-/* ---- codec ------------------------------------------------------------------ */
-
-int burrow_proxy_request_encode(const char *service, uint8_t *out, size_t size)
-{
-	size_t len = strlen(service);
-
-	if (!burrow_config_name_valid(service) || size < 2 + len)
-		return -EINVAL;
-	out[0] = BURROW_PROXY_VERSION;
-	out[1] = (uint8_t)len;
-	memcpy(out + 2, service, len);
-	return (int)(2 + len);
-}
-
-int burrow_proxy_request_parse(const uint8_t *buf, size_t len, char service[64], const char **why)
-{
-	size_t n;
-
-	*why = NULL;
-	if (len >= 1 && buf[0] != BURROW_PROXY_VERSION) {
-		*why = "unsupported version";
-		return -EPROTO;
-	}
-	if (len < 2)
-		return 0;
-	n = buf[1];
-	if (n < 1 || n > BURROW_CONFIG_NAME_MAX) {
-		*why = "service name length out of range (1-63)";
-		return -EPROTO;
-	}
-	if (len < 2 + n)
-		return 0;
-	memcpy(service, buf + 2, n);
-	service[n] = '\0';
-	if (!burrow_config_name_valid(service)) {
-		*why = "invalid service name";
-		return -EPROTO;
-	}
-	return (int)(2 + n);
-}
-
-int burrow_proxy_response_encode(unsigned code, const char *text, uint8_t *out, size_t size)
-{
-	size_t len = strlen(text);
-
-	if (len > 255)
-		len = 255;
-	if (code > 255 || size < 3 + len)
-		return -EINVAL;
-	out[0] = BURROW_PROXY_VERSION;
-	out[1] = (uint8_t)code;
-	out[2] = (uint8_t)len;
-	memcpy(out + 3, text, len);
-	return (int)(3 + len);
-}
-
-int burrow_proxy_response_parse(const uint8_t *buf, size_t len, unsigned *code, char text[256],
-				const char **why)
-{
-	size_t n;
-
-	*why = NULL;
-	if (len >= 1 && buf[0] != BURROW_PROXY_VERSION) {
-		*why = "unsupported version";
-		return -EPROTO;
-	}
-	if (len < 3)
-		return 0;
-	n = buf[2];
-	if (len < 3 + n)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (buf[3 + i] < 0x20 || buf[3 + i] == 0x7f) {
-			*why = "control character in the response text";
-			return -EPROTO;
-		}
-	}
-	*code = buf[1];
-	memcpy(text, buf + 3, n);
-	text[n] = '\0';
-	return (int)(3 + n);
-}
 
 /* ---- state ------------------------------------------------------------------ */
 
@@ -231,6 +135,16 @@ bool burrow_proxy_busy(const struct burrow_proxy *px)
 			    (ps->w[1].always && ps->state == PS_OPEN && ps->out_len))
 				return true;
 	return false;
+}
+
+bool burrow_proxy_has_conn(const struct burrow_proxy *px)
+{
+	return px->conns != NULL;
+}
+
+const char *burrow_proxy_last_closed(const struct burrow_proxy *px)
+{
+	return px->last_closed;
 }
 
 const struct burrow_proxy_counters *burrow_proxy_counters(const struct burrow_proxy *px)
@@ -1066,107 +980,3 @@ void burrow_proxy_free(struct burrow_proxy *px)
 	free(px);
 }
 
-/* ---- burrowd connect ---------------------------------------------------------- */
-
-int burrow_proxy_connect_run(const char *private_key_pem, const struct sockaddr *addr,
-			     socklen_t addr_len, const uint8_t key[32], const char *service,
-			     int rfd, int wfd, char *err, size_t err_size)
-{
-	struct burrow_quic_settings qs = {
-		.private_key_pem = private_key_pem,
-		.alpn = BURROW_PROXY_ALPN,
-		.keylog_path = getenv("BURROWD_KEYLOG"),
-	};
-	struct burrow_proxy_status st = { 0 };
-	struct burrow_quic_endpoint *ep = NULL;
-	struct burrow_proxy_conn *pc;
-	struct burrow_quic_conn *conn = NULL;
-	struct burrow_proxy *px;
-	bool opened = false;
-	int fd, status = 1;
-
-	err[0] = '\0';
-	signal(SIGPIPE, SIG_IGN);	/* a closed stdout is an error, not death */
-	px = burrow_proxy_new(NULL);
-	fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (!px || fd < 0) {
-		snprintf(err, err_size, "cannot set up: %s", strerror(errno));
-		goto out;
-	}
-	ep = burrow_quic_endpoint_new(fd, &qs, &burrow_proxy_callbacks, px);
-	if (!ep) {
-		snprintf(err, err_size, "QUIC endpoint: %s", burrow_quic_setup_error());
-		goto out;
-	}
-	pc = burrow_proxy_client_conn(px);
-	if (!pc || burrow_quic_connect(ep, addr, addr_len, key, pc, &conn) < 0) {
-		snprintf(err, err_size, "cannot connect: %s", burrow_quic_endpoint_last_error(ep));
-		goto out;
-	}
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
-					 { .fd = burrow_proxy_fd(px), .events = POLLIN } };
-		uint64_t now = burrow_quic_now(), next = burrow_quic_endpoint_next_expiry(ep);
-		int timeout = -1;
-
-		if (!opened && px->conns && burrow_proxy_conn_ready(pc)) {
-			if (burrow_proxy_open(pc, service, rfd, wfd, &st) < 0) {
-				snprintf(err, err_size, "cannot open a stream");
-				goto out;
-			}
-			opened = true;
-			burrow_proxy_kick(px);
-		}
-		/* Done once our last bytes are acknowledged too. */
-		if (opened && (st.failed || (st.answered && st.code) ||
-			       (st.finished && (!px->conns ||
-				burrow_quic_stream_unacked(conn, st.stream_id) == 0))))
-			break;
-		if (!px->conns) {	/* closed before the stream could open */
-			snprintf(err, err_size, "cannot reach the node: %s",
-				 px->last_closed[0] ? px->last_closed : "connection closed");
-			goto out;
-		}
-		if (next != UINT64_MAX)
-			timeout = next <= now ? 0 : (int)((next - now) / 1000000 + 1);
-		if (burrow_proxy_busy(px))
-			timeout = 0;
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
-			snprintf(err, err_size, "poll: %s", strerror(errno));
-			goto out;
-		}
-		if (pfd[0].revents & POLLIN)
-			burrow_quic_endpoint_read(ep);
-		if (burrow_quic_endpoint_next_expiry(ep) <= burrow_quic_now())
-			burrow_quic_endpoint_handle_expiry(ep);
-		burrow_proxy_run(px);
-		burrow_proxy_kick(px);
-		burrow_quic_endpoint_handle_expiry(ep);	/* flush what run queued */
-	}
-	if (st.answered && st.code) {
-		snprintf(err, err_size, "%s: %s", burrow_proxy_code_name(st.code), st.text);
-		status = 10 + (int)(st.code < 90 ? st.code : 89);
-	} else if (st.failed) {
-		snprintf(err, err_size, "%s", st.why);
-	} else {
-		status = 0;
-	}
-	if (conn && px->conns) {
-		/* Let our FIN's acknowledgement (or the close) go out. */
-		burrow_quic_close(conn, 0, status ? "refused" : "done");
-		burrow_quic_endpoint_handle_expiry(ep);
-	}
-out:
-	if (!opened) {
-		if (rfd >= 0)
-			close(rfd);
-		if (wfd >= 0 && wfd != rfd)
-			close(wfd);
-	}
-	if (ep)
-		burrow_quic_endpoint_free(ep);
-	burrow_proxy_free(px);
-	if (fd >= 0)
-		close(fd);
-	return status;
-}

@@ -119,6 +119,10 @@ int burrow_proxy_fd(const struct burrow_proxy *px);
 /* Local fds that are always ready (a regular file as stdin): poll with a
  * zero timeout while this is true. */
 bool burrow_proxy_busy(const struct burrow_proxy *px);
+/* Whether any QUIC connection is open, and the latest one's closed()
+ * reason ("" before any closed). */
+bool burrow_proxy_has_conn(const struct burrow_proxy *px);
+const char *burrow_proxy_last_closed(const struct burrow_proxy *px);
 void burrow_proxy_run(struct burrow_proxy *px);
 void burrow_proxy_kick(struct burrow_proxy *px);
 const struct burrow_proxy_counters *burrow_proxy_counters(const struct burrow_proxy *px);
