@@ -97,5 +97,7 @@ done
 exec 9>&-
 emit tcp-over-burrow "${plain[@]}"
 emit burrow-proxy "${proxy[@]}"
-diag "proxy / plain (medians): $(echo "scale=2; $(emit burrow-proxy "${proxy[@]}" | cut -d' ' -f2- | jq .value) / $(emit tcp-over-burrow "${plain[@]}" | cut -d' ' -f2- | jq .value)" | bc)"
+median() { emit "$@" | cut -d' ' -f2- | jq .value; }
+diag "proxy / plain (medians): $(echo "$(median burrow-proxy "${proxy[@]}") $(median tcp-over-burrow "${plain[@]}")" |
+	awk '{ printf "%.2f", $1 / $2 }')"
 done_testing
