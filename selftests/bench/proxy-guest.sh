@@ -1,20 +1,23 @@
 #!/bin/bash
-# 'make bench', guest side: the stream proxy against plain TCP over the same
-# burrow tunnel (issue 21). Two burrowd nodes as in
-# selftests/net/service-proxy.sh; n2 has a [service sink] whose target is a
-# busybox nc sink on its loopback (one sinkN per run). One bulk stream of BENCH_STREAM_MIB MiB
-# (default 64) from n1 into a sink on n2, BENCH_RUNS times each way:
+# 'make bench', guest side: the stream proxy against plain TCP over the
+# burrow tunnel between the same two nodes (issue 21). Two burrowd nodes as
+# in selftests/net/service-proxy.sh; n2 has one [service sinkN] per run whose
+# target is a busybox nc sink on its loopback. One bulk stream of
+# BENCH_STREAM_MIB MiB (default 64) from n1 into a sink on n2, BENCH_RUNS
+# times each way, alternating:
 #   tcp-over-burrow  busybox nc from n1 to n2's tunnel address 10.10.0.2
-#   burrow-proxy     burrowd connect n2 sink (QUIC, ALPN burrow-proxy/1, to
-#                    n2's UDP port), the proxy dialling the same kind of sink
+#   burrow-proxy     burrowd connect n2 sinkN: QUIC (ALPN burrow-proxy/1) to
+#                    n2's endpoint 192.0.2.2:51822, the tunnel's UDP port,
+#                    beside the tunnel rather than inside it; n2's burrowd
+#                    dials the same kind of sink
 # Both sinks are the same: busybox nc -l whose stdout goes to a reader that
 # takes the first byte, notes the time, and counts the rest with wc -c (no
 # disk, no checksum). The time is the sink's wall clock from its first byte
 # to its EOF (the sender closed and everything arrived), so connection and
 # QUIC handshake setup are not counted, for either. Mbit/s = bytes * 8 /
 # that time / 1e6. Each measurement is a 'BENCH {json}' line, as in guest.sh.
-# The size does not scale with BENCH_DURATION: at TCG speeds 64 MiB takes a
-# few seconds each way, and a fixed size keeps the workload name stable.
+# The size does not scale with BENCH_DURATION: a fixed size keeps the
+# workload name stable (64 MiB took 17-40 s a stream under TCG on a busy host).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
