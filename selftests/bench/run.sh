@@ -18,7 +18,8 @@ cpus=${BURROW_VM_CPUS:-$(nproc)}
 BURROW_VM_CPUS=$cpus BURROW_VM_APPEND="BENCH_DURATION=$duration BENCH_RUNS=$runs BENCH_PEERS=${BENCH_PEERS:-100000} BURROW_TEST_TIMEOUT=$((300 + duration * 200))" \
 	bash selftests/vm/run.sh --kernel distro --script selftests/bench/guest.sh \
 	--script selftests/bench/scale-guest.sh \
-	--timeout $((900 + duration * 400))
+	--script selftests/bench/proxy-guest.sh \
+	--timeout $((1500 + duration * 400))
 grep -a '^BENCH ' build/vm-distro.log | tr -d '\r' | cut -d' ' -f2- | jq -s . >build/bench.json
 
 host="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
