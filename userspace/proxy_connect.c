@@ -15,6 +15,8 @@
 
 #include "proxy.h"
 
+#define CONNECT_KEEPALIVE_MS 10000	/* a third of the default 30 s idle timeout */
+
 /* ---- burrowd connect ---------------------------------------------------------- */
 
 int burrow_proxy_connect_run(const char *private_key_pem, const struct sockaddr *addr,
@@ -25,6 +27,14 @@ int burrow_proxy_connect_run(const char *private_key_pem, const struct sockaddr 
 		.private_key_pem = private_key_pem,
 		.alpn = BURROW_PROXY_ALPN,
 		.keylog_path = getenv("BURROWD_KEYLOG"),
+		/*
+		 * A proxied stream may sit idle for hours (an ssh session).
+		 * The connection's idle timeout is the smaller of the two
+		 * sides' (ours, the 30 s default, unless the node's is lower),
+		 * and the node's keep-alive is a third of its own, possibly
+		 * longer one: so this side keeps the connection alive itself.
+		 */
+		.keepalive_ms = CONNECT_KEEPALIVE_MS,
 	};
 	struct burrow_proxy_status st = { 0 };
 	struct burrow_quic_endpoint *ep = NULL;

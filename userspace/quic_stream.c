@@ -350,7 +350,6 @@ int burrow_quic_send(struct burrow_quic_conn *c, int64_t stream_id, const uint8_
 	return 0;
 }
 
-
 void burrow_quic_manual_credit(struct burrow_quic_conn *c, bool on)
 {
 	c->manual_credit = on;
@@ -363,8 +362,7 @@ int burrow_quic_stream_consumed(struct burrow_quic_conn *c, int64_t stream_id, s
 	if (!quic_stream_find(c, stream_id))
 		return -ENOENT;
 	ngtcp2_conn_extend_max_stream_offset(c->conn, stream_id, n);
-	if (!c->ep->busy)
-		quic_conn_flush(c);
+	quic_conn_kick(c);
 	return 0;
 }
 
@@ -373,7 +371,6 @@ int burrow_quic_extend_max_streams(struct burrow_quic_conn *c, uint64_t n)
 	if (c->dead || c->close_requested)
 		return -ENOTCONN;
 	ngtcp2_conn_extend_max_streams_bidi(c->conn, n);
-	if (!c->ep->busy)
-		quic_conn_flush(c);
+	quic_conn_kick(c);
 	return 0;
 }
