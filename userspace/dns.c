@@ -13,25 +13,13 @@
 #include <string.h>
 
 #include "dns.h"
+#include "log.h"
 
 #define FLAG_QR 0x8000
 #define FLAG_AA 0x0400
 #define FLAG_RD 0x0100
 #define OPCODE_MASK 0x7800
 
-static void say(char *why, size_t why_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t why_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !why_size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -63,21 +51,21 @@ static int read_name(const uint8_t *msg, size_t len, size_t *off, struct burrow_
 		uint8_t b;
 
 		if (pos >= len) {
-			say(why, why_size, "%s: name truncated at byte %zu", what, pos);
+			burrow_errorf(why, why_size, "%s: name truncated at byte %zu", what, pos);
 			return -EBADMSG;
 		}
 		b = msg[pos];
 		if ((b & 0xc0) == 0xc0) {
-			say(why, why_size, "%s: compression pointer at byte %zu (refused)", what, pos);
+			burrow_errorf(why, why_size, "%s: compression pointer at byte %zu (refused)", what, pos);
 			return -EBADMSG;
 		}
 		if (b > BURROW_DNS_LABEL_MAX) {
-			say(why, why_size, "%s: label length %u at byte %zu (over %d)", what, b, pos,
+			burrow_errorf(why, why_size, "%s: label length %u at byte %zu (over %d)", what, b, pos,
 			    BURROW_DNS_LABEL_MAX);
 			return -EBADMSG;
 		}
 		if (name_len + 1 + b > BURROW_DNS_NAME_MAX) {
-			say(why, why_size, "%s: name longer than %d bytes", what, BURROW_DNS_NAME_MAX);
+			burrow_errorf(why, why_size, "%s: name longer than %d bytes", what, BURROW_DNS_NAME_MAX);
 			return -EBADMSG;
 		}
 		if (b == 0) {
@@ -90,7 +78,7 @@ static int read_name(const uint8_t *msg, size_t len, size_t *off, struct burrow_
 			return 0;
 		}
 		if (len - pos - 1 < b) {
-			say(why, why_size, "%s: label at byte %zu truncated", what, pos);
+			burrow_errorf(why, why_size, "%s: label at byte %zu truncated", what, pos);
 			return -EBADMSG;
 		}
 		/* 255 bytes hold at most 127 labels of one byte: labels stays in bounds. */
@@ -115,17 +103,17 @@ int burrow_dns_parse_query(const uint8_t *msg, size_t len, struct burrow_dns_que
 
 	memset(q, 0, sizeof(*q));
 	if (len < BURROW_DNS_HEADER_LEN) {
-		say(why, why_size, "%zu bytes: shorter than a DNS header", len);
+		burrow_errorf(why, why_size, "%zu bytes: shorter than a DNS header", len);
 		return -EPROTO;
 	}
 	q->id = get16(msg);
 	q->flags = get16(msg + 2);
 	if (q->flags & FLAG_QR) {
-		say(why, why_size, "QR set: a response, not a query");
+		burrow_errorf(why, why_size, "QR set: a response, not a query");
 		return -EPROTO;
 	}
 	if (q->flags & OPCODE_MASK) {
-		say(why, why_size, "opcode %u is not QUERY", (q->flags & OPCODE_MASK) >> 11);
+		burrow_errorf(why, why_size, "opcode %u is not QUERY", (q->flags & OPCODE_MASK) >> 11);
 		return -EOPNOTSUPP;
 	}
 	qd = get16(msg + 4);
@@ -133,15 +121,15 @@ int burrow_dns_parse_query(const uint8_t *msg, size_t len, struct burrow_dns_que
 	ns = get16(msg + 8);
 	ar = get16(msg + 10);
 	if (qd != 1) {
-		say(why, why_size, "QDCOUNT %u (must be 1)", qd);
+		burrow_errorf(why, why_size, "QDCOUNT %u (must be 1)", qd);
 		return -EBADMSG;
 	}
 	if (an || ns) {
-		say(why, why_size, "a query with %u answer and %u authority records", an, ns);
+		burrow_errorf(why, why_size, "a query with %u answer and %u authority records", an, ns);
 		return -EBADMSG;
 	}
 	if (ar > 1) {
-		say(why, why_size, "ARCOUNT %u (at most one EDNS OPT record)", ar);
+		burrow_errorf(why, why_size, "ARCOUNT %u (at most one EDNS OPT record)", ar);
 		return -EBADMSG;
 	}
 	off = BURROW_DNS_HEADER_LEN;
@@ -149,7 +137,7 @@ int burrow_dns_parse_query(const uint8_t *msg, size_t len, struct burrow_dns_que
 	if (ret)
 		return ret;
 	if (len - off < 4) {
-		say(why, why_size, "question: QTYPE/QCLASS truncated");
+		burrow_errorf(why, why_size, "question: QTYPE/QCLASS truncated");
 		return -EBADMSG;
 	}
 	q->qtype = get16(msg + off);
@@ -163,24 +151,24 @@ int burrow_dns_parse_query(const uint8_t *msg, size_t len, struct burrow_dns_que
 		if (ret)
 			return ret;
 		if (len - off < 10) {
-			say(why, why_size, "additional record: fixed fields truncated");
+			burrow_errorf(why, why_size, "additional record: fixed fields truncated");
 			return -EBADMSG;
 		}
 		type = get16(msg + off);
 		rdlen = get16(msg + off + 8);
 		off += 10;
 		if (type != BURROW_DNS_TYPE_OPT) {
-			say(why, why_size, "additional record of type %u (only OPT is accepted)", type);
+			burrow_errorf(why, why_size, "additional record of type %u (only OPT is accepted)", type);
 			return -EBADMSG;
 		}
 		if (len - off < rdlen) {
-			say(why, why_size, "additional record: RDATA truncated");
+			burrow_errorf(why, why_size, "additional record: RDATA truncated");
 			return -EBADMSG;
 		}
 		off += rdlen;
 	}
 	if (off != len) {
-		say(why, why_size, "%zu trailing bytes", len - off);
+		burrow_errorf(why, why_size, "%zu trailing bytes", len - off);
 		return -EBADMSG;
 	}
 	return 0;
@@ -212,11 +200,11 @@ bool burrow_dns_domain_valid(const char *text, char *why, size_t why_size)
 	if (len && text[len - 1] == '.')
 		len--;
 	if (!len) {
-		say(why, why_size, "'%s': empty domain", text);
+		burrow_errorf(why, why_size, "'%s': empty domain", text);
 		return false;
 	}
 	if (len > BURROW_DNS_DOMAIN_MAX - 1) {
-		say(why, why_size, "'%.40s...': longer than %d characters", text,
+		burrow_errorf(why, why_size, "'%.40s...': longer than %d characters", text,
 		    BURROW_DNS_DOMAIN_MAX - 1);
 		return false;
 	}
@@ -225,18 +213,18 @@ bool burrow_dns_domain_valid(const char *text, char *why, size_t why_size)
 		size_t n = dot ? (size_t)(dot - p) : (size_t)(text + len - p);
 
 		if (!n || n > BURROW_DNS_LABEL_MAX) {
-			say(why, why_size, "'%s': %s label", text, n ? "a 64+ character" : "an empty");
+			burrow_errorf(why, why_size, "'%s': %s label", text, n ? "a 64+ character" : "an empty");
 			return false;
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (!label_char(p[i])) {
-				say(why, why_size, "'%s': label '%.*s' has '%c' (only a-z, 0-9, -)",
+				burrow_errorf(why, why_size, "'%s': label '%.*s' has '%c' (only a-z, 0-9, -)",
 				    text, (int)n, p, p[i]);
 				return false;
 			}
 		}
 		if (p[0] == '-' || p[n - 1] == '-') {
-			say(why, why_size, "'%s': label '%.*s' starts or ends with '-'", text, (int)n, p);
+			burrow_errorf(why, why_size, "'%s': label '%.*s' starts or ends with '-'", text, (int)n, p);
 			return false;
 		}
 		p += n + (dot ? 1 : 0);
