@@ -469,6 +469,16 @@ static void node_capsule(struct lnode *n, const struct burrow_capsule *cap)
 				note_hit(n);
 		}
 		break;
+	case COORD_MSG_DNS_CONFIG: {
+		/* Sent before every MAP_FULL: counted with the full map's bytes. */
+		struct coord_dns_config dns;
+
+		if (coord_msg_dns_config_decode(cap->value, cap->length, &dns, why, sizeof(why)) < 0)
+			die("%s: DNS_CONFIG: %s", n->name, why);
+		if (cur.active)
+			cur.full_bytes += bytes;
+		break;
+	}
 	case COORD_MSG_MAP_DELTA:
 		if (coord_msg_map_delta_decode(cap->value, cap->length, &delta, why,
 					       sizeof(why)) < 0)
