@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -390,6 +391,43 @@ static int route_command(struct cli *c, const char *verb, int argc, char **argv)
 	return usage_error(c, "unknown route command '%s'", verb);
 }
 
+/*
+ * One UDP socket carries every node's connection: its keep-alives, and
+ * bursts of handshakes and map deltas. The default receive buffer (about
+ * 200 KiB, a hundred datagrams) overflows whenever the loop is busy for a
+ * few milliseconds, and dropped keep-alives end as idle timeouts. Ask for
+ * COORD_SOCKET_BUFFER both ways: past net.core.rmem_max/wmem_max with
+ * CAP_NET_ADMIN (the *FORCE options), else up to that maximum. Logged, as
+ * a fact of the host, when less is granted.
+ */
+#define COORD_SOCKET_BUFFER (16 * 1024 * 1024)
+
+static void size_socket_buffers(int fd)
+{
+	static const struct {
+		int force, plain;
+		const char *name;
+	} opts[] = {
+		{ SO_RCVBUFFORCE, SO_RCVBUF, "receive" },
+		{ SO_SNDBUFFORCE, SO_SNDBUF, "send" },
+	};
+	int want = COORD_SOCKET_BUFFER;
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		int got = 0;
+		socklen_t len = sizeof(got);
+
+		if (setsockopt(fd, SOL_SOCKET, opts[i].force, &want, sizeof(want)) < 0)
+			(void)setsockopt(fd, SOL_SOCKET, opts[i].plain, &want, sizeof(want));
+		/* The kernel reports twice what it grants (bookkeeping overhead). */
+		if (getsockopt(fd, SOL_SOCKET, opts[i].plain, &got, &len) == 0 && got / 2 < want)
+			burrow_log(BURROW_LOG_INFO,
+				   "UDP %s buffer is %d KiB, not %d KiB (raise net.core.%cmem_max "
+				   "or run with CAP_NET_ADMIN)", opts[i].name, got / 2048, want / 1024,
+				   i == 0 ? 'r' : 'w');
+	}
+}
+
 /* The coordinator's event loop: the server's socket, its timer, SIGTERM/SIGINT. */
 struct run_state {
 	struct burrow_loop *loop;
@@ -495,6 +533,7 @@ static int run_command(struct cli *c, int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
+	size_socket_buffers(fd);
 	config.udp_fd = fd;
 	config.private_key_pem = id.private_key_pem;
 	config.store = c->cs;

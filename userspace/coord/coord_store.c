@@ -699,6 +699,7 @@ static int allocate_addresses(struct coord_store *cs, int64_t *offset, char ipv4
 	char ula_text[COORD_ADDR_SIZE + 4], range_text[COORD_ADDR_SIZE + 4];
 	struct burrow_nl_prefix ula, range;
 	union burrow_nl_addr a4 = { 0 }, a6;
+	int64_t count, highest;
 	uint64_t size;
 	int ret;
 
@@ -711,10 +712,26 @@ static int allocate_addresses(struct coord_store *cs, int64_t *offset, char ipv4
 				     cs->st->err, sizeof(cs->st->err)) < 0)
 		return -EINVAL;
 	size = (uint64_t)1 << (32 - range.len);
-	ret = query_one(cs,
-			"SELECT min(o + 1) FROM (SELECT 0 AS o UNION ALL SELECT ipv4_offset FROM nodes)"
-			" WHERE o + 1 NOT IN (SELECT ipv4_offset FROM nodes)",
-			BURROW_STORE_NO_ARG, offset, NULL, 0);
+	/*
+	 * Offsets are distinct and start at 1, so they are exactly 1..count
+	 * (no hole) when the largest equals the count: then the lowest free
+	 * is the next one, from two cheap reads (count(*) of a table counts
+	 * its b-tree pages; max() of the unique index reads its last entry).
+	 * Only after removals left a hole does the scan for the lowest one
+	 * run; it builds an index of every offset, which at 50,000 nodes
+	 * cost more than the rest of a registration.
+	 */
+	ret = query_one(cs, "SELECT count(*) FROM nodes", BURROW_STORE_NO_ARG, &count, NULL, 0);
+	if (ret == 0)
+		ret = query_one(cs, "SELECT coalesce(max(ipv4_offset), 0) FROM nodes",
+				BURROW_STORE_NO_ARG, &highest, NULL, 0);
+	if (ret == 0 && highest == count)
+		*offset = highest + 1;
+	else if (ret == 0)
+		ret = query_one(cs,
+				"SELECT min(o + 1) FROM (SELECT 0 AS o UNION ALL SELECT ipv4_offset FROM nodes)"
+				" WHERE o + 1 NOT IN (SELECT ipv4_offset FROM nodes)",
+				BURROW_STORE_NO_ARG, offset, NULL, 0);
 	if (ret < 0)
 		return ret;
 	if ((uint64_t)*offset >= size - 1)
