@@ -51,6 +51,7 @@ struct coord_conn {
 	size_t n_sent;
 	size_t sent_cap;			/* entries allocated at sent */
 	bool closing;				/* burrow_quic_close called */
+	uint64_t policy_epoch;			/* the policy its map follows (server's) */
 	uint64_t linger_deadline;		/* refused: close when acked or then */
 	char linger_reason[COORD_REASON_MAX + 32];
 };
@@ -89,6 +90,15 @@ struct coord_server {
 	uint64_t ep_expiry;
 	int64_t generation;			/* store generation whose changes are applied */
 	int64_t expiry_checked_ms;		/* expiries up to this wall time are applied */
+	/*
+	 * Bumped by every policy reload. A registered connection whose
+	 * policy_epoch lags gets its visibility delta from
+	 * visibility_catch_up(), a time-boxed batch per loop turn, so a reload
+	 * at 50,000 nodes (seconds of work) never stops the loop from
+	 * answering keep-alives.
+	 */
+	uint64_t policy_epoch;
+	bool visibility_pending;
 };
 
 /* What the policy engine needs of one node, read from the store. */
@@ -1107,6 +1117,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 		conn_close(old, COORD_CLOSE_REPLACED, "node '%s' connected again",
 			   facts.node.name);
 	c->registered = true;
+	c->policy_epoch = s->policy_epoch;	/* its MAP_FULL uses the current policy */
 	c->node_id = facts.node.id;
 	conn_index_add(s, c);
 	snprintf(result.name, sizeof(result.name), "%s", facts.node.name);
@@ -1485,10 +1496,13 @@ out:
 	return ret;
 }
 
+#define VISIBILITY_BATCH_NS (20ull * 1000000ull)	/* per loop turn after a reload */
+
+static void visibility_catch_up(struct coord_server *s);
+
 int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_size)
 {
 	struct coord_policy_engine *engine;
-	struct coord_conn *c;
 	int ret;
 
 	if (!s->policy_path) {
@@ -1509,10 +1523,34 @@ int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_siz
 	coord_policy_engine_free(s->policy);
 	s->policy = engine;
 	burrow_log(BURROW_LOG_INFO, "policy '%s' reloaded", s->policy_path);
-	for (c = s->conns; c; c = c->next)
-		if (c->registered && !c->closing)
-			send_visibility_delta(c);
+	s->policy_epoch++;
+	s->visibility_pending = true;
+	visibility_catch_up(s);
 	return 0;
+}
+
+/*
+ * Send the visibility delta to connections whose map follows an older
+ * policy, for at most VISIBILITY_BATCH_NS, then return to the loop
+ * (coord_server_next_expiry asks for an immediate turn while some are
+ * left). Each delta merges with the set the connection last got, so
+ * per-change deltas sent in between (under the new policy already) and
+ * this one agree whichever comes first.
+ */
+static void visibility_catch_up(struct coord_server *s)
+{
+	uint64_t deadline = burrow_quic_now() + VISIBILITY_BATCH_NS;
+	struct coord_conn *c;
+
+	for (c = s->conns; c; c = c->next) {
+		if (!c->registered || c->closing || c->policy_epoch == s->policy_epoch)
+			continue;
+		c->policy_epoch = s->policy_epoch;
+		send_visibility_delta(c);
+		if (burrow_quic_now() >= deadline && c->next)
+			return;		/* at least one per turn: always progress */
+	}
+	s->visibility_pending = false;
 }
 
 /* ---- public -------------------------------------------------------------- */
@@ -1697,6 +1735,8 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 	const struct coord_conn *c;
 
 	s->ep_expiry = next;
+	if (s->visibility_pending)
+		return 0;
 	for (c = s->lingering; c; c = c->linger_next)
 		if (c->linger_deadline < next)
 			next = c->linger_deadline;
@@ -1712,6 +1752,8 @@ void coord_server_handle_expiry(struct coord_server *s)
 		s->ep_expiry = 0;
 	}
 	close_lingering(s);
+	if (s->visibility_pending)
+		visibility_catch_up(s);
 	if (burrow_quic_now() >= s->next_poll) {
 		coord_server_poll_changes(s);
 		s->next_poll = burrow_quic_now() + s->poll_interval_ns;
