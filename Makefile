@@ -78,6 +78,7 @@ help:
 	@echo "  make fuzz            run the libFuzzer targets of burrowd's parsers (selftests/fuzz)"
 	@echo "  make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
 	@echo "  make bench-coord-policy  coordinator policy engine costs at 1k/10k/50k nodes"
+	@echo "  make bench-quic-memory  heap per established QUIC connection, by layer"
 	@echo "  make bench-coord     burrow-coord with 1k/10k/50k connected QUIC nodes and churn"
 	@echo "                       (BENCH_COORD_NODES=1000,10000,50000 selects sizes)"
 	@echo "  make demo            boot a guest: a burrowd hub and two members, then a burrow-coord"
@@ -382,6 +383,20 @@ $(COORD_POLICY_BENCH): selftests/bench/coord-policy-bench.c $(COORD_LIB_OBJS) $(
 		$(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS)
 
 .PHONY: bench-coord-policy
+
+# ---- quic-memory ---------------------------------------------------------------
+# Heap per established QUIC connection, by layer (docs/performance.md).
+QUIC_MEMORY_BENCH := $(BUILD)/quic-memory
+
+bench-quic-memory: $(QUIC_MEMORY_BENCH)
+	$(QUIC_MEMORY_BENCH) 300
+
+$(QUIC_MEMORY_BENCH): selftests/bench/quic-memory.c $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -o $@ $< \
+		$(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS)
+
+.PHONY: bench-quic-memory
 
 # ---- coord-bench -----------------------------------------------------------------
 # burrow-coord run as its own process with 1k, 10k and 50k QUIC nodes (docs/performance.md).
