@@ -165,7 +165,9 @@ void burrow_timer_cancel(struct burrow_loop *loop, struct burrow_timer *t)
 void burrow_timer_arm(struct burrow_loop *loop, struct burrow_timer *t, uint64_t deadline)
 {
 	burrow_timer_cancel(loop, t);
-	t->deadline = deadline;
+	/* 0 is "now" to callers but "none" to rearm_timerfd: make it the
+	 * earliest real time instead, already past. */
+	t->deadline = deadline ? deadline : 1;
 	t->armed = true;
 	t->next = loop->timers;
 	loop->timers = t;
