@@ -202,8 +202,11 @@ static void write_listener_status(struct burrowd *d, FILE *out, bool json)
 	for (int i = 1; i < BURROW_PROXY_CODE_COUNT; i++)
 		refused += pc->refused[i];
 	if (json) {
-		fprintf(out, ",\"listener\":{\"alpn_refused\":%" PRIu64 ",\"alpns\":{",
-			burrow_quic_endpoint_alpn_refused(d->quic));
+		fprintf(out, ",\"listener\":{\"alpn_refused\":%" PRIu64 ",\"retries\":%" PRIu64
+			",\"retry_tokens_refused\":%" PRIu64 ",\"alpns\":{",
+			burrow_quic_endpoint_alpn_refused(d->quic),
+			burrow_quic_endpoint_retries(d->quic),
+			burrow_quic_endpoint_retry_tokens_refused(d->quic));
 		for (size_t i = 0; i < alpn_registry.n; i++) {
 			fprintf(out, "%s", i ? "," : "");
 			burrow_json_string(out, alpn_registry.handlers[i].alpn);
@@ -220,7 +223,10 @@ static void write_listener_status(struct burrowd *d, FILE *out, bool json)
 		fprintf(out, "}}");
 		return;
 	}
-	fprintf(out, "  listener: alpn-refused %" PRIu64, burrow_quic_endpoint_alpn_refused(d->quic));
+	fprintf(out, "  listener: alpn-refused %" PRIu64 " retries %" PRIu64
+		" retry-tokens-refused %" PRIu64, burrow_quic_endpoint_alpn_refused(d->quic),
+		burrow_quic_endpoint_retries(d->quic),
+		burrow_quic_endpoint_retry_tokens_refused(d->quic));
 	for (size_t i = 0; i < alpn_registry.n; i++)
 		fprintf(out, ", %s %" PRIu64, alpn_registry.handlers[i].alpn,
 			alpn_registry.handlers[i].connections);

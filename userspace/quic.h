@@ -218,11 +218,13 @@ const uint8_t *burrow_quic_peer_public_key(const struct burrow_quic_conn *conn);
 
 /* Reason the latest burrow_quic_endpoint_new() failed (static buffer). */
 const char *burrow_quic_setup_error(void);
-/* Reason for the latest failure on this endpoint ("" if none). */
 /* Retry packets sent (address validation under handshake load, quic_retry.c),
- * and server handshakes in progress. */
+ * Initials dropped for a Retry token that is forged, expired or for another
+ * address, and server handshakes in progress. */
 uint64_t burrow_quic_endpoint_retries(const struct burrow_quic_endpoint *ep);
+uint64_t burrow_quic_endpoint_retry_tokens_refused(const struct burrow_quic_endpoint *ep);
 unsigned burrow_quic_endpoint_pending(const struct burrow_quic_endpoint *ep);
+/* Reason for the latest failure on this endpoint ("" if none). */
 const char *burrow_quic_endpoint_last_error(const struct burrow_quic_endpoint *ep);
 /* Current remote address of the connection (*len set to its length). */
 const struct sockaddr *burrow_quic_remote_addr(const struct burrow_quic_conn *conn,

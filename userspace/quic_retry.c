@@ -97,6 +97,11 @@ uint64_t burrow_quic_endpoint_retries(const struct burrow_quic_endpoint *ep)
 	return ep->retries_sent;
 }
 
+uint64_t burrow_quic_endpoint_retry_tokens_refused(const struct burrow_quic_endpoint *ep)
+{
+	return ep->retry_tokens_refused;
+}
+
 unsigned burrow_quic_endpoint_pending(const struct burrow_quic_endpoint *ep)
 {
 	return ep->n_pending_server;

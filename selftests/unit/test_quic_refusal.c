@@ -228,6 +228,119 @@ static void test_initial_flood(void **state)
 	close(sink);
 }
 
+/* Receive one datagram on fd within 5 s into buf; its length. */
+static size_t recv_one(int fd, uint8_t *buf, size_t size)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	n = recv(fd, buf, size, 0);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* Offset and length of a long-header packet's token (RFC 9000 §17.2.2). */
+static size_t initial_token(const uint8_t *pkt, size_t len, size_t *token_len)
+{
+	size_t off = 5, n;
+
+	off += 1 + pkt[off];			/* DCID length, DCID */
+	off += 1 + pkt[off];			/* SCID length, SCID */
+	assert_true(off < len);
+	n = (size_t)1 << (pkt[off] >> 6);	/* varint length */
+	*token_len = pkt[off] & 0x3f;
+	for (size_t i = 1; i < n; i++)
+		*token_len = (*token_len << 8) | pkt[off + i];
+	assert_true(off + n + *token_len <= len);
+	return off + n;
+}
+
+/*
+ * The Retry token is the proof that a client receives at its address, so
+ * it must hold only for that address and only as the server sealed it.
+ * With the pending table at QUIC_RETRY_THRESHOLD (spoofed Initials), a
+ * client gets a Retry through a path the test controls (client -> sink ->
+ * socket "via" -> server). Its second Initial, carrying the token, is then
+ * sent from another address and, with one token byte changed, from the
+ * right one: both are dropped without state or answer and counted. The
+ * untouched Initial from the right address is accepted.
+ */
+static void test_retry_token_bound(void **state)
+{
+	struct sockaddr_in sink_addr, via_addr;
+	int sink = udp_socket(&sink_addr);
+	int via = udp_socket(&via_addr);
+	int raw = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint8_t pkt[2048], forged[2048];
+	struct burrow_quic_conn *conn;
+	size_t n, token_off, token_len;
+	uint64_t retries;
+	int i;
+
+	(void)state;
+	assert_true(raw >= 0);
+	side_start(&server_side, "server", 0, NULL);
+	side_start(&client_side, "client", 0, NULL);
+	/* Fill the unvalidated slots with Initials from raw. */
+	for (i = 0; i < QUIC_RETRY_THRESHOLD; i++) {
+		assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&sink_addr,
+						     sizeof(sink_addr), server_side.pub,
+						     &client_side, &conn), 0);
+		n = recv_one(sink, pkt, sizeof(pkt));
+		send_raw(raw, &server_side.addr, pkt, n);
+	}
+	assert_true(run_until(server_drained));
+	assert_int_equal(burrow_quic_endpoint_pending(server_side.ep), QUIC_RETRY_THRESHOLD);
+	retries = burrow_quic_endpoint_retries(server_side.ep);
+
+	/* One more client: its Initial reaches the server from via. */
+	assert_int_equal(burrow_quic_connect(client_side.ep, (struct sockaddr *)&sink_addr,
+					     sizeof(sink_addr), server_side.pub, &client_side,
+					     &conn), 0);
+	n = recv_one(sink, pkt, sizeof(pkt));
+	send_raw(via, &server_side.addr, pkt, n);
+	assert_int_equal(burrow_quic_endpoint_read(server_side.ep), 0);
+	assert_int_equal(burrow_quic_endpoint_retries(server_side.ep), retries + 1);
+	n = recv_one(via, pkt, sizeof(pkt));		/* the Retry */
+	assert_int_equal(pkt[0] & 0xf0, 0xf0);		/* long header, type Retry */
+	/* Back to the client from the address it dialed. */
+	{
+		struct sockaddr_in client_addr = client_side.addr;
+
+		assert_int_equal(sendto(sink, pkt, n, 0, (struct sockaddr *)&client_addr,
+					sizeof(client_addr)), (ssize_t)n);
+	}
+	assert_int_equal(burrow_quic_endpoint_read(client_side.ep), 0);
+	n = recv_one(sink, pkt, sizeof(pkt));		/* Initial with the token */
+	token_off = initial_token(pkt, n, &token_len);
+	assert_true(token_len > 0);
+
+	/* From another address: the token is bound to via's. */
+	send_raw(raw, &server_side.addr, pkt, n);
+	assert_int_equal(burrow_quic_endpoint_read(server_side.ep), 0);
+	assert_int_equal(burrow_quic_endpoint_retry_tokens_refused(server_side.ep), 1);
+	assert_int_equal(burrow_quic_endpoint_pending(server_side.ep), QUIC_RETRY_THRESHOLD);
+
+	/* From the right address, one token byte changed. */
+	memcpy(forged, pkt, n);
+	forged[token_off + token_len - 1] ^= 0x01;
+	send_raw(via, &server_side.addr, forged, n);
+	assert_int_equal(burrow_quic_endpoint_read(server_side.ep), 0);
+	assert_int_equal(burrow_quic_endpoint_retry_tokens_refused(server_side.ep), 2);
+	assert_int_equal(burrow_quic_endpoint_pending(server_side.ep), QUIC_RETRY_THRESHOLD);
+	assert_int_equal(burrow_quic_endpoint_retries(server_side.ep), retries + 1);
+
+	/* Unchanged, from the right address: validated, a handshake slot. */
+	send_raw(via, &server_side.addr, pkt, n);
+	assert_int_equal(burrow_quic_endpoint_read(server_side.ep), 0);
+	assert_int_equal(burrow_quic_endpoint_retry_tokens_refused(server_side.ep), 2);
+	assert_int_equal(burrow_quic_endpoint_pending(server_side.ep), QUIC_RETRY_THRESHOLD + 1);
+	close(raw);
+	close(via);
+	close(sink);
+}
+
 static bool hundred_established(void)
 {
 	return client_side.established == 100 && server_side.established == 100;
@@ -371,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initial_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_burst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_token_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_settings, setup, teardown),
