@@ -22,12 +22,26 @@ int burrow_alpn_register(struct burrow_alpn_registry *reg, const char *alpn,
 	return 0;
 }
 
+int burrow_alpn_register_dial(struct burrow_alpn_registry *reg, const char *alpn,
+			      const struct burrow_quic_callbacks *cb, void *user)
+{
+	int ret;
+
+	if (reg->n == 0)
+		return -EINVAL;
+	ret = burrow_alpn_register(reg, alpn, cb, user);
+	if (ret == 0)
+		reg->handlers[reg->n - 1].dial_only = true;
+	return ret;
+}
+
 const char *const *burrow_alpn_accept_list(struct burrow_alpn_registry *reg)
 {
 	size_t n = 0;
 
 	for (size_t i = 1; i < reg->n; i++)
-		reg->accept[n++] = reg->handlers[i].alpn;
+		if (!reg->handlers[i].dial_only)
+			reg->accept[n++] = reg->handlers[i].alpn;
 	reg->accept[n] = NULL;
 	return reg->accept;
 }

@@ -26,17 +26,27 @@ struct burrow_alpn_handler {
 	const struct burrow_quic_callbacks *cb;
 	void *user;			/* the handler's endpoint_user */
 	uint64_t connections;		/* authorized connections handed to it */
+	bool dial_only;			/* not accepted: the node only dials it */
 };
 
 struct burrow_alpn_registry {
 	struct burrow_alpn_handler handlers[BURROW_QUIC_MAX_ALPNS];
 	size_t n;
-	const char *accept[BURROW_QUIC_MAX_ALPNS];	/* handlers[1..n) alpn, NULL-terminated */
+	const char *accept[BURROW_QUIC_MAX_ALPNS];	/* handlers[1..n) alpn but dial-only ones,
+							 * NULL-terminated */
 };
 
 /* -EEXIST for an ALPN registered twice, -ENOSPC when full. */
 int burrow_alpn_register(struct burrow_alpn_registry *reg, const char *alpn,
 			 const struct burrow_quic_callbacks *cb, void *user);
+/*
+ * A protocol this node only dials (burrow_quic_connect_alpn), such as the
+ * coordination ALPN: its client connections get cb, and it is not in the
+ * accept list, so a client offering it is refused like any unknown ALPN.
+ * Not the first registration (the first is the endpoint's own ALPN).
+ */
+int burrow_alpn_register_dial(struct burrow_alpn_registry *reg, const char *alpn,
+			      const struct burrow_quic_callbacks *cb, void *user);
 /* Every ALPN but the first (the first is settings.alpn), NULL-terminated. */
 const char *const *burrow_alpn_accept_list(struct burrow_alpn_registry *reg);
 struct burrow_alpn_handler *burrow_alpn_find(struct burrow_alpn_registry *reg, const char *alpn);

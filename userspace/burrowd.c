@@ -664,16 +664,17 @@ static int cmd_run(void)
 	qs.keylog_path = getenv("BURROWD_KEYLOG");	/* debugging only: see docs/operations.md */
 	/*
 	 * One listener, dispatched by ALPN (D14): the control protocol and
-	 * the stream proxy. The coordination ALPN is not among them: burrowd
-	 * only dials burrow-coord (mesh.c, its own endpoint), it never
-	 * accepts coordination connections.
+	 * the stream proxy. The coordination ALPN is registered dial-only:
+	 * burrowd dials burrow-coord from this endpoint (mesh.c), so from the
+	 * tunnel's port (D11), and never accepts coordination connections.
 	 */
 	proxy = burrow_proxy_new(&(struct burrow_proxy_ops){ .peer_name = proxy_peer_name,
 							      .config = proxy_config,
 							      .arg = d });
 	if (!proxy || burrow_alpn_register(&alpn_registry, BURROW_QUIC_ALPN,
 					   &burrowd_quic_callbacks, d) ||
-	    burrow_alpn_register(&alpn_registry, BURROW_PROXY_ALPN, &burrow_proxy_callbacks, proxy)) {
+	    burrow_alpn_register(&alpn_registry, BURROW_PROXY_ALPN, &burrow_proxy_callbacks, proxy) ||
+	    burrowd_mesh_register_alpn(d, &alpn_registry)) {
 		burrow_log(BURROW_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -684,8 +685,6 @@ static int cmd_run(void)
 		burrow_log(BURROW_LOG_ERROR, "QUIC endpoint: %s", burrow_quic_setup_error());
 		goto out;
 	}
-	if (burrowd_mesh_connect(d, id.private_key_pem))
-		goto out;
 	burrow_identity_clear(&id);
 	control = burrow_control_open(cfg->node.control_socket, control_command, d, err, sizeof(err));
 	if (!control) {
@@ -705,6 +704,7 @@ static int cmd_run(void)
 	burrow_log(BURROW_LOG_INFO, "node %s (%s) on %s port %u, %zu peers", d->settings.name,
 		   d->public_key_text, d->kernel.ifname, cfg->node.listen_port, d->n_peers);
 	burrowd_sessions_start(d);
+	burrowd_mesh_connect(d);
 	ret = burrow_loop_run(d->loop);
 	if (ret) {
 		burrow_log(BURROW_LOG_ERROR, "event loop: %s", strerror(-ret));
@@ -712,16 +712,16 @@ static int cmd_run(void)
 	} else {
 		status = 0;
 	}
-	burrowd_mesh_free(d);
+	burrowd_mesh_stop(d);
 	/* Let the CONNECTION_CLOSE frames go out before the endpoint goes. */
 	burrow_quic_endpoint_handle_expiry(d->quic);
 out:
 	burrow_identity_clear(&id);
 	if (control)
 		burrow_control_close(control);
-	burrowd_mesh_free(d);
 	if (d->quic)
 		burrow_quic_endpoint_free(d->quic);
+	burrowd_mesh_free(d);
 	burrow_proxy_free(proxy);
 	proxy = NULL;
 	burrowd_negotiate_fini(d);

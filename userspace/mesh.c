@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "burrow-text.h"
+#include "alpn.h"
 #include "burrowd_dns.h"
 #include "coord_map.h"
 #include "coord_msg.h"
@@ -34,8 +35,7 @@ struct mesh_route {
 struct burrowd_mesh {
 	struct burrowd *d;
 	struct burrow_config **current;		/* the running config (burrowd.c) */
-	int udp_fd;
-	struct burrow_quic_endpoint *quic;
+	struct burrow_quic_endpoint *quic;	/* burrowd's: the node's one UDP port (D11) */
 	struct burrow_quic_conn *conn;		/* NULL between connections */
 	int64_t stream_id;			/* -1 until opened */
 	bool accepted;				/* REGISTER_RESULT accepted on this connection */
@@ -57,7 +57,6 @@ struct burrowd_mesh {
 	size_t n_self_addresses;
 	struct mesh_route *routes;
 	size_t n_routes;
-	struct burrow_timer quic_timer;
 	struct burrow_timer reconnect_timer;
 	uint64_t backoff_ms;
 	uint64_t maps_applied;
@@ -300,25 +299,10 @@ static void map_forget(struct burrowd_mesh *m, const char *why)
 
 /* ---- the coordinator connection ---------------------------------------------------------- */
 
+/* The endpoint is burrowd's: its timer, read from the daemon's loop. */
 static void mesh_rearm(struct burrowd_mesh *m)
 {
-	burrowd_quic_timer_rearm(m->d->loop, m->quic, &m->quic_timer);
-}
-
-static void mesh_on_quic_timer(void *arg)
-{
-	struct burrowd_mesh *m = arg;
-
-	burrow_quic_endpoint_handle_expiry(m->quic);
-	mesh_rearm(m);
-}
-
-static void mesh_on_udp(void *arg)
-{
-	struct burrowd_mesh *m = arg;
-
-	burrow_quic_endpoint_read(m->quic);
-	mesh_rearm(m);
+	burrowd_quic_rearm(m->d);
 }
 
 static void schedule_reconnect(struct burrowd_mesh *m)
@@ -340,8 +324,9 @@ static void mesh_dial(void *arg)
 
 	if (m->conn || m->stopping)
 		return;
-	ret = burrow_quic_connect(m->quic, (const struct sockaddr *)&c->address, c->address_len,
-				  c->public_key, m, &m->conn);
+	ret = burrow_quic_connect_alpn(m->quic, COORD_MSG_ALPN,
+				       (const struct sockaddr *)&c->address, c->address_len,
+				       c->public_key, m, &m->conn);
 	if (ret) {
 		m->conn = NULL;
 		snprintf(m->last_error, sizeof(m->last_error), "cannot dial %s: %s",
@@ -681,13 +666,11 @@ int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current)
 		return -ENOMEM;
 	m->d = d;
 	m->current = current;
-	m->udp_fd = -1;
 	m->stream_id = -1;
 	m->backoff_ms = MESH_BACKOFF_MIN_MS;
 	coord_msg_reader_init(&m->reader);
 	coord_map_full_reader_init(&m->full);
 	coord_map_init(&m->map);
-	burrow_timer_init(&m->quic_timer, mesh_on_quic_timer, m);
 	burrow_timer_init(&m->reconnect_timer, mesh_dial, m);
 	d->mesh = m;
 	map_load(m);
@@ -699,40 +682,22 @@ int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current)
 	return burrowd_mesh_extend(d, *current);
 }
 
-int burrowd_mesh_connect(struct burrowd *d, const char *private_key_pem)
+int burrowd_mesh_register_alpn(struct burrowd *d, struct burrow_alpn_registry *registry)
+{
+	if (!d->mesh)
+		return 0;
+	return burrow_alpn_register_dial(registry, COORD_MSG_ALPN, &mesh_callbacks, d->mesh);
+}
+
+int burrowd_mesh_connect(struct burrowd *d)
 {
 	struct burrowd_mesh *m = d->mesh;
 	const struct burrow_config *cfg;
-	struct burrow_quic_settings qs = { 0 };
-	struct sockaddr_storage any = { 0 };
-	socklen_t any_len;
 
 	if (!m)
 		return 0;
 	cfg = *m->current;
-	any.ss_family = cfg->coordinator.address.ss_family;
-	any_len = any.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-					     sizeof(struct sockaddr_in6);
-	m->udp_fd = socket(any.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (m->udp_fd < 0 || bind(m->udp_fd, (struct sockaddr *)&any, any_len)) {
-		burrow_log(BURROW_LOG_ERROR, "coordinator socket: %s", strerror(errno));
-		return -errno;
-	}
-	qs.private_key_pem = private_key_pem;
-	qs.alpn = COORD_MSG_ALPN;
-	qs.idle_timeout_ms = (uint64_t)cfg->node.idle_timeout_s * 1000;
-	qs.keepalive_ms = qs.idle_timeout_ms / 3;
-	m->quic = burrow_quic_endpoint_new(m->udp_fd, &qs, &mesh_callbacks, m);
-	if (!m->quic) {
-		burrow_log(BURROW_LOG_ERROR, "coordinator QUIC endpoint: %s",
-			   burrow_quic_setup_error());
-		return -EIO;
-	}
-	if (burrow_loop_add_fd(d->loop, m->udp_fd, mesh_on_udp, m)) {
-		burrow_log(BURROW_LOG_ERROR, "cannot watch the coordinator socket: %s",
-			   strerror(errno));
-		return -errno;
-	}
+	m->quic = d->quic;
 	/* Routes of a stored map (the peers are in by now; kill -9 leftovers are adopted). */
 	routes_sync(m);
 	m->dns = burrowd_dns_new(d->loop, &cfg->dns, d->kernel.ifname);
@@ -742,28 +707,28 @@ int burrowd_mesh_connect(struct burrowd *d, const char *private_key_pem)
 	return 0;
 }
 
+void burrowd_mesh_stop(struct burrowd *d)
+{
+	struct burrowd_mesh *m = d->mesh;
+
+	if (!m || m->stopping)
+		return;
+	m->stopping = true;
+	burrowd_dns_free(m->dns);
+	m->dns = NULL;
+	burrow_timer_cancel(d->loop, &m->reconnect_timer);
+	/* burrowd flushes the endpoint (the CONNECTION_CLOSE goes out) after this. */
+	if (m->conn)
+		burrow_quic_close(m->conn, COORD_CLOSE_DONE, "node stopping");
+}
+
 void burrowd_mesh_free(struct burrowd *d)
 {
 	struct burrowd_mesh *m = d->mesh;
 
 	if (!m)
 		return;
-	m->stopping = true;
-	burrowd_dns_free(m->dns);
-	burrow_timer_cancel(d->loop, &m->reconnect_timer);
-	burrow_timer_cancel(d->loop, &m->quic_timer);
-	if (m->quic) {
-		if (m->conn) {
-			burrow_quic_close(m->conn, COORD_CLOSE_DONE, "node stopping");
-			/* Let the CONNECTION_CLOSE go out before the endpoint goes. */
-			burrow_quic_endpoint_handle_expiry(m->quic);
-		}
-		burrow_quic_endpoint_free(m->quic);
-	}
-	if (m->udp_fd >= 0) {
-		burrow_loop_del_fd(d->loop, m->udp_fd);
-		close(m->udp_fd);
-	}
+	burrowd_mesh_stop(d);
 	burrow_capsule_reader_free(&m->reader);
 	coord_map_full_reader_free(&m->full);
 	coord_map_free(&m->map);

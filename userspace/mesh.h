@@ -48,11 +48,25 @@ struct burrowd_mesh;
  */
 int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current);
 /*
- * Once the loop and store are up: open the coordinator's socket and
- * endpoint (key: the node's private key, PEM) and dial. 0 or -errno (logged).
+ * Before burrowd's QUIC endpoint is made: register the coordination ALPN
+ * as one the node dials and never accepts (alpn.h). The coordinator
+ * connection leaves from the node's one UDP port, the tunnel's (brief
+ * D11), so the address the coordinator sees is the one peers can reach.
+ * 0 without a mesh; else burrow_alpn_register_dial's result.
  */
-int burrowd_mesh_connect(struct burrowd *d, const char *private_key_pem);
-/* At shutdown: close the connection (no reconnect), free everything. */
+struct burrow_alpn_registry;
+int burrowd_mesh_register_alpn(struct burrowd *d, struct burrow_alpn_registry *registry);
+/*
+ * Once the loop, store and d->quic (with its timer) are up: dial the
+ * coordinator on d->quic. 0 (a failed dial is retried with backoff).
+ */
+int burrowd_mesh_connect(struct burrowd *d);
+/*
+ * At shutdown, before burrowd flushes its endpoint: close the connection
+ * and never redial. burrowd_mesh_free (after the endpoint is freed, as the
+ * connection refers to the mesh until then) frees the rest.
+ */
+void burrowd_mesh_stop(struct burrowd *d);
 void burrowd_mesh_free(struct burrowd *d);
 
 /*

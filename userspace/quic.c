@@ -30,6 +30,7 @@
 #include <gnutls/crypto.h>
 
 #include "ids.h"
+#include "kernel.h"	/* burrow_kernel_v4_mapped */
 #include "quic_internal.h"
 
 #define QUIC_DEFAULT_IDLE_MS 30000
@@ -714,23 +715,66 @@ const uint8_t *burrow_quic_endpoint_public_key(const struct burrow_quic_endpoint
 
 /* ---- connections --------------------------------------------------------- */
 
+/*
+ * The address to send to from ep's socket: an IPv4 remote on an IPv6
+ * socket becomes its IPv4-mapped form (what a dual-stack socket reports
+ * as the source of that peer's datagrams, so paths compare equal).
+ */
+static int quic_remote_for_socket(const struct burrow_quic_endpoint *ep,
+				  const struct sockaddr *remote, socklen_t remote_len,
+				  struct sockaddr_storage *out, socklen_t *out_len)
+{
+	if (remote->sa_family == ep->local.ss_family || ep->local.ss_family == AF_UNSPEC) {
+		memcpy(out, remote, remote_len);
+		*out_len = remote_len;
+		return 0;
+	}
+	if (remote->sa_family != AF_INET || ep->local.ss_family != AF_INET6 ||
+	    remote_len < sizeof(struct sockaddr_in))
+		return -EAFNOSUPPORT;
+	*out_len = burrow_kernel_v4_mapped(remote, remote_len, out);
+	return 0;
+}
+
 int burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *remote,
 			socklen_t remote_len, const uint8_t expected_public_key[32],
 			void *conn_user, struct burrow_quic_conn **out)
+{
+	return burrow_quic_connect_alpn(ep, NULL, remote, remote_len, expected_public_key,
+					conn_user, out);
+}
+
+int burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
+			     const struct sockaddr *remote, socklen_t remote_len,
+			     const uint8_t expected_public_key[32], void *conn_user,
+			     struct burrow_quic_conn **out)
 {
 	ngtcp2_callbacks callbacks;
 	ngtcp2_settings settings;
 	ngtcp2_transport_params params;
 	ngtcp2_cid scid, dcid;
 	ngtcp2_path path;
+	struct sockaddr_storage to;
+	socklen_t to_len;
 	struct burrow_quic_conn *c;
 	int rv;
 
 	if (!remote || remote_len > sizeof(struct sockaddr_storage) || !expected_public_key)
 		return -EINVAL;
-	c = quic_conn_alloc(ep, true, remote, remote_len);
+	if (!alpn)
+		alpn = ep->alpn;
+	if (!alpn[0] || strlen(alpn) >= sizeof(c->alpn))
+		return -EINVAL;
+	rv = quic_remote_for_socket(ep, remote, remote_len, &to, &to_len);
+	if (rv < 0) {
+		quic_set_error(ep, "cannot dial an IPv6 address from an IPv4 socket");
+		return rv;
+	}
+	c = quic_conn_alloc(ep, true, (const struct sockaddr *)&to, to_len);
 	if (!c)
 		return -ENOMEM;
+	if (!ep->test_no_alpn)
+		snprintf(c->alpn, sizeof(c->alpn), "%s", alpn);	/* offered, and routes callbacks */
 	memcpy(c->expected_key, expected_public_key, BURROW_QUIC_PUBLIC_KEY_LEN);
 	c->user = conn_user;
 	scid.datalen = QUIC_SCID_LEN;

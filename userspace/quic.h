@@ -159,10 +159,19 @@ void burrow_quic_endpoint_handle_expiry(struct burrow_quic_endpoint *ep);
 
 /* Start a client connection; the first Initial is sent before returning.
  * expected_public_key: the server's pinned raw key; the handshake fails with
- * a "server public key mismatch" reason when the server shows another. */
+ * a "server public key mismatch" reason when the server shows another.
+ * It offers the endpoint's ALPN (settings.alpn). An IPv4 remote on an IPv6
+ * socket is dialed as its IPv4-mapped address (a dual-stack socket); an
+ * IPv6 remote on an IPv4 socket is -EAFNOSUPPORT. */
 int  burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *remote,
 	socklen_t remote_len, const uint8_t expected_public_key[32], void *conn_user,
 	struct burrow_quic_conn **out);
+/* The same, offering alpn instead (1-63 bytes, else -EINVAL): one endpoint,
+ * so one UDP port, dials every protocol (brief D11), and the registry of
+ * alpn.h routes each connection's callbacks by the ALPN it offered. */
+int  burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
+	const struct sockaddr *remote, socklen_t remote_len,
+	const uint8_t expected_public_key[32], void *conn_user, struct burrow_quic_conn **out);
 /* Open a bidirectional stream. -EAGAIN if the peer's stream limit is
  * reached or the handshake is not complete yet. */
 int  burrow_quic_open_stream(struct burrow_quic_conn *conn, int64_t *stream_id);

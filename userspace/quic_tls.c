@@ -297,7 +297,9 @@ int quic_tls_session_new(struct burrow_quic_conn *c)
 {
 	struct burrow_quic_endpoint *ep = c->ep;
 	unsigned int flags = GNUTLS_ENABLE_RAWPK | GNUTLS_NO_END_OF_EARLY_DATA;
-	gnutls_datum_t alpn = { (unsigned char *)ep->alpn, (unsigned int)strlen(ep->alpn) };
+	/* A client offers the ALPN it was dialed with (c->alpn, set by
+	 * burrow_quic_connect_alpn); a server accepts the endpoint's list. */
+	gnutls_datum_t alpn = { (unsigned char *)c->alpn, (unsigned int)strlen(c->alpn) };
 	int ret;
 
 	flags |= c->is_client ? GNUTLS_CLIENT | GNUTLS_NO_TICKETS : GNUTLS_SERVER;
@@ -320,7 +322,6 @@ int quic_tls_session_new(struct burrow_quic_conn *c)
 		ret = gnutls_alpn_set_protocols(c->tls, &alpn, 1, GNUTLS_ALPN_MANDATORY);
 		if (ret < 0)
 			goto fail;
-		snprintf(c->alpn, sizeof(c->alpn), "%s", ep->alpn);
 	} else if (!c->is_client) {
 		/* Not MANDATORY: quic_tls_client_hello refuses and counts. */
 		ret = gnutls_alpn_set_protocols(c->tls, ep->accept_alpns, ep->n_accept_alpns,

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
 . "$(dirname "$0")/../lib/coord-mesh.sh"
-plan 33
+plan 35
 
 mesh_nodes
 coord_start
@@ -25,6 +25,13 @@ ok_or_logs $status "web1 and web2 registered with one reusable key and their ses
 [ $status = 0 ] || diag "--- coordinator log" "$(tail -n 40 "$coord_dir/log")"
 is "$(coord -j node list | jq -r '[.[].name] | sort | join(" ")')" "db3 web1 web2" \
 	"the coordinator lists all three nodes"
+# One UDP port per node (brief D11): the coordinator connection leaves from
+# the tunnel's port, so the address the coordinator sees is the tunnel's.
+for n in 1 3; do
+	grep -q "registered as '${mesh_name[$n]}' (.*) from ${mesh_underlay[$n]}.$n:5182$n\$" \
+		"$coord_dir/log"
+	ok $? "the coordinator sees ${mesh_name[$n]} at its tunnel port ${mesh_underlay[$n]}.$n:5182$n"
+done
 v4_1=$(overlay4 web1)
 v4_2=$(overlay4 web2)
 v4_3=$(overlay4 db3)

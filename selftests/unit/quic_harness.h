@@ -52,6 +52,7 @@ struct side {
 	const char *name;
 	int fd;
 	bool ipv6;                  /* bind ::1 instead of 127.0.0.1 */
+	bool dual_stack;            /* with ipv6: bind :: with IPV6_V6ONLY off */
 	struct sockaddr_in addr;
 	struct sockaddr_in6 addr6;
 	struct burrow_quic_endpoint *ep;
@@ -134,6 +135,23 @@ static inline int udp_socket6(struct sockaddr_in6 *addr)
 	memset(addr, 0, sizeof(*addr));
 	addr->sin6_family = AF_INET6;
 	addr->sin6_addr = in6addr_loopback;
+	assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
+}
+
+/* [::]:0, dual-stack: IPv4 peers appear as ::ffff:a.b.c.d. */
+static inline int udp_socket6_any(struct sockaddr_in6 *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int off = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)), 0);
+	memset(addr, 0, sizeof(*addr));
+	addr->sin6_family = AF_INET6;
+	addr->sin6_addr = in6addr_any;
 	assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
 	return fd;
@@ -263,7 +281,8 @@ static void side_start(struct side *s, const char *name, uint64_t idle_ms, const
 	};
 
 	s->name = name;
-	s->fd = s->ipv6 ? udp_socket6(&s->addr6) : udp_socket(&s->addr);
+	s->fd = s->dual_stack ? udp_socket6_any(&s->addr6) :
+		s->ipv6 ? udp_socket6(&s->addr6) : udp_socket(&s->addr);
 	s->ep = burrow_quic_endpoint_new(s->fd, &settings, &callbacks, s);
 	if (!s->ep)
 		fail_msg("%s endpoint: %s", name, burrow_quic_setup_error());

@@ -213,6 +213,8 @@ static size_t driver_step(struct driver *d)
 /* ---- endpoints ------------------------------------------------------------------ */
 
 static struct burrow_alpn_registry reg;
+#define DIAL_ALPN "burrow-dial/1"
+static struct side dial_side;		/* the dial-only handler's observations */
 static struct burrow_proxy *px_server, *px_client;
 static struct burrow_config cfg;
 static struct burrow_quic_endpoint *ep_server, *ep_client;
@@ -359,6 +361,10 @@ static void start_server(void)
 					      px_server), 0);
 	assert_int_equal(burrow_alpn_register(&reg, BURROW_PROXY_ALPN, &burrow_proxy_callbacks,
 					      px_server), -EEXIST);
+	/* A protocol the server's endpoint only dials (as burrowd dials burrow-coord/1). */
+	memset(&dial_side, 0, sizeof(dial_side));
+	dial_side.name = "dial";
+	assert_int_equal(burrow_alpn_register_dial(&reg, DIAL_ALPN, &callbacks, &dial_side), 0);
 	fd_server = udp_socket(&addr_server);
 	ep_server = burrow_quic_endpoint_new(fd_server, &(struct burrow_quic_settings){
 			.private_key_pem = server_side.key_pem,
@@ -504,6 +510,52 @@ static void test_alpn_dispatch(void **state)
 	assert_int_equal(d->rx, 4);
 	assert_memory_equal(d->head, "ping", 4);
 	assert_int_equal(burrow_quic_endpoint_alpn_refused(ep_server), 0);
+}
+
+static bool dial_established(void)
+{
+	return dial_side.established && client_side.established;
+}
+
+/*
+ * A dial-only ALPN (burrowd's coordination protocol): the endpoint that
+ * serves burrow/1 and burrow-proxy/1 dials it from its one socket, and the
+ * connection's callbacks go to its handler, not the endpoint's first one.
+ * Offered to that endpoint by a client, it is refused like an unknown ALPN.
+ */
+static void test_alpn_dial_only(void **state)
+{
+	struct burrow_quic_conn *conn;
+
+	(void)state;
+	assert_null(burrow_alpn_accept_list(&reg)[1]);	/* only burrow-proxy/1 */
+	side_start(&client_side, "client", 0, DIAL_ALPN);	/* serves DIAL_ALPN */
+	assert_int_equal(burrow_quic_connect_alpn(ep_server, DIAL_ALPN,
+						  (struct sockaddr *)&client_side.addr,
+						  sizeof(client_side.addr), client_side.pub,
+						  &dial_side, &conn), 0);
+	if (!pump(dial_established))
+		fail_msg("dial-only connection not established: %s", dial_side.closed_reason);
+	assert_ptr_equal(dial_side.conn, conn);
+	assert_string_equal(burrow_quic_conn_alpn(conn), DIAL_ALPN);
+	assert_int_equal(reg.handlers[2].connections, 1);
+	assert_int_equal(reg.handlers[0].connections + reg.handlers[1].connections, 0);
+	assert_int_equal(server_side.established, 0);
+
+	/* The other way: a client offering it to the server is refused. */
+	connect_client(server_side.pub);
+	if (!pump(client_closed))
+		fail_msg("dial-only ALPN accepted from a client");
+	if (!strstr(client_side.closed_reason, "TLS alert 120"))
+		fail_msg("reason: %s", client_side.closed_reason);
+	assert_int_equal(burrow_quic_endpoint_alpn_refused(ep_server), 1);
+	assert_int_equal(reg.handlers[2].connections, 1);
+
+	assert_int_equal(burrow_quic_connect_alpn(ep_server, "", (struct sockaddr *)&client_side.addr,
+						  sizeof(client_side.addr), client_side.pub,
+						  &dial_side, &conn), -EINVAL);
+	assert_int_equal(burrow_alpn_register_dial(&(struct burrow_alpn_registry){ 0 }, DIAL_ALPN,
+						   &callbacks, &dial_side), -EINVAL);
 }
 
 static void test_alpn_unknown_refused(void **state)
@@ -971,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_config_service),
 		cmocka_unit_test_setup_teardown(test_alpn_dispatch, proxy_setup, proxy_teardown),
+		cmocka_unit_test_setup_teardown(test_alpn_dial_only, proxy_setup, proxy_teardown),
 		cmocka_unit_test_setup_teardown(test_alpn_unknown_refused, proxy_setup, proxy_teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_echo, proxy_setup, proxy_teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_unknown_service, proxy_setup, proxy_teardown),

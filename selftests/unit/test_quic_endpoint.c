@@ -286,6 +286,35 @@ static void test_ipv6_echo(void **state)
 	assert_memory_equal(client_side.rx, msg, sizeof(msg));
 }
 
+/*
+ * burrowd dials every peer, and the coordinator, from the tunnel's one
+ * socket, which is dual-stack when it listens on [::]. An IPv4 address is
+ * then dialed as its IPv4-mapped form: sendto() on an AF_INET6 socket
+ * refuses a sockaddr_in. An IPv6 address from an IPv4 socket cannot work
+ * and is refused at once.
+ */
+static void test_ipv4_from_dual_stack(void **state)
+{
+	const struct sockaddr_in6 *remote;
+	struct burrow_quic_conn *conn;
+	socklen_t len;
+
+	(void)state;
+	client_side.ipv6 = client_side.dual_stack = true;
+	handshake();
+	remote = (const struct sockaddr_in6 *)burrow_quic_remote_addr(client_side.conn, &len);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(remote->sin6_family, AF_INET6);
+	assert_true(IN6_IS_ADDR_V4MAPPED(&remote->sin6_addr));
+	assert_memory_equal(&remote->sin6_addr.s6_addr[12], &server_side.addr.sin_addr, 4);
+	assert_int_equal(remote->sin6_port, server_side.addr.sin_port);
+
+	assert_int_equal(burrow_quic_connect(server_side.ep, (const struct sockaddr *)remote, len,
+					     client_side.pub, &server_side, &conn),
+			 -EAFNOSUPPORT);
+	assert_non_null(strstr(burrow_quic_endpoint_last_error(server_side.ep), "IPv6"));
+}
+
 static bool both_twice_established(void)
 {
 	return client_side.established == 2 && server_side.established == 2;
@@ -636,6 +665,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv4_from_dual_stack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_with_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_from_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closing_period_repeats_close, setup, teardown),

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "../identity.h"
+#include "../kernel.h"
 #include "../log.h"
 #include "../quic.h"
 #include "burrow-text.h"
@@ -1032,6 +1033,14 @@ static int auto_approve(struct coord_server *s, struct node_facts *f,
 	return ret;
 }
 
+/* The address and port the node's connection comes from, as the coordinator sees it. */
+static void conn_remote_text(const struct coord_conn *c, char *out, size_t size)
+{
+	socklen_t len;
+
+	burrow_kernel_format_addr(burrow_quic_remote_addr(c->quic, &len), out, size);
+}
+
 static void handle_register(struct coord_conn *c, const uint8_t *value, size_t len)
 {
 	struct coord_server *s = c->server;
@@ -1040,6 +1049,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	struct node_facts facts = { 0 };
 	char why[COORD_SERVER_ERR_MAX];
 	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	char from[64];
 	struct coord_register m = { 0 };
 	struct coord_conn *old;
 	struct coord_buf b;
@@ -1121,8 +1131,9 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	c->node_id = facts.node.id;
 	conn_index_add(s, c);
 	snprintf(result.name, sizeof(result.name), "%s", facts.node.name);
-	burrow_log(BURROW_LOG_INFO, "node %s: registered as '%s' (%s, %s)", key,
-		   facts.node.name, facts.node.ipv4, facts.node.ipv6);
+	conn_remote_text(c, from, sizeof(from));
+	burrow_log(BURROW_LOG_INFO, "node %s: registered as '%s' (%s, %s) from %s", key,
+		   facts.node.name, facts.node.ipv4, facts.node.ipv6, from);
 	coord_buf_init(&b);
 	ret = coord_msg_register_result_encode(&b, &result, why, sizeof(why));
 	if (ret == 0)
