@@ -231,6 +231,15 @@ $(BUILD)/unit/test_burrowd_dns: selftests/unit/test_burrowd_dns.c userspace/dns.
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(BURROW_CFLAGS) -Iuserspace -o $@ $< userspace/dns.c userspace/log.c \
 		$(CMOCKA_LIBS)
 
+# Relay tickets' test carries a fuzz of 20,000 mutated tickets: built from
+# relay_ticket.c, identity.c and log.c with the same sanitizers.
+$(BUILD)/unit/test_burrowd_relay_ticket: selftests/unit/test_burrowd_relay_ticket.c \
+		userspace/relay_ticket.c userspace/relay_ticket.h userspace/identity.c userspace/log.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(BURROW_CFLAGS) $(GNUTLS_CFLAGS) -Iuserspace -o $@ $< \
+		userspace/relay_ticket.c userspace/identity.c userspace/log.c $(LIB) $(GNUTLS_LIBS) \
+		$(CMOCKA_LIBS)
+
 
 # ---- burrow-coord -------------------------------------------------------------
 # The coordination server: userspace/coord/*.c on top of burrowd's shared
