@@ -457,9 +457,11 @@ static void answer(struct burrow_quic_conn *conn, struct rconn *rc, unsigned cod
 	rc->answered = true;
 	if (n > 0)
 		burrow_quic_send(conn, rc->sid, out, (size_t)n, true);
-	if (code)
+	if (code && strcmp(text, burrow_relay_code_name(code)))
 		burrow_log(BURROW_LOG_INFO, "relay: refused a ticket: %s (%s)",
 			   burrow_relay_code_name(code), text);
+	else if (code)
+		burrow_log(BURROW_LOG_INFO, "relay: refused a ticket: %s", text);
 }
 
 static void cb_stream_data(struct burrow_quic_conn *conn, int64_t sid, const uint8_t *data,

@@ -113,6 +113,10 @@ int burrow_relay_response_encode(unsigned code, const char *text, uint8_t *out, 
 /* > 0: bytes the response took; 0: need more; -EPROTO: malformed. */
 int burrow_relay_response_parse(const uint8_t *buf, size_t len, unsigned *code, char text[256]);
 
+/* The ops on burrowd's device (relay_kernel.c): netlink relay-new/set/del. */
+struct burrow_kernel;
+struct burrow_relay_ops burrow_relay_kernel_ops(struct burrow_kernel *k);
+
 /* The server's QUIC callbacks; endpoint_user = the relay (with a clock). */
 extern const struct burrow_quic_callbacks burrow_relay_callbacks;
 /* Unix seconds for the callbacks (tests replace it); NULL = time(). */
