@@ -459,6 +459,14 @@ static void relay_rearm(struct burrowd *d)
 				    next > now ? (next - now) * BURROW_NSEC_PER_SEC : 0);
 }
 
+/* RELAY_REVOKE from the coordinator (mesh.c). */
+static void daemon_on_relay_revoke(struct burrowd *d, uint32_t ticket_id)
+{
+	(void)d;
+	burrow_log(BURROW_LOG_INFO, "relay: the coordinator revoked ticket %u", (unsigned)ticket_id);
+	burrow_relay_revoke(relay, ticket_id, (uint64_t)time(NULL));
+}
+
 static void daemon_on_relay_timer(void *arg)
 {
 	burrow_relay_tick(relay, (uint64_t)time(NULL));
@@ -733,6 +741,7 @@ static int cmd_run(void)
 			goto out;
 		}
 		burrow_timer_init(&relay_timer, daemon_on_relay_timer, d);
+		d->on_relay_revoke = daemon_on_relay_revoke;
 	}
 	qs.alpn = BURROW_QUIC_ALPN;
 	qs.accept_alpns = burrow_alpn_accept_list(&alpn_registry);

@@ -1159,11 +1159,41 @@ int coord_store_relay_ticket_revoke(struct coord_store *cs, uint32_t id)
 
 	if (ret < 0)
 		return ret;
+	int64_t relay_id = 0;
+
 	ret = burrow_store_write_args(cs->st, "UPDATE relay_tickets SET revoked = 1 WHERE id = ?1",
 				      "relay ticket revoke", &changes, BURROW_STORE_INT(id));
 	if (ret == 0 && changes == 0)
 		ret = burrow_store_fail(cs->st, -ENOENT, "no relay ticket %u", (unsigned)id);
+	if (ret == 0)
+		ret = query_one(cs, "SELECT relay_id FROM relay_tickets WHERE id = ?1",
+				BURROW_STORE_INT(id), &relay_id, NULL, 0);
 	if (ret < 0)
 		return burrow_store_rollback(cs->st, ret);
-	return commit(cs);
+	return finish_node_write(cs, 0, relay_id, COORD_CHANGE_RELAY_REVOKE);
+}
+
+static int revoked_id_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	(void)st;
+	(void)ctx;
+	*(uint32_t *)elem = (uint32_t)sqlite3_column_int64(stmt, 0);
+	return 0;
+}
+
+int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
+			      uint32_t **ids, size_t *n)
+{
+	static const struct burrow_store_rows rows = {
+		.elem_size = sizeof(uint32_t), .what = "revoked relay tickets",
+		.decode = revoked_id_decode, .clear = NULL,
+	};
+	char sql[160];
+
+	/* now is a plain number: the one bound argument is the relay. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM relay_tickets WHERE relay_id = ?1 AND revoked = 1"
+		 " AND expiry > %llu ORDER BY id", (unsigned long long)now);
+	return burrow_store_collect(cs->st, sql, BURROW_STORE_INT(relay_node_id), &rows, NULL,
+				    (void **)ids, n);
 }

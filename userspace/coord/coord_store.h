@@ -147,6 +147,7 @@ enum coord_change_kind {
 	COORD_CHANGE_ENDPOINTS = 5,
 	COORD_CHANGE_ROUTES = 6,	/* advertised routes replaced */
 	COORD_CHANGE_APPROVE = 7,	/* routes approved */
+	COORD_CHANGE_RELAY_REVOKE = 8,	/* a ticket through this node (the relay) revoked */
 };
 
 struct coord_change {
@@ -189,8 +190,13 @@ int coord_store_relay_ticket_list(struct coord_store *cs, struct coord_relay_tic
 				  size_t *n);
 /* -ENOENT: no such ticket. */
 int coord_store_relay_ticket_get(struct coord_store *cs, uint32_t id, struct coord_relay_ticket *t);
-/* Mark a ticket revoked (again is harmless); -ENOENT: no such ticket. */
+/* Mark a ticket revoked (again is harmless) and log COORD_CHANGE_RELAY_REVOKE
+ * for its relay, so the running server tells the relay; -ENOENT: no such ticket. */
 int coord_store_relay_ticket_revoke(struct coord_store *cs, uint32_t id);
+/* Ids of the revoked tickets through relay_node_id not yet expired at now
+ * (unix seconds): what a relay must refuse (free() *ids). */
+int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
+			      uint32_t **ids, size_t *n);
 
 /* Whether name is a valid node name (DNS label); why names it otherwise. */
 int coord_name_check(const char *name, char *why, size_t why_size);
