@@ -308,6 +308,12 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					s->rot != BURROWD_ROT_IDLE ? "true" : "false",
 					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
 					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC);
+				/* the control connection's path: through a relay or not */
+				if (s->conn && burrow_quic_conn_relay_ticket(s->conn))
+					fprintf(out, ",\"path\":\"relayed\",\"relay_ticket\":%" PRIu32,
+						burrow_quic_conn_relay_ticket(s->conn));
+				else
+					fprintf(out, ",\"path\":\"direct\"");
 			}
 			if (have_peer)
 				fprintf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
@@ -339,6 +345,9 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
 					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC,
 					s->rot != BURROWD_ROT_IDLE ? ", rotating" : "");
+			if (up && s->conn && burrow_quic_conn_relay_ticket(s->conn))
+				fprintf(out, "  relayed (ticket %" PRIu32 ")\n",
+					burrow_quic_conn_relay_ticket(s->conn));
 			if (have_peer)
 				fprintf(out, "  rx %" PRIu64 " bytes, tx %" PRIu64 " bytes\n",
 					kp.rx_bytes, kp.tx_bytes);
