@@ -15,6 +15,11 @@ static struct netlink_range_validation burrow_peer_inactivity_timeout_range = {
 	.max = BURROW_MAX_TIMEOUT,
 };
 
+static struct netlink_range_validation burrow_relay_lifetime_range = {
+	.min = 1,
+	.max = BURROW_MAX_TIMEOUT,
+};
+
 const struct nla_policy burrow_version_nl_policy[BURROW_A_VERSION_MAX + 1] = {
 	[BURROW_A_VERSION_MODULE] = { .type = NLA_NUL_STRING, },
 	[BURROW_A_VERSION_API] = { .type = NLA_U32, },
@@ -36,6 +41,7 @@ const struct nla_policy burrow_dev_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_STATS] = NLA_POLICY_NESTED(burrow_dev_stats_nl_policy),
 	[BURROW_A_DEV_QUIC_CID_LEN] = NLA_POLICY_RANGE(NLA_U8, 1, BURROW_CID_LEN_MAX),
 	[BURROW_A_DEV_LISTEN_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[BURROW_A_DEV_RELAY] = NLA_POLICY_NESTED(burrow_relay_nl_policy),
 };
 
 const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] = {
@@ -61,6 +67,10 @@ const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] =
 	[BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_DROP_QUEUE_DELAY] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_DROP_DEV_DOWN] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_RELAY_FORWARDED] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
@@ -86,12 +96,26 @@ const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_REMOTE_CID] = NLA_POLICY_RANGE(NLA_BINARY, 1, BURROW_CID_LEN_MAX),
 	[BURROW_A_PEER_TX_QUEUE_DROPS] = { .type = NLA_U64, },
 	[BURROW_A_PEER_RX_QUEUE_DROPS] = { .type = NLA_U64, },
+	[BURROW_A_PEER_RELAY_TICKET] = { .type = NLA_U32, },
 };
 
 const struct nla_policy burrow_allowed_ip_nl_policy[BURROW_A_ALLOWED_IP_MAX + 1] = {
 	[BURROW_A_ALLOWED_IP_FAMILY] = { .type = NLA_U16, },
 	[BURROW_A_ALLOWED_IP_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 	[BURROW_A_ALLOWED_IP_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+const struct nla_policy burrow_relay_nl_policy[BURROW_A_RELAY_MAX + 1] = {
+	[BURROW_A_RELAY_TICKET] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_RELAY_A_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[BURROW_A_RELAY_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[BURROW_A_RELAY_B_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[BURROW_A_RELAY_B_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[BURROW_A_RELAY_LIFETIME] = NLA_POLICY_FULL_RANGE(NLA_U32, &burrow_relay_lifetime_range),
+	[BURROW_A_RELAY_A_TO_B_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_RELAY_A_TO_B_BYTES] = { .type = NLA_U64, },
+	[BURROW_A_RELAY_B_TO_A_PACKETS] = { .type = NLA_U64, },
+	[BURROW_A_RELAY_B_TO_A_BYTES] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1] = {
@@ -119,7 +143,7 @@ const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1] = {
 	[BURROW_A_KEYCONF_RX_AUTH_FAILURES] = { .type = NLA_U64, },
 };
 
-/* dev-get do, peer-get dump */
+/* dev-get do, peer-get dump, relay-get dump */
 const struct nla_policy burrow_dev_get_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
@@ -152,6 +176,13 @@ const struct nla_policy burrow_key_new_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_KEYCONF] = NLA_POLICY_NESTED(burrow_keyconf_nl_policy),
 };
 
+/* relay-new do, relay-set do, relay-get do, relay-del do */
+const struct nla_policy burrow_relay_new_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
+	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
+	[BURROW_A_DEV_RELAY] = NLA_POLICY_NESTED(burrow_relay_nl_policy),
+};
+
 /* key-new as the core parses it: see x-request-secret */
 static const struct nla_policy burrow_key_new_outer_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFINDEX] = { .type = NLA_BINARY },
@@ -169,9 +200,10 @@ static const struct nla_policy burrow_key_new_outer_nl_policy[BURROW_A_DEV_MAX +
 	[BURROW_A_DEV_STATS] = { .type = NLA_NESTED },
 	[BURROW_A_DEV_QUIC_CID_LEN] = { .type = NLA_BINARY },
 	[BURROW_A_DEV_LISTEN_ADDRESS] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_RELAY] = { .type = NLA_NESTED },
 };
 
-const struct genl_ops burrow_nl_ops[11] = {
+const struct genl_ops burrow_nl_ops[15] = {
 	{
 		.cmd		= BURROW_CMD_VERSION_GET,
 		.doit		= burrow_nl_version_get_doit,
@@ -254,6 +286,39 @@ const struct genl_ops burrow_nl_ops[11] = {
 		.cmd		= BURROW_CMD_KEY_GET,
 		.doit		= burrow_nl_key_get_doit,
 		.policy		= burrow_key_new_do_nl_policy,
+		.maxattr	= BURROW_A_DEV_MAX,
+		.internal_flags	= BURROW_NL_DEVICE,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= BURROW_CMD_RELAY_NEW,
+		.doit		= burrow_nl_relay_new_doit,
+		.policy		= burrow_relay_new_do_nl_policy,
+		.maxattr	= BURROW_A_DEV_MAX,
+		.internal_flags	= BURROW_NL_DEVICE,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= BURROW_CMD_RELAY_SET,
+		.doit		= burrow_nl_relay_set_doit,
+		.policy		= burrow_relay_new_do_nl_policy,
+		.maxattr	= BURROW_A_DEV_MAX,
+		.internal_flags	= BURROW_NL_DEVICE,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= BURROW_CMD_RELAY_GET,
+		.doit		= burrow_nl_relay_get_doit,
+		.dumpit		= burrow_nl_relay_get_dumpit,
+		.policy		= burrow_relay_new_do_nl_policy,
+		.maxattr	= BURROW_A_DEV_MAX,
+		.internal_flags	= BURROW_NL_DEVICE,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= BURROW_CMD_RELAY_DEL,
+		.doit		= burrow_nl_relay_del_doit,
+		.policy		= burrow_relay_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE,
 		.flags		= GENL_UNS_ADMIN_PERM,

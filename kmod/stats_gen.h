@@ -80,6 +80,23 @@ enum burrow_drop_reason {
 	 * pipeline when it went down was neither sent nor delivered.
 	 */
 	BURROW_DROP_DEV_DOWN,
+	/*
+	 * Receive, a relay datagram whose ticket is neither in the
+	 * device's relay table nor the relay-ticket of the peer its inner
+	 * packet names.
+	 */
+	BURROW_DROP_RELAY_NO_TICKET,
+	/*
+	 * Receive, a relay datagram for a relay entry of this device, from
+	 * an address and port that is neither of the entry's two
+	 * endpoints.
+	 */
+	BURROW_DROP_RELAY_WRONG_SOURCE,
+	/*
+	 * Receive, a relay datagram for a relay entry whose lifetime has
+	 * passed.
+	 */
+	BURROW_DROP_RELAY_EXPIRED,
 	BURROW_DROP_MAX
 };
 
@@ -96,6 +113,11 @@ enum burrow_count {
 	 * datagrams.
 	 */
 	BURROW_COUNT_RX_TO_USERSPACE,
+	/*
+	 * Relay datagrams this device forwarded between the endpoints of
+	 * an entry.
+	 */
+	BURROW_COUNT_RELAY_FORWARDED,
 	BURROW_COUNT_MAX
 };
 
@@ -123,11 +145,15 @@ enum burrow_count {
 	X(drop_quic_frame, BURROW_DROP_QUIC_FRAME, BURROW_A_DEV_STATS_DROP_QUIC_FRAME) \
 	X(drop_quic_datagram_id, BURROW_DROP_QUIC_DATAGRAM_ID, BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID) \
 	X(drop_queue_delay, BURROW_DROP_QUEUE_DELAY, BURROW_A_DEV_STATS_DROP_QUEUE_DELAY) \
-	X(drop_dev_down, BURROW_DROP_DEV_DOWN, BURROW_A_DEV_STATS_DROP_DEV_DOWN)
+	X(drop_dev_down, BURROW_DROP_DEV_DOWN, BURROW_A_DEV_STATS_DROP_DEV_DOWN) \
+	X(drop_relay_no_ticket, BURROW_DROP_RELAY_NO_TICKET, BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET) \
+	X(drop_relay_wrong_source, BURROW_DROP_RELAY_WRONG_SOURCE, BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE) \
+	X(drop_relay_expired, BURROW_DROP_RELAY_EXPIRED, BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED)
 
 /* X(sysfs name, enum burrow_count, dev-stats attribute) per count. */
 #define BURROW_COUNTS(X) \
 	X(rx_keepalives, BURROW_COUNT_RX_KEEPALIVES, BURROW_A_DEV_STATS_RX_KEEPALIVES) \
-	X(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE, BURROW_A_DEV_STATS_RX_TO_USERSPACE)
+	X(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE, BURROW_A_DEV_STATS_RX_TO_USERSPACE) \
+	X(relay_forwarded, BURROW_COUNT_RELAY_FORWARDED, BURROW_A_DEV_STATS_RELAY_FORWARDED)
 
 #endif /* _BURROW_STATS_GEN_H */

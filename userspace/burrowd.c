@@ -8,6 +8,8 @@
  *   burrowd status [-j] -c FILE     ask a running daemon (control socket)
  *   burrowd rotate [PEER] -c FILE   force a key rotation now
  *   burrowd reload -c FILE          re-read the daemon's config (as SIGHUP)
+ *   burrowd relay revoke ID -c FILE a relay ([relay]): delete a ticket's kernel
+ *                                   entry and refuse the ticket from now on
  *   burrowd peer add|remove|list -c FILE ...   edit the node store
  *   burrowd connect NODE SERVICE [--key KEY] -c FILE   bridge stdin/stdout to
  *                                   a [service] of NODE (the stream proxy)
@@ -28,9 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alpn.h"
+#include "burrow-text.h"
 #include "config.h"
 #include "control.h"
 #include "hello.h"
@@ -38,6 +42,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "proxy.h"
+#include "relay_admit.h"
 #include "mesh.h"
 #include "loop.h"
 #include "ids.h"
@@ -59,6 +64,7 @@ static void usage(FILE *out)
 	      "       burrowd status [-j] -c FILE\n"
 	      "       burrowd rotate [PEER] -c FILE\n"
 	      "       burrowd reload -c FILE\n"
+	      "       burrowd relay revoke TICKET_ID -c FILE   (a relay: drop a ticket's entry, refuse it)\n"
 	      "       burrowd routes [-j] -c FILE\n"
 	      "       burrowd addresses [-j] -c FILE\n"
 	      "       burrowd peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST] -c FILE\n"
@@ -88,6 +94,9 @@ static struct burrow_control *control;
 /* The listener's ALPN handlers (D14) and the stream proxy, one of them. */
 static struct burrow_alpn_registry alpn_registry;
 static struct burrow_proxy *proxy;
+/* The relay role ([relay] enabled = yes), another of them, and its expiry timer. */
+static struct burrow_relay *relay;
+static struct burrow_timer relay_timer;
 static const char *connect_key;		/* connect --key */
 static const char *config_path;
 /* The running config (heap): d->config and every peer's policy point into it; reload swaps it. */
@@ -221,6 +230,10 @@ static void write_listener_status(struct burrowd *d, FILE *out, bool json)
 			fprintf(out, ":%" PRIu64, pc->refused[i]);
 		}
 		fprintf(out, "}}");
+		if (relay) {
+			fprintf(out, ",\"relay\":");
+			burrow_relay_write_status(relay, out, true);
+		}
 		return;
 	}
 	fprintf(out, "  listener: alpn-refused %" PRIu64 " retries %" PRIu64
@@ -232,6 +245,8 @@ static void write_listener_status(struct burrowd *d, FILE *out, bool json)
 			alpn_registry.handlers[i].connections);
 	fprintf(out, "\n  proxy: active %" PRIu64 " accepted %" PRIu64 " refused %" PRIu64
 		" resets %" PRIu64 "\n", pc->active, pc->accepted, refused, pc->resets);
+	if (relay)
+		burrow_relay_write_status(relay, out, false);
 }
 
 static void write_status(struct burrowd *d, FILE *out, bool json)
@@ -299,6 +314,12 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					s->rot != BURROWD_ROT_IDLE ? "true" : "false",
 					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
 					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC);
+				/* the control connection's path: through a relay or not */
+				if (s->conn && burrow_quic_conn_relay_ticket(s->conn))
+					fprintf(out, ",\"path\":\"relayed\",\"relay_ticket\":%" PRIu32,
+						burrow_quic_conn_relay_ticket(s->conn));
+				else
+					fprintf(out, ",\"path\":\"direct\"");
 			}
 			if (have_peer)
 				fprintf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
@@ -330,6 +351,9 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
 					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC,
 					s->rot != BURROWD_ROT_IDLE ? ", rotating" : "");
+			if (up && s->conn && burrow_quic_conn_relay_ticket(s->conn))
+				fprintf(out, "  relayed (ticket %" PRIu32 ")\n",
+					burrow_quic_conn_relay_ticket(s->conn));
 			if (have_peer)
 				fprintf(out, "  rx %" PRIu64 " bytes, tx %" PRIu64 " bytes\n",
 					kp.rx_bytes, kp.tx_bytes);
@@ -364,6 +388,17 @@ static void control_command(const char *command, FILE *out, void *arg)
 			fprintf(out, "error: no endpoint known for %s\n", peer->name);
 		else
 			fprintf(out, "%s %s\n", peer->public_key_text, peer->endpoint_text);
+	} else if (!strncmp(command, "relay-revoke ", 13)) {
+		uint64_t id;
+
+		if (!relay)
+			fprintf(out, "error: this node is not a relay ([relay] enabled = no)\n");
+		else if (burrow_text_decimal(command + 13, UINT32_MAX, &id) < 0 || !id)
+			fprintf(out, "error: invalid ticket id '%s' (1-4294967295)\n", command + 13);
+		else {
+			burrow_relay_revoke(relay, (uint32_t)id, (uint64_t)time(NULL));
+			fprintf(out, "ticket %" PRIu64 " revoked\n", id);
+		}
 	} else if (!strcmp(command, "reload")) {
 		daemon_reload(d, "reload (burrowd reload)", out);
 	} else if (!strncmp(command, "rotate", 6) && (command[6] == '\0' || command[6] == ' ')) {
@@ -426,12 +461,42 @@ static const struct burrow_config *proxy_config(void *arg)
 	return ((struct burrowd *)arg)->config;
 }
 
+/* The relay's next expiry or renewal, on the loop's monotonic clock. */
+static void relay_rearm(struct burrowd *d)
+{
+	uint64_t next = relay ? burrow_relay_next_event(relay) : UINT64_MAX;
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (next == UINT64_MAX)
+		burrow_timer_cancel(d->loop, &relay_timer);
+	else
+		burrow_timer_arm_in(d->loop, &relay_timer,
+				    next > now ? (next - now) * BURROW_NSEC_PER_SEC : 0);
+}
+
+/* RELAY_REVOKE from the coordinator (mesh.c). */
+static void daemon_on_relay_revoke(struct burrowd *d, uint32_t ticket_id)
+{
+	(void)d;
+	burrow_log(BURROW_LOG_INFO, "relay: the coordinator revoked ticket %u", (unsigned)ticket_id);
+	burrow_relay_revoke(relay, ticket_id, (uint64_t)time(NULL));
+}
+
+static void daemon_on_relay_timer(void *arg)
+{
+	burrow_relay_tick(relay, (uint64_t)time(NULL));
+	relay_rearm(arg);
+}
+
 /* The listener's fd and timer, then the proxy: resume readers whose
- * streams' bytes got acknowledged. */
+ * streams' bytes got acknowledged; then the relay (an admission may have
+ * bound a ticket with an earlier expiry). */
 static void daemon_on_udp(void *arg)
 {
 	burrowd_on_udp(arg);
 	burrow_proxy_kick(proxy);
+	if (relay)
+		relay_rearm(arg);
 }
 
 static void daemon_on_quic_timer(void *arg)
@@ -678,6 +743,22 @@ static int cmd_run(void)
 		burrow_log(BURROW_LOG_ERROR, "out of memory");
 		goto out;
 	}
+	/*
+	 * The relay role: admission by tickets the pinned coordinator signed
+	 * (relay_admit.h); forwarding itself is the kernel's relay table.
+	 */
+	if (cfg->relay.enabled) {
+		struct burrow_relay_ops ops = burrow_relay_kernel_ops(&d->kernel);
+
+		relay = burrow_relay_new(cfg->coordinator.public_key, id.public_key, &ops);
+		if (!relay || burrow_alpn_register(&alpn_registry, BURROW_RELAY_ALPN,
+						   &burrow_relay_callbacks, relay)) {
+			burrow_log(BURROW_LOG_ERROR, "out of memory");
+			goto out;
+		}
+		burrow_timer_init(&relay_timer, daemon_on_relay_timer, d);
+		d->on_relay_revoke = daemon_on_relay_revoke;
+	}
 	qs.alpn = BURROW_QUIC_ALPN;
 	qs.accept_alpns = burrow_alpn_accept_list(&alpn_registry);
 	d->quic = burrow_quic_endpoint_new(d->udp_fd, &qs, &burrow_alpn_callbacks, &alpn_registry);
@@ -724,6 +805,10 @@ out:
 	burrowd_mesh_free(d);
 	burrow_proxy_free(proxy);
 	proxy = NULL;
+	if (relay && d->loop)
+		burrow_timer_cancel(d->loop, &relay_timer);
+	burrow_relay_free(relay);	/* relay-del of every entry it installed */
+	relay = NULL;
 	burrowd_negotiate_fini(d);
 	if (d->kernel.nl) {
 		for (size_t i = 0; i < d->n_peers; i++)
@@ -1224,6 +1309,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(command, "reload") && n_words == 1)
 		return cmd_reload();
+	if (!strcmp(command, "relay") && n_words == 3 && !strcmp(words[1], "revoke")) {
+		char line[64];
+		uint64_t id;
+
+		if (burrow_text_decimal(words[2], UINT32_MAX, &id) < 0 || !id)
+			return usage_error("invalid ticket id '%s' (1-4294967295)", words[2]);
+		snprintf(line, sizeof(line), "relay-revoke %" PRIu64, id);
+		return cmd_control(line);
+	}
 	if (!strcmp(command, "peer"))
 		return cmd_peer(words + 1, n_words - 1, json);
 	if (!strcmp(command, "connect") && n_words == 3)

@@ -494,6 +494,18 @@ static void section_start(struct parse_state *ps, const char *section)
 		ps->section = SEC_DNS;
 		return;
 	}
+	if (!strcmp(section, "relay")) {
+		if (cfg->relay.present) {
+			burrow_config_fail(ps, ps->line, "second [relay] section (first at line %u)",
+					   cfg->relay.line);
+			return;
+		}
+		cfg->relay.present = true;
+		cfg->relay.line = ps->line;
+		ps->relay_keys = 0;
+		ps->section = SEC_RELAY;
+		return;
+	}
 	if (!strncmp(section, "peer ", 5)) {
 		const char *name = section + 5;
 		struct burrow_config_peer *grown;
@@ -529,7 +541,7 @@ static void section_start(struct parse_state *ps, const char *section)
 		return;
 	}
 	burrow_config_fail(ps, ps->line,
-			   "unknown section '[%s]' (expected [node], [peer NAME], [coordinator], [dns] or [service NAME])",
+			   "unknown section '[%s]' (expected [node], [peer NAME], [coordinator], [dns], [relay] or [service NAME])",
 			   section);
 }
 
@@ -603,6 +615,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 	case SEC_DNS:
 		burrow_config_dns_key(ps, name, value);
 		break;
+	case SEC_RELAY:
+		burrow_config_relay_key(ps, name, value);
+		break;
 	case SEC_SERVICE:
 		burrow_config_service_key(ps, name, value);
 		break;
@@ -645,6 +660,12 @@ static int fill_defaults(struct parse_state *ps)
 		burrow_config_fail(ps, cfg->dns.line,
 				   "[dns] needs a [coordinator]: names come from its node map "
 				   "(or set enabled = no)");
+		return -EINVAL;
+	}
+	if (cfg->relay.enabled && !cfg->coordinator.enabled) {
+		burrow_config_fail(ps, cfg->relay.line,
+				   "[relay] needs a [coordinator]: its public_key signs the relay "
+				   "tickets (or set enabled = no)");
 		return -EINVAL;
 	}
 	if (node->listen.ss_family == AF_INET)

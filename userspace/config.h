@@ -25,6 +25,8 @@
  *   enabled = yes                  (default yes with a [coordinator])
  *   resolved = yes                 (register with systemd-resolved; default yes)
  *   port = 53
+ *   [relay]                        (optional: relay for pairs of nodes, with a [coordinator])
+ *   enabled = yes                  (default no; yes needs a [coordinator] to pin its key)
  *
  * Usage:
  *   struct burrow_config cfg;
@@ -161,6 +163,17 @@ struct burrow_config_dns {
 	unsigned int line;			/* of the [dns] header */
 };
 
+/*
+ * [relay]: the relay role (relay_admit.h, docs/burrowd.md "Relay"): ALPN
+ * burrow-relay/1 on the node's listener, admission by tickets the
+ * coordinator of [coordinator] signed. Off unless enabled = yes.
+ */
+struct burrow_config_relay {
+	bool present;				/* the section is in the file */
+	bool enabled;
+	unsigned int line;			/* of the [relay] header */
+};
+
 /* Most endpoints a node advertises to the coordinator. */
 #define BURROW_CONFIG_ENDPOINTS_MAX 32
 
@@ -195,6 +208,7 @@ struct burrow_config {
 	size_t n_file_peers;			/* peers[0..n_file_peers) are the file's */
 	struct burrow_config_coordinator coordinator;
 	struct burrow_config_dns dns;		/* defaults filled when the section is absent */
+	struct burrow_config_relay relay;
 	struct burrow_config_service *services;	/* heap, in file order */
 	size_t n_services;
 };
@@ -227,6 +241,9 @@ int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_pe
 /* Whether two [coordinator] sections say the same (a change needs a restart). */
 bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 				     const struct burrow_config_coordinator *b);
+/* Whether two [relay] settings say the same (a change needs a restart). */
+bool burrow_config_relay_equal(const struct burrow_config_relay *a,
+			       const struct burrow_config_relay *b);
 /* Whether two [dns] settings say the same (a change needs a restart). */
 bool burrow_config_dns_equal(const struct burrow_config_dns *a, const struct burrow_config_dns *b);
 /* Append one prefix to a list / to a peer's allowed_ips (no checks). 0 or -ENOMEM. */

@@ -21,7 +21,7 @@ struct parse_state {
 	size_t err_size;
 	bool failed;
 	/* current section: the node, a peer (index), or neither */
-	enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_COORDINATOR, SEC_DNS, SEC_SERVICE } section;
+	enum { SEC_NONE, SEC_NODE, SEC_PEER, SEC_COORDINATOR, SEC_DNS, SEC_RELAY, SEC_SERVICE } section;
 	size_t peer;
 	bool seen_node;
 	unsigned int node_line;
@@ -30,6 +30,7 @@ struct parse_state {
 	unsigned int peer_keys;
 	unsigned int coordinator_keys;
 	unsigned int dns_keys;
+	unsigned int relay_keys;
 	unsigned int service_keys;
 };
 
@@ -62,6 +63,8 @@ void burrow_config_coordinator_key(struct parse_state *ps, const char *name, con
 void burrow_config_coordinator_done(struct parse_state *ps);
 /* config_dns.c: one key of [dns]. */
 void burrow_config_dns_key(struct parse_state *ps, const char *name, const char *value);
+/* config_relay.c: one key of [relay]. */
+void burrow_config_relay_key(struct parse_state *ps, const char *name, const char *value);
 /* config_prefixes.c / config.c: an absolute path value into *slot (strdup). */
 int burrow_config_set_path(struct parse_state *ps, const char *key, const char *value, char **slot,
 			   size_t max);

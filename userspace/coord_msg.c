@@ -143,6 +143,7 @@ const char *coord_msg_type_name(uint64_t type)
 	case COORD_MSG_MAP_REQUEST_FULL: return "MAP_REQUEST_FULL";
 	case COORD_MSG_ENDPOINTS: return "ENDPOINTS";
 	case COORD_MSG_DNS_CONFIG: return "DNS_CONFIG";
+	case COORD_MSG_RELAY_REVOKE: return "RELAY_REVOKE";
 	default: return "unknown";
 	}
 }
@@ -1226,6 +1227,34 @@ void coord_map_delta_free(struct coord_map_delta *m)
 }
 
 /* ---- MAP_REQUEST_FULL, ENDPOINTS ---------------------------------------------- */
+
+int coord_msg_relay_revoke_encode(struct coord_buf *b, uint32_t ticket_id)
+{
+	size_t start = capsule_begin(b);
+
+	buf_varint(b, ticket_id);
+	return capsule_end(b, start, COORD_MSG_RELAY_REVOKE);
+}
+
+int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ticket_id,
+				  char *why, size_t why_size)
+{
+	struct reader r = { .msg = "RELAY_REVOKE", .why = why, .why_size = why_size };
+	uint64_t id;
+	int ret;
+
+	burrow_cursor_init(&r.c, value, len);
+	ret = read_varint(&r, "Ticket ID", &id);
+	if (ret)
+		return ret;
+	if (id == 0 || id > UINT32_MAX) {
+		burrow_errorf(why, why_size, "RELAY_REVOKE: Ticket ID %llu is not 1..4294967295",
+			      (unsigned long long)id);
+		return -EBADMSG;
+	}
+	*ticket_id = (uint32_t)id;
+	return finish(&r);
+}
 
 int coord_msg_map_request_full_encode(struct coord_buf *b, uint64_t last_version)
 {

@@ -13,6 +13,7 @@
  *   MAP_REQUEST_FULL   node -> coord   the node saw a gap: resend the map
  *   ENDPOINTS          node -> coord   the node's current endpoint candidates
  *   DNS_CONFIG         coord -> node   mesh domain and split DNS (before the first MAP_FULL)
+ *   RELAY_REVOKE       coord -> relay  a relay ticket revoked: drop its entry, refuse it
  *
  * Decoders are strict: trailing bytes, truncated fields, non-shortest
  * varints, route bits set beyond the prefix length, names that are not DNS
@@ -53,6 +54,8 @@
  * unknown capsule type (RFC 9297 §3.2), so the ALPN stays.
  */
 #define COORD_MSG_DNS_CONFIG		0x2b0c07
+/* Added later still, on the same terms: sent only to nodes that relay. */
+#define COORD_MSG_RELAY_REVOKE		0x2b0c08
 
 #define COORD_MSG_ALPN "burrow-coord/1"
 
@@ -228,6 +231,10 @@ int coord_msg_map_delta_decode(const uint8_t *value, size_t len, struct coord_ma
 void coord_map_delta_free(struct coord_map_delta *m);
 
 /* last_version: the newest map version the node applied (0: none). */
+/* RELAY_REVOKE: one Ticket ID (varint, 1..2^32-1). */
+int coord_msg_relay_revoke_encode(struct coord_buf *b, uint32_t ticket_id);
+int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ticket_id,
+				  char *why, size_t why_size);
 int coord_msg_map_request_full_encode(struct coord_buf *b, uint64_t last_version);
 int coord_msg_map_request_full_decode(const uint8_t *value, size_t len, uint64_t *last_version,
 				      char *why, size_t why_size);

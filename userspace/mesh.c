@@ -543,6 +543,24 @@ static void handle_map_delta(struct burrowd_mesh *m, const struct burrow_capsule
 	map_received(m, ret, why);
 }
 
+/* A relay ticket revoked: the relay role drops its entry (a node that is
+ * not a relay has nothing to drop). */
+static void handle_relay_revoke(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	uint32_t id;
+	char why[256];
+
+	if (coord_msg_relay_revoke_decode(cap->value, cap->length, &id, why, sizeof(why)) < 0) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	if (m->d->on_relay_revoke)
+		m->d->on_relay_revoke(m->d, id);
+	else
+		burrow_log(BURROW_LOG_DEBUG, "coordinator: relay ticket %u revoked (not a relay)",
+			   (unsigned)id);
+}
+
 static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *cap)
 {
 	char why[128];
@@ -564,6 +582,9 @@ static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *
 		break;
 	case COORD_MSG_DNS_CONFIG:
 		burrowd_dns_config_capsule(m->dns, cap->value, cap->length);
+		break;
+	case COORD_MSG_RELAY_REVOKE:
+		handle_relay_revoke(m, cap);
 		break;
 	default:
 		snprintf(why, sizeof(why), "unexpected %s from the coordinator",

@@ -26,12 +26,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 #include <gnutls/crypto.h>
 
 #include "ids.h"
 #include "kernel.h"	/* burrow_kernel_v4_mapped */
 #include "quic_internal.h"
+#include "relay_header.h"
 
 #define QUIC_DEFAULT_IDLE_MS 30000
 #define QUIC_DEFAULT_HANDSHAKE_MS 10000
@@ -101,6 +103,27 @@ void quic_conn_timer_refresh(struct burrow_quic_conn *c)
 
 /* ---- sending ------------------------------------------------------------- */
 
+void quic_send_datagram(struct burrow_quic_endpoint *ep, uint32_t ticket, const uint8_t *buf,
+			size_t len, const struct sockaddr *to, socklen_t to_len)
+{
+	uint8_t header[BURROW_RELAY_HEADER_LEN];
+	struct iovec iov[2] = {
+		{ .iov_base = header, .iov_len = sizeof(header) },
+		{ .iov_base = (void *)buf, .iov_len = len },
+	};
+	struct msghdr msg = {
+		.msg_name = (void *)to, .msg_namelen = to_len, .msg_iov = iov, .msg_iovlen = 2,
+	};
+
+	/* A full socket buffer loses the packet; QUIC recovers it like any loss. */
+	if (!ticket) {
+		(void)!sendto(ep->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, to, to_len);
+		return;
+	}
+	burrow_relay_header_put(header, ticket);
+	(void)!sendmsg(ep->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		 const uint8_t *buf, size_t len)
 {
@@ -108,8 +131,7 @@ void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		(const struct sockaddr *)path->remote.addr : (const struct sockaddr *)&c->remote;
 	socklen_t to_len = path->remote.addrlen ? path->remote.addrlen : c->remote_len;
 
-	/* A full socket buffer loses the packet; QUIC recovers it like any loss. */
-	(void)!sendto(c->ep->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, to, to_len);
+	quic_send_datagram(c->ep, c->relay_ticket, buf, len, to, to_len);
 }
 
 /* ---- connection objects -------------------------------------------------- */
@@ -415,6 +437,7 @@ static void quic_accept(struct burrow_quic_endpoint *ep, const uint8_t *pkt, siz
 	c = quic_conn_alloc(ep, false, from, from_len);
 	if (!c)
 		return;
+	c->relay_ticket = ep->rx_relay_ticket;	/* answer the way it came */
 	quic_pending_add(c);
 	scid.datalen = QUIC_SCID_LEN;
 	if (burrow_ids_control_cid(scid.data, scid.datalen) < 0 ||
@@ -484,7 +507,7 @@ static void quic_send_version_negotiation(struct burrow_quic_endpoint *ep,
 	n = ngtcp2_pkt_write_version_negotiation(buf, sizeof(buf), unused, vc->scid, vc->scidlen,
 						 vc->dcid, vc->dcidlen, versions, 1);
 	if (n > 0)
-		(void)!sendto(ep->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL, from, from_len);
+		quic_send_datagram(ep, ep->rx_relay_ticket, buf, (size_t)n, from, from_len);
 }
 
 static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, size_t len,
@@ -520,6 +543,8 @@ static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, s
 		quic_conn_error(c, rv);
 		return;
 	}
+	/* It authenticated: the peer is reached the way it came (relayed or not). */
+	c->relay_ticket = ep->rx_relay_ticket;
 	quic_deliver_established(c);
 }
 
@@ -545,7 +570,21 @@ int burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep)
 			}
 			break;
 		}
-		quic_datagram(ep, buf, (size_t)n, (struct sockaddr *)&from, from_len);
+		/* A relay header in front: strip it, and answer with the same. */
+		ep->rx_relay_ticket = 0;
+		switch (burrow_relay_header_parse(buf, (size_t)n, &ep->rx_relay_ticket)) {
+		case -1:
+			ep->relay_malformed++;
+			continue;
+		case 1:
+			quic_datagram(ep, buf + BURROW_RELAY_HEADER_LEN,
+				      (size_t)n - BURROW_RELAY_HEADER_LEN, (struct sockaddr *)&from,
+				      from_len);
+			break;
+		default:
+			quic_datagram(ep, buf, (size_t)n, (struct sockaddr *)&from, from_len);
+		}
+		ep->rx_relay_ticket = 0;
 	}
 	quic_reap(ep);
 	ep->busy--;
@@ -736,18 +775,10 @@ static int quic_remote_for_socket(const struct burrow_quic_endpoint *ep,
 	return 0;
 }
 
-int burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *remote,
-			socklen_t remote_len, const uint8_t expected_public_key[32],
+static int quic_connect(struct burrow_quic_endpoint *ep, const char *alpn,
+			const struct sockaddr *remote, socklen_t remote_len,
+			const uint8_t expected_public_key[32], uint32_t ticket,
 			void *conn_user, struct burrow_quic_conn **out)
-{
-	return burrow_quic_connect_alpn(ep, NULL, remote, remote_len, expected_public_key,
-					conn_user, out);
-}
-
-int burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
-			     const struct sockaddr *remote, socklen_t remote_len,
-			     const uint8_t expected_public_key[32], void *conn_user,
-			     struct burrow_quic_conn **out)
 {
 	ngtcp2_callbacks callbacks;
 	ngtcp2_settings settings;
@@ -777,6 +808,7 @@ int burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
 		snprintf(c->alpn, sizeof(c->alpn), "%s", alpn);	/* offered, and routes callbacks */
 	memcpy(c->expected_key, expected_public_key, BURROW_QUIC_PUBLIC_KEY_LEN);
 	c->user = conn_user;
+	c->relay_ticket = ticket;
 	scid.datalen = QUIC_SCID_LEN;
 	dcid.datalen = QUIC_SCID_LEN;
 	if (burrow_ids_control_cid(scid.data, scid.datalen) < 0 ||
@@ -814,6 +846,42 @@ int burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
 	}
 	*out = c;
 	return 0;
+}
+
+int burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr *remote,
+			socklen_t remote_len, const uint8_t expected_public_key[32],
+			void *conn_user, struct burrow_quic_conn **out)
+{
+	return quic_connect(ep, NULL, remote, remote_len, expected_public_key, 0, conn_user, out);
+}
+
+int burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
+			     const struct sockaddr *remote, socklen_t remote_len,
+			     const uint8_t expected_public_key[32], void *conn_user,
+			     struct burrow_quic_conn **out)
+{
+	return quic_connect(ep, alpn, remote, remote_len, expected_public_key, 0, conn_user, out);
+}
+
+int burrow_quic_connect_relayed(struct burrow_quic_endpoint *ep, const struct sockaddr *relay,
+				socklen_t relay_len, uint32_t ticket,
+				const uint8_t expected_public_key[32], void *conn_user,
+				struct burrow_quic_conn **out)
+{
+	if (!ticket)
+		return -EINVAL;
+	return quic_connect(ep, NULL, relay, relay_len, expected_public_key, ticket, conn_user,
+			    out);
+}
+
+uint32_t burrow_quic_conn_relay_ticket(const struct burrow_quic_conn *c)
+{
+	return c->relay_ticket;
+}
+
+uint64_t burrow_quic_endpoint_relay_malformed(const struct burrow_quic_endpoint *ep)
+{
+	return ep->relay_malformed;
 }
 
 bool burrow_quic_is_client(const struct burrow_quic_conn *c)

@@ -172,6 +172,24 @@ int  burrow_quic_connect(struct burrow_quic_endpoint *ep, const struct sockaddr 
 int  burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
 	const struct sockaddr *remote, socklen_t remote_len,
 	const uint8_t expected_public_key[32], void *conn_user, struct burrow_quic_conn **out);
+/*
+ * Start a client connection to a peer reached through a relay (issue 19):
+ * every datagram goes to relay with a relay header carrying ticket
+ * (relay_header.h) in front, the relay having admitted both nodes for it.
+ * Otherwise as burrow_quic_connect; -EINVAL for ticket 0.
+ *
+ * Both sides: a datagram read with a relay header has it stripped; its
+ * ticket becomes the connection's (what its answers carry) once a packet
+ * of it authenticates, and a packet without one makes the connection
+ * direct again. A malformed relay header drops the datagram (counted).
+ */
+int  burrow_quic_connect_relayed(struct burrow_quic_endpoint *ep, const struct sockaddr *relay,
+	socklen_t relay_len, uint32_t ticket, const uint8_t expected_public_key[32],
+	void *conn_user, struct burrow_quic_conn **out);
+/* The relay ticket the connection's datagrams carry; 0: direct. */
+uint32_t burrow_quic_conn_relay_ticket(const struct burrow_quic_conn *conn);
+/* Datagrams dropped for a malformed relay header. */
+uint64_t burrow_quic_endpoint_relay_malformed(const struct burrow_quic_endpoint *ep);
 /* Open a bidirectional stream. -EAGAIN if the peer's stream limit is
  * reached or the handshake is not complete yet. */
 int  burrow_quic_open_stream(struct burrow_quic_conn *conn, int64_t *stream_id);

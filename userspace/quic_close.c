@@ -184,6 +184,7 @@ void quic_closing_from_conn(struct burrow_quic_conn *c)
 			len = sizeof(r->remote);
 		memcpy(&r->remote, remote, len);
 		r->remote_len = len;
+		r->relay_ticket = c->relay_ticket;
 	}
 	if (!draining) {
 		memcpy(r->pkt, c->close_pkt, c->close_pkt_len);
@@ -226,8 +227,8 @@ bool quic_closing_datagram(struct burrow_quic_endpoint *ep, const uint8_t *dcid,
 		 */
 		if (r->pkt_len && !(r->received & (r->received - 1))) {
 			r->replies++;
-			(void)!sendto(ep->fd, r->pkt, r->pkt_len, MSG_DONTWAIT | MSG_NOSIGNAL,
-				      (const struct sockaddr *)&r->remote, r->remote_len);
+			quic_send_datagram(ep, r->relay_ticket, r->pkt, r->pkt_len,
+					   (const struct sockaddr *)&r->remote, r->remote_len);
 		}
 		return true;
 	}

@@ -92,6 +92,11 @@ struct burrow_quic_conn {
 	 * closing state repeats it (quic_closing_from_conn takes it over). */
 	uint8_t *close_pkt;
 	size_t close_pkt_len;
+	/* Non-zero: the peer is reached through a relay (relay_header.h):
+	 * every datagram to it carries this ticket. Set by
+	 * burrow_quic_connect_relayed, or from the last packet of the peer's
+	 * that authenticated (its relay header's ticket, 0 without one). */
+	uint32_t relay_ticket;
 };
 
 /*
@@ -111,6 +116,7 @@ struct quic_closing {
 	uint64_t expiry;                  /* CLOCK_MONOTONIC ns: free then */
 	uint64_t received;                /* datagrams seen for it */
 	uint64_t replies;                 /* CONNECTION_CLOSEs sent again */
+	uint32_t relay_ticket;            /* the connection's, for those replies */
 	size_t pkt_len;                   /* 0: draining, never send */
 	uint8_t pkt[];                    /* closing: the CONNECTION_CLOSE datagram */
 };
@@ -152,6 +158,12 @@ struct burrow_quic_endpoint {
 	uint8_t retry_secret[32];
 	uint64_t retries_sent, retry_tokens_refused;
 	int busy;                    /* inside read/handle_expiry: defer writes */
+	/* The relay header's ticket of the datagram being read (0: none), for
+	 * the answers sent to it (Retry, Version Negotiation, CONNECTION_CLOSE
+	 * again) and for a connection it creates; relay headers dropped as
+	 * malformed. */
+	uint32_t rx_relay_ticket;
+	uint64_t relay_malformed;
 	char last_error[QUIC_REASON_LEN];
 };
 
@@ -180,6 +192,10 @@ void quic_conn_mark_dead(struct burrow_quic_conn *c, const char *fmt, ...)
 /* An ngtcp2 call failed with liberr: send CONNECTION_CLOSE if still
  * possible and mark dead with the reason (peer's reason when draining). */
 void quic_conn_error(struct burrow_quic_conn *c, int liberr);
+/* Every datagram the endpoint sends goes through here: with a relay header
+ * in front when ticket is non-zero (one sendmsg, no copy). */
+void quic_send_datagram(struct burrow_quic_endpoint *ep, uint32_t ticket, const uint8_t *buf,
+			size_t len, const struct sockaddr *to, socklen_t to_len);
 void quic_sendto(struct burrow_quic_conn *c, const ngtcp2_path *path,
 		 const uint8_t *buf, size_t len);
 

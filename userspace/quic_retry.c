@@ -60,7 +60,7 @@ static void quic_retry_send(struct burrow_quic_endpoint *ep, const ngtcp2_pkt_hd
 	if (n < 0)
 		return;
 	ep->retries_sent++;
-	(void)!sendto(ep->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL, from, from_len);
+	quic_send_datagram(ep, ep->rx_relay_ticket, buf, (size_t)n, from, from_len);
 }
 
 enum quic_retry_verdict quic_retry_check(struct burrow_quic_endpoint *ep, const ngtcp2_pkt_hd *hd,

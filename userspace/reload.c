@@ -223,6 +223,11 @@ int burrowd_reload(struct burrowd *d, struct burrow_config **current, char *msg,
 		ret = -EBUSY;
 		goto fail_cfg;
 	}
+	if (!burrow_config_relay_equal(&old->relay, &cfg->relay)) {
+		snprintf(msg, msg_size, "[relay] changed: restart burrowd to apply");
+		ret = -EBUSY;
+		goto fail_cfg;
+	}
 	if (!burrow_config_dns_equal(&old->dns, &cfg->dns)) {
 		snprintf(msg, msg_size, "[dns] changed: restart burrowd to apply");
 		ret = -EBUSY;

@@ -158,6 +158,8 @@ struct burrowd {
 			 const char *text);
 	void (*on_generation)(struct burrowd *d, const struct burrowd_peer *peer,
 			      const struct burrowd_session *s);
+	/* The coordinator revoked a relay ticket (RELAY_REVOKE); NULL: not a relay. */
+	void (*on_relay_revoke)(struct burrowd *d, uint32_t ticket_id);
 };
 
 /* QUIC callbacks to give burrow_quic_endpoint_new (endpoint_user = d). */

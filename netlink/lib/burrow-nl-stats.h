@@ -87,6 +87,28 @@ struct burrow_nl_dev_stats {
 	 * pipeline when it went down was neither sent nor delivered.
 	 */
 	uint64_t drop_dev_down;
+	/*
+	 * Receive, a relay datagram whose ticket is neither in the
+	 * device's relay table nor the relay-ticket of the peer its inner
+	 * packet names.
+	 */
+	uint64_t drop_relay_no_ticket;
+	/*
+	 * Receive, a relay datagram for a relay entry of this device, from
+	 * an address and port that is neither of the entry's two
+	 * endpoints.
+	 */
+	uint64_t drop_relay_wrong_source;
+	/*
+	 * Receive, a relay datagram for a relay entry whose lifetime has
+	 * passed.
+	 */
+	uint64_t drop_relay_expired;
+	/*
+	 * Relay datagrams this device forwarded between the endpoints of
+	 * an entry.
+	 */
+	uint64_t relay_forwarded;
 };
 
 /*
@@ -115,7 +137,11 @@ struct burrow_nl_dev_stats {
 	X(drop_quic_frame, BURROW_A_DEV_STATS_DROP_QUIC_FRAME, "drop-quic-frame") \
 	X(drop_quic_datagram_id, BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, "drop-quic-datagram-id") \
 	X(drop_queue_delay, BURROW_A_DEV_STATS_DROP_QUEUE_DELAY, "drop-queue-delay") \
-	X(drop_dev_down, BURROW_A_DEV_STATS_DROP_DEV_DOWN, "drop-dev-down")
+	X(drop_dev_down, BURROW_A_DEV_STATS_DROP_DEV_DOWN, "drop-dev-down") \
+	X(drop_relay_no_ticket, BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET, "drop-relay-no-ticket") \
+	X(drop_relay_wrong_source, BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE, "drop-relay-wrong-source") \
+	X(drop_relay_expired, BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED, "drop-relay-expired") \
+	X(relay_forwarded, BURROW_A_DEV_STATS_RELAY_FORWARDED, "relay-forwarded")
 
 /*
  * The dev-stats attributes in the order burrow-nl shows them: the drop
@@ -139,11 +165,15 @@ struct burrow_nl_dev_stats {
 	BURROW_A_DEV_STATS_DROP_QUEUE_FULL, \
 	BURROW_A_DEV_STATS_DROP_QUEUE_DELAY, \
 	BURROW_A_DEV_STATS_DROP_DEV_DOWN, \
+	BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET, \
+	BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE, \
+	BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED, \
 	BURROW_A_DEV_STATS_DROP_QUIC_SHORT, \
 	BURROW_A_DEV_STATS_DROP_QUIC_RESERVED, \
 	BURROW_A_DEV_STATS_DROP_QUIC_FRAME, \
 	BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, \
 	BURROW_A_DEV_STATS_RX_KEEPALIVES, \
-	BURROW_A_DEV_STATS_RX_TO_USERSPACE
+	BURROW_A_DEV_STATS_RX_TO_USERSPACE, \
+	BURROW_A_DEV_STATS_RELAY_FORWARDED
 
 #endif /* BURROW_NL_STATS_H */

@@ -183,6 +183,8 @@ struct burrow_nl_peer_config {
 	uint8_t allowed_ips_op;			/* enum burrow_allowed_ips_op */
 	const struct burrow_nl_prefix *allowed_ips;
 	size_t allowed_ips_count;
+	bool relay_ticket_set;
+	uint32_t relay_ticket;			/* 0: direct; else via a relay */
 };
 
 /*
@@ -215,6 +217,7 @@ struct burrow_nl_peer {
 	bool last_rx_set;			/* false: nothing received yet */
 	uint64_t last_rx_ms_ago;
 	bool expired;
+	uint32_t relay_ticket;			/* 0: direct */
 };
 
 void burrow_nl_peer_release(struct burrow_nl_peer *peer);
@@ -404,6 +407,38 @@ int burrow_nl_key_del(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
 /* key-get: metadata of the key in a peer's slot. */
 int burrow_nl_key_get(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
 		      uint32_t peer_id, uint8_t slot, struct burrow_nl_key *key);
+
+/* ---- relay table ------------------------------------------------------------ */
+
+/*
+ * A relay entry (docs/netlink.md, relay-*): relay datagrams carrying
+ * ticket are forwarded between endpoints a and b (same family).
+ */
+struct burrow_nl_relay {
+	uint32_t ticket;			/* 1 and up */
+	struct burrow_nl_endpoint a;
+	struct burrow_nl_endpoint b;
+	uint32_t lifetime;			/* new/set: seconds from now; get: left */
+	uint64_t a_to_b_packets;		/* get only */
+	uint64_t a_to_b_bytes;
+	uint64_t b_to_a_packets;
+	uint64_t b_to_a_bytes;
+};
+
+/* relay-new: -EEXIST if the ticket is taken. Needs CAP_NET_ADMIN. */
+int burrow_nl_relay_new(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+			const struct burrow_nl_relay *relay);
+/* relay-set: an endpoint of family AF_UNSPEC, and lifetime 0, stay as they are. */
+int burrow_nl_relay_set(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+			const struct burrow_nl_relay *relay);
+int burrow_nl_relay_del(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+			uint32_t ticket);
+/* relay-get (do): -ENOENT from the kernel: no such entry. */
+int burrow_nl_relay_get(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+			uint32_t ticket, struct burrow_nl_relay *relay);
+/* relay-get (dump): the device's table, sorted by ticket, malloc()ed (free()). */
+int burrow_nl_relay_dump(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+			 struct burrow_nl_relay **relays, size_t *count);
 
 /* ---- events ----------------------------------------------------------------- */
 

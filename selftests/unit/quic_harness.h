@@ -95,6 +95,9 @@ static struct relay {
 	int fd;
 	struct sockaddr_in addr, client;
 	unsigned drop_every, count, dropped;
+	/* what passed: datagrams with a relay header (type 0x02) and without */
+	unsigned with_header, without_header;
+	uint32_t last_ticket;
 } relay = { .fd = -1 };
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -346,6 +349,13 @@ static void relay_pump(void)
 		} else {
 			relay.client = from;
 			to = &server_side.addr;
+		}
+		if (n >= 8 && buf[0] == 0x02) {
+			relay.with_header++;
+			relay.last_ticket = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
+					    (uint32_t)buf[6] << 8 | buf[7];
+		} else {
+			relay.without_header++;
 		}
 		if (++relay.count % relay.drop_every == 0) {
 			relay.dropped++;

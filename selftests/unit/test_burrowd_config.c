@@ -171,8 +171,8 @@ static const struct bad_case bad_cases[] = {
 	/* structure */
 	{ "", "t.conf: no [node] section (it must give at least 'name')" },
 	{ "[node]\n", "t.conf:1: [node] has no name (required)" },
-	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node], [peer NAME], [coordinator], [dns] or [service NAME])" },
-	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node], [peer NAME], [coordinator], [dns] or [service NAME])" },
+	{ NODE "[nodes]\n", "t.conf:3: unknown section '[nodes]' (expected [node], [peer NAME], [coordinator], [dns], [relay] or [service NAME])" },
+	{ NODE "[peer]\n", "t.conf:3: unknown section '[peer]' (expected [node], [peer NAME], [coordinator], [dns], [relay] or [service NAME])" },
 	{ NODE "[node]\n", "t.conf:3: second [node] section (first at line 1)" },
 	{ "name = a\n[node]\n", "t.conf:1: key 'name' outside a section" },
 	{ NODE "lsten_port = 1\n", "t.conf:3: unknown key 'lsten_port' in [node]" },
@@ -321,6 +321,14 @@ static const struct bad_case bad_cases[] = {
 	{ NODE COORD "[dns]\nport = 53\nport = 53\n", "t.conf:8: key 'port' given twice in [dns]" },
 	{ NODE COORD "[dns]\nrecursive = yes\n", "t.conf:7: unknown key 'recursive' in [dns]" },
 	{ NODE COORD "[dns]\n[dns]\n", "t.conf:7: second [dns] section (first at line 6)" },
+	/* [relay] */
+	{ NODE "[relay]\nenabled = yes\n", "t.conf:3: [relay] needs a [coordinator]: its public_key signs the relay tickets (or set enabled = no)" },
+	{ NODE COORD "[relay]\nenabled = true\n", "t.conf:7: enabled: invalid 'true' (yes or no)" },
+	{ NODE COORD "[relay]\nenabled = YES\n", "t.conf:7: enabled: invalid 'YES' (yes or no)" },
+	{ NODE COORD "[relay]\nenabled =\n", "t.conf:7: enabled: invalid '' (yes or no)" },
+	{ NODE COORD "[relay]\nenabled = yes\nenabled = no\n", "t.conf:8: key 'enabled' given twice in [relay]" },
+	{ NODE COORD "[relay]\nticket = x\n", "t.conf:7: unknown key 'ticket' in [relay]" },
+	{ NODE COORD "[relay]\n[relay]\n", "t.conf:7: second [relay] section (first at line 6)" },
 	{ NODE PEER_B "accept_addresses = 10.99.0.1/24\n",
 	  "t.conf:5: accept_addresses: prefix '10.99.0.1/24' has host bits set (did you mean 10.99.0.0/24?)" },
 };
@@ -435,6 +443,44 @@ static void test_dns_section(void **state)
 				       sizeof(err)))
 		fail_msg("%s", err);
 	assert_false(cfg.dns.enabled);
+	burrow_config_free(&cfg);
+}
+
+/* [relay]: off by default, on with enabled = yes and a [coordinator]. */
+static void test_relay_section(void **state)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	if (burrow_config_parse_string(NODE COORD, "t.conf", &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_false(cfg.relay.enabled);
+	assert_false(cfg.relay.present);
+	burrow_config_free(&cfg);
+	if (burrow_config_parse_string(NODE COORD "[relay]\nenabled = yes\n", "t.conf", &cfg, err,
+				       sizeof(err)))
+		fail_msg("%s", err);
+	assert_true(cfg.relay.enabled);
+	assert_true(cfg.relay.present);
+	assert_int_equal(cfg.relay.line, 6);
+	{
+		struct burrow_config_relay other = cfg.relay;
+
+		assert_true(burrow_config_relay_equal(&cfg.relay, &other));
+		other.enabled = false;
+		assert_false(burrow_config_relay_equal(&cfg.relay, &other));
+	}
+	burrow_config_free(&cfg);
+	/* enabled = no, or an empty section, needs no coordinator */
+	if (burrow_config_parse_string(NODE "[relay]\nenabled = no\n", "t.conf", &cfg, err,
+				       sizeof(err)))
+		fail_msg("%s", err);
+	assert_false(cfg.relay.enabled);
+	burrow_config_free(&cfg);
+	if (burrow_config_parse_string(NODE "[relay]\n", "t.conf", &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_false(cfg.relay.enabled);
 	burrow_config_free(&cfg);
 }
 
@@ -599,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_coordinator),
 		cmocka_unit_test(test_dns_section),
+		cmocka_unit_test(test_relay_section),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_bom_and_crlf),
 		cmocka_unit_test(test_long_line),

@@ -19,7 +19,9 @@
 #include "cli.h"
 #include "burrow-text.h"
 #include "coord_store.h"
+#include "identity.h"
 #include "log.h"
+#include "relay_ticket.h"
 
 static char dir[] = "/tmp/test_coord_cli.XXXXXX";
 static char db[256];
@@ -182,6 +184,117 @@ static void test_listing_does_not_create(void **state)
 	assert_int_equal(run("node", "list", NULL), COORD_EXIT_OK);
 }
 
+/*
+ * relay-ticket issue prints a ticket that verifies against the coordinator
+ * key for the pair and the relay named; list shows it, revoke marks it;
+ * bad words are quoted with stable exit codes.
+ */
+static void test_relay_tickets(void **state)
+{
+	char why[COORD_STORE_ERR_MAX], secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	char key_path[300], ticket_text[BURROW_RELAY_TICKET_TEXT_SIZE], id_text[16];
+	uint8_t keys[3][32];
+	const char *const names[3] = { "relay1", "n1", "n2" };
+	struct burrow_identity coord;
+	struct burrow_relay_ticket t;
+	struct coord_store *cs;
+	struct coord_node node;
+	const char *bad;
+
+	(void)state;
+	assert_int_equal(coord_store_open(db, &cs, why, sizeof(why)), 0);
+	assert_int_equal(coord_store_key_create(cs, true, 0, NULL, 0, secret, id), 0);
+	for (int i = 0; i < 3; i++) {
+		memset(keys[i], 0x30 - i, 32);	/* n2 < n1 bytewise: the ticket orders them */
+		assert_int_equal(coord_store_register(cs, secret, keys[i], names[i], NULL, 0, &node), 0);
+		assert_string_equal(node.name, names[i]);
+		coord_store_node_clear(&node);
+	}
+	coord_store_close(cs);
+	snprintf(key_path, sizeof(key_path), "%s/coord%u.key", dir, counter);
+	assert_int_equal(burrow_identity_generate(key_path, &coord, why, sizeof(why)), 0);
+
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1,n2",
+			     "--lifetime", "10m", "--key", key_path, NULL), COORD_EXIT_OK);
+	assert_int_equal(strlen(out_buf), BURROW_RELAY_TICKET_TEXT_LEN + 1);
+	snprintf(ticket_text, sizeof(ticket_text), "%.*s", BURROW_RELAY_TICKET_TEXT_LEN, out_buf);
+	assert_int_equal(burrow_relay_ticket_from_text(ticket_text, &t, &bad), 0);
+	assert_memory_equal(t.relay, keys[0], 32);
+	assert_memory_equal(t.a, keys[2], 32);
+	assert_memory_equal(t.b, keys[1], 32);
+	assert_int_equal(burrow_relay_ticket_verify(&t, coord.public_key, keys[0], keys[1],
+						    t.expiry - 600), BURROW_RELAY_TICKET_OK);
+	assert_int_equal(burrow_relay_ticket_verify(&t, coord.public_key, keys[0], keys[2],
+						    t.expiry - 1), BURROW_RELAY_TICKET_OK);
+	assert_int_equal(burrow_relay_ticket_verify(&t, coord.public_key, keys[0], keys[2],
+						    t.expiry - 601), BURROW_RELAY_TICKET_OK);
+
+	/* list, then JSON; the ticket is recorded by id with its pair in key order */
+	snprintf(id_text, sizeof(id_text), "%u", (unsigned)t.id);
+	assert_int_equal(run("relay-ticket", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, id_text));
+	assert_non_null(strstr(out_buf, "relay relay1 pair n2,n1 expires "));
+	assert_null(strstr(out_buf, "revoked"));
+	assert_int_equal(run("relay-ticket", "revoke", id_text, NULL), COORD_EXIT_OK);
+	assert_int_equal(run("-j", "relay-ticket", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "\"relay\":\"relay1\",\"pair\":[\"n2\",\"n1\"]"));
+	assert_non_null(strstr(out_buf, "\"revoked\":true"));
+	assert_non_null(strstr(out_buf, "\"expired\":false"));
+	assert_int_equal(run("-j", "relay-ticket", "issue", "--relay", "relay1", "--pair", "n2,n1",
+			     "--key", key_path, NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "\"ticket\":\""));
+
+	/* refusals: unknown nodes, the same node twice, the relay in the pair */
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "nosuch", "--pair", "n1,n2",
+			     "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'nosuch'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1,ghost",
+			     "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'ghost'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1,n1",
+			     "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'n1' twice"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "n1", "--pair", "n1,n2",
+			     "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'n1' is one of the pair"));
+	assert_int_equal(run("relay-ticket", "revoke", "4294967295", NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "no relay ticket 4294967295"));
+
+	/* usage errors quote the token */
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1",
+			     "--key", key_path, NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'n1'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1,n2,n3",
+			     "--key", key_path, NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'n1,n2,n3'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1,n2",
+			     "--lifetime", "2d", "--key", key_path, NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'2d'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1,n2",
+			     "--lifetime", "never", "--key", key_path, NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'never'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pear", "n1,n2", NULL),
+			 COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'--pear'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "needs --relay NODE and --pair"));
+	assert_int_equal(run("relay-ticket", "revoke", "0", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'0'"));
+	assert_int_equal(run("relay-ticket", "revoke", "12x", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'12x'"));
+	assert_int_equal(run("relay-ticket", "frob", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'frob'"));
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "n1,n2",
+			     "--key", "/nonexistent/coord.key", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "/nonexistent/coord.key"));
+
+	/* removing a node removes its tickets */
+	assert_int_equal(run("node", "remove", "n1", NULL), COORD_EXIT_OK);
+	assert_int_equal(run("relay-ticket", "list", NULL), COORD_EXIT_OK);
+	assert_string_equal(out_buf, "");
+	burrow_identity_clear(&coord);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_db)
@@ -191,6 +304,7 @@ int main(void)
 		T(test_nodes_and_routes),
 		T(test_database_error),
 		T(test_listing_does_not_create),
+		T(test_relay_tickets),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, remove_dir);

@@ -30,13 +30,43 @@ static void one_capsule(const struct coord_buf *b, uint64_t type, struct burrow_
 static void test_types_outside_grease_and_burrowd(void **state)
 {
 	(void)state;
-	for (uint64_t t = COORD_MSG_REGISTER; t <= COORD_MSG_DNS_CONFIG; t++) {
+	for (uint64_t t = COORD_MSG_REGISTER; t <= COORD_MSG_RELAY_REVOKE; t++) {
 		assert_true(coord_msg_type_known(t));
 		assert_false(burrow_capsule_type_known(t));
 		assert_int_not_equal((t - 0x17) % 0x29, 0);
 	}
 	assert_false(coord_msg_type_known(BURROW_CAPSULE_HELLO));
 	assert_string_equal(coord_msg_type_name(COORD_MSG_MAP_DELTA), "MAP_DELTA");
+}
+
+/* RELAY_REVOKE: one varint ticket id, 1..2^32-1, nothing after it. */
+static void test_relay_revoke(void **state)
+{
+	static const uint8_t zero[] = { 0 }, big[] = { 0xc0, 0, 0, 1, 0, 0, 0, 0 };
+	static const uint8_t trailing[] = { 7, 0 }, non_shortest[] = { 0x40, 7 };
+	struct burrow_capsule c;
+	struct coord_buf b;
+	uint32_t id = 0;
+	char why[256] = "";
+
+	(void)state;
+	assert_string_equal(coord_msg_type_name(COORD_MSG_RELAY_REVOKE), "RELAY_REVOKE");
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_revoke_encode(&b, 4294967295u), 0);
+	one_capsule(&b, COORD_MSG_RELAY_REVOKE, &c);
+	assert_int_equal(c.length, 8);
+	assert_int_equal(coord_msg_relay_revoke_decode(c.value, c.length, &id, why, sizeof(why)), 0);
+	assert_true(id == 4294967295u);
+	coord_buf_free(&b);
+	assert_int_equal(coord_msg_relay_revoke_decode(zero, 1, &id, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "Ticket ID 0"));
+	assert_int_equal(coord_msg_relay_revoke_decode(big, 8, &id, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "4294967296"));
+	assert_int_equal(coord_msg_relay_revoke_decode(trailing, 2, &id, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "trailing"));
+	assert_int_equal(coord_msg_relay_revoke_decode(zero, 0, &id, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "Ticket ID"));
+	assert_true(coord_msg_relay_revoke_decode(non_shortest, 2, &id, why, sizeof(why)) < 0);
 }
 
 static void test_register_round_trip(void **state)
@@ -663,6 +693,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_types_outside_grease_and_burrowd),
+		cmocka_unit_test(test_relay_revoke),
 		cmocka_unit_test(test_register_round_trip),
 		cmocka_unit_test(test_register_result_round_trip),
 		cmocka_unit_test(test_small_messages_round_trip),

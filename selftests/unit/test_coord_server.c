@@ -59,6 +59,8 @@ struct node {
 	struct coord_register_result result;
 	int fulls, deltas;
 	int dns_configs;			/* DNS_CONFIG capsules received */
+	int relay_revokes;			/* RELAY_REVOKE capsules received */
+	uint32_t last_revoked;
 	struct coord_map_delta last_delta_ids;	/* counts only, of the last delta */
 };
 
@@ -168,6 +170,12 @@ static void node_capsule(struct node *n, const struct burrow_capsule *cap)
 		n->dns_configs++;
 		break;
 	}
+	case COORD_MSG_RELAY_REVOKE:
+		if (coord_msg_relay_revoke_decode(cap->value, cap->length, &n->last_revoked, why,
+						  sizeof(why)) < 0)
+			fail_msg("%s: RELAY_REVOKE: %s", n->name, why);
+		n->relay_revokes++;
+		break;
 	default:
 		fail_msg("%s: unexpected %s", n->name, coord_msg_type_name(cap->type));
 	}
@@ -976,6 +984,59 @@ static void test_expiry_time_cuts_off(void **state)
 	expect_cut_off(a, b, "node 'beta' has expired");
 }
 
+static bool has_revoke(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->relay_revokes >= wanted_count || n->closed;
+}
+
+/*
+ * A relay ticket revoked by the operator (another process) reaches its
+ * relay as RELAY_REVOKE with the ticket's id; nobody's map changes and no
+ * other node hears of it.
+ */
+static void test_relay_revoke_reaches_relay(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node alpha, beta, gamma;
+	struct coord_store *op;
+	struct node *a, *b, *g;
+	int a_deltas, b_deltas;
+
+	(void)state;
+	two_web_nodes(&a, &b);
+	g = node_new("gamma");
+	key_create(true, 0, "tag:web", web, id);
+	node_register(g, web, "gamma");
+	expect_accepted(g, "gamma");
+	wanted_count = 2;
+	assert_true(run_until(has_delta, a));	/* beta, then gamma */
+	op = operator_store();
+	assert_int_equal(coord_store_node_get_by_name(op, "alpha", &alpha), 0);
+	assert_int_equal(coord_store_node_get_by_name(op, "beta", &beta), 0);
+	assert_int_equal(coord_store_node_get_by_name(op, "gamma", &gamma), 0);
+	assert_int_equal(coord_store_relay_ticket_add(op, 77, alpha.id, beta.id, gamma.id,
+						      (uint64_t)wall_ms() / 1000 + 300), 0);
+	assert_int_equal(coord_store_relay_ticket_add(op, 78, alpha.id, beta.id, gamma.id,
+						      (uint64_t)wall_ms() / 1000 + 300), 0);
+	a_deltas = a->deltas;
+	b_deltas = b->deltas;
+	assert_int_equal(coord_store_relay_ticket_revoke(op, 77), 0);
+	coord_store_close(op);
+	wanted_count = 1;
+	if (!run_until(has_revoke, a) || a->closed)
+		fail_msg("alpha: no RELAY_REVOKE: %s", a->closed_reason);
+	assert_int_equal(a->relay_revokes, 1);
+	assert_int_equal(a->last_revoked, 77);
+	assert_int_equal(b->relay_revokes + g->relay_revokes, 0);
+	assert_int_equal(a->deltas, a_deltas);
+	assert_int_equal(b->deltas, b_deltas);
+	coord_store_node_clear(&alpha);
+	coord_store_node_clear(&beta);
+	coord_store_node_clear(&gamma);
+}
+
 static const char manual_router_policy[] =
 	"{ \"rules\": [ { \"src\": [\"tag:web\"], \"dst\": [\"tag:router\"] } ] }\n";
 
@@ -1261,6 +1322,7 @@ int main(void)
 		T(test_operator_expire_cuts_off),
 		T(test_expiry_time_cuts_off),
 		T(test_operator_approve_and_rename),
+		T(test_relay_revoke_reaches_relay),
 		T(test_policy_reload),
 		T(test_policy_reload_routes),
 		T(test_many_connections),

@@ -489,8 +489,8 @@ static void test_change_log_pruning(void **state)
 	coord_store_node_clear(&node);
 }
 
-/* A database at schema v1 (v2's change log, index and meta row taken away)
- * migrates and keeps its nodes. */
+/* A database at schema v1 (v2's change log, index and meta row and v3's
+ * relay tickets taken away) migrates and keeps its nodes. */
 static void test_migration_from_v1(void **state)
 {
 	struct coord_store *cs = *state;
@@ -506,7 +506,7 @@ static void test_migration_from_v1(void **state)
 	*state = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "DROP TABLE changes; DROP INDEX nodes_expiry;"
+				      "DROP TABLE relay_tickets; DROP TABLE changes; DROP INDEX nodes_expiry;"
 				      " DELETE FROM meta WHERE key = 'changes_pruned_through';"
 				      " PRAGMA user_version = 1",
 				      NULL, NULL, NULL), SQLITE_OK);
@@ -537,11 +537,56 @@ static void test_migration_from_v1(void **state)
 	sqlite3_close(db);
 }
 
+/* Relay tickets: recorded by id (a taken id is -EEXIST), read back by
+ * node names, revoked (unknown id -ENOENT), gone with their nodes. */
+static void test_relay_tickets(void **state)
+{
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node r, a, b;
+	struct coord_relay_ticket t, *list;
+	size_t n;
+
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "r", &r), 0);
+	assert_int_equal(do_register(cs, secret, 2, "a", &a), 0);
+	assert_int_equal(do_register(cs, secret, 3, "b", &b), 0);
+	assert_int_equal(coord_store_relay_ticket_add(cs, 7, r.id, a.id, b.id, 1900000000), 0);
+	assert_int_equal(coord_store_relay_ticket_add(cs, 7, r.id, a.id, b.id, 1900000000), -EEXIST);
+	assert_int_equal(coord_store_relay_ticket_add(cs, 4294967295u, r.id, b.id, a.id, 5), 0);
+	assert_int_equal(coord_store_relay_ticket_get(cs, 7, &t), 0);
+	assert_int_equal(t.id, 7);
+	assert_string_equal(t.relay, "r");
+	assert_string_equal(t.a, "a");
+	assert_string_equal(t.b, "b");
+	assert_int_equal(t.expiry, 1900000000);
+	assert_false(t.revoked);
+	assert_int_equal(coord_store_relay_ticket_revoke(cs, 7), 0);
+	assert_int_equal(coord_store_relay_ticket_revoke(cs, 8), -ENOENT);
+	assert_non_null(strstr(coord_store_error(cs), "no relay ticket 8"));
+	assert_int_equal(coord_store_relay_ticket_get(cs, 8, &t), -ENOENT);
+	assert_int_equal(coord_store_relay_ticket_list(cs, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, 7);
+	assert_true(list[0].revoked);
+	assert_int_equal(list[1].id, 4294967295u);
+	assert_string_equal(list[1].a, "b");
+	free(list);
+	assert_int_equal(coord_store_node_remove(cs, "a"), 0);
+	assert_int_equal(coord_store_relay_ticket_list(cs, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+	coord_store_node_clear(&r);
+	coord_store_node_clear(&a);
+	coord_store_node_clear(&b);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fresh, close_store)
 	const struct CMUnitTest tests[] = {
 		T(test_key_create_list_revoke),
+		T(test_relay_tickets),
 		T(test_key_bad_tag),
 		T(test_register_valid),
 		T(test_register_refusals),

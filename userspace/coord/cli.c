@@ -24,6 +24,7 @@
 #include "burrow-text.h"
 #include "cli.h"
 #include "coord_dns.h"
+#include "coord_relay.h"
 #include "coord_store.h"
 #include "server.h"
 
@@ -44,6 +45,10 @@ static const char usage_text[] =
 	"  burrow-coord node remove NAME\n"
 	"  burrow-coord route list\n"
 	"  burrow-coord route approve NODE PREFIX...\n"
+	"  burrow-coord relay-ticket issue --relay NODE --pair NODE1,NODE2 [--lifetime DURATION]\n"
+	"                                 [--key FILE]\n"
+	"  burrow-coord relay-ticket list\n"
+	"  burrow-coord relay-ticket revoke ID\n"
 	"  burrow-coord run listen ADDR:PORT key FILE [policy FILE] [dns FILE]\n"
 	"  burrow-coord help\n"
 	"\n"
@@ -52,6 +57,9 @@ static const char usage_text[] =
 	"run: serve nodes on UDP ADDR:PORT (ALPN burrow-coord/1) with the Ed25519 key FILE\n"
 	"     (PKCS#8 PEM, mode 0600) and the JSON policy FILE (none: nodes see no peers);\n"
 	"     dns FILE: the [dns] mesh domain and split DNS (none: domain mesh.burrow).\n"
+	"relay-ticket issue: print a ticket (base64) letting NODE1 and NODE2 use NODE as\n"
+	"     their relay for DURATION (default 300s, at most 1d), signed with the\n"
+	"     coordinator's key FILE (default: $BURROW_COORD_KEY); recorded for list/revoke.\n"
 	"Exit codes: 0 ok, 1 usage error, 2 not found or refused, 3 database error.\n";
 
 struct cli {
@@ -391,6 +399,142 @@ static int route_command(struct cli *c, const char *verb, int argc, char **argv)
 	return usage_error(c, "unknown route command '%s'", verb);
 }
 
+/* ---- relay tickets -------------------------------------------------------------- */
+
+static int relay_ticket_issue(struct cli *c, int argc, char **argv)
+{
+	const char *relay = NULL, *pair = NULL, *key_path = getenv("BURROW_COORD_KEY");
+	char n1[COORD_NAME_SIZE], n2[COORD_NAME_SIZE], why[512];
+	char text[BURROW_RELAY_TICKET_TEXT_SIZE], t[32];
+	struct burrow_identity id = { 0 };
+	struct burrow_relay_ticket ticket;
+	int64_t lifetime_ms = COORD_RELAY_LIFETIME_DEFAULT * 1000LL;
+	const char *comma;
+	int ret;
+
+	for (int i = 0; i < argc; i += 2) {
+		if (strcmp(argv[i], "--relay") && strcmp(argv[i], "--pair") &&
+		    strcmp(argv[i], "--lifetime") && strcmp(argv[i], "--key"))
+			return usage_error(c, "unknown relay-ticket issue argument '%s'", argv[i]);
+		if (i + 1 == argc)
+			return usage_error(c, "'%s' needs a value", argv[i]);
+		if (!strcmp(argv[i], "--relay")) {
+			relay = argv[i + 1];
+		} else if (!strcmp(argv[i], "--pair")) {
+			pair = argv[i + 1];
+		} else if (!strcmp(argv[i], "--key")) {
+			key_path = argv[i + 1];
+		} else if (parse_duration(argv[i + 1], &lifetime_ms) < 0 || lifetime_ms == 0 ||
+			   lifetime_ms % 1000 ||
+			   lifetime_ms > COORD_RELAY_LIFETIME_MAX * 1000LL) {
+			return usage_error(c, "invalid lifetime '%s' (1s to 1d: 300s, 5m, 1h)",
+					   argv[i + 1]);
+		}
+	}
+	if (!relay || !pair)
+		return usage_error(c, "%s", "relay-ticket issue needs --relay NODE and --pair NODE1,NODE2");
+	comma = strchr(pair, ',');
+	if (!comma || strchr(comma + 1, ',') || comma == pair || !comma[1] ||
+	    (size_t)(comma - pair) >= sizeof(n1) || strlen(comma + 1) >= sizeof(n2))
+		return usage_error(c, "invalid pair '%s' (NODE1,NODE2)", pair);
+	snprintf(n1, sizeof(n1), "%.*s", (int)(comma - pair), pair);
+	snprintf(n2, sizeof(n2), "%s", comma + 1);
+	if (!key_path || !*key_path)
+		return usage_error(c, "%s", "relay-ticket issue needs --key FILE (or BURROW_COORD_KEY)");
+	if (burrow_identity_load(key_path, &id, why, sizeof(why)) < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		return COORD_EXIT_USAGE;
+	}
+	ret = open_store(c, false);
+	if (ret)
+		goto out;
+	ret = coord_relay_ticket_issue(c->cs, id.private_key_pem, relay, n1, n2,
+				       (uint64_t)(lifetime_ms / 1000), (uint64_t)(now_ms() / 1000),
+				       &ticket, why, sizeof(why));
+	if (ret < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		ret = ret == -ENOENT || ret == -EINVAL || ret == -EACCES ? COORD_EXIT_REFUSED :
+									    COORD_EXIT_DATABASE;
+		goto out;
+	}
+	burrow_relay_ticket_to_text(&ticket, text);
+	if (c->json) {
+		fprintf(c->out, "{\"id\":%u,\"expiry\":%llu,\"expires\":\"%s\",\"ticket\":\"%s\"}\n",
+			(unsigned)ticket.id, (unsigned long long)ticket.expiry,
+			format_time((int64_t)ticket.expiry * 1000, t), text);
+	} else {
+		fprintf(c->out, "%s\n", text);
+	}
+	ret = COORD_EXIT_OK;
+out:
+	burrow_identity_clear(&id);
+	return ret;
+}
+
+static int relay_ticket_list(struct cli *c)
+{
+	struct coord_relay_ticket *tickets;
+	char t[32];
+	size_t n;
+	int ret = open_store(c, true);
+
+	if (ret)
+		return ret;
+	ret = coord_store_relay_ticket_list(c->cs, &tickets, &n);
+	if (ret < 0)
+		return store_error(c, ret);
+	if (c->json)
+		fprintf(c->out, "[");
+	for (size_t i = 0; i < n; i++) {
+		struct coord_relay_ticket *rt = &tickets[i];
+		bool expired = rt->expiry * 1000 <= (uint64_t)now_ms();
+
+		if (c->json) {
+			fprintf(c->out, "%s{\"id\":%u,\"relay\":", i ? "," : "", (unsigned)rt->id);
+			burrow_json_string(c->out, rt->relay);
+			fprintf(c->out, ",\"pair\":[");
+			burrow_json_string(c->out, rt->a);
+			fprintf(c->out, ",");
+			burrow_json_string(c->out, rt->b);
+			fprintf(c->out, "],\"expiry\":%llu,\"expired\":%s,\"revoked\":%s,"
+				"\"created_ms\":%lld}", (unsigned long long)rt->expiry,
+				expired ? "true" : "false", rt->revoked ? "true" : "false",
+				(long long)rt->created_ms);
+		} else {
+			fprintf(c->out, "%u relay %s pair %s,%s expires %s%s%s\n", (unsigned)rt->id,
+				rt->relay, rt->a, rt->b, format_time((int64_t)rt->expiry * 1000, t),
+				expired ? " expired" : "", rt->revoked ? " revoked" : "");
+		}
+	}
+	if (c->json)
+		fprintf(c->out, "]\n");
+	free(tickets);
+	return COORD_EXIT_OK;
+}
+
+static int relay_ticket_command(struct cli *c, const char *verb, int argc, char **argv)
+{
+	uint64_t id;
+	int ret;
+
+	if (!strcmp(verb, "issue"))
+		return relay_ticket_issue(c, argc, argv);
+	if (!strcmp(verb, "list"))
+		return want_args(c, "relay-ticket list", argc, 0) ?: relay_ticket_list(c);
+	if (!strcmp(verb, "revoke")) {
+		if (want_args(c, "relay-ticket revoke", argc, 1))
+			return COORD_EXIT_USAGE;
+		if (burrow_text_decimal(argv[0], UINT32_MAX, &id) < 0 || id == 0)
+			return usage_error(c, "invalid ticket id '%s' (1-4294967295)", argv[0]);
+		ret = open_store(c, false);
+		if (ret)
+			return ret;
+		ret = coord_store_relay_ticket_revoke(c->cs, (uint32_t)id);
+		return ret < 0 ? store_error(c, ret) : COORD_EXIT_OK;
+	}
+	return usage_error(c, "unknown relay-ticket command '%s'", verb);
+}
+
 /*
  * One UDP socket carries every node's connection: its keep-alives, and
  * bursts of handshakes and map deltas. The default receive buffer (about
@@ -598,7 +742,8 @@ int coord_cli_run(int argc, char **argv, FILE *out, FILE *err)
 		coord_store_close(c.cs);
 		return ret;
 	}
-	if (strcmp(object, "key") && strcmp(object, "node") && strcmp(object, "route"))
+	if (strcmp(object, "key") && strcmp(object, "node") && strcmp(object, "route") &&
+	    strcmp(object, "relay-ticket"))
 		return usage_error(&c, "unknown command '%s'", object);
 	if (i == argc)
 		return usage_error(&c, "'%s' needs a command", object);
@@ -607,6 +752,8 @@ int coord_cli_run(int argc, char **argv, FILE *out, FILE *err)
 		ret = key_command(&c, verb, argc - i, argv + i);
 	else if (object[0] == 'n')
 		ret = node_command(&c, verb, argc - i, argv + i);
+	else if (object[0] == 'r' && object[1] == 'e')
+		ret = relay_ticket_command(&c, verb, argc - i, argv + i);
 	else
 		ret = route_command(&c, verb, argc - i, argv + i);
 	coord_store_close(c.cs);

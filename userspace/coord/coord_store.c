@@ -93,6 +93,15 @@ static const char *const coord_migrations[COORD_STORE_SCHEMA_VERSION] = {
 	"  PRIMARY KEY (generation, node_id, kind)) WITHOUT ROWID;"
 	"CREATE INDEX nodes_expiry ON nodes (expiry_ms) WHERE expiry_ms > 0;"
 	"INSERT INTO meta (key, value) VALUES ('changes_pruned_through', '0');",
+	/* v3: relay tickets issued (relay_ticket.h), kept so they can be revoked */
+	"CREATE TABLE relay_tickets ("
+	"  id INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 4294967295),"
+	"  relay_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  a_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  b_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  expiry INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(COORD_STORE_APP_ID == 1111707460, "application_id literal in migration v1");
@@ -1070,4 +1079,121 @@ int coord_store_nodes_expiring(struct coord_store *cs, int64_t after_ms, int64_t
 		*n = 0;
 	}
 	return ret;
+}
+
+/* ---- relay tickets -------------------------------------------------------------- */
+
+int coord_store_relay_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
+				 int64_t a_id, int64_t b_id, uint64_t expiry)
+{
+	int ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	ret = burrow_store_write_args(cs->st,
+				      "INSERT INTO relay_tickets (id, relay_id, a_id, b_id, expiry, created_ms)"
+				      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				      "relay ticket", NULL, BURROW_STORE_INT(id),
+				      BURROW_STORE_INT(relay_id), BURROW_STORE_INT(a_id),
+				      BURROW_STORE_INT(b_id), BURROW_STORE_INT((int64_t)expiry),
+				      BURROW_STORE_INT(burrow_store_now_ms()));
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+static int relay_ticket_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct coord_relay_ticket *t = elem;
+
+	(void)st;
+	(void)ctx;
+	t->id = (uint32_t)sqlite3_column_int64(stmt, 0);
+	snprintf(t->relay, sizeof(t->relay), "%s", (const char *)sqlite3_column_text(stmt, 1));
+	snprintf(t->a, sizeof(t->a), "%s", (const char *)sqlite3_column_text(stmt, 2));
+	snprintf(t->b, sizeof(t->b), "%s", (const char *)sqlite3_column_text(stmt, 3));
+	t->expiry = (uint64_t)sqlite3_column_int64(stmt, 4);
+	t->revoked = sqlite3_column_int(stmt, 5);
+	t->created_ms = sqlite3_column_int64(stmt, 6);
+	return 0;
+}
+
+#define RELAY_TICKET_SELECT \
+	"SELECT t.id, r.name, a.name, b.name, t.expiry, t.revoked, t.created_ms" \
+	" FROM relay_tickets t JOIN nodes r ON r.id = t.relay_id" \
+	" JOIN nodes a ON a.id = t.a_id JOIN nodes b ON b.id = t.b_id"
+
+static const struct burrow_store_rows relay_ticket_rows = {
+	.elem_size = sizeof(struct coord_relay_ticket), .what = "relay ticket list",
+	.decode = relay_ticket_decode, .clear = NULL,
+};
+
+int coord_store_relay_ticket_list(struct coord_store *cs, struct coord_relay_ticket **tickets,
+				  size_t *n)
+{
+	return burrow_store_collect(cs->st, RELAY_TICKET_SELECT " ORDER BY t.created_ms, t.id",
+				    BURROW_STORE_NO_ARG, &relay_ticket_rows, NULL,
+				    (void **)tickets, n);
+}
+
+int coord_store_relay_ticket_get(struct coord_store *cs, uint32_t id, struct coord_relay_ticket *t)
+{
+	struct coord_relay_ticket *found = NULL;
+	size_t n = 0;
+	int ret = burrow_store_collect(cs->st, RELAY_TICKET_SELECT " WHERE t.id = ?1",
+				       BURROW_STORE_INT(id), &relay_ticket_rows, NULL,
+				       (void **)&found, &n);
+
+	if (ret < 0)
+		return ret;
+	if (!n)
+		return burrow_store_fail(cs->st, -ENOENT, "no relay ticket %u", (unsigned)id);
+	*t = found[0];
+	free(found);
+	return 0;
+}
+
+int coord_store_relay_ticket_revoke(struct coord_store *cs, uint32_t id)
+{
+	int changes = 0, ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	int64_t relay_id = 0;
+
+	ret = burrow_store_write_args(cs->st, "UPDATE relay_tickets SET revoked = 1 WHERE id = ?1",
+				      "relay ticket revoke", &changes, BURROW_STORE_INT(id));
+	if (ret == 0 && changes == 0)
+		ret = burrow_store_fail(cs->st, -ENOENT, "no relay ticket %u", (unsigned)id);
+	if (ret == 0)
+		ret = query_one(cs, "SELECT relay_id FROM relay_tickets WHERE id = ?1",
+				BURROW_STORE_INT(id), &relay_id, NULL, 0);
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return finish_node_write(cs, 0, relay_id, COORD_CHANGE_RELAY_REVOKE);
+}
+
+static int revoked_id_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	(void)st;
+	(void)ctx;
+	*(uint32_t *)elem = (uint32_t)sqlite3_column_int64(stmt, 0);
+	return 0;
+}
+
+int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
+			      uint32_t **ids, size_t *n)
+{
+	static const struct burrow_store_rows rows = {
+		.elem_size = sizeof(uint32_t), .what = "revoked relay tickets",
+		.decode = revoked_id_decode, .clear = NULL,
+	};
+	char sql[160];
+
+	/* now is a plain number: the one bound argument is the relay. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM relay_tickets WHERE relay_id = ?1 AND revoked = 1"
+		 " AND expiry > %llu ORDER BY id", (unsigned long long)now);
+	return burrow_store_collect(cs->st, sql, BURROW_STORE_INT(relay_node_id), &rows, NULL,
+				    (void **)ids, n);
 }

@@ -27,7 +27,7 @@
 #include "../store.h"
 
 #define COORD_STORE_ERR_MAX BURROW_STORE_ERR_MAX
-#define COORD_STORE_SCHEMA_VERSION 2
+#define COORD_STORE_SCHEMA_VERSION 3
 /* Change log rows are kept while newer than an hour or among the last 10,000 generations. */
 #define COORD_CHANGES_KEEP_MS (60 * 60 * 1000)
 #define COORD_CHANGES_KEEP_ROWS 10000
@@ -147,6 +147,7 @@ enum coord_change_kind {
 	COORD_CHANGE_ENDPOINTS = 5,
 	COORD_CHANGE_ROUTES = 6,	/* advertised routes replaced */
 	COORD_CHANGE_APPROVE = 7,	/* routes approved */
+	COORD_CHANGE_RELAY_REVOKE = 8,	/* a ticket through this node (the relay) revoked */
 };
 
 struct coord_change {
@@ -168,6 +169,34 @@ int coord_store_changes_since(struct coord_store *cs, int64_t generation,
  * expiry_ms; free() *ids). */
 int coord_store_nodes_expiring(struct coord_store *cs, int64_t after_ms, int64_t until_ms,
 			       int64_t **ids, size_t *n);
+
+/* A relay ticket issued (coord_relay.h), by node names. */
+struct coord_relay_ticket {
+	uint32_t id;
+	char relay[COORD_NAME_SIZE];
+	char a[COORD_NAME_SIZE];		/* the pair, a's key < b's key */
+	char b[COORD_NAME_SIZE];
+	uint64_t expiry;			/* unix seconds */
+	bool revoked;
+	int64_t created_ms;
+};
+
+/* Record an issued ticket; -EEXIST when the id is taken (pick another). */
+int coord_store_relay_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
+				 int64_t a_id, int64_t b_id, uint64_t expiry);
+/* Every ticket recorded, oldest first (free() *tickets). A ticket goes
+ * with any of its nodes (removing a node removes its tickets). */
+int coord_store_relay_ticket_list(struct coord_store *cs, struct coord_relay_ticket **tickets,
+				  size_t *n);
+/* -ENOENT: no such ticket. */
+int coord_store_relay_ticket_get(struct coord_store *cs, uint32_t id, struct coord_relay_ticket *t);
+/* Mark a ticket revoked (again is harmless) and log COORD_CHANGE_RELAY_REVOKE
+ * for its relay, so the running server tells the relay; -ENOENT: no such ticket. */
+int coord_store_relay_ticket_revoke(struct coord_store *cs, uint32_t id);
+/* Ids of the revoked tickets through relay_node_id not yet expired at now
+ * (unix seconds): what a relay must refuse (free() *ids). */
+int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
+			      uint32_t **ids, size_t *n);
 
 /* Whether name is a valid node name (DNS label); why names it otherwise. */
 int coord_name_check(const char *name, char *why, size_t why_size);

@@ -598,6 +598,37 @@ static int send_map_full(struct coord_conn *c)
 	return conn_send_map(c, &b, ret, "MAP_FULL", why, peers, n);
 }
 
+/*
+ * RELAY_REVOKE for every revoked, unexpired ticket through c's node: after
+ * registration (a relay that was away learns what it missed) and whenever
+ * one is revoked (COORD_CHANGE_RELAY_REVOKE). Sending one twice is
+ * harmless: the relay refuses the id either way. A node with none gets
+ * nothing, so nodes that predate the message never see it unless an
+ * operator names them as a relay.
+ */
+static int send_relay_revocations(struct coord_conn *c)
+{
+	struct coord_buf b;
+	uint32_t *ids = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = coord_store_relay_revoked(c->server->store, c->node_id,
+					(uint64_t)(wall_ms() / 1000), &ids, &n);
+	if (ret < 0) {
+		burrow_log(BURROW_LOG_ERROR, "relay revocations of node %lld: %s",
+			   (long long)c->node_id, coord_store_error(c->server->store));
+		return ret;
+	}
+	coord_buf_init(&b);
+	for (size_t i = 0; i < n; i++)
+		coord_msg_relay_revoke_encode(&b, ids[i]);
+	ret = n ? conn_send(c, &b) : 0;
+	coord_buf_free(&b);
+	free(ids);
+	return ret;
+}
+
 /* MAP_DELTA from the set last sent to the current one, if they differ. */
 static int send_map_delta(struct coord_conn *c)
 {
@@ -1143,6 +1174,8 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	coord_buf_free(&b);
 	if (ret == 0)
 		ret = send_map_full(c);
+	if (ret == 0)
+		ret = send_relay_revocations(c);
 	/* The others learn of the node even if its own connection failed just now. */
 	notify_peer_change(s, facts.node.id, &affected, c);
 out:
@@ -1426,7 +1459,7 @@ static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed
 
 int coord_server_poll_changes(struct coord_server *s)
 {
-	struct coord_policy_ids changed = { 0 }, renamed = { 0 };
+	struct coord_policy_ids changed = { 0 }, renamed = { 0 }, relays = { 0 };
 	/* Changed in more than their endpoints: their own peer set may differ too. */
 	struct coord_policy_ids own_set = { 0 };
 	struct coord_policy_ids *affected = NULL;	/* affected[i]: of changed.ids[i] */
@@ -1453,6 +1486,11 @@ int coord_server_poll_changes(struct coord_server *s)
 		goto out;
 	}
 	for (i = 0; ret == 0 && i < n_changes; i++) {
+		/* A revoked relay ticket changes no map: its relay is told (below). */
+		if (changes[i].kind == COORD_CHANGE_RELAY_REVOKE) {
+			ret = coord_policy_ids_add(&relays, changes[i].node_id);
+			continue;
+		}
 		ret = coord_policy_ids_add(&changed, changes[i].node_id);
 		if (ret == 0 && changes[i].kind != COORD_CHANGE_ENDPOINTS)
 			ret = coord_policy_ids_add(&own_set, changes[i].node_id);
@@ -1495,6 +1533,13 @@ int coord_server_poll_changes(struct coord_server *s)
 		if (c)
 			send_map_full(c);
 	}
+	ids_unique(&relays);
+	for (i = 0; i < relays.n; i++) {
+		struct coord_conn *c = conn_of_node(s, relays.ids[i]);
+
+		if (c)
+			send_relay_revocations(c);
+	}
 out:
 	for (i = 0; affected && i < changed.n; i++)
 		coord_policy_ids_free(&affected[i]);
@@ -1504,6 +1549,7 @@ out:
 	coord_policy_ids_free(&changed);
 	coord_policy_ids_free(&own_set);
 	coord_policy_ids_free(&renamed);
+	coord_policy_ids_free(&relays);
 	return ret;
 }
 

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The coordinator's side of relay tickets: see coord_relay.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "../log.h"
+#include "coord_relay.h"
+
+/* The node named name, still registered and not expired at now. */
+static int lookup(struct coord_store *cs, const char *role, const char *name, uint64_t now,
+		  struct coord_node *node, char *err, size_t err_size)
+{
+	int ret = coord_store_node_get_by_name(cs, name, node);
+
+	if (ret < 0) {
+		burrow_errorf(err, err_size, "%s: %s", role, coord_store_error(cs));
+		return ret;
+	}
+	if (node->expiry_ms && (uint64_t)node->expiry_ms <= now * 1000) {
+		burrow_errorf(err, err_size, "%s: node '%s' has expired", role, name);
+		coord_store_node_clear(node);
+		return -EACCES;
+	}
+	return 0;
+}
+
+int coord_relay_ticket_issue(struct coord_store *cs, const char *coord_pem, const char *relay,
+			     const char *n1, const char *n2, uint64_t lifetime, uint64_t now,
+			     struct burrow_relay_ticket *ticket, char *err, size_t err_size)
+{
+	struct coord_node r = { 0 }, a = { 0 }, b = { 0 };
+	int ret;
+
+	if (lifetime < 1 || lifetime > COORD_RELAY_LIFETIME_MAX) {
+		burrow_errorf(err, err_size, "lifetime %llus is not 1s..%ds",
+			      (unsigned long long)lifetime, COORD_RELAY_LIFETIME_MAX);
+		return -EINVAL;
+	}
+	if (!strcmp(n1, n2)) {
+		burrow_errorf(err, err_size, "pair: '%s' twice (a pair is two nodes)", n1);
+		return -EINVAL;
+	}
+	if (!strcmp(relay, n1) || !strcmp(relay, n2)) {
+		burrow_errorf(err, err_size, "relay: '%s' is one of the pair", relay);
+		return -EINVAL;
+	}
+	ret = lookup(cs, "relay", relay, now, &r, err, err_size);
+	if (ret == 0)
+		ret = lookup(cs, "pair", n1, now, &a, err, err_size);
+	if (ret == 0)
+		ret = lookup(cs, "pair", n2, now, &b, err, err_size);
+	if (ret < 0)
+		goto out;
+	/* A random id can collide with one recorded: draw again (a few times). */
+	for (int attempt = 0; attempt < 8; attempt++) {
+		bool a_first;
+
+		ret = burrow_relay_ticket_issue(coord_pem, r.public_key, a.public_key, b.public_key,
+						now + lifetime, ticket, err, err_size);
+		if (ret < 0)
+			goto out;
+		a_first = !memcmp(ticket->a, a.public_key, 32);
+		ret = coord_store_relay_ticket_add(cs, ticket->id, r.id, a_first ? a.id : b.id,
+						   a_first ? b.id : a.id, ticket->expiry);
+		if (ret != -EEXIST)
+			break;
+	}
+	if (ret < 0)
+		burrow_errorf(err, err_size, "%s", coord_store_error(cs));
+out:
+	coord_store_node_clear(&r);
+	coord_store_node_clear(&a);
+	coord_store_node_clear(&b);
+	return ret;
+}

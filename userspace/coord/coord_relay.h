@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The coordinator's side of relay tickets (issue 19): issue a ticket that
+ * lets a pair of registered nodes use a third as their relay, and record
+ * it (id, expiry) in the store so it can be listed and revoked. The CLI's
+ * `relay-ticket issue` calls this; automatic fallback is to call it too.
+ */
+#ifndef BURROW_COORD_RELAY_H
+#define BURROW_COORD_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../relay_ticket.h"
+#include "coord_store.h"
+
+#define COORD_RELAY_LIFETIME_DEFAULT 300	/* seconds */
+#define COORD_RELAY_LIFETIME_MAX 86400		/* the kernel entry's cap, one day */
+
+/*
+ * Issue a ticket for the pair (n1, n2) through relay, all node names as in
+ * `burrow-coord node list`, valid from now (unix seconds) for lifetime
+ * seconds (1..COORD_RELAY_LIFETIME_MAX), signed with coord_pem. Returns 0,
+ * -ENOENT (no such node), -EINVAL (the same node twice, a bad lifetime),
+ * -EACCES (a node has expired) or a store error; err says why, quoting the
+ * name.
+ */
+int coord_relay_ticket_issue(struct coord_store *cs, const char *coord_pem, const char *relay,
+			     const char *n1, const char *n2, uint64_t lifetime, uint64_t now,
+			     struct burrow_relay_ticket *ticket, char *err, size_t err_size);
+
+#endif /* BURROW_COORD_RELAY_H */
