@@ -1074,8 +1074,8 @@ static void test_policy_reload(void **state)
 
 /*
  * A reload that keeps who sees whom but not which routes qualify changes
- * only the routes of the entry a node holds; the routes come from the
- * store as the reload reads every node.
+ * only the routes of the entry a node holds; the routes are the ones the
+ * engine holds for the node, which the reload copies into the new engine.
  */
 static void test_policy_reload_routes(void **state)
 {

@@ -74,10 +74,11 @@ void coord_server_handle_expiry(struct coord_server *server);
 /* Read the change log and expiries now (the timer does it every change_poll_ms). */
 int coord_server_poll_changes(struct coord_server *server);
 /*
- * Load the policy file again into a new engine with every live node; on
- * success it replaces the old one and every connected node gets the delta
- * of its map. On failure the old policy stays, the error (naming
- * file:line) is logged and in why.
+ * Load the policy file again into a new engine holding the old engine's
+ * nodes; on success it replaces the old one and every connected node the
+ * edit can affect (a member of a rule added, removed or changed) gets the
+ * delta of its map, in batches between loop turns. On failure the old
+ * policy stays, the error (naming file:line) is logged and in why.
  */
 int coord_server_reload_policy(struct coord_server *server, char *why, size_t why_size);
 /* Connections open now, registered or not. */
