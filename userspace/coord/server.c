@@ -103,6 +103,7 @@ struct coord_server {
 	 */
 	struct coord_conn *catch_head, *catch_tail;
 	size_t n_catch;
+	uint64_t catch_batch_ns;		/* work per loop turn */
 };
 
 /* What the policy engine needs of one node, read from the store. */
@@ -1533,7 +1534,7 @@ out:
 	return ret;
 }
 
-#define VISIBILITY_BATCH_NS (20ull * 1000000ull)	/* per loop turn after a reload */
+#define VISIBILITY_BATCH_NS (20ull * 1000000ull)	/* default work per loop turn after a reload */
 
 static void visibility_catch_up(struct coord_server *s);
 
@@ -1615,7 +1616,7 @@ int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_siz
  */
 static void visibility_catch_up(struct coord_server *s)
 {
-	uint64_t deadline = burrow_quic_now() + VISIBILITY_BATCH_NS;
+	uint64_t deadline = burrow_quic_now() + s->catch_batch_ns;
 	struct coord_conn *c;
 
 	while ((c = s->catch_head)) {
@@ -1710,6 +1711,7 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 	s->poll_interval_ns = (config->change_poll_ms ? config->change_poll_ms :
 			       COORD_SERVER_CHANGE_POLL_MS) * UINT64_C(1000000);
 	s->next_poll = burrow_quic_now() + s->poll_interval_ns;
+	s->catch_batch_ns = config->reload_batch_ns ? config->reload_batch_ns : VISIBILITY_BATCH_NS;
 	s->by_node_bits = CONN_INDEX_MIN_BITS;
 	s->by_node = calloc((size_t)1 << s->by_node_bits, sizeof(*s->by_node));
 	s->route_scratch = calloc(COORD_ROUTES_MAX, sizeof(*s->route_scratch));
@@ -1831,6 +1833,11 @@ void coord_server_handle_expiry(struct coord_server *s)
 		coord_server_poll_changes(s);
 		s->next_poll = burrow_quic_now() + s->poll_interval_ns;
 	}
+}
+
+size_t coord_server_reload_pending(const struct coord_server *s)
+{
+	return s->n_catch;
 }
 
 size_t coord_server_connections(const struct coord_server *s)
