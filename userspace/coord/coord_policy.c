@@ -85,6 +85,9 @@ struct coord_policy_engine {
 	struct slot_list free_slots;
 	struct slot_list *tag_members;	/* n_tag_names of them */
 	int32_t *name_slot;		/* n_node_names of them, -1 when nobody has the name */
+	/* node name -> node_names index + 1 (0 empty), open addressing; a policy may name 50,000 */
+	uint32_t *name_hash;
+	size_t name_hash_cap;
 	struct slot_list routed;	/* slots with approved routes */
 	uint32_t generation;
 
@@ -448,6 +451,74 @@ static int load_error(struct loader *l, const struct coord_policy_step *path, si
 	return -EINVAL;
 }
 
+static size_t name_hash_index(const char *name, size_t cap)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* The node_names index of name, or -1: one probe run, not a scan of every name. */
+static int64_t node_name_ref(const struct coord_policy_engine *engine, const char *name)
+{
+	if (!engine->name_hash_cap)
+		return -1;
+	for (size_t i = name_hash_index(name, engine->name_hash_cap);;
+	     i = (i + 1) & (engine->name_hash_cap - 1)) {
+		uint32_t ref = engine->name_hash[i];
+
+		if (!ref)
+			return -1;
+		if (!strcmp(engine->node_names[ref - 1], name))
+			return ref - 1;
+	}
+}
+
+static void name_hash_place(uint32_t *table, size_t cap, const char *name, uint32_t ref_plus_one)
+{
+	size_t i = name_hash_index(name, cap);
+
+	while (table[i])
+		i = (i + 1) & (cap - 1);
+	table[i] = ref_plus_one;
+}
+
+/* Interns a node name through the hash (tags are few: intern() scans them). */
+static int intern_node_name(struct coord_policy_engine *engine, const char *name, uint32_t *ref)
+{
+	int64_t known = node_name_ref(engine, name);
+	char **grown;
+
+	if (known >= 0) {
+		*ref = (uint32_t)known;
+		return 0;
+	}
+	if ((engine->n_node_names + 1) * 2 > engine->name_hash_cap) {
+		size_t cap = engine->name_hash_cap ? engine->name_hash_cap * 2 : 64;
+		uint32_t *table = calloc(cap, sizeof(*table));
+
+		if (!table)
+			return -ENOMEM;
+		for (size_t i = 0; i < engine->n_node_names; i++)
+			name_hash_place(table, cap, engine->node_names[i], (uint32_t)i + 1);
+		free(engine->name_hash);
+		engine->name_hash = table;
+		engine->name_hash_cap = cap;
+	}
+	grown = realloc(engine->node_names, (engine->n_node_names + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	engine->node_names = grown;
+	grown[engine->n_node_names] = strdup(name);
+	if (!grown[engine->n_node_names])
+		return -ENOMEM;
+	*ref = (uint32_t)engine->n_node_names++;
+	name_hash_place(engine->name_hash, engine->name_hash_cap, name, *ref + 1);
+	return 0;
+}
+
 static int intern(char ***names, size_t *n, const char *name, uint32_t *ref)
 {
 	char **grown;
@@ -522,7 +593,7 @@ static int parse_selector(struct loader *l, const char *text, enum selector_plac
 					  "(a-z, 0-9 and '-', 1-63 characters)",
 					  text);
 		sel.kind = SELECTOR_NODE;
-		err = intern(&l->engine->node_names, &l->engine->n_node_names, text + 5, &sel.ref);
+		err = intern_node_name(l->engine, text + 5, &sel.ref);
 		if (err)
 			return err;
 	} else if (!strncmp(text, "tag:", 4)) {
@@ -866,6 +937,7 @@ void coord_policy_engine_free(struct coord_policy_engine *engine)
 		free(engine->node_names[i]);
 	free(engine->node_names);
 	free(engine->name_slot);
+	free(engine->name_hash);
 	free(engine->routed.slots);
 	free(engine->hash_ids);
 	free(engine->hash_slots);
@@ -1100,9 +1172,7 @@ static int fill_slot(struct coord_policy_engine *engine, struct node_slot *slot,
 	if (node->n_routes)
 		memcpy(slot->routes, node->approved_routes, node->n_routes * sizeof(*slot->routes));
 	slot->n_routes = node->n_routes;
-	for (size_t i = 0; i < engine->n_node_names; i++)
-		if (!strcmp(engine->node_names[i], node->name))
-			slot->name_ref = (int32_t)i;
+	slot->name_ref = (int32_t)node_name_ref(engine, node->name);
 	return 0;
 }
 
@@ -1151,11 +1221,9 @@ static void unindex_slot(struct coord_policy_engine *engine, uint32_t s)
 static bool name_taken(const struct coord_policy_engine *engine, const char *name, int64_t by)
 {
 	/* only names the policy mentions are indexed; others cannot clash in evaluation */
-	for (size_t i = 0; i < engine->n_node_names; i++)
-		if (!strcmp(engine->node_names[i], name))
-			return engine->name_slot[i] >= 0 &&
-			       engine->slots[engine->name_slot[i]].id != by;
-	return false;
+	int64_t i = node_name_ref(engine, name);
+
+	return i >= 0 && engine->name_slot[i] >= 0 && engine->slots[engine->name_slot[i]].id != by;
 }
 
 int coord_policy_node_add(struct coord_policy_engine *engine, const struct coord_policy_node *node,
