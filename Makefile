@@ -78,6 +78,7 @@ help:
 	@echo "  make fuzz            run the libFuzzer targets of burrowd's parsers (selftests/fuzz)"
 	@echo "  make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
 	@echo "  make bench-coord-policy  coordinator policy engine costs at 1k/10k/50k nodes"
+	@echo "  make bench-coord-reload  a policy reload's engine work, full against affected-only"
 	@echo "  make bench-quic-memory  heap per established QUIC connection, by layer"
 	@echo "  make bench-coord     burrow-coord with 1k/10k/50k connected QUIC nodes and churn"
 	@echo "                       (BENCH_COORD_NODES=1000,10000,50000 selects sizes)"
@@ -399,6 +400,21 @@ $(COORD_POLICY_BENCH): selftests/bench/coord-policy-bench.c $(COORD_LIB_OBJS) $(
 		$(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS)
 
 .PHONY: bench-coord-policy
+
+# ---- coord-reload-bench --------------------------------------------------------
+# The policy engine's part of a policy reload, full recompute against
+# affected-only, on bench-coord's network at 1k, 10k and 50k nodes.
+COORD_RELOAD_BENCH := $(BUILD)/coord-reload-bench
+
+bench-coord-reload: $(COORD_RELOAD_BENCH)
+	$(COORD_RELOAD_BENCH)
+
+$(COORD_RELOAD_BENCH): selftests/bench/coord-reload-bench.c $(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -Iuserspace/coord -o $@ $< \
+		$(COORD_LIB_OBJS) $(DAEMON_LIB_OBJS) $(LIB) $(MNL_LIBS) $(DAEMON_LIBS) $(JANSSON_LIBS)
+
+.PHONY: bench-coord-reload
 
 # ---- quic-memory ---------------------------------------------------------------
 # Heap per established QUIC connection, by layer (docs/performance.md).

@@ -6,7 +6,9 @@
  * peers; every validation error with its line and rule path; JSON syntax
  * errors with line:column; the position scanner on tricky strings; and
  * visible/affected sets against a brute-force evaluation of random small
- * networks.
+ * networks; a reload's affected set (the members of rules added, removed
+ * or changed) on chosen edits and, on random policies and edits, against
+ * comparing every node's map under both policies.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -630,6 +632,237 @@ static void test_random_networks(void **state)
 	}
 }
 
+/* ---- reload: the nodes an edit can affect ----------------------------------------- */
+
+/* Every node id's map (visible set, and each peer's routes it may use) under old and new. */
+static bool map_differs(struct coord_policy_engine *old_engine,
+			struct coord_policy_engine *new_engine, int64_t id,
+			const int64_t *all, size_t n_all)
+{
+	char before[512];
+
+	snprintf(before, sizeof(before), "%s", visible(old_engine, id));
+	if (strcmp(before, visible(new_engine, id)))
+		return true;
+	for (size_t i = 0; i < n_all; i++) {
+		if (all[i] == id)
+			continue;
+		snprintf(before, sizeof(before), "%s", routes(old_engine, id, all[i]));
+		if (strcmp(before, routes(new_engine, id, all[i])))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The affected set of a reload from old to the policy new_text, as "1 2 3";
+ * fails when a node left out has a map that differs (a full recompute
+ * would have sent it a delta the reload does not).
+ */
+static const char *reload_affected(struct coord_policy_engine *old_engine, const char *new_text,
+				   const int64_t *all, size_t n_all)
+{
+	static char buf[512];
+	struct coord_policy_engine *new_engine = load(new_text);
+	struct coord_policy_ids ids = { 0 };
+	size_t used = 0;
+
+	assert_int_equal(coord_policy_copy_nodes(new_engine, old_engine), 0);
+	assert_int_equal(coord_policy_reload_affected(old_engine, new_engine, &ids), 0);
+	buf[0] = '\0';
+	for (size_t i = 0; i < ids.n; i++) {
+		if (i)
+			assert_true(ids.ids[i - 1] < ids.ids[i]);	/* sorted, no repeats */
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%lld", i ? " " : "",
+					 (long long)ids.ids[i]);
+	}
+	for (size_t i = 0; i < n_all; i++) {
+		bool listed = false;
+
+		for (size_t k = 0; k < ids.n; k++)
+			listed |= ids.ids[k] == all[i];
+		if (!listed && map_differs(old_engine, new_engine, all[i], all, n_all))
+			fail_msg("node %lld's map changed but it is not affected",
+				 (long long)all[i]);
+	}
+	coord_policy_ids_free(&ids);
+	coord_policy_engine_free(new_engine);
+	return buf;
+}
+
+#define RELOAD_BASE_GROUPS \
+	"\"groups\": { \"group:a\": [\"node:a1\", \"node:a2\"], " \
+	"\"group:b\": [\"node:b1\", \"node:b2\"] }, "
+#define RELOAD_RULE_A "{ \"src\": [\"group:a\"], \"dst\": [\"group:a\"] }"
+#define RELOAD_RULE_B "{ \"src\": [\"group:b\"], \"dst\": [\"group:b\"] }"
+#define RELOAD_RULE_TAG "{ \"src\": [\"tag:web\"], \"dst\": [\"tag:db\"] }"
+#define RELOAD_RULE_ROUTE "{ \"src\": [\"node:ops\"], \"dst\": [\"10.1.0.0/16\"] }"
+#define RELOAD_APPROVERS \
+	", \"autoApprovers\": { \"routes\": { \"10.1.0.0/16\": [\"tag:router\"] } }"
+
+static void test_reload_affected(void **state)
+{
+	struct coord_policy_engine *engine = load(
+		"{ " RELOAD_BASE_GROUPS "\"rules\": [ " RELOAD_RULE_A ", " RELOAD_RULE_B ", "
+		RELOAD_RULE_TAG ", " RELOAD_RULE_ROUTE " ]" RELOAD_APPROVERS " }");
+	const int64_t all[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+	const size_t n = sizeof(all) / sizeof(all[0]);
+
+	(void)state;
+	add(engine, 1, "a1", "", "");
+	add(engine, 2, "a2", "", "");
+	add(engine, 3, "b1", "", "");
+	add(engine, 4, "b2", "", "");
+	add(engine, 5, "web", "tag:web", "");
+	add(engine, 6, "db", "tag:db", "");
+	add(engine, 7, "cache", "tag:cache", "");
+	add(engine, 8, "ops", "", "");
+	add(engine, 9, "r1", "tag:router", "10.1.0.0/24");
+	add(engine, 10, "r2", "tag:router", "10.2.0.0/24");
+	add(engine, 11, "lone", "", "");
+	assert_string_equal(visible(engine, 8), "9");
+
+	/* The same rules in another order, a group renamed, a rule repeated: nobody. */
+	assert_string_equal(reload_affected(engine,
+		"{ \"groups\": { \"group:x\": [\"node:a2\", \"node:a1\"], "
+		"\"group:b\": [\"node:b1\", \"node:b2\"] }, \"rules\": [ "
+		RELOAD_RULE_ROUTE ", " RELOAD_RULE_TAG ", " RELOAD_RULE_B ", " RELOAD_RULE_B ", "
+		"{ \"src\": [\"group:x\"], \"dst\": [\"group:x\"] } ]" RELOAD_APPROVERS " }",
+		all, n), "");
+	/* One rule edited: its members old and new, nobody else. */
+	assert_string_equal(reload_affected(engine,
+		"{ " RELOAD_BASE_GROUPS "\"rules\": [ "
+		"{ \"src\": [\"group:a\"], \"dst\": [\"group:a\", \"node:lone\"] }, "
+		RELOAD_RULE_B ", " RELOAD_RULE_TAG ", " RELOAD_RULE_ROUTE " ]" RELOAD_APPROVERS
+		" }", all, n), "1 2 11");
+	/* A group's membership: the rules naming the group, old and new members. */
+	assert_string_equal(reload_affected(engine,
+		"{ \"groups\": { \"group:a\": [\"node:a1\", \"node:a2\"], "
+		"\"group:b\": [\"node:b1\", \"node:lone\"] }, \"rules\": [ " RELOAD_RULE_A ", "
+		RELOAD_RULE_B ", " RELOAD_RULE_TAG ", " RELOAD_RULE_ROUTE " ]" RELOAD_APPROVERS
+		" }", all, n), "3 4 11");
+	/* A tag rule: web, the db it saw and the cache it sees now. */
+	assert_string_equal(reload_affected(engine,
+		"{ " RELOAD_BASE_GROUPS "\"rules\": [ " RELOAD_RULE_A ", " RELOAD_RULE_B ", "
+		"{ \"src\": [\"tag:web\"], \"dst\": [\"tag:cache\"] }, " RELOAD_RULE_ROUTE " ]"
+		RELOAD_APPROVERS " }", all, n), "5 6 7");
+	/* A route: ops and the routers whose routes the old and new prefixes reach. */
+	assert_string_equal(reload_affected(engine,
+		"{ " RELOAD_BASE_GROUPS "\"rules\": [ " RELOAD_RULE_A ", " RELOAD_RULE_B ", "
+		RELOAD_RULE_TAG ", { \"src\": [\"node:ops\"], \"dst\": [\"10.2.0.0/16\"] } ]"
+		RELOAD_APPROVERS " }", all, n), "8 9 10");
+	/* autoApprovers act at registration, never on maps: nobody. */
+	assert_string_equal(reload_affected(engine,
+		"{ " RELOAD_BASE_GROUPS "\"rules\": [ " RELOAD_RULE_A ", " RELOAD_RULE_B ", "
+		RELOAD_RULE_TAG ", " RELOAD_RULE_ROUTE " ], \"autoApprovers\": { \"exitNode\": "
+		"[\"tag:web\"], \"routes\": { \"10.2.0.0/16\": [\"node:ops\"] } } }", all, n), "");
+	/* A whole new policy: everyone. */
+	assert_string_equal(reload_affected(engine,
+		"{ \"rules\": [ { \"src\": [\"*\"], \"dst\": [\"tag:db\"] } ] }", all, n),
+		"1 2 3 4 5 6 7 8 9 10 11");
+	/* Deny all: the members of every old rule; lone and cache were in none. */
+	assert_string_equal(reload_affected(engine, "{ \"rules\": [] }", all, n),
+			    "1 2 3 4 5 6 8 9");
+	coord_policy_engine_free(engine);
+}
+
+/* The policy of a reference network as JSON. */
+static void ref_policy_json(const struct ref_net *net, char *json, size_t size)
+{
+	size_t used = (size_t)snprintf(json, size, "{\"rules\": [");
+
+	for (int r = 0; r < RAND_RULES; r++)
+		used += (size_t)snprintf(json + used, size - used,
+			"%s{\"src\": [\"%s\", \"%s\"], \"dst\": [\"%s\", \"%s\"]}",
+			r ? ", " : "", net->src[r][0], net->src[r][1], net->dst[r][0],
+			net->dst[r][1]);
+	snprintf(json + used, size - used, "]}");
+}
+
+/*
+ * Random networks and random edits of their policy (one selector, two
+ * rules swapped, a rule's src and dst swapped, everything): every node
+ * left out of the affected set has the same visible set and the same
+ * routes of every peer under both policies, so the deltas a reload sends
+ * to the affected nodes are all a full recompute would send.
+ */
+static void test_reload_affected_random(void **state)
+{
+	const int64_t *all;
+	int64_t ids[RAND_NODES];
+
+	(void)state;
+	for (unsigned int seed = 1; seed <= 200; seed++) {
+		struct ref_net net = { 0 }, edited;
+		struct coord_policy_engine *engine;
+		char json[2048];
+		size_t n_ids = 0;
+		int r = 0, k = 0;
+
+		seed_state = seed * 7919u;
+		for (r = 0; r < RAND_RULES; r++)
+			for (k = 0; k < 2; k++) {
+				random_selector(net.src[r][k], false);
+				random_selector(net.dst[r][k], true);
+			}
+		ref_policy_json(&net, json, sizeof(json));
+		engine = load(json);
+		for (int i = 0; i < RAND_NODES; i++) {
+			const char *tags[2];
+			struct coord_policy_node node;
+
+			if (rnd(5) == 0)
+				continue;
+			randomize_node(&net.nodes[i], i);
+			ref_to_node(&net.nodes[i], i + 100, tags, &node);
+			assert_int_equal(coord_policy_node_add(engine, &node, NULL), 0);
+			ids[n_ids++] = i + 100;
+		}
+		all = ids;
+		for (int edit = 0; edit < 6; edit++) {
+			edited = net;
+			r = (int)rnd(RAND_RULES);
+			k = (int)rnd(2);
+			switch (rnd(5)) {
+			case 0:
+				random_selector(edited.src[r][k], false);
+				break;
+			case 1:
+				random_selector(edited.dst[r][k], true);
+				break;
+			case 2: {
+				int other = (int)rnd(RAND_RULES);
+
+				memcpy(edited.src[r], net.src[other], sizeof(net.src[r]));
+				memcpy(edited.dst[r], net.dst[other], sizeof(net.dst[r]));
+				memcpy(edited.src[other], net.src[r], sizeof(net.src[r]));
+				memcpy(edited.dst[other], net.dst[r], sizeof(net.dst[r]));
+				break;
+			}
+			case 3:
+				/* src and dst swapped: prefixes only go in dst */
+				if (strchr(edited.dst[r][0], '/') || strchr(edited.dst[r][1], '/'))
+					random_selector(edited.dst[r][k], false);
+				else {
+					memcpy(edited.src[r], net.dst[r], sizeof(net.src[r]));
+					memcpy(edited.dst[r], net.src[r], sizeof(net.dst[r]));
+				}
+				break;
+			default:
+				for (int e = 0; e < RAND_RULES; e++)
+					for (int j = 0; j < 2; j++) {
+						random_selector(edited.src[e][j], false);
+						random_selector(edited.dst[e][j], true);
+					}
+				break;
+			}
+			ref_policy_json(&edited, json, sizeof(json));
+			reload_affected(engine, json, all, n_ids);
+		}
+		coord_policy_engine_free(engine);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +878,8 @@ int main(void)
 		cmocka_unit_test(test_reload_keeps_old),
 		cmocka_unit_test(test_line_scanner),
 		cmocka_unit_test(test_random_networks),
+		cmocka_unit_test(test_reload_affected),
+		cmocka_unit_test(test_reload_affected_random),
 	};
 
 	return cmocka_run_group_tests_name("coord policy", tests, NULL, NULL);

@@ -75,6 +75,7 @@ static struct node nodes[MAX_NODES];
 static size_t n_nodes;
 static char store_path[512], policy_file[512];
 static uint64_t change_poll_ms;			/* for the next start_server; 0: default */
+static uint64_t reload_batch_ns;		/* for the next start_server; 0: default */
 
 static int64_t wall_ms(void)
 {
@@ -455,6 +456,7 @@ static void start_server(const char *policy)
 		snprintf(policy_file, sizeof(policy_file), "%s", policy_path);
 	}
 	config.change_poll_ms = change_poll_ms;
+	config.reload_batch_ns = reload_batch_ns;
 	server_fd = udp_socket(&server_addr);
 	config.udp_fd = server_fd;
 	config.private_key_pem = server_id.private_key_pem;
@@ -497,6 +499,7 @@ static int teardown(void **state)
 	}
 	n_nodes = 0;
 	change_poll_ms = 0;
+	reload_batch_ns = 0;
 	coord_server_free(server);
 	server = NULL;
 	if (server_fd >= 0)
@@ -1135,8 +1138,8 @@ static void test_policy_reload(void **state)
 
 /*
  * A reload that keeps who sees whom but not which routes qualify changes
- * only the routes of the entry a node holds; the routes come from the
- * store as the reload reads every node.
+ * only the routes of the entry a node holds; the routes are the ones the
+ * engine holds for the node, which the reload copies into the new engine.
  */
 static void test_policy_reload_routes(void **state)
 {
@@ -1186,6 +1189,167 @@ static void test_policy_reload_routes(void **state)
 	assert_int_equal(w->map.version, 4);
 	assert_int_equal(r->deltas, 0);
 	assert_int_equal(w->closed + r->closed, 0);
+}
+
+/* ---- reload: only affected nodes, the catch-up queue ---------------------- */
+
+static bool time_passed(const void *arg)
+{
+	return burrow_quic_now() >= *(const uint64_t *)arg;
+}
+
+/* Drive everything for ms milliseconds. */
+static void run_for(uint64_t ms)
+{
+	uint64_t until = burrow_quic_now() + ms * 1000000ull;
+
+	assert_true(run_until(time_passed, &until));
+}
+
+struct map_sizes {
+	struct node **nodes;
+	const size_t *sizes;
+	size_t n;
+};
+
+static bool maps_have_sizes(const void *arg)
+{
+	const struct map_sizes *m = arg;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (coord_map_size(&m->nodes[i]->map) != m->sizes[i])
+			return false;
+	return true;
+}
+
+#define GROUPS_POLICY(a, b) \
+	"{ \"groups\": { \"group:a\": [" a "], \"group:b\": [" b "] }, \"rules\": [ " \
+	"{ \"src\": [\"group:a\"], \"dst\": [\"group:a\"] }, " \
+	"{ \"src\": [\"group:b\"], \"dst\": [\"group:b\"] } ] }\n"
+
+/*
+ * A reload that edits one group's membership sends deltas to that
+ * group's old and new members and to nobody else: the other group's maps
+ * keep their version, and no connection is left queued.
+ */
+static void test_policy_reload_affected_only(void **state)
+{
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE], why[COORD_SERVER_ERR_MAX];
+	const char *names[] = { "a1", "a2", "b1", "b2", "c1" };
+	struct node *n[5];
+	int deltas[5];
+	uint64_t versions[5];
+	size_t before[] = { 1, 1, 1, 1, 0 }, after[] = { 2, 2, 1, 1, 2 };
+	struct map_sizes want = { .nodes = n, .sizes = before, .n = 5 };
+
+	(void)state;
+	start_server(GROUPS_POLICY("\"node:a1\", \"node:a2\"", "\"node:b1\", \"node:b2\""));
+	key_create(true, 0, NULL, secret, id);
+	for (int i = 0; i < 5; i++) {
+		n[i] = node_new(names[i]);
+		node_register(n[i], secret, names[i]);
+		expect_accepted(n[i], names[i]);
+	}
+	assert_true(run_until(maps_have_sizes, &want));
+	run_for(100);
+	for (int i = 0; i < 5; i++) {
+		deltas[i] = n[i]->deltas;
+		versions[i] = n[i]->map.version;
+	}
+
+	/* c1 joins group a */
+	write_policy(policy_file,
+		     GROUPS_POLICY("\"node:a1\", \"node:a2\", \"node:c1\"",
+				   "\"node:b1\", \"node:b2\""));
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	want.sizes = after;
+	assert_true(run_until(maps_have_sizes, &want));
+	run_for(200);
+	assert_int_equal(coord_server_reload_pending(server), 0);
+	assert_int_equal(n[0]->deltas, deltas[0] + 1);
+	assert_int_equal(n[1]->deltas, deltas[1] + 1);
+	assert_int_equal(n[4]->deltas, deltas[4] + 1);
+	assert_non_null(coord_map_peer_by_key(&n[0]->map, n[4]->id.public_key));
+	assert_non_null(coord_map_peer_by_key(&n[4]->map, n[1]->id.public_key));
+	/* group b's rule did not change: no delta, the same map version */
+	for (int i = 2; i < 4; i++) {
+		assert_int_equal(n[i]->deltas, deltas[i]);
+		assert_int_equal(n[i]->map.version, versions[i]);
+	}
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(n[i]->closed, 0);
+
+	/* The same policy again: nobody. */
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	assert_int_equal(coord_server_reload_pending(server), 0);
+	run_for(100);
+	assert_int_equal(n[0]->deltas, deltas[0] + 1);
+	assert_int_equal(n[2]->deltas, deltas[2]);
+}
+
+static size_t n_reload_nodes;
+
+static bool reload_nodes_see_nobody(const void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < n_reload_nodes; i++)
+		if (nodes[i].conn && coord_map_size(&nodes[i].map) != 0)
+			return false;
+	return coord_server_reload_pending(server) == 0;
+}
+
+/*
+ * A connection freed while the catch-up queue holds it: one delta per
+ * loop turn (a 1 ns batch), the last queued node's CONNECTION_CLOSE read
+ * after the reload queued it. The free takes it off the queue (without
+ * that, the next turn would use freed memory, which AddressSanitizer
+ * reports), the others still get their deltas.
+ */
+static void test_policy_reload_queue_free(void **state)
+{
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE], why[COORD_SERVER_ERR_MAX];
+	struct pollfd pfd;
+	struct node *n[5];
+	size_t sizes[5] = { 4, 4, 4, 4, 4 };
+	struct map_sizes want = { .nodes = n, .sizes = sizes, .n = 5 };
+	uint64_t until;
+
+	(void)state;
+	reload_batch_ns = 1;
+	start_server("{ \"rules\": [ { \"src\": [\"*\"], \"dst\": [\"*\"] } ] }\n");
+	key_create(true, 0, NULL, secret, id);
+	for (int i = 0; i < 5; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "q%d", i);
+		n[i] = node_new(name);
+		node_register(n[i], secret, name);
+		expect_accepted(n[i], name);
+	}
+	assert_true(run_until(maps_have_sizes, &want));
+	run_for(100);
+
+	/* q4 (the last id, the queue's tail) closes; its datagram waits in the server's socket */
+	burrow_quic_close(n[4]->conn, 0, "bye");
+	burrow_quic_endpoint_handle_expiry(n[4]->ep);
+	pfd = (struct pollfd){ .fd = server_fd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+
+	write_policy(policy_file, "{ \"rules\": [] }\n");
+	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
+	assert_int_equal(coord_server_reload_pending(server), 4);	/* one done in the call */
+	until = burrow_quic_now() + 1000000000ull;
+	while (coord_server_connections(server) == 5 && burrow_quic_now() < until) {
+		assert_int_equal(poll(&pfd, 1, 100) >= 0, 1);
+		assert_int_equal(coord_server_read(server), 0);
+	}
+	assert_int_equal(coord_server_connections(server), 4);
+	assert_int_equal(coord_server_reload_pending(server), 3);
+
+	n_reload_nodes = 4;
+	assert_true(run_until(reload_nodes_see_nobody, NULL));
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(n[i]->closed, 0);
 }
 
 /* ---- many connections ----------------------------------------------------- */
@@ -1325,6 +1489,8 @@ int main(void)
 		T(test_relay_revoke_reaches_relay),
 		T(test_policy_reload),
 		T(test_policy_reload_routes),
+		T(test_policy_reload_affected_only),
+		T(test_policy_reload_queue_free),
 		T(test_many_connections),
 		cmocka_unit_test(test_cli_run_arguments),
 		T(test_cli_run_serves_until_sigterm),

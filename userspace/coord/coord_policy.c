@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "burrow-text.h"
 #include "connectip.h"
@@ -84,6 +85,9 @@ struct coord_policy_engine {
 	struct slot_list free_slots;
 	struct slot_list *tag_members;	/* n_tag_names of them */
 	int32_t *name_slot;		/* n_node_names of them, -1 when nobody has the name */
+	/* node name -> node_names index + 1 (0 empty), open addressing; a policy may name 50,000 */
+	uint32_t *name_hash;
+	size_t name_hash_cap;
 	struct slot_list routed;	/* slots with approved routes */
 	uint32_t generation;
 
@@ -447,6 +451,74 @@ static int load_error(struct loader *l, const struct coord_policy_step *path, si
 	return -EINVAL;
 }
 
+static size_t name_hash_index(const char *name, size_t cap)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* The node_names index of name, or -1: one probe run, not a scan of every name. */
+static int64_t node_name_ref(const struct coord_policy_engine *engine, const char *name)
+{
+	if (!engine->name_hash_cap)
+		return -1;
+	for (size_t i = name_hash_index(name, engine->name_hash_cap);;
+	     i = (i + 1) & (engine->name_hash_cap - 1)) {
+		uint32_t ref = engine->name_hash[i];
+
+		if (!ref)
+			return -1;
+		if (!strcmp(engine->node_names[ref - 1], name))
+			return ref - 1;
+	}
+}
+
+static void name_hash_place(uint32_t *table, size_t cap, const char *name, uint32_t ref_plus_one)
+{
+	size_t i = name_hash_index(name, cap);
+
+	while (table[i])
+		i = (i + 1) & (cap - 1);
+	table[i] = ref_plus_one;
+}
+
+/* Interns a node name through the hash (tags are few: intern() scans them). */
+static int intern_node_name(struct coord_policy_engine *engine, const char *name, uint32_t *ref)
+{
+	int64_t known = node_name_ref(engine, name);
+	char **grown;
+
+	if (known >= 0) {
+		*ref = (uint32_t)known;
+		return 0;
+	}
+	if ((engine->n_node_names + 1) * 2 > engine->name_hash_cap) {
+		size_t cap = engine->name_hash_cap ? engine->name_hash_cap * 2 : 64;
+		uint32_t *table = calloc(cap, sizeof(*table));
+
+		if (!table)
+			return -ENOMEM;
+		for (size_t i = 0; i < engine->n_node_names; i++)
+			name_hash_place(table, cap, engine->node_names[i], (uint32_t)i + 1);
+		free(engine->name_hash);
+		engine->name_hash = table;
+		engine->name_hash_cap = cap;
+	}
+	grown = realloc(engine->node_names, (engine->n_node_names + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	engine->node_names = grown;
+	grown[engine->n_node_names] = strdup(name);
+	if (!grown[engine->n_node_names])
+		return -ENOMEM;
+	*ref = (uint32_t)engine->n_node_names++;
+	name_hash_place(engine->name_hash, engine->name_hash_cap, name, *ref + 1);
+	return 0;
+}
+
 static int intern(char ***names, size_t *n, const char *name, uint32_t *ref)
 {
 	char **grown;
@@ -521,7 +593,7 @@ static int parse_selector(struct loader *l, const char *text, enum selector_plac
 					  "(a-z, 0-9 and '-', 1-63 characters)",
 					  text);
 		sel.kind = SELECTOR_NODE;
-		err = intern(&l->engine->node_names, &l->engine->n_node_names, text + 5, &sel.ref);
+		err = intern_node_name(l->engine, text + 5, &sel.ref);
 		if (err)
 			return err;
 	} else if (!strncmp(text, "tag:", 4)) {
@@ -865,6 +937,7 @@ void coord_policy_engine_free(struct coord_policy_engine *engine)
 		free(engine->node_names[i]);
 	free(engine->node_names);
 	free(engine->name_slot);
+	free(engine->name_hash);
 	free(engine->routed.slots);
 	free(engine->hash_ids);
 	free(engine->hash_slots);
@@ -1099,9 +1172,7 @@ static int fill_slot(struct coord_policy_engine *engine, struct node_slot *slot,
 	if (node->n_routes)
 		memcpy(slot->routes, node->approved_routes, node->n_routes * sizeof(*slot->routes));
 	slot->n_routes = node->n_routes;
-	for (size_t i = 0; i < engine->n_node_names; i++)
-		if (!strcmp(engine->node_names[i], node->name))
-			slot->name_ref = (int32_t)i;
+	slot->name_ref = (int32_t)node_name_ref(engine, node->name);
 	return 0;
 }
 
@@ -1150,11 +1221,9 @@ static void unindex_slot(struct coord_policy_engine *engine, uint32_t s)
 static bool name_taken(const struct coord_policy_engine *engine, const char *name, int64_t by)
 {
 	/* only names the policy mentions are indexed; others cannot clash in evaluation */
-	for (size_t i = 0; i < engine->n_node_names; i++)
-		if (!strcmp(engine->node_names[i], name))
-			return engine->name_slot[i] >= 0 &&
-			       engine->slots[engine->name_slot[i]].id != by;
-	return false;
+	int64_t i = node_name_ref(engine, name);
+
+	return i >= 0 && engine->name_slot[i] >= 0 && engine->slots[engine->name_slot[i]].id != by;
 }
 
 int coord_policy_node_add(struct coord_policy_engine *engine, const struct coord_policy_node *node,
@@ -1294,4 +1363,246 @@ bool coord_policy_auto_approve(const struct coord_policy_engine *engine,
 		    node_matches(engine, node, &engine->route_approvers[i].approvers))
 			return true;
 	return false;
+}
+
+/* ---- reload ------------------------------------------------------------------------- */
+
+int coord_policy_copy_nodes(struct coord_policy_engine *to, const struct coord_policy_engine *from)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < from->n_slots && !err; i++) {
+		const struct node_slot *slot = &from->slots[i];
+		struct coord_policy_node node;
+
+		if (!slot->live)
+			continue;
+		node = (struct coord_policy_node){
+			.id = slot->id,
+			.name = slot->name,
+			.tags = (const char *const *)slot->tags,
+			.n_tags = slot->n_tags,
+			.approved_routes = slot->routes,
+			.n_routes = slot->n_routes,
+		};
+		err = coord_policy_node_add(to, &node, NULL);
+	}
+	return err;
+}
+
+/*
+ * A selector as text that means the same in every engine (refs are
+ * per-engine numbers): "*", "n:NAME", "t:tag:NAME", "p:FAMILY/LEN/HEX".
+ */
+static int selector_key(const struct coord_policy_engine *engine, const struct selector *sel,
+			char **out)
+{
+	char hex[33];
+	size_t bytes;
+	int n = -1;
+
+	switch (sel->kind) {
+	case SELECTOR_ALL:
+		n = asprintf(out, "*");
+		break;
+	case SELECTOR_NODE:
+		n = asprintf(out, "n:%s", engine->node_names[sel->ref]);
+		break;
+	case SELECTOR_TAG:
+		n = asprintf(out, "t:%s", engine->tag_names[sel->ref]);
+		break;
+	case SELECTOR_PREFIX:
+		bytes = sel->prefix.family == AF_INET6 ? 16 : 4;
+		for (size_t i = 0; i < bytes; i++)
+			snprintf(hex + 2 * i, 3, "%02x", sel->prefix.addr.bytes[i]);
+		n = asprintf(out, "p:%u/%u/%s", sel->prefix.family, sel->prefix.len, hex);
+		break;
+	}
+	if (n < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A selector list as sorted, distinct selector keys joined by ' ' (a set: order and repeats do not matter). */
+static int list_key(const struct coord_policy_engine *engine, const struct selector_list *list,
+		    char **out)
+{
+	char **keys = calloc(list->n + 1, sizeof(*keys));
+	size_t len = 1, used = 0;
+	int err = 0;
+
+	*out = NULL;
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < list->n && !err; i++) {
+		err = selector_key(engine, &list->items[i], &keys[i]);
+		if (!err)
+			len += strlen(keys[i]) + 1;
+	}
+	if (!err) {
+		qsort(keys, list->n, sizeof(*keys), compare_strings);
+		*out = malloc(len);
+		if (!*out)
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; i < list->n && !err; i++) {
+		size_t n;
+
+		if (i && !strcmp(keys[i], keys[i - 1]))
+			continue;
+		n = strlen(keys[i]);
+		memcpy(*out + used, keys[i], n);
+		used += n;
+		(*out)[used++] = ' ';
+	}
+	if (!err)
+		(*out)[used] = '\0';
+	for (size_t i = 0; i < list->n; i++)
+		free(keys[i]);
+	free(keys);
+	return err;
+}
+
+/* One rule's key: its src and dst sets. */
+struct rule_key {
+	char *text;
+	size_t rule;
+};
+
+static int rule_keys(const struct coord_policy_engine *engine, struct rule_key **out)
+{
+	struct rule_key *keys = calloc(engine->n_rules + 1, sizeof(*keys));
+	int err = 0;
+
+	*out = keys;
+	if (!keys)
+		return -ENOMEM;
+	for (size_t r = 0; r < engine->n_rules && !err; r++) {
+		char *src = NULL, *dst = NULL;
+
+		keys[r].rule = r;
+		err = list_key(engine, &engine->rules[r].src, &src);
+		if (!err)
+			err = list_key(engine, &engine->rules[r].dst, &dst);
+		if (!err && asprintf(&keys[r].text, "%s-> %s", src, dst) < 0) {
+			keys[r].text = NULL;
+			err = -ENOMEM;
+		}
+		free(src);
+		free(dst);
+	}
+	return err;
+}
+
+static void rule_keys_free(struct rule_key *keys, size_t n)
+{
+	for (size_t i = 0; keys && i < n; i++)
+		free(keys[i].text);
+	free(keys);
+}
+
+static int compare_rule_keys(const void *a, const void *b)
+{
+	const struct rule_key *x = a, *y = b;
+
+	return strcmp(x->text ? x->text : "", y->text ? y->text : "");
+}
+
+static bool key_in(const struct rule_key *sorted, size_t n, const char *text)
+{
+	struct rule_key probe = { .text = (char *)text };
+
+	return n && bsearch(&probe, sorted, n, sizeof(*sorted), compare_rule_keys) != NULL;
+}
+
+/* Adds the members of rule r's src and dst to out (current generation of engine). */
+static int emit_rule_members(struct coord_policy_engine *engine, size_t r,
+			     struct coord_policy_ids *out)
+{
+	const struct rule *rule = &engine->rules[r];
+	int err = 0;
+
+	for (size_t i = 0; i < rule->src.n && !err; i++)
+		err = emit_selected(engine, &rule->src.items[i], out);
+	for (size_t i = 0; i < rule->dst.n && !err; i++)
+		err = emit_selected(engine, &rule->dst.items[i], out);
+	return err;
+}
+
+static int compare_id_values(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Why this set is enough. A's map is its visible set (the rules with A in
+ * src, giving their dst, and with A in dst, giving their src) and, for
+ * each peer B, B's routes A may use (the rules with A in src). A node's
+ * membership in a selector depends only on the node (its name, tags and
+ * routes), which old and new hold alike. So a rule present in both
+ * policies (the same src and dst selector sets, groups expanded) gives
+ * every node the same contribution under both, and A's map can differ
+ * only through a rule present in one policy alone with A in its src or
+ * dst. Those rules' members are what this returns: each removed rule's
+ * src and dst evaluated in old, each added one's in new. Rule order,
+ * repeats, group names and autoApprovers (applied when a node registers,
+ * never to maps) do not matter.
+ */
+int coord_policy_reload_affected(struct coord_policy_engine *old_engine,
+				 struct coord_policy_engine *new_engine,
+				 struct coord_policy_ids *out)
+{
+	struct rule_key *old_keys = NULL, *new_keys = NULL;
+	struct coord_policy_ids from_old = { 0 };
+	size_t n_old = old_engine->n_rules, n_new = new_engine->n_rules;
+	int err;
+
+	out->n = 0;
+	err = rule_keys(old_engine, &old_keys);
+	if (!err)
+		err = rule_keys(new_engine, &new_keys);
+	if (err)
+		goto out;
+	qsort(old_keys, n_old, sizeof(*old_keys), compare_rule_keys);
+	qsort(new_keys, n_new, sizeof(*new_keys), compare_rule_keys);
+	next_generation(old_engine);
+	for (size_t i = 0; i < n_old && !err; i++)
+		if (!key_in(new_keys, n_new, old_keys[i].text))
+			err = emit_rule_members(old_engine, old_keys[i].rule, &from_old);
+	next_generation(new_engine);
+	for (size_t i = 0; i < n_new && !err; i++)
+		if (!key_in(old_keys, n_old, new_keys[i].text))
+			err = emit_rule_members(new_engine, new_keys[i].rule, out);
+	/* the union: ids from old that new has not emitted yet (stamped in new by emit) */
+	for (size_t i = 0; i < from_old.n && !err; i++) {
+		int64_t slot = hash_find(new_engine, from_old.ids[i]);
+
+		if (slot >= 0)
+			err = emit(new_engine, (uint32_t)slot, out);
+		else
+			err = coord_policy_ids_add(out, from_old.ids[i]);
+	}
+	if (!err && out->n) {
+		size_t kept = 0;
+
+		qsort(out->ids, out->n, sizeof(*out->ids), compare_id_values);
+		for (size_t i = 1; i < out->n; i++)
+			if (out->ids[i] != out->ids[kept])
+				out->ids[++kept] = out->ids[i];
+		out->n = kept + 1;
+	}
+out:
+	rule_keys_free(old_keys, n_old);
+	rule_keys_free(new_keys, n_new);
+	coord_policy_ids_free(&from_old);
+	return err;
 }

@@ -116,6 +116,25 @@ bool coord_policy_auto_approve(const struct coord_policy_engine *engine,
 unsigned int coord_policy_line_of(const char *text, size_t len,
 				  const struct coord_policy_step *path, size_t n_steps);
 
+/*
+ * Reload without the store: add every node of from to to (an engine just
+ * loaded). 0, -EEXIST (a name the new policy names held by two nodes),
+ * -ENOMEM.
+ */
+int coord_policy_copy_nodes(struct coord_policy_engine *to, const struct coord_policy_engine *from);
+
+/*
+ * The nodes whose maps may differ between two engines holding the same
+ * nodes under two policies: the members (src and dst) of every rule one
+ * policy has and the other has not, a rule being its set of src and set
+ * of dst selectors with groups expanded (see coord_policy.c for why no
+ * other node's map can change). out is cleared and filled sorted, without
+ * repeats. 0 or -ENOMEM.
+ */
+int coord_policy_reload_affected(struct coord_policy_engine *old_engine,
+				 struct coord_policy_engine *new_engine,
+				 struct coord_policy_ids *out);
+
 /* Appends id (duplicates are the caller's business); 0 or -ENOMEM. */
 int coord_policy_ids_add(struct coord_policy_ids *ids, int64_t id);
 void coord_policy_ids_free(struct coord_policy_ids *ids);

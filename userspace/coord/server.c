@@ -52,7 +52,9 @@ struct coord_conn {
 	size_t n_sent;
 	size_t sent_cap;			/* entries allocated at sent */
 	bool closing;				/* burrow_quic_close called */
-	uint64_t policy_epoch;			/* the policy its map follows (server's) */
+	/* server->catch_up: waiting for the visibility delta of a policy reload */
+	struct coord_conn *catch_prev, *catch_next;
+	bool catch_queued;
 	uint64_t linger_deadline;		/* refused: close when acked or then */
 	char linger_reason[COORD_REASON_MAX + 32];
 };
@@ -92,14 +94,17 @@ struct coord_server {
 	int64_t generation;			/* store generation whose changes are applied */
 	int64_t expiry_checked_ms;		/* expiries up to this wall time are applied */
 	/*
-	 * Bumped by every policy reload. A registered connection whose
-	 * policy_epoch lags gets its visibility delta from
-	 * visibility_catch_up(), a time-boxed batch per loop turn, so a reload
-	 * at 50,000 nodes (seconds of work) never stops the loop from
-	 * answering keep-alives.
+	 * Connections a policy reload may have changed, in the order queued,
+	 * each once: visibility_catch_up() sends their visibility deltas in a
+	 * time-boxed batch per loop turn, taking from the head, so a reload
+	 * that affects many nodes never stops the loop from answering
+	 * keep-alives and no turn walks connections already done. A
+	 * connection leaves the queue when it is sent its delta, when
+	 * conn_close() marks it closing and when closed() frees it.
 	 */
-	uint64_t policy_epoch;
-	bool visibility_pending;
+	struct coord_conn *catch_head, *catch_tail;
+	size_t n_catch;
+	uint64_t catch_batch_ns;		/* work per loop turn */
 };
 
 /* What the policy engine needs of one node, read from the store. */
@@ -488,6 +493,38 @@ static void linger_remove(struct coord_server *s, struct coord_conn *c)
 	c->linger_prev = c->linger_next = NULL;
 }
 
+static void catch_up_queue(struct coord_server *s, struct coord_conn *c)
+{
+	if (c->catch_queued || !c->registered || c->closing)
+		return;
+	c->catch_queued = true;
+	c->catch_next = NULL;
+	c->catch_prev = s->catch_tail;
+	if (s->catch_tail)
+		s->catch_tail->catch_next = c;
+	else
+		s->catch_head = c;
+	s->catch_tail = c;
+	s->n_catch++;
+}
+
+static void catch_up_unlink(struct coord_server *s, struct coord_conn *c)
+{
+	if (!c->catch_queued)
+		return;
+	if (c->catch_prev)
+		c->catch_prev->catch_next = c->catch_next;
+	else
+		s->catch_head = c->catch_next;
+	if (c->catch_next)
+		c->catch_next->catch_prev = c->catch_prev;
+	else
+		s->catch_tail = c->catch_prev;
+	c->catch_prev = c->catch_next = NULL;
+	c->catch_queued = false;
+	s->n_catch--;
+}
+
 static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -509,6 +546,7 @@ static void conn_close(struct coord_conn *c, uint64_t code, const char *fmt, ...
 	c->server->ep_expiry = 0;	/* the close goes out from the endpoint's next call */
 	conn_index_remove(c->server, c);
 	linger_remove(c->server, c);
+	catch_up_unlink(c->server, c);
 	burrow_quic_close(c->quic, code, reason);
 }
 
@@ -1158,7 +1196,6 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 		conn_close(old, COORD_CLOSE_REPLACED, "node '%s' connected again",
 			   facts.node.name);
 	c->registered = true;
-	c->policy_epoch = s->policy_epoch;	/* its MAP_FULL uses the current policy */
 	c->node_id = facts.node.id;
 	conn_index_add(s, c);
 	snprintf(result.name, sizeof(result.name), "%s", facts.node.name);
@@ -1331,6 +1368,7 @@ static void on_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	s->n_conns--;
 	conn_index_remove(s, c);
 	linger_remove(s, c);
+	catch_up_unlink(s, c);
 	coord_peers_free(c->sent, c->n_sent);
 	burrow_capsule_reader_free(&c->reader);
 	free(c);
@@ -1553,13 +1591,27 @@ out:
 	return ret;
 }
 
-#define VISIBILITY_BATCH_NS (20ull * 1000000ull)	/* per loop turn after a reload */
+#define VISIBILITY_BATCH_NS (20ull * 1000000ull)	/* default work per loop turn after a reload */
 
 static void visibility_catch_up(struct coord_server *s);
 
+/*
+ * A new engine gets the old one's nodes (the same nodes, read from the
+ * store as changes came in; no store read) and the new policy; the nodes
+ * whose maps may differ are the members of the rules one policy has and
+ * the other has not (coord_policy_reload_affected() says why no other
+ * node's map can change). Only their connections are queued for a
+ * visibility delta. An edit of one group's rule queues that group and
+ * whoever the rule names; a policy whose every rule changed, or a changed
+ * rule naming "*", queues everyone, which is the full recompute.
+ */
 int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_size)
 {
+	struct coord_policy_ids affected = { 0 };
 	struct coord_policy_engine *engine;
+	uint64_t start = burrow_quic_now(), loaded;
+	size_t queued = 0;
+	struct coord_conn *c;
 	int ret;
 
 	if (!s->policy_path) {
@@ -1568,46 +1620,68 @@ int coord_server_reload_policy(struct coord_server *s, char *why, size_t why_siz
 	}
 	ret = coord_policy_load_file(s->policy_path, &engine, why, why_size);
 	if (ret == 0) {
-		ret = load_nodes(s, engine, why, why_size);
-		if (ret < 0)
+		ret = coord_policy_copy_nodes(engine, s->policy);
+		if (ret < 0) {
+			burrow_errorf(why, why_size, "%s: %s", s->policy_path,
+				      ret == -EEXIST ? "a node name the policy names is held "
+						       "by two nodes" : strerror(-ret));
 			coord_policy_engine_free(engine);
+		}
 	}
 	if (ret < 0) {
 		burrow_log(BURROW_LOG_ERROR, "policy reload failed, keeping the old policy: %s",
 			   why);
 		return ret;
 	}
+	loaded = burrow_quic_now();
+	ret = coord_policy_reload_affected(s->policy, engine, &affected);
 	coord_policy_engine_free(s->policy);
 	s->policy = engine;
-	burrow_log(BURROW_LOG_INFO, "policy '%s' reloaded", s->policy_path);
-	s->policy_epoch++;
-	s->visibility_pending = true;
+	if (ret < 0) {
+		/* out of memory comparing: every map may have changed */
+		for (c = s->conns; c; c = c->next)
+			catch_up_queue(s, c);
+		queued = s->n_catch;
+	} else {
+		for (size_t i = 0; i < affected.n; i++) {
+			c = conn_of_node(s, affected.ids[i]);
+			if (c && !c->catch_queued) {
+				catch_up_queue(s, c);
+				queued += c->catch_queued;
+			}
+		}
+	}
+	burrow_log(BURROW_LOG_INFO,
+		   "policy '%s' reloaded: %zu nodes affected, %zu connections queued "
+		   "(load %.1f ms, compare %.1f ms)", s->policy_path,
+		   ret < 0 ? s->n_catch : affected.n, queued, (double)(loaded - start) / 1e6,
+		   (double)(burrow_quic_now() - loaded) / 1e6);
+	coord_policy_ids_free(&affected);
 	visibility_catch_up(s);
 	return 0;
 }
 
 /*
- * Send the visibility delta to connections whose map follows an older
- * policy, for at most VISIBILITY_BATCH_NS, then return to the loop
- * (coord_server_next_expiry asks for an immediate turn while some are
- * left). Each delta merges with the set the connection last got, so
- * per-change deltas sent in between (under the new policy already) and
- * this one agree whichever comes first.
+ * Send the queued connections their visibility deltas, for at most
+ * VISIBILITY_BATCH_NS, then return to the loop (coord_server_next_expiry
+ * asks for an immediate turn while some are left). Each turn starts at the
+ * queue's head, which holds only connections not yet done, so a reload's
+ * work is one delta per queued connection however many turns it takes.
+ * Each delta merges with the set the connection last got, so per-change
+ * deltas sent in between (under the new policy already) and this one
+ * agree whichever comes first.
  */
 static void visibility_catch_up(struct coord_server *s)
 {
-	uint64_t deadline = burrow_quic_now() + VISIBILITY_BATCH_NS;
+	uint64_t deadline = burrow_quic_now() + s->catch_batch_ns;
 	struct coord_conn *c;
 
-	for (c = s->conns; c; c = c->next) {
-		if (!c->registered || c->closing || c->policy_epoch == s->policy_epoch)
-			continue;
-		c->policy_epoch = s->policy_epoch;
+	while ((c = s->catch_head)) {
+		catch_up_unlink(s, c);
 		send_visibility_delta(c);
-		if (burrow_quic_now() >= deadline && c->next)
+		if (s->catch_head && burrow_quic_now() >= deadline)
 			return;		/* at least one per turn: always progress */
 	}
-	s->visibility_pending = false;
 }
 
 /* ---- public -------------------------------------------------------------- */
@@ -1694,6 +1768,7 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 	s->poll_interval_ns = (config->change_poll_ms ? config->change_poll_ms :
 			       COORD_SERVER_CHANGE_POLL_MS) * UINT64_C(1000000);
 	s->next_poll = burrow_quic_now() + s->poll_interval_ns;
+	s->catch_batch_ns = config->reload_batch_ns ? config->reload_batch_ns : VISIBILITY_BATCH_NS;
 	s->by_node_bits = CONN_INDEX_MIN_BITS;
 	s->by_node = calloc((size_t)1 << s->by_node_bits, sizeof(*s->by_node));
 	s->route_scratch = calloc(COORD_ROUTES_MAX, sizeof(*s->route_scratch));
@@ -1792,7 +1867,7 @@ uint64_t coord_server_next_expiry(struct coord_server *s)
 	const struct coord_conn *c;
 
 	s->ep_expiry = next;
-	if (s->visibility_pending)
+	if (s->catch_head)
 		return 0;
 	for (c = s->lingering; c; c = c->linger_next)
 		if (c->linger_deadline < next)
@@ -1809,12 +1884,17 @@ void coord_server_handle_expiry(struct coord_server *s)
 		s->ep_expiry = 0;
 	}
 	close_lingering(s);
-	if (s->visibility_pending)
+	if (s->catch_head)
 		visibility_catch_up(s);
 	if (burrow_quic_now() >= s->next_poll) {
 		coord_server_poll_changes(s);
 		s->next_poll = burrow_quic_now() + s->poll_interval_ns;
 	}
+}
+
+size_t coord_server_reload_pending(const struct coord_server *s)
+{
+	return s->n_catch;
 }
 
 size_t coord_server_connections(const struct coord_server *s)

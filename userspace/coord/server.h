@@ -51,6 +51,8 @@ struct coord_server_config {
 	uint64_t change_poll_ms;	/* change log period; 0: COORD_SERVER_CHANGE_POLL_MS */
 	/* DNS_CONFIG sent before every MAP_FULL; NULL: coord_dns_config_default(). */
 	const struct coord_dns_config *dns;
+	/* A policy reload's deltas per loop turn, in ns of work; 0: 20 ms. */
+	uint64_t reload_batch_ns;
 };
 
 struct coord_server;
@@ -74,12 +76,15 @@ void coord_server_handle_expiry(struct coord_server *server);
 /* Read the change log and expiries now (the timer does it every change_poll_ms). */
 int coord_server_poll_changes(struct coord_server *server);
 /*
- * Load the policy file again into a new engine with every live node; on
- * success it replaces the old one and every connected node gets the delta
- * of its map. On failure the old policy stays, the error (naming
- * file:line) is logged and in why.
+ * Load the policy file again into a new engine holding the old engine's
+ * nodes; on success it replaces the old one and every connected node the
+ * edit can affect (a member of a rule added, removed or changed) gets the
+ * delta of its map, in batches between loop turns. On failure the old
+ * policy stays, the error (naming file:line) is logged and in why.
  */
 int coord_server_reload_policy(struct coord_server *server, char *why, size_t why_size);
+/* Connections still waiting for the visibility delta of a policy reload. */
+size_t coord_server_reload_pending(const struct coord_server *server);
 /* Connections open now, registered or not. */
 size_t coord_server_connections(const struct coord_server *server);
 /* The coordinator's public key (32 bytes), which nodes pin. */
