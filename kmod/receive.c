@@ -255,7 +255,7 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 		goto drop;
 	}
 	memcpy(skb->data, rx->hdr, rx->hdr_len);
-	burrow_receive_queue(bdev, skb, encap, rx, xnet, ticket, &source);
+	burrow_receive_queue(bdev, skb, encap, rx, xnet, ticket != 0, &source);
 	return;
 
 drop:
