@@ -18,6 +18,7 @@
 #include "device.h"
 #include "peer.h"
 #include "receive.h"
+#include "relay.h"
 #include "send.h"
 #include "socket.h"
 
@@ -51,11 +52,16 @@ static int burrow_ndo_init(struct net_device *dev)
 	ret = rhashtable_init(&bdev->cids, &burrow_cid_table_params);
 	if (ret)
 		goto err_destroy_peers;
+	ret = burrow_relay_table_init(bdev);
+	if (ret)
+		goto err_destroy_cids;
 	bdev->quic_cid_len = BURROW_QUIC_CID_LEN_DEFAULT;
 	INIT_LIST_HEAD(&bdev->peer_list);
 	burrow_allowedips_init(&bdev->allowedips);
 	return 0;
 
+err_destroy_cids:
+	rhashtable_destroy(&bdev->cids);
 err_destroy_peers:
 	rhashtable_destroy(&bdev->peers);
 err_destroy_decrypt_queue:
@@ -83,6 +89,7 @@ static void burrow_ndo_uninit(struct net_device *dev)
 	bdev->dead = true;
 	burrow_socket_detach(bdev);
 	burrow_peer_remove_all(bdev);
+	burrow_relay_remove_all(bdev);
 	burrow_allowedips_free(&bdev->allowedips, &bdev->config_lock);
 	mutex_unlock(&bdev->config_lock);
 	/* Every peer drained its queues on removal: the rings are empty. */
@@ -93,7 +100,7 @@ static void burrow_ndo_uninit(struct net_device *dev)
 /*
  * Counters are freed with the netdev, not in ndo_uninit: sysfs and the
  * final netlink notification may still read them while unregistering.
- * The (empty) peer and CID tables go here too, once the last netdev
+ * The (empty) peer, CID and relay tables go here too, once the last netdev
  * reference is gone: a netlink request that resolved the device before it
  * was unlisted may still take config_lock after ndo_uninit, and must find
  * dead set and valid tables, never freed bucket arrays.
@@ -102,6 +109,7 @@ static void burrow_destruct(struct net_device *dev)
 {
 	struct burrow_device *bdev = burrow_device_from_netdev(dev);
 
+	burrow_relay_table_destroy(bdev);
 	rhashtable_destroy(&bdev->cids);
 	rhashtable_destroy(&bdev->peers);
 

@@ -12,10 +12,16 @@
 #include "stats.h"
 
 /*
- * The default MTU leaves room for the worst-case overhead (encap.h) at the
- * default CID length inside a 1500-byte path: 1420.
+ * The default MTU leaves room for the worst-case direct overhead (encap.h)
+ * at the default CID length inside a 1500-byte path: 1420. A peer reached
+ * through a relay adds the 8-byte relay header: over an IPv4 path that
+ * still fits (the worst case is the IPv6 outer header, 20 bytes more), over
+ * an IPv6 path a relayed device wants mtu 1412. The default stays 1420, the
+ * MTU every direct peer and burrowd's negotiation assume; max_mtu counts
+ * the relay header (BURROW_OVERHEAD).
  */
-#define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - BURROW_OVERHEAD(BURROW_QUIC_CID_LEN_DEFAULT))
+#define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - \
+				 BURROW_DIRECT_OVERHEAD(BURROW_QUIC_CID_LEN_DEFAULT))
 
 struct burrow_socket;
 struct dentry;
@@ -27,8 +33,8 @@ struct dentry;
  * Locking:
  *  - config_lock serialises every configuration change (generic netlink,
  *    device teardown). It protects the peer list, peer_count, generation,
- *    the write side of the peer table, the prefix trie and the socket
- *    pointer. It is a mutex: changes allocate and may sleep.
+ *    the write side of the peer table, the prefix trie, the relay table
+ *    (relay.h) and the socket pointer. It is a mutex: changes allocate and may sleep.
  *  - The packet path takes no lock of the device: it finds peers in the
  *    rhashtable and the prefix trie and the socket under RCU (BH). The
  *    crypt rings' own producer and consumer locks are the only shared
@@ -69,6 +75,8 @@ struct burrow_device {
 	u8 quic_cid_len;		/* changes only while cid_count is 0 */
 	struct list_head peer_list;	/* in order of creation, RCU */
 	struct burrow_allowedips allowedips;
+	struct rhashtable relays;	/* relay entries by ticket (relay.h) */
+	struct list_head relay_list;	/* the same, sorted by ticket */
 
 	struct burrow_dev_stats __percpu *stats;
 	struct burrow_crypt_queue encrypt_queue;

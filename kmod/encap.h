@@ -56,12 +56,25 @@ struct sk_buff;
 	(1 + (cid_len) + BURROW_QUIC_PN_LEN_MAX + BURROW_QUIC_DATAGRAM_PREFIX_LEN + \
 	 BURROW_AEAD_TAG_LEN)
 /*
- * Worst-case bytes around an inner packet on a device whose quic CID
- * length is @cid_len, whichever encapsulation its peers use.
+ * The relay header (relay.h) a peer with a relay-ticket sends in front of
+ * every packet, outside the encapsulation.
  */
-#define BURROW_OVERHEAD(cid_len) \
+#define BURROW_RELAY_HEADER_LEN	8
+
+/*
+ * Worst-case bytes around an inner packet sent directly on a device whose
+ * quic CID length is @cid_len, whichever encapsulation its peers use.
+ */
+#define BURROW_DIRECT_OVERHEAD(cid_len) \
 	(BURROW_OUTER_LEN + BURROW_CONST_MAX(BURROW_ENCAP_UDP_OVERHEAD, \
 					     BURROW_ENCAP_QUIC_OVERHEAD(cid_len)))
+/*
+ * Worst-case bytes around an inner packet, through a relay too: what the
+ * device's max_mtu leaves room for. (The default MTU is the direct case's:
+ * device.h says why.)
+ */
+#define BURROW_OVERHEAD(cid_len) \
+	(BURROW_DIRECT_OVERHEAD(cid_len) + BURROW_RELAY_HEADER_LEN)
 
 /*
  * Room seal needs in front of the inner packet: the longer of the udp

@@ -248,6 +248,8 @@ static void burrow_nl_apply_settings(struct burrow_peer *peer, struct nlattr **a
 		WRITE_ONCE(peer->tx_id, nla_get_u32(attrs[BURROW_A_PEER_TX_ID]));
 	if (endpoint_given)
 		burrow_peer_set_endpoint(peer, endpoint);
+	if (attrs[BURROW_A_PEER_RELAY_TICKET])
+		WRITE_ONCE(peer->relay_ticket, nla_get_u32(attrs[BURROW_A_PEER_RELAY_TICKET]));
 	if (attrs[BURROW_A_PEER_ENDPOINT_PINNED])
 		WRITE_ONCE(peer->endpoint_pinned,
 			   nla_get_u8(attrs[BURROW_A_PEER_ENDPOINT_PINNED]));
@@ -486,6 +488,8 @@ static int burrow_nl_put_peer_fields(struct sk_buff *msg, struct burrow_peer *pe
 	     nla_put_u16(msg, BURROW_A_PEER_KEEPALIVE, peer->keepalive)) ||
 	    (peer->inactivity_timeout_set &&
 	     nla_put_u32(msg, BURROW_A_PEER_INACTIVITY_TIMEOUT, peer->inactivity_timeout)) ||
+	    (READ_ONCE(peer->relay_ticket) &&
+	     nla_put_u32(msg, BURROW_A_PEER_RELAY_TICKET, READ_ONCE(peer->relay_ticket))) ||
 	    nla_put_u64_64bit(msg, BURROW_A_PEER_RX_BYTES, stats.rx_bytes, 0) ||
 	    nla_put_u64_64bit(msg, BURROW_A_PEER_RX_PACKETS, stats.rx_packets, 0) ||
 	    nla_put_u64_64bit(msg, BURROW_A_PEER_TX_BYTES, stats.tx_bytes, 0) ||

@@ -92,6 +92,11 @@ struct burrow_peer {
 	/* jiffies | 1 of the last roam, 0 = never; written by the NAPI poll only. */
 	unsigned long roamed_at;
 	u8 encap;
+	/*
+	 * 0: direct. Else every packet goes out behind a relay header with
+	 * this ticket, and a relayed packet for the peer must carry it.
+	 */
+	u32 relay_ticket;
 
 	/* 0 = use the device default (read at expiry time). */
 	u16 keepalive;

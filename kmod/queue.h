@@ -66,7 +66,8 @@ struct burrow_pkt_cb {
 	u8 xnet:1;			/* rx: socket and device in different netns */
 	u8 encap:3;			/* rx: enum burrow_encap that claimed it */
 	u8 encap_flags:4;		/* rx: the encapsulation's own (encap.h) */
-	u8 family;			/* rx: outer source for roaming */
+	u8 family:7;			/* rx: outer source for roaming */
+	u8 relayed:1;			/* rx: came behind a relay header */
 	codel_time_t enqueue_time;	/* when it joined its ordered queue (aqm.h) */
 	union {
 		u32 inner_len;		/* tx: bytes the peer counts */
@@ -93,6 +94,7 @@ static inline void burrow_pkt_init(struct sk_buff *skb, struct burrow_key *key, 
 	cb->xnet = 0;
 	cb->encap = 0;
 	cb->encap_flags = 0;
+	cb->relayed = 0;
 	cb->enqueue_time = codel_get_time();
 }
 

@@ -42,6 +42,19 @@
  * reaches the stack, and only one that is its key's highest counter so far
  * moves the endpoint (roaming); a forged packet changes nothing but its
  * key's count of authentication failures (RFC 9001 §6.6).
+ *
+ * A datagram that starts with a relay header (relay.h) goes to the relay
+ * first: if its ticket is in the device's relay table, the relay forwards
+ * or drops it. Otherwise this node is an endpoint and the datagram behind
+ * the header runs the steps above, with one more check right after
+ * classification: the peer it names must have the header's ticket as its
+ * relay-ticket (drop_relay_no_ticket otherwise, also when it names no
+ * peer at all). What is userspace's behind a relay header (a QUIC long
+ * header, an unknown CID, nothing) goes to userspace with the relay header
+ * still in front. Roaming: a relayed packet never moves the endpoint (it
+ * comes from the relay, which is the endpoint userspace set), and neither
+ * does a direct one for a peer with a relay-ticket: a relayed peer turns
+ * direct only when userspace clears its relay-ticket and sets its endpoint.
  */
 
 #include <linux/ip.h>
@@ -59,6 +72,7 @@
 #include "peer.h"
 #include "queue.h"
 #include "receive.h"
+#include "relay.h"
 #include "socket.h"
 #include "timers.h"
 
@@ -154,7 +168,7 @@ static void burrow_receive_roam(struct burrow_peer *peer, const struct burrow_en
  * unprotected), followed by the ciphertext and tag. Consumes skb.
  */
 static void burrow_receive_queue(struct burrow_device *bdev, struct sk_buff *skb, u8 encap,
-				 const struct burrow_encap_rx *rx, bool xnet,
+				 const struct burrow_encap_rx *rx, bool xnet, bool relayed,
 				 const struct burrow_endpoint *source)
 {
 	struct burrow_peer *peer = rx->peer;
@@ -178,6 +192,7 @@ static void burrow_receive_queue(struct burrow_device *bdev, struct sk_buff *skb
 	cb->encap = encap;
 	cb->encap_flags = rx->flags;
 	cb->family = source->addr.sa_family;
+	cb->relayed = relayed;
 	if (cb->family == AF_INET) {
 		cb->source.port = source->addr4.sin_port;
 		cb->source.addr4 = source->addr4.sin_addr.s_addr;
@@ -199,11 +214,12 @@ static void burrow_receive_queue(struct burrow_device *bdev, struct sk_buff *skb
 /*
  * Stage 1 for a datagram the encapsulation @encap claimed, its UDP payload
  * at @offset: what the encapsulation finds (peer, key, counter, header),
- * then the checks every encapsulation shares. Consumes skb.
+ * then the checks every encapsulation shares. @ticket: the relay header's
+ * in front of it, 0 if none. Consumes skb.
  */
 static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 				unsigned int offset, u8 encap, struct burrow_encap_rx *rx,
-				bool xnet)
+				bool xnet, u32 ticket)
 {
 	const struct burrow_encap_ops *ops = burrow_encap_ops(encap);
 	struct burrow_endpoint source;
@@ -215,6 +231,8 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 		goto drop;
 	}
 	reason = ops->rx_classify(bdev, skb, offset, rx);
+	if (ticket && (!rx->peer || READ_ONCE(rx->peer->relay_ticket) != ticket))
+		reason = BURROW_DROP_RELAY_NO_TICKET;
 	if (reason != BURROW_DROP_MAX)
 		goto drop;
 	if (unlikely(burrow_key_rx_refused(rx->key))) {
@@ -237,7 +255,7 @@ static void burrow_receive_data(struct burrow_device *bdev, struct sk_buff *skb,
 		goto drop;
 	}
 	memcpy(skb->data, rx->hdr, rx->hdr_len);
-	burrow_receive_queue(bdev, skb, encap, rx, xnet, &source);
+	burrow_receive_queue(bdev, skb, encap, rx, xnet, ticket != 0, &source);
 	return;
 
 drop:
@@ -252,7 +270,7 @@ drop:
 static void burrow_receive_authenticated(struct burrow_device *bdev, struct burrow_peer *peer,
 					 struct burrow_key *key, struct sk_buff *skb,
 					 const struct burrow_endpoint *source, bool xnet,
-					 bool largest)
+					 bool largest, bool relayed)
 {
 	struct burrow_peer_stats *stats;
 	enum burrow_drop_reason reason;
@@ -264,11 +282,12 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 	 * Authenticated: the peer is alive. It may have moved, but only the
 	 * highest-numbered packet of its key says where it is now (RFC 9000
 	 * §9.3): an older one, reordered or a copy raced in from elsewhere by
-	 * someone who saw it on the wire, does not move the endpoint.
+	 * someone who saw it on the wire, does not move the endpoint. Nor
+	 * does a relayed packet, or any packet of a relayed peer (above).
 	 */
 	atomic64_inc(&key->rx_packets);
 	burrow_timers_rx(peer);
-	if (largest)
+	if (largest && !relayed && !READ_ONCE(peer->relay_ticket))
 		burrow_receive_roam(peer, source);
 
 	if (!skb->len) {
@@ -363,6 +382,7 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 	struct burrow_endpoint source = {};
 	enum burrow_drop_reason reason;
 	u8 encap_flags = cb->encap_flags;
+	bool relayed = cb->relayed;
 	bool xnet = cb->xnet;
 	bool largest;
 
@@ -399,7 +419,7 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 		source.addr6.sin6_addr = cb->source.addr6;
 	}
 	/* The stack owns skb->cb from here: nothing below reads cb. */
-	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet, largest);
+	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet, largest, relayed);
 	burrow_key_put(key);
 	return;
 
@@ -458,6 +478,7 @@ int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	struct burrow_device *bdev;
 	unsigned int offset = skb_transport_offset(skb) + sizeof(struct udphdr);
 	struct burrow_encap_rx rx;
+	u32 ticket = 0;
 	bool xnet;
 	u8 encap;
 	u8 first;
@@ -476,9 +497,22 @@ int burrow_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	 */
 	if (skb->len <= offset || skb_copy_bits(skb, offset, &first, 1))
 		goto to_userspace;
+	/*
+	 * A relay header: the relay's (forwarded or dropped), or, with a
+	 * ticket in no entry, an endpoint's, whose datagram follows it.
+	 */
+	if (first == BURROW_RELAY_TYPE) {
+		if (burrow_relay_rcv(bdev, sk, skb, offset, &ticket))
+			return 0;
+		if (skb->len <= offset + BURROW_RELAY_HEADER_LEN ||
+		    skb_copy_bits(skb, offset + BURROW_RELAY_HEADER_LEN, &first, 1))
+			goto to_userspace;
+		offset += BURROW_RELAY_HEADER_LEN;
+	}
+	rx.peer = NULL;
 	for (encap = 0; encap < ARRAY_SIZE(burrow_encaps); encap++) {
 		if (burrow_encaps[encap]->rx_claim(bdev, skb, offset, first, &rx)) {
-			burrow_receive_data(bdev, skb, offset, encap, &rx, xnet);
+			burrow_receive_data(bdev, skb, offset, encap, &rx, xnet, ticket);
 			return 0;
 		}
 	}

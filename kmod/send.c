@@ -41,13 +41,19 @@
 #include "netlink.h"
 #include "peer.h"
 #include "queue.h"
+#include "relay.h"
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
 
-static int burrow_send4(struct burrow_device *bdev, struct burrow_peer *peer,
+/*
+ * Send skb (the UDP payload) from sk to endpoint over IPv4. cache is the
+ * peer's route cache, or NULL for a route looked up per datagram (relay
+ * forwarding). Consumes skb on success only.
+ */
+static int burrow_send4(struct burrow_device *bdev, struct dst_cache *cache,
 			struct sock *sk, struct sk_buff *skb,
-			const struct burrow_endpoint *endpoint)
+			const struct burrow_endpoint *endpoint, bool xnet)
 {
 	struct flowi4 fl4 = {
 		.daddr = endpoint->addr4.sin_addr.s_addr,
@@ -62,7 +68,7 @@ static int burrow_send4(struct burrow_device *bdev, struct burrow_peer *peer,
 
 	if (sk->sk_family == AF_INET6 && sk->sk_ipv6only)
 		return -EAFNOSUPPORT;
-	rt = dst_cache_get_ip4(&peer->dst_cache, &fl4.saddr);
+	rt = cache ? dst_cache_get_ip4(cache, &fl4.saddr) : NULL;
 	if (!rt) {
 		rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
 		if (IS_ERR(rt))
@@ -72,7 +78,8 @@ static int burrow_send4(struct burrow_device *bdev, struct burrow_peer *peer,
 			ip_rt_put(rt);
 			return -ELOOP;
 		}
-		dst_cache_set_ip4(&peer->dst_cache, &rt->dst, fl4.saddr);
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl4.saddr);
 	}
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) + rt->dst.header_len +
 			 sizeof(struct iphdr) + sizeof(struct udphdr))) {
@@ -81,12 +88,12 @@ static int burrow_send4(struct burrow_device *bdev, struct burrow_peer *peer,
 	}
 	burrow_udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0,
 				   ip4_dst_hoplimit(&rt->dst), 0, fl4.fl4_sport,
-				   fl4.fl4_dport, !net_eq(sock_net(sk), dev_net(bdev->dev)),
-				   false);
+				   fl4.fl4_dport, xnet, false);
 	return 0;
 }
 
-static int burrow_send6(struct burrow_device *bdev, struct burrow_peer *peer,
+/* As burrow_send4(), over IPv6. */
+static int burrow_send6(struct burrow_device *bdev, struct dst_cache *cache,
 			struct sock *sk, struct sk_buff *skb,
 			const struct burrow_endpoint *endpoint)
 {
@@ -105,7 +112,7 @@ static int burrow_send6(struct burrow_device *bdev, struct burrow_peer *peer,
 		return -EAFNOSUPPORT;
 	if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
 		fl6.saddr = sk->sk_v6_rcv_saddr;
-	dst = dst_cache_get_ip6(&peer->dst_cache, &fl6.saddr);
+	dst = cache ? dst_cache_get_ip6(cache, &fl6.saddr) : NULL;
 	if (!dst) {
 		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
 		if (IS_ERR(dst))
@@ -114,7 +121,8 @@ static int burrow_send6(struct burrow_device *bdev, struct burrow_peer *peer,
 			dst_release(dst);
 			return -ELOOP;
 		}
-		dst_cache_set_ip6(&peer->dst_cache, dst, &fl6.saddr);
+		if (cache)
+			dst_cache_set_ip6(cache, dst, &fl6.saddr);
 	}
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
 			 sizeof(struct ipv6hdr) + sizeof(struct udphdr))) {
@@ -199,7 +207,9 @@ static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer 
 	const struct burrow_endpoint *endpoint = &peer->endpoint;
 	struct burrow_peer_stats *stats;
 	enum burrow_drop_reason reason;
+	struct burrow_relay_header *relay;
 	struct sock *sk;
+	u32 ticket;
 	int err;
 
 	if (burrow_pkt_state(skb) == BURROW_PKT_DROPPED) {
@@ -214,6 +224,23 @@ static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer 
 	if (unlikely(!bsock)) {
 		reason = BURROW_DROP_NO_SOCKET;
 		goto drop;
+	}
+	/*
+	 * A relayed peer: the relay header goes in front of the sealed packet
+	 * (outside the AEAD: the relay reads it, and the receiver checks the
+	 * ticket against its own peer's), and the endpoint is the relay's.
+	 */
+	ticket = READ_ONCE(peer->relay_ticket);
+	if (ticket) {
+		if (skb_cow_head(skb, sizeof(*relay))) {
+			reason = BURROW_DROP_NOMEM;
+			goto drop;
+		}
+		relay = skb_push(skb, sizeof(*relay));
+		relay->type = BURROW_RELAY_TYPE;
+		relay->reserved1 = 0;
+		relay->reserved2 = 0;
+		relay->ticket = cpu_to_be32(ticket);
 	}
 	sk = bsock->sk;
 	burrow_send_reset(skb, !net_eq(sock_net(sk), dev_net(bdev->dev)));
@@ -230,9 +257,10 @@ static void burrow_send_transmit(struct burrow_device *bdev, struct burrow_peer 
 	if (unlikely(endpoint->addr.sa_family == AF_UNSPEC))
 		err = -EDESTADDRREQ;
 	else if (endpoint->addr.sa_family == AF_INET)
-		err = burrow_send4(bdev, peer, sk, skb, endpoint);
+		err = burrow_send4(bdev, &peer->dst_cache, sk, skb, endpoint,
+				   !net_eq(sock_net(sk), dev_net(bdev->dev)));
 	else
-		err = burrow_send6(bdev, peer, sk, skb, endpoint);
+		err = burrow_send6(bdev, &peer->dst_cache, sk, skb, endpoint);
 	read_unlock_bh(&peer->endpoint_lock);
 	if (err) {
 		reason = err == -EDESTADDRREQ ? BURROW_DROP_NO_ENDPOINT : BURROW_DROP_ROUTE;
@@ -489,4 +517,26 @@ void burrow_send_keepalive(struct burrow_peer *peer)
 	}
 	burrow_send_queue(bdev, peer, key, skb);
 	rcu_read_unlock_bh();
+}
+
+/*
+ * The datagram arrived on sk and leaves it again, in the socket's netns:
+ * nothing of its way in may follow it out (conntrack, dst, the receive
+ * timestamp, which fq would take for a departure time, as ip_forward()
+ * clears it), and the inner headers are reset so the tunnel layer counts
+ * the UDP payload. The device's tx counters include relayed datagrams.
+ */
+enum burrow_drop_reason burrow_send_relayed(struct burrow_device *bdev, struct sock *sk,
+					    struct sk_buff *skb, const struct burrow_endpoint *to)
+{
+	int err;
+
+	burrow_send_reset(skb, true);
+	skb->dev = bdev->dev;
+	skb->ip_summed = CHECKSUM_NONE;
+	if (to->addr.sa_family == AF_INET)
+		err = burrow_send4(bdev, NULL, sk, skb, to, false);
+	else
+		err = burrow_send6(bdev, NULL, sk, skb, to);
+	return err ? BURROW_DROP_ROUTE : BURROW_DROP_MAX;
 }

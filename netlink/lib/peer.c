@@ -97,6 +97,9 @@ static int peer_put_settings(struct nlmsghdr *nlh, size_t size,
 	    !mnl_attr_put_u8_check(nlh, size, BURROW_A_PEER_ALLOWED_IPS_OP,
 				   config->allowed_ips_op))
 		return burrow_nl_request_too_big(err, "peer.allowed-ips-op");
+	if (config->relay_ticket_set &&
+	    !mnl_attr_put_u32_check(nlh, size, BURROW_A_PEER_RELAY_TICKET, config->relay_ticket))
+		return burrow_nl_request_too_big(err, "peer.relay-ticket");
 	return 0;
 }
 
@@ -263,6 +266,7 @@ static const struct burrow_nl_attr_policy peer_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_REMOTE_CID] = { .name = "remote-cid", .type = MNL_TYPE_BINARY },
 	[BURROW_A_PEER_TX_QUEUE_DROPS] = { .name = "tx-queue-drops", .type = MNL_TYPE_U64 },
 	[BURROW_A_PEER_RX_QUEUE_DROPS] = { .name = "rx-queue-drops", .type = MNL_TYPE_U64 },
+	[BURROW_A_PEER_RELAY_TICKET] = { .name = "relay-ticket", .type = MNL_TYPE_U32 },
 };
 
 const struct burrow_nl_attr_set burrow_nl_peer_attrs = {
@@ -404,6 +408,8 @@ static int peer_parse_first(const struct nlattr *const *attrs, struct burrow_nl_
 		peer->last_rx_ms_ago = mnl_attr_get_u64(attrs[BURROW_A_PEER_LAST_RX_MS_AGO]);
 	}
 	peer->expired = attrs[BURROW_A_PEER_EXPIRED] != NULL;
+	if (attrs[BURROW_A_PEER_RELAY_TICKET])
+		peer->relay_ticket = mnl_attr_get_u32(attrs[BURROW_A_PEER_RELAY_TICKET]);
 	ret = peer_parse_cid(attrs[BURROW_A_PEER_LOCAL_CID], "local-cid", peer->local_cid,
 			     &peer->local_cid_len, err);
 	if (ret)

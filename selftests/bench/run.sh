@@ -19,6 +19,7 @@ BURROW_VM_CPUS=$cpus BURROW_VM_APPEND="BENCH_DURATION=$duration BENCH_RUNS=$runs
 	bash selftests/vm/run.sh --kernel distro --script selftests/bench/guest.sh \
 	--script selftests/bench/scale-guest.sh \
 	--script selftests/bench/proxy-guest.sh \
+	--script selftests/bench/relay-guest.sh \
 	--timeout $((1500 + duration * 400))
 grep -a '^BENCH ' build/vm-distro.log | tr -d '\r' | cut -d' ' -f2- | jq -s . >build/bench.json
 

@@ -258,8 +258,8 @@ static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t)
 	"\"drop_no_key\":0,\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0," \
 	"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,\"drop_replay\":0," \
 	"\"drop_source_not_allowed\":0,\"drop_nomem\":0,\"drop_queue_full\":0," \
-	"\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
-	"\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,\"rx_to_userspace\":0}"
+	"\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
+	"\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,\"rx_to_userspace\":0,\"relay_forwarded\":0}"
 
 static void test_dev_sort_and_print(void **state)
 {
@@ -359,12 +359,16 @@ static void test_dev_print_stats(void **state)
 		"    drop-queue-full 0\n"
 		"    drop-queue-delay 0\n"
 		"    drop-dev-down 0\n"
+		"    drop-relay-no-ticket 0\n"
+		"    drop-relay-wrong-source 0\n"
+		"    drop-relay-expired 0\n"
 		"    drop-quic-short 0\n"
 		"    drop-quic-reserved 0\n"
 		"    drop-quic-frame 0\n"
 		"    drop-quic-datagram-id 0\n"
 		"    rx-keepalives 0\n"
-		"    rx-to-userspace 18446744073709551615\n");
+		"    rx-to-userspace 18446744073709551615\n"
+		"    relay-forwarded 0\n");
 	free(text);
 
 	out = open_memstream(&text, &size);
@@ -379,9 +383,9 @@ static void test_dev_print_stats(void **state)
 		"\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0,"
 		"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,"
 		"\"drop_replay\":11,\"drop_source_not_allowed\":0,\"drop_nomem\":0,"
-		"\"drop_queue_full\":0,\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
+		"\"drop_queue_full\":0,\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
 		"\"drop_quic_frame\":0,\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,"
-		"\"rx_to_userspace\":18446744073709551615}}]\n");
+		"\"rx_to_userspace\":18446744073709551615,\"relay_forwarded\":0}}]\n");
 	free(text);
 }
 

@@ -78,6 +78,20 @@ static const struct raw_attr peer_attrs[] = {
 	{ "remote-cid", BURROW_A_PEER_REMOTE_CID, NULL },
 	{ "tx-queue-drops", BURROW_A_PEER_TX_QUEUE_DROPS, NULL },
 	{ "rx-queue-drops", BURROW_A_PEER_RX_QUEUE_DROPS, NULL },
+	{ "relay-ticket", BURROW_A_PEER_RELAY_TICKET, NULL },
+};
+
+static const struct raw_attr relay_attrs[] = {
+	{ "ticket", BURROW_A_RELAY_TICKET, NULL },
+	{ "a-address", BURROW_A_RELAY_A_ADDRESS, NULL },
+	{ "a-port", BURROW_A_RELAY_A_PORT, NULL },
+	{ "b-address", BURROW_A_RELAY_B_ADDRESS, NULL },
+	{ "b-port", BURROW_A_RELAY_B_PORT, NULL },
+	{ "lifetime", BURROW_A_RELAY_LIFETIME, NULL },
+	{ "a-to-b-packets", BURROW_A_RELAY_A_TO_B_PACKETS, NULL },
+	{ "a-to-b-bytes", BURROW_A_RELAY_A_TO_B_BYTES, NULL },
+	{ "b-to-a-packets", BURROW_A_RELAY_B_TO_A_PACKETS, NULL },
+	{ "b-to-a-bytes", BURROW_A_RELAY_B_TO_A_BYTES, NULL },
 };
 
 static const struct raw_attr keyconf_attrs[] = {
@@ -108,6 +122,7 @@ static const struct raw_attr keyconf_attrs[] = {
 static const struct raw_set dev_stats_set = RAW_SET("dev-stats", dev_stats_attrs);
 static const struct raw_set peer_set = RAW_SET("peer", peer_attrs);
 static const struct raw_set keyconf_set = RAW_SET("keyconf", keyconf_attrs);
+static const struct raw_set relay_set = RAW_SET("relay", relay_attrs);
 
 static const struct raw_attr dev_attrs[] = {
 	{ "ifindex", BURROW_A_DEV_IFINDEX, NULL },
@@ -125,6 +140,7 @@ static const struct raw_attr dev_attrs[] = {
 	{ "stats", BURROW_A_DEV_STATS, &dev_stats_set },
 	{ "quic-cid-len", BURROW_A_DEV_QUIC_CID_LEN, NULL },
 	{ "listen-address", BURROW_A_DEV_LISTEN_ADDRESS, NULL },
+	{ "relay", BURROW_A_DEV_RELAY, &relay_set },
 };
 
 static const struct raw_set version_set = RAW_SET("version", version_attrs);
@@ -150,6 +166,10 @@ static const struct {
 	{ "endpoint-changed-ntf", BURROW_CMD_ENDPOINT_CHANGED_NTF, false },
 	{ "key-soft-limit-ntf", BURROW_CMD_KEY_SOFT_LIMIT_NTF, false },
 	{ "key-hard-limit-ntf", BURROW_CMD_KEY_HARD_LIMIT_NTF, false },
+	{ "relay-new", BURROW_CMD_RELAY_NEW, false },
+	{ "relay-set", BURROW_CMD_RELAY_SET, false },
+	{ "relay-get", BURROW_CMD_RELAY_GET, true },
+	{ "relay-del", BURROW_CMD_RELAY_DEL, false },
 };
 
 static int raw_fail(struct raw_error *error, const char *format, ...)

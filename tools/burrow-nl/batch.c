@@ -22,6 +22,7 @@ static const struct cli_command objects[] = {
 	{ "dev", cli_dev, NULL },
 	{ "peer", cli_peer, NULL },
 	{ "key", cli_key, NULL },
+	{ "relay", cli_relay, NULL },
 	{ "monitor", cli_monitor, "monitor" },
 	{ "version", cli_version, "version" },
 	{ "help", cli_help, "help" },
@@ -43,12 +44,14 @@ void cli_print_help(FILE *out)
 	cli_print_usage(out, "dev", cli_dev_commands);
 	cli_print_usage(out, "peer", cli_peer_commands);
 	cli_print_usage(out, "key", cli_key_commands);
+	cli_print_usage(out, "relay", cli_relay_commands);
 	fputs("\n"
 	      "  Seconds: keepalives 0-65535, inactivity timeouts 0-86400; 0 turns either\n"
 	      "  off. Peer ids 1-4294967295. Prefixes are ADDR/LEN with no host bits set.\n"
 	      "  Key files hold the key and its 12-byte IV as one line of hex or base64\n"
 	      "  (quic peers: then the header-protection key, as long as the key);\n"
-	      "  '-' is standard input.\n"
+	      "  '-' is standard input. Relay tickets 1-4294967295 (relay-ticket 0: direct);\n"
+	      "  relay lifetimes 1-86400 seconds.\n"
 	      "\n"
 	      "Options (before OBJECT):\n"
 	      "  -j, -json                 JSON output (monitor: JSON lines)\n"
@@ -66,7 +69,7 @@ void cli_print_help(FILE *out)
 	      "  1  usage or parse error (also: an unreadable or malformed key file)\n"
 	      "  2  the kernel refused, or the request failed otherwise\n"
 	      "     (burrow.ko not loaded, malformed reply, output not written)\n"
-	      "  3  not found: no such device, peer or key\n",
+	      "  3  not found: no such device, peer, key or relay entry\n",
 	      out);
 }
 

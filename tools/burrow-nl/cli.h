@@ -135,6 +135,7 @@ int cli_version(struct cli *cli, int argc, char **argv);
 int cli_dev(struct cli *cli, int argc, char **argv);
 int cli_peer(struct cli *cli, int argc, char **argv);
 int cli_key(struct cli *cli, int argc, char **argv);
+int cli_relay(struct cli *cli, int argc, char **argv);
 int cli_monitor(struct cli *cli, int argc, char **argv);
 int cli_show(struct cli *cli, int argc, char **argv);
 
@@ -142,6 +143,7 @@ int cli_show(struct cli *cli, int argc, char **argv);
 extern const struct cli_command cli_dev_commands[];
 extern const struct cli_command cli_peer_commands[];
 extern const struct cli_command cli_key_commands[];
+extern const struct cli_command cli_relay_commands[];
 
 /*
  * Run "OBJECT [COMMAND [ARGUMENTS]]" (objects and commands may be unique

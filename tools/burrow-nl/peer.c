@@ -25,6 +25,7 @@ enum peer_keyword {
 	PEER_ENCAP,
 	PEER_LOCAL_CID,
 	PEER_REMOTE_CID,
+	PEER_RELAY_TICKET,
 	PEER_ALLOWED_IPS_OP,	/* peer set only: keep last */
 };
 
@@ -39,6 +40,7 @@ static const char *const peer_keywords[] = {
 	[PEER_ENCAP] = "encap",
 	[PEER_LOCAL_CID] = "local-cid",
 	[PEER_REMOTE_CID] = "remote-cid",
+	[PEER_RELAY_TICKET] = "relay-ticket",
 	[PEER_ALLOWED_IPS_OP] = "allowed-ips-op",
 };
 
@@ -158,6 +160,12 @@ static int peer_parse_value(enum peer_keyword keyword, const char *text, bool se
 	case PEER_REMOTE_CID:
 		return peer_parse_cid(name, text, config->remote_cid, &config->remote_cid_len,
 				      error);
+	case PEER_RELAY_TICKET:
+		if (parse_number(name, text, 0, UINT32_MAX, &number, error))
+			return -1;
+		config->relay_ticket = (uint32_t)number;
+		config->relay_ticket_set = true;
+		return 0;
 	case PEER_ALLOWED_IPS_OP:
 		return peer_parse_u8_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops),
 					    &config->allowed_ips_op, &config->allowed_ips_op_set,
@@ -377,6 +385,8 @@ void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t
 			peer_print_hex(out, peer->remote_cid, peer->remote_cid_len);
 			fputc('\n', out);
 		}
+		if (peer->relay_ticket)
+			fprintf(out, "  relay-ticket %u\n", peer->relay_ticket);
 		peer_print_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
 		peer_print_seconds(out, "inactivity-timeout", peer->inactivity_timeout_set,
 				   peer->inactivity_timeout);
@@ -421,6 +431,9 @@ void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer)
 		peer->endpoint_pinned ? "true" : "false", cli_encap_name(peer->encap));
 	peer_print_json_hex(out, "local_cid", peer->local_cid, peer->local_cid_len);
 	peer_print_json_hex(out, "remote_cid", peer->remote_cid, peer->remote_cid_len);
+	/* Direct peers (0) keep their old JSON, as udp peers do without CIDs. */
+	if (peer->relay_ticket)
+		fprintf(out, ",\"relay_ticket\":%u", peer->relay_ticket);
 	peer_print_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
 	peer_print_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
 				peer->inactivity_timeout);
@@ -522,7 +535,7 @@ const struct cli_command cli_peer_commands[] = {
 	{ "add", peer_add, "add DEV id N [tx-id N] [endpoint ADDR:PORT | endpoint [ADDR6]:PORT]\n"
 	  "                  [allowed-ips PREFIX[,PREFIX...]] [keepalive SECONDS]\n"
 	  "                  [inactivity-timeout SECONDS] [pinned on|off] [encap udp|quic]\n"
-	  "                  [local-cid HEX] [remote-cid HEX]" },
+	  "                  [local-cid HEX] [remote-cid HEX] [relay-ticket N]" },
 	{ "set", peer_set, "set DEV id N [peer add's options] [endpoint none]\n"
 	  "                  [allowed-ips-op add|remove|replace]" },
 	{ "del", peer_del, "del DEV id N" },
