@@ -200,13 +200,6 @@ DAEMON_CFLAGS := $(shell pkg-config --cflags $(DAEMON_PKGS) 2>/dev/null) -Iusers
 DAEMON_LIBS := $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null || \
 	echo -lngtcp2_crypto_gnutls -lngtcp2 -lgnutls -lhogweed -lnettle -lsqlite3 -linih -lsystemd)
 
-# The relay role's netlink calls (relay_kernel.c) are used once
-# netlink/lib defines them (issue 19's kernel half); until then they fail
-# with EOPNOTSUPP and the relay admits no pair.
-ifneq ($(shell grep -ls '^int burrow_nl_relay_new' netlink/lib/*.c),)
-DAEMON_CFLAGS += -DBURROW_HAVE_NL_RELAY
-endif
-
 $(BUILD)/userspace/%.o: userspace/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BURROW_CFLAGS) $(MNL_CFLAGS) $(DAEMON_CFLAGS) -MMD -MP -c -o $@ $<
