@@ -86,6 +86,23 @@ static int burrow_nl_parse_relay_endpoint(struct nlattr *addr, struct nlattr *po
 	return 0;
 }
 
+/* Both endpoints of a request's relay nest; each may be absent (*given false). */
+static int burrow_nl_parse_relay_endpoints(struct nlattr **attrs, struct burrow_endpoint *a,
+					   bool *a_given, struct burrow_endpoint *b,
+					   bool *b_given, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	ret = burrow_nl_parse_relay_endpoint(attrs[BURROW_A_RELAY_A_ADDRESS],
+					     attrs[BURROW_A_RELAY_A_PORT], false, a, a_given,
+					     extack);
+	if (ret)
+		return ret;
+	return burrow_nl_parse_relay_endpoint(attrs[BURROW_A_RELAY_B_ADDRESS],
+					      attrs[BURROW_A_RELAY_B_PORT], true, b, b_given,
+					      extack);
+}
+
 /* The two endpoints an entry would have: same family, not the same one. */
 static int burrow_nl_check_relay_pair(const struct burrow_endpoint *a,
 				      const struct burrow_endpoint *b, struct nlattr *nest,
@@ -121,16 +138,7 @@ int burrow_nl_relay_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = burrow_nl_parse_relay(info, attrs);
 	if (ret)
 		return ret;
-	ret = burrow_nl_parse_relay_endpoint(attrs[BURROW_A_RELAY_A_ADDRESS],
-					     attrs[BURROW_A_RELAY_A_PORT],
-					     false,
-					     &a, &a_given, info->extack);
-	if (ret)
-		return ret;
-	ret = burrow_nl_parse_relay_endpoint(attrs[BURROW_A_RELAY_B_ADDRESS],
-					     attrs[BURROW_A_RELAY_B_PORT],
-					     true,
-					     &b, &b_given, info->extack);
+	ret = burrow_nl_parse_relay_endpoints(attrs, &a, &a_given, &b, &b_given, info->extack);
 	if (ret)
 		return ret;
 	if (!a_given) {
@@ -201,16 +209,7 @@ int burrow_nl_relay_set_doit(struct sk_buff *skb, struct genl_info *info)
 	relay = burrow_nl_request_relay(info, attrs);
 	if (IS_ERR(relay))
 		return PTR_ERR(relay);
-	ret = burrow_nl_parse_relay_endpoint(attrs[BURROW_A_RELAY_A_ADDRESS],
-					     attrs[BURROW_A_RELAY_A_PORT],
-					     false,
-					     &a, &a_given, info->extack);
-	if (ret)
-		return ret;
-	ret = burrow_nl_parse_relay_endpoint(attrs[BURROW_A_RELAY_B_ADDRESS],
-					     attrs[BURROW_A_RELAY_B_PORT],
-					     true,
-					     &b, &b_given, info->extack);
+	ret = burrow_nl_parse_relay_endpoints(attrs, &a, &a_given, &b, &b_given, info->extack);
 	if (ret)
 		return ret;
 	/* Only writers change a and b, and we are the writer: read them bare. */

@@ -76,8 +76,7 @@
 #include "socket.h"
 #include "timers.h"
 
-/* The outer source of the datagram, from its IP and UDP headers. */
-static void burrow_receive_source(struct sk_buff *skb, struct burrow_endpoint *source)
+void burrow_receive_source(struct sk_buff *skb, struct burrow_endpoint *source)
 {
 	const struct udphdr *udp = udp_hdr(skb);
 

@@ -21,6 +21,7 @@
 #include <net/ipv6.h>
 
 #include "device.h"
+#include "receive.h"
 #include "relay.h"
 #include "send.h"
 
@@ -97,23 +98,6 @@ u32 burrow_relay_seconds_left(struct burrow_relay *relay)
 	return DIV_ROUND_UP(expires - now, HZ);
 }
 
-/* The outer source of the datagram, from its IP and UDP headers. */
-static void burrow_relay_source(struct sk_buff *skb, struct burrow_endpoint *source)
-{
-	const struct udphdr *udp = udp_hdr(skb);
-
-	memset(source, 0, sizeof(*source));
-	if (ip_hdr(skb)->version == 4) {
-		source->addr4.sin_family = AF_INET;
-		source->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
-		source->addr4.sin_port = udp->source;
-	} else {
-		source->addr6.sin6_family = AF_INET6;
-		source->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
-		source->addr6.sin6_port = udp->source;
-	}
-}
-
 bool burrow_relay_rcv(struct burrow_device *bdev, struct sock *sk, struct sk_buff *skb,
 		      unsigned int offset, u32 *ticket)
 {
@@ -138,7 +122,7 @@ bool burrow_relay_rcv(struct burrow_device *bdev, struct sock *sk, struct sk_buf
 		reason = BURROW_DROP_DEV_DOWN;
 		goto drop;
 	}
-	burrow_relay_source(skb, &source);
+	burrow_receive_source(skb, &source);
 	read_lock(&relay->lock);
 	if (burrow_endpoint_equal(&source, &relay->a)) {
 		a_to_b = true;
