@@ -275,13 +275,20 @@ static void admitted(struct burrowd_relay_use *u, const char *text)
 	if (first)
 		burrowd_event(d, peer, "relay", "relay %s admitted %s's ticket %" PRIu32 ": %s",
 			      u->req.relay_text, u->req.peer, u->req.ticket.id, text);
-	if (!peer)
+	if (!peer || !first)
 		return;
 	if (peer->session && peer->session->conn &&
 	    burrow_quic_conn_relay_ticket(peer->session->conn) == u->req.ticket.id)
 		return;		/* already through this relay */
-	if (first)
-		burrowd_peer_redial(peer, "moving to a relay");
+	/*
+	 * The first of the pair to be admitted has nothing to dial through yet
+	 * (the relay forwards only once both are bound): the second one dials,
+	 * and this node answers. A redial later (reconnect_timer_fired) goes
+	 * through the relay either way.
+	 */
+	if (!strncmp(text, "waiting", 7))
+		return;
+	burrowd_peer_redial(peer, "moving to a relay");
 }
 
 static void refused(struct burrowd_relay_use *u, unsigned code, const char *text)
