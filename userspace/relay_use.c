@@ -40,6 +40,7 @@ struct burrowd_relay_use {
 	char last_error[400];
 	uint64_t admissions, refusals;
 	struct burrow_timer retry_timer;
+	struct burrow_timer redial_timer;	/* the peer's redial, out of QUIC callbacks */
 };
 
 /* ---- parsing ------------------------------------------------------------------- */
@@ -167,6 +168,7 @@ static void unlink_use(struct burrowd_relay_use *u)
 static void retire(struct burrowd_relay_use *u)
 {
 	burrow_timer_cancel(u->d->loop, &u->retry_timer);
+	burrow_timer_cancel(u->d->loop, &u->redial_timer);
 	u->dead = true;
 	unlink_use(u);
 	if (u->conn) {
@@ -183,8 +185,10 @@ void burrowd_relay_use_free(struct burrowd *d)
 		struct burrowd_relay_use *u = d->relay_uses;
 
 		d->relay_uses = u->next;
-		if (d->loop)
+		if (d->loop) {
 			burrow_timer_cancel(d->loop, &u->retry_timer);
+			burrow_timer_cancel(d->loop, &u->redial_timer);
+		}
 		free(u);
 	}
 }
@@ -261,34 +265,43 @@ void burrowd_relay_use_refresh(struct burrowd *d, const uint8_t peer_key[32])
 		admit(u);
 }
 
+/* After the relay's OK, from the loop (not inside the admission's QUIC callback). */
+static void redial_fired(void *arg)
+{
+	struct burrowd_relay_use *u = arg;
+	struct burrowd_peer *peer = burrowd_peer_by_key(u->d, u->peer_key);
+
+	if (!peer || !u->admitted)
+		return;
+	if (peer->session && peer->session->conn &&
+	    burrow_quic_conn_relay_ticket(peer->session->conn) == u->req.ticket.id)
+		return;		/* already through this relay */
+	burrowd_peer_redial(peer, "moving to a relay");
+}
+
 /* The relay's OK: relay the peer's control session (and so its data path). */
 static void admitted(struct burrowd_relay_use *u, const char *text)
 {
 	struct burrowd *d = u->d;
-	struct burrowd_peer *peer = burrowd_peer_by_key(d, u->peer_key);
 	bool first = !u->admitted;
 
 	u->state = RU_ADMITTED;
 	u->admitted = true;
 	u->admissions++;
 	u->last_error[0] = '\0';
-	if (first)
-		burrowd_event(d, peer, "relay", "relay %s admitted %s's ticket %" PRIu32 ": %s",
-			      u->req.relay_text, u->req.peer, u->req.ticket.id, text);
-	if (!peer || !first)
+	if (!first)
 		return;
-	if (peer->session && peer->session->conn &&
-	    burrow_quic_conn_relay_ticket(peer->session->conn) == u->req.ticket.id)
-		return;		/* already through this relay */
+	burrowd_event(d, burrowd_peer_by_key(d, u->peer_key), "relay",
+		      "relay %s admitted %s's ticket %" PRIu32 ": %s", u->req.relay_text,
+		      u->req.peer, u->req.ticket.id, text);
 	/*
 	 * The first of the pair to be admitted has nothing to dial through yet
 	 * (the relay forwards only once both are bound): the second one dials,
 	 * and this node answers. A redial later (reconnect_timer_fired) goes
 	 * through the relay either way.
 	 */
-	if (!strncmp(text, "waiting", 7))
-		return;
-	burrowd_peer_redial(peer, "moving to a relay");
+	if (strncmp(text, "waiting", 7))
+		burrow_timer_arm_in(d->loop, &u->redial_timer, 0);
 }
 
 static void refused(struct burrowd_relay_use *u, unsigned code, const char *text)
@@ -451,6 +464,7 @@ int burrowd_relay_use_start(struct burrowd *d, const struct burrowd_relay_use_re
 	snprintf(u->req.peer, sizeof(u->req.peer), "%s", peer->name);
 	u->sid = -1;
 	burrow_timer_init(&u->retry_timer, retry_fired, u);
+	burrow_timer_init(&u->redial_timer, redial_fired, u);
 	u->next = d->relay_uses;
 	d->relay_uses = u;
 	burrowd_event(d, peer, "relay", "using relay %s for %s (ticket %" PRIu32 ")",

@@ -145,7 +145,7 @@ is "$(bd_json 3 | jq -c '[.relay.installed, .relay.entries]')" "[1,1]" \
 
 # ---- revocation at the coordinator cuts the data path
 run_ok "burrow-coord relay-ticket revoke" coord relay-ticket revoke "$id"
-gone() { ! in_ns $nR burrow-nl relay show burrow0 ticket "$id" >/dev/null 2>&1; }
+gone() { in_ns $nR burrow-nl -j relay show burrow0 | jq -e "map(select(.ticket == $id)) == []"; }
 wait_for 20 gone
 ok_or_logs $? "R's entry is gone (RELAY_REVOKE)"
 run_fails "A no longer reaches B" 1 "" in_ns $nA ping -c 2 -W 1 10.10.0.2
