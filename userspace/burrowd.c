@@ -139,7 +139,8 @@ static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, 
 
 	if (!strcmp(kind, "error") || !strcmp(kind, "malformed") || !strcmp(kind, "refused") ||
 	    !strcmp(kind, "failed") || !strcmp(kind, "down") || !strcmp(kind, "route-refused") ||
-	    !strcmp(kind, "address-refused") || !strcmp(kind, "paced"))
+	    !strcmp(kind, "address-refused") || !strcmp(kind, "paced") ||
+	    !strcmp(kind, "relay-refused"))
 		level = BURROW_LOG_WARNING;
 	else if (!strcmp(kind, "retry") || !strcmp(kind, "duplicate") || !strcmp(kind, "connect"))
 		level = BURROW_LOG_DEBUG;

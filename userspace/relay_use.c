@@ -317,7 +317,7 @@ static void refused(struct burrowd_relay_use *u, unsigned code, const char *text
 	else
 		snprintf(u->last_error, sizeof(u->last_error), "refused by relay %s: %s",
 			 u->req.relay_text, name);
-	burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay",
+	burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay-refused",
 		      "%s: ticket %" PRIu32 " %s", u->req.peer, u->req.ticket.id, u->last_error);
 }
 
@@ -368,8 +368,8 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t sid, const uin
 	if (ret <= 0) {
 		snprintf(u->last_error, sizeof(u->last_error), "malformed answer from relay %s",
 			 u->req.relay_text);
-		burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay", "%s: %s",
-			      u->req.peer, u->last_error);
+		burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay-refused",
+			      "%s: %s", u->req.peer, u->last_error);
 		u->state = RU_REFUSED;
 		u->admitted = false;
 	} else if (code == 0) {
