@@ -339,7 +339,7 @@ static void cb_established(struct burrow_quic_conn *conn, void *conn_user)
 	if (conn != u->conn)
 		return;
 	if (burrow_quic_open_stream(conn, &u->sid) ||
-	    burrow_relay_request_encode(&u->req.ticket, request) ||
+	    burrow_relay_request_encode(&u->req.ticket, request) < 0 ||
 	    burrow_quic_send(conn, u->sid, request, sizeof(request), true)) {
 		snprintf(u->last_error, sizeof(u->last_error), "cannot send the ticket to relay %s",
 			 u->req.relay_text);

@@ -3,7 +3,12 @@
  * `burrowd relay use PEER via HOST:PORT ticket BASE64` (userspace/relay_use.c):
  * the command's words and the control line the client sends, both ways;
  * every refusal names the bad word, quoted (a ticket by its first 16
- * characters only).
+ * characters only). Then the node's side over real QUIC on loopback: a
+ * burrowd (its loop, endpoint and ALPN registry, one peer) presents
+ * tickets to relay_admit.c's server (the kernel faked): the checks before
+ * dialling, a forged ticket refused with the relay's reason, the first of a
+ * pair told to wait (no redial), the second admitted and its peer dialled
+ * through the relay with the ticket.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,13 +17,20 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
 #include "burrow-encoding.h"
+#include "identity.h"
+#include "relay_admit.h"
 #include "relay_use.h"
+#include "session.h"
 
 static char ticket_text[BURROW_RELAY_TICKET_TEXT_SIZE];
 static struct burrow_relay_ticket ticket;
@@ -177,6 +189,325 @@ static void test_line_refused(void **state)
 	assert_non_null(strstr(err, "'0'"));
 }
 
+/* ---- over QUIC ------------------------------------------------------------------- */
+
+static struct burrow_identity coord, relay_id, node_a, node_b, node_c;
+static struct burrowd d;
+static struct burrowd_peer peer_b;
+static struct burrow_alpn_registry reg;
+static struct burrow_quic_endpoint *relay_ep;
+static struct burrow_relay *relay;
+static struct burrow_timer relay_timer, poll_timer;
+static struct sockaddr_in relay_addr, node_addr;
+static char relay_text[32];
+static struct burrow_nl_relay installed[4];
+static size_t n_installed;
+static bool (*until)(void);
+static uint64_t deadline;
+static char last_event[512];
+static uint32_t dialled_ticket;		/* the relay ticket of node-b's last dial */
+static struct burrow_config config;	/* relay_routes no, [relay] off */
+
+static int fake_new(void *arg, const struct burrow_nl_relay *e)
+{
+	(void)arg;
+	if (n_installed < 4)
+		installed[n_installed++] = *e;
+	return 0;
+}
+
+static int fake_set(void *arg, const struct burrow_nl_relay *e)
+{
+	(void)arg;
+	(void)e;
+	return 0;
+}
+
+static int fake_del(void *arg, uint32_t id)
+{
+	(void)arg;
+	(void)id;
+	return 0;
+}
+
+static void on_event(struct burrowd *dd, const struct burrowd_peer *p, const char *kind,
+		     const char *text)
+{
+	(void)dd;
+	(void)p;
+	snprintf(last_event, sizeof(last_event), "%s: %s", kind, text);
+	if (!strcmp(kind, "connect") && peer_b.session && peer_b.session->conn)
+		dialled_ticket = burrow_quic_conn_relay_ticket(peer_b.session->conn);
+}
+
+static int udp_socket(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
+}
+
+static void relay_rearm(void)
+{
+	burrowd_quic_timer_rearm(d.loop, relay_ep, &relay_timer);
+}
+
+static void relay_on_udp(void *arg)
+{
+	(void)arg;
+	burrow_quic_endpoint_read(relay_ep);
+	relay_rearm();
+}
+
+static void relay_on_timer(void *arg)
+{
+	(void)arg;
+	burrow_quic_endpoint_handle_expiry(relay_ep);
+	relay_rearm();
+}
+
+static void poll_fired(void *arg)
+{
+	(void)arg;
+	if (until() || burrow_now_ns() > deadline) {
+		burrow_loop_stop(d.loop);
+		return;
+	}
+	burrow_timer_arm_in(d.loop, &poll_timer, 2 * BURROW_NSEC_PER_MSEC);
+}
+
+/* Run the loop until pred holds (true) or 20 s pass (false). */
+static bool run_until(bool (*pred)(void))
+{
+	until = pred;
+	deadline = burrow_now_ns() + 20 * BURROW_NSEC_PER_SEC;
+	burrow_timer_arm_in(d.loop, &poll_timer, 0);
+	burrow_loop_run(d.loop);
+	return pred();
+}
+
+static void make_id(struct burrow_identity *id, const char *dir, const char *name)
+{
+	char path[128], err[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(burrow_identity_generate(path, id, err, sizeof(err)), 0);
+	unlink(path);
+}
+
+static int quic_setup(void **state)
+{
+	char dir[] = "/tmp/burrow-relay-use-XXXXXX";
+	struct burrow_relay_ops ops = { .entry_new = fake_new, .entry_set = fake_set,
+					.entry_del = fake_del };
+	struct burrow_quic_settings rs = { .alpn = BURROW_RELAY_ALPN };
+	struct burrow_quic_settings ns = { .alpn = BURROW_QUIC_ALPN };
+	int relay_fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	make_id(&coord, dir, "coord");
+	make_id(&relay_id, dir, "relay");
+	make_id(&node_a, dir, "a");
+	make_id(&node_b, dir, "b");
+	make_id(&node_c, dir, "c");
+	rmdir(dir);
+
+	d.loop = burrow_loop_new(NULL, NULL);
+	assert_non_null(d.loop);
+	burrow_timer_init(&poll_timer, poll_fired, NULL);
+	/* the relay */
+	relay = burrow_relay_new(coord.public_key, relay_id.public_key, &ops);
+	relay_fd = udp_socket(&relay_addr);
+	snprintf(relay_text, sizeof(relay_text), "127.0.0.1:%u", ntohs(relay_addr.sin_port));
+	rs.private_key_pem = relay_id.private_key_pem;
+	relay_ep = burrow_quic_endpoint_new(relay_fd, &rs, &burrow_relay_callbacks, relay);
+	assert_non_null(relay_ep);
+	burrow_timer_init(&relay_timer, relay_on_timer, NULL);
+	assert_int_equal(burrow_loop_add_fd(d.loop, relay_fd, relay_on_udp, NULL), 0);
+	/* node A: burrowd's endpoint and registry, one peer (node-b, no endpoint) */
+	d.on_event = on_event;
+	d.config = &config;
+	d.settings.backoff_min_ms = 1000;
+	d.settings.backoff_max_ms = 60000;
+	peer_b.d = &d;
+	snprintf(peer_b.name, sizeof(peer_b.name), "node-b");
+	memcpy(peer_b.public_key, node_b.public_key, 32);
+	d.peers = &peer_b;
+	d.n_peers = 1;
+	assert_int_equal(burrow_alpn_register(&reg, BURROW_QUIC_ALPN, &burrowd_quic_callbacks, &d), 0);
+	assert_int_equal(burrowd_relay_use_register_alpn(&d, &reg), 0);
+	assert_non_null(burrow_alpn_find(&reg, BURROW_RELAY_ALPN));
+	d.udp_fd = udp_socket(&node_addr);
+	ns.private_key_pem = node_a.private_key_pem;
+	ns.accept_alpns = burrow_alpn_accept_list(&reg);
+	d.quic = burrow_quic_endpoint_new(d.udp_fd, &ns, &burrow_alpn_callbacks, &reg);
+	assert_non_null(d.quic);
+	burrow_timer_init(&d.quic_timer, burrowd_on_quic_timer, &d);
+	assert_int_equal(burrow_loop_add_fd(d.loop, d.udp_fd, burrowd_on_udp, &d), 0);
+	burrowd_peer_start(&peer_b);	/* no endpoint, no relay: nothing dialled */
+	assert_null(peer_b.session);
+	return 0;
+}
+
+static struct burrowd_relay_use_request request_for(const struct burrow_relay_ticket *t)
+{
+	struct burrowd_relay_use_request req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.peer, sizeof(req.peer), "node-b");
+	memcpy(&req.relay, &relay_addr, sizeof(relay_addr));
+	req.relay_len = sizeof(relay_addr);
+	snprintf(req.relay_text, sizeof(req.relay_text), "%s", relay_text);
+	req.ticket = *t;
+	return req;
+}
+
+static void issue(const uint8_t *n1, const uint8_t *n2, uint64_t expiry,
+		  struct burrow_relay_ticket *t)
+{
+	char err[256];
+
+	assert_int_equal(burrow_relay_ticket_issue(coord.private_key_pem, relay_id.public_key, n1, n2,
+						   expiry, t, err, sizeof(err)), 0);
+}
+
+/* node-b's relay status, as `burrowd status -j` has it. */
+static char *relay_status(void)
+{
+	static char buf[2048];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	burrowd_relay_use_write_status(&d, peer_b.public_key, f, true);
+	fclose(f);
+	return buf;
+}
+
+static bool refused_seen(void)
+{
+	return strstr(relay_status(), "\"state\":\"refused\"") != NULL;
+}
+
+static bool admitted_seen(void)
+{
+	return strstr(relay_status(), "\"state\":\"admitted\"") != NULL;
+}
+
+/* The relay's endpoint refuses ALPN burrow/1, so the session does not last: its dial is what counts. */
+static bool session_dialled(void)
+{
+	return dialled_ticket != 0;
+}
+
+static void test_start_checks(void **state)
+{
+	struct burrowd_relay_use_request req;
+	struct burrow_relay_ticket t;
+	uint64_t now = (uint64_t)time(NULL);
+	char err[400];
+
+	(void)state;
+	/* a pair without node-b */
+	issue(node_a.public_key, node_c.public_key, now + 300, &t);
+	req = request_for(&t);
+	assert_int_equal(burrowd_relay_use_start(&d, &req, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is not for this node and node-b"));
+	/* a pair without this node */
+	issue(node_b.public_key, node_c.public_key, now + 300, &t);
+	req = request_for(&t);
+	assert_int_equal(burrowd_relay_use_start(&d, &req, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is not for this node and node-b"));
+	/* expired */
+	issue(node_a.public_key, node_b.public_key, now + 300, &t);
+	t.expiry = now - 1;
+	req = request_for(&t);
+	assert_int_equal(burrowd_relay_use_start(&d, &req, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "has expired"));
+	/* no such peer */
+	issue(node_a.public_key, node_b.public_key, now + 300, &t);
+	req = request_for(&t);
+	snprintf(req.peer, sizeof(req.peer), "node-x");
+	assert_int_equal(burrowd_relay_use_start(&d, &req, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "no peer named 'node-x'");
+	assert_string_equal(relay_status(), "");	/* nothing started */
+}
+
+static void test_forged_refused(void **state)
+{
+	struct burrowd_relay_use_request req;
+	struct burrow_relay_ticket t;
+	const struct sockaddr *via;
+	socklen_t via_len;
+	uint32_t id;
+	char err[400], expected[128];
+
+	(void)state;
+	issue(node_a.public_key, node_b.public_key, (uint64_t)time(NULL) + 300, &t);
+	t.sig[10] ^= 1;
+	req = request_for(&t);
+	assert_int_equal(burrowd_relay_use_start(&d, &req, err, sizeof(err)), 0);
+	assert_true(run_until(refused_seen));
+	snprintf(expected, sizeof(expected), "refused by relay %s: bad signature", relay_text);
+	if (!strstr(relay_status(), expected))
+		fail_msg("status: %s", relay_status());
+	assert_non_null(strstr(last_event, "relay-refused: node-b: ticket"));
+	assert_false(burrowd_relay_path(&d, peer_b.public_key, &via, &via_len, &id));
+	assert_int_equal(burrow_relay_counters(relay)->refused[BURROW_RELAY_TICKET_BAD_SIGNATURE], 1);
+	assert_null(peer_b.session);
+}
+
+static void test_waiting_then_relaying(void **state)
+{
+	struct burrowd_relay_use_request req;
+	struct burrow_relay_ticket t;
+	const struct sockaddr *via;
+	socklen_t via_len;
+	uint8_t raw[BURROW_RELAY_TICKET_LEN];
+	struct sockaddr_in b_from = { .sin_family = AF_INET, .sin_port = htons(4000),
+				      .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	const char *why;
+	uint32_t id;
+	char err[400];
+
+	(void)state;
+	/* the first of the pair: admitted, told to wait, nothing dialled */
+	issue(node_a.public_key, node_b.public_key, (uint64_t)time(NULL) + 300, &t);
+	req = request_for(&t);
+	assert_int_equal(burrowd_relay_use_start(&d, &req, err, sizeof(err)), 0);
+	assert_true(run_until(admitted_seen));
+	assert_non_null(strstr(relay_status(), "\"answer\":\"waiting for the other party\""));
+	assert_true(burrowd_relay_path(&d, peer_b.public_key, &via, &via_len, &id));
+	assert_int_equal(id, t.id);
+	assert_memory_equal(via, &relay_addr, sizeof(relay_addr));
+	assert_int_equal(n_installed, 0);
+	assert_null(peer_b.session);
+
+	/* a new ticket whose other party is bound already: relaying, node-b dialled through it */
+	issue(node_a.public_key, node_b.public_key, (uint64_t)time(NULL) + 300, &t);
+	assert_int_equal(burrow_relay_ticket_encode(&t, raw), 0);
+	assert_int_equal(burrow_relay_admit(relay, node_b.public_key, (struct sockaddr *)&b_from,
+					    raw, sizeof(raw), (uint64_t)time(NULL), &why), 0);
+	req = request_for(&t);
+	assert_int_equal(burrowd_relay_use_start(&d, &req, err, sizeof(err)), 0);
+	assert_true(run_until(session_dialled));
+	assert_non_null(strstr(relay_status(), "\"answer\":\"relaying\""));
+	assert_int_equal(dialled_ticket, t.id);
+	/* the relay bound this node at the port it dialled from: burrowd's own */
+	assert_int_equal(n_installed, 1);
+	assert_int_equal(installed[0].ticket, t.id);
+	if (installed[0].a.port != ntohs(node_addr.sin_port) &&
+	    installed[0].b.port != ntohs(node_addr.sin_port))
+		fail_msg("the relay bound ports %u and %u, burrowd's is %u", installed[0].a.port,
+			 installed[0].b.port, ntohs(node_addr.sin_port));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,5 +518,12 @@ int main(void)
 		cmocka_unit_test(test_line_refused),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	const struct CMUnitTest quic_tests[] = {
+		cmocka_unit_test(test_start_checks),
+		cmocka_unit_test(test_forged_refused),
+		cmocka_unit_test(test_waiting_then_relaying),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL) |
+	       cmocka_run_group_tests(quic_tests, quic_setup, NULL);
 }
