@@ -29,6 +29,12 @@ nR=burrow-n3
 name=(unused node-a node-b relay)
 under=(unused 192.0.2.1 198.51.100.2 192.0.2.254)
 gw=(unused 192.0.2.254 198.51.100.254)
+# ok_or_logs, and R's and the coordinator's logs too when it failed.
+check() {
+	ok_or_logs "$1" "$2"
+	[ "$1" -eq 0 ] || diag "--- n3 (R) log" "$(tail -n 40 "$bd_dir/n3/log")" \
+		"--- coordinator log" "$(tail -n 20 "$coord_dir/log")"
+}
 
 ns_add $nR
 mkdir -p "$coord_dir" "$bd_dir/n3"
@@ -87,7 +93,7 @@ wait_for 20 in_ns $nR ss -Hlun sport = :7443
 for n in 3 1 2; do bd_start $n; done
 registered() { [ "$(coord -j node list | jq length)" = 3 ]; }
 wait_for 60 registered
-ok_or_logs $? "A, B and R registered with the coordinator"
+check $? "A, B and R registered with the coordinator"
 
 T=$(coord -j relay-ticket issue --relay relay --pair node-a,node-b --lifetime 10m \
 	--key "$coord_dir/coord.key")
@@ -114,7 +120,7 @@ run_ok "relay use with the forged ticket is accepted locally" \
 a_relay() { bd_json 1 | jq -r ".peers[] | select(.name == \"node-b\") | .relay.$1"; }
 refused() { [ "$(a_relay state)" = refused ]; }
 wait_for 20 refused
-ok_or_logs $? "the relay refuses the forged ticket"
+check $? "the relay refuses the forged ticket"
 is "$(a_relay last_error)" "refused by relay 192.0.2.254:51823: bad signature" \
 	"A's status shows the relay's reason"
 bd_log_has 1 "refused by relay 192.0.2.254:51823: bad signature"
@@ -128,7 +134,7 @@ run_ok "B: relay use node-a via R" \
 	in_ns $nB burrowd relay use node-a via 198.51.100.254:51823 ticket "$ticket" -c "$(bd_conf 2)"
 a_up() { [ "$(bd_json 1 | jq -r '.peers[] | select(.name == "node-b") | .state')" = up ]; }
 wait_for 60 a_up
-ok_or_logs $? "A's session with B comes up through R"
+check $? "A's session with B comes up through R"
 is "$(bd_json 1 | jq -c '.peers[] | select(.name == "node-b") | [.path, .relay_ticket, .relay.state]')" \
 	"[\"relayed\",$id,\"admitted\"]" "A's status: relayed, ticket $id, admitted"
 is "$(bd_json 2 | jq -c '.peers[] | select(.name == "node-a") | [.path, .relay_ticket]')" \
@@ -147,9 +153,9 @@ is "$(bd_json 3 | jq -c '[.relay.installed, .relay.entries]')" "[1,1]" \
 run_ok "burrow-coord relay-ticket revoke" coord relay-ticket revoke "$id"
 gone() { in_ns $nR burrow-nl -j relay show burrow0 | jq -e "map(select(.ticket == $id)) == []"; }
 wait_for 20 gone
-ok_or_logs $? "R's entry is gone (RELAY_REVOKE)"
+check $? "R's entry is gone (RELAY_REVOKE)"
 run_fails "A no longer reaches B" 1 "" in_ns $nA ping -c 2 -W 1 10.10.0.2
 # The session times out; A presents the ticket again and is refused.
 revoked() { [ "$(a_relay state)" = refused ]; }
 wait_for 60 revoked
-ok_or_logs $? "A's next admission is refused: $(a_relay last_error)"
+check $? "A's next admission is refused: $(a_relay last_error)"
