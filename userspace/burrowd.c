@@ -771,7 +771,7 @@ static int cmd_run(void)
 					   &burrowd_quic_callbacks, d) ||
 	    burrow_alpn_register(&alpn_registry, BURROW_PROXY_ALPN, &burrow_proxy_callbacks, proxy) ||
 	    burrowd_mesh_register_alpn(d, &alpn_registry) ||
-	    burrowd_relay_use_register_alpn(d, &alpn_registry)) {
+	    (!cfg->relay.enabled && burrowd_relay_use_register_alpn(d, &alpn_registry, NULL, NULL))) {
 		burrow_log(BURROW_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -783,8 +783,9 @@ static int cmd_run(void)
 		struct burrow_relay_ops ops = burrow_relay_kernel_ops(&d->kernel);
 
 		relay = burrow_relay_new(cfg->coordinator.public_key, id.public_key, &ops);
-		if (!relay || burrow_alpn_register(&alpn_registry, BURROW_RELAY_ALPN,
-						   &burrow_relay_callbacks, relay)) {
+		/* accepted for other nodes, and dialled to use another relay (relay_use.h) */
+		if (!relay || burrowd_relay_use_register_alpn(d, &alpn_registry,
+							      &burrow_relay_callbacks, relay)) {
 			burrow_log(BURROW_LOG_ERROR, "out of memory");
 			goto out;
 		}

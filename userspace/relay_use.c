@@ -181,6 +181,8 @@ static void retire(struct burrowd_relay_use *u)
 
 void burrowd_relay_use_free(struct burrowd *d)
 {
+	free(d->relay_alpn);
+	d->relay_alpn = NULL;
 	while (d->relay_uses) {
 		struct burrowd_relay_use *u = d->relay_uses;
 
@@ -409,12 +411,102 @@ static const struct burrow_quic_callbacks relay_use_callbacks = {
 	.closed = cb_closed,
 };
 
-int burrowd_relay_use_register_alpn(struct burrowd *d, struct burrow_alpn_registry *registry)
+/*
+ * A relay ([relay] enabled) accepts burrow-relay/1 and may use another
+ * relay too: one handler for both, choosing by the connection's side. A
+ * client connection is always one of ours (relay_use's conn_user is set at
+ * connect); every other is the relay's (relay_admit.c).
+ */
+struct burrowd_relay_alpn {
+	const struct burrow_quic_callbacks *server;
+	void *server_user;
+};
+
+static int both_authorize(const uint8_t public_key[32], const struct sockaddr *remote,
+			  void **conn_user, void *endpoint_user)
 {
-	/* A relay accepts this ALPN itself (relay_admit.c) and cannot also dial it. */
-	if (d->config && d->config->relay.enabled)
-		return 0;
-	return burrow_alpn_register_dial(registry, BURROW_RELAY_ALPN, &relay_use_callbacks, d);
+	struct burrowd_relay_alpn *b = endpoint_user;
+
+	if (*conn_user)
+		return cb_authorize(public_key, remote, conn_user, NULL);
+	return b->server->authorize ? b->server->authorize(public_key, remote, conn_user,
+							   b->server_user) : 0;
+}
+
+static const struct burrow_quic_callbacks *side_of(struct burrow_quic_conn *conn)
+{
+	struct burrow_alpn_handler *h;
+
+	if (burrow_quic_is_client(conn))
+		return &relay_use_callbacks;
+	h = burrow_alpn_find(burrow_quic_conn_endpoint_user(conn), BURROW_RELAY_ALPN);
+	return ((struct burrowd_relay_alpn *)h->user)->server;
+}
+
+static void both_established(struct burrow_quic_conn *conn, void *conn_user)
+{
+	const struct burrow_quic_callbacks *cb = side_of(conn);
+
+	if (cb->established)
+		cb->established(conn, conn_user);
+}
+
+static void both_stream_data(struct burrow_quic_conn *conn, int64_t sid, const uint8_t *data,
+			     size_t len, bool fin, void *conn_user)
+{
+	const struct burrow_quic_callbacks *cb = side_of(conn);
+
+	if (cb->stream_data)
+		cb->stream_data(conn, sid, data, len, fin, conn_user);
+}
+
+static void both_closed(struct burrow_quic_conn *conn, const char *reason, void *conn_user)
+{
+	const struct burrow_quic_callbacks *cb = side_of(conn);
+
+	if (cb->closed)
+		cb->closed(conn, reason, conn_user);
+}
+
+static void both_stream_reset(struct burrow_quic_conn *conn, int64_t sid, uint64_t app_error,
+			      void *conn_user)
+{
+	const struct burrow_quic_callbacks *cb = side_of(conn);
+
+	if (cb->stream_reset)
+		cb->stream_reset(conn, sid, app_error, conn_user);
+}
+
+static const struct burrow_quic_callbacks relay_both_callbacks = {
+	.authorize = both_authorize,
+	.established = both_established,
+	.stream_data = both_stream_data,
+	.closed = both_closed,
+	.stream_reset = both_stream_reset,
+};
+
+int burrowd_relay_use_register_alpn(struct burrowd *d, struct burrow_alpn_registry *registry,
+				    const struct burrow_quic_callbacks *relay_cb, void *relay_user)
+{
+	struct burrowd_relay_alpn *b;
+	int ret;
+
+	if (!relay_cb)
+		return burrow_alpn_register_dial(registry, BURROW_RELAY_ALPN, &relay_use_callbacks,
+						 d);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->server = relay_cb;
+	b->server_user = relay_user;
+	ret = burrow_alpn_register(registry, BURROW_RELAY_ALPN, &relay_both_callbacks, b);
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	free(d->relay_alpn);
+	d->relay_alpn = b;
+	return 0;
 }
 
 /* ---- the control command -------------------------------------------------------- */
@@ -426,11 +518,6 @@ int burrowd_relay_use_start(struct burrowd *d, const struct burrowd_relay_use_re
 	struct burrowd_peer *peer = burrowd_peer_by_name(d, req->peer);
 	struct burrowd_relay_use *u, *old;
 
-	if (d->config && d->config->relay.enabled) {
-		snprintf(err, err_size, "this node is a relay ([relay] enabled = yes): it cannot "
-			 "use another relay");
-		return -EOPNOTSUPP;
-	}
 	if (!peer) {
 		snprintf(err, err_size, "no peer named '%s'", req->peer);
 		return -ENOENT;

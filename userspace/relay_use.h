@@ -67,8 +67,8 @@ void burrowd_relay_use_free(struct burrowd *d);
 /*
  * Start using req's relay for its peer (the daemon's control command):
  * 0 with *out saying what started, or -errno with err (no such peer, the
- * ticket is not for this node and that peer, expired, this node is itself
- * a relay, cannot dial). Replaces an earlier relay of the peer.
+ * ticket is not for this node and that peer, expired, names the peer as
+ * the relay). Replaces an earlier relay of the peer.
  */
 int burrowd_relay_use_start(struct burrowd *d, const struct burrowd_relay_use_request *req,
 			    char *err, size_t err_size);
@@ -89,7 +89,15 @@ void burrowd_relay_use_refresh(struct burrowd *d, const uint8_t peer_key[32]);
 void burrowd_relay_use_write_status(struct burrowd *d, const uint8_t peer_key[32], FILE *out,
 				    bool json);
 
-/* The client side of ALPN burrow-relay/1: registered dial-only (burrowd.c). */
-int burrowd_relay_use_register_alpn(struct burrowd *d, struct burrow_alpn_registry *registry);
+/*
+ * ALPN burrow-relay/1 in burrowd's registry. relay_cb NULL (not a relay):
+ * dial-only, this node's admission connections only. A relay passes its
+ * server callbacks (relay_admit.h's burrow_relay_callbacks, relay_user the
+ * relay): the ALPN is accepted, and one handler sends client connections
+ * (this node using another relay) here and the others to relay_cb.
+ * Freed with burrowd_relay_use_free.
+ */
+int burrowd_relay_use_register_alpn(struct burrowd *d, struct burrow_alpn_registry *registry,
+				    const struct burrow_quic_callbacks *relay_cb, void *relay_user);
 
 #endif /* BURROW_RELAY_USE_H */

@@ -34,6 +34,7 @@ struct burrowd;
 struct burrowd_session;
 struct burrowd_mesh;
 struct burrowd_relay_use;
+struct burrowd_relay_alpn;
 
 enum burrowd_session_state {
 	BURROWD_HANDSHAKE,	/* QUIC handshake running */
@@ -153,6 +154,7 @@ struct burrowd {
 	void *store;				/* struct burrow_store *, owned by burrowd.c */
 	struct burrowd_mesh *mesh;		/* [coordinator]: mesh.c; NULL without */
 	struct burrowd_relay_use *relay_uses;	/* peers reached through a relay (relay_use.c) */
+	struct burrowd_relay_alpn *relay_alpn;	/* a relay's burrow-relay/1 handler (relay_use.c) */
 	uint64_t started_ns;
 	bool stopping;				/* shutting down: no reconnects */
 	/* Hooks set by burrowd.c: log + store an event; a generation went in. */

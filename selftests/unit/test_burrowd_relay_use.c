@@ -8,7 +8,11 @@
  * tickets to relay_admit.c's server (the kernel faked): the checks before
  * dialling, a forged ticket refused with the relay's reason, the first of a
  * pair told to wait (no redial), the second admitted and its peer dialled
- * through the relay with the ticket.
+ * through the relay with the ticket. Both are relays themselves ([relay]
+ * on), so burrow-relay/1 is one handler for both sides on each: the node's
+ * client connections reach relay_use.c, the relay's server ones
+ * relay_admit.c. (A node that is no relay dials it dial-only:
+ * selftests/net/relay-burrowd.sh.)
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -194,9 +198,10 @@ static void test_line_refused(void **state)
 static struct burrow_identity coord, relay_id, node_a, node_b, node_c;
 static struct burrowd d;
 static struct burrowd_peer peer_b;
-static struct burrow_alpn_registry reg;
+static struct burrow_alpn_registry reg, relay_reg;
 static struct burrow_quic_endpoint *relay_ep;
-static struct burrow_relay *relay;
+static struct burrow_relay *relay, *node_relay;
+static struct burrowd relay_d;		/* the relay's burrowd: only its handler */
 static struct burrow_timer relay_timer, poll_timer;
 static struct sockaddr_in relay_addr, node_addr;
 static char relay_text[32];
@@ -254,6 +259,19 @@ static int udp_socket(struct sockaddr_in *addr)
 	return fd;
 }
 
+/* The relay's burrow/1: nobody is its peer. */
+static int refuse_all(const uint8_t public_key[32], const struct sockaddr *remote,
+		      void **conn_user, void *endpoint_user)
+{
+	(void)public_key;
+	(void)remote;
+	(void)conn_user;
+	(void)endpoint_user;
+	return -1;
+}
+
+static const struct burrow_quic_callbacks refuse_callbacks = { .authorize = refuse_all };
+
 static void relay_rearm(void)
 {
 	burrowd_quic_timer_rearm(d.loop, relay_ep, &relay_timer);
@@ -307,7 +325,7 @@ static int quic_setup(void **state)
 	char dir[] = "/tmp/burrow-relay-use-XXXXXX";
 	struct burrow_relay_ops ops = { .entry_new = fake_new, .entry_set = fake_set,
 					.entry_del = fake_del };
-	struct burrow_quic_settings rs = { .alpn = BURROW_RELAY_ALPN };
+	struct burrow_quic_settings rs = { .alpn = BURROW_QUIC_ALPN };
 	struct burrow_quic_settings ns = { .alpn = BURROW_QUIC_ALPN };
 	int relay_fd;
 
@@ -328,12 +346,18 @@ static int quic_setup(void **state)
 	relay_fd = udp_socket(&relay_addr);
 	snprintf(relay_text, sizeof(relay_text), "127.0.0.1:%u", ntohs(relay_addr.sin_port));
 	rs.private_key_pem = relay_id.private_key_pem;
-	relay_ep = burrow_quic_endpoint_new(relay_fd, &rs, &burrow_relay_callbacks, relay);
+	relay_d.loop = d.loop;
+	assert_int_equal(burrow_alpn_register(&relay_reg, BURROW_QUIC_ALPN, &refuse_callbacks, NULL), 0);
+	assert_int_equal(burrowd_relay_use_register_alpn(&relay_d, &relay_reg,
+							 &burrow_relay_callbacks, relay), 0);
+	rs.accept_alpns = burrow_alpn_accept_list(&relay_reg);
+	relay_ep = burrow_quic_endpoint_new(relay_fd, &rs, &burrow_alpn_callbacks, &relay_reg);
 	assert_non_null(relay_ep);
 	burrow_timer_init(&relay_timer, relay_on_timer, NULL);
 	assert_int_equal(burrow_loop_add_fd(d.loop, relay_fd, relay_on_udp, NULL), 0);
 	/* node A: burrowd's endpoint and registry, one peer (node-b, no endpoint) */
 	d.on_event = on_event;
+	config.relay.enabled = true;
 	d.config = &config;
 	d.settings.backoff_min_ms = 1000;
 	d.settings.backoff_max_ms = 60000;
@@ -343,8 +367,14 @@ static int quic_setup(void **state)
 	d.peers = &peer_b;
 	d.n_peers = 1;
 	assert_int_equal(burrow_alpn_register(&reg, BURROW_QUIC_ALPN, &burrowd_quic_callbacks, &d), 0);
-	assert_int_equal(burrowd_relay_use_register_alpn(&d, &reg), 0);
+	/* node A is a relay too: its own relay role behind the same ALPN */
+	node_relay = burrow_relay_new(coord.public_key, node_a.public_key, &ops);
+	assert_int_equal(burrowd_relay_use_register_alpn(&d, &reg, &burrow_relay_callbacks,
+							 node_relay), 0);
 	assert_non_null(burrow_alpn_find(&reg, BURROW_RELAY_ALPN));
+	assert_false(burrow_alpn_find(&reg, BURROW_RELAY_ALPN)->dial_only);
+	assert_int_equal(burrowd_relay_use_register_alpn(&d, &reg, &burrow_relay_callbacks,
+							 node_relay), -EEXIST);
 	d.udp_fd = udp_socket(&node_addr);
 	ns.private_key_pem = node_a.private_key_pem;
 	ns.accept_alpns = burrow_alpn_accept_list(&reg);
@@ -404,6 +434,20 @@ static bool admitted_seen(void)
 static bool session_dialled(void)
 {
 	return dialled_ticket != 0;
+}
+
+/* A node that is no relay: burrow-relay/1 is dial-only, not accepted. */
+static void test_dial_only(void **state)
+{
+	struct burrow_alpn_registry r = { 0 };
+	struct burrowd other = { 0 };
+
+	(void)state;
+	assert_int_equal(burrow_alpn_register(&r, BURROW_QUIC_ALPN, &refuse_callbacks, NULL), 0);
+	assert_int_equal(burrowd_relay_use_register_alpn(&other, &r, NULL, NULL), 0);
+	assert_true(burrow_alpn_find(&r, BURROW_RELAY_ALPN)->dial_only);
+	assert_null(burrow_alpn_accept_list(&r)[0]);
+	burrowd_relay_use_free(&other);
 }
 
 static void test_start_checks(void **state)
@@ -519,6 +563,7 @@ int main(void)
 	};
 
 	const struct CMUnitTest quic_tests[] = {
+		cmocka_unit_test(test_dial_only),
 		cmocka_unit_test(test_start_checks),
 		cmocka_unit_test(test_forged_refused),
 		cmocka_unit_test(test_waiting_then_relaying),
