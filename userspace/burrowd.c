@@ -10,6 +10,9 @@
  *   burrowd reload -c FILE          re-read the daemon's config (as SIGHUP)
  *   burrowd relay revoke ID -c FILE a relay ([relay]): delete a ticket's kernel
  *                                   entry and refuse the ticket from now on
+ *   burrowd relay use PEER via HOST:PORT ticket BASE64 -c FILE
+ *                                   reach PEER through a relay (relay_use.h)
+ *   burrowd relay stop PEER -c FILE reach PEER directly again
  *   burrowd peer add|remove|list -c FILE ...   edit the node store
  *   burrowd connect NODE SERVICE [--key KEY] -c FILE   bridge stdin/stdout to
  *                                   a [service] of NODE (the stream proxy)
@@ -43,6 +46,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "relay_admit.h"
+#include "relay_use.h"
 #include "mesh.h"
 #include "loop.h"
 #include "ids.h"
@@ -65,6 +69,8 @@ static void usage(FILE *out)
 	      "       burrowd rotate [PEER] -c FILE\n"
 	      "       burrowd reload -c FILE\n"
 	      "       burrowd relay revoke TICKET_ID -c FILE   (a relay: drop a ticket's entry, refuse it)\n"
+	      "       burrowd relay use PEER via HOST:PORT ticket BASE64 -c FILE   (reach PEER through a relay)\n"
+	      "       burrowd relay stop PEER -c FILE   (reach PEER directly again)\n"
 	      "       burrowd routes [-j] -c FILE\n"
 	      "       burrowd addresses [-j] -c FILE\n"
 	      "       burrowd peer add NAME PUBLIC_KEY [endpoint HOST:PORT] [allowed-ips LIST] -c FILE\n"
@@ -133,7 +139,8 @@ static void daemon_on_event(struct burrowd *d, const struct burrowd_peer *peer, 
 
 	if (!strcmp(kind, "error") || !strcmp(kind, "malformed") || !strcmp(kind, "refused") ||
 	    !strcmp(kind, "failed") || !strcmp(kind, "down") || !strcmp(kind, "route-refused") ||
-	    !strcmp(kind, "address-refused") || !strcmp(kind, "paced"))
+	    !strcmp(kind, "address-refused") || !strcmp(kind, "paced") ||
+	    !strcmp(kind, "relay-refused"))
 		level = BURROW_LOG_WARNING;
 	else if (!strcmp(kind, "retry") || !strcmp(kind, "duplicate") || !strcmp(kind, "connect"))
 		level = BURROW_LOG_DEBUG;
@@ -332,6 +339,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 				fprintf(out, ",\"last_error\":");
 				burrow_json_string(out, peer->last_error);
 			}
+			burrowd_relay_use_write_status(d, peer->public_key, out, true);
 			fputc('}', out);
 		} else {
 			fprintf(out, "peer %s %s (id %u)", peer->name, session_state_name(peer),
@@ -359,6 +367,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					kp.rx_bytes, kp.tx_bytes);
 			if (peer->last_error[0])
 				fprintf(out, "  last error: %s\n", peer->last_error);
+			burrowd_relay_use_write_status(d, peer->public_key, out, false);
 		}
 		if (have_peer)
 			burrow_nl_peer_release(&kp);
@@ -398,6 +407,28 @@ static void control_command(const char *command, FILE *out, void *arg)
 		else {
 			burrow_relay_revoke(relay, (uint32_t)id, (uint64_t)time(NULL));
 			fprintf(out, "ticket %" PRIu64 " revoked\n", id);
+		}
+	} else if (!strncmp(command, "relay-use ", 10)) {
+		struct burrowd_relay_use_request req;
+		char err[400];
+
+		if (burrowd_relay_use_parse_line(command, &req, err, sizeof(err)) ||
+		    burrowd_relay_use_start(d, &req, err, sizeof(err)))
+			fprintf(out, "error: %s\n", err);
+		else
+			fprintf(out, "presenting ticket %" PRIu32 " to relay %s for %s "
+				"(see burrowd status)\n", req.ticket.id, req.relay_text, req.peer);
+	} else if (!strncmp(command, "relay-stop ", 11)) {
+		struct burrowd_peer *peer = burrowd_peer_by_name(d, command + 11);
+
+		if (!peer)
+			fprintf(out, "error: no peer named '%s'\n", command + 11);
+		else if (burrowd_relay_use_stop(d, peer->public_key))
+			fprintf(out, "error: %s is not reached through a relay\n", peer->name);
+		else {
+			burrowd_event(d, peer, "relay", "%s: relay no longer used", peer->name);
+			burrowd_peer_redial(peer, "relay no longer used");
+			fprintf(out, "%s: relay no longer used\n", peer->name);
 		}
 	} else if (!strcmp(command, "reload")) {
 		daemon_reload(d, "reload (burrowd reload)", out);
@@ -739,7 +770,8 @@ static int cmd_run(void)
 	if (!proxy || burrow_alpn_register(&alpn_registry, BURROW_QUIC_ALPN,
 					   &burrowd_quic_callbacks, d) ||
 	    burrow_alpn_register(&alpn_registry, BURROW_PROXY_ALPN, &burrow_proxy_callbacks, proxy) ||
-	    burrowd_mesh_register_alpn(d, &alpn_registry)) {
+	    burrowd_mesh_register_alpn(d, &alpn_registry) ||
+	    (!cfg->relay.enabled && burrowd_relay_use_register_alpn(d, &alpn_registry, NULL, NULL))) {
 		burrow_log(BURROW_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -751,8 +783,9 @@ static int cmd_run(void)
 		struct burrow_relay_ops ops = burrow_relay_kernel_ops(&d->kernel);
 
 		relay = burrow_relay_new(cfg->coordinator.public_key, id.public_key, &ops);
-		if (!relay || burrow_alpn_register(&alpn_registry, BURROW_RELAY_ALPN,
-						   &burrow_relay_callbacks, relay)) {
+		/* accepted for other nodes, and dialled to use another relay (relay_use.h) */
+		if (!relay || burrowd_relay_use_register_alpn(d, &alpn_registry,
+							      &burrow_relay_callbacks, relay)) {
 			burrow_log(BURROW_LOG_ERROR, "out of memory");
 			goto out;
 		}
@@ -802,6 +835,7 @@ out:
 		burrow_control_close(control);
 	if (d->quic)
 		burrow_quic_endpoint_free(d->quic);
+	burrowd_relay_use_free(d);
 	burrowd_mesh_free(d);
 	burrow_proxy_free(proxy);
 	proxy = NULL;
@@ -1316,6 +1350,24 @@ int main(int argc, char **argv)
 		if (burrow_text_decimal(words[2], UINT32_MAX, &id) < 0 || !id)
 			return usage_error("invalid ticket id '%s' (1-4294967295)", words[2]);
 		snprintf(line, sizeof(line), "relay-revoke %" PRIu64, id);
+		return cmd_control(line);
+	}
+	if (!strcmp(command, "relay") && n_words >= 2 && !strcmp(words[1], "use")) {
+		struct burrowd_relay_use_request req;
+		char line[512], err[400];
+
+		if (burrowd_relay_use_parse(words + 2, n_words - 2, &req, err, sizeof(err)))
+			return usage_error("relay use: %s", err);
+		if (burrowd_relay_use_line(&req, line, sizeof(line)))
+			return usage_error("relay use: command too long");
+		return cmd_control(line);
+	}
+	if (!strcmp(command, "relay") && n_words == 3 && !strcmp(words[1], "stop")) {
+		char line[96];
+
+		if (!burrow_config_name_valid(words[2]))
+			return usage_error("invalid peer name '%s'", words[2]);
+		snprintf(line, sizeof(line), "relay-stop %s", words[2]);
 		return cmd_control(line);
 	}
 	if (!strcmp(command, "peer"))

@@ -111,7 +111,7 @@ void burrow_control_serve(void *arg)
 	struct timeval timeout = { .tv_sec = 1 };
 	struct ucred cred;
 	socklen_t cred_len = sizeof(cred);
-	char line[256];
+	char line[512];	/* relay-use carries a 236-character ticket */
 	size_t used = 0;
 	char *answer = NULL;
 	size_t answer_len = 0;

@@ -224,7 +224,8 @@ int burrow_kernel_peers_clear(struct burrow_kernel *k)
 int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
 			       const struct sockaddr *endpoint,
 			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,
-			       const struct burrow_kernel_quic *quic, bool exists)
+			       const struct burrow_kernel_quic *quic, uint32_t relay_ticket,
+			       bool exists)
 {
 	struct burrow_nl_peer_config config = {
 		.dev = dev_ref(k),
@@ -235,6 +236,8 @@ int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx
 		.encap = quic ? BURROW_ENCAP_QUIC : BURROW_ENCAP_UDP,
 		.allowed_ips = prefixes,
 		.allowed_ips_count = n_prefixes,
+		.relay_ticket_set = relay_ticket != 0 || exists,
+		.relay_ticket = relay_ticket,
 	};
 	int ret;
 
@@ -266,6 +269,7 @@ int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx
 		if (ret != -ENOENT)
 			return ret ? fail(k, ret, "peer set") : 0;
 		config.allowed_ips_op_set = false;	/* someone deleted it: create it */
+		config.relay_ticket_set = relay_ticket != 0;
 	} else {
 		ret = burrow_kernel_peer_delete(k, id);
 		if (ret)

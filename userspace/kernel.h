@@ -57,12 +57,16 @@ struct burrow_kernel_quic {
  * connection ids otherwise; no keys. exists: the peer is there from the
  * session this one replaces; it is changed in place (keys deleted, the rest
  * set), so its counters carry on. Otherwise a leftover peer of that id is
- * deleted and a fresh one created.
+ * deleted and a fresh one created. relay_ticket: non-zero when the peer is
+ * reached through a relay (endpoint is then the relay's address, and every
+ * packet carries a relay header with the ticket); 0 direct (a peer changed
+ * in place has its ticket cleared).
  */
 int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
 			       const struct sockaddr *endpoint,
 			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,
-			       const struct burrow_kernel_quic *quic, bool exists);
+			       const struct burrow_kernel_quic *quic, uint32_t relay_ticket,
+			       bool exists);
 /* Replace a peer's allowed prefixes (negotiated routes and leases changed). */
 int burrow_kernel_peer_set_prefixes(struct burrow_kernel *k, uint32_t id,
 				    const struct burrow_nl_prefix *prefixes, size_t n_prefixes);

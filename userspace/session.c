@@ -16,6 +16,7 @@
  * (session_replaced), so the peer's counters survive a reconnect.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 
 #include "burrow-encoding.h"
 #include "ids.h"
+#include "relay_use.h"
 #include "session.h"
 
 #define APP_ERROR_REFUSED 1
@@ -292,15 +294,24 @@ static void session_replaced(struct burrowd_session *old, const char *reason)
 
 static void reconnect_timer_fired(void *arg)
 {
-	burrowd_peer_connect(arg);
+	struct burrowd_peer *peer = arg;
+
+	/* Through a relay: present the ticket again first (the relay may have
+	 * restarted and forgotten this node; the same address is a no-op). */
+	burrowd_relay_use_refresh(peer->d, peer->public_key);
+	burrowd_peer_connect(peer);
 }
 
 static void schedule_reconnect(struct burrowd_peer *peer)
 {
 	struct burrowd *d = peer->d;
 	uint64_t delay = peer->backoff_ms, jitter = 0;
+	const struct sockaddr *relay;
+	socklen_t relay_len;
+	uint32_t ticket;
 
-	if (!peer->has_endpoint)
+	if (!peer->has_endpoint && !burrowd_relay_path(d, peer->public_key, &relay, &relay_len,
+						       &ticket))
 		return;
 	if (!delay)
 		delay = d->settings.backoff_min_ms;
@@ -317,18 +328,30 @@ void burrowd_peer_connect(struct burrowd_peer *peer)
 	struct burrowd *d = peer->d;
 	struct burrowd_session *s;
 	struct burrow_quic_conn *conn;
+	const struct sockaddr *relay;
+	socklen_t relay_len;
+	uint32_t ticket;
+	bool relayed = burrowd_relay_path(d, peer->public_key, &relay, &relay_len, &ticket);
+	char where[80];
 	int ret;
 
-	if (!peer->has_endpoint || peer->session)
+	if ((!peer->has_endpoint && !relayed) || peer->session)
 		return;
 	s = session_new(peer, true);
 	if (!s)
 		return;
-	ret = burrow_quic_connect(d->quic, (struct sockaddr *)&peer->endpoint, peer->endpoint_len,
-				  peer->public_key, s, &conn);
+	if (relayed) {
+		format_addr(relay, where, sizeof(where));
+		ret = burrow_quic_connect_relayed(d->quic, relay, relay_len, ticket,
+						  peer->public_key, s, &conn);
+	} else {
+		snprintf(where, sizeof(where), "%s", peer->endpoint_text);
+		ret = burrow_quic_connect(d->quic, (struct sockaddr *)&peer->endpoint,
+					  peer->endpoint_len, peer->public_key, s, &conn);
+	}
 	if (ret) {
 		burrowd_event(d, peer, "error", "cannot connect to %s at %s: %s", peer->name,
-			      peer->endpoint_text, burrow_quic_endpoint_last_error(d->quic));
+			      where, burrow_quic_endpoint_last_error(d->quic));
 		burrow_capsule_reader_free(&s->reader);
 		session_unlink(s);
 		free(s);
@@ -337,8 +360,25 @@ void burrowd_peer_connect(struct burrowd_peer *peer)
 	}
 	s->conn = conn;
 	peer->session = s;
-	burrowd_event(d, peer, "connect", "connecting to %s at %s", peer->name, peer->endpoint_text);
+	if (relayed)
+		burrowd_event(d, peer, "connect", "connecting to %s through relay %s (ticket %" PRIu32 ")",
+			      peer->name, where, ticket);
+	else
+		burrowd_event(d, peer, "connect", "connecting to %s at %s", peer->name, where);
 	burrowd_quic_rearm(d);
+}
+
+void burrowd_peer_redial(struct burrowd_peer *peer, const char *reason)
+{
+	struct burrowd *d = peer->d;
+
+	if (d->stopping)
+		return;
+	if (peer->session)
+		session_close(peer->session, APP_ERROR_REPLACED, reason);
+	burrow_timer_cancel(d->loop, &peer->reconnect_timer);
+	peer->backoff_ms = 0;
+	burrowd_peer_connect(peer);
 }
 
 /*
@@ -394,8 +434,9 @@ void burrowd_peer_retire(struct burrowd_peer *peer, const char *reason)
 	struct burrowd_session *s;
 	bool again = true;
 
-	/* Never dialled again: schedule_reconnect wants an endpoint. */
+	/* Never dialled again: schedule_reconnect wants an endpoint or a relay. */
 	peer->has_endpoint = false;
+	burrowd_relay_use_stop(d, peer->public_key);
 	burrow_timer_cancel(d->loop, &peer->reconnect_timer);
 	/*
 	 * The current session and any simultaneous-open candidate: a
@@ -697,9 +738,18 @@ static void session_up(struct burrowd_session *s)
 	const struct sockaddr *endpoint;
 	socklen_t len;
 	char where[80];
+	/*
+	 * A control connection through a relay takes the data path along: the
+	 * kernel peer's endpoint is the relay (the connection's remote
+	 * address) and its relay-ticket the connection's (relay_use.h).
+	 */
+	uint32_t relay_ticket = burrow_quic_conn_relay_ticket(s->conn);
 
-	endpoint = peer->has_endpoint ? (struct sockaddr *)&peer->endpoint
-				      : burrow_quic_remote_addr(s->conn, &len);
+	if (relay_ticket)
+		endpoint = burrow_quic_remote_addr(s->conn, &len);
+	else
+		endpoint = peer->has_endpoint ? (struct sockaddr *)&peer->endpoint
+					      : burrow_quic_remote_addr(s->conn, &len);
 	/*
 	 * burrow_hello_select chose quic only where both sent connection ids.
 	 * A session that replaced another finds its kernel peer still there.
@@ -707,7 +757,7 @@ static void session_up(struct burrowd_session *s)
 	if (burrow_kernel_peer_program(&d->kernel, peer->kernel_id, s->remote_hello.peer_id, endpoint,
 				       peer->prefixes, peer->n_prefixes,
 				       s->params.encap == BURROW_ENCAP_QUIC ? &quic : NULL,
-				       peer->kernel_peer)) {
+				       relay_ticket, peer->kernel_peer)) {
 		burrowd_event(d, peer, "error", "cannot create kernel peer for %s: %s", peer->name,
 			      d->kernel.why);
 		session_close(s, APP_ERROR_REFUSED, "kernel refused the peer");

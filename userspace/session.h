@@ -33,6 +33,8 @@
 struct burrowd;
 struct burrowd_session;
 struct burrowd_mesh;
+struct burrowd_relay_use;
+struct burrowd_relay_alpn;
 
 enum burrowd_session_state {
 	BURROWD_HANDSHAKE,	/* QUIC handshake running */
@@ -151,6 +153,8 @@ struct burrowd {
 	struct burrow_timer counters_timer;	/* copies kernel counters to the store */
 	void *store;				/* struct burrow_store *, owned by burrowd.c */
 	struct burrowd_mesh *mesh;		/* [coordinator]: mesh.c; NULL without */
+	struct burrowd_relay_use *relay_uses;	/* peers reached through a relay (relay_use.c) */
+	struct burrowd_relay_alpn *relay_alpn;	/* a relay's burrow-relay/1 handler (relay_use.c) */
 	uint64_t started_ns;
 	bool stopping;				/* shutting down: no reconnects */
 	/* Hooks set by burrowd.c: log + store an event; a generation went in. */
@@ -169,6 +173,11 @@ extern const struct burrow_quic_callbacks burrowd_quic_callbacks;
 void burrowd_sessions_start(struct burrowd *d);
 /* Dial one peer now (no-op when it has a session or no endpoint). */
 void burrowd_peer_connect(struct burrowd_peer *peer);
+/*
+ * Close peer's session (if any) with reason and dial it again now: a relay
+ * was admitted for it (relay_use.c), so the new connection goes through it.
+ */
+void burrowd_peer_redial(struct burrowd_peer *peer, const char *reason);
 /* Re-arm the QUIC timer after any call into the endpoint. */
 void burrowd_quic_rearm(struct burrowd *d);
 /* The same for any endpoint driven by the loop (mesh.c's coordinator endpoint). */
