@@ -1226,7 +1226,7 @@ void coord_map_delta_free(struct coord_map_delta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ---- MAP_REQUEST_FULL, ENDPOINTS ---------------------------------------------- */
+/* ---- RELAY_REVOKE ---------------------------------------------------------------- */
 
 int coord_msg_relay_revoke_encode(struct coord_buf *b, uint32_t ticket_id)
 {
@@ -1255,6 +1255,8 @@ int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ti
 	*ticket_id = (uint32_t)id;
 	return finish(&r);
 }
+
+/* ---- MAP_REQUEST_FULL, ENDPOINTS ---------------------------------------------- */
 
 int coord_msg_map_request_full_encode(struct coord_buf *b, uint64_t last_version)
 {
