@@ -144,6 +144,7 @@ const char *coord_msg_type_name(uint64_t type)
 	case COORD_MSG_ENDPOINTS: return "ENDPOINTS";
 	case COORD_MSG_DNS_CONFIG: return "DNS_CONFIG";
 	case COORD_MSG_RELAY_REVOKE: return "RELAY_REVOKE";
+	case COORD_MSG_OBSERVED_ADDRESS: return "OBSERVED_ADDRESS";
 	default: return "unknown";
 	}
 }
@@ -1254,6 +1255,42 @@ int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ti
 	}
 	*ticket_id = (uint32_t)id;
 	return finish(&r);
+}
+
+/* ---- OBSERVED_ADDRESS ----------------------------------------------------------- */
+
+int coord_msg_observed_address_encode(struct coord_buf *b, const struct burrow_nl_endpoint *e,
+				      char *why, size_t why_size)
+{
+	size_t start = capsule_begin(b);
+	uint8_t port[2] = { (uint8_t)(e->port >> 8), (uint8_t)e->port };
+
+	if (!family_bytes(e->family) || e->port == 0) {
+		burrow_errorf(why, why_size, "OBSERVED_ADDRESS: family %u port %u", e->family,
+			e->port);
+		b->len = start;
+		return -EINVAL;
+	}
+	buf_u8(b, version_of(e->family));
+	buf_bytes(b, e->addr.bytes, family_bytes(e->family));
+	buf_bytes(b, port, 2);
+	return capsule_end(b, start, COORD_MSG_OBSERVED_ADDRESS);
+}
+
+int coord_msg_observed_address_decode(const uint8_t *value, size_t len,
+				      struct burrow_nl_endpoint *out, char *why, size_t why_size)
+{
+	struct reader r = { .msg = "OBSERVED_ADDRESS", .why = why, .why_size = why_size };
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	burrow_cursor_init(&r.c, value, len);
+	ret = read_endpoint(&r, 0, out);
+	if (!ret)
+		ret = finish(&r);
+	if (ret)
+		memset(out, 0, sizeof(*out));
+	return ret;
 }
 
 /* ---- MAP_REQUEST_FULL, ENDPOINTS ---------------------------------------------- */

@@ -14,6 +14,7 @@
  *   ENDPOINTS          node -> coord   the node's current endpoint candidates
  *   DNS_CONFIG         coord -> node   mesh domain and split DNS (before the first MAP_FULL)
  *   RELAY_REVOKE       coord -> relay  a relay ticket revoked: drop its entry, refuse it
+ *   OBSERVED_ADDRESS   coord -> node   the address:port the node's connection comes from
  *
  * Decoders are strict: trailing bytes, truncated fields, non-shortest
  * varints, route bits set beyond the prefix length, names that are not DNS
@@ -56,6 +57,12 @@
 #define COORD_MSG_DNS_CONFIG		0x2b0c07
 /* Added later still, on the same terms: sent only to nodes that relay. */
 #define COORD_MSG_RELAY_REVOKE		0x2b0c08
+/*
+ * Added later still, on the same terms (QUIC Address Discovery's idea over
+ * the coordination stream): after REGISTER_RESULT and whenever the path
+ * the coordinator sees changes.
+ */
+#define COORD_MSG_OBSERVED_ADDRESS	0x2b0c09
 
 #define COORD_MSG_ALPN "burrow-coord/1"
 
@@ -245,6 +252,16 @@ int coord_msg_endpoints_encode(struct coord_buf *b, const struct burrow_nl_endpo
 int coord_msg_endpoints_decode(const uint8_t *value, size_t len,
 			       struct burrow_nl_endpoint **endpoints, size_t *n, char *why,
 			       size_t why_size);
+
+/*
+ * OBSERVED_ADDRESS: one endpoint, IP Version (4 or 6), address, port
+ * (1..65535), nothing after it. An IPv4-mapped IPv6 address is sent as
+ * IPv4 by the coordinator (burrow_text's endpoints say what the node saw).
+ */
+int coord_msg_observed_address_encode(struct coord_buf *b, const struct burrow_nl_endpoint *e,
+				      char *why, size_t why_size);
+int coord_msg_observed_address_decode(const uint8_t *value, size_t len,
+				      struct burrow_nl_endpoint *out, char *why, size_t why_size);
 
 /*
  * DNS_CONFIG: the mesh domain nodes answer for (MagicDNS) and split DNS,

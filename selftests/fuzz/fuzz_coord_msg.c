@@ -5,7 +5,8 @@
  * reader; every capsule goes to its decoder, MAP_FULL parts to the full
  * map reassembler and MAP_DELTA to a node map, as a node would. Invariants:
  * capsule values stay within COORD_MSG_CAPSULE_MAX; what decodes re-encodes
- * to the same bytes (MAP_DELTA, REGISTER, ENDPOINTS, MAP_REQUEST_FULL); a
+ * to the same bytes (MAP_DELTA, REGISTER, ENDPOINTS, MAP_REQUEST_FULL,
+ * OBSERVED_ADDRESS); a
  * refusal always names its reason; the map's ids strictly increase and
  * every peer is found by id and by key after each apply.
  */
@@ -126,6 +127,17 @@ static void handle(const struct burrow_capsule *c, struct coord_map_full_reader 
 				abort();
 			same_bytes(&b, c);
 			free(e);
+		}
+		break;
+	}
+	case COORD_MSG_OBSERVED_ADDRESS: {
+		struct burrow_nl_endpoint e;
+
+		ret = coord_msg_observed_address_decode(c->value, c->length, &e, why, sizeof(why));
+		if (!ret) {
+			if (coord_msg_observed_address_encode(&b, &e, why, sizeof(why)))
+				abort();
+			same_bytes(&b, c);
 		}
 		break;
 	}

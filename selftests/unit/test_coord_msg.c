@@ -69,6 +69,81 @@ static void test_relay_revoke(void **state)
 	assert_true(coord_msg_relay_revoke_decode(non_shortest, 2, &id, why, sizeof(why)) < 0);
 }
 
+/* OBSERVED_ADDRESS: IP version, address, port; every malformed form refused. */
+static void test_observed_address(void **state)
+{
+	static const uint8_t v4[] = { 4, 203, 0, 113, 7, 0x9c, 0x41 };
+	static const uint8_t bad_family[] = { 5, 203, 0, 113, 7, 0x9c, 0x41 };
+	static const uint8_t short_v6[] = { 6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0x9c, 0x41 };
+	static const uint8_t port0[] = { 4, 203, 0, 113, 7, 0, 0 };
+	static const uint8_t trailing[] = { 4, 203, 0, 113, 7, 0x9c, 0x41, 0 };
+	struct burrow_nl_endpoint e = { .family = AF_INET6, .port = 51820 }, out;
+	struct burrow_capsule c;
+	struct coord_buf b;
+	char why[256] = "";
+
+	(void)state;
+	assert_true(coord_msg_type_known(COORD_MSG_OBSERVED_ADDRESS));
+	assert_false(burrow_capsule_type_known(COORD_MSG_OBSERVED_ADDRESS));
+	assert_int_not_equal((COORD_MSG_OBSERVED_ADDRESS - 0x17) % 0x29, 0);
+	assert_string_equal(coord_msg_type_name(COORD_MSG_OBSERVED_ADDRESS), "OBSERVED_ADDRESS");
+	/* IPv6 round trip: 1 + 16 + 2 bytes, re-encoded to the same bytes. */
+	e.addr.bytes[0] = 0x20;
+	e.addr.bytes[1] = 0x01;
+	e.addr.bytes[15] = 9;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_observed_address_encode(&b, &e, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_OBSERVED_ADDRESS, &c);
+	assert_int_equal(c.length, 19);
+	assert_int_equal(coord_msg_observed_address_decode(c.value, c.length, &out, why,
+							   sizeof(why)), 0);
+	assert_int_equal(out.family, AF_INET6);
+	assert_int_equal(out.port, 51820);
+	assert_memory_equal(out.addr.bytes, e.addr.bytes, 16);
+	coord_buf_free(&b);
+	/* IPv4: 203.0.113.7:40001 */
+	assert_int_equal(coord_msg_observed_address_decode(v4, sizeof(v4), &out, why, sizeof(why)), 0);
+	assert_int_equal(out.family, AF_INET);
+	assert_int_equal(out.port, 40001);
+	assert_int_equal(out.addr.bytes[3], 7);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_observed_address_encode(&b, &out, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_OBSERVED_ADDRESS, &c);
+	assert_int_equal(c.length, sizeof(v4));
+	assert_memory_equal(c.value, v4, sizeof(v4));
+	coord_buf_free(&b);
+	/* Every truncation of the IPv4 form, an empty value included. */
+	for (size_t n = 0; n < sizeof(v4); n++) {
+		why[0] = '\0';
+		assert_int_equal(coord_msg_observed_address_decode(v4, n, &out, why, sizeof(why)),
+				 -EBADMSG);
+		assert_non_null(strstr(why, "OBSERVED_ADDRESS"));
+		assert_int_equal(out.family, 0);
+	}
+	assert_int_equal(coord_msg_observed_address_decode(bad_family, sizeof(bad_family), &out,
+							   why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "unknown IP version 5"));
+	/* Version 6 with an IPv4-sized body: the address is cut short. */
+	assert_int_equal(coord_msg_observed_address_decode(short_v6, sizeof(short_v6), &out, why,
+							   sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "endpoint address"));
+	assert_int_equal(coord_msg_observed_address_decode(port0, sizeof(port0), &out, why,
+							   sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "port 0"));
+	assert_int_equal(coord_msg_observed_address_decode(trailing, sizeof(trailing), &out, why,
+							   sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "1 trailing bytes"));
+	/* The encoder refuses what it cannot say, and leaves the buffer as it was. */
+	coord_buf_init(&b);
+	e.port = 0;
+	assert_int_equal(coord_msg_observed_address_encode(&b, &e, why, sizeof(why)), -EINVAL);
+	e.port = 1;
+	e.family = AF_UNIX;
+	assert_int_equal(coord_msg_observed_address_encode(&b, &e, why, sizeof(why)), -EINVAL);
+	assert_int_equal(b.len, 0);
+	coord_buf_free(&b);
+}
+
 static void test_register_round_trip(void **state)
 {
 	struct burrow_nl_prefix routes[2] = { 0 };
@@ -706,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_map_full_parts_must_agree),
 		cmocka_unit_test(test_encoders_refuse_bad_input),
 		cmocka_unit_test(test_dns_config),
+		cmocka_unit_test(test_observed_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
