@@ -38,6 +38,7 @@
 
 #include "alpn.h"
 #include "burrow-text.h"
+#include "candidates.h"
 #include "config.h"
 #include "control.h"
 #include "hello.h"
@@ -194,6 +195,31 @@ static void daemon_on_generation(struct burrowd *d, const struct burrowd_peer *p
 	store_counters(d, peer);
 }
 
+/* Whether an up session's control connection goes through a relay. */
+static bool path_relayed(const struct burrowd_session *s)
+{
+	return s->conn && burrow_quic_conn_relay_ticket(s->conn);
+}
+
+/*
+ * Where the session's connection goes (the candidate in use, or the
+ * relay): its current remote address, IPv4-mapped shown as IPv4.
+ */
+static const char *path_where(const struct burrowd_session *s, char out[BURROW_TEXT_ENDPOINT_SIZE])
+{
+	struct burrow_nl_endpoint e;
+	const struct sockaddr *sa;
+	socklen_t len;
+
+	out[0] = '\0';
+	if (!s->conn)
+		return out;
+	sa = burrow_quic_remote_addr(s->conn, &len);
+	if (burrow_candidate_from_sockaddr(sa, len, &e) == 0)
+		burrow_text_endpoint(&e, out);
+	return out;
+}
+
 static const char *session_state_name(const struct burrowd_peer *peer)
 {
 	if (!peer->session)
@@ -294,6 +320,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 		bool have_peer = up && burrow_kernel_peer_get(&d->kernel, peer->kernel_id, &kp) == 0;
 		bool have_key = up && burrow_kernel_key_get(&d->kernel, peer->kernel_id,
 							      BURROW_KEY_SLOT_PRIMARY, &key) == 0;
+		char where[BURROW_TEXT_ENDPOINT_SIZE];
 
 		if (json) {
 			fprintf(out, "%s{\"name\":", i ? "," : "");
@@ -307,6 +334,14 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 				burrow_json_string(out, peer->endpoint_text);
 			else
 				fputs("null", out);
+			if (peer->policy && peer->policy->n_candidates) {
+				/* a map peer's endpoint candidates, in the order dialled */
+				for (size_t j = 0; j < peer->policy->n_candidates; j++)
+					fprintf(out, "%s\"%s\"", j ? "," : ",\"candidates\":[",
+						burrow_text_endpoint(&peer->policy->candidates[j],
+								     where));
+				fputc(']', out);
+			}
 			fprintf(out, ",\"sessions_established\":%" PRIu64, peer->sessions_established);
 			fprintf(out, ",\"capsules_delayed\":%" PRIu64, peer->capsules_delayed);
 			if (up) {
@@ -321,12 +356,12 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					s->rot != BURROWD_ROT_IDLE ? "true" : "false",
 					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
 					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC);
-				/* the control connection's path: through a relay or not */
-				if (s->conn && burrow_quic_conn_relay_ticket(s->conn))
-					fprintf(out, ",\"path\":\"relayed\",\"relay_ticket\":%" PRIu32,
+				/* the control connection's path: through a relay or not, and where */
+				fprintf(out, ",\"path\":{\"kind\":\"%s\",\"endpoint\":\"%s\"}",
+					path_relayed(s) ? "relayed" : "direct", path_where(s, where));
+				if (path_relayed(s))
+					fprintf(out, ",\"relay_ticket\":%" PRIu32,
 						burrow_quic_conn_relay_ticket(s->conn));
-				else
-					fprintf(out, ",\"path\":\"direct\"");
 			}
 			if (have_peer)
 				fprintf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
@@ -359,9 +394,12 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					(now - s->established_ns) / BURROW_NSEC_PER_SEC,
 					(now - s->last_rotation_ns) / BURROW_NSEC_PER_SEC,
 					s->rot != BURROWD_ROT_IDLE ? ", rotating" : "");
-			if (up && s->conn && burrow_quic_conn_relay_ticket(s->conn))
+			if (up && path_relayed(s))
 				fprintf(out, "  relayed (ticket %" PRIu32 ")\n",
 					burrow_quic_conn_relay_ticket(s->conn));
+			if (up)
+				fprintf(out, "  path %s %s\n", path_relayed(s) ? "relayed" : "direct",
+					path_where(s, where));
 			if (have_peer)
 				fprintf(out, "  rx %" PRIu64 " bytes, tx %" PRIu64 " bytes\n",
 					kp.rx_bytes, kp.tx_bytes);

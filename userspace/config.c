@@ -797,6 +797,9 @@ void burrow_config_peer_free(struct burrow_config_peer *peer)
 	free(peer->may_announce.items);
 	free(peer->may_reach.items);
 	free(peer->accept_addresses.items);
+	free(peer->candidates);
+	peer->candidates = NULL;
+	peer->n_candidates = 0;
 	peer->allowed_ips = NULL;
 	peer->n_allowed_ips = 0;
 	memset(&peer->request_address, 0, sizeof(peer->request_address));

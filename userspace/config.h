@@ -101,6 +101,13 @@ struct burrow_config_peer {
 	bool has_may_reach;
 	unsigned int line;			/* of the [peer NAME] header */
 	bool from_map;				/* a node map peer (mesh.c), not the file's */
+	/*
+	 * A map peer's endpoint candidates in the order to dial them (heap,
+	 * NULL when none; endpoint is the first): session.c moves on to the
+	 * next when a dial gets no handshake in time (issue 19).
+	 */
+	struct burrow_nl_endpoint *candidates;
+	size_t n_candidates;
 };
 
 struct burrow_config_node {

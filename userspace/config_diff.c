@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "config.h"
 
 /* Lists compare in order: a reordered list is a change, and harmless to apply. */
@@ -104,6 +105,16 @@ static void note(char *what, size_t what_size, const char *key)
 	snprintf(what + used, what_size - used, "%s%s", used ? ", " : "", key);
 }
 
+static bool candidates_equal(const struct burrow_config_peer *a, const struct burrow_config_peer *b)
+{
+	if (a->n_candidates != b->n_candidates)
+		return false;
+	for (size_t i = 0; i < a->n_candidates; i++)
+		if (!burrow_candidate_equal(&a->candidates[i], &b->candidates[i]))
+			return false;
+	return true;
+}
+
 enum burrow_config_peer_change burrow_config_peer_compare(const struct burrow_config_peer *old,
 							  const struct burrow_config_peer *new,
 							  char *what, size_t what_size)
@@ -116,7 +127,18 @@ enum burrow_config_peer_change burrow_config_peer_compare(const struct burrow_co
 		note(what, what_size, "public_key");
 		change = BURROW_CONFIG_PEER_REPLACE;
 	}
-	if (old->has_endpoint != new->has_endpoint ||
+	if (old->from_map && new->from_map) {
+		/*
+		 * A map peer's candidates change when it roams or its NAT
+		 * rebinds: the running session stays (the kernel follows the
+		 * peer's data packets); the next dial uses the new list.
+		 */
+		if (!candidates_equal(old, new)) {
+			note(what, what_size, "endpoint candidates");
+			if (change == BURROW_CONFIG_PEER_SAME)
+				change = BURROW_CONFIG_PEER_POLICY;
+		}
+	} else if (old->has_endpoint != new->has_endpoint ||
 	    (old->has_endpoint && (old->endpoint_len != new->endpoint_len ||
 				   memcmp(&old->endpoint, &new->endpoint, old->endpoint_len)))) {
 		note(what, what_size, "endpoint");

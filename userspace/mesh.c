@@ -13,6 +13,7 @@
 #include "burrow-text.h"
 #include "alpn.h"
 #include "burrowd_dns.h"
+#include "candidates.h"
 #include "coord_map.h"
 #include "coord_msg.h"
 #include "identity.h"
@@ -62,6 +63,11 @@ struct burrowd_mesh {
 	uint64_t maps_applied;
 	char last_error[240];
 	struct burrowd_dns *dns;		/* MagicDNS (burrowd_dns.h); NULL when off */
+	/* Endpoint discovery (issue 19): what the coordinator saw, what we reported. */
+	bool has_observed;
+	struct burrow_nl_endpoint observed;	/* OBSERVED_ADDRESS, latest */
+	struct burrow_nl_endpoint reported[BURROW_CANDIDATES_MAX];
+	size_t n_reported;			/* REGISTER / ENDPOINTS on this connection */
 };
 
 static const struct burrow_config_coordinator *coordinator_of(const struct burrowd_mesh *m)
@@ -69,10 +75,14 @@ static const struct burrow_config_coordinator *coordinator_of(const struct burro
 	return &(*m->current)->coordinator;
 }
 
+static void candidates_refresh(struct burrowd_mesh *m, const struct burrow_config *cfg);
+
 int burrowd_mesh_extend(struct burrowd *d, struct burrow_config *cfg)
 {
 	if (!d->mesh)
 		return 0;
+	/* A reload (or a map applied) is when changed local addresses are reported. */
+	candidates_refresh(d->mesh, cfg);
 	return burrowd_mesh_map_extend(&d->mesh->map, d->public_key_text, d->udp_family, cfg);
 }
 
@@ -396,8 +406,31 @@ static void hostname_of(const char *name, char *out, size_t size)
 	out[i] = '\0';
 }
 
-/* Where peers dial this node: the configured endpoints, else a specific listen address. */
-static size_t advertised_endpoints(const struct burrow_config *cfg, struct burrow_nl_endpoint *out)
+/*
+ * A node with neither configured endpoints nor a specific listen address
+ * reports its local candidates: its interfaces' addresses with the tunnel
+ * port, the burrow device's own (overlay) addresses left out. The
+ * coordinator puts the address it observes in front of them.
+ */
+static size_t local_candidates(const struct burrowd_mesh *m, const struct burrow_config *cfg,
+			       struct burrow_nl_endpoint *out, size_t max)
+{
+	int n = burrow_candidates_local(cfg->node.listen_port, m->d->udp_family,
+					m->d->kernel.ifname, out, NULL, max);
+
+	if (n < 0) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator: local addresses: %s", strerror(-n));
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/*
+ * Where peers dial this node: the configured endpoints (the operator's
+ * statement), else a specific listen address, else the local candidates.
+ */
+static size_t advertised_endpoints(const struct burrowd_mesh *m, const struct burrow_config *cfg,
+				   struct burrow_nl_endpoint *out)
 {
 	const struct sockaddr_storage *listen = &cfg->node.listen;
 
@@ -412,18 +445,60 @@ static size_t advertised_endpoints(const struct burrow_config *cfg, struct burro
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)listen;
 
 		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
-			return 0;
+			return local_candidates(m, cfg, out, BURROW_CONFIG_ENDPOINTS_MAX);
 		out->family = AF_INET;
 		memcpy(&out->addr, &sin->sin_addr, 4);
 	} else {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)listen;
 
 		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
-			return 0;
+			return local_candidates(m, cfg, out, BURROW_CONFIG_ENDPOINTS_MAX);
 		out->family = AF_INET6;
 		memcpy(&out->addr, &sin6->sin6_addr, 16);
 	}
 	return 1;
+}
+
+static void reported_set(struct burrowd_mesh *m, const struct burrow_nl_endpoint *e, size_t n)
+{
+	if (n > BURROW_CANDIDATES_MAX)
+		n = BURROW_CANDIDATES_MAX;
+	memcpy(m->reported, e, n * sizeof(*e));
+	m->n_reported = n;
+}
+
+/*
+ * Send ENDPOINTS when the candidates this node would report now differ
+ * from those it reported on this connection (a reload: new addresses, or
+ * a changed [coordinator] endpoint). Interface address changes are picked
+ * up here and at every reconnect, not from rtnetlink events.
+ */
+static void candidates_refresh(struct burrowd_mesh *m, const struct burrow_config *cfg)
+{
+	struct burrow_nl_endpoint now[BURROW_CONFIG_ENDPOINTS_MAX];
+	size_t n, i;
+	struct coord_buf b;
+	char why[200];
+
+	if (!m->accepted || !m->conn)
+		return;
+	n = advertised_endpoints(m, cfg, now);
+	if (n > BURROW_CANDIDATES_MAX)
+		n = BURROW_CANDIDATES_MAX;
+	for (i = 0; i < n && n == m->n_reported; i++)
+		if (!burrow_candidate_equal(&now[i], &m->reported[i]))
+			break;
+	if (n == m->n_reported && i == n)
+		return;
+	coord_buf_init(&b);
+	if (coord_msg_endpoints_encode(&b, now, n, why, sizeof(why)) == 0 && mesh_send(m, &b) == 0) {
+		reported_set(m, now, n);
+		burrow_log(BURROW_LOG_INFO, "coordinator: reported %zu endpoint candidates", n);
+	} else {
+		burrow_log(BURROW_LOG_WARNING, "coordinator: ENDPOINTS not sent: %s",
+			   why[0] ? why : "send failed");
+	}
+	coord_buf_free(&b);
 }
 
 static void send_register(struct burrowd_mesh *m)
@@ -445,11 +520,12 @@ static void send_register(struct burrowd_mesh *m)
 	r.routes = cfg->node.advertise_routes.items;
 	r.n_routes = cfg->node.advertise_routes.n;
 	r.endpoints = endpoints;
-	r.n_endpoints = advertised_endpoints(cfg, endpoints);
+	r.n_endpoints = advertised_endpoints(m, cfg, endpoints);
 	if (!r.n_endpoints)
 		burrow_log(BURROW_LOG_WARNING,
-			   "coordinator: no endpoint to advertise (listen_address is a wildcard): "
-			   "peers cannot dial this node; set [coordinator] endpoint");
+			   "coordinator: no endpoint to advertise (no usable local address): "
+			   "peers reach this node only at the address the coordinator observes");
+	reported_set(m, endpoints, r.n_endpoints);
 	coord_buf_init(&b);
 	ret = coord_msg_register_encode(&b, &r, why, sizeof(why));
 	explicit_bzero(secret, sizeof(secret));
@@ -561,6 +637,24 @@ static void handle_relay_revoke(struct burrowd_mesh *m, const struct burrow_caps
 			   (unsigned)id);
 }
 
+/* OBSERVED_ADDRESS: where the coordinator sees this node's connection come from. */
+static void handle_observed_address(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	char why[200], text[BURROW_TEXT_ENDPOINT_SIZE];
+	struct burrow_nl_endpoint e;
+
+	if (coord_msg_observed_address_decode(cap->value, cap->length, &e, why, sizeof(why))) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	if (m->has_observed && burrow_candidate_equal(&e, &m->observed))
+		return;
+	burrow_log(BURROW_LOG_INFO, "coordinator: observed %s%s", burrow_text_endpoint(&e, text),
+		   m->has_observed ? " (changed)" : "");
+	m->observed = e;
+	m->has_observed = true;
+}
+
 static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *cap)
 {
 	char why[128];
@@ -585,6 +679,9 @@ static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *
 		break;
 	case COORD_MSG_RELAY_REVOKE:
 		handle_relay_revoke(m, cap);
+		break;
+	case COORD_MSG_OBSERVED_ADDRESS:
+		handle_observed_address(m, cap);
 		break;
 	default:
 		snprintf(why, sizeof(why), "unexpected %s from the coordinator",
@@ -782,6 +879,11 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 			fprintf(out, ",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"map_version\":%" PRIu64
 				",\"map_peers\":%zu", v4, v6, m->map.version, coord_map_size(&m->map));
 		}
+		if (m->has_observed) {
+			char text[BURROW_TEXT_ENDPOINT_SIZE];
+
+			fprintf(out, ",\"observed\":\"%s\"", burrow_text_endpoint(&m->observed, text));
+		}
 		fprintf(out, ",\"last_error\":");
 		burrow_json_string(out, m->last_error);
 		fputc('}', out);
@@ -796,6 +898,11 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 	else
 		fprintf(out, ", no node map");
 	fputc('\n', out);
+	if (m->has_observed) {
+		char text[BURROW_TEXT_ENDPOINT_SIZE];
+
+		fprintf(out, "  observed %s\n", burrow_text_endpoint(&m->observed, text));
+	}
 	if (m->last_error[0])
 		fprintf(out, "  last error: %s\n", m->last_error);
 }

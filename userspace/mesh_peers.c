@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "burrow-text.h"
+#include "candidates.h"
 #include "identity.h"
 #include "log.h"
 #include "mesh.h"
@@ -17,14 +18,20 @@ bool burrowd_mesh_is_exit_route(const struct burrow_nl_prefix *p)
 }
 
 /*
- * A map peer as a [peer] section would give it: dialled at its first
- * endpoint the daemon's socket can reach, allowed its overlay addresses
+ * A map peer as a [peer] section would give it: every candidate the
+ * daemon's socket can reach, in the order to dial them
+ * (burrow_candidates_order: those on our own subnets first, then the
+ * map's order, the observed address first), dialled at the first and
+ * moving on when a dial gets no handshake (session.c), allowed its overlay addresses
  * and approved subnet routes, and no negotiation: addresses and routes
  * come from the coordinator, so nothing is requested, announced or
  * accepted over the session (may_reach empty).
  */
-static int peer_from_map(const struct coord_peer *mp, int udp_family, struct burrow_config_peer *cp)
+static int peer_from_map(const struct coord_peer *mp, int udp_family,
+			 const struct burrow_nl_prefix *own, size_t n_own, struct burrow_config_peer *cp)
 {
+	struct burrow_nl_endpoint ordered[BURROW_CANDIDATES_MAX];
+	size_t n_ordered;
 	struct burrow_nl_prefix v4 = { .family = AF_INET, .len = 32 };
 	struct burrow_nl_prefix v6 = { .family = AF_INET6, .len = 128 };
 	char text[BURROW_TEXT_ENDPOINT_SIZE], why[200];
@@ -34,16 +41,28 @@ static int peer_from_map(const struct coord_peer *mp, int udp_family, struct bur
 	memcpy(cp->public_key, mp->public_key, 32);
 	cp->has_may_reach = true;
 	cp->from_map = true;
-	for (size_t i = 0; i < mp->n_endpoints && !cp->has_endpoint; i++) {
-		const struct burrow_nl_endpoint *e = &mp->endpoints[i];
+	n_ordered = burrow_candidates_order(mp->endpoints, mp->n_endpoints, udp_family, own, n_own,
+					    ordered, BURROW_CANDIDATES_MAX);
+	for (size_t i = 0; i < n_ordered; i++) {
+		const struct burrow_nl_endpoint *e = &ordered[i];
+		struct sockaddr_storage ss;
+		socklen_t ss_len;
 
-		if (e->family != AF_INET && udp_family == AF_INET)
-			continue;
 		burrow_text_endpoint(e, text);
-		if (burrow_endpoint_parse(text, &cp->endpoint, &cp->endpoint_len, why, sizeof(why)))
+		if (burrow_endpoint_parse(text, &ss, &ss_len, why, sizeof(why)))
 			continue;
-		cp->has_endpoint = true;
-		snprintf(cp->endpoint_text, sizeof(cp->endpoint_text), "%s", text);
+		if (!cp->has_endpoint) {
+			cp->endpoint = ss;
+			cp->endpoint_len = ss_len;
+			cp->has_endpoint = true;
+			snprintf(cp->endpoint_text, sizeof(cp->endpoint_text), "%s", text);
+		}
+		if (!cp->candidates) {
+			cp->candidates = calloc(n_ordered, sizeof(*cp->candidates));
+			if (!cp->candidates)
+				goto nomem;
+		}
+		cp->candidates[cp->n_candidates++] = *e;
 	}
 	memcpy(&v4.addr, mp->ipv4, 4);
 	memcpy(&v6.addr, mp->ipv6, 16);
@@ -96,17 +115,23 @@ void burrowd_mesh_self_addresses(const struct coord_map_self *self, struct burro
 int burrowd_mesh_map_extend(const struct coord_map *map, const char *own_key_text, int udp_family,
 			    struct burrow_config *cfg)
 {
-	struct burrow_nl_prefix self[2];
+	struct burrow_nl_endpoint local[BURROW_CANDIDATES_MAX];
+	struct burrow_nl_prefix self[2], own[BURROW_CANDIDATES_MAX];
+	int n_own;
 
 	if (!map->have_full)
 		return 0;
+	/* Our own subnets: a peer's candidate inside one is on our LAN. */
+	n_own = burrow_candidates_local(1, udp_family, NULL, local, own, BURROW_CANDIDATES_MAX);
+	if (n_own < 0)
+		n_own = 0;
 	for (size_t i = 0; i < coord_map_size(map); i++) {
 		const struct coord_peer *mp = coord_map_peer_at(map, i);
 		struct burrow_config_peer cp;
 
 		if (peer_left_out(own_key_text, cfg, mp))
 			continue;
-		if (peer_from_map(mp, udp_family, &cp))
+		if (peer_from_map(mp, udp_family, own, (size_t)n_own, &cp))
 			return -ENOMEM;
 		if (burrow_config_peer_append(cfg, &cp)) {
 			burrow_config_peer_free(&cp);

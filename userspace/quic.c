@@ -281,6 +281,29 @@ static int cb_handshake_completed(ngtcp2_conn *conn, void *user_data)
 	return 0;
 }
 
+/* Inside ngtcp2_conn_read_pkt: only noted, reported once it returns. */
+static int cb_path_validation(ngtcp2_conn *conn, uint32_t flags, const ngtcp2_path *path,
+			      ngtcp2_path_validation_result res, void *user_data)
+{
+	struct burrow_quic_conn *c = user_data;
+
+	(void)conn;
+	(void)flags;
+	(void)path;
+	if (res == NGTCP2_PATH_VALIDATION_RESULT_SUCCESS)
+		c->path_changed = true;
+	return 0;
+}
+
+static void quic_deliver_path_changed(struct burrow_quic_conn *c)
+{
+	if (!c->path_changed)
+		return;
+	c->path_changed = false;
+	if (c->app_known && !c->dead && c->ep->cb.path_changed)
+		c->ep->cb.path_changed(c, c->user);
+}
+
 static void quic_fill_callbacks(ngtcp2_callbacks *cb, bool client)
 {
 	memset(cb, 0, sizeof(*cb));
@@ -308,6 +331,7 @@ static void quic_fill_callbacks(ngtcp2_callbacks *cb, bool client)
 	cb->stream_close = quic_cb_stream_close;
 	cb->extend_max_stream_data = quic_cb_extend_max_stream_data;
 	cb->stream_reset = quic_cb_stream_reset;
+	cb->path_validation = cb_path_validation;
 }
 
 static void quic_fill_settings(struct burrow_quic_endpoint *ep, ngtcp2_settings *settings,
@@ -546,6 +570,7 @@ static void quic_datagram(struct burrow_quic_endpoint *ep, const uint8_t *pkt, s
 	/* It authenticated: the peer is reached the way it came (relayed or not). */
 	c->relay_ticket = ep->rx_relay_ticket;
 	quic_deliver_established(c);
+	quic_deliver_path_changed(c);
 }
 
 int burrow_quic_endpoint_read(struct burrow_quic_endpoint *ep)

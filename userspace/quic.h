@@ -132,6 +132,11 @@ struct burrow_quic_callbacks {
 	 * come for it. */
 	void (*stream_reset)(struct burrow_quic_conn *conn, int64_t stream_id,
 			     uint64_t app_error, void *conn_user);
+	/* Optional (NULL = not told). The connection moved to a new path
+	 * the peer proved it owns (path validation succeeded: the peer
+	 * migrated, or its NAT rebound): burrow_quic_remote_addr() is the
+	 * new address. burrow-coord tells the node (OBSERVED_ADDRESS). */
+	void (*path_changed)(struct burrow_quic_conn *conn, void *conn_user);
 };
 
 /* udp_fd: a bound UDP socket (IPv4 or IPv6); the endpoint makes it

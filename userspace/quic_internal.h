@@ -60,6 +60,7 @@ struct burrow_quic_conn {
 	bool touched;
 	bool attached;             /* on ep->conns (quic_conn_attach) */
 	bool pending;              /* on ep->pending_head..tail */
+	bool path_changed;         /* validated a new path: tell cb.path_changed */
 	size_t timer_slot;         /* in ep->timers, or QUIC_NO_TIMER_SLOT */
 	uint64_t expiry;           /* its key there: ngtcp2's expiry when last looked */
 	ngtcp2_conn *conn;

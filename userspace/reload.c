@@ -406,6 +406,8 @@ int burrowd_peers_apply(struct burrowd *d, struct burrow_config **current, struc
 			burrowd_event(d, p, kind, "peer %s: %s changed, applied to the running session",
 				      p->name, pl->what);
 			burrowd_negotiate_policy_update(p, name_in(pl->what, "may_reach"));
+			if (name_in(pl->what, "endpoint candidates"))
+				burrowd_peer_candidates_changed(p);
 			changed++;
 		} else {
 			unchanged++;

@@ -25,6 +25,10 @@
 #include <gnutls/crypto.h>
 
 #include "burrow-encoding.h"
+#include "burrow-text.h"
+#include "candidates.h"
+#include "config.h"
+#include "reload.h"
 #include "ids.h"
 #include "relay_use.h"
 #include "session.h"
@@ -196,6 +200,7 @@ static void session_timer_rotate(void *arg);
 static void session_timer_retry(void *arg);
 static void session_timer_old_key(void *arg);
 static void session_timer_pace(void *arg);
+static void session_timer_candidate(void *arg);
 
 static struct burrowd_session *session_new(struct burrowd_peer *peer, bool is_client)
 {
@@ -215,6 +220,7 @@ static struct burrowd_session *session_new(struct burrowd_peer *peer, bool is_cl
 	burrow_timer_init(&s->retry_timer, session_timer_retry, s);
 	burrow_timer_init(&s->old_key_timer, session_timer_old_key, s);
 	burrow_timer_init(&s->pace_timer, session_timer_pace, s);
+	burrow_timer_init(&s->cand_timer, session_timer_candidate, s);
 	burrow_rate_init(&s->capsule_rate, CAPSULE_INTERVAL_NS, CAPSULE_BURST);
 	return s;
 }
@@ -252,6 +258,7 @@ static void session_detach(struct burrowd_session *s)
 	burrow_timer_cancel(d->loop, &s->retry_timer);
 	burrow_timer_cancel(d->loop, &s->old_key_timer);
 	burrow_timer_cancel(d->loop, &s->pace_timer);
+	burrow_timer_cancel(d->loop, &s->cand_timer);
 	burrow_x25519_wipe(&s->ephemeral);
 	if (s->peer->session == s) {
 		s->peer->session = NULL;
@@ -323,6 +330,74 @@ static void schedule_reconnect(struct burrowd_peer *peer)
 								  : delay * 2;
 }
 
+/* ---- endpoint candidates (issue 19) -------------------------------------------- */
+
+static size_t candidate_count(const struct burrowd_peer *peer)
+{
+	return peer->policy ? peer->policy->n_candidates : 0;
+}
+
+/* Point peer->endpoint at the candidate the next dial uses (when it has several). */
+static void candidate_pick(struct burrowd_peer *peer)
+{
+	size_t n = candidate_count(peer);
+	char text[BURROW_TEXT_ENDPOINT_SIZE], why[160];
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (!n)
+		return;
+	peer->cand_next %= n;
+	burrow_text_endpoint(&peer->policy->candidates[peer->cand_next], text);
+	if (burrow_endpoint_parse(text, &ss, &len, why, sizeof(why)) == 0)
+		burrowd_peer_set_endpoint(peer->d, peer, &ss, len, text);
+}
+
+/* The session came up: the candidate its connection uses is the one to keep. */
+static void candidate_keep(struct burrowd_session *s)
+{
+	struct burrowd_peer *peer = s->peer;
+	struct burrow_nl_endpoint now;
+	const struct sockaddr *sa;
+	socklen_t len;
+
+	if (!s->conn || !candidate_count(peer))
+		return;
+	sa = burrow_quic_remote_addr(s->conn, &len);
+	if (burrow_candidate_from_sockaddr(sa, len, &now))
+		return;
+	for (size_t i = 0; i < peer->policy->n_candidates; i++)
+		if (burrow_candidate_equal(&peer->policy->candidates[i], &now))
+			peer->cand_next = i;
+}
+
+/* No handshake at this candidate in time: close the dial, try the next one now. */
+static void session_timer_candidate(void *arg)
+{
+	struct burrowd_session *s = arg;
+	struct burrowd_peer *peer = s->peer;
+	char reason[200];
+
+	if (s->closing || s->state != BURROWD_HANDSHAKE || peer->session != s)
+		return;
+	snprintf(reason, sizeof(reason), "no handshake at %s within %d ms: trying the next candidate",
+		 peer->endpoint_text, BURROWD_CANDIDATE_DEADLINE_MS);
+	burrowd_event(s->d, peer, "candidate", "%s: %s", peer->name, reason);
+	peer->cand_next++;
+	session_close(s, APP_ERROR_REPLACED, reason);
+	burrow_timer_cancel(s->d->loop, &peer->reconnect_timer);
+	burrowd_peer_connect(peer);
+}
+
+void burrowd_peer_candidates_changed(struct burrowd_peer *peer)
+{
+	/* Dialled already, or about to be: the new list is used from the next dial on. */
+	if (peer->session || peer->reconnect_timer.armed || peer->d->stopping)
+		return;
+	peer->cand_next = 0;
+	burrowd_peer_connect(peer);
+}
+
 void burrowd_peer_connect(struct burrowd_peer *peer)
 {
 	struct burrowd *d = peer->d;
@@ -335,6 +410,8 @@ void burrowd_peer_connect(struct burrowd_peer *peer)
 	char where[80];
 	int ret;
 
+	if (!relayed && !peer->session)
+		candidate_pick(peer);
 	if ((!peer->has_endpoint && !relayed) || peer->session)
 		return;
 	s = session_new(peer, true);
@@ -360,6 +437,9 @@ void burrowd_peer_connect(struct burrowd_peer *peer)
 	}
 	s->conn = conn;
 	peer->session = s;
+	if (!relayed && candidate_count(peer) > 1)
+		burrow_timer_arm_in(d->loop, &s->cand_timer,
+				    BURROWD_CANDIDATE_DEADLINE_MS * BURROW_NSEC_PER_MSEC);
 	if (relayed)
 		burrowd_event(d, peer, "connect", "connecting to %s through relay %s (ticket %" PRIu32 ")",
 			      peer->name, where, ticket);
@@ -659,6 +739,7 @@ static void cb_established(struct burrow_quic_conn *conn, void *conn_user)
 	int ret;
 
 	s->conn = conn;
+	burrow_timer_cancel(s->d->loop, &s->cand_timer);	/* the handshake is done */
 	if (s->closing) {
 		/* Closed before the transport told us its conn (see session_close). */
 		burrow_quic_close(conn, APP_ERROR_REPLACED, s->peer->last_error);
@@ -775,6 +856,7 @@ static void session_up(struct burrowd_session *s)
 	peer->backoff_ms = 0;
 	peer->last_error[0] = '\0';
 	peer->sessions_established++;
+	candidate_keep(s);
 	format_addr(burrow_quic_remote_addr(s->conn, &len), where, sizeof(where));
 	burrowd_event(d, peer, "up",
 		      "session with %s (%s) up as %s: cipher %s, encapsulation %s, mtu %u, peer id %u, tx id %u",
@@ -1298,6 +1380,10 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 		session_detach(s);
 	}
 	burrow_timer_cancel(s->d->loop, &s->pace_timer);	/* s is freed below */
+	burrow_timer_cancel(s->d->loop, &s->cand_timer);
+	/* A dial that failed before its handshake: the next one tries the next candidate. */
+	if (current && s->is_client && s->state == BURROWD_HANDSHAKE && !s->closing)
+		peer->cand_next++;
 	/* Whatever ended it, a peer we can dial is dialled again, with backoff. */
 	if (!peer->session && !s->d->stopping)
 		schedule_reconnect(peer);

@@ -73,6 +73,13 @@ struct burrowd_peer {
 	uint64_t sessions_established;
 	uint64_t capsules_delayed;		/* waits for the capsule rate (all sessions) */
 	uint64_t pace_logged_ns;		/* last "faster than" log line */
+	/*
+	 * A map peer's candidates (policy->candidates, issue 19): the index
+	 * of the one the next dial uses. A dial without a handshake after
+	 * BURROWD_CANDIDATE_DEADLINE_MS moves it on; a session that comes
+	 * up sets it to the candidate that worked, so redials start there.
+	 */
+	size_t cand_next;
 };
 
 struct burrowd_session {
@@ -114,7 +121,11 @@ struct burrowd_session {
 	struct burrow_timer rotate_timer;	/* periodic rotation (client) */
 	struct burrow_timer retry_timer;	/* resend OFFER / CONFIRM */
 	struct burrow_timer old_key_timer;	/* delete the previous generation */
+	struct burrow_timer cand_timer;		/* client: next candidate if no handshake */
 };
+
+/* How long a dial to one of several candidates may go without a handshake. */
+#define BURROWD_CANDIDATE_DEADLINE_MS 3000
 
 /* Node-wide settings the session layer needs (filled by burrowd.c). */
 struct burrowd_settings {
@@ -173,6 +184,12 @@ extern const struct burrow_quic_callbacks burrowd_quic_callbacks;
 void burrowd_sessions_start(struct burrowd *d);
 /* Dial one peer now (no-op when it has a session or no endpoint). */
 void burrowd_peer_connect(struct burrowd_peer *peer);
+/*
+ * A map peer's candidates changed (reload.c, policy->candidates is the new
+ * list): the running session stays; a peer with neither a session nor a
+ * dial pending (it had no candidate) is dialled now.
+ */
+void burrowd_peer_candidates_changed(struct burrowd_peer *peer);
 /*
  * Close peer's session (if any) with reason and dial it again now: a relay
  * was admitted for it (relay_use.c), so the new connection goes through it.

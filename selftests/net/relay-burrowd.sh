@@ -135,11 +135,11 @@ run_ok "B: relay use node-a via R" \
 a_up() { [ "$(bd_json 1 | jq -r '.peers[] | select(.name == "node-b") | .state')" = up ]; }
 wait_for 60 a_up
 check $? "A's session with B comes up through R"
-is "$(bd_json 1 | jq -c '.peers[] | select(.name == "node-b") | [.path, .relay_ticket, .relay.state]')" \
+is "$(bd_json 1 | jq -c '.peers[] | select(.name == "node-b") | [.path.kind, .relay_ticket, .relay.state]')" \
 	"[\"relayed\",$id,\"admitted\"]" "A's status: relayed, ticket $id, admitted"
 b_up() { [ "$(bd_json 2 | jq -r '.peers[] | select(.name == "node-a") | .state')" = up ]; }
 wait_for 20 b_up
-is "$(bd_json 2 | jq -c '.peers[] | select(.name == "node-a") | [.path, .relay_ticket]')" \
+is "$(bd_json 2 | jq -c '.peers[] | select(.name == "node-a") | [.path.kind, .relay_ticket]')" \
 	"[\"relayed\",$id]" "B's status: relayed, ticket $id"
 is "$(bd_peer_json 1 node-b | jq -c '[.relay_ticket, .endpoint.address, .endpoint.port]')" \
 	"[$id,\"192.0.2.254\",51823]" "A's kernel peer: relay-ticket $id, endpoint R"

@@ -5,7 +5,8 @@
  * other one is refused by name; per peer, identity and reachability
  * changes (public_key, endpoint, request_address) restart the session,
  * policy keys (allowed_ips, may_announce, may_reach, accept_addresses)
- * keep it, and the changed keys are listed.
+ * keep it, and the changed keys are listed. A node map peer's endpoint
+ * candidates changing keeps the session too.
  */
 
 #include <errno.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include <sys/socket.h>
 
 #include "config.h"
 
@@ -212,6 +215,47 @@ static void test_peer_replace(void **state)
 			 BURROW_CONFIG_PEER_POLICY);
 }
 
+/*
+ * Node map peers (issue 19): a change of their candidates (a NAT rebound,
+ * the peer roamed) keeps the session; the key still replaces it.
+ */
+static void test_map_peer_candidates(void **state)
+{
+	struct burrow_nl_endpoint one[2] = {
+		{ .family = AF_INET, .addr.bytes = { 198, 18, 0, 11 }, .port = 51821 },
+		{ .family = AF_INET, .addr.bytes = { 10, 1, 0, 2 }, .port = 51821 },
+	};
+	struct burrow_nl_endpoint two[2] = { one[0], one[1] };
+	struct burrow_config_peer a = { .from_map = true, .candidates = one, .n_candidates = 2 };
+	struct burrow_config_peer b = { .from_map = true, .candidates = two, .n_candidates = 2 };
+	char what[160];
+
+	(void)state;
+	memcpy(b.public_key, a.public_key, sizeof(a.public_key));
+	assert_int_equal(burrow_config_peer_compare(&a, &b, what, sizeof(what)),
+			 BURROW_CONFIG_PEER_SAME);
+	/* The observed port moved. */
+	two[0].port = 40001;
+	b.has_endpoint = true;		/* and the first endpoint with it */
+	assert_int_equal(burrow_config_peer_compare(&a, &b, what, sizeof(what)),
+			 BURROW_CONFIG_PEER_POLICY);
+	assert_string_equal(what, "endpoint candidates");
+	/* One candidate fewer. */
+	two[0].port = 51821;
+	b.n_candidates = 1;
+	assert_int_equal(burrow_config_peer_compare(&a, &b, what, sizeof(what)),
+			 BURROW_CONFIG_PEER_POLICY);
+	/* A file peer with the same change is replaced, as before. */
+	a.from_map = false;
+	assert_int_equal(burrow_config_peer_compare(&a, &b, what, sizeof(what)),
+			 BURROW_CONFIG_PEER_REPLACE);
+	assert_string_equal(what, "endpoint");
+	a.from_map = true;
+	b.public_key[0] ^= 1;
+	assert_int_equal(burrow_config_peer_compare(&a, &b, what, sizeof(what)),
+			 BURROW_CONFIG_PEER_REPLACE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_peer_same),
 		cmocka_unit_test(test_peer_policy),
 		cmocka_unit_test(test_peer_replace),
+		cmocka_unit_test(test_map_peer_candidates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A node map as burrowd peers (mesh_peers.c): what each map peer becomes
- * (name, key, endpoint of the socket's family, allowed IPs without exit
+ * (name, key, endpoint of the socket's family, every candidate it can reach, allowed IPs without exit
  * routes, no negotiation), which are left out (the node itself, a file
  * peer's name or key), and the node's overlay addresses.
  */
@@ -134,6 +134,10 @@ static void test_map_peers_on_ipv4_socket(void **state)
 	/* the first endpoint an IPv4 socket can reach */
 	assert_true(p2->has_endpoint);
 	assert_string_equal(p2->endpoint_text, "198.51.100.2:51822");
+	/* its candidates: the IPv6 one left out on this socket */
+	assert_int_equal(p2->n_candidates, 1);
+	assert_int_equal(p2->candidates[0].port, 51822);
+	assert_int_equal(p2->candidates[0].family, AF_INET);
 	/* overlay addresses and the subnet route; the exit routes are not used */
 	assert_allowed(p2, "100.64.0.2/32,fd7a::200:0:0:0/128,10.20.2.0/24");
 	/* nothing negotiated over the session: the coordinator decides */
@@ -143,6 +147,7 @@ static void test_map_peers_on_ipv4_socket(void **state)
 	assert_int_equal(p2->may_reach.n, 0);
 	assert_string_equal(p3->name, "node-3");
 	assert_false(p3->has_endpoint);
+	assert_int_equal(p3->n_candidates, 0);
 
 	/* the file's address, then the overlay addresses with the map's lengths */
 	assert_int_equal(cfg.node.addresses.n, 3);
@@ -170,6 +175,11 @@ static void test_map_peers_on_ipv6_socket(void **state)
 	assert_int_equal(burrowd_mesh_map_extend(&map, own, AF_INET6, &cfg), 0);
 	assert_int_equal(cfg.n_peers, 3);
 	assert_string_equal(cfg.peers[1].endpoint_text, "[2001:db8::2]:51822");
+	/* every candidate kept, in the map's order (none is on this host's subnets) */
+	assert_int_equal(cfg.peers[1].n_candidates, 2);
+	assert_int_equal(cfg.peers[1].candidates[0].family, AF_INET6);
+	assert_int_equal(cfg.peers[1].candidates[1].family, AF_INET);
+	assert_int_equal(cfg.peers[1].candidates[1].addr.bytes[0], 198);
 	assert_true(cfg.peers[2].has_endpoint);
 	assert_string_equal(cfg.peers[2].endpoint_text, "[2001:db8::3]:51823");
 	burrow_config_free(&cfg);

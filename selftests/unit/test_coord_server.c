@@ -62,6 +62,8 @@ struct node {
 	int relay_revokes;			/* RELAY_REVOKE capsules received */
 	uint32_t last_revoked;
 	struct coord_map_delta last_delta_ids;	/* counts only, of the last delta */
+	int observed_count;			/* OBSERVED_ADDRESS capsules received */
+	struct burrow_nl_endpoint observed;	/* the latest */
 };
 
 static char dir[] = "/tmp/test_coord_server.XXXXXX";
@@ -83,6 +85,15 @@ static int64_t wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "127.0.0.1:PORT" of the node's socket: what the coordinator observes. */
+static const char *observed_text(const struct node *n)
+{
+	static char text[32];
+
+	snprintf(text, sizeof(text), "127.0.0.1:%u", ntohs(n->addr.sin_port));
+	return text;
 }
 
 static int udp_socket(struct sockaddr_in *addr)
@@ -171,6 +182,14 @@ static void node_capsule(struct node *n, const struct burrow_capsule *cap)
 		n->dns_configs++;
 		break;
 	}
+	case COORD_MSG_OBSERVED_ADDRESS:
+		if (coord_msg_observed_address_decode(cap->value, cap->length, &n->observed, why,
+						      sizeof(why)) < 0)
+			fail_msg("%s: OBSERVED_ADDRESS: %s", n->name, why);
+		/* Only after REGISTER_RESULT, and before the map. */
+		assert_true(n->have_result);
+		n->observed_count++;
+		break;
 	case COORD_MSG_RELAY_REVOKE:
 		if (coord_msg_relay_revoke_decode(cap->value, cap->length, &n->last_revoked, why,
 						  sizeof(why)) < 0)
@@ -542,9 +561,15 @@ static void test_register_accepted(void **state)
 	assert_int_equal(a->map.version, 1);
 	assert_int_equal(coord_store_node_get_by_key(store, a->id.public_key, &node), 0);
 	assert_int_equal(a->map.self.id, node.id);
+	/* The address it connects from, as the coordinator sees it: told, and first. */
+	assert_int_equal(a->observed_count, 1);
+	assert_int_equal(a->observed.family, AF_INET);
+	assert_int_equal(a->observed.port, ntohs(a->addr.sin_port));
+	assert_memory_equal(a->observed.addr.bytes, &a->addr.sin_addr, 4);
 	assert_int_equal(coord_store_node_endpoints(store, node.id, &endpoints, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(endpoints[0].text, "192.0.2.1:51820");
+	assert_int_equal(n, 2);
+	assert_string_equal(endpoints[0].text, observed_text(a));
+	assert_string_equal(endpoints[1].text, "192.0.2.1:51820");
 	free(endpoints);
 	coord_store_node_clear(&node);
 
@@ -657,8 +682,10 @@ static void test_policy_maps_and_delta(void **state)
 	peer = coord_map_peer_by_key(&b->map, a->id.public_key);
 	assert_non_null(peer);
 	assert_string_equal(peer->name, "alpha");
-	assert_int_equal(peer->n_endpoints, 1);
-	assert_int_equal(peer->endpoints[0].port, 51820);
+	/* Observed address first, then the reported one. */
+	assert_int_equal(peer->n_endpoints, 2);
+	assert_int_equal(peer->endpoints[0].port, ntohs(a->addr.sin_port));
+	assert_int_equal(peer->endpoints[1].port, 51820);
 
 	/* alpha learns of beta through a delta on top of its full map. */
 	wanted_count = 1;
@@ -761,8 +788,9 @@ static void test_routes_and_endpoints(void **state)
 	assert_int_equal(w->last_delta_ids.n_changed, 1);
 	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
 	assert_non_null(peer);
-	assert_int_equal(peer->n_endpoints, 1);
-	assert_int_equal(peer->endpoints[0].port, 4000);
+	assert_int_equal(peer->n_endpoints, 2);
+	assert_int_equal(peer->endpoints[0].port, ntohs(r->addr.sin_port));
+	assert_int_equal(peer->endpoints[1].port, 4000);
 	assert_int_equal(peer->n_routes, 1);
 	assert_int_equal(w->map.version, 3);
 	assert_int_equal(r->deltas, 0);
@@ -915,6 +943,60 @@ static void two_web_nodes(struct node **a, struct node **b)
 	wanted_count = 1;
 	assert_true(run_until(has_delta, *a));
 	assert_non_null(coord_map_peer_by_key(&(*a)->map, (*b)->id.public_key));
+}
+
+static bool observed_port_is(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->observed.port == ntohs(n->addr.sin_port) || n->closed;
+}
+
+static bool peer_first_endpoint_moved(const void *arg)
+{
+	const struct node *b = arg, *a = &nodes[0];
+	const struct coord_peer *peer = coord_map_peer_by_key(&b->map, a->id.public_key);
+
+	return (peer && peer->n_endpoints && peer->endpoints[0].port == ntohs(a->addr.sin_port)) ||
+	       b->closed;
+}
+
+/*
+ * NAT rebinding: alpha's packets suddenly come from another port (a new
+ * socket in place of its old one: the QUIC connection itself is the same).
+ * The coordinator validates the new path, tells alpha the new address,
+ * and beta's map gets it as alpha's first candidate; nothing is closed.
+ */
+static void test_observed_follows_rebinding(void **state)
+{
+	struct sockaddr_in old, moved;
+	struct coord_buf b;
+	struct node *a, *bn;
+	int fd, observed;
+
+	(void)state;
+	two_web_nodes(&a, &bn);
+	assert_ptr_equal(a, &nodes[0]);
+	assert_int_equal(a->observed_count, 1);
+	assert_int_equal(a->observed.port, ntohs(a->addr.sin_port));
+	observed = a->observed_count;
+	old = a->addr;
+	fd = udp_socket(&moved);
+	assert_int_equal(dup2(fd, a->fd), a->fd);
+	close(fd);
+	a->addr = moved;
+	assert_int_not_equal(old.sin_port, moved.sin_port);
+	/* Anything alpha sends now comes from the new port. */
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_map_request_full_encode(&b, a->map.version), 0);
+	node_send(a, &b);
+	coord_buf_free(&b);
+	assert_true(run_until(observed_port_is, a));
+	assert_int_equal(a->closed, 0);
+	assert_int_equal(a->observed_count, observed + 1);
+	assert_true(run_until(peer_first_endpoint_moved, bn));
+	assert_int_equal(bn->closed, 0);
+	assert_int_equal(coord_map_peer_by_key(&bn->map, a->id.public_key)->n_endpoints, 2);
 }
 
 /* The store as `burrow-coord node ...` opens it: another connection to the database. */
@@ -1176,7 +1258,7 @@ static void test_policy_reload_routes(void **state)
 	peer = coord_map_peer_by_key(&w->map, r->id.public_key);
 	assert_non_null(peer);
 	assert_int_equal(peer->n_routes, 0);
-	assert_int_equal(peer->n_endpoints, 1);
+	assert_int_equal(peer->n_endpoints, 2);	/* observed, reported */
 
 	write_policy(policy_file, router_policy);
 	assert_int_equal(coord_server_reload_policy(server, why, sizeof(why)), 0);
@@ -1387,7 +1469,7 @@ static bool live_maps_see_moved(const void *arg)
 		if (!nodes[i].conn || &nodes[i] == moved)
 			continue;
 		peer = coord_map_peer_by_key(&nodes[i].map, moved->id.public_key);
-		if (!peer || peer->n_endpoints != 1 || peer->endpoints[0].port != 4000)
+		if (!peer || peer->n_endpoints != 2 || peer->endpoints[1].port != 4000)
 			return false;
 	}
 	return true;
@@ -1466,7 +1548,7 @@ static void test_many_connections(void **state)
 	assert_null(coord_map_peer_by_key(&left->map, removed->id.public_key));
 	peer = coord_map_peer_by_key(&left->map, mover->id.public_key);
 	assert_non_null(peer);
-	assert_int_equal(peer->endpoints[0].port, 4000);
+	assert_int_equal(peer->endpoints[1].port, 4000);
 	for (i = 0; i < n_nodes; i++)
 		if (&nodes[i] != removed && nodes[i].closed)
 			fail_msg("%s closed: %s", nodes[i].name, nodes[i].closed_reason);
@@ -1481,6 +1563,7 @@ int main(void)
 		T(test_reregister_without_key),
 		T(test_policy_maps_and_delta),
 		T(test_routes_and_endpoints),
+		T(test_observed_follows_rebinding),
 		T(test_malformed_capsule_closes),
 		T(test_operator_remove_cuts_off),
 		T(test_operator_expire_cuts_off),

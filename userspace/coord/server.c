@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../candidates.h"
 #include "../identity.h"
 #include "../kernel.h"
 #include "../log.h"
@@ -57,6 +58,15 @@ struct coord_conn {
 	bool catch_queued;
 	uint64_t linger_deadline;		/* refused: close when acked or then */
 	char linger_reason[COORD_REASON_MAX + 32];
+	/*
+	 * Endpoint discovery (issue 19): the address:port this connection
+	 * comes from (told to the node, OBSERVED_ADDRESS) and the candidates
+	 * the node reported; the store holds both, observed first.
+	 */
+	bool has_observed;
+	struct burrow_nl_endpoint observed;
+	struct burrow_nl_endpoint reported[COORD_ENDPOINTS_MAX];
+	size_t n_reported;
 };
 
 struct coord_server {
@@ -1078,6 +1088,86 @@ static int store_endpoints(struct coord_server *s, int64_t node_id,
 	return coord_store_node_set_endpoints(s->store, node_id, ptrs, n);
 }
 
+/* ---- endpoint discovery ------------------------------------------------------ */
+
+/* Whether the address c comes from now differs from c->observed (then it is set). */
+static bool observed_read(struct coord_conn *c)
+{
+	struct burrow_nl_endpoint now;
+	const struct sockaddr *sa;
+	socklen_t len;
+
+	sa = burrow_quic_remote_addr(c->quic, &len);
+	if (burrow_candidate_from_sockaddr(sa, len, &now) || !now.port)
+		return false;
+	if (c->has_observed && burrow_candidate_equal(&now, &c->observed))
+		return false;
+	c->observed = now;
+	c->has_observed = true;
+	return true;
+}
+
+static void reported_keep(struct coord_conn *c, const struct burrow_nl_endpoint *e, size_t n)
+{
+	if (n > COORD_ENDPOINTS_MAX)
+		n = COORD_ENDPOINTS_MAX;
+	memcpy(c->reported, e, n * sizeof(*e));
+	c->n_reported = n;
+}
+
+/* The node's candidates in the store: the observed address, then what it reported. */
+static int store_candidates(struct coord_server *s, struct coord_conn *c, int64_t node_id)
+{
+	struct burrow_nl_endpoint all[COORD_ENDPOINTS_MAX];
+	size_t n = burrow_candidates_merge(c->has_observed ? &c->observed : NULL, c->reported,
+					   c->n_reported, all, COORD_ENDPOINTS_MAX);
+
+	return store_endpoints(s, node_id, all, n);
+}
+
+/* OBSERVED_ADDRESS to the node; a failure closes c (conn_send). */
+static void observed_send(struct coord_conn *c)
+{
+	char why[COORD_SERVER_ERR_MAX], text[BURROW_TEXT_ENDPOINT_SIZE];
+	struct coord_buf b;
+
+	if (!c->has_observed)
+		return;
+	coord_buf_init(&b);
+	if (coord_msg_observed_address_encode(&b, &c->observed, why, sizeof(why)) == 0)
+		conn_send(c, &b);
+	coord_buf_free(&b);
+	burrow_log(BURROW_LOG_DEBUG, "node %lld: observed at %s", (long long)c->node_id,
+		   burrow_text_endpoint(&c->observed, text));
+}
+
+/*
+ * The registered node's connection now comes from elsewhere (its NAT
+ * rebound, it roamed): tell it, store its candidates with the new address
+ * first, and send its peers the change as for ENDPOINTS.
+ */
+static void observed_check(struct coord_conn *c)
+{
+	struct coord_server *s = c->server;
+	struct coord_policy_ids affected = { 0 };
+	char text[BURROW_TEXT_ENDPOINT_SIZE];
+
+	if (!c->registered || c->closing || !observed_read(c))
+		return;
+	burrow_log(BURROW_LOG_INFO, "node %lld: its connection moved to %s", (long long)c->node_id,
+		   burrow_text_endpoint(&c->observed, text));
+	observed_send(c);
+	if (c->closing)
+		return;
+	if (store_candidates(s, c, c->node_id) < 0) {
+		conn_close(c, COORD_CLOSE_INTERNAL, "candidates: %s", coord_store_error(s->store));
+		return;
+	}
+	if (coord_policy_affected(s->policy, c->node_id, &affected) == 0)
+		notify_peer_change(s, c->node_id, &affected, c);
+	coord_policy_ids_free(&affected);
+}
+
 /* Approve the advertised routes autoApprovers cover. */
 static int auto_approve(struct coord_server *s, struct node_facts *f,
 			const struct coord_register *m)
@@ -1161,8 +1251,11 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 			goto out;
 		}
 	}
-	if (ret == 0)
-		ret = store_endpoints(s, facts.node.id, m.endpoints, m.n_endpoints);
+	if (ret == 0) {
+		reported_keep(c, m.endpoints, m.n_endpoints);
+		observed_read(c);
+		ret = store_candidates(s, c, facts.node.id);
+	}
 	if (ret < 0) {
 		snprintf(why, sizeof(why), "%s", coord_store_error(s->store));
 		refuse(c, COORD_REFUSED_INTERNAL, why);
@@ -1209,6 +1302,10 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	else
 		conn_close(c, COORD_CLOSE_INTERNAL, "REGISTER_RESULT: %s", why);
 	coord_buf_free(&b);
+	if (ret == 0) {
+		observed_send(c);
+		ret = c->closing ? -EPIPE : 0;
+	}
 	if (ret == 0)
 		ret = send_map_full(c);
 	if (ret == 0)
@@ -1235,8 +1332,9 @@ static void handle_endpoints(struct coord_conn *c, const uint8_t *value, size_t 
 		conn_close(c, COORD_CLOSE_PROTOCOL, "%s", why);
 		return;
 	}
-	ret = store_endpoints(s, c->node_id, endpoints, n);
+	reported_keep(c, endpoints, n);
 	free(endpoints);
+	ret = store_candidates(s, c, c->node_id);
 	if (ret < 0) {
 		conn_close(c, COORD_CLOSE_INTERNAL, "ENDPOINTS: %s", coord_store_error(s->store));
 		return;
@@ -1265,6 +1363,9 @@ static void handle_capsule(struct coord_conn *c, const struct burrow_capsule *ca
 			   coord_msg_type_name(cap->type));
 		return;
 	}
+	observed_check(c);
+	if (c->closing)
+		return;
 	if (cap->type == COORD_MSG_ENDPOINTS) {
 		handle_endpoints(c, cap->value, cap->length);
 		return;
@@ -1374,7 +1475,17 @@ static void on_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	free(c);
 }
 
+/* A validated new path (NAT rebinding, migration): see observed_check. */
+static void on_path_changed(struct burrow_quic_conn *conn, void *conn_user)
+{
+	struct coord_conn *c = conn_user;
+
+	c->quic = conn;
+	observed_check(c);
+}
+
 static const struct burrow_quic_callbacks server_callbacks = {
+	.path_changed = on_path_changed,
 	.authorize = on_authorize,
 	.established = on_established,
 	.stream_data = on_stream_data,
