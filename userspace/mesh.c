@@ -81,6 +81,9 @@ struct mesh_fallback {
 	uint64_t requested_ns;			/* last RELAY_REQUEST; 0: none */
 	uint64_t requests, offers, refusals;
 	uint32_t ticket;			/* of the last offer taken */
+	uint64_t probed_ns;			/* last direct probe while relayed */
+	uint64_t probes, upgrades;
+	bool was_relayed;			/* up through a relay at the last tick */
 	char relay[BURROW_TEXT_ENDPOINT_SIZE];	/* its relay */
 	char refused[COORD_REASON_MAX + 1];	/* the last refusal's reason */
 };
@@ -602,6 +605,15 @@ static void handle_relay_revoke(struct burrowd_mesh *m, const struct burrow_caps
 #define MESH_FALLBACK_TICK_NS (BURROW_NSEC_PER_SEC)
 #define MESH_FALLBACK_RETRY_NS (30 * BURROW_NSEC_PER_SEC)
 #define MESH_FALLBACK_RENEW_S 60
+/*
+ * Upgrade: while a peer's session runs through a relay, the node with the
+ * lower key (one prober per pair, so the two never race) dials the peer's
+ * endpoint directly this often (burrowd_peer_probe_direct). When that
+ * handshake completes, the session moves to the direct path and the relay
+ * is dropped; the other node sees its relayed session replaced by a direct
+ * one and drops its relay too (below), so a renewal cannot pull it back.
+ */
+#define MESH_UPGRADE_INTERVAL_NS (15 * BURROW_NSEC_PER_SEC)
 
 static struct mesh_fallback *fallback_of(struct burrowd_mesh *m, const uint8_t key[32], bool add)
 {
@@ -664,7 +676,28 @@ static void fallback_tick(void *arg)
 			continue;
 		relayed = burrowd_relay_use_current(m->d, mp->public_key, &ticket, &expiry);
 		if (up) {
+			bool via_relay = burrow_quic_conn_relay_ticket(peer->session->conn) != 0;
+
 			f->down_since_ns = 0;
+			if (!via_relay && f->was_relayed) {
+				/* Upgraded (by this node's probe or the peer's). */
+				f->was_relayed = false;
+				f->upgrades++;
+			}
+			f->was_relayed = via_relay;
+			if (!via_relay && relayed && ticket == f->ticket) {
+				/* The fallback's relay is not needed: a renewal must not pull it back. */
+				burrowd_relay_use_stop(m->d, mp->public_key);
+				burrowd_event(m->d, peer, "direct", "%s runs direct: relay ticket %u dropped",
+					      peer->name, (unsigned)ticket);
+				continue;
+			}
+			if (via_relay && memcmp(own, mp->public_key, 32) < 0 &&
+			    now - f->probed_ns >= MESH_UPGRADE_INTERVAL_NS) {
+				f->probed_ns = now;
+				if (burrowd_peer_probe_direct(peer) == 0)
+					f->probes++;
+			}
 			if (relayed && m->accepted && memcmp(own, mp->public_key, 32) < 0 &&
 			    expiry < (uint64_t)time(NULL) + MESH_FALLBACK_RENEW_S &&
 			    (!f->requested_ns || now - f->requested_ns >= MESH_FALLBACK_RETRY_NS))
@@ -768,8 +801,10 @@ static void fallback_write_status(const struct burrowd_mesh *m, FILE *out, bool 
 			fprintf(out, "%s{\"peer\":", shown++ ? "," : "");
 			burrow_json_string(out, name);
 			fprintf(out, ",\"requests\":%" PRIu64 ",\"offers\":%" PRIu64
-				",\"refusals\":%" PRIu64 ",\"ticket\":%u,\"relay\":",
-				f->requests, f->offers, f->refusals, (unsigned)f->ticket);
+				",\"refusals\":%" PRIu64 ",\"probes\":%" PRIu64 ",\"upgrades\":%" PRIu64
+				",\"ticket\":%u,\"relay\":",
+				f->requests, f->offers, f->refusals, f->probes, f->upgrades,
+				(unsigned)f->ticket);
 			burrow_json_string(out, f->relay);
 			fprintf(out, ",\"refused\":");
 			burrow_json_string(out, f->refused);
@@ -780,6 +815,9 @@ static void fallback_write_status(const struct burrowd_mesh *m, FILE *out, bool 
 			name, f->requests, f->offers);
 		if (f->offers)
 			fprintf(out, ", last ticket %u via %s", (unsigned)f->ticket, f->relay);
+		if (f->probes || f->upgrades)
+			fprintf(out, ", %" PRIu64 " direct probes, %" PRIu64 " upgrades", f->probes,
+				f->upgrades);
 		if (f->refused[0])
 			fprintf(out, "; refused: %s", f->refused);
 		fputc('\n', out);
