@@ -105,7 +105,7 @@ if [ -n "$KERNEL_MODULES" ]; then
 	[ -f "$src/modules.dep" ] || depmod -b "$KERNEL_MODULES" "$KERNEL_RELEASE"
 	wanted="veth dummy wireguard udp_tunnel ip6_udp_tunnel gro_cells
 		nf_tables nft_ct nft_objref nf_conntrack
-		nf_nat nft_nat nft_chain_nat nft_masq
+		bridge nf_nat nft_nat nft_masq nft_chain_nat
 		chacha20poly1305 aesni_intel gcm
 		$(modinfo -F depends "$BURROW_KO" | tr ',' ' ')"
 	for mod in $wanted; do
