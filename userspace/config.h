@@ -153,8 +153,15 @@ struct burrow_config_coordinator {
 	char *auth_key_file;			/* absolute path; NULL: none */
 	struct burrow_nl_endpoint *endpoints;	/* heap */
 	size_t n_endpoints;
+	/*
+	 * relay_after: a map peer whose session is not up this many seconds
+	 * asks the coordinator for a relay (RELAY_REQUEST, mesh.c); 0: never.
+	 */
+	unsigned int relay_after;
 	unsigned int line;			/* of the [coordinator] header */
 };
+#define BURROW_CONFIG_RELAY_AFTER_DEFAULT 5
+#define BURROW_CONFIG_RELAY_AFTER_MAX 86400
 
 /*
  * [dns]: MagicDNS (dns.h, burrowd_dns.h). The responder runs on a node

@@ -14,13 +14,16 @@
 #include "config.h"
 #include "config_internal.h"
 
-enum coordinator_key { CK_ADDRESS, CK_PUBLIC_KEY, CK_AUTH_KEY_FILE, CK_ENDPOINT, CK_COUNT };
+enum coordinator_key {
+	CK_ADDRESS, CK_PUBLIC_KEY, CK_AUTH_KEY_FILE, CK_ENDPOINT, CK_RELAY_AFTER, CK_COUNT
+};
 
 static const char *const coordinator_key_names[CK_COUNT] = {
 	[CK_ADDRESS] = "address",
 	[CK_PUBLIC_KEY] = "public_key",
 	[CK_AUTH_KEY_FILE] = "auth_key_file",
 	[CK_ENDPOINT] = "endpoint",
+	[CK_RELAY_AFTER] = "relay_after",
 };
 
 static int endpoint_item(struct parse_state *ps, const char *text, void *ctx)
@@ -52,6 +55,35 @@ static int endpoint_item(struct parse_state *ps, const char *text, void *ctx)
 	c->endpoints = grown;
 	c->endpoints[c->n_endpoints++] = endpoint;
 	return 0;
+}
+
+/* relay_after = SECONDS: 0 (never) .. BURROW_CONFIG_RELAY_AFTER_MAX, digits only. */
+static void relay_after(struct parse_state *ps, const char *value,
+			struct burrow_config_coordinator *c)
+{
+	unsigned long v = 0;
+	const char *p = value;
+
+	if (!*p) {
+		burrow_config_fail(ps, ps->line, "relay_after: empty (seconds, 0 = never)");
+		return;
+	}
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > BURROW_CONFIG_RELAY_AFTER_MAX) {
+			burrow_config_fail(ps, ps->line,
+					   "relay_after: invalid '%s' (seconds, 0..%d; 0 = never)",
+					   value, BURROW_CONFIG_RELAY_AFTER_MAX);
+			return;
+		}
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > BURROW_CONFIG_RELAY_AFTER_MAX) {
+		burrow_config_fail(ps, ps->line,
+				   "relay_after: invalid '%s' (seconds, 0..%d; 0 = never)", value,
+				   BURROW_CONFIG_RELAY_AFTER_MAX);
+		return;
+	}
+	c->relay_after = (unsigned int)v;
 }
 
 void burrow_config_coordinator_key(struct parse_state *ps, const char *name, const char *value)
@@ -91,6 +123,9 @@ void burrow_config_coordinator_key(struct parse_state *ps, const char *name, con
 	case CK_ENDPOINT:
 		burrow_config_for_each_item(ps, name, value, endpoint_item, c);
 		break;
+	case CK_RELAY_AFTER:
+		relay_after(ps, value, c);
+		break;
 	case CK_COUNT:
 		break;
 	}
@@ -98,7 +133,10 @@ void burrow_config_coordinator_key(struct parse_state *ps, const char *name, con
 
 void burrow_config_coordinator_done(struct parse_state *ps)
 {
-	const struct burrow_config_coordinator *c = &ps->cfg->coordinator;
+	struct burrow_config_coordinator *c = &ps->cfg->coordinator;
+
+	if (!(ps->coordinator_keys & (1u << CK_RELAY_AFTER)))
+		c->relay_after = BURROW_CONFIG_RELAY_AFTER_DEFAULT;
 
 	if (!(ps->coordinator_keys & (1u << CK_ADDRESS)))
 		burrow_config_fail(ps, c->line, "[coordinator] has no address (required)");
@@ -116,7 +154,7 @@ bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 	return a->address_len == b->address_len && !memcmp(&a->address, &b->address, a->address_len) &&
 	       !memcmp(a->public_key, b->public_key, sizeof(a->public_key)) &&
 	       !strcmp(a->auth_key_file ? a->auth_key_file : "", b->auth_key_file ? b->auth_key_file : "") &&
-	       a->n_endpoints == b->n_endpoints &&
+	       a->relay_after == b->relay_after && a->n_endpoints == b->n_endpoints &&
 	       (!a->n_endpoints ||
 		!memcmp(a->endpoints, b->endpoints, a->n_endpoints * sizeof(*a->endpoints)));
 }

@@ -145,6 +145,8 @@ const char *coord_msg_type_name(uint64_t type)
 	case COORD_MSG_DNS_CONFIG: return "DNS_CONFIG";
 	case COORD_MSG_RELAY_REVOKE: return "RELAY_REVOKE";
 	case COORD_MSG_OBSERVED_ADDRESS: return "OBSERVED_ADDRESS";
+	case COORD_MSG_RELAY_REQUEST: return "RELAY_REQUEST";
+	case COORD_MSG_RELAY_OFFER: return "RELAY_OFFER";
 	default: return "unknown";
 	}
 }
@@ -734,6 +736,24 @@ static bool utf8_valid(const uint8_t *s, size_t len)
 
 /* ---- REGISTER ----------------------------------------------------------------- */
 
+/* The optional Flags field: absent (0), or a non-zero varint. */
+static int read_register_flags(struct reader *r, uint64_t *flags)
+{
+	int ret;
+
+	*flags = 0;
+	if (r->c.left == 0)
+		return 0;
+	ret = read_varint(r, "Flags", flags);
+	if (ret)
+		return ret;
+	if (*flags == 0) {
+		burrow_errorf(r->why, r->why_size, "REGISTER: Flags 0 (leave the field out)");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int coord_msg_register_encode(struct coord_buf *b, const struct coord_register *m, char *why,
 			      size_t why_size)
 {
@@ -756,6 +776,8 @@ int coord_msg_register_encode(struct coord_buf *b, const struct coord_register *
 	ret = write_routes(b, "REGISTER", m->routes, m->n_routes, why, why_size);
 	if (!ret)
 		ret = write_endpoints(b, "REGISTER", m->endpoints, m->n_endpoints, why, why_size);
+	if (!ret && m->flags)
+		buf_varint(b, m->flags);
 	if (ret) {
 		b->len = start;
 		return ret;
@@ -794,6 +816,8 @@ int coord_msg_register_decode(const uint8_t *value, size_t len, struct coord_reg
 		ret = read_routes(&r, &out->routes, &out->n_routes);
 	if (!ret)
 		ret = read_endpoints(&r, &out->endpoints, &out->n_endpoints);
+	if (!ret)
+		ret = read_register_flags(&r, &out->flags);
 	if (!ret)
 		ret = finish(&r);
 	if (ret)
@@ -1291,6 +1315,123 @@ int coord_msg_observed_address_decode(const uint8_t *value, size_t len,
 	if (ret)
 		memset(out, 0, sizeof(*out));
 	return ret;
+}
+
+/* ---- RELAY_REQUEST, RELAY_OFFER ------------------------------------------------ */
+
+int coord_msg_relay_request_encode(struct coord_buf *b, const uint8_t peer_key[32])
+{
+	size_t start = capsule_begin(b);
+
+	buf_bytes(b, peer_key, 32);
+	return capsule_end(b, start, COORD_MSG_RELAY_REQUEST);
+}
+
+int coord_msg_relay_request_decode(const uint8_t *value, size_t len, uint8_t peer_key[32],
+				   char *why, size_t why_size)
+{
+	struct reader r = { .msg = "RELAY_REQUEST", .why = why, .why_size = why_size };
+	const uint8_t *key;
+	int ret;
+
+	burrow_cursor_init(&r.c, value, len);
+	ret = read_bytes(&r, "Peer Public Key", 32, &key);
+	if (ret)
+		return ret;
+	memcpy(peer_key, key, 32);
+	return finish(&r);
+}
+
+int coord_msg_relay_offer_encode(struct coord_buf *b, const struct coord_relay_offer *m, char *why,
+				 size_t why_size)
+{
+	size_t start, reason_len = 0;
+	int ret = 0;
+
+	if (m->refused) {
+		reason_len = strnlen(m->reason, sizeof(m->reason));
+		if (reason_len > COORD_REASON_MAX ||
+		    !utf8_valid((const uint8_t *)m->reason, reason_len)) {
+			burrow_errorf(why, why_size, "RELAY_OFFER: reason is not UTF-8 of at most %d bytes",
+				      COORD_REASON_MAX);
+			return -EINVAL;
+		}
+	}
+	start = capsule_begin(b);
+	buf_bytes(b, m->peer_key, 32);
+	buf_u8(b, m->refused ? COORD_RELAY_OFFER_REFUSED : COORD_RELAY_OFFER_OK);
+	if (m->refused) {
+		buf_varint(b, reason_len);
+		buf_bytes(b, m->reason, reason_len);
+	} else {
+		buf_varint(b, COORD_RELAY_TICKET_LEN);
+		buf_bytes(b, m->ticket, COORD_RELAY_TICKET_LEN);
+		/* One endpoint, as an ENDPOINTS entry (without a count). */
+		if (!family_bytes(m->relay.family) || m->relay.port == 0) {
+			burrow_errorf(why, why_size, "RELAY_OFFER: relay endpoint has family %u port %u",
+				      m->relay.family, m->relay.port);
+			ret = -EINVAL;
+		} else {
+			uint8_t port[2] = { (uint8_t)(m->relay.port >> 8), (uint8_t)m->relay.port };
+
+			buf_u8(b, version_of(m->relay.family));
+			buf_bytes(b, m->relay.addr.bytes, family_bytes(m->relay.family));
+			buf_bytes(b, port, 2);
+		}
+	}
+	if (ret) {
+		b->len = start;
+		return ret;
+	}
+	return capsule_end(b, start, COORD_MSG_RELAY_OFFER);
+}
+
+int coord_msg_relay_offer_decode(const uint8_t *value, size_t len, struct coord_relay_offer *out,
+				 char *why, size_t why_size)
+{
+	struct reader r = { .msg = "RELAY_OFFER", .why = why, .why_size = why_size };
+	const uint8_t *p;
+	size_t n;
+	uint8_t status;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	burrow_cursor_init(&r.c, value, len);
+	ret = read_bytes(&r, "Peer Public Key", 32, &p);
+	if (ret)
+		return ret;
+	memcpy(out->peer_key, p, 32);
+	ret = read_u8(&r, "Status", &status);
+	if (ret)
+		return ret;
+	if (status == COORD_RELAY_OFFER_REFUSED) {
+		out->refused = true;
+		ret = read_counted(&r, "Reason Length", "Reason", COORD_REASON_MAX, &p, &n);
+		if (ret)
+			return ret;
+		if (!utf8_valid(p, n)) {
+			burrow_errorf(why, why_size, "RELAY_OFFER: Reason is not UTF-8");
+			return -EBADMSG;
+		}
+		memcpy(out->reason, p, n);
+		out->reason[n] = '\0';
+		return finish(&r);
+	}
+	if (status != COORD_RELAY_OFFER_OK) {
+		burrow_errorf(why, why_size, "RELAY_OFFER: unknown Status %u", status);
+		return -EBADMSG;
+	}
+	ret = read_counted(&r, "Ticket Length", "Ticket", COORD_RELAY_TICKET_LEN, &p, &n);
+	if (ret)
+		return ret;
+	if (n != COORD_RELAY_TICKET_LEN) {
+		burrow_errorf(why, why_size, "RELAY_OFFER: Ticket Length %zu (must be %d)", n,
+			      COORD_RELAY_TICKET_LEN);
+		return -EBADMSG;
+	}
+	memcpy(out->ticket, p, n);
+	ret = read_endpoint(&r, 0, &out->relay);
+	return ret ? ret : finish(&r);
 }
 
 /* ---- MAP_REQUEST_FULL, ENDPOINTS ---------------------------------------------- */

@@ -15,6 +15,8 @@
  *   DNS_CONFIG         coord -> node   mesh domain and split DNS (before the first MAP_FULL)
  *   RELAY_REVOKE       coord -> relay  a relay ticket revoked: drop its entry, refuse it
  *   OBSERVED_ADDRESS   coord -> node   the address:port the node's connection comes from
+ *   RELAY_REQUEST      node -> coord   no session with this peer: find a relay for the pair
+ *   RELAY_OFFER        coord -> node   a ticket and a relay's endpoint for a peer, or a refusal
  *
  * Decoders are strict: trailing bytes, truncated fields, non-shortest
  * varints, route bits set beyond the prefix length, names that are not DNS
@@ -63,6 +65,14 @@
  * the coordinator sees changes.
  */
 #define COORD_MSG_OBSERVED_ADDRESS	0x2b0c09
+/*
+ * Automatic relay fallback (docs/coordination.md, "Relay fallback"): a node
+ * that sends RELAY_REQUEST is new enough to take RELAY_OFFER, which goes
+ * only to nodes that asked (or whose peer asked: the peer of a pair runs
+ * the same code).
+ */
+#define COORD_MSG_RELAY_REQUEST		0x2b0c0a
+#define COORD_MSG_RELAY_OFFER		0x2b0c0b
 
 #define COORD_MSG_ALPN "burrow-coord/1"
 
@@ -150,6 +160,14 @@ bool coord_msg_type_known(uint64_t type);
 /* A capsule reader for the coordination stream: COORD_MSG_CAPSULE_MAX, these types. */
 void coord_msg_reader_init(struct burrow_capsule_reader *r);
 
+/*
+ * REGISTER's optional last field, Flags (varint): written only when
+ * non-zero, so a node without flags sends the bytes older coordinators
+ * decode; present, it must be non-zero (one encoding per message). Bits
+ * this program does not know are kept as received.
+ */
+#define COORD_REGISTER_RELAY 0x01	/* the node runs the relay role ([relay] enabled) */
+
 struct coord_register {
 	char *key_secret;		/* NUL-terminated; "" when authenticating by TLS key */
 	char hostname[COORD_NAME_MAX + 1];
@@ -157,6 +175,7 @@ struct coord_register {
 	size_t n_routes;
 	struct burrow_nl_endpoint *endpoints;
 	size_t n_endpoints;
+	uint64_t flags;			/* COORD_REGISTER_*; 0: the field is absent */
 };
 
 struct coord_register_result {
@@ -262,6 +281,38 @@ int coord_msg_observed_address_encode(struct coord_buf *b, const struct burrow_n
 				      char *why, size_t why_size);
 int coord_msg_observed_address_decode(const uint8_t *value, size_t len,
 				      struct burrow_nl_endpoint *out, char *why, size_t why_size);
+
+/*
+ * RELAY_REQUEST (node -> coord): Peer Public Key (32 bytes), the map peer
+ * the node has no session with. RELAY_OFFER (coord -> both nodes of the
+ * pair): Peer Public Key (the receiver's peer), Status (8 bits): 0 an
+ * offer, with Ticket Length (varint, exactly BURROW_RELAY_TICKET_LEN, 176)
+ * and Ticket (relay_ticket.h's bytes, not checked here) and the relay's
+ * endpoint (IP version, address, port, non-zero); 1 a refusal, with a
+ * Reason (varint length, at most COORD_REASON_MAX bytes of UTF-8).
+ */
+#define COORD_RELAY_TICKET_LEN 176
+#define COORD_RELAY_OFFER_OK 0
+#define COORD_RELAY_OFFER_REFUSED 1
+
+struct coord_relay_offer {
+	uint8_t peer_key[32];
+	bool refused;
+	/* offer */
+	uint8_t ticket[COORD_RELAY_TICKET_LEN];
+	struct burrow_nl_endpoint relay;
+	/* refused */
+	char reason[COORD_REASON_MAX + 1];	/* UTF-8 */
+};
+
+int coord_msg_relay_request_encode(struct coord_buf *b, const uint8_t peer_key[32]);
+int coord_msg_relay_request_decode(const uint8_t *value, size_t len, uint8_t peer_key[32],
+				   char *why, size_t why_size);
+/* -EINVAL with why: a bad relay endpoint, a reason too long or not UTF-8. */
+int coord_msg_relay_offer_encode(struct coord_buf *b, const struct coord_relay_offer *m, char *why,
+				 size_t why_size);
+int coord_msg_relay_offer_decode(const uint8_t *value, size_t len, struct coord_relay_offer *out,
+				 char *why, size_t why_size);
 
 /*
  * DNS_CONFIG: the mesh domain nodes answer for (MagicDNS) and split DNS,

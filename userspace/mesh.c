@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "burrow-text.h"
@@ -20,6 +21,8 @@
 #include "log.h"
 #include "mesh.h"
 #include "netconf.h"
+#include "relay_ticket.h"
+#include "relay_use.h"
 #include "reload.h"
 #include "session.h"
 #include "store.h"
@@ -68,6 +71,27 @@ struct burrowd_mesh {
 	struct burrow_nl_endpoint observed;	/* OBSERVED_ADDRESS, latest */
 	struct burrow_nl_endpoint reported[BURROW_CANDIDATES_MAX];
 	size_t n_reported;			/* REGISTER / ENDPOINTS on this connection */
+	/* Relay fallback (fallback_*): one entry per map peer it looked at. */
+	struct mesh_fallback *fallback;
+	size_t n_fallback;
+	struct burrow_timer fallback_timer;
+};
+
+/*
+ * A map peer's relay fallback: how long its session has been down, when
+ * the node last asked for a relay for it, and what the coordinator said.
+ */
+struct mesh_fallback {
+	uint8_t key[32];
+	uint64_t down_since_ns;			/* 0: up (or not looked at yet) */
+	uint64_t requested_ns;			/* last RELAY_REQUEST; 0: none */
+	uint64_t requests, offers, refusals;
+	uint32_t ticket;			/* of the last offer taken */
+	uint64_t probed_ns;			/* last direct probe while relayed */
+	uint64_t probes, upgrades;
+	bool was_relayed;			/* up through a relay at the last tick */
+	char relay[BURROW_TEXT_ENDPOINT_SIZE];	/* its relay */
+	char refused[COORD_REASON_MAX + 1];	/* the last refusal's reason */
 };
 
 static const struct burrow_config_coordinator *coordinator_of(const struct burrowd_mesh *m)
@@ -521,6 +545,8 @@ static void send_register(struct burrowd_mesh *m)
 	r.n_routes = cfg->node.advertise_routes.n;
 	r.endpoints = endpoints;
 	r.n_endpoints = advertised_endpoints(m, cfg, endpoints);
+	/* A relay says so: the coordinator offers it to pairs that need one. */
+	r.flags = cfg->relay.enabled ? COORD_REGISTER_RELAY : 0;
 	if (!r.n_endpoints)
 		burrow_log(BURROW_LOG_WARNING,
 			   "coordinator: no endpoint to advertise (no usable local address): "
@@ -655,6 +681,245 @@ static void handle_observed_address(struct burrowd_mesh *m, const struct burrow_
 	m->has_observed = true;
 }
 
+/* ---- relay fallback ------------------------------------------------------------------ */
+
+/*
+ * A map peer whose session is not up relay_after seconds after it was
+ * last seen down asks the coordinator for a relay (RELAY_REQUEST); the
+ * coordinator answers both nodes of the pair with RELAY_OFFER (a ticket
+ * and the relay's endpoint), and each does what `burrowd relay use` does
+ * (relay_use.h). A refusal is logged and kept for status. A peer still
+ * down is asked for again every MESH_FALLBACK_RETRY_NS; a relayed peer
+ * whose ticket has less than MESH_FALLBACK_RENEW_S left is renewed by the
+ * node with the lower key (the ticket's a: one renewal per pair, not two),
+ * and both take the new offer. An offer for a peer that has a relay with
+ * more than that left is a duplicate (both asked at once) and is ignored,
+ * so both nodes keep the first ticket the coordinator sent them.
+ */
+#define MESH_FALLBACK_TICK_NS (BURROW_NSEC_PER_SEC)
+#define MESH_FALLBACK_RETRY_NS (30 * BURROW_NSEC_PER_SEC)
+#define MESH_FALLBACK_RENEW_S 60
+/*
+ * Upgrade: while a peer's session runs through a relay, the node with the
+ * lower key (one prober per pair, so the two never race) dials the peer's
+ * endpoint directly this often (burrowd_peer_probe_direct). When that
+ * handshake completes, the session moves to the direct path and the relay
+ * is dropped; the other node sees its relayed session replaced by a direct
+ * one and drops its relay too (below), so a renewal cannot pull it back.
+ */
+#define MESH_UPGRADE_INTERVAL_NS (15 * BURROW_NSEC_PER_SEC)
+
+static struct mesh_fallback *fallback_of(struct burrowd_mesh *m, const uint8_t key[32], bool add)
+{
+	struct mesh_fallback *grown;
+
+	for (size_t i = 0; i < m->n_fallback; i++)
+		if (!memcmp(m->fallback[i].key, key, 32))
+			return &m->fallback[i];
+	if (!add)
+		return NULL;
+	grown = realloc(m->fallback, (m->n_fallback + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	m->fallback = grown;
+	grown = &m->fallback[m->n_fallback++];
+	memset(grown, 0, sizeof(*grown));
+	memcpy(grown->key, key, 32);
+	return grown;
+}
+
+static void fallback_request(struct burrowd_mesh *m, struct mesh_fallback *f,
+			     const struct burrowd_peer *peer, const char *why, uint64_t now)
+{
+	struct coord_buf b;
+
+	coord_buf_init(&b);
+	coord_msg_relay_request_encode(&b, f->key);
+	if (mesh_send(m, &b) == 0) {
+		f->requested_ns = now;
+		f->requests++;
+		burrow_log(BURROW_LOG_INFO, "peer %s: %s: asking the coordinator for a relay",
+			   peer->name, why);
+	}
+	coord_buf_free(&b);
+}
+
+static void fallback_tick(void *arg)
+{
+	struct burrowd_mesh *m = arg;
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	const uint8_t *own = burrow_quic_endpoint_public_key(m->d->quic);
+	uint64_t now = burrow_now_ns(), after = c->relay_after * BURROW_NSEC_PER_SEC;
+
+	if (m->stopping)
+		return;
+	burrow_timer_arm_in(m->d->loop, &m->fallback_timer, MESH_FALLBACK_TICK_NS);
+	for (size_t i = 0; i < coord_map_size(&m->map); i++) {
+		const struct coord_peer *mp = coord_map_peer_at(&m->map, i);
+		struct burrowd_peer *peer = burrowd_peer_by_key(m->d, mp->public_key);
+		bool up = peer && peer->session && peer->session->state == BURROWD_UP;
+		struct mesh_fallback *f;
+		uint64_t expiry;
+		uint32_t ticket;
+		bool relayed;
+
+		if (!peer)
+			continue;
+		f = fallback_of(m, mp->public_key, !up);
+		if (!f)
+			continue;
+		relayed = burrowd_relay_use_current(m->d, mp->public_key, &ticket, &expiry);
+		if (up) {
+			bool via_relay = burrow_quic_conn_relay_ticket(peer->session->conn) != 0;
+
+			f->down_since_ns = 0;
+			if (!via_relay && f->was_relayed) {
+				/* Upgraded (by this node's probe or the peer's). */
+				f->was_relayed = false;
+				f->upgrades++;
+			}
+			f->was_relayed = via_relay;
+			if (!via_relay && relayed && ticket == f->ticket) {
+				/* The fallback's relay is not needed: a renewal must not pull it back. */
+				burrowd_relay_use_stop(m->d, mp->public_key);
+				burrowd_event(m->d, peer, "direct", "%s runs direct: relay ticket %u dropped",
+					      peer->name, (unsigned)ticket);
+				continue;
+			}
+			if (via_relay && memcmp(own, mp->public_key, 32) < 0 &&
+			    now - f->probed_ns >= MESH_UPGRADE_INTERVAL_NS) {
+				f->probed_ns = now;
+				if (burrowd_peer_probe_direct(peer) == 0)
+					f->probes++;
+			}
+			if (relayed && m->accepted && memcmp(own, mp->public_key, 32) < 0 &&
+			    expiry < (uint64_t)time(NULL) + MESH_FALLBACK_RENEW_S &&
+			    (!f->requested_ns || now - f->requested_ns >= MESH_FALLBACK_RETRY_NS))
+				fallback_request(m, f, peer, "relay ticket expires soon", now);
+			continue;
+		}
+		if (!f->down_since_ns) {
+			f->down_since_ns = now;
+			continue;
+		}
+		if (!m->accepted || now - f->down_since_ns < after)
+			continue;
+		if (f->requested_ns && now - f->requested_ns < MESH_FALLBACK_RETRY_NS)
+			continue;
+		fallback_request(m, f, peer, relayed ? "no session through the relay" :
+					     "no session", now);
+	}
+}
+
+static void fallback_offer(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	const uint8_t *own = burrow_quic_endpoint_public_key(m->d->quic);
+	struct burrowd_relay_use_request req = { 0 };
+	struct burrow_relay_ticket ticket;
+	struct coord_relay_offer offer;
+	struct burrowd_peer *peer;
+	struct mesh_fallback *f;
+	const char *twhy = NULL;
+	char why[400], text[BURROW_TEXT_ENDPOINT_SIZE];
+	uint64_t expiry;
+	uint32_t id;
+	unsigned res;
+
+	if (coord_msg_relay_offer_decode(cap->value, cap->length, &offer, why, sizeof(why))) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	peer = burrowd_peer_by_key(m->d, offer.peer_key);
+	f = fallback_of(m, offer.peer_key, true);
+	if (!peer || !f) {
+		burrow_log(BURROW_LOG_INFO, "coordinator: RELAY_OFFER for a peer this node does not have");
+		return;
+	}
+	if (offer.refused) {
+		f->refusals++;
+		snprintf(f->refused, sizeof(f->refused), "%s", offer.reason);
+		burrowd_event(m->d, peer, "relay-refused", "%s: the coordinator has no relay: %s",
+			      peer->name, offer.reason);
+		return;
+	}
+	res = (unsigned)burrow_relay_ticket_decode(offer.ticket, sizeof(offer.ticket), &ticket,
+						   &twhy);
+	if (res == BURROW_RELAY_TICKET_OK)
+		res = (unsigned)burrow_relay_ticket_verify(&ticket, coordinator_of(m)->public_key,
+							   ticket.relay, own, (uint64_t)time(NULL));
+	if (res != BURROW_RELAY_TICKET_OK) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, "RELAY_OFFER: the ticket does not verify");
+		burrow_log(BURROW_LOG_ERROR, "coordinator: RELAY_OFFER for %s: ticket %s%s%s",
+			   peer->name, burrow_relay_ticket_result_name(res), twhy ? ": " : "",
+			   twhy ? twhy : "");
+		return;
+	}
+	if (burrowd_relay_use_current(m->d, offer.peer_key, &id, &expiry) &&
+	    expiry >= (uint64_t)time(NULL) + MESH_FALLBACK_RENEW_S && id != ticket.id) {
+		burrow_log(BURROW_LOG_DEBUG, "peer %s: relay ticket %u offered; keeping ticket %u",
+			   peer->name, (unsigned)ticket.id, (unsigned)id);
+		return;
+	}
+	burrow_text_endpoint(&offer.relay, text);
+	snprintf(req.peer, sizeof(req.peer), "%s", peer->name);
+	snprintf(req.relay_text, sizeof(req.relay_text), "%s", text);
+	req.ticket = ticket;
+	if (burrow_endpoint_parse(text, &req.relay, &req.relay_len, why, sizeof(why)) < 0 ||
+	    burrowd_relay_use_start(m->d, &req, why, sizeof(why)) < 0) {
+		snprintf(f->refused, sizeof(f->refused), "offer not usable: %s", why);
+		burrow_log(BURROW_LOG_WARNING, "peer %s: relay offer: %s", peer->name, why);
+		return;
+	}
+	f->offers++;
+	f->ticket = ticket.id;
+	f->refused[0] = '\0';
+	snprintf(f->relay, sizeof(f->relay), "%s", text);
+}
+
+/* `burrowd status`: the fallback state of each map peer looked at. */
+static void fallback_write_status(const struct burrowd_mesh *m, FILE *out, bool json)
+{
+	size_t shown = 0;
+
+	if (json)
+		fprintf(out, ",\"relay_after\":%u,\"relay_fallback\":[",
+			coordinator_of(m)->relay_after);
+	for (size_t i = 0; i < m->n_fallback; i++) {
+		const struct mesh_fallback *f = &m->fallback[i];
+		const struct burrowd_peer *peer = burrowd_peer_by_key(m->d, f->key);
+		const char *name = peer ? peer->name : "?";
+
+		if (!f->requests && !f->offers && !f->refusals)
+			continue;
+		if (json) {
+			fprintf(out, "%s{\"peer\":", shown++ ? "," : "");
+			burrow_json_string(out, name);
+			fprintf(out, ",\"requests\":%" PRIu64 ",\"offers\":%" PRIu64
+				",\"refusals\":%" PRIu64 ",\"probes\":%" PRIu64 ",\"upgrades\":%" PRIu64
+				",\"ticket\":%u,\"relay\":",
+				f->requests, f->offers, f->refusals, f->probes, f->upgrades,
+				(unsigned)f->ticket);
+			burrow_json_string(out, f->relay);
+			fprintf(out, ",\"refused\":");
+			burrow_json_string(out, f->refused);
+			fputc('}', out);
+			continue;
+		}
+		fprintf(out, "  relay fallback for %s: %" PRIu64 " requests, %" PRIu64 " offers",
+			name, f->requests, f->offers);
+		if (f->offers)
+			fprintf(out, ", last ticket %u via %s", (unsigned)f->ticket, f->relay);
+		if (f->probes || f->upgrades)
+			fprintf(out, ", %" PRIu64 " direct probes, %" PRIu64 " upgrades", f->probes,
+				f->upgrades);
+		if (f->refused[0])
+			fprintf(out, "; refused: %s", f->refused);
+		fputc('\n', out);
+	}
+	if (json)
+		fputc(']', out);
+}
+
 static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *cap)
 {
 	char why[128];
@@ -682,6 +947,9 @@ static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *
 		break;
 	case COORD_MSG_OBSERVED_ADDRESS:
 		handle_observed_address(m, cap);
+		break;
+	case COORD_MSG_RELAY_OFFER:
+		fallback_offer(m, cap);
 		break;
 	default:
 		snprintf(why, sizeof(why), "unexpected %s from the coordinator",
@@ -790,6 +1058,7 @@ int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current)
 	coord_map_full_reader_init(&m->full);
 	coord_map_init(&m->map);
 	burrow_timer_init(&m->reconnect_timer, mesh_dial, m);
+	burrow_timer_init(&m->fallback_timer, fallback_tick, m);
 	d->mesh = m;
 	map_load(m);
 	if (m->map.have_full) {
@@ -822,6 +1091,8 @@ int burrowd_mesh_connect(struct burrowd *d)
 	burrowd_dns_set_map(m->dns, &m->map);
 	burrow_log(BURROW_LOG_INFO, "coordinator %s: connecting", cfg->coordinator.address_text);
 	mesh_dial(m);
+	if (cfg->coordinator.relay_after)
+		burrow_timer_arm_in(d->loop, &m->fallback_timer, MESH_FALLBACK_TICK_NS);
 	return 0;
 }
 
@@ -835,6 +1106,7 @@ void burrowd_mesh_stop(struct burrowd *d)
 	burrowd_dns_free(m->dns);
 	m->dns = NULL;
 	burrow_timer_cancel(d->loop, &m->reconnect_timer);
+	burrow_timer_cancel(d->loop, &m->fallback_timer);
 	/* burrowd flushes the endpoint (the CONNECTION_CLOSE goes out) after this. */
 	if (m->conn)
 		burrow_quic_close(m->conn, COORD_CLOSE_DONE, "node stopping");
@@ -851,6 +1123,7 @@ void burrowd_mesh_free(struct burrowd *d)
 	coord_map_full_reader_free(&m->full);
 	coord_map_free(&m->map);
 	free(m->routes);
+	free(m->fallback);
 	free(m);
 	d->mesh = NULL;
 }
@@ -886,6 +1159,7 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 		}
 		fprintf(out, ",\"last_error\":");
 		burrow_json_string(out, m->last_error);
+		fallback_write_status(m, out, true);
 		fputc('}', out);
 		return;
 	}
@@ -905,4 +1179,5 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 	}
 	if (m->last_error[0])
 		fprintf(out, "  last error: %s\n", m->last_error);
+	fallback_write_status(m, out, false);
 }

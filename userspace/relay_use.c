@@ -221,6 +221,18 @@ bool burrowd_relay_path(struct burrowd *d, const uint8_t peer_key[32],
 	return true;
 }
 
+bool burrowd_relay_use_current(struct burrowd *d, const uint8_t peer_key[32], uint32_t *ticket,
+			       uint64_t *expiry)
+{
+	struct burrowd_relay_use *u = find(d, peer_key);
+
+	if (!u || u->state == RU_REFUSED || expired(u))
+		return false;
+	*ticket = u->req.ticket.id;
+	*expiry = u->req.ticket.expiry;
+	return true;
+}
+
 /* ---- admission (the client of relay_admit.h) ------------------------------------ */
 
 static void admit(struct burrowd_relay_use *u)

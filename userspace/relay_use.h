@@ -82,6 +82,12 @@ int burrowd_relay_use_stop(struct burrowd *d, const uint8_t peer_key[32]);
  */
 bool burrowd_relay_path(struct burrowd *d, const uint8_t peer_key[32],
 			const struct sockaddr **relay, socklen_t *relay_len, uint32_t *ticket);
+/*
+ * Whether the peer has a relay in use (admitting or admitted, not
+ * refused): true with its ticket's id and expiry (unix seconds).
+ */
+bool burrowd_relay_use_current(struct burrowd *d, const uint8_t peer_key[32], uint32_t *ticket,
+			       uint64_t *expiry);
 /* A relayed redial: present the ticket again (no-op while one is on its way). */
 void burrowd_relay_use_refresh(struct burrowd *d, const uint8_t peer_key[32]);
 

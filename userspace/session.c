@@ -448,6 +448,70 @@ void burrowd_peer_connect(struct burrowd_peer *peer)
 	burrowd_quic_rearm(d);
 }
 
+/* ---- upgrade from a relay ------------------------------------------------------ */
+
+int burrowd_peer_probe_direct(struct burrowd_peer *peer)
+{
+	struct burrowd *d = peer->d;
+	struct burrowd_session *s, *cur = peer->session;
+	struct burrow_quic_conn *conn;
+
+	if (peer->probe)
+		return -EALREADY;
+	if (d->stopping || !peer->has_endpoint || !cur || cur->state != BURROWD_UP || !cur->conn ||
+	    !burrow_quic_conn_relay_ticket(cur->conn) ||
+	    burrow_now_ns() - cur->established_ns < 2 * SIMULTANEOUS_WINDOW_NS)
+		return -EAGAIN;
+	s = session_new(peer, true);
+	if (!s)
+		return -ENOMEM;
+	s->probe = true;
+	if (burrow_quic_connect(d->quic, (struct sockaddr *)&peer->endpoint, peer->endpoint_len,
+				peer->public_key, s, &conn)) {
+		burrow_capsule_reader_free(&s->reader);
+		session_unlink(s);
+		free(s);
+		return -EIO;
+	}
+	s->conn = conn;
+	peer->probe = s;
+	burrow_log(BURROW_LOG_DEBUG, "peer %s: relayed; trying %s directly", peer->name,
+		   peer->endpoint_text);
+	burrowd_quic_rearm(d);
+	return 0;
+}
+
+/*
+ * The probe's handshake completed: the direct path works. It becomes the
+ * peer's session (the peer, whose relayed session is older than the
+ * simultaneous-open window, takes it as a replacement too), the relayed
+ * one gives way keeping the kernel peer for session_up to reprogram with
+ * the direct endpoint, and the relay is dropped.
+ */
+static void probe_won(struct burrowd_session *s)
+{
+	struct burrowd_peer *peer = s->peer;
+	struct burrowd_session *old = peer->session;
+
+	s->probe = false;
+	peer->probe = NULL;
+	peer->session = s;
+	burrowd_event(s->d, peer, "direct", "direct path to %s at %s works: leaving the relay",
+		      peer->name, peer->endpoint_text);
+	burrowd_relay_use_stop(s->d, peer->public_key);
+	if (old && old != s)
+		session_replaced(old, "a direct path works: leaving the relay");
+}
+
+/* The probe failed (no answer, refused): the relayed session goes on. */
+static void probe_lost(struct burrowd_session *s, const char *reason)
+{
+	if (s->peer->probe == s)
+		s->peer->probe = NULL;
+	burrow_log(BURROW_LOG_DEBUG, "peer %s: no direct path at %s: %s", s->peer->name,
+		   s->peer->endpoint_text, reason);
+}
+
 void burrowd_peer_redial(struct burrowd_peer *peer, const char *reason)
 {
 	struct burrowd *d = peer->d;
@@ -745,6 +809,8 @@ static void cb_established(struct burrow_quic_conn *conn, void *conn_user)
 		burrow_quic_close(conn, APP_ERROR_REPLACED, s->peer->last_error);
 		return;
 	}
+	if (s->probe)
+		probe_won(s);
 	if (!resolve_simultaneous(s))
 		return;
 	s->state = BURROWD_HELLO;
@@ -1367,7 +1433,11 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 	bool current = peer->session == s;
 
 	(void)conn;
-	if (current || !s->closing) {
+	if (s->probe) {
+		/* A failed direct probe: the peer's (relayed) session is untouched. */
+		probe_lost(s, reason);
+		current = false;
+	} else if (current || !s->closing) {
 		if (s->state == BURROWD_UP)
 			burrowd_event(s->d, peer, "down", "session with %s down: %s", peer->name,
 				      reason);

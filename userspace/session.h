@@ -67,6 +67,8 @@ struct burrowd_peer {
 	struct burrowd_negotiation nego;	/* addresses and routes agreed with it */
 
 	struct burrowd_session *session;	/* current session or NULL */
+	/* A direct dial while the session runs through a relay (burrowd_peer_probe_direct). */
+	struct burrowd_session *probe;
 	struct burrow_timer reconnect_timer;
 	uint64_t backoff_ms;			/* next reconnect delay */
 	char last_error[200];			/* why the last session ended or failed */
@@ -89,6 +91,7 @@ struct burrowd_session {
 	struct burrow_quic_conn *conn;
 	bool is_client;
 	bool closing;
+	bool probe;				/* peer->probe: not the peer's session (yet) */
 	enum burrowd_session_state state;
 	int64_t stream_id;			/* -1 until opened / first received */
 	struct burrow_capsule_reader reader;
@@ -195,6 +198,17 @@ void burrowd_peer_candidates_changed(struct burrowd_peer *peer);
  * was admitted for it (relay_use.c), so the new connection goes through it.
  */
 void burrowd_peer_redial(struct burrowd_peer *peer, const char *reason);
+/*
+ * Upgrade from a relay: while peer's session is up through a relay (for
+ * twice the simultaneous-open window, so the peer surely takes a new
+ * connection as replacing it) and the peer has an endpoint, dial that
+ * endpoint directly alongside. If its handshake completes, it becomes the
+ * peer's session, the relayed one is replaced and the relay dropped
+ * (burrowd_relay_use_stop); if not, it goes quietly. 0: dialling;
+ * -EALREADY: a probe is on its way; -EAGAIN: not relayed, not up long
+ * enough, or no endpoint; another -errno: the dial failed.
+ */
+int burrowd_peer_probe_direct(struct burrowd_peer *peer);
 /* Re-arm the QUIC timer after any call into the endpoint. */
 void burrowd_quic_rearm(struct burrowd *d);
 /* The same for any endpoint driven by the loop (mesh.c's coordinator endpoint). */

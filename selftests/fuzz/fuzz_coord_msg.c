@@ -6,7 +6,7 @@
  * map reassembler and MAP_DELTA to a node map, as a node would. Invariants:
  * capsule values stay within COORD_MSG_CAPSULE_MAX; what decodes re-encodes
  * to the same bytes (MAP_DELTA, REGISTER, ENDPOINTS, MAP_REQUEST_FULL,
- * OBSERVED_ADDRESS); a
+ * OBSERVED_ADDRESS, RELAY_REVOKE, RELAY_REQUEST, RELAY_OFFER); a
  * refusal always names its reason; the map's ids strictly increase and
  * every peer is found by id and by key after each apply.
  */
@@ -136,6 +136,45 @@ static void handle(const struct burrow_capsule *c, struct coord_map_full_reader 
 		ret = coord_msg_observed_address_decode(c->value, c->length, &e, why, sizeof(why));
 		if (!ret) {
 			if (coord_msg_observed_address_encode(&b, &e, why, sizeof(why)))
+				abort();
+			same_bytes(&b, c);
+		}
+		break;
+	}
+	case COORD_MSG_RELAY_REVOKE: {
+		uint32_t id;
+
+		ret = coord_msg_relay_revoke_decode(c->value, c->length, &id, why, sizeof(why));
+		if (!ret) {
+			if (coord_msg_relay_revoke_encode(&b, id))
+				abort();
+			same_bytes(&b, c);
+		}
+		break;
+	}
+	case COORD_MSG_DNS_CONFIG: {
+		static struct coord_dns_config dns;
+
+		ret = coord_msg_dns_config_decode(c->value, c->length, &dns, why, sizeof(why));
+		break;
+	}
+	case COORD_MSG_RELAY_REQUEST: {
+		uint8_t key[32];
+
+		ret = coord_msg_relay_request_decode(c->value, c->length, key, why, sizeof(why));
+		if (!ret) {
+			if (coord_msg_relay_request_encode(&b, key))
+				abort();
+			same_bytes(&b, c);
+		}
+		break;
+	}
+	case COORD_MSG_RELAY_OFFER: {
+		static struct coord_relay_offer offer;
+
+		ret = coord_msg_relay_offer_decode(c->value, c->length, &offer, why, sizeof(why));
+		if (!ret) {
+			if (coord_msg_relay_offer_encode(&b, &offer, why, sizeof(why)))
 				abort();
 			same_bytes(&b, c);
 		}

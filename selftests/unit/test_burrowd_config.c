@@ -305,6 +305,16 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:4: address: invalid endpoint 'coord.example:443' (IPV4:PORT or [IPV6]:PORT)" },
 	{ NODE "[coordinator]\npublic_key = short\n",
 	  "t.conf:4: public_key: invalid public key 'short': 5 characters, expected 44 (base64 of 32 bytes)" },
+	{ NODE COORD "relay_after = 5s\n",
+	  "t.conf:6: relay_after: invalid '5s' (seconds, 0..86400; 0 = never)" },
+	{ NODE COORD "relay_after = -1\n",
+	  "t.conf:6: relay_after: invalid '-1' (seconds, 0..86400; 0 = never)" },
+	{ NODE COORD "relay_after = 86401\n",
+	  "t.conf:6: relay_after: invalid '86401' (seconds, 0..86400; 0 = never)" },
+	{ NODE COORD "relay_after = 99999999999999999999999\n",
+	  "t.conf:6: relay_after: invalid '99999999999999999999999' (seconds, 0..86400; 0 = never)" },
+	{ NODE COORD "relay_after = 3\nrelay_after = 4\n",
+	  "t.conf:7: key 'relay_after' given twice in [coordinator]" },
 	{ NODE COORD "auth_key_file = keys/a\n",
 	  "t.conf:6: auth_key_file: 'keys/a' is not an absolute path" },
 	{ NODE COORD "endpoint = 192.0.2.1:51820, 192.0.2.1:0\n",
@@ -355,6 +365,7 @@ static void test_bad_configs(void **state)
 }
 
 /* [coordinator]: every key, and its text kept for burrow_config_copy. */
+#define COORD_KEYS "[coordinator]\naddress = 192.0.2.10:443\npublic_key = " KEY_C "\n"
 static void test_coordinator(void **state)
 {
 	static const char text[] =
@@ -383,6 +394,7 @@ static void test_coordinator(void **state)
 	assert_string_equal(cfg.coordinator.auth_key_file, "/etc/burrow/a.authkey");
 	assert_int_equal(cfg.coordinator.n_endpoints, 3);
 	assert_int_equal(cfg.coordinator.endpoints[2].port, 4000);
+	assert_int_equal(cfg.coordinator.relay_after, BURROW_CONFIG_RELAY_AFTER_DEFAULT);
 	assert_int_equal(cfg.n_peers, 1);
 	assert_int_equal(cfg.n_file_peers, 1);
 
@@ -395,10 +407,28 @@ static void test_coordinator(void **state)
 	assert_int_equal(copy.n_peers, 1);
 	assert_string_equal(copy.peers[0].name, "b");
 	assert_true(burrow_config_coordinator_equal(&cfg.coordinator, &copy.coordinator));
+	copy.coordinator.relay_after = 0;
+	assert_false(burrow_config_coordinator_equal(&cfg.coordinator, &copy.coordinator));
+	copy.coordinator.relay_after = cfg.coordinator.relay_after;
 	copy.coordinator.endpoints[0].port = 1;
 	assert_false(burrow_config_coordinator_equal(&cfg.coordinator, &copy.coordinator));
 	burrow_config_free(&copy);
 	burrow_config_free(&cfg);
+
+	/* relay_after: 0 (never) and the largest value. */
+	{
+		static const char zero[] = NODE COORD_KEYS "relay_after = 0\n";
+		static const char most[] = NODE COORD_KEYS "relay_after = 86400\n";
+
+		if (burrow_config_parse_string(zero, "t.conf", &cfg, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_int_equal(cfg.coordinator.relay_after, 0);
+		burrow_config_free(&cfg);
+		if (burrow_config_parse_string(most, "t.conf", &cfg, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_int_equal(cfg.coordinator.relay_after, 86400);
+		burrow_config_free(&cfg);
+	}
 
 	/* No section: not enabled, and equal to another file without one. */
 	if (burrow_config_parse_string(NODE, "t.conf", &cfg, err, sizeof(err)))

@@ -144,6 +144,181 @@ static void test_observed_address(void **state)
 	coord_buf_free(&b);
 }
 
+/* REGISTER's optional Flags: absent when 0 (old bytes), present and non-zero otherwise. */
+static void test_register_flags(void **state)
+{
+	struct coord_register m = { .key_secret = "" }, back;
+	struct coord_buf b, plain;
+	struct burrow_capsule c;
+	uint8_t value[64];
+	char why[256] = "";
+
+	(void)state;
+	strcpy(m.hostname, "relay");
+	coord_buf_init(&plain);
+	assert_int_equal(coord_msg_register_encode(&plain, &m, why, sizeof(why)), 0);
+	m.flags = COORD_REGISTER_RELAY;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_register_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_REGISTER, &c);
+	assert_int_equal(coord_msg_register_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_true(back.flags == COORD_REGISTER_RELAY);
+	coord_register_free(&back);
+	/* One byte more than without flags (the value's length byte grows with it). */
+	assert_int_equal(b.len, plain.len + 1);
+	/* Without flags: what an older coordinator decodes, flags 0. */
+	one_capsule(&plain, COORD_MSG_REGISTER, &c);
+	assert_int_equal(coord_msg_register_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_true(back.flags == 0);
+	coord_register_free(&back);
+	/* Flags 0 present: a second encoding of "no flags", refused. */
+	assert_true(c.length + 1 <= sizeof(value));
+	memcpy(value, c.value, c.length);
+	value[c.length] = 0;
+	assert_int_equal(coord_msg_register_decode(value, c.length + 1, &back, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "Flags 0"));
+	/* Bytes after Flags, and a truncated Flags varint. */
+	value[c.length] = 1;
+	value[c.length + 1] = 1;
+	assert_int_equal(coord_msg_register_decode(value, c.length + 2, &back, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "trailing"));
+	value[c.length] = 0x40;	/* a two-byte varint cut after its first byte */
+	assert_int_equal(coord_msg_register_decode(value, c.length + 1, &back, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "Flags"));
+	coord_buf_free(&b);
+	coord_buf_free(&plain);
+}
+
+static void test_relay_request(void **state)
+{
+	uint8_t key[32], back[32], value[40];
+	struct burrow_capsule c;
+	struct coord_buf b;
+	char why[256] = "";
+
+	(void)state;
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	assert_string_equal(coord_msg_type_name(COORD_MSG_RELAY_REQUEST), "RELAY_REQUEST");
+	assert_true(coord_msg_type_known(COORD_MSG_RELAY_REQUEST));
+	assert_false(burrow_capsule_type_known(COORD_MSG_RELAY_REQUEST));
+	assert_int_not_equal((COORD_MSG_RELAY_REQUEST - 0x17) % 0x29, 0);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_request_encode(&b, key), 0);
+	one_capsule(&b, COORD_MSG_RELAY_REQUEST, &c);
+	assert_int_equal(c.length, 32);
+	assert_int_equal(coord_msg_relay_request_decode(c.value, c.length, back, why, sizeof(why)), 0);
+	assert_memory_equal(back, key, 32);
+	memcpy(value, c.value, 32);
+	coord_buf_free(&b);
+	assert_int_equal(coord_msg_relay_request_decode(value, 31, back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "RELAY_REQUEST: Peer Public Key is truncated"));
+	value[32] = 0;
+	assert_int_equal(coord_msg_relay_request_decode(value, 33, back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "1 trailing bytes"));
+	assert_int_equal(coord_msg_relay_request_decode(value, 0, back, why, sizeof(why)), -EBADMSG);
+}
+
+/* An offer (ticket + relay endpoint) and a refusal (reason), and every way to break them. */
+static void test_relay_offer(void **state)
+{
+	struct coord_relay_offer m = { 0 }, back;
+	struct burrow_capsule c;
+	struct coord_buf b;
+	uint8_t value[512];
+	size_t len;
+	char why[256] = "";
+
+	(void)state;
+	assert_string_equal(coord_msg_type_name(COORD_MSG_RELAY_OFFER), "RELAY_OFFER");
+	assert_true(coord_msg_type_known(COORD_MSG_RELAY_OFFER));
+	assert_false(burrow_capsule_type_known(COORD_MSG_RELAY_OFFER));
+	assert_int_not_equal((COORD_MSG_RELAY_OFFER - 0x17) % 0x29, 0);
+	memset(m.peer_key, 0x42, 32);
+	for (int i = 0; i < COORD_RELAY_TICKET_LEN; i++)
+		m.ticket[i] = (uint8_t)i;
+	assert_int_equal(burrow_text_parse_endpoint("198.18.0.3:51823", false, &m.relay, why,
+						    sizeof(why)), 0);
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_offer_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_RELAY_OFFER, &c);
+	/* key, status, ticket length (2-byte varint), ticket, version, IPv4, port */
+	assert_int_equal(c.length, 32 + 1 + 2 + 176 + 1 + 4 + 2);
+	assert_int_equal(coord_msg_relay_offer_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_false(back.refused);
+	assert_memory_equal(back.peer_key, m.peer_key, 32);
+	assert_memory_equal(back.ticket, m.ticket, COORD_RELAY_TICKET_LEN);
+	assert_memory_equal(&back.relay, &m.relay, sizeof(m.relay));
+	len = c.length;
+	memcpy(value, c.value, len);
+	coord_buf_free(&b);
+
+	/* every truncation */
+	for (size_t cut = 0; cut < len; cut++)
+		assert_int_equal(coord_msg_relay_offer_decode(value, cut, &back, why, sizeof(why)),
+				 -EBADMSG);
+	/* trailing bytes */
+	value[len] = 0;
+	assert_int_equal(coord_msg_relay_offer_decode(value, len + 1, &back, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "trailing"));
+	/* a ticket length other than 176 */
+	value[33] = 0x40;
+	value[34] = 175;
+	assert_int_equal(coord_msg_relay_offer_decode(value, len, &back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "Ticket Length 175"));
+	value[34] = 177;
+	assert_int_equal(coord_msg_relay_offer_decode(value, len, &back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "Ticket Length 177"));
+	value[34] = 176;
+	/* a bad endpoint: unknown IP version, port 0 */
+	value[32 + 1 + 2 + 176] = 5;
+	assert_int_equal(coord_msg_relay_offer_decode(value, len, &back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "unknown IP version 5"));
+	value[32 + 1 + 2 + 176] = 4;
+	value[len - 2] = value[len - 1] = 0;
+	assert_int_equal(coord_msg_relay_offer_decode(value, len, &back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "port 0"));
+	/* an unknown status */
+	value[32] = 2;
+	assert_int_equal(coord_msg_relay_offer_decode(value, len, &back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "unknown Status 2"));
+
+	/* the encoder refuses a relay endpoint it cannot write */
+	m.relay.port = 0;
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_offer_encode(&b, &m, why, sizeof(why)), -EINVAL);
+	assert_int_equal(b.len, 0);
+	coord_buf_free(&b);
+
+	/* a refusal carries its reason */
+	m.refused = true;
+	snprintf(m.reason, sizeof(m.reason), "no relay is connected");
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_offer_encode(&b, &m, why, sizeof(why)), 0);
+	one_capsule(&b, COORD_MSG_RELAY_OFFER, &c);
+	assert_int_equal(coord_msg_relay_offer_decode(c.value, c.length, &back, why, sizeof(why)), 0);
+	assert_true(back.refused);
+	assert_string_equal(back.reason, "no relay is connected");
+	len = c.length;
+	memcpy(value, c.value, len);
+	coord_buf_free(&b);
+	value[len - 1] = 0xff;	/* not UTF-8 */
+	assert_int_equal(coord_msg_relay_offer_decode(value, len, &back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "Reason is not UTF-8"));
+	value[33] = 0x44;	/* Reason Length 1024 + 1: longer than COORD_REASON_MAX */
+	value[34] = 0x01;
+	assert_int_equal(coord_msg_relay_offer_decode(value, len, &back, why, sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "Reason Length 1025"));
+	m.reason[3] = (char)0xc0;	/* the encoder checks UTF-8 too */
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_offer_encode(&b, &m, why, sizeof(why)), -EINVAL);
+	coord_buf_free(&b);
+}
+
 static void test_register_round_trip(void **state)
 {
 	struct burrow_nl_prefix routes[2] = { 0 };
@@ -770,6 +945,9 @@ int main(void)
 		cmocka_unit_test(test_types_outside_grease_and_burrowd),
 		cmocka_unit_test(test_relay_revoke),
 		cmocka_unit_test(test_register_round_trip),
+		cmocka_unit_test(test_register_flags),
+		cmocka_unit_test(test_relay_request),
+		cmocka_unit_test(test_relay_offer),
 		cmocka_unit_test(test_register_result_round_trip),
 		cmocka_unit_test(test_small_messages_round_trip),
 		cmocka_unit_test(test_map_delta_round_trip),

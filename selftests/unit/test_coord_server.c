@@ -34,6 +34,7 @@
 #include "identity.h"
 #include "log.h"
 #include "quic.h"
+#include "relay_ticket.h"
 #include "server.h"
 
 #define DEADLINE_NS (20ull * 1000000000ull)
@@ -61,6 +62,9 @@ struct node {
 	int dns_configs;			/* DNS_CONFIG capsules received */
 	int relay_revokes;			/* RELAY_REVOKE capsules received */
 	uint32_t last_revoked;
+	uint64_t register_flags;		/* REGISTER's Flags the next register sends */
+	int relay_offers;			/* RELAY_OFFER capsules received (refusals too) */
+	struct coord_relay_offer last_offer;
 	struct coord_map_delta last_delta_ids;	/* counts only, of the last delta */
 	int observed_count;			/* OBSERVED_ADDRESS capsules received */
 	struct burrow_nl_endpoint observed;	/* the latest */
@@ -78,6 +82,7 @@ static size_t n_nodes;
 static char store_path[512], policy_file[512];
 static uint64_t change_poll_ms;			/* for the next start_server; 0: default */
 static uint64_t reload_batch_ns;		/* for the next start_server; 0: default */
+static uint64_t relay_rate_burst;		/* for the next start_server; 0: default */
 
 static int64_t wall_ms(void)
 {
@@ -195,6 +200,12 @@ static void node_capsule(struct node *n, const struct burrow_capsule *cap)
 						  sizeof(why)) < 0)
 			fail_msg("%s: RELAY_REVOKE: %s", n->name, why);
 		n->relay_revokes++;
+		break;
+	case COORD_MSG_RELAY_OFFER:
+		if (coord_msg_relay_offer_decode(cap->value, cap->length, &n->last_offer, why,
+						 sizeof(why)) < 0)
+			fail_msg("%s: RELAY_OFFER: %s", n->name, why);
+		n->relay_offers++;
 		break;
 	default:
 		fail_msg("%s: unexpected %s", n->name, coord_msg_type_name(cap->type));
@@ -404,6 +415,7 @@ static void node_register_routes(struct node *n, const char *secret, const char 
 		.n_endpoints = 1,
 		.routes = (struct burrow_nl_prefix *)routes,
 		.n_routes = n_routes,
+		.flags = n->register_flags,
 	};
 	struct coord_buf b;
 	char why[256];
@@ -476,6 +488,8 @@ static void start_server(const char *policy)
 	}
 	config.change_poll_ms = change_poll_ms;
 	config.reload_batch_ns = reload_batch_ns;
+	config.relay_rate_burst = relay_rate_burst;
+	config.relay_rate_interval_ms = relay_rate_burst ? 3600 * 1000 : 0;
 	server_fd = udp_socket(&server_addr);
 	config.udp_fd = server_fd;
 	config.private_key_pem = server_id.private_key_pem;
@@ -519,6 +533,7 @@ static int teardown(void **state)
 	n_nodes = 0;
 	change_poll_ms = 0;
 	reload_batch_ns = 0;
+	relay_rate_burst = 0;
 	coord_server_free(server);
 	server = NULL;
 	if (server_fd >= 0)
@@ -1122,6 +1137,181 @@ static void test_relay_revoke_reaches_relay(void **state)
 	coord_store_node_clear(&gamma);
 }
 
+/* ---- relay fallback -------------------------------------------------------- */
+
+static bool has_offer(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->relay_offers >= wanted_count || n->closed;
+}
+
+/* n asks for a relay to peer and waits for its answer (the wanted_count-th offer). */
+static void relay_request(struct node *n, const struct node *peer)
+{
+	struct coord_buf b;
+
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_request_encode(&b, peer->id.public_key), 0);
+	node_send(n, &b);
+	coord_buf_free(&b);
+	wanted_count = n->relay_offers + 1;
+	if (!run_until(has_offer, n) || n->closed)
+		fail_msg("%s: no RELAY_OFFER: %s", n->name, n->closed_reason);
+}
+
+static void expect_relay_refused(struct node *n, const char *reason)
+{
+	assert_true(n->last_offer.refused);
+	if (!strstr(n->last_offer.reason, reason))
+		fail_msg("%s: refusal '%s' lacks '%s'", n->name, n->last_offer.reason, reason);
+}
+
+/* alpha, beta (tag:web, see each other) and, when with_relay, gamma: a relay nobody sees. */
+static struct node *relay_setup(struct node **a, struct node **b, bool with_relay)
+{
+	char key[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct node *g;
+
+	two_web_nodes(a, b);
+	if (!with_relay)
+		return NULL;
+	g = node_new("gamma");
+	g->register_flags = COORD_REGISTER_RELAY;
+	key_create(false, 0, "tag:relay", key, id);
+	node_register(g, key, "gamma");
+	expect_accepted(g, "gamma");
+	return g;
+}
+
+static void test_relay_fallback_offers_both(void **state)
+{
+	struct burrow_relay_ticket t;
+	struct coord_relay_ticket rec;
+	struct node *a, *b, *g;
+	struct coord_store *op;
+	char text[COORD_ADDR_SIZE + 8], want[64];
+	const char *why = NULL;
+
+	(void)state;
+	g = relay_setup(&a, &b, true);
+	/* The relay flag is kept for `node list`, with where the coordinator saw it. */
+	op = operator_store();
+	snprintf(want, sizeof(want), "127.0.0.1:%u", ntohs(g->addr.sin_port));
+	assert_int_equal(coord_store_node_relay(op, 3, text), 0);
+	assert_string_equal(text, want);
+	assert_int_equal(coord_store_node_relay(op, 1, text), -ENOENT);
+
+	relay_request(a, b);
+	wanted_count = 1;
+	if (!run_until(has_offer, b) || b->closed)
+		fail_msg("beta: no RELAY_OFFER: %s", b->closed_reason);
+	assert_false(a->last_offer.refused);
+	assert_false(b->last_offer.refused);
+	/* Each is told its own peer; both get the same ticket and relay. */
+	assert_memory_equal(a->last_offer.peer_key, b->id.public_key, 32);
+	assert_memory_equal(b->last_offer.peer_key, a->id.public_key, 32);
+	assert_memory_equal(a->last_offer.ticket, b->last_offer.ticket, COORD_RELAY_TICKET_LEN);
+	assert_int_equal(a->last_offer.relay.family, AF_INET);
+	assert_int_equal(a->last_offer.relay.port, ntohs(g->addr.sin_port));
+	assert_memory_equal(&a->last_offer.relay, &b->last_offer.relay, sizeof(a->last_offer.relay));
+	/* The ticket is the coordinator's, for this pair through gamma, recorded. */
+	assert_int_equal(burrow_relay_ticket_decode(a->last_offer.ticket, COORD_RELAY_TICKET_LEN, &t,
+						    &why), BURROW_RELAY_TICKET_OK);
+	assert_int_equal(burrow_relay_ticket_verify(&t, server_id.public_key, g->id.public_key,
+						    a->id.public_key, (uint64_t)wall_ms() / 1000),
+			 BURROW_RELAY_TICKET_OK);
+	assert_memory_equal(burrow_relay_ticket_other(&t, a->id.public_key), b->id.public_key, 32);
+	assert_int_equal(coord_store_relay_ticket_get(op, t.id, &rec), 0);
+	assert_string_equal(rec.relay, "gamma");
+	assert_false(rec.revoked);
+	coord_store_close(op);
+	assert_int_equal(g->relay_offers, 0);
+}
+
+static void test_relay_fallback_refusals(void **state)
+{
+	char db[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct node *a, *b, *d;
+	struct coord_relay_ticket *tickets;
+	struct coord_store *op;
+	size_t n;
+
+	(void)state;
+	/* No relay connected: refused with the reason. */
+	relay_setup(&a, &b, false);
+	relay_request(a, b);
+	expect_relay_refused(a, "no relay is connected");
+	assert_int_equal(b->relay_offers, 0);
+	/* A relay that is one of the pair is never its relay. */
+	d = node_new("delta");
+	key_create(false, 0, "tag:db", db, id);
+	node_register(d, db, "delta");
+	expect_accepted(d, "delta");
+	/* A node the requester may not see (delta, tag:db): refused, nothing issued. */
+	relay_request(a, d);
+	expect_relay_refused(a, "no peer");
+	assert_int_equal(d->relay_offers, 0);
+	/* Nor may a node ask about itself or an unknown key. */
+	relay_request(a, a);
+	expect_relay_refused(a, "no peer");
+	op = operator_store();
+	assert_int_equal(coord_store_relay_ticket_list(op, &tickets, &n), 0);
+	assert_int_equal(n, 0);
+	free(tickets);
+	coord_store_close(op);
+}
+
+/* beta registers as a relay: a pair's own member is not its relay. */
+static void test_relay_fallback_not_one_of_pair(void **state)
+{
+	char web[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct node *a, *b;
+
+	(void)state;
+	change_poll_ms = 20;
+	start_server(web_policy);
+	a = node_new("alpha");
+	b = node_new("beta");
+	b->register_flags = COORD_REGISTER_RELAY;
+	key_create(true, 0, "tag:web", web, id);
+	node_register(a, web, "alpha");
+	expect_accepted(a, "alpha");
+	node_register(b, web, "beta");
+	expect_accepted(b, "beta");
+	relay_request(a, b);
+	expect_relay_refused(a, "no relay is connected");
+}
+
+/* A node cannot make the coordinator mint tickets without bound. */
+static void test_relay_fallback_rate_limit(void **state)
+{
+	struct coord_relay_ticket *tickets;
+	struct coord_store *op;
+	struct node *a, *b;
+	size_t n;
+
+	(void)state;
+	relay_rate_burst = 3;		/* then one an hour */
+	relay_setup(&a, &b, true);
+	for (int i = 0; i < 3; i++) {
+		relay_request(a, b);
+		assert_false(a->last_offer.refused);
+	}
+	relay_request(a, b);
+	expect_relay_refused(a, "too many relay requests");
+	relay_request(a, b);
+	expect_relay_refused(a, "too many relay requests");
+	/* beta's requests are its own bucket */
+	relay_request(b, a);
+	assert_false(b->last_offer.refused);
+	op = operator_store();
+	assert_int_equal(coord_store_relay_ticket_list(op, &tickets, &n), 0);
+	assert_int_equal(n, 4);
+	free(tickets);
+	coord_store_close(op);
+}
+
 static const char manual_router_policy[] =
 	"{ \"rules\": [ { \"src\": [\"tag:web\"], \"dst\": [\"tag:router\"] } ] }\n";
 
@@ -1570,6 +1760,10 @@ int main(void)
 		T(test_expiry_time_cuts_off),
 		T(test_operator_approve_and_rename),
 		T(test_relay_revoke_reaches_relay),
+		T(test_relay_fallback_offers_both),
+		T(test_relay_fallback_refusals),
+		T(test_relay_fallback_not_one_of_pair),
+		T(test_relay_fallback_rate_limit),
 		T(test_policy_reload),
 		T(test_policy_reload_routes),
 		T(test_policy_reload_affected_only),

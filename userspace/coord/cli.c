@@ -255,6 +255,9 @@ static int node_list(struct cli *c)
 		fprintf(c->out, "[");
 	for (size_t i = 0; i < n; i++) {
 		struct coord_node *node = &nodes[i];
+		char relay[COORD_ADDR_SIZE + 8];
+		/* Relays say so when they register (the endpoint the coordinator saw). */
+		bool is_relay = coord_store_node_relay(c->cs, node->id, relay) == 0;
 
 		if (c->json) {
 			fprintf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "",
@@ -267,11 +270,17 @@ static int node_list(struct cli *c)
 			fprintf(c->out, ",\"expiry_ms\":%lld,\"tags\":",
 				(long long)node->expiry_ms);
 			burrow_json_string(c->out, node->tags);
+			fprintf(c->out, ",\"relay\":");
+			if (is_relay)
+				burrow_json_string(c->out, relay);
+			else
+				fputs("null", c->out);
 			fprintf(c->out, "}");
 		} else {
-			fprintf(c->out, "%s %s %s expires %s%s%s\n", node->name, node->ipv4,
+			fprintf(c->out, "%s %s %s expires %s%s%s%s%s\n", node->name, node->ipv4,
 				node->ipv6, format_time(node->expiry_ms, t),
-				*node->tags ? " tags " : "", node->tags);
+				*node->tags ? " tags " : "", node->tags,
+				is_relay ? " relay " : "", is_relay ? relay : "");
 		}
 	}
 	if (c->json)

@@ -1197,3 +1197,44 @@ int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uin
 	return burrow_store_collect(cs->st, sql, BURROW_STORE_INT(relay_node_id), &rows, NULL,
 				    (void **)ids, n);
 }
+
+/* ---- relay capability ------------------------------------------------------- */
+
+int coord_store_node_set_relay(struct coord_store *cs, int64_t node_id, const char *endpoint)
+{
+	char key[32], old[COORD_ADDR_SIZE + 8];
+	int ret;
+
+	snprintf(key, sizeof(key), "relay:%lld", (long long)node_id);
+	ret = query_one(cs, "SELECT value FROM meta WHERE key = ?1", BURROW_STORE_TEXT(key), NULL,
+			old, sizeof(old));
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	/* Most registrations change nothing here: no write then. */
+	if ((ret == -ENOENT && !endpoint) || (ret == 0 && endpoint && !strcmp(old, endpoint)))
+		return 0;
+	ret = begin(cs);
+	if (ret < 0)
+		return ret;
+	if (endpoint)
+		ret = burrow_store_write_args(cs->st,
+					      "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+					      "relay", NULL, BURROW_STORE_TEXT(key),
+					      BURROW_STORE_TEXT(endpoint));
+	else
+		ret = burrow_store_write_args(cs->st, "DELETE FROM meta WHERE key = ?1", "relay",
+					      NULL, BURROW_STORE_TEXT(key));
+	if (ret < 0)
+		return burrow_store_rollback(cs->st, ret);
+	return commit(cs);
+}
+
+int coord_store_node_relay(struct coord_store *cs, int64_t node_id,
+			   char endpoint[COORD_ADDR_SIZE + 8])
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "relay:%lld", (long long)node_id);
+	return query_one(cs, "SELECT value FROM meta WHERE key = ?1", BURROW_STORE_TEXT(key), NULL,
+			 endpoint, COORD_ADDR_SIZE + 8);
+}

@@ -198,6 +198,16 @@ int coord_store_relay_ticket_revoke(struct coord_store *cs, uint32_t id);
 int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
 			      uint32_t **ids, size_t *n);
 
+/*
+ * Whether the node said it relays when it last registered, and the
+ * endpoint the coordinator saw it at (a row of the meta table, key
+ * "relay:ID": no schema change). endpoint NULL: not a relay. Reading:
+ * 0 with the text, -ENOENT when it is not a relay.
+ */
+int coord_store_node_set_relay(struct coord_store *cs, int64_t node_id, const char *endpoint);
+int coord_store_node_relay(struct coord_store *cs, int64_t node_id,
+			   char endpoint[COORD_ADDR_SIZE + 8]);
+
 /* Whether name is a valid node name (DNS label); why names it otherwise. */
 int coord_name_check(const char *name, char *why, size_t why_size);
 

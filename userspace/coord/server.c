@@ -28,6 +28,8 @@
 #include "coord_msg.h"
 #include "coord_policy.h"
 #include "coord_dns.h"
+#include "coord_relay.h"
+#include "../ratelimit.h"
 #include "server.h"
 
 /* How long a refused connection waits for REGISTER_RESULT to be acknowledged. */
@@ -67,6 +69,10 @@ struct coord_conn {
 	struct burrow_nl_endpoint observed;
 	struct burrow_nl_endpoint reported[COORD_ENDPOINTS_MAX];
 	size_t n_reported;
+	/* Relay fallback (relay_fallback_*): */
+	bool relay;				/* REGISTER said COORD_REGISTER_RELAY */
+	uint64_t relay_load;			/* tickets issued through it on this connection */
+	struct burrow_rate relay_rate;		/* its RELAY_REQUESTs */
 };
 
 struct coord_server {
@@ -115,6 +121,9 @@ struct coord_server {
 	struct coord_conn *catch_head, *catch_tail;
 	size_t n_catch;
 	uint64_t catch_batch_ns;		/* work per loop turn */
+	char *coord_pem;			/* signs relay tickets */
+	uint64_t relay_lifetime_s;		/* of a ticket RELAY_OFFER carries */
+	uint64_t relay_rate_interval_ns, relay_rate_burst;
 };
 
 /* What the policy engine needs of one node, read from the store. */
@@ -1200,6 +1209,218 @@ static void conn_remote_text(const struct coord_conn *c, char *out, size_t size)
 	burrow_kernel_format_addr(burrow_quic_remote_addr(c->quic, &len), out, size);
 }
 
+/* ---- relay fallback ------------------------------------------------------ */
+
+/*
+ * Automatic relay fallback (docs/coordination.md, "Relay fallback"). A
+ * node says in REGISTER that it relays; the coordinator keeps that on the
+ * connection (live: a relay that is not connected is not offered) and in
+ * the store's meta table for `burrow-coord node list`. A node that has no
+ * session with a map peer sends RELAY_REQUEST; the coordinator checks the
+ * peer is in the requester's visible set and connected, picks the
+ * connected relay that is neither of the pair with the fewest tickets
+ * issued through it on its connection (the first such on a tie), issues a
+ * ticket (coord_relay_ticket_issue) and sends RELAY_OFFER to both nodes.
+ * Any failure goes back to the requester as a refusal with a reason.
+ * Requests are rate-limited per connection (relay_rate): past it, a
+ * refusal and no ticket.
+ */
+
+/* Where nodes reach a relay: the address its coordinator connection comes from (its tunnel port). */
+static int relay_endpoint_of(const struct coord_conn *c, struct burrow_nl_endpoint *e)
+{
+	socklen_t len;
+	const struct sockaddr *sa = burrow_quic_remote_addr(c->quic, &len);
+
+	memset(e, 0, sizeof(*e));
+	if (!sa)
+		return -ENOENT;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		e->family = AF_INET;
+		e->addr.v4 = in->sin_addr;
+		e->port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			e->family = AF_INET;
+			memcpy(&e->addr.v4, &in6->sin6_addr.s6_addr[12], 4);
+		} else {
+			e->family = AF_INET6;
+			e->addr.v6 = in6->sin6_addr;
+		}
+		e->port = ntohs(in6->sin6_port);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	return e->port ? 0 : -EINVAL;
+}
+
+/* After REGISTER is accepted: a relay or not, remembered for node list. */
+static void relay_fallback_registered(struct coord_conn *c, const struct coord_register *m)
+{
+	struct coord_server *s = c->server;
+	struct burrow_nl_endpoint e;
+	char text[BURROW_TEXT_ENDPOINT_SIZE];
+	int ret = 0;
+
+	c->relay = m->flags & COORD_REGISTER_RELAY;
+	burrow_rate_init(&c->relay_rate, s->relay_rate_interval_ns, s->relay_rate_burst);
+	if (c->relay && relay_endpoint_of(c, &e) == 0) {
+		burrow_text_endpoint(&e, text);
+		burrow_log(BURROW_LOG_INFO, "node %lld: a relay, reached at %s",
+			   (long long)c->node_id, text);
+		ret = coord_store_node_set_relay(s->store, c->node_id, text);
+	} else {
+		ret = coord_store_node_set_relay(s->store, c->node_id, NULL);
+	}
+	if (ret < 0)
+		burrow_log(BURROW_LOG_WARNING, "node %lld: relay flag: %s", (long long)c->node_id,
+			   coord_store_error(s->store));
+}
+
+static int send_relay_offer(struct coord_conn *c, const struct coord_relay_offer *offer)
+{
+	char why[COORD_SERVER_ERR_MAX];
+	struct coord_buf b;
+	int ret;
+
+	coord_buf_init(&b);
+	ret = coord_msg_relay_offer_encode(&b, offer, why, sizeof(why));
+	if (ret == 0)
+		ret = conn_send(c, &b);
+	else
+		burrow_log(BURROW_LOG_ERROR, "RELAY_OFFER: %s", why);
+	coord_buf_free(&b);
+	return ret;
+}
+
+static void relay_refuse(struct coord_conn *c, const uint8_t peer_key[32], const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void relay_refuse(struct coord_conn *c, const uint8_t peer_key[32], const char *fmt, ...)
+{
+	struct coord_relay_offer offer = { .refused = true };
+	va_list ap;
+
+	memcpy(offer.peer_key, peer_key, 32);
+	va_start(ap, fmt);
+	vsnprintf(offer.reason, sizeof(offer.reason), fmt, ap);
+	va_end(ap);
+	burrow_log(BURROW_LOG_INFO, "node %lld: RELAY_REQUEST refused: %s", (long long)c->node_id,
+		   offer.reason);
+	send_relay_offer(c, &offer);
+}
+
+/* The connected relay for a pair: not one of them, fewest tickets so far. */
+static struct coord_conn *relay_pick(struct coord_server *s, int64_t n1, int64_t n2)
+{
+	struct coord_conn *best = NULL;
+
+	for (struct coord_conn *r = s->conns; r; r = r->next) {
+		if (!r->registered || r->closing || !r->relay || r->node_id == n1 ||
+		    r->node_id == n2)
+			continue;
+		if (!best || r->relay_load < best->relay_load)
+			best = r;
+	}
+	return best;
+}
+
+static bool relay_visible(struct coord_server *s, int64_t viewer, int64_t peer)
+{
+	struct coord_policy_ids ids = { 0 };
+	bool found;
+
+	if (coord_policy_visible(s->policy, viewer, &ids) < 0)
+		return false;
+	if (ids.n)
+		qsort(ids.ids, ids.n, sizeof(*ids.ids), compare_ids);
+	found = ids_contain(&ids, peer);
+	coord_policy_ids_free(&ids);
+	return found;
+}
+
+static void relay_fallback_request(struct coord_conn *c, const uint8_t *value, size_t len)
+{
+	struct coord_server *s = c->server;
+	struct coord_node peer = { 0 }, self = { 0 }, relay = { 0 };
+	struct coord_relay_offer offer = { 0 };
+	struct burrow_relay_ticket ticket;
+	char why[COORD_SERVER_ERR_MAX], key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	uint8_t peer_key[32];
+	struct coord_conn *pc, *rc;
+	int ret;
+
+	if (coord_msg_relay_request_decode(value, len, peer_key, why, sizeof(why)) < 0) {
+		conn_close(c, COORD_CLOSE_PROTOCOL, "%s", why);
+		return;
+	}
+	burrow_public_key_to_text(peer_key, key);
+	if (!burrow_rate_take(&c->relay_rate, burrow_quic_now())) {
+		relay_refuse(c, peer_key, "too many relay requests: at most %llu at once, then one "
+			     "per %llus", (unsigned long long)s->relay_rate_burst,
+			     (unsigned long long)(s->relay_rate_interval_ns / 1000000000ull));
+		return;
+	}
+	if (!s->coord_pem) {
+		relay_refuse(c, peer_key, "this coordinator issues no relay tickets");
+		return;
+	}
+	if (coord_store_node_get_by_key(s->store, peer_key, &peer) < 0 ||
+	    !relay_visible(s, c->node_id, peer.id)) {
+		/* The same answer either way: a node learns nothing of nodes it may not see. */
+		relay_refuse(c, peer_key, "no peer %s in this node's map", key);
+		goto out;
+	}
+	pc = conn_of_node(s, peer.id);
+	if (!pc) {
+		relay_refuse(c, peer_key, "peer '%s' is not connected to the coordinator",
+			     peer.name);
+		goto out;
+	}
+	rc = relay_pick(s, c->node_id, peer.id);
+	if (!rc) {
+		relay_refuse(c, peer_key, "no relay is connected to the coordinator "
+			     "(a node with [relay] enabled = yes)");
+		goto out;
+	}
+	ret = coord_store_node_get_by_id(s->store, c->node_id, &self);
+	if (ret == 0)
+		ret = coord_store_node_get_by_id(s->store, rc->node_id, &relay);
+	if (ret == 0)
+		ret = relay_endpoint_of(rc, &offer.relay);
+	if (ret == 0)
+		ret = coord_relay_ticket_issue(s->store, s->coord_pem, relay.name, self.name,
+					       peer.name, s->relay_lifetime_s,
+					       (uint64_t)wall_ms() / 1000, &ticket, why,
+					       sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", coord_store_error(s->store));
+	if (ret == 0 && burrow_relay_ticket_encode(&ticket, offer.ticket) < 0) {
+		snprintf(why, sizeof(why), "cannot encode ticket %u", (unsigned)ticket.id);
+		ret = -EINVAL;
+	}
+	if (ret < 0) {
+		relay_refuse(c, peer_key, "cannot issue a ticket: %s", why);
+		goto out;
+	}
+	rc->relay_load++;
+	burrow_log(BURROW_LOG_INFO, "relay ticket %u: '%s' and '%s' through relay '%s' (asked by '%s')",
+		   (unsigned)ticket.id, self.name, peer.name, relay.name, self.name);
+	memcpy(offer.peer_key, peer_key, 32);
+	if (send_relay_offer(c, &offer) == 0) {
+		memcpy(offer.peer_key, c->public_key, 32);
+		send_relay_offer(pc, &offer);
+	}
+out:
+	coord_store_node_clear(&peer);
+	coord_store_node_clear(&self);
+	coord_store_node_clear(&relay);
+}
+
 static void handle_register(struct coord_conn *c, const uint8_t *value, size_t len)
 {
 	struct coord_server *s = c->server;
@@ -1291,6 +1512,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	c->registered = true;
 	c->node_id = facts.node.id;
 	conn_index_add(s, c);
+	relay_fallback_registered(c, &m);
 	snprintf(result.name, sizeof(result.name), "%s", facts.node.name);
 	conn_remote_text(c, from, sizeof(from));
 	burrow_log(BURROW_LOG_INFO, "node %s: registered as '%s' (%s, %s) from %s", key,
@@ -1353,7 +1575,8 @@ static void handle_capsule(struct coord_conn *c, const struct burrow_capsule *ca
 		handle_register(c, cap->value, cap->length);
 		return;
 	}
-	if (cap->type != COORD_MSG_MAP_REQUEST_FULL && cap->type != COORD_MSG_ENDPOINTS) {
+	if (cap->type != COORD_MSG_MAP_REQUEST_FULL && cap->type != COORD_MSG_ENDPOINTS &&
+	    cap->type != COORD_MSG_RELAY_REQUEST) {
 		conn_close(c, COORD_CLOSE_PROTOCOL, "%s is not sent by nodes",
 			   coord_msg_type_name(cap->type));
 		return;
@@ -1368,6 +1591,10 @@ static void handle_capsule(struct coord_conn *c, const struct burrow_capsule *ca
 		return;
 	if (cap->type == COORD_MSG_ENDPOINTS) {
 		handle_endpoints(c, cap->value, cap->length);
+		return;
+	}
+	if (cap->type == COORD_MSG_RELAY_REQUEST) {
+		relay_fallback_request(c, cap->value, cap->length);
 		return;
 	}
 	if (coord_msg_map_request_full_decode(cap->value, cap->length, &last_version, why,
@@ -1880,6 +2107,20 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 			       COORD_SERVER_CHANGE_POLL_MS) * UINT64_C(1000000);
 	s->next_poll = burrow_quic_now() + s->poll_interval_ns;
 	s->catch_batch_ns = config->reload_batch_ns ? config->reload_batch_ns : VISIBILITY_BATCH_NS;
+	s->relay_lifetime_s = config->relay_lifetime_s ? config->relay_lifetime_s :
+						       COORD_RELAY_LIFETIME_DEFAULT;
+	s->relay_rate_burst = config->relay_rate_burst ? config->relay_rate_burst :
+						       COORD_SERVER_RELAY_BURST;
+	s->relay_rate_interval_ns = (config->relay_rate_interval_ms ?
+				     config->relay_rate_interval_ms :
+				     COORD_SERVER_RELAY_INTERVAL_MS) * UINT64_C(1000000);
+	if (config->private_key_pem) {
+		s->coord_pem = strdup(config->private_key_pem);
+		if (!s->coord_pem) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
 	s->by_node_bits = CONN_INDEX_MIN_BITS;
 	s->by_node = calloc((size_t)1 << s->by_node_bits, sizeof(*s->by_node));
 	s->route_scratch = calloc(COORD_ROUTES_MAX, sizeof(*s->route_scratch));
@@ -1951,6 +2192,9 @@ void coord_server_free(struct coord_server *s)
 		free(c);
 	}
 	coord_policy_engine_free(s->policy);
+	if (s->coord_pem)
+		explicit_bzero(s->coord_pem, strlen(s->coord_pem));
+	free(s->coord_pem);
 	free(s->policy_path);
 	free(s->dns);
 	free(s->by_node);

@@ -53,7 +53,18 @@ struct coord_server_config {
 	const struct coord_dns_config *dns;
 	/* A policy reload's deltas per loop turn, in ns of work; 0: 20 ms. */
 	uint64_t reload_batch_ns;
+	/*
+	 * Relay fallback (RELAY_REQUEST): lifetime of the tickets offered (0:
+	 * COORD_RELAY_LIFETIME_DEFAULT) and each node's request rate: a burst,
+	 * then one per interval (0: the defaults below).
+	 */
+	uint64_t relay_lifetime_s;
+	uint64_t relay_rate_burst;
+	uint64_t relay_rate_interval_ms;
 };
+
+#define COORD_SERVER_RELAY_BURST 16
+#define COORD_SERVER_RELAY_INTERVAL_MS 2000
 
 struct coord_server;
 
