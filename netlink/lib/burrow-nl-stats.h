@@ -109,6 +109,30 @@ struct burrow_nl_dev_stats {
 	 * an entry.
 	 */
 	uint64_t relay_forwarded;
+	/*
+	 * Receive, l2: a frame too short for an Ethernet header, or whose
+	 * source MAC is multicast, broadcast or zero (never learnt).
+	 */
+	uint64_t drop_l2_bad_source;
+	/*
+	 * Receive, l2: a frame from a source MAC the sending peer has not
+	 * taught yet, while the peer already owns mac-limit MACs.
+	 */
+	uint64_t drop_l2_mac_limit;
+	/*
+	 * Either way, l2: a frame whose VLAN id (0 untagged) is not in the
+	 * sending peer's segments (receive), or, for a unicast frame, not
+	 * in the segments of the peer that owns its destination
+	 * (transmit).
+	 */
+	uint64_t drop_l2_segment;
+	/*
+	 * Transmit, l2: a copy of a flooded frame (broadcast, multicast,
+	 * unknown unicast) a peer's flood-rate did not admit.
+	 */
+	uint64_t drop_l2_flood_rate;
+	/* l2, a learnt MAC address moved from one peer to another. */
+	uint64_t l2_mac_moves;
 };
 
 /*
@@ -141,7 +165,12 @@ struct burrow_nl_dev_stats {
 	X(drop_relay_no_ticket, BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET, "drop-relay-no-ticket") \
 	X(drop_relay_wrong_source, BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE, "drop-relay-wrong-source") \
 	X(drop_relay_expired, BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED, "drop-relay-expired") \
-	X(relay_forwarded, BURROW_A_DEV_STATS_RELAY_FORWARDED, "relay-forwarded")
+	X(relay_forwarded, BURROW_A_DEV_STATS_RELAY_FORWARDED, "relay-forwarded") \
+	X(drop_l2_bad_source, BURROW_A_DEV_STATS_DROP_L2_BAD_SOURCE, "drop-l2-bad-source") \
+	X(drop_l2_mac_limit, BURROW_A_DEV_STATS_DROP_L2_MAC_LIMIT, "drop-l2-mac-limit") \
+	X(drop_l2_segment, BURROW_A_DEV_STATS_DROP_L2_SEGMENT, "drop-l2-segment") \
+	X(drop_l2_flood_rate, BURROW_A_DEV_STATS_DROP_L2_FLOOD_RATE, "drop-l2-flood-rate") \
+	X(l2_mac_moves, BURROW_A_DEV_STATS_L2_MAC_MOVES, "l2-mac-moves")
 
 /*
  * The dev-stats attributes in the order burrow-nl shows them: the drop
@@ -168,12 +197,17 @@ struct burrow_nl_dev_stats {
 	BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET, \
 	BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE, \
 	BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED, \
+	BURROW_A_DEV_STATS_DROP_L2_BAD_SOURCE, \
+	BURROW_A_DEV_STATS_DROP_L2_MAC_LIMIT, \
+	BURROW_A_DEV_STATS_DROP_L2_SEGMENT, \
+	BURROW_A_DEV_STATS_DROP_L2_FLOOD_RATE, \
 	BURROW_A_DEV_STATS_DROP_QUIC_SHORT, \
 	BURROW_A_DEV_STATS_DROP_QUIC_RESERVED, \
 	BURROW_A_DEV_STATS_DROP_QUIC_FRAME, \
 	BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, \
 	BURROW_A_DEV_STATS_RX_KEEPALIVES, \
 	BURROW_A_DEV_STATS_RX_TO_USERSPACE, \
-	BURROW_A_DEV_STATS_RELAY_FORWARDED
+	BURROW_A_DEV_STATS_RELAY_FORWARDED, \
+	BURROW_A_DEV_STATS_L2_MAC_MOVES
 
 #endif /* BURROW_NL_STATS_H */
