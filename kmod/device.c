@@ -63,6 +63,9 @@ static int burrow_ndo_init(struct net_device *dev)
 	ret = burrow_fdb_init(bdev);
 	if (ret)
 		goto err_destroy_relays;
+	/* The frag counters are the last dev-stats counts, in the same order. */
+	burrow_l2_frag_dev_init(&bdev->frag, dev->mtu + BURROW_L2_FRAME_OVERHEAD,
+				&bdev->stats->counts[BURROW_COUNT_FRAG_TX]);
 	bdev->quic_cid_len = BURROW_QUIC_CID_LEN_DEFAULT;
 	INIT_LIST_HEAD(&bdev->peer_list);
 	burrow_allowedips_init(&bdev->allowedips);
@@ -174,6 +177,29 @@ static const struct net_device_ops burrow_netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
+static_assert(BURROW_COUNT_FRAG_FRAMES_TX - BURROW_COUNT_FRAG_TX == BURROW_L2_FRAG_FRAMES_TX);
+static_assert(BURROW_COUNT_REASM_FRAMES - BURROW_COUNT_FRAG_TX == BURROW_L2_REASM_FRAMES_DONE);
+static_assert(BURROW_COUNT_REASM_DROP_OVERLAP - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_OVERLAP);
+static_assert(BURROW_COUNT_REASM_DROP_OVERSIZE - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_OVERSIZE);
+static_assert(BURROW_COUNT_REASM_DROP_TIMEOUT - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_TIMEOUT);
+static_assert(BURROW_COUNT_REASM_DROP_EVICTED - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_EVICTED);
+static_assert(BURROW_COUNT_REASM_DROP_BAD - BURROW_COUNT_FRAG_TX == BURROW_L2_REASM_DROP_BAD);
+static_assert(BURROW_COUNT_MAX - BURROW_COUNT_FRAG_TX == BURROW_L2_FRAG_COUNTER_MAX);
+
+/* RTNL. Reassembly refuses frames longer than the new MTU allows. */
+static int burrow_l2_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	WRITE_ONCE(dev->mtu, new_mtu);
+	WRITE_ONCE(bdev->frag.max_frame, new_mtu + BURROW_L2_FRAME_OVERHEAD);
+	return 0;
+}
+
 static const struct net_device_ops burrow_l2_netdev_ops = {
 	.ndo_init		= burrow_ndo_init,
 	.ndo_uninit		= burrow_ndo_uninit,
@@ -181,6 +207,7 @@ static const struct net_device_ops burrow_l2_netdev_ops = {
 	.ndo_stop		= burrow_ndo_stop,
 	.ndo_start_xmit		= burrow_xmit,
 	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_change_mtu		= burrow_l2_change_mtu,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 };

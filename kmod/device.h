@@ -10,6 +10,7 @@
 #include "allowedips.h"
 #include "encap.h"
 #include "l2_fdb.h"
+#include "l2_frag.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -26,14 +27,14 @@
 				 BURROW_DIRECT_OVERHEAD(BURROW_QUIC_CID_LEN_DEFAULT))
 
 /*
- * An l2 device carries whole Ethernet frames, its MTU counting the
- * Ethernet payload: a frame is the MTU plus the Ethernet header and one
- * 802.1Q tag. Until fragmentation (l2_frag.c) carries larger frames, the
- * default leaves room for that whole frame inside the l3 default's
- * packet: 1420 - 18 = 1402.
+ * An l2 device carries Ethernet frames, its MTU counting the Ethernet
+ * payload: a frame is the MTU plus the Ethernet header and one 802.1Q tag.
+ * The default is Ethernet's 1500: a frame longer than one packet to its
+ * peer may carry is fragmented (l2_frag.h), so a 1500-byte segment works
+ * over a path that leaves the l3 default's 1420 for a packet.
  */
 #define BURROW_L2_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN)
-#define BURROW_L2_DEFAULT_MTU		(BURROW_DEFAULT_MTU - BURROW_L2_FRAME_OVERHEAD)
+#define BURROW_L2_DEFAULT_MTU		ETH_DATA_LEN
 
 /* VLAN ids 0..4095: the size of a peer's segments bitmap (4095 is never set). */
 #define BURROW_VLAN_COUNT		4096
@@ -95,6 +96,11 @@ struct burrow_device {
 	struct list_head relay_list;	/* the same, sorted by ticket */
 
 	struct burrow_fdb fdb;		/* l2: the MAC table (l2_fdb.h) */
+	/*
+	 * l2: what the peers' reassembly shares (l2_frag.h): the byte budget,
+	 * the largest frame (follows the MTU), the counters (in stats).
+	 */
+	struct burrow_l2_frag_dev frag;
 
 	struct burrow_dev_stats __percpu *stats;
 	struct burrow_crypt_queue encrypt_queue;

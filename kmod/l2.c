@@ -176,6 +176,66 @@ static bool burrow_l2_flood_admit(struct burrow_peer *peer)
 	return admit;
 }
 
+/*
+ * The largest plaintext one packet to @peer may carry so that it fits a
+ * 1500-byte path: what the l3 default MTU assumes (device.h), at the
+ * device's quic CID length, less the relay header for a relayed peer.
+ */
+static unsigned int burrow_l2_max_plaintext(struct burrow_device *bdev,
+					    struct burrow_peer *peer)
+{
+	return ETH_DATA_LEN - BURROW_DIRECT_OVERHEAD(READ_ONCE(bdev->quic_cid_len)) -
+	       (READ_ONCE(peer->relay_ticket) ? BURROW_RELAY_HEADER_LEN : 0);
+}
+
+/*
+ * Queue @segs (a list of frames for @peer) for encryption, in order: whole
+ * frames as such, and a frame too long for one packet as its fragments
+ * (l2_frag.h), split here, before encryption. Consumes the list.
+ */
+static void burrow_l2_queue_frames(struct burrow_device *bdev, struct burrow_peer *peer,
+				   struct burrow_key *key, struct sk_buff *segs)
+{
+	unsigned int max_plain = burrow_l2_max_plaintext(bdev, peer);
+	struct sk_buff *skb, *next, *whole = NULL, **whole_tail = &whole;
+	struct sk_buff *frags, **frags_tail, *piece;
+	struct sk_buff_head pieces;
+	int ret;
+
+	__skb_queue_head_init(&pieces);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (skb->len <= max_plain) {
+			*whole_tail = skb;
+			whole_tail = &skb->next;
+			continue;
+		}
+		ret = burrow_l2_frag_split(&peer->frag, skb, max_plain, BURROW_HEADROOM,
+					   BURROW_ENCAP_TAILROOM, &pieces);
+		if (ret < 0) {
+			burrow_stats_drop(bdev, ret == -ENOMEM ? BURROW_DROP_NOMEM :
+					  BURROW_DROP_BAD_INNER, false);
+			kfree_skb(skb);
+			continue;
+		}
+		/* The whole frames before it go first, then its fragments. */
+		if (whole) {
+			burrow_send_queue(bdev, peer, key, whole, BURROW_FRAME_ETH);
+			whole = NULL;
+			whole_tail = &whole;
+		}
+		frags = NULL;
+		frags_tail = &frags;
+		while ((piece = __skb_dequeue(&pieces))) {
+			*frags_tail = piece;
+			frags_tail = &piece->next;
+		}
+		burrow_send_queue(bdev, peer, key, frags, BURROW_FRAME_ETH_FRAG);
+	}
+	if (whole)
+		burrow_send_queue(bdev, peer, key, whole, BURROW_FRAME_ETH);
+}
+
 void burrow_l2_send_peer(struct burrow_device *bdev, struct burrow_peer *peer,
 			 struct sk_buff *skb)
 {
@@ -205,7 +265,7 @@ void burrow_l2_send_peer(struct burrow_device *bdev, struct burrow_peer *peer,
 		segs = skb;
 		skb_mark_not_on_list(segs);
 	}
-	burrow_send_queue(bdev, peer, key, segs, BURROW_FRAME_ETH);
+	burrow_l2_queue_frames(bdev, peer, key, segs);
 	return;
 
 drop:

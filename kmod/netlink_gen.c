@@ -84,6 +84,14 @@ const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] =
 	[BURROW_A_DEV_STATS_DROP_L2_SEGMENT] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_DROP_L2_FLOOD_RATE] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_L2_MAC_MOVES] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_FRAG_TX] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_FRAG_FRAMES_TX] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_FRAMES] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_OVERLAP] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_EVICTED] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_BAD] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {

@@ -67,6 +67,7 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 	peer->flood_tokens = BURROW_FLOOD_RATE_DEFAULT;
 	peer->flood_refill = jiffies;
 	spin_lock_init(&peer->flood_lock);
+	burrow_l2_frag_peer_init(&peer->frag, &bdev->frag);
 	rwlock_init(&peer->endpoint_lock);
 	burrow_allowedips_owner_init(&peer->allowedips);
 	burrow_timers_init(peer);
@@ -256,6 +257,8 @@ static void burrow_peer_finish(struct burrow_peer *peer)
 	cancel_work_sync(&peer->tx_work);
 	ASSERT_RTNL();	/* dev->napi_list, as in burrow_peer_create() */
 	napi_disable(&peer->napi);
+	/* No poll adds a fragment any more: free the frames in reassembly. */
+	burrow_l2_frag_peer_destroy(&peer->frag);
 	/* The grace period before the free stands in for netif_napi_del()'s. */
 	__netif_napi_del(&peer->napi);
 	INIT_RCU_WORK(&peer->free_work, burrow_peer_free_work);

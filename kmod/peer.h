@@ -16,6 +16,7 @@
 #include "aqm.h"
 #include "device.h"
 #include "key.h"
+#include "l2_frag.h"
 #include "encap_quic.h"
 #include "stats.h"
 
@@ -128,6 +129,8 @@ struct burrow_peer {
 	 * under flood_lock.
 	 */
 	unsigned long *segments;
+	/* l2: fragment ids sent and frames in reassembly (l2_frag.h). */
+	struct burrow_l2_frag_peer frag;
 	u32 mac_count;
 	u32 neigh_count;
 	u32 mac_limit;

@@ -338,10 +338,17 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 	skb_reset_network_header(skb);
 	if (burrow_device_is_l2(bdev)) {
 		/*
-		 * Fragments are not reassembled yet (l2_frag.c): until then an
-		 * l2 device takes whole frames only.
+		 * A fragment joins the peer's reassembly (l2_frag.h; this is
+		 * the peer's serial receive step); the frame it completes, a
+		 * new skb, goes on as a whole frame from the same peer: the
+		 * segment and source checks below apply to it. A fragment
+		 * kept or refused is counted there.
 		 */
-		if (kind != BURROW_FRAME_ETH) {
+		if (kind == BURROW_FRAME_ETH_FRAG) {
+			skb = burrow_l2_reasm_add(&peer->frag, skb);
+			if (!skb)
+				return;
+		} else if (kind != BURROW_FRAME_ETH) {
 			reason = BURROW_DROP_BAD_HEADER;
 			goto drop;
 		}

@@ -142,6 +142,39 @@ enum burrow_count {
 	BURROW_COUNT_RELAY_FORWARDED,
 	/* l2, a learnt MAC address moved from one peer to another. */
 	BURROW_COUNT_L2_MAC_MOVES,
+	/*
+	 * Transmit, l2: fragments sent (pieces of frames too long for one
+	 * packet to their peer; docs/wire-format.md, "Fragments").
+	 */
+	BURROW_COUNT_FRAG_TX,
+	/* Transmit, l2, frames split into fragments. */
+	BURROW_COUNT_FRAG_FRAMES_TX,
+	/* Receive, l2, frames reassembled whole from fragments. */
+	BURROW_COUNT_REASM_FRAMES,
+	/*
+	 * Receive, l2: a fragment overlapping bytes already received for
+	 * its frame (the fragment and the frame are dropped).
+	 */
+	BURROW_COUNT_REASM_DROP_OVERLAP,
+	/*
+	 * Receive, l2: a fragment whose total length is above the device's
+	 * largest frame (MTU plus Ethernet and 802.1Q headers).
+	 */
+	BURROW_COUNT_REASM_DROP_OVERSIZE,
+	/* Receive, l2, a frame not whole within 1 s of its first fragment. */
+	BURROW_COUNT_REASM_DROP_TIMEOUT,
+	/*
+	 * Receive, l2: a frame in progress given up for the memory bounds
+	 * (8 frames per peer, the device's 256 KiB), or a new one refused.
+	 */
+	BURROW_COUNT_REASM_DROP_EVICTED,
+	/*
+	 * Receive, l2: a malformed fragment (short, empty, past its total,
+	 * total under an Ethernet header), one disagreeing with its
+	 * frame's total length, a duplicate, or one leaving its frame too
+	 * many holes.
+	 */
+	BURROW_COUNT_REASM_DROP_BAD,
 	BURROW_COUNT_MAX
 };
 
@@ -183,6 +216,14 @@ enum burrow_count {
 	X(rx_keepalives, BURROW_COUNT_RX_KEEPALIVES, BURROW_A_DEV_STATS_RX_KEEPALIVES) \
 	X(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE, BURROW_A_DEV_STATS_RX_TO_USERSPACE) \
 	X(relay_forwarded, BURROW_COUNT_RELAY_FORWARDED, BURROW_A_DEV_STATS_RELAY_FORWARDED) \
-	X(l2_mac_moves, BURROW_COUNT_L2_MAC_MOVES, BURROW_A_DEV_STATS_L2_MAC_MOVES)
+	X(l2_mac_moves, BURROW_COUNT_L2_MAC_MOVES, BURROW_A_DEV_STATS_L2_MAC_MOVES) \
+	X(frag_tx, BURROW_COUNT_FRAG_TX, BURROW_A_DEV_STATS_FRAG_TX) \
+	X(frag_frames_tx, BURROW_COUNT_FRAG_FRAMES_TX, BURROW_A_DEV_STATS_FRAG_FRAMES_TX) \
+	X(reasm_frames, BURROW_COUNT_REASM_FRAMES, BURROW_A_DEV_STATS_REASM_FRAMES) \
+	X(reasm_drop_overlap, BURROW_COUNT_REASM_DROP_OVERLAP, BURROW_A_DEV_STATS_REASM_DROP_OVERLAP) \
+	X(reasm_drop_oversize, BURROW_COUNT_REASM_DROP_OVERSIZE, BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE) \
+	X(reasm_drop_timeout, BURROW_COUNT_REASM_DROP_TIMEOUT, BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT) \
+	X(reasm_drop_evicted, BURROW_COUNT_REASM_DROP_EVICTED, BURROW_A_DEV_STATS_REASM_DROP_EVICTED) \
+	X(reasm_drop_bad, BURROW_COUNT_REASM_DROP_BAD, BURROW_A_DEV_STATS_REASM_DROP_BAD)
 
 #endif /* _BURROW_STATS_GEN_H */
