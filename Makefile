@@ -370,7 +370,14 @@ quic-tshark-check:
 GENL_FUZZ := $(BUILD)/burrow-genl-fuzz
 PKT_FUZZ := $(BUILD)/burrow-pkt-fuzz
 
-test-fixtures: $(GENL_FUZZ) $(PKT_FUZZ)
+# burrow-l2-send: raw Ethernet frames (MAC floods, VLAN tags) for net/l2-*.sh.
+L2_SEND := $(BUILD)/burrow-l2-send
+
+test-fixtures: $(GENL_FUZZ) $(PKT_FUZZ) $(L2_SEND)
+
+$(L2_SEND): selftests/fuzz-kernel/l2-send.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BURROW_CFLAGS) -o $@ $<
 
 $(GENL_FUZZ): selftests/fuzz-kernel/genl-fuzz.c netlink/uapi/linux/burrow.h
 	@mkdir -p $(dir $@)

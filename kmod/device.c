@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The burrow rtnl link kind: a layer-3 point-to-point device with no link
- * layer header and no ARP. Device teardown (ndo_uninit) detaches the
+ * layer header and no ARP, or, created with IFLA_BURROW_MODE l2, an
+ * Ethernet device (a random MAC address, broadcast and multicast, can be a
+ * bridge port) whose frames go to peers by the MAC table (l2.c). The mode
+ * is fixed at creation: newlink sets it before the device is registered,
+ * and changelink refuses it. Device teardown (ndo_uninit) detaches the
  * socket and removes every peer (which drains the peer's packets out of
  * the pipeline) before it stops the crypt workers and the netdev goes away.
  */
 
+#include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/module.h>
 #include <linux/rhashtable.h>
@@ -55,11 +60,19 @@ static int burrow_ndo_init(struct net_device *dev)
 	ret = burrow_relay_table_init(bdev);
 	if (ret)
 		goto err_destroy_cids;
+	ret = burrow_fdb_init(bdev);
+	if (ret)
+		goto err_destroy_relays;
+	/* The frag counters are the last dev-stats counts, in the same order. */
+	burrow_l2_frag_dev_init(&bdev->frag, dev->mtu + BURROW_L2_FRAME_OVERHEAD,
+				&bdev->stats->counts[BURROW_COUNT_FRAG_TX]);
 	bdev->quic_cid_len = BURROW_QUIC_CID_LEN_DEFAULT;
 	INIT_LIST_HEAD(&bdev->peer_list);
 	burrow_allowedips_init(&bdev->allowedips);
 	return 0;
 
+err_destroy_relays:
+	burrow_relay_table_destroy(bdev);
 err_destroy_cids:
 	rhashtable_destroy(&bdev->cids);
 err_destroy_peers:
@@ -92,6 +105,8 @@ static void burrow_ndo_uninit(struct net_device *dev)
 	burrow_relay_remove_all(bdev);
 	burrow_allowedips_free(&bdev->allowedips, &bdev->config_lock);
 	mutex_unlock(&bdev->config_lock);
+	/* The peers' removal flushed the MAC table. */
+	burrow_fdb_uninit(bdev);
 	/* Every peer drained its queues on removal: the rings are empty. */
 	burrow_crypt_queue_destroy(&bdev->decrypt_queue);
 	burrow_crypt_queue_destroy(&bdev->encrypt_queue);
@@ -109,6 +124,7 @@ static void burrow_destruct(struct net_device *dev)
 {
 	struct burrow_device *bdev = burrow_device_from_netdev(dev);
 
+	burrow_fdb_destroy(bdev);
 	burrow_relay_table_destroy(bdev);
 	rhashtable_destroy(&bdev->cids);
 	rhashtable_destroy(&bdev->peers);
@@ -161,13 +177,51 @@ static const struct net_device_ops burrow_netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
-/*
- * The largest inner MTU whose packets still fit an IP packet with the
- * worst-case overhead at a quic CID length of @cid_len.
- */
-static unsigned int burrow_device_max_mtu(unsigned int cid_len)
+static_assert(BURROW_COUNT_FRAG_FRAMES_TX - BURROW_COUNT_FRAG_TX == BURROW_L2_FRAG_FRAMES_TX);
+static_assert(BURROW_COUNT_REASM_FRAMES - BURROW_COUNT_FRAG_TX == BURROW_L2_REASM_FRAMES_DONE);
+static_assert(BURROW_COUNT_REASM_DROP_OVERLAP - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_OVERLAP);
+static_assert(BURROW_COUNT_REASM_DROP_OVERSIZE - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_OVERSIZE);
+static_assert(BURROW_COUNT_REASM_DROP_TIMEOUT - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_TIMEOUT);
+static_assert(BURROW_COUNT_REASM_DROP_EVICTED - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_REASM_DROP_EVICTED);
+static_assert(BURROW_COUNT_REASM_DROP_BAD - BURROW_COUNT_FRAG_TX == BURROW_L2_REASM_DROP_BAD);
+static_assert(BURROW_COUNT_MAX - BURROW_COUNT_FRAG_TX == BURROW_L2_FRAG_COUNTER_MAX);
+
+/* RTNL. Reassembly refuses frames longer than the new MTU allows. */
+static int burrow_l2_change_mtu(struct net_device *dev, int new_mtu)
 {
-	return IP_MAX_MTU - BURROW_OVERHEAD(cid_len);
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	WRITE_ONCE(dev->mtu, new_mtu);
+	WRITE_ONCE(bdev->frag.max_frame, new_mtu + BURROW_L2_FRAME_OVERHEAD);
+	return 0;
+}
+
+static const struct net_device_ops burrow_l2_netdev_ops = {
+	.ndo_init		= burrow_ndo_init,
+	.ndo_uninit		= burrow_ndo_uninit,
+	.ndo_open		= burrow_ndo_open,
+	.ndo_stop		= burrow_ndo_stop,
+	.ndo_start_xmit		= burrow_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_change_mtu		= burrow_l2_change_mtu,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+/*
+ * The largest inner MTU whose packets (l2: frames, with their Ethernet
+ * header and a VLAN tag) still fit an IP packet with the worst-case
+ * overhead at a quic CID length of @cid_len.
+ */
+static unsigned int burrow_device_max_mtu(const struct burrow_device *bdev,
+					  unsigned int cid_len)
+{
+	return IP_MAX_MTU - BURROW_OVERHEAD(cid_len) -
+	       (burrow_device_is_l2(bdev) ? BURROW_L2_FRAME_OVERHEAD : 0);
 }
 
 static_assert(BURROW_DEFAULT_MTU == 1420);
@@ -186,7 +240,7 @@ int burrow_device_check_quic_cid_len(struct burrow_device *bdev, const struct nl
 				    "quic-cid-len cannot change while peers have a local-cid");
 		return -EBUSY;
 	}
-	if (bdev->dev->mtu > burrow_device_max_mtu(cid_len)) {
+	if (bdev->dev->mtu > burrow_device_max_mtu(bdev, cid_len)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "quic-cid-len leaves too little room for the device's mtu");
 		return -EINVAL;
@@ -201,12 +255,14 @@ void burrow_device_set_quic_cid_len(struct burrow_device *bdev, const struct nla
 	ASSERT_RTNL();
 	lockdep_assert_held(&bdev->config_lock);
 	WRITE_ONCE(bdev->quic_cid_len, cid_len);
-	WRITE_ONCE(bdev->dev->max_mtu, burrow_device_max_mtu(cid_len));
+	WRITE_ONCE(bdev->dev->max_mtu, burrow_device_max_mtu(bdev, cid_len));
 }
 
 static void burrow_setup(struct net_device *dev)
 {
 	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	memset(bdev, 0, sizeof(*bdev));	/* mode l3 until newlink says otherwise */
 
 	dev->netdev_ops = &burrow_netdev_ops;
 	dev->type = ARPHRD_NONE;
@@ -224,22 +280,82 @@ static void burrow_setup(struct net_device *dev)
 	dev->needed_tailroom = BURROW_ENCAP_TAILROOM;
 	dev->mtu = BURROW_DEFAULT_MTU;
 	dev->min_mtu = IPV4_MIN_MTU;
-	dev->max_mtu = burrow_device_max_mtu(BURROW_QUIC_CID_LEN_DEFAULT);
+	dev->max_mtu = burrow_device_max_mtu(bdev, BURROW_QUIC_CID_LEN_DEFAULT);
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = burrow_destruct;
 	dev->sysfs_groups[0] = &burrow_stats_sysfs_group;
 
-	memset(bdev, 0, sizeof(*bdev));
 	bdev->dev = dev;
 	mutex_init(&bdev->config_lock);
+}
+
+/*
+ * Turn the l3 device burrow_setup() made into an Ethernet one, before it is
+ * registered: ether_setup()'s link layer (header ops, ARPHRD_ETHER,
+ * broadcast address, IFF_BROADCAST | IFF_MULTICAST), a random MAC address,
+ * and burrow's own queueing, features and room for the encapsulation.
+ * An MTU given at creation (IFLA_MTU) is applied by the core after this.
+ */
+static void burrow_setup_l2(struct net_device *dev)
+{
+	struct burrow_device *bdev = burrow_device_from_netdev(dev);
+
+	bdev->mode = BURROW_MODE_L2;
+	ether_setup(dev);
+	dev->netdev_ops = &burrow_l2_netdev_ops;
+	/* burrow_xmit() changes frames in place after skb_share_check(). */
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_DISABLE_NETPOLL | IFF_LIVE_ADDR_CHANGE;
+	dev->needed_headroom = BURROW_HEADROOM;
+	dev->needed_tailroom = BURROW_ENCAP_TAILROOM;
+	dev->mtu = BURROW_L2_DEFAULT_MTU;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = burrow_device_max_mtu(bdev, BURROW_QUIC_CID_LEN_DEFAULT);
+	eth_hw_addr_random(dev);
+}
+
+static const struct nla_policy burrow_link_policy[IFLA_BURROW_MAX + 1] = {
+	[IFLA_BURROW_MODE] = NLA_POLICY_MAX(NLA_U8, BURROW_MODE_L2),
+};
+
+/* Every other IFLA_BURROW_* attribute is read-only: refused on input. */
+static int burrow_validate(struct nlattr *tb[], struct nlattr *data[],
+			   struct netlink_ext_ack *extack)
+{
+	int type;
+
+	if (!data)
+		return 0;
+	for (type = 1; type <= IFLA_BURROW_MAX; type++) {
+		if (data[type] && type != IFLA_BURROW_MODE) {
+			NL_SET_ERR_MSG_ATTR(extack, data[type],
+					    "read-only burrow link attribute; use burrow-nl");
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int burrow_newlink(struct net *src_net, struct net_device *dev,
 			  struct nlattr *tb[], struct nlattr *data[],
 			  struct netlink_ext_ack *extack)
 {
+	if (data && data[IFLA_BURROW_MODE] &&
+	    nla_get_u8(data[IFLA_BURROW_MODE]) == BURROW_MODE_L2)
+		burrow_setup_l2(dev);
 	/* The debugfs directory appears from the NETDEV_REGISTER notifier. */
 	return register_netdevice(dev);
+}
+
+static int burrow_changelink(struct net_device *dev, struct nlattr *tb[],
+			     struct nlattr *data[], struct netlink_ext_ack *extack)
+{
+	if (data && data[IFLA_BURROW_MODE]) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_BURROW_MODE],
+				    "mode is fixed when the device is created");
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 static size_t burrow_get_size(const struct net_device *dev)
@@ -248,7 +364,8 @@ static size_t burrow_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u32)) +	/* IFLA_BURROW_PEERS */
 	       nla_total_size(sizeof(u16)) +	/* IFLA_BURROW_DEFAULT_KEEPALIVE */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_BURROW_DEFAULT_INACTIVITY_TIMEOUT */
-	       nla_total_size(sizeof(u32));	/* IFLA_BURROW_GENERATION */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_BURROW_GENERATION */
+	       nla_total_size(sizeof(u8));	/* IFLA_BURROW_MODE */
 }
 
 /*
@@ -274,7 +391,8 @@ static int burrow_fill_info(struct sk_buff *skb, const struct net_device *dev)
 			READ_ONCE(bdev->default_keepalive)) ||
 	    nla_put_u32(skb, IFLA_BURROW_DEFAULT_INACTIVITY_TIMEOUT,
 			READ_ONCE(bdev->default_inactivity_timeout)) ||
-	    nla_put_u32(skb, IFLA_BURROW_GENERATION, (u32)READ_ONCE(bdev->generation)))
+	    nla_put_u32(skb, IFLA_BURROW_GENERATION, (u32)READ_ONCE(bdev->generation)) ||
+	    nla_put_u8(skb, IFLA_BURROW_MODE, bdev->mode))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -288,8 +406,12 @@ static unsigned int burrow_get_num_tx_queues(void)
 static struct rtnl_link_ops burrow_link_ops __read_mostly = {
 	.kind			= KBUILD_MODNAME,
 	.priv_size		= sizeof(struct burrow_device),
+	.maxtype		= IFLA_BURROW_MAX,
+	.policy			= burrow_link_policy,
 	.setup			= burrow_setup,
+	.validate		= burrow_validate,
 	.newlink		= burrow_newlink,
+	.changelink		= burrow_changelink,
 	.get_num_tx_queues	= burrow_get_num_tx_queues,
 	.get_size		= burrow_get_size,
 	.fill_info		= burrow_fill_info,

@@ -2,12 +2,15 @@
 #ifndef _BURROW_DEVICE_H
 #define _BURROW_DEVICE_H
 
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 
 #include "allowedips.h"
 #include "encap.h"
+#include "l2_fdb.h"
+#include "l2_frag.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -22,6 +25,19 @@
  */
 #define BURROW_DEFAULT_MTU	(ETH_DATA_LEN - \
 				 BURROW_DIRECT_OVERHEAD(BURROW_QUIC_CID_LEN_DEFAULT))
+
+/*
+ * An l2 device carries Ethernet frames, its MTU counting the Ethernet
+ * payload: a frame is the MTU plus the Ethernet header and one 802.1Q tag.
+ * The default is Ethernet's 1500: a frame longer than one packet to its
+ * peer may carry is fragmented (l2_frag.h), so a 1500-byte segment works
+ * over a path that leaves the l3 default's 1420 for a packet.
+ */
+#define BURROW_L2_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN)
+#define BURROW_L2_DEFAULT_MTU		ETH_DATA_LEN
+
+/* VLAN ids 0..4095: the size of a peer's segments bitmap (4095 is never set). */
+#define BURROW_VLAN_COUNT		4096
 
 struct burrow_socket;
 struct dentry;
@@ -61,6 +77,7 @@ struct burrow_device {
 	struct net_device *dev;
 	struct mutex config_lock;
 	bool dead;
+	u8 mode;		/* enum burrow_mode, fixed before register_netdevice */
 	u16 default_keepalive;
 	u32 default_inactivity_timeout;
 	u64 generation;		/* 64-bit: never wraps back to a saved value */
@@ -78,6 +95,13 @@ struct burrow_device {
 	struct rhashtable relays;	/* relay entries by ticket (relay.h) */
 	struct list_head relay_list;	/* the same, sorted by ticket */
 
+	struct burrow_fdb fdb;		/* l2: the MAC table (l2_fdb.h) */
+	/*
+	 * l2: what the peers' reassembly shares (l2_frag.h): the byte budget,
+	 * the largest frame (follows the MTU), the counters (in stats).
+	 */
+	struct burrow_l2_frag_dev frag;
+
 	struct burrow_dev_stats __percpu *stats;
 	struct burrow_crypt_queue encrypt_queue;
 	struct burrow_crypt_queue decrypt_queue;
@@ -94,6 +118,11 @@ static inline void burrow_device_changed(struct burrow_device *bdev)
 {
 	lockdep_assert_held(&bdev->config_lock);
 	bdev->generation++;
+}
+
+static inline bool burrow_device_is_l2(const struct burrow_device *bdev)
+{
+	return bdev->mode == BURROW_MODE_L2;
 }
 
 bool burrow_netdev_is_burrow(const struct net_device *dev);

@@ -91,6 +91,29 @@ struct sk_buff;
 #define BURROW_ENCAP_RX_HDR_MAX \
 	BURROW_CONST_MAX(BURROW_WIRE_HEADER_LEN, BURROW_QUIC_HEADER_MAX)
 
+/*
+ * What a packet's plaintext is (docs/wire-format.md): udp says it in the
+ * header's type byte, quic in the DATAGRAM frame's context ID. Both are
+ * authenticated. An l3 device carries IP packets only, an l2 device
+ * Ethernet frames and fragments of them only; anything else is
+ * drop_bad_header. On transmit the kind rides in the packet's
+ * cb->encap_flags from stage 1 to seal; on receive rx_finish reports it.
+ * A keepalive (empty plaintext) is of its device's kind on udp and of none
+ * on quic (PADDING only).
+ */
+enum burrow_frame_kind {
+	BURROW_FRAME_IP,		/* udp type 0x01, quic context 0 */
+	BURROW_FRAME_ETH,		/* udp type 0x03, quic context 2 */
+	BURROW_FRAME_ETH_FRAG,		/* udp type 0x05, quic context 4 */
+	BURROW_FRAME_NONE,		/* quic, PADDING only: a keepalive */
+};
+
+/* The kind of whole packet a device of mode @mode sends. */
+static inline u8 burrow_frame_kind_of_mode(u8 mode)
+{
+	return mode == BURROW_MODE_L2 ? BURROW_FRAME_ETH : BURROW_FRAME_IP;
+}
+
 /* What receive stage 1 learns about a datagram an encapsulation claimed. */
 struct burrow_encap_rx {
 	struct burrow_peer *peer;	/* RCU-BH, as the lookup found it */
@@ -115,8 +138,8 @@ struct burrow_encap_rx {
 struct burrow_encap_ops {
 	/*
 	 * Transmit stage 2: turn skb (the inner packet, empty for a
-	 * keepalive) into the UDP payload in place, encrypted with @key under
-	 * nonce @counter. Returns 0 or a negative errno: -ENOKEY (the key
+	 * keepalive, of the frame kind in its cb->encap_flags) into the UDP
+	 * payload in place, encrypted with @key under nonce @counter. Returns 0 or a negative errno: -ENOKEY (the key
 	 * cannot serve this encapsulation), -EDESTADDRREQ (the peer lacks an
 	 * address it needs), anything else for lack of memory.
 	 */
@@ -140,11 +163,11 @@ struct burrow_encap_ops {
 					       struct burrow_encap_rx *rx);
 	/*
 	 * Receive stage 3, on an authenticated packet whose header and tag are
-	 * gone: leave the inner packet alone in skb (nothing for a keepalive)
-	 * and return BURROW_DROP_MAX, or return why to drop it. @flags are
-	 * rx->flags from stage 1. NULL if the plaintext is the inner packet.
+	 * gone: leave the inner packet alone in skb (nothing for a keepalive),
+	 * set *@kind (enum burrow_frame_kind) and return BURROW_DROP_MAX, or
+	 * return why to drop it. @flags are rx->flags from stage 1.
 	 */
-	enum burrow_drop_reason (*rx_finish)(struct sk_buff *skb, u8 flags);
+	enum burrow_drop_reason (*rx_finish)(struct sk_buff *skb, u8 flags, u8 *kind);
 	/* Why a claimed datagram is dropped when its header cannot be made linear. */
 	enum burrow_drop_reason rx_short_reason;
 };

@@ -25,7 +25,15 @@
 #include "encap.h"
 #include "encap_quic.h"
 #include "peer.h"
+#include "queue.h"
 #include "selftest.h"
+
+/* Indexed by enum burrow_frame_kind (not NONE: a keepalive has no DATAGRAM). */
+static const u8 burrow_quic_context_of_kind[] = {
+	[BURROW_FRAME_IP]	= BURROW_QUIC_CONTEXT_IP,
+	[BURROW_FRAME_ETH]	= BURROW_QUIC_CONTEXT_ETH,
+	[BURROW_FRAME_ETH_FRAG]	= BURROW_QUIC_CONTEXT_ETH_FRAG,
+};
 
 int burrow_quic_hp_init(struct burrow_quic_hp *hp, enum burrow_cipher cipher,
 			const u8 *key, unsigned int key_len)
@@ -168,7 +176,7 @@ unsigned int burrow_quic_varint(const u8 *p, unsigned int len, u64 *value)
 	return n;
 }
 
-enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb)
+enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb, u8 *context_out)
 {
 	u8 buf[1 + 3 * 8], type = BURROW_QUIC_FRAME_PADDING;
 	unsigned int pos, end, used, n, avail;
@@ -183,8 +191,10 @@ enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb)
 		if (type != BURROW_QUIC_FRAME_PADDING)
 			break;
 	}
-	if (pos == skb->len)
+	if (pos == skb->len) {
+		*context_out = BURROW_QUIC_CONTEXT_NONE;
 		return pskb_trim(skb, 0) ? BURROW_DROP_NOMEM : BURROW_DROP_MAX;
+	}
 	if (type != BURROW_QUIC_FRAME_DATAGRAM && type != BURROW_QUIC_FRAME_DATAGRAM_LEN)
 		return BURROW_DROP_QUIC_FRAME;
 	avail = min_t(unsigned int, sizeof(buf), skb->len - pos);
@@ -207,7 +217,8 @@ enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb)
 	if (!n || pos + used + n > end)
 		return BURROW_DROP_QUIC_FRAME;
 	used += n;
-	if (stream || context)
+	if (stream || (context != BURROW_QUIC_CONTEXT_IP && context != BURROW_QUIC_CONTEXT_ETH &&
+		       context != BURROW_QUIC_CONTEXT_ETH_FRAG))
 		return BURROW_DROP_QUIC_DATAGRAM_ID;
 	/* After a DATAGRAM with a length only PADDING may follow. */
 	for (n = end; n < skb->len; n++) {
@@ -216,6 +227,7 @@ enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb)
 	}
 	if (pskb_trim(skb, end) || !pskb_pull(skb, pos + used))
 		return BURROW_DROP_NOMEM;
+	*context_out = context;
 	return BURROW_DROP_MAX;
 }
 
@@ -223,7 +235,8 @@ enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb)
  * Encrypt skb (the inner packet, or nothing for a keepalive) in place as a
  * QUIC 1-RTT packet: short header with the peer's remote CID, packet
  * number = the key's counter, PADDING only for a keepalive or else one
- * DATAGRAM frame (type, quarter stream ID 0, context ID 0, packet); AEAD,
+ * DATAGRAM frame (type, quarter stream ID 0, the context ID of the
+ * packet's frame kind, packet); AEAD,
  * then header protection over the finished ciphertext.
  */
 static int burrow_encap_quic_seal(struct burrow_peer *peer, struct burrow_key *key,
@@ -257,7 +270,8 @@ static int burrow_encap_quic_seal(struct burrow_peer *peer, struct burrow_key *k
 		prefix = skb_push(skb, BURROW_QUIC_DATAGRAM_PREFIX_LEN);
 		prefix[0] = BURROW_QUIC_FRAME_DATAGRAM;
 		prefix[1] = 0;	/* quarter stream ID */
-		prefix[2] = 0;	/* context ID: a full IP packet */
+		/* context ID: what the plaintext is (encap.h) */
+		prefix[2] = burrow_quic_context_of_kind[BURROW_PKT_CB(skb)->encap_flags];
 	}
 	memset(skb_push(skb, pad), BURROW_QUIC_FRAME_PADDING, pad);
 	memcpy(skb_push(skb, hdr_len), hdr, hdr_len);
@@ -366,11 +380,31 @@ burrow_encap_quic_rx_classify(struct burrow_device *bdev, const struct sk_buff *
  * Reserved bits count only on an authenticated packet, so that a forgery
  * cannot charge drop_quic_reserved; then the frames.
  */
-static enum burrow_drop_reason burrow_encap_quic_rx_finish(struct sk_buff *skb, u8 flags)
+static enum burrow_drop_reason burrow_encap_quic_rx_finish(struct sk_buff *skb, u8 flags,
+							   u8 *kind)
 {
+	enum burrow_drop_reason reason;
+	u8 context;
+
 	if (flags & BURROW_ENCAP_QUIC_RX_RESERVED)
 		return BURROW_DROP_QUIC_RESERVED;
-	return burrow_quic_frames(skb);
+	reason = burrow_quic_frames(skb, &context);
+	if (reason != BURROW_DROP_MAX)
+		return reason;
+	switch (context) {
+	case BURROW_QUIC_CONTEXT_ETH:
+		*kind = BURROW_FRAME_ETH;
+		break;
+	case BURROW_QUIC_CONTEXT_ETH_FRAG:
+		*kind = BURROW_FRAME_ETH_FRAG;
+		break;
+	case BURROW_QUIC_CONTEXT_NONE:
+		*kind = BURROW_FRAME_NONE;
+		break;
+	default:
+		*kind = BURROW_FRAME_IP;
+	}
+	return BURROW_DROP_MAX;
 }
 
 const struct burrow_encap_ops burrow_encap_quic_ops = {

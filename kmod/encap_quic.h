@@ -3,7 +3,8 @@
  * The "quic" encapsulation: every data packet is a QUIC v1 1-RTT packet
  * (RFC 9000 §17.3.1 short header, RFC 9001 §5 packet protection) whose
  * payload is one RFC 9221 DATAGRAM frame holding an RFC 9297 quarter stream
- * ID 0, the RFC 9484 context ID 0 and the inner IP packet:
+ * ID 0, an RFC 9484 context ID and the inner packet: context 0 an IP
+ * packet (l3 devices), 2 an Ethernet frame, 4 a fragment of one (l2):
  *
  *   byte 0      0 1 S R R K P P   form 0, fixed bit 1, spin 0, reserved 00,
  *                                 key phase, packet-number length - 1
@@ -11,7 +12,7 @@
  *   PN          1..4 bytes, big endian, truncated packet number
  *   payload     AEAD(frames) || 16-byte tag, frames =
  *               PADDING (0x00)*  0x30  0x00 (quarter stream ID)
- *               0x00 (context ID)  IP packet
+ *               context ID (0x00, 0x02, 0x04)  packet
  *
  * AAD is the unprotected header (byte 0 .. PN); nonce = IV xor the full
  * 62-bit packet number (crypto.h). Header protection then masks the low 5
@@ -129,10 +130,15 @@ unsigned int burrow_quic_varint(const u8 *p, unsigned int len, u64 *value);
  * already pulled and trimmed). Accepts PADDING
  * frames, then at most one DATAGRAM frame (0x30 to the end, or 0x31 with a
  * length and only PADDING after it) with quarter stream ID 0 and context
- * ID 0; an empty payload (no frame at all) is refused. Leaves the IP
- * packet alone in skb (nothing for PADDING only) and returns
+ * ID 0, 2 or 4; an empty payload (no frame at all) is refused. Leaves the
+ * inner packet alone in skb (nothing for PADDING only), sets *@context to
+ * the context ID (BURROW_QUIC_CONTEXT_NONE for PADDING only) and returns
  * BURROW_DROP_MAX, or the drop reason.
  */
-enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb);
+#define BURROW_QUIC_CONTEXT_IP		0
+#define BURROW_QUIC_CONTEXT_ETH		2
+#define BURROW_QUIC_CONTEXT_ETH_FRAG	4
+#define BURROW_QUIC_CONTEXT_NONE	0xff
+enum burrow_drop_reason burrow_quic_frames(struct sk_buff *skb, u8 *context);
 
 #endif /* _BURROW_ENCAP_QUIC_H */

@@ -19,8 +19,10 @@
  * |                 AEAD tag (16 bytes)                           |
  * +---------------------------------------------------------------+
  *
- * byte 0     type. 0x01 = data; a data packet whose plaintext is empty is
- *            a keepalive. Every other value is invalid. Bit 0x40 is clear
+ * byte 0     type: what the plaintext is. 0x01 an IP packet (l3 devices),
+ *            0x03 an Ethernet frame, 0x05 a fragment of one (l2 devices);
+ *            a packet whose plaintext is empty is a keepalive. Every other
+ *            value is invalid, and so is one of the other mode. Bit 0x40 is clear
  *            in every valid type, while RFC 9000 requires the fixed bit
  *            0x40 set in the first byte of every QUIC v1 packet, so one
  *            test on that bit separates burrow from QUIC on a shared port.
@@ -44,7 +46,9 @@
 #define BURROW_WIRE_HEADER_LEN		16
 #define BURROW_WIRE_TAG_LEN		16
 #define BURROW_WIRE_MIN_LEN		(BURROW_WIRE_HEADER_LEN + BURROW_WIRE_TAG_LEN)
-#define BURROW_WIRE_TYPE_DATA		0x01
+#define BURROW_WIRE_TYPE_DATA		0x01	/* an IP packet */
+#define BURROW_WIRE_TYPE_ETH		0x03	/* an Ethernet frame */
+#define BURROW_WIRE_TYPE_ETH_FRAG	0x05	/* a fragment of one */
 #define BURROW_WIRE_QUIC_BIT		0x40
 
 struct burrow_wire_header {
@@ -59,6 +63,7 @@ static_assert(sizeof(struct burrow_wire_header) == BURROW_WIRE_HEADER_LEN);
 
 /* A parsed header, in host byte order. */
 struct burrow_wire_fields {
+	u8 type;		/* BURROW_WIRE_TYPE_DATA, _ETH or _ETH_FRAG */
 	u8 key_id;
 	u32 receiver_id;
 	u64 counter;

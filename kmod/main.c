@@ -36,6 +36,7 @@ static bool __init burrow_selftests(void)
 	ok &= burrow_crypto_selftest();
 	ok &= burrow_wire_selftest();
 	ok &= burrow_quic_selftest();
+	ok &= burrow_l2_frag_selftest();
 	return ok;
 }
 #else

@@ -153,7 +153,11 @@ static int burrow_nl_fill_dev(struct sk_buff *msg, struct burrow_device *bdev,
 			bdev->default_inactivity_timeout) ||
 	    nla_put_u32(msg, BURROW_A_DEV_PEER_COUNT, bdev->peer_count) ||
 	    nla_put_u32(msg, BURROW_A_DEV_GENERATION, (u32)bdev->generation) ||
-	    nla_put_u8(msg, BURROW_A_DEV_QUIC_CID_LEN, bdev->quic_cid_len))
+	    nla_put_u8(msg, BURROW_A_DEV_QUIC_CID_LEN, bdev->quic_cid_len) ||
+	    nla_put_u8(msg, BURROW_A_DEV_MODE, bdev->mode))
+		goto err_cancel;
+	if (burrow_device_is_l2(bdev) &&
+	    nla_put_u32(msg, BURROW_A_DEV_FDB_AGEING, bdev->fdb.ageing))
 		goto err_cancel;
 	if (bsock &&
 	    (nla_put_u16(msg, BURROW_A_DEV_SOCKET_FAMILY, bsock->sk->sk_family) ||
@@ -249,6 +253,11 @@ int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, addr_attr, "listen-address needs listen-port");
 		return -EINVAL;
 	}
+	if (info->attrs[BURROW_A_DEV_FDB_AGEING] && !burrow_device_is_l2(bdev)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BURROW_A_DEV_FDB_AGEING],
+				    "fdb-ageing needs a device in mode l2");
+		return -EOPNOTSUPP;
+	}
 	cid_len_attr = info->attrs[BURROW_A_DEV_QUIC_CID_LEN];
 	if (cid_len_attr) {
 		ret = burrow_device_check_quic_cid_len(bdev, cid_len_attr, info->extack);
@@ -275,8 +284,42 @@ int burrow_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 			   nla_get_u32(info->attrs[BURROW_A_DEV_DEFAULT_INACTIVITY_TIMEOUT]));
 	if (cid_len_attr)
 		burrow_device_set_quic_cid_len(bdev, cid_len_attr);
+	if (info->attrs[BURROW_A_DEV_FDB_AGEING])
+		WRITE_ONCE(bdev->fdb.ageing, nla_get_u32(info->attrs[BURROW_A_DEV_FDB_AGEING]));
 	burrow_device_changed(bdev);
 	return 0;
+}
+
+/*
+ * fdb-get: the MAC table of an l2 device, in as many rounds as it takes
+ * (l2_fdb.c keeps the position in cb->args[2]). cb->args[3] marks the end.
+ */
+int burrow_nl_fdb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct burrow_device *bdev;
+	int ret;
+
+	if (cb->args[3])
+		return 0;
+	bdev = burrow_nl_device_get(sock_net(cb->skb->sk), genl_dumpit_info(cb)->attrs,
+				    cb->extack);
+	if (IS_ERR(bdev)) {
+		cb->args[3] = 1;
+		return PTR_ERR(bdev);
+	}
+	if (!burrow_device_is_l2(bdev)) {
+		NL_SET_ERR_MSG(cb->extack, "the device is not in mode l2: it has no MAC table");
+		cb->args[3] = 1;
+		dev_put(bdev->dev);
+		return -EOPNOTSUPP;
+	}
+	ret = burrow_fdb_dump(skb, cb, bdev);
+	dev_put(bdev->dev);
+	if (!ret)
+		cb->args[3] = 1;
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
 }
 
 /*

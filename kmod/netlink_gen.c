@@ -10,6 +10,11 @@ static struct netlink_range_validation burrow_dev_default_inactivity_timeout_ran
 	.max = BURROW_MAX_TIMEOUT,
 };
 
+static struct netlink_range_validation burrow_dev_fdb_ageing_range = {
+	.min = 1,
+	.max = BURROW_MAX_TIMEOUT,
+};
+
 static struct netlink_range_validation burrow_peer_inactivity_timeout_range = {
 	.min = 0,
 	.max = BURROW_MAX_TIMEOUT,
@@ -42,6 +47,9 @@ const struct nla_policy burrow_dev_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_QUIC_CID_LEN] = NLA_POLICY_RANGE(NLA_U8, 1, BURROW_CID_LEN_MAX),
 	[BURROW_A_DEV_LISTEN_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 	[BURROW_A_DEV_RELAY] = NLA_POLICY_NESTED(burrow_relay_nl_policy),
+	[BURROW_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U8, 1),
+	[BURROW_A_DEV_FDB_AGEING] = NLA_POLICY_FULL_RANGE(NLA_U32, &burrow_dev_fdb_ageing_range),
+	[BURROW_A_DEV_FDB] = NLA_POLICY_NESTED(burrow_fdb_nl_policy),
 };
 
 const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] = {
@@ -71,6 +79,19 @@ const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] =
 	[BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_RELAY_FORWARDED] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_L2_BAD_SOURCE] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_L2_MAC_LIMIT] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_L2_SEGMENT] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_DROP_L2_FLOOD_RATE] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_L2_MAC_MOVES] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_FRAG_TX] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_FRAG_FRAMES_TX] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_FRAMES] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_OVERLAP] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_EVICTED] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_REASM_DROP_BAD] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
@@ -97,12 +118,23 @@ const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_TX_QUEUE_DROPS] = { .type = NLA_U64, },
 	[BURROW_A_PEER_RX_QUEUE_DROPS] = { .type = NLA_U64, },
 	[BURROW_A_PEER_RELAY_TICKET] = { .type = NLA_U32, },
+	[BURROW_A_PEER_SEGMENTS] = NLA_POLICY_EXACT_LEN(BURROW_SEGMENTS_LEN),
+	[BURROW_A_PEER_MAC_LIMIT] = { .type = NLA_U32, },
+	[BURROW_A_PEER_FLOOD_RATE] = { .type = NLA_U32, },
+	[BURROW_A_PEER_MAC_COUNT] = { .type = NLA_U32, },
 };
 
 const struct nla_policy burrow_allowed_ip_nl_policy[BURROW_A_ALLOWED_IP_MAX + 1] = {
 	[BURROW_A_ALLOWED_IP_FAMILY] = { .type = NLA_U16, },
 	[BURROW_A_ALLOWED_IP_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 	[BURROW_A_ALLOWED_IP_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+const struct nla_policy burrow_fdb_nl_policy[BURROW_A_FDB_MAX + 1] = {
+	[BURROW_A_FDB_MAC] = NLA_POLICY_EXACT_LEN(6),
+	[BURROW_A_FDB_VLAN] = { .type = NLA_U16, },
+	[BURROW_A_FDB_PEER_ID] = { .type = NLA_U32, },
+	[BURROW_A_FDB_AGE_MS] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_relay_nl_policy[BURROW_A_RELAY_MAX + 1] = {
@@ -143,7 +175,7 @@ const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1] = {
 	[BURROW_A_KEYCONF_RX_AUTH_FAILURES] = { .type = NLA_U64, },
 };
 
-/* dev-get do, peer-get dump, relay-get dump */
+/* dev-get do, peer-get dump, relay-get dump, fdb-get dump */
 const struct nla_policy burrow_dev_get_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[BURROW_A_DEV_IFNAME] = { .type = NLA_NUL_STRING, .len = 15, },
@@ -160,6 +192,7 @@ const struct nla_policy burrow_dev_set_do_nl_policy[BURROW_A_DEV_MAX + 1] = {
 	[BURROW_A_DEV_QUIC_CID_LEN] = NLA_POLICY_RANGE(NLA_U8, 1, BURROW_CID_LEN_MAX),
 	[BURROW_A_DEV_LISTEN_PORT] = { .type = NLA_U16, },
 	[BURROW_A_DEV_LISTEN_ADDRESS] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[BURROW_A_DEV_FDB_AGEING] = NLA_POLICY_FULL_RANGE(NLA_U32, &burrow_dev_fdb_ageing_range),
 };
 
 /* peer-new do, peer-set do, peer-get do, peer-del do */
@@ -201,9 +234,12 @@ static const struct nla_policy burrow_key_new_outer_nl_policy[BURROW_A_DEV_MAX +
 	[BURROW_A_DEV_QUIC_CID_LEN] = { .type = NLA_BINARY },
 	[BURROW_A_DEV_LISTEN_ADDRESS] = { .type = NLA_BINARY },
 	[BURROW_A_DEV_RELAY] = { .type = NLA_NESTED },
+	[BURROW_A_DEV_MODE] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_FDB_AGEING] = { .type = NLA_BINARY },
+	[BURROW_A_DEV_FDB] = { .type = NLA_NESTED },
 };
 
-const struct genl_ops burrow_nl_ops[15] = {
+const struct genl_ops burrow_nl_ops[16] = {
 	{
 		.cmd		= BURROW_CMD_VERSION_GET,
 		.doit		= burrow_nl_version_get_doit,
@@ -321,6 +357,13 @@ const struct genl_ops burrow_nl_ops[15] = {
 		.policy		= burrow_relay_new_do_nl_policy,
 		.maxattr	= BURROW_A_DEV_MAX,
 		.internal_flags	= BURROW_NL_DEVICE,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= BURROW_CMD_FDB_GET,
+		.dumpit		= burrow_nl_fdb_get_dumpit,
+		.policy		= burrow_dev_get_do_nl_policy,
+		.maxattr	= BURROW_A_DEV_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

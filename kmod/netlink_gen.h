@@ -12,6 +12,7 @@ extern const struct nla_policy burrow_dev_nl_policy[BURROW_A_DEV_MAX + 1];
 extern const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1];
 extern const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1];
 extern const struct nla_policy burrow_allowed_ip_nl_policy[BURROW_A_ALLOWED_IP_MAX + 1];
+extern const struct nla_policy burrow_fdb_nl_policy[BURROW_A_FDB_MAX + 1];
 extern const struct nla_policy burrow_relay_nl_policy[BURROW_A_RELAY_MAX + 1];
 extern const struct nla_policy burrow_keyconf_nl_policy[BURROW_A_KEYCONF_MAX + 1];
 
@@ -42,7 +43,7 @@ struct burrow_nl_secret_op {
 };
 
 extern const struct burrow_nl_secret_op burrow_nl_secret_ops[BURROW_CMD_MAX + 1];
-extern const struct genl_ops burrow_nl_ops[15];
+extern const struct genl_ops burrow_nl_ops[16];
 
 int burrow_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info);
 int burrow_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -64,5 +65,6 @@ int burrow_nl_relay_set_doit(struct sk_buff *skb, struct genl_info *info);
 int burrow_nl_relay_get_doit(struct sk_buff *skb, struct genl_info *info);
 int burrow_nl_relay_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int burrow_nl_relay_del_doit(struct sk_buff *skb, struct genl_info *info);
+int burrow_nl_fdb_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif /* _BURROW_NETLINK_GEN_H */

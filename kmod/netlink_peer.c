@@ -23,8 +23,76 @@
 static const int burrow_peer_read_only[] = {
 	BURROW_A_PEER_RX_BYTES, BURROW_A_PEER_RX_PACKETS, BURROW_A_PEER_TX_BYTES,
 	BURROW_A_PEER_TX_PACKETS, BURROW_A_PEER_LAST_RX_MS_AGO, BURROW_A_PEER_EXPIRED,
-	BURROW_A_PEER_TX_QUEUE_DROPS, BURROW_A_PEER_RX_QUEUE_DROPS,
+	BURROW_A_PEER_TX_QUEUE_DROPS, BURROW_A_PEER_RX_QUEUE_DROPS, BURROW_A_PEER_MAC_COUNT,
 };
+
+/* Attributes only an l2 device's peers have. */
+static const int burrow_peer_l2_only[] = {
+	BURROW_A_PEER_SEGMENTS, BURROW_A_PEER_MAC_LIMIT, BURROW_A_PEER_FLOOD_RATE,
+};
+
+/* VLAN id @vid is in a segments attribute's bitmap (burrow.yaml, peer segments). */
+static bool burrow_nl_segments_test(const u8 *bitmap, unsigned int vid)
+{
+	return bitmap[vid / 8] & (1U << (vid % 8));
+}
+
+static int burrow_nl_check_l2(struct burrow_device *bdev, struct nlattr **attrs,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *l2_attr = burrow_nl_first_present(attrs, burrow_peer_l2_only,
+							 ARRAY_SIZE(burrow_peer_l2_only));
+	struct nlattr *segments = attrs[BURROW_A_PEER_SEGMENTS];
+
+	if (l2_attr && !burrow_device_is_l2(bdev)) {
+		NL_SET_ERR_MSG_ATTR(extack, l2_attr,
+				    "segments, mac-limit and flood-rate need a device in mode l2");
+		return -EOPNOTSUPP;
+	}
+	if (segments && burrow_nl_segments_test(nla_data(segments), BURROW_VLAN_COUNT - 1)) {
+		NL_SET_ERR_MSG_ATTR(extack, segments, "segments: VLAN id 4095 is reserved");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Caller holds config_lock; readers see each VLAN's bit old or new (peer.h). */
+static void burrow_nl_apply_l2(struct burrow_peer *peer, struct nlattr **attrs)
+{
+	struct nlattr *segments = attrs[BURROW_A_PEER_SEGMENTS];
+	unsigned int vid;
+
+	if (segments)
+		for (vid = 0; vid < BURROW_VLAN_COUNT; vid++)
+			assign_bit(vid, peer->segments,
+				   burrow_nl_segments_test(nla_data(segments), vid));
+	if (attrs[BURROW_A_PEER_MAC_LIMIT])
+		WRITE_ONCE(peer->mac_limit, nla_get_u32(attrs[BURROW_A_PEER_MAC_LIMIT]));
+	if (attrs[BURROW_A_PEER_FLOOD_RATE])
+		WRITE_ONCE(peer->flood_rate, nla_get_u32(attrs[BURROW_A_PEER_FLOOD_RATE]));
+}
+
+static int burrow_nl_put_l2(struct sk_buff *msg, struct burrow_peer *peer)
+{
+	struct nlattr *attr;
+	unsigned int vid;
+	u8 *bitmap;
+
+	if (!burrow_device_is_l2(peer->bdev))
+		return 0;
+	attr = nla_reserve(msg, BURROW_A_PEER_SEGMENTS, BURROW_SEGMENTS_LEN);
+	if (!attr)
+		return -EMSGSIZE;
+	bitmap = nla_data(attr);
+	memset(bitmap, 0, BURROW_SEGMENTS_LEN);
+	for_each_set_bit(vid, peer->segments, BURROW_VLAN_COUNT)
+		bitmap[vid / 8] |= 1U << (vid % 8);
+	if (nla_put_u32(msg, BURROW_A_PEER_MAC_LIMIT, READ_ONCE(peer->mac_limit)) ||
+	    nla_put_u32(msg, BURROW_A_PEER_FLOOD_RATE, READ_ONCE(peer->flood_rate)) ||
+	    nla_put_u32(msg, BURROW_A_PEER_MAC_COUNT, READ_ONCE(peer->mac_count)))
+		return -EMSGSIZE;
+	return 0;
+}
 
 struct burrow_nl_prefix {
 	int family;
@@ -386,6 +454,9 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 				   info->extack);
 	if (ret)
 		return ret;
+	ret = burrow_nl_check_l2(bdev, attrs, info->extack);
+	if (ret)
+		return ret;
 	/*
 	 * Creating a peer adds its NAPI to dev->napi_list (and a failed
 	 * create deletes it), which RTNL protects: dev_set_threaded() walks
@@ -419,6 +490,7 @@ static int burrow_nl_peer_change(struct genl_info *info, bool create)
 			burrow_peer_remove(peer);
 	} else {
 		burrow_nl_apply_settings(peer, attrs, &endpoint, endpoint_given);
+		burrow_nl_apply_l2(peer, attrs);
 	}
 	burrow_device_changed(bdev);
 	return ret;
@@ -499,7 +571,8 @@ static int burrow_nl_put_peer_fields(struct sk_buff *msg, struct burrow_peer *pe
 	    (READ_ONCE(peer->received) &&
 	     nla_put_u64_64bit(msg, BURROW_A_PEER_LAST_RX_MS_AGO,
 			       jiffies_to_msecs(jiffies - READ_ONCE(peer->last_rx)), 0)) ||
-	    (READ_ONCE(peer->expired) && nla_put_flag(msg, BURROW_A_PEER_EXPIRED)))
+	    (READ_ONCE(peer->expired) && nla_put_flag(msg, BURROW_A_PEER_EXPIRED)) ||
+	    burrow_nl_put_l2(msg, peer))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "aqm.h"
 #include "device.h"
+#include "l2_fdb.h"
 #include "main.h"
 #include "peer.h"
 #include "queue.h"
@@ -46,13 +47,27 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 		ret = -ENOMEM;
 		goto err_free_peer;
 	}
+	/* Every peer has one: a device's mode could only be read under RTNL here. */
+	peer->segments = bitmap_zalloc(BURROW_VLAN_COUNT, GFP_KERNEL);
+	if (!peer->segments) {
+		ret = -ENOMEM;
+		goto err_free_stats;
+	}
 	ret = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
 	if (ret)
-		goto err_free_stats;
+		goto err_free_segments;
 
 	peer->bdev = bdev;
 	peer->id = id;
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
+	/* l2 defaults (contract: a new peer is in the untagged segment only). */
+	set_bit(0, peer->segments);
+	peer->mac_limit = BURROW_MAC_LIMIT_DEFAULT;
+	peer->flood_rate = BURROW_FLOOD_RATE_DEFAULT;
+	peer->flood_tokens = BURROW_FLOOD_RATE_DEFAULT;
+	peer->flood_refill = jiffies;
+	spin_lock_init(&peer->flood_lock);
+	burrow_l2_frag_peer_init(&peer->frag, &bdev->frag);
 	rwlock_init(&peer->endpoint_lock);
 	burrow_allowedips_owner_init(&peer->allowedips);
 	burrow_timers_init(peer);
@@ -83,6 +98,8 @@ err_del_napi:
 	napi_disable(&peer->napi);
 	netif_napi_del(&peer->napi);
 	dst_cache_destroy(&peer->dst_cache);
+err_free_segments:
+	bitmap_free(peer->segments);
 err_free_stats:
 	free_percpu(peer->stats);
 err_free_peer:
@@ -181,6 +198,7 @@ static void burrow_peer_free_work(struct work_struct *work)
 	for (slot = 0; slot < BURROW_KEY_SLOTS; slot++)
 		burrow_key_put(rcu_dereference_protected(peer->keys[slot], true));
 	dst_cache_destroy(&peer->dst_cache);
+	bitmap_free(peer->segments);
 	free_percpu(peer->stats);
 	kfree_sensitive(peer);
 }
@@ -218,6 +236,8 @@ static void burrow_peer_unpublish(struct burrow_peer *peer)
 					  &bdev->config_lock);
 	bdev->peer_count--;
 	WRITE_ONCE(peer->dead, true);
+	/* After dead: no entry is learnt for the peer from here on (l2_fdb.h). */
+	burrow_fdb_flush_peer(peer);
 }
 
 static bool burrow_peer_drained(struct burrow_peer *peer)
@@ -237,6 +257,8 @@ static void burrow_peer_finish(struct burrow_peer *peer)
 	cancel_work_sync(&peer->tx_work);
 	ASSERT_RTNL();	/* dev->napi_list, as in burrow_peer_create() */
 	napi_disable(&peer->napi);
+	/* No poll adds a fragment any more: free the frames in reassembly. */
+	burrow_l2_frag_peer_destroy(&peer->frag);
 	/* The grace period before the free stands in for netif_napi_del()'s. */
 	__netif_napi_del(&peer->napi);
 	INIT_RCU_WORK(&peer->free_work, burrow_peer_free_work);

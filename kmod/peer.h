@@ -16,6 +16,7 @@
 #include "aqm.h"
 #include "device.h"
 #include "key.h"
+#include "l2_frag.h"
 #include "encap_quic.h"
 #include "stats.h"
 
@@ -116,6 +117,27 @@ struct burrow_peer {
 	struct timer_list keepalive_timer;
 	struct timer_list inactivity_timer;
 	struct rcu_work free_work;
+
+	/*
+	 * l2 (l2.h, l2_fdb.h). segments: bit n set = VLAN id n (0 untagged);
+	 * written bit by bit under config_lock, read lockless by the packet
+	 * path, so a frame racing a segments change sees the old or the new
+	 * membership of its VLAN. mac_count and neigh_count: entries of the
+	 * device's MAC table the peer owns, under its fdb_lock. mac_limit and
+	 * flood_rate: set under config_lock, READ_ONCE in the packet path; 0
+	 * is no limit. flood_tokens and flood_refill: the flood token bucket,
+	 * under flood_lock.
+	 */
+	unsigned long *segments;
+	/* l2: fragment ids sent and frames in reassembly (l2_frag.h). */
+	struct burrow_l2_frag_peer frag;
+	u32 mac_count;
+	u32 neigh_count;
+	u32 mac_limit;
+	u32 flood_rate;
+	spinlock_t flood_lock;
+	u32 flood_tokens;
+	unsigned long flood_refill;
 
 	struct sk_buff_head tx_queue;
 	struct sk_buff_head rx_queue;

@@ -57,6 +57,7 @@
  * direct only when userspace clears its relay-ticket and sets its endpoint.
  */
 
+#include <linux/etherdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
@@ -68,6 +69,7 @@
 
 #include "device.h"
 #include "encap.h"
+#include "l2.h"
 #include "netlink.h"
 #include "peer.h"
 #include "queue.h"
@@ -263,17 +265,56 @@ drop:
 }
 
 /*
+ * Hand a checked inner packet of @peer (l3: an IP packet with protocol
+ * set; l2: an Ethernet frame at its header) to the stack. Consumes skb.
+ */
+static void burrow_receive_deliver(struct burrow_device *bdev, struct burrow_peer *peer,
+				   struct sk_buff *skb, bool xnet)
+{
+	struct burrow_peer_stats *stats;
+	unsigned int inner_len = skb->len;
+
+	/*
+	 * Nothing of the outer datagram follows the inner packet: conntrack,
+	 * dst and extensions go (and mark and timestamp across namespaces),
+	 * and so does the flow hash, which is the outer 5-tuple's.
+	 */
+	skb_scrub_packet(skb, xnet);
+	skb_clear_hash(skb);
+	if (burrow_device_is_l2(bdev)) {
+		/* Sets dev, pkt_type by the destination MAC, and the mac header. */
+		skb->protocol = eth_type_trans(skb, bdev->dev);
+		skb_reset_network_header(skb);
+	} else {
+		skb->dev = bdev->dev;
+		skb->pkt_type = PACKET_HOST;
+		skb_reset_mac_header(skb);
+	}
+	skb_reset_transport_header(skb);
+	/* The inner checksums were covered by authentication. */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = ~0;
+
+	stats = this_cpu_ptr(peer->stats);
+	u64_stats_update_begin(&stats->syncp);
+	stats->rx_bytes += inner_len;
+	stats->rx_packets++;
+	u64_stats_update_end(&stats->syncp);
+	dev_sw_netstats_rx_add(bdev->dev, inner_len);
+
+	napi_gro_receive(&peer->napi, skb);
+}
+
+/*
  * An authenticated packet of @peer: skb holds the inner packet (empty for a
- * keepalive). Consumes skb.
+ * keepalive), of frame kind @kind (encap.h). Consumes skb.
  */
 static void burrow_receive_authenticated(struct burrow_device *bdev, struct burrow_peer *peer,
 					 struct burrow_key *key, struct sk_buff *skb,
 					 const struct burrow_endpoint *source, bool xnet,
-					 bool largest, bool relayed)
+					 bool largest, bool relayed, u8 kind)
 {
-	struct burrow_peer_stats *stats;
 	enum burrow_drop_reason reason;
-	unsigned int inner_len;
 	const void *inner_saddr;
 	int family;
 
@@ -295,6 +336,32 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 		return;
 	}
 	skb_reset_network_header(skb);
+	if (burrow_device_is_l2(bdev)) {
+		/*
+		 * A fragment joins the peer's reassembly (l2_frag.h; this is
+		 * the peer's serial receive step); the frame it completes, a
+		 * new skb, goes on as a whole frame from the same peer: the
+		 * segment and source checks below apply to it. A fragment
+		 * kept or refused is counted there.
+		 */
+		if (kind == BURROW_FRAME_ETH_FRAG) {
+			skb = burrow_l2_reasm_add(&peer->frag, skb);
+			if (!skb)
+				return;
+		} else if (kind != BURROW_FRAME_ETH) {
+			reason = BURROW_DROP_BAD_HEADER;
+			goto drop;
+		}
+		reason = burrow_l2_receive(bdev, peer, skb);
+		if (reason != BURROW_DROP_MAX)
+			goto drop;
+		burrow_receive_deliver(bdev, peer, skb, xnet);
+		return;
+	}
+	if (kind != BURROW_FRAME_IP) {
+		reason = BURROW_DROP_BAD_HEADER;
+		goto drop;
+	}
 	if (!burrow_receive_inner(skb, &family, &inner_saddr)) {
 		reason = BURROW_DROP_BAD_INNER;
 		goto drop;
@@ -304,31 +371,7 @@ static void burrow_receive_authenticated(struct burrow_device *bdev, struct burr
 		reason = BURROW_DROP_SOURCE_NOT_ALLOWED;
 		goto drop;
 	}
-
-	inner_len = skb->len;
-	/*
-	 * Nothing of the outer datagram follows the inner packet: conntrack,
-	 * dst and extensions go (and mark and timestamp across namespaces),
-	 * and so does the flow hash, which is the outer 5-tuple's.
-	 */
-	skb_scrub_packet(skb, xnet);
-	skb_clear_hash(skb);
-	skb->dev = bdev->dev;
-	skb->pkt_type = PACKET_HOST;
-	skb_reset_mac_header(skb);
-	skb_reset_transport_header(skb);
-	/* The inner checksums were covered by authentication. */
-	skb->ip_summed = CHECKSUM_UNNECESSARY;
-	skb->csum_level = ~0;
-
-	stats = this_cpu_ptr(peer->stats);
-	u64_stats_update_begin(&stats->syncp);
-	stats->rx_bytes += inner_len;
-	stats->rx_packets++;
-	u64_stats_update_end(&stats->syncp);
-	dev_sw_netstats_rx_add(bdev->dev, inner_len);
-
-	napi_gro_receive(&peer->napi, skb);
+	burrow_receive_deliver(bdev, peer, skb, xnet);
 	return;
 
 drop:
@@ -381,6 +424,7 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 	struct burrow_endpoint source = {};
 	enum burrow_drop_reason reason;
 	u8 encap_flags = cb->encap_flags;
+	u8 kind = BURROW_FRAME_NONE;
 	bool relayed = cb->relayed;
 	bool xnet = cb->xnet;
 	bool largest;
@@ -403,11 +447,9 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 		reason = BURROW_DROP_NOMEM;
 		goto drop;
 	}
-	if (ops->rx_finish) {
-		reason = ops->rx_finish(skb, encap_flags);
-		if (reason != BURROW_DROP_MAX)
-			goto drop;
-	}
+	reason = ops->rx_finish(skb, encap_flags, &kind);
+	if (reason != BURROW_DROP_MAX)
+		goto drop;
 	if (cb->family == AF_INET) {
 		source.addr4.sin_family = AF_INET;
 		source.addr4.sin_port = cb->source.port;
@@ -418,7 +460,8 @@ static void burrow_receive_finish(struct burrow_device *bdev, struct burrow_peer
 		source.addr6.sin6_addr = cb->source.addr6;
 	}
 	/* The stack owns skb->cb from here: nothing below reads cb. */
-	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet, largest, relayed);
+	burrow_receive_authenticated(bdev, peer, key, skb, &source, xnet, largest, relayed,
+				     kind);
 	burrow_key_put(key);
 	return;
 

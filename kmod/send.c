@@ -38,6 +38,7 @@
 #include "compat.h"
 #include "device.h"
 #include "encap.h"
+#include "l2.h"
 #include "netlink.h"
 #include "peer.h"
 #include "queue.h"
@@ -327,7 +328,8 @@ void burrow_send_tx_work(struct work_struct *work)
 
 /*
  * Stage 1 for a list of packets (not GSO) of @peer, in the RCU-BH section
- * that found @peer and @key. Consumes the list.
+ * that found @peer and @key, all of frame kind @kind (encap.h). Consumes
+ * the list.
  *
  * Under the peer's queue lock, so that queue order is counter order: each
  * packet gets its counter and a key reference and joins the ordered queue,
@@ -335,8 +337,8 @@ void burrow_send_tx_work(struct work_struct *work)
  * bound is dropped before it takes a counter; one the full ring refuses
  * stays queued, finished as dropped, and is freed in turn by stage 3.
  */
-static void burrow_send_queue(struct burrow_device *bdev, struct burrow_peer *peer,
-			      struct burrow_key *key, struct sk_buff *segs)
+void burrow_send_queue(struct burrow_device *bdev, struct burrow_peer *peer,
+		       struct burrow_key *key, struct sk_buff *segs, u8 kind)
 {
 	unsigned int limit = READ_ONCE(burrow_peer_queue_len);
 	struct ptr_ring *ring = &bdev->encrypt_queue.ring;
@@ -367,6 +369,7 @@ static void burrow_send_queue(struct burrow_device *bdev, struct burrow_peer *pe
 		burrow_key_get(key);
 		burrow_pkt_init(skb, key, counter);
 		BURROW_PKT_CB(skb)->inner_len = skb->len;
+		BURROW_PKT_CB(skb)->encap_flags = kind;
 		__skb_queue_tail(&peer->tx_queue, skb);
 		if (likely(!__ptr_ring_produce(ring, skb))) {
 			queued++;
@@ -413,6 +416,21 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		burrow_stats_drop(bdev, BURROW_DROP_NOMEM, false);
+		return NETDEV_TX_OK;
+	}
+	if (burrow_device_is_l2(bdev)) {
+		rcu_read_lock_bh();
+		/* As below: what ndo_stop's grace period waits for. */
+		if (unlikely(!netif_running(dev))) {
+			reason = BURROW_DROP_DEV_DOWN;
+			goto drop;
+		}
+		if (unlikely(!rcu_access_pointer(bdev->sock))) {
+			reason = BURROW_DROP_NO_SOCKET;
+			goto drop;
+		}
+		burrow_l2_xmit(bdev, skb);
+		rcu_read_unlock_bh();
 		return NETDEV_TX_OK;
 	}
 	if (skb->protocol == htons(ETH_P_IP) &&
@@ -481,7 +499,7 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev)
 		segs = skb;
 		skb_mark_not_on_list(segs);
 	}
-	burrow_send_queue(bdev, peer, key, segs);
+	burrow_send_queue(bdev, peer, key, segs, BURROW_FRAME_IP);
 	rcu_read_unlock_bh();
 	return NETDEV_TX_OK;
 
@@ -515,7 +533,8 @@ void burrow_send_keepalive(struct burrow_peer *peer)
 		kfree_skb(skb);
 		return;
 	}
-	burrow_send_queue(bdev, peer, key, skb);
+	/* Of the device's kind: an l2 device drops udp type 0x01 (encap.h). */
+	burrow_send_queue(bdev, peer, key, skb, burrow_frame_kind_of_mode(bdev->mode));
 	rcu_read_unlock_bh();
 }
 

@@ -7,6 +7,7 @@
 
 struct burrow_device;
 struct burrow_endpoint;
+struct burrow_key;
 struct burrow_peer;
 struct sock;
 
@@ -24,6 +25,15 @@ netdev_tx_t burrow_xmit(struct sk_buff *skb, struct net_device *dev);
 void burrow_send_encrypt(struct sk_buff *skb);
 /* The peer's transmit serial step (peer->tx_work). */
 void burrow_send_tx_work(struct work_struct *work);
+/*
+ * Transmit stage 1 for a list of packets (not GSO) of @peer, encrypted
+ * with @key as packets of frame kind @kind (enum burrow_frame_kind): the
+ * one entry into the transmit pipeline, for IP packets (burrow_xmit),
+ * Ethernet frames (burrow_l2_send_peer) and keepalives. In the RCU-BH
+ * section that found @peer and @key. Consumes the list.
+ */
+void burrow_send_queue(struct burrow_device *bdev, struct burrow_peer *peer,
+		       struct burrow_key *key, struct sk_buff *segs, u8 kind);
 /* From the keepalive timer (softirq). Silent if the peer cannot send. */
 void burrow_send_keepalive(struct burrow_peer *peer);
 /*

@@ -97,6 +97,28 @@ enum burrow_drop_reason {
 	 * passed.
 	 */
 	BURROW_DROP_RELAY_EXPIRED,
+	/*
+	 * Receive, l2: a frame too short for an Ethernet header, or whose
+	 * source MAC is multicast, broadcast or zero (never learnt).
+	 */
+	BURROW_DROP_L2_BAD_SOURCE,
+	/*
+	 * Receive, l2: a frame from a source MAC the sending peer has not
+	 * taught yet, while the peer already owns mac-limit MACs.
+	 */
+	BURROW_DROP_L2_MAC_LIMIT,
+	/*
+	 * Either way, l2: a frame whose VLAN id (0 untagged) is not in the
+	 * sending peer's segments (receive), or, for a unicast frame, not
+	 * in the segments of the peer that owns its destination
+	 * (transmit).
+	 */
+	BURROW_DROP_L2_SEGMENT,
+	/*
+	 * Transmit, l2: a copy of a flooded frame (broadcast, multicast,
+	 * unknown unicast) a peer's flood-rate did not admit.
+	 */
+	BURROW_DROP_L2_FLOOD_RATE,
 	BURROW_DROP_MAX
 };
 
@@ -118,6 +140,41 @@ enum burrow_count {
 	 * an entry.
 	 */
 	BURROW_COUNT_RELAY_FORWARDED,
+	/* l2, a learnt MAC address moved from one peer to another. */
+	BURROW_COUNT_L2_MAC_MOVES,
+	/*
+	 * Transmit, l2: fragments sent (pieces of frames too long for one
+	 * packet to their peer; docs/wire-format.md, "Fragments").
+	 */
+	BURROW_COUNT_FRAG_TX,
+	/* Transmit, l2, frames split into fragments. */
+	BURROW_COUNT_FRAG_FRAMES_TX,
+	/* Receive, l2, frames reassembled whole from fragments. */
+	BURROW_COUNT_REASM_FRAMES,
+	/*
+	 * Receive, l2: a fragment overlapping bytes already received for
+	 * its frame (the fragment and the frame are dropped).
+	 */
+	BURROW_COUNT_REASM_DROP_OVERLAP,
+	/*
+	 * Receive, l2: a fragment whose total length is above the device's
+	 * largest frame (MTU plus Ethernet and 802.1Q headers).
+	 */
+	BURROW_COUNT_REASM_DROP_OVERSIZE,
+	/* Receive, l2, a frame not whole within 1 s of its first fragment. */
+	BURROW_COUNT_REASM_DROP_TIMEOUT,
+	/*
+	 * Receive, l2: a frame in progress given up for the memory bounds
+	 * (8 frames per peer, the device's 256 KiB), or a new one refused.
+	 */
+	BURROW_COUNT_REASM_DROP_EVICTED,
+	/*
+	 * Receive, l2: a malformed fragment (short, empty, past its total,
+	 * total under an Ethernet header), one disagreeing with its
+	 * frame's total length, a duplicate, or one leaving its frame too
+	 * many holes.
+	 */
+	BURROW_COUNT_REASM_DROP_BAD,
 	BURROW_COUNT_MAX
 };
 
@@ -148,12 +205,25 @@ enum burrow_count {
 	X(drop_dev_down, BURROW_DROP_DEV_DOWN, BURROW_A_DEV_STATS_DROP_DEV_DOWN) \
 	X(drop_relay_no_ticket, BURROW_DROP_RELAY_NO_TICKET, BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET) \
 	X(drop_relay_wrong_source, BURROW_DROP_RELAY_WRONG_SOURCE, BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE) \
-	X(drop_relay_expired, BURROW_DROP_RELAY_EXPIRED, BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED)
+	X(drop_relay_expired, BURROW_DROP_RELAY_EXPIRED, BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED) \
+	X(drop_l2_bad_source, BURROW_DROP_L2_BAD_SOURCE, BURROW_A_DEV_STATS_DROP_L2_BAD_SOURCE) \
+	X(drop_l2_mac_limit, BURROW_DROP_L2_MAC_LIMIT, BURROW_A_DEV_STATS_DROP_L2_MAC_LIMIT) \
+	X(drop_l2_segment, BURROW_DROP_L2_SEGMENT, BURROW_A_DEV_STATS_DROP_L2_SEGMENT) \
+	X(drop_l2_flood_rate, BURROW_DROP_L2_FLOOD_RATE, BURROW_A_DEV_STATS_DROP_L2_FLOOD_RATE)
 
 /* X(sysfs name, enum burrow_count, dev-stats attribute) per count. */
 #define BURROW_COUNTS(X) \
 	X(rx_keepalives, BURROW_COUNT_RX_KEEPALIVES, BURROW_A_DEV_STATS_RX_KEEPALIVES) \
 	X(rx_to_userspace, BURROW_COUNT_RX_TO_USERSPACE, BURROW_A_DEV_STATS_RX_TO_USERSPACE) \
-	X(relay_forwarded, BURROW_COUNT_RELAY_FORWARDED, BURROW_A_DEV_STATS_RELAY_FORWARDED)
+	X(relay_forwarded, BURROW_COUNT_RELAY_FORWARDED, BURROW_A_DEV_STATS_RELAY_FORWARDED) \
+	X(l2_mac_moves, BURROW_COUNT_L2_MAC_MOVES, BURROW_A_DEV_STATS_L2_MAC_MOVES) \
+	X(frag_tx, BURROW_COUNT_FRAG_TX, BURROW_A_DEV_STATS_FRAG_TX) \
+	X(frag_frames_tx, BURROW_COUNT_FRAG_FRAMES_TX, BURROW_A_DEV_STATS_FRAG_FRAMES_TX) \
+	X(reasm_frames, BURROW_COUNT_REASM_FRAMES, BURROW_A_DEV_STATS_REASM_FRAMES) \
+	X(reasm_drop_overlap, BURROW_COUNT_REASM_DROP_OVERLAP, BURROW_A_DEV_STATS_REASM_DROP_OVERLAP) \
+	X(reasm_drop_oversize, BURROW_COUNT_REASM_DROP_OVERSIZE, BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE) \
+	X(reasm_drop_timeout, BURROW_COUNT_REASM_DROP_TIMEOUT, BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT) \
+	X(reasm_drop_evicted, BURROW_COUNT_REASM_DROP_EVICTED, BURROW_A_DEV_STATS_REASM_DROP_EVICTED) \
+	X(reasm_drop_bad, BURROW_COUNT_REASM_DROP_BAD, BURROW_A_DEV_STATS_REASM_DROP_BAD)
 
 #endif /* _BURROW_STATS_GEN_H */

@@ -237,9 +237,11 @@ static bool burrow_st_quic_frames(void)
 		u8 in[12];
 		u8 len, ip_off, ip_len;
 		enum burrow_drop_reason want;
+		u8 context;	/* when accepted */
 	} t[] = {
 		{ "empty", {}, 0, 0, 0, BURROW_DROP_QUIC_FRAME },
-		{ "padding only", { 0, 0, 0 }, 3, 0, 0, BURROW_DROP_MAX },
+		{ "padding only", { 0, 0, 0 }, 3, 0, 0, BURROW_DROP_MAX,
+		  BURROW_QUIC_CONTEXT_NONE },
 		{ "datagram to end", { 0, 0x30, 0, 0, 0x45, 1, 2 }, 7, 4, 3, BURROW_DROP_MAX },
 		{ "datagram, 2-byte ids", { 0x30, 0x40, 0, 0x40, 0, 0x60 }, 6, 5, 1,
 		  BURROW_DROP_MAX },
@@ -256,7 +258,16 @@ static bool burrow_st_quic_frames(void)
 		{ "truncated varint", { 0x30, 0x40 }, 2, 0, 0, BURROW_DROP_QUIC_FRAME },
 		{ "stream id 1", { 0x30, 1, 0, 0x45 }, 4, 0, 0, BURROW_DROP_QUIC_DATAGRAM_ID },
 		{ "context id 1", { 0x30, 0, 1, 0x45 }, 4, 0, 0, BURROW_DROP_QUIC_DATAGRAM_ID },
+		{ "context id 2 (frame)", { 0x30, 0, 2, 0xee }, 4, 3, 1, BURROW_DROP_MAX,
+		  BURROW_QUIC_CONTEXT_ETH },
+		{ "context id 3", { 0x30, 0, 3, 0x45 }, 4, 0, 0, BURROW_DROP_QUIC_DATAGRAM_ID },
+		{ "context id 4 (fragment)", { 0x31, 2, 0, 4, 0, 0 }, 6, 4, 0, BURROW_DROP_MAX,
+		  BURROW_QUIC_CONTEXT_ETH_FRAG },
+		{ "context id 5", { 0x30, 0, 5, 0x45 }, 4, 0, 0, BURROW_DROP_QUIC_DATAGRAM_ID },
+		{ "context id 2, 2-byte varint", { 0x30, 0, 0x40, 2, 0xee }, 5, 4, 1,
+		  BURROW_DROP_MAX, BURROW_QUIC_CONTEXT_ETH },
 	};
+	u8 context;
 	enum burrow_drop_reason got;
 	struct sk_buff *skb;
 	bool ok = true;
@@ -269,10 +280,11 @@ static bool burrow_st_quic_frames(void)
 			return false;
 		}
 		skb_put_data(skb, t[i].in, t[i].len);
-		got = burrow_quic_frames(skb);
+		context = 0xee;
+		got = burrow_quic_frames(skb, &context);
 		if (got != t[i].want ||
 		    (got == BURROW_DROP_MAX &&
-		     (skb->len != t[i].ip_len ||
+		     (skb->len != t[i].ip_len || context != t[i].context ||
 		      memcmp(skb->data, t[i].in + t[i].ip_off, t[i].ip_len)))) {
 			pr_err("selftest quic: frames %s: reason %d (want %d), %u bytes left\n",
 			       t[i].what, got, t[i].want, skb->len);

@@ -88,10 +88,25 @@ bool burrow_wire_selftest(void)
 		ok &= burrow_st_wire_expect(pkt, i, false, "short");
 	ok &= burrow_st_wire_expect(pkt, BURROW_WIRE_MIN_LEN, true, "keepalive");
 
-	/* Every type byte but 0x01 is refused; QUIC ones also test as QUIC. */
+	/* The frame types parse and say which they are (the mode check is rx_classify's). */
+	pkt[0] = BURROW_WIRE_TYPE_ETH;
+	if (!burrow_wire_header_parse(pkt, BURROW_WIRE_MIN_LEN, &f) ||
+	    f.type != BURROW_WIRE_TYPE_ETH) {
+		pr_err("selftest wire: type 0x03 not parsed as an Ethernet frame\n");
+		ok = false;
+	}
+	pkt[0] = BURROW_WIRE_TYPE_ETH_FRAG;
+	if (!burrow_wire_header_parse(pkt, BURROW_WIRE_MIN_LEN, &f) ||
+	    f.type != BURROW_WIRE_TYPE_ETH_FRAG) {
+		pr_err("selftest wire: type 0x05 not parsed as a fragment\n");
+		ok = false;
+	}
+
+	/* Every other type byte is refused; QUIC ones also test as QUIC. */
 	for (i = 0; i < 256; i++) {
 		pkt[0] = i;
-		if (i == BURROW_WIRE_TYPE_DATA)
+		if (i == BURROW_WIRE_TYPE_DATA || i == BURROW_WIRE_TYPE_ETH ||
+		    i == BURROW_WIRE_TYPE_ETH_FRAG)
 			continue;
 		ok &= burrow_st_wire_expect(pkt, BURROW_WIRE_MIN_LEN,
 					    false, "type");

@@ -109,6 +109,63 @@ struct burrow_nl_dev_stats {
 	 * an entry.
 	 */
 	uint64_t relay_forwarded;
+	/*
+	 * Receive, l2: a frame too short for an Ethernet header, or whose
+	 * source MAC is multicast, broadcast or zero (never learnt).
+	 */
+	uint64_t drop_l2_bad_source;
+	/*
+	 * Receive, l2: a frame from a source MAC the sending peer has not
+	 * taught yet, while the peer already owns mac-limit MACs.
+	 */
+	uint64_t drop_l2_mac_limit;
+	/*
+	 * Either way, l2: a frame whose VLAN id (0 untagged) is not in the
+	 * sending peer's segments (receive), or, for a unicast frame, not
+	 * in the segments of the peer that owns its destination
+	 * (transmit).
+	 */
+	uint64_t drop_l2_segment;
+	/*
+	 * Transmit, l2: a copy of a flooded frame (broadcast, multicast,
+	 * unknown unicast) a peer's flood-rate did not admit.
+	 */
+	uint64_t drop_l2_flood_rate;
+	/* l2, a learnt MAC address moved from one peer to another. */
+	uint64_t l2_mac_moves;
+	/*
+	 * Transmit, l2: fragments sent (pieces of frames too long for one
+	 * packet to their peer; docs/wire-format.md, "Fragments").
+	 */
+	uint64_t frag_tx;
+	/* Transmit, l2, frames split into fragments. */
+	uint64_t frag_frames_tx;
+	/* Receive, l2, frames reassembled whole from fragments. */
+	uint64_t reasm_frames;
+	/*
+	 * Receive, l2: a fragment overlapping bytes already received for
+	 * its frame (the fragment and the frame are dropped).
+	 */
+	uint64_t reasm_drop_overlap;
+	/*
+	 * Receive, l2: a fragment whose total length is above the device's
+	 * largest frame (MTU plus Ethernet and 802.1Q headers).
+	 */
+	uint64_t reasm_drop_oversize;
+	/* Receive, l2, a frame not whole within 1 s of its first fragment. */
+	uint64_t reasm_drop_timeout;
+	/*
+	 * Receive, l2: a frame in progress given up for the memory bounds
+	 * (8 frames per peer, the device's 256 KiB), or a new one refused.
+	 */
+	uint64_t reasm_drop_evicted;
+	/*
+	 * Receive, l2: a malformed fragment (short, empty, past its total,
+	 * total under an Ethernet header), one disagreeing with its
+	 * frame's total length, a duplicate, or one leaving its frame too
+	 * many holes.
+	 */
+	uint64_t reasm_drop_bad;
 };
 
 /*
@@ -141,7 +198,20 @@ struct burrow_nl_dev_stats {
 	X(drop_relay_no_ticket, BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET, "drop-relay-no-ticket") \
 	X(drop_relay_wrong_source, BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE, "drop-relay-wrong-source") \
 	X(drop_relay_expired, BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED, "drop-relay-expired") \
-	X(relay_forwarded, BURROW_A_DEV_STATS_RELAY_FORWARDED, "relay-forwarded")
+	X(relay_forwarded, BURROW_A_DEV_STATS_RELAY_FORWARDED, "relay-forwarded") \
+	X(drop_l2_bad_source, BURROW_A_DEV_STATS_DROP_L2_BAD_SOURCE, "drop-l2-bad-source") \
+	X(drop_l2_mac_limit, BURROW_A_DEV_STATS_DROP_L2_MAC_LIMIT, "drop-l2-mac-limit") \
+	X(drop_l2_segment, BURROW_A_DEV_STATS_DROP_L2_SEGMENT, "drop-l2-segment") \
+	X(drop_l2_flood_rate, BURROW_A_DEV_STATS_DROP_L2_FLOOD_RATE, "drop-l2-flood-rate") \
+	X(l2_mac_moves, BURROW_A_DEV_STATS_L2_MAC_MOVES, "l2-mac-moves") \
+	X(frag_tx, BURROW_A_DEV_STATS_FRAG_TX, "frag-tx") \
+	X(frag_frames_tx, BURROW_A_DEV_STATS_FRAG_FRAMES_TX, "frag-frames-tx") \
+	X(reasm_frames, BURROW_A_DEV_STATS_REASM_FRAMES, "reasm-frames") \
+	X(reasm_drop_overlap, BURROW_A_DEV_STATS_REASM_DROP_OVERLAP, "reasm-drop-overlap") \
+	X(reasm_drop_oversize, BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE, "reasm-drop-oversize") \
+	X(reasm_drop_timeout, BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT, "reasm-drop-timeout") \
+	X(reasm_drop_evicted, BURROW_A_DEV_STATS_REASM_DROP_EVICTED, "reasm-drop-evicted") \
+	X(reasm_drop_bad, BURROW_A_DEV_STATS_REASM_DROP_BAD, "reasm-drop-bad")
 
 /*
  * The dev-stats attributes in the order burrow-nl shows them: the drop
@@ -168,12 +238,25 @@ struct burrow_nl_dev_stats {
 	BURROW_A_DEV_STATS_DROP_RELAY_NO_TICKET, \
 	BURROW_A_DEV_STATS_DROP_RELAY_WRONG_SOURCE, \
 	BURROW_A_DEV_STATS_DROP_RELAY_EXPIRED, \
+	BURROW_A_DEV_STATS_DROP_L2_BAD_SOURCE, \
+	BURROW_A_DEV_STATS_DROP_L2_MAC_LIMIT, \
+	BURROW_A_DEV_STATS_DROP_L2_SEGMENT, \
+	BURROW_A_DEV_STATS_DROP_L2_FLOOD_RATE, \
 	BURROW_A_DEV_STATS_DROP_QUIC_SHORT, \
 	BURROW_A_DEV_STATS_DROP_QUIC_RESERVED, \
 	BURROW_A_DEV_STATS_DROP_QUIC_FRAME, \
 	BURROW_A_DEV_STATS_DROP_QUIC_DATAGRAM_ID, \
 	BURROW_A_DEV_STATS_RX_KEEPALIVES, \
 	BURROW_A_DEV_STATS_RX_TO_USERSPACE, \
-	BURROW_A_DEV_STATS_RELAY_FORWARDED
+	BURROW_A_DEV_STATS_RELAY_FORWARDED, \
+	BURROW_A_DEV_STATS_L2_MAC_MOVES, \
+	BURROW_A_DEV_STATS_FRAG_TX, \
+	BURROW_A_DEV_STATS_FRAG_FRAMES_TX, \
+	BURROW_A_DEV_STATS_REASM_FRAMES, \
+	BURROW_A_DEV_STATS_REASM_DROP_OVERLAP, \
+	BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE, \
+	BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT, \
+	BURROW_A_DEV_STATS_REASM_DROP_EVICTED, \
+	BURROW_A_DEV_STATS_REASM_DROP_BAD
 
 #endif /* BURROW_NL_STATS_H */

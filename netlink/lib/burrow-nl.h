@@ -123,6 +123,8 @@ struct burrow_nl_dev {
 	uint32_t peer_count;
 	uint32_t generation;			/* bumped by every change */
 	uint8_t quic_cid_len;			/* quic local-cid length; 0: not reported */
+	uint8_t mode;				/* enum burrow_mode: l3 (0) or l2 */
+	uint32_t fdb_ageing;			/* l2: seconds; 0: not reported */
 	struct burrow_nl_dev_stats stats;
 };
 
@@ -149,6 +151,8 @@ struct burrow_nl_dev_settings {
 	struct burrow_nl_endpoint listen;	/* port 0: any free port */
 	bool quic_cid_len_set;
 	uint8_t quic_cid_len;
+	bool fdb_ageing_set;
+	uint32_t fdb_ageing;			/* l2 devices: seconds, 1..86400 */
 };
 
 /*
@@ -185,6 +189,13 @@ struct burrow_nl_peer_config {
 	size_t allowed_ips_count;
 	bool relay_ticket_set;
 	uint32_t relay_ticket;			/* 0: direct; else via a relay */
+	/* l2 devices only. segments: bit n of byte n / 8 = VLAN id n (0 untagged). */
+	bool segments_set;
+	uint8_t segments[BURROW_SEGMENTS_LEN];
+	bool mac_limit_set;
+	uint32_t mac_limit;			/* 0: no limit */
+	bool flood_rate_set;
+	uint32_t flood_rate;			/* packets/s, 0: no limit */
 };
 
 /*
@@ -218,7 +229,24 @@ struct burrow_nl_peer {
 	uint64_t last_rx_ms_ago;
 	bool expired;
 	uint32_t relay_ticket;			/* 0: direct */
+	bool l2;				/* the l2 fields below were reported */
+	uint8_t segments[BURROW_SEGMENTS_LEN];
+	uint32_t mac_limit;
+	uint32_t flood_rate;
+	uint32_t mac_count;
 };
+
+/* fdb-get reply: one learnt MAC address of an l2 device. */
+struct burrow_nl_fdb_entry {
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint32_t peer_id;
+	uint64_t age_ms;
+};
+
+/* Every entry of the MAC table of an l2 device; *entries is malloc()ed. */
+int burrow_nl_fdb_dump(struct burrow_nl *nl, const struct burrow_nl_dev_ref *dev,
+		       struct burrow_nl_fdb_entry **entries, size_t *count);
 
 void burrow_nl_peer_release(struct burrow_nl_peer *peer);
 void burrow_nl_peers_free(struct burrow_nl_peer *peers, size_t count);

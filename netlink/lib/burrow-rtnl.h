@@ -37,9 +37,12 @@ int burrow_rtnl_open(struct burrow_rtnl *rt);
 /* Close the socket; closing a closed (or zeroed) rt does nothing. */
 void burrow_rtnl_close(struct burrow_rtnl *rt);
 
-/* Create a link of kind ("burrow") called ifname; mtu 0: the kind's default. */
+/*
+ * Create a link of kind ("burrow") called ifname; mtu 0: the kind's
+ * default. mode >= 0: a burrow link's IFLA_BURROW_MODE (enum burrow_mode).
+ */
 int burrow_rtnl_link_add(struct burrow_rtnl *rt, const char *ifname, const char *kind,
-			 uint32_t mtu);
+			 uint32_t mtu, int mode);
 int burrow_rtnl_link_del(struct burrow_rtnl *rt, const char *ifname);
 int burrow_rtnl_mtu_get(struct burrow_rtnl *rt, int ifindex, uint32_t *mtu);
 int burrow_rtnl_mtu_set(struct burrow_rtnl *rt, int ifindex, uint32_t mtu);

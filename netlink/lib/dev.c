@@ -99,6 +99,9 @@ int burrow_nl_dev_set_request(void *buf, size_t size, uint16_t family_id,
 	if (settings->quic_cid_len_set &&
 	    !mnl_attr_put_u8_check(nlh, size, BURROW_A_DEV_QUIC_CID_LEN, settings->quic_cid_len))
 		return burrow_nl_request_too_big(err, "dev.quic-cid-len");
+	if (settings->fdb_ageing_set &&
+	    !mnl_attr_put_u32_check(nlh, size, BURROW_A_DEV_FDB_AGEING, settings->fdb_ageing))
+		return burrow_nl_request_too_big(err, "dev.fdb-ageing");
 	return 0;
 }
 
@@ -126,6 +129,8 @@ static const struct burrow_nl_attr_policy dev_policy[BURROW_A_DEV_MAX + 1] = {
 	},
 	[BURROW_A_DEV_STATS] = { .name = "stats", .type = MNL_TYPE_NESTED, .required = true },
 	[BURROW_A_DEV_QUIC_CID_LEN] = { .name = "quic-cid-len", .type = MNL_TYPE_U8 },
+	[BURROW_A_DEV_MODE] = { .name = "mode", .type = MNL_TYPE_U8 },
+	[BURROW_A_DEV_FDB_AGEING] = { .name = "fdb-ageing", .type = MNL_TYPE_U32 },
 };
 
 /* Every counter of dev-stats (netlink/burrow.yaml) is a required u64. */
@@ -229,6 +234,14 @@ int burrow_nl_dev_parse(const struct nlmsghdr *nlh, struct burrow_nl_dev *dev,
 	parsed.generation = mnl_attr_get_u32(attrs[BURROW_A_DEV_GENERATION]);
 	parsed.quic_cid_len = attrs[BURROW_A_DEV_QUIC_CID_LEN] ?
 			      mnl_attr_get_u8(attrs[BURROW_A_DEV_QUIC_CID_LEN]) : 0;
+	/* Absent from a module older than l2 mode: l3. */
+	parsed.mode = attrs[BURROW_A_DEV_MODE] ? mnl_attr_get_u8(attrs[BURROW_A_DEV_MODE]) :
+						 BURROW_MODE_L3;
+	if (parsed.mode > BURROW_MODE_L2)
+		return burrow_nl_fail(err, -EBADMSG, "attribute dev.mode is %u (0 or 1)",
+				      parsed.mode);
+	parsed.fdb_ageing = attrs[BURROW_A_DEV_FDB_AGEING] ?
+			    mnl_attr_get_u32(attrs[BURROW_A_DEV_FDB_AGEING]) : 0;
 	ret = dev_stats_parse(attrs[BURROW_A_DEV_STATS], &parsed.stats, err);
 	if (ret)
 		return ret;

@@ -100,6 +100,16 @@ static int peer_put_settings(struct nlmsghdr *nlh, size_t size,
 	if (config->relay_ticket_set &&
 	    !mnl_attr_put_u32_check(nlh, size, BURROW_A_PEER_RELAY_TICKET, config->relay_ticket))
 		return burrow_nl_request_too_big(err, "peer.relay-ticket");
+	if (config->segments_set &&
+	    !mnl_attr_put_check(nlh, size, BURROW_A_PEER_SEGMENTS, sizeof(config->segments),
+				config->segments))
+		return burrow_nl_request_too_big(err, "peer.segments");
+	if (config->mac_limit_set &&
+	    !mnl_attr_put_u32_check(nlh, size, BURROW_A_PEER_MAC_LIMIT, config->mac_limit))
+		return burrow_nl_request_too_big(err, "peer.mac-limit");
+	if (config->flood_rate_set &&
+	    !mnl_attr_put_u32_check(nlh, size, BURROW_A_PEER_FLOOD_RATE, config->flood_rate))
+		return burrow_nl_request_too_big(err, "peer.flood-rate");
 	return 0;
 }
 
@@ -267,6 +277,12 @@ static const struct burrow_nl_attr_policy peer_policy[BURROW_A_PEER_MAX + 1] = {
 	[BURROW_A_PEER_TX_QUEUE_DROPS] = { .name = "tx-queue-drops", .type = MNL_TYPE_U64 },
 	[BURROW_A_PEER_RX_QUEUE_DROPS] = { .name = "rx-queue-drops", .type = MNL_TYPE_U64 },
 	[BURROW_A_PEER_RELAY_TICKET] = { .name = "relay-ticket", .type = MNL_TYPE_U32 },
+	[BURROW_A_PEER_SEGMENTS] = {
+		.name = "segments", .type = MNL_TYPE_BINARY, .len = BURROW_SEGMENTS_LEN,
+	},
+	[BURROW_A_PEER_MAC_LIMIT] = { .name = "mac-limit", .type = MNL_TYPE_U32 },
+	[BURROW_A_PEER_FLOOD_RATE] = { .name = "flood-rate", .type = MNL_TYPE_U32 },
+	[BURROW_A_PEER_MAC_COUNT] = { .name = "mac-count", .type = MNL_TYPE_U32 },
 };
 
 const struct burrow_nl_attr_set burrow_nl_peer_attrs = {
@@ -410,6 +426,18 @@ static int peer_parse_first(const struct nlattr *const *attrs, struct burrow_nl_
 	peer->expired = attrs[BURROW_A_PEER_EXPIRED] != NULL;
 	if (attrs[BURROW_A_PEER_RELAY_TICKET])
 		peer->relay_ticket = mnl_attr_get_u32(attrs[BURROW_A_PEER_RELAY_TICKET]);
+	/* An l2 device's peers carry all four. */
+	if (attrs[BURROW_A_PEER_SEGMENTS]) {
+		peer->l2 = true;
+		memcpy(peer->segments, mnl_attr_get_payload(attrs[BURROW_A_PEER_SEGMENTS]),
+		       sizeof(peer->segments));
+	}
+	if (attrs[BURROW_A_PEER_MAC_LIMIT])
+		peer->mac_limit = mnl_attr_get_u32(attrs[BURROW_A_PEER_MAC_LIMIT]);
+	if (attrs[BURROW_A_PEER_FLOOD_RATE])
+		peer->flood_rate = mnl_attr_get_u32(attrs[BURROW_A_PEER_FLOOD_RATE]);
+	if (attrs[BURROW_A_PEER_MAC_COUNT])
+		peer->mac_count = mnl_attr_get_u32(attrs[BURROW_A_PEER_MAC_COUNT]);
 	ret = peer_parse_cid(attrs[BURROW_A_PEER_LOCAL_CID], "local-cid", peer->local_cid,
 			     &peer->local_cid_len, err);
 	if (ret)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <linux/burrow_link.h>
 
 #include "burrow-rtnl.h"
 
@@ -140,13 +141,13 @@ static struct nlmsghdr *rtnl_header(char *buf, uint16_t type, uint16_t flags)
 }
 
 int burrow_rtnl_link_add(struct burrow_rtnl *rt, const char *ifname, const char *kind,
-			 uint32_t mtu)
+			 uint32_t mtu, int mode)
 {
 	char buf[512];
 	struct nlmsghdr *nlh = rtnl_header(buf, RTM_NEWLINK,
 					   NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	struct nlattr *linkinfo;
+	struct nlattr *linkinfo, *data;
 
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
@@ -154,6 +155,11 @@ int burrow_rtnl_link_add(struct burrow_rtnl *rt, const char *ifname, const char 
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	if (mode >= 0) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u8(nlh, IFLA_BURROW_MODE, (uint8_t)mode);
+		mnl_attr_nest_end(nlh, data);
+	}
 	mnl_attr_nest_end(nlh, linkinfo);
 	return rtnl_talk(rt, nlh, NULL, NULL);
 }

@@ -29,7 +29,7 @@ as_nobody() {
 		--bounding-set=-all "$@"
 }
 
-plan 147
+plan 174
 
 two_nodes 4
 dev=ifname:str:burrow0
@@ -215,6 +215,54 @@ refuse "the other slot's decrypt key and IV again" EINVAL \
 # --- socket attach
 refuse "attaching a descriptor that is not open" EBADF "socket-fd is not a socket" \
 	dev-set $dev socket-fd:u32:999
+
+# --- l2 mode (segments, mac-limit, flood-rate, fdb-ageing, fdb-get, mode)
+segs() { # a segments bitmap with the given VLAN ids set, in hex
+	hex=$(for byte in $(seq 0 511); do
+		v=0
+		for vid in "$@"; do [ $((vid / 8)) = "$byte" ] && v=$((v | (1 << (vid % 8)))); done
+		printf '%02x' $v
+	done)
+	echo "$hex"
+}
+seg0=$(segs 0)
+refuse "segments on an l3 device" EOPNOTSUPP "need a device in mode l2" \
+	peer-set $dev peer:nest-begin id:u32:1 segments:hex:$seg0 peer:nest-end
+refuse "mac-limit on an l3 device" EOPNOTSUPP "need a device in mode l2" \
+	peer-set $dev peer:nest-begin id:u32:1 mac-limit:u32:5 peer:nest-end
+refuse "fdb-ageing on an l3 device" EOPNOTSUPP "fdb-ageing needs a device in mode l2" \
+	dev-set $dev fdb-ageing:u32:60
+refuse "fdb-get on an l3 device" EOPNOTSUPP "it has no MAC table" --dump fdb-get $dev
+refuse "mode in dev-set (fixed at creation)" EINVAL "" dev-set $dev mode:u8:1
+ip -n $n1 link add b0 type burrow mode l2
+l2dev=ifname:str:b0
+in_ns $n1 burrow-nl-raw peer-new $l2dev peer:nest-begin id:u32:1 peer:nest-end >/dev/null
+refuse "segments with VLAN id 4095" EINVAL "VLAN id 4095 is reserved" \
+	peer-set $l2dev peer:nest-begin id:u32:1 segments:hex:$(segs 0 4095) peer:nest-end
+refuse "segments of the wrong length" ERANGE "binary attribute size out of range" \
+	peer-set $l2dev peer:nest-begin id:u32:1 segments:hex:0100 peer:nest-end
+refuse "fdb-ageing 0" ERANGE "integer out of range" dev-set $l2dev fdb-ageing:u32:0
+refuse "fdb-ageing over a day" ERANGE "integer out of range" dev-set $l2dev fdb-ageing:u32:86401
+run_ok "segments 0,10,4094 on an l2 device" in_ns $n1 burrow-nl-raw \
+	peer-set $l2dev peer:nest-begin id:u32:1 segments:hex:$(segs 0 10 4094) peer:nest-end
+is "$(in_ns $n1 burrow-nl -j peer show b0 id 1 | jq -c '.[0].segments')" "[0,10,4094]" \
+	"peer show reads the segments back"
+run_fails "ip link set: mode of an existing device" 2 "mode is fixed when the device is created" \
+	ip -n $n1 link set b0 type burrow mode l3
+run_fails "ip link add: an unknown mode is quoted" 1 "invalid mode 'l4'" \
+	ip -n $n1 link add b1 type burrow mode l4
+run_fails "burrow-nl: VLAN id 5000 is quoted" 1 "invalid VLAN id '5000' in segments '0,5000'" \
+	in_ns $n1 burrow-nl peer set b0 id 1 segments 0,5000
+run_fails "burrow-nl: VLAN id 4095 is quoted" 1 "invalid VLAN id '4095'" \
+	in_ns $n1 burrow-nl peer set b0 id 1 segments 4095
+run_fails "burrow-nl: a bad segments list is quoted" 1 "invalid segments '10,,20'" \
+	in_ns $n1 burrow-nl peer set b0 id 1 segments 10,,20
+run_fails "burrow-nl: dev set mode" 1 "'mode' is fixed when the device is created" \
+	in_ns $n1 burrow-nl dev set b0 mode l3
+run_fails "burrow-nl: dev add with an unknown mode" 1 "invalid mode 'l4' (l3 or l2)" \
+	in_ns $n1 burrow-nl dev add b2 mode l4
+run_fails "burrow-nl: segments on an l3 device" 2 "need a device in mode l2" \
+	in_ns $n1 burrow-nl peer set burrow0 id 1 segments 10
 
 # --- privilege
 run_fails "peer-new without CAP_NET_ADMIN" 2 "error EPERM" as_nobody burrow-nl-raw peer-new $dev \

@@ -258,8 +258,9 @@ static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t)
 	"\"drop_no_key\":0,\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0," \
 	"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,\"drop_replay\":0," \
 	"\"drop_source_not_allowed\":0,\"drop_nomem\":0,\"drop_queue_full\":0," \
-	"\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
-	"\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,\"rx_to_userspace\":0,\"relay_forwarded\":0}"
+	"\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_l2_bad_source\":0,\"drop_l2_mac_limit\":0,\"drop_l2_segment\":0,\"drop_l2_flood_rate\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
+	"\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,\"rx_to_userspace\":0,\"relay_forwarded\":0,\"l2_mac_moves\":0," \
+	"\"frag_tx\":0,\"frag_frames_tx\":0,\"reasm_frames\":0,\"reasm_drop_overlap\":0,\"reasm_drop_oversize\":0,\"reasm_drop_timeout\":0,\"reasm_drop_evicted\":0,\"reasm_drop_bad\":0}"
 
 static void test_dev_sort_and_print(void **state)
 {
@@ -362,13 +363,26 @@ static void test_dev_print_stats(void **state)
 		"    drop-relay-no-ticket 0\n"
 		"    drop-relay-wrong-source 0\n"
 		"    drop-relay-expired 0\n"
+		"    drop-l2-bad-source 0\n"
+		"    drop-l2-mac-limit 0\n"
+		"    drop-l2-segment 0\n"
+		"    drop-l2-flood-rate 0\n"
 		"    drop-quic-short 0\n"
 		"    drop-quic-reserved 0\n"
 		"    drop-quic-frame 0\n"
 		"    drop-quic-datagram-id 0\n"
 		"    rx-keepalives 0\n"
 		"    rx-to-userspace 18446744073709551615\n"
-		"    relay-forwarded 0\n");
+		"    relay-forwarded 0\n"
+		"    l2-mac-moves 0\n"
+		"    frag-tx 0\n"
+		"    frag-frames-tx 0\n"
+		"    reasm-frames 0\n"
+		"    reasm-drop-overlap 0\n"
+		"    reasm-drop-oversize 0\n"
+		"    reasm-drop-timeout 0\n"
+		"    reasm-drop-evicted 0\n"
+		"    reasm-drop-bad 0\n");
 	free(text);
 
 	out = open_memstream(&text, &size);
@@ -383,9 +397,10 @@ static void test_dev_print_stats(void **state)
 		"\"drop_key_exhausted\":0,\"drop_bad_inner\":0,\"drop_route\":0,"
 		"\"drop_bad_header\":0,\"drop_unknown_id\":0,\"drop_decrypt\":0,"
 		"\"drop_replay\":11,\"drop_source_not_allowed\":0,\"drop_nomem\":0,"
-		"\"drop_queue_full\":0,\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
+		"\"drop_queue_full\":0,\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_l2_bad_source\":0,\"drop_l2_mac_limit\":0,\"drop_l2_segment\":0,\"drop_l2_flood_rate\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
 		"\"drop_quic_frame\":0,\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,"
-		"\"rx_to_userspace\":18446744073709551615,\"relay_forwarded\":0}}]\n");
+		"\"rx_to_userspace\":18446744073709551615,\"relay_forwarded\":0,\"l2_mac_moves\":0,"
+		"\"frag_tx\":0,\"frag_frames_tx\":0,\"reasm_frames\":0,\"reasm_drop_overlap\":0,\"reasm_drop_oversize\":0,\"reasm_drop_timeout\":0,\"reasm_drop_evicted\":0,\"reasm_drop_bad\":0}}]\n");
 	free(text);
 }
 

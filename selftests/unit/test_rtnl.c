@@ -187,7 +187,7 @@ static void test_links(void **state)
 	assert_true(rt->refused);
 	assert_string_not_equal(rt->why, "");
 	/* This host has no such link kind: the kernel says so. */
-	assert_true(burrow_rtnl_link_add(rt, "test0", "no-such-kind", 0) < 0);
+	assert_true(burrow_rtnl_link_add(rt, "test0", "no-such-kind", 0, -1) < 0);
 	assert_true(rt->refused);
 }
 

@@ -31,7 +31,8 @@ done
 # burrowd brings GnuTLS, nettle, ngtcp2, SQLite and libinih along (ldd).
 burrow_binaries=("$repo/build/burrow-nl" "$repo/build/burrow-nl-raw" "$repo/build/burrow-harden" "$repo/build/burrowd"
 	"$repo/build/quic-decode" "$repo/build/quic-reader" "$repo/build/burrowd-capsule-client"
-	"$repo/build/burrow-genl-fuzz" "$repo/build/burrow-pkt-fuzz" "$repo/build/burrow-coord")
+	"$repo/build/burrow-genl-fuzz" "$repo/build/burrow-pkt-fuzz" "$repo/build/burrow-coord"
+	"$repo/build/burrow-l2-send")
 
 mkdir -p "$stage"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/libexec/busybox,etc,proc,sys,dev,tmp,run,root,var}
 ln -s usr/bin "$stage/bin"
@@ -103,7 +104,7 @@ cp "$BURROW_KO" "$moddir/updates/burrow.ko"
 if [ -n "$KERNEL_MODULES" ]; then
 	src=$KERNEL_MODULES/lib/modules/$KERNEL_RELEASE
 	[ -f "$src/modules.dep" ] || depmod -b "$KERNEL_MODULES" "$KERNEL_RELEASE"
-	wanted="veth dummy wireguard udp_tunnel ip6_udp_tunnel gro_cells
+	wanted="veth dummy wireguard udp_tunnel ip6_udp_tunnel gro_cells bridge 8021q
 		nf_tables nft_ct nft_objref nf_conntrack
 		bridge nf_nat nft_nat nft_masq nft_chain_nat
 		chacha20poly1305 aesni_intel gcm

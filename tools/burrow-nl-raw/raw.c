@@ -79,6 +79,17 @@ static const struct raw_attr peer_attrs[] = {
 	{ "tx-queue-drops", BURROW_A_PEER_TX_QUEUE_DROPS, NULL },
 	{ "rx-queue-drops", BURROW_A_PEER_RX_QUEUE_DROPS, NULL },
 	{ "relay-ticket", BURROW_A_PEER_RELAY_TICKET, NULL },
+	{ "segments", BURROW_A_PEER_SEGMENTS, NULL },
+	{ "mac-limit", BURROW_A_PEER_MAC_LIMIT, NULL },
+	{ "flood-rate", BURROW_A_PEER_FLOOD_RATE, NULL },
+	{ "mac-count", BURROW_A_PEER_MAC_COUNT, NULL },
+};
+
+static const struct raw_attr fdb_attrs[] = {
+	{ "mac", BURROW_A_FDB_MAC, NULL },
+	{ "vlan", BURROW_A_FDB_VLAN, NULL },
+	{ "peer-id", BURROW_A_FDB_PEER_ID, NULL },
+	{ "age-ms", BURROW_A_FDB_AGE_MS, NULL },
 };
 
 static const struct raw_attr relay_attrs[] = {
@@ -123,6 +134,7 @@ static const struct raw_set dev_stats_set = RAW_SET("dev-stats", dev_stats_attrs
 static const struct raw_set peer_set = RAW_SET("peer", peer_attrs);
 static const struct raw_set keyconf_set = RAW_SET("keyconf", keyconf_attrs);
 static const struct raw_set relay_set = RAW_SET("relay", relay_attrs);
+static const struct raw_set fdb_set = RAW_SET("fdb", fdb_attrs);
 
 static const struct raw_attr dev_attrs[] = {
 	{ "ifindex", BURROW_A_DEV_IFINDEX, NULL },
@@ -141,6 +153,9 @@ static const struct raw_attr dev_attrs[] = {
 	{ "quic-cid-len", BURROW_A_DEV_QUIC_CID_LEN, NULL },
 	{ "listen-address", BURROW_A_DEV_LISTEN_ADDRESS, NULL },
 	{ "relay", BURROW_A_DEV_RELAY, &relay_set },
+	{ "mode", BURROW_A_DEV_MODE, NULL },
+	{ "fdb-ageing", BURROW_A_DEV_FDB_AGEING, NULL },
+	{ "fdb", BURROW_A_DEV_FDB, &fdb_set },
 };
 
 static const struct raw_set version_set = RAW_SET("version", version_attrs);
@@ -170,6 +185,7 @@ static const struct {
 	{ "relay-set", BURROW_CMD_RELAY_SET, false },
 	{ "relay-get", BURROW_CMD_RELAY_GET, true },
 	{ "relay-del", BURROW_CMD_RELAY_DEL, false },
+	{ "fdb-get", BURROW_CMD_FDB_GET, true },
 };
 
 static int raw_fail(struct raw_error *error, const char *format, ...)

@@ -23,6 +23,7 @@ static const struct cli_command objects[] = {
 	{ "peer", cli_peer, NULL },
 	{ "key", cli_key, NULL },
 	{ "relay", cli_relay, NULL },
+	{ "fdb", cli_fdb, NULL },
 	{ "monitor", cli_monitor, "monitor" },
 	{ "version", cli_version, "version" },
 	{ "help", cli_help, "help" },
@@ -45,13 +46,15 @@ void cli_print_help(FILE *out)
 	cli_print_usage(out, "peer", cli_peer_commands);
 	cli_print_usage(out, "key", cli_key_commands);
 	cli_print_usage(out, "relay", cli_relay_commands);
+	cli_print_usage(out, "fdb", cli_fdb_commands);
 	fputs("\n"
 	      "  Seconds: keepalives 0-65535, inactivity timeouts 0-86400; 0 turns either\n"
 	      "  off. Peer ids 1-4294967295. Prefixes are ADDR/LEN with no host bits set.\n"
 	      "  Key files hold the key and its 12-byte IV as one line of hex or base64\n"
 	      "  (quic peers: then the header-protection key, as long as the key);\n"
 	      "  '-' is standard input. Relay tickets 1-4294967295 (relay-ticket 0: direct);\n"
-	      "  relay lifetimes 1-86400 seconds.\n"
+	      "  relay lifetimes 1-86400 seconds. l2 devices: segments are 802.1Q VLAN ids\n"
+	      "  (0 untagged, 1-4094), mac-limit and flood-rate 0 mean no limit.\n"
 	      "\n"
 	      "Options (before OBJECT):\n"
 	      "  -j, -json                 JSON output (monitor: JSON lines)\n"

@@ -136,6 +136,7 @@ int cli_dev(struct cli *cli, int argc, char **argv);
 int cli_peer(struct cli *cli, int argc, char **argv);
 int cli_key(struct cli *cli, int argc, char **argv);
 int cli_relay(struct cli *cli, int argc, char **argv);
+int cli_fdb(struct cli *cli, int argc, char **argv);
 int cli_monitor(struct cli *cli, int argc, char **argv);
 int cli_show(struct cli *cli, int argc, char **argv);
 
@@ -144,6 +145,7 @@ extern const struct cli_command cli_dev_commands[];
 extern const struct cli_command cli_peer_commands[];
 extern const struct cli_command cli_key_commands[];
 extern const struct cli_command cli_relay_commands[];
+extern const struct cli_command cli_fdb_commands[];
 
 /*
  * Run "OBJECT [COMMAND [ARGUMENTS]]" (objects and commands may be unique
@@ -175,7 +177,10 @@ int cli_enter_netns(const char *name);
 /* ---- rtnetlink (link.c) ---------------------------------------------------- */
 
 /* Create link ifname of kind "burrow" (mtu when mtu_set). Exit code. */
-int link_create(struct cli *cli, const char *ifname, bool mtu_set, uint32_t mtu);
+/* @mode: enum burrow_mode, or -1 for the kernel's default (l3). */
+int link_create(struct cli *cli, const char *ifname, bool mtu_set, uint32_t mtu, int mode);
+/* "l3" or "l2". */
+int parse_mode(const char *text, uint8_t *mode, struct parse_error *error);
 /* Delete link ifname. Exit code. */
 int link_delete(struct cli *cli, const char *ifname);
 void link_close(struct cli *cli);
@@ -189,6 +194,8 @@ void link_close(struct cli *cli);
 /* dev set: the settings, and where to listen (a socket burrow-nl opens). */
 struct dev_set_args {
 	struct burrow_nl_dev_settings settings;
+	bool mode_set;			/* dev add only */
+	uint8_t mode;			/* enum burrow_mode */
 	bool listen;
 	struct burrow_nl_endpoint listen_on;	/* family AF_UNSPEC: every address */
 };
@@ -260,6 +267,10 @@ void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer);
 int dev_fetch(struct cli *cli, int argc, char **argv, const char *command,
 	      struct burrow_nl_dev **devs, size_t *count);
 /* A quic connection ID in hex (1 to BURROW_CID_LEN_MAX bytes); NAME is for messages. */
+/* "VLAN[,VLAN...]" (0-4094) or "none" into a segments bitmap. */
+int peer_parse_segments(const char *text, uint8_t *bitmap, struct parse_error *error);
+/* A segments bitmap as "0,10,20" ("none" in text, nothing in JSON, if empty). */
+void peer_print_segments(FILE *out, const uint8_t *bitmap, bool json);
 int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *len,
 		   struct parse_error *error);
 

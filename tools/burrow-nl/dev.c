@@ -66,6 +66,9 @@ void dev_print_text(FILE *out, const struct burrow_nl_dev *devs, size_t count, b
 			dev->default_inactivity_timeout);
 		if (dev->quic_cid_len)
 			fprintf(out, " quic-cid-len %u", dev->quic_cid_len);
+		/* l3 devices print as they did before l2 mode existed. */
+		if (dev->mode == BURROW_MODE_L2)
+			fprintf(out, " mode l2 fdb-ageing %u", dev->fdb_ageing);
 		if (dev->socket_family)
 			fprintf(out, " socket %s listen-port %u", burrow_text_family(dev->socket_family),
 				dev->listen_port);
@@ -100,6 +103,8 @@ void dev_print_json_fields(FILE *out, const struct burrow_nl_dev *dev)
 		fprintf(out, ",\"quic_cid_len\":%u", dev->quic_cid_len);
 	else
 		fputs(",\"quic_cid_len\":null", out);
+	if (dev->mode == BURROW_MODE_L2)
+		fprintf(out, ",\"mode\":\"l2\",\"fdb_ageing\":%u", dev->fdb_ageing);
 	if (dev->socket_family)
 		fprintf(out, ",\"socket_family\":\"%s\",\"listen_port\":%u",
 			burrow_text_family(dev->socket_family), dev->listen_port);
@@ -230,8 +235,15 @@ static void dev_store_default_inactivity_timeout(struct burrow_nl_dev_settings *
 	settings->default_inactivity_timeout_set = true;
 }
 
+static void dev_store_fdb_ageing(struct burrow_nl_dev_settings *settings, uint32_t seconds)
+{
+	settings->fdb_ageing = seconds;
+	settings->fdb_ageing_set = true;
+}
+
 static const struct dev_setting dev_settings[] = {
 	{ "default-keepalive", UINT16_MAX, dev_store_default_keepalive },
+	{ "fdb-ageing", DEV_DEFAULT_INACTIVITY_TIMEOUT_MAX, dev_store_fdb_ageing },
 	{ "default-inactivity-timeout", DEV_DEFAULT_INACTIVITY_TIMEOUT_MAX,
 	  dev_store_default_inactivity_timeout },
 };
@@ -251,10 +263,21 @@ static bool dev_is_keyword(const char *word)
 	       strcmp(word, "detach") == 0 || strcmp(word, "quic-cid-len") == 0;
 }
 
-/* dev add also takes mtu, which dev set does not. */
+/* dev add also takes mtu and mode, which dev set does not. */
 static bool dev_add_is_keyword(const char *word)
 {
-	return dev_is_keyword(word) || strcmp(word, "mtu") == 0;
+	return dev_is_keyword(word) || strcmp(word, "mtu") == 0 || strcmp(word, "mode") == 0;
+}
+
+int parse_mode(const char *text, uint8_t *mode, struct parse_error *error)
+{
+	if (strcmp(text, "l3") == 0)
+		*mode = BURROW_MODE_L3;
+	else if (strcmp(text, "l2") == 0)
+		*mode = BURROW_MODE_L2;
+	else
+		return parse_fail(error, "invalid mode '%s' (l3 or l2)", text);
+	return 0;
 }
 
 /* dev set's keywords from argv[first]; command names the command in errors. */
@@ -296,6 +319,23 @@ int dev_add_parse_args(int argc, char **argv, struct dev_set_args *args, bool *m
 		return parse_fail(error, "out of memory");
 	rest[rest_count++] = argv[0];
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "mode") == 0 && !(i > 1 && strcmp(argv[i - 1], "listen") == 0)) {
+			if (args->mode_set) {
+				free(rest);
+				return parse_fail(error, "duplicate option 'mode'");
+			}
+			if (i + 1 == argc) {
+				free(rest);
+				return parse_fail(error, "missing value for mode");
+			}
+			if (parse_mode(argv[i + 1], &args->mode, error)) {
+				free(rest);
+				return -1;
+			}
+			args->mode_set = true;
+			i++;
+			continue;
+		}
 		if (strcmp(argv[i], "mtu") != 0 || (i > 1 && strcmp(argv[i - 1], "listen") == 0)) {
 			rest[rest_count++] = argv[i];
 			continue;
@@ -370,6 +410,9 @@ static int dev_parse_settings(int argc, char **argv, int first, const char *comm
 			any_given = true;
 			continue;
 		}
+		if (!setting && strcmp(argv[i], "mode") == 0)
+			return parse_fail(error, "'mode' is fixed when the device is created "
+					  "(dev add DEV mode l2); %s cannot change it", command);
 		if (!setting)
 			return parse_fail(error, "unknown keyword '%s' for %s", argv[i], command);
 		if (given[setting - dev_settings])
@@ -466,7 +509,7 @@ int dev_apply_settings(struct cli *cli, struct dev_set_args *args, const char *w
 
 	if (!args->listen && !args->settings.default_keepalive_set &&
 	    !args->settings.default_inactivity_timeout_set && !args->settings.quic_cid_len_set &&
-	    !args->settings.socket_detach)
+	    !args->settings.socket_detach && !args->settings.fdb_ageing_set)
 		return CLI_EXIT_OK;
 	ret = cli_open(cli);
 	if (ret)
@@ -510,7 +553,7 @@ static int dev_add(struct cli *cli, int argc, char **argv)
 
 	if (dev_add_parse_args(argc, argv, &args, &mtu_set, &mtu, &error))
 		return cli_usage_error("%s", error.message);
-	ret = link_create(cli, argv[0], mtu_set, mtu);
+	ret = link_create(cli, argv[0], mtu_set, mtu, args.mode_set ? args.mode : -1);
 	if (ret)
 		return ret;
 	ret = dev_apply_settings(cli, &args, "dev add");
@@ -549,10 +592,10 @@ const struct cli_command cli_dev_commands[] = {
 	{ "show", dev_show, "show [DEV]" },
 	{ "set", dev_set, "set DEV [default-keepalive SECONDS] [default-inactivity-timeout SECONDS]\n"
 	  "                  [quic-cid-len N] [listen PORT | listen ADDR:PORT | listen [ADDR6]:PORT]\n"
-	  "                  [detach]" },
-	{ "add", dev_add, "add DEV [mtu N] [default-keepalive SECONDS]\n"
+	  "                  [detach] [fdb-ageing SECONDS]" },
+	{ "add", dev_add, "add DEV [mode l3|l2] [mtu N] [default-keepalive SECONDS]\n"
 	  "                  [default-inactivity-timeout SECONDS] [quic-cid-len N]\n"
-	  "                  [listen PORT|ADDR:PORT]" },
+	  "                  [listen PORT|ADDR:PORT] [fdb-ageing SECONDS]" },
 	{ "del", dev_del, "del DEV" },
 	{ "restore", dev_restore, "restore DEV FILE [listen PORT|ADDR:PORT|none]\n"
 	  "                  FILE: 'burrow-nl -j show DEV' output ('-': stdin)" },

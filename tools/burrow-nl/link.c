@@ -40,7 +40,7 @@ static int link_result(struct cli *cli, int err, const char *what)
 	return err == -ENODEV ? CLI_EXIT_NOT_FOUND : CLI_EXIT_REFUSED;
 }
 
-int link_create(struct cli *cli, const char *ifname, bool mtu_set, uint32_t mtu)
+int link_create(struct cli *cli, const char *ifname, bool mtu_set, uint32_t mtu, int mode)
 {
 	int ret = link_open(cli);
 
@@ -48,7 +48,7 @@ int link_create(struct cli *cli, const char *ifname, bool mtu_set, uint32_t mtu)
 		return ret;
 	/* dev add's mtu is 68-65535, so 0 can mean "not given". */
 	return link_result(cli, burrow_rtnl_link_add(&cli->rtnl, ifname, "burrow",
-						     mtu_set ? mtu : 0), "dev add");
+						     mtu_set ? mtu : 0, mode), "dev add");
 }
 
 int link_delete(struct cli *cli, const char *ifname)

@@ -26,6 +26,9 @@ enum peer_keyword {
 	PEER_LOCAL_CID,
 	PEER_REMOTE_CID,
 	PEER_RELAY_TICKET,
+	PEER_SEGMENTS,
+	PEER_MAC_LIMIT,
+	PEER_FLOOD_RATE,
 	PEER_ALLOWED_IPS_OP,	/* peer set only: keep last */
 };
 
@@ -41,6 +44,9 @@ static const char *const peer_keywords[] = {
 	[PEER_LOCAL_CID] = "local-cid",
 	[PEER_REMOTE_CID] = "remote-cid",
 	[PEER_RELAY_TICKET] = "relay-ticket",
+	[PEER_SEGMENTS] = "segments",
+	[PEER_MAC_LIMIT] = "mac-limit",
+	[PEER_FLOOD_RATE] = "flood-rate",
 	[PEER_ALLOWED_IPS_OP] = "allowed-ips-op",
 };
 
@@ -81,6 +87,51 @@ int peer_parse_cid(const char *name, const char *text, uint8_t *cid, uint8_t *le
 	}
 	*len = (uint8_t)(digits / 2);
 	return 0;
+}
+
+int peer_parse_segments(const char *text, uint8_t *bitmap, struct parse_error *error)
+{
+	const char *item = text;
+
+	memset(bitmap, 0, BURROW_SEGMENTS_LEN);
+	if (strcmp(text, "none") == 0)
+		return 0;
+	for (;;) {
+		const char *end = strchr(item, ',');
+		size_t len = end ? (size_t)(end - item) : strlen(item);
+		char token[8];
+		uint64_t vid;
+		char *stop;
+
+		if (len == 0 || len >= sizeof(token))
+			return parse_fail(error, "invalid segments '%s' (VLAN ids 0-%d, comma-separated, "
+					  "or none)", text, BURROW_VLAN_MAX);
+		memcpy(token, item, len);
+		token[len] = '\0';
+		errno = 0;
+		vid = strtoull(token, &stop, 10);
+		if (*stop || !isdigit((unsigned char)token[0]) || errno || vid > BURROW_VLAN_MAX)
+			return parse_fail(error, "invalid VLAN id '%s' in segments '%s' (0 untagged, "
+					  "1-%d)", token, text, BURROW_VLAN_MAX);
+		bitmap[vid / 8] |= (uint8_t)(1U << (vid % 8));
+		if (!end)
+			return 0;
+		item = end + 1;
+	}
+}
+
+void peer_print_segments(FILE *out, const uint8_t *bitmap, bool json)
+{
+	bool first = true;
+
+	for (unsigned int vid = 0; vid <= BURROW_VLAN_MAX; vid++) {
+		if (!(bitmap[vid / 8] & (1U << (vid % 8))))
+			continue;
+		fprintf(out, "%s%u", first ? "" : ",", vid);
+		first = false;
+	}
+	if (first && !json)
+		fputs("none", out);
 }
 
 /*
@@ -165,6 +216,21 @@ static int peer_parse_value(enum peer_keyword keyword, const char *text, bool se
 			return -1;
 		config->relay_ticket = (uint32_t)number;
 		config->relay_ticket_set = true;
+		return 0;
+	case PEER_SEGMENTS:
+		config->segments_set = true;
+		return peer_parse_segments(text, config->segments, error);
+	case PEER_MAC_LIMIT:
+		if (parse_number(name, text, 0, UINT32_MAX, &number, error))
+			return -1;
+		config->mac_limit = (uint32_t)number;
+		config->mac_limit_set = true;
+		return 0;
+	case PEER_FLOOD_RATE:
+		if (parse_number(name, text, 0, UINT32_MAX, &number, error))
+			return -1;
+		config->flood_rate = (uint32_t)number;
+		config->flood_rate_set = true;
 		return 0;
 	case PEER_ALLOWED_IPS_OP:
 		return peer_parse_u8_choice(name, text, allowed_ips_ops, ARRAY_SIZE(allowed_ips_ops),
@@ -387,6 +453,12 @@ void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t
 		}
 		if (peer->relay_ticket)
 			fprintf(out, "  relay-ticket %u\n", peer->relay_ticket);
+		if (peer->l2) {
+			fputs("  segments ", out);
+			peer_print_segments(out, peer->segments, false);
+			fprintf(out, "\n  mac-limit %u flood-rate %u macs %u\n", peer->mac_limit,
+				peer->flood_rate, peer->mac_count);
+		}
 		peer_print_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
 		peer_print_seconds(out, "inactivity-timeout", peer->inactivity_timeout_set,
 				   peer->inactivity_timeout);
@@ -434,6 +506,13 @@ void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer)
 	/* Direct peers (0) keep their old JSON, as udp peers do without CIDs. */
 	if (peer->relay_ticket)
 		fprintf(out, ",\"relay_ticket\":%u", peer->relay_ticket);
+	/* Only l2 devices' peers have these: l3 JSON stays as it was. */
+	if (peer->l2) {
+		fputs(",\"segments\":[", out);
+		peer_print_segments(out, peer->segments, true);
+		fprintf(out, "],\"mac_limit\":%u,\"flood_rate\":%u,\"mac_count\":%u",
+			peer->mac_limit, peer->flood_rate, peer->mac_count);
+	}
 	peer_print_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
 	peer_print_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
 				peer->inactivity_timeout);
@@ -535,7 +614,8 @@ const struct cli_command cli_peer_commands[] = {
 	{ "add", peer_add, "add DEV id N [tx-id N] [endpoint ADDR:PORT | endpoint [ADDR6]:PORT]\n"
 	  "                  [allowed-ips PREFIX[,PREFIX...]] [keepalive SECONDS]\n"
 	  "                  [inactivity-timeout SECONDS] [pinned on|off] [encap udp|quic]\n"
-	  "                  [local-cid HEX] [remote-cid HEX] [relay-ticket N]" },
+	  "                  [local-cid HEX] [remote-cid HEX] [relay-ticket N]\n"
+	  "                  [segments VLAN[,VLAN...]|none] [mac-limit N] [flood-rate N]" },
 	{ "set", peer_set, "set DEV id N [peer add's options] [endpoint none]\n"
 	  "                  [allowed-ips-op add|remove|replace]" },
 	{ "del", peer_del, "del DEV id N" },

@@ -9,11 +9,13 @@
  *
  * The structure and the helper prototypes below are iproute2's plugin ABI,
  * unchanged in its leading fields since 4.x; Debian 12 ships iproute2 6.1.
- * Only printing is offered: burrow devices are configured with burrow-nl, so
- * "ip link add NAME type burrow" takes no options.
+ * Besides printing, one option: "ip link add NAME type burrow mode l2"
+ * creates an l2 (Ethernet) device; the mode is fixed at creation. Everything
+ * else is configured with burrow-nl.
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/burrow_link.h>
@@ -25,6 +27,10 @@ int print_color_uint(enum output_type type, enum color_attr color,
 		     const char *key, const char *fmt, unsigned int value);
 int print_color_string(enum output_type type, enum color_attr color,
 		       const char *key, const char *fmt, const char *value);
+int addattr8(struct nlmsghdr *n, int maxlen, int type, unsigned char data);
+
+/* The request buffer iproute2's iplink passes to parse_opt is larger. */
+#define BURROW_IP_REQ_MAXLEN	1024
 
 struct link_util {
 	struct link_util *next;
@@ -76,6 +82,8 @@ static void burrow_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 		print_color_uint(PRINT_ANY, COLOR_NONE, "default_inactivity_timeout",
 				 "inactivity-timeout %u ",
 				 attr_u32(tb[IFLA_BURROW_DEFAULT_INACTIVITY_TIMEOUT]));
+	if (attr_ok(tb, IFLA_BURROW_MODE, 1) && *(const unsigned char *)RTA_DATA(tb[IFLA_BURROW_MODE]))
+		print_color_string(PRINT_ANY, COLOR_NONE, "mode", "mode %s ", "l2");
 	if (attr_ok(tb, IFLA_BURROW_GENERATION, 4))
 		print_color_uint(PRINT_ANY, COLOR_NONE, "generation", "generation %u ",
 				 attr_u32(tb[IFLA_BURROW_GENERATION]));
@@ -86,14 +94,41 @@ static void burrow_print_help(struct link_util *lu, int argc, char **argv, FILE 
 	(void)lu;
 	(void)argc;
 	(void)argv;
-	fprintf(f, "Usage: ... burrow\n"
+	fprintf(f, "Usage: ... burrow [ mode { l3 | l2 } ]\n"
 		   "(configure burrow devices with burrow-nl; see burrow-nl(8))\n");
+}
+
+static int burrow_parse_opt(struct link_util *lu, int argc, char **argv, struct nlmsghdr *n)
+{
+	unsigned char mode;
+
+	while (argc > 0) {
+		if (strcmp(*argv, "mode") != 0 || argc < 2) {
+			fprintf(stderr, "burrow: unknown option '%s' (mode l3|l2)\n", *argv);
+			burrow_print_help(lu, argc, argv, stderr);
+			return -1;
+		}
+		if (strcmp(argv[1], "l2") == 0) {
+			mode = 1;
+		} else if (strcmp(argv[1], "l3") == 0) {
+			mode = 0;
+		} else {
+			fprintf(stderr, "burrow: invalid mode '%s' (l3 or l2)\n", argv[1]);
+			return -1;
+		}
+		if (addattr8(n, BURROW_IP_REQ_MAXLEN, IFLA_BURROW_MODE, mode))
+			return -1;
+		argc -= 2;
+		argv += 2;
+	}
+	return 0;
 }
 
 /* Looked up by name: "<kind>_link_util". */
 struct link_util burrow_link_util = {
 	.id = "burrow",
 	.maxattr = IFLA_BURROW_MAX,
+	.parse_opt = burrow_parse_opt,
 	.print_opt = burrow_print_opt,
 	.print_help = burrow_print_help,
 };

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ((GPL-2.0-only WITH Linux-syscall-note) OR MIT) */
 /*
- * rtnetlink IFLA_INFO_DATA of a burrow link ("ip -d link show"). Read-only:
- * the device is configured over the generic-netlink family (burrow.h); these
- * attributes only report it, so "ip link" and other rtnetlink readers see the
- * state without speaking genetlink. Written by hand: rtnetlink is outside the
- * genetlink spec in burrow.yaml.
+ * rtnetlink IFLA_INFO_DATA of a burrow link ("ip -d link show"). Read-only
+ * but for IFLA_BURROW_MODE, which newlink takes once, when the device is
+ * created (changelink refuses it): the device is configured over the
+ * generic-netlink family (burrow.h); these attributes only report it, so
+ * "ip link" and other rtnetlink readers see the state without speaking
+ * genetlink. Written by hand: rtnetlink is outside the genetlink spec in
+ * burrow.yaml.
  */
 
 #ifndef _UAPI_LINUX_BURROW_LINK_H
@@ -17,6 +19,7 @@ enum {
 	IFLA_BURROW_DEFAULT_KEEPALIVE,	/* u16, seconds, 0 = off */
 	IFLA_BURROW_DEFAULT_INACTIVITY_TIMEOUT, /* u32, seconds, 0 = never */
 	IFLA_BURROW_GENERATION,		/* u32, bumped by every configuration change */
+	IFLA_BURROW_MODE,		/* u8, enum burrow_mode (burrow.h): 0 l3, 1 l2 */
 	__IFLA_BURROW_MAX
 };
 

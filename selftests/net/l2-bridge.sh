@@ -1,0 +1,120 @@
+#!/bin/bash
+# Layer-2 mode: three nodes, each with an l2 burrow device in one segment
+# (bridged with a veth to a host namespace where the kernel has bridges).
+# ARP, broadcast ping, IPv6 neighbour discovery and DHCP (busybox udhcpd
+# and udhcpc) work across the tunnels; the MAC table learns the hosts; a
+# MAC flood stops at the peer's mac-limit, a broadcast storm at its
+# flood-rate; removing a peer forgets its MACs.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/burrow.sh"
+. "$(dirname "$0")/../lib/l2.sh"
+plan 20
+
+diag "start at ${SECONDS}s"
+l2_mesh 3
+ok $? "three nodes with 'ip link add b0 type burrow mode l2', peers and keys"
+diag "mesh done at ${SECONDS}s"
+for i in 1 2 3; do l2_lan "$i"; done
+diag "LANs done at ${SECONDS}s"
+n1=$(l2_ns 1)
+
+is "$(in_ns "$n1" burrow-nl -j dev show b0 | jq -r '.[0].mode')" l2 "burrow-nl -j dev show says mode l2"
+in_ns "$n1" burrow-nl dev show b0 | grep -q ' mode l2 fdb-ageing 300 '
+ok $? "burrow-nl dev show says mode l2 and the default fdb-ageing"
+link=$(ip -n "$n1" -d link show b0)
+echo "$link" | grep -q 'link/ether ' && echo "$link" | grep -q ' burrow .*mode l2 '
+ok $? "ip -d link show: an Ethernet device, burrow mode l2" || diag "$link"
+if [ "${l2_dev[1]}" = lan0 ]; then
+	ip -n "$n1" -o link show b0 | grep -q 'master br0'
+	ok $? "b0 is a port of a Linux bridge"
+else
+	skip "b0 is a port of a Linux bridge (this kernel has no bridge module)"
+fi
+is "$(l2_peer_json 1 2 | jq -c '[.segments, .mac_limit, .flood_rate]')" '[[0],1024,1000]' \
+	"a new peer: segments 0, mac-limit 1024, flood-rate 1000"
+
+diag "setup done at ${SECONDS}s"
+h1=${l2_host[1]} h2=${l2_host[2]} h3=${l2_host[3]}
+wait_for 20 in_ns "$h1" ping -c 1 -W 1 10.50.0.2
+ok $? "ARP and ping from node 1's LAN to node 2's"
+wait_for 20 in_ns "$h1" ping -c 1 -W 1 10.50.0.3
+ok $? "ping from node 1's LAN to node 3's"
+in_ns "$h1" ip neigh show 10.50.0.3 dev "${l2_dev[1]}" | grep -q lladdr
+ok $? "node 1's LAN resolved node 3's address by ARP"
+
+for h in "$h2" "$h3"; do in_ns "$h" sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0; done
+replies=$(in_ns "$h1" ping -c 3 -W 2 10.50.0.255 2>&1 | grep -c 'bytes from 10.50.0.[23]')
+[ "$replies" -ge 2 ]
+ok $? "broadcast ping reaches the other LANs ($replies replies)"
+
+wait_for 20 in_ns "$h2" ping -6 -c 1 -W 1 fd50::3
+ok $? "IPv6 neighbour discovery and ping from node 2's LAN to node 3's"
+ll3=$(ip -n "$h3" -j addr show dev "${l2_dev[3]}" | jq -r '.[0].addr_info[] | select(.scope == "link") | .local')
+wait_for 20 in_ns "$h2" ping -6 -c 1 -W 1 "$ll3%${l2_dev[2]}"
+ok $? "ping6 to node 3's link-local address $ll3"
+
+diag "pings done at ${SECONDS}s"
+# DHCP: udhcpd on node 1's LAN, udhcpc on node 3's; the client's script
+# only writes the lease down (the LAN keeps its static address).
+cat >/tmp/l2-udhcpd.conf <<CONF
+start 10.50.0.100
+end 10.50.0.110
+interface ${l2_dev[1]}
+lease_file /tmp/l2-udhcpd.leases
+pidfile /tmp/l2-udhcpd.pid
+option subnet 255.255.255.0
+CONF
+: >/tmp/l2-udhcpd.leases
+cat >/tmp/l2-udhcpc.sh <<SCRIPT
+#!$(command -v bash)
+[ "\$1" = bound ] && echo "\$ip" >/tmp/l2-udhcpc.lease
+exit 0
+SCRIPT
+chmod +x /tmp/l2-udhcpc.sh
+rm -f /tmp/l2-udhcpc.lease
+in_ns "$h1" udhcpd -f /tmp/l2-udhcpd.conf >/tmp/l2-udhcpd.log 2>&1 &
+udhcpd_pid=$!
+in_ns "$h3" timeout 30 udhcpc -f -q -n -t 10 -T 1 -i "${l2_dev[3]}" -s /tmp/l2-udhcpc.sh \
+	>/tmp/l2-udhcpc.log 2>&1
+lease=$(cat /tmp/l2-udhcpc.lease 2>/dev/null)
+kill "$udhcpd_pid" 2>/dev/null
+wait "$udhcpd_pid" 2>/dev/null
+case "$lease" in 10.50.0.1[01][0-9]) ok 0 "DHCP across the tunnel: node 3's LAN got a lease ($lease)" ;;
+*) ok 1 "DHCP across the tunnel: node 3's LAN got a lease"; diag "$(cat /tmp/l2-udhcpc.log /tmp/l2-udhcpd.log)" ;;
+esac
+
+diag "DHCP done at ${SECONDS}s"
+# The MAC table of node 1: node 2's and node 3's LAN addresses, by peer.
+mac2=$(ip -n "$h2" -j link show "${l2_dev[2]}" | jq -r '.[0].address')
+mac3=$(ip -n "$h3" -j link show "${l2_dev[3]}" | jq -r '.[0].address')
+fdb=$(in_ns "$n1" burrow-nl -j fdb show dev b0)
+is "$(echo "$fdb" | jq -r --arg m "$mac2" '.[] | select(.mac == $m and .vlan == 0) | .peer')" 2 \
+	"node 1 learnt node 2's LAN MAC ($mac2) for peer 2"
+is "$(echo "$fdb" | jq -r --arg m "$mac3" '.[] | select(.mac == $m and .vlan == 0) | .peer')" 3 \
+	"node 1 learnt node 3's LAN MAC ($mac3) for peer 3"
+
+# A MAC flood from node 2's LAN: node 1 holds peer 2 to its mac-limit.
+in_ns "$n1" burrow-nl peer set b0 id 2 mac-limit 20
+before=$(l2_counter 1 drop_l2_mac_limit)
+in_ns "$h2" burrow-l2-send "${l2_dev[2]}" 200 src-base 4096
+flood_held() { [ "$(l2_counter 1 drop_l2_mac_limit)" -ge $((before + 180)) ]; }
+wait_for 20 flood_held
+ok $? "a flood of 200 new source MACs is dropped past mac-limit 20 (drop_l2_mac_limit $(l2_counter 1 drop_l2_mac_limit))"
+is "$(l2_peer_json 1 2 | jq .mac_count)" 20 "peer 2 owns exactly mac-limit MACs on node 1"
+
+# A broadcast storm from node 2's LAN: node 2 sends peer 1 at most its
+# flood-rate (burst 10) of it.
+in_ns "$(l2_ns 2)" burrow-nl peer set b0 id 1 flood-rate 10
+before=$(l2_counter 2 drop_l2_flood_rate)
+in_ns "$h2" burrow-l2-send "${l2_dev[2]}" 100 src-base 1
+storm_limited() { [ "$(l2_counter 2 drop_l2_flood_rate)" -ge $((before + 50)) ]; }
+wait_for 20 storm_limited
+ok $? "flood-rate 10 drops most of a 100-frame broadcast storm to peer 1 (drop_l2_flood_rate $(l2_counter 2 drop_l2_flood_rate))"
+
+# Removing a peer flushes its MACs.
+in_ns "$n1" burrow-nl peer del b0 id 3
+is "$(in_ns "$n1" burrow-nl -j fdb show dev b0 | jq '[.[] | select(.peer == 3)] | length')" 0 \
+	"removing peer 3 removed its MACs from node 1's table"
+in_ns "$n1" burrow-nl fdb show b0 | grep -q "^$mac2 vlan 0 peer 2 age "
+ok $? "burrow-nl fdb show prints 'MAC vlan V peer P age S'"
+done_testing
