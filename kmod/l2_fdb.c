@@ -2,6 +2,10 @@
 /*
  * The MAC table of an l2 device: learning, lookup, ageing, flushing and
  * the fdb-get dump. l2_fdb.h has the locking and lifetime rules.
+ *
+ * Lookups use rhashtable_lookup_fast(), which takes rcu_read_lock() itself:
+ * the packet path's callers hold rcu_read_lock_bh(), which protects the
+ * entries as well, but rhashtable's lockdep check asks for the plain one.
  */
 
 #include <linux/etherdevice.h>
@@ -142,7 +146,7 @@ static enum burrow_drop_reason burrow_fdb_update(struct burrow_device *bdev,
 	struct burrow_fdb_entry *e, *old;
 	bool moved = false;
 
-	e = rhashtable_lookup(&bdev->fdb.table, key, burrow_fdb_params);
+	e = rhashtable_lookup_fast(&bdev->fdb.table, key, burrow_fdb_params);
 	/* The common case, lockless: a known address heard from its owner. */
 	if (e && READ_ONCE(e->peer) == peer &&
 	    (!mac || ether_addr_equal(e->mac, mac))) {
@@ -156,7 +160,7 @@ static enum burrow_drop_reason burrow_fdb_update(struct burrow_device *bdev,
 	if (READ_ONCE(peer->dead))
 		goto out_unlock;
 	/* Looked up again under the lock: the entry may have gone or moved. */
-	e = rhashtable_lookup(&bdev->fdb.table, key, burrow_fdb_params);
+	e = rhashtable_lookup_fast(&bdev->fdb.table, key, burrow_fdb_params);
 	if (e) {
 		if (e->peer != peer) {
 			if (burrow_fdb_at_limit(bdev, peer, key->kind)) {
@@ -232,7 +236,7 @@ static struct burrow_fdb_entry *burrow_fdb_find(struct burrow_device *bdev,
 {
 	struct burrow_fdb_entry *e;
 
-	e = rhashtable_lookup(&bdev->fdb.table, key, burrow_fdb_params);
+	e = rhashtable_lookup_fast(&bdev->fdb.table, key, burrow_fdb_params);
 	if (!e || burrow_fdb_expired(bdev, e))
 		return NULL;
 	return e;

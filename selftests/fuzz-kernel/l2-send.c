@@ -3,12 +3,14 @@
  * burrow-l2-send: send raw Ethernet frames on an interface through an
  * AF_PACKET socket, for the l2 VM tests (selftests/net/l2-*.sh).
  *
- *   burrow-l2-send IFACE COUNT [vlan VID] [dst MAC] [src-base N]
+ *   burrow-l2-send IFACE COUNT [vlan VID] [dst MAC] [src-base N] [gap USEC]
  *
  * Sends COUNT frames of ethertype 0x88b5 (IEEE local experimental) to MAC
  * (default broadcast), the i-th with source MAC 02:42:00:XX:XX:XX holding
  * N + i, so COUNT frames come from COUNT distinct unicast addresses (a MAC
- * flood). With vlan VID each frame carries an 802.1Q tag with that id.
+ * flood). With vlan VID each frame carries an 802.1Q tag with that id; with
+ * gap USEC it waits that long between frames (so that a slow guest's
+ * queues see a stream, not one burst).
  * Exit status 0 when every frame was sent, 1 on a send error, 2 on usage.
  */
 #include <arpa/inet.h>
@@ -26,7 +28,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: burrow-l2-send IFACE COUNT [vlan VID] [dst MAC] [src-base N]\n");
+	fprintf(stderr, "usage: burrow-l2-send IFACE COUNT [vlan VID] [dst MAC] [src-base N] "
+		"[gap USEC]\n");
 	return 2;
 }
 
@@ -61,7 +64,7 @@ static int parse_mac(const char *text, uint8_t *mac)
 int main(int argc, char **argv)
 {
 	uint8_t dst[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	uint32_t count, vid = 0, base = 1;
+	uint32_t count, vid = 0, base = 1, gap = 0;
 	struct sockaddr_ll addr = { 0 };
 	uint8_t frame[64] = { 0 };
 	bool tagged = false;
@@ -79,6 +82,9 @@ int main(int argc, char **argv)
 			tagged = true;
 		} else if (strcmp(argv[i], "dst") == 0) {
 			if (parse_mac(argv[i + 1], dst))
+				return 2;
+		} else if (strcmp(argv[i], "gap") == 0) {
+			if (parse_u32("gap", argv[i + 1], 1000000, &gap))
 				return 2;
 		} else if (strcmp(argv[i], "src-base") == 0) {
 			if (parse_u32("src-base", argv[i + 1], 0xffffff, &base))
@@ -127,6 +133,8 @@ int main(int argc, char **argv)
 			close(fd);
 			return 1;
 		}
+		if (gap)
+			usleep(gap);
 	}
 	close(fd);
 	return 0;
