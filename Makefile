@@ -48,7 +48,7 @@ KERNEL ?= distro
 TESTS ?=
 
 .PHONY: all help module module-clean userspace test-fixtures unit-test netlink-gen netlink-check \
-	deps dkms-install dkms-build vm-test vm-shell check bench fuzz demo install clean \
+	deps dkms-install dkms-build vm-test vm-shell check bench bench-native fuzz demo install clean \
 	quic-tshark-check
 
 all: module userspace
@@ -77,6 +77,7 @@ help:
 	@echo "  make quic-tshark-check  tshark over the quic captures in the last vm-test log (KERNEL=...)"
 	@echo "  make fuzz            run the libFuzzer targets of burrowd's parsers (selftests/fuzz)"
 	@echo "  make bench           burrow vs WireGuard vs veth in one guest (docs/performance.md)"
+	@echo "  make bench-native    the same at native CPU speed under User-Mode Linux, 1 CPU"
 	@echo "  make bench-coord-policy  coordinator policy engine costs at 1k/10k/50k nodes"
 	@echo "  make bench-coord-reload  a policy reload's engine work, full against affected-only"
 	@echo "  make bench-quic-memory  heap per established QUIC connection, by layer"
@@ -330,6 +331,9 @@ check:
 
 bench: all
 	bash selftests/bench/run.sh
+
+bench-native: all
+	bash selftests/bench/native.sh
 
 # libFuzzer targets for burrowd's capsule and HELLO parsers (not in 'make check').
 fuzz:

@@ -10,12 +10,23 @@
 # and the mean ping RTT while one TCP flow runs (BENCH_RUNS runs). Each
 # measurement is printed as one 'BENCH {json}' line; selftests/bench/run.sh
 # turns them into the table.
+# Before the tunnels, the crypto ceiling: burrow_ceiling.ko
+# (selftests/bench/ceiling/ceiling.c) seals and opens 1400-byte packets with
+# each cipher on one CPU, no network (BENCH_RUNS loads; workload
+# crypto-ceiling). BENCH_CEILING_KO names the module file, else modprobe finds
+# it.
+# BENCH_CIPHERS (blank-separated) limits the burrow devices to those ciphers
+# (default: all three), for a shorter before/after comparison.
+# BENCH_UDP_PPS=0 leaves out the UDP packet-rate workload (make bench-native:
+# under User-Mode Linux every sendmsg is a ptrace round trip, so that
+# workload would measure the host's syscall cost).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 
 duration=${BENCH_DURATION:-10}
 runs=${BENCH_RUNS:-3}
-ciphers="chacha20-poly1305 aes-128-gcm aes-256-gcm"
+udp_pps=${BENCH_UDP_PPS:-1}
+ciphers=${BENCH_CIPHERS:-chacha20-poly1305 aes-128-gcm aes-256-gcm}
 a=bench-a
 b=bench-b
 systems="veth wireguard"
@@ -23,7 +34,9 @@ for encap in udp quic; do
 	for cipher in $ciphers; do systems="$systems burrow-$encap-$cipher"; done
 done
 count=$(wc -w <<<"$systems")
-plan $((count * 4 + 1))
+per_system=4
+[ "$udp_pps" = 1 ] || per_system=3
+plan $((count * per_system + 2))
 
 ns_add $a
 ns_add $b
@@ -127,6 +140,39 @@ iperf_tcp() {
 		jq '.end.sum_received.bits_per_second / 1e6'
 }
 
+# The crypto ceiling, BENCH_RUNS loads of the module; each load prints one
+# line per cipher (only the lines of this load are read):
+#   burrow_ceiling: NAME DRIVER OPS ops NS ns MBITS Mbit/s
+ceiling_lines() { dmesg | sed -n 's/.*burrow_ceiling: \([^ ]*\) \([^ ]*\) [0-9]* ops [0-9]* ns \([0-9]*\) Mbit\/s$/\1 \2 \3/p'; }
+declare -A ceiling=() ceiling_driver=()
+# burrow's keys already pulled in AES-NI where there is one (its softdep);
+# make sure the ceiling sees the same GCM implementation. Absent elsewhere.
+modprobe -q aesni_intel 2>/dev/null || true
+status=0
+for run in $(seq "$runs"); do
+	before=$(ceiling_lines | wc -l)
+	if [ -n "${BENCH_CEILING_KO:-}" ]; then
+		insmod "$BENCH_CEILING_KO" || status=1
+	else
+		modprobe burrow_ceiling || status=1
+	fi
+	rmmod burrow_ceiling || status=1
+	lines=0
+	while read -r name driver mbits; do
+		ceiling[$name]+=" $mbits"
+		ceiling_driver[$name]=$driver
+		lines=$((lines + 1))
+	done < <(ceiling_lines | tail -n +$((before + 1)))
+	[ "$lines" -eq 4 ] || status=1
+done
+summary=
+for name in "${!ceiling[@]}"; do
+	summary+=" $name (${ceiling_driver[$name]}):${ceiling[$name]};"
+	# shellcheck disable=SC2086 # one argument per run
+	emit "$name" crypto-ceiling Mbit/s ${ceiling[$name]}
+done
+ok $status "crypto ceiling, seal+open of 1400 bytes in Mbit/s:$summary"
+
 for system in $systems; do
 	address=${target[$system]}
 	pidfile=/tmp/iperf3-$system.pid
@@ -143,13 +189,15 @@ for system in $systems; do
 		emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
 	done
 
-	# 1372 bytes of payload + UDP 8 + IPv4 20 = 1400-byte packets, which fit
-	# every tunnel's MTU, so nothing is fragmented.
-	pps=$(in_ns $a iperf3 -c "$address" -u -l 1372 -b 0 -t "$duration" -J |
-		jq '.end.sum as $s | (($s.packets - $s.lost_packets) / $s.seconds) | floor')
-	[[ $pps =~ ^[0-9]+$ ]]
-	ok $? "$system: UDP 1400-byte datagrams: $pps packets/s received"
-	emit "$system" udp-1400-pps packets/s "$pps"
+	if [ "$udp_pps" = 1 ]; then
+		# 1372 bytes of payload + UDP 8 + IPv4 20 = 1400-byte packets, which fit
+		# every tunnel's MTU, so nothing is fragmented.
+		pps=$(in_ns $a iperf3 -c "$address" -u -l 1372 -b 0 -t "$duration" -J |
+			jq '.end.sum as $s | (($s.packets - $s.lost_packets) / $s.seconds) | floor')
+		[[ $pps =~ ^[0-9]+$ ]]
+		ok $? "$system: UDP 1400-byte datagrams: $pps packets/s received"
+		emit "$system" udp-1400-pps packets/s "$pps"
+	fi
 
 	# RTT under load swings more between runs than throughput does (it is
 	# whatever queue the flow builds), so it is repeated like TCP.

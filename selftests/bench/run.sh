@@ -1,7 +1,8 @@
 #!/bin/bash
 # 'make bench': one boot of the distro kernel under qemu, every system side by
 # side in it (selftests/bench/guest.sh), then
-#   build/bench.json   one object per measurement (system, workload, value, unit, runs)
+#   build/bench.json   one object per measurement (system, workload, value, unit,
+#                      runs, platform "tcg"; make bench-native adds "uml" rows)
 #   build/bench.txt    the aligned table, also printed
 #   docs/performance.md  its generated section replaced by the new table
 # BENCH_DURATION (seconds per iperf3 run, default 10) and BENCH_RUNS (TCP
@@ -15,19 +16,34 @@ runs=${BENCH_RUNS:-3}
 cpus=${BURROW_VM_CPUS:-$(nproc)}
 [ "$cpus" -ge 2 ] || cpus=2
 
-BURROW_VM_CPUS=$cpus BURROW_VM_APPEND="BENCH_DURATION=$duration BENCH_RUNS=$runs BENCH_PEERS=${BENCH_PEERS:-100000} BURROW_TEST_TIMEOUT=$((300 + duration * 200))" \
+# The crypto-ceiling module (guest.sh), built against the distro kernel's
+# headers outside the source directory.
+eval "$(selftests/vm/kernel.sh distro)"
+ceiling_ko=$(bash selftests/bench/ceiling/build.sh "$KERNEL_BUILD" build/ceiling-distro)
+
+BURROW_VM_EXTRA_KOS=$ceiling_ko BURROW_VM_CPUS=$cpus BURROW_VM_APPEND="BENCH_DURATION=$duration BENCH_RUNS=$runs BENCH_PEERS=${BENCH_PEERS:-100000} BURROW_TEST_TIMEOUT=$((300 + duration * 200))" \
 	bash selftests/vm/run.sh --kernel distro --script selftests/bench/guest.sh \
 	--script selftests/bench/scale-guest.sh \
 	--script selftests/bench/proxy-guest.sh \
 	--script selftests/bench/relay-guest.sh \
 	--timeout $((1500 + duration * 400))
-grep -a '^BENCH ' build/vm-distro.log | tr -d '\r' | cut -d' ' -f2- | jq -s . >build/bench.json
+# This run's rows, tagged platform "tcg", replace the earlier TCG rows; the
+# UML rows of 'make bench-native' (platform "uml") stay.
+rows=$(grep -a '^BENCH ' build/vm-distro.log | tr -d '\r' | cut -d' ' -f2- |
+	jq -s 'map(. + {platform: "tcg"})')
+if [ -f build/bench.json ]; then
+	jq --argjson new "$rows" 'map(select((.platform // "tcg") != "tcg")) + $new' \
+		build/bench.json >build/bench.json.new
+else
+	echo "$rows" >build/bench.json.new
+fi
+mv build/bench.json.new build/bench.json
 
 host="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
 accel=tcg
 [ "$(cat ~/.cache/burrow/kvm-probe-"$(cat /proc/sys/kernel/random/boot_id)" 2>/dev/null)" = yes ] && accel=kvm
 kernel=$(sed -n 's/^BURROW-VM-BOOTED \([^ ]*\).*/\1/p' build/vm-distro.log | tr -d '\r' | head -n1)
-/usr/bin/python3 selftests/bench/table.py build/bench.json \
+/usr/bin/python3 selftests/bench/table.py build/bench.json --platform tcg \
 	--command "make bench BENCH_DURATION=$duration BENCH_RUNS=$runs" \
 	--setup "host: $host, $(. /etc/os-release && echo "$PRETTY_NAME"); guest: $kernel under qemu ($accel), $cpus vCPUs, 1 GiB; $(date -u +%Y-%m-%d)" \
 	--doc docs/performance.md | tee build/bench.txt

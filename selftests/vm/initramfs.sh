@@ -4,6 +4,7 @@
 # Usage: initramfs.sh OUTPUT.cpio.gz
 # Environment (from run.sh):
 #   KERNEL_RELEASE, KERNEL_MODULES (see kernel.sh), BURROW_KO (module to load),
+#   EXTRA_KOS (further modules to ship, optional),
 #   GUEST_TESTS (newline-separated test paths relative to the repo),
 #   GUEST_MODE (tests|shell), GUEST_KMEMLEAK (1 to scan for leaks at the end)
 #
@@ -101,6 +102,12 @@ cp /etc/protocols /etc/services "$stage/etc/" 2>/dev/null || true
 moddir=$stage/usr/lib/modules/$KERNEL_RELEASE
 mkdir -p "$moddir/updates"
 cp "$BURROW_KO" "$moddir/updates/burrow.ko"
+# Modules only a bench loads (EXTRA_KOS, blank-separated paths), found by
+# modprobe through depmod like the rest.
+if [ -n "${EXTRA_KOS:-}" ]; then
+	mkdir -p "$moddir/extra"
+	for ko in $EXTRA_KOS; do cp "$ko" "$moddir/extra/"; done
+fi
 if [ -n "$KERNEL_MODULES" ]; then
 	src=$KERNEL_MODULES/lib/modules/$KERNEL_RELEASE
 	[ -f "$src/modules.dep" ] || depmod -b "$KERNEL_MODULES" "$KERNEL_RELEASE"

@@ -109,7 +109,7 @@ fi
 
 initramfs=$repo/build/vm-$kernel.cpio.gz
 KERNEL_RELEASE=$KERNEL_RELEASE KERNEL_MODULES=$KERNEL_MODULES KERNEL_BUILD=$KERNEL_BUILD \
-	BURROW_KO=$burrow_ko \
+	BURROW_KO=$burrow_ko EXTRA_KOS=${BURROW_VM_EXTRA_KOS:-} \
 	GUEST_TESTS=$selected GUEST_MODE=$([ "$shell" -eq 1 ] && echo shell || echo tests) \
 	GUEST_KMEMLEAK=$([ "$kernel" = debug ] && echo 1 || echo 0) KERNEL_FLAVOUR=$kernel \
 	"$here/initramfs.sh" "$initramfs"
