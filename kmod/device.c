@@ -294,7 +294,8 @@ static void burrow_setup(struct net_device *dev)
  * registered: ether_setup()'s link layer (header ops, ARPHRD_ETHER,
  * broadcast address, IFF_BROADCAST | IFF_MULTICAST), a random MAC address,
  * and burrow's own queueing, features and room for the encapsulation.
- * An MTU given at creation (IFLA_MTU) is applied by the core after this.
+ * rtnl_create_link() has applied an MTU given at creation (IFLA_MTU)
+ * before ->newlink calls this, so burrow_newlink() applies it again.
  */
 static void burrow_setup_l2(struct net_device *dev)
 {
@@ -341,8 +342,19 @@ static int burrow_newlink(struct net *src_net, struct net_device *dev,
 			  struct netlink_ext_ack *extack)
 {
 	if (data && data[IFLA_BURROW_MODE] &&
-	    nla_get_u8(data[IFLA_BURROW_MODE]) == BURROW_MODE_L2)
+	    nla_get_u8(data[IFLA_BURROW_MODE]) == BURROW_MODE_L2) {
 		burrow_setup_l2(dev);
+		if (tb[IFLA_MTU]) {
+			u32 mtu = nla_get_u32(tb[IFLA_MTU]);
+
+			if (mtu < dev->min_mtu || mtu > dev->max_mtu) {
+				NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_MTU],
+						    "mtu out of range for an l2 device");
+				return -EINVAL;
+			}
+			dev->mtu = mtu;
+		}
+	}
 	/* The debugfs directory appears from the NETDEV_REGISTER notifier. */
 	return register_netdevice(dev);
 }

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/l2.sh"
-plan 13
+plan 15
 
 l2_mesh 2
 ok $? "two nodes with l2 devices, peers and keys"
@@ -25,6 +25,13 @@ l2_lan 2
 n1=$(l2_ns 1) n2=$(l2_ns 2) h1=${l2_host[1]} h2=${l2_host[2]}
 
 is "$(in_ns "$n1" cat /sys/class/net/b0/mtu)" 1500 "an l2 device's default MTU is 1500"
+# An MTU given at creation is the device's, as for any link type.
+in_ns "$n1" ip link add b9 mtu 1400 type burrow mode l2
+is "$(in_ns "$n1" cat /sys/class/net/b9/mtu)" 1400 "'ip link add b9 mtu 1400 type burrow mode l2' keeps mtu 1400"
+in_ns "$n1" ip link del b9
+out=$(in_ns "$n1" ip link add b9 mtu 70000 type burrow mode l2 2>&1)
+[ $? -ne 0 ] && ! in_ns "$n1" ip link show b9 >/dev/null 2>&1
+ok $? "an l2 device is not created with an MTU above its max_mtu" || diag "$out"
 
 # A /proc/net/snmp Ip counter of namespace NS: ip_stat NS NAME
 ip_stat() {
