@@ -30,7 +30,7 @@ if [ "${l2_dev[1]}" = lan0 ]; then
 else
 	skip "b0 is a port of a Linux bridge (this kernel has no bridge module)"
 fi
-is "$(in_ns "$n1" cat /sys/class/net/b0/mtu)" 1402 "the default MTU of an l2 device is 1402"
+is "$(in_ns "$n1" cat /sys/class/net/b0/mtu)" 1500 "the default MTU of an l2 device is 1500 (frames longer than a packet are fragmented)"
 is "$(l2_peer_json 1 2 | jq -c '[.segments, .mac_limit, .flood_rate]')" '[[0],1024,1000]' \
 	"a new peer: segments 0, mac-limit 1024, flood-rate 1000"
 
