@@ -266,6 +266,23 @@ static void write_name(struct coord_buf *b, const char *name)
 	buf_bytes(b, name, len);
 }
 
+/*
+ * One endpoint as the messages carry it: IP Version, address, port. False,
+ * writing nothing, for a family other than IPv4/IPv6 or port 0; the caller
+ * says which endpoint of which message.
+ */
+static bool write_endpoint(struct coord_buf *b, const struct burrow_nl_endpoint *e)
+{
+	uint8_t port[2] = { (uint8_t)(e->port >> 8), (uint8_t)e->port };
+
+	if (!family_bytes(e->family) || e->port == 0)
+		return false;
+	buf_u8(b, version_of(e->family));
+	buf_bytes(b, e->addr.bytes, family_bytes(e->family));
+	buf_bytes(b, port, 2);
+	return true;
+}
+
 static int write_endpoints(struct coord_buf *b, const char *msg,
 			   const struct burrow_nl_endpoint *endpoints, size_t n, char *why,
 			   size_t why_size)
@@ -278,16 +295,12 @@ static int write_endpoints(struct coord_buf *b, const char *msg,
 	buf_varint(b, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct burrow_nl_endpoint *e = &endpoints[i];
-		uint8_t port[2] = { (uint8_t)(e->port >> 8), (uint8_t)e->port };
 
-		if (!family_bytes(e->family) || e->port == 0) {
+		if (!write_endpoint(b, e)) {
 			burrow_errorf(why, why_size, "%s: endpoint %zu has family %u port %u", msg,
 				i + 1, e->family, e->port);
 			return -EINVAL;
 		}
-		buf_u8(b, version_of(e->family));
-		buf_bytes(b, e->addr.bytes, family_bytes(e->family));
-		buf_bytes(b, port, 2);
 	}
 	return 0;
 }
@@ -1287,17 +1300,13 @@ int coord_msg_observed_address_encode(struct coord_buf *b, const struct burrow_n
 				      char *why, size_t why_size)
 {
 	size_t start = capsule_begin(b);
-	uint8_t port[2] = { (uint8_t)(e->port >> 8), (uint8_t)e->port };
 
-	if (!family_bytes(e->family) || e->port == 0) {
+	if (!write_endpoint(b, e)) {
 		burrow_errorf(why, why_size, "OBSERVED_ADDRESS: family %u port %u", e->family,
 			e->port);
 		b->len = start;
 		return -EINVAL;
 	}
-	buf_u8(b, version_of(e->family));
-	buf_bytes(b, e->addr.bytes, family_bytes(e->family));
-	buf_bytes(b, port, 2);
 	return capsule_end(b, start, COORD_MSG_OBSERVED_ADDRESS);
 }
 
@@ -1367,16 +1376,10 @@ int coord_msg_relay_offer_encode(struct coord_buf *b, const struct coord_relay_o
 		buf_varint(b, COORD_RELAY_TICKET_LEN);
 		buf_bytes(b, m->ticket, COORD_RELAY_TICKET_LEN);
 		/* One endpoint, as an ENDPOINTS entry (without a count). */
-		if (!family_bytes(m->relay.family) || m->relay.port == 0) {
+		if (!write_endpoint(b, &m->relay)) {
 			burrow_errorf(why, why_size, "RELAY_OFFER: relay endpoint has family %u port %u",
 				      m->relay.family, m->relay.port);
 			ret = -EINVAL;
-		} else {
-			uint8_t port[2] = { (uint8_t)(m->relay.port >> 8), (uint8_t)m->relay.port };
-
-			buf_u8(b, version_of(m->relay.family));
-			buf_bytes(b, m->relay.addr.bytes, family_bytes(m->relay.family));
-			buf_bytes(b, port, 2);
 		}
 	}
 	if (ret) {
