@@ -5,7 +5,10 @@
  *
  * Two translations from a qdisc's CoDel:
  *  - Backlog is counted in packets, not bytes, so the "at most one MTU
- *    queued, never drop" rule becomes "at most one packet waiting".
+ *    queued, never drop" rule becomes "at most one packet waiting". As in
+ *    a qdisc, the backlog CoDel judges is what is left behind the packet
+ *    just popped, so each pop, including those inside CoDel's drop loop,
+ *    re-reads it: a stale count would let the loop drop the queue empty.
  *  - A queue whose head a crypt worker still holds is not empty, but there
  *    is nothing to pop yet. Such a pop returns before CoDel sees it, so that
  *    CoDel does not take it for an empty queue and leave its dropping state
@@ -26,6 +29,7 @@ MODULE_PARM_DESC(queue_delay_target_us,
 
 struct burrow_aqm_ctx {
 	struct sk_buff_head *queue;
+	u32 backlog;			/* packets left behind the last pop */
 	void (*drop)(struct sk_buff *skb, void *ctx);
 	void *ctx;
 };
@@ -50,8 +54,11 @@ static void burrow_aqm_drop(struct sk_buff *skb, void *ctx)
 static struct sk_buff *burrow_aqm_pop(struct codel_vars *vars, void *ctx)
 {
 	struct burrow_aqm_ctx *aqm_ctx = ctx;
+	struct sk_buff *skb = burrow_pkt_dequeue(aqm_ctx->queue);
 
-	return burrow_pkt_dequeue(aqm_ctx->queue);
+	/* Producers only append: a lockless read can only undercount by late joiners. */
+	aqm_ctx->backlog = skb_queue_len_lockless(aqm_ctx->queue);
+	return skb;
 }
 
 void burrow_aqm_init(struct burrow_aqm *aqm)
@@ -67,14 +74,12 @@ struct sk_buff *burrow_aqm_dequeue(struct burrow_aqm *aqm, struct sk_buff_head *
 	struct codel_params params;
 	struct codel_stats stats = {};
 	struct sk_buff *head;
-	u32 backlog;
 
 	if (!target_us)
 		return burrow_pkt_dequeue(queue);
 
 	spin_lock(&queue->lock);
 	head = skb_peek(queue);
-	backlog = skb_queue_len(queue);
 	spin_unlock(&queue->lock);
 	/*
 	 * Only the serial step pops, so a finished head stays the head. An
@@ -91,7 +96,11 @@ struct sk_buff *burrow_aqm_dequeue(struct burrow_aqm *aqm, struct sk_buff_head *
 	 * counts drops as drop_queue_delay.
 	 */
 	codel_stats_init(&stats);
-	return codel_dequeue(&aqm_ctx, &backlog, &params, &aqm->vars, &stats,
+	return codel_dequeue(&aqm_ctx, &aqm_ctx.backlog, &params, &aqm->vars, &stats,
 			     burrow_aqm_skb_len, burrow_aqm_skb_time, burrow_aqm_drop,
 			     burrow_aqm_pop);
 }
+
+#ifdef BURROW_SELFTEST
+#include "selftest/aqm.c"
+#endif

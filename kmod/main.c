@@ -37,6 +37,7 @@ static bool __init burrow_selftests(void)
 	ok &= burrow_wire_selftest();
 	ok &= burrow_quic_selftest();
 	ok &= burrow_l2_frag_selftest();
+	ok &= burrow_aqm_selftest();
 	return ok;
 }
 #else

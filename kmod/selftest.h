@@ -18,6 +18,7 @@ bool burrow_crypto_selftest(void);
 bool burrow_wire_selftest(void);
 bool burrow_quic_selftest(void);
 bool burrow_l2_frag_selftest(void);
+bool burrow_aqm_selftest(void);
 #endif
 
 #endif /* _BURROW_SELFTEST_H */
