@@ -21,6 +21,8 @@ ok() {
 		echo "not ok $tap_count - $*"
 		tap_failed=$((tap_failed + 1))
 	fi
+	# The check's own status, so that 'ok $? "..." || diag ...' shows why.
+	return "$status"
 }
 
 skip() {
