@@ -371,7 +371,7 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 		return -ENOENT;
 	}
 	if (client->mode != BURROW_HELLO_MODE_L2 && client->mode != BURROW_HELLO_MODE_L3) {
-		WHY("unknown link mode %s", mode_text(client->mode, a, sizeof(a)));
+		WHY("unknown link mode %llu", (unsigned long long)client->mode);
 		return -ENOENT;
 	}
 	for (i = 0; i < client->n_ciphers; i++)
