@@ -362,6 +362,13 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 				if (path_relayed(s))
 					fprintf(out, ",\"relay_ticket\":%" PRIu32,
 						burrow_quic_conn_relay_ticket(s->conn));
+				/* the link mode both HELLOs named; l2: the agreed segments */
+				fprintf(out, ",\"mode\":\"%s\"", burrow_mode_name(s->params.mode));
+				for (size_t j = 0; j < s->params.n_segments; j++)
+					fprintf(out, "%s%u", j ? "," : ",\"segments\":[",
+						s->params.segments[j]);
+				if (s->params.n_segments)
+					fputc(']', out);
 			}
 			if (have_peer)
 				fprintf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
@@ -400,6 +407,12 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 			if (up)
 				fprintf(out, "  path %s %s\n", path_relayed(s) ? "relayed" : "direct",
 					path_where(s, where));
+			if (up && s->params.mode == BURROW_HELLO_MODE_L2) {
+				fputs("  mode l2, segments ", out);
+				for (size_t j = 0; j < s->params.n_segments; j++)
+					fprintf(out, "%s%u", j ? "," : "", s->params.segments[j]);
+				fputc('\n', out);
+			}
 			if (have_peer)
 				fprintf(out, "  rx %" PRIu64 " bytes, tx %" PRIu64 " bytes\n",
 					kp.rx_bytes, kp.tx_bytes);
@@ -741,6 +754,7 @@ static int cmd_run(void)
 	memcpy(d->settings.encaps, cfg->node.encaps, cfg->node.n_encaps);
 	d->settings.n_encaps = cfg->node.n_encaps;
 	d->settings.mtu = cfg->node.mtu;
+	d->settings.mode = cfg->node.mode;
 	d->settings.rotation_interval_s = cfg->node.rotation_interval_s;
 	d->settings.old_key_grace_ms = OLD_KEY_GRACE_MS;
 	d->settings.retry_ms = ROTATION_RETRY_MS;
@@ -752,7 +766,7 @@ static int cmd_run(void)
 		burrow_log(BURROW_LOG_ERROR, "cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (burrow_kernel_open(&d->kernel, cfg->node.device)) {
+	if (burrow_kernel_open(&d->kernel, cfg->node.device, cfg->node.mode)) {
 		burrow_log(BURROW_LOG_ERROR, "%s", d->kernel.why);
 		goto out;
 	}

@@ -126,6 +126,37 @@ static int enum_item(struct parse_state *ps, const char *text, void *ctx)
 	return 0;
 }
 
+/* One VLAN id of a peer's segments, kept in ascending order. */
+static int segment_item(struct parse_state *ps, const char *text, void *ctx)
+{
+	struct burrow_config_peer *peer = ctx;
+	unsigned long long v;
+	size_t i;
+
+	if (burrow_config_parse_uint(text, 0, BURROW_HELLO_SEGMENT_MAX, &v) < 0) {
+		burrow_config_fail(ps, ps->line,
+				   "segments: invalid VLAN id '%s' (0 for untagged frames, or 1-%d)",
+				   text, BURROW_HELLO_SEGMENT_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i < peer->n_segments && peer->segments[i] < v; i++)
+		;
+	if (i < peer->n_segments && peer->segments[i] == v) {
+		burrow_config_fail(ps, ps->line, "segments: '%s' listed twice", text);
+		return -EINVAL;
+	}
+	if (peer->n_segments == BURROW_HELLO_SEGMENTS_MAX) {
+		burrow_config_fail(ps, ps->line, "segments: more than %d VLAN ids",
+				   BURROW_HELLO_SEGMENTS_MAX);
+		return -EINVAL;
+	}
+	memmove(&peer->segments[i + 1], &peer->segments[i],
+		(peer->n_segments - i) * sizeof(peer->segments[0]));
+	peer->segments[i] = (uint16_t)v;
+	peer->n_segments++;
+	return 0;
+}
+
 static int prefix_item(struct parse_state *ps, const char *text, void *ctx)
 {
 	struct burrow_config_peer *peer = ctx;
@@ -185,7 +216,7 @@ int burrow_config_set_path(struct parse_state *ps, const char *key, const char *
 enum node_key {
 	NK_NAME, NK_PRIVATE_KEY, NK_LISTEN_ADDRESS, NK_LISTEN_PORT, NK_DEVICE, NK_STATE,
 	NK_CONTROL_SOCKET, NK_LOG_LEVEL, NK_ROTATION_INTERVAL, NK_IDLE_TIMEOUT, NK_CIPHERS, NK_ENCAPSULATIONS,
-	NK_MTU, NK_ADDRESS, NK_ADDRESS_POOL, NK_ADVERTISE_ROUTES, NK_RELAY_ROUTES, NK_COUNT
+	NK_MTU, NK_ADDRESS, NK_ADDRESS_POOL, NK_ADVERTISE_ROUTES, NK_RELAY_ROUTES, NK_MODE, NK_COUNT
 };
 
 static const char *const node_key_names[NK_COUNT] = {
@@ -206,11 +237,12 @@ static const char *const node_key_names[NK_COUNT] = {
 	[NK_ADDRESS_POOL] = "address_pool",
 	[NK_ADVERTISE_ROUTES] = "advertise_routes",
 	[NK_RELAY_ROUTES] = "relay_routes",
+	[NK_MODE] = "mode",
 };
 
 enum peer_key {
 	PK_PUBLIC_KEY, PK_ENDPOINT, PK_ALLOWED_IPS, PK_REQUEST_ADDRESS, PK_MAY_ANNOUNCE,
-	PK_MAY_REACH, PK_ACCEPT_ADDRESSES, PK_COUNT
+	PK_MAY_REACH, PK_ACCEPT_ADDRESSES, PK_SEGMENTS, PK_MAC_LIMIT, PK_FLOOD_RATE, PK_COUNT
 };
 
 static const char *const peer_key_names[PK_COUNT] = {
@@ -221,6 +253,9 @@ static const char *const peer_key_names[PK_COUNT] = {
 	[PK_MAY_ANNOUNCE] = "may_announce",
 	[PK_MAY_REACH] = "may_reach",
 	[PK_ACCEPT_ADDRESSES] = "accept_addresses",
+	[PK_SEGMENTS] = "segments",
+	[PK_MAC_LIMIT] = "mac_limit",
+	[PK_FLOOD_RATE] = "flood_rate",
 };
 
 static int lookup(const char *const *names, int count, const char *name)
@@ -368,6 +403,10 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		}
 		node->relay_routes = !strcmp(value, "yes");
 		break;
+	case NK_MODE:
+		if (burrow_mode_from_name(value, &node->mode) < 0)
+			burrow_config_fail(ps, ps->line, "mode: unknown mode '%s' (l3 or l2)", value);
+		break;
 	case NK_COUNT:
 		break;
 	}
@@ -432,6 +471,32 @@ static void peer_key(struct parse_state *ps, const char *name, const char *value
 	case PK_ACCEPT_ADDRESSES:
 		burrow_config_prefix_list_key(ps, name, value, &peer->accept_addresses, false, 0);
 		break;
+	case PK_SEGMENTS:
+		if (!peer->l2_line)
+			peer->l2_line = ps->line;
+		if (burrow_config_for_each_item(ps, name, value, segment_item, peer) == 0)
+			peer->has_segments = true;
+		break;
+	case PK_MAC_LIMIT:
+	case PK_FLOOD_RATE: {
+		unsigned long long v;
+
+		if (!peer->l2_line)
+			peer->l2_line = ps->line;
+		if (burrow_config_parse_uint(value, 0, UINT32_MAX, &v) < 0) {
+			burrow_config_fail(ps, ps->line, "%s: invalid '%s' (0 for no limit, or up to %u)",
+					   name, value, UINT32_MAX);
+			return;
+		}
+		if (key == PK_MAC_LIMIT) {
+			peer->mac_limit_set = true;
+			peer->mac_limit = (uint32_t)v;
+		} else {
+			peer->flood_rate_set = true;
+			peer->flood_rate = (uint32_t)v;
+		}
+		break;
+	}
 	case PK_COUNT:
 		break;
 	}
@@ -661,6 +726,16 @@ static int fill_defaults(struct parse_state *ps)
 				   "[dns] needs a [coordinator]: names come from its node map "
 				   "(or set enabled = no)");
 		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		const struct burrow_config_peer *peer = &cfg->peers[i];
+
+		if (node->mode != BURROW_HELLO_MODE_L2 && peer->l2_line) {
+			burrow_config_fail(ps, peer->l2_line,
+					   "[peer %s]: segments, mac_limit and flood_rate need mode = l2 in [node]",
+					   peer->name);
+			return -EINVAL;
+		}
 	}
 	if (cfg->relay.enabled && !cfg->coordinator.enabled) {
 		burrow_config_fail(ps, cfg->relay.line,

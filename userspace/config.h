@@ -8,6 +8,7 @@
  *   private_key = /etc/burrow/a.key
  *   listen_address = 0.0.0.0
  *   listen_port = 51820
+ *   mode = l3                      (l3 or l2: the device's link mode)
  *   ...
  *   [peer b]                       (repeated, one per peer; NAME is the peer's name)
  *   public_key = <44-char base64>  (required)
@@ -16,6 +17,7 @@
  *   request_address = auto         (negotiation keys: see struct burrow_config_peer)
  *   may_announce = 10.20.0.0/16
  *   may_reach = 10.99.0.0/24
+ *   segments = 0, 10, 20           (mode = l2 in [node] only; also mac_limit, flood_rate)
  *   [coordinator]                  (optional: join a mesh run by burrow-coord)
  *   address = 192.0.2.10:443       (required)
  *   public_key = <44-char base64>  (required: the coordinator's key, pinned)
@@ -55,6 +57,7 @@
 #include <sys/socket.h>
 
 #include "burrow-text.h"
+#include "hello.h"
 #include "identity.h"
 #include "log.h"
 
@@ -108,6 +111,21 @@ struct burrow_config_peer {
 	 */
 	struct burrow_nl_endpoint *candidates;
 	size_t n_candidates;
+	/*
+	 * Mode l2 only (docs/burrowd.md): the VLAN ids (0 untagged, 1-4094)
+	 * wanted with this peer, ascending; has_segments false: {0}. The
+	 * kernel peer gets the intersection with what the peer's HELLO lists.
+	 * mac_limit, flood_rate: the kernel peer's, when set (else the
+	 * kernel's defaults). l2_line: the first of these keys, for errors.
+	 */
+	bool has_segments;
+	uint16_t segments[BURROW_HELLO_SEGMENTS_MAX];
+	size_t n_segments;
+	bool mac_limit_set;
+	uint32_t mac_limit;
+	bool flood_rate_set;
+	uint32_t flood_rate;
+	unsigned int l2_line;
 };
 
 struct burrow_config_node {
@@ -117,6 +135,7 @@ struct burrow_config_node {
 	socklen_t listen_len;
 	uint16_t listen_port;
 	char device[16];			/* IFNAMSIZ incl. NUL */
+	uint8_t mode;				/* BURROW_HELLO_MODE_L3 (default) or _L2 */
 	char *state;				/* database path, absolute */
 	char *control_socket;			/* absolute path */
 	enum burrow_log_level log_level;

@@ -66,6 +66,8 @@ int burrow_config_node_diff(const struct burrow_config_node *old, const struct b
 		key = "listen_port";
 	else if (strcmp(old->device, new->device))
 		key = "device";
+	else if (old->mode != new->mode)
+		key = "mode";
 	else if (!str_equal(old->state, new->state))
 		key = "state";
 	else if (!str_equal(old->control_socket, new->control_socket))
@@ -170,6 +172,17 @@ enum burrow_config_peer_change burrow_config_peer_compare(const struct burrow_co
 		note(what, what_size, "accept_addresses");
 		if (change == BURROW_CONFIG_PEER_SAME)
 			change = BURROW_CONFIG_PEER_POLICY;
+	}
+	/* What HELLO offered and the kernel peer got: negotiate again. */
+	if (old->has_segments != new->has_segments || old->n_segments != new->n_segments ||
+	    memcmp(old->segments, new->segments, old->n_segments * sizeof(old->segments[0]))) {
+		note(what, what_size, "segments");
+		change = BURROW_CONFIG_PEER_REPLACE;
+	}
+	if (old->mac_limit_set != new->mac_limit_set || old->mac_limit != new->mac_limit ||
+	    old->flood_rate_set != new->flood_rate_set || old->flood_rate != new->flood_rate) {
+		note(what, what_size, "mac_limit/flood_rate");
+		change = BURROW_CONFIG_PEER_REPLACE;
 	}
 	return change;
 }

@@ -11,6 +11,23 @@ static const char *const cipher_names[BURROW_HELLO_CIPHER_COUNT] = {
 	"chacha20-poly1305", "aes-128-gcm", "aes-256-gcm",
 };
 static const char *const encap_names[BURROW_HELLO_ENCAP_COUNT] = { "udp", "quic" };
+static const char *const mode_names[] = { "l3", "l2" };
+
+const char *burrow_mode_name(uint64_t mode)
+{
+	return mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode] : NULL;
+}
+
+int burrow_mode_from_name(const char *name, uint8_t *mode)
+{
+	for (uint8_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(name, mode_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
 
 const char *burrow_cipher_name(uint8_t cipher)
 {
@@ -85,6 +102,19 @@ int burrow_hello_encode(const struct burrow_hello *hello, uint8_t *out, size_t o
 		WHY("mtu %u outside %u-%u", hello->mtu, BURROW_HELLO_MTU_MIN, BURROW_HELLO_MTU_MAX);
 		return -EINVAL;
 	}
+	if (hello->mode == BURROW_HELLO_MODE_L3 ? hello->n_segments != 0
+						: hello->n_segments > BURROW_HELLO_SEGMENTS_MAX) {
+		WHY("%zu segments in mode %s", hello->n_segments,
+		    burrow_mode_name(hello->mode) ? burrow_mode_name(hello->mode) : "?");
+		return -EINVAL;
+	}
+	for (i = 0; i < hello->n_segments; i++) {
+		if (hello->segments[i] > BURROW_HELLO_SEGMENT_MAX ||
+		    (i && hello->segments[i] <= hello->segments[i - 1])) {
+			WHY("segment %u out of range or out of order", hello->segments[i]);
+			return -EINVAL;
+		}
+	}
 	burrow_writer_init(&w, out, out_size);
 	burrow_writer_varint(&w, hello->version);
 	burrow_writer_varint(&w, strlen(hello->name));
@@ -107,6 +137,13 @@ int burrow_hello_encode(const struct burrow_hello *hello, uint8_t *out, size_t o
 		}
 		burrow_writer_varint(&w, cid->len);
 		burrow_writer_bytes(&w, cid->id, cid->len);
+	}
+	/* Optional: an l3 HELLO ends here, as before the field existed. */
+	if (hello->mode != BURROW_HELLO_MODE_L3) {
+		burrow_writer_varint(&w, hello->mode);
+		burrow_writer_varint(&w, hello->n_segments);
+		for (i = 0; i < hello->n_segments; i++)
+			burrow_writer_varint(&w, hello->segments[i]);
 	}
 	if (w.error) {
 		WHY("HELLO does not fit %zu bytes", out_size);
@@ -222,6 +259,47 @@ int burrow_hello_decode(const uint8_t *value, size_t len, struct burrow_hello *h
 		memcpy(cid->id, p, cid->len);
 	}
 	hello->n_cids = (size_t)n;
+	if (c.left) {
+		/* The optional link mode: present, it is not l3 (one encoding). */
+		hello->mode = burrow_cursor_varint(&c);
+		if (c.error) {
+			WHY("truncated link mode");
+			return -EBADMSG;
+		}
+		if (hello->mode == BURROW_HELLO_MODE_L3) {
+			WHY("link mode 0 (l3 is sent by leaving the field out)");
+			return -EBADMSG;
+		}
+		n = burrow_cursor_varint(&c);
+		if (c.error) {
+			WHY("truncated segment count");
+			return -EBADMSG;
+		}
+		if (n > BURROW_HELLO_SEGMENTS_MAX) {
+			WHY("%llu segments (at most %u)", (unsigned long long)n,
+			    BURROW_HELLO_SEGMENTS_MAX);
+			return -EBADMSG;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			v = burrow_cursor_varint(&c);
+			if (c.error) {
+				WHY("truncated segment");
+				return -EBADMSG;
+			}
+			if (v > BURROW_HELLO_SEGMENT_MAX) {
+				WHY("segment %llu outside 0-%u", (unsigned long long)v,
+				    BURROW_HELLO_SEGMENT_MAX);
+				return -EBADMSG;
+			}
+			if (i && v <= hello->segments[i - 1]) {
+				WHY("segment %llu after %u (the list is strictly ascending)",
+				    (unsigned long long)v, hello->segments[i - 1]);
+				return -EBADMSG;
+			}
+			hello->segments[i] = (uint16_t)v;
+		}
+		hello->n_segments = (size_t)n;
+	}
 	if (burrow_cursor_finish(&c)) {
 		WHY("%zu trailing bytes", c.left);
 		return -EBADMSG;
@@ -240,6 +318,30 @@ static void format_list(char *out, size_t size, const uint8_t *list, size_t n,
 					 name(list[i]));
 	if (used < size)
 		snprintf(out + used, size - used, "]");
+}
+
+/* "[0,10,20]", cut short with "...]" when it does not fit. */
+static void format_segments(char *out, size_t size, const uint16_t *list, size_t n)
+{
+	size_t used = (size_t)snprintf(out, size, "[");
+
+	for (size_t i = 0; i < n && used < size; i++) {
+		if (used + 12 > size) {
+			used += (size_t)snprintf(out + used, size - used, "...");
+			break;
+		}
+		used += (size_t)snprintf(out + used, size - used, "%s%u", i ? "," : "", list[i]);
+	}
+	if (used < size)
+		snprintf(out + used, size - used, "]");
+}
+
+static const char *mode_text(uint64_t mode, char *buf, size_t size)
+{
+	if (burrow_mode_name(mode))
+		return burrow_mode_name(mode);
+	snprintf(buf, size, "mode %llu", (unsigned long long)mode);
+	return buf;
 }
 
 static bool list_has(const uint8_t *list, size_t n, uint8_t v)
@@ -261,6 +363,15 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 	if (params->version != BURROW_PROTOCOL_VERSION) {
 		WHY("no common protocol version: client speaks up to %llu, server up to %llu",
 		    (unsigned long long)client->version, (unsigned long long)server->version);
+		return -ENOENT;
+	}
+	if (client->mode != server->mode) {
+		WHY("link mode mismatch: client is %s, server is %s",
+		    mode_text(client->mode, a, sizeof(a)), mode_text(server->mode, b, sizeof(b)));
+		return -ENOENT;
+	}
+	if (client->mode != BURROW_HELLO_MODE_L2 && client->mode != BURROW_HELLO_MODE_L3) {
+		WHY("unknown link mode %llu", (unsigned long long)client->mode);
 		return -ENOENT;
 	}
 	for (i = 0; i < client->n_ciphers; i++)
@@ -290,5 +401,18 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 	}
 	params->encap = client->encaps[i];
 	params->mtu = client->mtu < server->mtu ? client->mtu : server->mtu;
+	params->mode = (uint8_t)client->mode;
+	if (params->mode != BURROW_HELLO_MODE_L2)
+		return 0;
+	for (i = 0; i < client->n_segments; i++)
+		for (size_t j = 0; j < server->n_segments; j++)
+			if (client->segments[i] == server->segments[j])
+				params->segments[params->n_segments++] = client->segments[i];
+	if (!params->n_segments) {
+		format_segments(a, sizeof(a), client->segments, client->n_segments);
+		format_segments(b, sizeof(b), server->segments, server->n_segments);
+		WHY("no common segment: client wants %s, server wants %s", a, b);
+		return -ENOENT;
+	}
 	return 0;
 }

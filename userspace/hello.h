@@ -12,6 +12,13 @@
  *   n_encaps, encap...          enum burrow_encap values, preference order
  *   mtu               largest inner packet the sender wants (1280-65535)
  *   n_cids, (cid_len, cid)...   quic data connection ids (1-20 bytes each)
+ *   [mode, n_segments, segment...]  optional link mode (docs/security.md):
+ *                     absent for l3, so an l3 HELLO is byte for byte what
+ *                     nodes before it send; present, mode is non-zero (l2 is
+ *                     1; a later mode is decoded and refused by select) and
+ *                     is followed by the 802.1Q VLAN ids (0 = untagged,
+ *                     1-4094) the sender wants with the receiver, strictly
+ *                     ascending, at most BURROW_HELLO_SEGMENTS_MAX
  * Lists hold at most BURROW_HELLO_LIST_MAX entries. Values a version-1 node
  * does not know (a cipher or encapsulation from a later version) are
  * skipped while decoding; duplicates are dropped. Trailing bytes, a missing
@@ -29,6 +36,12 @@
 #define BURROW_HELLO_LIST_MAX 16
 #define BURROW_HELLO_CID_MAX 4
 #define BURROW_HELLO_CID_LEN_MAX 20
+#define BURROW_HELLO_SEGMENTS_MAX 128
+#define BURROW_HELLO_SEGMENT_MAX 4094	/* 802.1Q VLAN ids; 4095 is reserved */
+
+/* Link modes (the kernel's enum burrow_mode). */
+#define BURROW_HELLO_MODE_L3 0
+#define BURROW_HELLO_MODE_L2 1
 /*
  * RFC 9484 §7.2: an IP tunnel link that carries IPv6 MUST have an MTU of at
  * least 1280, and a device below that loses IPv6 in Linux; the device MTU is
@@ -57,6 +70,9 @@ struct burrow_hello {
 	uint32_t mtu;
 	struct burrow_hello_cid cids[BURROW_HELLO_CID_MAX];
 	size_t n_cids;
+	uint64_t mode;				/* BURROW_HELLO_MODE_*; 0 (l3) when absent */
+	uint16_t segments[BURROW_HELLO_SEGMENTS_MAX];	/* ascending; l2 only */
+	size_t n_segments;
 };
 
 /* What both sides use once HELLOs are exchanged. */
@@ -65,6 +81,10 @@ struct burrow_session_params {
 	uint8_t cipher;
 	uint8_t encap;
 	uint32_t mtu;
+	uint8_t mode;				/* BURROW_HELLO_MODE_* both sides use */
+	/* l2: the VLAN ids both sides listed (never empty), ascending. */
+	uint16_t segments[BURROW_HELLO_SEGMENTS_MAX];
+	size_t n_segments;
 };
 
 /* Whether a node name is acceptable (1-63 of [A-Za-z0-9._-]). */
@@ -89,6 +109,9 @@ int burrow_hello_decode(const uint8_t *value, size_t len, struct burrow_hello *h
  *   cipher, encap: the first entry of the client's list the server also
  *     lists; quic only when both sent data connection ids.
  *   mtu: the lower of the two.
+ *   mode: both must send the same link mode ("link mode mismatch: client
+ *     is l2, server is l3" otherwise); for l2 the segments are the
+ *     intersection of the two lists, which must not be empty.
  * Returns 0, or -ENOENT with why ("no common cipher: client offers
  * [aes-128-gcm], server offers [chacha20-poly1305]").
  */
@@ -99,6 +122,9 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 const char *burrow_cipher_name(uint8_t cipher);
 /* "udp", "quic"; NULL when unknown. */
 const char *burrow_encap_name(uint8_t encap);
+/* "l3", "l2"; NULL when unknown. */
+const char *burrow_mode_name(uint64_t mode);
+int burrow_mode_from_name(const char *name, uint8_t *mode);
 /* Parse those names; -EINVAL when unknown. */
 int burrow_cipher_from_name(const char *name, uint8_t *cipher);
 int burrow_encap_from_name(const char *name, uint8_t *encap);

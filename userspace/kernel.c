@@ -8,7 +8,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "burrow-rtnl.h"
 #include "kernel.h"
+
+static const char *mode_name(uint8_t mode)
+{
+	return mode == BURROW_MODE_L2 ? "l2" : mode == BURROW_MODE_L3 ? "l3" : "unknown";
+}
+
+/* Create ifname in mode over rtnetlink. */
+static int device_create(struct burrow_kernel *k, const char *ifname, uint8_t mode)
+{
+	struct burrow_rtnl rt = { 0 };
+	int ret = burrow_rtnl_open(&rt);
+
+	if (!ret)
+		ret = burrow_rtnl_link_add(&rt, ifname, "burrow", 0, mode);
+	if (ret)
+		snprintf(k->why, sizeof(k->why), "cannot create device '%s' in mode %s: %s", ifname,
+			 mode_name(mode), rt.why);
+	burrow_rtnl_close(&rt);
+	return ret;
+}
 
 static int fail(struct burrow_kernel *k, int ret, const char *what)
 {
@@ -25,7 +46,7 @@ static struct burrow_nl_dev_ref dev_ref(const struct burrow_kernel *k)
 	return ref;
 }
 
-int burrow_kernel_open(struct burrow_kernel *k, const char *ifname)
+int burrow_kernel_open(struct burrow_kernel *k, const char *ifname, uint8_t mode)
 {
 	struct burrow_nl_dev_ref ref = { .ifname = ifname };
 	struct burrow_nl_dev dev;
@@ -40,6 +61,15 @@ int burrow_kernel_open(struct burrow_kernel *k, const char *ifname)
 		return ret;
 	}
 	ret = burrow_nl_dev_get(k->nl, &ref, &dev);
+	if (ret == -ENODEV) {
+		ret = device_create(k, ifname, mode);
+		if (ret) {
+			burrow_kernel_close(k);
+			return ret;
+		}
+		k->created = true;
+		ret = burrow_nl_dev_get(k->nl, &ref, &dev);
+	}
 	if (ret) {
 		char what[64];
 
@@ -49,6 +79,15 @@ int burrow_kernel_open(struct burrow_kernel *k, const char *ifname)
 		return ret;
 	}
 	k->ifindex = dev.ifindex;
+	k->mode = dev.mode;
+	if (dev.mode != mode) {
+		snprintf(k->why, sizeof(k->why),
+			 "device '%s' is in mode %s, the configuration says mode = %s; the mode is fixed "
+			 "when a device is created: delete the device (ip link del %s) or change mode",
+			 ifname, mode_name(dev.mode), mode_name(mode), ifname);
+		burrow_kernel_close(k);
+		return -EINVAL;
+	}
 	/* A module that does not report it has only the default length. */
 	k->quic_cid_len = dev.quic_cid_len ? dev.quic_cid_len : 8;
 	ret = burrow_nl_open(&k->events);
@@ -225,7 +264,7 @@ int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx
 			       const struct sockaddr *endpoint,
 			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,
 			       const struct burrow_kernel_quic *quic, uint32_t relay_ticket,
-			       bool exists)
+			       const struct burrow_kernel_l2 *l2, bool exists)
 {
 	struct burrow_nl_peer_config config = {
 		.dev = dev_ref(k),
@@ -251,6 +290,16 @@ int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx
 		memcpy(config.local_cid, quic->local_cid, k->quic_cid_len);
 		config.remote_cid_len = (uint8_t)quic->remote_cid_len;
 		memcpy(config.remote_cid, quic->remote_cid, quic->remote_cid_len);
+	}
+	if (l2) {
+		config.segments_set = true;
+		for (size_t i = 0; i < l2->n_segments; i++)
+			if (l2->segments[i] < 4095)
+				config.segments[l2->segments[i] / 8] |= 1u << (l2->segments[i] % 8);
+		config.mac_limit_set = l2->mac_limit_set;
+		config.mac_limit = l2->mac_limit;
+		config.flood_rate_set = l2->flood_rate_set;
+		config.flood_rate = l2->flood_rate;
 	}
 	to_nl_endpoint(endpoint, &config.endpoint);
 	if (exists) {

@@ -25,11 +25,18 @@ struct burrow_kernel {
 	char ifname[IFNAMSIZ];
 	uint32_t ifindex;
 	uint8_t quic_cid_len;	/* the device's local-cid length (quic encapsulation) */
+	uint8_t mode;		/* enum burrow_mode of the device */
+	bool created;		/* burrow_kernel_open made the device */
 	char why[320];
 };
 
-/* Open both contexts and look the device up (it must exist). */
-int burrow_kernel_open(struct burrow_kernel *k, const char *ifname);
+/*
+ * Open both contexts and look the device up. A missing device is created
+ * in mode (enum burrow_mode: 0 l3, 1 l2) over rtnetlink; one that exists
+ * in the other mode is refused with -EINVAL (the mode is fixed at
+ * creation: k->why says so and how to fix it).
+ */
+int burrow_kernel_open(struct burrow_kernel *k, const char *ifname, uint8_t mode);
 void burrow_kernel_close(struct burrow_kernel *k);
 
 /*
@@ -52,6 +59,19 @@ struct burrow_kernel_quic {
 };
 
 /*
+ * An l2 device's per-peer attributes: the segments (VLAN ids, 0 untagged)
+ * replace the peer's set; mac_limit and flood_rate go along when set.
+ */
+struct burrow_kernel_l2 {
+	const uint16_t *segments;
+	size_t n_segments;
+	bool mac_limit_set;
+	uint32_t mac_limit;
+	bool flood_rate_set;
+	uint32_t flood_rate;
+};
+
+/*
  * Program peer id for a new session: tx-id, an endpoint (may be NULL),
  * allowed prefixes, and udp encapsulation when quic is NULL, quic with its
  * connection ids otherwise; no keys. exists: the peer is there from the
@@ -60,13 +80,14 @@ struct burrow_kernel_quic {
  * deleted and a fresh one created. relay_ticket: non-zero when the peer is
  * reached through a relay (endpoint is then the relay's address, and every
  * packet carries a relay header with the ticket); 0 direct (a peer changed
- * in place has its ticket cleared).
+ * in place has its ticket cleared). l2: the peer's segments etc. on an l2
+ * device (NULL on l3).
  */
 int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx_id,
 			       const struct sockaddr *endpoint,
 			       const struct burrow_nl_prefix *prefixes, size_t n_prefixes,
 			       const struct burrow_kernel_quic *quic, uint32_t relay_ticket,
-			       bool exists);
+			       const struct burrow_kernel_l2 *l2, bool exists);
 /* Replace a peer's allowed prefixes (negotiated routes and leases changed). */
 int burrow_kernel_peer_set_prefixes(struct burrow_kernel *k, uint32_t id,
 				    const struct burrow_nl_prefix *prefixes, size_t n_prefixes);

@@ -128,11 +128,17 @@ static bool prefix_in(const struct burrow_nl_prefix *p, const struct burrow_nl_p
 	return false;
 }
 
-/* The device MTU: the smallest any up session needs. */
+/*
+ * The device MTU: the smallest any up session needs. Not in mode l2: the
+ * device's MTU is the Ethernet payload its bridge ports share (1500 by
+ * default), and the kernel fragments a frame the path cannot carry whole.
+ */
 static void device_mtu_update(struct burrowd *d)
 {
 	unsigned int mtu = 0;
 
+	if (d->settings.mode == BURROW_HELLO_MODE_L2)
+		return;
 	for (size_t i = 0; i < d->n_peers; i++) {
 		unsigned int m = d->peers[i].nego.mtu;
 

@@ -759,6 +759,20 @@ static void fill_local_hello(struct burrowd_session *s)
 	memcpy(h->encaps, d->settings.encaps, d->settings.n_encaps);
 	h->n_encaps = d->settings.n_encaps;
 	h->mtu = d->settings.mtu;
+	h->mode = d->settings.mode;
+	if (h->mode == BURROW_HELLO_MODE_L2) {
+		/* The peer's segments in the file; {0} (untagged) by default. */
+		const struct burrow_config_peer *policy = s->peer->policy;
+
+		if (policy && policy->has_segments) {
+			memcpy(h->segments, policy->segments,
+			       policy->n_segments * sizeof(h->segments[0]));
+			h->n_segments = policy->n_segments;
+		} else {
+			h->segments[0] = 0;
+			h->n_segments = 1;
+		}
+	}
 	/* Data connection ids for quic encapsulation, when offered. */
 	for (size_t i = 0; i < h->n_encaps; i++) {
 		struct burrow_hello_cid *taken;
@@ -782,7 +796,7 @@ static void fill_local_hello(struct burrowd_session *s)
 
 static void send_hello(struct burrowd_session *s)
 {
-	uint8_t value[512];
+	uint8_t value[1024];
 	char why[160];
 	int n;
 
@@ -891,6 +905,16 @@ static void session_up(struct burrowd_session *s)
 	 * address) and its relay-ticket the connection's (relay_use.h).
 	 */
 	uint32_t relay_ticket = burrow_quic_conn_relay_ticket(s->conn);
+	const struct burrow_config_peer *policy = peer->policy;
+	struct burrow_kernel_l2 l2 = {
+		.segments = s->params.segments,
+		.n_segments = s->params.n_segments,
+		.mac_limit_set = policy && policy->mac_limit_set,
+		.mac_limit = policy ? policy->mac_limit : 0,
+		.flood_rate_set = policy && policy->flood_rate_set,
+		.flood_rate = policy ? policy->flood_rate : 0,
+	};
+	char mode_text[48 + 6 * BURROW_HELLO_SEGMENTS_MAX] = "";
 
 	if (relay_ticket)
 		endpoint = burrow_quic_remote_addr(s->conn, &len);
@@ -904,7 +928,9 @@ static void session_up(struct burrowd_session *s)
 	if (burrow_kernel_peer_program(&d->kernel, peer->kernel_id, s->remote_hello.peer_id, endpoint,
 				       peer->prefixes, peer->n_prefixes,
 				       s->params.encap == BURROW_ENCAP_QUIC ? &quic : NULL,
-				       relay_ticket, peer->kernel_peer)) {
+				       relay_ticket,
+				       s->params.mode == BURROW_HELLO_MODE_L2 ? &l2 : NULL,
+				       peer->kernel_peer)) {
 		burrowd_event(d, peer, "error", "cannot create kernel peer for %s: %s", peer->name,
 			      d->kernel.why);
 		session_close(s, APP_ERROR_REFUSED, "kernel refused the peer");
@@ -924,11 +950,18 @@ static void session_up(struct burrowd_session *s)
 	peer->sessions_established++;
 	candidate_keep(s);
 	format_addr(burrow_quic_remote_addr(s->conn, &len), where, sizeof(where));
+	if (s->params.mode == BURROW_HELLO_MODE_L2) {
+		size_t used = (size_t)snprintf(mode_text, sizeof(mode_text), ", mode l2, segments ");
+
+		for (size_t i = 0; i < s->params.n_segments && used < sizeof(mode_text); i++)
+			used += (size_t)snprintf(mode_text + used, sizeof(mode_text) - used, "%s%u",
+						 i ? "," : "", s->params.segments[i]);
+	}
 	burrowd_event(d, peer, "up",
-		      "session with %s (%s) up as %s: cipher %s, encapsulation %s, mtu %u, peer id %u, tx id %u",
+		      "session with %s (%s) up as %s: cipher %s, encapsulation %s, mtu %u, peer id %u, tx id %u%s",
 		      peer->name, where, s->is_client ? "client" : "server",
 		      burrow_cipher_name(s->params.cipher), burrow_encap_name(s->params.encap),
-		      s->params.mtu, peer->kernel_id, s->remote_hello.peer_id);
+		      s->params.mtu, peer->kernel_id, s->remote_hello.peer_id, mode_text);
 	note_generation(s);
 	if (s->is_client && d->settings.rotation_interval_s)
 		burrow_timer_arm_in(d->loop, &s->rotate_timer,

@@ -138,6 +138,7 @@ struct burrowd_settings {
 	uint8_t encaps[BURROW_HELLO_LIST_MAX];
 	size_t n_encaps;
 	uint32_t mtu;
+	uint8_t mode;				/* BURROW_HELLO_MODE_*: the device's link mode */
 	uint64_t rotation_interval_s;		/* 0 = only on kernel events / command */
 	uint64_t old_key_grace_ms;		/* keep the previous key this long */
 	uint64_t retry_ms;			/* resend an unanswered rotation step */

@@ -3,7 +3,8 @@
  * libFuzzer target: the HELLO value decoder, and the parameter choice on
  * what it accepts. Invariants: a decoded HELLO passes the encoder's own
  * rules and re-decodes to the same struct; selection is deterministic and
- * never picks something one side did not offer.
+ * never picks something one side did not offer (an l2 session's segments
+ * are listed by both sides).
  *
  * Then the input as a control stream: its first capsule must be a HELLO;
  * when it decodes and a session would be chosen, the negotiated MTU starts
@@ -109,6 +110,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !offered(other.ciphers, other.n_ciphers, p1.cipher) ||
 		    !offered(h.encaps, h.n_encaps, p1.encap) || p1.mtu > h.mtu || p1.version != 1)
 			abort();
+	}
+	/* The same against an l2 node wanting VLANs 0 and 10. */
+	other.mode = BURROW_HELLO_MODE_L2;
+	other.segments[0] = 0;
+	other.segments[1] = 10;
+	other.n_segments = 2;
+	if (burrow_hello_select(&h, &other, &p1, why, sizeof(why)) == 0) {
+		if (p1.mode != BURROW_HELLO_MODE_L2 || h.mode != BURROW_HELLO_MODE_L2 ||
+		    !p1.n_segments)
+			abort();
+		for (size_t i = 0; i < p1.n_segments; i++) {
+			int mine = 0, theirs = 0;
+
+			for (size_t j = 0; j < h.n_segments; j++)
+				mine |= h.segments[j] == p1.segments[i];
+			for (size_t j = 0; j < other.n_segments; j++)
+				theirs |= other.segments[j] == p1.segments[i];
+			if (!mine || !theirs || (i && p1.segments[i] <= p1.segments[i - 1]))
+				abort();
+		}
 	}
 	return 0;
 }

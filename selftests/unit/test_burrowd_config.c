@@ -154,6 +154,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.node.encaps[0], BURROW_ENCAP_UDP);
 	assert_int_equal(cfg.node.encaps[1], BURROW_ENCAP_QUIC);
 	assert_int_equal(cfg.node.mtu, 1420);
+	assert_int_equal(cfg.node.mode, BURROW_HELLO_MODE_L3);
 	assert_false(cfg.node.relay_routes);
 	assert_int_equal(cfg.n_peers, 0);
 	burrow_config_free(&cfg);
@@ -341,6 +342,35 @@ static const struct bad_case bad_cases[] = {
 	{ NODE COORD "[relay]\n[relay]\n", "t.conf:7: second [relay] section (first at line 6)" },
 	{ NODE PEER_B "accept_addresses = 10.99.0.1/24\n",
 	  "t.conf:5: accept_addresses: prefix '10.99.0.1/24' has host bits set (did you mean 10.99.0.0/24?)" },
+	/* mode l2 */
+	{ NODE "mode = l4\n", "t.conf:3: mode: unknown mode 'l4' (l3 or l2)" },
+	{ NODE "mode = L2\n", "t.conf:3: mode: unknown mode 'L2' (l3 or l2)" },
+	{ NODE "mode =\n", "t.conf:3: mode: unknown mode '' (l3 or l2)" },
+	{ NODE "mode = l2\nmode = l3\n", "t.conf:4: key 'mode' given twice in [node]" },
+	{ NODE "mode = l2\n" PEER_B "segments = 10, 4095\n",
+	  "t.conf:6: segments: invalid VLAN id '4095' (0 for untagged frames, or 1-4094)" },
+	{ NODE "mode = l2\n" PEER_B "segments = 10, -1\n",
+	  "t.conf:6: segments: invalid VLAN id '-1' (0 for untagged frames, or 1-4094)" },
+	{ NODE "mode = l2\n" PEER_B "segments = ten\n",
+	  "t.conf:6: segments: invalid VLAN id 'ten' (0 for untagged frames, or 1-4094)" },
+	{ NODE "mode = l2\n" PEER_B "segments = 20, 10, 20\n",
+	  "t.conf:6: segments: '20' listed twice" },
+	{ NODE "mode = l2\n" PEER_B "segments = 10,,20\n",
+	  "t.conf:6: segments: invalid list '10,,20': empty item" },
+	{ NODE "mode = l2\n" PEER_B "segments =\n", "t.conf:6: segments: invalid list '': empty item" },
+	{ NODE "mode = l2\n" PEER_B "segments = 1\nsegments = 2\n",
+	  "t.conf:7: key 'segments' given twice in [peer b]" },
+	{ NODE "mode = l2\n" PEER_B "mac_limit = 4294967296\n",
+	  "t.conf:6: mac_limit: invalid '4294967296' (0 for no limit, or up to 4294967295)" },
+	{ NODE "mode = l2\n" PEER_B "flood_rate = fast\n",
+	  "t.conf:6: flood_rate: invalid 'fast' (0 for no limit, or up to 4294967295)" },
+	{ NODE PEER_B "endpoint = 192.0.2.2:1\nsegments = 10\n",
+	  "t.conf:6: [peer b]: segments, mac_limit and flood_rate need mode = l2 in [node]" },
+	{ NODE "mode = l3\n" PEER_B "flood_rate = 10\n",
+	  "t.conf:6: [peer b]: segments, mac_limit and flood_rate need mode = l2 in [node]" },
+	/* [node] after the peer: the mode is checked once the file is read. */
+	{ PEER_B "mac_limit = 5\n" NODE,
+	  "t.conf:3: [peer b]: segments, mac_limit and flood_rate need mode = l2 in [node]" },
 };
 
 static void test_bad_configs(void **state)
@@ -654,6 +684,68 @@ static void test_negotiation_keys(void **state)
 	burrow_config_free(&cfg);
 }
 
+static void test_l2_keys(void **state)
+{
+	static const char text[] =
+		NODE
+		"mode = l2\n"
+		PEER_B
+		"segments = 20, 0 ,10\n"
+		"mac_limit = 0\n"
+		"flood_rate = 4294967295\n"
+		"[peer c]\npublic_key = " KEY_C "\n";
+	struct burrow_config cfg, copy;
+	char err[BURROW_CONFIG_ERR_MAX] = "", what[128];
+	const struct burrow_config_peer *b, *c;
+
+	(void)state;
+	if (burrow_config_parse_string(text, "t.conf", &cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.node.mode, BURROW_HELLO_MODE_L2);
+	b = &cfg.peers[0];
+	c = &cfg.peers[1];
+	/* Kept ascending, as HELLO sends them. */
+	assert_true(b->has_segments);
+	assert_int_equal(b->n_segments, 3);
+	assert_int_equal(b->segments[0], 0);
+	assert_int_equal(b->segments[1], 10);
+	assert_int_equal(b->segments[2], 20);
+	assert_true(b->mac_limit_set);
+	assert_int_equal(b->mac_limit, 0);
+	assert_true(b->flood_rate_set);
+	assert_int_equal(b->flood_rate, 4294967295u);
+	/* Unset: HELLO offers {0}, the kernel keeps its defaults. */
+	assert_false(c->has_segments);
+	assert_int_equal(c->n_segments, 0);
+	assert_false(c->mac_limit_set);
+	assert_false(c->flood_rate_set);
+
+	/* A reload that changes them renegotiates the peer; mode needs a restart. */
+	assert_int_equal(burrow_config_copy(&cfg, &copy, err, sizeof(err)), 0);
+	assert_int_equal(burrow_config_peer_compare(&cfg.peers[0], &copy.peers[0], what, sizeof(what)),
+			 BURROW_CONFIG_PEER_SAME);
+	copy.peers[0].segments[2] = 30;
+	assert_int_equal(burrow_config_peer_compare(&cfg.peers[0], &copy.peers[0], what, sizeof(what)),
+			 BURROW_CONFIG_PEER_REPLACE);
+	assert_string_equal(what, "segments");
+	copy.peers[0].segments[2] = 20;
+	copy.peers[0].mac_limit = 7;
+	assert_int_equal(burrow_config_peer_compare(&cfg.peers[0], &copy.peers[0], what, sizeof(what)),
+			 BURROW_CONFIG_PEER_REPLACE);
+	assert_string_equal(what, "mac_limit/flood_rate");
+	copy.node.mode = BURROW_HELLO_MODE_L3;
+	assert_int_equal(burrow_config_node_diff(&cfg.node, &copy.node, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "mode changed: restart burrowd to apply");
+	burrow_config_free(&copy);
+	burrow_config_free(&cfg);
+
+	/* The default is l3; "l3" may be said. */
+	if (burrow_config_parse_string(NODE "mode = l3\n", "t.conf", &cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.node.mode, BURROW_HELLO_MODE_L3);
+	burrow_config_free(&cfg);
+}
+
 static void test_example_file(void **state)
 {
 	struct burrow_config cfg;
@@ -681,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_negotiation_keys),
+		cmocka_unit_test(test_l2_keys),
 		cmocka_unit_test(test_example_file),
 	};
 

@@ -114,9 +114,17 @@ static void test_decode_malformed(void **state)
 		assert_int_equal(burrow_hello_decode(sample_bytes, cut, &h, why, sizeof(why)),
 				 -EBADMSG);
 	}
+	/*
+	 * A byte after the connection ids starts the optional link mode
+	 * field: 0 there is malformed (l3 is said by leaving it out), and so
+	 * is a mode without its segment count. Trailing bytes after a
+	 * complete mode field: test_l2_decode_malformed.
+	 */
 	memcpy(b, sample_bytes, sizeof(sample_bytes));
 	b[sizeof(sample_bytes)] = 0;
-	expect_malformed(b, sizeof(b), "trailing");
+	expect_malformed(b, sizeof(b), "link mode 0");
+	b[sizeof(sample_bytes)] = 1;
+	expect_malformed(b, sizeof(b), "truncated segment count");
 
 #define MUTATE(offset, value, field) do { \
 		memcpy(b, sample_bytes, sizeof(sample_bytes)); \
@@ -264,6 +272,213 @@ static void test_select_refusals(void **state)
 	assert_true(p.version == 1);
 }
 
+/* sample() in mode l2 with segments 0, 10, 300. */
+static struct burrow_hello sample_l2(void)
+{
+	struct burrow_hello h = sample();
+
+	h.mode = BURROW_HELLO_MODE_L2;
+	h.segments[0] = 0;
+	h.segments[1] = 10;
+	h.segments[2] = 300;
+	h.n_segments = 3;
+	return h;
+}
+
+static const uint8_t l2_tail[] = {
+	0x01,			/* mode l2 */
+	0x03,			/* three segments */
+	0x00, 0x0a, 0x41, 0x2c,	/* 0, 10, 300 */
+};
+
+static size_t l2_bytes(uint8_t *out)
+{
+	memcpy(out, sample_bytes, sizeof(sample_bytes));
+	memcpy(out + sizeof(sample_bytes), l2_tail, sizeof(l2_tail));
+	return sizeof(sample_bytes) + sizeof(l2_tail);
+}
+
+static void test_l2_encode_exact_and_round_trip(void **state)
+{
+	struct burrow_hello h = sample_l2(), back;
+	uint8_t buf[256], want[64];
+	size_t want_len = l2_bytes(want);
+	char why[128];
+	int n;
+
+	(void)state;
+	n = burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why));
+	assert_int_equal(n, want_len);
+	assert_memory_equal(buf, want, want_len);
+	assert_int_equal(burrow_hello_decode(buf, (size_t)n, &back, why, sizeof(why)), 0);
+	assert_memory_equal(&back, &h, sizeof(h));
+	/* l2 with no segment at all: the count is 0, still well formed. */
+	h.n_segments = 0;
+	n = burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why));
+	assert_int_equal(n, sizeof(sample_bytes) + 2);
+	assert_int_equal(burrow_hello_decode(buf, (size_t)n, &back, why, sizeof(why)), 0);
+	assert_int_equal(back.mode, BURROW_HELLO_MODE_L2);
+	assert_int_equal(back.n_segments, 0);
+	/* An l3 HELLO decodes as mode l3 (the field absent: older nodes). */
+	assert_int_equal(burrow_hello_decode(sample_bytes, sizeof(sample_bytes), &back, why,
+					     sizeof(why)), 0);
+	assert_int_equal(back.mode, BURROW_HELLO_MODE_L3);
+	assert_int_equal(back.n_segments, 0);
+}
+
+static void test_l2_encode_refusals(void **state)
+{
+	struct burrow_hello h;
+	uint8_t buf[256];
+	char why[128];
+
+	(void)state;
+	h = sample();
+	h.segments[0] = 10;
+	h.n_segments = 1;
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "1 segments in mode l3");
+	h = sample_l2();
+	h.segments[2] = 4095;
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "segment 4095 out of range or out of order");
+	h = sample_l2();
+	h.segments[2] = 10;
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "segment 10 out of range or out of order");
+	h = sample_l2();
+	h.n_segments = BURROW_HELLO_SEGMENTS_MAX + 1;
+	assert_int_equal(burrow_hello_encode(&h, buf, sizeof(buf), why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "129 segments in mode l2");
+	/* The most segments (2-byte varints) fit the buffer burrowd uses (1024 bytes). */
+	h = sample_l2();
+	for (size_t i = 0; i < BURROW_HELLO_SEGMENTS_MAX; i++)
+		h.segments[i] = (uint16_t)(4094 - BURROW_HELLO_SEGMENTS_MAX + 1 + i);
+	h.n_segments = BURROW_HELLO_SEGMENTS_MAX;
+	{
+		uint8_t big[1024];
+		int n = burrow_hello_encode(&h, big, sizeof(big), why, sizeof(why));
+
+		assert_int_equal(n, sizeof(sample_bytes) + 1 + 2 + 2 * BURROW_HELLO_SEGMENTS_MAX);
+	}
+}
+
+static void test_l2_decode_malformed(void **state)
+{
+	uint8_t b[64];
+	size_t len = l2_bytes(b);
+	struct burrow_hello h;
+	char why[128];
+
+	(void)state;
+	/* Every truncation inside the mode field is malformed. */
+	for (size_t cut = sizeof(sample_bytes) + 1; cut < len; cut++)
+		assert_int_equal(burrow_hello_decode(b, cut, &h, why, sizeof(why)), -EBADMSG);
+	expect_malformed(b, sizeof(sample_bytes) + 1, "truncated segment count");
+	expect_malformed(b, sizeof(sample_bytes) + 3, "truncated segment");
+	expect_malformed(b, len - 1, "truncated segment");	/* half a 2-byte varint */
+	/* A mode varint cut short. */
+	b[sizeof(sample_bytes)] = 0x40;
+	expect_malformed(b, sizeof(sample_bytes) + 1, "truncated link mode");
+	/* Trailing bytes after a complete field. */
+	len = l2_bytes(b);
+	b[len] = 0;
+	expect_malformed(b, len + 1, "1 trailing bytes");
+
+#define L2_MUTATE(at, value, field) do { \
+		len = l2_bytes(b); \
+		b[sizeof(sample_bytes) + (at)] = value; \
+		expect_malformed(b, len, field); \
+	} while (0)
+	L2_MUTATE(0, 0x00, "link mode 0");
+	L2_MUTATE(1, 0x04, "truncated segment");
+	L2_MUTATE(2, 0x0a, "segment 10 after 10");	/* duplicate */
+	L2_MUTATE(3, 0x00, "segment 0 after 0");	/* not ascending */
+#undef L2_MUTATE
+	/* 4095 (reserved) and a count past the maximum. */
+	len = l2_bytes(b);
+	b[sizeof(sample_bytes) + 4] = 0x4f;
+	b[sizeof(sample_bytes) + 5] = 0xff;
+	expect_malformed(b, len, "segment 4095 outside 0-4094");
+	len = l2_bytes(b);
+	b[sizeof(sample_bytes) + 1] = 0x40;
+	b[sizeof(sample_bytes) + 2] = 0x81;	/* 129 */
+	expect_malformed(b, len, "129 segments (at most 128)");
+}
+
+static void test_l2_select(void **state)
+{
+	struct burrow_hello client = sample_l2(), server = sample_l2();
+	struct burrow_session_params p, q;
+	char why[160];
+
+	(void)state;
+	/* The intersection, ascending, the same on both sides. */
+	client.segments[0] = 0;
+	client.segments[1] = 10;
+	client.segments[2] = 20;
+	server.segments[0] = 0;
+	server.segments[1] = 10;
+	server.segments[2] = 30;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), 0);
+	assert_int_equal(p.mode, BURROW_HELLO_MODE_L2);
+	assert_int_equal(p.n_segments, 2);
+	assert_int_equal(p.segments[0], 0);
+	assert_int_equal(p.segments[1], 10);
+	assert_int_equal(burrow_hello_select(&server, &client, &q, why, sizeof(why)), 0);
+	assert_int_equal(q.n_segments, 2);
+	assert_memory_equal(q.segments, p.segments, sizeof(p.segments));
+
+	/* Nothing in common. */
+	client.segments[0] = 20;
+	client.n_segments = 1;
+	server.segments[0] = 30;
+	server.n_segments = 1;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no common segment: client wants [20], server wants [30]");
+	server.n_segments = 0;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "no common segment: client wants [20], server wants []");
+
+	/* Mode mismatch, either way round, before any other refusal. */
+	client = sample_l2();
+	server = sample();
+	server.n_ciphers = 0;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "link mode mismatch: client is l2, server is l3");
+	assert_int_equal(burrow_hello_select(&server, &client, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "link mode mismatch: client is l3, server is l2");
+	/* A mode from a later version: decoded, then refused by name. */
+	server = sample_l2();
+	server.mode = 2;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "link mode mismatch: client is l2, server is mode 2");
+	client.mode = 2;
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "unknown link mode 2");
+
+	/* Two l3 HELLOs: mode l3, no segments. */
+	client = sample();
+	server = sample();
+	assert_int_equal(burrow_hello_select(&client, &server, &p, why, sizeof(why)), 0);
+	assert_int_equal(p.mode, BURROW_HELLO_MODE_L3);
+	assert_int_equal(p.n_segments, 0);
+}
+
+static void test_l2_decode_later_mode(void **state)
+{
+	uint8_t b[64];
+	size_t len = l2_bytes(b);
+	struct burrow_hello h;
+	char why[128];
+
+	(void)state;
+	b[sizeof(sample_bytes)] = 0x02;
+	assert_int_equal(burrow_hello_decode(b, len, &h, why, sizeof(why)), 0);
+	assert_int_equal(h.mode, 2);
+	assert_int_equal(h.n_segments, 3);
+}
+
 static void test_names(void **state)
 {
 	uint8_t v;
@@ -280,6 +495,13 @@ static void test_names(void **state)
 	assert_true(burrow_hello_name_valid("node-1.example_x"));
 	assert_false(burrow_hello_name_valid(""));
 	assert_false(burrow_hello_name_valid("a/b"));
+	assert_int_equal(burrow_mode_from_name("l2", &v), 0);
+	assert_int_equal(v, BURROW_HELLO_MODE_L2);
+	assert_int_equal(burrow_mode_from_name("l3", &v), 0);
+	assert_int_equal(v, BURROW_HELLO_MODE_L3);
+	assert_int_equal(burrow_mode_from_name("ethernet", &v), -EINVAL);
+	assert_string_equal(burrow_mode_name(1), "l2");
+	assert_null(burrow_mode_name(2));
 	assert_false(burrow_hello_name_valid(
 		"0123456789012345678901234567890123456789012345678901234567890123"));
 }
@@ -294,6 +516,11 @@ int main(void)
 		cmocka_unit_test(test_decode_mtu_below_1280_refused),
 		cmocka_unit_test(test_select_deterministic),
 		cmocka_unit_test(test_select_refusals),
+		cmocka_unit_test(test_l2_encode_exact_and_round_trip),
+		cmocka_unit_test(test_l2_encode_refusals),
+		cmocka_unit_test(test_l2_decode_malformed),
+		cmocka_unit_test(test_l2_decode_later_mode),
+		cmocka_unit_test(test_l2_select),
 		cmocka_unit_test(test_names),
 	};
 
