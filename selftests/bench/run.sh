@@ -21,11 +21,6 @@ runs=${BENCH_RUNS:-3}
 cpus=${BURROW_VM_CPUS:-$(nproc)}
 [ "$cpus" -ge 2 ] || cpus=2
 
-# The crypto-ceiling module (guest.sh), built against the distro kernel's
-# headers outside the source directory.
-eval "$(selftests/vm/kernel.sh distro)"
-ceiling_ko=$(bash selftests/bench/ceiling/build.sh "$KERNEL_BUILD" build/ceiling-distro)
-
 all_scripts="guest.sh scale-guest.sh proxy-guest.sh relay-guest.sh l2-guest.sh"
 scripts=${BENCH_SCRIPTS:-$all_scripts}
 script_args=()
@@ -37,6 +32,11 @@ for script in $scripts; do
 	script_args+=(--script "selftests/bench/$script")
 done
 [ ${#script_args[@]} -gt 0 ] || { echo "bench: BENCH_SCRIPTS names no script" >&2; exit 2; }
+
+# The crypto-ceiling module (guest.sh), built against the distro kernel's
+# headers outside the source directory.
+eval "$(selftests/vm/kernel.sh distro)"
+ceiling_ko=$(bash selftests/bench/ceiling/build.sh "$KERNEL_BUILD" build/ceiling-distro)
 
 BURROW_VM_EXTRA_KOS=$ceiling_ko BURROW_VM_CPUS=$cpus BURROW_VM_APPEND="BENCH_DURATION=$duration BENCH_RUNS=$runs BENCH_PEERS=${BENCH_PEERS:-100000} BURROW_TEST_TIMEOUT=$((300 + duration * 200))" \
 	bash selftests/vm/run.sh --kernel distro "${script_args[@]}" \
