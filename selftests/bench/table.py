@@ -4,8 +4,8 @@
 Ratios are taken within the run: 'vs wg' divides by WireGuard's value for the
 same workload and 'vs veth' by plain veth's. For RTT lower is better, so a
 ratio above 1 there means slower. Rows with neither base (the stream proxy's,
-selftests/bench/proxy-guest.sh, and the relay's, relay-guest.sh) get their
-own ratio lines under the table:
+selftests/bench/proxy-guest.sh, the relay's, relay-guest.sh, and L2 mode's
+against L3 mode's, l2-guest.sh) get their own ratio lines under the table:
 system / base for each pair in PAIRS measured in the same workload. With
 --doc the table replaces the section between the markers of that Markdown
 file: "<!-- MARKER:begin ... -->" and "<!-- MARKER:end -->", MARKER being
@@ -24,7 +24,8 @@ import sys
 
 WORKLOADS = ["crypto-ceiling", "tcp-1", "tcp-4", "udp-1400-pps", "rtt-under-load"]
 # (system, base): 'system / base' for every workload both were measured in
-PAIRS = [("burrow-proxy", "tcp-over-burrow"), ("burrow-udp-relayed", "burrow-udp-direct")]
+PAIRS = [("burrow-proxy", "tcp-over-burrow"), ("burrow-udp-relayed", "burrow-udp-direct"),
+         ("burrow-udp-l2", "burrow-udp-l3"), ("burrow-udp-l2-mtu1500", "burrow-udp-l3")]
 
 
 def number(value):
