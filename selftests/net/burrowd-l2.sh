@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (HELLO negotiation and config in burrowd; the l2 kernel paths it drives are covered on the debug kernel by l2-bridge, l2-vlan and l2-fragment)
 # burrowd in mode l2: two nodes whose configs say 'mode = l2' and list
 # segments per peer. burrowd creates the missing device in mode l2, both
 # HELLOs carry the mode and the segments, the kernel peers get the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# burrow-vm: distro-only (DHCP over the l2 flood and segment paths that l2-bridge, whose own DHCP check runs on the debug kernel, and l2-vlan cover there)
 # Layer-2 mode: DHCP across burrow tunnels. Four nodes in an l2 mesh
 # (lib/l2.sh); nodes 1-3 share segment 0 (untagged), node 4 is put in
 # segment 20 by the other three. busybox udhcpd serves a 4-address pool on
