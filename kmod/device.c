@@ -188,7 +188,9 @@ static_assert(BURROW_COUNT_REASM_DROP_TIMEOUT - BURROW_COUNT_FRAG_TX ==
 static_assert(BURROW_COUNT_REASM_DROP_EVICTED - BURROW_COUNT_FRAG_TX ==
 	      BURROW_L2_REASM_DROP_EVICTED);
 static_assert(BURROW_COUNT_REASM_DROP_BAD - BURROW_COUNT_FRAG_TX == BURROW_L2_REASM_DROP_BAD);
-static_assert(BURROW_COUNT_MAX - BURROW_COUNT_FRAG_TX == BURROW_L2_FRAG_COUNTER_MAX);
+/* The block is contiguous and whole; counters added later follow it. */
+static_assert(BURROW_COUNT_REASM_DROP_BAD + 1 - BURROW_COUNT_FRAG_TX ==
+	      BURROW_L2_FRAG_COUNTER_MAX);
 
 /* RTNL. Reassembly refuses frames longer than the new MTU allows. */
 static int burrow_l2_change_mtu(struct net_device *dev, int new_mtu)

@@ -301,6 +301,7 @@ static void burrow_l2_flood(struct burrow_device *bdev, struct sk_buff *skb, u16
 		kfree_skb(skb);
 		return;
 	}
+	burrow_stats_count(bdev, BURROW_COUNT_L2_FLOODED);
 	consume_skb(skb);
 }
 

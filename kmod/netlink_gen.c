@@ -92,6 +92,7 @@ const struct nla_policy burrow_dev_stats_nl_policy[BURROW_A_DEV_STATS_MAX + 1] =
 	[BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_REASM_DROP_EVICTED] = { .type = NLA_U64, },
 	[BURROW_A_DEV_STATS_REASM_DROP_BAD] = { .type = NLA_U64, },
+	[BURROW_A_DEV_STATS_L2_FLOODED] = { .type = NLA_U64, },
 };
 
 const struct nla_policy burrow_peer_nl_policy[BURROW_A_PEER_MAX + 1] = {

@@ -175,6 +175,13 @@ enum burrow_count {
 	 * many holes.
 	 */
 	BURROW_COUNT_REASM_DROP_BAD,
+	/*
+	 * Transmit, l2: frames flooded to their segment's peers
+	 * (broadcast, multicast with no known owner, unknown unicast), one
+	 * per frame whatever the number of copies; each copy a peer's
+	 * flood-rate admitted counts in that peer's tx-packets.
+	 */
+	BURROW_COUNT_L2_FLOODED,
 	BURROW_COUNT_MAX
 };
 
@@ -224,6 +231,7 @@ enum burrow_count {
 	X(reasm_drop_oversize, BURROW_COUNT_REASM_DROP_OVERSIZE, BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE) \
 	X(reasm_drop_timeout, BURROW_COUNT_REASM_DROP_TIMEOUT, BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT) \
 	X(reasm_drop_evicted, BURROW_COUNT_REASM_DROP_EVICTED, BURROW_A_DEV_STATS_REASM_DROP_EVICTED) \
-	X(reasm_drop_bad, BURROW_COUNT_REASM_DROP_BAD, BURROW_A_DEV_STATS_REASM_DROP_BAD)
+	X(reasm_drop_bad, BURROW_COUNT_REASM_DROP_BAD, BURROW_A_DEV_STATS_REASM_DROP_BAD) \
+	X(l2_flooded, BURROW_COUNT_L2_FLOODED, BURROW_A_DEV_STATS_L2_FLOODED)
 
 #endif /* _BURROW_STATS_GEN_H */

@@ -166,6 +166,13 @@ struct burrow_nl_dev_stats {
 	 * many holes.
 	 */
 	uint64_t reasm_drop_bad;
+	/*
+	 * Transmit, l2: frames flooded to their segment's peers
+	 * (broadcast, multicast with no known owner, unknown unicast), one
+	 * per frame whatever the number of copies; each copy a peer's
+	 * flood-rate admitted counts in that peer's tx-packets.
+	 */
+	uint64_t l2_flooded;
 };
 
 /*
@@ -211,7 +218,8 @@ struct burrow_nl_dev_stats {
 	X(reasm_drop_oversize, BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE, "reasm-drop-oversize") \
 	X(reasm_drop_timeout, BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT, "reasm-drop-timeout") \
 	X(reasm_drop_evicted, BURROW_A_DEV_STATS_REASM_DROP_EVICTED, "reasm-drop-evicted") \
-	X(reasm_drop_bad, BURROW_A_DEV_STATS_REASM_DROP_BAD, "reasm-drop-bad")
+	X(reasm_drop_bad, BURROW_A_DEV_STATS_REASM_DROP_BAD, "reasm-drop-bad") \
+	X(l2_flooded, BURROW_A_DEV_STATS_L2_FLOODED, "l2-flooded")
 
 /*
  * The dev-stats attributes in the order burrow-nl shows them: the drop
@@ -257,6 +265,7 @@ struct burrow_nl_dev_stats {
 	BURROW_A_DEV_STATS_REASM_DROP_OVERSIZE, \
 	BURROW_A_DEV_STATS_REASM_DROP_TIMEOUT, \
 	BURROW_A_DEV_STATS_REASM_DROP_EVICTED, \
-	BURROW_A_DEV_STATS_REASM_DROP_BAD
+	BURROW_A_DEV_STATS_REASM_DROP_BAD, \
+	BURROW_A_DEV_STATS_L2_FLOODED
 
 #endif /* BURROW_NL_STATS_H */

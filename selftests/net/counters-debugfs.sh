@@ -9,7 +9,8 @@ reasons="drop_no_peer drop_no_endpoint drop_no_socket drop_no_key drop_key_exhau
 	drop_source_not_allowed drop_nomem drop_queue_full drop_queue_delay drop_dev_down drop_relay_no_ticket
 	drop_relay_wrong_source drop_relay_expired drop_l2_bad_source drop_l2_mac_limit
 	drop_l2_segment drop_l2_flood_rate rx_keepalives rx_to_userspace relay_forwarded l2_mac_moves
-	frag_tx frag_frames_tx reasm_frames reasm_drop_overlap reasm_drop_oversize reasm_drop_timeout reasm_drop_evicted reasm_drop_bad"
+	frag_tx frag_frames_tx reasm_frames reasm_drop_overlap reasm_drop_oversize reasm_drop_timeout reasm_drop_evicted reasm_drop_bad
+	l2_flooded"
 plan 9
 
 two_nodes 4

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/l2.sh"
-plan 23
+plan 24
 
 diag "start at ${SECONDS}s"
 l2_mesh 3
@@ -127,10 +127,15 @@ is "$(l2_peer_json 1 2 | jq .mac_count)" 20 "peer 2 owns exactly mac-limit MACs 
 # flood-rate (burst 10) of it.
 in_ns "$(l2_ns 2)" burrow-nl peer set b0 id 1 flood-rate 10
 before=$(l2_counter 2 drop_l2_flood_rate)
+flooded=$(l2_counter 2 l2_flooded)
 in_ns "$h2" burrow-l2-send "${l2_dev[2]}" 100 src-base 1
 storm_limited() { [ "$(l2_counter 2 drop_l2_flood_rate)" -ge $((before + 50)) ]; }
 wait_for 20 storm_limited
 ok $? "flood-rate 10 drops most of a 100-frame broadcast storm to peer 1 (drop_l2_flood_rate $(l2_counter 2 drop_l2_flood_rate))"
+# Every storm frame is flooded (peer 3 admits them all) and counted.
+storm_counted() { [ "$(l2_counter 2 l2_flooded)" -ge $((flooded + 100)) ]; }
+wait_for 20 storm_counted
+ok $? "node 2 counts the storm frames it flooded (l2_flooded +$(($(l2_counter 2 l2_flooded) - flooded)))"
 
 # Removing a peer flushes its MACs.
 in_ns "$n1" burrow-nl peer del b0 id 3

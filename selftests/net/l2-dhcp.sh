@@ -7,14 +7,15 @@
 # addresses removed first) gets a lease across the tunnel, takes it as its
 # only IPv4 address, and pings the server from it. The DHCPDISCOVER is a
 # broadcast: node 2's copy is flooded to node 3 too (seen there by tcpdump,
-# counted in node 2's per-peer tx-packets towards peer 3), and none is
+# counted in node 2's per-peer tx-packets towards peer 3 and in its
+# l2_flooded), and none is
 # refused by flood-rate. Node 4, outside the segment, sends its
 # DHCPDISCOVERs all the same; node 1 drops them as drop_l2_segment and node
 # 4 gets no lease.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/l2.sh"
-plan 16
+plan 17
 
 diag "start at ${SECONDS}s"
 l2_mesh 4
@@ -75,6 +76,7 @@ wait_for 10 grep -q 'listening on' "$tmp/cap3.err"
 tx23=$(in_ns "$n2" burrow-nl -j peer show b0 id 3 | jq '.[0].tx_packets')
 rx32=$(in_ns "$n3" burrow-nl -j peer show b0 id 2 | jq '.[0].rx_packets')
 fr2=$(l2_counter 2 drop_l2_flood_rate)
+fl2=$(l2_counter 2 l2_flooded)
 seg1=$(l2_counter 1 drop_l2_segment)
 
 # client I: udhcpc on node I's LAN; exits 0 with a lease, 1 without (-n).
@@ -128,6 +130,8 @@ moved=$(($(in_ns "$n2" burrow-nl -j peer show b0 id 3 | jq '.[0].tx_packets') - 
 	[ "$(($(in_ns "$n3" burrow-nl -j peer show b0 id 2 | jq '.[0].rx_packets') - rx32))" -ge 1 ]
 ok $? "node 2's tx-packets to peer 3 and node 3's rx-packets from peer 2 moved (+$moved)"
 is "$(l2_counter 2 drop_l2_flood_rate)" "$fr2" "no flooded copy was refused by flood-rate (drop_l2_flood_rate)"
+[ "$(l2_counter 2 l2_flooded)" -gt "$fl2" ]
+ok $? "node 2 counted the broadcasts it flooded (l2_flooded $fl2 -> $(l2_counter 2 l2_flooded))"
 
 # Node 4 is outside segment 0 for the others: its DISCOVERs are dropped.
 # udhcpc -t 6 sends six; b0 on node 4 sees them go into the tunnel.

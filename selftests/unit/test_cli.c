@@ -260,7 +260,7 @@ static char *capture(void (*print)(FILE *, const struct burrow_nl_dev *, size_t)
 	"\"drop_source_not_allowed\":0,\"drop_nomem\":0,\"drop_queue_full\":0," \
 	"\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_l2_bad_source\":0,\"drop_l2_mac_limit\":0,\"drop_l2_segment\":0,\"drop_l2_flood_rate\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,\"drop_quic_frame\":0," \
 	"\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,\"rx_to_userspace\":0,\"relay_forwarded\":0,\"l2_mac_moves\":0," \
-	"\"frag_tx\":0,\"frag_frames_tx\":0,\"reasm_frames\":0,\"reasm_drop_overlap\":0,\"reasm_drop_oversize\":0,\"reasm_drop_timeout\":0,\"reasm_drop_evicted\":0,\"reasm_drop_bad\":0}"
+	"\"frag_tx\":0,\"frag_frames_tx\":0,\"reasm_frames\":0,\"reasm_drop_overlap\":0,\"reasm_drop_oversize\":0,\"reasm_drop_timeout\":0,\"reasm_drop_evicted\":0,\"reasm_drop_bad\":0,\"l2_flooded\":0}"
 
 static void test_dev_sort_and_print(void **state)
 {
@@ -382,7 +382,8 @@ static void test_dev_print_stats(void **state)
 		"    reasm-drop-oversize 0\n"
 		"    reasm-drop-timeout 0\n"
 		"    reasm-drop-evicted 0\n"
-		"    reasm-drop-bad 0\n");
+		"    reasm-drop-bad 0\n"
+		"    l2-flooded 0\n");
 	free(text);
 
 	out = open_memstream(&text, &size);
@@ -400,7 +401,7 @@ static void test_dev_print_stats(void **state)
 		"\"drop_queue_full\":0,\"drop_queue_delay\":0,\"drop_dev_down\":0,\"drop_relay_no_ticket\":0,\"drop_relay_wrong_source\":0,\"drop_relay_expired\":0,\"drop_l2_bad_source\":0,\"drop_l2_mac_limit\":0,\"drop_l2_segment\":0,\"drop_l2_flood_rate\":0,\"drop_quic_short\":0,\"drop_quic_reserved\":0,"
 		"\"drop_quic_frame\":0,\"drop_quic_datagram_id\":0,\"rx_keepalives\":0,"
 		"\"rx_to_userspace\":18446744073709551615,\"relay_forwarded\":0,\"l2_mac_moves\":0,"
-		"\"frag_tx\":0,\"frag_frames_tx\":0,\"reasm_frames\":0,\"reasm_drop_overlap\":0,\"reasm_drop_oversize\":0,\"reasm_drop_timeout\":0,\"reasm_drop_evicted\":0,\"reasm_drop_bad\":0}}]\n");
+		"\"frag_tx\":0,\"frag_frames_tx\":0,\"reasm_frames\":0,\"reasm_drop_overlap\":0,\"reasm_drop_oversize\":0,\"reasm_drop_timeout\":0,\"reasm_drop_evicted\":0,\"reasm_drop_bad\":0,\"l2_flooded\":0}}]\n");
 	free(text);
 }
 

@@ -307,13 +307,13 @@ static void test_dev_parse_attribute_longer_than_message(void **state)
 	struct nlattr *first = mnl_nlmsg_get_payload_offset(nlh, GENL_HDRLEN);
 
 	(void)state;
-	/* ifindex 8, ifname 12, peer-count 8, generation 8, stats 424, 8, 8 */
-	first->nla_len = 556;
+	/* ifindex 8, ifname 12, peer-count 8, generation 8, stats 436, 8, 8 */
+	first->nla_len = 568;
 	assert_dev_refused(nlh, -EBADMSG,
-			   "truncated attribute in dev (524 bytes after the last whole one)");
+			   "truncated attribute in dev (536 bytes after the last whole one)");
 	first->nla_len = 2;	/* shorter than an attribute header */
 	assert_dev_refused(nlh, -EBADMSG,
-			   "truncated attribute in dev (524 bytes after the last whole one)");
+			   "truncated attribute in dev (536 bytes after the last whole one)");
 }
 
 static void test_dev_parse_wrong_lengths(void **state)

@@ -266,24 +266,24 @@ static void test_truncated_buffers(void **state)
 	second = test_put_done(test_after(first), 0, TEST_SEQ, NULL);
 	len = test_length(buf, second);
 	assert_refused(buf, len - 1, -EBADMSG,
-		       "truncated netlink message at offset 544 of a 563-byte reply");
+		       "truncated netlink message at offset 556 of a 575-byte reply");
 	assert_refused(buf, 10, -EBADMSG,
 		       "truncated netlink message at offset 0 of a 10-byte reply");
 	/* Trailing bytes that are not a message. */
 	assert_refused(buf, len + 4, -EBADMSG,
-		       "truncated netlink message at offset 564 of a 568-byte reply");
+		       "truncated netlink message at offset 576 of a 580-byte reply");
 	/* A message claiming more than the buffer holds. */
 	first->nlmsg_len = 600;
 	assert_refused(buf, len, -EBADMSG,
-		       "truncated netlink message at offset 0 of a 564-byte reply");
+		       "truncated netlink message at offset 0 of a 576-byte reply");
 	/* ... by 2 GiB or more, which mnl_nlmsg_ok() would let through. */
 	first->nlmsg_len = 0x80000010;
 	assert_refused(buf, len, -EBADMSG,
-		       "truncated netlink message at offset 0 of a 564-byte reply");
+		       "truncated netlink message at offset 0 of a 576-byte reply");
 	assert_false(burrow_nl_reply_is_final(buf, len, TEST_SEQ));
 	first->nlmsg_len = UINT32_MAX;
 	assert_refused(buf, len, -EBADMSG,
-		       "truncated netlink message at offset 0 of a 564-byte reply");
+		       "truncated netlink message at offset 0 of a 576-byte reply");
 	/* The last message without its padding. */
 	first->nlmsg_len = 55;
 	assert_refused(buf, 55, -EBADMSG,
