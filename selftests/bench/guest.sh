@@ -22,6 +22,7 @@
 # workload would measure the host's syscall cost).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 
 duration=${BENCH_DURATION:-10}
 runs=${BENCH_RUNS:-3}
@@ -123,16 +124,6 @@ for system in $systems; do
 done
 ok $status "every system passes a ping"
 
-# emit SYSTEM WORKLOAD UNIT VALUE... : the median of the values, and all runs
-emit() {
-	local system=$1 workload=$2 unit=$3
-	shift 3
-	local median
-	median=$(printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	echo "BENCH $(jq -nc --arg s "$system" --arg w "$workload" --arg u "$unit" \
-		--argjson v "$median" --argjson r "$(printf '%s\n' "$@" | jq -s -c .)" \
-		'{system: $s, workload: $w, value: $v, unit: $u, runs: $r}')"
-}
 
 iperf_tcp() {
 	local address=$1 streams=$2
@@ -169,7 +160,7 @@ summary=
 for name in "${!ceiling[@]}"; do
 	summary+=" $name (${ceiling_driver[$name]}):${ceiling[$name]};"
 	# shellcheck disable=SC2086 # one argument per run
-	emit "$name" crypto-ceiling Mbit/s ${ceiling[$name]}
+	bench_emit "$name" crypto-ceiling Mbit/s ${ceiling[$name]}
 done
 ok $status "crypto ceiling, seal+open of 1400 bytes in Mbit/s:$summary"
 
@@ -186,7 +177,7 @@ for system in $systems; do
 		done
 		[[ ${values[*]} =~ ^[0-9.\ ]+$ ]]
 		ok $? "$system: TCP $streams flow(s): ${values[*]} Mbit/s"
-		emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
+		bench_emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
 	done
 
 	if [ "$udp_pps" = 1 ]; then
@@ -196,7 +187,7 @@ for system in $systems; do
 			jq '.end.sum as $s | (($s.packets - $s.lost_packets) / $s.seconds) | floor')
 		[[ $pps =~ ^[0-9]+$ ]]
 		ok $? "$system: UDP 1400-byte datagrams: $pps packets/s received"
-		emit "$system" udp-1400-pps packets/s "$pps"
+		bench_emit "$system" udp-1400-pps packets/s "$pps"
 	fi
 
 	# RTT under load swings more between runs than throughput does (it is
@@ -212,7 +203,7 @@ for system in $systems; do
 	done
 	[[ ${values[*]} =~ ^[0-9.\ ]+$ ]]
 	ok $? "$system: mean ping RTT under a TCP flow: ${values[*]} ms"
-	emit "$system" rtt-under-load ms "${values[@]}"
+	bench_emit "$system" rtt-under-load ms "${values[@]}"
 
 	kill "$(cat "$pidfile")"
 done

@@ -22,6 +22,7 @@
 # burrow-udp-l2-mtu1500 / burrow-udp-l3 under the table.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 
 duration=${BENCH_DURATION:-10}
 runs=${BENCH_RUNS:-3}
@@ -75,15 +76,6 @@ done
 [ "$(in_ns $a cat /sys/class/net/burrow0/mtu)" = 1420 ] || status=1
 ok $status "l3 (MTU 1420) and both l2 devices pass a ping"
 
-emit() {
-	local system=$1 workload=$2 unit=$3
-	shift 3
-	local median
-	median=$(printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	echo "BENCH $(jq -nc --arg s "$system" --arg w "$workload" --arg u "$unit" \
-		--argjson v "$median" --argjson r "$(printf '%s\n' "$@" | jq -s -c .)" \
-		'{system: $s, workload: $w, value: $v, unit: $u, runs: $r}')"
-}
 
 # The three systems take turns run by run, so a change in the host's load
 # during the measurement falls on all of them alike.
@@ -103,7 +95,7 @@ for streams in 1 4; do
 		[[ ${values[$system]} =~ ^[0-9.\ ]+$ ]]
 		ok $? "$system: TCP $streams flow(s):${values[$system]} Mbit/s"
 		# shellcheck disable=SC2086 # one argument per run
-		emit "$system" "tcp-$streams" Mbit/s ${values[$system]}
+		bench_emit "$system" "tcp-$streams" Mbit/s ${values[$system]}
 		values[$system]=
 	done
 done

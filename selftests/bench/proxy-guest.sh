@@ -21,6 +21,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 
 runs=${BENCH_RUNS:-3}
 mib=${BENCH_STREAM_MIB:-64}
@@ -74,14 +75,7 @@ measure() {
 	echo "scale=2; $bytes * 8 / ($(cat "$dir/eof") - $(cat "$dir/first")) / 1000000" | bc
 }
 
-emit() {	# emit SYSTEM VALUE...: the median and all runs, as guest.sh
-	local system=$1 median
-	shift
-	median=$(printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	echo "BENCH $(jq -nc --arg s "$system" --arg w "$workload" --argjson v "$median" \
-		--argjson r "$(printf '%s\n' "$@" | jq -s -c .)" \
-		'{system: $s, workload: $w, value: $v, unit: "Mbit/s", runs: $r}')"
-}
+emit() { local system=$1; shift; bench_emit "$system" "$workload" Mbit/s "$@"; }	# emit SYSTEM VALUE...
 
 # Alternate the two, so drift in the (shared, emulated) machine hits both.
 plain=()

@@ -17,6 +17,7 @@
 # 'BENCH {json}' line, as guest.sh prints them.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 
 duration=${BENCH_DURATION:-10}
 runs=${BENCH_RUNS:-3}
@@ -79,15 +80,6 @@ for system in $systems; do
 done
 ok $status "both paths pass a ping"
 
-emit() {
-	local system=$1 workload=$2 unit=$3
-	shift 3
-	local median
-	median=$(printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	echo "BENCH $(jq -nc --arg s "$system" --arg w "$workload" --arg u "$unit" \
-		--argjson v "$median" --argjson r "$(printf '%s\n' "$@" | jq -s -c .)" \
-		'{system: $s, workload: $w, value: $v, unit: $u, runs: $r}')"
-}
 
 for system in $systems; do
 	address=${target[$system]}
@@ -102,7 +94,7 @@ for system in $systems; do
 		done
 		[[ ${values[*]} =~ ^[0-9.\ ]+$ ]]
 		ok $? "$system: TCP $streams flow(s): ${values[*]} Mbit/s"
-		emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
+		bench_emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
 	done
 	kill "$(cat "$pidfile")"
 done

@@ -11,6 +11,7 @@
 # which burrow (keys come from the controller) does not have to do.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
+. "$(dirname "$0")/../lib/bench.sh"
 peers=${BENCH_PEERS:-100000}
 per_peer=10
 plan 6
@@ -19,10 +20,6 @@ ns=bench-scale
 ns_add $ns
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 kernel_memory_kb() { awk '/^(SUnreclaim|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
-emit() {
-	echo "BENCH $(jq -nc --arg s "$1" --arg w "$2" --arg u "$3" --argjson v "$4" \
-		'{system: $s, workload: $w, value: $v, unit: $u, runs: [$v]}')"
-}
 
 # Prefix p of the table is 10.(p>>16).(p>>8 & 255).(p & 255)/32; peer i has
 # p = (i-1)*10 .. (i-1)*10+9. WireGuard public keys: the peer number in six
@@ -59,9 +56,9 @@ measure() {
 	dump_ms=$(($(now_ms) - start))
 	[ "$(wc -l </tmp/scale.dump)" -ge 1 ]
 	ok $? "$system: dumped ($dump_ms ms, $(($(stat -c %s /tmp/scale.dump) / 1024)) KiB)"
-	emit "$system" "load-${peers}-peers" ms $load_ms
-	emit "$system" "dump-${peers}-peers" ms $dump_ms
-	emit "$system" "memory-per-peer" bytes $(((after - before) * 1024 / peers))
+	bench_emit "$system" "load-${peers}-peers" ms $load_ms
+	bench_emit "$system" "dump-${peers}-peers" ms $dump_ms
+	bench_emit "$system" "memory-per-peer" bytes $(((after - before) * 1024 / peers))
 	rm -f /tmp/scale.dump
 }
 
@@ -73,7 +70,7 @@ in_ns $ns burrow-nl peer show burrow0 >/tmp/scale.dump
 status=$?
 dump_ms=$(($(now_ms) - start))
 ok $status "burrow-text: dumped ($dump_ms ms, $(($(stat -c %s /tmp/scale.dump) / 1024)) KiB)"
-emit burrow-text "dump-${peers}-peers" ms $dump_ms
+bench_emit burrow-text "dump-${peers}-peers" ms $dump_ms
 rm -f /tmp/scale.dump
 ip -n $ns link del burrow0
 ip -n $ns link add wg0 type wireguard
