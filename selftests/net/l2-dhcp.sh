@@ -65,13 +65,20 @@ udhcpd_pid=$!
 wait_for 10 eval "in_ns '$h1' ss -Hlun 'sport = :67' | grep -q ."
 ok $? "udhcpd listens on node 1's LAN ($d1)"
 
+# capture NS NODE COUNT FILE: tcpdump on b0 in NS, in the background
+# (cap_pid), until COUNT broadcast DHCP requests from node NODE's LAN.
+capture() {
+	local mac
+	mac=$(ip -n "${l2_host[$2]}" -j link show "${l2_dev[$2]}" | jq -r '.[0].address')
+	in_ns "$1" timeout 60 tcpdump -i b0 -n -l -e -c "$3" \
+		"ether src $mac and ether dst ff:ff:ff:ff:ff:ff and udp dst port 67" \
+		>"$4" 2>"$4.err" &
+	cap_pid=$!
+	wait_for 10 grep -q 'listening on' "$4.err"
+}
+
 # node 3 captures node 2's DHCPDISCOVERs on b0 (the flooded copies).
-mac2=$(ip -n "${l2_host[2]}" -j link show "${l2_dev[2]}" | jq -r '.[0].address')
-in_ns "$n3" timeout 60 tcpdump -i b0 -n -l -e -c 1 \
-	"ether src $mac2 and ether dst ff:ff:ff:ff:ff:ff and udp dst port 67" \
-	>"$tmp/cap3" 2>"$tmp/cap3.err" &
-cap_pid=$!
-wait_for 10 grep -q 'listening on' "$tmp/cap3.err"
+capture "$n3" 2 1 "$tmp/cap3"
 
 tx23=$(in_ns "$n2" burrow-nl -j peer show b0 id 3 | jq '.[0].tx_packets')
 rx32=$(in_ns "$n3" burrow-nl -j peer show b0 id 2 | jq '.[0].rx_packets')
@@ -135,12 +142,7 @@ ok $? "node 2 counted the broadcasts it flooded (l2_flooded $fl2 -> $(l2_counter
 
 # Node 4 is outside segment 0 for the others: its DISCOVERs are dropped.
 # udhcpc -t 6 sends six; b0 on node 4 sees them go into the tunnel.
-mac4=$(ip -n "${l2_host[4]}" -j link show "${l2_dev[4]}" | jq -r '.[0].address')
-in_ns "$(l2_ns 4)" timeout 60 tcpdump -i b0 -n -l -e -c 6 \
-	"ether src $mac4 and ether dst ff:ff:ff:ff:ff:ff and udp dst port 67" \
-	>"$tmp/cap4" 2>"$tmp/cap4.err" &
-cap_pid=$!
-wait_for 10 grep -q 'listening on' "$tmp/cap4.err"
+capture "$(l2_ns 4)" 4 6 "$tmp/cap4"
 client 4
 s4=$?
 wait "$cap_pid"
