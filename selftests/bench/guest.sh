@@ -39,13 +39,7 @@ per_system=4
 [ "$udp_pps" = 1 ] || per_system=3
 plan $((count * per_system + 2))
 
-ns_add $a
-ns_add $b
-ip -n $a link add veth0 type veth peer name veth0 netns $b
-ip -n $a addr add 192.0.2.1/24 dev veth0
-ip -n $b addr add 192.0.2.2/24 dev veth0
-ip -n $a link set veth0 up
-ip -n $b link set veth0 up
+bench_veth_pair $a $b
 
 # target address of each system, on the b side
 declare -A target=([veth]=192.0.2.2)

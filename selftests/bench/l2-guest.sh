@@ -32,13 +32,7 @@ b=l2bench-b
 systems="burrow-udp-l3 burrow-udp-l2 burrow-udp-l2-mtu1500"
 plan 9
 
-ns_add $a
-ns_add $b
-ip -n $a link add veth0 type veth peer name veth0 netns $b
-ip -n $a addr add 192.0.2.1/24 dev veth0
-ip -n $b addr add 192.0.2.2/24 dev veth0
-ip -n $a link set veth0 up
-ip -n $b link set veth0 up
+bench_veth_pair $a $b
 
 dir=$(mktemp -d)
 declare -A target=()

@@ -11,3 +11,15 @@ bench_emit() {
 		--argjson v "$median" --argjson r "$(printf '%s\n' "$@" | jq -s -c .)" \
 		'{system: $s, workload: $w, value: $v, unit: $u, runs: $r}')"
 }
+
+# bench_veth_pair A B: namespaces A and B (removed at exit, tap.sh) joined by
+# veth0, 192.0.2.1/24 in A and .2 in B: the underlay every guest bench uses.
+bench_veth_pair() {
+	ns_add "$1"
+	ns_add "$2"
+	ip -n "$1" link add veth0 type veth peer name veth0 netns "$2"
+	ip -n "$1" addr add 192.0.2.1/24 dev veth0
+	ip -n "$2" addr add 192.0.2.2/24 dev veth0
+	ip -n "$1" link set veth0 up
+	ip -n "$2" link set veth0 up
+}
