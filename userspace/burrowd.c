@@ -363,7 +363,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 					fprintf(out, ",\"relay_ticket\":%" PRIu32,
 						burrow_quic_conn_relay_ticket(s->conn));
 				/* the link mode both HELLOs named; l2: the agreed segments */
-				fprintf(out, ",\"mode\":\"%s\"", burrow_mode_name(s->params.mode));
+				fprintf(out, ",\"mode\":\"%s\"", burrow_text_mode(s->params.mode));
 				for (size_t j = 0; j < s->params.n_segments; j++)
 					fprintf(out, "%s%u", j ? "," : ",\"segments\":[",
 						s->params.segments[j]);

@@ -404,7 +404,7 @@ static void node_key(struct parse_state *ps, const char *name, const char *value
 		node->relay_routes = !strcmp(value, "yes");
 		break;
 	case NK_MODE:
-		if (burrow_mode_from_name(value, &node->mode) < 0)
+		if (burrow_text_parse_mode(value, &node->mode) < 0)
 			burrow_config_fail(ps, ps->line, "mode: unknown mode '%s' (l3 or l2)", value);
 		break;
 	case NK_COUNT:

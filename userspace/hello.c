@@ -5,29 +5,13 @@
 #include <string.h>
 
 #include "capsule.h"
+#include "burrow-text.h"
 #include "hello.h"
 
 static const char *const cipher_names[BURROW_HELLO_CIPHER_COUNT] = {
 	"chacha20-poly1305", "aes-128-gcm", "aes-256-gcm",
 };
 static const char *const encap_names[BURROW_HELLO_ENCAP_COUNT] = { "udp", "quic" };
-static const char *const mode_names[] = { "l3", "l2" };
-
-const char *burrow_mode_name(uint64_t mode)
-{
-	return mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode] : NULL;
-}
-
-int burrow_mode_from_name(const char *name, uint8_t *mode)
-{
-	for (uint8_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
-		if (!strcmp(name, mode_names[i])) {
-			*mode = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
 
 const char *burrow_cipher_name(uint8_t cipher)
 {
@@ -105,7 +89,7 @@ int burrow_hello_encode(const struct burrow_hello *hello, uint8_t *out, size_t o
 	if (hello->mode == BURROW_HELLO_MODE_L3 ? hello->n_segments != 0
 						: hello->n_segments > BURROW_HELLO_SEGMENTS_MAX) {
 		WHY("%zu segments in mode %s", hello->n_segments,
-		    burrow_mode_name(hello->mode) ? burrow_mode_name(hello->mode) : "?");
+		    burrow_text_mode(hello->mode) ? burrow_text_mode(hello->mode) : "?");
 		return -EINVAL;
 	}
 	for (i = 0; i < hello->n_segments; i++) {
@@ -338,8 +322,8 @@ static void format_segments(char *out, size_t size, const uint16_t *list, size_t
 
 static const char *mode_text(uint64_t mode, char *buf, size_t size)
 {
-	if (burrow_mode_name(mode))
-		return burrow_mode_name(mode);
+	if (burrow_text_mode(mode))
+		return burrow_text_mode(mode);
 	snprintf(buf, size, "mode %llu", (unsigned long long)mode);
 	return buf;
 }

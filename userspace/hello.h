@@ -122,9 +122,6 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 const char *burrow_cipher_name(uint8_t cipher);
 /* "udp", "quic"; NULL when unknown. */
 const char *burrow_encap_name(uint8_t encap);
-/* "l3", "l2"; NULL when unknown. */
-const char *burrow_mode_name(uint64_t mode);
-int burrow_mode_from_name(const char *name, uint8_t *mode);
 /* Parse those names; -EINVAL when unknown. */
 int burrow_cipher_from_name(const char *name, uint8_t *cipher);
 int burrow_encap_from_name(const char *name, uint8_t *encap);

@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 #include "burrow-rtnl.h"
+#include "burrow-text.h"
 #include "kernel.h"
 
 static const char *mode_name(uint8_t mode)
 {
-	return mode == BURROW_MODE_L2 ? "l2" : mode == BURROW_MODE_L3 ? "l3" : "unknown";
+	return burrow_text_mode(mode) ? burrow_text_mode(mode) : "unknown";
 }
 
 /* Create ifname in mode over rtnetlink. */

@@ -81,6 +81,11 @@ const char *burrow_text_endpoint(const struct burrow_nl_endpoint *endpoint,
 /* "inet", "inet6", or "none" for anything else. */
 const char *burrow_text_family(uint16_t family);
 
+/* A device's link mode (enum burrow_mode): "l3", "l2"; NULL when unknown. */
+const char *burrow_text_mode(uint64_t mode);
+/* "l3" or "l2" into *mode (enum burrow_mode); -EINVAL for anything else. */
+int burrow_text_parse_mode(const char *text, uint8_t *mode);
+
 /*
  * Print text as a JSON string, quotes included: '"' and '\' escaped,
  * control characters and DEL as \u00XX, other bytes as they are (the

@@ -231,6 +231,27 @@ const char *burrow_text_family(uint16_t family)
 	}
 }
 
+static const char *const mode_names[] = {
+	[BURROW_MODE_L3] = "l3",
+	[BURROW_MODE_L2] = "l2",
+};
+
+const char *burrow_text_mode(uint64_t mode)
+{
+	return mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode] : NULL;
+}
+
+int burrow_text_parse_mode(const char *text, uint8_t *mode)
+{
+	for (uint8_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (!strcmp(text, mode_names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 void burrow_json_string(FILE *out, const char *text)
 {
 	fputc('"', out);

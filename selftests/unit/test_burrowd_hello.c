@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "capsule.h"
+#include "burrow-text.h"
 #include "hello.h"
 
 static struct burrow_hello sample(void)
@@ -495,13 +496,13 @@ static void test_names(void **state)
 	assert_true(burrow_hello_name_valid("node-1.example_x"));
 	assert_false(burrow_hello_name_valid(""));
 	assert_false(burrow_hello_name_valid("a/b"));
-	assert_int_equal(burrow_mode_from_name("l2", &v), 0);
+	assert_int_equal(burrow_text_parse_mode("l2", &v), 0);
 	assert_int_equal(v, BURROW_HELLO_MODE_L2);
-	assert_int_equal(burrow_mode_from_name("l3", &v), 0);
+	assert_int_equal(burrow_text_parse_mode("l3", &v), 0);
 	assert_int_equal(v, BURROW_HELLO_MODE_L3);
-	assert_int_equal(burrow_mode_from_name("ethernet", &v), -EINVAL);
-	assert_string_equal(burrow_mode_name(1), "l2");
-	assert_null(burrow_mode_name(2));
+	assert_int_equal(burrow_text_parse_mode("ethernet", &v), -EINVAL);
+	assert_string_equal(burrow_text_mode(1), "l2");
+	assert_null(burrow_text_mode(2));
 	assert_false(burrow_hello_name_valid(
 		"0123456789012345678901234567890123456789012345678901234567890123"));
 }

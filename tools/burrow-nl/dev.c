@@ -271,11 +271,7 @@ static bool dev_add_is_keyword(const char *word)
 
 int parse_mode(const char *text, uint8_t *mode, struct parse_error *error)
 {
-	if (strcmp(text, "l3") == 0)
-		*mode = BURROW_MODE_L3;
-	else if (strcmp(text, "l2") == 0)
-		*mode = BURROW_MODE_L2;
-	else
+	if (burrow_text_parse_mode(text, mode))
 		return parse_fail(error, "invalid mode '%s' (l3 or l2)", text);
 	return 0;
 }
