@@ -320,7 +320,7 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 		bool have_peer = up && burrow_kernel_peer_get(&d->kernel, peer->kernel_id, &kp) == 0;
 		bool have_key = up && burrow_kernel_key_get(&d->kernel, peer->kernel_id,
 							      BURROW_KEY_SLOT_PRIMARY, &key) == 0;
-		char where[BURROW_TEXT_ENDPOINT_SIZE];
+		char where[BURROW_TEXT_ENDPOINT_SIZE], segments[BURROW_HELLO_SEGMENTS_TEXT_SIZE];
 
 		if (json) {
 			fprintf(out, "%s{\"name\":", i ? "," : "");
@@ -364,11 +364,11 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 						burrow_quic_conn_relay_ticket(s->conn));
 				/* the link mode both HELLOs named; l2: the agreed segments */
 				fprintf(out, ",\"mode\":\"%s\"", burrow_text_mode(s->params.mode));
-				for (size_t j = 0; j < s->params.n_segments; j++)
-					fprintf(out, "%s%u", j ? "," : ",\"segments\":[",
-						s->params.segments[j]);
 				if (s->params.n_segments)
-					fputc(']', out);
+					fprintf(out, ",\"segments\":[%s]",
+						burrow_hello_segments_text(s->params.segments,
+									   s->params.n_segments,
+									   segments, sizeof(segments)));
 			}
 			if (have_peer)
 				fprintf(out, ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
@@ -408,10 +408,10 @@ static void write_status(struct burrowd *d, FILE *out, bool json)
 				fprintf(out, "  path %s %s\n", path_relayed(s) ? "relayed" : "direct",
 					path_where(s, where));
 			if (up && s->params.mode == BURROW_HELLO_MODE_L2) {
-				fputs("  mode l2, segments ", out);
-				for (size_t j = 0; j < s->params.n_segments; j++)
-					fprintf(out, "%s%u", j ? "," : "", s->params.segments[j]);
-				fputc('\n', out);
+				fprintf(out, "  mode l2, segments %s\n",
+					burrow_hello_segments_text(s->params.segments,
+								   s->params.n_segments, segments,
+								   sizeof(segments)));
 			}
 			if (have_peer)
 				fprintf(out, "  rx %" PRIu64 " bytes, tx %" PRIu64 " bytes\n",

@@ -304,20 +304,20 @@ static void format_list(char *out, size_t size, const uint8_t *list, size_t n,
 		snprintf(out + used, size - used, "]");
 }
 
-/* "[0,10,20]", cut short with "...]" when it does not fit. */
-static void format_segments(char *out, size_t size, const uint16_t *list, size_t n)
+const char *burrow_hello_segments_text(const uint16_t *list, size_t n, char *out, size_t size)
 {
-	size_t used = (size_t)snprintf(out, size, "[");
+	size_t used = 0;
 
+	out[0] = '\0';
 	for (size_t i = 0; i < n && used < size; i++) {
-		if (used + 12 > size) {
-			used += (size_t)snprintf(out + used, size - used, "...");
+		/* Room for ",4094" and, should more follow, "..." */
+		if (used + 10 > size) {
+			snprintf(out + used, size - used, "...");
 			break;
 		}
 		used += (size_t)snprintf(out + used, size - used, "%s%u", i ? "," : "", list[i]);
 	}
-	if (used < size)
-		snprintf(out + used, size - used, "]");
+	return out;
 }
 
 static const char *mode_text(uint64_t mode, char *buf, size_t size)
@@ -393,9 +393,9 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 			if (client->segments[i] == server->segments[j])
 				params->segments[params->n_segments++] = client->segments[i];
 	if (!params->n_segments) {
-		format_segments(a, sizeof(a), client->segments, client->n_segments);
-		format_segments(b, sizeof(b), server->segments, server->n_segments);
-		WHY("no common segment: client wants %s, server wants %s", a, b);
+		WHY("no common segment: client wants [%s], server wants [%s]",
+		    burrow_hello_segments_text(client->segments, client->n_segments, a, sizeof(a)),
+		    burrow_hello_segments_text(server->segments, server->n_segments, b, sizeof(b)));
 		return -ENOENT;
 	}
 	return 0;

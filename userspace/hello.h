@@ -122,6 +122,13 @@ int burrow_hello_select(const struct burrow_hello *client, const struct burrow_h
 const char *burrow_cipher_name(uint8_t cipher);
 /* "udp", "quic"; NULL when unknown. */
 const char *burrow_encap_name(uint8_t encap);
+/*
+ * A segment list as "0,10,20" in out (size bytes, NUL included), cut short
+ * with "..." when it does not fit; returns out, so it nests in a printf()
+ * argument list. BURROW_HELLO_SEGMENTS_TEXT_SIZE holds any list whole.
+ */
+#define BURROW_HELLO_SEGMENTS_TEXT_SIZE (5 * BURROW_HELLO_SEGMENTS_MAX + 10)
+const char *burrow_hello_segments_text(const uint16_t *list, size_t n, char *out, size_t size);
 /* Parse those names; -EINVAL when unknown. */
 int burrow_cipher_from_name(const char *name, uint8_t *cipher);
 int burrow_encap_from_name(const char *name, uint8_t *encap);

@@ -914,7 +914,8 @@ static void session_up(struct burrowd_session *s)
 		.flood_rate_set = policy && policy->flood_rate_set,
 		.flood_rate = policy ? policy->flood_rate : 0,
 	};
-	char mode_text[48 + 6 * BURROW_HELLO_SEGMENTS_MAX] = "";
+	char segments[BURROW_HELLO_SEGMENTS_TEXT_SIZE];
+	char mode_text[32 + BURROW_HELLO_SEGMENTS_TEXT_SIZE] = "";
 
 	if (relay_ticket)
 		endpoint = burrow_quic_remote_addr(s->conn, &len);
@@ -950,13 +951,10 @@ static void session_up(struct burrowd_session *s)
 	peer->sessions_established++;
 	candidate_keep(s);
 	format_addr(burrow_quic_remote_addr(s->conn, &len), where, sizeof(where));
-	if (s->params.mode == BURROW_HELLO_MODE_L2) {
-		size_t used = (size_t)snprintf(mode_text, sizeof(mode_text), ", mode l2, segments ");
-
-		for (size_t i = 0; i < s->params.n_segments && used < sizeof(mode_text); i++)
-			used += (size_t)snprintf(mode_text + used, sizeof(mode_text) - used, "%s%u",
-						 i ? "," : "", s->params.segments[i]);
-	}
+	if (s->params.mode == BURROW_HELLO_MODE_L2)
+		snprintf(mode_text, sizeof(mode_text), ", mode l2, segments %s",
+			 burrow_hello_segments_text(s->params.segments, s->params.n_segments,
+						    segments, sizeof(segments)));
 	burrowd_event(d, peer, "up",
 		      "session with %s (%s) up as %s: cipher %s, encapsulation %s, mtu %u, peer id %u, tx id %u%s",
 		      peer->name, where, s->is_client ? "client" : "server",

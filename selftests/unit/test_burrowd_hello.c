@@ -507,6 +507,25 @@ static void test_names(void **state)
 		"0123456789012345678901234567890123456789012345678901234567890123"));
 }
 
+/* The segment list as status, events and refusals print it. */
+static void test_segments_text(void **state)
+{
+	uint16_t all[BURROW_HELLO_SEGMENTS_MAX], few[] = { 0, 10, 4094 };
+	char text[BURROW_HELLO_SEGMENTS_TEXT_SIZE], small[16];
+
+	(void)state;
+	assert_string_equal(burrow_hello_segments_text(few, 3, text, sizeof(text)), "0,10,4094");
+	assert_string_equal(burrow_hello_segments_text(few, 0, text, sizeof(text)), "");
+	/* The largest list, every id four digits, fits the named size whole. */
+	for (size_t i = 0; i < BURROW_HELLO_SEGMENTS_MAX; i++)
+		all[i] = (uint16_t)(3000 + i);
+	burrow_hello_segments_text(all, BURROW_HELLO_SEGMENTS_MAX, text, sizeof(text));
+	assert_int_equal(strlen(text), 5 * BURROW_HELLO_SEGMENTS_MAX - 1);
+	assert_string_equal(text + strlen(text) - 5, ",3127");
+	/* A short buffer is cut with "..." and stays terminated. */
+	assert_string_equal(burrow_hello_segments_text(all, 4, small, sizeof(small)), "3000,3001...");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_l2_decode_later_mode),
 		cmocka_unit_test(test_l2_select),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_segments_text),
 	};
 
 	return cmocka_run_group_tests_name("burrowd HELLO", tests, NULL, NULL);
