@@ -295,7 +295,7 @@ int burrow_kernel_peer_program(struct burrow_kernel *k, uint32_t id, uint32_t tx
 	if (l2) {
 		config.segments_set = true;
 		for (size_t i = 0; i < l2->n_segments; i++)
-			if (l2->segments[i] < 4095)
+			if (l2->segments[i] <= BURROW_VLAN_MAX)
 				config.segments[l2->segments[i] / 8] |= 1u << (l2->segments[i] % 8);
 		config.mac_limit_set = l2->mac_limit_set;
 		config.mac_limit = l2->mac_limit;
