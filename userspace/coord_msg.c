@@ -147,6 +147,7 @@ const char *coord_msg_type_name(uint64_t type)
 	case COORD_MSG_OBSERVED_ADDRESS: return "OBSERVED_ADDRESS";
 	case COORD_MSG_RELAY_REQUEST: return "RELAY_REQUEST";
 	case COORD_MSG_RELAY_OFFER: return "RELAY_OFFER";
+	case COORD_MSG_RELAY_BIND: return "RELAY_BIND";
 	default: return "unknown";
 	}
 }
@@ -1292,6 +1293,28 @@ int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ti
 	}
 	*ticket_id = (uint32_t)id;
 	return finish(&r);
+}
+
+/* ---- RELAY_BIND ----------------------------------------------------------------- */
+
+int coord_msg_relay_bind_encode(struct coord_buf *b, const uint8_t ticket[COORD_RELAY_TICKET_LEN])
+{
+	size_t start = capsule_begin(b);
+
+	buf_bytes(b, ticket, COORD_RELAY_TICKET_LEN);
+	return capsule_end(b, start, COORD_MSG_RELAY_BIND);
+}
+
+int coord_msg_relay_bind_decode(const uint8_t *value, size_t len,
+				uint8_t ticket[COORD_RELAY_TICKET_LEN], char *why, size_t why_size)
+{
+	if (len != COORD_RELAY_TICKET_LEN) {
+		burrow_errorf(why, why_size, "RELAY_BIND: Ticket is %zu bytes, not %d", len,
+			      COORD_RELAY_TICKET_LEN);
+		return -EBADMSG;
+	}
+	memcpy(ticket, value, COORD_RELAY_TICKET_LEN);
+	return 0;
 }
 
 /* ---- OBSERVED_ADDRESS ----------------------------------------------------------- */

@@ -17,6 +17,7 @@
  *   OBSERVED_ADDRESS   coord -> node   the address:port the node's connection comes from
  *   RELAY_REQUEST      node -> coord   no session with this peer: find a relay for the pair
  *   RELAY_OFFER        coord -> node   a ticket and a relay's endpoint for a peer, or a refusal
+ *   RELAY_BIND         coord -> relay  a control ticket: bind the coordinator's side of it
  *
  * Decoders are strict: trailing bytes, truncated fields, non-shortest
  * varints, route bits set beyond the prefix length, names that are not DNS
@@ -73,6 +74,12 @@
  */
 #define COORD_MSG_RELAY_REQUEST		0x2b0c0a
 #define COORD_MSG_RELAY_OFFER		0x2b0c0b
+/*
+ * Control-plane egress through a relay (brief D12, docs/coordination.md
+ * "The coordinator behind a relay"): sent only to nodes that relay, like
+ * RELAY_REVOKE.
+ */
+#define COORD_MSG_RELAY_BIND		0x2b0c0c
 
 #define COORD_MSG_ALPN "burrow-coord/1"
 
@@ -261,6 +268,19 @@ void coord_map_delta_free(struct coord_map_delta *m);
 int coord_msg_relay_revoke_encode(struct coord_buf *b, uint32_t ticket_id);
 int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ticket_id,
 				  char *why, size_t why_size);
+#define COORD_RELAY_TICKET_LEN 176
+
+/*
+ * RELAY_BIND (coord -> relay): Ticket (exactly BURROW_RELAY_TICKET_LEN,
+ * 176 bytes, relay_ticket.h's wire form), nothing else. A control ticket
+ * names the coordinator's key as one of its pair: the relay binds that
+ * party at the address its own coordination connection comes from, as if
+ * the coordinator had presented the ticket there (relay_admit.h). The
+ * decoder checks the length only: the relay's admission checks the rest.
+ */
+int coord_msg_relay_bind_encode(struct coord_buf *b, const uint8_t ticket[COORD_RELAY_TICKET_LEN]);
+int coord_msg_relay_bind_decode(const uint8_t *value, size_t len,
+				uint8_t ticket[COORD_RELAY_TICKET_LEN], char *why, size_t why_size);
 int coord_msg_map_request_full_encode(struct coord_buf *b, uint64_t last_version);
 int coord_msg_map_request_full_decode(const uint8_t *value, size_t len, uint64_t *last_version,
 				      char *why, size_t why_size);
@@ -291,7 +311,6 @@ int coord_msg_observed_address_decode(const uint8_t *value, size_t len,
  * endpoint (IP version, address, port, non-zero); 1 a refusal, with a
  * Reason (varint length, at most COORD_REASON_MAX bytes of UTF-8).
  */
-#define COORD_RELAY_TICKET_LEN 176
 #define COORD_RELAY_OFFER_OK 0
 #define COORD_RELAY_OFFER_REFUSED 1
 

@@ -899,6 +899,17 @@ int burrow_quic_connect_relayed(struct burrow_quic_endpoint *ep, const struct so
 			    out);
 }
 
+int burrow_quic_connect_relayed_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
+				     const struct sockaddr *relay, socklen_t relay_len,
+				     uint32_t ticket, const uint8_t expected_public_key[32],
+				     void *conn_user, struct burrow_quic_conn **out)
+{
+	if (!ticket)
+		return -EINVAL;
+	return quic_connect(ep, alpn, relay, relay_len, expected_public_key, ticket, conn_user,
+			    out);
+}
+
 uint32_t burrow_quic_conn_relay_ticket(const struct burrow_quic_conn *c)
 {
 	return c->relay_ticket;

@@ -191,6 +191,11 @@ int  burrow_quic_connect_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
 int  burrow_quic_connect_relayed(struct burrow_quic_endpoint *ep, const struct sockaddr *relay,
 	socklen_t relay_len, uint32_t ticket, const uint8_t expected_public_key[32],
 	void *conn_user, struct burrow_quic_conn **out);
+/* The same, offering alpn (as burrow_quic_connect_alpn): a node's
+ * coordination connection through a relay (brief D12). */
+int  burrow_quic_connect_relayed_alpn(struct burrow_quic_endpoint *ep, const char *alpn,
+	const struct sockaddr *relay, socklen_t relay_len, uint32_t ticket,
+	const uint8_t expected_public_key[32], void *conn_user, struct burrow_quic_conn **out);
 /* The relay ticket the connection's datagrams carry; 0: direct. */
 uint32_t burrow_quic_conn_relay_ticket(const struct burrow_quic_conn *conn);
 /* Datagrams dropped for a malformed relay header. */

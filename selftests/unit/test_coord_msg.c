@@ -30,7 +30,7 @@ static void one_capsule(const struct coord_buf *b, uint64_t type, struct burrow_
 static void test_types_outside_grease_and_burrowd(void **state)
 {
 	(void)state;
-	for (uint64_t t = COORD_MSG_REGISTER; t <= COORD_MSG_RELAY_REVOKE; t++) {
+	for (uint64_t t = COORD_MSG_REGISTER; t <= COORD_MSG_RELAY_BIND; t++) {
 		assert_true(coord_msg_type_known(t));
 		assert_false(burrow_capsule_type_known(t));
 		assert_int_not_equal((t - 0x17) % 0x29, 0);
@@ -67,6 +67,32 @@ static void test_relay_revoke(void **state)
 	assert_int_equal(coord_msg_relay_revoke_decode(zero, 0, &id, why, sizeof(why)), -EBADMSG);
 	assert_non_null(strstr(why, "Ticket ID"));
 	assert_true(coord_msg_relay_revoke_decode(non_shortest, 2, &id, why, sizeof(why)) < 0);
+}
+
+/* RELAY_BIND: exactly one ticket's 176 bytes, carried unchanged. */
+static void test_relay_bind(void **state)
+{
+	uint8_t ticket[COORD_RELAY_TICKET_LEN], out[COORD_RELAY_TICKET_LEN] = { 0 };
+	struct burrow_capsule c;
+	struct coord_buf b;
+	char why[256] = "";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ticket); i++)
+		ticket[i] = (uint8_t)(i * 7 + 1);
+	assert_string_equal(coord_msg_type_name(COORD_MSG_RELAY_BIND), "RELAY_BIND");
+	assert_true(coord_msg_type_known(COORD_MSG_RELAY_BIND));
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_relay_bind_encode(&b, ticket), 0);
+	one_capsule(&b, COORD_MSG_RELAY_BIND, &c);
+	assert_int_equal(c.length, COORD_RELAY_TICKET_LEN);
+	assert_int_equal(coord_msg_relay_bind_decode(c.value, c.length, out, why, sizeof(why)), 0);
+	assert_memory_equal(out, ticket, sizeof(ticket));
+	assert_int_equal(coord_msg_relay_bind_decode(c.value, c.length - 1, out, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "RELAY_BIND: Ticket is 175 bytes"));
+	assert_int_equal(coord_msg_relay_bind_decode(c.value, 0, out, why, sizeof(why)), -EBADMSG);
+	coord_buf_free(&b);
 }
 
 /* OBSERVED_ADDRESS: IP version, address, port; every malformed form refused. */
@@ -944,6 +970,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_types_outside_grease_and_burrowd),
 		cmocka_unit_test(test_relay_revoke),
+		cmocka_unit_test(test_relay_bind),
 		cmocka_unit_test(test_register_round_trip),
 		cmocka_unit_test(test_register_flags),
 		cmocka_unit_test(test_relay_request),
