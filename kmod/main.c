@@ -20,6 +20,7 @@
 #include "debugfs.h"
 #include "device.h"
 #include "main.h"
+#include "peer.h"
 #include "netlink.h"
 #include "queue.h"
 #include "selftest.h"
@@ -57,6 +58,9 @@ static int __init burrow_mod_init(void)
 	ret = burrow_allowedips_slab_init();
 	if (ret)
 		goto err_allowedips;
+	ret = burrow_peer_slab_init();
+	if (ret)
+		goto err_peer_slab;
 	if (!burrow_selftests()) {
 		ret = -ENOTRECOVERABLE;
 		goto err_selftests;
@@ -91,6 +95,8 @@ err_device:
 err_queue:
 	destroy_workqueue(burrow_wq);
 err_selftests:
+	burrow_peer_slab_uninit();
+err_peer_slab:
 	burrow_allowedips_slab_uninit();
 err_allowedips:
 	burrow_crypto_uninit();
@@ -107,6 +113,7 @@ static void __exit burrow_mod_exit(void)
 	rcu_barrier();
 	burrow_queue_uninit();
 	destroy_workqueue(burrow_wq);
+	burrow_peer_slab_uninit();
 	burrow_allowedips_slab_uninit();
 	burrow_crypto_uninit();
 	printk(KERN_INFO KBUILD_MODNAME " %s unloaded\n", BURROW_VERSION);

@@ -32,6 +32,26 @@ const struct rhashtable_params burrow_cid_table_params = {
 	.automatic_shrinking	= true,
 };
 
+/*
+ * Peers come from their own cache: struct burrow_peer is just over 1 KiB,
+ * and kmalloc would round each one up to 2 KiB, which at 100,000 peers is
+ * 94 MiB of nothing. Created before any device, destroyed after the last
+ * peer's rcu_work has run (burrow_mod_exit destroys burrow_wq first).
+ */
+static struct kmem_cache *peer_cache;
+
+int burrow_peer_slab_init(void)
+{
+	peer_cache = KMEM_CACHE(burrow_peer, 0);
+	return peer_cache ? 0 : -ENOMEM;
+}
+
+void burrow_peer_slab_uninit(void)
+{
+	kmem_cache_destroy(peer_cache);
+	peer_cache = NULL;
+}
+
 struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 {
 	struct burrow_peer *peer;
@@ -39,7 +59,7 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 
 	lockdep_assert_held(&bdev->config_lock);
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	peer = kmem_cache_zalloc(peer_cache, GFP_KERNEL);
 	if (!peer)
 		return ERR_PTR(-ENOMEM);
 	peer->stats = netdev_alloc_pcpu_stats(struct burrow_peer_stats);
@@ -47,11 +67,18 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 		ret = -ENOMEM;
 		goto err_free_peer;
 	}
-	/* Every peer has one: a device's mode could only be read under RTNL here. */
-	peer->segments = bitmap_zalloc(BURROW_VLAN_COUNT, GFP_KERNEL);
-	if (!peer->segments) {
-		ret = -ENOMEM;
-		goto err_free_stats;
+	/*
+	 * Only an l2 device's peers have segments (512 bytes each): the mode
+	 * is fixed before the device is registered, so before any peer.
+	 */
+	if (burrow_device_is_l2(bdev)) {
+		peer->segments = bitmap_zalloc(BURROW_VLAN_COUNT, GFP_KERNEL);
+		if (!peer->segments) {
+			ret = -ENOMEM;
+			goto err_free_stats;
+		}
+		/* l2 default (contract: a new peer is in the untagged segment only). */
+		set_bit(0, peer->segments);
 	}
 	ret = dst_cache_init(&peer->dst_cache, GFP_KERNEL);
 	if (ret)
@@ -60,8 +87,6 @@ struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id)
 	peer->bdev = bdev;
 	peer->id = id;
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
-	/* l2 defaults (contract: a new peer is in the untagged segment only). */
-	set_bit(0, peer->segments);
 	peer->mac_limit = BURROW_MAC_LIMIT_DEFAULT;
 	peer->flood_rate = BURROW_FLOOD_RATE_DEFAULT;
 	peer->flood_tokens = BURROW_FLOOD_RATE_DEFAULT;
@@ -103,7 +128,7 @@ err_free_segments:
 err_free_stats:
 	free_percpu(peer->stats);
 err_free_peer:
-	kfree(peer);
+	kmem_cache_free(peer_cache, peer);
 	return ERR_PTR(ret);
 }
 
@@ -200,7 +225,9 @@ static void burrow_peer_free_work(struct work_struct *work)
 	dst_cache_destroy(&peer->dst_cache);
 	bitmap_free(peer->segments);
 	free_percpu(peer->stats);
-	kfree_sensitive(peer);
+	/* What kfree_sensitive() would do: nothing of the peer outlives it. */
+	memzero_explicit(peer, sizeof(*peer));
+	kmem_cache_free(peer_cache, peer);
 }
 
 /*

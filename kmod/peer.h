@@ -119,8 +119,9 @@ struct burrow_peer {
 	struct rcu_work free_work;
 
 	/*
-	 * l2 (l2.h, l2_fdb.h). segments: bit n set = VLAN id n (0 untagged);
-	 * written bit by bit under config_lock, read lockless by the packet
+	 * l2 (l2.h, l2_fdb.h). segments: bit n set = VLAN id n (0 untagged),
+	 * NULL on an l3 device, whose paths never read it; written bit by bit
+	 * under config_lock, read lockless by the packet
 	 * path, so a frame racing a segments change sees the old or the new
 	 * membership of its VLAN. mac_count and neigh_count: entries of the
 	 * device's MAC table the peer owns, under its fdb_lock. mac_limit and
@@ -151,6 +152,9 @@ struct burrow_peer {
 extern const struct rhashtable_params burrow_peer_table_params;
 extern const struct rhashtable_params burrow_cid_table_params;
 
+/* The peer cache: once at module load, and at unload after burrow_wq is gone. */
+int burrow_peer_slab_init(void);
+void burrow_peer_slab_uninit(void);
 struct burrow_peer *burrow_peer_create(struct burrow_device *bdev, u32 id);
 /* Unpublish and free after a grace period. Caller holds config_lock. */
 void burrow_peer_remove(struct burrow_peer *peer);
