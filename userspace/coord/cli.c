@@ -769,6 +769,26 @@ static void run_signal(int signo, void *arg)
 	burrow_loop_stop(r->loop);
 }
 
+/*
+ * --egress-relay names a node that may register later: not an error, but
+ * a coordinator nobody can reach yet is worth a line in the log.
+ */
+static void warn_egress_relay(struct cli *c, const char *name)
+{
+	char endpoint[COORD_ADDR_SIZE + 8];
+	struct coord_node node;
+
+	if (coord_store_node_get_by_name(c->cs, name, &node) < 0) {
+		burrow_log(BURROW_LOG_WARNING, "--egress-relay: no node '%s' yet: nodes cannot "
+			   "reach this coordinator until it registers as a relay", name);
+		return;
+	}
+	if (coord_store_node_relay(c->cs, node.id, endpoint) < 0)
+		burrow_log(BURROW_LOG_WARNING, "--egress-relay: node '%s' did not register as a "
+			   "relay ([relay] enabled = yes)", name);
+	coord_store_node_clear(&node);
+}
+
 static int run_command(struct cli *c, int argc, char **argv)
 {
 	const char *listen_text = NULL, *key_path = NULL, *policy_path = NULL, *dns_path = NULL;
@@ -820,6 +840,8 @@ static int run_command(struct cli *c, int argc, char **argv)
 	ret = open_store(c, false);
 	if (ret)
 		goto out;
+	if (egress_relay)
+		warn_egress_relay(c, egress_relay);
 	ret = COORD_EXIT_USAGE;
 	fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
