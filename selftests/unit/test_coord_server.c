@@ -1913,6 +1913,24 @@ static void test_egress_relay(void **state)
 	}
 	assert_int_equal(relayed->observed_count, 0);
 	assert_int_equal(relayed->closed, 0);
+
+	/* a relay connected through a relay: accepted, but not used as a relay */
+	{
+		char endpoint[COORD_ADDR_SIZE + 8];
+		struct node *r2 = node_new("relay2");
+
+		r2->register_flags = COORD_REGISTER_RELAY;
+		r2->relay_ticket = 4343;
+		node_register(r2, key, "relay2");
+		expect_accepted(r2, "relay2");
+		assert_int_equal(coord_store_node_get_by_name(store, "relay2", &node), 0);
+		assert_int_equal(coord_store_node_relay(store, node.id, endpoint), -ENOENT);
+		coord_store_node_clear(&node);
+		assert_int_equal(coord_store_node_get_by_name(store, "gamma", &node), 0);
+		assert_int_equal(coord_store_node_relay(store, node.id, endpoint), 0);
+		assert_string_equal(endpoint, observed_text(relay));
+		coord_store_node_clear(&node);
+	}
 }
 
 int main(void)

@@ -1319,9 +1319,17 @@ static void relay_fallback_registered(struct coord_conn *c, const struct coord_r
 	int ret = 0;
 
 	c->relay = m->flags & COORD_REGISTER_RELAY;
+	/*
+	 * A relay connected through another relay has no address of its own
+	 * to give (it would offer the other relay's): not used as a relay.
+	 */
+	if (c->relay && burrow_quic_conn_relay_ticket(c->quic)) {
+		burrow_log(BURROW_LOG_WARNING, "node %lld: says it relays but is connected through "
+			   "a relay: not used as one", (long long)c->node_id);
+		c->relay = false;
+	}
 	burrow_rate_init(&c->relay_rate, s->relay_rate_interval_ns, s->relay_rate_burst);
-	/* A relay reached through another relay has no address of its own to give. */
-	if (c->relay && !burrow_quic_conn_relay_ticket(c->quic) && relay_endpoint_of(c, &e) == 0) {
+	if (c->relay && relay_endpoint_of(c, &e) == 0) {
 		burrow_text_endpoint(&e, text);
 		burrow_log(BURROW_LOG_INFO, "node %lld: a relay, reached at %s",
 			   (long long)c->node_id, text);
