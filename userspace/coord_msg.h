@@ -120,6 +120,7 @@ enum coord_refusal {
 	COORD_REFUSED_ADDRESSES = 6,	/* address range exhausted */
 	COORD_REFUSED_NODE = 7,		/* node expired or removed */
 	COORD_REFUSED_INTERNAL = 8,	/* coordinator failure; retry later */
+	COORD_REFUSED_RELAY_ONLY = 9,	/* reached directly; this coordinator answers only through a relay */
 };
 
 /* Growable output buffer; the first failure sticks (-ENOMEM, -EMSGSIZE). */

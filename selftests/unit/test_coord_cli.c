@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -73,6 +74,13 @@ static int run(const char *first, ...)
 	return ret;
 }
 
+/* Whether `burrow-coord help` mentions text (run() clobbers out_buf). */
+static const char *usage_has(const char *text)
+{
+	assert_int_equal(run("help", NULL), COORD_EXIT_OK);
+	return strstr(out_buf, text);
+}
+
 static void test_help_and_usage(void **state)
 {
 	(void)state;
@@ -80,6 +88,15 @@ static void test_help_and_usage(void **state)
 	assert_non_null(strstr(out_buf, "Exit codes"));
 	assert_int_equal(run("run", NULL), COORD_EXIT_USAGE);
 	assert_non_null(strstr(err_buf, "run needs listen ADDR:PORT and key FILE"));
+	assert_non_null(usage_has("control-ticket issue --relay NODE --node-key KEY"));
+	assert_non_null(usage_has("[--egress-relay NODE]"));
+	assert_int_equal(run("run", "listen", "127.0.0.1:7000", "key", "/nonexistent",
+			     "--egress-relay", "Bad_Name", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "--egress-relay"));
+	assert_non_null(strstr(err_buf, "Bad_Name"));
+	assert_int_equal(run("run", "listen", "127.0.0.1:7000", "key", "/nonexistent",
+			     "--egress-relay", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'--egress-relay' needs a value"));
 	assert_int_equal(run("node", "frob", NULL), COORD_EXIT_USAGE);
 	assert_non_null(strstr(err_buf, "'frob'"));
 	assert_int_equal(run("key", "create", "expiry", "5y", NULL), COORD_EXIT_USAGE);
@@ -295,6 +312,157 @@ static void test_relay_tickets(void **state)
 	burrow_identity_clear(&coord);
 }
 
+/*
+ * control-ticket issue prints exactly the two [coordinator] lines; the
+ * ticket pairs the node's key with the coordinator's, through the relay's
+ * key, and verifies; relay-ticket list shows it as control (the node by
+ * name once one has the key); revoke marks it; each bad input is named
+ * with a stable exit code.
+ */
+static void test_control_tickets(void **state)
+{
+	char why[COORD_STORE_ERR_MAX], secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	char key_path[300], want[512], id_text[16], node_key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	char coord_key_text[BURROW_PUBLIC_KEY_TEXT_SIZE], relay_key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	uint8_t keys[2][32], node_key[32];
+	const char *const names[2] = { "relay1", "plain" };
+	struct burrow_identity coord;
+	struct burrow_relay_ticket t;
+	struct coord_store *cs;
+	struct coord_node node;
+	const char *bad, *line2;
+	int64_t relay_id = 0;
+
+	(void)state;
+	assert_int_equal(coord_store_open(db, &cs, why, sizeof(why)), 0);
+	assert_int_equal(coord_store_key_create(cs, true, 0, NULL, 0, secret, id), 0);
+	for (int i = 0; i < 2; i++) {
+		memset(keys[i], 0x30 + i, 32);
+		assert_int_equal(coord_store_register(cs, secret, keys[i], names[i], NULL, 0, &node), 0);
+		if (i == 0)
+			relay_id = node.id;
+		coord_store_node_clear(&node);
+	}
+	assert_int_equal(coord_store_node_set_relay(cs, relay_id, "192.0.2.7:4433"), 0);
+	coord_store_close(cs);
+	snprintf(key_path, sizeof(key_path), "%s/coord%u.key", dir, counter);
+	assert_int_equal(burrow_identity_generate(key_path, &coord, why, sizeof(why)), 0);
+	memset(node_key, 0x41, 32);	/* no node has it yet */
+	burrow_public_key_to_text(node_key, node_key_text);
+	burrow_public_key_to_text(coord.public_key, coord_key_text);
+	burrow_public_key_to_text(keys[0], relay_key_text);
+
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     node_key_text, "--key", key_path, NULL), COORD_EXIT_OK);
+	/* exactly two lines: relay = HOST:PORT, relay_ticket = BASE64 */
+	assert_memory_equal(out_buf, "relay = 192.0.2.7:4433\nrelay_ticket = ", 38);
+	line2 = out_buf + strlen("relay = 192.0.2.7:4433\nrelay_ticket = ");
+	assert_int_equal(strlen(line2), BURROW_RELAY_TICKET_TEXT_LEN + 1);
+	assert_int_equal(line2[BURROW_RELAY_TICKET_TEXT_LEN], '\n');
+	snprintf(want, sizeof(want), "%.*s", BURROW_RELAY_TICKET_TEXT_LEN, line2);
+	assert_int_equal(burrow_relay_ticket_from_text(want, &t, &bad), 0);
+	assert_memory_equal(t.relay, keys[0], 32);
+	/* the pair is the node's key and the coordinator's own */
+	assert_int_equal(burrow_relay_ticket_verify(&t, coord.public_key, keys[0], node_key,
+						    t.expiry - 1), BURROW_RELAY_TICKET_OK);
+	assert_int_equal(burrow_relay_ticket_verify(&t, coord.public_key, keys[0],
+						    coord.public_key, t.expiry - 1),
+			 BURROW_RELAY_TICKET_OK);
+	assert_int_equal(burrow_relay_ticket_verify(&t, coord.public_key, keys[0], keys[1],
+						    t.expiry - 1), BURROW_RELAY_TICKET_NOT_A_PARTY);
+	/* default lifetime 7d */
+	{
+		uint64_t now = (uint64_t)time(NULL);
+
+		assert_true(t.expiry >= now + 7 * 86400 - 5 && t.expiry <= now + 7 * 86400 + 5);
+	}
+
+	/* listed as control, the node by key until one registers with it */
+	snprintf(id_text, sizeof(id_text), "%u", (unsigned)t.id);
+	assert_int_equal(run("relay-ticket", "list", NULL), COORD_EXIT_OK);
+	snprintf(want, sizeof(want), "%s control relay relay1 node-key %s expires ", id_text,
+		 node_key_text);
+	assert_non_null(strstr(out_buf, want));
+	assert_int_equal(run("-j", "relay-ticket", "list", NULL), COORD_EXIT_OK);
+	snprintf(want, sizeof(want), "[{\"id\":%s,\"control\":true,\"relay\":\"relay1\",\"node\":null,"
+		 "\"node_key\":\"%s\",\"expiry\":%llu,\"expired\":false,\"revoked\":false,",
+		 id_text, node_key_text, (unsigned long long)t.expiry);
+	assert_non_null(strstr(out_buf, want));
+	assert_int_equal(coord_store_open(db, &cs, why, sizeof(why)), 0);
+	assert_int_equal(coord_store_register(cs, secret, node_key, "later", NULL, 0, &node), 0);
+	coord_store_node_clear(&node);
+	coord_store_close(cs);
+	assert_int_equal(run("relay-ticket", "list", NULL), COORD_EXIT_OK);
+	snprintf(want, sizeof(want), "%s control relay relay1 node later expires ", id_text);
+	assert_non_null(strstr(out_buf, want));
+	assert_int_equal(run("relay-ticket", "revoke", id_text, NULL), COORD_EXIT_OK);
+	assert_int_equal(run("relay-ticket", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, " revoked\n"));
+	assert_int_equal(run("-j", "relay-ticket", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "\"node\":\"later\""));
+	assert_non_null(strstr(out_buf, "\"revoked\":true"));
+
+	/* a lifetime, and the JSON form */
+	assert_int_equal(run("-j", "control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     node_key_text, "--lifetime", "30d", "--key", key_path, NULL),
+			 COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "\"relay\":\"192.0.2.7:4433\",\"relay_ticket\":\""));
+	/* relay tickets and control tickets in one JSON array */
+	assert_int_equal(run("relay-ticket", "issue", "--relay", "relay1", "--pair", "plain,later",
+			     "--key", key_path, NULL), COORD_EXIT_OK);
+	assert_int_equal(run("-j", "relay-ticket", "list", NULL), COORD_EXIT_OK);
+	assert_non_null(strstr(out_buf, "\"control\":false"));
+	assert_non_null(strstr(out_buf, "},{\"id\":"));
+	assert_int_equal(out_buf[0], '[');
+	assert_string_equal(out_buf + strlen(out_buf) - 3, "}]\n");
+
+	/* refused (2): unknown relay, not a relay, the coordinator's key, the relay's key */
+	assert_int_equal(run("control-ticket", "issue", "--relay", "nosuch", "--node-key",
+			     node_key_text, "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "'nosuch'"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "plain", "--node-key",
+			     node_key_text, "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "node 'plain' is not a relay"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     coord_key_text, "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, coord_key_text));
+	assert_non_null(strstr(err_buf, "coordinator's own key"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     relay_key_text, "--key", key_path, NULL), COORD_EXIT_REFUSED);
+	assert_non_null(strstr(err_buf, "the key of relay 'relay1'"));
+
+	/* usage (1): bad key text, lifetimes out of range, missing words */
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     "notakey", "--key", key_path, NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'notakey'"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     node_key_text, "--lifetime", "31d", "--key", key_path, NULL),
+			 COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'31d'"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     node_key_text, "--lifetime", "never", "--key", key_path, NULL),
+			 COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'never'"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--key", key_path,
+			     NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "needs --relay NODE and --node-key KEY"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--nodekey",
+			     node_key_text, NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'--nodekey'"));
+	assert_int_equal(run("control-ticket", "issue", "--relay", "relay1", "--node-key",
+			     node_key_text, "--key", "/nonexistent/coord.key", NULL),
+			 COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "/nonexistent/coord.key"));
+	assert_int_equal(run("control-ticket", "list", NULL), COORD_EXIT_USAGE);
+	assert_non_null(strstr(err_buf, "'list'"));
+
+	/* removing the relay removes its control tickets */
+	assert_int_equal(run("node", "remove", "relay1", NULL), COORD_EXIT_OK);
+	assert_int_equal(run("relay-ticket", "list", NULL), COORD_EXIT_OK);
+	assert_string_equal(out_buf, "");
+	burrow_identity_clear(&coord);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_db)
@@ -305,6 +473,7 @@ int main(void)
 		T(test_database_error),
 		T(test_listing_does_not_create),
 		T(test_relay_tickets),
+		T(test_control_tickets),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, remove_dir);

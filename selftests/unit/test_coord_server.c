@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "coord_map.h"
 #include "coord_msg.h"
+#include "coord_relay.h"
 #include "coord_store.h"
 #include "identity.h"
 #include "log.h"
@@ -67,6 +68,10 @@ struct node {
 	struct coord_relay_offer last_offer;
 	struct coord_map_delta last_delta_ids;	/* counts only, of the last delta */
 	int observed_count;			/* OBSERVED_ADDRESS capsules received */
+	int relay_binds;			/* RELAY_BIND capsules received */
+	uint8_t last_bind[COORD_RELAY_TICKET_LEN];
+	uint32_t bind_ids[8];			/* ids of the first RELAY_BINDs, in order */
+	uint32_t relay_ticket;			/* node_connect dials "through a relay": this id */
 	struct burrow_nl_endpoint observed;	/* the latest */
 };
 
@@ -83,6 +88,7 @@ static char store_path[512], policy_file[512];
 static uint64_t change_poll_ms;			/* for the next start_server; 0: default */
 static uint64_t reload_batch_ns;		/* for the next start_server; 0: default */
 static uint64_t relay_rate_burst;		/* for the next start_server; 0: default */
+static const char *egress_relay;		/* for the next start_server; NULL: none */
 
 static int64_t wall_ms(void)
 {
@@ -200,6 +206,22 @@ static void node_capsule(struct node *n, const struct burrow_capsule *cap)
 						  sizeof(why)) < 0)
 			fail_msg("%s: RELAY_REVOKE: %s", n->name, why);
 		n->relay_revokes++;
+		break;
+	case COORD_MSG_RELAY_BIND:
+		if (coord_msg_relay_bind_decode(cap->value, cap->length, n->last_bind, why,
+						sizeof(why)) < 0)
+			fail_msg("%s: RELAY_BIND: %s", n->name, why);
+		{
+			struct burrow_relay_ticket t;
+			const char *bad = NULL;
+
+			if (burrow_relay_ticket_decode(n->last_bind, sizeof(n->last_bind), &t,
+						       &bad) != BURROW_RELAY_TICKET_OK)
+				fail_msg("%s: RELAY_BIND: %s", n->name, bad);
+			if (n->relay_binds < 8)
+				n->bind_ids[n->relay_binds] = t.id;
+		}
+		n->relay_binds++;
 		break;
 	case COORD_MSG_RELAY_OFFER:
 		if (coord_msg_relay_offer_decode(cap->value, cap->length, &n->last_offer, why,
@@ -380,9 +402,21 @@ static void node_connect(struct node *n)
 	n->closed = 0;
 	n->closed_reason[0] = '\0';
 	n->established = false;
-	assert_int_equal(burrow_quic_connect(n->ep, (struct sockaddr *)&server_addr,
-					     sizeof(server_addr), server_id.public_key, n, &conn),
-			 0);
+	/*
+	 * "Through a relay" without one: the datagrams carry a relay header
+	 * with the ticket id straight to the coordinator, which strips it and
+	 * answers with the same (quic.c), as it does behind a real relay.
+	 */
+	if (n->relay_ticket)
+		assert_int_equal(burrow_quic_connect_relayed_alpn(n->ep, COORD_MSG_ALPN,
+								  (struct sockaddr *)&server_addr,
+								  sizeof(server_addr),
+								  n->relay_ticket,
+								  server_id.public_key, n, &conn), 0);
+	else
+		assert_int_equal(burrow_quic_connect(n->ep, (struct sockaddr *)&server_addr,
+						     sizeof(server_addr), server_id.public_key, n,
+						     &conn), 0);
 	n->conn = conn;
 	if (!run_until(is_established, n))
 		fail_msg("%s: no handshake: %s", n->name, n->closed_reason);
@@ -490,6 +524,7 @@ static void start_server(const char *policy)
 	config.reload_batch_ns = reload_batch_ns;
 	config.relay_rate_burst = relay_rate_burst;
 	config.relay_rate_interval_ms = relay_rate_burst ? 3600 * 1000 : 0;
+	config.egress_relay = egress_relay;
 	server_fd = udp_socket(&server_addr);
 	config.udp_fd = server_fd;
 	config.private_key_pem = server_id.private_key_pem;
@@ -534,6 +569,7 @@ static int teardown(void **state)
 	change_poll_ms = 0;
 	reload_batch_ns = 0;
 	relay_rate_burst = 0;
+	egress_relay = NULL;
 	coord_server_free(server);
 	server = NULL;
 	if (server_fd >= 0)
@@ -1744,6 +1780,159 @@ static void test_many_connections(void **state)
 			fail_msg("%s closed: %s", nodes[i].name, nodes[i].closed_reason);
 }
 
+/* ---- the coordinator behind a relay ------------------------------------- */
+
+static bool has_bind(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->relay_binds >= wanted_count || n->closed;
+}
+
+/*
+ * A control ticket the operator issues reaches its relay, connected, as
+ * RELAY_BIND with the ticket's bytes (the change log); a relay that
+ * registers again is sent every live one (a revoked one is not: its id
+ * goes as RELAY_REVOKE); no other node hears of them.
+ */
+static void test_control_ticket_binds_relay(void **state)
+{
+	char why[512], endpoint[COORD_ADDR_SIZE + 8];
+	uint8_t bytes[2][COORD_RELAY_TICKET_LEN], node_key[32];
+	struct burrow_relay_ticket t[2], scratch;
+	struct coord_store *op;
+	struct node *a, *b, *g;
+	uint64_t now = (uint64_t)wall_ms() / 1000;
+
+	(void)state;
+	g = relay_setup(&a, &b, true);
+	assert_int_equal(g->relay_binds, 0);
+	memset(node_key, 0x5a, 32);	/* a node not registered yet */
+	op = operator_store();
+	for (int i = 0; i < 2; i++) {
+		if (coord_control_ticket_issue(op, server_id.private_key_pem, server_id.public_key,
+					       "gamma", node_key, 3600, now, &t[i], endpoint, why,
+					       sizeof(why)) < 0)
+			fail_msg("control ticket: %s", why);
+		assert_int_equal(burrow_relay_ticket_encode(&t[i], bytes[i]), 0);
+		/* the relay's endpoint, where the coordinator sees it */
+		assert_string_equal(endpoint, observed_text(g));
+		/* every live one is sent again with the new one: 1, then 1 + 2 */
+		wanted_count = i ? 3 : 1;
+		if (!run_until(has_bind, g) || g->closed)
+			fail_msg("gamma: no RELAY_BIND: %s", g->closed_reason);
+	}
+	run_for(150);
+	assert_int_equal(g->relay_binds, 3);
+	assert_int_equal(g->bind_ids[0], t[0].id);
+	assert_true((g->bind_ids[1] == t[0].id && g->bind_ids[2] == t[1].id) ||
+		    (g->bind_ids[1] == t[1].id && g->bind_ids[2] == t[0].id));
+	/* not a relay: refused */
+	assert_int_equal(coord_control_ticket_issue(op, server_id.private_key_pem,
+						    server_id.public_key, "alpha", node_key, 3600,
+						    now, &scratch, endpoint, why, sizeof(why)), -EACCES);
+	assert_non_null(strstr(why, "'alpha' is not a relay"));
+	assert_int_equal(coord_store_relay_ticket_revoke(op, t[1].id), 0);
+	coord_store_close(op);
+	wanted_count = 1;
+	if (!run_until(has_revoke, g) || g->closed)
+		fail_msg("gamma: no RELAY_REVOKE: %s", g->closed_reason);
+	assert_int_equal(g->last_revoked, t[1].id);
+	assert_int_equal(g->relay_binds, 3);
+
+	/* registering again: RELAY_BIND for the live one only, then nothing more */
+	node_register(g, "", "gamma");
+	expect_accepted(g, "gamma");
+	wanted_count = 4;
+	if (!run_until(has_bind, g) || g->closed)
+		fail_msg("gamma: no RELAY_BIND after registering: %s", g->closed_reason);
+	run_for(150);
+	assert_int_equal(g->relay_binds, 4);
+	assert_int_equal(g->bind_ids[3], t[0].id);
+	assert_memory_equal(g->last_bind, bytes[0], COORD_RELAY_TICKET_LEN);
+	assert_int_equal(a->relay_binds + b->relay_binds, 0);
+}
+
+/*
+ * run --egress-relay: a node's direct REGISTER is refused naming the relay;
+ * the relay registers directly (and is observed); a node through a relay
+ * is accepted, gets no OBSERVED_ADDRESS and its candidates in the store
+ * are only what it reported, never the relay's address.
+ */
+static void test_egress_relay(void **state)
+{
+	char key[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_endpoint *endpoints;
+	struct coord_node node;
+	struct node *direct, *relayed, *relay;
+	size_t n;
+
+	(void)state;
+	egress_relay = "gamma";
+	start_server(web_policy);
+	key_create(true, 0, "tag:web", key, id);
+
+	direct = node_new("direct");
+	node_register(direct, key, "direct");
+	expect_refused(direct, COORD_REFUSED_RELAY_ONLY,
+		       "this coordinator is reached only through relay gamma");
+	assert_int_equal(coord_store_node_get_by_key(store, direct->id.public_key, &node),
+			 -ENOENT);
+
+	relay = node_new("gamma");
+	relay->register_flags = COORD_REGISTER_RELAY;
+	node_register(relay, key, "gamma");
+	expect_accepted(relay, "gamma");
+	assert_int_equal(relay->observed_count, 1);
+
+	relayed = node_new("alpha");
+	relayed->relay_ticket = 4242;
+	node_register(relayed, key, "alpha");
+	expect_accepted(relayed, "alpha");
+	assert_int_equal(burrow_quic_conn_relay_ticket(relayed->conn), 4242);
+	/* MAP_DELTA about gamma-free alpha: let every message arrive */
+	run_for(150);
+	assert_int_equal(relayed->observed_count, 0);
+	assert_int_equal(coord_store_node_get_by_name(store, "alpha", &node), 0);
+	assert_int_equal(coord_store_node_endpoints(store, node.id, &endpoints, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(endpoints[0].text, "192.0.2.1:51820");
+	free(endpoints);
+	coord_store_node_clear(&node);
+	/* and its later messages do not make it "move" to the relay's address */
+	{
+		struct coord_buf b;
+
+		coord_buf_init(&b);
+		assert_int_equal(coord_msg_map_request_full_encode(&b, 0), 0);
+		node_send(relayed, &b);
+		coord_buf_free(&b);
+		wanted_count = 2;
+		assert_true(run_until(has_second_full, relayed));
+		assert_int_equal(relayed->fulls, 2);
+	}
+	assert_int_equal(relayed->observed_count, 0);
+	assert_int_equal(relayed->closed, 0);
+
+	/* a relay connected through a relay: accepted, but not used as a relay */
+	{
+		char endpoint[COORD_ADDR_SIZE + 8];
+		struct node *r2 = node_new("relay2");
+
+		r2->register_flags = COORD_REGISTER_RELAY;
+		r2->relay_ticket = 4343;
+		node_register(r2, key, "relay2");
+		expect_accepted(r2, "relay2");
+		assert_int_equal(coord_store_node_get_by_name(store, "relay2", &node), 0);
+		assert_int_equal(coord_store_node_relay(store, node.id, endpoint), -ENOENT);
+		coord_store_node_clear(&node);
+		assert_int_equal(coord_store_node_get_by_name(store, "gamma", &node), 0);
+		assert_int_equal(coord_store_node_relay(store, node.id, endpoint), 0);
+		assert_string_equal(endpoint, observed_text(relay));
+		coord_store_node_clear(&node);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -1760,6 +1949,8 @@ int main(void)
 		T(test_expiry_time_cuts_off),
 		T(test_operator_approve_and_rename),
 		T(test_relay_revoke_reaches_relay),
+		T(test_control_ticket_binds_relay),
+		T(test_egress_relay),
 		T(test_relay_fallback_offers_both),
 		T(test_relay_fallback_refusals),
 		T(test_relay_fallback_not_one_of_pair),

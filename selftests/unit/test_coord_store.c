@@ -506,7 +506,7 @@ static void test_migration_from_v1(void **state)
 	*state = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "DROP TABLE relay_tickets; DROP TABLE changes; DROP INDEX nodes_expiry;"
+				      "DROP TABLE control_tickets; DROP TABLE relay_tickets; DROP TABLE changes; DROP INDEX nodes_expiry;"
 				      " DELETE FROM meta WHERE key = 'changes_pruned_through';"
 				      " PRAGMA user_version = 1",
 				      NULL, NULL, NULL), SQLITE_OK);
@@ -581,12 +581,122 @@ static void test_relay_tickets(void **state)
 	coord_store_node_clear(&b);
 }
 
+/*
+ * Control tickets: recorded with the node's key (registered or not) and the
+ * ticket bytes, each add logging RELAY_BIND for the relay; ids shared with
+ * relay tickets; live lists only unrevoked, unexpired ones of that relay;
+ * relay-ticket revoke finds them and coord_store_relay_revoked lists them
+ * until they expire; gone with the relay.
+ */
+static void test_control_tickets(void **state)
+{
+	static const enum coord_change_kind bind[] = { COORD_CHANGE_RELAY_BIND };
+	static const enum coord_change_kind revoke[] = { COORD_CHANGE_RELAY_REVOKE };
+	struct coord_store *cs = *state;
+	char secret[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	struct coord_node r, r2, a;
+	struct coord_control_ticket *list;
+	uint8_t ticket[COORD_CONTROL_TICKET_LEN], key_a[32], key_x[32];
+	uint32_t *ids;
+	size_t n;
+	int64_t gen;
+
+	make_key(cs, true, 0, secret, id);
+	assert_int_equal(do_register(cs, secret, 1, "r", &r), 0);
+	assert_int_equal(do_register(cs, secret, 2, "a", &a), 0);
+	assert_int_equal(do_register(cs, secret, 4, "r2", &r2), 0);
+	pubkey(key_a, 2);
+	pubkey(key_x, 9);	/* no node has it */
+	memset(ticket, 0xab, sizeof(ticket));
+	gen = coord_store_generation(cs);
+	assert_int_equal(coord_store_control_ticket_add(cs, 11, r.id, key_a, 1900000000, ticket), 0);
+	gen = expect_changes(cs, gen, r.id, bind, 1);
+	/* ids are shared with relay tickets, both ways */
+	assert_int_equal(coord_store_control_ticket_add(cs, 11, r.id, key_x, 1900000000, ticket),
+			 -EEXIST);
+	assert_int_equal(coord_store_relay_ticket_add(cs, 11, r.id, a.id, r2.id, 1900000000),
+			 -EEXIST);
+	assert_int_equal(coord_store_relay_ticket_add(cs, 12, r.id, a.id, r2.id, 1900000000), 0);
+	assert_int_equal(coord_store_control_ticket_add(cs, 12, r.id, key_x, 1900000000, ticket),
+			 -EEXIST);
+	gen = coord_store_generation(cs);
+	ticket[0] = 0x01;
+	assert_int_equal(coord_store_control_ticket_add(cs, 13, r.id, key_x, 1900000000, ticket), 0);
+	assert_int_equal(coord_store_control_ticket_add(cs, 14, r.id, key_x, 5, ticket), 0);
+	assert_int_equal(coord_store_control_ticket_add(cs, 15, r2.id, key_x, 1900000000, ticket), 0);
+
+	assert_int_equal(coord_store_control_ticket_list(cs, &list, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(list[0].id, 11);
+	assert_string_equal(list[0].relay, "r");
+	assert_int_equal(list[0].relay_id, r.id);
+	assert_string_equal(list[0].node, "a");
+	assert_memory_equal(list[0].node_key, key_a, 32);
+	assert_int_equal(list[0].expiry, 1900000000);
+	assert_int_equal(list[0].ticket[0], 0xab);
+	assert_false(list[0].revoked);
+	assert_string_equal(list[1].node, "");
+	assert_memory_equal(list[1].node_key, key_x, 32);
+	assert_int_equal(list[1].ticket[0], 0x01);
+	free(list);
+
+	/* live: r's unrevoked, unexpired ones */
+	assert_int_equal(coord_store_control_tickets_live(cs, r.id, 4, &list, &n), 0);
+	assert_int_equal(n, 3);
+	free(list);
+	assert_int_equal(coord_store_control_tickets_live(cs, r.id, 1000000, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, 11);
+	assert_int_equal(list[1].id, 13);
+	free(list);
+	assert_int_equal(coord_store_control_tickets_live(cs, r.id, 1900000000, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+
+	/* revoke through the relay-ticket path: logged for the relay */
+	gen = coord_store_generation(cs);
+	assert_int_equal(coord_store_relay_ticket_revoke(cs, 13), 0);
+	expect_changes(cs, gen, r.id, revoke, 1);
+	assert_int_equal(coord_store_relay_ticket_revoke(cs, 12), 0);
+	assert_int_equal(coord_store_relay_ticket_revoke(cs, 14), 0);
+	assert_int_equal(coord_store_relay_ticket_revoke(cs, 16), -ENOENT);
+	assert_non_null(strstr(coord_store_error(cs), "no relay ticket 16"));
+	assert_int_equal(coord_store_relay_revoked(cs, r.id, 1000000, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], 12);
+	assert_int_equal(ids[1], 13);	/* 14 expired: not listed */
+	free(ids);
+	assert_int_equal(coord_store_relay_revoked(cs, r.id, 4, &ids, &n), 0);
+	assert_int_equal(n, 3);
+	free(ids);
+	assert_int_equal(coord_store_relay_revoked(cs, r2.id, 4, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+	assert_int_equal(coord_store_control_tickets_live(cs, r.id, 1000000, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].id, 11);
+	free(list);
+
+	/* removing a relay removes its tickets; removing the node keeps them (by key) */
+	assert_int_equal(coord_store_node_remove(cs, "a"), 0);
+	assert_int_equal(coord_store_node_remove(cs, "r"), 0);
+	assert_int_equal(coord_store_control_ticket_list(cs, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].id, 15);
+	assert_string_equal(list[0].relay, "r2");
+	free(list);
+	coord_store_node_clear(&r);
+	coord_store_node_clear(&r2);
+	coord_store_node_clear(&a);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fresh, close_store)
 	const struct CMUnitTest tests[] = {
 		T(test_key_create_list_revoke),
 		T(test_relay_tickets),
+		T(test_control_tickets),
 		T(test_key_bad_tag),
 		T(test_register_valid),
 		T(test_register_refusals),

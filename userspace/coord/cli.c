@@ -49,17 +49,26 @@ static const char usage_text[] =
 	"                                 [--key FILE]\n"
 	"  burrow-coord relay-ticket list\n"
 	"  burrow-coord relay-ticket revoke ID\n"
+	"  burrow-coord control-ticket issue --relay NODE --node-key KEY [--lifetime DURATION]\n"
+	"                                   [--key FILE]\n"
 	"  burrow-coord run listen ADDR:PORT key FILE [policy FILE] [dns FILE]\n"
+	"                   [--egress-relay NODE]\n"
 	"  burrow-coord help\n"
 	"\n"
 	"DURATION: NUMBER followed by s, m, h or d (30m, 7d), or 'never' (the default).\n"
 	"TAG: tag:NAME.\n"
 	"run: serve nodes on UDP ADDR:PORT (ALPN burrow-coord/1) with the Ed25519 key FILE\n"
 	"     (PKCS#8 PEM, mode 0600) and the JSON policy FILE (none: nodes see no peers);\n"
-	"     dns FILE: the [dns] mesh domain and split DNS (none: domain mesh.burrow).\n"
+	"     dns FILE: the [dns] mesh domain and split DNS (none: domain mesh.burrow);\n"
+	"     --egress-relay NODE: nodes reach this coordinator only through relay NODE\n"
+	"     (a direct REGISTER from a node that is not a relay is refused).\n"
 	"relay-ticket issue: print a ticket (base64) letting NODE1 and NODE2 use NODE as\n"
 	"     their relay for DURATION (default 300s, at most 1d), signed with the\n"
 	"     coordinator's key FILE (default: $BURROW_COORD_KEY); recorded for list/revoke.\n"
+	"control-ticket issue: let the node with public KEY (base64) reach this\n"
+	"     coordinator through relay NODE (a registered relay) for DURATION (default\n"
+	"     7d, at most 30d); prints the relay = and relay_ticket = lines for the\n"
+	"     node's [coordinator] section. Listed and revoked with relay-ticket.\n"
 	"Exit codes: 0 ok, 1 usage error, 2 not found or refused, 3 database error.\n";
 
 struct cli {
@@ -480,6 +489,49 @@ out:
 	return ret;
 }
 
+/* The control tickets, after the relay tickets (JSON: more elements of the same array). */
+static int control_ticket_list(struct cli *c, bool comma)
+{
+	struct coord_control_ticket *tickets;
+	char t[32], key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	size_t n;
+	int ret = coord_store_control_ticket_list(c->cs, &tickets, &n);
+
+	if (ret < 0)
+		return store_error(c, ret);
+	for (size_t i = 0; i < n; i++) {
+		struct coord_control_ticket *ct = &tickets[i];
+		bool expired = ct->expiry * 1000 <= (uint64_t)now_ms();
+
+		burrow_public_key_to_text(ct->node_key, key);
+		if (c->json) {
+			fprintf(c->out, "%s{\"id\":%u,\"control\":true,\"relay\":",
+				comma || i ? "," : "", (unsigned)ct->id);
+			burrow_json_string(c->out, ct->relay);
+			fprintf(c->out, ",\"node\":");
+			if (ct->node[0])
+				burrow_json_string(c->out, ct->node);
+			else
+				fputs("null", c->out);
+			fprintf(c->out, ",\"node_key\":");
+			burrow_json_string(c->out, key);
+			fprintf(c->out, ",\"expiry\":%llu,\"expired\":%s,\"revoked\":%s,"
+				"\"created_ms\":%lld}", (unsigned long long)ct->expiry,
+				expired ? "true" : "false", ct->revoked ? "true" : "false",
+				(long long)ct->created_ms);
+		} else {
+			/* the node by name when one has the key, else the key */
+			fprintf(c->out, "%u control relay %s %s %s expires %s%s%s\n",
+				(unsigned)ct->id, ct->relay, ct->node[0] ? "node" : "node-key",
+				ct->node[0] ? ct->node : key,
+				format_time((int64_t)ct->expiry * 1000, t),
+				expired ? " expired" : "", ct->revoked ? " revoked" : "");
+		}
+	}
+	free(tickets);
+	return COORD_EXIT_OK;
+}
+
 static int relay_ticket_list(struct cli *c)
 {
 	struct coord_relay_ticket *tickets;
@@ -499,7 +551,8 @@ static int relay_ticket_list(struct cli *c)
 		bool expired = rt->expiry * 1000 <= (uint64_t)now_ms();
 
 		if (c->json) {
-			fprintf(c->out, "%s{\"id\":%u,\"relay\":", i ? "," : "", (unsigned)rt->id);
+			fprintf(c->out, "%s{\"id\":%u,\"control\":false,\"relay\":", i ? "," : "",
+				(unsigned)rt->id);
 			burrow_json_string(c->out, rt->relay);
 			fprintf(c->out, ",\"pair\":[");
 			burrow_json_string(c->out, rt->a);
@@ -515,10 +568,11 @@ static int relay_ticket_list(struct cli *c)
 				expired ? " expired" : "", rt->revoked ? " revoked" : "");
 		}
 	}
+	ret = control_ticket_list(c, n > 0);
 	if (c->json)
 		fprintf(c->out, "]\n");
 	free(tickets);
-	return COORD_EXIT_OK;
+	return ret;
 }
 
 static int relay_ticket_command(struct cli *c, const char *verb, int argc, char **argv)
@@ -542,6 +596,88 @@ static int relay_ticket_command(struct cli *c, const char *verb, int argc, char 
 		return ret < 0 ? store_error(c, ret) : COORD_EXIT_OK;
 	}
 	return usage_error(c, "unknown relay-ticket command '%s'", verb);
+}
+
+/* ---- control tickets ------------------------------------------------------------ */
+
+static int control_ticket_issue(struct cli *c, int argc, char **argv)
+{
+	const char *relay = NULL, *node_key_text = NULL, *key_path = getenv("BURROW_COORD_KEY");
+	char text[BURROW_RELAY_TICKET_TEXT_SIZE], t[32], why[512];
+	char endpoint[COORD_ADDR_SIZE + 8];
+	struct burrow_identity id = { 0 };
+	struct burrow_relay_ticket ticket;
+	int64_t lifetime_ms = COORD_CONTROL_LIFETIME_DEFAULT * 1000LL;
+	uint8_t node_key[32];
+	int ret;
+
+	for (int i = 0; i < argc; i += 2) {
+		if (strcmp(argv[i], "--relay") && strcmp(argv[i], "--node-key") &&
+		    strcmp(argv[i], "--lifetime") && strcmp(argv[i], "--key"))
+			return usage_error(c, "unknown control-ticket issue argument '%s'", argv[i]);
+		if (i + 1 == argc)
+			return usage_error(c, "'%s' needs a value", argv[i]);
+		if (!strcmp(argv[i], "--relay")) {
+			relay = argv[i + 1];
+		} else if (!strcmp(argv[i], "--node-key")) {
+			node_key_text = argv[i + 1];
+		} else if (!strcmp(argv[i], "--key")) {
+			key_path = argv[i + 1];
+		} else if (parse_duration(argv[i + 1], &lifetime_ms) < 0 || lifetime_ms == 0 ||
+			   lifetime_ms % 1000 ||
+			   lifetime_ms > COORD_CONTROL_LIFETIME_MAX * 1000LL) {
+			return usage_error(c, "invalid lifetime '%s' (1s to 30d: 12h, 7d)",
+					   argv[i + 1]);
+		}
+	}
+	if (!relay || !node_key_text)
+		return usage_error(c, "%s",
+				   "control-ticket issue needs --relay NODE and --node-key KEY");
+	if (burrow_public_key_from_text(node_key_text, node_key, why, sizeof(why)) < 0)
+		return usage_error(c, "--node-key: %s", why);
+	if (!key_path || !*key_path)
+		return usage_error(c, "%s",
+				   "control-ticket issue needs --key FILE (or BURROW_COORD_KEY)");
+	if (burrow_identity_load(key_path, &id, why, sizeof(why)) < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		return COORD_EXIT_USAGE;
+	}
+	ret = open_store(c, false);
+	if (ret)
+		goto out;
+	ret = coord_control_ticket_issue(c->cs, id.private_key_pem, id.public_key, relay, node_key,
+					 (uint64_t)(lifetime_ms / 1000),
+					 (uint64_t)(now_ms() / 1000), &ticket, endpoint, why,
+					 sizeof(why));
+	if (ret < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		ret = ret == -ENOENT || ret == -EINVAL || ret == -EACCES ? COORD_EXIT_REFUSED :
+									    COORD_EXIT_DATABASE;
+		goto out;
+	}
+	burrow_relay_ticket_to_text(&ticket, text);
+	if (c->json) {
+		fprintf(c->out, "{\"id\":%u,\"relay\":", (unsigned)ticket.id);
+		burrow_json_string(c->out, endpoint);
+		fprintf(c->out, ",\"relay_ticket\":\"%s\",\"expiry\":%llu,\"expires\":\"%s\"}\n",
+			text, (unsigned long long)ticket.expiry,
+			format_time((int64_t)ticket.expiry * 1000, t));
+	} else {
+		/* ready to paste into burrowd's [coordinator] section */
+		fprintf(c->out, "relay = %s\nrelay_ticket = %s\n", endpoint, text);
+	}
+	ret = COORD_EXIT_OK;
+out:
+	burrow_identity_clear(&id);
+	return ret;
+}
+
+static int control_ticket_command(struct cli *c, const char *verb, int argc, char **argv)
+{
+	if (!strcmp(verb, "issue"))
+		return control_ticket_issue(c, argc, argv);
+	return usage_error(c, "unknown control-ticket command '%s' (list and revoke: relay-ticket)",
+			   verb);
 }
 
 /*
@@ -633,9 +769,30 @@ static void run_signal(int signo, void *arg)
 	burrow_loop_stop(r->loop);
 }
 
+/*
+ * --egress-relay names a node that may register later: not an error, but
+ * a coordinator nobody can reach yet is worth a line in the log.
+ */
+static void warn_egress_relay(struct cli *c, const char *name)
+{
+	char endpoint[COORD_ADDR_SIZE + 8];
+	struct coord_node node;
+
+	if (coord_store_node_get_by_name(c->cs, name, &node) < 0) {
+		burrow_log(BURROW_LOG_WARNING, "--egress-relay: no node '%s' yet: nodes cannot "
+			   "reach this coordinator until it registers as a relay", name);
+		return;
+	}
+	if (coord_store_node_relay(c->cs, node.id, endpoint) < 0)
+		burrow_log(BURROW_LOG_WARNING, "--egress-relay: node '%s' did not register as a "
+			   "relay ([relay] enabled = yes)", name);
+	coord_store_node_clear(&node);
+}
+
 static int run_command(struct cli *c, int argc, char **argv)
 {
 	const char *listen_text = NULL, *key_path = NULL, *policy_path = NULL, *dns_path = NULL;
+	const char *egress_relay = NULL;
 	char why[COORD_SERVER_ERR_MAX], key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
 	static struct coord_dns_config dns;
 	struct coord_server_config config = { 0 };
@@ -656,6 +813,8 @@ static int run_command(struct cli *c, int argc, char **argv)
 			slot = &policy_path;
 		else if (!strcmp(argv[i], "dns"))
 			slot = &dns_path;
+		else if (!strcmp(argv[i], "--egress-relay"))
+			slot = &egress_relay;
 		else
 			return usage_error(c, "unknown run argument '%s'", argv[i]);
 		if (i + 1 == argc)
@@ -667,6 +826,8 @@ static int run_command(struct cli *c, int argc, char **argv)
 		return usage_error(c, "%s", why);
 	if (!listen_text || !key_path)
 		return usage_error(c, "%s", "run needs listen ADDR:PORT and key FILE");
+	if (egress_relay && coord_name_check(egress_relay, why, sizeof(why)) < 0)
+		return usage_error(c, "--egress-relay: %s", why);
 	coord_dns_config_default(&dns);
 	if (dns_path && coord_dns_config_load(dns_path, &dns, why, sizeof(why)) < 0) {
 		fprintf(c->err, "burrow-coord: %s\n", why);
@@ -679,6 +840,8 @@ static int run_command(struct cli *c, int argc, char **argv)
 	ret = open_store(c, false);
 	if (ret)
 		goto out;
+	if (egress_relay)
+		warn_egress_relay(c, egress_relay);
 	ret = COORD_EXIT_USAGE;
 	fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
@@ -692,6 +855,7 @@ static int run_command(struct cli *c, int argc, char **argv)
 	config.store = c->cs;
 	config.policy_path = policy_path;
 	config.dns = &dns;
+	config.egress_relay = egress_relay;
 	ret = coord_server_new(&config, &r.server, why, sizeof(why));
 	if (ret < 0) {
 		fprintf(c->err, "burrow-coord: %s\n", why);
@@ -711,8 +875,10 @@ static int run_command(struct cli *c, int argc, char **argv)
 	}
 	run_rearm(&r);
 	burrow_public_key_to_text(coord_server_public_key(r.server), key_text);
-	burrow_log(BURROW_LOG_INFO, "serving on %s, public key %s, policy %s", listen_text,
-		   key_text, policy_path ? policy_path : "none (no node sees another)");
+	burrow_log(BURROW_LOG_INFO, "serving on %s, public key %s, policy %s%s%s", listen_text,
+		   key_text, policy_path ? policy_path : "none (no node sees another)",
+		   egress_relay ? ", nodes only through relay " : "",
+		   egress_relay ? egress_relay : "");
 	ret = burrow_loop_run(r.loop) < 0 ? COORD_EXIT_DATABASE : COORD_EXIT_OK;
 	burrow_timer_cancel(r.loop, &r.timer);
 out:
@@ -752,7 +918,7 @@ int coord_cli_run(int argc, char **argv, FILE *out, FILE *err)
 		return ret;
 	}
 	if (strcmp(object, "key") && strcmp(object, "node") && strcmp(object, "route") &&
-	    strcmp(object, "relay-ticket"))
+	    strcmp(object, "relay-ticket") && strcmp(object, "control-ticket"))
 		return usage_error(&c, "unknown command '%s'", object);
 	if (i == argc)
 		return usage_error(&c, "'%s' needs a command", object);
@@ -763,6 +929,8 @@ int coord_cli_run(int argc, char **argv, FILE *out, FILE *err)
 		ret = node_command(&c, verb, argc - i, argv + i);
 	else if (object[0] == 'r' && object[1] == 'e')
 		ret = relay_ticket_command(&c, verb, argc - i, argv + i);
+	else if (object[0] == 'c')
+		ret = control_ticket_command(&c, verb, argc - i, argv + i);
 	else
 		ret = route_command(&c, verb, argc - i, argv + i);
 	coord_store_close(c.cs);

@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include "../log.h"
+#include "../identity.h"
 #include "coord_relay.h"
+
+_Static_assert(COORD_CONTROL_TICKET_LEN == BURROW_RELAY_TICKET_LEN, "control ticket size");
 
 /* The node named name, still registered and not expired at now. */
 static int lookup(struct coord_store *cs, const char *role, const char *name, uint64_t now,
@@ -71,5 +74,68 @@ out:
 	coord_store_node_clear(&r);
 	coord_store_node_clear(&a);
 	coord_store_node_clear(&b);
+	return ret;
+}
+
+int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
+			       const uint8_t coord_key[32], const char *relay,
+			       const uint8_t node_key[32], uint64_t lifetime, uint64_t now,
+			       struct burrow_relay_ticket *ticket,
+			       char endpoint[COORD_ADDR_SIZE + 8], char *err, size_t err_size)
+{
+	uint8_t bytes[BURROW_RELAY_TICKET_LEN];
+	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
+	struct coord_node r = { 0 };
+	int ret;
+
+	if (lifetime < 1 || lifetime > COORD_CONTROL_LIFETIME_MAX) {
+		burrow_errorf(err, err_size, "lifetime %llus is not 1s..%ds",
+			      (unsigned long long)lifetime, COORD_CONTROL_LIFETIME_MAX);
+		return -EINVAL;
+	}
+	burrow_public_key_to_text(node_key, key);
+	if (!memcmp(node_key, coord_key, 32)) {
+		burrow_errorf(err, err_size, "node key %s is the coordinator's own key", key);
+		return -EINVAL;
+	}
+	ret = lookup(cs, "relay", relay, now, &r, err, err_size);
+	if (ret < 0)
+		return ret;
+	if (!memcmp(node_key, r.public_key, 32)) {
+		burrow_errorf(err, err_size, "node key %s is the key of relay '%s'", key, relay);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = coord_store_node_relay(cs, r.id, endpoint);
+	if (ret == -ENOENT) {
+		burrow_errorf(err, err_size, "relay: node '%s' is not a relay (it did not register "
+			      "with [relay] enabled = yes)", relay);
+		ret = -EACCES;
+		goto out;
+	}
+	if (ret < 0) {
+		burrow_errorf(err, err_size, "relay: %s", coord_store_error(cs));
+		goto out;
+	}
+	/* A random id can collide with one recorded: draw again (a few times). */
+	for (int attempt = 0; attempt < 8; attempt++) {
+		ret = burrow_relay_ticket_issue(coord_pem, r.public_key, node_key, coord_key,
+						now + lifetime, ticket, err, err_size);
+		if (ret < 0)
+			goto out;
+		ret = burrow_relay_ticket_encode(ticket, bytes);
+		if (ret < 0) {
+			burrow_errorf(err, err_size, "control ticket: cannot encode");
+			goto out;
+		}
+		ret = coord_store_control_ticket_add(cs, ticket->id, r.id, node_key, ticket->expiry,
+						     bytes);
+		if (ret != -EEXIST)
+			break;
+	}
+	if (ret < 0)
+		burrow_errorf(err, err_size, "%s", coord_store_error(cs));
+out:
+	coord_store_node_clear(&r);
 	return ret;
 }

@@ -29,4 +29,25 @@ int coord_relay_ticket_issue(struct coord_store *cs, const char *coord_pem, cons
 			     const char *n1, const char *n2, uint64_t lifetime, uint64_t now,
 			     struct burrow_relay_ticket *ticket, char *err, size_t err_size);
 
+/* Control tickets: a node reaches the coordinator through a relay. */
+#define COORD_CONTROL_LIFETIME_DEFAULT (7 * 86400)	/* seconds */
+#define COORD_CONTROL_LIFETIME_MAX (30 * 86400)
+
+/*
+ * Issue a control ticket: the pair is node_key (a node's public key; the
+ * node need not be registered yet) and coord_key (the coordinator's own,
+ * coord_pem's), through relay, a registered node that said it relays.
+ * Signed and recorded like coord_relay_ticket_issue (the store logs
+ * COORD_CHANGE_RELAY_BIND so the running server sends RELAY_BIND).
+ * endpoint gets where nodes reach the relay (HOST:PORT). Returns 0,
+ * -ENOENT (no such relay node), -EACCES (the relay expired or is not a
+ * relay), -EINVAL (a bad lifetime, node_key is the coordinator's or the
+ * relay's) or a store error; err says why, quoting the input.
+ */
+int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
+			       const uint8_t coord_key[32], const char *relay,
+			       const uint8_t node_key[32], uint64_t lifetime, uint64_t now,
+			       struct burrow_relay_ticket *ticket,
+			       char endpoint[COORD_ADDR_SIZE + 8], char *err, size_t err_size);
+
 #endif /* BURROW_COORD_RELAY_H */

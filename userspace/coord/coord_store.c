@@ -102,6 +102,21 @@ static const char *const coord_migrations[COORD_STORE_SCHEMA_VERSION] = {
 	"  expiry INTEGER NOT NULL,"
 	"  revoked INTEGER NOT NULL DEFAULT 0,"
 	"  created_ms INTEGER NOT NULL);",
+	/*
+	 * v4: control tickets (the coordinator behind a relay): a relay ticket
+	 * whose pair is a node's key, registered or not, and the coordinator's
+	 * own; the ticket bytes are kept to send in RELAY_BIND. Ids are unique
+	 * across both ticket tables (one relay table in the kernel).
+	 */
+	"CREATE TABLE control_tickets ("
+	"  id INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 4294967295),"
+	"  relay_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  node_key BLOB NOT NULL CHECK (length(node_key) = 32),"
+	"  expiry INTEGER NOT NULL,"
+	"  ticket BLOB NOT NULL CHECK (length(ticket) = 176),"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX control_tickets_relay ON control_tickets (relay_id);",
 };
 
 _Static_assert(COORD_STORE_APP_ID == 1111707460, "application_id literal in migration v1");
@@ -1083,6 +1098,22 @@ int coord_store_nodes_expiring(struct coord_store *cs, int64_t after_ms, int64_t
 
 /* ---- relay tickets -------------------------------------------------------------- */
 
+/* In a write transaction: -EEXIST when either ticket table holds id. */
+static int ticket_id_free(struct coord_store *cs, uint32_t id)
+{
+	int64_t found;
+	int ret = query_one(cs, "SELECT id FROM relay_tickets WHERE id = ?1"
+			    " UNION ALL SELECT id FROM control_tickets WHERE id = ?1",
+			    BURROW_STORE_INT(id), &found, NULL, 0);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret == 0)
+		return burrow_store_fail(cs->st, -EEXIST, "relay ticket id %u is taken",
+					 (unsigned)id);
+	return ret;
+}
+
 int coord_store_relay_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
 				 int64_t a_id, int64_t b_id, uint64_t expiry)
 {
@@ -1090,13 +1121,15 @@ int coord_store_relay_ticket_add(struct coord_store *cs, uint32_t id, int64_t re
 
 	if (ret < 0)
 		return ret;
-	ret = burrow_store_write_args(cs->st,
-				      "INSERT INTO relay_tickets (id, relay_id, a_id, b_id, expiry, created_ms)"
-				      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-				      "relay ticket", NULL, BURROW_STORE_INT(id),
-				      BURROW_STORE_INT(relay_id), BURROW_STORE_INT(a_id),
-				      BURROW_STORE_INT(b_id), BURROW_STORE_INT((int64_t)expiry),
-				      BURROW_STORE_INT(burrow_store_now_ms()));
+	ret = ticket_id_free(cs, id);
+	if (ret == 0)
+		ret = burrow_store_write_args(cs->st,
+					      "INSERT INTO relay_tickets (id, relay_id, a_id, b_id, expiry,"
+					      " created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+					      "relay ticket", NULL, BURROW_STORE_INT(id),
+					      BURROW_STORE_INT(relay_id), BURROW_STORE_INT(a_id),
+					      BURROW_STORE_INT(b_id), BURROW_STORE_INT((int64_t)expiry),
+					      BURROW_STORE_INT(burrow_store_now_ms()));
 	if (ret < 0)
 		return burrow_store_rollback(cs->st, ret);
 	return commit(cs);
@@ -1161,13 +1194,25 @@ int coord_store_relay_ticket_revoke(struct coord_store *cs, uint32_t id)
 		return ret;
 	int64_t relay_id = 0;
 
+	const char *table = "relay_tickets";
+
 	ret = burrow_store_write_args(cs->st, "UPDATE relay_tickets SET revoked = 1 WHERE id = ?1",
 				      "relay ticket revoke", &changes, BURROW_STORE_INT(id));
+	if (ret == 0 && changes == 0) {
+		/* A control ticket is revoked the same way: its relay is told. */
+		table = "control_tickets";
+		ret = burrow_store_write_args(cs->st,
+					      "UPDATE control_tickets SET revoked = 1 WHERE id = ?1",
+					      "relay ticket revoke", &changes, BURROW_STORE_INT(id));
+	}
 	if (ret == 0 && changes == 0)
 		ret = burrow_store_fail(cs->st, -ENOENT, "no relay ticket %u", (unsigned)id);
-	if (ret == 0)
-		ret = query_one(cs, "SELECT relay_id FROM relay_tickets WHERE id = ?1",
-				BURROW_STORE_INT(id), &relay_id, NULL, 0);
+	if (ret == 0) {
+		char sql[80];
+
+		snprintf(sql, sizeof(sql), "SELECT relay_id FROM %s WHERE id = ?1", table);
+		ret = query_one(cs, sql, BURROW_STORE_INT(id), &relay_id, NULL, 0);
+	}
 	if (ret < 0)
 		return burrow_store_rollback(cs->st, ret);
 	return finish_node_write(cs, 0, relay_id, COORD_CHANGE_RELAY_REVOKE);
@@ -1188,14 +1233,98 @@ int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uin
 		.elem_size = sizeof(uint32_t), .what = "revoked relay tickets",
 		.decode = revoked_id_decode, .clear = NULL,
 	};
-	char sql[160];
+	char sql[320];
 
 	/* now is a plain number: the one bound argument is the relay. */
 	snprintf(sql, sizeof(sql),
 		 "SELECT id FROM relay_tickets WHERE relay_id = ?1 AND revoked = 1"
-		 " AND expiry > %llu ORDER BY id", (unsigned long long)now);
+		 " AND expiry > %llu UNION ALL"
+		 " SELECT id FROM control_tickets WHERE relay_id = ?1 AND revoked = 1"
+		 " AND expiry > %llu ORDER BY id", (unsigned long long)now,
+		 (unsigned long long)now);
 	return burrow_store_collect(cs->st, sql, BURROW_STORE_INT(relay_node_id), &rows, NULL,
 				    (void **)ids, n);
+}
+
+/* ---- control tickets ------------------------------------------------------------ */
+
+int coord_store_control_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
+				   const uint8_t node_key[32], uint64_t expiry,
+				   const uint8_t ticket[COORD_CONTROL_TICKET_LEN])
+{
+	int ret = begin(cs);
+
+	if (ret < 0)
+		return ret;
+	ret = ticket_id_free(cs, id);
+	if (ret == 0)
+		ret = burrow_store_write_args(cs->st,
+					      "INSERT INTO control_tickets (id, relay_id, node_key, expiry,"
+					      " ticket, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+					      "control ticket", NULL, BURROW_STORE_INT(id),
+					      BURROW_STORE_INT(relay_id), BURROW_STORE_BLOB(node_key, 32),
+					      BURROW_STORE_INT((int64_t)expiry),
+					      BURROW_STORE_BLOB(ticket, COORD_CONTROL_TICKET_LEN),
+					      BURROW_STORE_INT(burrow_store_now_ms()));
+	/* The running server reads this and sends the relay RELAY_BIND. */
+	return finish_node_write(cs, ret, relay_id, COORD_CHANGE_RELAY_BIND);
+}
+
+static int control_ticket_decode(struct burrow_store *st, sqlite3_stmt *stmt, void *elem,
+				 void *ctx)
+{
+	struct coord_control_ticket *t = elem;
+	const void *key = sqlite3_column_blob(stmt, 3), *ticket = sqlite3_column_blob(stmt, 6);
+
+	(void)ctx;
+	if (sqlite3_column_bytes(stmt, 3) != 32 ||
+	    sqlite3_column_bytes(stmt, 6) != COORD_CONTROL_TICKET_LEN)
+		return burrow_store_fail(st, -EIO, "control ticket %lld: bad key or ticket length",
+					 (long long)sqlite3_column_int64(stmt, 0));
+	t->id = (uint32_t)sqlite3_column_int64(stmt, 0);
+	t->relay_id = sqlite3_column_int64(stmt, 1);
+	snprintf(t->relay, sizeof(t->relay), "%s", (const char *)sqlite3_column_text(stmt, 2));
+	memcpy(t->node_key, key, 32);
+	if (sqlite3_column_type(stmt, 4) == SQLITE_NULL)
+		t->node[0] = '\0';
+	else
+		snprintf(t->node, sizeof(t->node), "%s", (const char *)sqlite3_column_text(stmt, 4));
+	t->expiry = (uint64_t)sqlite3_column_int64(stmt, 5);
+	memcpy(t->ticket, ticket, COORD_CONTROL_TICKET_LEN);
+	t->revoked = sqlite3_column_int(stmt, 7);
+	t->created_ms = sqlite3_column_int64(stmt, 8);
+	return 0;
+}
+
+#define CONTROL_TICKET_SELECT \
+	"SELECT t.id, t.relay_id, r.name, t.node_key, n.name, t.expiry, t.ticket, t.revoked," \
+	" t.created_ms FROM control_tickets t JOIN nodes r ON r.id = t.relay_id" \
+	" LEFT JOIN nodes n ON n.public_key = t.node_key"
+
+static const struct burrow_store_rows control_ticket_rows = {
+	.elem_size = sizeof(struct coord_control_ticket), .what = "control ticket list",
+	.decode = control_ticket_decode, .clear = NULL,
+};
+
+int coord_store_control_ticket_list(struct coord_store *cs,
+				    struct coord_control_ticket **tickets, size_t *n)
+{
+	return burrow_store_collect(cs->st, CONTROL_TICKET_SELECT " ORDER BY t.created_ms, t.id",
+				    BURROW_STORE_NO_ARG, &control_ticket_rows, NULL,
+				    (void **)tickets, n);
+}
+
+int coord_store_control_tickets_live(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
+				     struct coord_control_ticket **tickets, size_t *n)
+{
+	char sql[512];
+
+	/* now is a plain number: the one bound argument is the relay. */
+	snprintf(sql, sizeof(sql), CONTROL_TICKET_SELECT
+		 " WHERE t.relay_id = ?1 AND t.revoked = 0 AND t.expiry > %llu ORDER BY t.id",
+		 (unsigned long long)now);
+	return burrow_store_collect(cs->st, sql, BURROW_STORE_INT(relay_node_id),
+				    &control_ticket_rows, NULL, (void **)tickets, n);
 }
 
 /* ---- relay capability ------------------------------------------------------- */

@@ -27,7 +27,7 @@
 #include "../store.h"
 
 #define COORD_STORE_ERR_MAX BURROW_STORE_ERR_MAX
-#define COORD_STORE_SCHEMA_VERSION 3
+#define COORD_STORE_SCHEMA_VERSION 4
 /* Change log rows are kept while newer than an hour or among the last 10,000 generations. */
 #define COORD_CHANGES_KEEP_MS (60 * 60 * 1000)
 #define COORD_CHANGES_KEEP_ROWS 10000
@@ -148,6 +148,7 @@ enum coord_change_kind {
 	COORD_CHANGE_ROUTES = 6,	/* advertised routes replaced */
 	COORD_CHANGE_APPROVE = 7,	/* routes approved */
 	COORD_CHANGE_RELAY_REVOKE = 8,	/* a ticket through this node (the relay) revoked */
+	COORD_CHANGE_RELAY_BIND = 9,	/* a control ticket through this node (the relay) issued */
 };
 
 struct coord_change {
@@ -181,7 +182,8 @@ struct coord_relay_ticket {
 	int64_t created_ms;
 };
 
-/* Record an issued ticket; -EEXIST when the id is taken (pick another). */
+/* Record an issued ticket; -EEXIST when the id is taken by a relay or
+ * control ticket (pick another). */
 int coord_store_relay_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
 				 int64_t a_id, int64_t b_id, uint64_t expiry);
 /* Every ticket recorded, oldest first (free() *tickets). A ticket goes
@@ -190,13 +192,48 @@ int coord_store_relay_ticket_list(struct coord_store *cs, struct coord_relay_tic
 				  size_t *n);
 /* -ENOENT: no such ticket. */
 int coord_store_relay_ticket_get(struct coord_store *cs, uint32_t id, struct coord_relay_ticket *t);
-/* Mark a ticket revoked (again is harmless) and log COORD_CHANGE_RELAY_REVOKE
- * for its relay, so the running server tells the relay; -ENOENT: no such ticket. */
+/* Mark a ticket, relay or control, revoked (again is harmless) and log
+ * COORD_CHANGE_RELAY_REVOKE for its relay, so the running server tells the
+ * relay; -ENOENT: no such ticket. */
 int coord_store_relay_ticket_revoke(struct coord_store *cs, uint32_t id);
-/* Ids of the revoked tickets through relay_node_id not yet expired at now
- * (unix seconds): what a relay must refuse (free() *ids). */
+/* Ids of the revoked tickets, relay and control, through relay_node_id not
+ * yet expired at now (unix seconds): what a relay must refuse (free() *ids). */
 int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
 			      uint32_t **ids, size_t *n);
+
+/*
+ * A control ticket (docs/coordination.md, "The coordinator behind a
+ * relay"): a relay ticket whose pair is a node's public key (the node need
+ * not be registered yet) and the coordinator's own key. The ticket bytes
+ * are kept: the server sends them to the relay in RELAY_BIND.
+ */
+#define COORD_CONTROL_TICKET_LEN 176	/* BURROW_RELAY_TICKET_LEN */
+
+struct coord_control_ticket {
+	uint32_t id;
+	int64_t relay_id;
+	char relay[COORD_NAME_SIZE];
+	uint8_t node_key[32];
+	char node[COORD_NAME_SIZE];		/* the node with node_key; "" if none */
+	uint64_t expiry;			/* unix seconds */
+	uint8_t ticket[COORD_CONTROL_TICKET_LEN];
+	bool revoked;
+	int64_t created_ms;
+};
+
+/* Record an issued control ticket and log COORD_CHANGE_RELAY_BIND for its
+ * relay; -EEXIST when the id is taken by any ticket (pick another). */
+int coord_store_control_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
+				   const uint8_t node_key[32], uint64_t expiry,
+				   const uint8_t ticket[COORD_CONTROL_TICKET_LEN]);
+/* Every control ticket, oldest first (free() *tickets); removing the
+ * relay node removes its tickets. */
+int coord_store_control_ticket_list(struct coord_store *cs,
+				    struct coord_control_ticket **tickets, size_t *n);
+/* The unrevoked control tickets through relay_node_id not expired at now
+ * (unix seconds): what the relay must bind (free() *tickets). */
+int coord_store_control_tickets_live(struct coord_store *cs, int64_t relay_node_id, uint64_t now,
+				     struct coord_control_ticket **tickets, size_t *n);
 
 /*
  * Whether the node said it relays when it last registered, and the

@@ -122,6 +122,7 @@ struct coord_server {
 	size_t n_catch;
 	uint64_t catch_batch_ns;		/* work per loop turn */
 	char *coord_pem;			/* signs relay tickets */
+	char *egress_relay;			/* run --egress-relay: nodes only through it */
 	uint64_t relay_lifetime_s;		/* of a ticket RELAY_OFFER carries */
 	uint64_t relay_rate_interval_ns, relay_rate_burst;
 };
@@ -686,6 +687,42 @@ static int send_relay_revocations(struct coord_conn *c)
 	return ret;
 }
 
+/*
+ * RELAY_BIND for every unrevoked, unexpired control ticket through c's
+ * node (docs/coordination.md, "The coordinator behind a relay"): after a
+ * relay registers and whenever one is issued (COORD_CHANGE_RELAY_BIND).
+ * The relay binds the coordinator's side at the address of this very
+ * connection; sending one twice is harmless (the relay keeps one binding
+ * per ticket). Only to a node that said it relays.
+ */
+static int send_relay_binds(struct coord_conn *c)
+{
+	struct coord_control_ticket *tickets = NULL;
+	struct coord_buf b;
+	size_t n = 0;
+	int ret;
+
+	if (!c->relay)
+		return 0;
+	ret = coord_store_control_tickets_live(c->server->store, c->node_id,
+					       (uint64_t)(wall_ms() / 1000), &tickets, &n);
+	if (ret < 0) {
+		burrow_log(BURROW_LOG_ERROR, "control tickets through node %lld: %s",
+			   (long long)c->node_id, coord_store_error(c->server->store));
+		return ret;
+	}
+	coord_buf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		coord_msg_relay_bind_encode(&b, tickets[i].ticket);
+		burrow_log(BURROW_LOG_DEBUG, "node %lld: RELAY_BIND control ticket %u",
+			   (long long)c->node_id, (unsigned)tickets[i].id);
+	}
+	ret = n ? conn_send(c, &b) : 0;
+	coord_buf_free(&b);
+	free(tickets);
+	return ret;
+}
+
 /* MAP_DELTA from the set last sent to the current one, if they differ. */
 static int send_map_delta(struct coord_conn *c)
 {
@@ -1099,13 +1136,22 @@ static int store_endpoints(struct coord_server *s, int64_t node_id,
 
 /* ---- endpoint discovery ------------------------------------------------------ */
 
-/* Whether the address c comes from now differs from c->observed (then it is set). */
+/* Whether the address c comes from now differs from c->observed (then it is set);
+ * never for a relayed connection. */
 static bool observed_read(struct coord_conn *c)
 {
 	struct burrow_nl_endpoint now;
 	const struct sockaddr *sa;
 	socklen_t len;
 
+	/*
+	 * A connection through a relay comes from the relay's address, not
+	 * the node's: there is nothing to observe (no OBSERVED_ADDRESS, no
+	 * observed candidate, no "moved"). Keeping the node's address from
+	 * the coordinator is the point of reaching it through a relay.
+	 */
+	if (burrow_quic_conn_relay_ticket(c->quic))
+		return false;
 	sa = burrow_quic_remote_addr(c->quic, &len);
 	if (burrow_candidate_from_sockaddr(sa, len, &now) || !now.port)
 		return false;
@@ -1206,7 +1252,13 @@ static void conn_remote_text(const struct coord_conn *c, char *out, size_t size)
 {
 	socklen_t len;
 
+	uint32_t ticket = burrow_quic_conn_relay_ticket(c->quic);
+	size_t used;
+
 	burrow_kernel_format_addr(burrow_quic_remote_addr(c->quic, &len), out, size);
+	used = strlen(out);
+	if (ticket && used < size)
+		snprintf(out + used, size - used, " (a relay, control ticket %u)", (unsigned)ticket);
 }
 
 /* ---- relay fallback ------------------------------------------------------ */
@@ -1267,6 +1319,15 @@ static void relay_fallback_registered(struct coord_conn *c, const struct coord_r
 	int ret = 0;
 
 	c->relay = m->flags & COORD_REGISTER_RELAY;
+	/*
+	 * A relay connected through another relay has no address of its own
+	 * to give (it would offer the other relay's): not used as a relay.
+	 */
+	if (c->relay && burrow_quic_conn_relay_ticket(c->quic)) {
+		burrow_log(BURROW_LOG_WARNING, "node %lld: says it relays but is connected through "
+			   "a relay: not used as one", (long long)c->node_id);
+		c->relay = false;
+	}
 	burrow_rate_init(&c->relay_rate, s->relay_rate_interval_ns, s->relay_rate_burst);
 	if (c->relay && relay_endpoint_of(c, &e) == 0) {
 		burrow_text_endpoint(&e, text);
@@ -1429,7 +1490,7 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 	struct node_facts facts = { 0 };
 	char why[COORD_SERVER_ERR_MAX];
 	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
-	char from[64];
+	char from[112];
 	struct coord_register m = { 0 };
 	struct coord_conn *old;
 	struct coord_buf b;
@@ -1446,6 +1507,20 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 		goto out;
 	}
 	burrow_public_key_to_text(c->public_key, key);
+	/*
+	 * run --egress-relay: nodes reach this coordinator only through the
+	 * relay, so their address stays unknown to it; a direct REGISTER is a
+	 * misconfigured node. Relays still register directly (the relay's
+	 * own coordination connection carries RELAY_BIND).
+	 */
+	if (s->egress_relay && !burrow_quic_conn_relay_ticket(c->quic) &&
+	    !(m.flags & COORD_REGISTER_RELAY)) {
+		snprintf(why, sizeof(why), "this coordinator is reached only through relay %s "
+			 "(set relay and relay_ticket in [coordinator]: burrow-coord control-ticket "
+			 "issue)", s->egress_relay);
+		refuse(c, COORD_REFUSED_RELAY_ONLY, why);
+		goto out;
+	}
 	if (!m.key_secret[0]) {
 		/* No key: the TLS-proven public key must be a registered, live node. */
 		ret = coord_store_node_get_by_key(s->store, c->public_key, &facts.node);
@@ -1532,6 +1607,8 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 		ret = send_map_full(c);
 	if (ret == 0)
 		ret = send_relay_revocations(c);
+	if (ret == 0)
+		ret = send_relay_binds(c);
 	/* The others learn of the node even if its own connection failed just now. */
 	notify_peer_change(s, facts.node.id, &affected, c);
 out:
@@ -1835,7 +1912,7 @@ static int all_node_ids(struct coord_server *s, struct coord_policy_ids *changed
 
 int coord_server_poll_changes(struct coord_server *s)
 {
-	struct coord_policy_ids changed = { 0 }, renamed = { 0 }, relays = { 0 };
+	struct coord_policy_ids changed = { 0 }, renamed = { 0 }, relays = { 0 }, binds = { 0 };
 	/* Changed in more than their endpoints: their own peer set may differ too. */
 	struct coord_policy_ids own_set = { 0 };
 	struct coord_policy_ids *affected = NULL;	/* affected[i]: of changed.ids[i] */
@@ -1865,6 +1942,11 @@ int coord_server_poll_changes(struct coord_server *s)
 		/* A revoked relay ticket changes no map: its relay is told (below). */
 		if (changes[i].kind == COORD_CHANGE_RELAY_REVOKE) {
 			ret = coord_policy_ids_add(&relays, changes[i].node_id);
+			continue;
+		}
+		/* Nor does an issued control ticket: its relay is sent RELAY_BIND. */
+		if (changes[i].kind == COORD_CHANGE_RELAY_BIND) {
+			ret = coord_policy_ids_add(&binds, changes[i].node_id);
 			continue;
 		}
 		ret = coord_policy_ids_add(&changed, changes[i].node_id);
@@ -1916,6 +1998,13 @@ int coord_server_poll_changes(struct coord_server *s)
 		if (c)
 			send_relay_revocations(c);
 	}
+	ids_unique(&binds);
+	for (i = 0; i < binds.n; i++) {
+		struct coord_conn *c = conn_of_node(s, binds.ids[i]);
+
+		if (c && !c->closing)
+			send_relay_binds(c);
+	}
 out:
 	for (i = 0; affected && i < changed.n; i++)
 		coord_policy_ids_free(&affected[i]);
@@ -1926,6 +2015,7 @@ out:
 	coord_policy_ids_free(&own_set);
 	coord_policy_ids_free(&renamed);
 	coord_policy_ids_free(&relays);
+	coord_policy_ids_free(&binds);
 	return ret;
 }
 
@@ -2121,6 +2211,13 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 			goto fail;
 		}
 	}
+	if (config->egress_relay) {
+		s->egress_relay = strdup(config->egress_relay);
+		if (!s->egress_relay) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
 	s->by_node_bits = CONN_INDEX_MIN_BITS;
 	s->by_node = calloc((size_t)1 << s->by_node_bits, sizeof(*s->by_node));
 	s->route_scratch = calloc(COORD_ROUTES_MAX, sizeof(*s->route_scratch));
@@ -2195,6 +2292,7 @@ void coord_server_free(struct coord_server *s)
 	if (s->coord_pem)
 		explicit_bzero(s->coord_pem, strlen(s->coord_pem));
 	free(s->coord_pem);
+	free(s->egress_relay);
 	free(s->policy_path);
 	free(s->dns);
 	free(s->by_node);

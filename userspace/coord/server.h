@@ -61,6 +61,13 @@ struct coord_server_config {
 	uint64_t relay_lifetime_s;
 	uint64_t relay_rate_burst;
 	uint64_t relay_rate_interval_ms;
+	/*
+	 * The coordinator behind a relay (run --egress-relay): the name of the
+	 * relay node nodes reach it through. A REGISTER over a direct (not
+	 * relayed) connection from a node that does not say it relays is
+	 * refused (COORD_REFUSED_RELAY_ONLY). NULL: any connection. Borrowed.
+	 */
+	const char *egress_relay;
 };
 
 #define COORD_SERVER_RELAY_BURST 16
