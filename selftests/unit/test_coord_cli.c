@@ -97,6 +97,28 @@ static void test_help_and_usage(void **state)
 	assert_int_equal(run("run", "listen", "127.0.0.1:7000", "key", "/nonexistent",
 			     "--egress-relay", NULL), COORD_EXIT_USAGE);
 	assert_non_null(strstr(err_buf, "'--egress-relay' needs a value"));
+	/* relay fallback settings: each bad value is refused, quoted; good ones pass on */
+	static const char *const bad[][2] = {
+		{ "--relay-lifetime", "2d" }, { "--relay-lifetime", "0s" },
+		{ "--relay-lifetime", "never" }, { "--relay-lifetime", "5x" },
+		{ "--relay-burst", "0" }, { "--relay-burst", "1001" }, { "--relay-burst", "-3" },
+		{ "--relay-interval", "2d" }, { "--relay-interval", "never" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char quoted[32];
+
+		assert_int_equal(run("run", "listen", "127.0.0.1:7000", "key", "/nonexistent",
+				     bad[i][0], bad[i][1], NULL), COORD_EXIT_USAGE);
+		snprintf(quoted, sizeof(quoted), "'%s'", bad[i][1]);
+		assert_non_null(strstr(err_buf, bad[i][0]));
+		assert_non_null(strstr(err_buf, quoted));
+	}
+	assert_int_equal(run("run", "listen", "127.0.0.1:7000", "key", "/nonexistent",
+			     "--relay-lifetime", "1d", "--relay-burst", "1000", "--relay-interval",
+			     "30s", NULL), COORD_EXIT_USAGE);
+	assert_null(strstr(err_buf, "--relay"));
+	assert_non_null(strstr(err_buf, "/nonexistent"));
+	assert_non_null(usage_has("[--relay-burst N] [--relay-interval DURATION]"));
 	assert_int_equal(run("node", "frob", NULL), COORD_EXIT_USAGE);
 	assert_non_null(strstr(err_buf, "'frob'"));
 	assert_int_equal(run("key", "create", "expiry", "5y", NULL), COORD_EXIT_USAGE);

@@ -30,6 +30,9 @@
 
 #define MAX_TAGS 64
 #define MAX_PREFIXES 256
+/* run --relay-burst: more than this many requests at once is no limit at all
+ * (the usage text and its error say 1000 too). */
+#define COORD_RUN_RELAY_BURST_MAX 1000
 
 static const char usage_text[] =
 	"Usage: burrow-coord [-j] [-d DB] OBJECT COMMAND [ARGS]\n"
@@ -52,7 +55,8 @@ static const char usage_text[] =
 	"  burrow-coord control-ticket issue --relay NODE --node-key KEY [--lifetime DURATION]\n"
 	"                                   [--key FILE]\n"
 	"  burrow-coord run listen ADDR:PORT key FILE [policy FILE] [dns FILE]\n"
-	"                   [--egress-relay NODE]\n"
+	"                   [--egress-relay NODE] [--relay-lifetime DURATION]\n"
+	"                   [--relay-burst N] [--relay-interval DURATION]\n"
 	"  burrow-coord help\n"
 	"\n"
 	"DURATION: NUMBER followed by s, m, h or d (30m, 7d), or 'never' (the default).\n"
@@ -61,7 +65,10 @@ static const char usage_text[] =
 	"     (PKCS#8 PEM, mode 0600) and the JSON policy FILE (none: nodes see no peers);\n"
 	"     dns FILE: the [dns] mesh domain and split DNS (none: domain mesh.burrow);\n"
 	"     --egress-relay NODE: nodes reach this coordinator only through relay NODE\n"
-	"     (a direct REGISTER from a node that is not a relay is refused).\n"
+	"     (a direct REGISTER from a node that is not a relay is refused);\n"
+	"     --relay-lifetime: of the tickets relay fallback offers (default 300s, at\n"
+	"     most 1d); --relay-burst, --relay-interval: each node's RELAY_REQUESTs, a\n"
+	"     burst of N (default 16, at most 1000) then one per DURATION (default 2s).\n"
 	"relay-ticket issue: print a ticket (base64) letting NODE1 and NODE2 use NODE as\n"
 	"     their relay for DURATION (default 300s, at most 1d), signed with the\n"
 	"     coordinator's key FILE (default: $BURROW_COORD_KEY); recorded for list/revoke.\n"
@@ -789,10 +796,43 @@ static void warn_egress_relay(struct cli *c, const char *name)
 	coord_store_node_clear(&node);
 }
 
+/*
+ * The relay fallback settings of run: 0 with config filled in, or a usage
+ * error naming the option and its value.
+ */
+static int run_relay_options(struct cli *c, const char *lifetime, const char *burst,
+			     const char *interval, struct coord_server_config *config)
+{
+	int64_t ms;
+	uint64_t n;
+
+	if (lifetime) {
+		if (parse_duration(lifetime, &ms) < 0 || ms == 0 ||
+		    ms > COORD_RELAY_LIFETIME_MAX * INT64_C(1000) || ms % 1000)
+			return usage_error(c, "--relay-lifetime: invalid duration '%s' (1s to 1d)",
+					   lifetime);
+		config->relay_lifetime_s = (uint64_t)(ms / 1000);
+	}
+	if (burst) {
+		if (burrow_text_decimal(burst, COORD_RUN_RELAY_BURST_MAX, &n) < 0 || n == 0)
+			return usage_error(c, "--relay-burst: invalid count '%s' (1 to 1000)",
+					   burst);
+		config->relay_rate_burst = n;
+	}
+	if (interval) {
+		if (parse_duration(interval, &ms) < 0 || ms == 0 || ms > INT64_C(86400000))
+			return usage_error(c, "--relay-interval: invalid duration '%s' (1s to 1d)",
+					   interval);
+		config->relay_rate_interval_ms = (uint64_t)ms;
+	}
+	return 0;
+}
+
 static int run_command(struct cli *c, int argc, char **argv)
 {
 	const char *listen_text = NULL, *key_path = NULL, *policy_path = NULL, *dns_path = NULL;
-	const char *egress_relay = NULL;
+	const char *egress_relay = NULL, *relay_lifetime = NULL, *relay_burst = NULL;
+	const char *relay_interval = NULL;
 	char why[COORD_SERVER_ERR_MAX], key_text[BURROW_PUBLIC_KEY_TEXT_SIZE];
 	static struct coord_dns_config dns;
 	struct coord_server_config config = { 0 };
@@ -815,6 +855,12 @@ static int run_command(struct cli *c, int argc, char **argv)
 			slot = &dns_path;
 		else if (!strcmp(argv[i], "--egress-relay"))
 			slot = &egress_relay;
+		else if (!strcmp(argv[i], "--relay-lifetime"))
+			slot = &relay_lifetime;
+		else if (!strcmp(argv[i], "--relay-burst"))
+			slot = &relay_burst;
+		else if (!strcmp(argv[i], "--relay-interval"))
+			slot = &relay_interval;
 		else
 			return usage_error(c, "unknown run argument '%s'", argv[i]);
 		if (i + 1 == argc)
@@ -828,6 +874,9 @@ static int run_command(struct cli *c, int argc, char **argv)
 		return usage_error(c, "%s", "run needs listen ADDR:PORT and key FILE");
 	if (egress_relay && coord_name_check(egress_relay, why, sizeof(why)) < 0)
 		return usage_error(c, "--egress-relay: %s", why);
+	ret = run_relay_options(c, relay_lifetime, relay_burst, relay_interval, &config);
+	if (ret)
+		return ret;
 	coord_dns_config_default(&dns);
 	if (dns_path && coord_dns_config_load(dns_path, &dns, why, sizeof(why)) < 0) {
 		fprintf(c->err, "burrow-coord: %s\n", why);
