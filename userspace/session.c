@@ -466,6 +466,12 @@ int burrowd_peer_probe_direct(struct burrowd_peer *peer)
 	if (!s)
 		return -ENOMEM;
 	s->probe = true;
+	/*
+	 * One candidate per probe, in turn (probe_lost moves on): any of a map
+	 * peer's candidates may be the one a NAT lets through now, and the one
+	 * the last direct dial ended at is no likelier than the others.
+	 */
+	candidate_pick(peer);
 	if (burrow_quic_connect(d->quic, (struct sockaddr *)&peer->endpoint, peer->endpoint_len,
 				peer->public_key, s, &conn)) {
 		burrow_capsule_reader_free(&s->reader);
@@ -503,11 +509,14 @@ static void probe_won(struct burrowd_session *s)
 		session_replaced(old, "a direct path works: leaving the relay");
 }
 
-/* The probe failed (no answer, refused): the relayed session goes on. */
+/* The probe failed (no answer, refused): the relayed session goes on, and
+ * the next probe tries the next candidate. */
 static void probe_lost(struct burrowd_session *s, const char *reason)
 {
-	if (s->peer->probe == s)
+	if (s->peer->probe == s) {
 		s->peer->probe = NULL;
+		s->peer->cand_next++;
+	}
 	burrow_log(BURROW_LOG_DEBUG, "peer %s: no direct path at %s: %s", s->peer->name,
 		   s->peer->endpoint_text, reason);
 }

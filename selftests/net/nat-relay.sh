@@ -14,14 +14,14 @@
 # R and the coordinator see node 1's tunnel port mapped differently: the
 # NAT really is symmetric. Then each NAT forwards its node's port (as an
 # operator opening it would): the relayed pair keeps probing the direct
-# path, moves to it without a command and drops the relay; R forwards
-# nothing more. Last, with node 2 gone, node 1's request is refused with
-# the coordinator's reason.
+# path (each of the peer's candidates in turn), moves to it without a
+# command and drops the relay; R forwards nothing more. Last, with node 2
+# gone, node 1's request is refused with the coordinator's reason.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
 . "$(dirname "$0")/../lib/nat.sh"
-plan 21
+plan 22
 
 check() {
 	ok_or_logs "$1" "$2"
@@ -104,6 +104,18 @@ at_relay=$(in_ns relay burrow-nl -j relay show burrow0 ticket "$id" |
 	jq -r ".[0] | [.a, .b] | map(select(.address == \"$pub1\")) | .[0].port")
 [ -n "$at_coord" ] && [ -n "$at_relay" ] && [ "$at_coord" != "$at_relay" ]
 ok $? "NAT A maps node 1's port 51821 per destination (coordinator sees $at_coord, R sees $at_relay)"
+
+# ---- probes while relayed: each map peer has two candidates (the address the
+# coordinator observed, through the NAT's random mapping, and the advertised
+# one), and neither answers yet; the prober (the node with the lower key)
+# tries them in turn rather than the same one again.
+probed() {
+	cat "$bd_dir/n1/log" "$bd_dir/n2/log" | grep -o "relayed; trying [^ ]* directly" | sort -u |
+		wc -l
+}
+probed_both() { [ "$(probed)" -ge 2 ]; }
+wait_for 60 probed_both
+check $? "the relayed pair's direct probes try both candidates ($(probed) addresses)"
 
 # ---- upgrade: the NATs forward the nodes' ports, so the advertised endpoints work now
 for n in 1 2; do
