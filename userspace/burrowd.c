@@ -742,6 +742,13 @@ static int cmd_run(void)
 		free(cfg);
 		return EXIT_USAGE;
 	}
+	if (burrow_config_coordinator_check_node(cfg, id.public_key, err, sizeof(err))) {
+		fprintf(stderr, "burrowd: %s\n", err);
+		burrow_identity_clear(&id);
+		burrow_config_free(cfg);
+		free(cfg);
+		return EXIT_USAGE;
+	}
 	memset(d, 0, sizeof(*d));
 	d->udp_fd = -1;
 	d->started_ns = burrow_now_ns();

@@ -286,6 +286,15 @@ int burrow_config_copy(const struct burrow_config *src, struct burrow_config *ds
  * i >= n_file_peers came from elsewhere.
  */
 int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_peer *peer);
+/*
+ * At start, once the node's key is known: with [coordinator] relay, the
+ * control ticket's pair must include node_key. 0, or -EINVAL with err
+ * "FILE:LINE: relay_ticket: ticket N is not for this node (public key K)".
+ */
+int burrow_config_coordinator_check_node(const struct burrow_config *cfg,
+					 const uint8_t node_key[BURROW_PUBLIC_KEY_LEN], char *err,
+					 size_t err_size);
+
 /* Whether two [coordinator] sections say the same (a change needs a restart). */
 bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 				     const struct burrow_config_coordinator *b);

@@ -200,6 +200,22 @@ void burrow_config_coordinator_done(struct parse_state *ps)
 				   "control-ticket issue)", (unsigned)c->relay_ticket.id);
 }
 
+int burrow_config_coordinator_check_node(const struct burrow_config *cfg,
+					 const uint8_t node_key[BURROW_PUBLIC_KEY_LEN], char *err,
+					 size_t err_size)
+{
+	const struct burrow_config_coordinator *c = &cfg->coordinator;
+	char text[BURROW_PUBLIC_KEY_TEXT_SIZE];
+
+	if (!c->enabled || !c->relay_len || burrow_relay_ticket_other(&c->relay_ticket, node_key))
+		return 0;
+	burrow_public_key_to_text(node_key, text);
+	snprintf(err, err_size, "%s:%u: relay_ticket: ticket %u is not for this node (public key %s)",
+		 cfg->path ? cfg->path : "?", c->relay_ticket_line, (unsigned)c->relay_ticket.id,
+		 text);
+	return -EINVAL;
+}
+
 bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 				     const struct burrow_config_coordinator *b)
 {

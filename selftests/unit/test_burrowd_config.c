@@ -525,6 +525,13 @@ static void test_coordinator_relay(void **state)
 	assert_int_equal(cfg.coordinator.relay_ticket_line, 6);
 	assert_memory_equal(cfg.coordinator.relay_ticket.a, node, 32);
 
+	/* At start: the ticket must name this node's key too. */
+	assert_int_equal(burrow_config_coordinator_check_node(&cfg, node, err, sizeof(err)), 0);
+	assert_int_equal(burrow_config_coordinator_check_node(&cfg, stranger, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:6: relay_ticket: ticket 4242 is not for this node "
+			    "(public key AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=)");
+
 	/* A restart-worthy change: another ticket, or another relay. */
 	assert_int_equal(burrow_config_copy(&cfg, &cfg2, err, sizeof(err)), 0);
 	assert_true(burrow_config_coordinator_equal(&cfg.coordinator, &cfg2.coordinator));
