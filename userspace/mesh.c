@@ -376,7 +376,8 @@ static void mesh_relay_answered(void *arg, bool ok, const char *text)
 	if (!ok) {
 		snprintf(m->relay_error, sizeof(m->relay_error), "%s", text);
 		snprintf(m->last_error, sizeof(m->last_error), "%.239s", text);
-		burrow_log(BURROW_LOG_WARNING, "coordinator %s: %s", m->where, text);
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: control ticket %u: %s", m->where,
+			   (unsigned)c->relay_ticket.id, text);
 		schedule_reconnect(m);
 		return;
 	}

@@ -387,9 +387,7 @@ static void refused(struct burrowd_relay_use *u, unsigned code, const char *text
 		snprintf(u->last_error, sizeof(u->last_error), "refused by relay %s: %s",
 			 u->req.relay_text, name);
 	if (u->coordinator) {
-		burrow_log(BURROW_LOG_WARNING, "coordinator: control ticket %" PRIu32 " %s",
-			   u->req.ticket.id, u->last_error);
-		notify(u);
+		notify(u);	/* mesh.c logs it, as every failed admission */
 		return;
 	}
 	burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay-refused",
