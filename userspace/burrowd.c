@@ -564,6 +564,23 @@ static void daemon_on_relay_revoke(struct burrowd *d, uint32_t ticket_id)
 	burrow_relay_revoke(relay, ticket_id, (uint64_t)time(NULL));
 }
 
+/*
+ * RELAY_BIND from the coordinator (mesh.c): its side of a control ticket,
+ * bound at the address of this node's coordination connection. The
+ * admission may install the kernel entry (the node bound first): the
+ * relay's timer follows.
+ */
+static unsigned daemon_on_relay_bind(struct burrowd *d, const uint8_t party[32],
+				     const struct sockaddr *from, const uint8_t *ticket, size_t len,
+				     const char **why)
+{
+	unsigned code = burrow_relay_admit(relay, party, from, ticket, len, (uint64_t)time(NULL),
+					   why);
+
+	relay_rearm(d);
+	return code;
+}
+
 static void daemon_on_relay_timer(void *arg)
 {
 	burrow_relay_tick(relay, (uint64_t)time(NULL));
@@ -742,6 +759,13 @@ static int cmd_run(void)
 		free(cfg);
 		return EXIT_USAGE;
 	}
+	if (burrow_config_coordinator_check_node(cfg, id.public_key, err, sizeof(err))) {
+		fprintf(stderr, "burrowd: %s\n", err);
+		burrow_identity_clear(&id);
+		burrow_config_free(cfg);
+		free(cfg);
+		return EXIT_USAGE;
+	}
 	memset(d, 0, sizeof(*d));
 	d->udp_fd = -1;
 	d->started_ns = burrow_now_ns();
@@ -843,6 +867,7 @@ static int cmd_run(void)
 		}
 		burrow_timer_init(&relay_timer, daemon_on_relay_timer, d);
 		d->on_relay_revoke = daemon_on_relay_revoke;
+		d->on_relay_bind = daemon_on_relay_bind;
 	}
 	qs.alpn = BURROW_QUIC_ALPN;
 	qs.accept_alpns = burrow_alpn_accept_list(&alpn_registry);

@@ -611,6 +611,42 @@ static void section_start(struct parse_state *ps, const char *section)
 }
 
 /*
+ * [coordinator] relay_ticket = BASE64 is longer than inih's line buffer:
+ * keep its value (trimmed) aside and give inih "relay_ticket = *". True
+ * when the line at ps->text (len bytes) was one; ps->text moves past it.
+ */
+static bool long_ticket_line(struct parse_state *ps, size_t len, char *buf, int size)
+{
+	static const char key[] = "relay_ticket";
+	const char *p = ps->text, *end = ps->text + len, *v;
+	size_t n;
+
+	if (ps->section != SEC_COORDINATOR || size < (int)sizeof(key) + 5)
+		return false;
+	for (; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	if ((size_t)(end - p) < sizeof(key) || strncmp(p, key, sizeof(key) - 1))
+		return false;
+	for (v = p + sizeof(key) - 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	if (v == end || *v != '=')
+		return false;
+	for (v++; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - v);
+	if (n >= sizeof(ps->long_value))
+		return false;
+	memcpy(ps->long_value, v, n);
+	ps->long_value[n] = '\0';
+	ps->long_pending = true;
+	snprintf(buf, (size_t)size, "%s = *\n", key);
+	ps->text += len;
+	return true;
+}
+
+/*
  * inih line reader over ps->text. Recognises section headers itself (see
  * the top of the file). Returning NULL ends the parse.
  */
@@ -625,6 +661,8 @@ static char *read_line(char *buf, int size, void *stream)
 	nl = strchr(ps->text, '\n');
 	len = nl ? (size_t)(nl - ps->text) + 1 : strlen(ps->text);
 	ps->line++;
+	if (len >= (size_t)size && long_ticket_line(ps, len, buf, size))
+		return buf;
 	if (len >= (size_t)size) {
 		burrow_config_fail(ps, ps->line, "line longer than %d characters", size - 2);
 		return NULL;
@@ -675,6 +713,9 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		peer_key(ps, name, value);
 		break;
 	case SEC_COORDINATOR:
+		if (ps->long_pending && !strcmp(name, "relay_ticket"))
+			value = ps->long_value;
+		ps->long_pending = false;
 		burrow_config_coordinator_key(ps, name, value);
 		break;
 	case SEC_DNS:

@@ -19,7 +19,9 @@
  *   may_reach = 10.99.0.0/24
  *   segments = 0, 10, 20           (mode = l2 in [node] only; also mac_limit, flood_rate)
  *   [coordinator]                  (optional: join a mesh run by burrow-coord)
- *   address = 192.0.2.10:443       (required)
+ *   address = 192.0.2.10:443       (required, unless relay is given)
+ *   relay = 198.51.100.7:51820     (reach the coordinator only through this relay;
+ *   relay_ticket = <base64>         with its control ticket: both or neither, no address)
  *   public_key = <44-char base64>  (required: the coordinator's key, pinned)
  *   auth_key_file = /etc/burrow/a.authkey   (pre-auth key, read at first registration)
  *   endpoint = 192.0.2.1:51820     (where peers reach this node; repeatable)
@@ -60,6 +62,7 @@
 #include "hello.h"
 #include "identity.h"
 #include "log.h"
+#include "relay_ticket.h"
 
 #define BURROW_CONFIG_ERR_MAX 512
 #define BURROW_CONFIG_NAME_MAX 63		/* node and peer names: 1-63 of [A-Za-z0-9._-] */
@@ -177,6 +180,18 @@ struct burrow_config_coordinator {
 	 * asks the coordinator for a relay (RELAY_REQUEST, mesh.c); 0: never.
 	 */
 	unsigned int relay_after;
+	/*
+	 * relay + relay_ticket (both or neither; no address then): the node
+	 * reaches the coordinator only through that relay with a control
+	 * ticket for (this node, the coordinator) (brief D12, mesh.c).
+	 * relay_len 0: direct, at address.
+	 */
+	struct sockaddr_storage relay;
+	socklen_t relay_len;
+	char relay_text[64];
+	struct burrow_relay_ticket relay_ticket;
+	unsigned int relay_ticket_line;		/* for the start-time check (burrowd.c) */
+	unsigned int address_line;
 	unsigned int line;			/* of the [coordinator] header */
 };
 #define BURROW_CONFIG_RELAY_AFTER_DEFAULT 5
@@ -271,6 +286,15 @@ int burrow_config_copy(const struct burrow_config *src, struct burrow_config *ds
  * i >= n_file_peers came from elsewhere.
  */
 int burrow_config_peer_append(struct burrow_config *cfg, struct burrow_config_peer *peer);
+/*
+ * At start, once the node's key is known: with [coordinator] relay, the
+ * control ticket's pair must include node_key. 0, or -EINVAL with err
+ * "FILE:LINE: relay_ticket: ticket N is not for this node (public key K)".
+ */
+int burrow_config_coordinator_check_node(const struct burrow_config *cfg,
+					 const uint8_t node_key[BURROW_PUBLIC_KEY_LEN], char *err,
+					 size_t err_size);
+
 /* Whether two [coordinator] sections say the same (a change needs a restart). */
 bool burrow_config_coordinator_equal(const struct burrow_config_coordinator *a,
 				     const struct burrow_config_coordinator *b);

@@ -32,6 +32,14 @@ struct parse_state {
 	unsigned int dns_keys;
 	unsigned int relay_keys;
 	unsigned int service_keys;
+	/*
+	 * A line too long for inih's buffer (INI_MAX_LINE, 200 in the system
+	 * library) that is a [coordinator] relay_ticket (236 base64
+	 * characters): read_line keeps its value here and hands inih a short
+	 * stand-in line; handle_key puts the value back.
+	 */
+	bool long_pending;
+	char long_value[BURROW_RELAY_TICKET_TEXT_SIZE + 64];
 };
 
 /* config_service.c: [service NAME] */

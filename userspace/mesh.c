@@ -75,6 +75,14 @@ struct burrowd_mesh {
 	struct mesh_fallback *fallback;
 	size_t n_fallback;
 	struct burrow_timer fallback_timer;
+	/*
+	 * [coordinator] relay (brief D12): where is "198.51.100.7:51820" or
+	 * "via relay 198.51.100.7:51820" for the log; relay_error the last
+	 * admission failure (or the expired ticket), "" after an OK.
+	 */
+	char where[96];
+	bool relay_expired;
+	char relay_error[400];
 };
 
 /*
@@ -350,6 +358,83 @@ static void schedule_reconnect(struct burrowd_mesh *m)
 	burrow_timer_arm_in(m->d->loop, &m->reconnect_timer, delay * 1000000ull);
 }
 
+/*
+ * The relay answered the control ticket (relay_use.c, from the loop): on
+ * OK dial the coordinator through it (also when the relay is still
+ * "waiting for the other party": the coordinator binds its side when it
+ * is told to, RELAY_BIND, and the handshake's retransmissions get through
+ * once it has); else the error is kept and the backoff applies.
+ */
+static void mesh_relay_answered(void *arg, bool ok, const char *text)
+{
+	struct burrowd_mesh *m = arg;
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	int ret;
+
+	if (m->conn || m->stopping)
+		return;
+	if (!ok) {
+		snprintf(m->relay_error, sizeof(m->relay_error), "%s", text);
+		snprintf(m->last_error, sizeof(m->last_error), "%.239s", text);
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: control ticket %u: %s", m->where,
+			   (unsigned)c->relay_ticket.id, text);
+		schedule_reconnect(m);
+		return;
+	}
+	m->relay_error[0] = '\0';
+	ret = burrow_quic_connect_relayed_alpn(m->quic, COORD_MSG_ALPN,
+					       (const struct sockaddr *)&c->relay, c->relay_len,
+					       c->relay_ticket.id, c->public_key, m, &m->conn);
+	if (ret) {
+		m->conn = NULL;
+		snprintf(m->last_error, sizeof(m->last_error), "cannot dial through relay %s: %s",
+			 c->relay_text, strerror(-ret));
+		burrow_log(BURROW_LOG_WARNING, "coordinator: %s", m->last_error);
+		schedule_reconnect(m);
+	}
+	mesh_rearm(m);
+}
+
+/*
+ * Through a relay: present the control ticket first, every time (the
+ * relay may have restarted); the dial follows its answer. An expired
+ * ticket is not presented and nothing is dialled again: a new ticket
+ * needs a config change, so a restart.
+ */
+static void mesh_dial_relayed(struct burrowd_mesh *m)
+{
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	struct burrowd_relay_use_request req = { 0 };
+	time_t expiry = (time_t)c->relay_ticket.expiry;
+	char when[32] = "?";
+	struct tm tm;
+	int ret;
+
+	if (c->relay_ticket.expiry <= (uint64_t)time(NULL)) {
+		if (gmtime_r(&expiry, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		m->relay_expired = true;
+		snprintf(m->relay_error, sizeof(m->relay_error), "control ticket %u expired at %s",
+			 (unsigned)c->relay_ticket.id, when);
+		snprintf(m->last_error, sizeof(m->last_error), "%.239s", m->relay_error);
+		burrow_log(BURROW_LOG_ERROR, "coordinator %s: %s: not dialling (issue a new one: "
+			   "burrow-coord control-ticket issue)", m->where, m->relay_error);
+		return;
+	}
+	snprintf(req.peer, sizeof(req.peer), "coordinator");
+	req.relay = c->relay;
+	req.relay_len = c->relay_len;
+	snprintf(req.relay_text, sizeof(req.relay_text), "%s", c->relay_text);
+	req.ticket = c->relay_ticket;
+	ret = burrowd_relay_use_coordinator(m->d, c->public_key, &req, mesh_relay_answered, m);
+	if (ret) {
+		snprintf(m->last_error, sizeof(m->last_error), "cannot present the control ticket: %s",
+			 strerror(-ret));
+		burrow_log(BURROW_LOG_WARNING, "coordinator: %s", m->last_error);
+		schedule_reconnect(m);
+	}
+}
+
 static void mesh_dial(void *arg)
 {
 	struct burrowd_mesh *m = arg;
@@ -358,6 +443,10 @@ static void mesh_dial(void *arg)
 
 	if (m->conn || m->stopping)
 		return;
+	if (c->relay_len) {
+		mesh_dial_relayed(m);
+		return;
+	}
 	ret = burrow_quic_connect_alpn(m->quic, COORD_MSG_ALPN,
 				       (const struct sockaddr *)&c->address, c->address_len,
 				       c->public_key, m, &m->conn);
@@ -568,7 +657,6 @@ static void send_register(struct burrowd_mesh *m)
 
 static void handle_register_result(struct burrowd_mesh *m, const struct burrow_capsule *cap)
 {
-	const struct burrow_config_coordinator *c = coordinator_of(m);
 	struct coord_register_result r;
 	char why[256], v4[BURROW_TEXT_PREFIX_SIZE], v6[BURROW_TEXT_PREFIX_SIZE];
 
@@ -583,7 +671,7 @@ static void handle_register_result(struct burrowd_mesh *m, const struct burrow_c
 		m->backoff_ms = MESH_BACKOFF_MIN_MS;
 		m->last_error[0] = '\0';
 		burrow_log(BURROW_LOG_INFO, "coordinator %s: registered as %s (%s, %s)",
-			   c->address_text, r.name,
+			   m->where, r.name,
 			   burrow_text_prefix(&r.addresses.ipv4, v4),
 			   burrow_text_prefix(&r.addresses.ipv6, v6));
 		return;
@@ -591,7 +679,7 @@ static void handle_register_result(struct burrowd_mesh *m, const struct burrow_c
 	m->refused = true;
 	snprintf(m->last_error, sizeof(m->last_error), "registration refused (code %" PRIu64 "): %.180s",
 		 r.reason_code, r.reason);
-	burrow_log(BURROW_LOG_ERROR, "coordinator %s: %s", c->address_text, m->last_error);
+	burrow_log(BURROW_LOG_ERROR, "coordinator %s: %s", m->where, m->last_error);
 	/* Registered before, unknown or cut off now: the operator removed or expired it. */
 	if (r.reason_code == COORD_REFUSED_NODE ||
 	    (r.reason_code == COORD_REFUSED_KEY_UNKNOWN && m->registered))
@@ -661,6 +749,50 @@ static void handle_relay_revoke(struct burrowd_mesh *m, const struct burrow_caps
 	else
 		burrow_log(BURROW_LOG_DEBUG, "coordinator: relay ticket %u revoked (not a relay)",
 			   (unsigned)id);
+}
+
+/*
+ * RELAY_BIND (brief D12): the coordinator binds its side of a control
+ * ticket at this relay, from the address of this very connection (where
+ * its datagrams come from), with its pinned key as the party; the node on
+ * the other side presents the ticket itself. A node that is not a relay
+ * has nothing to bind.
+ */
+static void handle_relay_bind(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	uint8_t ticket[COORD_RELAY_TICKET_LEN];
+	const struct sockaddr *from;
+	const char *result = NULL;
+	struct burrow_relay_ticket t;
+	char why[256], text[BURROW_TEXT_ENDPOINT_SIZE];
+	socklen_t len = 0;
+	unsigned code;
+
+	if (coord_msg_relay_bind_decode(cap->value, cap->length, ticket, why, sizeof(why)) < 0) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, why);
+		return;
+	}
+	/* For the log only: admission decodes and checks it. */
+	if (burrow_relay_ticket_decode(ticket, sizeof(ticket), &t, &result) != BURROW_RELAY_TICKET_OK)
+		t.id = 0;
+	if (!m->d->on_relay_bind) {
+		burrow_log(BURROW_LOG_DEBUG, "coordinator: RELAY_BIND for ticket %u ignored "
+			   "(not a relay)", (unsigned)t.id);
+		return;
+	}
+	from = burrow_quic_remote_addr(m->conn, &len);
+	burrow_kernel_format_addr(from, text, sizeof(text));
+	code = from ? m->d->on_relay_bind(m->d, coordinator_of(m)->public_key, from, ticket,
+					  sizeof(ticket), &result) :
+		      BURROW_RELAY_TICKET_MALFORMED;
+	if (!from)
+		result = "no address for the coordination connection";
+	if (code == BURROW_RELAY_TICKET_OK)
+		burrow_log(BURROW_LOG_INFO, "relay: the coordinator bound control ticket %u at %s: %s",
+			   (unsigned)t.id, text, result);
+	else
+		burrow_log(BURROW_LOG_WARNING, "relay: the coordinator's RELAY_BIND for ticket %u "
+			   "refused: %s", (unsigned)t.id, result ? result : "?");
 }
 
 /* OBSERVED_ADDRESS: where the coordinator sees this node's connection come from. */
@@ -945,6 +1077,9 @@ static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *
 	case COORD_MSG_RELAY_REVOKE:
 		handle_relay_revoke(m, cap);
 		break;
+	case COORD_MSG_RELAY_BIND:
+		handle_relay_bind(m, cap);
+		break;
 	case COORD_MSG_OBSERVED_ADDRESS:
 		handle_observed_address(m, cap);
 		break;
@@ -1025,7 +1160,7 @@ static void mesh_closed(struct burrow_quic_conn *conn, const char *reason, void 
 		snprintf(m->last_error, sizeof(m->last_error), "%s", reason);
 	m->refused = false;
 	burrow_log(BURROW_LOG_WARNING, "coordinator %s: connection closed: %s; keeping %zu map peers",
-		   coordinator_of(m)->address_text, reason, coord_map_size(&m->map));
+		   m->where, reason, coord_map_size(&m->map));
 	if (cut)
 		map_forget(m, code == COORD_CLOSE_REMOVED ? "this node was removed" :
 							     "this node has expired");
@@ -1059,6 +1194,11 @@ int burrowd_mesh_init(struct burrowd *d, struct burrow_config **current)
 	coord_map_init(&m->map);
 	burrow_timer_init(&m->reconnect_timer, mesh_dial, m);
 	burrow_timer_init(&m->fallback_timer, fallback_tick, m);
+	if ((*current)->coordinator.relay_len)
+		snprintf(m->where, sizeof(m->where), "via relay %s",
+			 (*current)->coordinator.relay_text);
+	else
+		snprintf(m->where, sizeof(m->where), "%s", (*current)->coordinator.address_text);
 	d->mesh = m;
 	map_load(m);
 	if (m->map.have_full) {
@@ -1089,7 +1229,7 @@ int burrowd_mesh_connect(struct burrowd *d)
 	routes_sync(m);
 	m->dns = burrowd_dns_new(d->loop, &cfg->dns, d->kernel.ifname);
 	burrowd_dns_set_map(m->dns, &m->map);
-	burrow_log(BURROW_LOG_INFO, "coordinator %s: connecting", cfg->coordinator.address_text);
+	burrow_log(BURROW_LOG_INFO, "coordinator %s: connecting", m->where);
 	mesh_dial(m);
 	if (cfg->coordinator.relay_after)
 		burrow_timer_arm_in(d->loop, &m->fallback_timer, MESH_FALLBACK_TICK_NS);
@@ -1128,6 +1268,56 @@ void burrowd_mesh_free(struct burrowd *d)
 	d->mesh = NULL;
 }
 
+/*
+ * The relay the coordinator is reached through: its admission state
+ * ("admitting" until the relay answered, "admitted", "refused"; an expired
+ * ticket is "refused" too) and the last error ("" when none).
+ */
+static const char *relay_status(struct burrowd *d, const struct burrowd_mesh *m,
+				const char **answer, const char **error)
+{
+	const char *state = NULL;
+
+	*answer = "";
+	*error = "";
+	if (!m->relay_expired)
+		state = burrowd_relay_use_coordinator_state(d, coordinator_of(m)->public_key, answer,
+							    error);
+	if (m->relay_error[0])
+		*error = m->relay_error;
+	if (m->relay_expired)
+		return "refused";
+	return state ? state : "admitting";
+}
+
+static void relay_write_status(struct burrowd *d, const struct burrowd_mesh *m, FILE *out,
+			       bool json)
+{
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	const char *answer, *error, *state = relay_status(d, m, &answer, &error);
+
+	if (json) {
+		fprintf(out, "\"relay\":{\"endpoint\":");
+		burrow_json_string(out, c->relay_text);
+		fprintf(out, ",\"ticket\":%u,\"expiry\":%" PRIu64 ",\"state\":\"%s\"",
+			(unsigned)c->relay_ticket.id, c->relay_ticket.expiry, state);
+		if (answer[0]) {
+			fprintf(out, ",\"answer\":");
+			burrow_json_string(out, answer);
+		}
+		fprintf(out, ",\"last_error\":");
+		burrow_json_string(out, error);
+		fputc('}', out);
+		return;
+	}
+	fprintf(out, "  relay admission %s", state);
+	if (answer[0] && strcmp(state, "refused"))
+		fprintf(out, " (%s)", answer);
+	fputc('\n', out);
+	if (error[0])
+		fprintf(out, "  relay error: %s\n", error);
+}
+
 void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 {
 	const struct burrowd_mesh *m = d->mesh;
@@ -1142,9 +1332,17 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 		burrow_text_prefix(&m->map.self.addresses.ipv6, v6);
 	}
 	if (json) {
-		fprintf(out, ",\"coordinator\":{\"address\":");
-		burrow_json_string(out, coordinator_of(m)->address_text);
-		fprintf(out, ",\"state\":\"%s\",\"registered\":%s,\"cut_off\":%s", state,
+		/* Through a relay the node has no coordinator address: none is shown. */
+		if (coordinator_of(m)->relay_len) {
+			fprintf(out, ",\"coordinator\":{");
+			relay_write_status(d, m, out, true);
+			fputc(',', out);
+		} else {
+			fprintf(out, ",\"coordinator\":{\"address\":");
+			burrow_json_string(out, coordinator_of(m)->address_text);
+			fputc(',', out);
+		}
+		fprintf(out, "\"state\":\"%s\",\"registered\":%s,\"cut_off\":%s", state,
 			m->registered ? "true" : "false", m->cut_off ? "true" : "false");
 		if (m->map.have_full) {
 			fprintf(out, ",\"name\":");
@@ -1163,7 +1361,11 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 		fputc('}', out);
 		return;
 	}
-	fprintf(out, "coordinator %s %s", coordinator_of(m)->address_text, state);
+	if (coordinator_of(m)->relay_len)
+		fprintf(out, "coordinator via relay %s ticket %u %s", coordinator_of(m)->relay_text,
+			(unsigned)coordinator_of(m)->relay_ticket.id, state);
+	else
+		fprintf(out, "coordinator %s %s", coordinator_of(m)->address_text, state);
 	if (m->map.have_full)
 		fprintf(out, " as %s (%s, %s), map version %" PRIu64 ", %zu peers",
 			m->map.self.name, v4, v6, m->map.version, coord_map_size(&m->map));
@@ -1177,6 +1379,8 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 
 		fprintf(out, "  observed %s\n", burrow_text_endpoint(&m->observed, text));
 	}
+	if (coordinator_of(m)->relay_len)
+		relay_write_status(d, m, out, false);
 	if (m->last_error[0])
 		fprintf(out, "  last error: %s\n", m->last_error);
 	fallback_write_status(m, out, false);

@@ -29,6 +29,15 @@ struct burrowd_relay_use {
 	uint8_t peer_key[32];
 	struct burrowd_relay_use_request req;
 	enum relay_use_state state;
+	/*
+	 * The coordinator's side (brief D12): peer_key is the coordinator's,
+	 * req.peer a label; every answer (or none) goes to done, from the
+	 * loop, and nothing is retried here: the mesh's backoff decides.
+	 */
+	bool coordinator;
+	void (*done)(void *arg, bool ok, const char *text);
+	void *done_arg;
+	bool again;			/* present again once the answered connection closes */
 	bool admitted;			/* the relay said OK to this ticket */
 	bool dead;			/* stopped: freed when its connection closes */
 	struct burrow_quic_conn *conn;	/* the admission connection, NULL between */
@@ -146,12 +155,25 @@ int burrowd_relay_use_parse_line(const char *line, struct burrowd_relay_use_requ
 
 /* ---- the table ----------------------------------------------------------------- */
 
-static struct burrowd_relay_use *find(struct burrowd *d, const uint8_t key[32])
+/* A peer's entry, or with coordinator the coordinator's (a key is in one role only). */
+static struct burrowd_relay_use *find_role(struct burrowd *d, const uint8_t key[32],
+					   bool coordinator)
 {
 	for (struct burrowd_relay_use *u = d->relay_uses; u; u = u->next)
-		if (!u->dead && !memcmp(u->peer_key, key, 32))
+		if (!u->dead && u->coordinator == coordinator && !memcmp(u->peer_key, key, 32))
 			return u;
 	return NULL;
+}
+
+static struct burrowd_relay_use *find(struct burrowd *d, const uint8_t key[32])
+{
+	return find_role(d, key, false);
+}
+
+/* The coordinator's entry: its answer to done, from the loop (redial_fired). */
+static void notify(struct burrowd_relay_use *u)
+{
+	burrow_timer_arm_in(u->d->loop, &u->redial_timer, 0);
 }
 
 static void unlink_use(struct burrowd_relay_use *u)
@@ -233,6 +255,19 @@ bool burrowd_relay_use_current(struct burrowd *d, const uint8_t peer_key[32], ui
 	return true;
 }
 
+static const char *state_name(const struct burrowd_relay_use *u)
+{
+	switch (u->state) {
+	case RU_ADMITTING:
+		return u->admitted ? "admitted" : "admitting";
+	case RU_ADMITTED:
+		return "admitted";
+	case RU_REFUSED:
+		return "refused";
+	}
+	return "?";
+}
+
 /* ---- admission (the client of relay_admit.h) ------------------------------------ */
 
 static void admit(struct burrowd_relay_use *u)
@@ -253,9 +288,15 @@ static void admit(struct burrowd_relay_use *u)
 		u->conn = NULL;
 		snprintf(u->last_error, sizeof(u->last_error), "cannot dial relay %s: %s",
 			 u->req.relay_text, strerror(-ret));
-		burrow_log(BURROW_LOG_WARNING, "peer %s: %s", u->req.peer, u->last_error);
-		burrow_timer_arm_in(d->loop, &u->retry_timer,
-				    RELAY_USE_RETRY_MS * BURROW_NSEC_PER_MSEC);
+		burrow_log(BURROW_LOG_WARNING, "%s%s: %s", u->coordinator ? "" : "peer ",
+			   u->req.peer, u->last_error);
+		if (u->coordinator) {
+			u->state = RU_REFUSED;
+			notify(u);
+		} else {
+			burrow_timer_arm_in(d->loop, &u->retry_timer,
+					    RELAY_USE_RETRY_MS * BURROW_NSEC_PER_MSEC);
+		}
 	}
 	burrowd_quic_rearm(d);
 }
@@ -283,8 +324,16 @@ void burrowd_relay_use_refresh(struct burrowd *d, const uint8_t peer_key[32])
 static void redial_fired(void *arg)
 {
 	struct burrowd_relay_use *u = arg;
-	struct burrowd_peer *peer = burrowd_peer_by_key(u->d, u->peer_key);
+	struct burrowd_peer *peer;
 
+	if (u->coordinator) {
+		bool ok = u->state == RU_ADMITTED;
+
+		if (u->done)
+			u->done(u->done_arg, ok, ok ? u->answer : u->last_error);
+		return;
+	}
+	peer = burrowd_peer_by_key(u->d, u->peer_key);
 	if (!peer || !u->admitted)
 		return;
 	if (peer->session && peer->session->conn &&
@@ -303,6 +352,12 @@ static void admitted(struct burrowd_relay_use *u, const char *text)
 	u->admitted = true;
 	u->admissions++;
 	u->last_error[0] = '\0';
+	if (u->coordinator) {
+		burrow_log(BURROW_LOG_INFO, "coordinator: relay %s admitted control ticket %" PRIu32
+			   ": %s", u->req.relay_text, u->req.ticket.id, text);
+		notify(u);
+		return;
+	}
 	if (!first)
 		return;
 	burrowd_event(d, burrowd_peer_by_key(d, u->peer_key), "relay",
@@ -331,6 +386,10 @@ static void refused(struct burrowd_relay_use *u, unsigned code, const char *text
 	else
 		snprintf(u->last_error, sizeof(u->last_error), "refused by relay %s: %s",
 			 u->req.relay_text, name);
+	if (u->coordinator) {
+		notify(u);	/* mesh.c logs it, as every failed admission */
+		return;
+	}
 	burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay-refused",
 		      "%s: ticket %" PRIu32 " %s", u->req.peer, u->req.ticket.id, u->last_error);
 }
@@ -382,10 +441,13 @@ static void cb_stream_data(struct burrow_quic_conn *conn, int64_t sid, const uin
 	if (ret <= 0) {
 		snprintf(u->last_error, sizeof(u->last_error), "malformed answer from relay %s",
 			 u->req.relay_text);
-		burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay-refused",
-			      "%s: %s", u->req.peer, u->last_error);
 		u->state = RU_REFUSED;
 		u->admitted = false;
+		if (u->coordinator)
+			notify(u);
+		else
+			burrowd_event(u->d, burrowd_peer_by_key(u->d, u->peer_key), "relay-refused",
+				      "%s: %s", u->req.peer, u->last_error);
 	} else if (code == 0) {
 		admitted(u, u->answer);
 	} else {
@@ -407,10 +469,20 @@ static void cb_closed(struct burrow_quic_conn *conn, const char *reason, void *c
 		free(u);
 		return;
 	}
+	if (u->again && !u->d->stopping) {
+		u->again = false;
+		admit(u);
+		return;
+	}
 	if (u->answered || u->d->stopping)
 		return;
 	snprintf(u->last_error, sizeof(u->last_error), "relay %s: no answer: %.200s",
 		 u->req.relay_text, reason);
+	if (u->coordinator) {
+		u->state = RU_REFUSED;
+		notify(u);
+		return;
+	}
 	burrow_log(BURROW_LOG_WARNING, "peer %s: %s; trying again in %d s", u->req.peer,
 		   u->last_error, RELAY_USE_RETRY_MS / 1000);
 	burrow_timer_arm_in(u->d->loop, &u->retry_timer, RELAY_USE_RETRY_MS * BURROW_NSEC_PER_MSEC);
@@ -572,6 +644,54 @@ int burrowd_relay_use_start(struct burrowd *d, const struct burrowd_relay_use_re
 	return 0;
 }
 
+int burrowd_relay_use_coordinator(struct burrowd *d, const uint8_t coord_key[32],
+				  const struct burrowd_relay_use_request *req,
+				  void (*done)(void *arg, bool ok, const char *text), void *arg)
+{
+	struct burrowd_relay_use *u = find_role(d, coord_key, true);
+
+	if (u && memcmp(&u->req.ticket, &req->ticket, sizeof(req->ticket))) {
+		retire(u);
+		u = NULL;
+	}
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		u->d = d;
+		u->coordinator = true;
+		memcpy(u->peer_key, coord_key, 32);
+		u->req = *req;
+		u->sid = -1;
+		burrow_timer_init(&u->retry_timer, retry_fired, u);
+		burrow_timer_init(&u->redial_timer, redial_fired, u);
+		u->next = d->relay_uses;
+		d->relay_uses = u;
+	}
+	u->done = done;
+	u->done_arg = arg;
+	if (u->conn) {
+		/* On its way: its answer goes to done. Answered and closing: once closed. */
+		u->again = u->answered;
+		return 0;
+	}
+	burrow_timer_cancel(d->loop, &u->redial_timer);
+	admit(u);
+	return 0;
+}
+
+const char *burrowd_relay_use_coordinator_state(struct burrowd *d, const uint8_t coord_key[32],
+						const char **answer, const char **last_error)
+{
+	const struct burrowd_relay_use *u = find_role(d, coord_key, true);
+
+	if (!u)
+		return NULL;
+	*answer = u->answer;
+	*last_error = u->last_error;
+	return state_name(u);
+}
+
 int burrowd_relay_use_stop(struct burrowd *d, const uint8_t peer_key[32])
 {
 	struct burrowd_relay_use *u = find(d, peer_key);
@@ -584,18 +704,6 @@ int burrowd_relay_use_stop(struct burrowd *d, const uint8_t peer_key[32])
 
 /* ---- status ---------------------------------------------------------------------- */
 
-static const char *state_name(const struct burrowd_relay_use *u)
-{
-	switch (u->state) {
-	case RU_ADMITTING:
-		return u->admitted ? "admitted" : "admitting";
-	case RU_ADMITTED:
-		return "admitted";
-	case RU_REFUSED:
-		return "refused";
-	}
-	return "?";
-}
 
 void burrowd_relay_use_write_status(struct burrowd *d, const uint8_t peer_key[32], FILE *out,
 				    bool json)

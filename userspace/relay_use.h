@@ -91,6 +91,29 @@ bool burrowd_relay_use_current(struct burrowd *d, const uint8_t peer_key[32], ui
 /* A relayed redial: present the ticket again (no-op while one is on its way). */
 void burrowd_relay_use_refresh(struct burrowd *d, const uint8_t peer_key[32]);
 
+/*
+ * The coordinator reached through a relay (brief D12, mesh.c): present
+ * req's control ticket at req's relay from this node's endpoint, as for a
+ * peer, but keyed by the coordinator's key (req->peer is a label for the
+ * log). Each call presents the ticket again (the relay may have
+ * restarted) unless an admission is on its way; a different ticket
+ * replaces the entry. done(arg, ok, text) runs from the loop, never inside
+ * a QUIC callback, once per admission: ok with the relay's text ("waiting
+ * for the other party" while the coordinator has not bound its side), or
+ * not with the error (a refusal, a malformed answer, no answer). Nothing
+ * is retried here: the caller's backoff decides. 0 or -ENOMEM.
+ */
+int burrowd_relay_use_coordinator(struct burrowd *d, const uint8_t coord_key[32],
+				  const struct burrowd_relay_use_request *req,
+				  void (*done)(void *arg, bool ok, const char *text), void *arg);
+/*
+ * The coordinator entry's state for `burrowd status`: "admitting",
+ * "admitted" or "refused" with the relay's last text and the last error
+ * ("" when none); NULL when the ticket was never presented.
+ */
+const char *burrowd_relay_use_coordinator_state(struct burrowd *d, const uint8_t coord_key[32],
+						const char **answer, const char **last_error);
+
 /* `burrowd status` for one peer: nothing when it has no relay. */
 void burrowd_relay_use_write_status(struct burrowd *d, const uint8_t peer_key[32], FILE *out,
 				    bool json);

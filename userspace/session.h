@@ -179,6 +179,15 @@ struct burrowd {
 			      const struct burrowd_session *s);
 	/* The coordinator revoked a relay ticket (RELAY_REVOKE); NULL: not a relay. */
 	void (*on_relay_revoke)(struct burrowd *d, uint32_t ticket_id);
+	/*
+	 * The coordinator bound its side of a control ticket (RELAY_BIND,
+	 * brief D12): admit party (the coordinator's key) at from with the
+	 * ticket bytes, as burrow_relay_admit(). Returns 0 or a refusal code
+	 * with *why. NULL: not a relay.
+	 */
+	unsigned (*on_relay_bind)(struct burrowd *d, const uint8_t party[32],
+				  const struct sockaddr *from, const uint8_t *ticket, size_t len,
+				  const char **why);
 };
 
 /* QUIC callbacks to give burrow_quic_endpoint_new (endpoint_user = d). */

@@ -296,7 +296,7 @@ static const struct bad_case bad_cases[] = {
 	/* [coordinator] */
 #define COORD "[coordinator]\naddress = 192.0.2.10:443\npublic_key = " KEY_C "\n"	/* 3 lines */
 	{ NODE "[coordinator]\npublic_key = " KEY_C "\n",
-	  "t.conf:3: [coordinator] has no address (required)" },
+	  "t.conf:3: [coordinator] has no address (required, or relay and relay_ticket)" },
 	{ NODE "[coordinator]\naddress = 192.0.2.10:443\n",
 	  "t.conf:3: [coordinator] has no public_key (required)" },
 	{ NODE COORD COORD, "t.conf:6: second [coordinator] section (first at line 3)" },
@@ -466,6 +466,126 @@ static void test_coordinator(void **state)
 	assert_false(cfg.coordinator.enabled);
 	assert_false(cfg.dns.enabled);		/* MagicDNS needs a coordinator */
 	burrow_config_free(&cfg);
+}
+
+/*
+ * [coordinator] relay + relay_ticket: both or neither, never with address,
+ * and the ticket must decode and name the coordinator (public_key) as one
+ * of its pair. The ticket is built here (the config checks no signature:
+ * the relay does).
+ */
+static void ticket_text(const uint8_t *a, const uint8_t *b, uint32_t id,
+			char text[BURROW_RELAY_TICKET_TEXT_SIZE])
+{
+	struct burrow_relay_ticket t = { .version = 1, .id = id, .expiry = 1800000000 };
+
+	memset(t.relay, 0x77, 32);
+	memcpy(t.a, a, 32);
+	memcpy(t.b, b, 32);
+	burrow_relay_ticket_to_text(&t, text);
+}
+
+static void expect_error(const char *text, const char *error)
+{
+	struct burrow_config cfg;
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+	int ret = burrow_config_parse_string(text, "t.conf", &cfg, err, sizeof(err));
+
+	if (ret != -EINVAL || strcmp(err, error))
+		fail_msg("returned %d with\n  '%s'\nexpected\n  '%s'\nfor:\n%s", ret, err, error,
+			 text);
+}
+
+static void test_coordinator_relay(void **state)
+{
+	char good[BURROW_RELAY_TICKET_TEXT_SIZE], other[BURROW_RELAY_TICKET_TEXT_SIZE];
+	char text[2048], expected[512], bad[BURROW_RELAY_TICKET_TEXT_SIZE];
+	char err[BURROW_CONFIG_ERR_MAX] = "";
+	uint8_t node[32], key_c[32], stranger[32];
+	struct burrow_config cfg, cfg2;
+
+	(void)state;
+	memset(node, 0x01, 32);			/* < key_c: party a */
+	for (int i = 0; i < 32; i++)
+		key_c[i] = (uint8_t)(64 + i);
+	memset(stranger, 0x02, 32);
+	ticket_text(node, key_c, 4242, good);
+	ticket_text(node, stranger, 4343, other);
+
+	/* A good one: no address, the relay and the ticket kept. */
+	snprintf(text, sizeof(text), NODE "[coordinator]\npublic_key = " KEY_C "\n"
+		 "relay = 198.51.100.7:51820\nrelay_ticket = %s\n", good);
+	if (burrow_config_parse_string(text, "t.conf", &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_true(cfg.coordinator.enabled);
+	assert_int_equal(cfg.coordinator.address_len, 0);
+	assert_int_equal(cfg.coordinator.relay.ss_family, AF_INET);
+	assert_string_equal(cfg.coordinator.relay_text, "198.51.100.7:51820");
+	assert_int_equal(cfg.coordinator.relay_ticket.id, 4242);
+	assert_int_equal(cfg.coordinator.relay_ticket_line, 6);
+	assert_memory_equal(cfg.coordinator.relay_ticket.a, node, 32);
+
+	/* At start: the ticket must name this node's key too. */
+	assert_int_equal(burrow_config_coordinator_check_node(&cfg, node, err, sizeof(err)), 0);
+	assert_int_equal(burrow_config_coordinator_check_node(&cfg, stranger, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.conf:6: relay_ticket: ticket 4242 is not for this node "
+			    "(public key AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=)");
+
+	/* A restart-worthy change: another ticket, or another relay. */
+	assert_int_equal(burrow_config_copy(&cfg, &cfg2, err, sizeof(err)), 0);
+	assert_true(burrow_config_coordinator_equal(&cfg.coordinator, &cfg2.coordinator));
+	cfg2.coordinator.relay_ticket.id = 4243;
+	assert_false(burrow_config_coordinator_equal(&cfg.coordinator, &cfg2.coordinator));
+	cfg2.coordinator.relay_ticket.id = 4242;
+	((struct sockaddr_in *)&cfg2.coordinator.relay)->sin_port = htons(1);
+	assert_false(burrow_config_coordinator_equal(&cfg.coordinator, &cfg2.coordinator));
+	burrow_config_free(&cfg2);
+	burrow_config_free(&cfg);
+
+	/* Both or neither. */
+	expect_error(NODE "[coordinator]\npublic_key = " KEY_C "\nrelay = 198.51.100.7:51820\n",
+		     "t.conf:3: [coordinator] has relay but no relay_ticket (both or neither)");
+	snprintf(text, sizeof(text), NODE "[coordinator]\npublic_key = " KEY_C "\n"
+		 "relay_ticket = %s\n", good);
+	expect_error(text, "t.conf:3: [coordinator] has relay_ticket but no relay (both or neither)");
+	/* Neither and no address: address is required. */
+	expect_error(NODE "[coordinator]\npublic_key = " KEY_C "\n",
+		     "t.conf:3: [coordinator] has no address (required, or relay and relay_ticket)");
+
+	/* Address with relay: the address line, named. */
+	snprintf(text, sizeof(text), NODE "[coordinator]\npublic_key = " KEY_C "\n"
+		 "relay = 198.51.100.7:51820\nrelay_ticket = %s\naddress = 192.0.2.10:443\n", good);
+	expect_error(text, "t.conf:7: address: '192.0.2.10:443' with relay = 198.51.100.7:51820 "
+		     "(the coordinator is reached only through the relay: remove address)");
+
+	/* A bad relay, a bad ticket, one given twice. */
+	snprintf(text, sizeof(text), NODE "[coordinator]\npublic_key = " KEY_C "\n"
+		 "relay = relay.example:51820\nrelay_ticket = %s\n", good);
+	expect_error(text, "t.conf:5: relay: invalid endpoint 'relay.example:51820' "
+		     "(IPV4:PORT or [IPV6]:PORT)");
+	expect_error(NODE "[coordinator]\npublic_key = " KEY_C "\nrelay = 198.51.100.7:51820\n"
+		     "relay_ticket = not-a-ticket-at-all!\n",
+		     "t.conf:6: relay_ticket: invalid ticket 'not-a-ticket-at-...': "
+		     "not base64");
+	snprintf(bad, sizeof(bad), "%s", good);
+	bad[0] = bad[0] == 'A' ? 'B' : 'A';	/* version byte no longer 1 */
+	snprintf(text, sizeof(text), NODE "[coordinator]\npublic_key = " KEY_C "\n"
+		 "relay = 198.51.100.7:51820\nrelay_ticket = %s\n", bad);
+	if (burrow_config_parse_string(text, "t.conf", &cfg, err, sizeof(err)) != -EINVAL ||
+	    strncmp(err, "t.conf:6: relay_ticket: invalid ticket '", 40))
+		fail_msg("a corrupted ticket: '%s'", err);
+	snprintf(text, sizeof(text), NODE "[coordinator]\npublic_key = " KEY_C "\n"
+		 "relay = 198.51.100.7:51820\nrelay = 198.51.100.7:51821\n");
+	expect_error(text, "t.conf:6: key 'relay' given twice in [coordinator]");
+
+	/* A ticket for another coordinator: its pair lacks public_key. */
+	snprintf(text, sizeof(text), NODE "[coordinator]\nrelay_ticket = %s\n"
+		 "relay = 198.51.100.7:51820\npublic_key = " KEY_C "\n", other);
+	snprintf(expected, sizeof(expected), "t.conf:4: relay_ticket: ticket 4343 is not for this "
+		 "coordinator (its pair does not include public_key; issue it with burrow-coord "
+		 "control-ticket issue)");
+	expect_error(text, expected);
 }
 
 /* [dns]: on by default with a [coordinator], and every key. */
@@ -766,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_coordinator),
+		cmocka_unit_test(test_coordinator_relay),
 		cmocka_unit_test(test_dns_section),
 		cmocka_unit_test(test_relay_section),
 		cmocka_unit_test(test_comments),

@@ -442,6 +442,48 @@ static void test_wire(void **state)
 	assert_string_equal(burrow_relay_code_name(BURROW_RELAY_UNAVAILABLE), "unavailable");
 }
 
+/*
+ * A control ticket (brief D12): its pair is a node and the coordinator.
+ * The node presents it from its address; the coordinator's side is bound
+ * by RELAY_BIND with the coordinator's key as the party, at the address of
+ * the relay's coordination connection. Both bound: one entry, the
+ * coordinator's endpoint on its side of the pair.
+ */
+static void test_coordinator_party(void **state)
+{
+	struct burrow_relay *r = relay();
+	struct burrow_relay_ticket t;
+	uint8_t raw[BURROW_RELAY_TICKET_LEN];
+	char err[256];
+	bool coord_is_a;
+
+	(void)state;
+	assert_int_equal(burrow_relay_ticket_issue(coord.private_key_pem, relay_key, kb,
+						   coord.public_key, NOW + 300, &t, err,
+						   sizeof(err)), 0);
+	assert_int_equal(burrow_relay_ticket_encode(&t, raw), 0);
+	coord_is_a = !memcmp(t.a, coord.public_key, 32);
+	/* the node first: waiting, no kernel call */
+	assert_int_equal(admit(r, kb, "192.0.2.2", 51820, raw, NOW), 0);
+	assert_int_equal(n_calls, 0);
+	/* a key that is neither (ka) cannot bind the coordinator's side */
+	assert_int_equal(admit(r, ka, "198.18.0.254", 7443, raw, NOW),
+			 BURROW_RELAY_TICKET_NOT_A_PARTY);
+	assert_int_equal(n_calls, 0);
+	/* the coordinator's RELAY_BIND: installed, each endpoint on its own side */
+	assert_int_equal(admit(r, coord.public_key, "198.18.0.254", 7443, raw, NOW), 0);
+	assert_int_equal(n_calls, 1);
+	assert_int_equal(calls[0].op, 'n');
+	assert_int_equal(calls[0].e.ticket, t.id);
+	assert_endpoint(coord_is_a ? &calls[0].e.a : &calls[0].e.b, "198.18.0.254", 7443);
+	assert_endpoint(coord_is_a ? &calls[0].e.b : &calls[0].e.a, "192.0.2.2", 51820);
+	assert_int_equal(burrow_relay_counters(r)->entries, 1);
+	/* RELAY_BIND again (the coordinator reconnected): the same address, no kernel call */
+	assert_int_equal(admit(r, coord.public_key, "198.18.0.254", 7443, raw, NOW + 1), 0);
+	assert_int_equal(n_calls, 1);
+	burrow_relay_free(r);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, reset)
@@ -455,6 +497,7 @@ int main(void)
 		T(test_long_ticket_renewed),
 		T(test_kernel_failure),
 		T(test_wire),
+		T(test_coordinator_party),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

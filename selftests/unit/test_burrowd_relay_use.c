@@ -301,14 +301,20 @@ static void poll_fired(void *arg)
 	burrow_timer_arm_in(d.loop, &poll_timer, 2 * BURROW_NSEC_PER_MSEC);
 }
 
-/* Run the loop until pred holds (true) or 20 s pass (false). */
-static bool run_until(bool (*pred)(void))
+/* Run the loop until pred holds (true) or ms pass (false). */
+static bool run_until_ms(bool (*pred)(void), uint64_t ms)
 {
 	until = pred;
-	deadline = burrow_now_ns() + 20 * BURROW_NSEC_PER_SEC;
+	deadline = burrow_now_ns() + ms * BURROW_NSEC_PER_MSEC;
 	burrow_timer_arm_in(d.loop, &poll_timer, 0);
 	burrow_loop_run(d.loop);
 	return pred();
+}
+
+/* Run the loop until pred holds (true) or 20 s pass (false). */
+static bool run_until(bool (*pred)(void))
+{
+	return run_until_ms(pred, 20000);
 }
 
 static void make_id(struct burrow_identity *id, const char *dir, const char *name)
@@ -552,6 +558,125 @@ static void test_waiting_then_relaying(void **state)
 			 installed[0].b.port, ntohs(node_addr.sin_port));
 }
 
+/* ---- the coordinator through a relay (brief D12) ---------------------------------- */
+
+static int coord_answers;
+static bool coord_ok;
+static char coord_text[400];
+
+static void coord_done(void *arg, bool ok, const char *text)
+{
+	assert_ptr_equal(arg, &coord_answers);
+	coord_answers++;
+	coord_ok = ok;
+	snprintf(coord_text, sizeof(coord_text), "%s", text);
+}
+
+static int answers_wanted;
+
+static bool coord_answered(void)
+{
+	return coord_answers >= answers_wanted;
+}
+
+static const char *coord_state(const char **answer, const char **error)
+{
+	return burrowd_relay_use_coordinator_state(&d, coord.public_key, answer, error);
+}
+
+static struct burrowd_relay_use_request coord_request(const struct burrow_relay_ticket *t)
+{
+	struct burrowd_relay_use_request req = request_for(t);
+
+	snprintf(req.peer, sizeof(req.peer), "coordinator");
+	return req;
+}
+
+/* A refused control ticket: done says so, with the relay's reason; nothing is retried. */
+static void test_coordinator_refused(void **state)
+{
+	struct burrowd_relay_use_request req;
+	struct burrow_relay_ticket t;
+	const char *answer, *error;
+	char expected[128];
+
+	(void)state;
+	assert_null(coord_state(&answer, &error));
+	issue(node_a.public_key, coord.public_key, (uint64_t)time(NULL) + 300, &t);
+	t.sig[3] ^= 1;
+	req = coord_request(&t);
+	coord_answers = 0;
+	answers_wanted = 1;
+	assert_int_equal(burrowd_relay_use_coordinator(&d, coord.public_key, &req, coord_done,
+						       &coord_answers), 0);
+	assert_true(run_until(coord_answered));
+	assert_false(coord_ok);
+	snprintf(expected, sizeof(expected), "refused by relay %s: bad signature", relay_text);
+	assert_string_equal(coord_text, expected);
+	assert_string_equal(coord_state(&answer, &error), "refused");
+	assert_string_equal(error, expected);
+	/* not a peer's relay: node-b's status and path are untouched by it */
+	assert_null(strstr(relay_status(), "coordinator"));
+	/* and nothing retried on its own (the mesh's backoff decides) */
+	answers_wanted = 2;
+	assert_false(run_until_ms(coord_answered, 300));
+	assert_int_equal(coord_answers, 1);
+}
+
+/*
+ * The node presents its control ticket before the coordinator has bound:
+ * OK, waiting; then the coordinator's side bound (RELAY_BIND's admission,
+ * the coordinator's key from its address) installs the entry with this
+ * node's own port; presenting it again (a redial) is answered "relaying".
+ */
+static void test_coordinator_waiting_then_bound(void **state)
+{
+	struct burrowd_relay_use_request req;
+	struct burrow_relay_ticket t;
+	struct sockaddr_in coord_from = { .sin_family = AF_INET, .sin_port = htons(7443),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint8_t raw[BURROW_RELAY_TICKET_LEN];
+	const char *answer, *error, *why;
+	size_t before = n_installed;
+
+	(void)state;
+	issue(node_a.public_key, coord.public_key, (uint64_t)time(NULL) + 300, &t);
+	req = coord_request(&t);
+	coord_answers = 0;
+	answers_wanted = 1;
+	assert_int_equal(burrowd_relay_use_coordinator(&d, coord.public_key, &req, coord_done,
+						       &coord_answers), 0);
+	assert_true(run_until(coord_answered));
+	assert_true(coord_ok);
+	assert_string_equal(coord_text, "waiting for the other party");
+	assert_string_equal(coord_state(&answer, &error), "admitted");
+	assert_string_equal(error, "");
+	assert_int_equal(n_installed, before);
+
+	assert_int_equal(burrow_relay_ticket_encode(&t, raw), 0);
+	assert_int_equal(burrow_relay_admit(relay, coord.public_key, (struct sockaddr *)&coord_from,
+					    raw, sizeof(raw), (uint64_t)time(NULL), &why), 0);
+	assert_string_equal(why, "relaying");
+	assert_int_equal(n_installed, before + 1);
+	assert_int_equal(installed[before].ticket, t.id);
+	if (installed[before].a.port != ntohs(node_addr.sin_port) &&
+	    installed[before].b.port != ntohs(node_addr.sin_port))
+		fail_msg("the relay bound ports %u and %u, burrowd's is %u",
+			 installed[before].a.port, installed[before].b.port,
+			 ntohs(node_addr.sin_port));
+	if (installed[before].a.port != 7443 && installed[before].b.port != 7443)
+		fail_msg("the coordinator's port 7443 is not bound");
+
+	/* a redial presents the same ticket again */
+	answers_wanted = 2;
+	assert_int_equal(burrowd_relay_use_coordinator(&d, coord.public_key, &req, coord_done,
+						       &coord_answers), 0);
+	assert_true(run_until(coord_answered));
+	assert_true(coord_ok);
+	assert_string_equal(coord_text, "relaying");
+	assert_int_equal(n_installed, before + 1);	/* the same address: nothing new */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +692,8 @@ int main(void)
 		cmocka_unit_test(test_start_checks),
 		cmocka_unit_test(test_forged_refused),
 		cmocka_unit_test(test_waiting_then_relaying),
+		cmocka_unit_test(test_coordinator_refused),
+		cmocka_unit_test(test_coordinator_waiting_then_bound),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL) |
