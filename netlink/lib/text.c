@@ -184,38 +184,99 @@ bool burrow_text_prefix_equal(const struct burrow_nl_prefix *a, const struct bur
 	       memcmp(a->addr.bytes, b->addr.bytes, a->family == AF_INET ? 4 : 16) == 0;
 }
 
+/*
+ * The writers below format by hand: snprintf() and inet_ntop() cost some
+ * 2,000 instructions per IPv4 prefix, which a 100,000-peer dump with ten
+ * prefixes each spends a second of emulated CPU on. IPv6 stays with
+ * inet_ntop(): its zero-run compression and embedded IPv4 forms are what
+ * the text form has always been.
+ */
+static char *text_put_decimal_small(char *p, unsigned int value)
+{
+	if (value >= 100) {
+		*p++ = (char)('0' + value / 100);
+		value %= 100;
+		*p++ = (char)('0' + value / 10);
+	} else if (value >= 10) {
+		*p++ = (char)('0' + value / 10);
+	}
+	*p++ = (char)('0' + value % 10);
+	return p;
+}
+
+char *burrow_text_put_u64(char *p, uint64_t value)
+{
+	char digits[20];
+	size_t n = 0;
+
+	if (value < 1000)
+		return text_put_decimal_small(p, (unsigned int)value);
+	while (value) {
+		digits[n++] = (char)('0' + value % 10);
+		value /= 10;
+	}
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+char *burrow_text_put_addr(char *p, uint16_t family, const union burrow_nl_addr *addr)
+{
+	if (family == AF_INET) {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				*p++ = '.';
+			p = text_put_decimal_small(p, addr->bytes[i]);
+		}
+		return p;
+	}
+	if (family == AF_INET6 && inet_ntop(AF_INET6, addr->bytes, p, BURROW_TEXT_ADDR_SIZE))
+		return p + strlen(p);
+	*p++ = '?';
+	return p;
+}
+
+char *burrow_text_put_prefix(char *p, const struct burrow_nl_prefix *prefix)
+{
+	p = burrow_text_put_addr(p, prefix->family, &prefix->addr);
+	*p++ = '/';
+	return text_put_decimal_small(p, prefix->len);
+}
+
+char *burrow_text_put_endpoint(char *p, const struct burrow_nl_endpoint *endpoint)
+{
+	if (endpoint->family == AF_INET6) {
+		*p++ = '[';
+		p = burrow_text_put_addr(p, endpoint->family, &endpoint->addr);
+		*p++ = ']';
+	} else if (endpoint->family == AF_INET) {
+		p = burrow_text_put_addr(p, endpoint->family, &endpoint->addr);
+	} else {
+		memcpy(p, "none", 4);
+		return p + 4;
+	}
+	*p++ = ':';
+	return burrow_text_put_u64(p, endpoint->port);
+}
+
 const char *burrow_text_addr(uint16_t family, const union burrow_nl_addr *addr,
 			     char buf[BURROW_TEXT_ADDR_SIZE])
 {
-	if ((family != AF_INET && family != AF_INET6) ||
-	    !inet_ntop(family, addr->bytes, buf, BURROW_TEXT_ADDR_SIZE))
-		snprintf(buf, BURROW_TEXT_ADDR_SIZE, "?");
+	*burrow_text_put_addr(buf, family, addr) = '\0';
 	return buf;
 }
 
 const char *burrow_text_prefix(const struct burrow_nl_prefix *prefix,
 			       char buf[BURROW_TEXT_PREFIX_SIZE])
 {
-	char addr[BURROW_TEXT_ADDR_SIZE];
-
-	snprintf(buf, BURROW_TEXT_PREFIX_SIZE, "%s/%u",
-		 burrow_text_addr(prefix->family, &prefix->addr, addr), prefix->len);
+	*burrow_text_put_prefix(buf, prefix) = '\0';
 	return buf;
 }
 
 const char *burrow_text_endpoint(const struct burrow_nl_endpoint *endpoint,
 				 char buf[BURROW_TEXT_ENDPOINT_SIZE])
 {
-	char addr[BURROW_TEXT_ADDR_SIZE];
-
-	if (endpoint->family == AF_INET6)
-		snprintf(buf, BURROW_TEXT_ENDPOINT_SIZE, "[%s]:%u",
-			 burrow_text_addr(endpoint->family, &endpoint->addr, addr), endpoint->port);
-	else if (endpoint->family == AF_INET)
-		snprintf(buf, BURROW_TEXT_ENDPOINT_SIZE, "%s:%u",
-			 burrow_text_addr(endpoint->family, &endpoint->addr, addr), endpoint->port);
-	else
-		snprintf(buf, BURROW_TEXT_ENDPOINT_SIZE, "none");
+	*burrow_text_put_endpoint(buf, endpoint) = '\0';
 	return buf;
 }
 
