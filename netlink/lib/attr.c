@@ -113,6 +113,47 @@ static int attr_check_string(const struct burrow_nl_attr_set *set,
 	return 0;
 }
 
+/*
+ * mnl_attr_validate() for the fixed-size types and nests, without the call
+ * (a peer dump validates some 25 attributes a peer): exactly the payload
+ * length libmnl's table gives the type, none for a flag, none or at least
+ * one header for a nest. Other types ask libmnl.
+ */
+static int attr_validate(const struct nlattr *attr, enum mnl_attr_data_type type)
+{
+	size_t len = mnl_attr_get_payload_len(attr);
+	size_t want;
+
+	switch (type) {
+	case MNL_TYPE_U8:
+		want = 1;
+		break;
+	case MNL_TYPE_U16:
+		want = 2;
+		break;
+	case MNL_TYPE_U32:
+		want = 4;
+		break;
+	case MNL_TYPE_U64:
+		want = 8;
+		break;
+	case MNL_TYPE_FLAG:
+		want = 0;
+		break;
+	case MNL_TYPE_NESTED:
+		if (len == 0 || len >= MNL_ATTR_HDRLEN)
+			return 0;
+		errno = ERANGE;
+		return -1;
+	default:
+		return mnl_attr_validate(attr, type);
+	}
+	if (len == want)
+		return 0;
+	errno = ERANGE;
+	return -1;
+}
+
 static int attr_table_visit(const struct nlattr *attr, void *arg, struct burrow_nl_error *err)
 {
 	struct attr_table_parse *parse = arg;
@@ -127,7 +168,7 @@ static int attr_table_visit(const struct nlattr *attr, void *arg, struct burrow_
 	if (parse->table[type] && !policy->multi)
 		return burrow_nl_fail(err, -EBADMSG, "attribute %s.%s appears twice",
 				      set->name, policy->name);
-	if (mnl_attr_validate(attr, policy->type) < 0) {
+	if (attr_validate(attr, policy->type) < 0) {
 		if (policy->type == MNL_TYPE_NUL_STRING && errno == EINVAL)
 			return burrow_nl_fail(err, -EBADMSG,
 					      "attribute %s.%s is not NUL-terminated",
