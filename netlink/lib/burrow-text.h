@@ -78,6 +78,15 @@ const char *burrow_text_prefix(const struct burrow_nl_prefix *prefix,
 /* "192.0.2.1:51820", "[2001:db8::1]:51820", "none" for AF_UNSPEC. */
 const char *burrow_text_endpoint(const struct burrow_nl_endpoint *endpoint,
 				 char buf[BURROW_TEXT_ENDPOINT_SIZE]);
+/*
+ * The same texts written at p, without a NUL, for output built in a large
+ * buffer: each returns the end of what it wrote. p needs room for the
+ * _SIZE above (BURROW_TEXT_ADDR_SIZE for an address; 20 bytes for a u64).
+ */
+char *burrow_text_put_u64(char *p, uint64_t value);
+char *burrow_text_put_addr(char *p, uint16_t family, const union burrow_nl_addr *addr);
+char *burrow_text_put_prefix(char *p, const struct burrow_nl_prefix *prefix);
+char *burrow_text_put_endpoint(char *p, const struct burrow_nl_endpoint *endpoint);
 /* "inet", "inet6", or "none" for anything else. */
 const char *burrow_text_family(uint16_t family);
 

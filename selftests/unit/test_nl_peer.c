@@ -906,6 +906,72 @@ static void test_peer_parse_allowed_ip_refused(void **state)
 	}
 }
 
+/*
+ * Allowed-ip nests in the kernel's layout (family, address, prefix-len)
+ * take the parser's short path; the same prefixes in another order, with
+ * an extra attribute or with the flag bits of a type set take the general
+ * one. Both must give the same prefixes, for either family.
+ */
+static void put_allowed_ip_reordered(struct nlmsghdr *nlh, uint16_t family, const void *addr,
+				     size_t addr_len, uint8_t prefix_len, int variant)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, BURROW_A_PEER_ALLOWED_IP);
+
+	if (variant == 0) {
+		mnl_attr_put_u8(nlh, BURROW_A_ALLOWED_IP_PREFIX_LEN, prefix_len);
+		mnl_attr_put(nlh, BURROW_A_ALLOWED_IP_ADDRESS, addr_len, addr);
+		mnl_attr_put_u16(nlh, BURROW_A_ALLOWED_IP_FAMILY, family);
+	} else {
+		uint16_t flags = variant == 2 ? NLA_F_NET_BYTEORDER : 0;
+
+		mnl_attr_put_u16(nlh, BURROW_A_ALLOWED_IP_FAMILY | flags, family);
+		mnl_attr_put(nlh, BURROW_A_ALLOWED_IP_ADDRESS, addr_len, addr);
+		mnl_attr_put_u8(nlh, BURROW_A_ALLOWED_IP_PREFIX_LEN, prefix_len);
+		if (variant == 1)
+			mnl_attr_put_u32(nlh, BURROW_A_ALLOWED_IP_MAX + 1, 7);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void test_peer_parse_allowed_ip_layouts(void **state)
+{
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t v4[4] = { 192, 0, 2, 0 };
+	TEST_BUFFER(buf, 2048);
+	struct burrow_nl_peer_list list = { 0 };
+	struct burrow_nl_error err;
+	struct nlattr *nest;
+	struct nlmsghdr *nlh = test_put_peer_start(buf, 0, 3, &nest);
+
+	(void)state;
+	test_put_peer_header(nlh, 1, 0, 0, 0);
+	for (int variant = -1; variant <= 2; variant++) {
+		if (variant < 0) {
+			test_put_allowed_ip(nlh, AF_INET, v4, 4, 24);
+			test_put_allowed_ip(nlh, AF_INET6, v6, 16, 128);
+		} else {
+			put_allowed_ip_reordered(nlh, AF_INET, v4, 4, 24, variant);
+			put_allowed_ip_reordered(nlh, AF_INET6, v6, 16, 128, variant);
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(burrow_nl_peer_list_add(&list, nlh, &err), 0);
+	assert_int_equal(list.peers[0].allowed_ips_count, 8);
+	for (size_t i = 0; i < 8; i += 2) {
+		const struct burrow_nl_prefix *a = &list.peers[0].allowed_ips[i];
+
+		assert_int_equal(a[0].family, AF_INET);
+		assert_memory_equal(a[0].addr.bytes, v4, 4);
+		assert_int_equal(a[0].len, 24);
+		assert_int_equal(a[1].family, AF_INET6);
+		assert_memory_equal(a[1].addr.bytes, v6, 16);
+		assert_int_equal(a[1].len, 128);
+		/* The bytes past an IPv4 address are zero either way. */
+		assert_memory_equal(&a[0].addr.bytes[4], "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	}
+	burrow_nl_peer_list_release(&list);
+}
+
 static void test_peer_continuation_refused(void **state)
 {
 	TEST_BUFFER(buf, 1024);
@@ -969,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(test_peer_parse_refused),
 		cmocka_unit_test(test_peer_parse_endpoint_refused),
 		cmocka_unit_test(test_peer_parse_allowed_ip_refused),
+		cmocka_unit_test(test_peer_parse_allowed_ip_layouts),
 		cmocka_unit_test(test_peer_continuation_refused),
 		cmocka_unit_test(test_peer_parse_skips_unknown_nested_attributes),
 	};

@@ -5,6 +5,7 @@
  * text they quote, and the JSON string writer.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -194,6 +195,77 @@ static void test_format_none(void **state)
 	assert_string_equal(burrow_text_family(AF_UNSPEC), "none");
 }
 
+/*
+ * The hand-made writers against printf() and inet_ntop(), which the text
+ * forms were made with before: every octet, every prefix length, numbers
+ * at each digit count's edges, and the endpoint forms. The writers must
+ * neither write a NUL nor go past the end they return.
+ */
+static void test_put_matches_printf(void **state)
+{
+	static const uint64_t numbers[] = {
+		0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535, 4294967295ULL,
+		4294967296ULL, 999999999999ULL, 1000000000000ULL, 18446744073709551615ULL,
+	};
+	char got[64], want[64], *end;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		memset(got, 'x', sizeof(got));
+		end = burrow_text_put_u64(got, numbers[i]);
+		assert_int_equal(*end, 'x');
+		*end = '\0';
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)numbers[i]);
+		assert_string_equal(got, want);
+	}
+	for (unsigned int octet = 0; octet < 256; octet++) {
+		struct burrow_nl_prefix prefix = {
+			.family = AF_INET, .len = (uint8_t)(octet % 33),
+			.addr.bytes = { (uint8_t)octet, (uint8_t)(255 - octet), 0, (uint8_t)(octet / 3) },
+		};
+		char address[BURROW_TEXT_ADDR_SIZE];
+
+		memset(got, 'x', sizeof(got));
+		end = burrow_text_put_prefix(got, &prefix);
+		assert_int_equal(*end, 'x');
+		*end = '\0';
+		inet_ntop(AF_INET, prefix.addr.bytes, address, sizeof(address));
+		snprintf(want, sizeof(want), "%s/%u", address, prefix.len);
+		assert_string_equal(got, want);
+	}
+	for (unsigned int len = 0; len <= 128; len += 8) {
+		struct burrow_nl_prefix prefix = {
+			.family = AF_INET6, .len = (uint8_t)len,
+			.addr.bytes = { 0x20, 0x01, 0x0d, 0xb8, [15] = (uint8_t)len },
+		};
+		char address[BURROW_TEXT_ADDR_SIZE];
+
+		*burrow_text_put_prefix(got, &prefix) = '\0';
+		inet_ntop(AF_INET6, prefix.addr.bytes, address, sizeof(address));
+		snprintf(want, sizeof(want), "%s/%u", address, len);
+		assert_string_equal(got, want);
+	}
+	{
+		struct burrow_nl_endpoint v4 = {
+			.family = AF_INET, .port = 51820, .addr.bytes = { 192, 0, 2, 1 },
+		};
+		struct burrow_nl_endpoint v6 = {
+			.family = AF_INET6, .port = 1, .addr.bytes = { [10] = 0xff, [11] = 0xff, 198, 51,
+								       100, 255 },
+		};
+		struct burrow_nl_endpoint none = { .family = AF_UNSPEC, .port = 9 };
+
+		*burrow_text_put_endpoint(got, &v4) = '\0';
+		assert_string_equal(got, "192.0.2.1:51820");
+		*burrow_text_put_endpoint(got, &v6) = '\0';
+		assert_string_equal(got, "[::ffff:198.51.100.255]:1");
+		*burrow_text_put_endpoint(got, &none) = '\0';
+		assert_string_equal(got, "none");
+		*burrow_text_put_addr(got, 99, &v4.addr) = '\0';
+		assert_string_equal(got, "?");
+	}
+}
+
 /* What the JSON writer prints for text (or for endpoint, when given), as a heap string. */
 static char *json_of(const char *text, const struct burrow_nl_endpoint *endpoint)
 {
@@ -246,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_equal),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_format_none),
+		cmocka_unit_test(test_put_matches_printf),
 		cmocka_unit_test(test_json),
 	};
 

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "burrow-text.h"
+#include "out.h"
 
 /* ---- peer add / peer set ---------------------------------------------------- */
 
@@ -120,18 +121,29 @@ int peer_parse_segments(const char *text, uint8_t *bitmap, struct parse_error *e
 	}
 }
 
-void peer_print_segments(FILE *out, const uint8_t *bitmap, bool json)
+static void peer_put_segments(struct cli_out *out, const uint8_t *bitmap, bool json)
 {
 	bool first = true;
 
 	for (unsigned int vid = 0; vid <= BURROW_VLAN_MAX; vid++) {
 		if (!(bitmap[vid / 8] & (1U << (vid % 8))))
 			continue;
-		fprintf(out, "%s%u", first ? "" : ",", vid);
+		if (!first)
+			cli_out_char(out, ',');
+		cli_out_u64(out, vid);
 		first = false;
 	}
 	if (first && !json)
-		fputs("none", out);
+		cli_out_lit(out, "none");
+}
+
+void peer_print_segments(FILE *file, const uint8_t *bitmap, bool json)
+{
+	struct cli_out out;
+
+	cli_out_init(&out, file);
+	peer_put_segments(&out, bitmap, json);
+	cli_out_flush(&out);
 }
 
 /*
@@ -371,55 +383,57 @@ static int peer_del(struct cli *cli, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-static void peer_print_allowed_ips(FILE *out, const struct burrow_nl_peer *peer)
+static void peer_put_allowed_ips(struct cli_out *out, const struct burrow_nl_peer *peer)
 {
-	char buf[BURROW_TEXT_PREFIX_SIZE];
-
 	if (peer->allowed_ips_count == 0) {
-		fputs("none", out);
+		cli_out_lit(out, "none");
 		return;
 	}
 	for (size_t i = 0; i < peer->allowed_ips_count; i++) {
 		if (i)
-			fputc(',', out);
-		fputs(burrow_text_prefix(&peer->allowed_ips[i], buf), out);
+			cli_out_char(out, ',');
+		cli_out_prefix(out, &peer->allowed_ips[i]);
 	}
 }
 
-/* "25", or "default" when the peer takes the device's. */
-static void peer_print_seconds(FILE *out, const char *name, bool set, uint32_t seconds)
+/* "  name 25", or "  name default" when the peer takes the device's. */
+static void peer_put_seconds(struct cli_out *out, const char *name, bool set, uint32_t seconds)
 {
-	if (set)
-		fprintf(out, "  %s %u\n", name, seconds);
-	else
-		fprintf(out, "  %s default\n", name);
-}
-
-static void peer_print_hex(FILE *out, const uint8_t *bytes, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		fprintf(out, "%02x", bytes[i]);
+	cli_out_lit(out, "  ");
+	cli_out_str(out, name);
+	if (set) {
+		cli_out_char(out, ' ');
+		cli_out_u64(out, seconds);
+		cli_out_char(out, '\n');
+	} else {
+		cli_out_lit(out, " default\n");
+	}
 }
 
 /* ,"key":"hex"; nothing when len is 0 (udp peers keep their old JSON) */
-static void peer_print_json_hex(FILE *out, const char *key, const uint8_t *bytes, size_t len)
+static void peer_put_json_hex(struct cli_out *out, const char *key, const uint8_t *bytes,
+			      size_t len)
 {
 	if (!len)
 		return;
-	fprintf(out, ",\"%s\":\"", key);
-	peer_print_hex(out, bytes, len);
-	fputc('"', out);
+	cli_out_lit(out, ",\"");
+	cli_out_str(out, key);
+	cli_out_lit(out, "\":\"");
+	cli_out_hex(out, bytes, len);
+	cli_out_char(out, '"');
 }
 
 /* Bytes as "N bytes", or with human "1.21 KiB". */
-static void peer_print_bytes(FILE *out, uint64_t bytes, bool human)
+static void peer_put_bytes(struct cli_out *out, uint64_t bytes, bool human)
 {
 	char buf[32];
 
-	if (human)
-		fputs(cli_format_bytes(bytes, true, buf), out);
-	else
-		fprintf(out, "%" PRIu64 " bytes", bytes);
+	if (human) {
+		cli_out_str(out, cli_format_bytes(bytes, true, buf));
+	} else {
+		cli_out_u64(out, bytes);
+		cli_out_lit(out, " bytes");
+	}
 }
 
 void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count)
@@ -427,119 +441,216 @@ void peer_print_text(FILE *out, const struct burrow_nl_peer *peers, size_t count
 	peer_print_text_human(out, peers, count, false);
 }
 
-void peer_print_text_human(FILE *out, const struct burrow_nl_peer *peers, size_t count,
+static void peer_put_text(struct cli_out *out, const struct burrow_nl_peer *peer, bool human)
+{
+	cli_out_lit(out, "peer ");
+	cli_out_u64(out, peer->id);
+	cli_out_lit(out, "\n  tx-id ");
+	cli_out_u64(out, peer->tx_id);
+	cli_out_lit(out, "\n  endpoint ");
+	cli_out_endpoint(out, &peer->endpoint);
+	if (peer->endpoint_pinned)
+		cli_out_lit(out, "\n  pinned on\n  encap ");
+	else
+		cli_out_lit(out, "\n  pinned off\n  encap ");
+	cli_out_str(out, cli_encap_name(peer->encap));
+	cli_out_char(out, '\n');
+	if (peer->local_cid_len) {
+		cli_out_lit(out, "  local-cid ");
+		cli_out_hex(out, peer->local_cid, peer->local_cid_len);
+		cli_out_char(out, '\n');
+	}
+	if (peer->remote_cid_len) {
+		cli_out_lit(out, "  remote-cid ");
+		cli_out_hex(out, peer->remote_cid, peer->remote_cid_len);
+		cli_out_char(out, '\n');
+	}
+	if (peer->relay_ticket) {
+		cli_out_lit(out, "  relay-ticket ");
+		cli_out_u64(out, peer->relay_ticket);
+		cli_out_char(out, '\n');
+	}
+	if (peer->l2) {
+		cli_out_lit(out, "  segments ");
+		peer_put_segments(out, peer->segments, false);
+		cli_out_lit(out, "\n  mac-limit ");
+		cli_out_u64(out, peer->mac_limit);
+		cli_out_lit(out, " flood-rate ");
+		cli_out_u64(out, peer->flood_rate);
+		cli_out_lit(out, " macs ");
+		cli_out_u64(out, peer->mac_count);
+		cli_out_char(out, '\n');
+	}
+	peer_put_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
+	peer_put_seconds(out, "inactivity-timeout", peer->inactivity_timeout_set,
+			 peer->inactivity_timeout);
+	cli_out_lit(out, "  allowed-ips ");
+	peer_put_allowed_ips(out, peer);
+	cli_out_lit(out, "\n  rx ");
+	peer_put_bytes(out, peer->rx_bytes, human);
+	cli_out_char(out, ' ');
+	cli_out_u64(out, peer->rx_packets);
+	cli_out_lit(out, " packets\n  tx ");
+	peer_put_bytes(out, peer->tx_bytes, human);
+	cli_out_char(out, ' ');
+	cli_out_u64(out, peer->tx_packets);
+	cli_out_lit(out, " packets\n  queue-drops tx ");
+	cli_out_u64(out, peer->tx_queue_drops);
+	cli_out_lit(out, " rx ");
+	cli_out_u64(out, peer->rx_queue_drops);
+	if (peer->last_rx_set) {
+		char ago[48];
+
+		cli_out_lit(out, "\n  last-receive ");
+		cli_out_str(out, cli_format_duration(peer->last_rx_ms_ago / 1000, ago));
+		cli_out_lit(out, " ago\n");
+	} else {
+		cli_out_lit(out, "\n  last-receive never\n");
+	}
+	if (peer->expired)
+		cli_out_lit(out, "  expired yes\n");
+	else
+		cli_out_lit(out, "  expired no\n");
+}
+
+void peer_print_text_human(FILE *file, const struct burrow_nl_peer *peers, size_t count,
 			   bool human)
 {
+	struct cli_out out;
+
+	cli_out_init(&out, file);
 	for (size_t i = 0; i < count; i++) {
-		const struct burrow_nl_peer *peer = &peers[i];
-		char endpoint[BURROW_TEXT_ENDPOINT_SIZE];
-
 		if (i)
-			fputc('\n', out);
-		fprintf(out, "peer %u\n", peer->id);
-		fprintf(out, "  tx-id %u\n", peer->tx_id);
-		fprintf(out, "  endpoint %s\n", burrow_text_endpoint(&peer->endpoint, endpoint));
-		fprintf(out, "  pinned %s\n", peer->endpoint_pinned ? "on" : "off");
-		fprintf(out, "  encap %s\n", cli_encap_name(peer->encap));
-		if (peer->local_cid_len) {
-			fputs("  local-cid ", out);
-			peer_print_hex(out, peer->local_cid, peer->local_cid_len);
-			fputc('\n', out);
-		}
-		if (peer->remote_cid_len) {
-			fputs("  remote-cid ", out);
-			peer_print_hex(out, peer->remote_cid, peer->remote_cid_len);
-			fputc('\n', out);
-		}
-		if (peer->relay_ticket)
-			fprintf(out, "  relay-ticket %u\n", peer->relay_ticket);
-		if (peer->l2) {
-			fputs("  segments ", out);
-			peer_print_segments(out, peer->segments, false);
-			fprintf(out, "\n  mac-limit %u flood-rate %u macs %u\n", peer->mac_limit,
-				peer->flood_rate, peer->mac_count);
-		}
-		peer_print_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
-		peer_print_seconds(out, "inactivity-timeout", peer->inactivity_timeout_set,
-				   peer->inactivity_timeout);
-		fputs("  allowed-ips ", out);
-		peer_print_allowed_ips(out, peer);
-		fputc('\n', out);
-		fputs("  rx ", out);
-		peer_print_bytes(out, peer->rx_bytes, human);
-		fprintf(out, " %" PRIu64 " packets\n", peer->rx_packets);
-		fputs("  tx ", out);
-		peer_print_bytes(out, peer->tx_bytes, human);
-		fprintf(out, " %" PRIu64 " packets\n", peer->tx_packets);
-		fprintf(out, "  queue-drops tx %" PRIu64 " rx %" PRIu64 "\n", peer->tx_queue_drops,
-			peer->rx_queue_drops);
-		if (peer->last_rx_set) {
-			char ago[48];
+			cli_out_char(&out, '\n');
+		peer_put_text(&out, &peers[i], human);
+	}
+	cli_out_flush(&out);
+}
 
-			fprintf(out, "  last-receive %s ago\n",
-				cli_format_duration(peer->last_rx_ms_ago / 1000, ago));
-		} else {
-			fputs("  last-receive never\n", out);
-		}
-		fprintf(out, "  expired %s\n", peer->expired ? "yes" : "no");
+static void peer_put_json_seconds(struct cli_out *out, const char *key, bool set,
+				  uint32_t seconds)
+{
+	cli_out_lit(out, ",\"");
+	cli_out_str(out, key);
+	if (set) {
+		cli_out_lit(out, "\":");
+		cli_out_u64(out, seconds);
+	} else {
+		cli_out_lit(out, "\":null");
 	}
 }
 
-static void peer_print_json_seconds(FILE *out, const char *key, bool set, uint32_t seconds)
+/* {"family":"inet","address":"192.0.2.1","port":51820} or null, as burrow_json_endpoint(). */
+static void peer_put_json_endpoint(struct cli_out *out, const struct burrow_nl_endpoint *endpoint)
 {
-	if (set)
-		fprintf(out, ",\"%s\":%u", key, seconds);
-	else
-		fprintf(out, ",\"%s\":null", key);
+	if (endpoint->family != AF_INET && endpoint->family != AF_INET6) {
+		cli_out_lit(out, "null");
+		return;
+	}
+	cli_out_lit(out, "{\"family\":\"");
+	cli_out_str(out, burrow_text_family(endpoint->family));
+	cli_out_lit(out, "\",\"address\":\"");
+	cli_out_addr(out, endpoint->family, &endpoint->addr);
+	cli_out_lit(out, "\",\"port\":");
+	cli_out_u64(out, endpoint->port);
+	cli_out_char(out, '}');
 }
 
-void peer_print_json_fields(FILE *out, const struct burrow_nl_peer *peer)
+/*
+ * The fields of one peer's JSON object. Every string in it is a fixed
+ * name, a number, an address or hex: none needs JSON escaping.
+ */
+static void peer_put_json_fields(struct cli_out *out, const struct burrow_nl_peer *peer)
 {
-	char prefix[BURROW_TEXT_PREFIX_SIZE];
-
-	fprintf(out, "\"id\":%u,\"tx_id\":%u,\"endpoint\":", peer->id, peer->tx_id);
-	burrow_json_endpoint(out, &peer->endpoint);
-	fprintf(out, ",\"pinned\":%s,\"encap\":\"%s\"",
-		peer->endpoint_pinned ? "true" : "false", cli_encap_name(peer->encap));
-	peer_print_json_hex(out, "local_cid", peer->local_cid, peer->local_cid_len);
-	peer_print_json_hex(out, "remote_cid", peer->remote_cid, peer->remote_cid_len);
+	cli_out_lit(out, "\"id\":");
+	cli_out_u64(out, peer->id);
+	cli_out_lit(out, ",\"tx_id\":");
+	cli_out_u64(out, peer->tx_id);
+	cli_out_lit(out, ",\"endpoint\":");
+	peer_put_json_endpoint(out, &peer->endpoint);
+	if (peer->endpoint_pinned)
+		cli_out_lit(out, ",\"pinned\":true,\"encap\":\"");
+	else
+		cli_out_lit(out, ",\"pinned\":false,\"encap\":\"");
+	cli_out_str(out, cli_encap_name(peer->encap));
+	cli_out_char(out, '"');
+	peer_put_json_hex(out, "local_cid", peer->local_cid, peer->local_cid_len);
+	peer_put_json_hex(out, "remote_cid", peer->remote_cid, peer->remote_cid_len);
 	/* Direct peers (0) keep their old JSON, as udp peers do without CIDs. */
-	if (peer->relay_ticket)
-		fprintf(out, ",\"relay_ticket\":%u", peer->relay_ticket);
+	if (peer->relay_ticket) {
+		cli_out_lit(out, ",\"relay_ticket\":");
+		cli_out_u64(out, peer->relay_ticket);
+	}
 	/* Only l2 devices' peers have these: l3 JSON stays as it was. */
 	if (peer->l2) {
-		fputs(",\"segments\":[", out);
-		peer_print_segments(out, peer->segments, true);
-		fprintf(out, "],\"mac_limit\":%u,\"flood_rate\":%u,\"mac_count\":%u",
-			peer->mac_limit, peer->flood_rate, peer->mac_count);
+		cli_out_lit(out, ",\"segments\":[");
+		peer_put_segments(out, peer->segments, true);
+		cli_out_lit(out, "],\"mac_limit\":");
+		cli_out_u64(out, peer->mac_limit);
+		cli_out_lit(out, ",\"flood_rate\":");
+		cli_out_u64(out, peer->flood_rate);
+		cli_out_lit(out, ",\"mac_count\":");
+		cli_out_u64(out, peer->mac_count);
 	}
-	peer_print_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
-	peer_print_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
-				peer->inactivity_timeout);
-	fputs(",\"allowed_ips\":[", out);
-	for (size_t a = 0; a < peer->allowed_ips_count; a++)
-		fprintf(out, "%s\"%s\"", a ? "," : "", burrow_text_prefix(&peer->allowed_ips[a], prefix));
-	fprintf(out, "],\"rx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
-		",\"tx_bytes\":%" PRIu64 ",\"tx_packets\":%" PRIu64
-		",\"tx_queue_drops\":%" PRIu64 ",\"rx_queue_drops\":%" PRIu64, peer->rx_bytes,
-		peer->rx_packets, peer->tx_bytes, peer->tx_packets, peer->tx_queue_drops,
-		peer->rx_queue_drops);
-	if (peer->last_rx_set)
-		fprintf(out, ",\"last_rx_ms_ago\":%" PRIu64, peer->last_rx_ms_ago);
+	peer_put_json_seconds(out, "keepalive", peer->keepalive_set, peer->keepalive);
+	peer_put_json_seconds(out, "inactivity_timeout", peer->inactivity_timeout_set,
+			      peer->inactivity_timeout);
+	cli_out_lit(out, ",\"allowed_ips\":[");
+	for (size_t a = 0; a < peer->allowed_ips_count; a++) {
+		if (a)
+			cli_out_char(out, ',');
+		cli_out_char(out, '"');
+		cli_out_prefix(out, &peer->allowed_ips[a]);
+		cli_out_char(out, '"');
+	}
+	cli_out_lit(out, "],\"rx_bytes\":");
+	cli_out_u64(out, peer->rx_bytes);
+	cli_out_lit(out, ",\"rx_packets\":");
+	cli_out_u64(out, peer->rx_packets);
+	cli_out_lit(out, ",\"tx_bytes\":");
+	cli_out_u64(out, peer->tx_bytes);
+	cli_out_lit(out, ",\"tx_packets\":");
+	cli_out_u64(out, peer->tx_packets);
+	cli_out_lit(out, ",\"tx_queue_drops\":");
+	cli_out_u64(out, peer->tx_queue_drops);
+	cli_out_lit(out, ",\"rx_queue_drops\":");
+	cli_out_u64(out, peer->rx_queue_drops);
+	if (peer->last_rx_set) {
+		cli_out_lit(out, ",\"last_rx_ms_ago\":");
+		cli_out_u64(out, peer->last_rx_ms_ago);
+	} else {
+		cli_out_lit(out, ",\"last_rx_ms_ago\":null");
+	}
+	if (peer->expired)
+		cli_out_lit(out, ",\"expired\":true");
 	else
-		fputs(",\"last_rx_ms_ago\":null", out);
-	fprintf(out, ",\"expired\":%s", peer->expired ? "true" : "false");
+		cli_out_lit(out, ",\"expired\":false");
 }
 
-void peer_print_json(FILE *out, const struct burrow_nl_peer *peers, size_t count)
+void peer_print_json_fields(FILE *file, const struct burrow_nl_peer *peer)
 {
-	fputc('[', out);
+	struct cli_out out;
+
+	cli_out_init(&out, file);
+	peer_put_json_fields(&out, peer);
+	cli_out_flush(&out);
+}
+
+void peer_print_json(FILE *file, const struct burrow_nl_peer *peers, size_t count)
+{
+	struct cli_out out;
+
+	cli_out_init(&out, file);
+	cli_out_char(&out, '[');
 	for (size_t i = 0; i < count; i++) {
-		fputs(i ? ",{" : "{", out);
-		peer_print_json_fields(out, &peers[i]);
-		fputc('}', out);
+		if (i)
+			cli_out_char(&out, ',');
+		cli_out_char(&out, '{');
+		peer_put_json_fields(&out, &peers[i]);
+		cli_out_char(&out, '}');
 	}
-	fputs("]\n", out);
+	cli_out_lit(&out, "]\n");
+	cli_out_flush(&out);
 }
 
 static int peer_print(struct cli *cli, const struct burrow_nl_peer *peers, size_t count)
