@@ -1250,9 +1250,8 @@ static int auto_approve(struct coord_server *s, struct node_facts *f,
 /* The address and port the node's connection comes from, as the coordinator sees it. */
 static void conn_remote_text(const struct coord_conn *c, char *out, size_t size)
 {
-	socklen_t len;
-
 	uint32_t ticket = burrow_quic_conn_relay_ticket(c->quic);
+	socklen_t len;
 	size_t used;
 
 	burrow_kernel_format_addr(burrow_quic_remote_addr(c->quic, &len), out, size);
