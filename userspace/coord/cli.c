@@ -155,6 +155,13 @@ static int parse_duration(const char *text, int64_t *ms)
 	return -EINVAL;
 }
 
+/* A ticket lifetime: whole seconds from 1 s to max_s, as milliseconds. */
+static bool parse_lifetime(const char *text, uint64_t max_s, int64_t *ms)
+{
+	return parse_duration(text, ms) == 0 && *ms != 0 && *ms % 1000 == 0 &&
+	       *ms <= (int64_t)max_s * 1000;
+}
+
 /* Unix ms as "2026-12-06T19:20:00Z", "never" for 0. */
 static const char *format_time(int64_t ms, char buf[32])
 {
@@ -449,9 +456,7 @@ static int relay_ticket_issue(struct cli *c, int argc, char **argv)
 			pair = argv[i + 1];
 		} else if (!strcmp(argv[i], "--key")) {
 			key_path = argv[i + 1];
-		} else if (parse_duration(argv[i + 1], &lifetime_ms) < 0 || lifetime_ms == 0 ||
-			   lifetime_ms % 1000 ||
-			   lifetime_ms > COORD_RELAY_LIFETIME_MAX * 1000LL) {
+		} else if (!parse_lifetime(argv[i + 1], COORD_RELAY_LIFETIME_MAX, &lifetime_ms)) {
 			return usage_error(c, "invalid lifetime '%s' (1s to 1d: 300s, 5m, 1h)",
 					   argv[i + 1]);
 		}
@@ -630,9 +635,7 @@ static int control_ticket_issue(struct cli *c, int argc, char **argv)
 			node_key_text = argv[i + 1];
 		} else if (!strcmp(argv[i], "--key")) {
 			key_path = argv[i + 1];
-		} else if (parse_duration(argv[i + 1], &lifetime_ms) < 0 || lifetime_ms == 0 ||
-			   lifetime_ms % 1000 ||
-			   lifetime_ms > COORD_CONTROL_LIFETIME_MAX * 1000LL) {
+		} else if (!parse_lifetime(argv[i + 1], COORD_CONTROL_LIFETIME_MAX, &lifetime_ms)) {
 			return usage_error(c, "invalid lifetime '%s' (1s to 30d: 12h, 7d)",
 					   argv[i + 1]);
 		}
@@ -807,8 +810,7 @@ static int run_relay_options(struct cli *c, const char *lifetime, const char *bu
 	uint64_t n;
 
 	if (lifetime) {
-		if (parse_duration(lifetime, &ms) < 0 || ms == 0 ||
-		    ms > COORD_RELAY_LIFETIME_MAX * INT64_C(1000) || ms % 1000)
+		if (!parse_lifetime(lifetime, COORD_RELAY_LIFETIME_MAX, &ms))
 			return usage_error(c, "--relay-lifetime: invalid duration '%s' (1s to 1d)",
 					   lifetime);
 		config->relay_lifetime_s = (uint64_t)(ms / 1000);
