@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "burrow-text.h"
+#include "addr_watch.h"
 #include "alpn.h"
 #include "burrowd_dns.h"
 #include "candidates.h"
@@ -83,6 +84,8 @@ struct burrowd_mesh {
 	char where[96];
 	bool relay_expired;
 	char relay_error[400];
+	/* Interface address changes (addr_watch.h); NULL when it could not open. */
+	struct burrow_addr_watch *addr_watch;
 };
 
 /*
@@ -582,9 +585,8 @@ static void reported_set(struct burrowd_mesh *m, const struct burrow_nl_endpoint
 
 /*
  * Send ENDPOINTS when the candidates this node would report now differ
- * from those it reported on this connection (a reload: new addresses, or
- * a changed [coordinator] endpoint). Interface address changes are picked
- * up here and at every reconnect, not from rtnetlink events.
+ * from those it reported on this connection: an interface address came or
+ * went (addr_watch.h), or a reload changed [coordinator] endpoint.
  */
 static void candidates_refresh(struct burrowd_mesh *m, const struct burrow_config *cfg)
 {
@@ -1216,6 +1218,15 @@ int burrowd_mesh_register_alpn(struct burrowd *d, struct burrow_alpn_registry *r
 	return burrow_alpn_register_dial(registry, COORD_MSG_ALPN, &mesh_callbacks, d->mesh);
 }
 
+/* An interface address came or went (addr_watch.h): report the candidates if they changed. */
+static void addresses_changed(void *arg)
+{
+	struct burrowd_mesh *m = arg;
+
+	if (!m->stopping)
+		candidates_refresh(m, *m->current);
+}
+
 int burrowd_mesh_connect(struct burrowd *d)
 {
 	struct burrowd_mesh *m = d->mesh;
@@ -1229,6 +1240,10 @@ int burrowd_mesh_connect(struct burrowd *d)
 	routes_sync(m);
 	m->dns = burrowd_dns_new(d->loop, &cfg->dns, d->kernel.ifname);
 	burrowd_dns_set_map(m->dns, &m->map);
+	m->addr_watch = burrow_addr_watch_new(d->loop, addresses_changed, m);
+	if (!m->addr_watch)
+		burrow_log(BURROW_LOG_WARNING, "coordinator: cannot watch interface addresses (%s): "
+			   "changes are reported at the next reconnect or reload", strerror(errno));
 	burrow_log(BURROW_LOG_INFO, "coordinator %s: connecting", m->where);
 	mesh_dial(m);
 	if (cfg->coordinator.relay_after)
@@ -1247,6 +1262,8 @@ void burrowd_mesh_stop(struct burrowd *d)
 	m->dns = NULL;
 	burrow_timer_cancel(d->loop, &m->reconnect_timer);
 	burrow_timer_cancel(d->loop, &m->fallback_timer);
+	burrow_addr_watch_free(m->addr_watch);
+	m->addr_watch = NULL;
 	/* burrowd flushes the endpoint (the CONNECTION_CLOSE goes out) after this. */
 	if (m->conn)
 		burrow_quic_close(m->conn, COORD_CLOSE_DONE, "node stopping");

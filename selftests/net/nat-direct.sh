@@ -7,13 +7,14 @@
 # node learns the address:port the coordinator observed, the coordinator's
 # map carries it as the node's candidate, and the two nodes' control session
 # comes up directly through both NATs (no relay runs): traffic both ways,
-# and status shows 'path direct' with the peer's NAT-public address.
-# Topology: selftests/lib/nat.sh.
+# and status shows 'path direct' with the peer's NAT-public address. Last,
+# an address added to node 1's LAN interface, then removed, reaches node
+# 2's map on its own (rtnetlink). Topology: selftests/lib/nat.sh.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
 . "$(dirname "$0")/../lib/nat.sh"
-plan 17
+plan 19
 
 nat_topology eim eim
 ok $? "the NAT topology is built (two eim routers)"
@@ -71,5 +72,14 @@ run_ok "node 1 pings node 2 across the overlay" tunnel_ping burrow-n1 "$(overlay
 run_ok "node 2 pings node 1 across the overlay" tunnel_ping burrow-n2 "$(overlay_of nat1)"
 is "$(bd_peer_json 1 nat2 | jq -r '.endpoint | "\(.address):\(.port)"')" "198.18.0.12:51822" \
 	"node 1's kernel sends to NAT B's public address (no relay: nothing runs in 'relay')"
+
+# ---- an address added or removed on node 1's LAN interface reaches node 2's
+# map without a restart or reload (rtnetlink: addr_watch.h)
+ip -n burrow-n1 addr add 10.1.0.77/24 dev veth0
+wait_for 30 has_map_candidates 2 nat1 "198.18.0.11:51821 10.1.0.2:51821 10.1.0.77:51821"
+ok_or_logs $? "an address added on node 1's LAN reaches node 2's map: $(map_candidates 2 nat1)"
+ip -n burrow-n1 addr del 10.1.0.77/24 dev veth0
+wait_for 30 has_map_candidates 2 nat1 "198.18.0.11:51821 10.1.0.2:51821"
+ok_or_logs $? "and leaves it once removed: $(map_candidates 2 nat1)"
 
 done_testing
