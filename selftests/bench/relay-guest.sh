@@ -92,7 +92,7 @@ for system in $systems; do
 			values+=("$(in_ns $a iperf3 -c "$address" -t "$duration" -P $streams -J |
 				jq '.end.sum_received.bits_per_second / 1e6')")
 		done
-		[[ ${values[*]} =~ ^[0-9.\ ]+$ ]]
+		[[ ${values[*]} =~ ^[0-9.]+( [0-9.]+)*$ ]]
 		ok $? "$system: TCP $streams flow(s): ${values[*]} Mbit/s"
 		bench_emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
 	done
