@@ -433,6 +433,34 @@ static int route_command(struct cli *c, const char *verb, int argc, char **argv)
 
 /* ---- relay tickets -------------------------------------------------------------- */
 
+/*
+ * The signing key of a ticket command (--key FILE, else $BURROW_COORD_KEY)
+ * and the store it records into. COORD_EXIT_OK, or the exit code with the
+ * error printed; id is cleared by the caller either way.
+ */
+static int ticket_key_and_store(struct cli *c, const char *command, const char *key_path,
+				struct burrow_identity *id)
+{
+	char why[512];
+
+	if (!key_path || !*key_path)
+		return usage_error(c, "%s issue needs --key FILE (or BURROW_COORD_KEY)", command);
+	if (burrow_identity_load(key_path, id, why, sizeof(why)) < 0) {
+		fprintf(c->err, "burrow-coord: %s\n", why);
+		return COORD_EXIT_USAGE;
+	}
+	return open_store(c, false);
+}
+
+/* A ticket issue that failed: why printed; a refusal (no such node, bad
+ * lifetime, an expired node, not a relay) or a database error. */
+static int ticket_issue_failed(struct cli *c, int ret, const char *why)
+{
+	fprintf(c->err, "burrow-coord: %s\n", why);
+	return ret == -ENOENT || ret == -EINVAL || ret == -EACCES ? COORD_EXIT_REFUSED :
+								    COORD_EXIT_DATABASE;
+}
+
 static int relay_ticket_issue(struct cli *c, int argc, char **argv)
 {
 	const char *relay = NULL, *pair = NULL, *key_path = getenv("BURROW_COORD_KEY");
@@ -469,22 +497,14 @@ static int relay_ticket_issue(struct cli *c, int argc, char **argv)
 		return usage_error(c, "invalid pair '%s' (NODE1,NODE2)", pair);
 	snprintf(n1, sizeof(n1), "%.*s", (int)(comma - pair), pair);
 	snprintf(n2, sizeof(n2), "%s", comma + 1);
-	if (!key_path || !*key_path)
-		return usage_error(c, "%s", "relay-ticket issue needs --key FILE (or BURROW_COORD_KEY)");
-	if (burrow_identity_load(key_path, &id, why, sizeof(why)) < 0) {
-		fprintf(c->err, "burrow-coord: %s\n", why);
-		return COORD_EXIT_USAGE;
-	}
-	ret = open_store(c, false);
+	ret = ticket_key_and_store(c, "relay-ticket", key_path, &id);
 	if (ret)
 		goto out;
 	ret = coord_relay_ticket_issue(c->cs, id.private_key_pem, relay, n1, n2,
 				       (uint64_t)(lifetime_ms / 1000), (uint64_t)(now_ms() / 1000),
 				       &ticket, why, sizeof(why));
 	if (ret < 0) {
-		fprintf(c->err, "burrow-coord: %s\n", why);
-		ret = ret == -ENOENT || ret == -EINVAL || ret == -EACCES ? COORD_EXIT_REFUSED :
-									    COORD_EXIT_DATABASE;
+		ret = ticket_issue_failed(c, ret, why);
 		goto out;
 	}
 	burrow_relay_ticket_to_text(&ticket, text);
@@ -645,14 +665,7 @@ static int control_ticket_issue(struct cli *c, int argc, char **argv)
 				   "control-ticket issue needs --relay NODE and --node-key KEY");
 	if (burrow_public_key_from_text(node_key_text, node_key, why, sizeof(why)) < 0)
 		return usage_error(c, "--node-key: %s", why);
-	if (!key_path || !*key_path)
-		return usage_error(c, "%s",
-				   "control-ticket issue needs --key FILE (or BURROW_COORD_KEY)");
-	if (burrow_identity_load(key_path, &id, why, sizeof(why)) < 0) {
-		fprintf(c->err, "burrow-coord: %s\n", why);
-		return COORD_EXIT_USAGE;
-	}
-	ret = open_store(c, false);
+	ret = ticket_key_and_store(c, "control-ticket", key_path, &id);
 	if (ret)
 		goto out;
 	ret = coord_control_ticket_issue(c->cs, id.private_key_pem, id.public_key, relay, node_key,
@@ -660,9 +673,7 @@ static int control_ticket_issue(struct cli *c, int argc, char **argv)
 					 (uint64_t)(now_ms() / 1000), &ticket, endpoint, why,
 					 sizeof(why));
 	if (ret < 0) {
-		fprintf(c->err, "burrow-coord: %s\n", why);
-		ret = ret == -ENOENT || ret == -EINVAL || ret == -EACCES ? COORD_EXIT_REFUSED :
-									    COORD_EXIT_DATABASE;
+		ret = ticket_issue_failed(c, ret, why);
 		goto out;
 	}
 	burrow_relay_ticket_to_text(&ticket, text);
