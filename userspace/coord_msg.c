@@ -148,6 +148,7 @@ const char *coord_msg_type_name(uint64_t type)
 	case COORD_MSG_RELAY_REQUEST: return "RELAY_REQUEST";
 	case COORD_MSG_RELAY_OFFER: return "RELAY_OFFER";
 	case COORD_MSG_RELAY_BIND: return "RELAY_BIND";
+	case COORD_MSG_CONTROL_TICKET: return "CONTROL_TICKET";
 	default: return "unknown";
 	}
 }
@@ -1311,6 +1312,43 @@ int coord_msg_relay_bind_decode(const uint8_t *value, size_t len,
 	if (len != COORD_RELAY_TICKET_LEN) {
 		burrow_errorf(why, why_size, "RELAY_BIND: Ticket is %zu bytes, not %d", len,
 			      COORD_RELAY_TICKET_LEN);
+		return -EBADMSG;
+	}
+	memcpy(ticket, value, COORD_RELAY_TICKET_LEN);
+	return 0;
+}
+
+/* ---- CONTROL_TICKET ------------------------------------------------------------- */
+
+int coord_msg_control_ticket_encode(struct coord_buf *b,
+				    const uint8_t ticket[COORD_RELAY_TICKET_LEN])
+{
+	size_t start = capsule_begin(b);
+
+	buf_bytes(b, ticket, COORD_RELAY_TICKET_LEN);
+	return capsule_end(b, start, COORD_MSG_CONTROL_TICKET);
+}
+
+int coord_msg_control_ticket_decode(const uint8_t *value, size_t len,
+				    uint8_t ticket[COORD_RELAY_TICKET_LEN], char *why,
+				    size_t why_size)
+{
+	if (len != COORD_RELAY_TICKET_LEN) {
+		burrow_errorf(why, why_size, "CONTROL_TICKET: Ticket is %zu bytes, not %d", len,
+			      COORD_RELAY_TICKET_LEN);
+		return -EBADMSG;
+	}
+	/* relay_ticket.h's framing: version 1, 3 reserved zero bytes, a non-zero id */
+	if (value[0] != 1) {
+		burrow_errorf(why, why_size, "CONTROL_TICKET: Ticket version %u, not 1", value[0]);
+		return -EBADMSG;
+	}
+	if (value[1] || value[2] || value[3]) {
+		burrow_errorf(why, why_size, "CONTROL_TICKET: Ticket reserved bytes not zero");
+		return -EBADMSG;
+	}
+	if (!(value[4] | value[5] | value[6] | value[7])) {
+		burrow_errorf(why, why_size, "CONTROL_TICKET: Ticket ID is 0");
 		return -EBADMSG;
 	}
 	memcpy(ticket, value, COORD_RELAY_TICKET_LEN);

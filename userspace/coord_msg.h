@@ -18,6 +18,7 @@
  *   RELAY_REQUEST      node -> coord   no session with this peer: find a relay for the pair
  *   RELAY_OFFER        coord -> node   a ticket and a relay's endpoint for a peer, or a refusal
  *   RELAY_BIND         coord -> relay  a control ticket: bind the coordinator's side of it
+ *   CONTROL_TICKET     coord -> node   a renewed control ticket for the node's own relay
  *
  * Decoders are strict: trailing bytes, truncated fields, non-shortest
  * varints, route bits set beyond the prefix length, names that are not DNS
@@ -80,6 +81,11 @@
  * RELAY_REVOKE.
  */
 #define COORD_MSG_RELAY_BIND		0x2b0c0c
+/*
+ * Control-ticket renewal (docs/coordination.md "Lifetime"): sent only to a
+ * node connected through a relay with a control ticket past half its life.
+ */
+#define COORD_MSG_CONTROL_TICKET	0x2b0c0d
 
 #define COORD_MSG_ALPN "burrow-coord/1"
 
@@ -282,6 +288,21 @@ int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ti
 int coord_msg_relay_bind_encode(struct coord_buf *b, const uint8_t ticket[COORD_RELAY_TICKET_LEN]);
 int coord_msg_relay_bind_decode(const uint8_t *value, size_t len,
 				uint8_t ticket[COORD_RELAY_TICKET_LEN], char *why, size_t why_size);
+
+/*
+ * CONTROL_TICKET (coord -> node): Ticket (exactly 176 bytes, relay_ticket.h's
+ * wire form), nothing else: the renewed control ticket of the relay the node
+ * reaches the coordinator through. No endpoint: the node keeps dialling the
+ * relay address it is configured with (the relay's key is in the ticket).
+ * The decoder checks the length and the ticket's framing (version 1, the
+ * reserved bytes zero, a non-zero id); the node verifies the signature,
+ * pair and expiry itself.
+ */
+int coord_msg_control_ticket_encode(struct coord_buf *b,
+				    const uint8_t ticket[COORD_RELAY_TICKET_LEN]);
+int coord_msg_control_ticket_decode(const uint8_t *value, size_t len,
+				    uint8_t ticket[COORD_RELAY_TICKET_LEN], char *why,
+				    size_t why_size);
 int coord_msg_map_request_full_encode(struct coord_buf *b, uint64_t last_version);
 int coord_msg_map_request_full_decode(const uint8_t *value, size_t len, uint64_t *last_version,
 				      char *why, size_t why_size);

@@ -95,6 +95,61 @@ static void test_relay_bind(void **state)
 	coord_buf_free(&b);
 }
 
+/* CONTROL_TICKET: one ticket's 176 bytes; a wrong length or framing is refused. */
+static void test_control_ticket(void **state)
+{
+	uint8_t ticket[COORD_RELAY_TICKET_LEN], out[COORD_RELAY_TICKET_LEN] = { 0 };
+	uint8_t bad[COORD_RELAY_TICKET_LEN + 1];
+	struct burrow_capsule c;
+	struct coord_buf b;
+	char why[256] = "";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ticket); i++)
+		ticket[i] = (uint8_t)(i * 7 + 1);
+	ticket[0] = 1;
+	ticket[1] = ticket[2] = ticket[3] = 0;
+	assert_string_equal(coord_msg_type_name(COORD_MSG_CONTROL_TICKET), "CONTROL_TICKET");
+	assert_true(coord_msg_type_known(COORD_MSG_CONTROL_TICKET));
+	coord_buf_init(&b);
+	assert_int_equal(coord_msg_control_ticket_encode(&b, ticket), 0);
+	one_capsule(&b, COORD_MSG_CONTROL_TICKET, &c);
+	assert_int_equal(c.length, COORD_RELAY_TICKET_LEN);
+	assert_int_equal(coord_msg_control_ticket_decode(c.value, c.length, out, why, sizeof(why)),
+			 0);
+	assert_memory_equal(out, ticket, sizeof(ticket));
+	/* short, empty, long */
+	assert_int_equal(coord_msg_control_ticket_decode(c.value, c.length - 1, out, why,
+							 sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "CONTROL_TICKET: Ticket is 175 bytes, not 176"));
+	assert_int_equal(coord_msg_control_ticket_decode(c.value, 0, out, why, sizeof(why)),
+			 -EBADMSG);
+	memcpy(bad, ticket, sizeof(ticket));
+	bad[COORD_RELAY_TICKET_LEN] = 0;
+	assert_int_equal(coord_msg_control_ticket_decode(bad, sizeof(bad), out, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "Ticket is 177 bytes"));
+	/* version */
+	memcpy(bad, ticket, sizeof(ticket));
+	bad[0] = 2;
+	assert_int_equal(coord_msg_control_ticket_decode(bad, sizeof(ticket), out, why,
+							 sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "version 2"));
+	/* reserved */
+	memcpy(bad, ticket, sizeof(ticket));
+	bad[3] = 1;
+	assert_int_equal(coord_msg_control_ticket_decode(bad, sizeof(ticket), out, why,
+							 sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "reserved"));
+	/* zero id */
+	memcpy(bad, ticket, sizeof(ticket));
+	memset(bad + 4, 0, 4);
+	assert_int_equal(coord_msg_control_ticket_decode(bad, sizeof(ticket), out, why,
+							 sizeof(why)), -EBADMSG);
+	assert_non_null(strstr(why, "Ticket ID is 0"));
+	coord_buf_free(&b);
+}
+
 /* OBSERVED_ADDRESS: IP version, address, port; every malformed form refused. */
 static void test_observed_address(void **state)
 {
@@ -971,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(test_types_outside_grease_and_burrowd),
 		cmocka_unit_test(test_relay_revoke),
 		cmocka_unit_test(test_relay_bind),
+		cmocka_unit_test(test_control_ticket),
 		cmocka_unit_test(test_register_round_trip),
 		cmocka_unit_test(test_register_flags),
 		cmocka_unit_test(test_relay_request),
