@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "burrow-text.h"
+#include "coord_relay.h"
 #include "coord_store.h"
 #include "log.h"
 #include "store.h"
@@ -609,21 +610,27 @@ static void test_control_tickets(void **state)
 	pubkey(key_x, 9);	/* no node has it */
 	memset(ticket, 0xab, sizeof(ticket));
 	gen = coord_store_generation(cs);
-	assert_int_equal(coord_store_control_ticket_add(cs, 11, r.id, key_a, 1900000000, ticket), 0);
+	assert_int_equal(coord_store_control_ticket_add(cs, 11, r.id, key_a, 1000, 1900000000,
+							ticket, 0), 0);
 	gen = expect_changes(cs, gen, r.id, bind, 1);
 	/* ids are shared with relay tickets, both ways */
-	assert_int_equal(coord_store_control_ticket_add(cs, 11, r.id, key_x, 1900000000, ticket),
+	assert_int_equal(coord_store_control_ticket_add(cs, 11, r.id, key_x, 1000, 1900000000,
+							ticket, 0),
 			 -EEXIST);
 	assert_int_equal(coord_store_relay_ticket_add(cs, 11, r.id, a.id, r2.id, 1900000000),
 			 -EEXIST);
 	assert_int_equal(coord_store_relay_ticket_add(cs, 12, r.id, a.id, r2.id, 1900000000), 0);
-	assert_int_equal(coord_store_control_ticket_add(cs, 12, r.id, key_x, 1900000000, ticket),
+	assert_int_equal(coord_store_control_ticket_add(cs, 12, r.id, key_x, 1000, 1900000000,
+							ticket, 0),
 			 -EEXIST);
 	gen = coord_store_generation(cs);
 	ticket[0] = 0x01;
-	assert_int_equal(coord_store_control_ticket_add(cs, 13, r.id, key_x, 1900000000, ticket), 0);
-	assert_int_equal(coord_store_control_ticket_add(cs, 14, r.id, key_x, 5, ticket), 0);
-	assert_int_equal(coord_store_control_ticket_add(cs, 15, r2.id, key_x, 1900000000, ticket), 0);
+	assert_int_equal(coord_store_control_ticket_add(cs, 13, r.id, key_x, 1000, 1900000000,
+							ticket, 0), 0);
+	assert_int_equal(coord_store_control_ticket_add(cs, 14, r.id, key_x, 1000, 5,
+							ticket, 0), 0);
+	assert_int_equal(coord_store_control_ticket_add(cs, 15, r2.id, key_x, 1000, 1900000000,
+							ticket, 0), 0);
 
 	assert_int_equal(coord_store_control_ticket_list(cs, &list, &n), 0);
 	assert_int_equal(n, 4);
@@ -676,6 +683,39 @@ static void test_control_tickets(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].id, 11);
 	free(list);
+
+	/* renewal: 17 renews 11 (issued 1000, expiry 1900000000), once; never a revoked one */
+	{
+		struct coord_control_ticket t;
+
+		assert_int_equal(coord_store_control_ticket_get(cs, 11, &t), 0);
+		assert_int_equal(t.issued, 1000);
+		assert_int_equal(t.renewed_by, 0);
+		assert_false(coord_control_ticket_due(&t, 950000000ull * 1000));
+		assert_false(coord_control_ticket_due(&t, 950000500ull * 1000));
+		assert_true(coord_control_ticket_due(&t, 950000500ull * 1000 + 1));
+		assert_int_equal(coord_control_ticket_due_ms(&t), 950000500ull * 1000 + 1);
+		gen = coord_store_generation(cs);
+		assert_int_equal(coord_store_control_ticket_add(cs, 17, r.id, key_a, 2000,
+								1900001000, ticket, 11), 0);
+		gen = expect_changes(cs, gen, r.id, bind, 1);
+		assert_int_equal(coord_store_control_ticket_get(cs, 11, &t), 0);
+		assert_int_equal(t.renewed_by, 17);
+		assert_int_equal(coord_store_control_ticket_get(cs, 17, &t), 0);
+		assert_int_equal(t.issued, 2000);
+		assert_int_equal(t.renewed_by, 0);
+		assert_int_equal(coord_store_control_ticket_add(cs, 18, r.id, key_a, 2000,
+								1900001000, ticket, 11), -EALREADY);
+		assert_non_null(strstr(coord_store_error(cs), "already renewed by 17"));
+		assert_int_equal(coord_store_control_ticket_add(cs, 18, r.id, key_x, 2000,
+								1900001000, ticket, 13), -EACCES);
+		assert_non_null(strstr(coord_store_error(cs), "control ticket 13 is revoked"));
+		assert_int_equal(coord_store_control_ticket_add(cs, 18, r.id, key_x, 2000,
+								1900001000, ticket, 99), -ENOENT);
+		assert_int_equal(coord_store_control_ticket_get(cs, 18, &t), -ENOENT);
+		assert_non_null(strstr(coord_store_error(cs), "no control ticket 18"));
+		assert_int_equal(coord_store_generation(cs), gen);	/* refused: no write */
+	}
 
 	/* removing a relay removes its tickets; removing the node keeps them (by key) */
 	assert_int_equal(coord_store_node_remove(cs, "a"), 0);

@@ -77,11 +77,11 @@ out:
 	return ret;
 }
 
-int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
-			       const uint8_t coord_key[32], const char *relay,
-			       const uint8_t node_key[32], uint64_t lifetime, uint64_t now,
-			       struct burrow_relay_ticket *ticket,
-			       char endpoint[COORD_ADDR_SIZE + 8], char *err, size_t err_size)
+static int control_ticket_issue(struct coord_store *cs, const char *coord_pem,
+				const uint8_t coord_key[32], const char *relay,
+				const uint8_t node_key[32], uint64_t lifetime, uint64_t now,
+				uint32_t renews, struct burrow_relay_ticket *ticket,
+				char endpoint[COORD_ADDR_SIZE + 8], char *err, size_t err_size)
 {
 	uint8_t bytes[BURROW_RELAY_TICKET_LEN];
 	char key[BURROW_PUBLIC_KEY_TEXT_SIZE];
@@ -128,8 +128,8 @@ int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
 			burrow_errorf(err, err_size, "control ticket: cannot encode");
 			goto out;
 		}
-		ret = coord_store_control_ticket_add(cs, ticket->id, r.id, node_key, ticket->expiry,
-						     bytes);
+		ret = coord_store_control_ticket_add(cs, ticket->id, r.id, node_key, now,
+						     ticket->expiry, bytes, renews);
 		if (ret != -EEXIST)
 			break;
 	}
@@ -138,4 +138,46 @@ int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
 out:
 	coord_store_node_clear(&r);
 	return ret;
+}
+
+int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
+			       const uint8_t coord_key[32], const char *relay,
+			       const uint8_t node_key[32], uint64_t lifetime, uint64_t now,
+			       struct burrow_relay_ticket *ticket,
+			       char endpoint[COORD_ADDR_SIZE + 8], char *err, size_t err_size)
+{
+	return control_ticket_issue(cs, coord_pem, coord_key, relay, node_key, lifetime, now, 0,
+				    ticket, endpoint, err, err_size);
+}
+
+bool coord_control_ticket_due(const struct coord_control_ticket *t, uint64_t now_ms)
+{
+	/* expiry - now < (expiry - issued) / 2, in ms so a second's rounding is no bias */
+	return 2 * now_ms > (t->issued + t->expiry) * 1000;
+}
+
+uint64_t coord_control_ticket_due_ms(const struct coord_control_ticket *t)
+{
+	return (t->issued + t->expiry) * 500 + 1;
+}
+
+int coord_control_ticket_renew(struct coord_store *cs, const char *coord_pem,
+			       const uint8_t coord_key[32], const struct coord_control_ticket *old,
+			       uint64_t now, struct burrow_relay_ticket *ticket, char *err,
+			       size_t err_size)
+{
+	char endpoint[COORD_ADDR_SIZE + 8];
+	uint64_t lifetime = old->expiry > old->issued ? old->expiry - old->issued : 0;
+
+	if (old->revoked) {
+		burrow_errorf(err, err_size, "control ticket %u is revoked", (unsigned)old->id);
+		return -EACCES;
+	}
+	if (old->renewed_by) {
+		burrow_errorf(err, err_size, "control ticket %u was already renewed by %u",
+			      (unsigned)old->id, (unsigned)old->renewed_by);
+		return -EALREADY;
+	}
+	return control_ticket_issue(cs, coord_pem, coord_key, old->relay, old->node_key, lifetime,
+				    now, old->id, ticket, endpoint, err, err_size);
 }

@@ -8,6 +8,7 @@
 #ifndef BURROW_COORD_RELAY_H
 #define BURROW_COORD_RELAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,5 +50,24 @@ int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
 			       const uint8_t node_key[32], uint64_t lifetime, uint64_t now,
 			       struct burrow_relay_ticket *ticket,
 			       char endpoint[COORD_ADDR_SIZE + 8], char *err, size_t err_size);
+
+/*
+ * Renewal (docs/coordination.md "Lifetime"): a control ticket is due when
+ * less than half its lifetime (expiry - issued) is left at now_ms (unix
+ * ms); due_ms is the first such ms.
+ */
+bool coord_control_ticket_due(const struct coord_control_ticket *t, uint64_t now_ms);
+uint64_t coord_control_ticket_due_ms(const struct coord_control_ticket *t);
+/*
+ * Issue the renewal of old: the same node key, relay and lifetime, from now
+ * (unix seconds), recorded with old marked renewed by it (one transaction;
+ * COORD_CHANGE_RELAY_BIND logged for the relay). -EACCES when old is
+ * revoked, -EALREADY when it was renewed already, else as
+ * coord_control_ticket_issue (the relay gone or no longer a relay).
+ */
+int coord_control_ticket_renew(struct coord_store *cs, const char *coord_pem,
+			       const uint8_t coord_key[32], const struct coord_control_ticket *old,
+			       uint64_t now, struct burrow_relay_ticket *ticket, char *err,
+			       size_t err_size);
 
 #endif /* BURROW_COORD_RELAY_H */

@@ -117,6 +117,14 @@ static const char *const coord_migrations[COORD_STORE_SCHEMA_VERSION] = {
 	"  revoked INTEGER NOT NULL DEFAULT 0,"
 	"  created_ms INTEGER NOT NULL);"
 	"CREATE INDEX control_tickets_relay ON control_tickets (relay_id);",
+	/*
+	 * v5: control-ticket renewal (docs/coordination.md "Lifetime"): when a
+	 * ticket was issued (unix seconds; 0 for tickets issued before v5:
+	 * created_ms stands in) and the id of the ticket that renewed it (0:
+	 * none yet), so a ticket is renewed once and its lifetime is kept.
+	 */
+	"ALTER TABLE control_tickets ADD COLUMN issued INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE control_tickets ADD COLUMN renewed_by INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(COORD_STORE_APP_ID == 1111707460, "application_id literal in migration v1");
@@ -1249,23 +1257,48 @@ int coord_store_relay_revoked(struct coord_store *cs, int64_t relay_node_id, uin
 /* ---- control tickets ------------------------------------------------------------ */
 
 int coord_store_control_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
-				   const uint8_t node_key[32], uint64_t expiry,
-				   const uint8_t ticket[COORD_CONTROL_TICKET_LEN])
+				   const uint8_t node_key[32], uint64_t issued, uint64_t expiry,
+				   const uint8_t ticket[COORD_CONTROL_TICKET_LEN], uint32_t renews)
 {
+	int64_t renewed_by = 0, revoked = 0;
 	int ret = begin(cs);
 
 	if (ret < 0)
 		return ret;
 	ret = ticket_id_free(cs, id);
+	if (ret == 0 && renews) {
+		/* Renewed once only, and never a revoked one. */
+		ret = query_one(cs, "SELECT renewed_by FROM control_tickets WHERE id = ?1",
+				BURROW_STORE_INT(renews), &renewed_by, NULL, 0);
+		if (ret == 0)
+			ret = query_one(cs, "SELECT revoked FROM control_tickets WHERE id = ?1",
+					BURROW_STORE_INT(renews), &revoked, NULL, 0);
+		if (ret == -ENOENT)
+			ret = burrow_store_fail(cs->st, -ENOENT, "no control ticket %u to renew",
+						(unsigned)renews);
+		else if (ret == 0 && revoked)
+			ret = burrow_store_fail(cs->st, -EACCES, "control ticket %u is revoked",
+						(unsigned)renews);
+		else if (ret == 0 && renewed_by)
+			ret = burrow_store_fail(cs->st, -EALREADY,
+						"control ticket %u was already renewed by %u",
+						(unsigned)renews, (unsigned)renewed_by);
+	}
 	if (ret == 0)
 		ret = burrow_store_write_args(cs->st,
 					      "INSERT INTO control_tickets (id, relay_id, node_key, expiry,"
-					      " ticket, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+					      " ticket, created_ms, issued) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 					      "control ticket", NULL, BURROW_STORE_INT(id),
 					      BURROW_STORE_INT(relay_id), BURROW_STORE_BLOB(node_key, 32),
 					      BURROW_STORE_INT((int64_t)expiry),
 					      BURROW_STORE_BLOB(ticket, COORD_CONTROL_TICKET_LEN),
-					      BURROW_STORE_INT(burrow_store_now_ms()));
+					      BURROW_STORE_INT(burrow_store_now_ms()),
+					      BURROW_STORE_INT((int64_t)issued));
+	if (ret == 0 && renews)
+		ret = burrow_store_write_args(cs->st,
+					      "UPDATE control_tickets SET renewed_by = ?1 WHERE id = ?2",
+					      "control ticket", NULL, BURROW_STORE_INT(id),
+					      BURROW_STORE_INT(renews));
 	/* The running server reads this and sends the relay RELAY_BIND. */
 	return finish_node_write(cs, ret, relay_id, COORD_CHANGE_RELAY_BIND);
 }
@@ -1293,12 +1326,17 @@ static int control_ticket_decode(struct burrow_store *st, sqlite3_stmt *stmt, vo
 	memcpy(t->ticket, ticket, COORD_CONTROL_TICKET_LEN);
 	t->revoked = sqlite3_column_int(stmt, 7);
 	t->created_ms = sqlite3_column_int64(stmt, 8);
+	t->issued = (uint64_t)sqlite3_column_int64(stmt, 9);
+	if (!t->issued)
+		t->issued = (uint64_t)(t->created_ms / 1000);	/* issued before v5 */
+	t->renewed_by = (uint32_t)sqlite3_column_int64(stmt, 10);
 	return 0;
 }
 
 #define CONTROL_TICKET_SELECT \
 	"SELECT t.id, t.relay_id, r.name, t.node_key, n.name, t.expiry, t.ticket, t.revoked," \
-	" t.created_ms FROM control_tickets t JOIN nodes r ON r.id = t.relay_id" \
+	" t.created_ms, t.issued, t.renewed_by" \
+	" FROM control_tickets t JOIN nodes r ON r.id = t.relay_id" \
 	" LEFT JOIN nodes n ON n.public_key = t.node_key"
 
 static const struct burrow_store_rows control_ticket_rows = {
@@ -1312,6 +1350,23 @@ int coord_store_control_ticket_list(struct coord_store *cs,
 	return burrow_store_collect(cs->st, CONTROL_TICKET_SELECT " ORDER BY t.created_ms, t.id",
 				    BURROW_STORE_NO_ARG, &control_ticket_rows, NULL,
 				    (void **)tickets, n);
+}
+
+int coord_store_control_ticket_get(struct coord_store *cs, uint32_t id,
+				   struct coord_control_ticket *t)
+{
+	struct coord_control_ticket *found = NULL;
+	size_t n = 0;
+	int ret = burrow_store_collect(cs->st, CONTROL_TICKET_SELECT " WHERE t.id = ?1",
+				       BURROW_STORE_INT(id), &control_ticket_rows, NULL,
+				       (void **)&found, &n);
+
+	if (ret == 0 && n == 0)
+		ret = burrow_store_fail(cs->st, -ENOENT, "no control ticket %u", (unsigned)id);
+	if (ret == 0)
+		*t = found[0];
+	free(found);
+	return ret;
 }
 
 int coord_store_control_tickets_live(struct coord_store *cs, int64_t relay_node_id, uint64_t now,

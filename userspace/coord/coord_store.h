@@ -27,7 +27,7 @@
 #include "../store.h"
 
 #define COORD_STORE_ERR_MAX BURROW_STORE_ERR_MAX
-#define COORD_STORE_SCHEMA_VERSION 4
+#define COORD_STORE_SCHEMA_VERSION 5
 /* Change log rows are kept while newer than an hour or among the last 10,000 generations. */
 #define COORD_CHANGES_KEEP_MS (60 * 60 * 1000)
 #define COORD_CHANGES_KEEP_ROWS 10000
@@ -219,13 +219,24 @@ struct coord_control_ticket {
 	uint8_t ticket[COORD_CONTROL_TICKET_LEN];
 	bool revoked;
 	int64_t created_ms;
+	uint64_t issued;			/* unix seconds: lifetime = expiry - issued */
+	uint32_t renewed_by;			/* the ticket that renewed it; 0: none */
 };
 
-/* Record an issued control ticket and log COORD_CHANGE_RELAY_BIND for its
- * relay; -EEXIST when the id is taken by any ticket (pick another). */
+/*
+ * Record an issued control ticket (issued: the unix second it was issued
+ * at) and log COORD_CHANGE_RELAY_BIND for its relay; -EEXIST when the id is
+ * taken by any ticket (pick another). renews: the id of the ticket it
+ * renews (0: none), marked renewed_by id in the same transaction; -ENOENT
+ * when there is no such ticket, -EACCES when it is revoked, -EALREADY when
+ * it was renewed already.
+ */
 int coord_store_control_ticket_add(struct coord_store *cs, uint32_t id, int64_t relay_id,
-				   const uint8_t node_key[32], uint64_t expiry,
-				   const uint8_t ticket[COORD_CONTROL_TICKET_LEN]);
+				   const uint8_t node_key[32], uint64_t issued, uint64_t expiry,
+				   const uint8_t ticket[COORD_CONTROL_TICKET_LEN], uint32_t renews);
+/* One control ticket by id; -ENOENT: none. */
+int coord_store_control_ticket_get(struct coord_store *cs, uint32_t id,
+				   struct coord_control_ticket *t);
 /* Every control ticket, oldest first (free() *tickets); removing the
  * relay node removes its tickets. */
 int coord_store_control_ticket_list(struct coord_store *cs,
