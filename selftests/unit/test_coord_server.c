@@ -70,8 +70,10 @@ struct node {
 	int observed_count;			/* OBSERVED_ADDRESS capsules received */
 	int relay_binds;			/* RELAY_BIND capsules received */
 	uint8_t last_bind[COORD_RELAY_TICKET_LEN];
-	uint32_t bind_ids[8];			/* ids of the first RELAY_BINDs, in order */
+	uint32_t bind_ids[32];			/* ids of the first RELAY_BINDs, in order */
 	uint32_t relay_ticket;			/* node_connect dials "through a relay": this id */
+	int control_tickets;			/* CONTROL_TICKET capsules received */
+	uint8_t last_control[COORD_RELAY_TICKET_LEN];
 	struct burrow_nl_endpoint observed;	/* the latest */
 };
 
@@ -89,6 +91,7 @@ static uint64_t change_poll_ms;			/* for the next start_server; 0: default */
 static uint64_t reload_batch_ns;		/* for the next start_server; 0: default */
 static uint64_t relay_rate_burst;		/* for the next start_server; 0: default */
 static const char *egress_relay;		/* for the next start_server; NULL: none */
+static int64_t clock_offset_ms;			/* the server's renewal clock: wall + this */
 
 static int64_t wall_ms(void)
 {
@@ -96,6 +99,12 @@ static int64_t wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The clock the server renews control tickets by: moved forward by tests. */
+static int64_t fake_clock_ms(void)
+{
+	return wall_ms() + clock_offset_ms;
 }
 
 /* "127.0.0.1:PORT" of the node's socket: what the coordinator observes. */
@@ -218,10 +227,16 @@ static void node_capsule(struct node *n, const struct burrow_capsule *cap)
 			if (burrow_relay_ticket_decode(n->last_bind, sizeof(n->last_bind), &t,
 						       &bad) != BURROW_RELAY_TICKET_OK)
 				fail_msg("%s: RELAY_BIND: %s", n->name, bad);
-			if (n->relay_binds < 8)
+			if (n->relay_binds < 32)
 				n->bind_ids[n->relay_binds] = t.id;
 		}
 		n->relay_binds++;
+		break;
+	case COORD_MSG_CONTROL_TICKET:
+		if (coord_msg_control_ticket_decode(cap->value, cap->length, n->last_control, why,
+						    sizeof(why)) < 0)
+			fail_msg("%s: CONTROL_TICKET: %s", n->name, why);
+		n->control_tickets++;
 		break;
 	case COORD_MSG_RELAY_OFFER:
 		if (coord_msg_relay_offer_decode(cap->value, cap->length, &n->last_offer, why,
@@ -525,6 +540,7 @@ static void start_server(const char *policy)
 	config.relay_rate_burst = relay_rate_burst;
 	config.relay_rate_interval_ms = relay_rate_burst ? 3600 * 1000 : 0;
 	config.egress_relay = egress_relay;
+	config.clock_ms = fake_clock_ms;
 	server_fd = udp_socket(&server_addr);
 	config.udp_fd = server_fd;
 	config.private_key_pem = server_id.private_key_pem;
@@ -570,6 +586,7 @@ static int teardown(void **state)
 	reload_batch_ns = 0;
 	relay_rate_burst = 0;
 	egress_relay = NULL;
+	clock_offset_ms = 0;
 	coord_server_free(server);
 	server = NULL;
 	if (server_fd >= 0)
@@ -1853,6 +1870,149 @@ static void test_control_ticket_binds_relay(void **state)
 	assert_int_equal(a->relay_binds + b->relay_binds, 0);
 }
 
+static bool has_control_ticket(const void *arg)
+{
+	const struct node *n = arg;
+
+	return n->control_tickets >= wanted_count || n->closed;
+}
+
+static bool bound_id(const struct node *relay, uint32_t id)
+{
+	for (int i = 0; i < relay->relay_binds && i < 32; i++)
+		if (relay->bind_ids[i] == id)
+			return true;
+	return false;
+}
+
+static uint32_t renew_wanted;
+
+static bool relay_bound_renewal(const void *arg)
+{
+	const struct node *n = arg;
+
+	return bound_id(n, renew_wanted) || n->closed;
+}
+
+/* The ticket a node was sent in CONTROL_TICKET, checked as the node checks it. */
+static void expect_renewal(const struct node *n, const struct node *relay,
+			   const struct burrow_relay_ticket *old, struct burrow_relay_ticket *t)
+{
+	const char *why = NULL;
+
+	if (burrow_relay_ticket_decode(n->last_control, sizeof(n->last_control), t, &why))
+		fail_msg("%s: CONTROL_TICKET: %s", n->name, why);
+	assert_int_equal(burrow_relay_ticket_verify(t, server_id.public_key,
+						    relay->id.public_key, n->id.public_key,
+						    (uint64_t)fake_clock_ms() / 1000),
+			 BURROW_RELAY_TICKET_OK);
+	assert_non_null(burrow_relay_ticket_other(t, n->id.public_key));
+	assert_memory_equal(burrow_relay_ticket_other(t, n->id.public_key), server_id.public_key,
+			    32);
+	assert_int_not_equal(t->id, old->id);
+	assert_true(t->expiry > old->expiry);
+}
+
+/*
+ * Control-ticket renewal: a node connected through a relay with a control
+ * ticket is sent CONTROL_TICKET, and the relay RELAY_BIND, for a new
+ * ticket with the same lifetime once less than half of it is left (the
+ * server's clock moved forward here), not before and only once; a node
+ * that registers with a ticket already past half its life gets one at
+ * once, and again (the same) when it comes back with the old one; a
+ * revoked ticket is never renewed; nodes not through a relay get nothing.
+ */
+static void test_control_ticket_renewal(void **state)
+{
+	char key[COORD_KEY_SECRET_SIZE], id[COORD_KEY_ID_SIZE];
+	char why[512], endpoint[COORD_ADDR_SIZE + 8];
+	struct burrow_relay_ticket t0, t1, t2, t3, again;
+	struct coord_control_ticket rec;
+	struct node *a, *b, *g, *dl, *ep;
+	struct coord_store *op;
+	const char *bad = NULL;
+	uint64_t now = (uint64_t)wall_ms() / 1000;
+
+	(void)state;
+	g = relay_setup(&a, &b, true);
+	key_create(true, 0, "tag:web", key, id);
+	op = operator_store();
+
+	/* epsilon's ticket was issued 60 s ago for 100 s: past half-life at registration */
+	ep = node_new("epsilon");
+	if (coord_control_ticket_issue(op, server_id.private_key_pem, server_id.public_key,
+				       "gamma", ep->id.public_key, 100, now - 60, &t2, endpoint,
+				       why, sizeof(why)) < 0)
+		fail_msg("control ticket: %s", why);
+	ep->relay_ticket = t2.id;
+	node_register(ep, key, "epsilon");
+	expect_accepted(ep, "epsilon");
+	wanted_count = 1;
+	if (!run_until(has_control_ticket, ep) || ep->closed)
+		fail_msg("epsilon: no CONTROL_TICKET: %s", ep->closed_reason);
+	expect_renewal(ep, g, &t2, &t3);
+	assert_true(t3.expiry >= now + 100 && t3.expiry <= now + 102);	/* same lifetime */
+	assert_int_equal(coord_store_control_ticket_get(op, t2.id, &rec), 0);
+	assert_int_equal(rec.renewed_by, t3.id);
+	renew_wanted = t3.id;
+	if (!run_until(relay_bound_renewal, g) || g->closed)
+		fail_msg("gamma: no RELAY_BIND for the renewal: %s", g->closed_reason);
+	/* back with the old ticket: sent the same renewal, not a third ticket */
+	node_register(ep, "", "epsilon");
+	expect_accepted(ep, "epsilon");
+	wanted_count = 2;
+	if (!run_until(has_control_ticket, ep) || ep->closed)
+		fail_msg("epsilon: no CONTROL_TICKET again: %s", ep->closed_reason);
+	assert_int_equal(burrow_relay_ticket_decode(ep->last_control, sizeof(ep->last_control),
+						    &again, &bad), BURROW_RELAY_TICKET_OK);
+	assert_int_equal(again.id, t3.id);
+	assert_int_equal(coord_store_control_ticket_get(op, t3.id, &rec), 0);
+	assert_int_equal(rec.renewed_by, 0);
+	/* revoked: never renewed, even past half-life */
+	assert_int_equal(coord_store_relay_ticket_revoke(op, t3.id), 0);
+
+	/* delta's ticket: 100 s from now */
+	dl = node_new("delta");
+	if (coord_control_ticket_issue(op, server_id.private_key_pem, server_id.public_key,
+				       "gamma", dl->id.public_key, 100, now, &t0, endpoint, why,
+				       sizeof(why)) < 0)
+		fail_msg("control ticket: %s", why);
+	dl->relay_ticket = t0.id;
+	node_register(dl, key, "delta");
+	expect_accepted(dl, "delta");
+	run_for(150);
+	assert_int_equal(dl->control_tickets, 0);
+	/* 40 s on: 60 s left of 100, more than half */
+	clock_offset_ms = 40 * 1000;
+	run_for(300);
+	assert_int_equal(dl->control_tickets, 0);
+	/* 51 s on: less than half left: renewed, the relay told first */
+	clock_offset_ms = 51 * 1000;
+	wanted_count = 1;
+	if (!run_until(has_control_ticket, dl) || dl->closed)
+		fail_msg("delta: no CONTROL_TICKET: %s", dl->closed_reason);
+	expect_renewal(dl, g, &t0, &t1);
+	assert_true(t1.expiry >= t0.expiry + 50 && t1.expiry <= t0.expiry + 53);
+	renew_wanted = t1.id;
+	if (!run_until(relay_bound_renewal, g) || g->closed)
+		fail_msg("gamma: no RELAY_BIND for the renewal: %s", g->closed_reason);
+	assert_int_equal(coord_store_control_ticket_get(op, t0.id, &rec), 0);
+	assert_int_equal(rec.renewed_by, t1.id);
+	assert_int_equal(coord_store_control_ticket_get(op, t1.id, &rec), 0);
+	assert_true(rec.issued >= now + 51 && rec.issued <= now + 53);	/* issued at its clock */
+	/* once: the next checks find the renewal, not yet due */
+	run_for(300);
+	assert_int_equal(dl->control_tickets, 1);
+	/* epsilon's t3 is past half-life by now too, but revoked */
+	assert_int_equal(ep->control_tickets, 2);
+	assert_int_equal(coord_store_control_ticket_get(op, t3.id, &rec), 0);
+	assert_int_equal(rec.renewed_by, 0);
+	/* direct nodes and the relay get none */
+	assert_int_equal(a->control_tickets + b->control_tickets + g->control_tickets, 0);
+	assert_int_equal(dl->closed + ep->closed, 0);
+	coord_store_close(op);
+}
+
 /*
  * run --egress-relay: a node's direct REGISTER is refused naming the relay;
  * the relay registers directly (and is observed); a node through a relay
@@ -1950,6 +2110,7 @@ int main(void)
 		T(test_operator_approve_and_rename),
 		T(test_relay_revoke_reaches_relay),
 		T(test_control_ticket_binds_relay),
+		T(test_control_ticket_renewal),
 		T(test_egress_relay),
 		T(test_relay_fallback_offers_both),
 		T(test_relay_fallback_refusals),

@@ -73,6 +73,14 @@ struct coord_conn {
 	bool relay;				/* REGISTER said COORD_REGISTER_RELAY */
 	uint64_t relay_load;			/* tickets issued through it on this connection */
 	struct burrow_rate relay_rate;		/* its RELAY_REQUESTs */
+	/*
+	 * Control-ticket renewal (control_ticket_check): the wall ms at which
+	 * the newest ticket of the chain this connection came through is past
+	 * half its life (0: nothing to renew), and the id last sent to the
+	 * node in CONTROL_TICKET on this connection (0: none).
+	 */
+	uint64_t renew_at_ms;
+	uint32_t ticket_sent;
 };
 
 struct coord_server {
@@ -125,6 +133,8 @@ struct coord_server {
 	char *egress_relay;			/* run --egress-relay: nodes only through it */
 	uint64_t relay_lifetime_s;		/* of a ticket RELAY_OFFER carries */
 	uint64_t relay_rate_interval_ns, relay_rate_burst;
+	int64_t (*clock_ms)(void);		/* wall clock of control-ticket renewal */
+	uint64_t next_renew_ms;			/* earliest renew_at_ms of a connection; 0: none */
 };
 
 /* What the policy engine needs of one node, read from the store. */
@@ -721,6 +731,120 @@ static int send_relay_binds(struct coord_conn *c)
 	coord_buf_free(&b);
 	free(tickets);
 	return ret;
+}
+
+/* ---- control-ticket renewal ---------------------------------------------------- */
+
+static void renew_schedule(struct coord_server *s, uint64_t at_ms)
+{
+	if (at_ms && (!s->next_renew_ms || at_ms < s->next_renew_ms))
+		s->next_renew_ms = at_ms;
+}
+
+/* Retry after a failed renewal (the relay gone, the store busy) this much later. */
+#define RENEW_RETRY_MS 60000
+
+/*
+ * A node connected through a relay with a control ticket (docs/coordination.md
+ * "Lifetime"): follow the ticket's renewals to the newest; if that one has
+ * less than half its lifetime left, renew it (same node key, relay and
+ * lifetime; coord_control_ticket_renew), send the relay RELAY_BIND for it at
+ * once (the change log sends it again, harmlessly) and the node
+ * CONTROL_TICKET. A newer ticket than the connection's that the node was not
+ * sent on this connection (it reconnected with the old one) is sent too.
+ * A revoked ticket is never renewed nor sent; a connection through a relay
+ * ticket that is no control ticket of this node's key has nothing to renew.
+ * Called after registration and when renew_at_ms passes.
+ */
+static void control_ticket_check(struct coord_conn *c)
+{
+	struct coord_server *s = c->server;
+	struct coord_control_ticket t, next;
+	struct burrow_relay_ticket fresh;
+	char why[COORD_SERVER_ERR_MAX];
+	uint32_t id = burrow_quic_conn_relay_ticket(c->quic), old;
+	struct coord_conn *relay;
+	struct coord_buf b;
+	uint64_t now_ms;
+	time_t expiry;
+	char when[32] = "?";
+	struct tm tm;
+	int ret, hops = 0;
+
+	c->renew_at_ms = 0;
+	if (!id || !c->registered || c->closing || !s->coord_pem)
+		return;
+	ret = coord_store_control_ticket_get(s->store, id, &t);
+	if (ret < 0) {
+		if (ret != -ENOENT)
+			burrow_log(BURROW_LOG_ERROR, "node %lld: control ticket %u: %s",
+				   (long long)c->node_id, (unsigned)id,
+				   coord_store_error(s->store));
+		return;
+	}
+	if (memcmp(t.node_key, c->public_key, 32))
+		return;
+	while (t.renewed_by && hops++ < 64) {
+		ret = coord_store_control_ticket_get(s->store, t.renewed_by, &next);
+		if (ret < 0)
+			break;
+		t = next;
+	}
+	if (t.revoked)
+		return;
+	now_ms = (uint64_t)s->clock_ms();
+	if (coord_control_ticket_due(&t, now_ms)) {
+		old = t.id;
+		ret = coord_control_ticket_renew(s->store, s->coord_pem, coord_server_public_key(s),
+						 &t, now_ms / 1000, &fresh, why, sizeof(why));
+		if (ret == 0)
+			ret = coord_store_control_ticket_get(s->store, fresh.id, &t);
+		if (ret < 0) {
+			burrow_log(BURROW_LOG_WARNING, "node '%s': control ticket %u: cannot renew: %s",
+				   t.node, (unsigned)old, ret == -ENOENT ?
+				   coord_store_error(s->store) : why);
+			c->renew_at_ms = now_ms + RENEW_RETRY_MS;
+			renew_schedule(s, c->renew_at_ms);
+			return;
+		}
+		expiry = (time_t)t.expiry;
+		if (gmtime_r(&expiry, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		burrow_log(BURROW_LOG_INFO, "node '%s': control ticket %u renewed as %u through "
+			   "relay '%s', expires %s", t.node, (unsigned)old, (unsigned)t.id, t.relay,
+			   when);
+		relay = conn_of_node(s, t.relay_id);
+		if (relay && !relay->closing)
+			send_relay_binds(relay);
+	}
+	if (t.id != id && t.id != c->ticket_sent) {
+		coord_buf_init(&b);
+		coord_msg_control_ticket_encode(&b, t.ticket);
+		if (conn_send(c, &b) == 0)
+			c->ticket_sent = t.id;
+		coord_buf_free(&b);
+		if (c->closing)
+			return;
+	}
+	c->renew_at_ms = coord_control_ticket_due_ms(&t);
+	renew_schedule(s, c->renew_at_ms);
+}
+
+/* The connections whose control ticket is due (from the change-log timer). */
+static void control_tickets_renew(struct coord_server *s)
+{
+	uint64_t now_ms = (uint64_t)s->clock_ms();
+	struct coord_conn *c;
+
+	if (!s->next_renew_ms || now_ms < s->next_renew_ms)
+		return;
+	s->next_renew_ms = 0;
+	for (c = s->conns; c; c = c->next) {
+		if (c->renew_at_ms && now_ms >= c->renew_at_ms)
+			control_ticket_check(c);
+		else
+			renew_schedule(s, c->renew_at_ms);
+	}
 }
 
 /* MAP_DELTA from the set last sent to the current one, if they differ. */
@@ -1608,6 +1732,8 @@ static void handle_register(struct coord_conn *c, const uint8_t *value, size_t l
 		ret = send_relay_revocations(c);
 	if (ret == 0)
 		ret = send_relay_binds(c);
+	if (ret == 0 && !c->closing)
+		control_ticket_check(c);
 	/* The others learn of the node even if its own connection failed just now. */
 	notify_peer_change(s, facts.node.id, &affected, c);
 out:
@@ -2004,6 +2130,7 @@ int coord_server_poll_changes(struct coord_server *s)
 		if (c && !c->closing)
 			send_relay_binds(c);
 	}
+	control_tickets_renew(s);
 out:
 	for (i = 0; affected && i < changed.n; i++)
 		coord_policy_ids_free(&affected[i]);
@@ -2198,6 +2325,7 @@ int coord_server_new(const struct coord_server_config *config, struct coord_serv
 	s->catch_batch_ns = config->reload_batch_ns ? config->reload_batch_ns : VISIBILITY_BATCH_NS;
 	s->relay_lifetime_s = config->relay_lifetime_s ? config->relay_lifetime_s :
 						       COORD_RELAY_LIFETIME_DEFAULT;
+	s->clock_ms = config->clock_ms ? config->clock_ms : wall_ms;
 	s->relay_rate_burst = config->relay_rate_burst ? config->relay_rate_burst :
 						       COORD_SERVER_RELAY_BURST;
 	s->relay_rate_interval_ns = (config->relay_rate_interval_ms ?

@@ -68,6 +68,13 @@ struct coord_server_config {
 	 * refused (COORD_REFUSED_RELAY_ONLY). NULL: any connection. Borrowed.
 	 */
 	const char *egress_relay;
+	/*
+	 * The wall clock (unix ms) control-ticket renewal reads: a relayed
+	 * node's control ticket with less than half its lifetime left is
+	 * renewed, and the renewal is issued at this time. NULL:
+	 * CLOCK_REALTIME (tests move it).
+	 */
+	int64_t (*clock_ms)(void);
 };
 
 #define COORD_SERVER_RELAY_BURST 16
