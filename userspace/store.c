@@ -134,6 +134,17 @@ static const char *const migrations[BURROW_STORE_SCHEMA_VERSION] = {
 	"  coordinator_key BLOB NOT NULL CHECK (length(coordinator_key) = 32),"
 	"  map BLOB NOT NULL,"
 	"  updated_ms INTEGER NOT NULL);",
+
+	/* v8: the control ticket the coordinator renewed (CONTROL_TICKET), one
+	 * row, so a restart keeps using it (store_mesh.c, mesh.c) */
+	"CREATE TABLE control_ticket ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  relay TEXT NOT NULL,"
+	"  node_key BLOB NOT NULL CHECK (length(node_key) = 32),"
+	"  coordinator_key BLOB NOT NULL CHECK (length(coordinator_key) = 32),"
+	"  ticket BLOB NOT NULL CHECK (length(ticket) = 176),"
+	"  expiry INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(BURROW_STORE_APP_ID == 1112692548, "application_id literal in migration v1");

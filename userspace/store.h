@@ -41,7 +41,7 @@
 
 #define BURROW_STORE_ERR_MAX 512
 /* Version this code writes; older ones are migrated on open. */
-#define BURROW_STORE_SCHEMA_VERSION 7
+#define BURROW_STORE_SCHEMA_VERSION 8
 
 /* burrow_store_open flags */
 #define BURROW_STORE_READONLY 0x1	/* no writes, no migrations: schema must be current */
@@ -166,6 +166,21 @@ int burrow_store_mesh_save(struct burrow_store *st, const uint8_t coordinator_ke
 int burrow_store_mesh_load(struct burrow_store *st, uint8_t coordinator_key[32], uint8_t **map,
 			   size_t *len);
 int burrow_store_mesh_clear(struct burrow_store *st);
+
+/*
+ * The control ticket the coordinator renewed (store_mesh.c; CONTROL_TICKET,
+ * docs/burrowd.md "Control-ticket renewal"): one row, for the relay
+ * endpoint as configured (text), the node's and the coordinator's keys.
+ * save replaces it; load gives the 176 bytes and their expiry only when
+ * the row is for that relay and those keys (-ENOENT otherwise).
+ */
+#define BURROW_STORE_TICKET_LEN 176
+int burrow_store_control_ticket_save(struct burrow_store *st, const char *relay,
+				     const uint8_t node_key[32], const uint8_t coordinator_key[32],
+				     const uint8_t ticket[BURROW_STORE_TICKET_LEN], uint64_t expiry);
+int burrow_store_control_ticket_load(struct burrow_store *st, const char *relay,
+				     const uint8_t node_key[32], const uint8_t coordinator_key[32],
+				     uint8_t ticket[BURROW_STORE_TICKET_LEN], uint64_t *expiry);
 
 /*
  * Effective policy (store_policy.c, docs/operations.md "Policy in the

@@ -124,10 +124,19 @@ static const char schema_v6[] =
 	"ALTER TABLE nodes DROP COLUMN allowed_prefixes;"
 	"PRAGMA user_version = 6;";
 
+/* v7 = v6 + its migration, as released. */
+static const char schema_v7[] =
+	"CREATE TABLE mesh_map ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  coordinator_key BLOB NOT NULL CHECK (length(coordinator_key) = 32),"
+	"  map BLOB NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"PRAGMA user_version = 7;";
+
 /* schemas[v] builds version v from nothing; [0] is an empty file; v >= 2
  * are v1, its data, then each later migration in turn. */
 static const char *const schemas[] = { "", schema_v1, schema_v2, schema_v3, schema_v4,
-				       schema_v5, schema_v6 };
+				       schema_v5, schema_v6, schema_v7 };
 _Static_assert(sizeof(schemas) / sizeof(schemas[0]) == BURROW_STORE_SCHEMA_VERSION,
 	       "add the frozen SQL of every released schema version to this test");
 
@@ -1223,6 +1232,43 @@ static void test_mesh_map(void **state)
 			 -1);
 }
 
+/* The renewed control ticket: one row, read back only for its relay and both keys. */
+static void test_control_ticket(void **state)
+{
+	struct burrow_store *st = open_ok(db_path);
+	uint8_t node_key[32], coord_key[32], other[32], ticket[176], got[176];
+	uint64_t expiry = 0;
+
+	(void)state;
+	key_of(node_key, 1);
+	key_of(coord_key, 2);
+	key_of(other, 3);
+	memset(ticket, 0x11, sizeof(ticket));
+	assert_int_equal(burrow_store_control_ticket_load(st, "192.0.2.1:51820", node_key,
+							  coord_key, got, &expiry), -ENOENT);
+	assert_int_equal(burrow_store_control_ticket_save(st, "192.0.2.1:51820", node_key,
+							  coord_key, ticket, 1900000000), 0);
+	memset(ticket, 0x22, sizeof(ticket));
+	assert_int_equal(burrow_store_control_ticket_save(st, "192.0.2.1:51820", node_key,
+							  coord_key, ticket, 1900000100), 0);
+	assert_int_equal(raw_int(db_path, "SELECT count(*) FROM control_ticket"), 1);
+	assert_int_equal(burrow_store_control_ticket_load(st, "192.0.2.1:51820", node_key,
+							  coord_key, got, &expiry), 0);
+	assert_memory_equal(got, ticket, sizeof(ticket));
+	assert_int_equal(expiry, 1900000100);
+	/* another relay, node key or coordinator key: not this row */
+	assert_int_equal(burrow_store_control_ticket_load(st, "192.0.2.2:51820", node_key,
+							  coord_key, got, &expiry), -ENOENT);
+	assert_non_null(strstr(burrow_store_error(st), "relay 192.0.2.2:51820"));
+	assert_int_equal(burrow_store_control_ticket_load(st, "192.0.2.1:51820", other,
+							  coord_key, got, &expiry), -ENOENT);
+	assert_int_equal(burrow_store_control_ticket_load(st, "192.0.2.1:51820", node_key,
+							  other, got, &expiry), -ENOENT);
+	burrow_store_close(st);
+	assert_int_equal(raw_try(db_path, "INSERT INTO control_ticket VALUES (1, 'x', x'01',"
+				 " zeroblob(32), zeroblob(176), 0, 0)"), -1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh_path)
@@ -1239,6 +1285,7 @@ int main(void)
 		T(test_policy_wrong_scope_refused),
 		T(test_installed),
 		T(test_mesh_map),
+		T(test_control_ticket),
 		T(test_prefix_rows),
 		T(test_prefix_migration_from_v5),
 		T(test_prefix_malformed_row_refused),
