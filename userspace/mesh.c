@@ -84,6 +84,17 @@ struct burrowd_mesh {
 	char where[96];
 	bool relay_expired;
 	char relay_error[400];
+	/*
+	 * Control-ticket renewal (handle_control_ticket): the ticket the
+	 * coordinator renewed, used instead of the config's relay_ticket while
+	 * it expires later (ticket_of), persisted in the store. switching: this
+	 * node closed the connection to redial with it (no backoff, no error).
+	 */
+	bool have_renewed;
+	struct burrow_relay_ticket renewed;
+	bool switching;
+	uint8_t own_key[32];
+	bool have_own_key;
 	/* Interface address changes (addr_watch.h); NULL when it could not open. */
 	struct burrow_addr_watch *addr_watch;
 };
@@ -108,6 +119,21 @@ struct mesh_fallback {
 static const struct burrow_config_coordinator *coordinator_of(const struct burrowd_mesh *m)
 {
 	return &(*m->current)->coordinator;
+}
+
+/* The control ticket in use: the renewed one while it expires later than the config's. */
+static const struct burrow_relay_ticket *ticket_of(const struct burrowd_mesh *m)
+{
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+
+	if (m->have_renewed && m->renewed.expiry > c->relay_ticket.expiry)
+		return &m->renewed;
+	return &c->relay_ticket;
+}
+
+static const char *ticket_source(const struct burrowd_mesh *m)
+{
+	return ticket_of(m) == &m->renewed ? "renewed" : "config";
 }
 
 static void candidates_refresh(struct burrowd_mesh *m, const struct burrow_config *cfg);
@@ -380,14 +406,14 @@ static void mesh_relay_answered(void *arg, bool ok, const char *text)
 		snprintf(m->relay_error, sizeof(m->relay_error), "%s", text);
 		snprintf(m->last_error, sizeof(m->last_error), "%.239s", text);
 		burrow_log(BURROW_LOG_WARNING, "coordinator %s: control ticket %u: %s", m->where,
-			   (unsigned)c->relay_ticket.id, text);
+			   (unsigned)ticket_of(m)->id, text);
 		schedule_reconnect(m);
 		return;
 	}
 	m->relay_error[0] = '\0';
 	ret = burrow_quic_connect_relayed_alpn(m->quic, COORD_MSG_ALPN,
 					       (const struct sockaddr *)&c->relay, c->relay_len,
-					       c->relay_ticket.id, c->public_key, m, &m->conn);
+					       ticket_of(m)->id, c->public_key, m, &m->conn);
 	if (ret) {
 		m->conn = NULL;
 		snprintf(m->last_error, sizeof(m->last_error), "cannot dial through relay %s: %s",
@@ -407,18 +433,19 @@ static void mesh_relay_answered(void *arg, bool ok, const char *text)
 static void mesh_dial_relayed(struct burrowd_mesh *m)
 {
 	const struct burrow_config_coordinator *c = coordinator_of(m);
+	const struct burrow_relay_ticket *ticket = ticket_of(m);
 	struct burrowd_relay_use_request req = { 0 };
-	time_t expiry = (time_t)c->relay_ticket.expiry;
+	time_t expiry = (time_t)ticket->expiry;
 	char when[32] = "?";
 	struct tm tm;
 	int ret;
 
-	if (c->relay_ticket.expiry <= (uint64_t)time(NULL)) {
+	if (ticket->expiry <= (uint64_t)time(NULL)) {
 		if (gmtime_r(&expiry, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		m->relay_expired = true;
 		snprintf(m->relay_error, sizeof(m->relay_error), "control ticket %u expired at %s",
-			 (unsigned)c->relay_ticket.id, when);
+			 (unsigned)ticket->id, when);
 		snprintf(m->last_error, sizeof(m->last_error), "%.239s", m->relay_error);
 		burrow_log(BURROW_LOG_ERROR, "coordinator %s: %s: not dialling (issue a new one: "
 			   "burrow-coord control-ticket issue)", m->where, m->relay_error);
@@ -428,7 +455,7 @@ static void mesh_dial_relayed(struct burrowd_mesh *m)
 	req.relay = c->relay;
 	req.relay_len = c->relay_len;
 	snprintf(req.relay_text, sizeof(req.relay_text), "%s", c->relay_text);
-	req.ticket = c->relay_ticket;
+	req.ticket = *ticket;
 	ret = burrowd_relay_use_coordinator(m->d, c->public_key, &req, mesh_relay_answered, m);
 	if (ret) {
 		snprintf(m->last_error, sizeof(m->last_error), "cannot present the control ticket: %s",
@@ -797,6 +824,94 @@ static void handle_relay_bind(struct burrowd_mesh *m, const struct burrow_capsul
 			   "refused: %s", (unsigned)t.id, result ? result : "?");
 }
 
+/*
+ * CONTROL_TICKET (docs/burrowd.md "Control-ticket renewal"): the
+ * coordinator renewed this node's control ticket. Accepted only through a
+ * relay, decoded and verified: signed by the pinned coordinator key, for
+ * the relay of the ticket in use, its pair this node and the coordinator,
+ * not expired, expiring later than the ticket in use. Anything else is
+ * logged with why and ignored (the connection stays; a malformed capsule
+ * closes it, as for RELAY_BIND). An accepted ticket is stored, then the
+ * connection is closed and redialled at once with it: the relay is
+ * presented the new ticket and the coordinator sees a connection on the
+ * new id (one reconnect; the map resumes with MAP_FULL).
+ */
+int burrowd_mesh_control_ticket(struct burrowd *d, const uint8_t *value, size_t len)
+{
+	struct burrowd_mesh *m = d->mesh;
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	const struct burrow_relay_ticket *current = ticket_of(m);
+	uint8_t bytes[COORD_RELAY_TICKET_LEN];
+	struct burrow_relay_ticket t;
+	const char *why = NULL;
+	char reason[256];
+	unsigned result;
+
+	if (coord_msg_control_ticket_decode(value, len, bytes, reason, sizeof(reason)) < 0) {
+		mesh_close(m, COORD_CLOSE_PROTOCOL, reason);
+		return -EBADMSG;
+	}
+	if (burrow_relay_ticket_decode(bytes, sizeof(bytes), &t, &why) != BURROW_RELAY_TICKET_OK) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: CONTROL_TICKET refused: "
+			   "malformed ticket: %s", m->where, why ? why : "?");
+		return -EINVAL;
+	}
+	if (!c->relay_len) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: CONTROL_TICKET %u refused: this "
+			   "node does not reach the coordinator through a relay", m->where,
+			   (unsigned)t.id);
+		return -EINVAL;
+	}
+	if (!m->have_own_key) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: CONTROL_TICKET %u refused: this "
+			   "node's public key is unknown", m->where, (unsigned)t.id);
+		return -EINVAL;
+	}
+	result = (unsigned)burrow_relay_ticket_verify(&t, c->public_key, current->relay,
+						      m->own_key, (uint64_t)time(NULL));
+	if (result == BURROW_RELAY_TICKET_OK && !burrow_relay_ticket_other(&t, m->own_key))
+		result = BURROW_RELAY_TICKET_NOT_A_PARTY;
+	if (result == BURROW_RELAY_TICKET_OK &&
+	    memcmp(burrow_relay_ticket_other(&t, m->own_key), c->public_key, 32))
+		result = BURROW_RELAY_TICKET_NOT_A_PARTY;
+	if (result != BURROW_RELAY_TICKET_OK) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: CONTROL_TICKET %u refused: %s",
+			   m->where, (unsigned)t.id, burrow_relay_ticket_result_name(result));
+		return -EACCES;
+	}
+	if (t.expiry <= current->expiry) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: CONTROL_TICKET %u refused: it "
+			   "expires at %" PRIu64 ", not later than ticket %u in use (%" PRIu64 ")",
+			   m->where, (unsigned)t.id, t.expiry, (unsigned)current->id,
+			   current->expiry);
+		return -EACCES;
+	}
+	if (m->d->store &&
+	    burrow_store_control_ticket_save(m->d->store, c->relay_text, m->own_key,
+					     c->public_key, bytes, t.expiry))
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: control ticket %u not stored "
+			   "(a restart uses the configured one): %s", m->where, (unsigned)t.id,
+			   burrow_store_error(m->d->store));
+	burrow_log(BURROW_LOG_INFO, "coordinator %s: control ticket %u renewed as %u "
+		   "(expires %" PRIu64 "): reconnecting with it", m->where, (unsigned)current->id,
+		   (unsigned)t.id, t.expiry);
+	m->renewed = t;
+	m->have_renewed = true;
+	m->relay_expired = false;
+	if (m->conn) {
+		m->switching = true;
+		mesh_close(m, COORD_CLOSE_DONE, "switching to a renewed control ticket");
+	} else if (!m->stopping) {
+		burrow_timer_arm_in(m->d->loop, &m->reconnect_timer, 0);
+	}
+	return 0;
+}
+
+static void handle_control_ticket(struct burrowd_mesh *m, const struct burrow_capsule *cap)
+{
+	burrowd_mesh_control_ticket(m->d, cap->value, cap->length);
+}
+
 /* OBSERVED_ADDRESS: where the coordinator sees this node's connection come from. */
 static void handle_observed_address(struct burrowd_mesh *m, const struct burrow_capsule *cap)
 {
@@ -1082,6 +1197,9 @@ static void handle_capsule(struct burrowd_mesh *m, const struct burrow_capsule *
 	case COORD_MSG_RELAY_BIND:
 		handle_relay_bind(m, cap);
 		break;
+	case COORD_MSG_CONTROL_TICKET:
+		handle_control_ticket(m, cap);
+		break;
 	case COORD_MSG_OBSERVED_ADDRESS:
 		handle_observed_address(m, cap);
 		break;
@@ -1157,6 +1275,15 @@ static void mesh_closed(struct burrow_quic_conn *conn, const char *reason, void 
 	coord_map_full_reader_init(&m->full);
 	if (m->stopping)
 		return;
+	if (m->switching) {
+		/* Closed by this node for a renewed control ticket: redial now. */
+		m->switching = false;
+		m->refused = false;
+		burrow_log(BURROW_LOG_INFO, "coordinator %s: reconnecting with control ticket %u",
+			   m->where, (unsigned)ticket_of(m)->id);
+		burrow_timer_arm_in(m->d->loop, &m->reconnect_timer, 0);
+		return;
+	}
 	/* A refusal says more than the close that follows it. */
 	if (!m->refused)
 		snprintf(m->last_error, sizeof(m->last_error), "%s", reason);
@@ -1227,6 +1354,52 @@ static void addresses_changed(void *arg)
 		candidates_refresh(m, *m->current);
 }
 
+/*
+ * At start: this node's key, and a control ticket the coordinator renewed
+ * in an earlier run (the store's, for the same relay endpoint, node key
+ * and coordinator key), used when it expires later than the config's.
+ */
+static void ticket_load(struct burrowd_mesh *m)
+{
+	const struct burrow_config_coordinator *c = coordinator_of(m);
+	uint8_t bytes[BURROW_STORE_TICKET_LEN];
+	struct burrow_relay_ticket t;
+	const char *why = NULL;
+	char err[256];
+	uint64_t expiry;
+	int ret;
+
+	m->have_own_key = burrow_public_key_from_text(m->d->public_key_text, m->own_key, err,
+						      sizeof(err)) == 0;
+	if (!c->relay_len || !m->have_own_key || !m->d->store)
+		return;
+	ret = burrow_store_control_ticket_load(m->d->store, c->relay_text, m->own_key,
+					       c->public_key, bytes, &expiry);
+	if (ret == -ENOENT)
+		return;
+	if (ret < 0) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: stored control ticket not read: %s",
+			   m->where, burrow_store_error(m->d->store));
+		return;
+	}
+	if (burrow_relay_ticket_decode(bytes, sizeof(bytes), &t, &why) != BURROW_RELAY_TICKET_OK) {
+		burrow_log(BURROW_LOG_WARNING, "coordinator %s: stored control ticket not used: %s",
+			   m->where, why ? why : "malformed");
+		return;
+	}
+	if (t.expiry <= c->relay_ticket.expiry) {
+		burrow_log(BURROW_LOG_INFO, "coordinator %s: stored control ticket %u not used: "
+			   "relay_ticket %u expires later", m->where, (unsigned)t.id,
+			   (unsigned)c->relay_ticket.id);
+		return;
+	}
+	m->renewed = t;
+	m->have_renewed = true;
+	burrow_log(BURROW_LOG_INFO, "coordinator %s: using the renewed control ticket %u "
+		   "(expires %" PRIu64 ") instead of relay_ticket %u", m->where, (unsigned)t.id,
+		   t.expiry, (unsigned)c->relay_ticket.id);
+}
+
 int burrowd_mesh_connect(struct burrowd *d)
 {
 	struct burrowd_mesh *m = d->mesh;
@@ -1244,6 +1417,7 @@ int burrowd_mesh_connect(struct burrowd *d)
 	if (!m->addr_watch)
 		burrow_log(BURROW_LOG_WARNING, "coordinator: cannot watch interface addresses (%s): "
 			   "changes are reported at the next reconnect or reload", strerror(errno));
+	ticket_load(m);
 	burrow_log(BURROW_LOG_INFO, "coordinator %s: connecting", m->where);
 	mesh_dial(m);
 	if (cfg->coordinator.relay_after)
@@ -1316,8 +1490,9 @@ static void relay_write_status(struct burrowd *d, const struct burrowd_mesh *m, 
 	if (json) {
 		fprintf(out, "\"relay\":{\"endpoint\":");
 		burrow_json_string(out, c->relay_text);
-		fprintf(out, ",\"ticket\":%u,\"expiry\":%" PRIu64 ",\"state\":\"%s\"",
-			(unsigned)c->relay_ticket.id, c->relay_ticket.expiry, state);
+		fprintf(out, ",\"ticket\":%u,\"expiry\":%" PRIu64 ",\"source\":\"%s\","
+			"\"state\":\"%s\"", (unsigned)ticket_of(m)->id, ticket_of(m)->expiry,
+			ticket_source(m), state);
 		if (answer[0]) {
 			fprintf(out, ",\"answer\":");
 			burrow_json_string(out, answer);
@@ -1326,6 +1501,16 @@ static void relay_write_status(struct burrowd *d, const struct burrowd_mesh *m, 
 		burrow_json_string(out, error);
 		fputc('}', out);
 		return;
+	}
+	{
+		time_t expiry = (time_t)ticket_of(m)->expiry;
+		char when[32] = "?";
+		struct tm tm;
+
+		if (gmtime_r(&expiry, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(out, "  control ticket %u expires %s (%s)\n", (unsigned)ticket_of(m)->id,
+			when, ticket_source(m));
 	}
 	fprintf(out, "  relay admission %s", state);
 	if (answer[0] && strcmp(state, "refused"))
@@ -1380,7 +1565,7 @@ void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json)
 	}
 	if (coordinator_of(m)->relay_len)
 		fprintf(out, "coordinator via relay %s ticket %u %s", coordinator_of(m)->relay_text,
-			(unsigned)coordinator_of(m)->relay_ticket.id, state);
+			(unsigned)ticket_of(m)->id, state);
 	else
 		fprintf(out, "coordinator %s %s", coordinator_of(m)->address_text, state);
 	if (m->map.have_full)

@@ -91,6 +91,16 @@ bool burrowd_mesh_is_exit_route(const struct burrow_nl_prefix *p);
 /* The self entry's IPv4 and IPv6 overlay addresses with their prefix lengths. */
 void burrowd_mesh_self_addresses(const struct coord_map_self *self, struct burrow_nl_prefix out[2]);
 
+/*
+ * CONTROL_TICKET's value as the coordinator sent it (the coordination
+ * stream's handler calls this): 0 when the renewed control ticket is
+ * accepted (stored and, through the relay, redialled with at once),
+ * -EACCES or -EINVAL when it is refused (logged with why; the connection
+ * stays), -EBADMSG when the message is malformed (the connection is closed
+ * with COORD_CLOSE_PROTOCOL). docs/burrowd.md "Control-ticket renewal".
+ */
+int burrowd_mesh_control_ticket(struct burrowd *d, const uint8_t *value, size_t len);
+
 /* `burrowd status`: the coordinator line(s); JSON: a "coordinator" member (leading comma). */
 void burrowd_mesh_write_status(struct burrowd *d, FILE *out, bool json);
 

@@ -40,6 +40,7 @@
 #include "relay_admit.h"
 #include "relay_use.h"
 #include "session.h"
+#include "store.h"
 
 static struct burrow_identity coord, node, relay_id;
 static struct burrow_loop *loop;
@@ -237,6 +238,7 @@ static const struct burrow_quic_callbacks refuse_callbacks = { .authorize = refu
 
 static struct burrowd d;
 static struct burrow_config *current;
+static struct burrow_store *node_store;		/* the node's state, for node_start; NULL: none */
 static struct burrow_alpn_registry node_reg;
 static int binds;
 static uint8_t bind_party[32];
@@ -273,6 +275,7 @@ static void node_start(const char *coordinator_section)
 	coord_closed = false;
 	d.loop = loop;
 	d.config = current;
+	d.store = node_store;
 	d.udp_family = AF_INET;
 	d.settings.backoff_min_ms = 1000;
 	d.settings.backoff_max_ms = 60000;
@@ -532,7 +535,8 @@ static void test_expired_ticket(void **state)
 	if (strncmp(status(false), expected, strlen(expected)))
 		fail_msg("status: %s", status(false));
 	snprintf(expected, sizeof(expected), "\"relay\":{\"endpoint\":\"%s\",\"ticket\":%u,"
-		 "\"expiry\":%llu,\"state\":\"refused\",\"last_error\":\"control ticket %u expired at ",
+		 "\"expiry\":%llu,\"source\":\"config\",\"state\":\"refused\","
+		 "\"last_error\":\"control ticket %u expired at ",
 		 relay_text, (unsigned)t.id, (unsigned long long)t.expiry, (unsigned)t.id);
 	if (!strstr(status(true), expected))
 		fail_msg("status -j: %s\nexpected: %s", status(true), expected);
@@ -610,8 +614,9 @@ static void test_admitted_then_dialled(void **state)
 	assert_true(run_until(admitted_enough));
 	run_until_ms(never, 50);
 	snprintf(expected, sizeof(expected), "\"relay\":{\"endpoint\":\"%s\",\"ticket\":%u,"
-		 "\"expiry\":%llu,\"state\":\"admitted\",\"answer\":\"waiting for the other party\","
-		 "\"last_error\":\"\"}", relay_text, (unsigned)t.id, (unsigned long long)t.expiry);
+		 "\"expiry\":%llu,\"source\":\"config\",\"state\":\"admitted\","
+		 "\"answer\":\"waiting for the other party\",\"last_error\":\"\"}", relay_text,
+		 (unsigned)t.id, (unsigned long long)t.expiry);
 	if (!strstr(status(true), expected))
 		fail_msg("status -j: %s\nexpected: %s", status(true), expected);
 	/* dialled with burrow-coord/1 to the relay's address */
@@ -632,6 +637,125 @@ static void test_admitted_then_dialled(void **state)
 	node_stop();
 }
 
+/* ---- control-ticket renewal ------------------------------------------------------------- */
+
+static size_t bound_wanted;
+
+static bool bound_enough(void)
+{
+	return burrow_relay_bound(relay) >= bound_wanted;
+}
+
+static void expect_in_use(const struct burrow_relay_ticket *t, const char *source)
+{
+	char expected[256];
+
+	snprintf(expected, sizeof(expected), "coordinator via relay %s ticket %u ", relay_text,
+		 (unsigned)t->id);
+	if (strncmp(status(false), expected, strlen(expected)))
+		fail_msg("status: %s\nexpected: %s", status(false), expected);
+	snprintf(expected, sizeof(expected), "  control ticket %u expires ", (unsigned)t->id);
+	if (!strstr(status(false), expected) || !strstr(status(false), source))
+		fail_msg("status: %s\nexpected: %s... (%s)", status(false), expected, source);
+	snprintf(expected, sizeof(expected), "\"ticket\":%u,\"expiry\":%llu,\"source\":\"%s\"",
+		 (unsigned)t->id, (unsigned long long)t->expiry, source);
+	if (!strstr(status(true), expected))
+		fail_msg("status -j: %s\nexpected: %s", status(true), expected);
+}
+
+static int offer(const struct burrow_relay_ticket *t)
+{
+	uint8_t raw[BURROW_RELAY_TICKET_LEN];
+
+	assert_int_equal(burrow_relay_ticket_encode(t, raw), 0);
+	return burrowd_mesh_control_ticket(&d, raw, sizeof(raw));
+}
+
+/*
+ * CONTROL_TICKET at a node behind a relay: a good one is stored, shown in
+ * status (source renewed) and presented at the relay on the redial that
+ * follows at once; one for another node key, with a bad signature, expired,
+ * or expiring no later than the one in use is refused and changes nothing;
+ * a malformed one is -EBADMSG. After a restart the stored ticket is used,
+ * unless the config's expires later.
+ */
+static void test_control_ticket_renewed(void **state)
+{
+	struct burrow_relay_ticket cfg_t, good, bad, later_cfg;
+	uint8_t raw[BURROW_RELAY_TICKET_LEN], stored[BURROW_STORE_TICKET_LEN], other[32];
+	char section[1024], err[256], db[] = "/tmp/burrow-mesh-relay-db-XXXXXX";
+	uint64_t now = (uint64_t)time(NULL), expiry = 0;
+	static const uint8_t junk[5] = { 1, 2, 3, 4, 5 };
+	int fd;
+
+	(void)state;
+	fd = mkstemp(db);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(db);
+	assert_int_equal(burrow_store_open(db, 0, &node_store, err, sizeof(err)), 0);
+	memset(other, 0x42, 32);
+	issue(node.public_key, coord.public_key, now + 300, &cfg_t, NULL);
+	relay_section(&cfg_t, section, sizeof(section));
+	admissions_wanted = burrow_relay_counters(relay)->admitted + 1;
+	bound_wanted = burrow_relay_bound(relay) + 1;
+	node_start(section);
+	assert_true(run_until(admitted_enough));
+	run_until_ms(never, 50);
+	expect_in_use(&cfg_t, "config");
+
+	/* good: stored, in use, presented at the relay at once (a second binding there) */
+	issue(node.public_key, coord.public_key, now + 600, &good, raw);
+	bound_wanted++;
+	assert_int_equal(burrowd_mesh_control_ticket(&d, raw, sizeof(raw)), 0);
+	expect_in_use(&good, "renewed");
+	assert_int_equal(burrow_store_control_ticket_load(node_store, relay_text, node.public_key,
+							  coord.public_key, stored, &expiry), 0);
+	assert_memory_equal(stored, raw, sizeof(raw));
+	assert_int_equal(expiry, good.expiry);
+	assert_true(run_until_ms(bound_enough, 5000));
+
+	/* refused: another node's, a bad signature, expired, not later than the one in use */
+	issue(other, coord.public_key, now + 900, &bad, NULL);
+	assert_int_equal(offer(&bad), -EACCES);
+	issue(node.public_key, coord.public_key, now + 900, &bad, NULL);
+	bad.sig[3] ^= 1;
+	assert_int_equal(offer(&bad), -EACCES);
+	issue(node.public_key, other, now + 900, &bad, NULL);	/* not the coordinator's pair */
+	assert_int_equal(burrow_relay_ticket_sign(&bad, coord.private_key_pem, err, sizeof(err)),
+			 0);
+	assert_int_equal(offer(&bad), -EACCES);
+	issue(node.public_key, coord.public_key, now - 5, &bad, NULL);
+	assert_int_equal(offer(&bad), -EACCES);
+	issue(node.public_key, coord.public_key, now + 600, &bad, NULL);	/* same expiry */
+	assert_int_equal(offer(&bad), -EACCES);
+	issue(node.public_key, coord.public_key, now + 400, &bad, NULL);	/* older */
+	assert_int_equal(offer(&bad), -EACCES);
+	assert_int_equal(burrowd_mesh_control_ticket(&d, junk, sizeof(junk)), -EBADMSG);
+	expect_in_use(&good, "renewed");
+	assert_int_equal(burrow_store_control_ticket_load(node_store, relay_text, node.public_key,
+							  coord.public_key, stored, &expiry), 0);
+	assert_memory_equal(stored, raw, sizeof(raw));
+	node_stop();
+
+	/* restart with the same config: the stored ticket wins, and is presented */
+	admissions_wanted = burrow_relay_counters(relay)->admitted + 1;
+	node_start(section);
+	expect_in_use(&good, "renewed");
+	assert_true(run_until(admitted_enough));
+	node_stop();
+
+	/* a config ticket that expires later than the stored one wins */
+	issue(node.public_key, coord.public_key, now + 1200, &later_cfg, NULL);
+	relay_section(&later_cfg, section, sizeof(section));
+	node_start(section);
+	expect_in_use(&later_cfg, "config");
+	node_stop();
+	burrow_store_close(node_store);
+	node_store = NULL;
+	unlink(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_expired_ticket),
 		cmocka_unit_test(test_refused_ticket_retried),
 		cmocka_unit_test(test_admitted_then_dialled),
+		cmocka_unit_test(test_control_ticket_renewed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
