@@ -10,7 +10,10 @@
 # runs end-to-end through R's kernel relay entry. A capture on A's underlay
 # holds R's address and never the coordinator's. The coordinator runs with
 # --egress-relay, so node D, which can reach it directly, is refused; and
-# revoking the control ticket cuts A off.
+# revoking the control ticket cuts A off. Renewal: A restarts with a
+# 30-second control ticket; the coordinator sends it a renewed one
+# (CONTROL_TICKET) at half-life, A switches to it, and after the original
+# ticket's expiry A is still connected and still gets map changes.
 #
 #   A 192.0.2.1 ---- 192.0.2.254 R 203.0.113.254 ---- 203.0.113.10 C (coordinator :7443)
 #                    (burrowd :51823, [relay])                       D (burrowd :51824, direct)
@@ -19,7 +22,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
-plan 18
+plan 24
 
 coord_dir=$bd_dir/coord
 coord() { burrow-coord -d "$coord_dir/coord.db" "$@"; }
@@ -149,3 +152,40 @@ check $? "R's entry is gone (RELAY_REVOKE)"
 a_refused() { [[ $(mesh_json 1 .coordinator.relay.last_error) == *revoked* ]]; }
 wait_for 60 a_refused
 check $? "A's next admission is refused: $(mesh_json 1 .coordinator.relay.last_error)"
+
+# ---- renewal: a short control ticket is renewed before it expires
+bd_stop 1
+out=$(coord -j control-ticket issue --relay relay --node-key "${bd_key[1]}" --lifetime 30s \
+	--key "$coord_dir/coord.key")
+id2=$(jq -r .id <<<"$out")
+expiry2=$(jq -r .expiry <<<"$out")
+node_conf 1 "$(printf 'relay = 192.0.2.254:51823\nrelay_ticket = %s' "$(jq -r .relay_ticket <<<"$out")")" \
+	>"$(bd_conf 1)"
+bd_start 1
+wait_for 30 a_connected
+check $? "A restarts with a 30 s control ticket ($id2) and registers through R"
+renewed() {
+	[ "$(mesh_json 1 '.coordinator.relay | "\(.source) \(.ticket != '"$id2"')"')" = "renewed true" ]
+}
+wait_for 40 renewed
+check $? "the coordinator renews it: A uses ticket $(mesh_json 1 .coordinator.relay.ticket), source renewed"
+grep -qF "control ticket $id2 renewed as" "$coord_dir/log"
+check $? "the coordinator logs the renewal of ticket $id2"
+text=$(in_ns $nA burrowd status -c "$(bd_conf 1)")
+in_use=$(sed -n 's/^coordinator via relay 192\.0\.2\.254:51823 ticket \([0-9]*\) .*/\1/p' <<<"$text")
+[ -n "$in_use" ] && [ "$in_use" != "$id2" ] &&
+	grep -qE "^  control ticket $in_use expires [0-9T:-]+Z \(renewed\)$" <<<"$text"
+ok $? "the text status names the renewed ticket ($in_use) and its source"
+# Past the original ticket's expiry (a clock, polled with a deadline).
+past_expiry() { [ "$(date +%s)" -gt "$expiry2" ]; }
+wait_for 45 past_expiry
+# A redials once per renewal: poll briefly for a connection between two.
+on_renewal() {
+	[ "$(mesh_json 1 '"\(.coordinator.state) \(.coordinator.relay.state) \(.coordinator.relay.ticket != '"$id2"')"')" = "connected admitted true" ]
+}
+wait_for 15 on_renewal
+check $? "after ticket $id2 expired A is connected and admitted through R on a renewed ticket"
+run_ok "burrow-coord node rename node-a node-b" coord node rename node-a node-b
+a_renamed() { [ "$(mesh_json 1 .coordinator.name)" = node-b ]; }
+wait_for 30 a_renamed
+check $? "a map change (its rename) still reaches A"
