@@ -22,7 +22,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/burrowd.sh"
-plan 24
+plan 25
 
 coord_dir=$bd_dir/coord
 coord() { burrow-coord -d "$coord_dir/coord.db" "$@"; }
