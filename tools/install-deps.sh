@@ -19,6 +19,8 @@ packages=(
 	libsystemd-dev dbus-daemon python3-dbus python3-gi
 	clang llvm libclang-rt-14-dev
 	python3 python3-yaml python3-pyroute2 python3-scapy jq
+	# make bench-native's host profile of the User-Mode Linux kernel
+	linux-perf
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -13,6 +13,11 @@
 # BENCH_DURATION (default 10) and BENCH_RUNS (default 3) as for 'make bench';
 # BENCH_CIPHERS limits burrow's ciphers (guest.sh); BENCH_DOC= (empty) leaves
 # docs/performance.md alone, for comparison runs.
+# BENCH_PROFILE=0 leaves out the host perf profile: by default every system
+# runs one more tcp-1 flow under host perf (selftests/bench/uml-profile.py),
+# and build/bench-native-profile.txt (and the doc's bench-native-profile
+# section) splits its CPU time per tunnel packet into cipher, crypto glue,
+# tunnel code, network stack and the rest.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -34,14 +39,35 @@ make -s userspace >&2
 # comma-separated (uml-init turns it back). stdin is not the console (con0 reads nothing); the UML
 # memory file goes to /dev/shm.
 console=build/uml-bench.log
+profile=${BENCH_PROFILE:-1}
+profile_dir=$repo/build/uml-profile
+profile_args=()
+if [ "$profile" = 1 ]; then
+	command -v perf >/dev/null || { log "perf is missing (apt-get install linux-perf), or BENCH_PROFILE=0"; exit 1; }
+	rm -rf "$profile_dir"
+	mkdir -p "$profile_dir"
+	profile_args=(BENCH_PROFILE_DIR="$profile_dir")
+fi
 log "booting $release (1 CPU, 1 GiB); console in $console"
-timeout $((900 + duration * 120)) "$kdir/linux" mem=1G \
+"$kdir/linux" mem=1G \
 	root=/dev/root rootfstype=hostfs rootflags=/ ro \
 	con0=null,fd:1 con=null init="$repo/selftests/bench/uml-init" \
 	BENCH_REPO="$repo" BENCH_BURROW_KO="$repo/build/uml-kmod/burrow.ko" \
-	BENCH_CEILING_KO="$ceiling_ko" BENCH_UDP_PPS=0 \
+	BENCH_CEILING_KO="$ceiling_ko" BENCH_UDP_PPS=0 "${profile_args[@]}" \
 	BENCH_CIPHERS="$(tr ' ' , <<<"${BENCH_CIPHERS:-chacha20-poly1305 aes-128-gcm aes-256-gcm}")" \
-	BENCH_DURATION="$duration" BENCH_RUNS="$runs" </dev/null >"$console" 2>&1 || true
+	BENCH_DURATION="$duration" BENCH_RUNS="$runs" </dev/null >"$console" 2>&1 &
+uml=$!
+# the boot's deadline (a hung guest must not hold make forever)
+( sleep $((900 + duration * 150)) && kill "$uml" ) 2>/dev/null &
+watchdog=$!
+follower=
+if [ "$profile" = 1 ]; then
+	/usr/bin/python3 selftests/bench/uml-profile.py follow "$console" "$profile_dir" --pid "$uml" &
+	follower=$!
+fi
+wait "$uml" || true
+kill "$watchdog" 2>/dev/null || true
+[ -z "$follower" ] || wait "$follower" || log "the profiler failed"
 
 result=$(sed -n 's/^BURROW-UML-RESULT \([^ ]*\).*/\1/p' "$console" | tr -d '\r')
 if [ "$result" != 0 ]; then
@@ -67,3 +93,12 @@ host="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)
 	--command "make bench-native BENCH_DURATION=$duration BENCH_RUNS=$runs" \
 	--setup "host: $host, $(. /etc/os-release && echo "$PRETTY_NAME"); guest: $release, User-Mode Linux (ARCH=um), 1 CPU, generic C crypto only, 1 GiB; host load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%d)" \
 	"${doc_args[@]}" | tee build/bench-native.txt
+
+if [ "$profile" = 1 ]; then
+	profile_doc_args=()
+	[ -z "$doc" ] || profile_doc_args=(--doc "$doc")
+	/usr/bin/python3 selftests/bench/uml-profile.py report "$profile_dir" "$kdir" \
+		--command "make bench-native BENCH_DURATION=$duration BENCH_RUNS=$runs" \
+		--setup "one profiled tcp-1 flow of ${duration} s per system, host perf -e cpu-clock at 4000 Hz; $(date -u +%Y-%m-%d)" \
+		"${profile_doc_args[@]}" | tee build/bench-native-profile.txt
+fi
