@@ -86,11 +86,12 @@ fi
 mv build/bench.json.new build/bench.json
 
 doc=${BENCH_DOC-docs/performance.md}
+command="make bench-native BENCH_DURATION=$duration BENCH_RUNS=$runs${BENCH_CIPHERS:+ BENCH_CIPHERS='$BENCH_CIPHERS'}"
 doc_args=()
 [ -z "$doc" ] || doc_args=(--doc "$doc")
 host="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
 /usr/bin/python3 selftests/bench/table.py build/bench.json --platform uml --marker bench-native \
-	--command "make bench-native BENCH_DURATION=$duration BENCH_RUNS=$runs" \
+	--command "$command" \
 	--setup "host: $host, $(. /etc/os-release && echo "$PRETTY_NAME"); guest: $release, User-Mode Linux (ARCH=um), 1 CPU, generic C crypto only, 1 GiB; host load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%d)" \
 	"${doc_args[@]}" | tee build/bench-native.txt
 
@@ -98,7 +99,7 @@ if [ "$profile" = 1 ]; then
 	profile_doc_args=()
 	[ -z "$doc" ] || profile_doc_args=(--doc "$doc")
 	/usr/bin/python3 selftests/bench/uml-profile.py report "$profile_dir" "$kdir" \
-		--command "make bench-native BENCH_DURATION=$duration BENCH_RUNS=$runs" \
+		--command "$command" \
 		--setup "one profiled tcp-1 flow of ${duration} s per system, host perf -e cpu-clock at 4000 Hz; $(date -u +%Y-%m-%d)" \
 		"${profile_doc_args[@]}" | tee build/bench-native-profile.txt
 fi
