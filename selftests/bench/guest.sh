@@ -18,10 +18,8 @@
 # BENCH_CIPHERS (blank-separated) limits the burrow devices to those ciphers
 # (default: all three), for a shorter before/after comparison.
 # BENCH_PROFILE_DIR (make bench-native, a host directory shared over hostfs)
-# adds one more tcp-1 flow per system, between two console markers that
-# selftests/bench/uml-profile.py answers on the host by starting and stopping
-# perf; the guest writes its /proc/kallsyms there and waits for SYSTEM.on
-# before the flow and SYSTEM.off after it.
+# adds one more tcp-1 flow per system under the host's perf
+# (bench_profile_flow, selftests/lib/bench.sh).
 # BENCH_UDP_PPS=0 leaves out the UDP packet-rate workload (make bench-native:
 # under User-Mode Linux every sendmsg is a ptrace round trip, so that
 # workload would measure the host's syscall cost).
@@ -127,38 +125,6 @@ done
 ok $status "every system passes a ping"
 
 
-# The tunnel device's packet and byte counters on the a side:
-# tx_packets rx_packets tx_bytes rx_bytes
-device_counters() {
-	ip -n $a -s -j link show dev "$1" |
-		jq -r '.[0].stats64 | "\(.tx.packets) \(.rx.packets) \(.tx.bytes) \(.rx.bytes)"'
-}
-
-profile_marker_exists() { ls "$profile_dir" | grep -qxF "$1"; }
-
-# One more tcp-1 flow of SYSTEM, profiled by the host (uml-profile.py follow):
-# the STOP marker carries the growth over the flow of the device's counters
-# and of the iperf3 server's voluntary context switches (the times it waited
-# for data: how much each wakeup delivers).
-profile_flow() {
-	local system=$1 address=$2 before after status=0
-	[ -e "$profile_dir/kallsyms" ] || cat /proc/kallsyms >"$profile_dir/kallsyms"
-	local server waits_before waits_after
-	server=$(cat "$pidfile")
-	before=($(device_counters "${device[$system]}"))
-	waits_before=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$server/status")
-	echo "BURROW-PROFILE-START $system"
-	wait_for 60 profile_marker_exists "$system.on" || status=1
-	in_ns $a iperf3 -c "$address" -t "$duration" >/dev/null || status=1
-	after=($(device_counters "${device[$system]}"))
-	waits_after=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$server/status")
-	echo "BURROW-PROFILE-STOP $system $((after[0] - before[0])) $((after[1] - before[1]))" \
-		"$((after[2] - before[2])) $((after[3] - before[3]))" \
-		"$((waits_after - waits_before))"
-	wait_for 120 profile_marker_exists "$system.off" || status=1
-	ok $status "$system: profiled TCP flow, $((after[0] - before[0])) packets sent"
-}
-
 iperf_tcp() {
 	local address=$1 streams=$2
 	in_ns $a iperf3 -c "$address" -t "$duration" -P "$streams" -J |
@@ -239,7 +205,8 @@ for system in $systems; do
 	ok $? "$system: mean ping RTT under a TCP flow: ${values[*]} ms"
 	bench_emit "$system" rtt-under-load ms "${values[@]}"
 
-	[ -z "$profile_dir" ] || profile_flow "$system" "$address"
+	[ -z "$profile_dir" ] ||
+		bench_profile_flow "$profile_dir" $a "${device[$system]}" "$system" "$address" "$pidfile"
 
 	kill "$(cat "$pidfile")"
 done

@@ -38,6 +38,8 @@ make -s userspace >&2
 # One boot. The kernel command line cannot carry blanks: BENCH_CIPHERS goes
 # comma-separated (uml-init turns it back). stdin is not the console (con0 reads nothing); the UML
 # memory file goes to /dev/shm.
+guest=${BENCH_GUEST:-guest.sh}
+[ -f "selftests/bench/$guest" ] || { log "no guest script selftests/bench/$guest"; exit 1; }
 console=build/uml-bench.log
 profile=${BENCH_PROFILE:-1}
 profile_dir=$repo/build/uml-profile
@@ -52,7 +54,7 @@ log "booting $release (1 CPU, 1 GiB); console in $console"
 "$kdir/linux" mem=1G \
 	root=/dev/root rootfstype=hostfs rootflags=/ ro \
 	con0=null,fd:1 con=null init="$repo/selftests/bench/uml-init" \
-	BENCH_REPO="$repo" BENCH_BURROW_KO="$repo/build/uml-kmod/burrow.ko" \
+	BENCH_REPO="$repo" BENCH_GUEST="$guest" BENCH_BURROW_KO="$repo/build/uml-kmod/burrow.ko" \
 	BENCH_CEILING_KO="$ceiling_ko" BENCH_UDP_PPS=0 "${profile_args[@]}" \
 	BENCH_CIPHERS="$(tr ' ' , <<<"${BENCH_CIPHERS:-chacha20-poly1305 aes-128-gcm aes-256-gcm}")" \
 	BENCH_DURATION="$duration" BENCH_RUNS="$runs" </dev/null >"$console" 2>&1 &
@@ -78,7 +80,10 @@ fi
 
 rows=$(grep -a '^BENCH ' "$console" | tr -d '\r' | cut -d' ' -f2- | jq -s 'map(. + {platform: "uml"})')
 if [ -f build/bench.json ]; then
-	jq --argjson new "$rows" 'map(select((.platform // "tcg") != "uml")) + $new' \
+	# the UML rows of the same systems give way to the new ones
+	jq --argjson new "$rows" '($new | map(.system)) as $systems |
+		map(select((.platform // "tcg") != "uml" or (.system as $s | $systems | index($s) | not)))
+		+ $new' \
 		build/bench.json >build/bench.json.new
 else
 	echo "$rows" >build/bench.json.new
@@ -86,11 +91,17 @@ fi
 mv build/bench.json.new build/bench.json
 
 doc=${BENCH_DOC-docs/performance.md}
-command="make bench-native BENCH_DURATION=$duration BENCH_RUNS=$runs${BENCH_CIPHERS:+ BENCH_CIPHERS='$BENCH_CIPHERS'}"
+[ "$guest" = guest.sh ] || doc=
+command="make bench-native BENCH_DURATION=$duration BENCH_RUNS=$runs${BENCH_CIPHERS:+ BENCH_CIPHERS='$BENCH_CIPHERS'}${BENCH_GUEST:+ BENCH_GUEST=$BENCH_GUEST}"
 doc_args=()
 [ -z "$doc" ] || doc_args=(--doc "$doc")
 host="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
-/usr/bin/python3 selftests/bench/table.py build/bench.json --platform uml --marker bench-native \
+table_json=build/bench.json
+if [ "$guest" != guest.sh ]; then
+	table_json=build/bench-native-$guest.json
+	echo "$rows" >"$table_json"
+fi
+/usr/bin/python3 selftests/bench/table.py "$table_json" --platform uml --marker bench-native \
 	--command "$command" \
 	--setup "host: $host, $(. /etc/os-release && echo "$PRETTY_NAME"); guest: $release, User-Mode Linux (ARCH=um), 1 CPU, generic C crypto only, 1 GiB; host load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%d)" \
 	"${doc_args[@]}" | tee build/bench-native.txt

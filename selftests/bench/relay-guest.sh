@@ -14,7 +14,9 @@
 # Both cross R once, with the same cipher (chacha20-poly1305): the pair of
 # rows compares R's relay with R's IP forwarding. Workloads: iperf3 TCP with
 # 1 and 4 flows A to B (BENCH_RUNS runs each). Each measurement is one
-# 'BENCH {json}' line, as guest.sh prints them.
+# 'BENCH {json}' line, as guest.sh prints them. With BENCH_PROFILE_DIR
+# (make bench-native BENCH_GUEST=relay-guest.sh) each path runs one more
+# tcp-1 flow under the host's perf, as in guest.sh.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/burrow.sh"
 . "$(dirname "$0")/../lib/bench.sh"
@@ -26,7 +28,8 @@ a=relay-a
 b=relay-b
 r=relay-r
 systems="burrow-udp-direct burrow-udp-relayed"
-plan 5
+profile_dir=${BENCH_PROFILE_DIR:-}
+if [ -n "$profile_dir" ]; then plan 7; else plan 5; fi
 
 for ns in $a $b $r; do ns_add $ns; done
 ip -n $a link add veth0 type veth peer name to-a netns $r
@@ -73,6 +76,7 @@ device() {
 device 0 198.51.100.2:52111 192.0.2.1:52011
 device 1 192.0.2.254:51820 198.51.100.254:51820 relay-ticket 7
 declare -A target=([burrow-udp-direct]=10.40.0.2 [burrow-udp-relayed]=10.41.0.2)
+declare -A device=([burrow-udp-direct]=burrow0 [burrow-udp-relayed]=burrow1)
 
 status=0
 for system in $systems; do
@@ -96,6 +100,8 @@ for system in $systems; do
 		ok $? "$system: TCP $streams flow(s): ${values[*]} Mbit/s"
 		bench_emit "$system" "tcp-$streams" Mbit/s "${values[@]}"
 	done
+	[ -z "$profile_dir" ] ||
+		bench_profile_flow "$profile_dir" $a "${device[$system]}" "$system" "$address" "$pidfile"
 	kill "$(cat "$pidfile")"
 done
 diag "R forwarded $(counter $r relay_forwarded) relay datagrams"

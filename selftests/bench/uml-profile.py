@@ -243,7 +243,7 @@ def report(args):
                      key=lambda s: os.path.getmtime(os.path.join(args.dir, s + ".meta")))
     if not systems:
         sys.exit(f"uml-profile: no profiled flow in {args.dir}")
-    rows, tops, totals = [], [], {}
+    rows, tops, totals, relay_lines = [], [], {}, []
     for system in systems:
         with open(os.path.join(args.dir, system + ".meta")) as f:
             values = [int(v) for v in f.read().split()]
@@ -255,6 +255,11 @@ def report(args):
         total = sum(ns.values())
         totals[system] = (ns, total, tx_bytes)
         rows.append((system, packets, tx_bytes, ns, total, wakeups))
+        relay_samples = sum(n for name, n in symbols.items()
+                            if name.startswith("burrow_relay") and name.endswith("[burrow]"))
+        if relay_samples:
+            relay_lines.append(f"  {system}: {relay_samples * 1e9 / FREQUENCY / max(packets, 1):.0f}"
+                               " ns per packet")
         top = sorted(symbols.items(), key=lambda kv: -kv[1])[:8]
         all_samples = max(sum(counts.values()), 1)
         tops.append(f"{system}: " + ", ".join(
@@ -283,6 +288,10 @@ def report(args):
                             f" (tunnel code {ns['tunnel']:.0f} ns against"
                             f" {wg_ns['tunnel']:.0f}, crypto glue {ns['crypto glue']:.0f}"
                             f" against {wg_ns['crypto glue']:.0f})")
+    if relay_lines:
+        text.append("")
+        text.append("of the tunnel column, the kernel relay's own code (burrow_relay_*):")
+        text.extend(relay_lines)
     text.append("")
     text.append("largest guest kernel symbols, share of the flow's samples:")
     text.extend("  " + t for t in tops)
