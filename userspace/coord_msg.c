@@ -1296,48 +1296,54 @@ int coord_msg_relay_revoke_decode(const uint8_t *value, size_t len, uint32_t *ti
 	return finish(&r);
 }
 
-/* ---- RELAY_BIND ----------------------------------------------------------------- */
+/* ---- RELAY_BIND and CONTROL_TICKET: one relay ticket's bytes ------------------ */
 
-int coord_msg_relay_bind_encode(struct coord_buf *b, const uint8_t ticket[COORD_RELAY_TICKET_LEN])
+static int ticket_encode(struct coord_buf *b, uint64_t type,
+			 const uint8_t ticket[COORD_RELAY_TICKET_LEN])
 {
 	size_t start = capsule_begin(b);
 
 	buf_bytes(b, ticket, COORD_RELAY_TICKET_LEN);
-	return capsule_end(b, start, COORD_MSG_RELAY_BIND);
+	return capsule_end(b, start, type);
+}
+
+/* The value is exactly one ticket; NAME is the message's, for the reason. */
+static int ticket_length(const char *name, size_t len, char *why, size_t why_size)
+{
+	if (len != COORD_RELAY_TICKET_LEN) {
+		burrow_errorf(why, why_size, "%s: Ticket is %zu bytes, not %d", name, len,
+			      COORD_RELAY_TICKET_LEN);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int coord_msg_relay_bind_encode(struct coord_buf *b, const uint8_t ticket[COORD_RELAY_TICKET_LEN])
+{
+	return ticket_encode(b, COORD_MSG_RELAY_BIND, ticket);
 }
 
 int coord_msg_relay_bind_decode(const uint8_t *value, size_t len,
 				uint8_t ticket[COORD_RELAY_TICKET_LEN], char *why, size_t why_size)
 {
-	if (len != COORD_RELAY_TICKET_LEN) {
-		burrow_errorf(why, why_size, "RELAY_BIND: Ticket is %zu bytes, not %d", len,
-			      COORD_RELAY_TICKET_LEN);
+	if (ticket_length("RELAY_BIND", len, why, why_size))
 		return -EBADMSG;
-	}
 	memcpy(ticket, value, COORD_RELAY_TICKET_LEN);
 	return 0;
 }
 
-/* ---- CONTROL_TICKET ------------------------------------------------------------- */
-
 int coord_msg_control_ticket_encode(struct coord_buf *b,
 				    const uint8_t ticket[COORD_RELAY_TICKET_LEN])
 {
-	size_t start = capsule_begin(b);
-
-	buf_bytes(b, ticket, COORD_RELAY_TICKET_LEN);
-	return capsule_end(b, start, COORD_MSG_CONTROL_TICKET);
+	return ticket_encode(b, COORD_MSG_CONTROL_TICKET, ticket);
 }
 
 int coord_msg_control_ticket_decode(const uint8_t *value, size_t len,
 				    uint8_t ticket[COORD_RELAY_TICKET_LEN], char *why,
 				    size_t why_size)
 {
-	if (len != COORD_RELAY_TICKET_LEN) {
-		burrow_errorf(why, why_size, "CONTROL_TICKET: Ticket is %zu bytes, not %d", len,
-			      COORD_RELAY_TICKET_LEN);
+	if (ticket_length("CONTROL_TICKET", len, why, why_size))
 		return -EBADMSG;
-	}
 	/* relay_ticket.h's framing: version 1, 3 reserved zero bytes, a non-zero id */
 	if (value[0] != 1) {
 		burrow_errorf(why, why_size, "CONTROL_TICKET: Ticket version %u, not 1", value[0]);

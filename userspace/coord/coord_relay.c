@@ -150,15 +150,18 @@ int coord_control_ticket_issue(struct coord_store *cs, const char *coord_pem,
 				    ticket, endpoint, err, err_size);
 }
 
-bool coord_control_ticket_due(const struct coord_control_ticket *t, uint64_t now_ms)
-{
-	/* expiry - now < (expiry - issued) / 2, in ms so a second's rounding is no bias */
-	return 2 * now_ms > (t->issued + t->expiry) * 1000;
-}
-
+/*
+ * The first ms at which less than half of the ticket's life is left:
+ * expiry - now < (expiry - issued) / 2, in ms so a second's rounding is no bias.
+ */
 uint64_t coord_control_ticket_due_ms(const struct coord_control_ticket *t)
 {
 	return (t->issued + t->expiry) * 500 + 1;
+}
+
+bool coord_control_ticket_due(const struct coord_control_ticket *t, uint64_t now_ms)
+{
+	return now_ms >= coord_control_ticket_due_ms(t);
 }
 
 int coord_control_ticket_renew(struct coord_store *cs, const char *coord_pem,
