@@ -51,7 +51,9 @@ if [ "$profile" = 1 ]; then
 	profile_args=(BENCH_PROFILE_DIR="$profile_dir")
 fi
 log "booting $release (1 CPU, 1 GiB); console in $console"
-"$kdir/linux" mem=1G \
+# timeout bounds a hung guest; it lives exactly as long as the UML kernel,
+# so its pid is what the profiler watches.
+timeout $((900 + duration * 150)) "$kdir/linux" mem=1G \
 	root=/dev/root rootfstype=hostfs rootflags=/ ro \
 	con0=null,fd:1 con=null init="$repo/selftests/bench/uml-init" \
 	BENCH_REPO="$repo" BENCH_GUEST="$guest" BENCH_BURROW_KO="$repo/build/uml-kmod/burrow.ko" \
@@ -59,16 +61,12 @@ log "booting $release (1 CPU, 1 GiB); console in $console"
 	BENCH_CIPHERS="$(tr ' ' , <<<"${BENCH_CIPHERS:-chacha20-poly1305 aes-128-gcm aes-256-gcm}")" \
 	BENCH_DURATION="$duration" BENCH_RUNS="$runs" </dev/null >"$console" 2>&1 &
 uml=$!
-# the boot's deadline (a hung guest must not hold make forever)
-( sleep $((900 + duration * 150)) && kill "$uml" ) 2>/dev/null &
-watchdog=$!
 follower=
 if [ "$profile" = 1 ]; then
 	/usr/bin/python3 selftests/bench/uml-profile.py follow "$console" "$profile_dir" --pid "$uml" &
 	follower=$!
 fi
 wait "$uml" || true
-kill "$watchdog" 2>/dev/null || true
 [ -z "$follower" ] || wait "$follower" || log "the profiler failed"
 
 result=$(sed -n 's/^BURROW-UML-RESULT \([^ ]*\).*/\1/p' "$console" | tr -d '\r')

@@ -204,15 +204,15 @@ def profile(data, kallsyms, category):
     """Samples of one flow per category, and the guest kernel's top symbols."""
     addresses, entries = kallsyms
     low, high = addresses[0], addresses[-1] + 4096
-    out = subprocess.run(["perf", "script", "-i", data, "-F", "comm,pid,ip,dso",
+    out = subprocess.run(["perf", "script", "-i", data, "-F", "comm,ip,dso",
                           "--no-demangle"], capture_output=True, text=True).stdout
     counts = dict.fromkeys(CATEGORIES, 0)
     symbols = {}
     for line in out.splitlines():
         fields = line.split()
-        if len(fields) < 3 or fields[0] != UML_COMM:
+        if len(fields) < 2 or fields[0] != UML_COMM:
             continue
-        ip, dso = int(fields[2], 16), " ".join(fields[3:])
+        ip, dso = int(fields[1], 16), " ".join(fields[2:])
         if "kernel.kallsyms" in dso or ip >= 1 << 63:
             counts["host"] += 1
             continue
@@ -253,7 +253,7 @@ def report(args):
         counts, symbols = profile(os.path.join(args.dir, system + ".data"), kallsyms, category)
         ns = {name: counts[name] * 1e9 / FREQUENCY / max(packets, 1) for name in CATEGORIES}
         total = sum(ns.values())
-        totals[system] = (ns, total, tx_bytes)
+        totals[system] = (ns, total)
         rows.append((system, packets, tx_bytes, ns, total, wakeups))
         relay_samples = sum(n for name, n in symbols.items()
                             if name.startswith("burrow_relay") and name.endswith("[burrow]"))
@@ -278,11 +278,11 @@ def report(args):
                       for i, cell in enumerate(line)) for line in lines]
     text.insert(1, "  ".join("-" * w for w in widths))
     if "wireguard" in totals:
-        wg_ns, wg_total, _ = totals["wireguard"]
+        wg_ns, wg_total = totals["wireguard"]
         wg_noncipher = wg_total - wg_ns["cipher"]
         text.append("")
         text.append("non-cipher ns per packet, against WireGuard's:")
-        for system, (ns, total, _) in totals.items():
+        for system, (ns, total) in totals.items():
             if system.startswith("burrow"):
                 text.append(f"  {system}: {(total - ns['cipher']) / wg_noncipher:.2f}"
                             f" (tunnel code {ns['tunnel']:.0f} ns against"
